@@ -1,1 +1,117 @@
+//! Turns OpenAPI 3.1 webhook documents into typed Rust payloads and a dispatcher.
+//!
+//! The pipeline runs in one direction, one stage per module:
+//!
+//! 1. [`load`]: bytes (YAML or JSON) -> [`Document`]: the webhooks, their payload schemas and examples.
+//! 2. [`lower`]: document -> [`ir::Module`]: events and named types; every naming and fallback decision.
+//! 3. emit: IR -> tokens (`quote!`): models, `Event`, `Handler`, `dispatch`.
+//! 4. format: tokens -> source text (`syn` + `prettyplease`) under the `@generated` header.
+//!
+//! [`generate`] runs all four for one spec; [`generate_index`] writes the crate's module list. Tolerated
+//! quirks come back as [`Warning`]s with the JSON pointer of the node; errors name the file and pointer.
+//! Nothing here reads or writes files: callers pass bytes and get text.
 
+mod crate_index;
+mod docs;
+pub mod document;
+mod emit;
+mod error;
+mod format;
+pub mod ir;
+mod lower;
+pub mod naming;
+pub mod pointer;
+mod source;
+
+pub use document::{Document, Example};
+pub use error::{Error, Warning};
+pub use format::header;
+pub use lower::ModuleOptions;
+pub use pointer::JsonPointer;
+
+use error::Diagnostics;
+
+/// A loaded spec and what loading it tolerated.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The document model.
+    pub document: Document,
+    /// Quirks tolerated while loading.
+    pub warnings: Vec<Warning>,
+}
+
+/// One generated module.
+#[derive(Debug)]
+pub struct GeneratedModule {
+    /// The IR it was emitted from (events, examples, types).
+    pub module: ir::Module,
+    /// The formatted Rust source, `@generated` header included.
+    pub source: String,
+    /// Every quirk tolerated on the way, in document order.
+    pub warnings: Vec<Warning>,
+}
+
+/// Stage 1: parses a spec (`file` is its name for messages) and finds its webhooks.
+///
+/// # Errors
+///
+/// When the bytes are not JSON or YAML, or a node the model needs has the wrong shape.
+pub fn load(file: &str, bytes: &[u8]) -> Result<Loaded, Error> {
+    let root = source::parse(file, bytes)?;
+    let mut diag = Diagnostics::new(file);
+    let document = Document::from_value(root, &mut diag)?;
+    Ok(Loaded { document, warnings: diag.into_warnings() })
+}
+
+/// Stage 2: lowers a document to the IR of one module.
+///
+/// # Errors
+///
+/// When a schema cannot be followed (a broken `$ref`, a schema that is not an object).
+pub fn lower(document: &Document, options: &ModuleOptions) -> Result<(ir::Module, Vec<Warning>), Error> {
+    let mut diag = Diagnostics::new(&document.file);
+    let module = lower::lower(document, options, &mut diag)?;
+    Ok((module, diag.into_warnings()))
+}
+
+/// Stages 3 and 4: emits and formats a lowered module.
+///
+/// # Errors
+///
+/// Only on a generator bug (emitted tokens that are not Rust).
+pub fn render(module: &ir::Module) -> Result<String, Error> {
+    format::format_file(&module.source_file, &module.source_file, emit::module(module))
+}
+
+/// Runs the whole pipeline for one spec. `file` is the spec's path as it should appear in the header and
+/// in messages (such as `specs/number_management.yaml`); the module is named after its file stem.
+///
+/// # Errors
+///
+/// As [`load`] and [`lower`].
+pub fn generate(file: &str, bytes: &[u8]) -> Result<GeneratedModule, Error> {
+    let Loaded { document, mut warnings } = load(file, bytes)?;
+    let options = ModuleOptions { module_name: module_name_for(file), source_file: file.to_owned() };
+    let (module, lower_warnings) = lower(&document, &options)?;
+    warnings.extend(lower_warnings);
+    let source = render(&module)?;
+    Ok(GeneratedModule { module, source, warnings })
+}
+
+/// Renders the crate's module list (`modules.rs`) for the given modules; `source` names where the specs
+/// live (for the header), such as `specs/`.
+///
+/// # Errors
+///
+/// Only on a generator bug.
+pub fn generate_index(source: &str, modules: &[&ir::Module]) -> Result<String, Error> {
+    format::format_file(source, source, crate_index::crate_index(modules))
+}
+
+/// The Rust module name for a spec file: its file stem in snake_case (`number-management.json` ->
+/// `number_management`).
+pub fn module_name_for(file: &str) -> String {
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let stem = name.split('.').next().unwrap_or(name);
+    naming::snake_name(stem)
+}

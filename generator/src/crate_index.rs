@@ -1,0 +1,122 @@
+//! The crate's module list (`modules.rs`): one `mod` per spec and `AnyEvent`, which routes a delivery
+//! to whichever module knows its webhook, so one endpoint can receive every subscription of an app.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{DiscriminatorRule, Module};
+use crate::naming::{self, UniqueNames};
+
+/// Emits `modules.rs` for the given modules (in the order given, which callers keep sorted by file).
+pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
+    let mut variant_names = UniqueNames::with_reserved(&["Unknown"]);
+    let variants: Vec<Ident> = modules
+        .iter()
+        .map(|module| Ident::new(&variant_names.claim(&naming::type_name(&module.name), "").0, Span::call_site()))
+        .collect();
+    let mods: Vec<Ident> = modules.iter().map(|module| Ident::new(&module.name, Span::call_site())).collect();
+    let files = modules.iter().map(|module| format!("{}.rs", module.name));
+    let mod_docs = modules.iter().map(|module| {
+        let text = format!(" {} webhooks, from `{}`.", module.title.as_deref().unwrap_or(&module.name), module.source_file);
+        quote!(#[doc = #text])
+    });
+    let names: Vec<&str> = modules.iter().map(|module| module.name.as_str()).collect();
+    let titles = modules.iter().map(|module| module.title.as_deref().unwrap_or(&module.name));
+    let spec_files = modules.iter().map(|module| module.source_file.as_str());
+    let event_name_patterns = modules.iter().map(|module| {
+        let names = module.events.iter().map(|event| event.name.as_str());
+        quote!(#(#names)|*)
+    });
+    let variant_docs = modules.iter().map(|module| {
+        let text = format!(" A webhook of [`{}`].", module.name);
+        quote!(#[doc = #text])
+    });
+    // A body can be routed across modules only when they all name the webhook the same way.
+    let shared_property = modules
+        .iter()
+        .map(|module| {
+            module
+                .discriminator
+                .as_ref()
+                .filter(|d| d.rule == DiscriminatorRule::EventNameProperty)
+                .map(|d| d.property.as_str())
+        })
+        .reduce(|a, b| if a == b { a } else { None })
+        .flatten();
+    let from_slice = shared_property.map(|property| {
+        let doc = format!(" Parses a delivery of any module, telling the webhook by the body's `{property}` property.");
+        quote! {
+            #[doc = #doc]
+            ///
+            /// # Errors
+            ///
+            /// As for each module's `Event::from_slice`.
+            pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
+                let name = crate::runtime::discriminator(body, #property)?;
+                Self::from_named(&name, body)
+            }
+        }
+    });
+    quote! {
+        //! The spec modules of this crate, one per file in `specs/`.
+
+        use crate::{ParseError, SpecModule, UnknownEvent};
+
+        #(
+            #mod_docs
+            #[path = #files]
+            pub mod #mods;
+        )*
+
+        /// Every spec module of this crate, in spec file order.
+        pub const MODULES: &[SpecModule] = &[
+            #(SpecModule { name: #names, title: #titles, spec_file: #spec_files, event_names: #mods::EVENT_NAMES },)*
+        ];
+
+        /// A delivery parsed by whichever module of this crate knows its webhook.
+        ///
+        /// Serializes as the payload alone, like each module's `Event`.
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        pub enum AnyEvent {
+            #(
+                #variant_docs
+                #variants(#mods::Event),
+            )*
+            /// A webhook no module of this crate knows.
+            Unknown(UnknownEvent),
+        }
+
+        impl AnyEvent {
+            #from_slice
+
+            /// Parses a delivery of the webhook called `name`, in the first module (in file order) that has it.
+            ///
+            /// # Errors
+            ///
+            /// As for each module's `Event::from_named`.
+            pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
+                Ok(match name {
+                    #(#event_name_patterns => Self::#variants(#mods::Event::from_named(name, body)?),)*
+                    _ => Self::Unknown(UnknownEvent::parse(name, body)?),
+                })
+            }
+
+            /// The webhook name of this delivery.
+            pub fn name(&self) -> &str {
+                match self {
+                    #(Self::#variants(event) => event.name(),)*
+                    Self::Unknown(event) => &event.name,
+                }
+            }
+
+            /// The name of the module whose webhook this is, or `None` for an unknown webhook.
+            pub fn module(&self) -> Option<&'static str> {
+                match self {
+                    #(Self::#variants(_) => Some(#names),)*
+                    Self::Unknown(_) => None,
+                }
+            }
+        }
+    }
+}

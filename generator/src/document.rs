@@ -1,0 +1,301 @@
+//! The document model: which webhooks a spec declares, their operations, payload schemas and examples.
+//!
+//! A small, tolerant view over the parsed JSON value. It understands both the standard OpenAPI 3.1 form
+//! (a top-level `webhooks` map, or `x-webhooks` in 3.0 documents) and Zoom's form (webhooks under `paths`
+//! with keys such as `meeting.started`). Schemas stay as pointers into the document; `lower` reads them.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Diagnostics, Error};
+use crate::pointer::JsonPointer;
+
+/// How many `$ref` hops a single lookup may take before it is treated as a cycle.
+const MAX_REF_HOPS: usize = 64;
+
+/// HTTP methods a webhook path item may use, `post` first since webhooks are deliveries.
+const METHODS: [&str; 8] = ["post", "put", "patch", "get", "delete", "options", "head", "trace"];
+
+/// A loaded spec: the raw document plus what it says about its webhooks.
+#[derive(Debug)]
+pub struct Document {
+    /// The spec file, as the caller named it (used in messages).
+    pub file: String,
+    /// The whole parsed document; schemas are read from it by pointer.
+    pub root: Value,
+    /// `info.title`, `info.description` and `info.version`.
+    pub info: Info,
+    /// The webhooks, in document order.
+    pub webhooks: Vec<Webhook>,
+}
+
+/// The parts of `info` that end up in module docs.
+#[derive(Debug, Default, Clone)]
+pub struct Info {
+    /// `info.title`.
+    pub title: Option<String>,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// `info.version`.
+    pub version: Option<String>,
+}
+
+/// One webhook (event) of the spec.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    /// The key the spec lists it under, such as `number_management.peering_number_cnam_updated`.
+    pub name: String,
+    /// The operation describing the delivery.
+    pub operation: Operation,
+}
+
+/// The operation of a webhook: its docs and the request body the vendor sends.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// Where the operation object is.
+    pub pointer: JsonPointer,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`, or the request body's description when the operation has none (Zoom's habit).
+    pub description: Option<String>,
+    /// The JSON payload, when the operation has a request body.
+    pub body: Option<Body>,
+}
+
+/// The request body of a webhook delivery.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// Where the chosen media type object is.
+    pub pointer: JsonPointer,
+    /// Where the payload schema is, if the media type has one.
+    pub schema: Option<JsonPointer>,
+    /// The payload examples, in document order.
+    pub examples: Vec<Example>,
+}
+
+/// A payload example from the spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// Where the example value is.
+    pub pointer: JsonPointer,
+    /// The example's key in an `examples` map, if it came from one.
+    pub name: Option<String>,
+    /// The example payload.
+    pub value: Value,
+}
+
+impl Document {
+    /// Builds the document model from a parsed spec.
+    pub(crate) fn from_value(root: Value, diag: &mut Diagnostics) -> Result<Self, Error> {
+        let Some(top) = root.as_object() else {
+            return Err(diag.error(&JsonPointer::root(), "the document root must be an object"));
+        };
+        let info = read_info(top);
+        let mut webhooks = Vec::new();
+        let webhook_maps = if top.contains_key("webhooks") {
+            if let Some(version) = top.get("openapi").and_then(Value::as_str) {
+                if version.starts_with("3.0") {
+                    diag.warn(
+                        &JsonPointer::root().push("webhooks"),
+                        format!("`webhooks` is an OpenAPI 3.1 field but the document says openapi {version}; used anyway"),
+                    );
+                }
+            }
+            vec!["webhooks"]
+        } else {
+            vec!["x-webhooks"]
+        };
+        for key in webhook_maps {
+            let Some(map) = top.get(key) else { continue };
+            let pointer = JsonPointer::root().push(key);
+            let Some(map) = map.as_object() else {
+                return Err(diag.error(&pointer, format!("`{key}` must be an object mapping webhook names to path items")));
+            };
+            for (name, item) in map {
+                if let Some(webhook) = read_webhook(&root, name, &pointer.push(name), item, diag)? {
+                    webhooks.push(webhook);
+                }
+            }
+        }
+        if let Some(paths) = top.get("paths") {
+            let pointer = JsonPointer::root().push("paths");
+            let Some(paths) = paths.as_object() else {
+                return Err(diag.error(&pointer, "`paths` must be an object"));
+            };
+            // Zoom lists webhooks under `paths` with keys that are event names, not URL paths.
+            for (name, item) in paths.iter().filter(|(name, _)| !name.starts_with('/')) {
+                if let Some(webhook) = read_webhook(&root, name, &pointer.push(name), item, diag)? {
+                    webhooks.push(webhook);
+                }
+            }
+        }
+        Ok(Self { file: diag.file().to_owned(), root, info, webhooks })
+    }
+
+    /// Follows `$ref` chains from `pointer` until a node that is not a bare reference.
+    ///
+    /// Returns the final pointer and node. Errors name the `$ref` that cannot be followed.
+    pub(crate) fn deref<'a>(&'a self, pointer: &JsonPointer, diag: &Diagnostics) -> Result<(JsonPointer, &'a Value), Error> {
+        deref(&self.root, pointer, diag)
+    }
+}
+
+fn deref<'a>(root: &'a Value, pointer: &JsonPointer, diag: &Diagnostics) -> Result<(JsonPointer, &'a Value), Error> {
+    let mut current = pointer.clone();
+    let Some(mut node) = current.resolve(root) else {
+        return Err(diag.error(pointer, "no such node in the document"));
+    };
+    for _ in 0..MAX_REF_HOPS {
+        let Some(reference) = node.get("$ref") else {
+            return Ok((current, node));
+        };
+        let ref_pointer = current.push("$ref");
+        let Some(reference) = reference.as_str() else {
+            return Err(diag.error(&ref_pointer, "`$ref` must be a string"));
+        };
+        let Some(target) = JsonPointer::from_local_ref(reference) else {
+            return Err(diag.error(
+                &ref_pointer,
+                format!("`$ref: {reference}` is not a JSON pointer into this document (external references are not supported)"),
+            ));
+        };
+        let Some(next) = target.resolve(root) else {
+            return Err(diag.error(&ref_pointer, format!("`$ref: {reference}` points to nothing in this document")));
+        };
+        current = target;
+        node = next;
+    }
+    Err(diag.error(pointer, format!("`$ref` chain longer than {MAX_REF_HOPS} hops (a reference cycle?)")))
+}
+
+fn read_info(top: &Map<String, Value>) -> Info {
+    let info = top.get("info");
+    let text = |key: &str| info.and_then(|info| info.get(key)).and_then(Value::as_str).map(str::to_owned);
+    Info { title: text("title"), description: text("description"), version: text("version") }
+}
+
+fn read_webhook(
+    root: &Value,
+    name: &str,
+    pointer: &JsonPointer,
+    item: &Value,
+    diag: &mut Diagnostics,
+) -> Result<Option<Webhook>, Error> {
+    if item.get("$ref").is_none() && !item.is_object() {
+        return Err(diag.error(pointer, "a webhook must be a path item object"));
+    }
+    let (item_pointer, item) = deref(root, pointer, diag)?;
+    let Some(item) = item.as_object() else {
+        return Err(diag.error(&item_pointer, "a webhook must be a path item object"));
+    };
+    let mut methods = METHODS.iter().filter(|method| item.contains_key(**method));
+    let Some(method) = methods.next() else {
+        diag.warn(&item_pointer, format!("webhook `{name}` has no operation; skipped"));
+        return Ok(None);
+    };
+    if *method != "post" {
+        diag.warn(&item_pointer, format!("webhook `{name}` has no `post` operation; using `{method}`"));
+    }
+    for extra in methods {
+        diag.warn(&item_pointer.push(extra), format!("webhook `{name}` has more than one operation; `{extra}` ignored"));
+    }
+    let op_pointer = item_pointer.push(method);
+    let (op_pointer, op) = deref(root, &op_pointer, diag)?;
+    let Some(op) = op.as_object() else {
+        return Err(diag.error(&op_pointer, "an operation must be an object"));
+    };
+    let text = |key: &str| op.get(key).and_then(Value::as_str).map(str::to_owned);
+    let mut operation =
+        Operation { pointer: op_pointer.clone(), summary: text("summary"), description: text("description"), body: None };
+    if op.contains_key("requestBody") {
+        let (body_pointer, request_body) = deref(root, &op_pointer.push("requestBody"), diag)?;
+        let Some(request_body) = request_body.as_object() else {
+            return Err(diag.error(&body_pointer, "`requestBody` must be an object"));
+        };
+        if operation.description.is_none() {
+            operation.description = request_body.get("description").and_then(Value::as_str).map(str::to_owned);
+        }
+        operation.body = read_body(root, name, &body_pointer, request_body, diag)?;
+    } else {
+        diag.warn(&op_pointer, format!("webhook `{name}` has no request body; its payload is kept as JSON"));
+    }
+    Ok(Some(Webhook { name: name.to_owned(), operation }))
+}
+
+fn read_body(
+    root: &Value,
+    name: &str,
+    pointer: &JsonPointer,
+    request_body: &Map<String, Value>,
+    diag: &mut Diagnostics,
+) -> Result<Option<Body>, Error> {
+    let content_pointer = pointer.push("content");
+    let Some(content) = request_body.get("content") else {
+        diag.warn(pointer, format!("webhook `{name}` has a request body without `content`; its payload is kept as JSON"));
+        return Ok(None);
+    };
+    let Some(content) = content.as_object() else {
+        return Err(diag.error(&content_pointer, "`content` must be an object mapping media types"));
+    };
+    let is_json = |media: &str| {
+        let essence = media.split(';').next().unwrap_or(media).trim().to_ascii_lowercase();
+        essence == "application/json" || essence.ends_with("+json") || essence.ends_with("/json")
+    };
+    let chosen = content.iter().find(|(media, _)| is_json(media)).or_else(|| content.iter().next());
+    let Some((media, media_object)) = chosen else {
+        diag.warn(&content_pointer, format!("webhook `{name}` has an empty `content`; its payload is kept as JSON"));
+        return Ok(None);
+    };
+    let media_pointer = content_pointer.push(media);
+    if !is_json(media) {
+        diag.warn(&media_pointer, format!("webhook `{name}` has no JSON body; `{media}` read as JSON"));
+    }
+    let Some(media_object) = media_object.as_object() else {
+        return Err(diag.error(&media_pointer, "a media type must be an object"));
+    };
+    let schema = media_object.contains_key("schema").then(|| media_pointer.push("schema"));
+    let mut examples = Vec::new();
+    if let Some(example) = media_object.get("example") {
+        push_example(&mut examples, media_pointer.push("example"), None, example, diag);
+    }
+    if let Some(map) = media_object.get("examples") {
+        let map_pointer = media_pointer.push("examples");
+        match map.as_object() {
+            Some(map) => {
+                for (key, _) in map {
+                    let (example_pointer, example) = deref(root, &map_pointer.push(key), diag)?;
+                    match example.as_object() {
+                        Some(object) if object.contains_key("value") => {
+                            let value_pointer = example_pointer.push("value");
+                            push_example(&mut examples, value_pointer, Some(key), &object["value"], diag);
+                        }
+                        Some(object) if object.contains_key("externalValue") => {
+                            diag.warn(&example_pointer, "external example values are not fetched; example skipped");
+                        }
+                        _ => diag.warn(&example_pointer, "an example object without `value`; example skipped"),
+                    }
+                }
+            }
+            None => diag.warn(&map_pointer, "`examples` is not an object; examples skipped"),
+        }
+    }
+    Ok(Some(Body { pointer: media_pointer, schema, examples }))
+}
+
+/// Records one example. Zoom writes payload examples as JSON text inside a string; those are parsed,
+/// and the ones that are not valid JSON are skipped with a warning.
+fn push_example(examples: &mut Vec<Example>, pointer: JsonPointer, name: Option<&str>, value: &Value, diag: &mut Diagnostics) {
+    let value = match value {
+        Value::String(text) if text.trim_start().starts_with(['{', '[']) => match serde_json::from_str(text) {
+            Ok(parsed) => {
+                diag.warn(&pointer, "example is JSON text inside a string; parsed");
+                parsed
+            }
+            Err(err) => {
+                diag.warn(&pointer, format!("example is a string that is not valid JSON ({err}); example skipped"));
+                return;
+            }
+        },
+        other => other.clone(),
+    };
+    examples.push(Example { pointer, name: name.map(str::to_owned), value });
+}

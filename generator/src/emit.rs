@@ -1,0 +1,303 @@
+//! IR -> tokens: the models, the `Event` enum, the `Handler` trait and `dispatch`.
+//!
+//! Only turns decisions already in the IR into `quote!` output; it names and types nothing itself.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{DiscriminatorRule, Event, Field, Module, TypeDef, TypeKind, TypeRef};
+
+/// Emits the whole module (without the `@generated` header, which `format` adds).
+pub(crate) fn module(module: &Module) -> TokenStream {
+    let module_docs = module_docs(module);
+    let types = module.types.iter().map(|def| type_def(module, def));
+    let events = events(module);
+    quote! {
+        #module_docs
+        pub use crate::{DispatchError, ParseError, UnknownEvent};
+        #events
+        #(#types)*
+    }
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// `#[doc = "..."]` attributes, one per line, so they print as `///` comments.
+fn doc_attrs(text: Option<&str>) -> TokenStream {
+    let Some(text) = text else { return TokenStream::new() };
+    let lines = text.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") });
+    quote! { #(#[doc = #lines])* }
+}
+
+fn inner_doc_attrs(text: &str) -> TokenStream {
+    let lines = text.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") });
+    quote! { #(#![doc = #lines])* }
+}
+
+fn module_docs(module: &Module) -> TokenStream {
+    let title = module.title.as_deref().unwrap_or(&module.name);
+    let mut text = match &module.version {
+        Some(version) => format!("{title} webhooks (version {version}).\n"),
+        None => format!("{title} webhooks.\n"),
+    };
+    if let Some(description) = &module.description {
+        text.push('\n');
+        text.push_str(description);
+        text.push('\n');
+    }
+    text.push_str(&format!("\nGenerated from `{}`.", module.source_file));
+    text.push_str(" Parse a delivery with [`Event::from_slice`] or [`Event::from_named`], or implement [`Handler`] and call [`dispatch`].\n");
+    match &module.discriminator {
+        Some(discriminator) => {
+            let rule = match discriminator.rule {
+                DiscriminatorRule::EventNameProperty => "every payload declares it and its value is the webhook name",
+            };
+            text.push_str(&format!(
+                "\nThe body's `{}` property names the webhook ({rule}).",
+                discriminator.property
+            ));
+        }
+        None => text.push_str(
+            "\nThe payloads share no property that names the webhook, so the caller must know the name: use [`Event::from_named`] and [`dispatch_named`].",
+        ),
+    }
+    inner_doc_attrs(&text)
+}
+
+/// The Rust type for a reference, `boxed` when it would otherwise contain itself.
+fn type_tokens(module: &Module, ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(String),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Vec(item) => {
+            let item = type_tokens(module, item);
+            quote!(Vec<#item>)
+        }
+        TypeRef::Map(value) if **value == TypeRef::Json => quote!(serde_json::Map<String, serde_json::Value>),
+        TypeRef::Map(value) => {
+            let value = type_tokens(module, value);
+            quote!(std::collections::BTreeMap<String, #value>)
+        }
+        TypeRef::Named(id) => {
+            let name = ident(&module.types[*id].name);
+            quote!(#name)
+        }
+    }
+}
+
+fn type_def(module: &Module, def: &TypeDef) -> TokenStream {
+    let docs = doc_attrs(def.docs.as_deref());
+    let name = ident(&def.name);
+    match &def.kind {
+        TypeKind::Struct { fields } => {
+            let fields = fields.iter().map(|field| struct_field(module, field));
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                pub struct #name {
+                    #(#fields)*
+                }
+            }
+        }
+    }
+}
+
+fn struct_field(module: &Module, field: &Field) -> TokenStream {
+    let docs = doc_attrs(field.docs.as_deref());
+    let name = ident(&field.name);
+    let mut ty = type_tokens(module, &field.ty);
+    if field.boxed {
+        ty = quote!(Box<#ty>);
+    }
+    let rename = (field.name != field.json_name).then(|| {
+        let json_name = &field.json_name;
+        quote!(#[serde(rename = #json_name)])
+    });
+    if field.required {
+        quote! {
+            #docs
+            #rename
+            pub #name: #ty,
+        }
+    } else {
+        quote! {
+            #docs
+            #rename
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub #name: Option<#ty>,
+        }
+    }
+}
+
+fn events(module: &Module) -> TokenStream {
+    let names = module.events.iter().map(|event| event.name.as_str());
+    let variants: Vec<Ident> = module.events.iter().map(|event| ident(&event.variant)).collect();
+    let payloads: Vec<TokenStream> = module.events.iter().map(|event| type_tokens(module, &event.payload)).collect();
+    let variant_docs = module.events.iter().map(|event| event_doc(event, "Delivered"));
+    let method_docs = module.events.iter().map(|event| event_doc(event, "Called for"));
+    let methods: Vec<Ident> = module.events.iter().map(|event| ident(&event.handler_method)).collect();
+    let event_names: Vec<&str> = module.events.iter().map(|event| event.name.as_str()).collect();
+    let from_slice = from_slice(module);
+    let dispatch = dispatch(module);
+    quote! {
+        /// The names of this module's webhooks, in spec order.
+        pub const EVENT_NAMES: &[&str] = &[#(#names),*];
+
+        /// One webhook delivery, parsed into the type of its event.
+        ///
+        /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
+        /// (minus properties the spec does not declare).
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        pub enum Event {
+            #(
+                #variant_docs
+                #variants(#payloads),
+            )*
+            /// A webhook this module does not know (the vendor added it after the spec was generated).
+            Unknown(UnknownEvent),
+        }
+
+        impl Event {
+            #from_slice
+
+            /// Parses a delivery of the webhook called `name`. An unknown name gives [`Event::Unknown`].
+            ///
+            /// # Errors
+            ///
+            /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
+            /// does not match the webhook's schema (with the path of the failing field).
+            pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
+                Ok(match name {
+                    #(#event_names => Self::#variants(crate::runtime::parse_payload(#event_names, body)?),)*
+                    _ => Self::Unknown(UnknownEvent::parse(name, body)?),
+                })
+            }
+
+            /// The webhook name of this delivery.
+            pub fn name(&self) -> &str {
+                match self {
+                    #(Self::#variants(_) => #event_names,)*
+                    Self::Unknown(event) => &event.name,
+                }
+            }
+        }
+
+        /// Receives this module's webhooks, one method per event.
+        ///
+        /// Every method has a default that accepts the event and does nothing, so an implementation
+        /// overrides only the events it handles, with `async fn`.
+        pub trait Handler: Send + Sync {
+            /// The error a handler method returns; [`dispatch`] passes it on as [`DispatchError::Handler`].
+            type Error;
+
+            #(
+                #method_docs
+                fn #methods(&self, event: #payloads) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send {
+                    let _ = event;
+                    async { Ok(()) }
+                }
+            )*
+
+            /// Called for a webhook this module does not know.
+            fn on_unknown(&self, event: UnknownEvent) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send {
+                let _ = event;
+                async { Ok(()) }
+            }
+        }
+
+        #dispatch
+
+        /// Parses a delivery of the webhook called `name` and calls the matching [`Handler`] method.
+        ///
+        /// # Errors
+        ///
+        /// [`DispatchError::Parse`] when the body does not parse as that webhook's payload,
+        /// [`DispatchError::Handler`] when the handler method fails.
+        pub async fn dispatch_named<H: Handler>(handler: &H, name: &str, body: &[u8]) -> Result<(), DispatchError<H::Error>> {
+            handle(handler, Event::from_named(name, body)?).await
+        }
+
+        /// Calls the [`Handler`] method for an already parsed delivery.
+        ///
+        /// # Errors
+        ///
+        /// [`DispatchError::Handler`] when the handler method fails.
+        pub async fn handle<H: Handler>(handler: &H, event: Event) -> Result<(), DispatchError<H::Error>> {
+            match event {
+                #(Event::#variants(event) => handler.#methods(event).await,)*
+                Event::Unknown(event) => handler.on_unknown(event).await,
+            }
+            .map_err(DispatchError::Handler)
+        }
+    }
+}
+
+fn event_doc(event: &Event, lead: &str) -> TokenStream {
+    let mut text = format!("{lead} `{}`.", event.name);
+    if let Some(docs) = &event.docs {
+        text.push_str("\n\n");
+        text.push_str(docs);
+    }
+    doc_attrs(Some(&text))
+}
+
+fn from_slice(module: &Module) -> TokenStream {
+    let Some(discriminator) = &module.discriminator else { return TokenStream::new() };
+    let property = &discriminator.property;
+    let doc = format!(" Parses a delivery, telling the webhook by the body's `{property}` property.");
+    let names_differ = module.events.iter().zip(&discriminator.values).any(|(event, value)| &event.name != value);
+    let body = if names_differ {
+        let values = &discriminator.values;
+        let names = module.events.iter().map(|event| event.name.as_str());
+        quote! {
+            let value = crate::runtime::discriminator(body, #property)?;
+            let name = match &*value {
+                #(#values => #names,)*
+                other => other,
+            };
+            Self::from_named(name, body)
+        }
+    } else {
+        quote! {
+            let name = crate::runtime::discriminator(body, #property)?;
+            Self::from_named(&name, body)
+        }
+    };
+    let missing_doc = format!(" [`ParseError::MissingEventName`] when there is no string `{property}`,");
+    quote! {
+        #[doc = #doc]
+        ///
+        /// # Errors
+        ///
+        /// [`ParseError::InvalidJson`] when the body is not a JSON object,
+        #[doc = #missing_doc]
+        /// [`ParseError::InvalidPayload`] when the payload does not match its webhook's schema.
+        pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
+            #body
+        }
+    }
+}
+
+fn dispatch(module: &Module) -> TokenStream {
+    if module.discriminator.is_none() {
+        return TokenStream::new();
+    }
+    quote! {
+        /// Parses a delivery and calls the matching [`Handler`] method.
+        ///
+        /// # Errors
+        ///
+        /// [`DispatchError::Parse`] when the body is not JSON, names no event, or does not match its
+        /// event's schema; [`DispatchError::Handler`] when the handler method fails.
+        pub async fn dispatch<H: Handler>(handler: &H, body: &[u8]) -> Result<(), DispatchError<H::Error>> {
+            handle(handler, Event::from_slice(body)?).await
+        }
+    }
+}

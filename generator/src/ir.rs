@@ -1,0 +1,128 @@
+//! The intermediate representation: events and a type space with final Rust names.
+//!
+//! `lower` builds it from a document and makes every naming and fallback decision; `emit` turns it into
+//! tokens without deciding anything.
+
+use crate::document::Example;
+use crate::pointer::JsonPointer;
+
+/// One spec, ready to emit as one Rust module.
+#[derive(Debug, Clone)]
+pub struct Module {
+    /// The Rust module name (the spec's file stem in snake_case).
+    pub name: String,
+    /// The spec file, as shown in the `@generated` header.
+    pub source_file: String,
+    /// `info.title`.
+    pub title: Option<String>,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// `info.version`.
+    pub version: Option<String>,
+    /// How `Event::from_slice` tells webhooks apart; `None` means only `Event::from_named` works.
+    pub discriminator: Option<Discriminator>,
+    /// The webhooks, in spec order.
+    pub events: Vec<Event>,
+    /// Every named type, in the order they were first met (which is spec order).
+    pub types: Vec<TypeDef>,
+}
+
+/// A top-level body property whose value names the webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discriminator {
+    /// The JSON property name, such as `event`.
+    pub property: String,
+    /// Why this property was chosen (said in the generated docs).
+    pub rule: DiscriminatorRule,
+    /// For each event (same order as [`Module::events`]), the property value that selects it.
+    pub values: Vec<String>,
+}
+
+/// The rule that found a [`Discriminator`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscriminatorRule {
+    /// Zoom's convention: a required string `event` property whose value is the webhook name.
+    EventNameProperty,
+}
+
+/// One webhook.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The webhook name as the spec lists it.
+    pub name: String,
+    /// The `Event` variant name.
+    pub variant: String,
+    /// The `Handler` method name (`on_...`).
+    pub handler_method: String,
+    /// The payload type.
+    pub payload: TypeRef,
+    /// Doc text for the variant and handler method (Markdown, already made rustdoc-safe).
+    pub docs: Option<String>,
+    /// The spec's payload examples.
+    pub examples: Vec<Example>,
+}
+
+/// A reference to a type in generated code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TypeRef {
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f64`.
+    F64,
+    /// `serde_json::Value`: anything the schema allows or the generator cannot type.
+    Json,
+    /// `Vec<T>`.
+    Vec(Box<TypeRef>),
+    /// A JSON object with arbitrary keys: `serde_json::Map<String, Value>` when the values are `Json`,
+    /// otherwise `std::collections::BTreeMap<String, T>`.
+    Map(Box<TypeRef>),
+    /// A named type of this module, by index into [`Module::types`].
+    Named(usize),
+}
+
+/// A named type.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    /// The Rust type name.
+    pub name: String,
+    /// Where the schema is.
+    pub pointer: JsonPointer,
+    /// Doc text (Markdown, already made rustdoc-safe).
+    pub docs: Option<String>,
+    /// What kind of type it is.
+    pub kind: TypeKind,
+}
+
+/// The shape of a named type.
+#[derive(Debug, Clone)]
+pub enum TypeKind {
+    /// A struct with named fields. The body is filled in after the name is reserved, so recursive
+    /// schemas can refer to their own type.
+    Struct {
+        /// The fields, in schema property order.
+        fields: Vec<Field>,
+    },
+}
+
+/// A struct field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The Rust field name (a valid identifier, never a keyword).
+    pub name: String,
+    /// The JSON property name.
+    pub json_name: String,
+    /// The field type, before `Option` is applied.
+    pub ty: TypeRef,
+    /// Whether the property is required (a plain field) or optional (`Option<T>`).
+    pub required: bool,
+    /// Whether the type must be boxed because it contains the struct itself.
+    pub boxed: bool,
+    /// Doc text (Markdown, already made rustdoc-safe).
+    pub docs: Option<String>,
+}
