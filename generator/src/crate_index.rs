@@ -16,10 +16,6 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
         .collect();
     let mods: Vec<Ident> = modules.iter().map(|module| Ident::new(&module.name, Span::call_site())).collect();
     let files = modules.iter().map(|module| format!("{}.rs", module.name));
-    let mod_docs = modules.iter().map(|module| {
-        let text = format!(" {} webhooks, from `{}`.", module.title.as_deref().unwrap_or(&module.name), module.source_file);
-        quote!(#[doc = #text])
-    });
     let names: Vec<&str> = modules.iter().map(|module| module.name.as_str()).collect();
     let titles = modules.iter().map(|module| module.title.as_deref().unwrap_or(&module.name));
     let spec_files = modules.iter().map(|module| module.source_file.as_str());
@@ -62,8 +58,8 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
 
         use crate::{ParseError, SpecModule, UnknownEvent};
 
+        // Each module documents itself (inner docs), so links there resolve in its own scope.
         #(
-            #mod_docs
             #[path = #files]
             pub mod #mods;
         )*
@@ -78,6 +74,7 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
         /// Serializes as the payload alone, like each module's `Event`.
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         #[serde(untagged)]
+        #[allow(clippy::large_enum_variant)]
         pub enum AnyEvent {
             #(
                 #variant_docs

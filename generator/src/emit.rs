@@ -155,6 +155,7 @@ fn events(module: &Module) -> TokenStream {
         /// (minus properties the spec does not declare).
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         #[serde(untagged)]
+        #[allow(clippy::large_enum_variant)] // Boxing would cost an allocation per delivery.
         pub enum Event {
             #(
                 #variant_docs

@@ -46,6 +46,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
             Some(schema) => lowerer.lower_schema(schema, &variant)?.ty,
             None => TypeRef::Json,
         };
+        lowerer.document_if_undocumented(&payload, || format!("The payload of the `{}` webhook.", webhook.name));
         events.push(Event {
             name: webhook.name.clone(),
             variant,
@@ -235,6 +236,7 @@ impl Lowerer<'_, '_> {
                 self.warn(&property_pointer, format!("property `{json_name}` has the same Rust name as an earlier one; field named `{field_name}`"));
             }
             let lowered = self.lower_schema(&property_pointer, &format!("{name}{}", naming::type_name(json_name)))?;
+            self.document_if_undocumented(&lowered.ty, || format!("The `{json_name}` property of [`{name}`]."));
             let docs = match property.as_object().and_then(description) {
                 Some(docs) => Some(docs),
                 None => self.doc.deref(&property_pointer, self.diag).ok().and_then(|(_, node)| node.as_object().and_then(description)),
@@ -251,6 +253,27 @@ impl Lowerer<'_, '_> {
         self.in_progress.remove(&id);
         self.types[id].kind = TypeKind::Struct { fields };
         Ok(Lowered { ty: TypeRef::Named(id), nullable, recursive: false })
+    }
+
+    /// Gives a named type (or the item type of a list) a doc line when its schema has no description,
+    /// so every public type says what it is.
+    fn document_if_undocumented(&mut self, ty: &TypeRef, docs: impl FnOnce() -> String) {
+        let id = match ty {
+            TypeRef::Named(id) => *id,
+            TypeRef::Vec(item) | TypeRef::Map(item) => match **item {
+                TypeRef::Named(id) => id,
+                _ => return,
+            },
+            _ => return,
+        };
+        if self.types[id].docs.is_none() {
+            let text = match ty {
+                TypeRef::Vec(_) => format!("An item of: {}", docs()),
+                TypeRef::Map(_) => format!("A value of: {}", docs()),
+                _ => docs(),
+            };
+            self.types[id].docs = Some(text);
+        }
     }
 
     /// The `required` names of an object schema that it also declares; the others are warned about.

@@ -1,0 +1,303 @@
+//! Runtime support shared by every generated module: the unknown-event type, the errors, and the two
+//! parsing steps (finding the event name, parsing the typed payload).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserializer, Serialize, Serializer};
+
+/// A delivery of a webhook the generated code does not know, kept whole.
+///
+/// Vendors add events without notice; this keeps their deliveries instead of rejecting them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownEvent {
+    /// The webhook name (from the body, or as given to `from_named`).
+    pub name: String,
+    /// The whole body.
+    pub body: serde_json::Value,
+}
+
+impl UnknownEvent {
+    /// Keeps `body` as the delivery of the webhook `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`ParseError::InvalidJson`] when the body is not JSON.
+    pub fn parse(name: &str, body: &[u8]) -> Result<Self, ParseError> {
+        let body = serde_json::from_slice(body).map_err(ParseError::InvalidJson)?;
+        Ok(Self { name: name.to_owned(), body })
+    }
+}
+
+impl Serialize for UnknownEvent {
+    /// Writes the body alone, as the vendor sent it.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.body.serialize(serializer)
+    }
+}
+
+/// Why a delivery could not be parsed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// The body is not JSON (or, for `from_slice`, not a JSON object).
+    #[error("the body is not valid JSON: {0}")]
+    InvalidJson(#[source] serde_json::Error),
+    /// The body has no string property naming the webhook.
+    #[error("the body has no string `{property}` property naming the event")]
+    MissingEventName {
+        /// The property that was looked for, such as `event`.
+        property: &'static str,
+    },
+    /// The body is JSON but does not match the schema of its webhook.
+    #[error("the `{event}` payload does not match its schema at `{path}`: {source}")]
+    InvalidPayload {
+        /// The webhook name.
+        event: String,
+        /// The path of the failing field, such as `payload.object.carrier_code`.
+        path: String,
+        /// What serde found there.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl ParseError {
+    /// The webhook name, when the body got far enough to have one.
+    pub fn event(&self) -> Option<&str> {
+        match self {
+            Self::InvalidPayload { event, .. } => Some(event),
+            _ => None,
+        }
+    }
+
+    /// The path of the field that did not match, for [`ParseError::InvalidPayload`].
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Self::InvalidPayload { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+/// Why `dispatch` did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError<E> {
+    /// The delivery did not parse; answering with a client error is appropriate.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// The handler method returned an error; the vendor should retry the delivery.
+    #[error("the handler failed: {0}")]
+    Handler(E),
+}
+
+/// A spec module of this crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpecModule {
+    /// The Rust module name, such as `number_management`.
+    pub name: &'static str,
+    /// The spec's `info.title`.
+    pub title: &'static str,
+    /// The spec file it was generated from, relative to the workspace.
+    pub spec_file: &'static str,
+    /// The module's webhook names, in spec order.
+    pub event_names: &'static [&'static str],
+}
+
+/// Reads the string `property` of a JSON object body, skipping everything else without building it.
+pub(crate) fn discriminator<'a>(body: &'a [u8], property: &'static str) -> Result<Cow<'a, str>, ParseError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let found = FindProperty { property }.deserialize(&mut deserializer).map_err(ParseError::InvalidJson)?;
+    deserializer.end().map_err(ParseError::InvalidJson)?;
+    found.ok_or(ParseError::MissingEventName { property })
+}
+
+/// Parses the payload of the webhook `event`.
+///
+/// The common case is one plain `serde_json` pass. Only when that fails is the body parsed again with
+/// path tracking, so the error can say which field did not match.
+pub(crate) fn parse_payload<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, ParseError> {
+    match serde_json::from_slice(body) {
+        Ok(payload) => Ok(payload),
+        Err(err) if err.is_syntax() || err.is_eof() || err.is_io() => Err(ParseError::InvalidJson(err)),
+        Err(err) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            let (path, source) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Err(located) => (located.path().to_string(), located.into_inner()),
+                Ok(_) => (".".to_owned(), err),
+            };
+            Err(ParseError::InvalidPayload { event: event.to_owned(), path, source })
+        }
+    }
+}
+
+/// Finds one string property of a JSON object, borrowing it from the input when it has no escapes.
+struct FindProperty {
+    property: &'static str,
+}
+
+impl<'de> DeserializeSeed<'de> for FindProperty {
+    type Value = Option<Cow<'de, str>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FindProperty {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<CowStr<'de>>()? {
+            if found.is_none() && key.0 == self.property {
+                // A non-string value means there is no usable name; keep scanning so the JSON is still checked.
+                found = map.next_value::<MaybeStr<'de>>()?.0;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A string that borrows from the input when it can.
+struct CowStr<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for CowStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(CowStrVisitor).map(CowStr)
+    }
+}
+
+struct CowStrVisitor;
+
+impl<'de> Visitor<'de> for CowStrVisitor {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(value))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(value.to_owned()))
+    }
+}
+
+/// Any JSON value, kept only if it is a string.
+struct MaybeStr<'de>(Option<Cow<'de, str>>);
+
+impl<'de> de::Deserialize<'de> for MaybeStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(MaybeStrVisitor).map(MaybeStr)
+    }
+}
+
+struct MaybeStrVisitor;
+
+impl<'de> Visitor<'de> for MaybeStrVisitor {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(value.to_owned())))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discriminator_borrows_and_skips_the_rest() {
+        let body = br#"{"payload":{"event":"inner","x":[1,{"y":null}]},"event":"meeting.started","event_ts":1}"#;
+        let name = discriminator(body, "event").unwrap();
+        assert_eq!(name, "meeting.started");
+        assert!(matches!(name, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn discriminator_unescapes_when_needed() {
+        let name = discriminator(br#"{"event":"a\u002eb"}"#, "event").unwrap();
+        assert_eq!(name, "a.b");
+    }
+
+    #[test]
+    fn discriminator_errors() {
+        assert!(matches!(discriminator(b"{\"event\":", "event"), Err(ParseError::InvalidJson(_))));
+        assert!(matches!(discriminator(b"[1]", "event"), Err(ParseError::InvalidJson(_))));
+        assert!(matches!(discriminator(b"{} x", "event"), Err(ParseError::InvalidJson(_))));
+        assert!(matches!(
+            discriminator(br#"{"event":42,"other":"x"}"#, "event"),
+            Err(ParseError::MissingEventName { property: "event" })
+        ));
+        assert!(matches!(discriminator(b"{}", "event"), Err(ParseError::MissingEventName { .. })));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Outer {
+        #[allow(dead_code)]
+        inner: Inner,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Inner {
+        #[allow(dead_code)]
+        code: i32,
+    }
+
+    #[test]
+    fn payload_errors_carry_the_field_path() {
+        let err = parse_payload::<Outer>("x.y", br#"{"inner":{"code":"3457"}}"#).unwrap_err();
+        assert_eq!(err.event(), Some("x.y"));
+        assert_eq!(err.path(), Some("inner.code"));
+        assert!(err.to_string().starts_with("the `x.y` payload does not match its schema at `inner.code`: invalid type"), "{err}");
+        assert!(matches!(parse_payload::<Outer>("x.y", b"{\"inner\""), Err(ParseError::InvalidJson(_))));
+    }
+}

@@ -1,0 +1,271 @@
+//! `cargo xtask codegen [--check]`: every spec in `specs/` becomes a module of the generated crate.
+//!
+//! Generated files are ordinary checked-in files. `--check` and the drift test regenerate in memory and
+//! compare, and their failure names the one command that fixes it.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use webhook_codegen::{GeneratedModule, Warning};
+
+/// Where the specs live, relative to the workspace root.
+pub const SPECS_DIR: &str = "specs";
+/// Where generated modules are written, relative to the workspace root.
+pub const OUTPUT_DIR: &str = "generated/src";
+/// The generated module list, relative to [`OUTPUT_DIR`].
+pub const INDEX_FILE: &str = "modules.rs";
+/// The command that brings generated code up to date.
+pub const FIX_COMMAND: &str = "cargo xtask codegen";
+
+/// Why code generation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CodegenError {
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A spec could not be generated.
+    #[error(transparent)]
+    Spec(#[from] webhook_codegen::Error),
+    /// Two specs would become the same module.
+    #[error("{first} and {second} would both become module `{module}`; rename one of them")]
+    DuplicateModule {
+        /// The Rust module name.
+        module: String,
+        /// The first spec file.
+        first: String,
+        /// The second spec file.
+        second: String,
+    },
+}
+
+/// What generating one spec produced, for the one-line summary.
+#[derive(Debug)]
+pub struct SpecReport {
+    /// The spec file, relative to the workspace (`specs/x.yaml`).
+    pub spec_file: String,
+    /// The generated file, relative to the workspace.
+    pub output_file: String,
+    /// Number of webhooks.
+    pub events: usize,
+    /// Number of named types.
+    pub types: usize,
+    /// Tolerated quirks.
+    pub warnings: Vec<Warning>,
+}
+
+/// A file the generator wants on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Relative to the workspace root.
+    pub path: PathBuf,
+    /// The full text.
+    pub contents: String,
+}
+
+/// Everything `codegen` would write, computed without touching the output folder.
+#[derive(Debug)]
+pub struct Plan {
+    /// The generated files, module list last.
+    pub files: Vec<OutputFile>,
+    /// One report per spec, in file order.
+    pub reports: Vec<SpecReport>,
+    /// Generated files on disk that no spec produces any more (a spec was removed or renamed).
+    pub stale: Vec<PathBuf>,
+}
+
+/// A generated file whose contents on disk differ from what the specs give.
+#[derive(Debug)]
+pub struct Drift {
+    /// Relative to the workspace root.
+    pub path: PathBuf,
+    /// A unified diff from the file on disk to the expected contents.
+    pub diff: String,
+}
+
+/// The spec files in `specs/`, sorted by name: `.yaml`, `.yml` and `.json`.
+///
+/// # Errors
+///
+/// When the folder cannot be read.
+pub fn spec_files(root: &Path) -> Result<Vec<PathBuf>, CodegenError> {
+    let dir = root.join(SPECS_DIR);
+    let entries = fs::read_dir(&dir).map_err(|source| CodegenError::Io { path: dir.clone(), source })?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|source| CodegenError::Io { path: dir.clone(), source })?.path();
+        let is_spec = path.extension().and_then(|ext| ext.to_str()).is_some_and(|ext| matches!(ext, "yaml" | "yml" | "json"));
+        if is_spec && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Generates one spec file; `label` is how it is named in the header and messages.
+///
+/// # Errors
+///
+/// When the file cannot be read or the spec cannot be generated.
+pub fn generate_file(path: &Path, label: &str) -> Result<GeneratedModule, CodegenError> {
+    let bytes = fs::read(path).map_err(|source| CodegenError::Io { path: path.to_owned(), source })?;
+    Ok(webhook_codegen::generate(label, &bytes)?)
+}
+
+/// Computes every generated file from the specs under `root`.
+///
+/// # Errors
+///
+/// When a spec cannot be read or generated, or two specs map to one module.
+pub fn plan(root: &Path) -> Result<Plan, CodegenError> {
+    let mut modules: Vec<GeneratedModule> = Vec::new();
+    for path in spec_files(root)? {
+        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let label = format!("{SPECS_DIR}/{name}");
+        let generated = generate_file(&path, &label)?;
+        if let Some(earlier) = modules.iter().find(|m| m.module.name == generated.module.name) {
+            return Err(CodegenError::DuplicateModule {
+                module: generated.module.name.clone(),
+                first: earlier.module.source_file.clone(),
+                second: label,
+            });
+        }
+        modules.push(generated);
+    }
+    let mut files = Vec::with_capacity(modules.len() + 1);
+    let mut reports = Vec::with_capacity(modules.len());
+    for generated in &modules {
+        let output = format!("{OUTPUT_DIR}/{}.rs", generated.module.name);
+        reports.push(SpecReport {
+            spec_file: generated.module.source_file.clone(),
+            output_file: output.clone(),
+            events: generated.module.events.len(),
+            types: generated.module.types.len(),
+            warnings: generated.warnings.clone(),
+        });
+        files.push(OutputFile { path: PathBuf::from(output), contents: generated.source.clone() });
+    }
+    let irs: Vec<_> = modules.iter().map(|generated| &generated.module).collect();
+    let index = webhook_codegen::generate_index(&format!("{SPECS_DIR}/"), &irs)?;
+    files.push(OutputFile { path: Path::new(OUTPUT_DIR).join(INDEX_FILE), contents: index });
+    let stale = stale_files(root, &files)?;
+    Ok(Plan { files, reports, stale })
+}
+
+/// Generated files in the output folder that the plan does not produce.
+fn stale_files(root: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>, CodegenError> {
+    let dir = root.join(OUTPUT_DIR);
+    let entries = fs::read_dir(&dir).map_err(|source| CodegenError::Io { path: dir.clone(), source })?;
+    let marker = webhook_codegen::header("");
+    let marker = marker.split(" from ").next().unwrap_or("// @generated");
+    let mut stale = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|source| CodegenError::Io { path: dir.clone(), source })?.path();
+        let Some(name) = path.file_name() else { continue };
+        let relative = Path::new(OUTPUT_DIR).join(name);
+        if path.extension().is_none_or(|ext| ext != "rs") || files.iter().any(|file| file.path == relative) {
+            continue;
+        }
+        let text = fs::read_to_string(&path).map_err(|source| CodegenError::Io { path: path.clone(), source })?;
+        if text.starts_with(marker) {
+            stale.push(relative);
+        }
+    }
+    stale.sort();
+    Ok(stale)
+}
+
+/// Writes the plan's files (only those that changed) and removes stale ones. Returns the paths touched.
+///
+/// # Errors
+///
+/// When a file cannot be written or removed.
+pub fn write(root: &Path, plan: &Plan) -> Result<Vec<PathBuf>, CodegenError> {
+    let mut touched = Vec::new();
+    for file in &plan.files {
+        let path = root.join(&file.path);
+        if fs::read_to_string(&path).is_ok_and(|current| current == file.contents) {
+            continue;
+        }
+        fs::write(&path, &file.contents).map_err(|source| CodegenError::Io { path: path.clone(), source })?;
+        touched.push(file.path.clone());
+    }
+    for stale in &plan.stale {
+        let path = root.join(stale);
+        fs::remove_file(&path).map_err(|source| CodegenError::Io { path: path.clone(), source })?;
+        touched.push(stale.clone());
+    }
+    Ok(touched)
+}
+
+/// Compares the plan with the files on disk.
+///
+/// # Errors
+///
+/// When a file exists but cannot be read.
+pub fn drift(root: &Path, plan: &Plan) -> Result<Vec<Drift>, CodegenError> {
+    let mut drifts = Vec::new();
+    for file in &plan.files {
+        let path = root.join(&file.path);
+        let current = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => return Err(CodegenError::Io { path, source }),
+        };
+        if current != file.contents {
+            drifts.push(Drift { path: file.path.clone(), diff: unified_diff(&file.path, &current, &file.contents) });
+        }
+    }
+    for stale in &plan.stale {
+        let path = root.join(stale);
+        let current = fs::read_to_string(&path).map_err(|source| CodegenError::Io { path: path.clone(), source })?;
+        drifts.push(Drift { path: stale.clone(), diff: unified_diff(stale, &current, "") });
+    }
+    Ok(drifts)
+}
+
+fn unified_diff(path: &Path, current: &str, expected: &str) -> String {
+    let name = path.display().to_string();
+    similar::TextDiff::from_lines(current, expected)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string()
+}
+
+/// The message for drifted files: what differs, the diffs, and the command that fixes it.
+pub fn drift_message(drifts: &[Drift]) -> String {
+    let mut message = String::new();
+    for drift in drifts {
+        message.push_str(&drift.diff);
+    }
+    let files: Vec<String> = drifts.iter().map(|drift| drift.path.display().to_string()).collect();
+    let _ = write!(
+        message,
+        "\nerror: generated code is out of date with {SPECS_DIR}/ ({}).\nRun `{FIX_COMMAND}` and commit the result.\n",
+        files.join(", ")
+    );
+    message
+}
+
+/// The one-line summary of a spec, followed by its warnings.
+pub fn report_lines(report: &SpecReport) -> String {
+    let mut text = format!(
+        "{} -> {}: {} events, {} types, {} warnings\n",
+        report.spec_file,
+        report.output_file,
+        report.events,
+        report.types,
+        report.warnings.len()
+    );
+    for warning in &report.warnings {
+        let _ = writeln!(text, "  warning: {}#{warning}", report.spec_file);
+    }
+    text
+}

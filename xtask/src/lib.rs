@@ -1,0 +1,3 @@
+//! The project's commands, as a library so whole-pipeline tests run exactly what `cargo xtask` runs.
+
+pub mod codegen;
