@@ -165,7 +165,7 @@ pub async fn handle<H: Handler>(
     handler: &H,
     event: Event,
 ) -> Result<(), DispatchError<H::Error>> {
-    match event {
+    let outcome = match event {
         Event::NumberManagementPeeringNumberEmergencyAddressUpdated(event) => {
             handler
                 .on_number_management_peering_number_emergency_address_updated(event)
@@ -175,8 +175,8 @@ pub async fn handle<H: Handler>(
             handler.on_number_management_peering_number_cnam_updated(event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
-    }
-        .map_err(DispatchError::Handler)
+    };
+    outcome.map_err(DispatchError::Handler)
 }
 /// The payload of the `number_management.peering_number_emergency_address_updated` webhook.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -247,11 +247,11 @@ pub struct NumberManagementPeeringNumberCnamUpdatedPayload {
 /// The `object` property of [`NumberManagementPeeringNumberCnamUpdatedPayload`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberManagementPeeringNumberCnamUpdatedPayloadObject {
+    /// The caller ID name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnam: Option<String>,
     /// The carrier code.
     pub carrier_code: i32,
     /// The phone numbers ([E.164](https://en.wikipedia.org/wiki/E.164) format) with CNAM updates.
     pub phone_numbers: Vec<String>,
-    /// The caller ID name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cnam: Option<String>,
 }

@@ -106,6 +106,7 @@ pub struct SpecModule {
 }
 
 /// Reads the string `property` of a JSON object body, skipping everything else without building it.
+#[allow(dead_code)] // Used only by modules whose webhooks have a discriminator.
 pub(crate) fn discriminator<'a>(body: &'a [u8], property: &'static str) -> Result<Cow<'a, str>, ParseError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let found = FindProperty { property }.deserialize(&mut deserializer).map_err(ParseError::InvalidJson)?;
@@ -129,6 +130,24 @@ pub(crate) fn parse_payload<T: DeserializeOwned>(event: &str, body: &[u8]) -> Re
             };
             Err(ParseError::InvalidPayload { event: event.to_owned(), path, source })
         }
+    }
+}
+
+/// Serde glue for optional properties that may also be `null`: `Option<Option<T>>` where the outer
+/// `None` is an absent property (skipped when writing) and `Some(None)` an explicit `null`.
+#[allow(dead_code)] // Used only by modules that have such properties.
+pub(crate) mod nullable {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(crate) fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(Some(value)) => value.serialize(serializer),
+            _ => serializer.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Some)
     }
 }
 

@@ -115,23 +115,30 @@ fn struct_field(module: &Module, field: &Field) -> TokenStream {
     if field.boxed {
         ty = quote!(Box<#ty>);
     }
-    let rename = (field.name != field.json_name).then(|| {
+    let mut serde_args = Vec::new();
+    if field.name != field.json_name {
         let json_name = &field.json_name;
-        quote!(#[serde(rename = #json_name)])
-    });
-    if field.required {
-        quote! {
-            #docs
-            #rename
-            pub #name: #ty,
+        serde_args.push(quote!(rename = #json_name));
+    }
+    let ty = match (field.required, field.nullable) {
+        (true, false) => ty,
+        // Present but possibly null: always written, `null` for `None`.
+        (true, true) => quote!(Option<#ty>),
+        (false, false) => {
+            serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
+            quote!(Option<#ty>)
         }
-    } else {
-        quote! {
-            #docs
-            #rename
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub #name: Option<#ty>,
+        // Absent (`None`), null (`Some(None)`) or a value: all three written back as they came.
+        (false, true) => {
+            serde_args.push(quote!(default, skip_serializing_if = "Option::is_none", with = "crate::runtime::nullable"));
+            quote!(Option<Option<#ty>>)
         }
+    };
+    let serde_attr = (!serde_args.is_empty()).then(|| quote!(#[serde(#(#serde_args),*)]));
+    quote! {
+        #docs
+        #serde_attr
+        pub #name: #ty,
     }
 }
 
@@ -231,11 +238,11 @@ fn events(module: &Module) -> TokenStream {
         ///
         /// [`DispatchError::Handler`] when the handler method fails.
         pub async fn handle<H: Handler>(handler: &H, event: Event) -> Result<(), DispatchError<H::Error>> {
-            match event {
+            let outcome = match event {
                 #(Event::#variants(event) => handler.#methods(event).await,)*
                 Event::Unknown(event) => handler.on_unknown(event).await,
-            }
-            .map_err(DispatchError::Handler)
+            };
+            outcome.map_err(DispatchError::Handler)
         }
     }
 }

@@ -119,8 +119,10 @@ pub struct Field {
     pub json_name: String,
     /// The field type, before `Option` is applied.
     pub ty: TypeRef,
-    /// Whether the property is required (a plain field) or optional (`Option<T>`).
+    /// Whether the property must be present.
     pub required: bool,
+    /// Whether the property may be `null`.
+    pub nullable: bool,
     /// Whether the type must be boxed because it contains the struct itself.
     pub boxed: bool,
     /// Doc text (Markdown, already made rustdoc-safe).

@@ -46,7 +46,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
             Some(schema) => lowerer.lower_schema(schema, &variant)?.ty,
             None => TypeRef::Json,
         };
-        lowerer.document_if_undocumented(&payload, || format!("The payload of the `{}` webhook.", webhook.name));
+        lowerer.document_if_undocumented(&payload, || format!("the payload of the `{}` webhook", webhook.name));
         events.push(Event {
             name: webhook.name.clone(),
             variant,
@@ -236,7 +236,7 @@ impl Lowerer<'_, '_> {
                 self.warn(&property_pointer, format!("property `{json_name}` has the same Rust name as an earlier one; field named `{field_name}`"));
             }
             let lowered = self.lower_schema(&property_pointer, &format!("{name}{}", naming::type_name(json_name)))?;
-            self.document_if_undocumented(&lowered.ty, || format!("The `{json_name}` property of [`{name}`]."));
+            self.document_if_undocumented(&lowered.ty, || format!("the `{json_name}` property of [`{name}`]"));
             let docs = match property.as_object().and_then(description) {
                 Some(docs) => Some(docs),
                 None => self.doc.deref(&property_pointer, self.diag).ok().and_then(|(_, node)| node.as_object().and_then(description)),
@@ -246,7 +246,8 @@ impl Lowerer<'_, '_> {
                 json_name: json_name.clone(),
                 boxed: lowered.recursive && matches!(lowered.ty, TypeRef::Named(_)),
                 ty: lowered.ty,
-                required: required.contains(json_name.as_str()) && !lowered.nullable,
+                required: required.contains(json_name.as_str()),
+                nullable: lowered.nullable,
                 docs,
             });
         }
@@ -255,9 +256,10 @@ impl Lowerer<'_, '_> {
         Ok(Lowered { ty: TypeRef::Named(id), nullable, recursive: false })
     }
 
-    /// Gives a named type (or the item type of a list) a doc line when its schema has no description,
-    /// so every public type says what it is.
-    fn document_if_undocumented(&mut self, ty: &TypeRef, docs: impl FnOnce() -> String) {
+    /// Gives a named type (or the item type of a list or map) a doc line when its schema has no
+    /// description, so every public type says what it is. `what` names the place, such as
+    /// "the `object` property of [`Payload`]".
+    fn document_if_undocumented(&mut self, ty: &TypeRef, what: impl FnOnce() -> String) {
         let id = match ty {
             TypeRef::Named(id) => *id,
             TypeRef::Vec(item) | TypeRef::Map(item) => match **item {
@@ -268,9 +270,14 @@ impl Lowerer<'_, '_> {
         };
         if self.types[id].docs.is_none() {
             let text = match ty {
-                TypeRef::Vec(_) => format!("An item of: {}", docs()),
-                TypeRef::Map(_) => format!("A value of: {}", docs()),
-                _ => docs(),
+                TypeRef::Vec(_) => format!("An item of {}.", what()),
+                TypeRef::Map(_) => format!("A value of {}.", what()),
+                _ => {
+                    let what = what();
+                    let mut chars = what.chars();
+                    let first = chars.next().map(|c| c.to_ascii_uppercase()).unwrap_or_default();
+                    format!("{first}{}.", chars.as_str())
+                }
             };
             self.types[id].docs = Some(text);
         }

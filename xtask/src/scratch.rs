@@ -1,0 +1,128 @@
+//! A scratch copy of the generated crate, for building modules generated from specs outside `specs/`
+//! (fixtures, a user's own specs) without touching the checked-in crate.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::codegen::{CodegenError, INDEX_FILE, OUTPUT_DIR};
+use webhook_codegen::GeneratedModule;
+
+/// The generated crate's folder, relative to the workspace root.
+const CRATE_DIR: &str = "generated";
+
+/// A workspace under `target/` holding a copy of the generated crate with other modules in it.
+#[derive(Debug)]
+pub struct ScratchCrate {
+    /// The scratch workspace root.
+    pub dir: PathBuf,
+    /// The target folder its builds use (shared between scratch crates so dependencies build once).
+    pub target_dir: PathBuf,
+}
+
+/// The outcome of one cargo command in a scratch crate.
+#[derive(Debug)]
+pub struct BuildOutput {
+    /// Whether cargo succeeded.
+    pub success: bool,
+    /// Everything cargo printed on stderr (its diagnostics).
+    pub stderr: String,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CodegenError + '_ {
+    move |source| CodegenError::Io { path: path.to_owned(), source }
+}
+
+impl ScratchCrate {
+    /// Creates (or recreates) `target/scratch/<name>` from the workspace at `root`, with exactly the given
+    /// modules generated into it. Hand-written files of the crate are copied as they are.
+    ///
+    /// # Errors
+    ///
+    /// When a file cannot be read or written, or the module list cannot be generated.
+    pub fn create(root: &Path, name: &str, modules: &[GeneratedModule]) -> Result<Self, CodegenError> {
+        let base = root.join("target").join("scratch");
+        let dir = base.join(name);
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(io(&dir))?;
+        }
+        let crate_dir = dir.join(CRATE_DIR);
+        copy_hand_written(&root.join(CRATE_DIR), &crate_dir)?;
+        let manifest = fs::read_to_string(root.join("Cargo.toml")).map_err(io(&root.join("Cargo.toml")))?;
+        let manifest = scratch_manifest(&manifest);
+        fs::write(dir.join("Cargo.toml"), manifest).map_err(io(&dir))?;
+        let lock = root.join("Cargo.lock");
+        if lock.exists() {
+            fs::copy(&lock, dir.join("Cargo.lock")).map_err(io(&lock))?;
+        }
+        let src = dir.join(OUTPUT_DIR);
+        for generated in modules {
+            let path = src.join(format!("{}.rs", generated.module.name));
+            fs::write(&path, &generated.source).map_err(io(&path))?;
+        }
+        let irs: Vec<_> = modules.iter().map(|generated| &generated.module).collect();
+        let index = webhook_codegen::generate_index("specs/", &irs)?;
+        let index_path = src.join(INDEX_FILE);
+        fs::write(&index_path, index).map_err(io(&index_path))?;
+        Ok(Self { dir, target_dir: base.join("target") })
+    }
+
+    /// Runs `cargo <args>` in the scratch workspace, offline (dependencies come from the local cache that
+    /// building this workspace filled), with `RUSTFLAGS`/`RUSTDOCFLAGS` set to deny warnings.
+    ///
+    /// # Errors
+    ///
+    /// When cargo cannot be started.
+    pub fn cargo(&self, args: &[&str]) -> Result<BuildOutput, CodegenError> {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .args(args)
+            .arg("--offline")
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", &self.target_dir)
+            .env("RUSTFLAGS", "-Dwarnings")
+            .env("RUSTDOCFLAGS", "-Dwarnings")
+            .output()
+            .map_err(io(&self.dir))?;
+        Ok(BuildOutput { success: output.status.success(), stderr: String::from_utf8_lossy(&output.stderr).into_owned() })
+    }
+}
+
+/// The workspace manifest with the generated crate as its only member.
+fn scratch_manifest(manifest: &str) -> String {
+    let mut out = String::with_capacity(manifest.len());
+    for line in manifest.lines() {
+        if line.trim_start().starts_with("members") {
+            out.push_str("members = [\"generated\"]\n");
+        } else if line.contains("path = ") {
+            // Path dependencies of the real workspace do not exist here, and the crate uses none.
+            continue;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Copies the crate folder, leaving out generated modules (their first line is the `@generated` header).
+fn copy_hand_written(from: &Path, to: &Path) -> Result<(), CodegenError> {
+    fs::create_dir_all(to).map_err(io(to))?;
+    for entry in fs::read_dir(from).map_err(io(from))? {
+        let entry = entry.map_err(io(from))?;
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            if entry.file_name() != "target" {
+                copy_hand_written(&path, &target)?;
+            }
+            continue;
+        }
+        let is_generated = path.extension().is_some_and(|ext| ext == "rs")
+            && fs::read_to_string(&path).is_ok_and(|text| text.starts_with("// @generated"));
+        if !is_generated {
+            fs::copy(&path, &target).map_err(io(&path))?;
+        }
+    }
+    Ok(())
+}
