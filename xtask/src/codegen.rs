@@ -118,12 +118,12 @@ pub fn generate_file(path: &Path, label: &str) -> Result<GeneratedModule, Codege
     Ok(webhook_codegen::generate(label, &bytes)?)
 }
 
-/// Computes every generated file from the specs under `root`.
+/// Generates every spec under `root`, in file order.
 ///
 /// # Errors
 ///
 /// When a spec cannot be read or generated, or two specs map to one module.
-pub fn plan(root: &Path) -> Result<Plan, CodegenError> {
+pub fn generate_specs(root: &Path) -> Result<Vec<GeneratedModule>, CodegenError> {
     let mut modules: Vec<GeneratedModule> = Vec::new();
     for path in spec_files(root)? {
         let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
@@ -138,6 +138,16 @@ pub fn plan(root: &Path) -> Result<Plan, CodegenError> {
         }
         modules.push(generated);
     }
+    Ok(modules)
+}
+
+/// Computes every generated file from the specs under `root`.
+///
+/// # Errors
+///
+/// As [`generate_specs`].
+pub fn plan(root: &Path) -> Result<Plan, CodegenError> {
+    let modules = generate_specs(root)?;
     let mut files = Vec::with_capacity(modules.len() + 1);
     let mut reports = Vec::with_capacity(modules.len());
     for generated in &modules {

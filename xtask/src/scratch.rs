@@ -34,13 +34,21 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CodegenError + '_ {
 }
 
 impl ScratchCrate {
-    /// Creates (or recreates) `target/scratch/<name>` from the workspace at `root`, with exactly the given
-    /// modules generated into it. Hand-written files of the crate are copied as they are.
+    /// Creates (or recreates) `target/scratch/<name>` from the workspace at `root`: the crate's own spec
+    /// modules plus `extra` (an extra module replaces a spec module of the same name). Hand-written files
+    /// of the crate are copied as they are.
     ///
     /// # Errors
     ///
-    /// When a file cannot be read or written, or the module list cannot be generated.
-    pub fn create(root: &Path, name: &str, modules: &[GeneratedModule]) -> Result<Self, CodegenError> {
+    /// When a file cannot be read or written, or a module cannot be generated.
+    pub fn create(root: &Path, name: &str, extra: Vec<GeneratedModule>) -> Result<Self, CodegenError> {
+        let mut modules = crate::codegen::generate_specs(root)?;
+        for module in extra {
+            match modules.iter_mut().find(|existing| existing.module.name == module.module.name) {
+                Some(existing) => *existing = module,
+                None => modules.push(module),
+            }
+        }
         let base = root.join("target").join("scratch");
         let dir = base.join(name);
         if dir.exists() {
@@ -56,7 +64,7 @@ impl ScratchCrate {
             fs::copy(&lock, dir.join("Cargo.lock")).map_err(io(&lock))?;
         }
         let src = dir.join(OUTPUT_DIR);
-        for generated in modules {
+        for generated in &modules {
             let path = src.join(format!("{}.rs", generated.module.name));
             fs::write(&path, &generated.source).map_err(io(&path))?;
         }
@@ -76,8 +84,8 @@ impl ScratchCrate {
     pub fn cargo(&self, args: &[&str]) -> Result<BuildOutput, CodegenError> {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let output = Command::new(cargo)
-            .args(args)
             .arg("--offline")
+            .args(args)
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", &self.target_dir)
             .env("RUSTFLAGS", "-Dwarnings")

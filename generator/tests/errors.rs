@@ -1,0 +1,89 @@
+//! Bad specs fail with the file and the JSON pointer of the node at fault; none panics.
+
+fn error(yaml: &str) -> String {
+    match webhook_codegen::generate("specs/bad.yaml", yaml.as_bytes()) {
+        Ok(generated) => panic!("expected an error, got a module with {} events", generated.module.events.len()),
+        Err(err) => err.to_string(),
+    }
+}
+
+const HEAD: &str = "openapi: 3.1.0\ninfo: {title: Bad, version: '1'}\n";
+
+fn with_schema(schema: &str) -> String {
+    format!(
+        "{HEAD}webhooks:\n  a.b:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {schema}\n{}",
+        "components:\n  schemas:\n    Pet: {type: object, properties: {id: {type: string}}}\n"
+    )
+}
+
+#[test]
+fn broken_ref_names_file_and_pointer() {
+    assert_eq!(
+        error(&with_schema("{$ref: '#/components/schemas/Dog'}")),
+        "specs/bad.yaml#/webhooks/a.b/post/requestBody/content/application~1json/schema/$ref: `$ref: #/components/schemas/Dog` points to nothing in this document"
+    );
+}
+
+#[test]
+fn nested_broken_ref_names_the_nested_pointer() {
+    assert_eq!(
+        error(&with_schema("{type: object, properties: {owner: {$ref: '#/components/schemas/Owner'}}}")),
+        "specs/bad.yaml#/webhooks/a.b/post/requestBody/content/application~1json/schema/properties/owner/$ref: `$ref: #/components/schemas/Owner` points to nothing in this document"
+    );
+}
+
+#[test]
+fn external_refs_are_refused() {
+    let message = error(&with_schema("{$ref: 'pets.yaml#/Pet'}"));
+    assert!(message.ends_with("/schema/$ref: `$ref: pets.yaml#/Pet` is not a JSON pointer into this document (external references are not supported)"), "{message}");
+}
+
+#[test]
+fn ref_cycles_do_not_hang() {
+    let yaml = format!(
+        "{HEAD}webhooks:\n  a.b:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {{$ref: '#/components/schemas/A'}}\ncomponents:\n  schemas:\n    A: {{$ref: '#/components/schemas/B'}}\n    B: {{$ref: '#/components/schemas/A'}}\n"
+    );
+    let message = error(&yaml);
+    assert!(message.contains("`$ref` chain longer than 64 hops (a reference cycle?)"), "{message}");
+}
+
+#[test]
+fn a_schema_that_is_not_an_object_is_an_error() {
+    assert_eq!(
+        error(&with_schema("{type: object, properties: {count: 5}}")),
+        "specs/bad.yaml#/webhooks/a.b/post/requestBody/content/application~1json/schema/properties/count: a schema must be an object or a boolean, found a number"
+    );
+    assert_eq!(
+        error(&with_schema("{type: object, properties: [1]}")),
+        "specs/bad.yaml#/webhooks/a.b/post/requestBody/content/application~1json/schema/properties: `properties` must be an object, found an array"
+    );
+}
+
+#[test]
+fn document_shape_errors() {
+    assert_eq!(error("- a\n- b\n"), "specs/bad.yaml#/: the document root must be an object");
+    assert_eq!(
+        error(&format!("{HEAD}webhooks: [a]\n")),
+        "specs/bad.yaml#/webhooks: `webhooks` must be an object mapping webhook names to path items"
+    );
+    assert_eq!(error(&format!("{HEAD}webhooks:\n  a.b: 3\n")), "specs/bad.yaml#/webhooks/a.b: a webhook must be a path item object");
+    assert_eq!(
+        error(&format!("{HEAD}webhooks:\n  a.b:\n    post:\n      requestBody:\n        content: yes\n")),
+        "specs/bad.yaml#/webhooks/a.b/post/requestBody/content: `content` must be an object mapping media types"
+    );
+}
+
+#[test]
+fn syntax_errors_name_the_file() {
+    let message = error("openapi: [\n");
+    assert!(message.starts_with("specs/bad.yaml: not a valid YAML document:"), "{message}");
+}
+
+#[test]
+fn recursive_schemas_generate() {
+    let yaml = format!(
+        "{HEAD}webhooks:\n  a.b:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {{$ref: '#/components/schemas/Node'}}\ncomponents:\n  schemas:\n    Node: {{type: object, properties: {{next: {{$ref: '#/components/schemas/Node'}}}}}}\n"
+    );
+    let generated = webhook_codegen::generate("specs/ok.yaml", yaml.as_bytes()).unwrap();
+    assert!(generated.source.contains("pub next: Option<Box<Node>>,"), "{}", generated.source);
+}
