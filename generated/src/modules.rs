@@ -10,6 +10,10 @@ pub const MODULES: &[SpecModule] = &[
         title: "Number Management",
         spec_file: "specs/number_management.yaml",
         event_names: number_management::EVENT_NAMES,
+        from_named: |name, body| {
+            number_management::Event::from_named(name, body)
+                .map(AnyEvent::NumberManagement)
+        },
     },
 ];
 /// A delivery parsed by whichever module of this crate knows its webhook.

@@ -93,7 +93,7 @@ pub enum DispatchError<E> {
 }
 
 /// A spec module of this crate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct SpecModule {
     /// The Rust module name, such as `number_management`.
     pub name: &'static str,
@@ -103,6 +103,9 @@ pub struct SpecModule {
     pub spec_file: &'static str,
     /// The module's webhook names, in spec order.
     pub event_names: &'static [&'static str],
+    /// The module's `Event::from_named`, wrapped in [`crate::AnyEvent`]: parses a delivery as this
+    /// module's webhook `name` (an unknown name gives [`crate::AnyEvent::Unknown`]).
+    pub from_named: fn(name: &str, body: &[u8]) -> Result<crate::AnyEvent, ParseError>,
 }
 
 /// Reads the string `property` of a JSON object body, skipping everything else without building it.

@@ -66,7 +66,13 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
 
         /// Every spec module of this crate, in spec file order.
         pub const MODULES: &[SpecModule] = &[
-            #(SpecModule { name: #names, title: #titles, spec_file: #spec_files, event_names: #mods::EVENT_NAMES },)*
+            #(SpecModule {
+                name: #names,
+                title: #titles,
+                spec_file: #spec_files,
+                event_names: #mods::EVENT_NAMES,
+                from_named: |name, body| #mods::Event::from_named(name, body).map(AnyEvent::#variants),
+            },)*
         ];
 
         /// A delivery parsed by whichever module of this crate knows its webhook.
