@@ -96,7 +96,7 @@ impl Event {
 /// Every method has a default that accepts the event and does nothing, so an implementation
 /// overrides only the events it handles, with `async fn`.
 pub trait Handler: Send + Sync {
-    /// The error a handler method returns; [`dispatch`] passes it on as [`DispatchError::Handler`].
+    /// The error a handler method returns; dispatching passes it on as [`DispatchError::Handler`].
     type Error;
     /// Called for `number_management.peering_number_emergency_address_updated`.
     ///

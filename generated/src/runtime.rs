@@ -154,6 +154,120 @@ pub(crate) mod nullable {
     }
 }
 
+/// Deserialization of open enums: a listed value becomes its variant, any other is kept in `Other`.
+#[allow(dead_code)] // Used only by modules that have enums.
+pub(crate) mod open_enum {
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::Deserializer;
+    use serde::de::{self, Visitor};
+
+    /// Reads a string: `known` maps listed values, `other` keeps the rest.
+    pub(crate) fn string<'de, D, T, K, O>(deserializer: D, known: K, other: O) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        K: FnOnce(&str) -> Option<T>,
+        O: FnOnce(String) -> T,
+    {
+        deserializer.deserialize_str(StringVisitor { known, other, marker: PhantomData })
+    }
+
+    /// Reads an integer: `known` maps listed values, `other` keeps the rest.
+    pub(crate) fn integer<'de, D, T, K, O>(deserializer: D, known: K, other: O) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        K: FnOnce(i64) -> Option<T>,
+        O: FnOnce(i64) -> T,
+    {
+        deserializer.deserialize_i64(IntegerVisitor { known, other, marker: PhantomData })
+    }
+
+    struct StringVisitor<T, K, O> {
+        known: K,
+        other: O,
+        marker: PhantomData<T>,
+    }
+
+    impl<T, K: FnOnce(&str) -> Option<T>, O: FnOnce(String) -> T> Visitor<'_> for StringVisitor<T, K, O> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+            match (self.known)(value) {
+                Some(listed) => Ok(listed),
+                None => Ok((self.other)(value.to_owned())),
+            }
+        }
+
+        fn visit_string<E: de::Error>(self, value: String) -> Result<T, E> {
+            match (self.known)(&value) {
+                Some(listed) => Ok(listed),
+                None => Ok((self.other)(value)),
+            }
+        }
+    }
+
+    struct IntegerVisitor<T, K, O> {
+        known: K,
+        other: O,
+        marker: PhantomData<T>,
+    }
+
+    impl<T, K: FnOnce(i64) -> Option<T>, O: FnOnce(i64) -> T> Visitor<'_> for IntegerVisitor<T, K, O> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer")
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<T, E> {
+            Ok((self.known)(value).unwrap_or_else(|| (self.other)(value)))
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
+            match i64::try_from(value) {
+                Ok(value) => self.visit_i64(value),
+                Err(_) => Err(E::invalid_value(de::Unexpected::Unsigned(value), &"an integer that fits in 64 bits")),
+            }
+        }
+    }
+}
+
+/// Picks the `oneOf`/`anyOf` alternative that fits a value best: among those that parse it, the one
+/// that declares the most of its keys (ties go to the earlier alternative).
+#[allow(dead_code)] // Used only by modules that have such schemas.
+pub(crate) struct BestFit<'v, T> {
+    value: &'v serde_json::Value,
+    best: Option<(T, usize)>,
+}
+
+#[allow(dead_code)]
+impl<'v, T> BestFit<'v, T> {
+    pub(crate) fn new(value: &'v serde_json::Value) -> Self {
+        Self { value, best: None }
+    }
+
+    /// Tries one alternative; `known` are the properties it declares.
+    pub(crate) fn consider(&mut self, known: &[&str], parse: impl FnOnce(&'v serde_json::Value) -> Result<T, serde_json::Error>) {
+        let Ok(parsed) = parse(self.value) else { return };
+        let score = match self.value {
+            serde_json::Value::Object(map) => map.keys().filter(|key| known.contains(&key.as_str())).count(),
+            _ => 0,
+        };
+        if self.best.as_ref().is_none_or(|(_, best)| score > *best) {
+            self.best = Some((parsed, score));
+        }
+    }
+
+    pub(crate) fn into_inner(self) -> Option<T> {
+        self.best.map(|(parsed, _)| parsed)
+    }
+}
+
 /// Finds one string property of a JSON object, borrowing it from the input when it has no escapes.
 struct FindProperty {
     property: &'static str,

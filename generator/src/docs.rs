@@ -10,6 +10,9 @@
 pub fn sanitize(text: &str) -> Option<String> {
     let mut out: Vec<String> = Vec::new();
     let mut fence: Option<String> = None;
+    // The content column of the list item being continued, so a lazy continuation line is indented
+    // under its item rather than left at the margin.
+    let mut list_item: Option<usize> = None;
     for raw in text.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
         let line = raw.trim_end();
         let (indent, rest) = split_indent(line);
@@ -31,12 +34,22 @@ pub fn sanitize(text: &str) -> Option<String> {
         // Four columns of indentation would start an indented code block; three still nests lists.
         let body = escape_inline(rest);
         if body.is_empty() {
+            list_item = None;
             out.push(String::new());
-        } else {
-            for (i, part) in body.split('\n').enumerate() {
-                let pad = if i == 0 { indent.min(3) } else { 0 };
-                out.push(format!("{}{}", " ".repeat(pad), part.trim_end()));
+            continue;
+        }
+        let mut pad = indent.min(3);
+        match list_marker_len(rest) {
+            Some(marker) => list_item = Some(pad + marker),
+            None => {
+                if let Some(content) = list_item {
+                    pad = pad.max(content);
+                }
             }
+        }
+        for (i, part) in body.split('\n').enumerate() {
+            let part_pad = if i == 0 { pad } else { list_item.unwrap_or(0) };
+            out.push(format!("{}{}", " ".repeat(part_pad), part.trim_end()));
         }
     }
     if let Some(marker) = fence {
@@ -67,6 +80,19 @@ fn split_indent(line: &str) -> (usize, &str) {
         }
     }
     (columns, "")
+}
+
+/// The width of a list marker and its space (`* `, `- `, `+ `, `12. `) at the start of `rest`.
+fn list_marker_len(rest: &str) -> Option<usize> {
+    let bytes = rest.as_bytes();
+    if matches!(bytes.first(), Some(b'*' | b'-' | b'+')) && bytes.get(1) == Some(&b' ') {
+        return Some(2);
+    }
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if (1..=9).contains(&digits) && matches!(bytes.get(digits), Some(b'.' | b')')) && bytes.get(digits + 1) == Some(&b' ') {
+        return Some(digits + 2);
+    }
+    None
 }
 
 fn fence_marker(rest: &str) -> Option<String> {
@@ -246,6 +272,12 @@ mod tests {
     #[test]
     fn indentation_never_makes_code_blocks() {
         assert_eq!(s("* item\n\t* nested\n\n        code?"), "* item\n   * nested\n\n   code?");
+    }
+
+    #[test]
+    fn lazy_list_continuations_are_indented_under_their_item() {
+        assert_eq!(s("* one\n* two\n Incorrect\n*.\n\nafter"), "* one\n* two\n  Incorrect\n  *.\n\nafter");
+        assert_eq!(s("1. first\nmore"), "1. first\n   more");
     }
 
     #[test]

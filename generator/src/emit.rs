@@ -5,7 +5,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{DiscriminatorRule, Event, Field, Module, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Alternative, DiscriminatorRule, EnumVariant, Event, Field, Module, TypeDef, TypeKind, TypeRef};
 
 /// Emits the whole module (without the `@generated` header, which `format` adds).
 pub(crate) fn module(module: &Module) -> TokenStream {
@@ -48,10 +48,11 @@ fn module_docs(module: &Module) -> TokenStream {
         text.push('\n');
     }
     text.push_str(&format!("\nGenerated from `{}`.", module.source_file));
-    text.push_str(" Parse a delivery with [`Event::from_slice`] or [`Event::from_named`], or implement [`Handler`] and call [`dispatch`].\n");
     match &module.discriminator {
         Some(discriminator) => {
+            text.push_str(" Parse a delivery with [`Event::from_slice`] or [`Event::from_named`], or implement [`Handler`] and call [`dispatch`].\n");
             let rule = match discriminator.rule {
+                DiscriminatorRule::FixedValue => "the spec fixes its value for each webhook",
                 DiscriminatorRule::EventNameProperty => "every payload declares it and its value is the webhook name",
             };
             text.push_str(&format!(
@@ -60,7 +61,7 @@ fn module_docs(module: &Module) -> TokenStream {
             ));
         }
         None => text.push_str(
-            "\nThe payloads share no property that names the webhook, so the caller must know the name: use [`Event::from_named`] and [`dispatch_named`].",
+            " Parse a delivery with [`Event::from_named`], or implement [`Handler`] and call [`dispatch_named`].\n\nThe payloads share no property that names the webhook, so the caller must know the name.",
         ),
     }
     inner_doc_attrs(&text)
@@ -73,7 +74,7 @@ fn type_tokens(module: &Module, ty: &TypeRef) -> TokenStream {
         TypeRef::Bool => quote!(bool),
         TypeRef::I32 => quote!(i32),
         TypeRef::I64 => quote!(i64),
-        TypeRef::F64 => quote!(f64),
+        TypeRef::Number => quote!(serde_json::Number),
         TypeRef::Json => quote!(serde_json::Value),
         TypeRef::Vec(item) => {
             let item = type_tokens(module, item);
@@ -103,6 +104,141 @@ fn type_def(module: &Module, def: &TypeDef) -> TokenStream {
                 pub struct #name {
                     #(#fields)*
                 }
+            }
+        }
+        TypeKind::StringEnum { variants } => string_enum(&docs, &name, variants),
+        TypeKind::IntegerEnum { variants } => integer_enum(&docs, &name, variants),
+        TypeKind::OneOf { variants } => one_of(module, &docs, &name, variants),
+    }
+}
+
+fn variant_docs<T: std::fmt::Display>(variant: &EnumVariant<T>, quote_value: bool) -> TokenStream {
+    let value = if quote_value { format!("`\"{}\"`", variant.value) } else { format!("`{}`", variant.value) };
+    let text = match &variant.docs {
+        Some(docs) => format!("{value}: {docs}"),
+        None => value,
+    };
+    doc_attrs(Some(&text))
+}
+
+fn string_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<String>]) -> TokenStream {
+    let idents: Vec<Ident> = variants.iter().map(|variant| ident(&variant.name)).collect();
+    let values: Vec<&str> = variants.iter().map(|variant| variant.value.as_str()).collect();
+    let variant_docs = variants.iter().map(|variant| variant_docs(variant, true));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #(#variant_docs #idents,)*
+            /// A value the spec does not list, kept as it came.
+            Other(String),
+        }
+
+        impl #name {
+            /// The JSON string of this value.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#idents => #values,)*
+                    Self::Other(value) => value,
+                }
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::runtime::open_enum::string(
+                    deserializer,
+                    |value| match value {
+                        #(#values => Some(Self::#idents),)*
+                        _ => None,
+                    },
+                    Self::Other,
+                )
+            }
+        }
+    }
+}
+
+fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>]) -> TokenStream {
+    let idents: Vec<Ident> = variants.iter().map(|variant| ident(&variant.name)).collect();
+    let values: Vec<proc_macro2::Literal> = variants.iter().map(|variant| proc_macro2::Literal::i64_unsuffixed(variant.value)).collect();
+    let variant_docs = variants.iter().map(|variant| variant_docs(variant, false));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #(#variant_docs #idents,)*
+            /// A value the spec does not list, kept as it came.
+            Other(i64),
+        }
+
+        impl #name {
+            /// The JSON number of this value.
+            pub fn value(&self) -> i64 {
+                match self {
+                    #(Self::#idents => #values,)*
+                    Self::Other(value) => *value,
+                }
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::runtime::open_enum::integer(
+                    deserializer,
+                    |value| match value {
+                        #(#values => Some(Self::#idents),)*
+                        _ => None,
+                    },
+                    Self::Other,
+                )
+            }
+        }
+    }
+}
+
+fn one_of(module: &Module, docs: &TokenStream, name: &Ident, variants: &[Alternative]) -> TokenStream {
+    let idents: Vec<Ident> = variants.iter().map(|variant| ident(&variant.name)).collect();
+    let types: Vec<TokenStream> = variants
+        .iter()
+        .map(|variant| {
+            let ty = type_tokens(module, &variant.ty);
+            if variant.boxed { quote!(Box<#ty>) } else { ty }
+        })
+        .collect();
+    let known = variants.iter().map(|variant| {
+        let properties = &variant.known_properties;
+        quote!(&[#(#properties),*])
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#idents(#types),)*
+            /// A value that fits none of the alternatives, kept as it came.
+            Other(serde_json::Value),
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            /// Reads the alternative that parses the value and declares the most of its properties.
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                let mut best = crate::runtime::BestFit::new(&value);
+                #(best.consider(#known, |value| <#types as serde::Deserialize>::deserialize(value).map(Self::#idents));)*
+                Ok(best.into_inner().unwrap_or(Self::Other(value)))
             }
         }
     }
@@ -202,7 +338,7 @@ fn events(module: &Module) -> TokenStream {
         /// Every method has a default that accepts the event and does nothing, so an implementation
         /// overrides only the events it handles, with `async fn`.
         pub trait Handler: Send + Sync {
-            /// The error a handler method returns; [`dispatch`] passes it on as [`DispatchError::Handler`].
+            /// The error a handler method returns; dispatching passes it on as [`DispatchError::Handler`].
             type Error;
 
             #(

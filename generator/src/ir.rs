@@ -41,6 +41,9 @@ pub struct Discriminator {
 /// The rule that found a [`Discriminator`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiscriminatorRule {
+    /// A required top-level property whose value the spec fixes per webhook (`const` or a one-value
+    /// `enum`), different for every webhook.
+    FixedValue,
     /// Zoom's convention: a required string `event` property whose value is the webhook name.
     EventNameProperty,
 }
@@ -73,8 +76,8 @@ pub enum TypeRef {
     I32,
     /// `i64`.
     I64,
-    /// `f64`.
-    F64,
+    /// `serde_json::Number`: exact, whether the value is written as an integer or a float.
+    Number,
     /// `serde_json::Value`: anything the schema allows or the generator cannot type.
     Json,
     /// `Vec<T>`.
@@ -108,6 +111,47 @@ pub enum TypeKind {
         /// The fields, in schema property order.
         fields: Vec<Field>,
     },
+    /// An open string enum: the listed values plus `Other(String)` for values added later.
+    StringEnum {
+        /// The listed values, in spec order.
+        variants: Vec<EnumVariant<String>>,
+    },
+    /// An open integer enum: the listed values plus `Other(i64)` for values added later.
+    IntegerEnum {
+        /// The listed values, in spec order.
+        variants: Vec<EnumVariant<i64>>,
+    },
+    /// `oneOf`/`anyOf`: the alternative that fits the value best, or `Other(serde_json::Value)`.
+    OneOf {
+        /// The alternatives, in spec order.
+        variants: Vec<Alternative>,
+    },
+}
+
+/// One listed value of an open enum.
+#[derive(Debug, Clone)]
+pub struct EnumVariant<T> {
+    /// The Rust variant name.
+    pub name: String,
+    /// The JSON value.
+    pub value: T,
+    /// Doc text (from `x-enum-descriptions`), already made rustdoc-safe.
+    pub docs: Option<String>,
+}
+
+/// One alternative of a `oneOf`/`anyOf`.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    /// The Rust variant name.
+    pub name: String,
+    /// The alternative's type.
+    pub ty: TypeRef,
+    /// Whether the type must be boxed because it contains the enum itself.
+    pub boxed: bool,
+    /// The properties an object alternative declares. A JSON object is read as the alternative that
+    /// parses it and declares the most of its keys, so a permissive alternative cannot swallow the
+    /// properties of a more specific one.
+    pub known_properties: Vec<String>,
 }
 
 /// A struct field.

@@ -12,8 +12,9 @@ fn shape(module: &Module) -> Vec<String> {
         lines.push(format!("event {} {} {} {}", event.name, event.variant, event.handler_method, spell(module, &event.payload)));
     }
     for def in &module.types {
-        match &def.kind {
-            TypeKind::Struct { fields } => {
+        lines.push(format!("type {} {}", def.name, kind_name(&def.kind)));
+        if let TypeKind::Struct { fields } = &def.kind {
+            {
                 for field in fields {
                     lines.push(format!(
                         "{}.{} ({}) required={} {}",
@@ -28,6 +29,15 @@ fn shape(module: &Module) -> Vec<String> {
         }
     }
     lines
+}
+
+fn kind_name(kind: &TypeKind) -> &'static str {
+    match kind {
+        TypeKind::Struct { .. } => "struct",
+        TypeKind::StringEnum { .. } => "string enum",
+        TypeKind::IntegerEnum { .. } => "integer enum",
+        TypeKind::OneOf { .. } => "one of",
+    }
 }
 
 fn spell(module: &Module, ty: &TypeRef) -> String {

@@ -1,0 +1,165 @@
+//! Document -> IR: every naming, typing and fallback decision is made here.
+//!
+//! This module lowers events and finds the discriminator; `schema` lowers schemas to types, with
+//! `enums` and `composition` for the keywords that make enums, and `keywords` for how odd keyword values
+//! are read.
+
+mod composition;
+mod discriminator;
+mod enums;
+mod examples;
+mod keywords;
+mod schema;
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+
+use crate::docs;
+use crate::document::{Document, Webhook};
+use crate::error::{Diagnostics, Error};
+use crate::ir::{Event, Module, TypeDef, TypeRef};
+use crate::naming::{self, UniqueNames};
+
+use crate::pointer::JsonPointer;
+
+/// What the caller decides about a module rather than the spec.
+#[derive(Debug, Clone)]
+pub struct ModuleOptions {
+    /// The Rust module name.
+    pub module_name: String,
+    /// The spec file as it should appear in the `@generated` header, such as `specs/zoom.yaml`.
+    pub source_file: String,
+}
+
+/// Lowers a loaded document to the IR of one module.
+pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnostics) -> Result<Module, Error> {
+    let mut lowerer = Lowerer {
+        doc,
+        diag,
+        types: Vec::new(),
+        type_names: UniqueNames::with_reserved(naming::RESERVED_TYPE_NAMES),
+        by_pointer: HashMap::new(),
+        in_progress: HashSet::new(),
+    };
+    let mut variants = UniqueNames::with_reserved(&["Unknown"]);
+    let mut methods = UniqueNames::with_reserved(&["on_unknown"]);
+    let mut events = Vec::with_capacity(doc.webhooks.len());
+    for webhook in &doc.webhooks {
+        let (variant, renamed) = variants.claim(&naming::type_name(&webhook.name), "");
+        if renamed {
+            lowerer.warn(&webhook.operation.pointer, format!("webhook `{}` gets variant `{variant}`: its plain name is taken", webhook.name));
+        }
+        let (handler_method, _) = methods.claim(&naming::method_name("on", &webhook.name), "_");
+        let payload = match webhook.operation.body.as_ref().and_then(|body| body.schema.as_ref()) {
+            Some(schema) => lowerer.lower_schema(schema, &variant)?.ty,
+            None => TypeRef::Json,
+        };
+        lowerer.document_if_undocumented(&payload, || format!("the payload of the `{}` webhook", webhook.name));
+        events.push(Event {
+            name: webhook.name.clone(),
+            variant,
+            handler_method,
+            payload,
+            docs: event_docs(webhook),
+            examples: webhook.operation.body.as_ref().map(|body| body.examples.clone()).unwrap_or_default(),
+        });
+    }
+    for event in &mut events {
+        lowerer.reconcile_examples(event);
+    }
+    let discriminator = lowerer.find_discriminator(&events);
+    Ok(Module {
+        name: options.module_name.clone(),
+        source_file: options.source_file.clone(),
+        title: doc.info.title.clone(),
+        description: doc.info.description.as_deref().and_then(docs::sanitize),
+        version: doc.info.version.clone(),
+        discriminator,
+        events,
+        types: lowerer.types,
+    })
+}
+
+/// The result of lowering one schema.
+pub(super) struct Lowered {
+    ty: TypeRef,
+    /// The schema allows `null` (`type: [T, "null"]` or `nullable: true`).
+    nullable: bool,
+    /// The type is a struct still being lowered: a field holding it directly must be boxed.
+    recursive: bool,
+}
+
+impl Lowered {
+    fn plain(ty: TypeRef) -> Self {
+        Self { ty, nullable: false, recursive: false }
+    }
+}
+
+struct Lowerer<'a, 'd> {
+    doc: &'a Document,
+    diag: &'d mut Diagnostics,
+    types: Vec<TypeDef>,
+    type_names: UniqueNames,
+    /// Named types by the pointer of the schema they came from, so every `$ref` to a schema shares one type.
+    by_pointer: HashMap<JsonPointer, usize>,
+    /// Structs whose fields are being lowered (to detect recursion).
+    in_progress: HashSet<usize>,
+}
+
+impl Lowerer<'_, '_> {
+    fn warn(&mut self, pointer: &JsonPointer, message: impl Into<String>) {
+        self.diag.warn(pointer, message);
+    }
+
+}
+
+pub(super) fn description(schema: &Map<String, Value>) -> Option<String> {
+    schema.get("description").and_then(Value::as_str).and_then(docs::sanitize)
+}
+
+/// `Pet` for `/components/schemas/Pet`.
+pub(super) fn component_schema_name(pointer: &JsonPointer) -> Option<String> {
+    let tokens: Vec<String> = pointer.tokens().collect();
+    match tokens.as_slice() {
+        [components, schemas, name] if components == "components" && schemas == "schemas" => Some(name.clone()),
+        _ => None,
+    }
+}
+
+/// The docs of an event: summary, then description without a leading heading that only repeats the
+/// webhook name (Zoom starts every description with `# <event name>` and a rule).
+fn event_docs(webhook: &Webhook) -> Option<String> {
+    let operation = &webhook.operation;
+    let mut text = String::new();
+    if let Some(summary) = &operation.summary {
+        text.push_str(summary.trim());
+        text.push_str("\n\n");
+    }
+    if let Some(description) = &operation.description {
+        let mut lines = description.trim_start().lines().peekable();
+        if lines.peek().is_some_and(|first| first.trim_start_matches('#').trim() == webhook.name && first.starts_with('#')) {
+            lines.next();
+            while lines.peek().is_some_and(|line| line.trim().is_empty() || line.trim() == "---") {
+                lines.next();
+            }
+        }
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    docs::sanitize(&text)
+}
+
+pub(super) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

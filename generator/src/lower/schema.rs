@@ -1,0 +1,303 @@
+//! Schemas -> types: the tolerant reading of `type`, objects, arrays and scalars.
+
+use serde_json::{Map, Value};
+
+use super::{Lowered, Lowerer, component_schema_name, description, keywords, kind_of};
+use crate::error::Error;
+use crate::ir::{Field, TypeDef, TypeKind, TypeRef};
+use crate::naming::{self, UniqueNames};
+use crate::pointer::JsonPointer;
+use std::collections::HashSet;
+
+impl Lowerer<'_, '_> {
+    /// Lowers the schema at `pointer`; `wanted_name` names the type if the schema needs one.
+    pub(super) fn lower_schema(&mut self, pointer: &JsonPointer, wanted_name: &str) -> Result<Lowered, Error> {
+        let (target, node) = self.doc.deref(pointer, self.diag)?;
+        if let Some(&id) = self.by_pointer.get(&target) {
+            let recursive = self.in_progress.contains(&id);
+            let nullable = node.as_object().is_some_and(|schema| self.schema_types(&target, schema, false).1);
+            return Ok(Lowered { ty: TypeRef::Named(id), nullable, recursive });
+        }
+        // A schema from `components/schemas` is named after its component, wherever it is used.
+        let component_name = component_schema_name(&target).map(|name| naming::type_name(&name));
+        let wanted_name = component_name.as_deref().unwrap_or(wanted_name);
+        let synthesized;
+        let schema = match node {
+            Value::Object(schema) => schema,
+            Value::Bool(true) => return Ok(Lowered::plain(TypeRef::Json)),
+            Value::Bool(false) => {
+                self.warn(&target, "schema `false` allows no value; typed as any JSON value");
+                return Ok(Lowered::plain(TypeRef::Json));
+            }
+            // A type name where a schema belongs (`"status": "object"`): read as `{type: ...}`.
+            Value::String(text) if keywords::read_type(text).is_some() => {
+                self.warn(&target, format!("a schema given as the string `{text}`; read as `{{type: {text}}}`"));
+                synthesized = Map::from_iter([("type".to_owned(), Value::String(text.clone()))]);
+                &synthesized
+            }
+            _ => return Err(self.diag.error(&target, format!("a schema must be an object or a boolean, found {}", kind_of(node)))),
+        };
+        for keyword in schema.keys().filter(|keyword| !keywords::is_known_keyword(keyword)) {
+            self.warn(&target.push(keyword), format!("unknown schema keyword `{keyword}`; ignored"));
+        }
+        let (types, nullable) = self.schema_types(&target, schema, true);
+        if let Some(lowered) = self.lower_enum(&target, schema, &types, wanted_name)? {
+            return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
+        }
+        if !schema.contains_key("properties") {
+            for keyword in ["oneOf", "anyOf"] {
+                if schema.contains_key(keyword) {
+                    let lowered = self.lower_alternatives(&target, schema, keyword, wanted_name)?;
+                    return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
+                }
+            }
+        }
+        let ty = match types.as_slice() {
+            [] => return self.untyped(&target, schema, wanted_name, nullable),
+            [single] => match *single {
+                "object" => return self.lower_object(&target, schema, wanted_name, nullable),
+                "array" => self.lower_array(&target, schema, wanted_name)?,
+                "string" => self.string_type(&target, schema),
+                "integer" => self.integer_type(&target, schema),
+                "number" => self.number_type(&target, schema),
+                "boolean" => TypeRef::Bool,
+                _ => TypeRef::Json,
+            },
+            // Several types (`[string, integer]`): any JSON value is the faithful reading.
+            _ => TypeRef::Json,
+        };
+        Ok(Lowered { ty, nullable, recursive: false })
+    }
+
+    /// The non-null types a schema declares (read tolerantly), and whether it allows `null`.
+    pub(super) fn schema_types(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>, report: bool) -> (Vec<&'static str>, bool) {
+        let mut nullable = schema.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+        let raw: Vec<(JsonPointer, &Value)> = match schema.get("type") {
+            None => Vec::new(),
+            Some(Value::Array(list)) => list.iter().enumerate().map(|(i, item)| (pointer.push("type").index(i), item)).collect(),
+            Some(single) => vec![(pointer.push("type"), single)],
+        };
+        let mut types = Vec::new();
+        for (type_pointer, value) in raw {
+            let Some(text) = value.as_str() else {
+                if report {
+                    self.warn(&type_pointer, format!("`type` must be a string, found {}; ignored", kind_of(value)));
+                }
+                continue;
+            };
+            match keywords::read_type(text) {
+                Some(("null", _)) => nullable = true,
+                Some((ty, alias)) => {
+                    if alias && report {
+                        self.warn(&type_pointer, format!("`{text}` is not a JSON Schema type; read as `{ty}`"));
+                    }
+                    if !types.contains(&ty) {
+                        types.push(ty);
+                    }
+                }
+                None => {
+                    if report {
+                        self.warn(&type_pointer, format!("unknown type `{text}`; typed as any JSON value"));
+                    }
+                    return (vec!["unknown"], nullable);
+                }
+            }
+        }
+        if types.is_empty() && schema.get("type").and_then(Value::as_str) == Some("null") {
+            // `type: null` alone: the only value is null.
+            return (vec!["unknown"], true);
+        }
+        (types, nullable)
+    }
+
+    /// A schema without `type`: its keywords say what it is, otherwise it accepts any JSON value.
+    fn untyped(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>, wanted_name: &str, nullable: bool) -> Result<Lowered, Error> {
+        if schema.contains_key("properties") || schema.contains_key("additionalProperties") {
+            return self.lower_object(pointer, schema, wanted_name, nullable);
+        }
+        if schema.contains_key("items") {
+            let ty = self.lower_array(pointer, schema, wanted_name)?;
+            return Ok(Lowered { ty, nullable, recursive: false });
+        }
+        if schema.contains_key("allOf") {
+            self.warn(&pointer.push("allOf"), "`allOf` is not supported yet; typed as any JSON value");
+        }
+        Ok(Lowered { ty: TypeRef::Json, nullable, recursive: false })
+    }
+
+    /// `string` -> `String`, whatever the format; a non-standard format is reported.
+    fn string_type(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>) -> TypeRef {
+        if let Some(format) = schema.get("format").and_then(Value::as_str) {
+            if !keywords::is_known_string_format(format) {
+                self.warn(&pointer.push("format"), format!("unknown string format `{format}`; kept as a string"));
+            }
+        }
+        TypeRef::String
+    }
+
+    /// `int32` -> `i32`; `int64` or no format -> `i64` (webhook integers are commonly millisecond
+    /// timestamps and IDs that overflow 32 bits); any other format is reported and read as `i64`.
+    fn integer_type(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>) -> TypeRef {
+        match schema.get("format").and_then(Value::as_str) {
+            Some("int32") => TypeRef::I32,
+            None | Some("int64") => TypeRef::I64,
+            Some(format) => {
+                self.warn(&pointer.push("format"), format!("format `{format}` on an integer; read as a 64-bit integer"));
+                TypeRef::I64
+            }
+        }
+    }
+
+    /// `number` -> `serde_json::Number` (exact, whether written as an integer or a float); formats other
+    /// than `float`/`double` are reported.
+    fn number_type(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>) -> TypeRef {
+        if let Some(format) = schema.get("format").and_then(Value::as_str) {
+            if !matches!(format, "float" | "double" | "decimal") {
+                self.warn(&pointer.push("format"), format!("format `{format}` on a number; kept as a JSON number"));
+            }
+        }
+        TypeRef::Number
+    }
+
+    fn lower_array(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>, wanted_name: &str) -> Result<TypeRef, Error> {
+        match schema.get("items") {
+            None => {
+                self.warn(pointer, "array without `items`; items typed as any JSON value");
+                Ok(TypeRef::Vec(Box::new(TypeRef::Json)))
+            }
+            Some(Value::Array(_)) => {
+                self.warn(&pointer.push("items"), "tuple-style `items` (an array of schemas); items typed as any JSON value");
+                Ok(TypeRef::Vec(Box::new(TypeRef::Json)))
+            }
+            Some(_) => {
+                let item = self.lower_schema(&pointer.push("items"), &format!("{wanted_name}Item"))?;
+                let ty = if item.nullable { TypeRef::Json } else { item.ty };
+                Ok(TypeRef::Vec(Box::new(ty)))
+            }
+        }
+    }
+
+    pub(super) fn lower_object(
+        &mut self,
+        pointer: &JsonPointer,
+        schema: &Map<String, Value>,
+        wanted_name: &str,
+        nullable: bool,
+    ) -> Result<Lowered, Error> {
+        let properties = match schema.get("properties") {
+            None => None,
+            Some(Value::Object(properties)) if properties.is_empty() => None,
+            Some(Value::Object(properties)) => Some(properties),
+            Some(other) => {
+                return Err(self.diag.error(&pointer.push("properties"), format!("`properties` must be an object, found {}", kind_of(other))));
+            }
+        };
+        let Some(properties) = properties else {
+            // No declared properties: a map from names to values.
+            let value = match schema.get("additionalProperties") {
+                Some(Value::Object(_)) => {
+                    let value = self.lower_schema(&pointer.push("additionalProperties"), &format!("{wanted_name}Value"))?;
+                    if value.nullable { TypeRef::Json } else { value.ty }
+                }
+                _ => TypeRef::Json,
+            };
+            return Ok(Lowered { ty: TypeRef::Map(Box::new(value)), nullable, recursive: false });
+        };
+        let required = self.required_names(pointer, schema, properties);
+        let id = self.reserve_type(pointer, wanted_name, description(schema));
+        let name = self.types[id].name.clone();
+        self.in_progress.insert(id);
+        let mut field_names = UniqueNames::default();
+        let mut fields = Vec::with_capacity(properties.len());
+        for (json_name, property) in properties {
+            let property_pointer = pointer.push("properties").push(json_name);
+            let (field_name, renamed) = field_names.claim(&naming::snake_name(json_name), "_");
+            if renamed {
+                self.warn(&property_pointer, format!("property `{json_name}` has the same Rust name as an earlier one; field named `{field_name}`"));
+            }
+            let lowered = self.lower_schema(&property_pointer, &format!("{name}{}", naming::type_name(json_name)))?;
+            self.document_if_undocumented(&lowered.ty, || format!("the `{json_name}` property of [`{name}`]"));
+            let docs = match property.as_object().and_then(description) {
+                Some(docs) => Some(docs),
+                None => self.doc.deref(&property_pointer, self.diag).ok().and_then(|(_, node)| node.as_object().and_then(description)),
+            };
+            fields.push(Field {
+                name: field_name,
+                json_name: json_name.clone(),
+                boxed: lowered.recursive && matches!(lowered.ty, TypeRef::Named(_)),
+                ty: lowered.ty,
+                required: required.contains(json_name.as_str()),
+                nullable: lowered.nullable,
+                docs,
+            });
+        }
+        self.in_progress.remove(&id);
+        self.types[id].kind = TypeKind::Struct { fields };
+        Ok(Lowered { ty: TypeRef::Named(id), nullable, recursive: false })
+    }
+
+    /// Claims a type name and registers the schema at `pointer` as that type, before its body is lowered
+    /// (so recursive references find it). The kind is filled in by the caller.
+    pub(super) fn reserve_type(&mut self, pointer: &JsonPointer, wanted_name: &str, docs: Option<String>) -> usize {
+        let (name, renamed) = self.type_names.claim(wanted_name, "");
+        if renamed {
+            self.warn(pointer, format!("type name `{wanted_name}` is taken; this schema's type is `{name}`"));
+        }
+        let id = self.types.len();
+        self.types.push(TypeDef { name, pointer: pointer.clone(), docs, kind: TypeKind::Struct { fields: Vec::new() } });
+        self.by_pointer.insert(pointer.clone(), id);
+        id
+    }
+
+    /// Gives a named type (or the item type of a list or map) a doc line when its schema has no
+    /// description, so every public type says what it is. `what` names the place, such as
+    /// "the `object` property of [`Payload`]".
+    pub(super) fn document_if_undocumented(&mut self, ty: &TypeRef, what: impl FnOnce() -> String) {
+        let id = match ty {
+            TypeRef::Named(id) => *id,
+            TypeRef::Vec(item) | TypeRef::Map(item) => match **item {
+                TypeRef::Named(id) => id,
+                _ => return,
+            },
+            _ => return,
+        };
+        if self.types[id].docs.is_none() {
+            let text = match ty {
+                TypeRef::Vec(_) => format!("An item of {}.", what()),
+                TypeRef::Map(_) => format!("A value of {}.", what()),
+                _ => {
+                    let what = what();
+                    let mut chars = what.chars();
+                    let first = chars.next().map(|c| c.to_ascii_uppercase()).unwrap_or_default();
+                    format!("{first}{}.", chars.as_str())
+                }
+            };
+            self.types[id].docs = Some(text);
+        }
+    }
+
+    /// The `required` names of an object schema that it also declares; the others are warned about.
+    fn required_names<'s>(
+        &mut self,
+        pointer: &JsonPointer,
+        schema: &'s Map<String, Value>,
+        properties: &Map<String, Value>,
+    ) -> HashSet<&'s str> {
+        let mut required = HashSet::new();
+        let Some(list) = schema.get("required") else { return required };
+        let Some(list) = list.as_array() else {
+            self.warn(&pointer.push("required"), "`required` is not an array; ignored");
+            return required;
+        };
+        for (i, name) in list.iter().enumerate() {
+            match name.as_str() {
+                Some(name) if properties.contains_key(name) => {
+                    required.insert(name);
+                }
+                Some(name) => self.warn(&pointer.push("required").index(i), format!("required property `{name}` is not declared; ignored")),
+                None => self.warn(&pointer.push("required").index(i), "a `required` entry that is not a string; ignored"),
+            }
+        }
+        required
+    }
+}
