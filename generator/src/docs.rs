@@ -126,7 +126,7 @@ fn escape_inline(line: &str) -> String {
         }
         if let Some(after) = strip_line_break_tag(rest) {
             out.push('\n');
-            rest = after;
+            rest = after.trim_start();
             continue;
         }
         if let Some(link_len) = markdown_link_len(rest) {

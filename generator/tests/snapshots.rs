@@ -35,9 +35,59 @@ fn nested_objects_refs_and_recursion() {
     insta::assert_snapshot!("nested_warnings", warnings(&generated));
 }
 
+/// Zoom's published form: webhooks under `paths`, `$ref` into another webhook's schema (with `~1`),
+/// examples as JSON text (one invalid, one naming another event), an API path that is not a webhook.
+#[test]
+fn zoom_form() {
+    let generated = generate("zoom_form.json");
+    insta::assert_snapshot!("zoom_form", generated.source);
+    insta::assert_snapshot!("zoom_form_warnings", warnings(&generated));
+    let examples: Vec<_> = generated.module.events[0].examples.iter().map(|example| example.pointer.to_string()).collect();
+    assert_eq!(examples.len(), 2, "the invalid example is skipped: {examples:?}");
+}
+
+/// Invalid or odd schema values read by their obvious meaning, each with a warning.
+#[test]
+fn odd_types() {
+    let generated = generate("odd_types.yaml");
+    insta::assert_snapshot!("odd_types", generated.source);
+    insta::assert_snapshot!("odd_types_warnings", warnings(&generated));
+}
+
+/// Open string and integer enums, `x-enum-descriptions` as a list and as a map, nullable and odd enums.
+#[test]
+fn enums() {
+    let generated = generate("enums.yaml");
+    insta::assert_snapshot!("enums", generated.source);
+    insta::assert_snapshot!("enums_warnings", warnings(&generated));
+}
+
+/// `oneOf`/`anyOf` as best-fit alternatives with `Other(Value)` last; a single alternative is inlined.
+#[test]
+fn alternatives() {
+    let generated = generate("alternatives.yaml");
+    insta::assert_snapshot!("alternatives", generated.source);
+    insta::assert_snapshot!("alternatives_warnings", warnings(&generated));
+}
+
+/// Descriptions with Markdown, HTML, bare URLs and brackets become rustdoc-safe doc comments.
+#[test]
+fn descriptions() {
+    let generated = generate("descriptions.yaml");
+    insta::assert_snapshot!("descriptions", generated.source);
+}
+
+/// Examples that disagree with their schema widen the types instead of failing to parse.
+#[test]
+fn example_evidence() {
+    let generated = generate("example_evidence.yaml");
+    insta::assert_snapshot!("example_evidence", generated.source);
+    insta::assert_snapshot!("example_evidence_warnings", warnings(&generated));
+}
+
 #[test]
 fn generation_is_deterministic() {
-    for fixture in ["naming.yaml", "optional.yaml", "nested.yaml"] {
+    for fixture in ["naming.yaml", "optional.yaml", "nested.yaml", "zoom_form.json", "odd_types.yaml", "enums.yaml", "alternatives.yaml"] {
         assert_eq!(generate(fixture).source, generate(fixture).source, "{fixture}");
     }
 }

@@ -11,10 +11,10 @@ fn fixture_modules_compile_without_warnings() {
     let mut paths: Vec<_> = std::fs::read_dir(&fixtures)
         .expect("fixtures are readable")
         .map(|entry| entry.expect("fixture entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml" || ext == "json"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 3, "fixtures: {paths:?}");
+    assert!(paths.len() >= 9, "fixtures: {paths:?}");
     let modules: Vec<_> = paths
         .iter()
         .map(|path| {
@@ -28,7 +28,7 @@ fn fixture_modules_compile_without_warnings() {
     let doc = scratch.cargo(&["doc", "--no-deps", "--lib"]).expect("cargo runs");
     assert!(doc.success, "rustdoc failed:\n{}", doc.stderr);
     let doc_root = scratch.target_dir.join("doc/zoom_webhooks");
-    for module in ["naming", "nested", "optional"] {
+    for module in ["alternatives", "descriptions", "enums", "example_evidence", "naming", "nested", "odd_types", "optional", "zoom_form"] {
         assert!(doc_root.join(module).join("index.html").is_file(), "no docs for `{module}`");
     }
 }
