@@ -5,7 +5,7 @@
 //!
 //! Generated from `specs/number_management.yaml`. Parse a delivery with [`Event::from_slice`] or [`Event::from_named`], or implement [`Handler`] and call [`dispatch`].
 //!
-//! The body's `event` property names the webhook (every payload declares it and its value is the webhook name).
+//! The body's `event` property names the webhook (every payload declares it, and its value is the webhook name).
 pub use crate::{DispatchError, ParseError, UnknownEvent};
 /// The names of this module's webhooks, in spec order.
 pub const EVENT_NAMES: &[&str] = &[

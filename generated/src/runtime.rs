@@ -268,6 +268,26 @@ impl<'v, T> BestFit<'v, T> {
     }
 }
 
+/// Reads a `oneOf` with a discriminator: `pick` parses the alternative the tag value names; a value
+/// without a known tag is kept in `other`. A known tag with a payload that does not match is an error.
+#[allow(dead_code)] // Used only by modules that have such schemas.
+pub(crate) fn tagged<T, E, P, O>(value: serde_json::Value, property: &str, pick: P, other: O) -> Result<T, E>
+where
+    E: de::Error,
+    P: FnOnce(&str, &serde_json::Value) -> Option<Result<T, serde_json::Error>>,
+    O: FnOnce(serde_json::Value) -> T,
+{
+    let picked = match value.get(property).and_then(serde_json::Value::as_str) {
+        Some(tag) => pick(tag, &value),
+        None => None,
+    };
+    match picked {
+        Some(Ok(parsed)) => Ok(parsed),
+        Some(Err(err)) => Err(E::custom(err)),
+        None => Ok(other(value)),
+    }
+}
+
 /// Finds one string property of a JSON object, borrowing it from the input when it has no escapes.
 struct FindProperty {
     property: &'static str,

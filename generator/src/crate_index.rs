@@ -19,9 +19,19 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
     let names: Vec<&str> = modules.iter().map(|module| module.name.as_str()).collect();
     let titles = modules.iter().map(|module| module.title.as_deref().unwrap_or(&module.name));
     let spec_files = modules.iter().map(|module| module.source_file.as_str());
-    let event_name_patterns = modules.iter().map(|module| {
-        let names = module.events.iter().map(|event| event.name.as_str());
-        quote!(#(#names)|*)
+    // A webhook name listed by several modules routes to the first; later modules get the rest.
+    let mut routed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let routes: Vec<(Ident, &str, Vec<&str>)> = modules
+        .iter()
+        .zip(&variants)
+        .filter_map(|(module, variant)| {
+            let names: Vec<&str> = module.events.iter().map(|event| event.name.as_str()).filter(|name| routed.insert(name)).collect();
+            (!names.is_empty()).then(|| (variant.clone(), module.name.as_str(), names))
+        })
+        .collect();
+    let route_arms = routes.iter().map(|(variant, module, names)| {
+        let module = Ident::new(module, Span::call_site());
+        quote!(#(#names)|* => Self::#variant(#module::Event::from_named(name, body)?),)
     });
     let variant_docs = modules.iter().map(|module| {
         let text = format!(" A webhook of [`{}`].", module.name);
@@ -100,7 +110,7 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
             /// As for each module's `Event::from_named`.
             pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
                 Ok(match name {
-                    #(#event_name_patterns => Self::#variants(#mods::Event::from_named(name, body)?),)*
+                    #(#route_arms)*
                     _ => Self::Unknown(UnknownEvent::parse(name, body)?),
                 })
             }

@@ -128,6 +128,9 @@ impl Document {
                 }
             }
         }
+        if webhooks.is_empty() {
+            diag.warn(&JsonPointer::root(), "the document declares no webhooks; the module has no events");
+        }
         Ok(Self { file: diag.file().to_owned(), root, info, webhooks })
     }
 
@@ -276,6 +279,23 @@ fn read_body(
                 }
             }
             None => diag.warn(&map_pointer, "`examples` is not an object; examples skipped"),
+        }
+    }
+    // Examples on the payload schema itself: `examples` (JSON Schema's array) and `example` (OpenAPI 3.0's).
+    if let Some(schema_pointer) = &schema {
+        let (schema_pointer, schema_node) = deref(root, schema_pointer, diag)?;
+        if let Some(list) = schema_node.get("examples") {
+            match list.as_array() {
+                Some(list) => {
+                    for (i, value) in list.iter().enumerate() {
+                        push_example(&mut examples, schema_pointer.push("examples").index(i), None, value, diag);
+                    }
+                }
+                None => diag.warn(&schema_pointer.push("examples"), "a schema's `examples` must be an array; ignored"),
+            }
+        }
+        if let Some(value) = schema_node.get("example") {
+            push_example(&mut examples, schema_pointer.push("example"), None, value, diag);
         }
     }
     Ok(Some(Body { pointer: media_pointer, schema, examples }))

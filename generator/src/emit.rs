@@ -5,7 +5,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{Alternative, DiscriminatorRule, EnumVariant, Event, Field, Module, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Alternative, DiscriminatorRule, EnumVariant, Event, Field, Module, Tag, TypeDef, TypeKind, TypeRef};
 
 /// Emits the whole module (without the `@generated` header, which `format` adds).
 pub(crate) fn module(module: &Module) -> TokenStream {
@@ -52,8 +52,9 @@ fn module_docs(module: &Module) -> TokenStream {
         Some(discriminator) => {
             text.push_str(" Parse a delivery with [`Event::from_slice`] or [`Event::from_named`], or implement [`Handler`] and call [`dispatch`].\n");
             let rule = match discriminator.rule {
+                DiscriminatorRule::Configured => "as the spec's settings say",
                 DiscriminatorRule::FixedValue => "the spec fixes its value for each webhook",
-                DiscriminatorRule::EventNameProperty => "every payload declares it and its value is the webhook name",
+                DiscriminatorRule::EventNameProperty => "every payload declares it, and its value is the webhook name",
             };
             text.push_str(&format!(
                 "\nThe body's `{}` property names the webhook ({rule}).",
@@ -108,7 +109,7 @@ fn type_def(module: &Module, def: &TypeDef) -> TokenStream {
         }
         TypeKind::StringEnum { variants } => string_enum(&docs, &name, variants),
         TypeKind::IntegerEnum { variants } => integer_enum(&docs, &name, variants),
-        TypeKind::OneOf { variants } => one_of(module, &docs, &name, variants),
+        TypeKind::OneOf { variants, tag } => one_of(module, &docs, &name, variants, tag.as_ref()),
     }
 }
 
@@ -209,7 +210,7 @@ fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>])
     }
 }
 
-fn one_of(module: &Module, docs: &TokenStream, name: &Ident, variants: &[Alternative]) -> TokenStream {
+fn one_of(module: &Module, docs: &TokenStream, name: &Ident, variants: &[Alternative], tag: Option<&Tag>) -> TokenStream {
     let idents: Vec<Ident> = variants.iter().map(|variant| ident(&variant.name)).collect();
     let types: Vec<TokenStream> = variants
         .iter()
@@ -218,28 +219,66 @@ fn one_of(module: &Module, docs: &TokenStream, name: &Ident, variants: &[Alterna
             if variant.boxed { quote!(Box<#ty>) } else { ty }
         })
         .collect();
-    let known = variants.iter().map(|variant| {
-        let properties = &variant.known_properties;
-        quote!(&[#(#properties),*])
-    });
+    let (variant_docs, deserialize) = match tag {
+        Some(tag) => {
+            let property = &tag.property;
+            let docs = variants.iter().map(|variant| {
+                let values: Vec<String> = variant.tag_values.iter().map(|value| format!("`\"{value}\"`")).collect();
+                let text = if values.is_empty() {
+                    format!(" Not selected by any `{property}` value.")
+                } else {
+                    format!(" Selected by `{property}`: {}.", values.join(", "))
+                };
+                quote!(#[doc = #text])
+            });
+            let arms = variants.iter().zip(&idents).zip(&types).filter(|((variant, _), _)| !variant.tag_values.is_empty()).map(
+                |((variant, ident), ty)| {
+                    let values = &variant.tag_values;
+                    quote!(#(#values)|* => Some(<#ty as serde::Deserialize>::deserialize(value).map(Self::#ident)),)
+                },
+            );
+            let doc = format!(" Reads the alternative named by the `{property}` property.");
+            let body = quote! {
+                #[doc = #doc]
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                    crate::runtime::tagged(value, #property, |tag, value| match tag {
+                        #(#arms)*
+                        _ => None,
+                    }, Self::Other)
+                }
+            };
+            (docs.collect::<Vec<_>>(), body)
+        }
+        None => {
+            let known = variants.iter().map(|variant| {
+                let properties = &variant.known_properties;
+                quote!(&[#(#properties),*])
+            });
+            let body = quote! {
+                /// Reads the alternative that parses the value and declares the most of its properties.
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                    let mut best = crate::runtime::BestFit::new(&value);
+                    #(best.consider(#known, |value| <#types as serde::Deserialize>::deserialize(value).map(Self::#idents));)*
+                    Ok(best.into_inner().unwrap_or(Self::Other(value)))
+                }
+            };
+            (variants.iter().map(|_| TokenStream::new()).collect(), body)
+        }
+    };
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         #[serde(untagged)]
         pub enum #name {
-            #(#idents(#types),)*
+            #(#variant_docs #idents(#types),)*
             /// A value that fits none of the alternatives, kept as it came.
             Other(serde_json::Value),
         }
 
         impl<'de> serde::Deserialize<'de> for #name {
-            /// Reads the alternative that parses the value and declares the most of its properties.
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                let mut best = crate::runtime::BestFit::new(&value);
-                #(best.consider(#known, |value| <#types as serde::Deserialize>::deserialize(value).map(Self::#idents));)*
-                Ok(best.into_inner().unwrap_or(Self::Other(value)))
-            }
+            #deserialize
         }
     }
 }
@@ -288,6 +327,16 @@ fn events(module: &Module) -> TokenStream {
     let event_names: Vec<&str> = module.events.iter().map(|event| event.name.as_str()).collect();
     let from_slice = from_slice(module);
     let dispatch = dispatch(module);
+    let from_named_body = if module.events.is_empty() {
+        quote!(Ok(Self::Unknown(UnknownEvent::parse(name, body)?)))
+    } else {
+        quote! {
+            Ok(match name {
+                #(#event_names => Self::#variants(crate::runtime::parse_payload(#event_names, body)?),)*
+                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
+            })
+        }
+    };
     quote! {
         /// The names of this module's webhooks, in spec order.
         pub const EVENT_NAMES: &[&str] = &[#(#names),*];
@@ -318,10 +367,7 @@ fn events(module: &Module) -> TokenStream {
             /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
             /// does not match the webhook's schema (with the path of the failing field).
             pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-                Ok(match name {
-                    #(#event_names => Self::#variants(crate::runtime::parse_payload(#event_names, body)?),)*
-                    _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-                })
+                #from_named_body
             }
 
             /// The webhook name of this delivery.

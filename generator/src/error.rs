@@ -68,8 +68,12 @@ impl Diagnostics {
         &self.file
     }
 
+    /// Records a warning once: a schema reached from several places is reported at its own pointer only once.
     pub(crate) fn warn(&mut self, pointer: &JsonPointer, message: impl Into<String>) {
-        self.warnings.push(Warning { pointer: pointer.clone(), message: message.into() });
+        let warning = Warning { pointer: pointer.clone(), message: message.into() };
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
     }
 
     pub(crate) fn error(&self, pointer: &JsonPointer, message: impl Into<String>) -> Error {

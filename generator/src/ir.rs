@@ -41,10 +41,13 @@ pub struct Discriminator {
 /// The rule that found a [`Discriminator`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiscriminatorRule {
+    /// Named in the spec's settings file.
+    Configured,
     /// A required top-level property whose value the spec fixes per webhook (`const` or a one-value
     /// `enum`), different for every webhook.
     FixedValue,
-    /// Zoom's convention: a required string `event` property whose value is the webhook name.
+    /// A string property whose value is the webhook name (Zoom's `event`, or a property whose `enum` or
+    /// examples show it).
     EventNameProperty,
 }
 
@@ -121,10 +124,13 @@ pub enum TypeKind {
         /// The listed values, in spec order.
         variants: Vec<EnumVariant<i64>>,
     },
-    /// `oneOf`/`anyOf`: the alternative that fits the value best, or `Other(serde_json::Value)`.
+    /// `oneOf`/`anyOf`: the alternative the tag names (with a discriminator) or that fits the value best,
+    /// or `Other(serde_json::Value)`.
     OneOf {
         /// The alternatives, in spec order.
         variants: Vec<Alternative>,
+        /// The discriminator, when the spec gives one.
+        tag: Option<Tag>,
     },
 }
 
@@ -152,6 +158,15 @@ pub struct Alternative {
     /// parses it and declares the most of its keys, so a permissive alternative cannot swallow the
     /// properties of a more specific one.
     pub known_properties: Vec<String>,
+    /// With a [`Tag`], the tag values that select this alternative.
+    pub tag_values: Vec<String>,
+}
+
+/// A `oneOf`/`anyOf` discriminator: the property whose value names the alternative.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    /// The JSON property name, such as `type`.
+    pub property: String,
 }
 
 /// A struct field.

@@ -11,6 +11,7 @@
 //! quirks come back as [`Warning`]s with the JSON pointer of the node; errors name the file and pointer.
 //! Nothing here reads or writes files: callers pass bytes and get text.
 
+pub mod config;
 mod crate_index;
 mod docs;
 pub mod document;
@@ -26,6 +27,7 @@ mod source;
 pub use document::{Document, Example};
 pub use error::{Error, Warning};
 pub use format::header;
+pub use config::{DiscriminatorChoice, SpecConfig};
 pub use lower::ModuleOptions;
 pub use pointer::JsonPointer;
 
@@ -90,8 +92,21 @@ pub fn render(module: &ir::Module) -> Result<String, Error> {
 ///
 /// As [`load`] and [`lower`].
 pub fn generate(file: &str, bytes: &[u8]) -> Result<GeneratedModule, Error> {
+    generate_with(file, bytes, &SpecConfig::default())
+}
+
+/// [`generate`] with the spec's settings (from its `.codegen.yaml` sidecar).
+///
+/// # Errors
+///
+/// As [`load`] and [`lower`].
+pub fn generate_with(file: &str, bytes: &[u8], config: &SpecConfig) -> Result<GeneratedModule, Error> {
     let Loaded { document, mut warnings } = load(file, bytes)?;
-    let options = ModuleOptions { module_name: module_name_for(file), source_file: file.to_owned() };
+    let options = ModuleOptions {
+        module_name: config.module.clone().unwrap_or_else(|| module_name_for(file)),
+        source_file: file.to_owned(),
+        discriminator: config.discriminator.clone(),
+    };
     let (module, lower_warnings) = lower(&document, &options)?;
     warnings.extend(lower_warnings);
     let source = render(&module)?;

@@ -85,6 +85,28 @@ fn example_evidence() {
     insta::assert_snapshot!("example_evidence_warnings", warnings(&generated));
 }
 
+/// Standard OpenAPI 3.1: `components` (schemas, requestBodies, pathItems, examples), `allOf`, a tagged
+/// `oneOf`, `const`, nullability both ways, maps, schema-level `examples`, a `/`-prefixed webhook key,
+/// and `x-webhooks` ignored because `webhooks` is present.
+#[test]
+fn components() {
+    let generated = generate("components.yaml");
+    insta::assert_snapshot!("components", generated.source);
+    insta::assert_snapshot!("components_warnings", warnings(&generated));
+    let names: Vec<&str> = generated.module.events.iter().map(|event| event.name.as_str()).collect();
+    assert_eq!(names, ["/pets/created", "pet.updated"]);
+    assert_eq!(generated.module.events[0].examples.len(), 1);
+    assert_eq!(generated.module.events[1].examples.len(), 1);
+}
+
+/// A spec without webhooks still generates a module (and says so).
+#[test]
+fn empty() {
+    let generated = generate("empty.yaml");
+    assert!(generated.module.events.is_empty());
+    insta::assert_snapshot!("empty_warnings", warnings(&generated));
+}
+
 #[test]
 fn generation_is_deterministic() {
     for fixture in ["naming.yaml", "optional.yaml", "nested.yaml", "zoom_form.json", "odd_types.yaml", "enums.yaml", "alternatives.yaml"] {

@@ -14,7 +14,7 @@ fn fixture_modules_compile_without_warnings() {
         .filter(|path| path.extension().is_some_and(|ext| ext == "yaml" || ext == "json"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 9, "fixtures: {paths:?}");
+    assert!(paths.len() >= 11, "fixtures: {paths:?}");
     let modules: Vec<_> = paths
         .iter()
         .map(|path| {
@@ -28,7 +28,19 @@ fn fixture_modules_compile_without_warnings() {
     let doc = scratch.cargo(&["doc", "--no-deps", "--lib"]).expect("cargo runs");
     assert!(doc.success, "rustdoc failed:\n{}", doc.stderr);
     let doc_root = scratch.target_dir.join("doc/zoom_webhooks");
-    for module in ["alternatives", "descriptions", "enums", "example_evidence", "naming", "nested", "odd_types", "optional", "zoom_form"] {
+    for module in [
+        "alternatives",
+        "components",
+        "descriptions",
+        "empty",
+        "enums",
+        "example_evidence",
+        "naming",
+        "nested",
+        "odd_types",
+        "optional",
+        "zoom_form",
+    ] {
         assert!(doc_root.join(module).join("index.html").is_file(), "no docs for `{module}`");
     }
 }

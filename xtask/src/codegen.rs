@@ -88,7 +88,17 @@ pub struct Drift {
     pub diff: String,
 }
 
-/// The spec files in `specs/`, sorted by name: `.yaml`, `.yml` and `.json`.
+/// The settings sidecar of a spec: `specs/museum.yaml` -> `specs/museum.codegen.yaml`.
+pub fn settings_file(spec: &Path) -> PathBuf {
+    spec.with_extension("codegen.yaml")
+}
+
+fn is_settings_file(path: &Path) -> bool {
+    path.file_name().and_then(|name| name.to_str()).is_some_and(|name| name.contains(".codegen."))
+}
+
+/// The spec files in `specs/`, sorted by name: `.yaml`, `.yml` and `.json` (not the `.codegen.yaml`
+/// settings files beside them).
 ///
 /// # Errors
 ///
@@ -100,7 +110,7 @@ pub fn spec_files(root: &Path) -> Result<Vec<PathBuf>, CodegenError> {
     for entry in entries {
         let path = entry.map_err(|source| CodegenError::Io { path: dir.clone(), source })?.path();
         let is_spec = path.extension().and_then(|ext| ext.to_str()).is_some_and(|ext| matches!(ext, "yaml" | "yml" | "json"));
-        if is_spec && path.is_file() {
+        if is_spec && path.is_file() && !is_settings_file(&path) {
             files.push(path);
         }
     }
@@ -108,14 +118,24 @@ pub fn spec_files(root: &Path) -> Result<Vec<PathBuf>, CodegenError> {
     Ok(files)
 }
 
-/// Generates one spec file; `label` is how it is named in the header and messages.
+/// Generates one spec file, with its settings sidecar if there is one; `label` is how it is named in the
+/// header and messages.
 ///
 /// # Errors
 ///
-/// When the file cannot be read or the spec cannot be generated.
+/// When a file cannot be read, or the settings or the spec are invalid.
 pub fn generate_file(path: &Path, label: &str) -> Result<GeneratedModule, CodegenError> {
     let bytes = fs::read(path).map_err(|source| CodegenError::Io { path: path.to_owned(), source })?;
-    Ok(webhook_codegen::generate(label, &bytes)?)
+    let settings_path = settings_file(path);
+    let config = match fs::read(&settings_path) {
+        Ok(settings) => {
+            let settings_label = Path::new(label).with_extension("codegen.yaml").display().to_string();
+            webhook_codegen::SpecConfig::parse(&settings_label, &settings)?
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => webhook_codegen::SpecConfig::default(),
+        Err(source) => return Err(CodegenError::Io { path: settings_path, source }),
+    };
+    Ok(webhook_codegen::generate_with(label, &bytes, &config)?)
 }
 
 /// Generates every spec under `root`, in file order.

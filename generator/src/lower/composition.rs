@@ -1,11 +1,15 @@
-//! `oneOf` / `anyOf` -> an enum of alternatives that picks, for each value, the alternative that fits
-//! it best, with `Other(serde_json::Value)` as the last resort rather than a failure.
+//! Composition keywords. `allOf` merges its members into one struct. `oneOf` / `anyOf` become an enum
+//! of alternatives: with a `discriminator`, the tag property picks the alternative; without, the
+//! alternative that parses the value and declares the most of its keys wins. Either way a value no
+//! alternative takes is kept in `Other(serde_json::Value)` rather than failing.
+
+use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
 use super::{Lowered, Lowerer, component_schema_name, description};
 use crate::error::Error;
-use crate::ir::{Alternative, TypeKind, TypeRef};
+use crate::ir::{Alternative, Tag, TypeKind, TypeRef};
 use crate::naming::{self, UniqueNames};
 use crate::pointer::JsonPointer;
 
@@ -43,6 +47,7 @@ impl Lowerer<'_, '_> {
         if candidates.is_empty() {
             return Ok(Lowered { ty: TypeRef::Json, nullable, recursive: false });
         }
+        let tag_property = self.tag_property(pointer, schema);
         let id = self.reserve_type(pointer, wanted_name, description(schema));
         let enum_name = self.types[id].name.clone();
         self.in_progress.insert(id);
@@ -62,16 +67,165 @@ impl Lowerer<'_, '_> {
                 .and_then(Value::as_object)
                 .map(|properties| properties.keys().cloned().collect())
                 .unwrap_or_default();
+            let tag_values = match &tag_property {
+                Some(property) => self.tag_values(schema, &target, property),
+                None => Vec::new(),
+            };
             variants.push(Alternative {
                 name,
                 boxed: lowered.recursive && matches!(lowered.ty, TypeRef::Named(_)),
                 ty: lowered.ty,
                 known_properties,
+                tag_values,
             });
         }
         self.in_progress.remove(&id);
-        self.types[id].kind = TypeKind::OneOf { variants };
+        let tag = tag_property.map(|property| Tag { property });
+        self.types[id].kind = TypeKind::OneOf { variants, tag };
         Ok(Lowered { ty: TypeRef::Named(id), nullable, recursive: false })
+    }
+}
+
+impl Lowerer<'_, '_> {
+    /// The `discriminator.propertyName` of a `oneOf`/`anyOf`, if it has a usable one.
+    fn tag_property(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>) -> Option<String> {
+        let discriminator = schema.get("discriminator")?;
+        match discriminator.get("propertyName").and_then(Value::as_str) {
+            Some(property) => Some(property.to_owned()),
+            None => {
+                self.warn(&pointer.push("discriminator"), "`discriminator` without a string `propertyName`; alternatives chosen by fit");
+                None
+            }
+        }
+    }
+
+    /// The tag values that select the alternative at `target`: the `discriminator.mapping` keys that point
+    /// to it, or else its component name (OpenAPI's implicit mapping), or the single value its schema
+    /// fixes for the tag property.
+    fn tag_values(&self, schema: &Map<String, Value>, target: &JsonPointer, property: &str) -> Vec<String> {
+        let mapping = schema.get("discriminator").and_then(|d| d.get("mapping")).and_then(Value::as_object);
+        let mut values: Vec<String> = mapping
+            .into_iter()
+            .flatten()
+            .filter(|(_, reference)| {
+                reference.as_str().is_some_and(|reference| {
+                    JsonPointer::from_local_ref(reference).as_ref() == Some(target)
+                        || component_schema_name(target).is_some_and(|name| reference == name)
+                })
+            })
+            .map(|(value, _)| value.clone())
+            .collect();
+        if values.is_empty() {
+            let fixed = target
+                .resolve(&self.doc.root)
+                .and_then(|node| node.get("properties"))
+                .and_then(|properties| properties.get(property))
+                .and_then(|tag| tag.get("const").or_else(|| tag.get("enum").and_then(|e| e.as_array().filter(|e| e.len() == 1)?.first())))
+                .and_then(Value::as_str);
+            match (fixed, component_schema_name(target)) {
+                (Some(value), _) => values.push(value.to_owned()),
+                (None, Some(name)) if mapping.is_none() => values.push(name),
+                _ => {}
+            }
+        }
+        values
+    }
+
+    /// Lowers `allOf` (with any properties beside it) to one struct holding every member's properties.
+    /// A single member with nothing beside it is that member's type (the 3.0 way to describe a `$ref`).
+    pub(super) fn lower_all_of(
+        &mut self,
+        pointer: &JsonPointer,
+        schema: &Map<String, Value>,
+        wanted_name: &str,
+        nullable: bool,
+    ) -> Result<Lowered, Error> {
+        let Some(list) = schema.get("allOf").and_then(Value::as_array) else {
+            self.warn(&pointer.push("allOf"), "`allOf` must be an array; typed as any JSON value");
+            return Ok(Lowered { ty: TypeRef::Json, nullable, recursive: false });
+        };
+        if list.len() == 1 && !schema.contains_key("properties") {
+            let lowered = self.lower_schema(&pointer.push("allOf").index(0), wanted_name)?;
+            return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
+        }
+        let mut members: Vec<(String, JsonPointer)> = Vec::new();
+        let mut required: Vec<(String, JsonPointer)> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut docs = description(schema);
+        self.collect_members(pointer, schema, &mut members, &mut required, &mut seen, &mut docs)?;
+        if members.is_empty() {
+            // Members without properties (`allOf: [{type: string}, {minLength: 1}]`): the first typed one.
+            for i in 0..list.len() {
+                let member = pointer.push("allOf").index(i);
+                let (_, node) = self.doc.deref(&member, self.diag)?;
+                if node.get("type").is_some() || node.get("enum").is_some() {
+                    let lowered = self.lower_schema(&member, wanted_name)?;
+                    return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
+                }
+            }
+            return Ok(Lowered { ty: TypeRef::Json, nullable, recursive: false });
+        }
+        let mut required_names = HashSet::new();
+        for (name, at) in required {
+            if members.iter().any(|(member, _)| *member == name) {
+                required_names.insert(name);
+            } else {
+                self.warn(&at, format!("required property `{name}` is not declared by any `allOf` member; ignored"));
+            }
+        }
+        self.lower_struct(pointer, wanted_name, docs, members, &required_names, nullable)
+    }
+
+    /// Gathers the properties and required names of a schema and, recursively, of its `allOf` members.
+    /// A property declared again by a later member takes the later schema and keeps its first position.
+    fn collect_members(
+        &mut self,
+        pointer: &JsonPointer,
+        schema: &Map<String, Value>,
+        members: &mut Vec<(String, JsonPointer)>,
+        required: &mut Vec<(String, JsonPointer)>,
+        seen: &mut HashSet<JsonPointer>,
+        docs: &mut Option<String>,
+    ) -> Result<(), Error> {
+        if !seen.insert(pointer.clone()) {
+            return Ok(());
+        }
+        if docs.is_none() {
+            *docs = description(schema);
+        }
+        if let Some(list) = schema.get("allOf").and_then(Value::as_array) {
+            for i in 0..list.len() {
+                let (target, node) = self.doc.deref(&pointer.push("allOf").index(i), self.diag)?;
+                match node.as_object() {
+                    Some(member) => self.collect_members(&target, member, members, required, seen, docs)?,
+                    None => self.warn(&target, "an `allOf` member that is not a schema object; ignored"),
+                }
+            }
+        }
+        for keyword in ["oneOf", "anyOf"] {
+            if schema.contains_key(keyword) {
+                self.warn(&pointer.push(keyword), format!("`{keyword}` inside `allOf` is not merged; its properties are not typed"));
+            }
+        }
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            for name in properties.keys() {
+                let at = pointer.push("properties").push(name);
+                match members.iter_mut().find(|(member, _)| member == name) {
+                    Some(existing) => existing.1 = at,
+                    None => members.push((name.clone(), at)),
+                }
+            }
+        }
+        if let Some(list) = schema.get("required").and_then(Value::as_array) {
+            for (i, name) in list.iter().enumerate() {
+                if let Some(name) = name.as_str() {
+                    if !required.iter().any(|(seen, _)| seen == name) {
+                        required.push((name.to_owned(), pointer.push("required").index(i)));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 

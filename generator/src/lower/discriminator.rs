@@ -3,12 +3,17 @@
 //! Rules, first match wins:
 //! 1. a top-level property whose value the spec fixes per webhook (`const` or a one-value `enum`), with
 //!    a different value for every webhook (Svix and Resend use `type`);
-//! 2. Zoom's convention: every payload declares a string `event` whose value is the webhook name;
+//! 2. a top-level string property whose value is the webhook name: Zoom's `event` by convention, or any
+//!    property whose `enum` lists each webhook's name (Adyen's `type`) or whose examples all carry it;
 //! 3. otherwise there is none, and only `Event::from_named` is generated.
+//!
+//! A spec's settings can name the property instead, or say there is none.
 
 use serde_json::Value;
 
 use super::Lowerer;
+use crate::config::DiscriminatorChoice;
+use crate::pointer::JsonPointer;
 use crate::ir::{Discriminator, DiscriminatorRule, Event, Field, TypeKind, TypeRef};
 
 /// The property Zoom uses to name the event in every delivery.
@@ -16,8 +21,12 @@ const ZOOM_EVENT_PROPERTY: &str = "event";
 
 impl Lowerer<'_, '_> {
     /// Finds the discriminator of the module's events, warning about examples that disagree with it.
-    pub(super) fn find_discriminator(&mut self, events: &[Event]) -> Option<Discriminator> {
-        let discriminator = self.fixed_value_property(events).or_else(|| self.event_name_property(events))?;
+    pub(super) fn find_discriminator(&mut self, events: &[Event], choice: &DiscriminatorChoice) -> Option<Discriminator> {
+        let discriminator = match choice {
+            DiscriminatorChoice::Infer => self.fixed_value_property(events).or_else(|| self.event_name_property(events))?,
+            DiscriminatorChoice::None => return None,
+            DiscriminatorChoice::Property(property) => self.configured_property(events, property),
+        };
         for (event, expected) in events.iter().zip(&discriminator.values) {
             for example in &event.examples {
                 if let Some(value) = example.value.get(&discriminator.property).and_then(Value::as_str) {
@@ -57,6 +66,26 @@ impl Lowerer<'_, '_> {
         }
     }
 
+    /// The property the settings name: its fixed value per webhook where the spec gives one, else the
+    /// webhook name. Webhooks whose payload does not declare it are reported.
+    fn configured_property(&mut self, events: &[Event], property: &str) -> Discriminator {
+        let mut values = Vec::with_capacity(events.len());
+        for event in events {
+            let field = self.top_level_fields(event).and_then(|fields| fields.iter().find(|field| field.json_name == property));
+            let declared = field.is_some();
+            let value = field.and_then(|field| self.fixed_value(field)).map(str::to_owned).unwrap_or_else(|| event.name.clone());
+            if !declared {
+                let pointer = match &event.payload {
+                    TypeRef::Named(id) => self.types[*id].pointer.clone(),
+                    _ => JsonPointer::root(),
+                };
+                self.warn(&pointer, format!("the configured discriminator `{property}` is not a property of webhook `{}`", event.name));
+            }
+            values.push(value);
+        }
+        Discriminator { property: property.to_owned(), rule: DiscriminatorRule::Configured, values }
+    }
+
     /// Rule 1: a required top-level property with a fixed value per webhook, all values distinct.
     fn fixed_value_property(&self, events: &[Event]) -> Option<Discriminator> {
         let first = self.top_level_fields(events.first()?)?;
@@ -76,23 +105,35 @@ impl Lowerer<'_, '_> {
         None
     }
 
-    /// Rule 2: every payload declares a string `event` (plain or enum) naming the webhook.
+    /// Rule 2: a top-level string property, present in every payload, whose value is the webhook name.
+    /// `event` is tried first (Zoom's convention, accepted on its own); any other property needs evidence
+    /// for every webhook: an `enum` that lists the webhook's name, or examples that all carry it.
     fn event_name_property(&self, events: &[Event]) -> Option<Discriminator> {
-        let every_event_has_name = !events.is_empty()
-            && events.iter().all(|event| {
-                self.top_level_fields(event).is_some_and(|fields| {
-                    fields.iter().any(|field| {
-                        field.json_name == ZOOM_EVENT_PROPERTY
-                            && match &field.ty {
-                                TypeRef::String => true,
-                                TypeRef::Named(id) => matches!(self.types[*id].kind, TypeKind::StringEnum { .. }),
-                                _ => false,
-                            }
-                    })
-                })
-            });
-        every_event_has_name.then(|| Discriminator {
-            property: ZOOM_EVENT_PROPERTY.to_owned(),
+        let first = self.top_level_fields(events.first()?)?;
+        let mut candidates: Vec<&str> = first.iter().map(|field| field.json_name.as_str()).collect();
+        candidates.sort_by_key(|name| *name != ZOOM_EVENT_PROPERTY);
+        let names_webhook = |event: &Event, property: &str| {
+            let Some(field) = self.top_level_fields(event).and_then(|fields| fields.iter().find(|f| f.json_name == property)) else {
+                return false;
+            };
+            match &field.ty {
+                TypeRef::String => {
+                    property == ZOOM_EVENT_PROPERTY
+                        || (!event.examples.is_empty()
+                            && event.examples.iter().all(|example| example.value.get(property).and_then(Value::as_str) == Some(&event.name)))
+                }
+                TypeRef::Named(id) => match &self.types[*id].kind {
+                    TypeKind::StringEnum { variants } => {
+                        property == ZOOM_EVENT_PROPERTY || variants.iter().any(|variant| variant.value == event.name)
+                    }
+                    _ => false,
+                },
+                _ => false,
+            }
+        };
+        let property = candidates.into_iter().find(|property| events.iter().all(|event| names_webhook(event, property)))?;
+        Some(Discriminator {
+            property: property.to_owned(),
             rule: DiscriminatorRule::EventNameProperty,
             values: events.iter().map(|event| event.name.clone()).collect(),
         })

@@ -153,7 +153,23 @@ impl Lowerer<'_, '_> {
     /// Fits the alternative the generated code would pick for `value` (the one that parses it and
     /// declares the most of its keys); a value no alternative takes is kept whole in `Other`.
     fn fit_alternative(&mut self, id: usize, value: &Value, at: &JsonPointer) {
-        let TypeKind::OneOf { variants } = &self.types[id].kind else { return };
+        let TypeKind::OneOf { variants, tag } = &self.types[id].kind else { return };
+        if let Some(tag) = tag {
+            // Tagged: the tag value alone picks the alternative.
+            let value_tag = value.get(&tag.property).and_then(Value::as_str);
+            let Some(index) = variants.iter().position(|variant| value_tag.is_some_and(|t| variant.tag_values.iter().any(|v| v == t)))
+            else {
+                return;
+            };
+            let ty = variants[index].ty.clone();
+            if let Some(widened) = self.fit(&ty, value, at) {
+                if let TypeKind::OneOf { variants, .. } = &mut self.types[id].kind {
+                    variants[index].ty = widened;
+                    variants[index].boxed = false;
+                }
+            }
+            return;
+        }
         let mut best: Option<(usize, usize)> = None;
         for (index, variant) in variants.iter().enumerate() {
             if !self.accepts(&variant.ty, value) {
@@ -170,7 +186,7 @@ impl Lowerer<'_, '_> {
         let Some((index, _)) = best else { return };
         let ty = variants[index].ty.clone();
         if let Some(widened) = self.fit(&ty, value, at) {
-            if let TypeKind::OneOf { variants } = &mut self.types[id].kind {
+            if let TypeKind::OneOf { variants, .. } = &mut self.types[id].kind {
                 variants[index].ty = widened;
                 variants[index].boxed = false;
             }

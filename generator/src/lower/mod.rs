@@ -31,6 +31,8 @@ pub struct ModuleOptions {
     pub module_name: String,
     /// The spec file as it should appear in the `@generated` header, such as `specs/zoom.yaml`.
     pub source_file: String,
+    /// How `Event::from_slice` finds the webhook name.
+    pub discriminator: crate::config::DiscriminatorChoice,
 }
 
 /// Lowers a loaded document to the IR of one module.
@@ -69,7 +71,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
     for event in &mut events {
         lowerer.reconcile_examples(event);
     }
-    let discriminator = lowerer.find_discriminator(&events);
+    let discriminator = lowerer.find_discriminator(&events, &options.discriminator);
     Ok(Module {
         name: options.module_name.clone(),
         source_file: options.source_file.clone(),

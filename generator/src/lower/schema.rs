@@ -44,6 +44,9 @@ impl Lowerer<'_, '_> {
         if let Some(lowered) = self.lower_enum(&target, schema, &types, wanted_name)? {
             return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
         }
+        if schema.contains_key("allOf") {
+            return self.lower_all_of(&target, schema, wanted_name, nullable);
+        }
         if !schema.contains_key("properties") {
             for keyword in ["oneOf", "anyOf"] {
                 if schema.contains_key(keyword) {
@@ -119,9 +122,6 @@ impl Lowerer<'_, '_> {
             let ty = self.lower_array(pointer, schema, wanted_name)?;
             return Ok(Lowered { ty, nullable, recursive: false });
         }
-        if schema.contains_key("allOf") {
-            self.warn(&pointer.push("allOf"), "`allOf` is not supported yet; typed as any JSON value");
-        }
         Ok(Lowered { ty: TypeRef::Json, nullable, recursive: false })
     }
 
@@ -135,12 +135,13 @@ impl Lowerer<'_, '_> {
         TypeRef::String
     }
 
-    /// `int32` -> `i32`; `int64` or no format -> `i64` (webhook integers are commonly millisecond
-    /// timestamps and IDs that overflow 32 bits); any other format is reported and read as `i64`.
+    /// `int32` (and narrower) -> `i32`; `int64`, unsigned 32/64-bit or no format -> `i64` (webhook
+    /// integers are commonly millisecond timestamps and IDs that overflow 32 bits); any other format is
+    /// reported and read as `i64`.
     fn integer_type(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>) -> TypeRef {
         match schema.get("format").and_then(Value::as_str) {
-            Some("int32") => TypeRef::I32,
-            None | Some("int64") => TypeRef::I64,
+            Some("int8" | "int16" | "int32" | "uint8" | "uint16") => TypeRef::I32,
+            None | Some("int64" | "uint32" | "uint64" | "uint" | "int") => TypeRef::I64,
             Some(format) => {
                 self.warn(&pointer.push("format"), format!("format `{format}` on an integer; read as a 64-bit integer"));
                 TypeRef::I64
@@ -204,30 +205,48 @@ impl Lowerer<'_, '_> {
             return Ok(Lowered { ty: TypeRef::Map(Box::new(value)), nullable, recursive: false });
         };
         let required = self.required_names(pointer, schema, properties);
-        let id = self.reserve_type(pointer, wanted_name, description(schema));
+        let members = properties
+            .keys()
+            .map(|json_name| (json_name.clone(), pointer.push("properties").push(json_name)))
+            .collect();
+        self.lower_struct(pointer, wanted_name, description(schema), members, &required, nullable)
+    }
+
+    /// Lowers a struct from its properties (name and schema pointer, in order) and required names.
+    pub(super) fn lower_struct(
+        &mut self,
+        pointer: &JsonPointer,
+        wanted_name: &str,
+        docs: Option<String>,
+        properties: Vec<(String, JsonPointer)>,
+        required: &HashSet<String>,
+        nullable: bool,
+    ) -> Result<Lowered, Error> {
+        let id = self.reserve_type(pointer, wanted_name, docs);
         let name = self.types[id].name.clone();
         self.in_progress.insert(id);
         let mut field_names = UniqueNames::default();
         let mut fields = Vec::with_capacity(properties.len());
-        for (json_name, property) in properties {
-            let property_pointer = pointer.push("properties").push(json_name);
-            let (field_name, renamed) = field_names.claim(&naming::snake_name(json_name), "_");
+        for (json_name, property_pointer) in properties {
+            let (field_name, renamed) = field_names.claim(&naming::snake_name(&json_name), "_");
             if renamed {
                 self.warn(&property_pointer, format!("property `{json_name}` has the same Rust name as an earlier one; field named `{field_name}`"));
             }
-            let lowered = self.lower_schema(&property_pointer, &format!("{name}{}", naming::type_name(json_name)))?;
+            let lowered = self.lower_schema(&property_pointer, &format!("{name}{}", naming::type_name(&json_name)))?;
             self.document_if_undocumented(&lowered.ty, || format!("the `{json_name}` property of [`{name}`]"));
-            let docs = match property.as_object().and_then(description) {
+            // A description beside a `$ref` wins over the referenced schema's own.
+            let own = property_pointer.resolve(&self.doc.root).and_then(Value::as_object).and_then(description);
+            let docs = match own {
                 Some(docs) => Some(docs),
                 None => self.doc.deref(&property_pointer, self.diag).ok().and_then(|(_, node)| node.as_object().and_then(description)),
             };
             fields.push(Field {
                 name: field_name,
-                json_name: json_name.clone(),
                 boxed: lowered.recursive && matches!(lowered.ty, TypeRef::Named(_)),
                 ty: lowered.ty,
-                required: required.contains(json_name.as_str()),
+                required: required.contains(&json_name),
                 nullable: lowered.nullable,
+                json_name,
                 docs,
             });
         }
@@ -277,12 +296,7 @@ impl Lowerer<'_, '_> {
     }
 
     /// The `required` names of an object schema that it also declares; the others are warned about.
-    fn required_names<'s>(
-        &mut self,
-        pointer: &JsonPointer,
-        schema: &'s Map<String, Value>,
-        properties: &Map<String, Value>,
-    ) -> HashSet<&'s str> {
+    fn required_names(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>, properties: &Map<String, Value>) -> HashSet<String> {
         let mut required = HashSet::new();
         let Some(list) = schema.get("required") else { return required };
         let Some(list) = list.as_array() else {
@@ -292,7 +306,7 @@ impl Lowerer<'_, '_> {
         for (i, name) in list.iter().enumerate() {
             match name.as_str() {
                 Some(name) if properties.contains_key(name) => {
-                    required.insert(name);
+                    required.insert(name.to_owned());
                 }
                 Some(name) => self.warn(&pointer.push("required").index(i), format!("required property `{name}` is not declared; ignored")),
                 None => self.warn(&pointer.push("required").index(i), "a `required` entry that is not a string; ignored"),

@@ -1,0 +1,93 @@
+//! Per-spec settings from a sidecar file (`specs/<name>.codegen.yaml`), for what the spec cannot say:
+//! the module name, and which body property names the webhook.
+//!
+//! ```yaml
+//! module: museum           # the Rust module name (default: the spec's file stem in snake_case)
+//! discriminator: type      # the body property naming the webhook; `none` for `from_named` only
+//! ```
+
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::naming;
+use crate::pointer::JsonPointer;
+use crate::source;
+
+/// How `Event::from_slice` finds the webhook name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DiscriminatorChoice {
+    /// Infer it from the spec (the rules in the generated docs and README).
+    #[default]
+    Infer,
+    /// This top-level body property names the webhook.
+    Property(String),
+    /// There is none: generate only `Event::from_named`.
+    None,
+}
+
+/// The settings of one spec.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpecConfig {
+    /// The Rust module name, instead of the one derived from the file name.
+    pub module: Option<String>,
+    /// How deliveries are told apart.
+    pub discriminator: DiscriminatorChoice,
+}
+
+impl SpecConfig {
+    /// Reads a sidecar file; `file` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// When the file is not YAML or JSON, is not a mapping, has an unknown key, or a value of the wrong
+    /// kind, or a module name that is not a snake_case Rust identifier.
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<Self, Error> {
+        let value = source::parse(file, bytes)?;
+        let error = |pointer: JsonPointer, message: String| Error::Spec { file: file.to_owned(), pointer, message };
+        let Some(map) = value.as_object() else {
+            return Err(error(JsonPointer::root(), "the settings must be a mapping".to_owned()));
+        };
+        let mut config = Self::default();
+        for (key, value) in map {
+            let pointer = JsonPointer::root().push(key);
+            match (key.as_str(), value) {
+                ("module", Value::String(module)) => {
+                    if naming::snake_name(module) != *module {
+                        return Err(error(pointer, format!("`{module}` is not a snake_case Rust identifier")));
+                    }
+                    config.module = Some(module.clone());
+                }
+                ("discriminator", Value::String(property)) if property == "none" => config.discriminator = DiscriminatorChoice::None,
+                ("discriminator", Value::String(property)) => config.discriminator = DiscriminatorChoice::Property(property.clone()),
+                ("discriminator", Value::Null) => config.discriminator = DiscriminatorChoice::None,
+                ("module" | "discriminator", _) => return Err(error(pointer, format!("`{key}` must be a string"))),
+                _ => return Err(error(pointer, format!("unknown setting `{key}` (known: `module`, `discriminator`)"))),
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_both_settings() {
+        let config = SpecConfig::parse("s.codegen.yaml", b"module: museum\ndiscriminator: type\n").unwrap();
+        assert_eq!(config.module.as_deref(), Some("museum"));
+        assert_eq!(config.discriminator, DiscriminatorChoice::Property("type".to_owned()));
+        let none = SpecConfig::parse("s.codegen.yaml", b"discriminator: none\n").unwrap();
+        assert_eq!(none.discriminator, DiscriminatorChoice::None);
+    }
+
+    #[test]
+    fn rejects_what_it_does_not_know() {
+        let err = SpecConfig::parse("specs/s.codegen.yaml", b"modul: x\n").unwrap_err().to_string();
+        assert_eq!(err, "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`)");
+        let err = SpecConfig::parse("specs/s.codegen.yaml", b"module: Not-Snake\n").unwrap_err().to_string();
+        assert_eq!(err, "specs/s.codegen.yaml#/module: `Not-Snake` is not a snake_case Rust identifier");
+        let err = SpecConfig::parse("specs/s.codegen.yaml", b"discriminator: 3\n").unwrap_err().to_string();
+        assert_eq!(err, "specs/s.codegen.yaml#/discriminator: `discriminator` must be a string");
+    }
+}
