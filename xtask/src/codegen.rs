@@ -104,7 +104,16 @@ fn is_settings_file(path: &Path) -> bool {
 ///
 /// When the folder cannot be read.
 pub fn spec_files(root: &Path) -> Result<Vec<PathBuf>, CodegenError> {
-    let dir = root.join(SPECS_DIR);
+    spec_files_in(&root.join(SPECS_DIR))
+}
+
+/// The spec files directly in `dir`, sorted by name: `.yaml`, `.yml` and `.json`.
+///
+/// # Errors
+///
+/// When the folder cannot be read.
+pub fn spec_files_in(dir: &Path) -> Result<Vec<PathBuf>, CodegenError> {
+    let dir = dir.to_owned();
     let entries = fs::read_dir(&dir).map_err(|source| CodegenError::Io { path: dir.clone(), source })?;
     let mut files = Vec::new();
     for entry in entries {

@@ -1,4 +1,5 @@
 //! The project's commands, as a library so whole-pipeline tests run exactly what `cargo xtask` runs.
 
 pub mod codegen;
+pub mod conformance;
 pub mod scratch;

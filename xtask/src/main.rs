@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use xtask::codegen;
+use xtask::{codegen, conformance};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Generate typed webhook code from the OpenAPI specs in specs/")]
@@ -22,6 +22,16 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Check specs of your own: each generates, builds with warnings denied (clippy, rustdoc) and parses
+    /// and re-serializes every example to the same JSON. Only target/scratch/ is written.
+    Conformance {
+        /// Spec files, and folders whose .yaml, .yml and .json files are all checked.
+        #[arg(required = true, value_name = "FILE|DIR")]
+        paths: Vec<PathBuf>,
+        /// Print only the table, the failures and the summary, not each spec's tolerated quirks.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 fn workspace_root() -> PathBuf {
@@ -33,7 +43,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
     let result = match cli.command {
-        Command::Codegen { check } => run_codegen(&root, check),
+        Command::Codegen { check } => run_codegen(&root, check).map_err(|err| err.to_string()),
+        Command::Conformance { paths, quiet } => run_conformance(&root, &paths, quiet).map_err(|err| err.to_string()),
     };
     match result {
         Ok(code) => code,
@@ -66,4 +77,20 @@ fn run_codegen(root: &std::path::Path, check: bool) -> Result<ExitCode, codegen:
         println!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_conformance(
+    root: &std::path::Path,
+    paths: &[PathBuf],
+    quiet: bool,
+) -> Result<ExitCode, conformance::ConformanceError> {
+    let options = conformance::Options::default();
+    let mut progress = |message: &str| {
+        if !quiet {
+            eprintln!("{message}");
+        }
+    };
+    let report = conformance::run(root, paths, &options, &mut progress)?;
+    print!("{}", report.render(quiet));
+    Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -27,6 +27,8 @@ pub struct BuildOutput {
     pub success: bool,
     /// Everything cargo printed on stderr (its diagnostics).
     pub stderr: String,
+    /// Everything printed on stdout (by a program that `cargo run` ran, for instance).
+    pub stdout: String,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CodegenError + '_ {
@@ -75,6 +77,11 @@ impl ScratchCrate {
         Ok(Self { dir, target_dir: base.join("target") })
     }
 
+    /// The scratch copy of the generated crate (the folder holding its `Cargo.toml`).
+    pub fn crate_dir(&self) -> PathBuf {
+        self.dir.join(CRATE_DIR)
+    }
+
     /// Runs `cargo <args>` in the scratch workspace, offline (dependencies come from the local cache that
     /// building this workspace filled), with `RUSTFLAGS`/`RUSTDOCFLAGS` set to deny warnings.
     ///
@@ -92,7 +99,11 @@ impl ScratchCrate {
             .env("RUSTDOCFLAGS", "-Dwarnings")
             .output()
             .map_err(io(&self.dir))?;
-        Ok(BuildOutput { success: output.status.success(), stderr: String::from_utf8_lossy(&output.stderr).into_owned() })
+        Ok(BuildOutput {
+            success: output.status.success(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        })
     }
 }
 
