@@ -12,10 +12,12 @@ pub(crate) fn module(module: &Module) -> TokenStream {
     let module_docs = module_docs(module);
     let types = module.types.iter().map(|def| type_def(module, def));
     let events = events(module);
+    let route = route(module);
     quote! {
         #module_docs
         pub use crate::{DispatchError, ParseError, UnknownEvent};
         #events
+        #route
         #(#types)*
     }
 }
@@ -299,6 +301,28 @@ fn dispatch(module: &Module) -> TokenStream {
         /// event's schema; [`DispatchError::Handler`] when the handler method fails.
         pub async fn dispatch<H: Handler>(handler: &H, body: &[u8]) -> Result<(), DispatchError<H::Error>> {
             handle(handler, Event::from_slice(body)?).await
+        }
+    }
+}
+
+/// `route(handler)`: the module's handler behind `crate::Route`, so one receiver can serve every module.
+fn route(module: &Module) -> TokenStream {
+    let name = &module.name;
+    quote! {
+        /// This module's webhooks, handled by `handler`, as one [`Route`](crate::Route) of a receiver that
+        /// serves every module of the crate at one URL (such as `zoom_webhooks::axum::Receiver`, feature
+        /// `axum`).
+        ///
+        /// The route answers for [`EVENT_NAMES`] and calls the handler like [`dispatch_named`]. Handler errors
+        /// are boxed, so receivers can report them.
+        pub fn route<H>(handler: H) -> crate::Route
+        where
+            H: Handler + 'static,
+            H::Error: Into<crate::BoxError>,
+        {
+            crate::Route::new(#name, EVENT_NAMES, handler, |handler: &H, name: &str, body: &[u8]| {
+                Box::pin(crate::route::erase(dispatch_named(handler, name, body)))
+            })
         }
     }
 }
