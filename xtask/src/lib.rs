@@ -1,3 +1,4 @@
 //! The project's commands, as a library so whole-pipeline tests run exactly what `cargo xtask` runs.
 
 pub mod codegen;
+pub mod send;
