@@ -266,6 +266,16 @@ async fn into_router_nests_and_other_methods_are_405() {
 }
 
 #[tokio::test]
+async fn oversized_bodies_are_413() {
+    let address = start(Receiver::new(SECRET)).await;
+    let mut body = br#"{"event":"meeting.started","payload":""#.to_vec();
+    body.resize(body.len() + 3 * 1024 * 1024, b'x');
+    body.extend_from_slice(br#""}"#);
+    let answer = post(address, &signed(SECRET, now(), &body), &body).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
 async fn duplicate_filter_runs_the_handler_once_per_body() {
     let recorder = Recorder::default();
     let filter = DuplicateFilter::default();
