@@ -178,6 +178,26 @@ pub async fn handle<H: Handler>(
     };
     outcome.map_err(DispatchError::Handler)
 }
+/// This module's webhooks, handled by `handler`, as one [`Route`](crate::Route) of a receiver that
+/// serves every module of the crate at one URL (such as `zoom_webhooks::axum::Receiver`, feature
+/// `axum`).
+///
+/// The route answers for [`EVENT_NAMES`] and calls the handler like [`dispatch_named`]. Handler errors
+/// are boxed, so receivers can report them.
+pub fn route<H>(handler: H) -> crate::Route
+where
+    H: Handler + 'static,
+    H::Error: Into<crate::BoxError>,
+{
+    crate::Route::new(
+        "number_management",
+        EVENT_NAMES,
+        handler,
+        |handler: &H, name: &str, body: &[u8]| {
+            Box::pin(crate::route::erase(dispatch_named(handler, name, body)))
+        },
+    )
+}
 /// The payload of the `number_management.peering_number_emergency_address_updated` webhook.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdated {

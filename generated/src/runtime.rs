@@ -237,6 +237,34 @@ pub(crate) mod open_enum {
     }
 }
 
+/// The JSON shape a `oneOf`/`anyOf` alternative is read from.
+#[allow(dead_code)] // Used only by modules that have such schemas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Object,
+    Array,
+    String,
+    Number,
+    Bool,
+    Any,
+}
+
+#[allow(dead_code)]
+impl Shape {
+    fn matches(self, value: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        matches!(
+            (self, value),
+            (Self::Any, _)
+                | (Self::Object, Value::Object(_))
+                | (Self::Array, Value::Array(_))
+                | (Self::String, Value::String(_))
+                | (Self::Number, Value::Number(_))
+                | (Self::Bool, Value::Bool(_))
+        )
+    }
+}
+
 /// Picks the `oneOf`/`anyOf` alternative that fits a value best: among those that parse it, the one
 /// that declares the most of its keys (ties go to the earlier alternative).
 #[allow(dead_code)] // Used only by modules that have such schemas.
@@ -251,8 +279,16 @@ impl<'v, T> BestFit<'v, T> {
         Self { value, best: None }
     }
 
-    /// Tries one alternative; `known` are the properties it declares.
-    pub(crate) fn consider(&mut self, known: &[&str], parse: impl FnOnce(&'v serde_json::Value) -> Result<T, serde_json::Error>) {
+    /// Tries one alternative of the given shape; `known` are the properties it declares.
+    pub(crate) fn consider(
+        &mut self,
+        shape: Shape,
+        known: &[&str],
+        parse: impl FnOnce(&'v serde_json::Value) -> Result<T, serde_json::Error>,
+    ) {
+        if !shape.matches(self.value) {
+            return;
+        }
         let Ok(parsed) = parse(self.value) else { return };
         let score = match self.value {
             serde_json::Value::Object(map) => map.keys().filter(|key| known.contains(&key.as_str())).count(),

@@ -4,6 +4,8 @@
 //! ```yaml
 //! module: museum           # the Rust module name (default: the spec's file stem in snake_case)
 //! discriminator: type      # the body property naming the webhook; `none` for `from_named` only
+//! examples: strict         # `widen` (default): types widen to accept the spec's examples;
+//!                          # `strict`: the schema alone decides (examples that disagree then fail)
 //! ```
 
 use serde_json::Value;
@@ -25,6 +27,17 @@ pub enum DiscriminatorChoice {
     None,
 }
 
+/// What the spec's examples may do to the generated types.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExamplePolicy {
+    /// Where an example disagrees with its schema, widen the type so the example parses and round-trips
+    /// (vendors' examples are evidence of what they send).
+    #[default]
+    Widen,
+    /// The schema alone decides; an example that disagrees will fail to parse or round-trip.
+    Strict,
+}
+
 /// The settings of one spec.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SpecConfig {
@@ -32,6 +45,8 @@ pub struct SpecConfig {
     pub module: Option<String>,
     /// How deliveries are told apart.
     pub discriminator: DiscriminatorChoice,
+    /// What the spec's examples may do to the types.
+    pub examples: ExamplePolicy,
 }
 
 impl SpecConfig {
@@ -60,8 +75,11 @@ impl SpecConfig {
                 ("discriminator", Value::String(property)) if property == "none" => config.discriminator = DiscriminatorChoice::None,
                 ("discriminator", Value::String(property)) => config.discriminator = DiscriminatorChoice::Property(property.clone()),
                 ("discriminator", Value::Null) => config.discriminator = DiscriminatorChoice::None,
+                ("examples", Value::String(policy)) if policy == "widen" => config.examples = ExamplePolicy::Widen,
+                ("examples", Value::String(policy)) if policy == "strict" => config.examples = ExamplePolicy::Strict,
+                ("examples", _) => return Err(error(pointer, "`examples` must be `widen` or `strict`".to_owned())),
                 ("module" | "discriminator", _) => return Err(error(pointer, format!("`{key}` must be a string"))),
-                _ => return Err(error(pointer, format!("unknown setting `{key}` (known: `module`, `discriminator`)"))),
+                _ => return Err(error(pointer, format!("unknown setting `{key}` (known: `module`, `discriminator`, `examples`)"))),
             }
         }
         Ok(config)
@@ -77,14 +95,17 @@ mod tests {
         let config = SpecConfig::parse("s.codegen.yaml", b"module: museum\ndiscriminator: type\n").unwrap();
         assert_eq!(config.module.as_deref(), Some("museum"));
         assert_eq!(config.discriminator, DiscriminatorChoice::Property("type".to_owned()));
-        let none = SpecConfig::parse("s.codegen.yaml", b"discriminator: none\n").unwrap();
+        let none = SpecConfig::parse("s.codegen.yaml", b"discriminator: none\nexamples: strict\n").unwrap();
         assert_eq!(none.discriminator, DiscriminatorChoice::None);
+        assert_eq!(none.examples, ExamplePolicy::Strict);
     }
 
     #[test]
     fn rejects_what_it_does_not_know() {
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"modul: x\n").unwrap_err().to_string();
-        assert_eq!(err, "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`)");
+        assert_eq!(err, "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`)");
+        let err = SpecConfig::parse("specs/s.codegen.yaml", b"examples: loose\n").unwrap_err().to_string();
+        assert_eq!(err, "specs/s.codegen.yaml#/examples: `examples` must be `widen` or `strict`");
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"module: Not-Snake\n").unwrap_err().to_string();
         assert_eq!(err, "specs/s.codegen.yaml#/module: `Not-Snake` is not a snake_case Rust identifier");
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"discriminator: 3\n").unwrap_err().to_string();

@@ -12,10 +12,12 @@ pub(crate) fn module(module: &Module) -> TokenStream {
     let module_docs = module_docs(module);
     let types = module.types.iter().map(|def| type_def(module, def));
     let events = events(module);
+    let route = route(module);
     quote! {
         #module_docs
         pub use crate::{DispatchError, ParseError, UnknownEvent};
         #events
+        #route
         #(#types)*
     }
 }
@@ -251,6 +253,7 @@ fn one_of(module: &Module, docs: &TokenStream, name: &Ident, variants: &[Alterna
             (docs.collect::<Vec<_>>(), body)
         }
         None => {
+            let shapes = variants.iter().map(|variant| shape_of(module, &variant.ty));
             let known = variants.iter().map(|variant| {
                 let properties = &variant.known_properties;
                 quote!(&[#(#properties),*])
@@ -260,7 +263,7 @@ fn one_of(module: &Module, docs: &TokenStream, name: &Ident, variants: &[Alterna
                 fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                     let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
                     let mut best = crate::runtime::BestFit::new(&value);
-                    #(best.consider(#known, |value| <#types as serde::Deserialize>::deserialize(value).map(Self::#idents));)*
+                    #(best.consider(#shapes, #known, |value| <#types as serde::Deserialize>::deserialize(value).map(Self::#idents));)*
                     Ok(best.into_inner().unwrap_or(Self::Other(value)))
                 }
             };
@@ -315,6 +318,26 @@ fn struct_field(module: &Module, field: &Field) -> TokenStream {
         #serde_attr
         pub #name: #ty,
     }
+}
+
+/// The JSON shape a type is read from, so a best-fit alternative is only tried on values of its shape
+/// (serde would otherwise read a struct from an array, by position).
+fn shape_of(module: &Module, ty: &TypeRef) -> TokenStream {
+    let shape = match ty {
+        TypeRef::String => quote!(String),
+        TypeRef::Bool => quote!(Bool),
+        TypeRef::I32 | TypeRef::I64 | TypeRef::Number => quote!(Number),
+        TypeRef::Json => quote!(Any),
+        TypeRef::Vec(_) => quote!(Array),
+        TypeRef::Map(_) => quote!(Object),
+        TypeRef::Named(id) => match &module.types[*id].kind {
+            TypeKind::Struct { .. } => quote!(Object),
+            TypeKind::StringEnum { .. } => quote!(String),
+            TypeKind::IntegerEnum { .. } => quote!(Number),
+            TypeKind::OneOf { .. } => quote!(Any),
+        },
+    };
+    quote!(crate::runtime::Shape::#shape)
 }
 
 fn events(module: &Module) -> TokenStream {
@@ -488,6 +511,28 @@ fn dispatch(module: &Module) -> TokenStream {
         /// event's schema; [`DispatchError::Handler`] when the handler method fails.
         pub async fn dispatch<H: Handler>(handler: &H, body: &[u8]) -> Result<(), DispatchError<H::Error>> {
             handle(handler, Event::from_slice(body)?).await
+        }
+    }
+}
+
+/// `route(handler)`: the module's handler behind `crate::Route`, so one receiver can serve every module.
+fn route(module: &Module) -> TokenStream {
+    let name = &module.name;
+    quote! {
+        /// This module's webhooks, handled by `handler`, as one [`Route`](crate::Route) of a receiver that
+        /// serves every module of the crate at one URL (such as `zoom_webhooks::axum::Receiver`, feature
+        /// `axum`).
+        ///
+        /// The route answers for [`EVENT_NAMES`] and calls the handler like [`dispatch_named`]. Handler errors
+        /// are boxed, so receivers can report them.
+        pub fn route<H>(handler: H) -> crate::Route
+        where
+            H: Handler + 'static,
+            H::Error: Into<crate::BoxError>,
+        {
+            crate::Route::new(#name, EVENT_NAMES, handler, |handler: &H, name: &str, body: &[u8]| {
+                Box::pin(crate::route::erase(dispatch_named(handler, name, body)))
+            })
         }
     }
 }

@@ -27,7 +27,7 @@ mod source;
 pub use document::{Document, Example};
 pub use error::{Error, Warning};
 pub use format::header;
-pub use config::{DiscriminatorChoice, SpecConfig};
+pub use config::{DiscriminatorChoice, ExamplePolicy, SpecConfig};
 pub use lower::ModuleOptions;
 pub use pointer::JsonPointer;
 
@@ -106,6 +106,7 @@ pub fn generate_with(file: &str, bytes: &[u8], config: &SpecConfig) -> Result<Ge
         module_name: config.module.clone().unwrap_or_else(|| module_name_for(file)),
         source_file: file.to_owned(),
         discriminator: config.discriminator.clone(),
+        examples: config.examples,
     };
     let (module, lower_warnings) = lower(&document, &options)?;
     warnings.extend(lower_warnings);

@@ -91,14 +91,14 @@ fn rule_3_none_generates_only_from_named() {
 #[test]
 fn settings_name_the_property_or_switch_it_off() {
     let text = spec(&[("a.b", "{kind: {type: string}}", "kind"), ("c.d", "{kind: {const: c-d}}", "kind")]);
-    let config = SpecConfig { module: None, discriminator: DiscriminatorChoice::Property("kind".to_owned()) };
+    let config = SpecConfig { discriminator: DiscriminatorChoice::Property("kind".to_owned()), ..SpecConfig::default() };
     let found = discriminator_with(&text, &config).unwrap();
     assert_eq!(found.rule, DiscriminatorRule::Configured);
     assert_eq!(found.values, ["a.b", "c-d"], "the fixed value where the spec gives one, else the name");
     let zoom = spec(&[("a.b", "{event: {type: string}}", "event")]);
-    let off = SpecConfig { module: None, discriminator: DiscriminatorChoice::None };
+    let off = SpecConfig { discriminator: DiscriminatorChoice::None, ..SpecConfig::default() };
     assert_eq!(discriminator_with(&zoom, &off), None);
-    let renamed = SpecConfig { module: Some("museum".to_owned()), discriminator: DiscriminatorChoice::Infer };
+    let renamed = SpecConfig { module: Some("museum".to_owned()), ..SpecConfig::default() };
     let generated = webhook_codegen::generate_with("specs/t.yaml", zoom.as_bytes(), &renamed).unwrap();
     assert_eq!(generated.module.name, "museum");
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use webhook_codegen::{GeneratedModule, Warning};
+use webhook_codegen::{GeneratedModule, SpecConfig, Warning};
 
 /// Where the specs live, relative to the workspace root.
 pub const SPECS_DIR: &str = "specs";
@@ -134,17 +134,35 @@ pub fn spec_files_in(dir: &Path) -> Result<Vec<PathBuf>, CodegenError> {
 ///
 /// When a file cannot be read, or the settings or the spec are invalid.
 pub fn generate_file(path: &Path, label: &str) -> Result<GeneratedModule, CodegenError> {
+    let config = read_settings(path, label)?;
+    generate_file_with(path, label, &config)
+}
+
+/// Generates one spec file with the given settings.
+///
+/// # Errors
+///
+/// When the file cannot be read or the spec is invalid.
+pub fn generate_file_with(path: &Path, label: &str, config: &SpecConfig) -> Result<GeneratedModule, CodegenError> {
     let bytes = fs::read(path).map_err(|source| CodegenError::Io { path: path.to_owned(), source })?;
+    Ok(webhook_codegen::generate_with(label, &bytes, config)?)
+}
+
+/// The settings of the spec at `path` (its `.codegen.yaml` sidecar), or the defaults when it has none.
+///
+/// # Errors
+///
+/// When the sidecar cannot be read or is invalid.
+pub fn read_settings(path: &Path, label: &str) -> Result<SpecConfig, CodegenError> {
     let settings_path = settings_file(path);
-    let config = match fs::read(&settings_path) {
+    match fs::read(&settings_path) {
         Ok(settings) => {
             let settings_label = Path::new(label).with_extension("codegen.yaml").display().to_string();
-            webhook_codegen::SpecConfig::parse(&settings_label, &settings)?
+            Ok(SpecConfig::parse(&settings_label, &settings)?)
         }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => webhook_codegen::SpecConfig::default(),
-        Err(source) => return Err(CodegenError::Io { path: settings_path, source }),
-    };
-    Ok(webhook_codegen::generate_with(label, &bytes, &config)?)
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(SpecConfig::default()),
+        Err(source) => Err(CodegenError::Io { path: settings_path, source }),
+    }
 }
 
 /// Generates every spec under `root`, in file order.

@@ -73,11 +73,14 @@ pub enum ConformanceError {
 pub struct Options {
     /// The scratch crate's folder name under `target/scratch/` (tests use their own).
     pub scratch_name: String,
+    /// Generate with `examples: strict`, so examples that disagree with their schema fail instead of
+    /// widening the types: how a spec author checks that the examples match the schema.
+    pub strict_examples: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { scratch_name: DEFAULT_SCRATCH.to_owned() }
+        Self { scratch_name: DEFAULT_SCRATCH.to_owned(), strict_examples: false }
     }
 }
 
@@ -544,7 +547,7 @@ pub fn run(
     for (index, path) in paths.iter().enumerate() {
         let label = path.display().to_string();
         labels.push(label.clone());
-        match generate(path, &label, &mut taken) {
+        match generate(path, &label, options.strict_examples, &mut taken) {
             Ok(generated) => {
                 let skipped_invalid =
                     generated.warnings.iter().filter(|warning| warning.message.contains(INVALID_EXAMPLE)).count();
@@ -579,8 +582,12 @@ pub fn run(
 
 /// Generates one spec under a module name no earlier spec (nor a hand-written file of the crate) has:
 /// `name`, else `name_2`, `name_3`... The error message names the file and the JSON pointer.
-fn generate(path: &Path, label: &str, taken: &mut HashSet<String>) -> Result<GeneratedModule, String> {
-    let mut generated = codegen::generate_file(path, label).map_err(|err| err.to_string())?;
+fn generate(path: &Path, label: &str, strict: bool, taken: &mut HashSet<String>) -> Result<GeneratedModule, String> {
+    let mut config = codegen::read_settings(path, label).map_err(|err| err.to_string())?;
+    if strict {
+        config.examples = webhook_codegen::ExamplePolicy::Strict;
+    }
+    let mut generated = codegen::generate_file_with(path, label, &config).map_err(|err| err.to_string())?;
     if taken.contains(&generated.module.name) {
         let base = generated.module.name.clone();
         let mut number = 2;

@@ -3,3 +3,4 @@
 pub mod codegen;
 pub mod conformance;
 pub mod scratch;
+pub mod send;

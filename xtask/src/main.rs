@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::SystemTime;
 
 use clap::{Parser, Subcommand};
 
-use xtask::{codegen, conformance};
+use xtask::{codegen, conformance, send};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Generate typed webhook code from the OpenAPI specs in specs/")]
@@ -31,6 +32,27 @@ enum Command {
         /// Print only the table, the failures and the summary, not each spec's tolerated quirks.
         #[arg(long)]
         quiet: bool,
+        /// Let the schema alone decide the types, so examples that disagree with it fail (by default
+        /// types widen to accept the spec's examples, with a warning).
+        #[arg(long)]
+        strict_examples: bool,
+    },
+    /// POST a webhook's example from specs/ to a receiver, signed with the current time, and print the
+    /// answer. Each send sets the example's `event_ts` to now, so it is a new delivery.
+    /// `endpoint.url_validation` sends Zoom's URL validation challenge and checks the answer. Exits
+    /// non-zero unless the receiver answers 200 or 204 (as Zoom counts deliveries).
+    Send {
+        /// The webhook name, such as number_management.peering_number_cnam_updated.
+        event: String,
+        /// Where the receiver listens (plain HTTP), such as http://127.0.0.1:8080/webhooks/zoom.
+        #[arg(long)]
+        url: String,
+        /// The app's secret token, which signs the delivery.
+        #[arg(long)]
+        secret: String,
+        /// Which example to send when the spec has several (by its name); the first by default.
+        #[arg(long)]
+        example: Option<String>,
     },
 }
 
@@ -44,7 +66,12 @@ fn main() -> ExitCode {
     let root = workspace_root();
     let result = match cli.command {
         Command::Codegen { check } => run_codegen(&root, check).map_err(|err| err.to_string()),
-        Command::Conformance { paths, quiet } => run_conformance(&root, &paths, quiet).map_err(|err| err.to_string()),
+        Command::Conformance { paths, quiet, strict_examples } => {
+            run_conformance(&root, &paths, quiet, strict_examples).map_err(|err| err.to_string())
+        }
+        Command::Send { event, url, secret, example } => {
+            run_send(&root, &event, &url, &secret, example.as_deref()).map_err(|err| err.to_string())
+        }
     };
     match result {
         Ok(code) => code,
@@ -83,8 +110,9 @@ fn run_conformance(
     root: &std::path::Path,
     paths: &[PathBuf],
     quiet: bool,
+    strict_examples: bool,
 ) -> Result<ExitCode, conformance::ConformanceError> {
-    let options = conformance::Options::default();
+    let options = conformance::Options { strict_examples, ..conformance::Options::default() };
     let mut progress = |message: &str| {
         if !quiet {
             eprintln!("{message}");
@@ -93,4 +121,39 @@ fn run_conformance(
     let report = conformance::run(root, paths, &options, &mut progress)?;
     print!("{}", report.render(quiet));
     Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn run_send(
+    root: &std::path::Path,
+    event: &str,
+    url: &str,
+    secret: &str,
+    example: Option<&str>,
+) -> Result<ExitCode, send::SendError> {
+    let now = SystemTime::now();
+    let plain_token = format!("xtask-{}", now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |since| since.as_nanos()));
+    let payload = if event == send::URL_VALIDATION_EVENT {
+        send::url_validation_body(&plain_token, now)
+    } else {
+        send::find_example(root, event, example)?
+    };
+    let delivery = send::delivery(event, payload, secret.as_bytes(), now);
+    println!("POST {url} ({event}, {} bytes, x-zm-request-timestamp: {})", delivery.body.len(), delivery.timestamp);
+    let answer = send::post(url, &delivery)?;
+    println!("{}", answer.status);
+    if !answer.body.is_empty() {
+        println!("{}", answer.body);
+    }
+    let delivered = matches!(answer.status, 200 | 204);
+    if event == send::URL_VALIDATION_EVENT && delivered {
+        let expected = send::encrypted_token(secret.as_bytes(), &plain_token);
+        let answered: Option<serde_json::Value> = serde_json::from_str(&answer.body).ok();
+        let tokens = answered.as_ref().map(|json| (json["plainToken"].as_str(), json["encryptedToken"].as_str()));
+        if tokens != Some((Some(plain_token.as_str()), Some(expected.as_str()))) {
+            eprintln!("error: the answer does not carry the expected plainToken and encryptedToken");
+            return Ok(ExitCode::FAILURE);
+        }
+        println!("URL validation answer is correct");
+    }
+    Ok(if delivered { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -33,6 +33,8 @@ pub struct ModuleOptions {
     pub source_file: String,
     /// How `Event::from_slice` finds the webhook name.
     pub discriminator: crate::config::DiscriminatorChoice,
+    /// Whether the spec's examples may widen the types.
+    pub examples: crate::config::ExamplePolicy,
 }
 
 /// Lowers a loaded document to the IR of one module.
@@ -68,8 +70,10 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
             examples: webhook.operation.body.as_ref().map(|body| body.examples.clone()).unwrap_or_default(),
         });
     }
-    for event in &mut events {
-        lowerer.reconcile_examples(event);
+    if options.examples == crate::config::ExamplePolicy::Widen {
+        for event in &mut events {
+            lowerer.reconcile_examples(event);
+        }
     }
     let discriminator = lowerer.find_discriminator(&events, &options.discriminator);
     Ok(Module {

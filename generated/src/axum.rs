@@ -1,0 +1,731 @@
+//! A ready axum receiver (feature `axum`): checks the signature, answers URL validation, and routes every
+//! delivery by its webhook name to the handler of the spec module that declares it.
+//!
+//! A Zoom app sends all its event subscriptions to one URL, so one [`Receiver`] serves the handlers of
+//! every module of this crate, one [`Route`] per module (each module's `route(handler)`):
+//!
+//! ```no_run
+//! use zoom_webhooks::axum::{DuplicateFilter, Receiver};
+//! use zoom_webhooks::number_management::{self, Handler, NumberManagementPeeringNumberCnamUpdated};
+//!
+//! struct Numbers;
+//!
+//! impl Handler for Numbers {
+//!     type Error = std::io::Error;
+//!
+//!     async fn on_number_management_peering_number_cnam_updated(
+//!         &self,
+//!         event: NumberManagementPeeringNumberCnamUpdated,
+//!     ) -> Result<(), Self::Error> {
+//!         println!("new CNAM {:?} for {:?}", event.payload.object.cnam, event.payload.object.phone_numbers);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let secret = std::env::var("ZOOM_WEBHOOK_SECRET_TOKEN").unwrap_or_default();
+//! let webhooks = Receiver::new(secret)
+//!     .route(number_management::route(Numbers))
+//!     .duplicate_filter(DuplicateFilter::default());
+//! let app = axum::Router::new().route("/webhooks/zoom", webhooks.into_method_router());
+//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//! axum::serve(listener, app).await
+//! # }
+//! ```
+//!
+//! # Answers
+//!
+//! | Delivery | Status |
+//! | --- | --- |
+//! | `endpoint.url_validation`, signed correctly | 200, JSON `{"plainToken", "encryptedToken"}` |
+//! | signature header missing, malformed or wrong; timestamp outside the tolerance | 401 |
+//! | body not JSON, no string `event`, or the payload does not match its webhook | 400, with the message |
+//! | the handler returned an error | 500 (Zoom retries) |
+//! | handled (or an already handled duplicate, with a [`DuplicateFilter`]) | 200 |
+//! | a webhook no route answers for: the [`Receiver::on_unknown`] fallback | 200 (500 if it fails) |
+//!
+//! # The 3 second budget
+//!
+//! Zoom counts a delivery as received only when it is answered with 200 or 204 within 3 seconds;
+//! otherwise it retries (after about 5, 20 and 60 minutes). The receiver answers after the handler
+//! returns, so handlers must be quick: record the event (or put it on a queue) and return, and
+//! `tokio::spawn` longer work. If Zoom gives up on the connection, the handler's future may be dropped
+//! mid-way. A handler that takes longer than [`RESPONSE_BUDGET`] is logged as a warning.
+
+use std::collections::{HashMap, VecDeque};
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use ::axum::Router;
+use ::axum::body::Bytes;
+use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use ::axum::response::{IntoResponse, Response};
+use ::axum::routing::{MethodRouter, post};
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+
+use crate::route::{BoxError, BoxFuture};
+use crate::signature::Verifier;
+use crate::{DispatchError, Route, UnknownEvent};
+
+/// The webhook Zoom sends to check that an endpoint belongs to the app; the receiver answers it itself.
+pub const URL_VALIDATION_EVENT: &str = "endpoint.url_validation";
+
+/// How long Zoom waits for an answer before it counts the delivery as failed and retries it later.
+pub const RESPONSE_BUDGET: Duration = Duration::from_secs(3);
+
+/// The receiver-level handler for webhooks no route answers for.
+type Fallback = Arc<dyn Fn(UnknownEvent) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
+
+/// Receives Zoom webhooks for the handlers of any number of spec modules, at one URL.
+///
+/// Build it with [`Receiver::new`] and one [`Receiver::route`] per module, then serve it with
+/// [`Receiver::into_method_router`] (mounted at a path of your router) or [`Receiver::into_router`].
+/// See the [module docs](self) for the status codes.
+///
+/// # Routing
+///
+/// A delivery goes to the first route (in the order they were added) whose module declares its webhook
+/// name. A webhook no route answers for (a new Zoom event, or one of a module you did not route) goes to
+/// the receiver's [`on_unknown`](Receiver::on_unknown) fallback, never to a module's
+/// `Handler::on_unknown`; by default it is accepted with 200 and logged.
+#[derive(Clone)]
+pub struct Receiver {
+    verifier: Verifier,
+    routes: Vec<Route>,
+    by_name: HashMap<&'static str, usize>,
+    fallback: Option<Fallback>,
+    duplicates: Option<DuplicateFilter>,
+}
+
+impl fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("verifier", &self.verifier)
+            .field("routes", &self.routes)
+            .field("fallback", &self.fallback.is_some())
+            .field("duplicates", &self.duplicates)
+            .finish()
+    }
+}
+
+impl Receiver {
+    /// A receiver for the app's secret token (as shown in the Zoom app settings), with no routes, the
+    /// default signature tolerance of 300 seconds and no duplicate filter.
+    pub fn new(secret: impl AsRef<[u8]>) -> Self {
+        Self::with_verifier(Verifier::new(secret.as_ref()))
+    }
+
+    /// A receiver checking signatures with `verifier` (to share one, or set its tolerance first).
+    pub fn with_verifier(verifier: Verifier) -> Self {
+        Self { verifier, routes: Vec::new(), by_name: HashMap::new(), fallback: None, duplicates: None }
+    }
+
+    /// Sets how far a delivery's `x-zm-request-timestamp` may be from the receiver's clock, either way:
+    /// older deliveries are refused as replays (401). See [`Verifier::tolerance`].
+    #[must_use]
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.verifier = self.verifier.tolerance(tolerance);
+        self
+    }
+
+    /// Adds the route of one module, such as `number_management::route(handler)`.
+    ///
+    /// Webhook names already claimed by an earlier route stay with that route.
+    #[must_use]
+    pub fn route(mut self, route: Route) -> Self {
+        let index = self.routes.len();
+        for name in route.event_names() {
+            self.by_name.entry(name).or_insert(index);
+        }
+        self.routes.push(route);
+        self
+    }
+
+    /// Sets the fallback for webhooks no route answers for; it gets the name and the whole body.
+    ///
+    /// Without one, such deliveries are accepted (200) and logged at `info` level. Return an error to
+    /// answer 500 and have Zoom retry.
+    #[must_use]
+    pub fn on_unknown<F, Fut, E>(mut self, handler: F) -> Self
+    where
+        F: Fn(UnknownEvent) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        self.fallback = Some(Arc::new(move |event| {
+            let call = handler(event);
+            Box::pin(async move { call.await.map_err(Into::into) })
+        }));
+        self
+    }
+
+    /// Switches on a duplicate filter: a body already handled successfully within the filter's
+    /// time-to-live is answered 200 without calling the handler again. See [`DuplicateFilter`].
+    #[must_use]
+    pub fn duplicate_filter(mut self, filter: DuplicateFilter) -> Self {
+        self.duplicates = Some(filter);
+        self
+    }
+
+    /// The routes, in the order they were added.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// A `POST` handler to mount at the webhook path of your router:
+    /// `Router::new().route("/webhooks/zoom", receiver.into_method_router())`. Other methods get 405.
+    pub fn into_method_router<S>(self) -> MethodRouter<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        let receiver = Arc::new(self);
+        post(move |headers: HeaderMap, body: Bytes| {
+            let receiver = Arc::clone(&receiver);
+            async move { receiver.receive(&headers, &body).await }
+        })
+    }
+
+    /// A router answering `POST /`, to serve on its own or to nest:
+    /// `Router::new().nest_service("/webhooks/zoom", receiver.into_router())`.
+    pub fn into_router(self) -> Router {
+        Router::new().route("/", self.into_method_router())
+    }
+
+    /// Answers one delivery: `headers` and the raw `body` as received (never re-serialized).
+    ///
+    /// This is what the routers call; use it directly to serve the receiver from your own handler.
+    pub async fn receive(&self, headers: &HeaderMap, body: &[u8]) -> Response {
+        if let Err(err) = self.verifier.verify_headers(headers, body, SystemTime::now()) {
+            tracing::warn!(error = %err, "refused a webhook delivery: signature check failed");
+            return (StatusCode::UNAUTHORIZED, err.to_string()).into_response();
+        }
+        let name = match crate::runtime::discriminator(body, "event") {
+            Ok(name) => name,
+            Err(err) => return bad_request(None, &err),
+        };
+        let name = &*name;
+        if name == URL_VALIDATION_EVENT {
+            return self.validate_url(body);
+        }
+        let route = self.by_name.get(name).and_then(|&index| self.routes.get(index));
+        let claim = match &self.duplicates {
+            Some(filter) => match filter.claim(body).await {
+                Claim::Duplicate => {
+                    tracing::debug!(event = name, "duplicate webhook delivery, already handled");
+                    return StatusCode::OK.into_response();
+                }
+                Claim::First(claim) => Some(claim),
+            },
+            None => None,
+        };
+        let started = Instant::now();
+        let result = match route {
+            Some(route) => route.dispatch(name, body).await,
+            None => self.unknown(name, body).await,
+        };
+        let elapsed = started.elapsed();
+        if elapsed > RESPONSE_BUDGET {
+            tracing::warn!(
+                event = name,
+                elapsed_ms = elapsed.as_millis(),
+                "webhook handler took longer than Zoom waits; Zoom will retry the delivery"
+            );
+        }
+        match result {
+            Ok(()) => {
+                if let Some(claim) = claim {
+                    claim.handled();
+                }
+                tracing::debug!(event = name, module = route.map(Route::module), "webhook delivery handled");
+                StatusCode::OK.into_response()
+            }
+            Err(DispatchError::Parse(err)) => bad_request(Some(name), &err),
+            Err(DispatchError::Handler(err)) => {
+                tracing::error!(
+                    event = name,
+                    module = route.map(Route::module),
+                    error = %ErrorChain(&*err),
+                    "webhook handler failed; answering 500 so that Zoom retries"
+                );
+                (StatusCode::INTERNAL_SERVER_ERROR, "the webhook handler failed; see the receiver's logs")
+                    .into_response()
+            }
+        }
+    }
+
+    /// Answers `endpoint.url_validation` with the plain and encrypted tokens.
+    fn validate_url(&self, body: &[u8]) -> Response {
+        let request: UrlValidation = match crate::runtime::parse_payload(URL_VALIDATION_EVENT, body) {
+            Ok(request) => request,
+            Err(err) => return bad_request(Some(URL_VALIDATION_EVENT), &err),
+        };
+        let answer = self.verifier.url_validation_response(&request.payload.plain_token);
+        match serde_json::to_vec(&answer) {
+            Ok(json) => {
+                tracing::info!("answered Zoom's URL validation");
+                (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], json)
+                    .into_response()
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "could not write the URL validation answer");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+
+    /// Hands a webhook no route answers for to the fallback.
+    async fn unknown(&self, name: &str, body: &[u8]) -> crate::RouteResult {
+        let Some(fallback) = &self.fallback else {
+            let module = crate::MODULES.iter().find(|module| module.event_names.contains(&name));
+            match module {
+                Some(module) => tracing::info!(
+                    event = name,
+                    module = module.name,
+                    "accepted a webhook of a module the receiver has no route for"
+                ),
+                None => tracing::info!(event = name, "accepted a webhook no module of this crate declares"),
+            }
+            return Ok(());
+        };
+        let event = UnknownEvent::parse(name, body)?;
+        fallback(event).await.map_err(DispatchError::Handler)
+    }
+}
+
+/// The body of `endpoint.url_validation`, as far as the receiver reads it.
+#[derive(serde::Deserialize)]
+struct UrlValidation {
+    payload: UrlValidationPayload,
+}
+
+#[derive(serde::Deserialize)]
+struct UrlValidationPayload {
+    #[serde(rename = "plainToken")]
+    plain_token: String,
+}
+
+fn bad_request(event: Option<&str>, err: &crate::ParseError) -> Response {
+    tracing::warn!(event, error = %err, "refused a webhook delivery: the body does not parse");
+    (StatusCode::BAD_REQUEST, err.to_string()).into_response()
+}
+
+/// Displays an error followed by its sources, separated by `: `.
+struct ErrorChain<'a>(&'a (dyn StdError + 'static));
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(err) = source {
+            write!(f, ": {err}")?;
+            source = err.source();
+        }
+        Ok(())
+    }
+}
+
+/// The SHA-256 of a raw body.
+type BodyHash = [u8; 32];
+
+/// Remembers which bodies were handled recently, so Zoom's re-deliveries do not reach the handler twice.
+///
+/// Zoom has no event id and may deliver the same event more than once: when an answer came too late,
+/// and occasionally otherwise. Its retries carry the same body (with a new signature), so the filter keys
+/// deliveries by the SHA-256 of the raw body. Switch it on with [`Receiver::duplicate_filter`]; clones
+/// share the same memory.
+///
+/// - A body is marked as seen only **after the handler succeeded**. A failed delivery (400 or 500) leaves
+///   no mark, so Zoom's retry runs the handler again.
+/// - **Concurrent identical deliveries do not both run the handler.** The first one runs it; the others
+///   wait for its outcome. If it succeeds they are answered 200 without running the handler; if it fails
+///   (or its connection is dropped mid-way), the next waiter runs the handler itself. A waiter answers no
+///   sooner than the first delivery's handler returns, so this costs nothing within Zoom's 3 seconds.
+/// - **Bounded in time and memory**: a body is remembered for the time-to-live (two hours by default,
+///   longer than Zoom's retries after about 5, 20 and 60 minutes), and at most `capacity` bodies are
+///   remembered (100,000 by default, some 15 MB); past that the oldest is forgotten early. Bodies in
+///   flight are tracked on top of that, one per running handler.
+/// - In memory, per process: several replicas behind a load balancer each have their own filter, so
+///   handlers should still be idempotent where a duplicate does harm.
+#[derive(Clone)]
+pub struct DuplicateFilter {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    ttl: Duration,
+    capacity: usize,
+    state: Mutex<FilterState>,
+}
+
+#[derive(Default)]
+struct FilterState {
+    entries: HashMap<BodyHash, Entry>,
+    /// Handled bodies, oldest first (they all live for the same time-to-live).
+    handled: VecDeque<(BodyHash, Instant)>,
+}
+
+enum Entry {
+    /// A handler is running for this body; the receiver ends when it finishes or gives up.
+    InFlight(watch::Receiver<()>),
+    /// Handled successfully at this time.
+    Handled(Instant),
+}
+
+impl fmt::Debug for DuplicateFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DuplicateFilter")
+            .field("ttl", &self.shared.ttl)
+            .field("capacity", &self.shared.capacity)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl Default for DuplicateFilter {
+    /// A filter with [`DuplicateFilter::DEFAULT_TTL`] and [`DuplicateFilter::DEFAULT_CAPACITY`].
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_TTL, Self::DEFAULT_CAPACITY)
+    }
+}
+
+impl DuplicateFilter {
+    /// How long a handled body is remembered by default: two hours.
+    pub const DEFAULT_TTL: Duration = Duration::from_secs(2 * 60 * 60);
+
+    /// How many handled bodies are remembered at most by default.
+    pub const DEFAULT_CAPACITY: usize = 100_000;
+
+    /// A filter remembering each handled body for `ttl`, and at most `capacity` bodies (the oldest is
+    /// forgotten first). A capacity of 0 remembers nothing but still keeps identical deliveries from
+    /// running the handler at the same time.
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        Self { shared: Arc::new(Shared { ttl, capacity, state: Mutex::new(FilterState::default()) }) }
+    }
+
+    /// How many handled bodies are remembered now.
+    pub fn len(&self) -> usize {
+        let mut state = self.shared.lock();
+        state.expire(Instant::now(), self.shared.ttl);
+        state.handled.len()
+    }
+
+    /// Whether no handled body is remembered now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Claims a body for handling, waiting while an identical delivery is being handled.
+    pub(crate) async fn claim(&self, body: &[u8]) -> Claim {
+        let key: BodyHash = Sha256::digest(body).into();
+        loop {
+            match self.try_claim(key, Instant::now()) {
+                Ok(claim) => return claim,
+                // Ends (with an error, as nothing is ever sent) when the first delivery is done.
+                Err(mut running) => {
+                    let _ = running.changed().await;
+                }
+            }
+        }
+    }
+
+    /// Claims `key` at `now`, or returns the receiver to wait on while another delivery of it runs.
+    fn try_claim(&self, key: BodyHash, now: Instant) -> Result<Claim, watch::Receiver<()>> {
+        let mut state = self.shared.lock();
+        state.expire(now, self.shared.ttl);
+        match state.entries.get(&key) {
+            Some(Entry::InFlight(running)) if running.has_changed().is_ok() => return Err(running.clone()),
+            Some(Entry::Handled(at)) if now.saturating_duration_since(*at) < self.shared.ttl => {
+                return Ok(Claim::Duplicate);
+            }
+            _ => {}
+        }
+        let (done, running) = watch::channel(());
+        state.entries.insert(key, Entry::InFlight(running));
+        Ok(Claim::First(Claimed { shared: Arc::clone(&self.shared), key, finished: false, _done: done }))
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, FilterState> {
+        // The state stays consistent even if a holder panicked: every update is a single insert or remove.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl FilterState {
+    /// Forgets handled bodies older than `ttl`.
+    fn expire(&mut self, now: Instant, ttl: Duration) {
+        while let Some(&(key, at)) = self.handled.front() {
+            if now.saturating_duration_since(at) < ttl {
+                break;
+            }
+            self.forget_oldest(key, at);
+        }
+    }
+
+    /// Drops the oldest handled record, and its entry unless the body was claimed again since.
+    fn forget_oldest(&mut self, key: BodyHash, at: Instant) {
+        self.handled.pop_front();
+        if matches!(self.entries.get(&key), Some(Entry::Handled(when)) if *when == at) {
+            self.entries.remove(&key);
+        }
+    }
+}
+
+/// The outcome of [`DuplicateFilter::claim`].
+pub(crate) enum Claim {
+    /// The body was already handled successfully within the time-to-live.
+    Duplicate,
+    /// This delivery runs the handler; mark it with [`Claimed::handled`] when it succeeds.
+    First(Claimed),
+}
+
+/// A body being handled by this delivery. Dropping it without [`Claimed::handled`] releases the body,
+/// and wakes identical deliveries waiting for it.
+pub(crate) struct Claimed {
+    shared: Arc<Shared>,
+    key: BodyHash,
+    finished: bool,
+    /// Dropped after the state is updated, which wakes the waiters.
+    _done: watch::Sender<()>,
+}
+
+impl Claimed {
+    /// Records that the handler succeeded for this body.
+    pub(crate) fn handled(self) {
+        self.handled_at(Instant::now());
+    }
+
+    fn handled_at(mut self, now: Instant) {
+        let mut state = self.shared.lock();
+        state.entries.insert(self.key, Entry::Handled(now));
+        state.handled.push_back((self.key, now));
+        while state.handled.len() > self.shared.capacity {
+            if let Some(&(key, at)) = state.handled.front() {
+                state.forget_oldest(key, at);
+            }
+        }
+        drop(state);
+        self.finished = true;
+    }
+}
+
+impl Drop for Claimed {
+    fn drop(&mut self) {
+        if !self.finished {
+            let mut state = self.shared.lock();
+            if matches!(state.entries.get(&self.key), Some(Entry::InFlight(_))) {
+                state.entries.remove(&self.key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number_management;
+    use ::axum::http::HeaderName;
+    use proptest::prelude::*;
+
+    const SECRET: &[u8] = b"unit-test-secret";
+
+    fn key(n: u8) -> BodyHash {
+        [n; 32]
+    }
+
+    fn first(claim: Result<Claim, watch::Receiver<()>>) -> Claimed {
+        match claim {
+            Ok(Claim::First(claimed)) => claimed,
+            Ok(Claim::Duplicate) => panic!("expected a first claim, got a duplicate"),
+            Err(_) => panic!("expected a first claim, got one in flight"),
+        }
+    }
+
+    fn is_duplicate(claim: Result<Claim, watch::Receiver<()>>) -> bool {
+        matches!(claim, Ok(Claim::Duplicate))
+    }
+
+    #[test]
+    fn handled_bodies_are_remembered_for_the_ttl() {
+        let ttl = Duration::from_secs(60);
+        let filter = DuplicateFilter::new(ttl, 10);
+        let t0 = Instant::now();
+        first(filter.try_claim(key(1), t0)).handled_at(t0);
+        assert!(is_duplicate(filter.try_claim(key(1), t0 + ttl - Duration::from_millis(1))));
+        assert!(!is_duplicate(filter.try_claim(key(2), t0)));
+        // Expired: claimed again, and the old record does not evict the new one.
+        let again = first(filter.try_claim(key(1), t0 + ttl));
+        again.handled_at(t0 + ttl);
+        assert!(is_duplicate(filter.try_claim(key(1), t0 + ttl + Duration::from_secs(1))));
+        let state = filter.shared.lock();
+        assert_eq!(state.handled.len(), 1);
+    }
+
+    #[test]
+    fn capacity_forgets_the_oldest_first() {
+        let filter = DuplicateFilter::new(Duration::from_secs(3600), 2);
+        let t0 = Instant::now();
+        for n in 1..=3 {
+            first(filter.try_claim(key(n), t0)).handled_at(t0 + Duration::from_secs(u64::from(n)));
+        }
+        assert_eq!(filter.shared.lock().handled.len(), 2);
+        assert_eq!(filter.shared.lock().entries.len(), 2);
+        assert!(is_duplicate(filter.try_claim(key(2), t0)));
+        assert!(is_duplicate(filter.try_claim(key(3), t0)));
+        assert!(!is_duplicate(filter.try_claim(key(1), t0)));
+
+        let nothing = DuplicateFilter::new(Duration::from_secs(3600), 0);
+        first(nothing.try_claim(key(1), t0)).handled_at(t0);
+        assert!(nothing.is_empty());
+        assert!(nothing.shared.lock().entries.is_empty());
+    }
+
+    #[test]
+    fn failed_deliveries_leave_no_mark() {
+        let filter = DuplicateFilter::default();
+        let t0 = Instant::now();
+        drop(first(filter.try_claim(key(1), t0)));
+        assert!(filter.shared.lock().entries.is_empty());
+        first(filter.try_claim(key(1), t0)).handled_at(t0);
+        assert_eq!(filter.len(), 1);
+    }
+
+    #[test]
+    fn identical_deliveries_in_flight_wait_for_the_first() {
+        let filter = DuplicateFilter::default();
+        let t0 = Instant::now();
+        let running = first(filter.try_claim(key(1), t0));
+        let Err(waiting) = filter.try_claim(key(1), t0) else { panic!("the body is in flight") };
+        assert!(matches!(waiting.has_changed(), Ok(false)));
+        // The first fails: the waiter is woken and claims the body itself.
+        drop(running);
+        assert!(waiting.has_changed().is_err());
+        let retry = first(filter.try_claim(key(1), t0));
+        let Err(waiting) = filter.try_claim(key(1), t0) else { panic!("the body is in flight") };
+        // The retry succeeds: the waiter finds a duplicate.
+        retry.handled_at(t0);
+        assert!(waiting.has_changed().is_err());
+        assert!(is_duplicate(filter.try_claim(key(1), t0)));
+
+        // Even a filter that remembers nothing keeps identical deliveries apart while they run.
+        let nothing = DuplicateFilter::new(Duration::from_secs(60), 0);
+        let _running = first(nothing.try_claim(key(1), t0));
+        assert!(nothing.try_claim(key(1), t0).is_err());
+    }
+
+    #[tokio::test]
+    async fn claim_waits_for_the_running_delivery() {
+        let filter = DuplicateFilter::default();
+        let Claim::First(running) = filter.claim(b"body").await else { panic!("first delivery") };
+        let waiter = tokio::spawn({
+            let filter = filter.clone();
+            async move { matches!(filter.claim(b"body").await, Claim::Duplicate) }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        running.handled();
+        assert!(waiter.await.unwrap_or(false));
+    }
+
+    fn headers(signed_at: u64, body: &[u8], secret: &[u8]) -> HeaderMap {
+        let timestamp = signed_at.to_string();
+        let signature = crate::signature::sign(secret, &timestamp, body);
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            (crate::signature::TIMESTAMP_HEADER, timestamp),
+            (crate::signature::SIGNATURE_HEADER, signature),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(HeaderName::from_static(name), value);
+            }
+        }
+        headers
+    }
+
+    fn now_secs() -> u64 {
+        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |since| since.as_secs())
+    }
+
+    struct Accept;
+
+    impl number_management::Handler for Accept {
+        type Error = std::convert::Infallible;
+    }
+
+    fn receiver() -> Receiver {
+        Receiver::new(SECRET)
+            .route(number_management::route(Accept))
+            .on_unknown(|_: UnknownEvent| async { Ok::<_, std::convert::Infallible>(()) })
+    }
+
+    fn status(receiver: &Receiver, headers: &HeaderMap, body: &[u8]) -> StatusCode {
+        let runtime = tokio::runtime::Builder::new_current_thread().build();
+        let Ok(runtime) = runtime else { panic!("a runtime") };
+        runtime.block_on(receiver.receive(headers, body)).status()
+    }
+
+    proptest! {
+        #[test]
+        fn signed_arbitrary_bodies_always_pass_verification(
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+            skew in -300i64..=300,
+        ) {
+            let receiver = receiver();
+            let signed_at = now_secs().saturating_add_signed(skew);
+            let status = status(&receiver, &headers(signed_at, &body, SECRET), &body);
+            prop_assert_ne!(status, StatusCode::UNAUTHORIZED);
+            prop_assert!(matches!(status, StatusCode::OK | StatusCode::BAD_REQUEST), "{}", status);
+        }
+
+        #[test]
+        fn signed_arbitrary_json_is_200_or_400(value in json_value()) {
+            let body = serde_json::to_vec(&value).unwrap_or_default();
+            let receiver = receiver();
+            let status = status(&receiver, &headers(now_secs(), &body, SECRET), &body);
+            prop_assert!(matches!(status, StatusCode::OK | StatusCode::BAD_REQUEST), "{}", status);
+        }
+
+        #[test]
+        fn anything_signed_otherwise_is_401(
+            body in proptest::collection::vec(any::<u8>(), 0..256),
+            secret in proptest::collection::vec(any::<u8>(), 0..32),
+        ) {
+            prop_assume!(secret != SECRET);
+            let receiver = receiver();
+            let status = status(&receiver, &headers(now_secs(), &body, &secret), &body);
+            prop_assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+    }
+
+    /// JSON values, half of them shaped like a delivery of a known, unknown or validation webhook.
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            ".{0,12}".prop_map(serde_json::Value::from),
+        ];
+        let any_json = leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("[a-z_]{0,10}", inner, 0..6)
+                    .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+            ]
+        });
+        let names = prop_oneof![
+            Just(URL_VALIDATION_EVENT.to_owned()),
+            Just("meeting.started".to_owned()),
+            proptest::sample::select(number_management::EVENT_NAMES).prop_map(str::to_owned),
+        ];
+        let delivery = (names, any_json.clone(), any_json.clone()).prop_map(|(name, payload, event_ts)| {
+            serde_json::json!({ "event": name, "event_ts": event_ts, "payload": payload })
+        });
+        prop_oneof![any_json, delivery]
+    }
+}

@@ -1,0 +1,405 @@
+//! The axum receiver over real HTTP: a server on 127.0.0.1 (port 0) and a hyper client, one test per
+//! answer the receiver gives, routing across several modules, the duplicate filter, and a bounded load run.
+//!
+//! Needs the `axum` feature: `cargo test -p zoom-webhooks --features axum --test receiver` (or
+//! `cargo test --workspace --all-features`).
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{Client, Recorder, SECRET, address_body, cnam_body, deliver, now, post, serve, signed};
+use hyper::StatusCode;
+use zoom_webhooks::axum::{DuplicateFilter, Receiver};
+use zoom_webhooks::signature::{self, UrlValidationResponse};
+use zoom_webhooks::{Route, UnknownEvent, number_management};
+
+fn app(receiver: Receiver) -> axum::Router {
+    axum::Router::new().route(common::PATH, receiver.into_method_router())
+}
+
+async fn start(receiver: Receiver) -> std::net::SocketAddr {
+    serve(app(receiver)).await
+}
+
+#[tokio::test]
+async fn url_validation_is_answered_with_both_tokens() {
+    let address = start(Receiver::new(SECRET)).await;
+    let body = br#"{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,"event":"endpoint.url_validation"}"#;
+    let answer = deliver(address, body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    assert_eq!(answer.content_type.as_deref(), Some("application/json"));
+    let tokens: UrlValidationResponse = serde_json::from_str(&answer.body).expect("JSON answer");
+    assert_eq!(tokens, signature::url_validation_response(SECRET.as_bytes(), "qgg8vlvZRS6UYooatFL8Aw"));
+    assert_eq!(tokens.plain_token, "qgg8vlvZRS6UYooatFL8Aw");
+    assert_eq!(tokens.encrypted_token.len(), 64);
+}
+
+#[tokio::test]
+async fn url_validation_needs_a_valid_signature() {
+    let address = start(Receiver::new(SECRET)).await;
+    let body = br#"{"payload":{"plainToken":"abc"},"event_ts":1,"event":"endpoint.url_validation"}"#;
+    let unsigned = post(address, &[], body).await;
+    assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED);
+    let forged = post(address, &signed("another-secret", now(), body), body).await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    assert!(!forged.body.contains("encryptedToken"));
+
+    let no_token = br#"{"payload":{},"event":"endpoint.url_validation"}"#;
+    let answer = deliver(address, no_token).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body.contains("plainToken"), "{}", answer.body);
+}
+
+#[tokio::test]
+async fn bad_or_missing_signatures_and_stale_timestamps_are_401() {
+    let recorder = Recorder::default();
+    let address = start(Receiver::new(SECRET).route(number_management::route(recorder.clone()))).await;
+    let body = cnam_body(1, "ACME");
+    let timestamp = now().to_string();
+    let good = signature::sign(SECRET.as_bytes(), &timestamp, &body);
+    let header = |name: &str, value: &str| (name.to_owned(), value.to_owned());
+
+    type Headers = Vec<(String, String)>;
+    let cases: Vec<(&str, Headers, &str)> = vec![
+        ("no headers", vec![], "missing `x-zm-request-timestamp`"),
+        ("no signature", vec![header(signature::TIMESTAMP_HEADER, &timestamp)], "missing `x-zm-signature`"),
+        (
+            "no timestamp",
+            vec![header(signature::SIGNATURE_HEADER, &good)],
+            "missing `x-zm-request-timestamp`",
+        ),
+        (
+            "malformed signature",
+            vec![header(signature::TIMESTAMP_HEADER, &timestamp), header(signature::SIGNATURE_HEADER, "v1=abc")],
+            "malformed `x-zm-signature`",
+        ),
+        ("wrong secret", signed("not-the-secret", now(), &body), "does not match"),
+        ("stale timestamp", signed(SECRET, now() - 3600, &body), "in the past"),
+        ("future timestamp", signed(SECRET, now() + 3600, &body), "in the future"),
+        (
+            "malformed timestamp",
+            vec![header(signature::TIMESTAMP_HEADER, "yesterday"), header(signature::SIGNATURE_HEADER, &good)],
+            "malformed `x-zm-request-timestamp`",
+        ),
+    ];
+    for (case, headers, message) in cases {
+        let answer = post(address, &headers, &body).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{case}: {answer:?}");
+        assert!(answer.body.contains(message), "{case}: {}", answer.body);
+    }
+
+    // A body altered after signing.
+    let mut altered = body.clone();
+    let at = altered.iter().position(|&b| b == b'A').expect("an A");
+    altered[at] = b'B';
+    let answer = post(address, &signed(SECRET, now(), &body), &altered).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(recorder.total(), 0, "no refused delivery reaches the handler");
+}
+
+#[tokio::test]
+async fn tolerance_sets_the_replay_window() {
+    let address = start(Receiver::new(SECRET).tolerance(Duration::from_secs(30))).await;
+    let body = cnam_body(1, "ACME");
+    assert_eq!(post(address, &signed(SECRET, now() - 120, &body), &body).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(post(address, &signed(SECRET, now() - 10, &body), &body).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bodies_that_do_not_parse_are_400_with_the_message() {
+    let recorder = Recorder::default();
+    let address = start(Receiver::new(SECRET).route(number_management::route(recorder.clone()))).await;
+
+    let answer = deliver(address, b"{not json").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body.starts_with("the body is not valid JSON"), "{}", answer.body);
+
+    let answer = deliver(address, br#"{"event_ts":1,"payload":{}}"#).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body.contains("no string `event`"), "{}", answer.body);
+
+    let wrong_type = br#"{"event":"number_management.peering_number_cnam_updated","event_ts":1,
+        "payload":{"account_id":"a","object":{"carrier_code":"3457","phone_numbers":[]}}}"#;
+    let answer = deliver(address, wrong_type).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(
+        answer.body.starts_with(
+            "the `number_management.peering_number_cnam_updated` payload does not match its schema at `payload.object.carrier_code`"
+        ),
+        "{}",
+        answer.body
+    );
+    assert_eq!(recorder.total(), 0);
+}
+
+#[tokio::test]
+async fn handled_events_are_200_and_reach_their_typed_method() {
+    let recorder = Recorder::default();
+    let address = start(Receiver::new(SECRET).route(number_management::route(recorder.clone()))).await;
+    let answer = deliver(address, &cnam_body(7, "ACME")).await;
+    assert_eq!((answer.status, answer.body.as_str()), (StatusCode::OK, ""));
+    let answer = deliver(address, &address_body(8)).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!((recorder.count(7), recorder.count(8)), (1, 1));
+    assert_eq!(
+        *recorder.names.lock().expect("lock"),
+        [
+            "number_management.peering_number_cnam_updated",
+            "number_management.peering_number_emergency_address_updated"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn handler_errors_are_500_so_zoom_retries() {
+    let recorder = Recorder::default();
+    let address = start(Receiver::new(SECRET).route(number_management::route(recorder.clone()))).await;
+    let answer = deliver(address, &cnam_body(9, "FAIL")).await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!answer.body.contains("CNAM store"), "the handler's message stays in the logs: {}", answer.body);
+
+    let failing_fallback = Receiver::new(SECRET)
+        .on_unknown(|_: UnknownEvent| async { Err::<(), _>("queue full") });
+    let address = start(failing_fallback).await;
+    let answer = deliver(address, br#"{"event":"meeting.started","payload":{}}"#).await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+#[tokio::test]
+async fn unknown_events_go_to_the_fallback_and_are_200() {
+    let unknown = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&unknown);
+    let recorder = Recorder::default();
+    let receiver = Receiver::new(SECRET).route(number_management::route(recorder.clone())).on_unknown(
+        move |event: UnknownEvent| {
+            let seen = Arc::clone(&seen);
+            async move {
+                seen.lock().expect("lock").push((event.name, event.body["payload"]["object"]["id"].clone()));
+                Ok::<_, std::convert::Infallible>(())
+            }
+        },
+    );
+    let address = start(receiver).await;
+    let body = br#"{"event":"meeting.started","event_ts":1,"payload":{"object":{"id":42}}}"#;
+    let answer = deliver(address, body).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(*unknown.lock().expect("lock"), [("meeting.started".to_owned(), serde_json::json!(42))]);
+    assert_eq!(recorder.total(), 0);
+
+    // Without a fallback they are accepted as well.
+    let address = start(Receiver::new(SECRET)).await;
+    assert_eq!(deliver(address, body).await.status, StatusCode::OK);
+    // So are events of a module the receiver has no route for.
+    assert_eq!(deliver(address, &cnam_body(1, "ACME")).await.status, StatusCode::OK);
+}
+
+/// A second and third module next to `number_management`, as another spec of the crate would add.
+fn meetings(log: &Arc<Mutex<Vec<String>>>) -> Route {
+    let log = Arc::clone(log);
+    Route::from_fn("meetings", &["meeting.started", "meeting.ended"], move |event: UnknownEvent| {
+        let log = Arc::clone(&log);
+        async move {
+            log.lock().expect("lock").push(format!("meetings {}", event.name));
+            Ok::<_, std::convert::Infallible>(())
+        }
+    })
+}
+
+fn shadowing(log: &Arc<Mutex<Vec<String>>>) -> Route {
+    let log = Arc::clone(log);
+    Route::from_fn(
+        "shadowing",
+        &["meeting.ended", "number_management.peering_number_cnam_updated", "recording.completed"],
+        move |event: UnknownEvent| {
+            let log = Arc::clone(&log);
+            async move {
+                log.lock().expect("lock").push(format!("shadowing {}", event.name));
+                Ok::<_, std::convert::Infallible>(())
+            }
+        },
+    )
+}
+
+#[tokio::test]
+async fn one_endpoint_routes_by_event_name_across_modules() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let recorder = Recorder::default();
+    let receiver = Receiver::new(SECRET)
+        .route(number_management::route(recorder.clone()))
+        .route(meetings(&log))
+        .route(shadowing(&log));
+    assert_eq!(
+        receiver.routes().iter().map(Route::module).collect::<Vec<_>>(),
+        ["number_management", "meetings", "shadowing"]
+    );
+    let address = start(receiver).await;
+    let mut client = Client::connect(address).await;
+    for body in [
+        cnam_body(1, "ACME"),
+        br#"{"event":"meeting.started","payload":{}}"#.to_vec(),
+        br#"{"event":"meeting.ended","payload":{}}"#.to_vec(),
+        br#"{"event":"recording.completed","payload":{}}"#.to_vec(),
+        address_body(2),
+    ] {
+        assert_eq!(client.deliver(&body).await.status, StatusCode::OK);
+    }
+    // The first route that declares a name keeps it.
+    assert_eq!(recorder.total(), 2);
+    assert_eq!(
+        *log.lock().expect("lock"),
+        ["meetings meeting.started", "meetings meeting.ended", "shadowing recording.completed"]
+    );
+}
+
+#[tokio::test]
+async fn into_router_nests_and_other_methods_are_405() {
+    let recorder = Recorder::default();
+    let receiver = Receiver::new(SECRET).route(number_management::route(recorder.clone()));
+    let address = serve(axum::Router::new().nest_service(common::PATH, receiver.into_router())).await;
+    assert_eq!(deliver(address, &cnam_body(3, "ACME")).await.status, StatusCode::OK);
+    assert_eq!(recorder.count(3), 1);
+    let answer = Client::connect(address).await.send("GET", common::PATH, &[], Vec::new()).await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413() {
+    let address = start(Receiver::new(SECRET)).await;
+    let mut body = br#"{"event":"meeting.started","payload":""#.to_vec();
+    body.resize(body.len() + 3 * 1024 * 1024, b'x');
+    body.extend_from_slice(br#""}"#);
+    let answer = post(address, &signed(SECRET, now(), &body), &body).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn duplicate_filter_runs_the_handler_once_per_body() {
+    let recorder = Recorder::default();
+    let filter = DuplicateFilter::default();
+    let receiver =
+        Receiver::new(SECRET).route(number_management::route(recorder.clone())).duplicate_filter(filter.clone());
+    let address = start(receiver).await;
+    let body = cnam_body(11, "ACME");
+    for _ in 0..3 {
+        // Zoom re-signs each retry; the body is what identifies it.
+        assert_eq!(deliver(address, &body).await.status, StatusCode::OK);
+    }
+    assert_eq!(recorder.count(11), 1);
+    assert_eq!(filter.len(), 1);
+    assert_eq!(deliver(address, &cnam_body(12, "ACME")).await.status, StatusCode::OK);
+    assert_eq!(recorder.count(12), 1);
+    assert_eq!(filter.len(), 2);
+}
+
+#[tokio::test]
+async fn duplicate_filter_lets_failed_deliveries_be_retried() {
+    let recorder = Recorder::default();
+    let fails = Arc::new(Mutex::new(2));
+    let remaining = Arc::clone(&fails);
+    let receiver = Receiver::new(SECRET)
+        .on_unknown(move |_: UnknownEvent| {
+            let remaining = Arc::clone(&remaining);
+            async move {
+                let mut remaining = remaining.lock().expect("lock");
+                if *remaining > 0 {
+                    *remaining -= 1;
+                    return Err("not yet");
+                }
+                Ok(())
+            }
+        })
+        .route(number_management::route(recorder.clone()))
+        .duplicate_filter(DuplicateFilter::default());
+    let address = start(receiver).await;
+    let body = br#"{"event":"meeting.started","payload":{}}"#;
+    let statuses = [
+        deliver(address, body).await.status,
+        deliver(address, body).await.status,
+        deliver(address, body).await.status,
+        deliver(address, body).await.status,
+    ];
+    assert_eq!(
+        statuses,
+        [StatusCode::INTERNAL_SERVER_ERROR, StatusCode::INTERNAL_SERVER_ERROR, StatusCode::OK, StatusCode::OK]
+    );
+    assert_eq!(*fails.lock().expect("lock"), 0);
+
+    // A 400 leaves no mark either (and the handler never ran).
+    let wrong = br#"{"event":"number_management.peering_number_cnam_updated","payload":{}}"#;
+    assert_eq!(deliver(address, wrong).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(deliver(address, wrong).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_identical_deliveries_run_the_handler_once() {
+    let recorder = Recorder::with_delay(Duration::from_millis(300));
+    let receiver = Receiver::new(SECRET)
+        .route(number_management::route(recorder.clone()))
+        .duplicate_filter(DuplicateFilter::default());
+    let address = start(receiver).await;
+    let body = cnam_body(21, "ACME");
+    let deliveries: Vec<_> = (0..8)
+        .map(|_| {
+            let body = body.clone();
+            tokio::spawn(async move { deliver(address, &body).await.status })
+        })
+        .collect();
+    for delivery in deliveries {
+        assert_eq!(delivery.await.expect("delivery task"), StatusCode::OK);
+    }
+    assert_eq!(recorder.count(21), 1);
+
+    // When the first of concurrent identical deliveries fails, a waiting one runs the handler itself.
+    let body = cnam_body(22, "FAIL");
+    let (first, second) = tokio::join!(deliver(address, &body), deliver(address, &body));
+    assert_eq!((first.status, second.status), (StatusCode::INTERNAL_SERVER_ERROR, StatusCode::INTERNAL_SERVER_ERROR));
+}
+
+/// Bounded load: `DELIVERIES` distinct signed deliveries plus every tenth one again, over `CONNECTIONS`
+/// keep-alive connections, with the duplicate filter on. Every delivery must be answered 200 and every
+/// distinct body must reach the handler exactly once. (`cargo bench` runs the 20,000-delivery version and
+/// prints the rate.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_every_delivery_reaches_the_handler_exactly_once() {
+    const DELIVERIES: u64 = 2_000;
+    const CONNECTIONS: u64 = 64;
+    let recorder = Recorder::default();
+    let receiver = Receiver::new(SECRET)
+        .route(number_management::route(recorder.clone()))
+        .duplicate_filter(DuplicateFilter::default());
+    let address = start(receiver).await;
+    let workers: Vec<_> = (0..CONNECTIONS)
+        .map(|worker| {
+            tokio::spawn(async move {
+                let mut client = Client::connect(address).await;
+                let mut statuses = Vec::new();
+                for id in (worker..DELIVERIES).step_by(CONNECTIONS as usize) {
+                    let body = cnam_body(id, "ACME");
+                    statuses.push((id, client.deliver(&body).await.status));
+                    if id % 10 == 0 {
+                        statuses.push((id, client.deliver(&body).await.status));
+                    }
+                }
+                statuses
+            })
+        })
+        .collect();
+    let mut answered = 0;
+    let mut ids = HashSet::new();
+    for worker in workers {
+        for (id, status) in worker.await.expect("worker") {
+            assert_eq!(status, StatusCode::OK, "delivery {id}");
+            answered += 1;
+            ids.insert(id);
+        }
+    }
+    assert_eq!(answered, DELIVERIES + DELIVERIES / 10);
+    assert_eq!(ids.len() as u64, DELIVERIES);
+    assert_eq!(recorder.total() as u64, DELIVERIES, "handler calls");
+    for id in 0..DELIVERIES {
+        assert_eq!(recorder.count(id as i64), 1, "delivery {id}");
+    }
+}
