@@ -68,13 +68,15 @@ async fn run(deliveries: u64, connections: u64) -> ExitCode {
     let sent = deliveries + deliveries.div_ceil(10);
     let handled = recorder.total() as u64;
     let exactly_once = (0..deliveries).filter(|&id| recorder.count(id as i64) == 1).count() as u64;
-    println!("receiver_load: {sent} requests ({deliveries} distinct deliveries, {} repeated) over {connections} connections", deliveries.div_ceil(10));
-    println!("receiver_load: {ok} answered 200, {} otherwise, {handled} handler calls, {exactly_once} distinct deliveries handled exactly once", other.len());
     println!(
-        "receiver_load: {:.2} s, {:.0} requests/s",
-        elapsed.as_secs_f64(),
-        sent as f64 / elapsed.as_secs_f64()
+        "receiver_load: {sent} requests ({deliveries} distinct deliveries, {} repeated) over {connections} connections",
+        deliveries.div_ceil(10)
     );
+    println!(
+        "receiver_load: {ok} answered 200, {} otherwise, {handled} handler calls, {exactly_once} distinct deliveries handled exactly once",
+        other.len()
+    );
+    println!("receiver_load: {:.2} s, {:.0} requests/s", elapsed.as_secs_f64(), sent as f64 / elapsed.as_secs_f64());
     if ok == sent && other.is_empty() && handled == deliveries && exactly_once == deliveries {
         ExitCode::SUCCESS
     } else {

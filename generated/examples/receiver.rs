@@ -12,11 +12,11 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
+use zoom_webhooks::UnknownEvent;
 use zoom_webhooks::axum::{DuplicateFilter, Receiver};
 use zoom_webhooks::number_management::{
     self, Handler, NumberManagementPeeringNumberCnamUpdated, NumberManagementPeeringNumberEmergencyAddressUpdated,
 };
-use zoom_webhooks::UnknownEvent;
 
 /// Logs each Number Management event. Real handlers should be as quick: Zoom waits 3 seconds.
 struct LogNumbers;

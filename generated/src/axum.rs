@@ -636,10 +636,9 @@ mod tests {
         let timestamp = signed_at.to_string();
         let signature = crate::signature::sign(secret, &timestamp, body);
         let mut headers = HeaderMap::new();
-        for (name, value) in [
-            (crate::signature::TIMESTAMP_HEADER, timestamp),
-            (crate::signature::SIGNATURE_HEADER, signature),
-        ] {
+        for (name, value) in
+            [(crate::signature::TIMESTAMP_HEADER, timestamp), (crate::signature::SIGNATURE_HEADER, signature)]
+        {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 headers.insert(HeaderName::from_static(name), value);
             }
@@ -723,9 +722,9 @@ mod tests {
             Just("meeting.started".to_owned()),
             proptest::sample::select(number_management::EVENT_NAMES).prop_map(str::to_owned),
         ];
-        let delivery = (names, any_json.clone(), any_json.clone()).prop_map(|(name, payload, event_ts)| {
-            serde_json::json!({ "event": name, "event_ts": event_ts, "payload": payload })
-        });
+        let delivery = (names, any_json.clone(), any_json.clone()).prop_map(
+            |(name, payload, event_ts)| serde_json::json!({ "event": name, "event_ts": event_ts, "payload": payload }),
+        );
         prop_oneof![any_json, delivery]
     }
 }

@@ -36,6 +36,7 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[rustfmt::skip] // Generated and formatted by `cargo xtask codegen`.
 mod modules;
 mod route;
 mod runtime;

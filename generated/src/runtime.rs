@@ -142,14 +142,19 @@ pub(crate) fn parse_payload<T: DeserializeOwned>(event: &str, body: &[u8]) -> Re
 pub(crate) mod nullable {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub(crate) fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         match value {
             Some(Some(value)) => value.serialize(serializer),
             _ => serializer.serialize_none(),
         }
     }
 
-    pub(crate) fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+    pub(crate) fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(deserializer).map(Some)
     }
 }
@@ -489,7 +494,10 @@ mod tests {
         let err = parse_payload::<Outer>("x.y", br#"{"inner":{"code":"3457"}}"#).unwrap_err();
         assert_eq!(err.event(), Some("x.y"));
         assert_eq!(err.path(), Some("inner.code"));
-        assert!(err.to_string().starts_with("the `x.y` payload does not match its schema at `inner.code`: invalid type"), "{err}");
+        assert!(
+            err.to_string().starts_with("the `x.y` payload does not match its schema at `inner.code`: invalid type"),
+            "{err}"
+        );
         assert!(matches!(parse_payload::<Outer>("x.y", b"{\"inner\""), Err(ParseError::InvalidJson(_))));
     }
 }

@@ -83,9 +83,7 @@ pub enum SignatureError {
     MissingSignature,
     /// The `x-zm-request-timestamp` header is not Unix seconds as a decimal integer (ASCII
     /// digits only, fitting in a `u64`).
-    #[error(
-        "malformed `x-zm-request-timestamp` header {value:?}: expected Unix seconds as a decimal integer"
-    )]
+    #[error("malformed `x-zm-request-timestamp` header {value:?}: expected Unix seconds as a decimal integer")]
     MalformedTimestamp {
         /// The offending header value, cut to its first 64 characters.
         value: String,
@@ -101,18 +99,14 @@ pub enum SignatureError {
     Mismatch,
     /// The signature is valid but `x-zm-request-timestamp` is older than the tolerance
     /// allows: a replayed request, or a receiver clock running fast.
-    #[error(
-        "`x-zm-request-timestamp` header is {age_secs} s in the past, beyond the allowed window"
-    )]
+    #[error("`x-zm-request-timestamp` header is {age_secs} s in the past, beyond the allowed window")]
     Stale {
         /// How many seconds before the receiver's clock the request was signed.
         age_secs: u64,
     },
     /// The signature is valid but `x-zm-request-timestamp` is further in the future than the
     /// tolerance allows: a receiver clock running slow.
-    #[error(
-        "`x-zm-request-timestamp` header is {ahead_secs} s in the future, beyond the allowed window"
-    )]
+    #[error("`x-zm-request-timestamp` header is {ahead_secs} s in the future, beyond the allowed window")]
     Future {
         /// How many seconds after the receiver's clock the request claims to be signed.
         ahead_secs: u64,
@@ -161,9 +155,7 @@ pub struct Verifier {
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Verifier")
-            .field("tolerance", &self.tolerance)
-            .finish_non_exhaustive()
+        f.debug_struct("Verifier").field("tolerance", &self.tolerance).finish_non_exhaustive()
     }
 }
 
@@ -171,10 +163,7 @@ impl Verifier {
     /// A verifier for the app's secret token (its bytes as shown in the Zoom app settings),
     /// with the [`DEFAULT_TOLERANCE`] of 300 seconds.
     pub fn new(secret: &[u8]) -> Self {
-        Self {
-            mac: keyed_mac(secret),
-            tolerance: DEFAULT_TOLERANCE,
-        }
+        Self { mac: keyed_mac(secret), tolerance: DEFAULT_TOLERANCE }
     }
 
     /// Sets how far the request timestamp may be from `now`, either way (inclusive). Only
@@ -194,13 +183,7 @@ impl Verifier {
     /// timestamp well-formed, signature well-formed, MAC matches (compared in constant
     /// time), timestamp within the tolerance of `now` (compared in whole seconds). Hex
     /// digits in the signature may be upper or lower case.
-    pub fn verify(
-        &self,
-        timestamp: &str,
-        signature: &str,
-        body: &[u8],
-        now: SystemTime,
-    ) -> Result<(), SignatureError> {
+    pub fn verify(&self, timestamp: &str, signature: &str, body: &[u8], now: SystemTime) -> Result<(), SignatureError> {
         if timestamp.is_empty() {
             return Err(SignatureError::MissingTimestamp);
         }
@@ -209,9 +192,7 @@ impl Verifier {
         }
         let sent = parse_timestamp(timestamp)?;
         let tag = parse_signature(signature)?;
-        self.message_mac(timestamp, body)
-            .verify_slice(&tag)
-            .map_err(|_| SignatureError::Mismatch)?;
+        self.message_mac(timestamp, body).verify_slice(&tag).map_err(|_| SignatureError::Mismatch)?;
         self.check_window(sent, now)
     }
 
@@ -222,12 +203,7 @@ impl Verifier {
     /// Names are matched case-insensitively and the first occurrence of each header wins.
     /// Values have surrounding spaces and tabs removed; a value that is not UTF-8 is
     /// malformed.
-    pub fn verify_headers<I, K, V>(
-        &self,
-        headers: I,
-        body: &[u8],
-        now: SystemTime,
-    ) -> Result<(), SignatureError>
+    pub fn verify_headers<I, K, V>(&self, headers: I, body: &[u8], now: SystemTime) -> Result<(), SignatureError>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
@@ -243,12 +219,8 @@ impl Verifier {
                 signature = Some(value);
             }
         }
-        let timestamp = timestamp
-            .as_ref()
-            .map_or(&[][..], |value| trim_ows(value.as_ref()));
-        let signature = signature
-            .as_ref()
-            .map_or(&[][..], |value| trim_ows(value.as_ref()));
+        let timestamp = timestamp.as_ref().map_or(&[][..], |value| trim_ows(value.as_ref()));
+        let signature = signature.as_ref().map_or(&[][..], |value| trim_ows(value.as_ref()));
         // Same order of checks as `verify`: both present, then both well-formed.
         if timestamp.is_empty() {
             return Err(SignatureError::MissingTimestamp);
@@ -256,10 +228,8 @@ impl Verifier {
         if signature.is_empty() {
             return Err(SignatureError::MissingSignature);
         }
-        let timestamp =
-            std::str::from_utf8(timestamp).map_err(|_| malformed_timestamp(timestamp))?;
-        let signature =
-            std::str::from_utf8(signature).map_err(|_| SignatureError::MalformedSignature)?;
+        let timestamp = std::str::from_utf8(timestamp).map_err(|_| malformed_timestamp(timestamp))?;
+        let signature = std::str::from_utf8(signature).map_err(|_| SignatureError::MalformedSignature)?;
         self.verify(timestamp, signature, body, now)
     }
 
@@ -280,10 +250,7 @@ impl Verifier {
         let tag = mac.finalize().into_bytes();
         let mut encrypted_token = String::with_capacity(2 * MAC_LEN);
         push_hex(&mut encrypted_token, &tag);
-        UrlValidationResponse {
-            plain_token: plain_token.to_owned(),
-            encrypted_token,
-        }
+        UrlValidationResponse { plain_token: plain_token.to_owned(), encrypted_token }
     }
 
     /// The MAC state after feeding it `v0:{timestamp}:{body}`.
@@ -308,13 +275,9 @@ impl Verifier {
         let limit = i128::from(self.tolerance.as_secs());
         let saturate = |secs: i128| u64::try_from(secs).unwrap_or(u64::MAX);
         if age > limit {
-            Err(SignatureError::Stale {
-                age_secs: saturate(age),
-            })
+            Err(SignatureError::Stale { age_secs: saturate(age) })
         } else if -age > limit {
-            Err(SignatureError::Future {
-                ahead_secs: saturate(-age),
-            })
+            Err(SignatureError::Future { ahead_secs: saturate(-age) })
         } else {
             Ok(())
         }
@@ -419,9 +382,7 @@ fn parse_timestamp(value: &str) -> Result<u64, SignatureError> {
 
 fn malformed_timestamp(value: &[u8]) -> SignatureError {
     let value = String::from_utf8_lossy(value);
-    SignatureError::MalformedTimestamp {
-        value: value.chars().take(MAX_REPORTED_CHARS).collect(),
-    }
+    SignatureError::MalformedTimestamp { value: value.chars().take(MAX_REPORTED_CHARS).collect() }
 }
 
 /// Decodes `v0=` followed by 64 hex digits (either case) into the MAC bytes.
@@ -465,10 +426,7 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
 fn trim_ows(value: &[u8]) -> &[u8] {
     let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
     let start = value.iter().position(|b| !is_ows(b)).unwrap_or(value.len());
-    let end = value
-        .iter()
-        .rposition(|b| !is_ows(b))
-        .map_or(start, |i| i + 1);
+    let end = value.iter().rposition(|b| !is_ows(b)).map_or(start, |i| i + 1);
     &value[start..end]
 }
 
@@ -493,9 +451,7 @@ mod tests {
 
     /// Verifies a request signed at `now + offset` seconds, as seen at `now`.
     fn verify_at_offset(verifier: &Verifier, offset: i64) -> Result<(), SignatureError> {
-        let sent = TIMESTAMP_SECS
-            .checked_add_signed(offset)
-            .expect("test offset");
+        let sent = TIMESTAMP_SECS.checked_add_signed(offset).expect("test offset");
         let timestamp = sent.to_string();
         let signature = verifier.sign(&timestamp, BODY);
         verifier.verify(&timestamp, &signature, BODY, now())
@@ -521,8 +477,7 @@ mod tests {
                 "encryptedToken": "439d1ed256e8d5513d2acd195e0adc64bbbfeb6b795b9d1880534610b58c674c",
             })
         );
-        let back: UrlValidationResponse =
-            serde_json::from_str(&serde_json::to_string(&response).unwrap()).unwrap();
+        let back: UrlValidationResponse = serde_json::from_str(&serde_json::to_string(&response).unwrap()).unwrap();
         assert_eq!(back, response);
     }
 
@@ -530,59 +485,31 @@ mod tests {
     fn tampered_body_is_a_mismatch() {
         let mut body = BODY.to_vec();
         body[20] ^= 0x01;
-        assert_eq!(
-            verify(SECRET, TIMESTAMP, SIGNATURE, &body, now()),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(SECRET, TIMESTAMP, SIGNATURE, &body, now()), Err(SignatureError::Mismatch));
         let mut longer = BODY.to_vec();
         longer.push(b'\n');
-        assert_eq!(
-            verify(SECRET, TIMESTAMP, SIGNATURE, &longer, now()),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(SECRET, TIMESTAMP, SIGNATURE, &longer, now()), Err(SignatureError::Mismatch));
     }
 
     #[test]
     fn tampered_timestamp_is_a_mismatch() {
-        assert_eq!(
-            verify(SECRET, "1720705456", SIGNATURE, BODY, now()),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(SECRET, "1720705456", SIGNATURE, BODY, now()), Err(SignatureError::Mismatch));
         // Same number, different digits: the header string is what is signed.
-        assert_eq!(
-            verify(SECRET, "01720705455", SIGNATURE, BODY, now()),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(SECRET, "01720705455", SIGNATURE, BODY, now()), Err(SignatureError::Mismatch));
     }
 
     #[test]
     fn wrong_secret_is_a_mismatch() {
-        for secret in [
-            &b"4fv1RkqGQUq5sWbEz6hA5a"[..],
-            b"4fv1RkqGQUq5sWbEz6hA5",
-            b"",
-        ] {
-            assert_eq!(
-                verify(secret, TIMESTAMP, SIGNATURE, BODY, now()),
-                Err(SignatureError::Mismatch)
-            );
+        for secret in [&b"4fv1RkqGQUq5sWbEz6hA5a"[..], b"4fv1RkqGQUq5sWbEz6hA5", b""] {
+            assert_eq!(verify(secret, TIMESTAMP, SIGNATURE, BODY, now()), Err(SignatureError::Mismatch));
         }
     }
 
     #[test]
     fn missing_headers_have_their_own_errors() {
-        assert_eq!(
-            verify(SECRET, "", SIGNATURE, BODY, now()),
-            Err(SignatureError::MissingTimestamp)
-        );
-        assert_eq!(
-            verify(SECRET, TIMESTAMP, "", BODY, now()),
-            Err(SignatureError::MissingSignature)
-        );
-        assert_eq!(
-            verify(SECRET, "", "", BODY, now()),
-            Err(SignatureError::MissingTimestamp)
-        );
+        assert_eq!(verify(SECRET, "", SIGNATURE, BODY, now()), Err(SignatureError::MissingTimestamp));
+        assert_eq!(verify(SECRET, TIMESTAMP, "", BODY, now()), Err(SignatureError::MissingSignature));
+        assert_eq!(verify(SECRET, "", "", BODY, now()), Err(SignatureError::MissingTimestamp));
     }
 
     #[test]
@@ -602,9 +529,7 @@ mod tests {
         ] {
             assert_eq!(
                 verify(SECRET, value, SIGNATURE, BODY, now()),
-                Err(SignatureError::MalformedTimestamp {
-                    value: value.to_owned()
-                }),
+                Err(SignatureError::MalformedTimestamp { value: value.to_owned() }),
                 "{value:?}"
             );
         }
@@ -613,9 +538,7 @@ mod tests {
     #[test]
     fn malformed_timestamp_value_is_cut() {
         let long = "x".repeat(10_000);
-        let Err(SignatureError::MalformedTimestamp { value }) =
-            verify(SECRET, &long, SIGNATURE, BODY, now())
-        else {
+        let Err(SignatureError::MalformedTimestamp { value }) = verify(SECRET, &long, SIGNATURE, BODY, now()) else {
             panic!("expected MalformedTimestamp");
         };
         assert_eq!(value.len(), MAX_REPORTED_CHARS);
@@ -653,16 +576,8 @@ mod tests {
         // irrelevant.
         let upper = format!("v0={}", SIGNATURE[3..].to_ascii_uppercase());
         assert_eq!(verify(SECRET, TIMESTAMP, &upper, BODY, now()), Ok(()));
-        let mixed: String = SIGNATURE
-            .char_indices()
-            .map(|(i, c)| {
-                if i % 2 == 0 {
-                    c.to_ascii_uppercase()
-                } else {
-                    c
-                }
-            })
-            .collect();
+        let mixed: String =
+            SIGNATURE.char_indices().map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c }).collect();
         let mixed = format!("v0={}", &mixed[3..]);
         assert_eq!(verify(SECRET, TIMESTAMP, &mixed, BODY, now()), Ok(()));
     }
@@ -673,28 +588,16 @@ mod tests {
         for offset in [-300, -299, -1, 0, 1, 299, 300] {
             assert_eq!(verify_at_offset(&verifier, offset), Ok(()), "{offset}");
         }
-        assert_eq!(
-            verify_at_offset(&verifier, -301),
-            Err(SignatureError::Stale { age_secs: 301 })
-        );
-        assert_eq!(
-            verify_at_offset(&verifier, 301),
-            Err(SignatureError::Future { ahead_secs: 301 })
-        );
-        assert_eq!(
-            verify_at_offset(&verifier, -86_400),
-            Err(SignatureError::Stale { age_secs: 86_400 })
-        );
+        assert_eq!(verify_at_offset(&verifier, -301), Err(SignatureError::Stale { age_secs: 301 }));
+        assert_eq!(verify_at_offset(&verifier, 301), Err(SignatureError::Future { ahead_secs: 301 }));
+        assert_eq!(verify_at_offset(&verifier, -86_400), Err(SignatureError::Stale { age_secs: 86_400 }));
     }
 
     #[test]
     fn free_verify_uses_default_tolerance() {
         let sent = (TIMESTAMP_SECS - 301).to_string();
         let signature = sign(SECRET, &sent, BODY);
-        assert_eq!(
-            verify(SECRET, &sent, &signature, BODY, now()),
-            Err(SignatureError::Stale { age_secs: 301 })
-        );
+        assert_eq!(verify(SECRET, &sent, &signature, BODY, now()), Err(SignatureError::Stale { age_secs: 301 }));
         let sent = (TIMESTAMP_SECS - 300).to_string();
         let signature = sign(SECRET, &sent, BODY);
         assert_eq!(verify(SECRET, &sent, &signature, BODY, now()), Ok(()));
@@ -713,29 +616,17 @@ mod tests {
         for offset in [-10, 0, 10] {
             assert_eq!(verify_at_offset(&strict, offset), Ok(()), "{offset}");
         }
-        assert_eq!(
-            verify_at_offset(&strict, -11),
-            Err(SignatureError::Stale { age_secs: 11 })
-        );
-        assert_eq!(
-            verify_at_offset(&strict, 11),
-            Err(SignatureError::Future { ahead_secs: 11 })
-        );
+        assert_eq!(verify_at_offset(&strict, -11), Err(SignatureError::Stale { age_secs: 11 }));
+        assert_eq!(verify_at_offset(&strict, 11), Err(SignatureError::Future { ahead_secs: 11 }));
 
         let exact = Verifier::new(SECRET).tolerance(Duration::ZERO);
         assert_eq!(verify_at_offset(&exact, 0), Ok(()));
-        assert_eq!(
-            verify_at_offset(&exact, 1),
-            Err(SignatureError::Future { ahead_secs: 1 })
-        );
+        assert_eq!(verify_at_offset(&exact, 1), Err(SignatureError::Future { ahead_secs: 1 }));
 
         let lenient = Verifier::new(SECRET).tolerance(Duration::from_secs(3600));
         assert_eq!(verify_at_offset(&lenient, -3600), Ok(()));
         assert_eq!(verify_at_offset(&lenient, 3600), Ok(()));
-        assert_eq!(
-            verify_at_offset(&lenient, -3601),
-            Err(SignatureError::Stale { age_secs: 3601 })
-        );
+        assert_eq!(verify_at_offset(&lenient, -3601), Err(SignatureError::Stale { age_secs: 3601 }));
 
         let forever = Verifier::new(SECRET).tolerance(Duration::MAX);
         assert_eq!(verify_at_offset(&forever, -(TIMESTAMP_SECS as i64)), Ok(()));
@@ -745,10 +636,7 @@ mod tests {
     fn signature_is_checked_before_the_clock() {
         // An old request with a bad signature reports the signature, not its age.
         let old = (TIMESTAMP_SECS - 10_000).to_string();
-        assert_eq!(
-            verify(SECRET, &old, SIGNATURE, BODY, now()),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(SECRET, &old, SIGNATURE, BODY, now()), Err(SignatureError::Mismatch));
     }
 
     #[test]
@@ -757,23 +645,14 @@ mod tests {
         let signature = sign(SECRET, &max, BODY);
         assert_eq!(
             verify(SECRET, &max, &signature, BODY, now()),
-            Err(SignatureError::Future {
-                ahead_secs: u64::MAX - TIMESTAMP_SECS
-            })
+            Err(SignatureError::Future { ahead_secs: u64::MAX - TIMESTAMP_SECS })
         );
-        assert_eq!(
-            Verifier::new(SECRET)
-                .tolerance(Duration::MAX)
-                .verify(&max, &signature, BODY, now()),
-            Ok(())
-        );
+        assert_eq!(Verifier::new(SECRET).tolerance(Duration::MAX).verify(&max, &signature, BODY, now()), Ok(()));
 
         let signature = sign(SECRET, "0", BODY);
         assert_eq!(
             verify(SECRET, "0", &signature, BODY, now()),
-            Err(SignatureError::Stale {
-                age_secs: TIMESTAMP_SECS
-            })
+            Err(SignatureError::Stale { age_secs: TIMESTAMP_SECS })
         );
         // A receiver clock before 1970.
         let before_epoch = SystemTime::UNIX_EPOCH - Duration::from_secs(1000);
@@ -784,15 +663,13 @@ mod tests {
         let signature = sign(SECRET, &max, BODY);
         assert_eq!(
             verify(SECRET, &max, &signature, BODY, before_epoch),
-            Err(SignatureError::Future {
-                ahead_secs: u64::MAX
-            })
+            Err(SignatureError::Future { ahead_secs: u64::MAX })
         );
     }
 
-    const UNICODE_BODY: &str =
-        r#"{"event": "meeting.updated", "payload": {"object": {"topic": "Café ☕ 🚒"}}}"#;
-    const ESCAPED_BODY: &str = r#"{"event":"meeting.updated","payload":{"object":{"topic":"Fire \uD83D\uDE92 caf\u00e9"}}}"#;
+    const UNICODE_BODY: &str = r#"{"event": "meeting.updated", "payload": {"object": {"topic": "Café ☕ 🚒"}}}"#;
+    const ESCAPED_BODY: &str =
+        r#"{"event":"meeting.updated","payload":{"object":{"topic":"Fire \uD83D\uDE92 caf\u00e9"}}}"#;
 
     fn reserialized(body: &[u8]) -> Vec<u8> {
         let value: serde_json::Value = serde_json::from_slice(body).unwrap();
@@ -808,10 +685,7 @@ mod tests {
 
         let again = reserialized(body);
         assert_ne!(again, body);
-        assert_eq!(
-            verify(SECRET, TIMESTAMP, &signature, &again, now()),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(SECRET, TIMESTAMP, &signature, &again, now()), Err(SignatureError::Mismatch));
     }
 
     #[test]
@@ -827,10 +701,7 @@ mod tests {
             std::str::from_utf8(&again).unwrap(),
             r#"{"event":"meeting.updated","payload":{"object":{"topic":"Fire 🚒 café"}}}"#
         );
-        assert_eq!(
-            verify(SECRET, TIMESTAMP, &signature, &again, now()),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(SECRET, TIMESTAMP, &signature, &again, now()), Err(SignatureError::Mismatch));
     }
 
     #[test]
@@ -843,24 +714,15 @@ mod tests {
         ];
         assert_eq!(verifier.verify_headers(headers, BODY, now()), Ok(()));
 
-        let owned: std::collections::HashMap<String, String> = headers
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
-            .collect();
+        let owned: std::collections::HashMap<String, String> =
+            headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned())).collect();
         assert_eq!(verifier.verify_headers(&owned, BODY, now()), Ok(()));
 
-        let padded = [
-            (TIMESTAMP_HEADER, format!(" {TIMESTAMP}\t")),
-            (SIGNATURE_HEADER, format!("{SIGNATURE} ")),
-        ];
+        let padded = [(TIMESTAMP_HEADER, format!(" {TIMESTAMP}\t")), (SIGNATURE_HEADER, format!("{SIGNATURE} "))];
         assert_eq!(verifier.verify_headers(padded, BODY, now()), Ok(()));
 
         // First occurrence wins.
-        let repeated = [
-            (TIMESTAMP_HEADER, TIMESTAMP),
-            (SIGNATURE_HEADER, SIGNATURE),
-            (SIGNATURE_HEADER, "v0=junk"),
-        ];
+        let repeated = [(TIMESTAMP_HEADER, TIMESTAMP), (SIGNATURE_HEADER, SIGNATURE), (SIGNATURE_HEADER, "v0=junk")];
         assert_eq!(verifier.verify_headers(repeated, BODY, now()), Ok(()));
     }
 
@@ -868,45 +730,24 @@ mod tests {
     fn verify_headers_reports_missing_and_malformed() {
         let verifier = Verifier::new(SECRET);
         let none: [(&str, &str); 0] = [];
-        assert_eq!(
-            verifier.verify_headers(none, BODY, now()),
-            Err(SignatureError::MissingTimestamp)
-        );
+        assert_eq!(verifier.verify_headers(none, BODY, now()), Err(SignatureError::MissingTimestamp));
         assert_eq!(
             verifier.verify_headers([(TIMESTAMP_HEADER, TIMESTAMP)], BODY, now()),
             Err(SignatureError::MissingSignature)
         );
         assert_eq!(
-            verifier.verify_headers(
-                [(TIMESTAMP_HEADER, "  "), (SIGNATURE_HEADER, SIGNATURE)],
-                BODY,
-                now()
-            ),
+            verifier.verify_headers([(TIMESTAMP_HEADER, "  "), (SIGNATURE_HEADER, SIGNATURE)], BODY, now()),
             Err(SignatureError::MissingTimestamp)
         );
         let bad_utf8: [(&str, &[u8]); 1] = [(TIMESTAMP_HEADER, b"17\xff")];
+        assert_eq!(verifier.verify_headers(bad_utf8, BODY, now()), Err(SignatureError::MissingSignature));
+        let bad_utf8: [(&str, &[u8]); 2] = [(TIMESTAMP_HEADER, b"17\xff"), (SIGNATURE_HEADER, SIGNATURE.as_bytes())];
         assert_eq!(
             verifier.verify_headers(bad_utf8, BODY, now()),
-            Err(SignatureError::MissingSignature)
+            Err(SignatureError::MalformedTimestamp { value: "17\u{fffd}".to_owned() })
         );
-        let bad_utf8: [(&str, &[u8]); 2] = [
-            (TIMESTAMP_HEADER, b"17\xff"),
-            (SIGNATURE_HEADER, SIGNATURE.as_bytes()),
-        ];
-        assert_eq!(
-            verifier.verify_headers(bad_utf8, BODY, now()),
-            Err(SignatureError::MalformedTimestamp {
-                value: "17\u{fffd}".to_owned()
-            })
-        );
-        let bad_utf8: [(&str, &[u8]); 2] = [
-            (TIMESTAMP_HEADER, TIMESTAMP.as_bytes()),
-            (SIGNATURE_HEADER, b"v0=\xff"),
-        ];
-        assert_eq!(
-            verifier.verify_headers(bad_utf8, BODY, now()),
-            Err(SignatureError::MalformedSignature)
-        );
+        let bad_utf8: [(&str, &[u8]); 2] = [(TIMESTAMP_HEADER, TIMESTAMP.as_bytes()), (SIGNATURE_HEADER, b"v0=\xff")];
+        assert_eq!(verifier.verify_headers(bad_utf8, BODY, now()), Err(SignatureError::MalformedSignature));
     }
 
     #[test]
@@ -914,12 +755,7 @@ mod tests {
         let errors = [
             (SignatureError::MissingTimestamp, TIMESTAMP_HEADER),
             (SignatureError::MissingSignature, SIGNATURE_HEADER),
-            (
-                SignatureError::MalformedTimestamp {
-                    value: "abc".to_owned(),
-                },
-                TIMESTAMP_HEADER,
-            ),
+            (SignatureError::MalformedTimestamp { value: "abc".to_owned() }, TIMESTAMP_HEADER),
             (SignatureError::MalformedSignature, SIGNATURE_HEADER),
             (SignatureError::Mismatch, SIGNATURE_HEADER),
             (SignatureError::Stale { age_secs: 301 }, TIMESTAMP_HEADER),
@@ -929,11 +765,7 @@ mod tests {
             let message = error.to_string();
             assert!(message.contains(header), "{message}");
         }
-        assert!(
-            SignatureError::Stale { age_secs: 301 }
-                .to_string()
-                .contains("301 s in the past")
-        );
+        assert!(SignatureError::Stale { age_secs: 301 }.to_string().contains("301 s in the past"));
         let debug = format!("{:?}", Verifier::new(SECRET));
         assert!(!debug.contains("4fv1"), "{debug}");
         assert!(debug.contains("tolerance"), "{debug}");
@@ -945,10 +777,7 @@ mod tests {
         let mut hex = String::new();
         push_hex(&mut hex, &bytes);
         assert_eq!(hex.len(), 64);
-        assert!(
-            hex.bytes()
-                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
-        );
+        assert!(hex.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
         assert_eq!(decode_hex(hex.as_bytes()), Some(bytes));
         assert_eq!(decode_hex(hex.to_ascii_uppercase().as_bytes()), Some(bytes));
     }
@@ -957,15 +786,9 @@ mod tests {
     fn long_secrets_are_keyed_as_hmac_defines() {
         for len in [0, 1, 31, 32, 63, 64, 65, 128, 1000] {
             let secret: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
-            let reference = HmacSha256::new_from_slice(&secret)
-                .unwrap()
-                .chain_update(b"message")
-                .finalize()
-                .into_bytes();
-            let ours = keyed_mac(&secret)
-                .chain_update(b"message")
-                .finalize()
-                .into_bytes();
+            let reference =
+                HmacSha256::new_from_slice(&secret).unwrap().chain_update(b"message").finalize().into_bytes();
+            let ours = keyed_mac(&secret).chain_update(b"message").finalize().into_bytes();
             assert_eq!(ours, reference, "key length {len}");
         }
     }

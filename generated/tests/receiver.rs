@@ -66,11 +66,7 @@ async fn bad_or_missing_signatures_and_stale_timestamps_are_401() {
     let cases: Vec<(&str, Headers, &str)> = vec![
         ("no headers", vec![], "missing `x-zm-request-timestamp`"),
         ("no signature", vec![header(signature::TIMESTAMP_HEADER, &timestamp)], "missing `x-zm-signature`"),
-        (
-            "no timestamp",
-            vec![header(signature::SIGNATURE_HEADER, &good)],
-            "missing `x-zm-request-timestamp`",
-        ),
+        ("no timestamp", vec![header(signature::SIGNATURE_HEADER, &good)], "missing `x-zm-request-timestamp`"),
         (
             "malformed signature",
             vec![header(signature::TIMESTAMP_HEADER, &timestamp), header(signature::SIGNATURE_HEADER, "v1=abc")],
@@ -146,10 +142,7 @@ async fn handled_events_are_200_and_reach_their_typed_method() {
     assert_eq!((recorder.count(7), recorder.count(8)), (1, 1));
     assert_eq!(
         *recorder.names.lock().expect("lock"),
-        [
-            "number_management.peering_number_cnam_updated",
-            "number_management.peering_number_emergency_address_updated"
-        ]
+        ["number_management.peering_number_cnam_updated", "number_management.peering_number_emergency_address_updated"]
     );
 }
 
@@ -161,8 +154,7 @@ async fn handler_errors_are_500_so_zoom_retries() {
     assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!answer.body.contains("CNAM store"), "the handler's message stays in the logs: {}", answer.body);
 
-    let failing_fallback = Receiver::new(SECRET)
-        .on_unknown(|_: UnknownEvent| async { Err::<(), _>("queue full") });
+    let failing_fallback = Receiver::new(SECRET).on_unknown(|_: UnknownEvent| async { Err::<(), _>("queue full") });
     let address = start(failing_fallback).await;
     let answer = deliver(address, br#"{"event":"meeting.started","payload":{}}"#).await;
     assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);

@@ -72,14 +72,23 @@ impl SpecConfig {
                     }
                     config.module = Some(module.clone());
                 }
-                ("discriminator", Value::String(property)) if property == "none" => config.discriminator = DiscriminatorChoice::None,
-                ("discriminator", Value::String(property)) => config.discriminator = DiscriminatorChoice::Property(property.clone()),
+                ("discriminator", Value::String(property)) if property == "none" => {
+                    config.discriminator = DiscriminatorChoice::None
+                }
+                ("discriminator", Value::String(property)) => {
+                    config.discriminator = DiscriminatorChoice::Property(property.clone())
+                }
                 ("discriminator", Value::Null) => config.discriminator = DiscriminatorChoice::None,
                 ("examples", Value::String(policy)) if policy == "widen" => config.examples = ExamplePolicy::Widen,
                 ("examples", Value::String(policy)) if policy == "strict" => config.examples = ExamplePolicy::Strict,
                 ("examples", _) => return Err(error(pointer, "`examples` must be `widen` or `strict`".to_owned())),
                 ("module" | "discriminator", _) => return Err(error(pointer, format!("`{key}` must be a string"))),
-                _ => return Err(error(pointer, format!("unknown setting `{key}` (known: `module`, `discriminator`, `examples`)"))),
+                _ => {
+                    return Err(error(
+                        pointer,
+                        format!("unknown setting `{key}` (known: `module`, `discriminator`, `examples`)"),
+                    ));
+                }
             }
         }
         Ok(config)
@@ -103,7 +112,10 @@ mod tests {
     #[test]
     fn rejects_what_it_does_not_know() {
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"modul: x\n").unwrap_err().to_string();
-        assert_eq!(err, "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`)");
+        assert_eq!(
+            err,
+            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`)"
+        );
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"examples: loose\n").unwrap_err().to_string();
         assert_eq!(err, "specs/s.codegen.yaml#/examples: `examples` must be `widen` or `strict`");
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"module: Not-Snake\n").unwrap_err().to_string();

@@ -25,7 +25,8 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
         .iter()
         .zip(&variants)
         .filter_map(|(module, variant)| {
-            let names: Vec<&str> = module.events.iter().map(|event| event.name.as_str()).filter(|name| routed.insert(name)).collect();
+            let names: Vec<&str> =
+                module.events.iter().map(|event| event.name.as_str()).filter(|name| routed.insert(name)).collect();
             (!names.is_empty()).then(|| (variant.clone(), module.name.as_str(), names))
         })
         .collect();
@@ -68,8 +69,10 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
 
         use crate::{ParseError, SpecModule, UnknownEvent};
 
-        // Each module documents itself (inner docs), so links there resolve in its own scope.
+        // Each module documents itself (inner docs), so links there resolve in its own scope. Generated
+        // files are formatted by the generator; `cargo fmt` leaves them alone.
         #(
+            #[rustfmt::skip]
             #[path = #files]
             pub mod #mods;
         )*

@@ -17,7 +17,9 @@ pub fn sanitize(text: &str) -> Option<String> {
         let line = raw.trim_end();
         let (indent, rest) = split_indent(line);
         if let Some(marker) = &fence {
-            if rest.starts_with(marker.as_str()) && rest.trim_start_matches(marker.chars().next().unwrap_or('`')).trim().is_empty() {
+            if rest.starts_with(marker.as_str())
+                && rest.trim_start_matches(marker.chars().next().unwrap_or('`')).trim().is_empty()
+            {
                 fence = None;
             }
             out.push(line.to_owned());
@@ -89,7 +91,10 @@ fn list_marker_len(rest: &str) -> Option<usize> {
         return Some(2);
     }
     let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
-    if (1..=9).contains(&digits) && matches!(bytes.get(digits), Some(b'.' | b')')) && bytes.get(digits + 1) == Some(&b' ') {
+    if (1..=9).contains(&digits)
+        && matches!(bytes.get(digits), Some(b'.' | b')'))
+        && bytes.get(digits + 1) == Some(&b' ')
+    {
         return Some(digits + 2);
     }
     None
@@ -223,9 +228,8 @@ fn bare_url_len(rest: &str) -> Option<usize> {
     if !(rest.starts_with("http://") || rest.starts_with("https://")) {
         return None;
     }
-    let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`' | '[' | ']'))
-        .unwrap_or(rest.len());
+    let end =
+        rest.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`' | '[' | ']')).unwrap_or(rest.len());
     let url = rest[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'', '*', '_']);
     // Keep a closing parenthesis that belongs to the URL (`...wiki/Foo_(bar)`).
     let url_len = if url.matches('(').count() > url.matches(')').count() && rest[url.len()..].starts_with(')') {
@@ -246,7 +250,10 @@ mod tests {
 
     #[test]
     fn markdown_links_and_code_are_kept() {
-        assert_eq!(s("See [E.164](https://en.wikipedia.org/wiki/E.164) `a[0]`"), "See [E.164](https://en.wikipedia.org/wiki/E.164) `a[0]`");
+        assert_eq!(
+            s("See [E.164](https://en.wikipedia.org/wiki/E.164) `a[0]`"),
+            "See [E.164](https://en.wikipedia.org/wiki/E.164) `a[0]`"
+        );
     }
 
     #[test]

@@ -96,7 +96,9 @@ impl Document {
                 if version.starts_with("3.0") {
                     diag.warn(
                         &JsonPointer::root().push("webhooks"),
-                        format!("`webhooks` is an OpenAPI 3.1 field but the document says openapi {version}; used anyway"),
+                        format!(
+                            "`webhooks` is an OpenAPI 3.1 field but the document says openapi {version}; used anyway"
+                        ),
                     );
                 }
             }
@@ -108,7 +110,9 @@ impl Document {
             let Some(map) = top.get(key) else { continue };
             let pointer = JsonPointer::root().push(key);
             let Some(map) = map.as_object() else {
-                return Err(diag.error(&pointer, format!("`{key}` must be an object mapping webhook names to path items")));
+                return Err(
+                    diag.error(&pointer, format!("`{key}` must be an object mapping webhook names to path items"))
+                );
             };
             for (name, item) in map {
                 if let Some(webhook) = read_webhook(&root, name, &pointer.push(name), item, diag)? {
@@ -137,7 +141,11 @@ impl Document {
     /// Follows `$ref` chains from `pointer` until a node that is not a bare reference.
     ///
     /// Returns the final pointer and node. Errors name the `$ref` that cannot be followed.
-    pub(crate) fn deref<'a>(&'a self, pointer: &JsonPointer, diag: &Diagnostics) -> Result<(JsonPointer, &'a Value), Error> {
+    pub(crate) fn deref<'a>(
+        &'a self,
+        pointer: &JsonPointer,
+        diag: &Diagnostics,
+    ) -> Result<(JsonPointer, &'a Value), Error> {
         deref(&self.root, pointer, diag)
     }
 }
@@ -199,7 +207,10 @@ fn read_webhook(
         diag.warn(&item_pointer, format!("webhook `{name}` has no `post` operation; using `{method}`"));
     }
     for extra in methods {
-        diag.warn(&item_pointer.push(extra), format!("webhook `{name}` has more than one operation; `{extra}` ignored"));
+        diag.warn(
+            &item_pointer.push(extra),
+            format!("webhook `{name}` has more than one operation; `{extra}` ignored"),
+        );
     }
     let op_pointer = item_pointer.push(method);
     let (op_pointer, op) = deref(root, &op_pointer, diag)?;
@@ -207,8 +218,12 @@ fn read_webhook(
         return Err(diag.error(&op_pointer, "an operation must be an object"));
     };
     let text = |key: &str| op.get(key).and_then(Value::as_str).map(str::to_owned);
-    let mut operation =
-        Operation { pointer: op_pointer.clone(), summary: text("summary"), description: text("description"), body: None };
+    let mut operation = Operation {
+        pointer: op_pointer.clone(),
+        summary: text("summary"),
+        description: text("description"),
+        body: None,
+    };
     if op.contains_key("requestBody") {
         let (body_pointer, request_body) = deref(root, &op_pointer.push("requestBody"), diag)?;
         let Some(request_body) = request_body.as_object() else {
@@ -233,7 +248,10 @@ fn read_body(
 ) -> Result<Option<Body>, Error> {
     let content_pointer = pointer.push("content");
     let Some(content) = request_body.get("content") else {
-        diag.warn(pointer, format!("webhook `{name}` has a request body without `content`; its payload is kept as JSON"));
+        diag.warn(
+            pointer,
+            format!("webhook `{name}` has a request body without `content`; its payload is kept as JSON"),
+        );
         return Ok(None);
     };
     let Some(content) = content.as_object() else {
@@ -303,7 +321,13 @@ fn read_body(
 
 /// Records one example. Zoom writes payload examples as JSON text inside a string; those are parsed,
 /// and the ones that are not valid JSON are skipped with a warning.
-fn push_example(examples: &mut Vec<Example>, pointer: JsonPointer, name: Option<&str>, value: &Value, diag: &mut Diagnostics) {
+fn push_example(
+    examples: &mut Vec<Example>,
+    pointer: JsonPointer,
+    name: Option<&str>,
+    value: &Value,
+    diag: &mut Diagnostics,
+) {
     let value = match value {
         Value::String(text) if text.trim_start().starts_with(['{', '[']) => match serde_json::from_str(text) {
             Ok(parsed) => {

@@ -170,7 +170,8 @@ fn string_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<String>
 
 fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>]) -> TokenStream {
     let idents: Vec<Ident> = variants.iter().map(|variant| ident(&variant.name)).collect();
-    let values: Vec<proc_macro2::Literal> = variants.iter().map(|variant| proc_macro2::Literal::i64_unsuffixed(variant.value)).collect();
+    let values: Vec<proc_macro2::Literal> =
+        variants.iter().map(|variant| proc_macro2::Literal::i64_unsuffixed(variant.value)).collect();
     let variant_docs = variants.iter().map(|variant| variant_docs(variant, false));
     quote! {
         #docs
@@ -212,7 +213,13 @@ fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>])
     }
 }
 
-fn one_of(module: &Module, docs: &TokenStream, name: &Ident, variants: &[Alternative], tag: Option<&Tag>) -> TokenStream {
+fn one_of(
+    module: &Module,
+    docs: &TokenStream,
+    name: &Ident,
+    variants: &[Alternative],
+    tag: Option<&Tag>,
+) -> TokenStream {
     let idents: Vec<Ident> = variants.iter().map(|variant| ident(&variant.name)).collect();
     let types: Vec<TokenStream> = variants
         .iter()
@@ -233,12 +240,15 @@ fn one_of(module: &Module, docs: &TokenStream, name: &Ident, variants: &[Alterna
                 };
                 quote!(#[doc = #text])
             });
-            let arms = variants.iter().zip(&idents).zip(&types).filter(|((variant, _), _)| !variant.tag_values.is_empty()).map(
-                |((variant, ident), ty)| {
+            let arms = variants
+                .iter()
+                .zip(&idents)
+                .zip(&types)
+                .filter(|((variant, _), _)| !variant.tag_values.is_empty())
+                .map(|((variant, ident), ty)| {
                     let values = &variant.tag_values;
                     quote!(#(#values)|* => Some(<#ty as serde::Deserialize>::deserialize(value).map(Self::#ident)),)
-                },
-            );
+                });
             let doc = format!(" Reads the alternative named by the `{property}` property.");
             let body = quote! {
                 #[doc = #doc]
@@ -308,7 +318,11 @@ fn struct_field(module: &Module, field: &Field) -> TokenStream {
         }
         // Absent (`None`), null (`Some(None)`) or a value: all three written back as they came.
         (false, true) => {
-            serde_args.push(quote!(default, skip_serializing_if = "Option::is_none", with = "crate::runtime::nullable"));
+            serde_args.push(quote!(
+                default,
+                skip_serializing_if = "Option::is_none",
+                with = "crate::runtime::nullable"
+            ));
             quote!(Option<Option<#ty>>)
         }
     };

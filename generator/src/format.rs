@@ -11,8 +11,8 @@ pub fn header(source: &str) -> String {
 
 /// Formats a generated file. `file` names the spec in the (never expected) error.
 pub(crate) fn format_file(file: &str, source: &str, tokens: TokenStream) -> Result<String, Error> {
-    let syntax: syn::File = syn::parse2(tokens)
-        .map_err(|err| Error::Internal { file: file.to_owned(), message: err.to_string() })?;
+    let syntax: syn::File =
+        syn::parse2(tokens).map_err(|err| Error::Internal { file: file.to_owned(), message: err.to_string() })?;
     let mut text = header(source);
     text.push_str(&prettyplease::unparse(&syntax));
     Ok(text)

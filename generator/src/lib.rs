@@ -24,10 +24,10 @@ pub mod naming;
 pub mod pointer;
 mod source;
 
+pub use config::{DiscriminatorChoice, ExamplePolicy, SpecConfig};
 pub use document::{Document, Example};
 pub use error::{Error, Warning};
 pub use format::header;
-pub use config::{DiscriminatorChoice, ExamplePolicy, SpecConfig};
 pub use lower::ModuleOptions;
 pub use pointer::JsonPointer;
 

@@ -7,17 +7,29 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 /// Rust keywords (strict, reserved and edition-specific). A field with one of these names gets a
 /// trailing underscore and a `#[serde(rename)]`, the way hand-written code does it.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro",
-    "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct",
-    "super", "trait", "true", "try", "type", "typeof", "union", "unsafe", "unsized", "use", "virtual", "where",
-    "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
+    "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
+    "try", "type", "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Type names the generated module uses for itself or from the prelude; schemas never get them.
 pub const RESERVED_TYPE_NAMES: &[&str] = &[
-    "Event", "Handler", "UnknownEvent", "ParseError", "DispatchError", "Option", "Vec", "String", "Box", "Result",
-    "Self", "Ok", "Err", "Some", "None",
+    "Event",
+    "Handler",
+    "UnknownEvent",
+    "ParseError",
+    "DispatchError",
+    "Option",
+    "Vec",
+    "String",
+    "Box",
+    "Result",
+    "Self",
+    "Ok",
+    "Err",
+    "Some",
+    "None",
 ];
 
 /// Replaces everything but ASCII letters and digits with word breaks, so `heck` sees the words.
@@ -110,7 +122,10 @@ mod tests {
         assert_eq!(snake_name("$schema"), "schema");
         assert_eq!(snake_name(""), "empty");
         assert_eq!(snake_name("1st"), "n1st");
-        assert_eq!(snake_name("number_management.peering_number_cnam_updated"), "number_management_peering_number_cnam_updated");
+        assert_eq!(
+            snake_name("number_management.peering_number_cnam_updated"),
+            "number_management_peering_number_cnam_updated"
+        );
     }
 
     #[test]

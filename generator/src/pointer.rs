@@ -22,11 +22,7 @@ impl JsonPointer {
     pub fn from_local_ref(reference: &str) -> Option<Self> {
         let fragment = reference.strip_prefix('#')?;
         let decoded = percent_decode(fragment)?;
-        if decoded.is_empty() || decoded.starts_with('/') {
-            Some(Self(decoded))
-        } else {
-            None
-        }
+        if decoded.is_empty() || decoded.starts_with('/') { Some(Self(decoded)) } else { None }
     }
 
     /// This pointer extended by one reference token (escaped here, so pass the raw key).
@@ -56,10 +52,7 @@ impl JsonPointer {
 
     /// The unescaped reference tokens, outermost first.
     pub fn tokens(&self) -> impl Iterator<Item = String> + '_ {
-        self.0
-            .split('/')
-            .skip(1)
-            .map(|token| token.replace("~1", "/").replace("~0", "~"))
+        self.0.split('/').skip(1).map(|token| token.replace("~1", "/").replace("~0", "~"))
     }
 
     /// The value this pointer designates in `root`, if any.
@@ -74,11 +67,7 @@ impl JsonPointer {
 impl fmt::Display for JsonPointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The root is shown as `/` rather than an empty string so messages stay readable.
-        if self.0.is_empty() {
-            f.write_str("/")
-        } else {
-            f.write_str(&self.0)
-        }
+        if self.0.is_empty() { f.write_str("/") } else { f.write_str(&self.0) }
     }
 }
 
@@ -118,8 +107,7 @@ mod tests {
     #[test]
     fn local_refs_resolve_with_escapes() {
         let doc = json!({"paths": {"a.b": {"post": {"content": {"application/json": {"x": 1}}}}}});
-        let pointer =
-            JsonPointer::from_local_ref("#/paths/a.b/post/content/application~1json/x").unwrap();
+        let pointer = JsonPointer::from_local_ref("#/paths/a.b/post/content/application~1json/x").unwrap();
         assert_eq!(pointer.resolve(&doc), Some(&json!(1)));
         let percent = JsonPointer::from_local_ref("#/paths/a%2Eb/post").unwrap();
         assert!(percent.resolve(&doc).is_some());

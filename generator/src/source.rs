@@ -83,7 +83,8 @@ mod tests {
 
     #[test]
     fn yaml_and_json_give_the_same_model() {
-        let yaml = b"openapi: 3.1.0\nwebhooks:\n  a:\n    post:\n      responses:\n        200:\n          description: ok\n";
+        let yaml =
+            b"openapi: 3.1.0\nwebhooks:\n  a:\n    post:\n      responses:\n        200:\n          description: ok\n";
         let json = br#"{"openapi":"3.1.0","webhooks":{"a":{"post":{"responses":{"200":{"description":"ok"}}}}}}"#;
         assert_eq!(parse("a.yaml", yaml).unwrap(), parse("a.json", json).unwrap());
     }

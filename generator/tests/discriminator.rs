@@ -91,7 +91,8 @@ fn rule_3_none_generates_only_from_named() {
 #[test]
 fn settings_name_the_property_or_switch_it_off() {
     let text = spec(&[("a.b", "{kind: {type: string}}", "kind"), ("c.d", "{kind: {const: c-d}}", "kind")]);
-    let config = SpecConfig { discriminator: DiscriminatorChoice::Property("kind".to_owned()), ..SpecConfig::default() };
+    let config =
+        SpecConfig { discriminator: DiscriminatorChoice::Property("kind".to_owned()), ..SpecConfig::default() };
     let found = discriminator_with(&text, &config).unwrap();
     assert_eq!(found.rule, DiscriminatorRule::Configured);
     assert_eq!(found.values, ["a.b", "c-d"], "the fixed value where the spec gives one, else the name");
@@ -109,7 +110,10 @@ fn examples_that_disagree_are_reported() {
         .replace("            schema:", "            example: {event: meeting.start}\n            schema:");
     let generated = webhook_codegen::generate("specs/t.yaml", text.as_bytes()).unwrap();
     assert!(
-        generated.warnings.iter().any(|w| w.message.contains("example's `event` is `meeting.start`, not `meeting.started`")),
+        generated
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("example's `event` is `meeting.start`, not `meeting.started`")),
         "{:?}",
         generated.warnings
     );
@@ -120,7 +124,9 @@ fn openapi_3_0_with_webhooks_and_x_webhooks() {
     let text = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\nwebhooks:\n  a.b:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object}\n";
     let generated = webhook_codegen::generate("specs/t.yaml", text.as_bytes()).unwrap();
     assert_eq!(generated.module.events.len(), 1);
-    assert!(generated.warnings.iter().any(|w| w.pointer.as_str() == "/webhooks" && w.message.contains("openapi 3.0.3")));
+    assert!(
+        generated.warnings.iter().any(|w| w.pointer.as_str() == "/webhooks" && w.message.contains("openapi 3.0.3"))
+    );
     let x = text.replace("webhooks:", "x-webhooks:");
     let generated = webhook_codegen::generate("specs/t.yaml", x.as_bytes()).unwrap();
     assert_eq!(generated.module.events.len(), 1, "x-webhooks is read when webhooks is absent");

@@ -66,7 +66,10 @@ fn document_shape_errors() {
         error(&format!("{HEAD}webhooks: [a]\n")),
         "specs/bad.yaml#/webhooks: `webhooks` must be an object mapping webhook names to path items"
     );
-    assert_eq!(error(&format!("{HEAD}webhooks:\n  a.b: 3\n")), "specs/bad.yaml#/webhooks/a.b: a webhook must be a path item object");
+    assert_eq!(
+        error(&format!("{HEAD}webhooks:\n  a.b: 3\n")),
+        "specs/bad.yaml#/webhooks/a.b: a webhook must be a path item object"
+    );
     assert_eq!(
         error(&format!("{HEAD}webhooks:\n  a.b:\n    post:\n      requestBody:\n        content: yes\n")),
         "specs/bad.yaml#/webhooks/a.b/post/requestBody/content: `content` must be an object mapping media types"

@@ -73,10 +73,7 @@ fn each_module_routes_its_own_events() {
             "{source}"
         );
         assert!(source.contains(&format!("crate::Route::new( \"{module}\", EVENT_NAMES, handler,")), "{source}");
-        assert!(
-            source.contains("Box::pin(crate::route::erase(dispatch_named(handler, name, body)))"),
-            "{source}"
-        );
+        assert!(source.contains("Box::pin(crate::route::erase(dispatch_named(handler, name, body)))"), "{source}");
         assert_eq!(source.matches("pub fn route<").count(), 1);
     }
 

@@ -42,7 +42,8 @@ fn zoom_form() {
     let generated = generate("zoom_form.json");
     insta::assert_snapshot!("zoom_form", generated.source);
     insta::assert_snapshot!("zoom_form_warnings", warnings(&generated));
-    let examples: Vec<_> = generated.module.events[0].examples.iter().map(|example| example.pointer.to_string()).collect();
+    let examples: Vec<_> =
+        generated.module.events[0].examples.iter().map(|example| example.pointer.to_string()).collect();
     assert_eq!(examples.len(), 2, "the invalid example is skipped: {examples:?}");
 }
 
@@ -109,7 +110,15 @@ fn empty() {
 
 #[test]
 fn generation_is_deterministic() {
-    for fixture in ["naming.yaml", "optional.yaml", "nested.yaml", "zoom_form.json", "odd_types.yaml", "enums.yaml", "alternatives.yaml"] {
+    for fixture in [
+        "naming.yaml",
+        "optional.yaml",
+        "nested.yaml",
+        "zoom_form.json",
+        "odd_types.yaml",
+        "enums.yaml",
+        "alternatives.yaml",
+    ] {
         assert_eq!(generate(fixture).source, generate(fixture).source, "{fixture}");
     }
 }

@@ -136,7 +136,11 @@ fn generator_fixtures_conform_with_their_example_counts() {
         "{table}"
     );
     let rendered = report.render(false);
-    assert_eq!(rendered.lines().last(), Some(format!("{} passed, 0 failed", report.specs.len()).as_str()), "{rendered}");
+    assert_eq!(
+        rendered.lines().last(),
+        Some(format!("{} passed, 0 failed", report.specs.len()).as_str()),
+        "{rendered}"
+    );
     // The default output lists tolerated quirks with their pointers; `--quiet` leaves them out.
     assert!(rendered.contains("optional.yaml#/webhooks/account.updated/"), "{rendered}");
     assert!(!report.render(true).contains("  warning: "));

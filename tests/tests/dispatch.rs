@@ -94,8 +94,12 @@ fn an_unknown_event_reaches_on_unknown_whole() {
 fn dispatch_named_uses_the_given_name() {
     let recorder = Recorder::default();
     // The name comes from elsewhere (a URL, a header); the body's own `event` is not consulted.
-    block_on(number_management::dispatch_named(&recorder, "number_management.peering_number_cnam_updated", CNAM.as_bytes()))
-        .unwrap();
+    block_on(number_management::dispatch_named(
+        &recorder,
+        "number_management.peering_number_cnam_updated",
+        CNAM.as_bytes(),
+    ))
+    .unwrap();
     assert!(matches!(recorder.take().as_slice(), [Call::Cnam(_)]));
 }
 
@@ -119,7 +123,10 @@ fn malformed_json_is_invalid_json() {
 fn a_body_without_event_is_missing_event_name() {
     for body in [r#"{"event_ts":1,"payload":{}}"#, r#"{"event":null}"#, r#"{"event":7}"#] {
         let err = dispatch_error(body);
-        assert!(matches!(err, DispatchError::Parse(ParseError::MissingEventName { property: "event" })), "{body}: {err:?}");
+        assert!(
+            matches!(err, DispatchError::Parse(ParseError::MissingEventName { property: "event" })),
+            "{body}: {err:?}"
+        );
         assert_eq!(err.to_string(), "the body has no string `event` property naming the event");
     }
 }
@@ -161,5 +168,7 @@ fn unknown_fields_are_ignored() {
     let body = CNAM.replace(r#""cnam":"ZOOM VIDEO","#, r#""cnam":"ZOOM VIDEO","added_later":{"a":1},"#);
     let recorder = Recorder::default();
     block_on(number_management::dispatch(&recorder, body.as_bytes())).unwrap();
-    assert!(matches!(recorder.take().as_slice(), [Call::Cnam(event)] if event.payload.object.cnam.as_deref() == Some("ZOOM VIDEO")));
+    assert!(
+        matches!(recorder.take().as_slice(), [Call::Cnam(event)] if event.payload.object.cnam.as_deref() == Some("ZOOM VIDEO"))
+    );
 }

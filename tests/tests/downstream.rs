@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pipeline_tests::block_on;
 use zoom_webhooks::number_management::{
-    self, Event, EVENT_NAMES, Handler, NumberManagementPeeringNumberCnamUpdated, UnknownEvent,
+    self, EVENT_NAMES, Event, Handler, NumberManagementPeeringNumberCnamUpdated, UnknownEvent,
 };
 use zoom_webhooks::{AnyEvent, DispatchError, ParseError};
 
@@ -70,9 +70,12 @@ fn the_public_api_names_are_stable() {
     assert_eq!(serde_json::to_value(&event).unwrap(), serde_json::from_slice::<serde_json::Value>(CNAM).unwrap());
     let any = AnyEvent::from_slice(EMERGENCY).unwrap();
     assert_eq!(any.module(), Some("number_management"));
-    assert!(matches!(Event::from_named("nope", b"{}").unwrap(), Event::Unknown(UnknownEvent { ref name, .. }) if name == "nope"));
+    assert!(
+        matches!(Event::from_named("nope", b"{}").unwrap(), Event::Unknown(UnknownEvent { ref name, .. }) if name == "nope")
+    );
     // The errors are ordinary `std::error::Error`s with sources.
-    let err: Box<dyn std::error::Error> = Box::new(DispatchError::<Never>::Parse(ParseError::MissingEventName { property: "event" }));
+    let err: Box<dyn std::error::Error> =
+        Box::new(DispatchError::<Never>::Parse(ParseError::MissingEventName { property: "event" }));
     assert_eq!(err.to_string(), "the body has no string `event` property naming the event");
     let err = Event::from_slice(b"{").unwrap_err();
     assert!(std::error::Error::source(&err).is_some());

@@ -31,9 +31,7 @@ fn every_spec_has_a_module_in_the_crate() {
     let root = workspace_root();
     let specs = xtask::codegen::spec_files(&root).expect("specs/ is readable");
     let modules: Vec<&str> = zoom_webhooks::MODULES.iter().map(|module| module.spec_file).collect();
-    let spec_labels: Vec<String> = specs
-        .iter()
-        .map(|path| format!("specs/{}", path.file_name().unwrap_or_default().to_string_lossy()))
-        .collect();
+    let spec_labels: Vec<String> =
+        specs.iter().map(|path| format!("specs/{}", path.file_name().unwrap_or_default().to_string_lossy())).collect();
     assert_eq!(modules, spec_labels);
 }

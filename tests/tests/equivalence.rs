@@ -9,7 +9,13 @@ use webhook_codegen::ir::{Module, TypeKind, TypeRef};
 fn shape(module: &Module) -> Vec<String> {
     let mut lines = Vec::new();
     for event in &module.events {
-        lines.push(format!("event {} {} {} {}", event.name, event.variant, event.handler_method, spell(module, &event.payload)));
+        lines.push(format!(
+            "event {} {} {} {}",
+            event.name,
+            event.variant,
+            event.handler_method,
+            spell(module, &event.payload)
+        ));
     }
     for def in &module.types {
         lines.push(format!("type {} {}", def.name, kind_name(&def.kind)));
@@ -71,5 +77,8 @@ fn zoom_form_and_standard_form_give_the_same_module() {
     // Zoom's quirks are all reported, each with its JSON pointer.
     let quirks: Vec<String> = zoom.warnings.iter().map(ToString::to_string).collect();
     assert!(quirks.iter().any(|w| w.contains("/phone_numbers: array without `items`")), "{quirks:#?}");
-    assert!(quirks.iter().any(|w| w.contains("/examples/json-example/value: example is JSON text inside a string")), "{quirks:#?}");
+    assert!(
+        quirks.iter().any(|w| w.contains("/examples/json-example/value: example is JSON text inside a string")),
+        "{quirks:#?}"
+    );
 }

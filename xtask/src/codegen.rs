@@ -118,7 +118,8 @@ pub fn spec_files_in(dir: &Path) -> Result<Vec<PathBuf>, CodegenError> {
     let mut files = Vec::new();
     for entry in entries {
         let path = entry.map_err(|source| CodegenError::Io { path: dir.clone(), source })?.path();
-        let is_spec = path.extension().and_then(|ext| ext.to_str()).is_some_and(|ext| matches!(ext, "yaml" | "yml" | "json"));
+        let is_spec =
+            path.extension().and_then(|ext| ext.to_str()).is_some_and(|ext| matches!(ext, "yaml" | "yml" | "json"));
         if is_spec && path.is_file() && !is_settings_file(&path) {
             files.push(path);
         }

@@ -131,7 +131,8 @@ fn run_send(
     example: Option<&str>,
 ) -> Result<ExitCode, send::SendError> {
     let now = SystemTime::now();
-    let plain_token = format!("xtask-{}", now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |since| since.as_nanos()));
+    let plain_token =
+        format!("xtask-{}", now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |since| since.as_nanos()));
     let payload = if event == send::URL_VALIDATION_EVENT {
         send::url_validation_body(&plain_token, now)
     } else {

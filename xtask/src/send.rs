@@ -255,13 +255,15 @@ mod tests {
             reader.get_mut().write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 6\r\n\r\nno way").unwrap();
             (head, body)
         });
-        let sent = delivery("meeting.started", serde_json::json!({"event": "meeting.started"}), b"s", SystemTime::now());
+        let sent =
+            delivery("meeting.started", serde_json::json!({"event": "meeting.started"}), b"s", SystemTime::now());
         let answer = post(&url, &sent).unwrap();
         assert_eq!(answer, Answer { status: 401, body: "no way".to_owned() });
         let (head, body) = server.join().unwrap();
         assert_eq!(body, sent.body);
         assert!(head[0].starts_with("POST /webhooks/zoom HTTP/1.1"), "{head:?}");
-        let header = |name: &str| head.iter().find_map(|line| line.strip_prefix(name)).map(str::trim).map(str::to_owned);
+        let header =
+            |name: &str| head.iter().find_map(|line| line.strip_prefix(name)).map(str::trim).map(str::to_owned);
         assert_eq!(header("x-zm-signature:"), Some(sent.signature.clone()));
         assert_eq!(header("x-zm-request-timestamp:"), Some(sent.timestamp.clone()));
 

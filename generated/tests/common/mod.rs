@@ -101,10 +101,7 @@ pub fn now() -> u64 {
 pub fn signed(secret: &str, timestamp: u64, body: &[u8]) -> Vec<(String, String)> {
     let timestamp = timestamp.to_string();
     let signature = signature::sign(secret.as_bytes(), &timestamp, body);
-    vec![
-        (signature::TIMESTAMP_HEADER.to_owned(), timestamp),
-        (signature::SIGNATURE_HEADER.to_owned(), signature),
-    ]
+    vec![(signature::TIMESTAMP_HEADER.to_owned(), timestamp), (signature::SIGNATURE_HEADER.to_owned(), signature)]
 }
 
 /// A `number_management.peering_number_cnam_updated` delivery; `event_ts` makes it unique.

@@ -93,7 +93,10 @@ impl Lowerer<'_, '_> {
         match discriminator.get("propertyName").and_then(Value::as_str) {
             Some(property) => Some(property.to_owned()),
             None => {
-                self.warn(&pointer.push("discriminator"), "`discriminator` without a string `propertyName`; alternatives chosen by fit");
+                self.warn(
+                    &pointer.push("discriminator"),
+                    "`discriminator` without a string `propertyName`; alternatives chosen by fit",
+                );
                 None
             }
         }
@@ -120,7 +123,10 @@ impl Lowerer<'_, '_> {
                 .resolve(&self.doc.root)
                 .and_then(|node| node.get("properties"))
                 .and_then(|properties| properties.get(property))
-                .and_then(|tag| tag.get("const").or_else(|| tag.get("enum").and_then(|e| e.as_array().filter(|e| e.len() == 1)?.first())))
+                .and_then(|tag| {
+                    tag.get("const")
+                        .or_else(|| tag.get("enum").and_then(|e| e.as_array().filter(|e| e.len() == 1)?.first()))
+                })
                 .and_then(Value::as_str);
             match (fixed, component_schema_name(target)) {
                 (Some(value), _) => values.push(value.to_owned()),
@@ -204,7 +210,10 @@ impl Lowerer<'_, '_> {
         }
         for keyword in ["oneOf", "anyOf"] {
             if schema.contains_key(keyword) {
-                self.warn(&pointer.push(keyword), format!("`{keyword}` inside `allOf` is not merged; its properties are not typed"));
+                self.warn(
+                    &pointer.push(keyword),
+                    format!("`{keyword}` inside `allOf` is not merged; its properties are not typed"),
+                );
             }
         }
         if let Some(properties) = schema.get("properties").and_then(Value::as_object) {

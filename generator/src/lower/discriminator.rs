@@ -13,17 +13,23 @@ use serde_json::Value;
 
 use super::Lowerer;
 use crate::config::DiscriminatorChoice;
-use crate::pointer::JsonPointer;
 use crate::ir::{Discriminator, DiscriminatorRule, Event, Field, TypeKind, TypeRef};
+use crate::pointer::JsonPointer;
 
 /// The property Zoom uses to name the event in every delivery.
 const ZOOM_EVENT_PROPERTY: &str = "event";
 
 impl Lowerer<'_, '_> {
     /// Finds the discriminator of the module's events, warning about examples that disagree with it.
-    pub(super) fn find_discriminator(&mut self, events: &[Event], choice: &DiscriminatorChoice) -> Option<Discriminator> {
+    pub(super) fn find_discriminator(
+        &mut self,
+        events: &[Event],
+        choice: &DiscriminatorChoice,
+    ) -> Option<Discriminator> {
         let discriminator = match choice {
-            DiscriminatorChoice::Infer => self.fixed_value_property(events).or_else(|| self.event_name_property(events))?,
+            DiscriminatorChoice::Infer => {
+                self.fixed_value_property(events).or_else(|| self.event_name_property(events))?
+            }
             DiscriminatorChoice::None => return None,
             DiscriminatorChoice::Property(property) => self.configured_property(events, property),
         };
@@ -71,15 +77,22 @@ impl Lowerer<'_, '_> {
     fn configured_property(&mut self, events: &[Event], property: &str) -> Discriminator {
         let mut values = Vec::with_capacity(events.len());
         for event in events {
-            let field = self.top_level_fields(event).and_then(|fields| fields.iter().find(|field| field.json_name == property));
+            let field =
+                self.top_level_fields(event).and_then(|fields| fields.iter().find(|field| field.json_name == property));
             let declared = field.is_some();
-            let value = field.and_then(|field| self.fixed_value(field)).map(str::to_owned).unwrap_or_else(|| event.name.clone());
+            let value = field
+                .and_then(|field| self.fixed_value(field))
+                .map(str::to_owned)
+                .unwrap_or_else(|| event.name.clone());
             if !declared {
                 let pointer = match &event.payload {
                     TypeRef::Named(id) => self.types[*id].pointer.clone(),
                     _ => JsonPointer::root(),
                 };
-                self.warn(&pointer, format!("the configured discriminator `{property}` is not a property of webhook `{}`", event.name));
+                self.warn(
+                    &pointer,
+                    format!("the configured discriminator `{property}` is not a property of webhook `{}`", event.name),
+                );
             }
             values.push(value);
         }
@@ -100,7 +113,11 @@ impl Lowerer<'_, '_> {
                 }
                 values.push(value.to_owned());
             }
-            return Some(Discriminator { property: candidate.json_name.clone(), rule: DiscriminatorRule::FixedValue, values });
+            return Some(Discriminator {
+                property: candidate.json_name.clone(),
+                rule: DiscriminatorRule::FixedValue,
+                values,
+            });
         }
         None
     }
@@ -113,14 +130,18 @@ impl Lowerer<'_, '_> {
         let mut candidates: Vec<&str> = first.iter().map(|field| field.json_name.as_str()).collect();
         candidates.sort_by_key(|name| *name != ZOOM_EVENT_PROPERTY);
         let names_webhook = |event: &Event, property: &str| {
-            let Some(field) = self.top_level_fields(event).and_then(|fields| fields.iter().find(|f| f.json_name == property)) else {
+            let Some(field) =
+                self.top_level_fields(event).and_then(|fields| fields.iter().find(|f| f.json_name == property))
+            else {
                 return false;
             };
             match &field.ty {
                 TypeRef::String => {
                     property == ZOOM_EVENT_PROPERTY
                         || (!event.examples.is_empty()
-                            && event.examples.iter().all(|example| example.value.get(property).and_then(Value::as_str) == Some(&event.name)))
+                            && event.examples.iter().all(|example| {
+                                example.value.get(property).and_then(Value::as_str) == Some(&event.name)
+                            }))
                 }
                 TypeRef::Named(id) => match &self.types[*id].kind {
                     TypeKind::StringEnum { variants } => {
@@ -131,7 +152,8 @@ impl Lowerer<'_, '_> {
                 _ => false,
             }
         };
-        let property = candidates.into_iter().find(|property| events.iter().all(|event| names_webhook(event, property)))?;
+        let property =
+            candidates.into_iter().find(|property| events.iter().all(|event| names_webhook(event, property)))?;
         Some(Discriminator {
             property: property.to_owned(),
             rule: DiscriminatorRule::EventNameProperty,

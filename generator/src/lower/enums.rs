@@ -23,7 +23,10 @@ impl Lowerer<'_, '_> {
         let (values, keyword): (Vec<&Value>, &str) = match (schema.get("enum"), schema.get("const")) {
             (Some(Value::Array(values)), _) => (values.iter().collect(), "enum"),
             (Some(other), _) => {
-                self.warn(&pointer.push("enum"), format!("`enum` must be an array, found {}; ignored", super::kind_of(other)));
+                self.warn(
+                    &pointer.push("enum"),
+                    format!("`enum` must be an array, found {}; ignored", super::kind_of(other)),
+                );
                 return Ok(None);
             }
             (None, Some(value)) => (vec![value], "const"),
@@ -46,7 +49,10 @@ impl Lowerer<'_, '_> {
             }
             ["boolean"] | ["number"] | ["object"] => return Ok(None),
             _ => {
-                self.warn(&keyword_pointer, format!("`{keyword}` values do not match the schema's type; values not checked"));
+                self.warn(
+                    &keyword_pointer,
+                    format!("`{keyword}` values do not match the schema's type; values not checked"),
+                );
                 return Ok(None);
             }
         };
@@ -82,7 +88,12 @@ impl Lowerer<'_, '_> {
     }
 
     /// Per-value docs from `x-enum-descriptions`: a list parallel to `enum`, or a map from value to text.
-    fn enum_descriptions(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>, count: usize) -> Vec<Option<String>> {
+    fn enum_descriptions(
+        &mut self,
+        pointer: &JsonPointer,
+        schema: &Map<String, Value>,
+        count: usize,
+    ) -> Vec<Option<String>> {
         let mut out = vec![None; count];
         let Some(descriptions) = schema.get("x-enum-descriptions") else { return out };
         let values: Vec<&Value> = match schema.get("enum") {
@@ -112,7 +123,10 @@ impl Lowerer<'_, '_> {
             }
             other => self.warn(
                 &pointer.push("x-enum-descriptions"),
-                format!("`x-enum-descriptions` must be an array or an object, found {}; ignored", super::kind_of(other)),
+                format!(
+                    "`x-enum-descriptions` must be an array or an object, found {}; ignored",
+                    super::kind_of(other)
+                ),
             ),
         }
         out

@@ -31,12 +31,17 @@ impl Lowerer<'_, '_> {
     fn fit(&mut self, ty: &TypeRef, value: &Value, at: &JsonPointer) -> Option<TypeRef> {
         let fits = match (ty, value) {
             (TypeRef::Json, _) => true,
-            (TypeRef::String, Value::String(_)) | (TypeRef::Bool, Value::Bool(_)) | (TypeRef::Number, Value::Number(_)) => true,
+            (TypeRef::String, Value::String(_))
+            | (TypeRef::Bool, Value::Bool(_))
+            | (TypeRef::Number, Value::Number(_)) => true,
             (TypeRef::I64, Value::Number(n)) => n.as_i64().is_some(),
             (TypeRef::I32, Value::Number(n)) => match n.as_i64() {
                 Some(i) if i32::try_from(i).is_ok() => true,
                 Some(_) => {
-                    self.warn(at, "the example has an integer outside the 32-bit range the schema gives; widened to i64");
+                    self.warn(
+                        at,
+                        "the example has an integer outside the 32-bit range the schema gives; widened to i64",
+                    );
                     return Some(TypeRef::I64);
                 }
                 None => false,
@@ -78,7 +83,10 @@ impl Lowerer<'_, '_> {
             return None;
         }
         let name = self.describe(ty);
-        self.warn(at, format!("the example has {} where the schema says {name}; typed as any JSON value", json_kind(value)));
+        self.warn(
+            at,
+            format!("the example has {} where the schema says {name}; typed as any JSON value", json_kind(value)),
+        );
         Some(TypeRef::Json)
     }
 
@@ -100,12 +108,21 @@ impl Lowerer<'_, '_> {
             let mut updated = field.clone();
             match map.get(&field.json_name) {
                 None if field.required => {
-                    self.warn(&field_at, format!("the example leaves out the required property `{}`; made optional", field.json_name));
+                    self.warn(
+                        &field_at,
+                        format!("the example leaves out the required property `{}`; made optional", field.json_name),
+                    );
                     updated.required = false;
                 }
                 None => {}
                 Some(Value::Null) if !field.nullable => {
-                    self.warn(&field_at, format!("the example has null for `{}`, which the schema does not allow; made nullable", field.json_name));
+                    self.warn(
+                        &field_at,
+                        format!(
+                            "the example has null for `{}`, which the schema does not allow; made nullable",
+                            field.json_name
+                        ),
+                    );
                     updated.nullable = true;
                 }
                 Some(Value::Null) => {}
@@ -157,7 +174,9 @@ impl Lowerer<'_, '_> {
         if let Some(tag) = tag {
             // Tagged: the tag value alone picks the alternative.
             let value_tag = value.get(&tag.property).and_then(Value::as_str);
-            let Some(index) = variants.iter().position(|variant| value_tag.is_some_and(|t| variant.tag_values.iter().any(|v| v == t)))
+            let Some(index) = variants
+                .iter()
+                .position(|variant| value_tag.is_some_and(|t| variant.tag_values.iter().any(|v| v == t)))
             else {
                 return;
             };
@@ -197,13 +216,16 @@ impl Lowerer<'_, '_> {
     fn accepts(&self, ty: &TypeRef, value: &Value) -> bool {
         match (ty, value) {
             (TypeRef::Json, _) => true,
-            (TypeRef::String, Value::String(_)) | (TypeRef::Bool, Value::Bool(_)) | (TypeRef::Number, Value::Number(_)) => true,
+            (TypeRef::String, Value::String(_))
+            | (TypeRef::Bool, Value::Bool(_))
+            | (TypeRef::Number, Value::Number(_)) => true,
             (TypeRef::I64 | TypeRef::I32, Value::Number(n)) => n.as_i64().is_some(),
             (TypeRef::Vec(_), Value::Array(_)) | (TypeRef::Map(_), Value::Object(_)) => true,
             (TypeRef::Named(id), value) => match (&self.types[*id].kind, value) {
-                (TypeKind::Struct { fields }, Value::Object(map)) => {
-                    fields.iter().filter(|field| field.required && !field.nullable).all(|field| map.contains_key(&field.json_name))
-                }
+                (TypeKind::Struct { fields }, Value::Object(map)) => fields
+                    .iter()
+                    .filter(|field| field.required && !field.nullable)
+                    .all(|field| map.contains_key(&field.json_name)),
                 (TypeKind::StringEnum { .. }, Value::String(_)) => true,
                 (TypeKind::IntegerEnum { .. }, Value::Number(n)) => n.as_i64().is_some(),
                 (TypeKind::OneOf { .. }, _) => true,

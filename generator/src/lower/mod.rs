@@ -15,7 +15,6 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-
 use crate::docs;
 use crate::document::{Document, Webhook};
 use crate::error::{Diagnostics, Error};
@@ -53,7 +52,10 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
     for webhook in &doc.webhooks {
         let (variant, renamed) = variants.claim(&naming::type_name(&webhook.name), "");
         if renamed {
-            lowerer.warn(&webhook.operation.pointer, format!("webhook `{}` gets variant `{variant}`: its plain name is taken", webhook.name));
+            lowerer.warn(
+                &webhook.operation.pointer,
+                format!("webhook `{}` gets variant `{variant}`: its plain name is taken", webhook.name),
+            );
         }
         let (handler_method, _) = methods.claim(&naming::method_name("on", &webhook.name), "_");
         let payload = match webhook.operation.body.as_ref().and_then(|body| body.schema.as_ref()) {
@@ -118,7 +120,6 @@ impl Lowerer<'_, '_> {
     fn warn(&mut self, pointer: &JsonPointer, message: impl Into<String>) {
         self.diag.warn(pointer, message);
     }
-
 }
 
 pub(super) fn description(schema: &Map<String, Value>) -> Option<String> {
@@ -145,7 +146,10 @@ fn event_docs(webhook: &Webhook) -> Option<String> {
     }
     if let Some(description) = &operation.description {
         let mut lines = description.trim_start().lines().peekable();
-        if lines.peek().is_some_and(|first| first.trim_start_matches('#').trim() == webhook.name && first.starts_with('#')) {
+        if lines
+            .peek()
+            .is_some_and(|first| first.trim_start_matches('#').trim() == webhook.name && first.starts_with('#'))
+        {
             lines.next();
             while lines.peek().is_some_and(|line| line.trim().is_empty() || line.trim() == "---") {
                 lines.next();

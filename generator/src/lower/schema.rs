@@ -35,7 +35,11 @@ impl Lowerer<'_, '_> {
                 synthesized = Map::from_iter([("type".to_owned(), Value::String(text.clone()))]);
                 &synthesized
             }
-            _ => return Err(self.diag.error(&target, format!("a schema must be an object or a boolean, found {}", kind_of(node)))),
+            _ => {
+                return Err(self
+                    .diag
+                    .error(&target, format!("a schema must be an object or a boolean, found {}", kind_of(node))));
+            }
         };
         for keyword in schema.keys().filter(|keyword| !keywords::is_known_keyword(keyword)) {
             self.warn(&target.push(keyword), format!("unknown schema keyword `{keyword}`; ignored"));
@@ -73,11 +77,18 @@ impl Lowerer<'_, '_> {
     }
 
     /// The non-null types a schema declares (read tolerantly), and whether it allows `null`.
-    pub(super) fn schema_types(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>, report: bool) -> (Vec<&'static str>, bool) {
+    pub(super) fn schema_types(
+        &mut self,
+        pointer: &JsonPointer,
+        schema: &Map<String, Value>,
+        report: bool,
+    ) -> (Vec<&'static str>, bool) {
         let mut nullable = schema.get("nullable").and_then(Value::as_bool).unwrap_or(false);
         let raw: Vec<(JsonPointer, &Value)> = match schema.get("type") {
             None => Vec::new(),
-            Some(Value::Array(list)) => list.iter().enumerate().map(|(i, item)| (pointer.push("type").index(i), item)).collect(),
+            Some(Value::Array(list)) => {
+                list.iter().enumerate().map(|(i, item)| (pointer.push("type").index(i), item)).collect()
+            }
             Some(single) => vec![(pointer.push("type"), single)],
         };
         let mut types = Vec::new();
@@ -114,7 +125,13 @@ impl Lowerer<'_, '_> {
     }
 
     /// A schema without `type`: its keywords say what it is, otherwise it accepts any JSON value.
-    fn untyped(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>, wanted_name: &str, nullable: bool) -> Result<Lowered, Error> {
+    fn untyped(
+        &mut self,
+        pointer: &JsonPointer,
+        schema: &Map<String, Value>,
+        wanted_name: &str,
+        nullable: bool,
+    ) -> Result<Lowered, Error> {
         if schema.contains_key("properties") || schema.contains_key("additionalProperties") {
             return self.lower_object(pointer, schema, wanted_name, nullable);
         }
@@ -143,7 +160,10 @@ impl Lowerer<'_, '_> {
             Some("int8" | "int16" | "int32" | "uint8" | "uint16") => TypeRef::I32,
             None | Some("int64" | "uint32" | "uint64" | "uint" | "int") => TypeRef::I64,
             Some(format) => {
-                self.warn(&pointer.push("format"), format!("format `{format}` on an integer; read as a 64-bit integer"));
+                self.warn(
+                    &pointer.push("format"),
+                    format!("format `{format}` on an integer; read as a 64-bit integer"),
+                );
                 TypeRef::I64
             }
         }
@@ -160,14 +180,22 @@ impl Lowerer<'_, '_> {
         TypeRef::Number
     }
 
-    fn lower_array(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>, wanted_name: &str) -> Result<TypeRef, Error> {
+    fn lower_array(
+        &mut self,
+        pointer: &JsonPointer,
+        schema: &Map<String, Value>,
+        wanted_name: &str,
+    ) -> Result<TypeRef, Error> {
         match schema.get("items") {
             None => {
                 self.warn(pointer, "array without `items`; items typed as any JSON value");
                 Ok(TypeRef::Vec(Box::new(TypeRef::Json)))
             }
             Some(Value::Array(_)) => {
-                self.warn(&pointer.push("items"), "tuple-style `items` (an array of schemas); items typed as any JSON value");
+                self.warn(
+                    &pointer.push("items"),
+                    "tuple-style `items` (an array of schemas); items typed as any JSON value",
+                );
                 Ok(TypeRef::Vec(Box::new(TypeRef::Json)))
             }
             Some(_) => {
@@ -190,14 +218,18 @@ impl Lowerer<'_, '_> {
             Some(Value::Object(properties)) if properties.is_empty() => None,
             Some(Value::Object(properties)) => Some(properties),
             Some(other) => {
-                return Err(self.diag.error(&pointer.push("properties"), format!("`properties` must be an object, found {}", kind_of(other))));
+                return Err(self.diag.error(
+                    &pointer.push("properties"),
+                    format!("`properties` must be an object, found {}", kind_of(other)),
+                ));
             }
         };
         let Some(properties) = properties else {
             // No declared properties: a map from names to values.
             let value = match schema.get("additionalProperties") {
                 Some(Value::Object(_)) => {
-                    let value = self.lower_schema(&pointer.push("additionalProperties"), &format!("{wanted_name}Value"))?;
+                    let value =
+                        self.lower_schema(&pointer.push("additionalProperties"), &format!("{wanted_name}Value"))?;
                     if value.nullable { TypeRef::Json } else { value.ty }
                 }
                 _ => TypeRef::Json,
@@ -230,7 +262,12 @@ impl Lowerer<'_, '_> {
         for (json_name, property_pointer) in properties {
             let (field_name, renamed) = field_names.claim(&naming::snake_name(&json_name), "_");
             if renamed {
-                self.warn(&property_pointer, format!("property `{json_name}` has the same Rust name as an earlier one; field named `{field_name}`"));
+                self.warn(
+                    &property_pointer,
+                    format!(
+                        "property `{json_name}` has the same Rust name as an earlier one; field named `{field_name}`"
+                    ),
+                );
             }
             let lowered = self.lower_schema(&property_pointer, &format!("{name}{}", naming::type_name(&json_name)))?;
             self.document_if_undocumented(&lowered.ty, || format!("the `{json_name}` property of [`{name}`]"));
@@ -238,7 +275,11 @@ impl Lowerer<'_, '_> {
             let own = property_pointer.resolve(&self.doc.root).and_then(Value::as_object).and_then(description);
             let docs = match own {
                 Some(docs) => Some(docs),
-                None => self.doc.deref(&property_pointer, self.diag).ok().and_then(|(_, node)| node.as_object().and_then(description)),
+                None => self
+                    .doc
+                    .deref(&property_pointer, self.diag)
+                    .ok()
+                    .and_then(|(_, node)| node.as_object().and_then(description)),
             };
             fields.push(Field {
                 name: field_name,
@@ -263,7 +304,12 @@ impl Lowerer<'_, '_> {
             self.warn(pointer, format!("type name `{wanted_name}` is taken; this schema's type is `{name}`"));
         }
         let id = self.types.len();
-        self.types.push(TypeDef { name, pointer: pointer.clone(), docs, kind: TypeKind::Struct { fields: Vec::new() } });
+        self.types.push(TypeDef {
+            name,
+            pointer: pointer.clone(),
+            docs,
+            kind: TypeKind::Struct { fields: Vec::new() },
+        });
         self.by_pointer.insert(pointer.clone(), id);
         id
     }
@@ -296,7 +342,12 @@ impl Lowerer<'_, '_> {
     }
 
     /// The `required` names of an object schema that it also declares; the others are warned about.
-    fn required_names(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>, properties: &Map<String, Value>) -> HashSet<String> {
+    fn required_names(
+        &mut self,
+        pointer: &JsonPointer,
+        schema: &Map<String, Value>,
+        properties: &Map<String, Value>,
+    ) -> HashSet<String> {
         let mut required = HashSet::new();
         let Some(list) = schema.get("required") else { return required };
         let Some(list) = list.as_array() else {
@@ -308,8 +359,13 @@ impl Lowerer<'_, '_> {
                 Some(name) if properties.contains_key(name) => {
                     required.insert(name.to_owned());
                 }
-                Some(name) => self.warn(&pointer.push("required").index(i), format!("required property `{name}` is not declared; ignored")),
-                None => self.warn(&pointer.push("required").index(i), "a `required` entry that is not a string; ignored"),
+                Some(name) => self.warn(
+                    &pointer.push("required").index(i),
+                    format!("required property `{name}` is not declared; ignored"),
+                ),
+                None => {
+                    self.warn(&pointer.push("required").index(i), "a `required` entry that is not a string; ignored")
+                }
             }
         }
         required
