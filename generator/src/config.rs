@@ -6,6 +6,7 @@
 //! discriminator: type      # the body property naming the webhook; `none` for `from_named` only
 //! examples: strict         # `widen` (default): types widen to accept the spec's examples;
 //!                          # `strict`: the schema alone decides (examples that disagree then fail)
+//! deduplicate: false       # `true` (default): structurally identical schemas become one type
 //! ```
 
 use serde_json::Value;
@@ -39,7 +40,7 @@ pub enum ExamplePolicy {
 }
 
 /// The settings of one spec.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecConfig {
     /// The Rust module name, instead of the one derived from the file name.
     pub module: Option<String>,
@@ -47,6 +48,19 @@ pub struct SpecConfig {
     pub discriminator: DiscriminatorChoice,
     /// What the spec's examples may do to the types.
     pub examples: ExamplePolicy,
+    /// Whether structurally identical schemas become one type (on by default).
+    pub deduplicate: bool,
+}
+
+impl Default for SpecConfig {
+    fn default() -> Self {
+        Self {
+            module: None,
+            discriminator: DiscriminatorChoice::Infer,
+            examples: ExamplePolicy::Widen,
+            deduplicate: true,
+        }
+    }
 }
 
 impl SpecConfig {
@@ -82,11 +96,15 @@ impl SpecConfig {
                 ("examples", Value::String(policy)) if policy == "widen" => config.examples = ExamplePolicy::Widen,
                 ("examples", Value::String(policy)) if policy == "strict" => config.examples = ExamplePolicy::Strict,
                 ("examples", _) => return Err(error(pointer, "`examples` must be `widen` or `strict`".to_owned())),
+                ("deduplicate", Value::Bool(on)) => config.deduplicate = *on,
+                ("deduplicate", _) => return Err(error(pointer, "`deduplicate` must be `true` or `false`".to_owned())),
                 ("module" | "discriminator", _) => return Err(error(pointer, format!("`{key}` must be a string"))),
                 _ => {
                     return Err(error(
                         pointer,
-                        format!("unknown setting `{key}` (known: `module`, `discriminator`, `examples`)"),
+                        format!(
+                            "unknown setting `{key}` (known: `module`, `discriminator`, `examples`, `deduplicate`)"
+                        ),
                     ));
                 }
             }
@@ -114,7 +132,7 @@ mod tests {
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"modul: x\n").unwrap_err().to_string();
         assert_eq!(
             err,
-            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`)"
+            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`)"
         );
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"examples: loose\n").unwrap_err().to_string();
         assert_eq!(err, "specs/s.codegen.yaml#/examples: `examples` must be `widen` or `strict`");

@@ -107,6 +107,7 @@ pub fn generate_with(file: &str, bytes: &[u8], config: &SpecConfig) -> Result<Ge
         source_file: file.to_owned(),
         discriminator: config.discriminator.clone(),
         examples: config.examples,
+        deduplicate: config.deduplicate,
     };
     let (module, lower_warnings) = lower(&document, &options)?;
     warnings.extend(lower_warnings);

@@ -100,6 +100,30 @@ fn components() {
     assert_eq!(generated.module.events[1].examples.len(), 1);
 }
 
+/// Identical objects under several events become one type named after what their names share; event
+/// payload types keep their own names; a different field type or enum value keeps types apart.
+#[test]
+fn dedup() {
+    let generated = generate("dedup.yaml");
+    insta::assert_snapshot!("dedup", generated.source);
+    let names: Vec<&str> = generated.module.types.iter().map(|def| def.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "ChannelMemberJoined",
+            "ChannelMemberPayload",
+            "ChannelMemberPayloadMember",
+            "ChannelMemberPayloadMemberRole",
+            "ChannelMemberPayloadChannel",
+            "ChannelMemberLeft",
+            "ChannelRenamed",
+            "ChannelRenamedPayload",
+            "ChannelRenamedPayloadMember",
+            "ChannelRenamedPayloadMemberRole",
+        ]
+    );
+}
+
 /// A spec without webhooks still generates a module (and says so).
 #[test]
 fn empty() {

@@ -14,7 +14,7 @@ fn fixture_modules_compile_without_warnings() {
         .filter(|path| path.extension().is_some_and(|ext| ext == "yaml" || ext == "json"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 11, "fixtures: {paths:?}");
+    assert!(paths.len() >= 12, "fixtures: {paths:?}");
     let modules: Vec<_> = paths
         .iter()
         .map(|path| {
@@ -31,6 +31,7 @@ fn fixture_modules_compile_without_warnings() {
     for module in [
         "alternatives",
         "components",
+        "dedup",
         "descriptions",
         "empty",
         "enums",

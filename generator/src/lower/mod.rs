@@ -5,6 +5,7 @@
 //! are read.
 
 mod composition;
+mod dedup;
 mod discriminator;
 mod enums;
 mod examples;
@@ -34,6 +35,8 @@ pub struct ModuleOptions {
     pub discriminator: crate::config::DiscriminatorChoice,
     /// Whether the spec's examples may widen the types.
     pub examples: crate::config::ExamplePolicy,
+    /// Whether structurally identical types become one.
+    pub deduplicate: bool,
 }
 
 /// Lowers a loaded document to the IR of one module.
@@ -76,6 +79,9 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         for event in &mut events {
             lowerer.reconcile_examples(event);
         }
+    }
+    if options.deduplicate {
+        lowerer.deduplicate(&mut events);
     }
     let discriminator = lowerer.find_discriminator(&events, &options.discriminator);
     Ok(Module {
