@@ -129,6 +129,7 @@ impl Route {
 }
 
 /// Boxes the handler error of a module's `dispatch_named` result.
+#[allow(dead_code)] // Unused when no spec module is enabled.
 pub(crate) async fn erase<E: Into<BoxError>>(
     dispatch: impl Future<Output = Result<(), DispatchError<E>>>,
 ) -> RouteResult {

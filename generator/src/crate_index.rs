@@ -15,24 +15,33 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
         .map(|module| Ident::new(&variant_names.claim(&naming::type_name(&module.name), "").0, Span::call_site()))
         .collect();
     let mods: Vec<Ident> = modules.iter().map(|module| Ident::new(&module.name, Span::call_site())).collect();
+    // Each module sits behind the cargo feature of its name, so a user compiles only the areas they enable.
+    let cfgs: Vec<TokenStream> = modules
+        .iter()
+        .map(|module| {
+            let feature = &module.name;
+            quote!(#[cfg(feature = #feature)])
+        })
+        .collect();
     let files = modules.iter().map(|module| format!("{}.rs", module.name));
     let names: Vec<&str> = modules.iter().map(|module| module.name.as_str()).collect();
     let titles = modules.iter().map(|module| module.title.as_deref().unwrap_or(&module.name));
     let spec_files = modules.iter().map(|module| module.source_file.as_str());
     // A webhook name listed by several modules routes to the first; later modules get the rest.
     let mut routed: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    let routes: Vec<(Ident, &str, Vec<&str>)> = modules
+    let routes: Vec<(Ident, &str, Vec<&str>, &TokenStream)> = modules
         .iter()
         .zip(&variants)
-        .filter_map(|(module, variant)| {
+        .zip(&cfgs)
+        .filter_map(|((module, variant), cfg)| {
             let names: Vec<&str> =
                 module.events.iter().map(|event| event.name.as_str()).filter(|name| routed.insert(name)).collect();
-            (!names.is_empty()).then(|| (variant.clone(), module.name.as_str(), names))
+            (!names.is_empty()).then(|| (variant.clone(), module.name.as_str(), names, cfg))
         })
         .collect();
-    let route_arms = routes.iter().map(|(variant, module, names)| {
+    let route_arms = routes.iter().map(|(variant, module, names, cfg)| {
         let module = Ident::new(module, Span::call_site());
-        quote!(#(#names)|* => Self::#variant(#module::Event::from_named(name, body)?),)
+        quote!(#cfg #(#names)|* => Self::#variant(#module::Event::from_named(name, body)?),)
     });
     let variant_docs = modules.iter().map(|module| {
         let text = format!(" A webhook of [`{}`].", module.name);
@@ -72,14 +81,15 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
         // Each module documents itself (inner docs), so links there resolve in its own scope. Generated
         // files are formatted by the generator; `cargo fmt` leaves them alone.
         #(
+            #cfgs
             #[rustfmt::skip]
             #[path = #files]
             pub mod #mods;
         )*
 
-        /// Every spec module of this crate, in spec file order.
+        /// Every spec module of this crate (that its features enable), in spec file order.
         pub const MODULES: &[SpecModule] = &[
-            #(SpecModule {
+            #(#cfgs SpecModule {
                 name: #names,
                 title: #titles,
                 spec_file: #spec_files,
@@ -97,6 +107,7 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
         pub enum AnyEvent {
             #(
                 #variant_docs
+                #cfgs
                 #variants(#mods::Event),
             )*
             /// A webhook no module of this crate knows.
@@ -121,7 +132,7 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
             /// The webhook name of this delivery.
             pub fn name(&self) -> &str {
                 match self {
-                    #(Self::#variants(event) => event.name(),)*
+                    #(#cfgs Self::#variants(event) => event.name(),)*
                     Self::Unknown(event) => &event.name,
                 }
             }
@@ -129,7 +140,7 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
             /// The name of the module whose webhook this is, or `None` for an unknown webhook.
             pub fn module(&self) -> Option<&'static str> {
                 match self {
-                    #(Self::#variants(_) => Some(#names),)*
+                    #(#cfgs Self::#variants(_) => Some(#names),)*
                     Self::Unknown(_) => None,
                 }
             }

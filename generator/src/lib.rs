@@ -20,6 +20,7 @@ mod error;
 mod format;
 pub mod ir;
 mod lower;
+pub mod manifest;
 pub mod naming;
 pub mod pointer;
 mod source;
@@ -43,7 +44,7 @@ pub struct Loaded {
 }
 
 /// One generated module.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct GeneratedModule {
     /// The IR it was emitted from (events, examples, types).
     pub module: ir::Module,

@@ -15,6 +15,8 @@ pub const SPECS_DIR: &str = "specs";
 pub const OUTPUT_DIR: &str = "generated/src";
 /// The generated module list, relative to [`OUTPUT_DIR`].
 pub const INDEX_FILE: &str = "modules.rs";
+/// The generated crate's manifest, whose spec-features block codegen writes.
+pub const MANIFEST_FILE: &str = "generated/Cargo.toml";
 /// The command that brings generated code up to date.
 pub const FIX_COMMAND: &str = "cargo xtask codegen";
 
@@ -212,8 +214,21 @@ pub fn plan(root: &Path) -> Result<Plan, CodegenError> {
     let irs: Vec<_> = modules.iter().map(|generated| &generated.module).collect();
     let index = webhook_codegen::generate_index(&format!("{SPECS_DIR}/"), &irs)?;
     files.push(OutputFile { path: Path::new(OUTPUT_DIR).join(INDEX_FILE), contents: index });
+    files.push(OutputFile { path: PathBuf::from(MANIFEST_FILE), contents: crate_manifest(root, &irs)? });
     let stale = stale_files(root, &files)?;
     Ok(Plan { files, reports, stale })
+}
+
+/// The generated crate's manifest (read from `crate_dir`, default `root/generated`) with one feature per
+/// module in its spec-features block.
+///
+/// # Errors
+///
+/// When the manifest cannot be read or has no spec-features block.
+pub fn crate_manifest(root: &Path, modules: &[&webhook_codegen::ir::Module]) -> Result<String, CodegenError> {
+    let path = root.join(MANIFEST_FILE);
+    let manifest = fs::read_to_string(&path).map_err(|source| CodegenError::Io { path: path.clone(), source })?;
+    Ok(webhook_codegen::manifest::with_spec_features(MANIFEST_FILE, &manifest, modules)?)
 }
 
 /// Generated files in the output folder that the plan does not produce.

@@ -1,6 +1,7 @@
 //! The project's commands, as a library so whole-pipeline tests run exactly what `cargo xtask` runs.
 
 pub mod codegen;
+pub mod codesize;
 pub mod conformance;
 pub mod scratch;
 pub mod send;

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use clap::{Parser, Subcommand};
 
-use xtask::{codegen, conformance, send};
+use xtask::{codegen, codesize, conformance, send};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Generate typed webhook code from the OpenAPI specs in specs/")]
@@ -36,6 +36,13 @@ enum Command {
         /// types widen to accept the spec's examples, with a warning).
         #[arg(long)]
         strict_examples: bool,
+    },
+    /// Measure deduplication on your specs: generated lines, named types and `cargo build` time of the
+    /// generated crate (clean, debug), without and with it. Only target/scratch/ is written.
+    Codesize {
+        /// Spec files, and folders whose .yaml, .yml and .json files are all measured.
+        #[arg(required = true, value_name = "FILE|DIR")]
+        paths: Vec<PathBuf>,
     },
     /// POST a webhook's example from specs/ to a receiver, signed with the current time, and print the
     /// answer. Each send sets the example's `event_ts` to now, so it is a new delivery.
@@ -69,6 +76,7 @@ fn main() -> ExitCode {
         Command::Conformance { paths, quiet, strict_examples } => {
             run_conformance(&root, &paths, quiet, strict_examples).map_err(|err| err.to_string())
         }
+        Command::Codesize { paths } => run_codesize(&root, &paths).map_err(|err| err.to_string()),
         Command::Send { event, url, secret, example } => {
             run_send(&root, &event, &url, &secret, example.as_deref()).map_err(|err| err.to_string())
         }
@@ -121,6 +129,12 @@ fn run_conformance(
     let report = conformance::run(root, paths, &options, &mut progress)?;
     print!("{}", report.render(quiet));
     Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn run_codesize(root: &std::path::Path, paths: &[PathBuf]) -> Result<ExitCode, codesize::CodesizeError> {
+    let report = codesize::run(root, paths, &mut |message| eprintln!("{message}"))?;
+    print!("{}", report.render());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_send(

@@ -74,6 +74,9 @@ impl ScratchCrate {
         let index = webhook_codegen::generate_index("specs/", &irs)?;
         let index_path = src.join(INDEX_FILE);
         fs::write(&index_path, index).map_err(io(&index_path))?;
+        let manifest = crate::codegen::crate_manifest(&dir, &irs)?;
+        let manifest_path = dir.join(crate::codegen::MANIFEST_FILE);
+        fs::write(&manifest_path, manifest).map_err(io(&manifest_path))?;
         Ok(Self { dir, target_dir: base.join("target") })
     }
 
