@@ -63,29 +63,33 @@ pub struct Codesize {
 impl Codesize {
     /// The report as printed by the command.
     pub fn render(&self) -> String {
-        let change = |before: f64, after: f64| format!("{:+.1}%", (after - before) / before * 100.0);
+        let change = |before: f64, after: f64| {
+            if before > 0.0 { format!("{:+.1}%", (after - before) / before * 100.0) } else { "-".to_owned() }
+        };
+        let row = |label: &str, before: String, after: String, change: String| {
+            format!("{label:<40}{before:>16}{after:>14}{change:>10}\n")
+        };
+        let (lines, types) = ((self.before.lines, self.after.lines), (self.before.types, self.after.types));
+        let build = (self.before.build.as_secs_f64(), self.after.build.as_secs_f64());
         let mut text = format!("{} specs, {} webhooks\n\n", self.specs, self.events);
-        text.push_str(&format!("{:<40}{:>16}{:>14}{:>10}\n", "", "without dedup", "with dedup", "change"));
-        text.push_str(&format!(
-            "{:<40}{:>16}{:>14}{:>10}\n",
+        text.push_str(&row("", "without dedup".into(), "with dedup".into(), "change".into()));
+        text.push_str(&row(
             "generated lines",
-            self.before.lines,
-            self.after.lines,
-            change(self.before.lines as f64, self.after.lines as f64)
+            lines.0.to_string(),
+            lines.1.to_string(),
+            change(lines.0 as f64, lines.1 as f64),
         ));
-        text.push_str(&format!(
-            "{:<40}{:>16}{:>14}{:>10}\n",
+        text.push_str(&row(
             "named types",
-            self.before.types,
-            self.after.types,
-            change(self.before.types as f64, self.after.types as f64)
+            types.0.to_string(),
+            types.1.to_string(),
+            change(types.0 as f64, types.1 as f64),
         ));
-        text.push_str(&format!(
-            "{:<40}{:>15.1}s{:>13.1}s{:>10}\n",
+        text.push_str(&row(
             "cargo build (clean crate, debug)",
-            self.before.build.as_secs_f64(),
-            self.after.build.as_secs_f64(),
-            change(self.before.build.as_secs_f64(), self.after.build.as_secs_f64())
+            format!("{:.1}s", build.0),
+            format!("{:.1}s", build.1),
+            change(build.0, build.1),
         ));
         if let Some((module, took)) = &self.single_module {
             text.push_str(&format!(
