@@ -46,8 +46,7 @@ impl Event {
     /// [`ParseError::MissingEventName`] when there is no string `event`,
     /// [`ParseError::InvalidPayload`] when the payload does not match its webhook's schema.
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-        let name = crate::runtime::discriminator(body, "event")?;
-        Self::from_named(&name, body)
+        crate::runtime::from_slice(body, "event", Self::from_named)
     }
     /// Parses a delivery of the webhook called `name`. An unknown name gives [`Event::Unknown`].
     ///
@@ -89,6 +88,34 @@ impl Event {
             }
             Self::Unknown(event) => &event.name,
         }
+    }
+}
+impl crate::runtime::Discriminated for Event {
+    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
+        value: &str,
+        map: A,
+        parsed: &mut Option<Self>,
+    ) -> Result<(), A::Error> {
+        let payload = serde::de::value::MapAccessDeserializer::new(map);
+        *parsed = Some(
+            match value {
+                "number_management.peering_number_emergency_address_updated" => {
+                    Self::NumberManagementPeeringNumberEmergencyAddressUpdated(
+                        serde::Deserialize::deserialize(payload)?,
+                    )
+                }
+                "number_management.peering_number_cnam_updated" => {
+                    Self::NumberManagementPeeringNumberCnamUpdated(
+                        serde::Deserialize::deserialize(payload)?,
+                    )
+                }
+                _ => return Ok(()),
+            },
+        );
+        Ok(())
+    }
+    fn unknown(event: UnknownEvent) -> Self {
+        Self::Unknown(event)
     }
 }
 /// Receives this module's webhooks, one method per event.

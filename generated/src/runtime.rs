@@ -1,11 +1,13 @@
-//! Runtime support shared by every generated module: the unknown-event type, the errors, and the two
-//! parsing steps (finding the event name, parsing the typed payload).
+//! Runtime support shared by every generated module: the unknown-event type, the errors, and parsing
+//! (one pass over the body when the event name comes first, else finding the name, then the payload).
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
+use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A delivery of a webhook the generated code does not know, kept whole.
 ///
@@ -115,6 +117,169 @@ pub(crate) fn discriminator<'a>(body: &'a [u8], property: &'static str) -> Resul
     let found = FindProperty { property }.deserialize(&mut deserializer).map_err(ParseError::InvalidJson)?;
     deserializer.end().map_err(ParseError::InvalidJson)?;
     found.ok_or(ParseError::MissingEventName { property })
+}
+
+/// A module's `Event`, as [`from_slice`] reads it in one pass.
+#[allow(dead_code)] // Implemented only by modules whose webhooks have a discriminator.
+pub(crate) trait Discriminated: Sized {
+    /// Reads the webhook that the discriminator `value` selects from `map`, which yields the whole body
+    /// (the discriminator entry first), into `parsed`. For a value the module does not know, leaves
+    /// `parsed` and `map` untouched.
+    ///
+    /// (Writing into `parsed` rather than returning the event saves a copy of a large enum per delivery.)
+    fn deserialize_variant<'de, A: MapAccess<'de>>(
+        value: &str,
+        map: A,
+        parsed: &mut Option<Self>,
+    ) -> Result<(), A::Error>;
+
+    /// A delivery of a webhook the module does not know.
+    fn unknown(event: UnknownEvent) -> Self;
+}
+
+/// `Event::from_slice`: tells the webhook by the string `property` of a JSON object body and parses it.
+///
+/// When `property` is the body's first key (Zoom always sends `event` first), this is a single pass: the
+/// name is read, then the payload from the rest of the same object, with the name entry replayed so the
+/// payload still sees it. Otherwise the scan goes on to find the name, and `from_named` parses the body
+/// again as that webhook. Any failure of the single pass is reported by the two-pass path
+/// ([`discriminator`], then `from_named`), so errors are the same whichever path a body takes.
+#[allow(dead_code)] // Used only by modules whose webhooks have a discriminator.
+pub(crate) fn from_slice<E: Discriminated>(
+    body: &[u8],
+    property: &'static str,
+    from_named: impl FnOnce(&str, &[u8]) -> Result<E, ParseError>,
+) -> Result<E, ParseError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    // The parsed delivery is written here rather than returned through the visitor: an `Event` is large,
+    // and each move of it costs a copy.
+    let mut parsed = None;
+    let read = deserializer
+        .deserialize_map(FirstKey { property, parsed: &mut parsed })
+        .and_then(|read| deserializer.end().map(|()| read));
+    match (read, parsed) {
+        (Ok(_), Some(event)) => Ok(event),
+        (Ok(Some(name)), None) => from_named(&name, body),
+        (Ok(None), None) => Err(ParseError::MissingEventName { property }),
+        // Not JSON, or not this webhook's schema: the two-pass path words the error.
+        (Err(_), _) => from_named(&discriminator(body, property)?, body),
+    }
+}
+
+/// Reads the first key of the body. When it is `property`, parses the delivery into `parsed`; else
+/// gives the value of the first string `property` found by scanning the rest, if any.
+struct FirstKey<'a, E> {
+    property: &'static str,
+    parsed: &'a mut Option<E>,
+}
+
+impl<'de, E: Discriminated> Visitor<'de> for FirstKey<'_, E> {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? else { return Ok(None) };
+        if key != self.property {
+            map.next_value::<IgnoredAny>()?;
+            return scan(self.property, map);
+        }
+        let Some(value) = map.next_value::<MaybeStr<'de>>()?.0 else {
+            // Not a string: no usable name here; a later entry may still have one (as `discriminator`).
+            return scan(self.property, map);
+        };
+        let name = value.clone(); // a copy of the pointer, or of an unescaped name
+        let mut rest = Replay { key: Some(key), value: Some(value), map };
+        E::deserialize_variant(&name, &mut rest, self.parsed)?;
+        if self.parsed.is_none() {
+            let body = serde_json::Value::deserialize(MapAccessDeserializer::new(rest))?;
+            *self.parsed = Some(E::unknown(UnknownEvent { name: name.into_owned(), body }));
+        }
+        Ok(None)
+    }
+}
+
+/// The value of the first string `property` among the (remaining) entries of `map`; reads them all.
+fn scan<'de, A: MapAccess<'de>>(property: &str, mut map: A) -> Result<Option<Cow<'de, str>>, A::Error> {
+    let mut found = None;
+    while let Some(key) = map.next_key::<CowStr<'de>>()? {
+        if found.is_none() && key.0 == property {
+            // A non-string value means there is no usable name; keep scanning so the JSON is still checked.
+            found = map.next_value::<MaybeStr<'de>>()?.0;
+        } else {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+    Ok(found)
+}
+
+/// A map whose first entry, already read from `map`, is given again before the rest of `map`.
+struct Replay<'de, A> {
+    /// The replayed entry's key, until it is given.
+    key: Option<Cow<'de, str>>,
+    /// Its value, until it is given.
+    value: Option<Cow<'de, str>>,
+    map: A,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        match self.key.take() {
+            Some(key) => seed.deserialize(ReplayedStr(key, PhantomData)).map(Some),
+            None => self.map.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.value.take() {
+            Some(value) => seed.deserialize(ReplayedStr(value, PhantomData)),
+            None => self.map.next_value_seed(seed),
+        }
+    }
+}
+
+/// A replayed JSON string, read as `serde_json` reads a string: also as `Some` of an `Option`, as a
+/// newtype, or as a unit enum variant.
+struct ReplayedStr<'de, E>(Cow<'de, str>, PhantomData<E>);
+
+impl<'de, E: de::Error> Deserializer<'de> for ReplayedStr<'de, E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.0 {
+            Cow::Borrowed(text) => visitor.visit_borrowed_str(text),
+            Cow::Owned(text) => visitor.visit_string(text),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        match self.0 {
+            Cow::Borrowed(text) => BorrowedStrDeserializer::new(text).deserialize_enum(name, variants, visitor),
+            Cow::Owned(text) => StringDeserializer::new(text).deserialize_enum(name, variants, visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
 }
 
 /// Parses the payload of the webhook `event`.
@@ -350,17 +515,8 @@ impl<'de> Visitor<'de> for FindProperty {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut found = None;
-        while let Some(key) = map.next_key::<CowStr<'de>>()? {
-            if found.is_none() && key.0 == self.property {
-                // A non-string value means there is no usable name; keep scanning so the JSON is still checked.
-                found = map.next_value::<MaybeStr<'de>>()?.0;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(found)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        scan(self.property, map)
     }
 }
 
@@ -500,5 +656,224 @@ mod tests {
             "{err}"
         );
         assert!(matches!(parse_payload::<Outer>("x.y", b"{\"inner\""), Err(ParseError::InvalidJson(_))));
+    }
+
+    /// `from_slice`'s single pass and its two-pass path give the same results and the same errors.
+    mod single_pass {
+        use super::*;
+        use crate::number_management::{Event, NumberManagementPeeringNumberCnamUpdated};
+
+        const CNAM: &str = "number_management.peering_number_cnam_updated";
+
+        /// The two-pass path alone: the scan for the name, then the payload parsed from the bytes again.
+        fn two_pass(body: &str) -> Result<Event, ParseError> {
+            Event::from_named(&discriminator(body.as_bytes(), "event")?, body.as_bytes())
+        }
+
+        /// Whether the single pass alone parses `body` (rather than handing it to the two-pass path).
+        fn single_pass_parses(body: &str) -> bool {
+            let mut parsed: Option<Event> = None;
+            let mut deserializer = serde_json::Deserializer::from_slice(body.as_bytes());
+            let read = deserializer.deserialize_map(FirstKey { property: "event", parsed: &mut parsed });
+            read.is_ok() && deserializer.end().is_ok() && parsed.is_some()
+        }
+
+        /// `from_slice(body)`, after checking that it takes the expected path and agrees with the two-pass
+        /// path (results compared whole, errors by their full debug text: kind, message, path, position).
+        fn parse(body: &str, single: bool) -> Result<Event, ParseError> {
+            assert_eq!(single_pass_parses(body), single, "single pass for {body}");
+            let parsed = Event::from_slice(body.as_bytes());
+            assert_eq!(format!("{parsed:?}"), format!("{:?}", two_pass(body)), "{body}");
+            parsed
+        }
+
+        fn cnam(fields_before: &str, fields_after: &str) -> String {
+            format!(
+                r#"{{{fields_before}"event_ts":1619155436400,"payload":{{"account_id":"Mt6sv4u0TAyPkwgsL2lxiA","object":{{"cnam":"ZOOM VIDEO","carrier_code":3457,"phone_numbers":["+18008001000"]}}}}{fields_after}}}"#
+            )
+        }
+
+        fn expected_cnam() -> Event {
+            let body = cnam(&format!(r#""event":"{CNAM}","#), "");
+            Event::NumberManagementPeeringNumberCnamUpdated(
+                serde_json::from_str::<NumberManagementPeeringNumberCnamUpdated>(&body).unwrap(),
+            )
+        }
+
+        #[test]
+        fn event_first_is_one_pass_and_event_last_two() {
+            let first = parse(&cnam(&format!(r#""event":"{CNAM}","#), ""), true).unwrap();
+            let last = parse(&cnam("", &format!(r#","event":"{CNAM}""#)), false).unwrap();
+            assert_eq!(first, expected_cnam());
+            assert_eq!(last, expected_cnam());
+            let Event::NumberManagementPeeringNumberCnamUpdated(cnam) = first else { panic!("{first:?}") };
+            assert_eq!(cnam.event, CNAM, "the payload still sees the name it was told apart by");
+            // Whitespace around the first key does not matter.
+            let spaced = format!(
+                " {{ \"event\" : \"{CNAM}\" , \"event_ts\":1,\"payload\":{{\"account_id\":\"a\",\"object\":{{\"carrier_code\":1,\"phone_numbers\":[]}}}} }} "
+            );
+            assert!(parse(&spaced, true).is_ok());
+        }
+
+        #[test]
+        fn event_missing_or_not_a_string() {
+            for body in [cnam("", ""), cnam(r#""event":null,"#, ""), "{}".to_owned()] {
+                let err = parse(&body, false).unwrap_err();
+                assert!(matches!(err, ParseError::MissingEventName { property: "event" }), "{err:?}");
+            }
+            // A non-string first `event` names nothing; a later string one still does (as the scan reads it),
+            // and the payload then has `event` twice.
+            let twice = cnam(r#""event":42,"#, &format!(r#","event":"{CNAM}""#));
+            let err = parse(&twice, false).unwrap_err();
+            assert_eq!((err.event(), err.path()), (Some(CNAM), Some("event")), "{err:?}");
+        }
+
+        #[test]
+        fn unknown_events_keep_the_whole_body() {
+            let first = cnam(r#""event":"meeting.started","#, "");
+            let parsed = parse(&first, true).unwrap();
+            let Event::Unknown(unknown) = &parsed else { panic!("{parsed:?}") };
+            assert_eq!(unknown.name, "meeting.started");
+            assert_eq!(unknown.body, serde_json::from_str::<serde_json::Value>(&first).unwrap());
+            let keys: Vec<&str> = unknown.body.as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(keys, ["event", "event_ts", "payload"], "key order is kept");
+            let last = parse(&cnam("", r#","event":"meeting.started""#), false).unwrap();
+            assert_eq!(last.name(), "meeting.started");
+        }
+
+        #[test]
+        fn wrong_field_types_report_their_path() {
+            for body in [
+                cnam(&format!(r#""event":"{CNAM}","#), "").replace("3457", "\"3457\""),
+                cnam("", &format!(r#","event":"{CNAM}""#)).replace("3457", "\"3457\""),
+            ] {
+                let err = parse(&body, false).unwrap_err();
+                assert_eq!(err.event(), Some(CNAM));
+                assert_eq!(err.path(), Some("payload.object.carrier_code"), "{err:?}");
+            }
+            // A missing required field is reported at the object that lacks it.
+            let err = parse(&format!(r#"{{"event":"{CNAM}","event_ts":1}}"#), false).unwrap_err();
+            assert_eq!(err.path(), Some("."), "{err:?}");
+            assert!(err.to_string().contains("missing field `payload`"), "{err}");
+        }
+
+        #[test]
+        fn json_errors_stay_json_errors() {
+            for body in [
+                format!(r#"{{"event":"{CNAM}","event_ts":1,"payload":"#),
+                // A type error before a syntax error: the body is still reported as not JSON.
+                format!(r#"{{"event":"{CNAM}","event_ts":"x","payload":}}"#),
+                cnam(&format!(r#""event":"{CNAM}","#), "") + " x",
+                r#"{"event":"meeting.started","x":[1,}"#.to_owned(),
+                "[1]".to_owned(),
+                "".to_owned(),
+            ] {
+                let err = parse(&body, false).unwrap_err();
+                assert!(matches!(err, ParseError::InvalidJson(_)), "{body}: {err:?}");
+            }
+        }
+
+        #[test]
+        fn duplicate_event_keys() {
+            // The first string `event` names the webhook. A known webhook's payload rejects the second one,
+            // as serde does for any duplicate field; an unknown webhook keeps the body as JSON reads it
+            // (the last value wins), exactly as the two-pass path does.
+            let known = cnam(&format!(r#""event":"{CNAM}","#), &format!(r#","event":"{CNAM}""#));
+            let err = parse(&known, false).unwrap_err();
+            assert_eq!((err.event(), err.path()), (Some(CNAM), Some(".")), "{err:?}");
+            assert!(err.to_string().contains("duplicate field `event`"), "{err}");
+            let unknown = cnam(r#""event":"meeting.started","#, r#","event":"meeting.ended""#);
+            let parsed = parse(&unknown, true).unwrap();
+            let Event::Unknown(unknown) = &parsed else { panic!("{parsed:?}") };
+            assert_eq!(unknown.name, "meeting.started");
+            assert_eq!(unknown.body["event"], "meeting.ended");
+        }
+
+        #[test]
+        fn escaped_names_and_keys() {
+            let escaped = CNAM.replace('_', "\\u005f");
+            let value = parse(&cnam(&format!(r#""event":"{escaped}","#), ""), true).unwrap();
+            assert_eq!(value, expected_cnam());
+            let key = parse(&cnam(&format!(r#""\u0065vent":"{CNAM}","#), ""), true).unwrap();
+            assert_eq!(key, expected_cnam());
+            let unknown = parse(&cnam(r#""event":"meeting\/started","#, ""), true).unwrap();
+            assert_eq!(unknown.name(), "meeting/started");
+        }
+
+        // Payloads whose discriminator field is optional, nullable (of a newtype) or a unit enum: the
+        // replayed name is read as `serde_json` reads a string for each.
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Optional {
+            event: Option<String>,
+            x: i32,
+        }
+
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Nullable {
+            #[serde(default, deserialize_with = "crate::runtime::nullable::deserialize")]
+            event: Option<Option<Name>>,
+        }
+
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Name(String);
+
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Tagged {
+            event: Kind,
+        }
+
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        enum Kind {
+            #[serde(rename = "a.b")]
+            AB,
+        }
+
+        #[derive(Debug, PartialEq)]
+        enum Test {
+            Optional(Optional),
+            Nullable(Nullable),
+            Tagged(Tagged),
+            Unknown(UnknownEvent),
+        }
+
+        impl Discriminated for Test {
+            fn deserialize_variant<'de, A: MapAccess<'de>>(
+                value: &str,
+                map: A,
+                parsed: &mut Option<Self>,
+            ) -> Result<(), A::Error> {
+                let payload = MapAccessDeserializer::new(map);
+                *parsed = Some(match value {
+                    "optional" => Self::Optional(Deserialize::deserialize(payload)?),
+                    "nullable" => Self::Nullable(Deserialize::deserialize(payload)?),
+                    "a.b" => Self::Tagged(Deserialize::deserialize(payload)?),
+                    _ => return Ok(()),
+                });
+                Ok(())
+            }
+
+            fn unknown(event: UnknownEvent) -> Self {
+                Self::Unknown(event)
+            }
+        }
+
+        /// `from_slice` for [`Test`], whose two-pass path always fails (so every success is the single pass).
+        fn test_event(body: &str) -> Result<Test, ParseError> {
+            from_slice(body.as_bytes(), "event", |_, _| Err(ParseError::MissingEventName { property: "two-pass" }))
+        }
+
+        #[test]
+        fn replayed_names_read_as_json_strings() {
+            let optional = test_event(r#"{"event":"optional","x":1}"#).unwrap();
+            assert_eq!(optional, Test::Optional(Optional { event: Some("optional".to_owned()), x: 1 }));
+            let nullable = test_event(r#"{"event":"nullable"}"#).unwrap();
+            assert_eq!(nullable, Test::Nullable(Nullable { event: Some(Some(Name("nullable".to_owned()))) }));
+            assert_eq!(test_event(r#"{"event":"a.b"}"#).unwrap(), Test::Tagged(Tagged { event: Kind::AB }));
+            let Ok(Test::Unknown(unknown)) = test_event(r#"{"event":"other","x":[1]}"#) else { panic!() };
+            assert_eq!(unknown.name, "other");
+            assert_eq!(unknown.body, serde_json::json!({"event": "other", "x": [1]}));
+            let err = test_event(r#"{"x":1,"event":"optional"}"#).unwrap_err();
+            assert!(matches!(err, ParseError::MissingEventName { property: "two-pass" }), "{err:?}");
+        }
     }
 }

@@ -363,6 +363,7 @@ fn events(module: &Module) -> TokenStream {
     let methods: Vec<Ident> = module.events.iter().map(|event| ident(&event.handler_method)).collect();
     let event_names: Vec<&str> = module.events.iter().map(|event| event.name.as_str()).collect();
     let from_slice = from_slice(module);
+    let discriminated = discriminated(module);
     let dispatch = dispatch(module);
     let from_named_body = if module.events.is_empty() {
         quote!(Ok(Self::Unknown(UnknownEvent::parse(name, body)?)))
@@ -415,6 +416,8 @@ fn events(module: &Module) -> TokenStream {
                 }
             }
         }
+
+        #discriminated
 
         /// Receives this module's webhooks, one method per event.
         ///
@@ -480,22 +483,20 @@ fn from_slice(module: &Module) -> TokenStream {
     let property = &discriminator.property;
     let doc = format!(" Parses a delivery, telling the webhook by the body's `{property}` property.");
     let names_differ = module.events.iter().zip(&discriminator.values).any(|(event, value)| &event.name != value);
-    let body = if names_differ {
+    let from_named = if names_differ {
         let values = &discriminator.values;
         let names = module.events.iter().map(|event| event.name.as_str());
         quote! {
-            let value = crate::runtime::discriminator(body, #property)?;
-            let name = match &*value {
-                #(#values => #names,)*
-                other => other,
-            };
-            Self::from_named(name, body)
+            |value, body| {
+                let name = match value {
+                    #(#values => #names,)*
+                    other => other,
+                };
+                Self::from_named(name, body)
+            }
         }
     } else {
-        quote! {
-            let name = crate::runtime::discriminator(body, #property)?;
-            Self::from_named(&name, body)
-        }
+        quote!(Self::from_named)
     };
     let missing_doc = format!(" [`ParseError::MissingEventName`] when there is no string `{property}`,");
     quote! {
@@ -507,7 +508,69 @@ fn from_slice(module: &Module) -> TokenStream {
         #[doc = #missing_doc]
         /// [`ParseError::InvalidPayload`] when the payload does not match its webhook's schema.
         pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-            #body
+            crate::runtime::from_slice(body, #property, #from_named)
+        }
+    }
+}
+
+/// The discriminator values that select each event (same order as [`Module::events`]), as `from_slice`'s
+/// two-pass path resolves them: a value maps to its event's name (the first event listing it), any other
+/// value is taken as a name, and the name picks the first event so named.
+fn selecting_values(module: &Module, values: &[String]) -> Vec<Vec<String>> {
+    let mut selecting = vec![Vec::new(); module.events.len()];
+    let names = module.events.iter().map(|event| &event.name);
+    let mut seen = std::collections::BTreeSet::new();
+    for candidate in values.iter().chain(names) {
+        if !seen.insert(candidate) {
+            continue;
+        }
+        let name =
+            values.iter().position(|value| value == candidate).map_or(candidate, |index| &module.events[index].name);
+        if let Some(index) = module.events.iter().position(|event| &event.name == name) {
+            selecting[index].push(candidate.clone());
+        }
+    }
+    selecting
+}
+
+/// `impl runtime::Discriminated for Event`: the single pass of `from_slice` picks the variant with it.
+fn discriminated(module: &Module) -> TokenStream {
+    let Some(discriminator) = &module.discriminator else { return TokenStream::new() };
+    let body = if module.events.is_empty() {
+        quote! {
+            let _ = (value, map, parsed);
+            Ok(())
+        }
+    } else {
+        let arms = selecting_values(module, &discriminator.values).into_iter().zip(&module.events).filter_map(
+            |(values, event)| {
+                let variant = ident(&event.variant);
+                (!values.is_empty())
+                    .then(|| quote!(#(#values)|* => Self::#variant(serde::Deserialize::deserialize(payload)?),))
+            },
+        );
+        quote! {
+            let payload = serde::de::value::MapAccessDeserializer::new(map);
+            *parsed = Some(match value {
+                #(#arms)*
+                _ => return Ok(()),
+            });
+            Ok(())
+        }
+    };
+    quote! {
+        impl crate::runtime::Discriminated for Event {
+            fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
+                value: &str,
+                map: A,
+                parsed: &mut Option<Self>,
+            ) -> Result<(), A::Error> {
+                #body
+            }
+
+            fn unknown(event: UnknownEvent) -> Self {
+                Self::Unknown(event)
+            }
         }
     }
 }

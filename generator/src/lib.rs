@@ -83,7 +83,31 @@ pub fn lower(document: &Document, options: &ModuleOptions) -> Result<(ir::Module
 ///
 /// Only on a generator bug (emitted tokens that are not Rust).
 pub fn render(module: &ir::Module) -> Result<String, Error> {
-    format::format_file(&module.source_file, &module.source_file, emit::module(module))
+    format_tokens(&module.source_file, emit_tokens(module))
+}
+
+/// Stage 3 alone: the tokens of a lowered module, before formatting (no `@generated` header).
+pub fn emit_tokens(module: &ir::Module) -> proc_macro2::TokenStream {
+    emit::module(module)
+}
+
+/// Stage 4 alone: formats emitted tokens under the `@generated` header naming `file`.
+///
+/// # Errors
+///
+/// Only on a generator bug (tokens that are not Rust).
+pub fn format_tokens(file: &str, tokens: proc_macro2::TokenStream) -> Result<String, Error> {
+    format::format_file(file, file, tokens)
+}
+
+/// The first step of [`load`] alone: a spec's bytes (JSON or YAML) as a JSON value, keys in document
+/// order. The floor any spec reader pays; `file` names the spec in errors.
+///
+/// # Errors
+///
+/// When the bytes are not UTF-8, JSON or YAML.
+pub fn parse_value(file: &str, bytes: &[u8]) -> Result<serde_json::Value, Error> {
+    source::parse(file, bytes)
 }
 
 /// Runs the whole pipeline for one spec. `file` is the spec's path as it should appear in the header and

@@ -1,0 +1,178 @@
+//! Codegen time against its floor: generating every spec of the shared Zoom and standard corpora (load,
+//! lower, emit, format; nothing written) compared with parsing the same files into `serde_json::Value`
+//! (`webhook_codegen::parse_value`, the first step of `load`). Prints both times, the ratio (target: at
+//! most 10x) and the time of each stage.
+//!
+//! `cargo bench -p webhook-codegen --bench codegen` (`SAMPLES` in the environment changes the number of
+//! samples; `CORPUS` another corpus root holding `zoom/` and `standard/`). The corpus lives beside the
+//! workspace (`../shared/corpus`); without it the benchmark says so and exits successfully.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use webhook_codegen::{ModuleOptions, SpecConfig};
+
+/// The corpora generated, relative to the corpus root.
+const CORPORA: &[&str] = &["zoom", "standard"];
+/// The ratio to the parse floor this benchmark checks against.
+const TARGET_RATIO: f64 = 10.0;
+
+struct Spec {
+    file: String,
+    bytes: Vec<u8>,
+}
+
+fn corpus_root() -> PathBuf {
+    match std::env::var_os("CORPUS") {
+        Some(root) => PathBuf::from(root),
+        // generator/ -> workspace root -> ../shared/corpus
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
+    }
+}
+
+fn read_specs(root: &Path) -> Result<Vec<Spec>, String> {
+    let mut specs = Vec::new();
+    for corpus in CORPORA {
+        let dir = root.join(corpus);
+        let entries = std::fs::read_dir(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| {
+                let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("");
+                !name.contains(".codegen.")
+                    && matches!(path.extension().and_then(|ext| ext.to_str()), Some("yaml" | "yml" | "json"))
+            })
+            .collect();
+        paths.sort();
+        for path in paths {
+            let bytes = std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+            specs.push(Spec {
+                file: format!("{corpus}/{}", path.file_name().unwrap_or_default().to_string_lossy()),
+                bytes,
+            });
+        }
+    }
+    Ok(specs)
+}
+
+/// Settings of a corpus spec: its sidecar when it has one, else the defaults.
+fn options(root: &Path, spec: &Spec) -> ModuleOptions {
+    let sidecar = root.join(&spec.file).with_extension("codegen.yaml");
+    let config = match std::fs::read(&sidecar) {
+        Ok(bytes) => SpecConfig::parse(&sidecar.display().to_string(), &bytes).expect("settings"),
+        Err(_) => SpecConfig::default(),
+    };
+    ModuleOptions {
+        module_name: config.module.clone().unwrap_or_else(|| webhook_codegen::module_name_for(&spec.file)),
+        source_file: spec.file.clone(),
+        discriminator: config.discriminator.clone(),
+        examples: config.examples,
+    }
+}
+
+/// Time of each stage over the whole corpus, in one sample.
+#[derive(Default, Clone, Copy)]
+struct Sample {
+    parse: Duration,
+    load: Duration,
+    lower: Duration,
+    emit: Duration,
+    format: Duration,
+}
+
+impl Sample {
+    fn codegen(&self) -> Duration {
+        self.load + self.lower + self.emit + self.format
+    }
+}
+
+fn sample(specs: &[Spec], options: &[ModuleOptions]) -> Sample {
+    let mut sample = Sample::default();
+    // The floor: bytes -> serde_json::Value for every file.
+    let mut values = Vec::with_capacity(specs.len());
+    let started = Instant::now();
+    for spec in specs {
+        values.push(webhook_codegen::parse_value(&spec.file, black_box(&spec.bytes)).expect("parse"));
+    }
+    sample.parse = started.elapsed();
+    // Dropping the values is not timed, as below for the generator's outputs.
+    black_box(values);
+    // The generator, one stage at a time (each stage's output is the next one's input).
+    for (spec, options) in specs.iter().zip(options) {
+        let started = Instant::now();
+        let loaded = webhook_codegen::load(&spec.file, black_box(&spec.bytes)).expect("load");
+        let loaded_at = Instant::now();
+        let (module, warnings) = webhook_codegen::lower(&loaded.document, options).expect("lower");
+        let lowered_at = Instant::now();
+        let tokens = webhook_codegen::emit_tokens(&module);
+        let emitted_at = Instant::now();
+        let source = webhook_codegen::format_tokens(&module.source_file, tokens).expect("format");
+        let formatted_at = Instant::now();
+        sample.load += loaded_at - started;
+        sample.lower += lowered_at - loaded_at;
+        sample.emit += emitted_at - lowered_at;
+        sample.format += formatted_at - emitted_at;
+        // Dropping the outputs is not timed.
+        black_box((loaded, warnings, module, source));
+    }
+    sample
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:9.2} ms", duration.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    let root = corpus_root();
+    let root = root.canonicalize().unwrap_or(root);
+    let specs = match read_specs(&root) {
+        Ok(specs) => specs,
+        Err(err) => {
+            println!("codegen benchmark skipped: no corpus at {} ({err})", root.display());
+            return;
+        }
+    };
+    let samples: usize = std::env::var("SAMPLES").ok().and_then(|value| value.parse().ok()).unwrap_or(11).max(1);
+    let options: Vec<ModuleOptions> = specs.iter().map(|spec| options(&root, spec)).collect();
+    let bytes: usize = specs.iter().map(|spec| spec.bytes.len()).sum();
+    println!(
+        "codegen: {} specs ({:.1} MB) from {}, median of {samples} samples (after one warm-up)",
+        specs.len(),
+        bytes as f64 / 1e6,
+        root.display()
+    );
+
+    sample(&specs, &options); // warm-up: page in the files, allocator and caches
+    let runs: Vec<Sample> = (0..samples).map(|_| sample(&specs, &options)).collect();
+    let pick = |stage: fn(&Sample) -> Duration| median(runs.iter().map(stage).collect());
+    let parse = pick(|s| s.parse);
+    let codegen = pick(Sample::codegen);
+    let ratio = codegen.as_secs_f64() / parse.as_secs_f64();
+
+    println!("  floor: parse to serde_json::Value   {}", ms(parse));
+    println!("  codegen (load+lower+emit+format)     {}", ms(codegen));
+    println!(
+        "  ratio codegen / parse                {ratio:9.2}x   (target <= {TARGET_RATIO}x: {})",
+        if ratio <= TARGET_RATIO { "met" } else { "MISSED" }
+    );
+    println!("  stages (median each):");
+    for (name, stage) in [
+        ("load (parse + document model)", pick(|s| s.load)),
+        ("lower (document -> IR)", pick(|s| s.lower)),
+        ("emit (IR -> tokens)", pick(|s| s.emit)),
+        ("format (syn + prettyplease)", pick(|s| s.format)),
+    ] {
+        println!(
+            "    {name:<32} {}  {:5.2}x parse  {:5.1}% of codegen",
+            ms(stage),
+            stage.as_secs_f64() / parse.as_secs_f64(),
+            100.0 * stage.as_secs_f64() / codegen.as_secs_f64()
+        );
+    }
+}
