@@ -39,8 +39,7 @@ impl AnyEvent {
     ///
     /// As for each module's `Event::from_slice`.
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-        let name = crate::runtime::discriminator(body, "event")?;
-        Self::from_named(&name, body)
+        crate::runtime::from_slice(body, "event", Self::from_named)
     }
     /// Parses a delivery of the webhook called `name`, in the first module (in file order) that has it.
     ///
@@ -76,5 +75,31 @@ impl AnyEvent {
             Self::NumberManagement(_) => Some("number_management"),
             Self::Unknown(_) => None,
         }
+    }
+}
+impl crate::runtime::Discriminated for AnyEvent {
+    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
+        value: &str,
+        map: A,
+        parsed: &mut Option<Self>,
+    ) -> Result<(), A::Error> {
+        match value {
+            #[cfg(feature = "number_management")]
+            "number_management.peering_number_emergency_address_updated"
+            | "number_management.peering_number_cnam_updated" => {
+                let mut event = None;
+                <number_management::Event as crate::runtime::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::NumberManagement);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    fn unknown(event: UnknownEvent) -> Self {
+        Self::Unknown(event)
     }
 }

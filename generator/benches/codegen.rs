@@ -63,12 +63,7 @@ fn options(root: &Path, spec: &Spec) -> ModuleOptions {
         Ok(bytes) => SpecConfig::parse(&sidecar.display().to_string(), &bytes).expect("settings"),
         Err(_) => SpecConfig::default(),
     };
-    ModuleOptions {
-        module_name: config.module.clone().unwrap_or_else(|| webhook_codegen::module_name_for(&spec.file)),
-        source_file: spec.file.clone(),
-        discriminator: config.discriminator.clone(),
-        examples: config.examples,
-    }
+    ModuleOptions::new(&spec.file, &config)
 }
 
 /// Time of each stage over the whole corpus, in one sample.

@@ -68,8 +68,40 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
             ///
             /// As for each module's `Event::from_slice`.
             pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-                let name = crate::runtime::discriminator(body, #property)?;
-                Self::from_named(&name, body)
+                crate::runtime::from_slice(body, #property, Self::from_named)
+            }
+        }
+    });
+    // One pass for `AnyEvent::from_slice` too: the name picks the module, whose `Event` reads the rest.
+    let discriminated = shared_property.map(|_| {
+        let arms = routes.iter().map(|(variant, module, names, cfg)| {
+            let module = Ident::new(module, Span::call_site());
+            quote! {
+                #cfg
+                #(#names)|* => {
+                    let mut event = None;
+                    <#module::Event as crate::runtime::Discriminated>::deserialize_variant(value, map, &mut event)?;
+                    *parsed = event.map(Self::#variant);
+                }
+            }
+        });
+        quote! {
+            impl crate::runtime::Discriminated for AnyEvent {
+                fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
+                    value: &str,
+                    map: A,
+                    parsed: &mut Option<Self>,
+                ) -> Result<(), A::Error> {
+                    match value {
+                        #(#arms)*
+                        _ => {}
+                    }
+                    Ok(())
+                }
+
+                fn unknown(event: UnknownEvent) -> Self {
+                    Self::Unknown(event)
+                }
             }
         }
     });
@@ -145,5 +177,7 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
                 }
             }
         }
+
+        #discriminated
     }
 }

@@ -127,13 +127,7 @@ pub fn generate(file: &str, bytes: &[u8]) -> Result<GeneratedModule, Error> {
 /// As [`load`] and [`lower`].
 pub fn generate_with(file: &str, bytes: &[u8], config: &SpecConfig) -> Result<GeneratedModule, Error> {
     let Loaded { document, mut warnings } = load(file, bytes)?;
-    let options = ModuleOptions {
-        module_name: config.module.clone().unwrap_or_else(|| module_name_for(file)),
-        source_file: file.to_owned(),
-        discriminator: config.discriminator.clone(),
-        examples: config.examples,
-        deduplicate: config.deduplicate,
-    };
+    let options = ModuleOptions::new(file, config);
     let (module, lower_warnings) = lower(&document, &options)?;
     warnings.extend(lower_warnings);
     let source = render(&module)?;

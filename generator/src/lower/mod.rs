@@ -40,6 +40,20 @@ pub struct ModuleOptions {
 }
 
 /// Lowers a loaded document to the IR of one module.
+impl ModuleOptions {
+    /// The options for the spec `file` (named as in the header) with its settings: the module is named
+    /// after the file stem unless the settings name it.
+    pub fn new(file: &str, config: &crate::config::SpecConfig) -> Self {
+        Self {
+            module_name: config.module.clone().unwrap_or_else(|| crate::module_name_for(file)),
+            source_file: file.to_owned(),
+            discriminator: config.discriminator.clone(),
+            examples: config.examples,
+            deduplicate: config.deduplicate,
+        }
+    }
+}
+
 pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnostics) -> Result<Module, Error> {
     let mut lowerer = Lowerer {
         doc,
