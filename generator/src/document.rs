@@ -70,6 +70,28 @@ pub struct Body {
     pub schema: Option<JsonPointer>,
     /// The payload examples, in document order.
     pub examples: Vec<Example>,
+    /// Examples the spec gives that could not be used, each also reported as a warning.
+    pub skipped_examples: Vec<SkippedExample>,
+}
+
+/// An example the spec gives that cannot be checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedExample {
+    /// Where the example is.
+    pub pointer: JsonPointer,
+    /// Why it was skipped.
+    pub reason: SkipReason,
+}
+
+/// Why an example was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// A string that should hold JSON text but does not parse.
+    NotJson,
+    /// An `externalValue`, which is not fetched.
+    External,
+    /// An example object without `value`.
+    NoValue,
 }
 
 /// A payload example from the spec.
@@ -274,9 +296,9 @@ fn read_body(
         return Err(diag.error(&media_pointer, "a media type must be an object"));
     };
     let schema = media_object.contains_key("schema").then(|| media_pointer.push("schema"));
-    let mut examples = Vec::new();
+    let mut examples = Examples::default();
     if let Some(example) = media_object.get("example") {
-        push_example(&mut examples, media_pointer.push("example"), None, example, diag);
+        examples.push(media_pointer.push("example"), None, example, diag);
     }
     if let Some(map) = media_object.get("examples") {
         let map_pointer = media_pointer.push("examples");
@@ -287,12 +309,16 @@ fn read_body(
                     match example.as_object() {
                         Some(object) if object.contains_key("value") => {
                             let value_pointer = example_pointer.push("value");
-                            push_example(&mut examples, value_pointer, Some(key), &object["value"], diag);
+                            examples.push(value_pointer, Some(key), &object["value"], diag);
                         }
                         Some(object) if object.contains_key("externalValue") => {
                             diag.warn(&example_pointer, "external example values are not fetched; example skipped");
+                            examples.skip(example_pointer, SkipReason::External);
                         }
-                        _ => diag.warn(&example_pointer, "an example object without `value`; example skipped"),
+                        _ => {
+                            diag.warn(&example_pointer, "an example object without `value`; example skipped");
+                            examples.skip(example_pointer, SkipReason::NoValue);
+                        }
                     }
                 }
             }
@@ -306,40 +332,48 @@ fn read_body(
             match list.as_array() {
                 Some(list) => {
                     for (i, value) in list.iter().enumerate() {
-                        push_example(&mut examples, schema_pointer.push("examples").index(i), None, value, diag);
+                        examples.push(schema_pointer.push("examples").index(i), None, value, diag);
                     }
                 }
                 None => diag.warn(&schema_pointer.push("examples"), "a schema's `examples` must be an array; ignored"),
             }
         }
         if let Some(value) = schema_node.get("example") {
-            push_example(&mut examples, schema_pointer.push("example"), None, value, diag);
+            examples.push(schema_pointer.push("example"), None, value, diag);
         }
     }
-    Ok(Some(Body { pointer: media_pointer, schema, examples }))
+    Ok(Some(Body { pointer: media_pointer, schema, examples: examples.used, skipped_examples: examples.skipped }))
 }
 
-/// Records one example. Zoom writes payload examples as JSON text inside a string; those are parsed,
-/// and the ones that are not valid JSON are skipped with a warning.
-fn push_example(
-    examples: &mut Vec<Example>,
-    pointer: JsonPointer,
-    name: Option<&str>,
-    value: &Value,
-    diag: &mut Diagnostics,
-) {
-    let value = match value {
-        Value::String(text) if text.trim_start().starts_with(['{', '[']) => match serde_json::from_str(text) {
-            Ok(parsed) => {
-                diag.warn(&pointer, "example is JSON text inside a string; parsed");
-                parsed
-            }
-            Err(err) => {
-                diag.warn(&pointer, format!("example is a string that is not valid JSON ({err}); example skipped"));
-                return;
-            }
-        },
-        other => other.clone(),
-    };
-    examples.push(Example { pointer, name: name.map(str::to_owned), value });
+/// The examples of one body: those that can be used and those skipped.
+#[derive(Default)]
+struct Examples {
+    used: Vec<Example>,
+    skipped: Vec<SkippedExample>,
+}
+
+impl Examples {
+    /// Records one example. Zoom writes payload examples as JSON text inside a string; those are parsed,
+    /// and the ones that are not valid JSON are skipped with a warning.
+    fn push(&mut self, pointer: JsonPointer, name: Option<&str>, value: &Value, diag: &mut Diagnostics) {
+        let value = match value {
+            Value::String(text) if text.trim_start().starts_with(['{', '[']) => match serde_json::from_str(text) {
+                Ok(parsed) => {
+                    diag.warn(&pointer, "example is JSON text inside a string; parsed");
+                    parsed
+                }
+                Err(err) => {
+                    diag.warn(&pointer, format!("example is a string that is not valid JSON ({err}); example skipped"));
+                    self.skip(pointer, SkipReason::NotJson);
+                    return;
+                }
+            },
+            other => other.clone(),
+        };
+        self.used.push(Example { pointer, name: name.map(str::to_owned), value });
+    }
+
+    fn skip(&mut self, pointer: JsonPointer, reason: SkipReason) {
+        self.skipped.push(SkippedExample { pointer, reason });
+    }
 }

@@ -3,7 +3,7 @@
 //! `lower` builds it from a document and makes every naming and fallback decision; `emit` turns it into
 //! tokens without deciding anything.
 
-use crate::document::Example;
+use crate::document::{Example, SkippedExample};
 use crate::pointer::JsonPointer;
 
 /// One spec, ready to emit as one Rust module.
@@ -66,6 +66,8 @@ pub struct Event {
     pub docs: Option<String>,
     /// The spec's payload examples.
     pub examples: Vec<Example>,
+    /// The examples the spec gives that could not be used (each also a warning).
+    pub skipped_examples: Vec<SkippedExample>,
 }
 
 /// A reference to a type in generated code.

@@ -26,7 +26,7 @@ pub mod pointer;
 mod source;
 
 pub use config::{DiscriminatorChoice, ExamplePolicy, SpecConfig};
-pub use document::{Document, Example};
+pub use document::{Document, Example, SkipReason, SkippedExample};
 pub use error::{Error, Warning};
 pub use format::header;
 pub use lower::ModuleOptions;

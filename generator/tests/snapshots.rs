@@ -45,6 +45,18 @@ fn zoom_form() {
     let examples: Vec<_> =
         generated.module.events[0].examples.iter().map(|example| example.pointer.to_string()).collect();
     assert_eq!(examples.len(), 2, "the invalid example is skipped: {examples:?}");
+    let skipped: Vec<_> = generated.module.events[0]
+        .skipped_examples
+        .iter()
+        .map(|skipped| (skipped.pointer.to_string(), skipped.reason))
+        .collect();
+    assert_eq!(
+        skipped,
+        [(
+            "/paths/meeting.started/post/requestBody/content/application~1json/examples/broken/value".to_owned(),
+            webhook_codegen::SkipReason::NotJson
+        )]
+    );
 }
 
 /// Invalid or odd schema values read by their obvious meaning, each with a warning.

@@ -29,8 +29,6 @@ pub const CHECKER_SOURCE: &str = include_str!("conformance_check.rs");
 const CHECKER: &str = "conformance_check";
 /// The file (in the scratch workspace) listing the examples for the checker, one JSON object a line.
 const EXAMPLES_FILE: &str = "conformance-examples.jsonl";
-/// What the generator's warning says about an example it skipped because it is not JSON.
-const INVALID_EXAMPLE: &str = "not valid JSON";
 /// How many diagnostics of a failed build are shown.
 const MAX_DIAGNOSTICS: usize = 3;
 /// How many lines of diagnostics are shown at most.
@@ -549,8 +547,13 @@ pub fn run(
         labels.push(label.clone());
         match generate(path, &label, options.strict_examples, &mut taken) {
             Ok(generated) => {
-                let skipped_invalid =
-                    generated.warnings.iter().filter(|warning| warning.message.contains(INVALID_EXAMPLE)).count();
+                let skipped_invalid = generated
+                    .module
+                    .events
+                    .iter()
+                    .flat_map(|event| &event.skipped_examples)
+                    .filter(|skipped| skipped.reason == webhook_codegen::SkipReason::NotJson)
+                    .count();
                 candidates.push((index, Candidate { spec_file: label, generated, skipped_invalid }));
                 outcomes.push(None);
             }

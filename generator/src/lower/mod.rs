@@ -87,6 +87,12 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
             payload,
             docs: event_docs(webhook),
             examples: webhook.operation.body.as_ref().map(|body| body.examples.clone()).unwrap_or_default(),
+            skipped_examples: webhook
+                .operation
+                .body
+                .as_ref()
+                .map(|body| body.skipped_examples.clone())
+                .unwrap_or_default(),
         });
     }
     if options.examples == crate::config::ExamplePolicy::Widen {
