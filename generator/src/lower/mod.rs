@@ -1,8 +1,9 @@
 //! Document -> IR: every naming, typing and fallback decision is made here.
 //!
-//! This module lowers events and finds the discriminator; `schema` lowers schemas to types, with
-//! `enums` and `composition` for the keywords that make enums, and `keywords` for how odd keyword values
-//! are read.
+//! This module lowers events; `schema` lowers schemas to types, with `enums` and `composition` for the
+//! keywords that make enums and merge or choose schemas, and `keywords` for how odd keyword values are
+//! read. Then `examples` widens types the spec's examples disagree with, `dedup` merges identical types,
+//! and `discriminator` decides how deliveries are told apart.
 
 mod composition;
 mod dedup;
@@ -21,7 +22,6 @@ use crate::document::{Document, Webhook};
 use crate::error::{Diagnostics, Error};
 use crate::ir::{Event, Module, TypeDef, TypeRef};
 use crate::naming::{self, UniqueNames};
-
 use crate::pointer::JsonPointer;
 
 /// What the caller decides about a module rather than the spec.
@@ -39,7 +39,6 @@ pub struct ModuleOptions {
     pub deduplicate: bool,
 }
 
-/// Lowers a loaded document to the IR of one module.
 impl ModuleOptions {
     /// The options for the spec `file` (named as in the header) with its settings: the module is named
     /// after the file stem unless the settings name it.
@@ -54,6 +53,7 @@ impl ModuleOptions {
     }
 }
 
+/// Lowers a loaded document to the IR of one module.
 pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnostics) -> Result<Module, Error> {
     let mut lowerer = Lowerer {
         doc,
