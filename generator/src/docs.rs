@@ -203,7 +203,7 @@ fn markdown_link_len(rest: &str) -> Option<usize> {
     }
     let target_end = after.find(')')?;
     let target = &after[1..target_end];
-    if target.is_empty() || target.contains(char::is_whitespace) {
+    if target.is_empty() || target.contains(char::is_whitespace) || reads_as_item_path(target) {
         return None;
     }
     // Link texts may hold their own inline markup but not further brackets we would have to escape.
@@ -211,6 +211,13 @@ fn markdown_link_len(rest: &str) -> Option<usize> {
         return None;
     }
     Some(close + 1 + target_end + 1)
+}
+
+/// Whether rustdoc would resolve `target` as an intra-doc link to a Rust item rather than follow it as a
+/// URL (its rule: only alphanumerics and `:_<>, !*&;@()`), as in Zoom's `[Marketplace app](http)`. Such a
+/// link cannot resolve in generated code, so its brackets are escaped and the text kept as written.
+fn reads_as_item_path(target: &str) -> bool {
+    target.chars().all(|c| c.is_alphanumeric() || ":_<>, !*&;@()".contains(c))
 }
 
 /// The length of an autolink `<https://...>` at the start of `rest`.
@@ -267,6 +274,15 @@ mod tests {
     fn brackets_that_are_not_links_are_escaped() {
         assert_eq!(s("values [a, b] or [ref]"), "values \\[a, b\\] or \\[ref\\]");
         assert_eq!(s("**[Scopes](https://x.y/z):** `a:b`"), "**[Scopes](https://x.y/z):** `a:b`");
+    }
+
+    #[test]
+    fn links_whose_target_is_not_a_url_keep_their_text() {
+        assert_eq!(
+            s("for your [Marketplace app](http) with"),
+            "for your \\[Marketplace app\\](http) with"
+        );
+        assert_eq!(s("[guide](../guide.md) and [top](#top)"), "[guide](../guide.md) and [top](#top)");
     }
 
     #[test]
