@@ -42,8 +42,10 @@ impl Event {
     ///
     /// # Errors
     ///
-    /// [`ParseError::InvalidJson`] when the body is not a JSON object,
-    /// [`ParseError::MissingEventName`] when there is no string `event`,
+    /// [`ParseError::InvalidJson`], [`ParseError::InvalidUtf8`] or [`ParseError::NotAnObject`] when the
+    /// body is not a UTF-8 JSON object,
+    /// [`ParseError::MissingEventName`] when there is no string `event`, [`ParseError::DuplicateEventName`]
+    /// when there is more than one `event` (a string or not),
     /// [`ParseError::InvalidPayload`] when the payload does not match its webhook's schema.
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
         crate::runtime::from_slice(body, "event", Self::from_named)

@@ -25,9 +25,9 @@ impl UnknownEvent {
     ///
     /// # Errors
     ///
-    /// [`ParseError::InvalidJson`] when the body is not JSON.
+    /// [`ParseError::InvalidUtf8`] or [`ParseError::InvalidJson`] when the body is not JSON text.
     pub fn parse(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        let body = serde_json::from_slice(body).map_err(ParseError::InvalidJson)?;
+        let body = serde_json::from_str(json_text(body)?).map_err(ParseError::InvalidJson)?;
         Ok(Self { name: name.to_owned(), body })
     }
 }
@@ -43,12 +43,26 @@ impl Serialize for UnknownEvent {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParseError {
-    /// The body is not JSON (or, for `from_slice`, not a JSON object).
+    /// The body is not valid JSON.
     #[error("the body is not valid JSON: {0}")]
     InvalidJson(#[source] serde_json::Error),
+    /// The body is not valid UTF-8, as JSON text must be (checked whole, undeclared properties included).
+    #[error("the body is not valid UTF-8: {0}")]
+    InvalidUtf8(#[source] std::str::Utf8Error),
+    /// The body is valid JSON but not an object, so it has no property naming the webhook.
+    #[error("the body is not a JSON object")]
+    NotAnObject,
     /// The body has no string property naming the webhook.
     #[error("the body has no string `{property}` property naming the event")]
     MissingEventName {
+        /// The property that was looked for, such as `event`.
+        property: &'static str,
+    },
+    /// The body has the property naming the webhook more than once. JSON readers disagree on which one
+    /// counts (the first, the last, or an error), so such a body is refused rather than read one way here
+    /// and another way downstream.
+    #[error("the body has more than one `{property}` property naming the event")]
+    DuplicateEventName {
         /// The property that was looked for, such as `event`.
         property: &'static str,
     },
@@ -110,13 +124,48 @@ pub struct SpecModule {
     pub from_named: fn(name: &str, body: &[u8]) -> Result<crate::AnyEvent, ParseError>,
 }
 
+/// The body as JSON text: JSON must be UTF-8, and checking it whole up front means a property the payload
+/// type skips is held to that too (serde_json does not check the strings it skips).
+fn json_text(body: &[u8]) -> Result<&str, ParseError> {
+    std::str::from_utf8(body).map_err(ParseError::InvalidUtf8)
+}
+
+/// The error for a body whose top level could not be read as an object: [`ParseError::NotAnObject`] when
+/// it is valid JSON of another kind, else [`ParseError::InvalidJson`].
+fn not_an_object(text: &str, err: serde_json::Error) -> ParseError {
+    match serde_json::from_str::<IgnoredAny>(text) {
+        Ok(_) => ParseError::NotAnObject,
+        Err(_) => ParseError::InvalidJson(err),
+    }
+}
+
 /// Reads the string `property` of a JSON object body, skipping everything else without building it.
 #[allow(dead_code)] // Used only by modules whose webhooks have a discriminator.
 pub(crate) fn discriminator<'a>(body: &'a [u8], property: &'static str) -> Result<Cow<'a, str>, ParseError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let found = FindProperty { property }.deserialize(&mut deserializer).map_err(ParseError::InvalidJson)?;
-    deserializer.end().map_err(ParseError::InvalidJson)?;
-    found.ok_or(ParseError::MissingEventName { property })
+    let text = json_text(body)?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let found = FindProperty { property }.deserialize(&mut deserializer).and_then(|found| {
+        deserializer.end()?;
+        Ok(found)
+    });
+    match found {
+        Ok(Scanned::Name(name)) => Ok(name),
+        Ok(Scanned::Missing) => Err(ParseError::MissingEventName { property }),
+        Ok(Scanned::Duplicate) => Err(ParseError::DuplicateEventName { property }),
+        // Entries are read as anything, keys are strings: a type error can only be the top level's.
+        Err(err) if err.is_data() => Err(not_an_object(text, err)),
+        Err(err) => Err(ParseError::InvalidJson(err)),
+    }
+}
+
+/// What a scan of a body's top level found under the discriminator property.
+enum Scanned<'de> {
+    /// No entry, or one whose value is not a string.
+    Missing,
+    /// Exactly one entry, a string.
+    Name(Cow<'de, str>),
+    /// More than one entry.
+    Duplicate,
 }
 
 /// A module's `Event`, as [`from_slice`] reads it in one pass.
@@ -150,7 +199,7 @@ pub(crate) fn from_slice<E: Discriminated>(
     property: &'static str,
     from_named: impl FnOnce(&str, &[u8]) -> Result<E, ParseError>,
 ) -> Result<E, ParseError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let mut deserializer = serde_json::Deserializer::from_str(json_text(body)?);
     // The parsed delivery is written here rather than returned through the visitor: an `Event` is large,
     // and each move of it costs a copy.
     let mut parsed = None;
@@ -159,64 +208,77 @@ pub(crate) fn from_slice<E: Discriminated>(
         .and_then(|read| deserializer.end().map(|()| read));
     match (read, parsed) {
         (Ok(_), Some(event)) => Ok(event),
-        (Ok(Some(name)), None) => from_named(&name, body),
-        (Ok(None), None) => Err(ParseError::MissingEventName { property }),
-        // Not JSON, or not this webhook's schema: the two-pass path words the error.
+        (Ok(Scanned::Name(name)), None) => from_named(&name, body),
+        (Ok(Scanned::Missing), None) => Err(ParseError::MissingEventName { property }),
+        (Ok(Scanned::Duplicate), None) => Err(ParseError::DuplicateEventName { property }),
+        // Not JSON, not an object, a second name, or not this webhook's schema: the two-pass path words
+        // the error.
         (Err(_), _) => from_named(&discriminator(body, property)?, body),
     }
 }
 
-/// Reads the first key of the body. When it is `property`, parses the delivery into `parsed`; else
-/// gives the value of the first string `property` found by scanning the rest, if any.
+/// Reads the first key of the body. When it is `property`, parses the delivery into `parsed` (failing on a
+/// second `property` entry); else scans the rest for `property`.
 struct FirstKey<'a, E> {
     property: &'static str,
     parsed: &'a mut Option<E>,
 }
 
 impl<'de, E: Discriminated> Visitor<'de> for FirstKey<'_, E> {
-    type Value = Option<Cow<'de, str>>;
+    type Value = Scanned<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? else { return Ok(None) };
+        let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? else { return Ok(Scanned::Missing) };
         if key != self.property {
             map.next_value::<IgnoredAny>()?;
-            return scan(self.property, map);
+            return scan(self.property, map, false);
         }
         let Some(value) = map.next_value::<MaybeStr<'de>>()?.0 else {
-            // Not a string: no usable name here; a later entry may still have one (as `discriminator`).
-            return scan(self.property, map);
+            // Not a string: no usable name; the scan still tells a second entry apart (as `discriminator`).
+            return scan(self.property, map, true);
         };
         let name = value.clone(); // a copy of the pointer, or of an unescaped name
-        let mut rest = Replay { key: Some(key), value: Some(value), map };
+        let mut rest = Replay { property: self.property, key: Some(key), value: Some(value), map };
         E::deserialize_variant(&name, &mut rest, self.parsed)?;
         if self.parsed.is_none() {
             let body = serde_json::Value::deserialize(MapAccessDeserializer::new(rest))?;
             *self.parsed = Some(E::unknown(UnknownEvent { name: name.into_owned(), body }));
         }
-        Ok(None)
+        Ok(Scanned::Missing)
     }
 }
 
-/// The value of the first string `property` among the (remaining) entries of `map`; reads them all.
-fn scan<'de, A: MapAccess<'de>>(property: &str, mut map: A) -> Result<Option<Cow<'de, str>>, A::Error> {
+/// Scans the (remaining) entries of `map` for `property`, reading them all so the JSON is still checked.
+/// `seen` says whether an entry of `property` (with a value that is not a string) came before.
+fn scan<'de, A: MapAccess<'de>>(property: &str, mut map: A, seen: bool) -> Result<Scanned<'de>, A::Error> {
+    let mut entries = usize::from(seen);
     let mut found = None;
     while let Some(key) = map.next_key::<CowStr<'de>>()? {
-        if found.is_none() && key.0 == property {
-            // A non-string value means there is no usable name; keep scanning so the JSON is still checked.
-            found = map.next_value::<MaybeStr<'de>>()?.0;
-        } else {
-            map.next_value::<IgnoredAny>()?;
+        if key.0 == property {
+            entries += 1;
+            if entries == 1 {
+                found = map.next_value::<MaybeStr<'de>>()?.0;
+                continue;
+            }
         }
+        map.next_value::<IgnoredAny>()?;
     }
-    Ok(found)
+    Ok(match (entries, found) {
+        (0 | 1, Some(name)) => Scanned::Name(name),
+        (0 | 1, None) => Scanned::Missing,
+        _ => Scanned::Duplicate,
+    })
 }
 
-/// A map whose first entry, already read from `map`, is given again before the rest of `map`.
+/// A map whose first entry, already read from `map`, is given again before the rest of `map`. A later
+/// entry of the same key is an error, whether or not the payload type declares the property.
 struct Replay<'de, A> {
+    /// The discriminator property, the key of the replayed entry.
+    property: &'static str,
     /// The replayed entry's key, until it is given.
     key: Option<Cow<'de, str>>,
     /// Its value, until it is given.
@@ -228,10 +290,17 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
-        match self.key.take() {
-            Some(key) => seed.deserialize(ReplayedStr(key, PhantomData)).map(Some),
-            None => self.map.next_key_seed(seed),
-        }
+        let key = match self.key.take() {
+            Some(key) => key,
+            None => match self.map.next_key::<CowStr<'de>>()? {
+                Some(CowStr(key)) if key == self.property => {
+                    return Err(de::Error::custom(format_args!("duplicate field `{}`", self.property)));
+                }
+                Some(CowStr(key)) => key,
+                None => return Ok(None),
+            },
+        };
+        seed.deserialize(ReplayedStr(key, PhantomData)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
@@ -288,11 +357,12 @@ impl<'de, E: de::Error> Deserializer<'de> for ReplayedStr<'de, E> {
 /// path tracking, so the error can say which field did not match.
 #[allow(dead_code)] // Unused when no spec module is enabled.
 pub(crate) fn parse_payload<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, ParseError> {
-    match serde_json::from_slice(body) {
+    let text = json_text(body)?;
+    match serde_json::from_str(text) {
         Ok(payload) => Ok(payload),
         Err(err) if err.is_syntax() || err.is_eof() || err.is_io() => Err(ParseError::InvalidJson(err)),
         Err(err) => {
-            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            let mut deserializer = serde_json::Deserializer::from_str(text);
             let (path, source) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
                 Err(located) => (located.path().to_string(), located.into_inner()),
                 Ok(_) => (".".to_owned(), err),
@@ -501,7 +571,7 @@ struct FindProperty {
 }
 
 impl<'de> DeserializeSeed<'de> for FindProperty {
-    type Value = Option<Cow<'de, str>>;
+    type Value = Scanned<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
@@ -509,14 +579,14 @@ impl<'de> DeserializeSeed<'de> for FindProperty {
 }
 
 impl<'de> Visitor<'de> for FindProperty {
-    type Value = Option<Cow<'de, str>>;
+    type Value = Scanned<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        scan(self.property, map)
+        scan(self.property, map, false)
     }
 }
 
@@ -625,8 +695,13 @@ mod tests {
     #[test]
     fn discriminator_errors() {
         assert!(matches!(discriminator(b"{\"event\":", "event"), Err(ParseError::InvalidJson(_))));
-        assert!(matches!(discriminator(b"[1]", "event"), Err(ParseError::InvalidJson(_))));
+        assert!(matches!(discriminator(b"[1", "event"), Err(ParseError::InvalidJson(_))));
         assert!(matches!(discriminator(b"{} x", "event"), Err(ParseError::InvalidJson(_))));
+        for not_an_object in [&b"[1]"[..], b" \"meeting.started\" ", b"42", b"null"] {
+            assert!(matches!(discriminator(not_an_object, "event"), Err(ParseError::NotAnObject)));
+        }
+        assert_eq!(discriminator(b"[1]", "event").unwrap_err().to_string(), "the body is not a JSON object");
+        assert!(matches!(discriminator(b"{\"event\":\"a\xff\"}", "event"), Err(ParseError::InvalidUtf8(_))));
         assert!(matches!(
             discriminator(br#"{"event":42,"other":"x"}"#, "event"),
             Err(ParseError::MissingEventName { property: "event" })
@@ -658,9 +733,63 @@ mod tests {
         assert!(matches!(parse_payload::<Outer>("x.y", b"{\"inner\""), Err(ParseError::InvalidJson(_))));
     }
 
+    /// Numbers are written back with the digits they came with: floats that `serde_json`'s default parser
+    /// rounds wrongly, integers past 64 bits, in typed `Number` fields, in `Value` fields and in unknown
+    /// webhooks, by both parsing paths.
+    mod numbers {
+        use crate::AnyEvent;
+        use crate::number_management::Event;
+
+        const AWKWARD: [&str; 6] = [
+            "5.960464477539063e-08",
+            "3.402823466e+38",
+            "123456789012345678901234567890",
+            "-98765432109876543210987654321",
+            "0.1000000000000000055511151231257827",
+            "1.50",
+        ];
+
+        #[derive(Debug, serde::Serialize, serde::Deserialize)]
+        struct Typed {
+            number: serde_json::Number,
+            value: serde_json::Value,
+        }
+
+        #[test]
+        fn typed_number_and_value_fields() {
+            for number in AWKWARD {
+                let body = format!(r#"{{"number":{number},"value":{{"n":[{number}]}}}}"#);
+                let typed: Typed = serde_json::from_str(&body).unwrap();
+                assert_eq!(serde_json::to_string(&typed).unwrap(), body);
+            }
+        }
+
+        #[test]
+        fn unknown_webhooks_by_both_paths() {
+            for number in AWKWARD {
+                let first = format!(
+                    r#"{{"event":"meeting.started","payload":{{"object":{{"score":{number}}}}},"n":{number}}}"#
+                );
+                let last = format!(
+                    r#"{{"payload":{{"object":{{"score":{number}}}}},"n":{number},"event":"meeting.started"}}"#
+                );
+                for body in [first, last] {
+                    let event = Event::from_slice(body.as_bytes()).unwrap();
+                    assert!(matches!(event, Event::Unknown(_)), "{event:?}");
+                    assert_eq!(serde_json::to_string(&event).unwrap(), body);
+                    let any = AnyEvent::from_slice(body.as_bytes()).unwrap();
+                    assert_eq!(serde_json::to_string(&any).unwrap(), body);
+                    let named = Event::from_named("meeting.started", body.as_bytes()).unwrap();
+                    assert_eq!(serde_json::to_string(&named).unwrap(), body);
+                }
+            }
+        }
+    }
+
     /// `from_slice`'s single pass and its two-pass path give the same results and the same errors.
     mod single_pass {
         use super::*;
+        use crate::AnyEvent;
         use crate::number_management::{Event, NumberManagementPeeringNumberCnamUpdated};
 
         const CNAM: &str = "number_management.peering_number_cnam_updated";
@@ -721,11 +850,11 @@ mod tests {
                 let err = parse(&body, false).unwrap_err();
                 assert!(matches!(err, ParseError::MissingEventName { property: "event" }), "{err:?}");
             }
-            // A non-string first `event` names nothing; a later string one still does (as the scan reads it),
-            // and the payload then has `event` twice.
+            // A non-string first `event` names nothing, and a later string one does not make up for it: the
+            // body has `event` twice.
             let twice = cnam(r#""event":42,"#, &format!(r#","event":"{CNAM}""#));
             let err = parse(&twice, false).unwrap_err();
-            assert_eq!((err.event(), err.path()), (Some(CNAM), Some("event")), "{err:?}");
+            assert!(matches!(err, ParseError::DuplicateEventName { property: "event" }), "{err:?}");
         }
 
         #[test]
@@ -765,7 +894,7 @@ mod tests {
                 format!(r#"{{"event":"{CNAM}","event_ts":"x","payload":}}"#),
                 cnam(&format!(r#""event":"{CNAM}","#), "") + " x",
                 r#"{"event":"meeting.started","x":[1,}"#.to_owned(),
-                "[1]".to_owned(),
+                "[1".to_owned(),
                 "".to_owned(),
             ] {
                 let err = parse(&body, false).unwrap_err();
@@ -774,19 +903,52 @@ mod tests {
         }
 
         #[test]
+        fn valid_json_that_is_not_an_object_is_told_apart() {
+            for body in ["[1]", "[]", "\"x\"", "42", "null", " true "] {
+                let err = parse(body, false).unwrap_err();
+                assert!(matches!(err, ParseError::NotAnObject), "{body}: {err:?}");
+                let err = AnyEvent::from_slice(body.as_bytes()).unwrap_err();
+                assert!(matches!(err, ParseError::NotAnObject), "{body}: {err:?}");
+            }
+        }
+
+        #[test]
+        fn invalid_utf8_anywhere_is_refused() {
+            // Inside a property the payload type does not declare (serde_json skips it unchecked), inside a
+            // declared one, and in an unknown webhook's body: the same answer everywhere.
+            let known = cnam(&format!(r#""event":"{CNAM}","undeclared":"AAA","#), "");
+            let unknown = cnam(r#""event":"meeting.started","undeclared":"AAA","#, "");
+            let declared = cnam(&format!(r#""event":"{CNAM}","#), "").replace("ZOOM VIDEO", "ZOOM AAA");
+            for body in [known, unknown, declared] {
+                let mut bytes = body.into_bytes();
+                let at = bytes.windows(3).position(|window| window == b"AAA").unwrap();
+                bytes[at..at + 3].copy_from_slice(&[0xC3, 0x28, 0xFF]);
+                let err = Event::from_slice(&bytes).unwrap_err();
+                assert!(matches!(err, ParseError::InvalidUtf8(_)), "{err:?}");
+                let err = Event::from_named(CNAM, &bytes).unwrap_err();
+                assert!(matches!(err, ParseError::InvalidUtf8(_)), "{err:?}");
+                assert!(matches!(discriminator(&bytes, "event"), Err(ParseError::InvalidUtf8(_))));
+            }
+        }
+
+        #[test]
         fn duplicate_event_keys() {
-            // The first string `event` names the webhook. A known webhook's payload rejects the second one,
-            // as serde does for any duplicate field; an unknown webhook keeps the body as JSON reads it
-            // (the last value wins), exactly as the two-pass path does.
-            let known = cnam(&format!(r#""event":"{CNAM}","#), &format!(r#","event":"{CNAM}""#));
-            let err = parse(&known, false).unwrap_err();
-            assert_eq!((err.event(), err.path()), (Some(CNAM), Some(".")), "{err:?}");
-            assert!(err.to_string().contains("duplicate field `event`"), "{err}");
-            let unknown = cnam(r#""event":"meeting.started","#, r#","event":"meeting.ended""#);
-            let parsed = parse(&unknown, true).unwrap();
-            let Event::Unknown(unknown) = &parsed else { panic!("{parsed:?}") };
-            assert_eq!(unknown.name, "meeting.started");
-            assert_eq!(unknown.body["event"], "meeting.ended");
+            // A reader taking the first `event` and one taking the last would see different webhooks, so a
+            // second top-level `event` is refused, wherever it stands and whatever the webhook.
+            for body in [
+                cnam(&format!(r#""event":"{CNAM}","#), &format!(r#","event":"{CNAM}""#)),
+                cnam(&format!(r#""event":"{CNAM}","#), r#","event":"meeting.started""#),
+                cnam(r#""event":"endpoint.url_validation","#, r#","event":"meeting.started""#),
+                cnam(r#""event":"meeting.started","#, r#","event":"meeting.ended""#),
+                cnam(r#""x":1,"event":"meeting.started","#, r#","event":"meeting.ended""#),
+            ] {
+                let err = parse(&body, false).unwrap_err();
+                assert!(matches!(err, ParseError::DuplicateEventName { property: "event" }), "{body}: {err:?}");
+                assert!(matches!(discriminator(body.as_bytes(), "event"), Err(ParseError::DuplicateEventName { .. })));
+            }
+            // A nested `event` is the payload's own business.
+            let nested = cnam(&format!(r#""event":"{CNAM}","#), r#","extra":{"event":"x","event":"y"}"#);
+            assert_eq!(parse(&nested, true).unwrap(), expected_cnam());
         }
 
         #[test]

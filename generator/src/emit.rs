@@ -498,14 +498,19 @@ fn from_slice(module: &Module) -> TokenStream {
     } else {
         quote!(Self::from_named)
     };
-    let missing_doc = format!(" [`ParseError::MissingEventName`] when there is no string `{property}`,");
+    let missing_doc = format!(
+        " [`ParseError::MissingEventName`] when there is no string `{property}`, [`ParseError::DuplicateEventName`]"
+    );
+    let duplicate_doc = format!(" when there is more than one `{property}` (a string or not),");
     quote! {
         #[doc = #doc]
         ///
         /// # Errors
         ///
-        /// [`ParseError::InvalidJson`] when the body is not a JSON object,
+        /// [`ParseError::InvalidJson`], [`ParseError::InvalidUtf8`] or [`ParseError::NotAnObject`] when the
+        /// body is not a UTF-8 JSON object,
         #[doc = #missing_doc]
+        #[doc = #duplicate_doc]
         /// [`ParseError::InvalidPayload`] when the payload does not match its webhook's schema.
         pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
             crate::runtime::from_slice(body, #property, #from_named)

@@ -115,8 +115,10 @@ fn malformed_json_is_invalid_json() {
     let err = dispatch_error(r#"{"event":"number_management.peering_number_cnam_updated","#);
     assert!(matches!(err, DispatchError::Parse(ParseError::InvalidJson(_))), "{err:?}");
     assert!(err.to_string().starts_with("the body is not valid JSON"), "{err}");
+    // Valid JSON that is not an object is told apart from a body that is not JSON.
     let err = dispatch_error("[1, 2]");
-    assert!(matches!(err, DispatchError::Parse(ParseError::InvalidJson(_))), "{err:?}");
+    assert!(matches!(err, DispatchError::Parse(ParseError::NotAnObject)), "{err:?}");
+    assert_eq!(err.to_string(), "the body is not a JSON object");
 }
 
 #[test]
