@@ -39,8 +39,9 @@
 //! | --- | --- |
 //! | `endpoint.url_validation`, signed correctly | 200, JSON `{"plainToken", "encryptedToken"}` |
 //! | signature header missing, malformed or wrong; timestamp outside the tolerance | 401 |
-//! | body not JSON, no string `event`, or the payload does not match its webhook | 400, with the message |
-//! | the handler returned an error | 500 (Zoom retries) |
+//! | body not UTF-8 JSON, not an object, no string `event` or more than one `event` | 400, with the message |
+//! | the payload does not match its webhook's schema | 400, with the message; with [`Receiver::on_invalid`], what it answers (200, or 500 on its error) |
+//! | the handler returned an error or panicked | 500 (Zoom retries) |
 //! | handled (or an already handled duplicate, with a [`DuplicateFilter`]) | 200 |
 //! | a webhook no route answers for: the [`Receiver::on_unknown`] fallback | 200 (500 if it fails) |
 //!
@@ -52,11 +53,14 @@
 //! `tokio::spawn` longer work. If Zoom gives up on the connection, the handler's future may be dropped
 //! mid-way. A handler that takes longer than [`RESPONSE_BUDGET`] is logged as a warning.
 
+use std::any::Any;
 use std::collections::{HashMap, VecDeque};
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
 use ::axum::Router;
@@ -69,7 +73,7 @@ use tokio::sync::watch;
 
 use crate::route::{BoxError, BoxFuture};
 use crate::signature::Verifier;
-use crate::{DispatchError, Route, UnknownEvent};
+use crate::{DispatchError, ParseError, Route, RouteResult, UnknownEvent};
 
 /// The webhook Zoom sends to check that an endpoint belongs to the app; the receiver answers it itself.
 pub const URL_VALIDATION_EVENT: &str = "endpoint.url_validation";
@@ -79,6 +83,25 @@ pub const RESPONSE_BUDGET: Duration = Duration::from_secs(3);
 
 /// The receiver-level handler for webhooks no route answers for.
 type Fallback = Arc<dyn Fn(UnknownEvent) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
+
+/// The receiver-level handler for signed deliveries whose payload does not match its webhook's schema.
+type InvalidHandler = Arc<dyn Fn(InvalidDelivery) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
+
+/// A correctly signed delivery of a known webhook whose payload does not match the webhook's schema: the
+/// vendor's payload drifted from its own spec (a required property left out, an integer where the spec
+/// says string). Handed to [`Receiver::on_invalid`] whole, so it can be kept and handled later rather
+/// than refused and, after the vendor's retries, lost.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct InvalidDelivery {
+    /// The webhook name, from the body's `event` property.
+    pub name: String,
+    /// The body, byte for byte as received (its signature was checked over these bytes).
+    pub body: Vec<u8>,
+    /// Why the payload does not parse, with the path of the failing field
+    /// ([`ParseError::InvalidPayload`]).
+    pub error: ParseError,
+}
 
 /// Receives Zoom webhooks for the handlers of any number of spec modules, at one URL.
 ///
@@ -98,6 +121,7 @@ pub struct Receiver {
     routes: Vec<Route>,
     by_name: HashMap<&'static str, usize>,
     fallback: Option<Fallback>,
+    invalid: Option<InvalidHandler>,
     duplicates: Option<DuplicateFilter>,
 }
 
@@ -107,6 +131,7 @@ impl fmt::Debug for Receiver {
             .field("verifier", &self.verifier)
             .field("routes", &self.routes)
             .field("fallback", &self.fallback.is_some())
+            .field("invalid", &self.invalid.is_some())
             .field("duplicates", &self.duplicates)
             .finish()
     }
@@ -121,7 +146,7 @@ impl Receiver {
 
     /// A receiver checking signatures with `verifier` (to share one, or set its tolerance first).
     pub fn with_verifier(verifier: Verifier) -> Self {
-        Self { verifier, routes: Vec::new(), by_name: HashMap::new(), fallback: None, duplicates: None }
+        Self { verifier, routes: Vec::new(), by_name: HashMap::new(), fallback: None, invalid: None, duplicates: None }
     }
 
     /// Sets how far a delivery's `x-zm-request-timestamp` may be from the receiver's clock, either way:
@@ -158,6 +183,38 @@ impl Receiver {
     {
         self.fallback = Some(Arc::new(move |event| {
             let call = handler(event);
+            Box::pin(async move { call.await.map_err(Into::into) })
+        }));
+        self
+    }
+
+    /// Sets the handler for correctly signed deliveries of a known webhook whose payload does not match
+    /// the webhook's schema ([`InvalidDelivery`]: the name, the raw body and the parse error).
+    ///
+    /// Without one, such deliveries are answered 400 and logged as a warning; the vendor retries them and
+    /// then gives up, and the delivery is lost. With one, its `Ok` answers 200 (and, with a
+    /// [`DuplicateFilter`], counts as handled), its error answers 500 so the vendor retries. Store the raw
+    /// body to handle it once the types are updated:
+    ///
+    /// ```
+    /// use zoom_webhooks::axum::{InvalidDelivery, Receiver};
+    ///
+    /// let receiver = Receiver::new("secret-token").on_invalid(|delivery: InvalidDelivery| async move {
+    ///     let file = format!("invalid-{}-{}.json", delivery.name, std::process::id());
+    ///     eprintln!("{} does not match its schema: {}", delivery.name, delivery.error);
+    ///     std::fs::write(file, &delivery.body)
+    /// });
+    /// # let _ = receiver;
+    /// ```
+    #[must_use]
+    pub fn on_invalid<F, Fut, E>(mut self, handler: F) -> Self
+    where
+        F: Fn(InvalidDelivery) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        self.invalid = Some(Arc::new(move |delivery| {
+            let call = handler(delivery);
             Box::pin(async move { call.await.map_err(Into::into) })
         }));
         self
@@ -223,9 +280,19 @@ impl Receiver {
             None => None,
         };
         let started = Instant::now();
-        let result = match route {
-            Some(route) => route.dispatch(name, body).await,
-            None => self.unknown(name, body).await,
+        let result = match catch_unwind(self.handle(route, name, body)).await {
+            Ok(result) => result,
+            Err(panic) => {
+                // The claim is dropped unmarked, so the body is released for Zoom's retry.
+                tracing::error!(
+                    event = name,
+                    module = route.map(Route::module),
+                    panic = panic_message(&*panic),
+                    "webhook handler panicked; answering 500 so that Zoom retries"
+                );
+                return (StatusCode::INTERNAL_SERVER_ERROR, "the webhook handler failed; see the receiver's logs")
+                    .into_response();
+            }
         };
         let elapsed = started.elapsed();
         if elapsed > RESPONSE_BUDGET {
@@ -257,6 +324,23 @@ impl Receiver {
         }
     }
 
+    /// Runs the route's handler (or the fallback); a payload that does not match its schema goes to the
+    /// [`Receiver::on_invalid`] handler when there is one.
+    async fn handle(&self, route: Option<&Route>, name: &str, body: &[u8]) -> RouteResult {
+        let result = match route {
+            Some(route) => route.dispatch(name, body).await,
+            None => self.unknown(name, body).await,
+        };
+        match (result, &self.invalid) {
+            (Err(DispatchError::Parse(error @ ParseError::InvalidPayload { .. })), Some(invalid)) => {
+                tracing::warn!(event = name, %error, "the payload does not match its schema; handing it over raw");
+                let delivery = InvalidDelivery { name: name.to_owned(), body: body.to_vec(), error };
+                invalid(delivery).await.map_err(DispatchError::Handler)
+            }
+            (result, _) => result,
+        }
+    }
+
     /// Answers `endpoint.url_validation` with the plain and encrypted tokens.
     fn validate_url(&self, body: &[u8]) -> Response {
         let request: UrlValidation = match crate::runtime::parse_payload(URL_VALIDATION_EVENT, body) {
@@ -278,7 +362,7 @@ impl Receiver {
     }
 
     /// Hands a webhook no route answers for to the fallback.
-    async fn unknown(&self, name: &str, body: &[u8]) -> crate::RouteResult {
+    async fn unknown(&self, name: &str, body: &[u8]) -> RouteResult {
         let Some(fallback) = &self.fallback else {
             let module = crate::MODULES.iter().find(|module| module.event_names.contains(&name));
             match module {
@@ -311,6 +395,28 @@ struct UrlValidationPayload {
 fn bad_request(event: Option<&str>, err: &crate::ParseError) -> Response {
     tracing::warn!(event, error = %err, "refused a webhook delivery: the body does not parse");
     (StatusCode::BAD_REQUEST, err.to_string()).into_response()
+}
+
+/// Runs `future`, turning a panic inside it into an error, so a panicking handler still gets an answer
+/// and leaves the receiver serving.
+async fn catch_unwind<T>(future: impl Future<Output = T>) -> Result<T, Box<dyn Any + Send>> {
+    let mut future = std::pin::pin!(future);
+    // The future is dropped after a panic, never polled again, so no broken state is observed.
+    std::future::poll_fn(move |cx| match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+        Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(panic) => Poll::Ready(Err(panic)),
+    })
+    .await
+}
+
+/// The message of a panic payload, when it has one.
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(message), _) => message,
+        (None, Some(message)) => message,
+        (None, None) => "(no message)",
+    }
 }
 
 /// Displays an error followed by its sources, separated by `: `.

@@ -395,3 +395,152 @@ async fn load_every_delivery_reaches_the_handler_exactly_once() {
         assert_eq!(recorder.count(id as i64), 1, "delivery {id}");
     }
 }
+
+#[tokio::test]
+async fn a_second_top_level_event_is_400_and_never_answered_as_url_validation() {
+    let recorder = Recorder::default();
+    let address = start(Receiver::new(SECRET).route(number_management::route(recorder.clone()))).await;
+    let bodies: [&[u8]; 3] = [
+        br#"{"event":"endpoint.url_validation","payload":{"plainToken":"abc"},"event":"meeting.started"}"#,
+        br#"{"event":"meeting.started","payload":{"plainToken":"abc"},"event":"endpoint.url_validation"}"#,
+        br#"{"event":"number_management.peering_number_cnam_updated","event_ts":1,"payload":{"account_id":"a","object":{"carrier_code":1,"phone_numbers":[]}},"event":"number_management.peering_number_cnam_updated"}"#,
+    ];
+    for body in bodies {
+        let answer = deliver(address, body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{answer:?}");
+        assert_eq!(answer.body, "the body has more than one `event` property naming the event");
+    }
+    assert_eq!(recorder.total(), 0);
+}
+
+#[tokio::test]
+async fn bodies_must_be_utf8_json_objects() {
+    let recorder = Recorder::default();
+    let address = start(
+        Receiver::new(SECRET)
+            .route(number_management::route(recorder.clone()))
+            .on_unknown(|_: UnknownEvent| async { Ok::<_, std::convert::Infallible>(()) }),
+    )
+    .await;
+    // Invalid UTF-8 in a property the payload type does not declare, of a known and of an unknown webhook.
+    for name in ["number_management.peering_number_cnam_updated", "meeting.started"] {
+        let mut body = cnam_body(1, "ACME");
+        let text = String::from_utf8(body.clone()).expect("UTF-8");
+        body = text
+            .replace("number_management.peering_number_cnam_updated", name)
+            .replacen('{', r#"{"note":"AB","#, 1)
+            .into_bytes();
+        let at = body.windows(2).position(|window| window == b"AB").expect("AB");
+        body[at..at + 2].copy_from_slice(&[0xC3, 0x28]);
+        let answer = deliver(address, &body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{name}: {answer:?}");
+        assert!(answer.body.starts_with("the body is not valid UTF-8"), "{name}: {}", answer.body);
+    }
+    for body in [&b"[1]"[..], b"\"number_management.peering_number_cnam_updated\"", b"42"] {
+        let answer = deliver(address, body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{answer:?}");
+        assert_eq!(answer.body, "the body is not a JSON object");
+    }
+    assert_eq!(recorder.total(), 0);
+}
+
+/// Panics on its first CNAM delivery, then records like a [`Recorder`].
+#[derive(Clone, Default)]
+struct PanicsOnce {
+    panicked: Arc<std::sync::atomic::AtomicBool>,
+    recorder: Recorder,
+}
+
+impl number_management::Handler for PanicsOnce {
+    type Error = common::StoreDown;
+
+    async fn on_number_management_peering_number_cnam_updated(
+        &self,
+        event: number_management::NumberManagementPeeringNumberCnamUpdated,
+    ) -> Result<(), Self::Error> {
+        if !self.panicked.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            panic!("the handler has a bug");
+        }
+        number_management::Handler::on_number_management_peering_number_cnam_updated(&self.recorder, event).await
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_500_releases_the_body_and_the_receiver_keeps_serving() {
+    let handler = PanicsOnce::default();
+    let address = start(
+        Receiver::new(SECRET)
+            .route(number_management::route(handler.clone()))
+            .duplicate_filter(DuplicateFilter::default()),
+    )
+    .await;
+    let body = cnam_body(7, "ACME");
+    let mut client = Client::connect(address).await;
+    let answer = client.deliver(&body).await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR, "{answer:?}");
+    // Zoom's retry of the same body runs the handler again (the panic left no mark), on the same connection.
+    let answer = client.deliver(&body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    assert_eq!(handler.recorder.count(7), 1);
+    assert_eq!(deliver(address, &cnam_body(8, "ACME")).await.status, StatusCode::OK);
+    assert_eq!(handler.recorder.count(8), 1);
+}
+
+/// A Number Management delivery whose `carrier_code` is a string: Zoom's payload drifted from its spec.
+fn drifted_body(event_ts: u64) -> Vec<u8> {
+    let text = String::from_utf8(cnam_body(event_ts, "ACME")).expect("UTF-8");
+    text.replace("\"carrier_code\":3457", "\"carrier_code\":\"3457\"").into_bytes()
+}
+
+#[tokio::test]
+async fn drifted_payloads_are_handed_to_on_invalid_raw_with_the_error() {
+    // (name, raw body, failing path) of each delivery handed over.
+    type Kept = Arc<Mutex<Vec<(String, Vec<u8>, String)>>>;
+    let kept: Kept = Arc::default();
+    let recorder = Recorder::default();
+    let receiver = Receiver::new(SECRET)
+        .route(number_management::route(recorder.clone()))
+        .duplicate_filter(DuplicateFilter::default())
+        .on_invalid({
+            let kept = Arc::clone(&kept);
+            move |delivery: zoom_webhooks::axum::InvalidDelivery| {
+                let kept = Arc::clone(&kept);
+                async move {
+                    let path = delivery.error.path().unwrap_or_default().to_owned();
+                    if delivery.body.windows(4).any(|window| window == b"FAIL") {
+                        return Err("the store for raw deliveries is down");
+                    }
+                    kept.lock().expect("lock").push((delivery.name, delivery.body, path));
+                    Ok(())
+                }
+            }
+        });
+    let address = start(receiver).await;
+    let body = drifted_body(1);
+    assert!(zoom_webhooks::AnyEvent::from_slice(&body).is_err(), "the body really does not match the schema");
+    let answer = deliver(address, &body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    // A retry of a delivery handed over is a duplicate.
+    assert_eq!(deliver(address, &body).await.status, StatusCode::OK);
+    {
+        let kept = kept.lock().expect("lock");
+        assert_eq!(kept.len(), 1);
+        let (name, raw, path) = &kept[0];
+        assert_eq!(name, "number_management.peering_number_cnam_updated");
+        assert_eq!(raw, &body, "the raw bytes as received");
+        assert_eq!(path, "payload.object.carrier_code");
+    }
+    // Its error answers 500, so the vendor retries.
+    let failing = String::from_utf8(drifted_body(2)).expect("UTF-8").replace("ACME", "FAIL").into_bytes();
+    assert_eq!(deliver(address, &failing).await.status, StatusCode::INTERNAL_SERVER_ERROR);
+    // Bodies that are not JSON are still refused; valid ones still reach their handler.
+    assert_eq!(deliver(address, b"{not json").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(deliver(address, &cnam_body(3, "ACME")).await.status, StatusCode::OK);
+    assert_eq!((kept.lock().expect("lock").len(), recorder.total()), (1, 1));
+
+    // Without `on_invalid`, the drifted delivery is refused as before.
+    let plain = start(Receiver::new(SECRET).route(number_management::route(Recorder::default()))).await;
+    let answer = deliver(plain, &drifted_body(4)).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body.contains("payload.object.carrier_code"), "{}", answer.body);
+}
