@@ -1,17 +1,25 @@
-//! Load on loopback: 20,000 distinct signed deliveries (plus every tenth again, as Zoom re-delivers) over
-//! 64 keep-alive connections to the axum receiver with the duplicate filter on. Checks that every
-//! delivery is answered 200 and each distinct one reaches the handler exactly once, and prints the rate.
+//! Load on loopback, against a floor measured in the same run: the same client sends the same requests
+//! to a bare axum route that answers 200 without looking at them, and to the receiver with the duplicate
+//! filter on. 20,000 distinct signed deliveries (plus every tenth again, as Zoom re-delivers) over 64
+//! keep-alive connections, in alternating rounds. Checks that every delivery to the receiver is answered
+//! 200 and each distinct one reaches the handler exactly once, and prints both rates and their ratio
+//! (target: the receiver at 0.7x the bare route or better).
 //!
-//! `cargo bench -p zoom-webhooks --features axum --bench receiver_load` (`DELIVERIES` and `CONNECTIONS`
-//! in the environment change the sizes).
+//! It also prints what a duplicate filter holding its default capacity (100,000 handled bodies) costs in
+//! resident memory.
+//!
+//! `cargo bench -p zoom-webhooks --features axum --bench receiver_load` (`DELIVERIES`, `CONNECTIONS` and
+//! `ROUNDS` in the environment change the sizes).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use common::{Client, Recorder, SECRET, cnam_body, serve};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use common::{Client, Recorder, SECRET, cnam_body, now, serve, signed};
 use hyper::StatusCode;
 use zoom_webhooks::axum::{DuplicateFilter, Receiver};
 use zoom_webhooks::number_management;
@@ -24,33 +32,40 @@ fn main() -> ExitCode {
     // `cargo bench` passes `--bench`; this harness takes no arguments.
     let deliveries = env_or("DELIVERIES", 20_000);
     let connections = env_or("CONNECTIONS", 64).max(1);
+    let rounds = env_or("ROUNDS", 3).max(1);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    runtime.block_on(run(deliveries, connections))
+    let memory = runtime.block_on(filter_memory(DuplicateFilter::DEFAULT_CAPACITY as u64));
+    let load = runtime.block_on(run(deliveries, connections, rounds));
+    if memory && load { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-async fn run(deliveries: u64, connections: u64) -> ExitCode {
-    let recorder = Recorder::default();
-    let receiver = Receiver::new(SECRET)
-        .route(number_management::route(recorder.clone()))
-        .duplicate_filter(DuplicateFilter::default());
-    let address = serve(axum::Router::new().route(common::PATH, receiver.into_method_router())).await;
+/// The requests of one run: each distinct delivery once, every tenth twice.
+fn requests(worker: u64, deliveries: u64, connections: u64) -> impl Iterator<Item = u64> {
+    (worker..deliveries)
+        .step_by(connections as usize)
+        .flat_map(|id| std::iter::repeat_n(id, if id % 10 == 0 { 2 } else { 1 }))
+}
 
+/// Sends the deliveries of one run (ids offset by `first_id`, so each run's are new) to `address`; returns
+/// the time taken, the number answered 200 and the first other answers.
+async fn load(
+    address: SocketAddr,
+    first_id: u64,
+    deliveries: u64,
+    connections: u64,
+) -> (Duration, u64, Vec<(u64, StatusCode)>) {
     let started = Instant::now();
     let workers: Vec<_> = (0..connections)
         .map(|worker| {
             tokio::spawn(async move {
                 let mut client = Client::connect(address).await;
                 let (mut ok, mut other) = (0u64, Vec::new());
-                for id in (worker..deliveries).step_by(connections as usize) {
-                    let body = cnam_body(id, "ACME");
-                    let repeats = if id % 10 == 0 { 2 } else { 1 };
-                    for _ in 0..repeats {
-                        let status = client.deliver(&body).await.status;
-                        if status == StatusCode::OK {
-                            ok += 1;
-                        } else {
-                            other.push((id, status));
-                        }
+                for id in requests(worker, deliveries, connections) {
+                    let status = client.deliver(&cnam_body(first_id + id, "ACME")).await.status;
+                    if status == StatusCode::OK {
+                        ok += 1;
+                    } else if other.len() < 10 {
+                        other.push((first_id + id, status));
                     }
                 }
                 (ok, other)
@@ -63,24 +78,101 @@ async fn run(deliveries: u64, connections: u64) -> ExitCode {
         ok += worker_ok;
         other.extend(worker_other);
     }
-    let elapsed = started.elapsed();
+    (started.elapsed(), ok, other)
+}
+
+async fn run(deliveries: u64, connections: u64, rounds: u64) -> bool {
+    let recorder = Recorder::default();
+    let receiver = Receiver::new(SECRET)
+        .route(number_management::route(recorder.clone()))
+        .duplicate_filter(DuplicateFilter::default());
+    let receiver = serve(axum::Router::new().route(common::PATH, receiver.into_method_router())).await;
+    let bare = serve(axum::Router::new().route(common::PATH, axum::routing::post(|| async { StatusCode::OK }))).await;
 
     let sent = deliveries + deliveries.div_ceil(10);
-    let handled = recorder.total() as u64;
-    let exactly_once = (0..deliveries).filter(|&id| recorder.count(id as i64) == 1).count() as u64;
     println!(
-        "receiver_load: {sent} requests ({deliveries} distinct deliveries, {} repeated) over {connections} connections",
+        "receiver_load: {rounds} rounds of {sent} requests ({deliveries} distinct deliveries, {} repeated) over {connections} connections, to a bare route and to the receiver",
         deliveries.div_ceil(10)
     );
-    println!(
-        "receiver_load: {ok} answered 200, {} otherwise, {handled} handler calls, {exactly_once} distinct deliveries handled exactly once",
-        other.len()
-    );
-    println!("receiver_load: {:.2} s, {:.0} requests/s", elapsed.as_secs_f64(), sent as f64 / elapsed.as_secs_f64());
-    if ok == sent && other.is_empty() && handled == deliveries && exactly_once == deliveries {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("receiver_load: FAILED; first other answers: {:?}", &other[..other.len().min(10)]);
-        ExitCode::FAILURE
+    let mut passed = true;
+    let (mut bare_rates, mut receiver_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let first_id = round * deliveries;
+        let (bare_time, bare_ok, _) = load(bare, first_id, deliveries, connections).await;
+        let (receiver_time, ok, other) = load(receiver, first_id, deliveries, connections).await;
+        let handled = (first_id..first_id + deliveries).map(|id| recorder.count(id as i64)).sum::<usize>() as u64;
+        let once = (first_id..first_id + deliveries).filter(|&id| recorder.count(id as i64) == 1).count() as u64;
+        let (bare_rate, receiver_rate) =
+            (sent as f64 / bare_time.as_secs_f64(), sent as f64 / receiver_time.as_secs_f64());
+        println!(
+            "receiver_load: round {}: bare route {bare_rate:.0} requests/s ({bare_ok} answered 200); receiver {receiver_rate:.0} requests/s ({ok} answered 200, {handled} handler calls, {once} handled exactly once); ratio {:.2}x",
+            round + 1,
+            receiver_rate / bare_rate
+        );
+        if !(ok == sent && other.is_empty() && handled == deliveries && once == deliveries && bare_ok == sent) {
+            eprintln!("receiver_load: FAILED in round {}; first other answers: {other:?}", round + 1);
+            passed = false;
+        }
+        bare_rates.push(bare_rate);
+        receiver_rates.push(receiver_rate);
+        ratios.push(receiver_rate / bare_rate);
     }
+    println!(
+        "receiver_load: median: bare route {:.0} requests/s, receiver {:.0} requests/s, receiver / bare route {:.2}x (target >= 0.70x)",
+        median(&mut bare_rates),
+        median(&mut receiver_rates),
+        median(&mut ratios)
+    );
+    passed
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Fills a duplicate filter with `capacity` handled deliveries through `Receiver::receive` and prints how
+/// much the process's resident memory grew.
+async fn filter_memory(capacity: u64) -> bool {
+    let filter = DuplicateFilter::default();
+    let receiver = Receiver::new(SECRET).route(number_management::route(Accept)).duplicate_filter(filter.clone());
+    let before = resident_bytes();
+    let timestamp = now();
+    for id in 0..capacity {
+        let body = cnam_body(id, "ACME");
+        let mut headers = HeaderMap::new();
+        for (name, value) in signed(SECRET, timestamp, &body) {
+            if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+                headers.insert(name, value);
+            }
+        }
+        if receiver.receive(&headers, &body).await.status() != StatusCode::OK {
+            eprintln!("receiver_load: a delivery filling the filter was refused");
+            return false;
+        }
+    }
+    let after = resident_bytes();
+    match (before, after) {
+        (Some(before), Some(after)) => println!(
+            "receiver_load: a duplicate filter holding {} handled bodies: resident memory grew by {:.1} MB",
+            filter.len(),
+            after.saturating_sub(before) as f64 / 1e6
+        ),
+        _ => println!("receiver_load: resident memory is not readable on this system (/proc/self/statm)"),
+    }
+    filter.len() as u64 == capacity
+}
+
+/// Accepts every delivery and keeps nothing, so only the filter's memory is measured.
+struct Accept;
+
+impl number_management::Handler for Accept {
+    type Error = std::convert::Infallible;
+}
+
+/// Resident memory of this process, from `/proc/self/statm` (Linux).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
