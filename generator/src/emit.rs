@@ -5,11 +5,13 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use crate::RenderOptions;
 use crate::ir::{Alternative, DiscriminatorRule, EnumVariant, Event, Field, Module, Tag, TypeDef, TypeKind, TypeRef};
 
-/// Emits the whole module (without the `@generated` header, which `format` adds).
-pub(crate) fn module(module: &Module) -> TokenStream {
-    let module_docs = module_docs(module);
+/// Emits the whole module (without the `@generated` header, which `format` adds). For a file that is
+/// `include!`d, the module docs are left out (inner attributes are not allowed there).
+pub(crate) fn module(module: &Module, options: &RenderOptions) -> TokenStream {
+    let module_docs = if options.for_include { TokenStream::new() } else { inner_doc_attrs(&module_docs_text(module)) };
     let types = module.types.iter().map(|def| type_def(module, def));
     let events = events(module);
     let route = route(module);
@@ -38,7 +40,8 @@ fn inner_doc_attrs(text: &str) -> TokenStream {
     quote! { #(#![doc = #lines])* }
 }
 
-fn module_docs(module: &Module) -> TokenStream {
+/// The module's docs: its title, version, description and how deliveries are told apart.
+pub(crate) fn module_docs_text(module: &Module) -> String {
     let title = module.title.as_deref().unwrap_or(&module.name);
     let mut text = match &module.version {
         Some(version) => format!("{title} webhooks (version {version}).\n"),
@@ -67,7 +70,7 @@ fn module_docs(module: &Module) -> TokenStream {
             " Parse a delivery with [`Event::from_named`], or implement [`Handler`] and call [`dispatch_named`].\n\nThe payloads share no property that names the webhook, so the caller must know the name.",
         ),
     }
-    inner_doc_attrs(&text)
+    text
 }
 
 /// The Rust type for a reference, `boxed` when it would otherwise contain itself.

@@ -9,14 +9,19 @@
 //!
 //! [`generate`] runs all four for one spec; [`generate_index`] writes the crate's module list. Tolerated
 //! quirks come back as [`Warning`]s with the JSON pointer of the node; errors name the file and pointer.
-//! Nothing here reads or writes files: callers pass bytes and get text.
+//! The stages read and write no files: callers pass bytes and get text.
+//!
+//! Around them, the file side: [`Builder`] for a crate's `build.rs`, the `webhook-codegen` command
+//! (feature `cli`), and [`files`], which both use to read specs with their settings.
 
+pub mod builder;
 pub mod config;
 mod crate_index;
 mod docs;
 pub mod document;
 mod emit;
 mod error;
+pub mod files;
 mod format;
 pub mod ir;
 mod lower;
@@ -25,6 +30,7 @@ pub mod naming;
 pub mod pointer;
 mod source;
 
+pub use builder::{BuildError, Builder};
 pub use config::{DiscriminatorChoice, ExamplePolicy, SpecConfig};
 pub use document::{Document, Example, SkipReason, SkippedExample};
 pub use error::{Error, Warning};
@@ -77,18 +83,50 @@ pub fn lower(document: &Document, options: &ModuleOptions) -> Result<(ir::Module
     Ok((module, diag.into_warnings()))
 }
 
-/// Stages 3 and 4: emits and formats a lowered module.
+/// How a module's source is written, for where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// The command named in the `@generated` header, such as `cargo xtask codegen`.
+    pub generator: String,
+    /// Whether the file is pulled into a module with `include!` (as [`Builder`] output is), which allows
+    /// no inner attributes: the module docs then become plain comments under the header. Otherwise it is a
+    /// module file of its own (`mod <name>;`) and they are the module's rustdoc.
+    pub for_include: bool,
+}
+
+impl Default for RenderOptions {
+    /// A module file, from `cargo xtask codegen`.
+    fn default() -> Self {
+        Self { generator: "cargo xtask codegen".to_owned(), for_include: false }
+    }
+}
+
+/// Stages 3 and 4: emits and formats a lowered module as a module file of `cargo xtask codegen`.
 ///
 /// # Errors
 ///
 /// Only on a generator bug (emitted tokens that are not Rust).
 pub fn render(module: &ir::Module) -> Result<String, Error> {
-    format_tokens(&module.source_file, emit_tokens(module))
+    render_with(module, &RenderOptions::default())
+}
+
+/// Stages 3 and 4 with the given [`RenderOptions`].
+///
+/// # Errors
+///
+/// Only on a generator bug (emitted tokens that are not Rust).
+pub fn render_with(module: &ir::Module, options: &RenderOptions) -> Result<String, Error> {
+    let tokens = emit::module(module, options);
+    let mut text = format::format_file(&module.source_file, &module.source_file, &options.generator, tokens)?;
+    if options.for_include {
+        text = format::with_comment_after_header(&text, &emit::module_docs_text(module));
+    }
+    Ok(text)
 }
 
 /// Stage 3 alone: the tokens of a lowered module, before formatting (no `@generated` header).
 pub fn emit_tokens(module: &ir::Module) -> proc_macro2::TokenStream {
-    emit::module(module)
+    emit::module(module, &RenderOptions::default())
 }
 
 /// Stage 4 alone: formats emitted tokens under the `@generated` header naming `file`.
@@ -97,7 +135,7 @@ pub fn emit_tokens(module: &ir::Module) -> proc_macro2::TokenStream {
 ///
 /// Only on a generator bug (tokens that are not Rust).
 pub fn format_tokens(file: &str, tokens: proc_macro2::TokenStream) -> Result<String, Error> {
-    format::format_file(file, file, tokens)
+    format::format_file(file, file, &RenderOptions::default().generator, tokens)
 }
 
 /// The first step of [`load`] alone: a spec's bytes (JSON or YAML) as a JSON value, keys in document
@@ -126,11 +164,25 @@ pub fn generate(file: &str, bytes: &[u8]) -> Result<GeneratedModule, Error> {
 ///
 /// As [`load`] and [`lower`].
 pub fn generate_with(file: &str, bytes: &[u8], config: &SpecConfig) -> Result<GeneratedModule, Error> {
+    generate_module(file, bytes, config, &RenderOptions::default())
+}
+
+/// [`generate`] with the spec's settings and how the source is written.
+///
+/// # Errors
+///
+/// As [`load`] and [`lower`].
+pub fn generate_module(
+    file: &str,
+    bytes: &[u8],
+    config: &SpecConfig,
+    render: &RenderOptions,
+) -> Result<GeneratedModule, Error> {
     let Loaded { document, mut warnings } = load(file, bytes)?;
     let options = ModuleOptions::new(file, config);
     let (module, lower_warnings) = lower(&document, &options)?;
     warnings.extend(lower_warnings);
-    let source = render(&module)?;
+    let source = render_with(&module, render)?;
     Ok(GeneratedModule { module, source, warnings })
 }
 
@@ -141,7 +193,7 @@ pub fn generate_with(file: &str, bytes: &[u8], config: &SpecConfig) -> Result<Ge
 ///
 /// Only on a generator bug.
 pub fn generate_index(source: &str, modules: &[&ir::Module]) -> Result<String, Error> {
-    format::format_file(source, source, crate_index::crate_index(modules))
+    format::format_file(source, source, &RenderOptions::default().generator, crate_index::crate_index(modules))
 }
 
 /// The Rust module name for a spec file: its file stem in snake_case (`number-management.json` ->

@@ -1,0 +1,137 @@
+//! The file side of the generator, shared by the `build.rs` [`Builder`](crate::Builder), the
+//! `webhook-codegen` command and the workspace's `cargo xtask codegen`: reading a spec with its settings
+//! sidecar, and comparing generated text with what is on disk. The pipeline stages themselves never touch
+//! files.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::{Error, GeneratedModule, RenderOptions, SpecConfig, Warning};
+
+/// Why generating from files failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A spec or its settings could not be generated (the message names the file and JSON pointer).
+    #[error(transparent)]
+    Spec(#[from] Error),
+    /// Two specs would become the same module.
+    #[error(
+        "{first} and {second} would both become module `{module}`; rename one of them or set `module` in its settings"
+    )]
+    DuplicateModule {
+        /// The Rust module name.
+        module: String,
+        /// The first spec file.
+        first: String,
+        /// The second spec file.
+        second: String,
+    },
+}
+
+impl FileError {
+    /// An I/O error on `path`.
+    pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| Self::Io { path: path.to_owned(), source }
+    }
+}
+
+/// The settings sidecar of a spec: `specs/museum.yaml` -> `specs/museum.codegen.yaml`.
+pub fn settings_file(spec: &Path) -> PathBuf {
+    spec.with_extension("codegen.yaml")
+}
+
+/// Whether `path` is a settings sidecar rather than a spec.
+pub fn is_settings_file(path: &Path) -> bool {
+    path.file_name().and_then(|name| name.to_str()).is_some_and(|name| name.contains(".codegen."))
+}
+
+/// The settings of the spec at `path` (its `.codegen.yaml` sidecar), or the defaults when it has none;
+/// `label` is how the spec is named in messages.
+///
+/// # Errors
+///
+/// When the sidecar cannot be read or is invalid.
+pub fn read_settings(path: &Path, label: &str) -> Result<SpecConfig, FileError> {
+    let settings_path = settings_file(path);
+    match fs::read(&settings_path) {
+        Ok(settings) => {
+            let settings_label = Path::new(label).with_extension("codegen.yaml").display().to_string();
+            Ok(SpecConfig::parse(&settings_label, &settings)?)
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(SpecConfig::default()),
+        Err(source) => Err(FileError::Io { path: settings_path, source }),
+    }
+}
+
+/// Generates the spec file at `path` with `settings`; `label` is how it is named in the header and in
+/// messages.
+///
+/// # Errors
+///
+/// When the file cannot be read or the spec is invalid.
+pub fn generate_file(
+    path: &Path,
+    label: &str,
+    settings: &SpecConfig,
+    render: &RenderOptions,
+) -> Result<GeneratedModule, FileError> {
+    let bytes = fs::read(path).map_err(FileError::io(path))?;
+    Ok(crate::generate_module(label, &bytes, settings, render)?)
+}
+
+/// Checks that no two generated modules share a name.
+///
+/// # Errors
+///
+/// [`FileError::DuplicateModule`] naming both specs.
+pub fn check_unique_modules(modules: &[GeneratedModule]) -> Result<(), FileError> {
+    for (index, generated) in modules.iter().enumerate() {
+        if let Some(earlier) = modules[..index].iter().find(|earlier| earlier.module.name == generated.module.name) {
+            return Err(FileError::DuplicateModule {
+                module: generated.module.name.clone(),
+                first: earlier.module.source_file.clone(),
+                second: generated.module.source_file.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Text with Windows line endings read as Unix ones, so a checkout that converts line endings does not
+/// count as drift.
+pub fn normalize_line_endings(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') { text.replace("\r\n", "\n").into() } else { text.into() }
+}
+
+/// The file at `path` as text with normalized line endings, or empty when it does not exist.
+///
+/// # Errors
+///
+/// When it exists but cannot be read.
+pub fn read_or_empty(path: &Path) -> Result<String, FileError> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(normalize_line_endings(&text).into_owned()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(source) => Err(FileError::Io { path: path.to_owned(), source }),
+    }
+}
+
+/// The one-line summary of a generated spec (`spec -> output: N events, M types, K warnings`), followed by
+/// its warnings, each with the spec file and JSON pointer.
+pub fn summary_lines(spec_file: &str, output_file: &str, events: usize, types: usize, warnings: &[Warning]) -> String {
+    let mut text =
+        format!("{spec_file} -> {output_file}: {events} events, {types} types, {} warnings\n", warnings.len());
+    for warning in warnings {
+        let _ = writeln!(text, "  warning: {spec_file}#{warning}");
+    }
+    text
+}
