@@ -3,15 +3,21 @@
 //!
 //! The Number Management webhooks allow developers to receive events for Number Management features.
 //!
-//! Generated from `specs/number_management.yaml`. Parse a delivery with [`Event::from_slice`] or [`Event::from_named`], or implement [`Handler`] and call [`dispatch`].
+//! Generated from `specs/number_management.yaml`. Parse a delivery with [`Event::from_slice`] or
+//! [`Event::from_named`], or implement [`Handler`] and call [`dispatch`].
 //!
-//! The body's `event` property names the webhook (every payload declares it, and its value is the webhook name).
-pub use crate::{DispatchError, ParseError, UnknownEvent};
+//! The body's `event` property names the webhook (every payload declares it, and its value is the
+//! webhook name).
+
+pub use ::webhook_runtime::{DispatchError, ParseError, UnknownEvent};
+use ::webhook_runtime::__private as __runtime;
+
 /// The names of this module's webhooks, in spec order.
 pub const EVENT_NAMES: &[&str] = &[
     "number_management.peering_number_emergency_address_updated",
     "number_management.peering_number_cnam_updated",
 ];
+
 /// One webhook delivery, parsed into the type of its event.
 ///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
@@ -37,6 +43,7 @@ pub enum Event {
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
+
 impl Event {
     /// Parses a delivery, telling the webhook by the body's `event` property.
     ///
@@ -48,8 +55,9 @@ impl Event {
     /// when there is more than one `event` (a string or not),
     /// [`ParseError::InvalidPayload`] when the payload does not match its webhook's schema.
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-        crate::runtime::from_slice(body, "event", Self::from_named)
+        __runtime::from_slice(body, "event", Self::from_named)
     }
+
     /// Parses a delivery of the webhook called `name`. An unknown name gives [`Event::Unknown`].
     ///
     /// # Errors
@@ -61,7 +69,7 @@ impl Event {
             match name {
                 "number_management.peering_number_emergency_address_updated" => {
                     Self::NumberManagementPeeringNumberEmergencyAddressUpdated(
-                        crate::runtime::parse_payload(
+                        __runtime::parse_payload(
                             "number_management.peering_number_emergency_address_updated",
                             body,
                         )?,
@@ -69,7 +77,7 @@ impl Event {
                 }
                 "number_management.peering_number_cnam_updated" => {
                     Self::NumberManagementPeeringNumberCnamUpdated(
-                        crate::runtime::parse_payload(
+                        __runtime::parse_payload(
                             "number_management.peering_number_cnam_updated",
                             body,
                         )?,
@@ -79,6 +87,7 @@ impl Event {
             },
         )
     }
+
     /// The webhook name of this delivery.
     pub fn name(&self) -> &str {
         match self {
@@ -92,7 +101,8 @@ impl Event {
         }
     }
 }
-impl crate::runtime::Discriminated for Event {
+
+impl __runtime::Discriminated for Event {
     fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
         value: &str,
         map: A,
@@ -116,10 +126,12 @@ impl crate::runtime::Discriminated for Event {
         );
         Ok(())
     }
+
     fn unknown(event: UnknownEvent) -> Self {
         Self::Unknown(event)
     }
 }
+
 /// Receives this module's webhooks, one method per event.
 ///
 /// Every method has a default that accepts the event and does nothing, so an implementation
@@ -127,6 +139,7 @@ impl crate::runtime::Discriminated for Event {
 pub trait Handler: Send + Sync {
     /// The error a handler method returns; dispatching passes it on as [`DispatchError::Handler`].
     type Error;
+
     /// Called for `number_management.peering_number_emergency_address_updated`.
     ///
     /// Emergency address has changed
@@ -139,6 +152,7 @@ pub trait Handler: Send + Sync {
         let _ = event;
         async { Ok(()) }
     }
+
     /// Called for `number_management.peering_number_cnam_updated`.
     ///
     /// CNAM has changed
@@ -151,6 +165,7 @@ pub trait Handler: Send + Sync {
         let _ = event;
         async { Ok(()) }
     }
+
     /// Called for a webhook this module does not know.
     fn on_unknown(
         &self,
@@ -160,6 +175,7 @@ pub trait Handler: Send + Sync {
         async { Ok(()) }
     }
 }
+
 /// Parses a delivery and calls the matching [`Handler`] method.
 ///
 /// # Errors
@@ -172,6 +188,7 @@ pub async fn dispatch<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     handle(handler, Event::from_slice(body)?).await
 }
+
 /// Parses a delivery of the webhook called `name` and calls the matching [`Handler`] method.
 ///
 /// # Errors
@@ -185,6 +202,7 @@ pub async fn dispatch_named<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     handle(handler, Event::from_named(name, body)?).await
 }
+
 /// Calls the [`Handler`] method for an already parsed delivery.
 ///
 /// # Errors
@@ -207,26 +225,27 @@ pub async fn handle<H: Handler>(
     };
     outcome.map_err(DispatchError::Handler)
 }
-/// This module's webhooks, handled by `handler`, as one [`Route`](crate::Route) of a receiver that
-/// serves every module of the crate at one URL (such as `zoom_webhooks::axum::Receiver`, feature
-/// `axum`).
+
+/// This module's webhooks, handled by `handler`, as one [`Route`](webhook_runtime::Route) of a receiver
+/// that serves several modules at one URL (such as `webhook_runtime::axum::Receiver`, feature `axum`).
 ///
 /// The route answers for [`EVENT_NAMES`] and calls the handler like [`dispatch_named`]. Handler errors
 /// are boxed, so receivers can report them.
-pub fn route<H>(handler: H) -> crate::Route
+pub fn route<H>(handler: H) -> __runtime::Route
 where
     H: Handler + 'static,
-    H::Error: Into<crate::BoxError>,
+    H::Error: Into<__runtime::BoxError>,
 {
-    crate::Route::new(
+    __runtime::module_route(
         "number_management",
         EVENT_NAMES,
         handler,
         |handler: &H, name: &str, body: &[u8]| {
-            Box::pin(crate::route::erase(dispatch_named(handler, name, body)))
+            Box::pin(__runtime::erase(dispatch_named(handler, name, body)))
         },
     )
 }
+
 /// The payload of the `number_management.peering_number_emergency_address_updated` webhook.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdated {
@@ -236,6 +255,7 @@ pub struct NumberManagementPeeringNumberEmergencyAddressUpdated {
     pub event_ts: i64,
     pub payload: NumberManagementPeeringNumberEmergencyAddressUpdatedPayload,
 }
+
 /// The `payload` property of [`NumberManagementPeeringNumberEmergencyAddressUpdated`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayload {
@@ -243,6 +263,7 @@ pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayload {
     pub account_id: String,
     pub object: NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject,
 }
+
 /// The `object` property of [`NumberManagementPeeringNumberEmergencyAddressUpdatedPayload`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
@@ -256,6 +277,7 @@ pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
     /// The phone numbers ([E.164](https://en.wikipedia.org/wiki/E.164) format) with emergency address updates.
     pub phone_numbers: Vec<String>,
 }
+
 /// The emergency address info.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress {
@@ -277,6 +299,7 @@ pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmer
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
 }
+
 /// The payload of the `number_management.peering_number_cnam_updated` webhook.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberManagementPeeringNumberCnamUpdated {
@@ -286,6 +309,7 @@ pub struct NumberManagementPeeringNumberCnamUpdated {
     pub event_ts: i64,
     pub payload: NumberManagementPeeringNumberCnamUpdatedPayload,
 }
+
 /// The `payload` property of [`NumberManagementPeeringNumberCnamUpdated`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberManagementPeeringNumberCnamUpdatedPayload {
@@ -293,6 +317,7 @@ pub struct NumberManagementPeeringNumberCnamUpdatedPayload {
     pub account_id: String,
     pub object: NumberManagementPeeringNumberCnamUpdatedPayloadObject,
 }
+
 /// The `object` property of [`NumberManagementPeeringNumberCnamUpdatedPayload`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberManagementPeeringNumberCnamUpdatedPayloadObject {

@@ -27,6 +27,7 @@ use crate::{GeneratedModule, RenderOptions, SpecConfig};
 pub struct Builder {
     specs: Vec<(PathBuf, Option<SpecConfig>)>,
     out_dir: Option<PathBuf>,
+    runtime_path: Option<String>,
     quiet: bool,
 }
 
@@ -56,6 +57,13 @@ impl Builder {
         self
     }
 
+    /// The path the generated code names the runtime crate by, `::webhook_runtime` by default: set it when
+    /// the crate depends on the runtime under another name or re-exports it (`crate::webhook_runtime`).
+    pub fn runtime_path(&mut self, path: impl Into<String>) -> &mut Self {
+        self.runtime_path = Some(path.into());
+        self
+    }
+
     /// Prints no `cargo:` lines (for use outside a build script).
     pub fn quiet(&mut self, quiet: bool) -> &mut Self {
         self.quiet = quiet;
@@ -75,7 +83,11 @@ impl Builder {
             Some(dir) => dir.clone(),
             None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or(BuildError::NoOutDir)?,
         };
-        let render = RenderOptions { generator: "webhook-codegen".to_owned(), for_include: true };
+        let render = RenderOptions {
+            generator: "webhook-codegen".to_owned(),
+            runtime_path: self.runtime_path.clone().unwrap_or_else(|| crate::DEFAULT_RUNTIME_PATH.to_owned()),
+            for_include: true,
+        };
         let mut modules = Vec::with_capacity(self.specs.len());
         for (path, settings) in &self.specs {
             let label = path.display().to_string();

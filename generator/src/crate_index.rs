@@ -68,7 +68,7 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
             ///
             /// As for each module's `Event::from_slice`.
             pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-                crate::runtime::from_slice(body, #property, Self::from_named)
+                ::webhook_runtime::__private::from_slice(body, #property, Self::from_named)
             }
         }
     });
@@ -80,13 +80,13 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
                 #cfg
                 #(#names)|* => {
                     let mut event = None;
-                    <#module::Event as crate::runtime::Discriminated>::deserialize_variant(value, map, &mut event)?;
+                    <#module::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(value, map, &mut event)?;
                     *parsed = event.map(Self::#variant);
                 }
             }
         });
         quote! {
-            impl crate::runtime::Discriminated for AnyEvent {
+            impl ::webhook_runtime::__private::Discriminated for AnyEvent {
                 fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
                     value: &str,
                     map: A,

@@ -10,14 +10,18 @@ use crate::ir::{Alternative, DiscriminatorRule, EnumVariant, Event, Field, Modul
 
 /// Emits the whole module (without the `@generated` header, which `format` adds). For a file that is
 /// `include!`d, the module docs are left out (inner attributes are not allowed there).
-pub(crate) fn module(module: &Module, options: &RenderOptions) -> TokenStream {
+///
+/// Everything the module needs from the runtime crate goes through one private import, `__runtime` (its
+/// hidden `__private` module), so the runtime's path is written once, as `runtime` says.
+pub(crate) fn module(module: &Module, options: &RenderOptions, runtime: &syn::Path) -> TokenStream {
     let module_docs = if options.for_include { TokenStream::new() } else { inner_doc_attrs(&module_docs_text(module)) };
     let types = module.types.iter().map(|def| type_def(module, def));
     let events = events(module);
-    let route = route(module);
+    let route = route(module, runtime);
     quote! {
         #module_docs
-        pub use crate::{DispatchError, ParseError, UnknownEvent};
+        pub use #runtime::{DispatchError, ParseError, UnknownEvent};
+        use #runtime::__private as __runtime;
         #events
         #route
         #(#types)*
@@ -40,7 +44,8 @@ fn inner_doc_attrs(text: &str) -> TokenStream {
     quote! { #(#![doc = #lines])* }
 }
 
-/// The module's docs: its title, version, description and how deliveries are told apart.
+/// The module's docs: its title, version, description and how deliveries are told apart. The
+/// generator's own sentences are wrapped; the spec's description is kept as it was written.
 pub(crate) fn module_docs_text(module: &Module) -> String {
     let title = module.title.as_deref().unwrap_or(&module.name);
     let mut text = match &module.version {
@@ -52,25 +57,60 @@ pub(crate) fn module_docs_text(module: &Module) -> String {
         text.push_str(description);
         text.push('\n');
     }
-    text.push_str(&format!("\nGenerated from `{}`.", module.source_file));
-    match &module.discriminator {
+    let usage = match &module.discriminator {
         Some(discriminator) => {
-            text.push_str(" Parse a delivery with [`Event::from_slice`] or [`Event::from_named`], or implement [`Handler`] and call [`dispatch`].\n");
             let rule = match discriminator.rule {
                 DiscriminatorRule::Configured => "as the spec's settings say",
                 DiscriminatorRule::FixedValue => "the spec fixes its value for each webhook",
                 DiscriminatorRule::EventNameProperty => "every payload declares it, and its value is the webhook name",
             };
-            text.push_str(&format!(
-                "\nThe body's `{}` property names the webhook ({rule}).",
-                discriminator.property
-            ));
+            [
+                format!(
+                    "Generated from `{}`. Parse a delivery with [`Event::from_slice`] or [`Event::from_named`], or \
+                     implement [`Handler`] and call [`dispatch`].",
+                    module.source_file
+                ),
+                format!("The body's `{}` property names the webhook ({rule}).", discriminator.property),
+            ]
         }
-        None => text.push_str(
-            " Parse a delivery with [`Event::from_named`], or implement [`Handler`] and call [`dispatch_named`].\n\nThe payloads share no property that names the webhook, so the caller must know the name.",
-        ),
+        None => [
+            format!(
+                "Generated from `{}`. Parse a delivery with [`Event::from_named`], or implement [`Handler`] and \
+                 call [`dispatch_named`].",
+                module.source_file
+            ),
+            "The payloads share no property that names the webhook, so the caller must know the name.".to_owned(),
+        ],
+    };
+    for paragraph in usage {
+        text.push('\n');
+        text.push_str(&wrap(&paragraph, DOC_WIDTH));
+        text.push('\n');
     }
-    text
+    text.trim_end().to_owned()
+}
+
+/// How wide the generator's own doc paragraphs are wrapped, in characters (after `//! `).
+const DOC_WIDTH: usize = 100;
+
+/// `paragraph` with its spaces turned into line breaks so no line is longer than `width` (a word longer
+/// than that stands on a line of its own).
+fn wrap(paragraph: &str, width: usize) -> String {
+    let mut out = String::with_capacity(paragraph.len());
+    let mut line_len = 0;
+    for word in paragraph.split(' ').filter(|word| !word.is_empty()) {
+        let len = word.chars().count();
+        if line_len > 0 && line_len + 1 + len > width {
+            out.push('\n');
+            line_len = 0;
+        } else if line_len > 0 {
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += len;
+    }
+    out
 }
 
 /// The Rust type for a reference, `boxed` when it would otherwise contain itself.
@@ -158,7 +198,7 @@ fn string_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<String>
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::runtime::open_enum::string(
+                __runtime::open_enum::string(
                     deserializer,
                     |value| match value {
                         #(#values => Some(Self::#idents),)*
@@ -203,7 +243,7 @@ fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>])
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::runtime::open_enum::integer(
+                __runtime::open_enum::integer(
                     deserializer,
                     |value| match value {
                         #(#values => Some(Self::#idents),)*
@@ -257,7 +297,7 @@ fn one_of(
                 #[doc = #doc]
                 fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                     let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                    crate::runtime::tagged(value, #property, |tag, value| match tag {
+                    __runtime::tagged(value, #property, |tag, value| match tag {
                         #(#arms)*
                         _ => None,
                     }, Self::Other)
@@ -275,7 +315,7 @@ fn one_of(
                 /// Reads the alternative that parses the value and declares the most of its properties.
                 fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                     let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                    let mut best = crate::runtime::BestFit::new(&value);
+                    let mut best = __runtime::BestFit::new(&value);
                     #(best.consider(#shapes, #known, |value| <#types as serde::Deserialize>::deserialize(value).map(Self::#idents));)*
                     Ok(best.into_inner().unwrap_or(Self::Other(value)))
                 }
@@ -321,11 +361,7 @@ fn struct_field(module: &Module, field: &Field) -> TokenStream {
         }
         // Absent (`None`), null (`Some(None)`) or a value: all three written back as they came.
         (false, true) => {
-            serde_args.push(quote!(
-                default,
-                skip_serializing_if = "Option::is_none",
-                with = "crate::runtime::nullable"
-            ));
+            serde_args.push(quote!(default, skip_serializing_if = "Option::is_none", with = "__runtime::nullable"));
             quote!(Option<Option<#ty>>)
         }
     };
@@ -354,7 +390,7 @@ fn shape_of(module: &Module, ty: &TypeRef) -> TokenStream {
             TypeKind::OneOf { .. } => quote!(Any),
         },
     };
-    quote!(crate::runtime::Shape::#shape)
+    quote!(__runtime::Shape::#shape)
 }
 
 fn events(module: &Module) -> TokenStream {
@@ -373,7 +409,7 @@ fn events(module: &Module) -> TokenStream {
     } else {
         quote! {
             Ok(match name {
-                #(#event_names => Self::#variants(crate::runtime::parse_payload(#event_names, body)?),)*
+                #(#event_names => Self::#variants(__runtime::parse_payload(#event_names, body)?),)*
                 _ => Self::Unknown(UnknownEvent::parse(name, body)?),
             })
         }
@@ -516,7 +552,7 @@ fn from_slice(module: &Module) -> TokenStream {
         #[doc = #duplicate_doc]
         /// [`ParseError::InvalidPayload`] when the payload does not match its webhook's schema.
         pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-            crate::runtime::from_slice(body, #property, #from_named)
+            __runtime::from_slice(body, #property, #from_named)
         }
     }
 }
@@ -567,7 +603,7 @@ fn discriminated(module: &Module) -> TokenStream {
         }
     };
     quote! {
-        impl crate::runtime::Discriminated for Event {
+        impl __runtime::Discriminated for Event {
             fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
                 value: &str,
                 map: A,
@@ -600,23 +636,28 @@ fn dispatch(module: &Module) -> TokenStream {
     }
 }
 
-/// `route(handler)`: the module's handler behind `crate::Route`, so one receiver can serve every module.
-fn route(module: &Module) -> TokenStream {
+/// `route(handler)`: the module's handler behind the runtime's `Route`, so one receiver can serve every
+/// module.
+fn route(module: &Module, runtime: &syn::Path) -> TokenStream {
     let name = &module.name;
+    let runtime = quote!(#runtime).to_string().replace(' ', "");
+    let runtime = runtime.trim_start_matches("::");
+    let doc = [
+        format!(" This module's webhooks, handled by `handler`, as one [`Route`]({runtime}::Route) of a receiver"),
+        format!(" that serves several modules at one URL (such as `{runtime}::axum::Receiver`, feature `axum`)."),
+    ];
     quote! {
-        /// This module's webhooks, handled by `handler`, as one [`Route`](crate::Route) of a receiver that
-        /// serves every module of the crate at one URL (such as `zoom_webhooks::axum::Receiver`, feature
-        /// `axum`).
+        #(#[doc = #doc])*
         ///
         /// The route answers for [`EVENT_NAMES`] and calls the handler like [`dispatch_named`]. Handler errors
         /// are boxed, so receivers can report them.
-        pub fn route<H>(handler: H) -> crate::Route
+        pub fn route<H>(handler: H) -> __runtime::Route
         where
             H: Handler + 'static,
-            H::Error: Into<crate::BoxError>,
+            H::Error: Into<__runtime::BoxError>,
         {
-            crate::Route::new(#name, EVENT_NAMES, handler, |handler: &H, name: &str, body: &[u8]| {
-                Box::pin(crate::route::erase(dispatch_named(handler, name, body)))
+            __runtime::module_route(#name, EVENT_NAMES, handler, |handler: &H, name: &str, body: &[u8]| {
+                Box::pin(__runtime::erase(dispatch_named(handler, name, body)))
             })
         }
     }

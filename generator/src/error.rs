@@ -27,6 +27,14 @@ pub enum Error {
         /// What is wrong there.
         message: String,
     },
+    /// An option given to the generator (not a spec) is invalid.
+    #[error("invalid {option}: {message}")]
+    Option {
+        /// The option's name.
+        option: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The emitted tokens did not parse as Rust: a bug in the generator, never in the spec.
     #[error("{file}: generated code is not valid Rust (a generator bug, please report it): {message}")]
     Internal {

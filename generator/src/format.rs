@@ -20,8 +20,65 @@ pub(crate) fn format_file(file: &str, source: &str, generator: &str, tokens: Tok
     let syntax: syn::File =
         syn::parse2(tokens).map_err(|err| Error::Internal { file: file.to_owned(), message: err.to_string() })?;
     let mut text = header_by(generator, source);
-    text.push_str(&prettyplease::unparse(&syntax));
+    text.push_str(&space_items(&prettyplease::unparse(&syntax)));
     Ok(text)
+}
+
+/// Puts a blank line between items, as hand-written code has them (prettyplease leaves none): before an
+/// item, or its docs or attributes, that follows the end of another at the same indentation; and after
+/// the module docs. Runs of `use` lines stay together, and so do fields and variants.
+fn space_items(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    let mut previous: Option<&str> = None;
+    for line in code.lines() {
+        if let Some(previous) = previous {
+            if needs_blank_line(previous, line) {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = Some(line);
+    }
+    out
+}
+
+fn needs_blank_line(previous: &str, line: &str) -> bool {
+    let indent = |text: &str| text.len() - text.trim_start().len();
+    let (before, current) = (previous.trim_start(), line.trim_start());
+    if before.is_empty() || current.is_empty() {
+        return false;
+    }
+    if before.starts_with("//!") {
+        return !current.starts_with("//!");
+    }
+    if before.starts_with("//") {
+        // A doc or comment line that happens to end like an item (`/// fn f() {}`).
+        return false;
+    }
+    let item_ended = before.ends_with('}') || before.ends_with(';');
+    let item_starts = [
+        "///",
+        "#[",
+        "pub ",
+        "pub(",
+        "fn ",
+        "impl",
+        "const ",
+        "static ",
+        "use ",
+        "mod ",
+        "struct ",
+        "enum ",
+        "trait ",
+        "type ",
+        "async fn ",
+    ]
+    .iter()
+    .any(|start| current.starts_with(start));
+    let both_uses = ["use ", "pub use "].iter().any(|start| before.starts_with(start))
+        && ["use ", "pub use "].iter().any(|start| current.starts_with(start));
+    item_ended && item_starts && !both_uses && indent(previous) == indent(line)
 }
 
 /// `text` with `comment` (plain text, one comment line per line) right after its first line, the header.

@@ -83,11 +83,17 @@ pub fn lower(document: &Document, options: &ModuleOptions) -> Result<(ir::Module
     Ok((module, diag.into_warnings()))
 }
 
+/// The path generated code names the runtime crate by, unless told otherwise.
+pub const DEFAULT_RUNTIME_PATH: &str = "::webhook_runtime";
+
 /// How a module's source is written, for where it goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderOptions {
     /// The command named in the `@generated` header, such as `cargo xtask codegen`.
     pub generator: String,
+    /// The path generated code names the runtime crate by (`::webhook_runtime` by default; set it when
+    /// the crate reaches the runtime under another name, like prost's `prost_path`).
+    pub runtime_path: String,
     /// Whether the file is pulled into a module with `include!` (as [`Builder`] output is), which allows
     /// no inner attributes: the module docs then become plain comments under the header. Otherwise it is a
     /// module file of its own (`mod <name>;`) and they are the module's rustdoc.
@@ -97,7 +103,11 @@ pub struct RenderOptions {
 impl Default for RenderOptions {
     /// A module file, from `cargo xtask codegen`.
     fn default() -> Self {
-        Self { generator: "cargo xtask codegen".to_owned(), for_include: false }
+        Self {
+            generator: "cargo xtask codegen".to_owned(),
+            runtime_path: DEFAULT_RUNTIME_PATH.to_owned(),
+            for_include: false,
+        }
     }
 }
 
@@ -116,7 +126,7 @@ pub fn render(module: &ir::Module) -> Result<String, Error> {
 ///
 /// Only on a generator bug (emitted tokens that are not Rust).
 pub fn render_with(module: &ir::Module, options: &RenderOptions) -> Result<String, Error> {
-    let tokens = emit::module(module, options);
+    let tokens = emit::module(module, options, &runtime_path(options)?);
     let mut text = format::format_file(&module.source_file, &module.source_file, &options.generator, tokens)?;
     if options.for_include {
         text = format::with_comment_after_header(&text, &emit::module_docs_text(module));
@@ -124,9 +134,19 @@ pub fn render_with(module: &ir::Module, options: &RenderOptions) -> Result<Strin
     Ok(text)
 }
 
-/// Stage 3 alone: the tokens of a lowered module, before formatting (no `@generated` header).
+/// Stage 3 alone: the tokens of a lowered module, before formatting (no `@generated` header), as
+/// `cargo xtask codegen` writes them.
 pub fn emit_tokens(module: &ir::Module) -> proc_macro2::TokenStream {
-    emit::module(module, &RenderOptions::default())
+    let runtime: syn::Path = syn::parse_quote!(::webhook_runtime);
+    emit::module(module, &RenderOptions::default(), &runtime)
+}
+
+/// The runtime path of `options`, parsed.
+fn runtime_path(options: &RenderOptions) -> Result<syn::Path, Error> {
+    syn::parse_str(&options.runtime_path).map_err(|err| Error::Option {
+        option: "runtime_path",
+        message: format!("`{}` is not a Rust path: {err}", options.runtime_path),
+    })
 }
 
 /// Stage 4 alone: formats emitted tokens under the `@generated` header naming `file`.

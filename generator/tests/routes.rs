@@ -68,12 +68,12 @@ fn each_module_routes_its_own_events() {
         assert!(source.contains(&format!("pub const EVENT_NAMES: &[&str] = {names};")), "{source}");
         assert!(
             source.contains(
-                "pub fn route<H>(handler: H) -> crate::Route where H: Handler + 'static, H::Error: Into<crate::BoxError>, {"
+                "pub fn route<H>(handler: H) -> __runtime::Route where H: Handler + 'static, H::Error: Into<__runtime::BoxError>, {"
             ),
             "{source}"
         );
-        assert!(source.contains(&format!("crate::Route::new( \"{module}\", EVENT_NAMES, handler,")), "{source}");
-        assert!(source.contains("Box::pin(crate::route::erase(dispatch_named(handler, name, body)))"), "{source}");
+        assert!(source.contains(&format!("__runtime::module_route( \"{module}\", EVENT_NAMES, handler,")), "{source}");
+        assert!(source.contains("Box::pin(__runtime::erase(dispatch_named(handler, name, body)))"), "{source}");
         assert_eq!(source.matches("pub fn route<").count(), 1);
     }
 

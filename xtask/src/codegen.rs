@@ -15,6 +15,8 @@ pub const SPECS_DIR: &str = "specs";
 pub const OUTPUT_DIR: &str = "generated/src";
 /// The generated module list, relative to [`OUTPUT_DIR`].
 pub const INDEX_FILE: &str = "modules.rs";
+/// The one hand-written file in [`OUTPUT_DIR`]; every other `.rs` file there is generated.
+pub const HAND_WRITTEN_FILE: &str = "lib.rs";
 /// The generated crate's manifest, whose spec-features block codegen writes.
 pub const MANIFEST_FILE: &str = "generated/Cargo.toml";
 /// The command that brings generated code up to date.
@@ -231,22 +233,21 @@ pub fn crate_manifest(root: &Path, modules: &[&webhook_codegen::ir::Module]) -> 
     Ok(webhook_codegen::manifest::with_spec_features(MANIFEST_FILE, &manifest, modules)?)
 }
 
+/// Whether the file `name` in [`OUTPUT_DIR`] is generated: every `.rs` file there but
+/// [`HAND_WRITTEN_FILE`].
+pub fn is_generated_file(name: &std::ffi::OsStr) -> bool {
+    Path::new(name).extension().is_some_and(|ext| ext == "rs") && name != HAND_WRITTEN_FILE
+}
+
 /// Generated files in the output folder that the plan does not produce.
 fn stale_files(root: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>, CodegenError> {
     let dir = root.join(OUTPUT_DIR);
     let entries = fs::read_dir(&dir).map_err(|source| CodegenError::Io { path: dir.clone(), source })?;
-    let marker = webhook_codegen::header("");
-    let marker = marker.split(" from ").next().unwrap_or("// @generated");
     let mut stale = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|source| CodegenError::Io { path: dir.clone(), source })?.path();
-        let Some(name) = path.file_name() else { continue };
-        let relative = Path::new(OUTPUT_DIR).join(name);
-        if path.extension().is_none_or(|ext| ext != "rs") || files.iter().any(|file| file.path == relative) {
-            continue;
-        }
-        let text = fs::read_to_string(&path).map_err(|source| CodegenError::Io { path: path.clone(), source })?;
-        if text.starts_with(marker) {
+        let name = entry.map_err(|source| CodegenError::Io { path: dir.clone(), source })?.file_name();
+        let relative = Path::new(OUTPUT_DIR).join(&name);
+        if is_generated_file(&name) && !files.iter().any(|file| file.path == relative) {
             stale.push(relative);
         }
     }

@@ -5,11 +5,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::codegen::{CodegenError, INDEX_FILE, OUTPUT_DIR};
+use crate::codegen::{CodegenError, INDEX_FILE, OUTPUT_DIR, is_generated_file};
 use webhook_codegen::GeneratedModule;
 
 /// The generated crate's folder, relative to the workspace root.
 const CRATE_DIR: &str = "generated";
+/// The runtime crate's folder, relative to the workspace root.
+const RUNTIME_DIR: &str = "runtime";
 
 /// A workspace under `target/` holding a copy of the generated crate with other modules in it.
 #[derive(Debug)]
@@ -59,7 +61,7 @@ impl ScratchCrate {
         let crate_dir = dir.join(CRATE_DIR);
         copy_hand_written(&root.join(CRATE_DIR), &crate_dir)?;
         let manifest = fs::read_to_string(root.join("Cargo.toml")).map_err(io(&root.join("Cargo.toml")))?;
-        let manifest = scratch_manifest(&manifest);
+        let manifest = scratch_manifest(&manifest, &root.join(RUNTIME_DIR));
         fs::write(dir.join("Cargo.toml"), manifest).map_err(io(&dir))?;
         let lock = root.join("Cargo.lock");
         if lock.exists() {
@@ -110,14 +112,18 @@ impl ScratchCrate {
     }
 }
 
-/// The workspace manifest with the generated crate as its only member.
-fn scratch_manifest(manifest: &str) -> String {
+/// The workspace manifest with the generated crate as its only member, depending on the workspace's
+/// runtime crate where it is (`runtime`).
+fn scratch_manifest(manifest: &str, runtime: &Path) -> String {
     let mut out = String::with_capacity(manifest.len());
     for line in manifest.lines() {
         if line.trim_start().starts_with("members") {
             out.push_str("members = [\"generated\"]\n");
+        } else if line.trim_start().starts_with("webhook-runtime") {
+            // TOML basic strings take `\` escapes, so the path is written as a literal string.
+            out.push_str(&format!("webhook-runtime = {{ path = '{}' }}\n", runtime.display()));
         } else if line.contains("path = ") {
-            // Path dependencies of the real workspace do not exist here, and the crate uses none.
+            // The other path dependencies of the real workspace do not exist here, and the crate uses none.
             continue;
         } else {
             out.push_str(line);
@@ -127,23 +133,38 @@ fn scratch_manifest(manifest: &str) -> String {
     out
 }
 
-/// Copies the crate folder, leaving out generated modules (their first line is the `@generated` header).
+/// Copies the crate folder, leaving out its generated modules (every `.rs` file of `src/` but `lib.rs`).
 fn copy_hand_written(from: &Path, to: &Path) -> Result<(), CodegenError> {
+    copy_folder(from, to, true)
+}
+
+fn copy_folder(from: &Path, to: &Path, crate_root: bool) -> Result<(), CodegenError> {
     fs::create_dir_all(to).map_err(io(to))?;
     for entry in fs::read_dir(from).map_err(io(from))? {
         let entry = entry.map_err(io(from))?;
         let path = entry.path();
         let target = to.join(entry.file_name());
         if path.is_dir() {
-            if entry.file_name() != "target" {
-                copy_hand_written(&path, &target)?;
+            if entry.file_name() == "src" && crate_root {
+                copy_sources(&path, &target)?;
+            } else if entry.file_name() != "target" {
+                copy_folder(&path, &target, false)?;
             }
             continue;
         }
-        let is_generated = path.extension().is_some_and(|ext| ext == "rs")
-            && fs::read_to_string(&path).is_ok_and(|text| text.starts_with("// @generated"));
-        if !is_generated {
-            fs::copy(&path, &target).map_err(io(&path))?;
+        fs::copy(&path, &target).map_err(io(&path))?;
+    }
+    Ok(())
+}
+
+/// Copies the crate's `src/` but its generated files.
+fn copy_sources(from: &Path, to: &Path) -> Result<(), CodegenError> {
+    fs::create_dir_all(to).map_err(io(to))?;
+    for entry in fs::read_dir(from).map_err(io(from))? {
+        let entry = entry.map_err(io(from))?;
+        let path = entry.path();
+        if path.is_file() && !is_generated_file(&entry.file_name()) {
+            fs::copy(&path, to.join(entry.file_name())).map_err(io(&path))?;
         }
     }
     Ok(())

@@ -37,12 +37,16 @@ enum Command {
         /// Write nothing; print a diff and exit 1 when a module file differs from what its spec gives.
         #[arg(long)]
         check: bool,
+        /// The path the generated code names the runtime crate by.
+        #[arg(long, value_name = "PATH", default_value = webhook_codegen::DEFAULT_RUNTIME_PATH)]
+        runtime_path: String,
     },
 }
 
 fn main() -> ExitCode {
-    let Cli { command: Command::Generate { specs, out, check } } = Cli::parse();
-    match generate(&specs, &out, check) {
+    let Cli { command: Command::Generate { specs, out, check, runtime_path } } = Cli::parse();
+    let render = RenderOptions { generator: "webhook-codegen".to_owned(), runtime_path, for_include: false };
+    match generate(&specs, &out, check, &render) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err}");
@@ -51,13 +55,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(specs: &[PathBuf], out: &Path, check: bool) -> Result<ExitCode, FileError> {
-    let render = RenderOptions { generator: "webhook-codegen".to_owned(), for_include: false };
+fn generate(specs: &[PathBuf], out: &Path, check: bool, render: &RenderOptions) -> Result<ExitCode, FileError> {
     let mut modules: Vec<GeneratedModule> = Vec::with_capacity(specs.len());
     for path in specs {
         let label = path.display().to_string();
         let settings = files::read_settings(path, &label)?;
-        modules.push(files::generate_file(path, &label, &settings, &render)?);
+        modules.push(files::generate_file(path, &label, &settings, render)?);
     }
     files::check_unique_modules(&modules)?;
     let mut drifted = Vec::new();

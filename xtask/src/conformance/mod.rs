@@ -14,7 +14,6 @@
 //! and how they print).
 
 use std::collections::HashSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -36,7 +35,7 @@ pub use report::{
     SpecResult, Step, Timings,
 };
 
-use crate::codegen::{self, CodegenError, INDEX_FILE, OUTPUT_DIR};
+use crate::codegen::{self, CodegenError, HAND_WRITTEN_FILE, INDEX_FILE, OUTPUT_DIR};
 use build::{BuildRun, build_and_check};
 
 /// The scratch crate's folder name under `target/scratch/` by default.
@@ -108,7 +107,7 @@ pub fn run(
 ) -> Result<Report, ConformanceError> {
     let started = Instant::now();
     let paths = spec_paths(inputs)?;
-    let mut taken = hand_written_modules(root)?;
+    let mut taken = hand_written_modules();
     let mut outcomes: Vec<Option<SpecOutcome>> = Vec::with_capacity(paths.len());
     let mut labels = Vec::with_capacity(paths.len());
     let mut candidates: Vec<(usize, Candidate)> = Vec::new();
@@ -174,22 +173,16 @@ fn generate(path: &Path, label: &str, strict: bool, taken: &mut HashSet<String>)
     Ok(generated)
 }
 
-/// Module names a spec module must not take: the hand-written files of the crate and its module list.
-fn hand_written_modules(root: &Path) -> Result<HashSet<String>, ConformanceError> {
-    let dir = root.join(OUTPUT_DIR);
-    let io = |source| ConformanceError::Codegen(CodegenError::Io { path: dir.clone(), source });
-    let mut names: HashSet<String> = ["lib", "main"].into_iter().map(str::to_owned).collect();
-    if let Some(index) = INDEX_FILE.strip_suffix(".rs") {
-        names.insert(index.to_owned());
-    }
-    for entry in fs::read_dir(&dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        let is_generated = fs::read_to_string(&path).is_ok_and(|text| text.starts_with("// @generated"));
-        if path.extension().is_some_and(|ext| ext == "rs") && !is_generated {
-            names.extend(path.file_stem().map(|stem| stem.to_string_lossy().into_owned()));
+/// Module names a spec module must not take: the crate's hand-written file, its module list, and the
+/// names the crate root re-exports from the runtime.
+fn hand_written_modules() -> HashSet<String> {
+    let mut names: HashSet<String> = ["lib", "main", "axum", "signature"].into_iter().map(str::to_owned).collect();
+    for file in [INDEX_FILE, HAND_WRITTEN_FILE] {
+        if let Some(stem) = file.strip_suffix(".rs") {
+            names.insert(stem.to_owned());
         }
     }
-    Ok(names)
+    names
 }
 
 /// Builds all candidates in one scratch crate. When that fails, the specs whose module files the

@@ -22,7 +22,7 @@
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
-//! use zoom_webhooks::signature::{self, Verifier};
+//! use webhook_runtime::signature::{self, Verifier};
 //!
 //! let secret = b"4fv1RkqGQUq5sWbEz6hA5A";
 //! let body = br#"{"payload":{"plainToken":"xys8n8PGS7mAU0m5-YJjRA"},"event_ts":1720705455858,"event":"endpoint.url_validation"}"#;
@@ -132,7 +132,7 @@ pub struct UrlValidationResponse {
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use zoom_webhooks::signature::{SignatureError, Verifier};
+/// use webhook_runtime::signature::{SignatureError, Verifier};
 ///
 /// let verifier = Verifier::new(b"secret").tolerance(Duration::from_secs(30));
 /// let body = br#"{"event":"meeting.started"}"#;
@@ -288,7 +288,7 @@ impl Verifier {
 /// `secret`: `v0=` followed by the lowercase hex HMAC-SHA256 of `v0:{timestamp}:{body}`.
 ///
 /// ```
-/// let signature = zoom_webhooks::signature::sign(
+/// let signature = webhook_runtime::signature::sign(
 ///     b"4fv1RkqGQUq5sWbEz6hA5A",
 ///     "1720705455",
 ///     br#"{"payload":{"plainToken":"xys8n8PGS7mAU0m5-YJjRA"},"event_ts":1720705455858,"event":"endpoint.url_validation"}"#,
@@ -311,7 +311,7 @@ pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use zoom_webhooks::signature::{verify, SignatureError};
+/// use webhook_runtime::signature::{verify, SignatureError};
 ///
 /// let secret = b"4fv1RkqGQUq5sWbEz6hA5A";
 /// let body = br#"{"payload":{"plainToken":"xys8n8PGS7mAU0m5-YJjRA"},"event_ts":1720705455858,"event":"endpoint.url_validation"}"#;
@@ -339,7 +339,7 @@ pub fn verify(
 /// as the JSON body of a `200 OK` response.
 ///
 /// ```
-/// let response = zoom_webhooks::signature::url_validation_response(
+/// let response = webhook_runtime::signature::url_validation_response(
 ///     b"UB_rdTwhTruoYCMr6x6-MQ",
 ///     "qgg8vlvZRS6UYooatFL8Aw",
 /// );

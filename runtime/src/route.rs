@@ -2,8 +2,8 @@
 //! every module of the crate and pick one by webhook name.
 //!
 //! Each generated module has a `route(handler)` function returning a [`Route`]. [`Route::from_fn`] builds
-//! one from a closure, for webhooks no module of this crate covers yet. Routes do not depend on any web
-//! framework; [`crate::axum::Receiver`] (feature `axum`) serves them over HTTP.
+//! one from a closure, for webhooks no generated module covers yet. Routes do not depend on any web
+//! framework; `axum::Receiver` (feature `axum`) serves them over HTTP.
 
 use std::fmt;
 use std::future::Future;
@@ -16,7 +16,7 @@ use crate::{DispatchError, UnknownEvent};
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A boxed future that can move between threads.
-pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The outcome of [`Route::dispatch`]: a parse error, or the handler's error with its type erased.
 pub type RouteResult = Result<(), DispatchError<BoxError>>;
@@ -24,22 +24,8 @@ pub type RouteResult = Result<(), DispatchError<BoxError>>;
 /// The handlers of one spec module (or of one [`Route::from_fn`] closure), behind one type.
 ///
 /// A route answers for the webhooks named in [`Route::event_names`]. Cloning is cheap and shares the
-/// handler.
-///
-/// ```
-/// use zoom_webhooks::number_management::{self, Handler};
-///
-/// struct Accept;
-///
-/// impl Handler for Accept {
-///     type Error = std::convert::Infallible;
-/// }
-///
-/// let route = number_management::route(Accept);
-/// assert_eq!(route.module(), "number_management");
-/// assert!(route.handles("number_management.peering_number_cnam_updated"));
-/// assert!(!route.handles("meeting.started"));
-/// ```
+/// handler. A generated module's `route(handler)` gives the route of its `Handler`, such as
+/// `number_management::route(handler)`, which answers for the module's `EVENT_NAMES`.
 #[derive(Clone)]
 pub struct Route {
     module: &'static str,
@@ -59,7 +45,7 @@ impl fmt::Debug for Route {
 impl Route {
     /// The route of a generated module: `dispatch` parses a delivery of the named webhook and calls the
     /// handler (it is the module's `dispatch_named`, boxed).
-    pub(crate) fn new<H, F>(module: &'static str, event_names: &'static [&'static str], handler: H, dispatch: F) -> Self
+    fn new<H, F>(module: &'static str, event_names: &'static [&'static str], handler: H, dispatch: F) -> Self
     where
         H: Send + Sync + 'static,
         F: for<'a> Fn(&'a H, &'a str, &'a [u8]) -> BoxFuture<'a, RouteResult> + Send + Sync + 'static,
@@ -74,7 +60,7 @@ impl Route {
     /// added: `module` names the route in logs and in [`Route::module`].
     ///
     /// ```
-    /// use zoom_webhooks::{Route, UnknownEvent};
+    /// use webhook_runtime::{Route, UnknownEvent};
     ///
     /// let route = Route::from_fn("meetings", &["meeting.started", "meeting.ended"], |event: UnknownEvent| async move {
     ///     println!("{} {}", event.name, event.body["payload"]["object"]["id"]);
@@ -128,11 +114,18 @@ impl Route {
     }
 }
 
+/// The route of a generated module (its `route(handler)`): `dispatch` is the module's `dispatch_named`,
+/// boxed.
+pub fn module_route<H, F>(module: &'static str, event_names: &'static [&'static str], handler: H, dispatch: F) -> Route
+where
+    H: Send + Sync + 'static,
+    F: for<'a> Fn(&'a H, &'a str, &'a [u8]) -> BoxFuture<'a, RouteResult> + Send + Sync + 'static,
+{
+    Route::new(module, event_names, handler, dispatch)
+}
+
 /// Boxes the handler error of a module's `dispatch_named` result.
-#[allow(dead_code)] // Unused when no spec module is enabled.
-pub(crate) async fn erase<E: Into<BoxError>>(
-    dispatch: impl Future<Output = Result<(), DispatchError<E>>>,
-) -> RouteResult {
+pub async fn erase<E: Into<BoxError>>(dispatch: impl Future<Output = Result<(), DispatchError<E>>>) -> RouteResult {
     dispatch.await.map_err(|err| match err {
         DispatchError::Parse(err) => DispatchError::Parse(err),
         DispatchError::Handler(err) => DispatchError::Handler(err.into()),

@@ -108,22 +108,6 @@ pub enum DispatchError<E> {
     Handler(E),
 }
 
-/// A spec module of this crate.
-#[derive(Debug, Clone, Copy)]
-pub struct SpecModule {
-    /// The Rust module name, such as `number_management`.
-    pub name: &'static str,
-    /// The spec's `info.title`.
-    pub title: &'static str,
-    /// The spec file it was generated from, relative to the workspace.
-    pub spec_file: &'static str,
-    /// The module's webhook names, in spec order.
-    pub event_names: &'static [&'static str],
-    /// The module's `Event::from_named`, wrapped in [`crate::AnyEvent`]: parses a delivery as this
-    /// module's webhook `name` (an unknown name gives [`crate::AnyEvent::Unknown`]).
-    pub from_named: fn(name: &str, body: &[u8]) -> Result<crate::AnyEvent, ParseError>,
-}
-
 /// The body as JSON text: JSON must be UTF-8, and checking it whole up front means a property the payload
 /// type skips is held to that too (serde_json does not check the strings it skips).
 fn json_text(body: &[u8]) -> Result<&str, ParseError> {
@@ -140,8 +124,7 @@ fn not_an_object(text: &str, err: serde_json::Error) -> ParseError {
 }
 
 /// Reads the string `property` of a JSON object body, skipping everything else without building it.
-#[allow(dead_code)] // Used only by modules whose webhooks have a discriminator.
-pub(crate) fn discriminator<'a>(body: &'a [u8], property: &'static str) -> Result<Cow<'a, str>, ParseError> {
+pub fn discriminator<'a>(body: &'a [u8], property: &'static str) -> Result<Cow<'a, str>, ParseError> {
     let text = json_text(body)?;
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let found = FindProperty { property }.deserialize(&mut deserializer).and_then(|found| {
@@ -169,8 +152,7 @@ enum Scanned<'de> {
 }
 
 /// A module's `Event`, as [`from_slice`] reads it in one pass.
-#[allow(dead_code)] // Implemented only by modules whose webhooks have a discriminator.
-pub(crate) trait Discriminated: Sized {
+pub trait Discriminated: Sized {
     /// Reads the webhook that the discriminator `value` selects from `map`, which yields the whole body
     /// (the discriminator entry first), into `parsed`. For a value the module does not know, leaves
     /// `parsed` and `map` untouched.
@@ -193,8 +175,7 @@ pub(crate) trait Discriminated: Sized {
 /// payload still sees it. Otherwise the scan goes on to find the name, and `from_named` parses the body
 /// again as that webhook. Any failure of the single pass is reported by the two-pass path
 /// ([`discriminator`], then `from_named`), so errors are the same whichever path a body takes.
-#[allow(dead_code)] // Used only by modules whose webhooks have a discriminator.
-pub(crate) fn from_slice<E: Discriminated>(
+pub fn from_slice<E: Discriminated>(
     body: &[u8],
     property: &'static str,
     from_named: impl FnOnce(&str, &[u8]) -> Result<E, ParseError>,
@@ -355,8 +336,7 @@ impl<'de, E: de::Error> Deserializer<'de> for ReplayedStr<'de, E> {
 ///
 /// The common case is one plain `serde_json` pass. Only when that fails is the body parsed again with
 /// path tracking, so the error can say which field did not match.
-#[allow(dead_code)] // Unused when no spec module is enabled.
-pub(crate) fn parse_payload<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, ParseError> {
+pub fn parse_payload<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, ParseError> {
     let text = json_text(body)?;
     match serde_json::from_str(text) {
         Ok(payload) => Ok(payload),
@@ -374,21 +354,17 @@ pub(crate) fn parse_payload<T: DeserializeOwned>(event: &str, body: &[u8]) -> Re
 
 /// Serde glue for optional properties that may also be `null`: `Option<Option<T>>` where the outer
 /// `None` is an absent property (skipped when writing) and `Some(None)` an explicit `null`.
-#[allow(dead_code)] // Used only by modules that have such properties.
-pub(crate) mod nullable {
+pub mod nullable {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub(crate) fn serialize<T: Serialize, S: Serializer>(
-        value: &Option<Option<T>>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error> {
         match value {
             Some(Some(value)) => value.serialize(serializer),
             _ => serializer.serialize_none(),
         }
     }
 
-    pub(crate) fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(deserializer).map(Some)
@@ -396,8 +372,7 @@ pub(crate) mod nullable {
 }
 
 /// Deserialization of open enums: a listed value becomes its variant, any other is kept in `Other`.
-#[allow(dead_code)] // Used only by modules that have enums.
-pub(crate) mod open_enum {
+pub mod open_enum {
     use std::fmt;
     use std::marker::PhantomData;
 
@@ -405,7 +380,7 @@ pub(crate) mod open_enum {
     use serde::de::{self, Visitor};
 
     /// Reads a string: `known` maps listed values, `other` keeps the rest.
-    pub(crate) fn string<'de, D, T, K, O>(deserializer: D, known: K, other: O) -> Result<T, D::Error>
+    pub fn string<'de, D, T, K, O>(deserializer: D, known: K, other: O) -> Result<T, D::Error>
     where
         D: Deserializer<'de>,
         K: FnOnce(&str) -> Option<T>,
@@ -415,7 +390,7 @@ pub(crate) mod open_enum {
     }
 
     /// Reads an integer: `known` maps listed values, `other` keeps the rest.
-    pub(crate) fn integer<'de, D, T, K, O>(deserializer: D, known: K, other: O) -> Result<T, D::Error>
+    pub fn integer<'de, D, T, K, O>(deserializer: D, known: K, other: O) -> Result<T, D::Error>
     where
         D: Deserializer<'de>,
         K: FnOnce(i64) -> Option<T>,
@@ -479,9 +454,8 @@ pub(crate) mod open_enum {
 }
 
 /// The JSON shape a `oneOf`/`anyOf` alternative is read from.
-#[allow(dead_code)] // Used only by modules that have such schemas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shape {
+pub enum Shape {
     Object,
     Array,
     String,
@@ -490,7 +464,6 @@ pub(crate) enum Shape {
     Any,
 }
 
-#[allow(dead_code)]
 impl Shape {
     fn matches(self, value: &serde_json::Value) -> bool {
         use serde_json::Value;
@@ -508,20 +481,18 @@ impl Shape {
 
 /// Picks the `oneOf`/`anyOf` alternative that fits a value best: among those that parse it, the one
 /// that declares the most of its keys (ties go to the earlier alternative).
-#[allow(dead_code)] // Used only by modules that have such schemas.
-pub(crate) struct BestFit<'v, T> {
+pub struct BestFit<'v, T> {
     value: &'v serde_json::Value,
     best: Option<(T, usize)>,
 }
 
-#[allow(dead_code)]
 impl<'v, T> BestFit<'v, T> {
-    pub(crate) fn new(value: &'v serde_json::Value) -> Self {
+    pub fn new(value: &'v serde_json::Value) -> Self {
         Self { value, best: None }
     }
 
     /// Tries one alternative of the given shape; `known` are the properties it declares.
-    pub(crate) fn consider(
+    pub fn consider(
         &mut self,
         shape: Shape,
         known: &[&str],
@@ -540,15 +511,14 @@ impl<'v, T> BestFit<'v, T> {
         }
     }
 
-    pub(crate) fn into_inner(self) -> Option<T> {
+    pub fn into_inner(self) -> Option<T> {
         self.best.map(|(parsed, _)| parsed)
     }
 }
 
 /// Reads a `oneOf` with a discriminator: `pick` parses the alternative the tag value names; a value
 /// without a known tag is kept in `other`. A known tag with a payload that does not match is an error.
-#[allow(dead_code)] // Used only by modules that have such schemas.
-pub(crate) fn tagged<T, E, P, O>(value: serde_json::Value, property: &str, pick: P, other: O) -> Result<T, E>
+pub fn tagged<T, E, P, O>(value: serde_json::Value, property: &str, pick: P, other: O) -> Result<T, E>
 where
     E: de::Error,
     P: FnOnce(&str, &serde_json::Value) -> Option<Result<T, serde_json::Error>>,
@@ -733,234 +703,9 @@ mod tests {
         assert!(matches!(parse_payload::<Outer>("x.y", b"{\"inner\""), Err(ParseError::InvalidJson(_))));
     }
 
-    /// Numbers are written back with the digits they came with: floats that `serde_json`'s default parser
-    /// rounds wrongly, integers past 64 bits, in typed `Number` fields, in `Value` fields and in unknown
-    /// webhooks, by both parsing paths.
-    mod numbers {
-        use crate::AnyEvent;
-        use crate::number_management::Event;
-
-        const AWKWARD: [&str; 6] = [
-            "5.960464477539063e-08",
-            "3.402823466e+38",
-            "123456789012345678901234567890",
-            "-98765432109876543210987654321",
-            "0.1000000000000000055511151231257827",
-            "1.50",
-        ];
-
-        #[derive(Debug, serde::Serialize, serde::Deserialize)]
-        struct Typed {
-            number: serde_json::Number,
-            value: serde_json::Value,
-        }
-
-        #[test]
-        fn typed_number_and_value_fields() {
-            for number in AWKWARD {
-                let body = format!(r#"{{"number":{number},"value":{{"n":[{number}]}}}}"#);
-                let typed: Typed = serde_json::from_str(&body).unwrap();
-                assert_eq!(serde_json::to_string(&typed).unwrap(), body);
-            }
-        }
-
-        #[test]
-        fn unknown_webhooks_by_both_paths() {
-            for number in AWKWARD {
-                let first = format!(
-                    r#"{{"event":"meeting.started","payload":{{"object":{{"score":{number}}}}},"n":{number}}}"#
-                );
-                let last = format!(
-                    r#"{{"payload":{{"object":{{"score":{number}}}}},"n":{number},"event":"meeting.started"}}"#
-                );
-                for body in [first, last] {
-                    let event = Event::from_slice(body.as_bytes()).unwrap();
-                    assert!(matches!(event, Event::Unknown(_)), "{event:?}");
-                    assert_eq!(serde_json::to_string(&event).unwrap(), body);
-                    let any = AnyEvent::from_slice(body.as_bytes()).unwrap();
-                    assert_eq!(serde_json::to_string(&any).unwrap(), body);
-                    let named = Event::from_named("meeting.started", body.as_bytes()).unwrap();
-                    assert_eq!(serde_json::to_string(&named).unwrap(), body);
-                }
-            }
-        }
-    }
-
-    /// `from_slice`'s single pass and its two-pass path give the same results and the same errors.
-    mod single_pass {
+    /// The single pass replays the name entry: payload types read it as `serde_json` reads a string.
+    mod replayed {
         use super::*;
-        use crate::AnyEvent;
-        use crate::number_management::{Event, NumberManagementPeeringNumberCnamUpdated};
-
-        const CNAM: &str = "number_management.peering_number_cnam_updated";
-
-        /// The two-pass path alone: the scan for the name, then the payload parsed from the bytes again.
-        fn two_pass(body: &str) -> Result<Event, ParseError> {
-            Event::from_named(&discriminator(body.as_bytes(), "event")?, body.as_bytes())
-        }
-
-        /// Whether the single pass alone parses `body` (rather than handing it to the two-pass path).
-        fn single_pass_parses(body: &str) -> bool {
-            let mut parsed: Option<Event> = None;
-            let mut deserializer = serde_json::Deserializer::from_slice(body.as_bytes());
-            let read = deserializer.deserialize_map(FirstKey { property: "event", parsed: &mut parsed });
-            read.is_ok() && deserializer.end().is_ok() && parsed.is_some()
-        }
-
-        /// `from_slice(body)`, after checking that it takes the expected path and agrees with the two-pass
-        /// path (results compared whole, errors by their full debug text: kind, message, path, position).
-        fn parse(body: &str, single: bool) -> Result<Event, ParseError> {
-            assert_eq!(single_pass_parses(body), single, "single pass for {body}");
-            let parsed = Event::from_slice(body.as_bytes());
-            assert_eq!(format!("{parsed:?}"), format!("{:?}", two_pass(body)), "{body}");
-            parsed
-        }
-
-        fn cnam(fields_before: &str, fields_after: &str) -> String {
-            format!(
-                r#"{{{fields_before}"event_ts":1619155436400,"payload":{{"account_id":"Mt6sv4u0TAyPkwgsL2lxiA","object":{{"cnam":"ZOOM VIDEO","carrier_code":3457,"phone_numbers":["+18008001000"]}}}}{fields_after}}}"#
-            )
-        }
-
-        fn expected_cnam() -> Event {
-            let body = cnam(&format!(r#""event":"{CNAM}","#), "");
-            Event::NumberManagementPeeringNumberCnamUpdated(
-                serde_json::from_str::<NumberManagementPeeringNumberCnamUpdated>(&body).unwrap(),
-            )
-        }
-
-        #[test]
-        fn event_first_is_one_pass_and_event_last_two() {
-            let first = parse(&cnam(&format!(r#""event":"{CNAM}","#), ""), true).unwrap();
-            let last = parse(&cnam("", &format!(r#","event":"{CNAM}""#)), false).unwrap();
-            assert_eq!(first, expected_cnam());
-            assert_eq!(last, expected_cnam());
-            let Event::NumberManagementPeeringNumberCnamUpdated(cnam) = first else { panic!("{first:?}") };
-            assert_eq!(cnam.event, CNAM, "the payload still sees the name it was told apart by");
-            // Whitespace around the first key does not matter.
-            let spaced = format!(
-                " {{ \"event\" : \"{CNAM}\" , \"event_ts\":1,\"payload\":{{\"account_id\":\"a\",\"object\":{{\"carrier_code\":1,\"phone_numbers\":[]}}}} }} "
-            );
-            assert!(parse(&spaced, true).is_ok());
-        }
-
-        #[test]
-        fn event_missing_or_not_a_string() {
-            for body in [cnam("", ""), cnam(r#""event":null,"#, ""), "{}".to_owned()] {
-                let err = parse(&body, false).unwrap_err();
-                assert!(matches!(err, ParseError::MissingEventName { property: "event" }), "{err:?}");
-            }
-            // A non-string first `event` names nothing, and a later string one does not make up for it: the
-            // body has `event` twice.
-            let twice = cnam(r#""event":42,"#, &format!(r#","event":"{CNAM}""#));
-            let err = parse(&twice, false).unwrap_err();
-            assert!(matches!(err, ParseError::DuplicateEventName { property: "event" }), "{err:?}");
-        }
-
-        #[test]
-        fn unknown_events_keep_the_whole_body() {
-            let first = cnam(r#""event":"meeting.started","#, "");
-            let parsed = parse(&first, true).unwrap();
-            let Event::Unknown(unknown) = &parsed else { panic!("{parsed:?}") };
-            assert_eq!(unknown.name, "meeting.started");
-            assert_eq!(unknown.body, serde_json::from_str::<serde_json::Value>(&first).unwrap());
-            let keys: Vec<&str> = unknown.body.as_object().unwrap().keys().map(String::as_str).collect();
-            assert_eq!(keys, ["event", "event_ts", "payload"], "key order is kept");
-            let last = parse(&cnam("", r#","event":"meeting.started""#), false).unwrap();
-            assert_eq!(last.name(), "meeting.started");
-        }
-
-        #[test]
-        fn wrong_field_types_report_their_path() {
-            for body in [
-                cnam(&format!(r#""event":"{CNAM}","#), "").replace("3457", "\"3457\""),
-                cnam("", &format!(r#","event":"{CNAM}""#)).replace("3457", "\"3457\""),
-            ] {
-                let err = parse(&body, false).unwrap_err();
-                assert_eq!(err.event(), Some(CNAM));
-                assert_eq!(err.path(), Some("payload.object.carrier_code"), "{err:?}");
-            }
-            // A missing required field is reported at the object that lacks it.
-            let err = parse(&format!(r#"{{"event":"{CNAM}","event_ts":1}}"#), false).unwrap_err();
-            assert_eq!(err.path(), Some("."), "{err:?}");
-            assert!(err.to_string().contains("missing field `payload`"), "{err}");
-        }
-
-        #[test]
-        fn json_errors_stay_json_errors() {
-            for body in [
-                format!(r#"{{"event":"{CNAM}","event_ts":1,"payload":"#),
-                // A type error before a syntax error: the body is still reported as not JSON.
-                format!(r#"{{"event":"{CNAM}","event_ts":"x","payload":}}"#),
-                cnam(&format!(r#""event":"{CNAM}","#), "") + " x",
-                r#"{"event":"meeting.started","x":[1,}"#.to_owned(),
-                "[1".to_owned(),
-                "".to_owned(),
-            ] {
-                let err = parse(&body, false).unwrap_err();
-                assert!(matches!(err, ParseError::InvalidJson(_)), "{body}: {err:?}");
-            }
-        }
-
-        #[test]
-        fn valid_json_that_is_not_an_object_is_told_apart() {
-            for body in ["[1]", "[]", "\"x\"", "42", "null", " true "] {
-                let err = parse(body, false).unwrap_err();
-                assert!(matches!(err, ParseError::NotAnObject), "{body}: {err:?}");
-                let err = AnyEvent::from_slice(body.as_bytes()).unwrap_err();
-                assert!(matches!(err, ParseError::NotAnObject), "{body}: {err:?}");
-            }
-        }
-
-        #[test]
-        fn invalid_utf8_anywhere_is_refused() {
-            // Inside a property the payload type does not declare (serde_json skips it unchecked), inside a
-            // declared one, and in an unknown webhook's body: the same answer everywhere.
-            let known = cnam(&format!(r#""event":"{CNAM}","undeclared":"AAA","#), "");
-            let unknown = cnam(r#""event":"meeting.started","undeclared":"AAA","#, "");
-            let declared = cnam(&format!(r#""event":"{CNAM}","#), "").replace("ZOOM VIDEO", "ZOOM AAA");
-            for body in [known, unknown, declared] {
-                let mut bytes = body.into_bytes();
-                let at = bytes.windows(3).position(|window| window == b"AAA").unwrap();
-                bytes[at..at + 3].copy_from_slice(&[0xC3, 0x28, 0xFF]);
-                let err = Event::from_slice(&bytes).unwrap_err();
-                assert!(matches!(err, ParseError::InvalidUtf8(_)), "{err:?}");
-                let err = Event::from_named(CNAM, &bytes).unwrap_err();
-                assert!(matches!(err, ParseError::InvalidUtf8(_)), "{err:?}");
-                assert!(matches!(discriminator(&bytes, "event"), Err(ParseError::InvalidUtf8(_))));
-            }
-        }
-
-        #[test]
-        fn duplicate_event_keys() {
-            // A reader taking the first `event` and one taking the last would see different webhooks, so a
-            // second top-level `event` is refused, wherever it stands and whatever the webhook.
-            for body in [
-                cnam(&format!(r#""event":"{CNAM}","#), &format!(r#","event":"{CNAM}""#)),
-                cnam(&format!(r#""event":"{CNAM}","#), r#","event":"meeting.started""#),
-                cnam(r#""event":"endpoint.url_validation","#, r#","event":"meeting.started""#),
-                cnam(r#""event":"meeting.started","#, r#","event":"meeting.ended""#),
-                cnam(r#""x":1,"event":"meeting.started","#, r#","event":"meeting.ended""#),
-            ] {
-                let err = parse(&body, false).unwrap_err();
-                assert!(matches!(err, ParseError::DuplicateEventName { property: "event" }), "{body}: {err:?}");
-                assert!(matches!(discriminator(body.as_bytes(), "event"), Err(ParseError::DuplicateEventName { .. })));
-            }
-            // A nested `event` is the payload's own business.
-            let nested = cnam(&format!(r#""event":"{CNAM}","#), r#","extra":{"event":"x","event":"y"}"#);
-            assert_eq!(parse(&nested, true).unwrap(), expected_cnam());
-        }
-
-        #[test]
-        fn escaped_names_and_keys() {
-            let escaped = CNAM.replace('_', "\\u005f");
-            let value = parse(&cnam(&format!(r#""event":"{escaped}","#), ""), true).unwrap();
-            assert_eq!(value, expected_cnam());
-            let key = parse(&cnam(&format!(r#""\u0065vent":"{CNAM}","#), ""), true).unwrap();
-            assert_eq!(key, expected_cnam());
-            let unknown = parse(&cnam(r#""event":"meeting\/started","#, ""), true).unwrap();
-            assert_eq!(unknown.name(), "meeting/started");
-        }
 
         // Payloads whose discriminator field is optional, nullable (of a newtype) or a unit enum: the
         // replayed name is read as `serde_json` reads a string for each.
@@ -972,7 +717,7 @@ mod tests {
 
         #[derive(Debug, PartialEq, serde::Deserialize)]
         struct Nullable {
-            #[serde(default, deserialize_with = "crate::runtime::nullable::deserialize")]
+            #[serde(default, deserialize_with = "crate::parse::nullable::deserialize")]
             event: Option<Option<Name>>,
         }
 
