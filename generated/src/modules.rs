@@ -104,7 +104,9 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
                 )?;
                 *parsed = event.map(Self::NumberManagement);
             }
-            _ => {}
+            _ => {
+                let _ = (map, parsed);
+            }
         }
         Ok(())
     }

@@ -287,8 +287,9 @@ pub fn drift(root: &Path, plan: &Plan) -> Result<Vec<Drift>, CodegenError> {
     let mut drifts = Vec::new();
     for file in &plan.files {
         let path = root.join(&file.path);
+        // Line endings a checkout converted (CRLF on Windows) are not drift.
         let current = match fs::read_to_string(&path) {
-            Ok(text) => text,
+            Ok(text) => webhook_codegen::files::normalize_line_endings(&text).into_owned(),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(source) => return Err(CodegenError::Io { path, source }),
         };

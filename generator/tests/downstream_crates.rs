@@ -1,0 +1,160 @@
+//! The generator from a crate outside this workspace, both ways a user runs it: a `build.rs` with
+//! `webhook_codegen::Builder`, and the `webhook-codegen` command writing into `src/`. Each crate depends
+//! only on `webhook-runtime`, serde and serde_json, generates Svix's published webhook spec, builds with
+//! warnings denied, and parses one of the spec's examples into the right variant.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The spec, from the shared corpus beside the checkout.
+const SPEC: &str = "standard/svix-lib-openapi.json";
+
+fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// The Svix spec, or `None` (with a note) when the shared corpus is not checked out beside the workspace.
+fn spec_path() -> Option<PathBuf> {
+    let path = workspace_root().join("..").join("shared").join("corpus").join(SPEC);
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: {} is not there (the shared corpus is not checked out beside the workspace)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// The first example of the spec with its webhook name, from the generator's own reading of the spec.
+fn first_example(spec: &Path) -> (String, serde_json::Value) {
+    let bytes = std::fs::read(spec).expect("spec is readable");
+    let generated = webhook_codegen::generate("specs/svix.json", &bytes).expect("the spec generates");
+    generated
+        .module
+        .events
+        .iter()
+        .find_map(|event| event.examples.first().map(|example| (event.name.clone(), example.value.clone())))
+        .expect("the spec has an example")
+}
+
+/// A fresh crate `name` under `target/scratch/`, with `build_rs` if given and `main_rs`, depending on the
+/// workspace's runtime (and, for a build script, generator) by path. Its `specs/svix.json` is the spec.
+fn new_crate(name: &str, spec: &Path, build_rs: Option<&str>, main_rs: &str) -> PathBuf {
+    let root = workspace_root();
+    let dir = root.join("target").join("scratch").join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).expect("remove the old scratch crate");
+    }
+    std::fs::create_dir_all(dir.join("src")).expect("create the scratch crate");
+    std::fs::create_dir_all(dir.join("specs")).expect("create specs/");
+    std::fs::copy(spec, dir.join("specs").join("svix.json")).expect("copy the spec");
+    let build_dependency = match build_rs {
+        Some(_) => format!(
+            "\n[build-dependencies]\nwebhook-codegen = {{ path = '{}', default-features = false }}\n",
+            root.join("generator").display()
+        ),
+        None => String::new(),
+    };
+    // An empty [workspace] keeps the crate out of this workspace, as any user's crate is.
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n\
+         [dependencies]\nwebhook-runtime = {{ path = '{}' }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
+         serde_json = {{ version = \"1\", features = [\"preserve_order\"] }}\n{build_dependency}",
+        root.join("runtime").display()
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).expect("write Cargo.toml");
+    // The workspace's lock file, so the crate builds offline with the versions already fetched.
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
+    if let Some(build_rs) = build_rs {
+        std::fs::write(dir.join("build.rs"), build_rs).expect("write build.rs");
+    }
+    std::fs::write(dir.join("src").join("main.rs"), main_rs).expect("write main.rs");
+    dir
+}
+
+/// `cargo <args>` in `dir`, offline, warnings denied, in the target folder the other scratch builds use.
+fn cargo(dir: &Path, args: &[&str]) -> Output {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Command::new(cargo)
+        .arg("--offline")
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", workspace_root().join("target").join("scratch").join("target"))
+        .env("RUSTFLAGS", "-Dwarnings")
+        .output()
+        .expect("cargo runs")
+}
+
+/// Builds the crate, runs it on the example, and checks that it parsed into the variant of `event`.
+fn parses_the_example(dir: &Path, event: &str, example: &serde_json::Value) {
+    let example_file = dir.join("example.json");
+    std::fs::write(&example_file, serde_json::to_vec(example).expect("JSON")).expect("write the example");
+    let example_file = example_file.display().to_string();
+    let output = cargo(dir, &["run", "--quiet", "--", &example_file]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the crate builds and runs:\n{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), format!("parsed {event}"), "{stderr}");
+}
+
+/// Parses the file named on the command line with the generated module and says what it became.
+const MAIN_BODY: &str = r#"
+fn main() {
+    let Some(path) = std::env::args().nth(1) else { return };
+    let Ok(body) = std::fs::read(path) else { return };
+    match svix::Event::from_slice(&body) {
+        Ok(svix::Event::Unknown(event)) => println!("unknown {}", event.name),
+        Ok(event) => println!("parsed {}", event.name()),
+        Err(err) => println!("error {err}"),
+    }
+}
+"#;
+
+#[test]
+fn a_build_script_generates_into_out_dir() {
+    let Some(spec) = spec_path() else { return };
+    let (event, example) = first_example(&spec);
+    let build_rs = r#"fn main() -> Result<(), Box<dyn std::error::Error>> {
+    webhook_codegen::Builder::new().spec("specs/svix.json").generate()?;
+    Ok(())
+}
+"#;
+    let main_rs = format!("pub mod svix {{\n    include!(concat!(env!(\"OUT_DIR\"), \"/svix.rs\"));\n}}\n{MAIN_BODY}");
+    let dir = new_crate("downstream-build-rs", &spec, Some(build_rs), &main_rs);
+    parses_the_example(&dir, &event, &example);
+}
+
+#[test]
+fn the_command_writes_module_files_and_checks_them() {
+    let Some(spec) = spec_path() else { return };
+    let (event, example) = first_example(&spec);
+    let dir = new_crate("downstream-cli", &spec, None, &format!("pub mod svix;\n{MAIN_BODY}"));
+    let generate = |check: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_webhook-codegen"));
+        command.current_dir(&dir).args(["generate", "specs/svix.json", "--out", "src"]);
+        if check {
+            command.arg("--check");
+        }
+        command.output().expect("webhook-codegen runs")
+    };
+    let written = generate(false);
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    assert!(String::from_utf8_lossy(&written.stdout).contains("specs/svix.json -> src/svix.rs: 14 events"));
+    parses_the_example(&dir, &event, &example);
+
+    let checked = generate(true);
+    assert!(checked.status.success(), "up to date: {}", String::from_utf8_lossy(&checked.stderr));
+    let module = dir.join("src").join("svix.rs");
+    let text = std::fs::read_to_string(&module).expect("the module file");
+    std::fs::write(&module, text.replace("pub struct ", "pub(crate) struct ")).expect("edit the module file");
+    let drifted = generate(true);
+    let stderr = String::from_utf8_lossy(&drifted.stderr);
+    assert_eq!(drifted.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("-pub(crate) struct ") && stderr.contains("+pub struct "), "a diff: {stderr}");
+    assert!(stderr.contains("Run `webhook-codegen generate specs/svix.json --out src`"), "{stderr}");
+    // A checkout that turned line endings into CRLF is not drift.
+    std::fs::write(&module, text.replace('\n', "\r\n")).expect("write CRLF");
+    assert!(generate(true).status.success(), "CRLF line endings are not drift");
+}
