@@ -7,7 +7,8 @@
 //! Then point the app's event subscription at `https://<your host>/webhooks/zoom` (a tunnel to this port
 //! works for development), or send a signed example with
 //! `cargo xtask send number_management.peering_number_cnam_updated --url http://127.0.0.1:8080/webhooks/zoom --secret ...`.
-//! Ctrl-C stops it after the deliveries in progress are answered.
+//! Ctrl-C stops it after the deliveries in progress are answered. An unset, empty or blank
+//! `ZOOM_WEBHOOK_SECRET_TOKEN` stops it before it listens.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -64,6 +65,14 @@ async fn main() -> ExitCode {
         tracing::error!("set ZOOM_WEBHOOK_SECRET_TOKEN to the app's secret token");
         return ExitCode::FAILURE;
     };
+    // Anyone can sign with an empty key: refuse it before listening.
+    let receiver = match Receiver::try_new(secret) {
+        Ok(receiver) => receiver,
+        Err(err) => {
+            tracing::error!(%err, "ZOOM_WEBHOOK_SECRET_TOKEN is not usable");
+            return ExitCode::FAILURE;
+        }
+    };
     let port = match std::env::var("PORT").map(|port| port.parse::<u16>()) {
         Err(_) => 8080,
         Ok(Ok(port)) => port,
@@ -73,7 +82,7 @@ async fn main() -> ExitCode {
         }
     };
 
-    let webhooks = Receiver::new(secret)
+    let webhooks = receiver
         .route(number_management::route(LogNumbers))
         .on_unknown(|event: UnknownEvent| async move {
             tracing::info!(event = event.name, body = %event.body, "webhook without a typed module");

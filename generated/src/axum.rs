@@ -22,14 +22,16 @@
 //!     }
 //! }
 //!
-//! # async fn run() -> std::io::Result<()> {
-//! let secret = std::env::var("ZOOM_WEBHOOK_SECRET_TOKEN").unwrap_or_default();
-//! let webhooks = Receiver::new(secret)
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // An unset, empty or blank secret is an error, never a key anyone could sign with.
+//! let secret = std::env::var("ZOOM_WEBHOOK_SECRET_TOKEN")?;
+//! let webhooks = Receiver::try_new(secret)?
 //!     .route(number_management::route(Numbers))
 //!     .duplicate_filter(DuplicateFilter::default());
 //! let app = axum::Router::new().route("/webhooks/zoom", webhooks.into_method_router());
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
-//! axum::serve(listener, app).await
+//! axum::serve(listener, app).await?;
+//! # Ok(())
 //! # }
 //! ```
 //!
@@ -68,7 +70,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use crate::route::{BoxError, BoxFuture};
-use crate::signature::Verifier;
+use crate::signature::{SecretError, Verifier};
 use crate::{DispatchError, Route, UnknownEvent};
 
 /// The webhook Zoom sends to check that an endpoint belongs to the app; the receiver answers it itself.
@@ -115,8 +117,19 @@ impl fmt::Debug for Receiver {
 impl Receiver {
     /// A receiver for the app's secret token (as shown in the Zoom app settings), with no routes, the
     /// default signature tolerance of 300 seconds and no duplicate filter.
+    ///
+    /// # Panics
+    ///
+    /// If the secret is empty or only whitespace ([`SecretError`]): anyone could sign deliveries and
+    /// URL validations for it. Use [`Receiver::try_new`] for a secret read at run time.
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
         Self::with_verifier(Verifier::new(secret.as_ref()))
+    }
+
+    /// A receiver for the app's secret token, or [`SecretError`] if it is empty or only whitespace (an
+    /// unset or empty `ZOOM_WEBHOOK_SECRET_TOKEN`, for example); otherwise as [`Receiver::new`].
+    pub fn try_new(secret: impl AsRef<[u8]>) -> Result<Self, SecretError> {
+        Ok(Self::with_verifier(Verifier::try_new(secret.as_ref())?))
     }
 
     /// A receiver checking signatures with `verifier` (to share one, or set its tolerance first).
@@ -692,9 +705,9 @@ mod tests {
         #[test]
         fn anything_signed_otherwise_is_401(
             body in proptest::collection::vec(any::<u8>(), 0..256),
-            secret in proptest::collection::vec(any::<u8>(), 0..32),
+            secret in proptest::collection::vec(any::<u8>(), 1..32),
         ) {
-            prop_assume!(secret != SECRET);
+            prop_assume!(secret != SECRET && !secret.iter().all(u8::is_ascii_whitespace));
             let receiver = receiver();
             let status = status(&receiver, &headers(now_secs(), &body, &secret), &body);
             prop_assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -37,6 +37,23 @@ async fn url_validation_is_answered_with_both_tokens() {
     assert_eq!(tokens.encrypted_token.len(), 64);
 }
 
+#[test]
+#[should_panic(expected = "the webhook secret token is empty")]
+fn an_empty_secret_is_refused() {
+    let _ = Receiver::new("");
+}
+
+#[test]
+fn empty_or_blank_secrets_cannot_build_a_receiver() {
+    use zoom_webhooks::signature::SecretError;
+    assert_eq!(Receiver::try_new("").err(), Some(SecretError::Empty));
+    assert_eq!(Receiver::try_new(" \t\n").err(), Some(SecretError::Blank));
+    assert!(Receiver::try_new(SECRET).is_ok());
+    let panic = std::panic::catch_unwind(|| Receiver::new("   ")).expect_err("a blank secret panics");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("only whitespace"), "{message}");
+}
+
 #[tokio::test]
 async fn url_validation_needs_a_valid_signature() {
     let address = start(Receiver::new(SECRET)).await;
