@@ -40,7 +40,7 @@
 //! | Delivery | Status |
 //! | --- | --- |
 //! | `endpoint.url_validation`, signed correctly | 200, JSON `{"plainToken", "encryptedToken"}` |
-//! | signature header missing, malformed or wrong; timestamp outside the tolerance | 401 |
+//! | signature header missing or malformed (before the body is read), or wrong; timestamp outside the tolerance | 401 |
 //! | body not JSON, no string `event`, or the payload does not match its webhook | 400, with the message |
 //! | the handler returned an error | 500 (Zoom retries) |
 //! | handled (or an already handled duplicate, with a [`DuplicateFilter`]) | 200 |
@@ -63,6 +63,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ::axum::Router;
 use ::axum::body::Bytes;
+use ::axum::extract::FromRequestParts;
+use ::axum::http::request::Parts;
 use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, post};
@@ -191,12 +193,16 @@ impl Receiver {
 
     /// A `POST` handler to mount at the webhook path of your router:
     /// `Router::new().route("/webhooks/zoom", receiver.into_method_router())`. Other methods get 405.
+    ///
+    /// A request whose signature headers are missing or malformed is answered 401 before its body is
+    /// read, so an unsigned client cannot make the receiver wait for (or buffer) a body.
     pub fn into_method_router<S>(self) -> MethodRouter<S>
     where
         S: Clone + Send + Sync + 'static,
     {
         let receiver = Arc::new(self);
-        post(move |headers: HeaderMap, body: Bytes| {
+        // Extractors run in order: the headers are checked before `Bytes` reads the body.
+        post(move |SignatureHeaders(headers): SignatureHeaders, body: Bytes| {
             let receiver = Arc::clone(&receiver);
             async move { receiver.receive(&headers, &body).await }
         })
@@ -306,6 +312,24 @@ impl Receiver {
         };
         let event = UnknownEvent::parse(name, body)?;
         fallback(event).await.map_err(DispatchError::Handler)
+    }
+}
+
+/// The request headers, once [`crate::signature::check_headers`] found both signature headers present
+/// and well-formed; otherwise the request is refused with 401 before its body is read.
+struct SignatureHeaders(HeaderMap);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignatureHeaders {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match crate::signature::check_headers(&parts.headers) {
+            Ok(()) => Ok(Self(parts.headers.clone())),
+            Err(err) => {
+                tracing::warn!(error = %err, "refused a webhook delivery: signature check failed");
+                Err((StatusCode::UNAUTHORIZED, err.to_string()).into_response())
+            }
+        }
     }
 }
 

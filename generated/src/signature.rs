@@ -15,7 +15,8 @@
 //!    versus `é`) changes the bytes and breaks the signature.
 //! 2. Call [`verify`] (or [`Verifier::verify`] / [`Verifier::verify_headers`] to change the
 //!    allowed clock difference, [`DEFAULT_TOLERANCE`] by default). Reject the request when it
-//!    fails; the [`SignatureError`] says which header was wrong and why.
+//!    fails; the [`SignatureError`] says which header was wrong and why. [`check_headers`]
+//!    refuses a request whose headers are missing or malformed before its body is read.
 //! 3. If the event is `endpoint.url_validation`, answer with the JSON of
 //!    [`url_validation_response`] for the payload's `plainToken`. Zoom signs validation
 //!    requests like any other event, so they go through step 2 as well.
@@ -245,27 +246,10 @@ impl Verifier {
         K: AsRef<str>,
         V: AsRef<[u8]>,
     {
-        let mut timestamp = None;
-        let mut signature = None;
-        for (name, value) in headers {
-            let name = name.as_ref();
-            if timestamp.is_none() && name.eq_ignore_ascii_case(TIMESTAMP_HEADER) {
-                timestamp = Some(value);
-            } else if signature.is_none() && name.eq_ignore_ascii_case(SIGNATURE_HEADER) {
-                signature = Some(value);
-            }
-        }
-        let timestamp = timestamp.as_ref().map_or(&[][..], |value| trim_ows(value.as_ref()));
-        let signature = signature.as_ref().map_or(&[][..], |value| trim_ows(value.as_ref()));
-        // Same order of checks as `verify`: both present, then both well-formed.
-        if timestamp.is_empty() {
-            return Err(SignatureError::MissingTimestamp);
-        }
-        if signature.is_empty() {
-            return Err(SignatureError::MissingSignature);
-        }
-        let timestamp = std::str::from_utf8(timestamp).map_err(|_| malformed_timestamp(timestamp))?;
-        let signature = std::str::from_utf8(signature).map_err(|_| SignatureError::MalformedSignature)?;
+        let (timestamp, signature) = find_headers(headers);
+        let timestamp = timestamp.as_ref().map_or(&[][..], AsRef::as_ref);
+        let signature = signature.as_ref().map_or(&[][..], AsRef::as_ref);
+        let (timestamp, signature) = header_text(timestamp, signature)?;
         self.verify(timestamp, signature, body, now)
     }
 
@@ -318,6 +302,37 @@ impl Verifier {
             Ok(())
         }
     }
+}
+
+/// Checks that a request's signature headers are present and well-formed, without the body
+/// or the secret: the checks of [`Verifier::verify_headers`] that come before the MAC, with
+/// the same errors. A request that fails them can be refused before its body is read; one
+/// that passes still needs [`Verifier::verify_headers`].
+///
+/// ```
+/// use zoom_webhooks::signature::{check_headers, SignatureError};
+///
+/// let signature = format!("v0={}", "0".repeat(64));
+/// assert_eq!(check_headers([("x-zm-request-timestamp", "1720705455"), ("x-zm-signature", &signature)]), Ok(()));
+/// assert_eq!(check_headers([("x-zm-request-timestamp", "1720705455")]), Err(SignatureError::MissingSignature));
+/// assert_eq!(
+///     check_headers([("x-zm-request-timestamp", "1720705455"), ("x-zm-signature", "v0=abc")]),
+///     Err(SignatureError::MalformedSignature),
+/// );
+/// ```
+pub fn check_headers<I, K, V>(headers: I) -> Result<(), SignatureError>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<[u8]>,
+{
+    let (timestamp, signature) = find_headers(headers);
+    let timestamp = timestamp.as_ref().map_or(&[][..], AsRef::as_ref);
+    let signature = signature.as_ref().map_or(&[][..], AsRef::as_ref);
+    let (timestamp, signature) = header_text(timestamp, signature)?;
+    parse_timestamp(timestamp)?;
+    parse_signature(signature)?;
+    Ok(())
 }
 
 /// The [`SIGNATURE_HEADER`] value Zoom would send for `body` at `timestamp`, signed with
@@ -413,6 +428,42 @@ fn check_secret(secret: &[u8]) -> Result<(), SecretError> {
     } else {
         Ok(())
     }
+}
+
+/// The values of the first timestamp and signature headers among `headers` (names matched
+/// case-insensitively).
+fn find_headers<I, K, V>(headers: I) -> (Option<V>, Option<V>)
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+{
+    let mut timestamp = None;
+    let mut signature = None;
+    for (name, value) in headers {
+        let name = name.as_ref();
+        if timestamp.is_none() && name.eq_ignore_ascii_case(TIMESTAMP_HEADER) {
+            timestamp = Some(value);
+        } else if signature.is_none() && name.eq_ignore_ascii_case(SIGNATURE_HEADER) {
+            signature = Some(value);
+        }
+    }
+    (timestamp, signature)
+}
+
+/// Both header values as text, trimmed; an absent header is passed as empty. Same order of
+/// checks as [`Verifier::verify`]: both present, then both well-formed.
+fn header_text<'a>(timestamp: &'a [u8], signature: &'a [u8]) -> Result<(&'a str, &'a str), SignatureError> {
+    let timestamp = trim_ows(timestamp);
+    let signature = trim_ows(signature);
+    if timestamp.is_empty() {
+        return Err(SignatureError::MissingTimestamp);
+    }
+    if signature.is_empty() {
+        return Err(SignatureError::MissingSignature);
+    }
+    let timestamp = std::str::from_utf8(timestamp).map_err(|_| malformed_timestamp(timestamp))?;
+    let signature = std::str::from_utf8(signature).map_err(|_| SignatureError::MalformedSignature)?;
+    Ok((timestamp, signature))
 }
 
 /// HMAC-SHA256 keyed with `secret`, for keys of any length.
@@ -873,6 +924,26 @@ mod tests {
         let outcome = std::panic::catch_unwind(|| verify(b"", TIMESTAMP, &forged, BODY, now()));
         assert!(outcome.is_err(), "an empty secret must not verify anything");
         assert_eq!(verify(SECRET, TIMESTAMP, &forged, BODY, now()), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
+    fn check_headers_stops_before_the_mac() {
+        let good = [(TIMESTAMP_HEADER, TIMESTAMP), (SIGNATURE_HEADER, SIGNATURE)];
+        assert_eq!(check_headers(good), Ok(()));
+        // Well-formed but wrong: only the body and the secret can tell.
+        let wrong = format!("v0={}", "0".repeat(64));
+        assert_eq!(check_headers([(TIMESTAMP_HEADER, TIMESTAMP), (SIGNATURE_HEADER, &wrong)]), Ok(()));
+        let none: [(&str, &str); 0] = [];
+        assert_eq!(check_headers(none), Err(SignatureError::MissingTimestamp));
+        assert_eq!(check_headers([(TIMESTAMP_HEADER, TIMESTAMP)]), Err(SignatureError::MissingSignature));
+        assert_eq!(
+            check_headers([(TIMESTAMP_HEADER, "soon"), (SIGNATURE_HEADER, SIGNATURE)]),
+            Err(SignatureError::MalformedTimestamp { value: "soon".to_owned() })
+        );
+        assert_eq!(
+            check_headers([(TIMESTAMP_HEADER, TIMESTAMP), (SIGNATURE_HEADER, "v1=abc")]),
+            Err(SignatureError::MalformedSignature)
+        );
     }
 
     #[test]

@@ -114,6 +114,40 @@ async fn bad_or_missing_signatures_and_stale_timestamps_are_401() {
 }
 
 #[tokio::test]
+async fn missing_or_malformed_signature_headers_are_401_before_the_body_is_read() {
+    use tokio::io::AsyncWriteExt;
+    let address = start(Receiver::new(SECRET)).await;
+    let header = |name: &str, value: &str| (name.to_owned(), value.to_owned());
+    let timestamp = now().to_string();
+    let cases = [
+        ("no signature headers", vec![], "missing `x-zm-request-timestamp`"),
+        (
+            "malformed signature",
+            vec![header(signature::TIMESTAMP_HEADER, &timestamp), header(signature::SIGNATURE_HEADER, "v1=abc")],
+            "malformed `x-zm-signature`",
+        ),
+        (
+            "malformed timestamp",
+            vec![
+                header(signature::TIMESTAMP_HEADER, "now"),
+                header(signature::SIGNATURE_HEADER, &format!("v0={}", "0".repeat(64))),
+            ],
+            "malformed `x-zm-request-timestamp`",
+        ),
+    ];
+    for (case, headers, message) in cases {
+        // Announces 2,000,000 bytes (under the 2 MB limit) and sends none of them.
+        let mut stream = common::raw(address).await;
+        stream.write_all(&common::request_head(2_000_000, &headers)).await.expect("send the head");
+        // Answered, and the connection closed rather than left waiting for the body.
+        let answer = common::read_until_closed(&mut stream, Duration::from_secs(2)).await;
+        let answer = answer.unwrap_or_else(|| panic!("{case}: not answered and closed within 2 s without the body"));
+        assert!(answer.starts_with("HTTP/1.1 401"), "{case}: {answer}");
+        assert!(answer.contains(message), "{case}: {answer}");
+    }
+}
+
+#[tokio::test]
 async fn tolerance_sets_the_replay_window() {
     let address = start(Receiver::new(SECRET).tolerance(Duration::from_secs(30))).await;
     let body = cnam_body(1, "ACME");
