@@ -7,7 +7,8 @@
 //! Then point the app's event subscription at `https://<your host>/webhooks/zoom` (a tunnel to this port
 //! works for development), or send a signed example with
 //! `cargo xtask send number_management.peering_number_cnam_updated --url http://127.0.0.1:8080/webhooks/zoom --secret ...`.
-//! Ctrl-C stops it after the deliveries in progress are answered. An unset, empty or blank
+//! It is served by `zoom_webhooks::axum::serve`, with its default limits for slow and idle clients; Ctrl-C or
+//! SIGTERM stops it after the deliveries in progress are answered (10 s at most). An unset, empty or blank
 //! `ZOOM_WEBHOOK_SECRET_TOKEN` stops it before it listens.
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -100,21 +101,7 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!(%address, "receiving Zoom webhooks at POST /webhooks/zoom; Ctrl-C stops");
-    let served = axum::serve(listener, app).with_graceful_shutdown(async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(%err, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-        tracing::info!("Ctrl-C: finishing the deliveries in progress");
-    });
-    match served.await {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            tracing::error!(%err, "server error");
-            ExitCode::FAILURE
-        }
-    }
+    zoom_webhooks::axum::serve(listener, app).await;
+    tracing::info!("stopped");
+    ExitCode::SUCCESS
 }

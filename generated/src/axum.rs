@@ -30,10 +30,14 @@
 //!     .duplicate_filter(DuplicateFilter::default());
 //! let app = axum::Router::new().route("/webhooks/zoom", webhooks.into_method_router());
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
-//! axum::serve(listener, app).await?;
+//! zoom_webhooks::axum::serve(listener, app).await;
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! [`serve`] runs the router with limits for a public endpoint: header and body read timeouts, a bound on
+//! open connections, and a graceful shutdown on Ctrl-C or SIGTERM with a deadline. The router the receiver
+//! gives refuses a request without well-formed signature headers (401) before reading its body.
 //!
 //! # Answers
 //!
@@ -74,6 +78,13 @@ use tokio::sync::watch;
 use crate::route::{BoxError, BoxFuture};
 use crate::signature::{SecretError, Verifier};
 use crate::{DispatchError, Route, UnknownEvent};
+
+mod serve;
+
+pub use serve::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_TIMEOUT, Serve,
+    serve,
+};
 
 /// The webhook Zoom sends to check that an endpoint belongs to the app; the receiver answers it itself.
 pub const URL_VALIDATION_EVENT: &str = "endpoint.url_validation";
