@@ -7,7 +7,9 @@
 //! Then point the app's event subscription at `https://<your host>/webhooks/zoom` (a tunnel to this port
 //! works for development), or send a signed example with
 //! `cargo xtask send number_management.peering_number_cnam_updated --url http://127.0.0.1:8080/webhooks/zoom --secret ...`.
-//! Ctrl-C stops it after the deliveries in progress are answered.
+//! It is served by `zoom_webhooks::axum::serve`, with its default limits for slow and idle clients; Ctrl-C or
+//! SIGTERM stops it after the deliveries in progress are answered (10 s at most). An unset, empty or blank
+//! `ZOOM_WEBHOOK_SECRET_TOKEN` stops it before it listens.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -64,6 +66,14 @@ async fn main() -> ExitCode {
         tracing::error!("set ZOOM_WEBHOOK_SECRET_TOKEN to the app's secret token");
         return ExitCode::FAILURE;
     };
+    // Anyone can sign with an empty key: refuse it before listening.
+    let receiver = match Receiver::try_new(secret) {
+        Ok(receiver) => receiver,
+        Err(err) => {
+            tracing::error!(%err, "ZOOM_WEBHOOK_SECRET_TOKEN is not usable");
+            return ExitCode::FAILURE;
+        }
+    };
     let port = match std::env::var("PORT").map(|port| port.parse::<u16>()) {
         Err(_) => 8080,
         Ok(Ok(port)) => port,
@@ -73,7 +83,7 @@ async fn main() -> ExitCode {
         }
     };
 
-    let webhooks = Receiver::new(secret)
+    let webhooks = receiver
         .route(number_management::route(LogNumbers))
         .on_unknown(|event: UnknownEvent| async move {
             tracing::info!(event = event.name, body = %event.body, "webhook without a typed module");
@@ -91,21 +101,7 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!(%address, "receiving Zoom webhooks at POST /webhooks/zoom; Ctrl-C stops");
-    let served = axum::serve(listener, app).with_graceful_shutdown(async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(%err, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-        tracing::info!("Ctrl-C: finishing the deliveries in progress");
-    });
-    match served.await {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            tracing::error!(%err, "server error");
-            ExitCode::FAILURE
-        }
-    }
+    zoom_webhooks::axum::serve(listener, app).await;
+    tracing::info!("stopped");
+    ExitCode::SUCCESS
 }

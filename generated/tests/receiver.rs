@@ -37,6 +37,23 @@ async fn url_validation_is_answered_with_both_tokens() {
     assert_eq!(tokens.encrypted_token.len(), 64);
 }
 
+#[test]
+#[should_panic(expected = "the webhook secret token is empty")]
+fn an_empty_secret_is_refused() {
+    let _ = Receiver::new("");
+}
+
+#[test]
+fn empty_or_blank_secrets_cannot_build_a_receiver() {
+    use zoom_webhooks::signature::SecretError;
+    assert_eq!(Receiver::try_new("").err(), Some(SecretError::Empty));
+    assert_eq!(Receiver::try_new(" \t\n").err(), Some(SecretError::Blank));
+    assert!(Receiver::try_new(SECRET).is_ok());
+    let panic = std::panic::catch_unwind(|| Receiver::new("   ")).expect_err("a blank secret panics");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("only whitespace"), "{message}");
+}
+
 #[tokio::test]
 async fn url_validation_needs_a_valid_signature() {
     let address = start(Receiver::new(SECRET)).await;
@@ -94,6 +111,40 @@ async fn bad_or_missing_signatures_and_stale_timestamps_are_401() {
     let answer = post(address, &signed(SECRET, now(), &body), &altered).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(recorder.total(), 0, "no refused delivery reaches the handler");
+}
+
+#[tokio::test]
+async fn missing_or_malformed_signature_headers_are_401_before_the_body_is_read() {
+    use tokio::io::AsyncWriteExt;
+    let address = start(Receiver::new(SECRET)).await;
+    let header = |name: &str, value: &str| (name.to_owned(), value.to_owned());
+    let timestamp = now().to_string();
+    let cases = [
+        ("no signature headers", vec![], "missing `x-zm-request-timestamp`"),
+        (
+            "malformed signature",
+            vec![header(signature::TIMESTAMP_HEADER, &timestamp), header(signature::SIGNATURE_HEADER, "v1=abc")],
+            "malformed `x-zm-signature`",
+        ),
+        (
+            "malformed timestamp",
+            vec![
+                header(signature::TIMESTAMP_HEADER, "now"),
+                header(signature::SIGNATURE_HEADER, &format!("v0={}", "0".repeat(64))),
+            ],
+            "malformed `x-zm-request-timestamp`",
+        ),
+    ];
+    for (case, headers, message) in cases {
+        // Announces 2,000,000 bytes (under the 2 MB limit) and sends none of them.
+        let mut stream = common::raw(address).await;
+        stream.write_all(&common::request_head(2_000_000, &headers)).await.expect("send the head");
+        // Answered, and the connection closed rather than left waiting for the body.
+        let answer = common::read_until_closed(&mut stream, Duration::from_secs(2)).await;
+        let answer = answer.unwrap_or_else(|| panic!("{case}: not answered and closed within 2 s without the body"));
+        assert!(answer.starts_with("HTTP/1.1 401"), "{case}: {answer}");
+        assert!(answer.contains(message), "{case}: {answer}");
+    }
 }
 
 #[tokio::test]

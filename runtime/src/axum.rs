@@ -8,29 +8,33 @@
 //! use webhook_runtime::axum::{DuplicateFilter, Receiver};
 //! use webhook_runtime::{Route, UnknownEvent};
 //!
-//! # async fn run() -> std::io::Result<()> {
-//! let Ok(secret) = std::env::var("ZOOM_WEBHOOK_SECRET_TOKEN") else {
-//!     panic!("set ZOOM_WEBHOOK_SECRET_TOKEN to the app's secret token");
-//! };
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // An unset, empty or blank secret is an error, never a key anyone could sign with.
+//! let secret = std::env::var("ZOOM_WEBHOOK_SECRET_TOKEN")?;
 //! // A generated module's `route(handler)` gives the route of its `Handler`; `Route::from_fn` takes a
 //! // closure for webhooks no generated module covers.
 //! let meetings = Route::from_fn("meetings", &["meeting.started"], |event: UnknownEvent| async move {
 //!     println!("{} {}", event.name, event.body["payload"]["object"]["id"]);
 //!     Ok::<_, std::convert::Infallible>(())
 //! });
-//! let webhooks = Receiver::new(secret).route(meetings).duplicate_filter(DuplicateFilter::default());
+//! let webhooks = Receiver::try_new(secret)?.route(meetings).duplicate_filter(DuplicateFilter::default());
 //! let app = axum::Router::new().route("/webhooks/zoom", webhooks.into_method_router());
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
-//! axum::serve(listener, app).await
+//! webhook_runtime::axum::serve(listener, app).await;
+//! # Ok(())
 //! # }
 //! ```
+//!
+//! [`serve`] runs the router with limits for a public endpoint: header and body read timeouts, a bound on
+//! open connections, and a graceful shutdown on Ctrl-C or SIGTERM with a deadline. The router the receiver
+//! gives refuses a request without well-formed signature headers (401) before reading its body.
 //!
 //! # Answers
 //!
 //! | Delivery | Status |
 //! | --- | --- |
 //! | `endpoint.url_validation`, signed correctly | 200, JSON `{"plainToken", "encryptedToken"}` |
-//! | signature header missing, malformed or wrong; timestamp outside the tolerance | 401 |
+//! | signature header missing or malformed (before the body is read), or wrong; timestamp outside the tolerance | 401 |
 //! | body not UTF-8 JSON, not an object, no string `event` or more than one `event` | 400, with the message |
 //! | the payload does not match its webhook's schema | 400, with the message; with [`Receiver::on_invalid`], what it answers (200, or 500 on its error) |
 //! | the handler returned an error or panicked | 500 (Zoom retries) |
@@ -57,6 +61,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ::axum::Router;
 use ::axum::body::Bytes;
+use ::axum::extract::FromRequestParts;
+use ::axum::http::request::Parts;
 use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, post};
@@ -65,8 +71,15 @@ use tokio::sync::watch;
 
 use crate::parse::{discriminator, parse_payload};
 use crate::route::{BoxError, BoxFuture};
-use crate::signature::Verifier;
+use crate::signature::{SecretError, Verifier};
 use crate::{DispatchError, ParseError, Route, RouteResult, UnknownEvent};
+
+mod serve;
+
+pub use serve::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_TIMEOUT, Serve,
+    serve,
+};
 
 /// The webhook Zoom sends to check that an endpoint belongs to the app; the receiver answers it itself.
 pub const URL_VALIDATION_EVENT: &str = "endpoint.url_validation";
@@ -133,8 +146,19 @@ impl fmt::Debug for Receiver {
 impl Receiver {
     /// A receiver for the app's secret token (as shown in the Zoom app settings), with no routes, the
     /// default signature tolerance of 300 seconds and no duplicate filter.
+    ///
+    /// # Panics
+    ///
+    /// If the secret is empty or only whitespace ([`SecretError`]): anyone could sign deliveries and
+    /// URL validations for it. Use [`Receiver::try_new`] for a secret read at run time.
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
         Self::with_verifier(Verifier::new(secret.as_ref()))
+    }
+
+    /// A receiver for the app's secret token, or [`SecretError`] if it is empty or only whitespace (an
+    /// unset or empty `ZOOM_WEBHOOK_SECRET_TOKEN`, for example); otherwise as [`Receiver::new`].
+    pub fn try_new(secret: impl AsRef<[u8]>) -> Result<Self, SecretError> {
+        Ok(Self::with_verifier(Verifier::try_new(secret.as_ref())?))
     }
 
     /// A receiver checking signatures with `verifier` (to share one, or set its tolerance first).
@@ -228,12 +252,16 @@ impl Receiver {
 
     /// A `POST` handler to mount at the webhook path of your router:
     /// `Router::new().route("/webhooks/zoom", receiver.into_method_router())`. Other methods get 405.
+    ///
+    /// A request whose signature headers are missing or malformed is answered 401 before its body is
+    /// read, so an unsigned client cannot make the receiver wait for (or buffer) a body.
     pub fn into_method_router<S>(self) -> MethodRouter<S>
     where
         S: Clone + Send + Sync + 'static,
     {
         let receiver = Arc::new(self);
-        post(move |headers: HeaderMap, body: Bytes| {
+        // Extractors run in order: the headers are checked before `Bytes` reads the body.
+        post(move |SignatureHeaders(headers): SignatureHeaders, body: Bytes| {
             let receiver = Arc::clone(&receiver);
             async move { receiver.receive(&headers, &body).await }
         })
@@ -362,6 +390,24 @@ impl Receiver {
         };
         let event = UnknownEvent::parse(name, body)?;
         fallback(event).await.map_err(DispatchError::Handler)
+    }
+}
+
+/// The request headers, once [`crate::signature::check_headers`] found both signature headers present
+/// and well-formed; otherwise the request is refused with 401 before its body is read.
+struct SignatureHeaders(HeaderMap);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignatureHeaders {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match crate::signature::check_headers(&parts.headers) {
+            Ok(()) => Ok(Self(parts.headers.clone())),
+            Err(err) => {
+                tracing::warn!(error = %err, "refused a webhook delivery: signature check failed");
+                Err((StatusCode::UNAUTHORIZED, err.to_string()).into_response())
+            }
+        }
     }
 }
 

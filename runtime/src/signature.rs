@@ -15,7 +15,8 @@
 //!    versus `é`) changes the bytes and breaks the signature.
 //! 2. Call [`verify`] (or [`Verifier::verify`] / [`Verifier::verify_headers`] to change the
 //!    allowed clock difference, [`DEFAULT_TOLERANCE`] by default). Reject the request when it
-//!    fails; the [`SignatureError`] says which header was wrong and why.
+//!    fails; the [`SignatureError`] says which header was wrong and why. [`check_headers`]
+//!    refuses a request whose headers are missing or malformed before its body is read.
 //! 3. If the event is `endpoint.url_validation`, answer with the JSON of
 //!    [`url_validation_response`] for the payload's `plainToken`. Zoom signs validation
 //!    requests like any other event, so they go through step 2 as well.
@@ -113,6 +114,19 @@ pub enum SignatureError {
     },
 }
 
+/// Why a secret token was refused: with an empty key, anyone can compute every signature.
+///
+/// The message names the problem, never the secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    /// The secret token has no bytes (an unset or empty environment variable, for example).
+    #[error("the webhook secret token is empty: set it to the app's secret token from the Zoom app settings")]
+    Empty,
+    /// The secret token is only ASCII whitespace (spaces, tabs, line breaks).
+    #[error("the webhook secret token is only whitespace: set it to the app's secret token from the Zoom app settings")]
+    Blank,
+}
+
 /// The answer to an `endpoint.url_validation` event, to be sent back as the JSON body of a
 /// `200 OK` response: `{"plainToken": "...", "encryptedToken": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -162,8 +176,31 @@ impl fmt::Debug for Verifier {
 impl Verifier {
     /// A verifier for the app's secret token (its bytes as shown in the Zoom app settings),
     /// with the [`DEFAULT_TOLERANCE`] of 300 seconds.
+    ///
+    /// # Panics
+    ///
+    /// If the secret is empty or only whitespace ([`SecretError`]): every signature under
+    /// such a key could be forged. Use [`Verifier::try_new`] for a secret read at run time.
     pub fn new(secret: &[u8]) -> Self {
-        Self { mac: keyed_mac(secret), tolerance: DEFAULT_TOLERANCE }
+        match Self::try_new(secret) {
+            Ok(verifier) => verifier,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    /// A verifier for the app's secret token, or [`SecretError`] if it is empty or only
+    /// whitespace, with the [`DEFAULT_TOLERANCE`] of 300 seconds.
+    ///
+    /// ```
+    /// use webhook_runtime::signature::{SecretError, Verifier};
+    ///
+    /// assert!(Verifier::try_new(b"4fv1RkqGQUq5sWbEz6hA5A").is_ok());
+    /// assert_eq!(Verifier::try_new(b"").err(), Some(SecretError::Empty));
+    /// assert_eq!(Verifier::try_new(b" \n").err(), Some(SecretError::Blank));
+    /// ```
+    pub fn try_new(secret: &[u8]) -> Result<Self, SecretError> {
+        check_secret(secret)?;
+        Ok(Self { mac: keyed_mac(secret), tolerance: DEFAULT_TOLERANCE })
     }
 
     /// Sets how far the request timestamp may be from `now`, either way (inclusive). Only
@@ -209,27 +246,10 @@ impl Verifier {
         K: AsRef<str>,
         V: AsRef<[u8]>,
     {
-        let mut timestamp = None;
-        let mut signature = None;
-        for (name, value) in headers {
-            let name = name.as_ref();
-            if timestamp.is_none() && name.eq_ignore_ascii_case(TIMESTAMP_HEADER) {
-                timestamp = Some(value);
-            } else if signature.is_none() && name.eq_ignore_ascii_case(SIGNATURE_HEADER) {
-                signature = Some(value);
-            }
-        }
-        let timestamp = timestamp.as_ref().map_or(&[][..], |value| trim_ows(value.as_ref()));
-        let signature = signature.as_ref().map_or(&[][..], |value| trim_ows(value.as_ref()));
-        // Same order of checks as `verify`: both present, then both well-formed.
-        if timestamp.is_empty() {
-            return Err(SignatureError::MissingTimestamp);
-        }
-        if signature.is_empty() {
-            return Err(SignatureError::MissingSignature);
-        }
-        let timestamp = std::str::from_utf8(timestamp).map_err(|_| malformed_timestamp(timestamp))?;
-        let signature = std::str::from_utf8(signature).map_err(|_| SignatureError::MalformedSignature)?;
+        let (timestamp, signature) = find_headers(headers);
+        let timestamp = timestamp.as_ref().map_or(&[][..], AsRef::as_ref);
+        let signature = signature.as_ref().map_or(&[][..], AsRef::as_ref);
+        let (timestamp, signature) = header_text(timestamp, signature)?;
         self.verify(timestamp, signature, body, now)
     }
 
@@ -284,6 +304,37 @@ impl Verifier {
     }
 }
 
+/// Checks that a request's signature headers are present and well-formed, without the body
+/// or the secret: the checks of [`Verifier::verify_headers`] that come before the MAC, with
+/// the same errors. A request that fails them can be refused before its body is read; one
+/// that passes still needs [`Verifier::verify_headers`].
+///
+/// ```
+/// use webhook_runtime::signature::{check_headers, SignatureError};
+///
+/// let signature = format!("v0={}", "0".repeat(64));
+/// assert_eq!(check_headers([("x-zm-request-timestamp", "1720705455"), ("x-zm-signature", &signature)]), Ok(()));
+/// assert_eq!(check_headers([("x-zm-request-timestamp", "1720705455")]), Err(SignatureError::MissingSignature));
+/// assert_eq!(
+///     check_headers([("x-zm-request-timestamp", "1720705455"), ("x-zm-signature", "v0=abc")]),
+///     Err(SignatureError::MalformedSignature),
+/// );
+/// ```
+pub fn check_headers<I, K, V>(headers: I) -> Result<(), SignatureError>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<[u8]>,
+{
+    let (timestamp, signature) = find_headers(headers);
+    let timestamp = timestamp.as_ref().map_or(&[][..], AsRef::as_ref);
+    let signature = signature.as_ref().map_or(&[][..], AsRef::as_ref);
+    let (timestamp, signature) = header_text(timestamp, signature)?;
+    parse_timestamp(timestamp)?;
+    parse_signature(signature)?;
+    Ok(())
+}
+
 /// The [`SIGNATURE_HEADER`] value Zoom would send for `body` at `timestamp`, signed with
 /// `secret`: `v0=` followed by the lowercase hex HMAC-SHA256 of `v0:{timestamp}:{body}`.
 ///
@@ -295,6 +346,10 @@ impl Verifier {
 /// );
 /// assert_eq!(signature, "v0=93a1a675965ceb9c5a50c5dfb31f20e50f763be37a54ef74cd2d16a1a8e5c0d6");
 /// ```
+///
+/// # Panics
+///
+/// If `secret` is empty or only whitespace, like [`Verifier::new`].
 pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
     Verifier::new(secret).sign(timestamp, body)
 }
@@ -324,6 +379,11 @@ pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
 ///     Err(SignatureError::Mismatch),
 /// );
 /// ```
+///
+/// # Panics
+///
+/// If `secret` is empty or only whitespace, like [`Verifier::new`]: no request may pass
+/// under a key anyone can use.
 pub fn verify(
     secret: &[u8],
     timestamp: &str,
@@ -351,8 +411,59 @@ pub fn verify(
 ///     }),
 /// );
 /// ```
+///
+/// # Panics
+///
+/// If `secret` is empty or only whitespace, like [`Verifier::new`].
 pub fn url_validation_response(secret: &[u8], plain_token: &str) -> UrlValidationResponse {
     Verifier::new(secret).url_validation_response(plain_token)
+}
+
+/// Refuses a secret anyone could guess: empty, or only ASCII whitespace.
+fn check_secret(secret: &[u8]) -> Result<(), SecretError> {
+    if secret.is_empty() {
+        Err(SecretError::Empty)
+    } else if secret.iter().all(u8::is_ascii_whitespace) {
+        Err(SecretError::Blank)
+    } else {
+        Ok(())
+    }
+}
+
+/// The values of the first timestamp and signature headers among `headers` (names matched
+/// case-insensitively).
+fn find_headers<I, K, V>(headers: I) -> (Option<V>, Option<V>)
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+{
+    let mut timestamp = None;
+    let mut signature = None;
+    for (name, value) in headers {
+        let name = name.as_ref();
+        if timestamp.is_none() && name.eq_ignore_ascii_case(TIMESTAMP_HEADER) {
+            timestamp = Some(value);
+        } else if signature.is_none() && name.eq_ignore_ascii_case(SIGNATURE_HEADER) {
+            signature = Some(value);
+        }
+    }
+    (timestamp, signature)
+}
+
+/// Both header values as text, trimmed; an absent header is passed as empty. Same order of
+/// checks as [`Verifier::verify`]: both present, then both well-formed.
+fn header_text<'a>(timestamp: &'a [u8], signature: &'a [u8]) -> Result<(&'a str, &'a str), SignatureError> {
+    let timestamp = trim_ows(timestamp);
+    let signature = trim_ows(signature);
+    if timestamp.is_empty() {
+        return Err(SignatureError::MissingTimestamp);
+    }
+    if signature.is_empty() {
+        return Err(SignatureError::MissingSignature);
+    }
+    let timestamp = std::str::from_utf8(timestamp).map_err(|_| malformed_timestamp(timestamp))?;
+    let signature = std::str::from_utf8(signature).map_err(|_| SignatureError::MalformedSignature)?;
+    Ok((timestamp, signature))
 }
 
 /// HMAC-SHA256 keyed with `secret`, for keys of any length.
@@ -500,7 +611,7 @@ mod tests {
 
     #[test]
     fn wrong_secret_is_a_mismatch() {
-        for secret in [&b"4fv1RkqGQUq5sWbEz6hA5a"[..], b"4fv1RkqGQUq5sWbEz6hA5", b""] {
+        for secret in [&b"4fv1RkqGQUq5sWbEz6hA5a"[..], b"4fv1RkqGQUq5sWbEz6hA5", b"x"] {
             assert_eq!(verify(secret, TIMESTAMP, SIGNATURE, BODY, now()), Err(SignatureError::Mismatch));
         }
     }
@@ -772,6 +883,70 @@ mod tests {
     }
 
     #[test]
+    fn empty_and_blank_secrets_are_refused() {
+        assert_eq!(Verifier::try_new(b"").err(), Some(SecretError::Empty));
+        for blank in [&b" "[..], b"\t", b"\n", b"\r\n", b"   \t \x0c"] {
+            assert_eq!(Verifier::try_new(blank).err(), Some(SecretError::Blank), "{blank:?}");
+        }
+        // Surrounding whitespace is part of the key, not a reason to refuse it.
+        assert!(Verifier::try_new(b" x ").is_ok());
+        assert!(Verifier::try_new(SECRET).is_ok());
+        // Non-ASCII bytes are key material, not whitespace.
+        assert!(Verifier::try_new("\u{a0}".as_bytes()).is_ok());
+        for error in [SecretError::Empty, SecretError::Blank] {
+            assert!(error.to_string().contains("secret token"), "{error}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "the webhook secret token is empty")]
+    fn new_panics_on_an_empty_secret() {
+        let _ = Verifier::new(b"");
+    }
+
+    #[test]
+    #[should_panic(expected = "the webhook secret token is only whitespace")]
+    fn new_panics_on_a_blank_secret() {
+        let _ = Verifier::new(b" \n");
+    }
+
+    #[test]
+    fn an_empty_key_cannot_be_used_to_forge() {
+        // The forgery an empty secret allowed: anyone can compute HMAC-SHA256 under the empty key.
+        let forged = {
+            let mut mac = keyed_mac(b"");
+            mac.update(format!("v0:{TIMESTAMP}:").as_bytes());
+            mac.update(BODY);
+            let mut out = "v0=".to_owned();
+            push_hex(&mut out, &mac.finalize().into_bytes());
+            out
+        };
+        let outcome = std::panic::catch_unwind(|| verify(b"", TIMESTAMP, &forged, BODY, now()));
+        assert!(outcome.is_err(), "an empty secret must not verify anything");
+        assert_eq!(verify(SECRET, TIMESTAMP, &forged, BODY, now()), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
+    fn check_headers_stops_before_the_mac() {
+        let good = [(TIMESTAMP_HEADER, TIMESTAMP), (SIGNATURE_HEADER, SIGNATURE)];
+        assert_eq!(check_headers(good), Ok(()));
+        // Well-formed but wrong: only the body and the secret can tell.
+        let wrong = format!("v0={}", "0".repeat(64));
+        assert_eq!(check_headers([(TIMESTAMP_HEADER, TIMESTAMP), (SIGNATURE_HEADER, &wrong)]), Ok(()));
+        let none: [(&str, &str); 0] = [];
+        assert_eq!(check_headers(none), Err(SignatureError::MissingTimestamp));
+        assert_eq!(check_headers([(TIMESTAMP_HEADER, TIMESTAMP)]), Err(SignatureError::MissingSignature));
+        assert_eq!(
+            check_headers([(TIMESTAMP_HEADER, "soon"), (SIGNATURE_HEADER, SIGNATURE)]),
+            Err(SignatureError::MalformedTimestamp { value: "soon".to_owned() })
+        );
+        assert_eq!(
+            check_headers([(TIMESTAMP_HEADER, TIMESTAMP), (SIGNATURE_HEADER, "v1=abc")]),
+            Err(SignatureError::MalformedSignature)
+        );
+    }
+
+    #[test]
     fn hex_round_trips() {
         let bytes: [u8; MAC_LEN] = std::array::from_fn(|i| (i * 8 + 7) as u8);
         let mut hex = String::new();
@@ -793,10 +968,16 @@ mod tests {
         }
     }
 
+    /// Secret tokens [`Verifier::try_new`] accepts: not empty, not only whitespace.
+    fn usable_secret() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(any::<u8>(), 1..100)
+            .prop_filter("a usable secret", |secret| !secret.iter().all(u8::is_ascii_whitespace))
+    }
+
     proptest! {
         #[test]
         fn sign_then_verify_succeeds(
-            secret in proptest::collection::vec(any::<u8>(), 0..100),
+            secret in usable_secret(),
             body in proptest::collection::vec(any::<u8>(), 0..512),
             sent in 0u64..=1 << 40,
         ) {
@@ -807,7 +988,7 @@ mod tests {
 
         #[test]
         fn any_bit_flip_in_the_body_is_a_mismatch(
-            secret in proptest::collection::vec(any::<u8>(), 0..100),
+            secret in usable_secret(),
             body in proptest::collection::vec(any::<u8>(), 1..512),
             sent in 0u64..=1 << 40,
             position in any::<prop::sample::Index>(),
@@ -865,7 +1046,7 @@ mod tests {
 
         #[test]
         fn url_validation_token_is_lowercase_hex(
-            secret in proptest::collection::vec(any::<u8>(), 0..100),
+            secret in usable_secret(),
             plain_token in any::<String>(),
         ) {
             let response = url_validation_response(&secret, &plain_token);

@@ -191,3 +191,58 @@ impl Handler for Recorder {
         Ok(())
     }
 }
+
+/// A raw TCP connection to `address`, for clients that misbehave below HTTP (half-sent requests).
+pub async fn raw(address: SocketAddr) -> tokio::net::TcpStream {
+    let stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    stream
+}
+
+/// The head of a POST to the webhook path announcing a body of `content_length` bytes, with `headers`.
+pub fn request_head(content_length: usize, headers: &[(String, String)]) -> Vec<u8> {
+    let mut head = format!(
+        "POST {PATH} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {content_length}\r\n"
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.into_bytes()
+}
+
+/// Everything the server sends on `stream` until it closes the connection, or `None` if it is still open
+/// after `bound`. A reset counts as closed.
+pub async fn read_until_closed(stream: &mut tokio::net::TcpStream, bound: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let read = async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(bound, read).await.ok()?;
+    Some(String::from_utf8_lossy(&received).into_owned())
+}
+
+/// The status line and headers the server sends on `stream`, or `None` if they did not come within
+/// `bound` (or the connection closed first).
+pub async fn read_head(stream: &mut tokio::net::TcpStream, bound: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let read = async {
+        let mut received = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !received.windows(4).any(|window| window == b"\r\n\r\n") {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+        Some(String::from_utf8_lossy(&received).into_owned())
+    };
+    tokio::time::timeout(bound, read).await.ok().flatten()
+}
