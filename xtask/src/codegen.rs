@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use webhook_codegen::{GeneratedModule, SpecConfig, Warning};
+use webhook_codegen::files::{self, is_settings_file};
+pub use webhook_codegen::files::{read_settings, settings_file};
+use webhook_codegen::{GeneratedModule, RenderOptions, SpecConfig, Warning};
 
 /// Where the specs live, relative to the workspace root.
 pub const SPECS_DIR: &str = "specs";
@@ -22,31 +24,9 @@ pub const MANIFEST_FILE: &str = "generated/Cargo.toml";
 /// The command that brings generated code up to date.
 pub const FIX_COMMAND: &str = "cargo xtask codegen";
 
-/// Why code generation could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum CodegenError {
-    /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// A spec could not be generated.
-    #[error(transparent)]
-    Spec(#[from] webhook_codegen::Error),
-    /// Two specs would become the same module.
-    #[error("{first} and {second} would both become module `{module}`; rename one of them")]
-    DuplicateModule {
-        /// The Rust module name.
-        module: String,
-        /// The first spec file.
-        first: String,
-        /// The second spec file.
-        second: String,
-    },
-}
+/// Why code generation could not run: a file that cannot be read or written, a spec that cannot be
+/// generated, or two specs that would become one module (the generator's file-side error).
+pub type CodegenError = webhook_codegen::files::FileError;
 
 /// What generating one spec produced, for the one-line summary.
 #[derive(Debug)]
@@ -90,15 +70,6 @@ pub struct Drift {
     pub path: PathBuf,
     /// A unified diff from the file on disk to the expected contents.
     pub diff: String,
-}
-
-/// The settings sidecar of a spec: `specs/museum.yaml` -> `specs/museum.codegen.yaml`.
-pub fn settings_file(spec: &Path) -> PathBuf {
-    spec.with_extension("codegen.yaml")
-}
-
-fn is_settings_file(path: &Path) -> bool {
-    path.file_name().and_then(|name| name.to_str()).is_some_and(|name| name.contains(".codegen."))
 }
 
 /// The spec files in `specs/`, sorted by name: `.yaml`, `.yml` and `.json` (not the `.codegen.yaml`
@@ -149,25 +120,7 @@ pub fn generate_file(path: &Path, label: &str) -> Result<GeneratedModule, Codege
 ///
 /// When the file cannot be read or the spec is invalid.
 pub fn generate_file_with(path: &Path, label: &str, config: &SpecConfig) -> Result<GeneratedModule, CodegenError> {
-    let bytes = fs::read(path).map_err(|source| CodegenError::Io { path: path.to_owned(), source })?;
-    Ok(webhook_codegen::generate_with(label, &bytes, config)?)
-}
-
-/// The settings of the spec at `path` (its `.codegen.yaml` sidecar), or the defaults when it has none.
-///
-/// # Errors
-///
-/// When the sidecar cannot be read or is invalid.
-pub fn read_settings(path: &Path, label: &str) -> Result<SpecConfig, CodegenError> {
-    let settings_path = settings_file(path);
-    match fs::read(&settings_path) {
-        Ok(settings) => {
-            let settings_label = Path::new(label).with_extension("codegen.yaml").display().to_string();
-            Ok(SpecConfig::parse(&settings_label, &settings)?)
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(SpecConfig::default()),
-        Err(source) => Err(CodegenError::Io { path: settings_path, source }),
-    }
+    files::generate_file(path, label, config, &RenderOptions::default())
 }
 
 /// Generates every spec under `root`, in file order.
@@ -179,17 +132,9 @@ pub fn generate_specs(root: &Path) -> Result<Vec<GeneratedModule>, CodegenError>
     let mut modules: Vec<GeneratedModule> = Vec::new();
     for path in spec_files(root)? {
         let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-        let label = format!("{SPECS_DIR}/{name}");
-        let generated = generate_file(&path, &label)?;
-        if let Some(earlier) = modules.iter().find(|m| m.module.name == generated.module.name) {
-            return Err(CodegenError::DuplicateModule {
-                module: generated.module.name.clone(),
-                first: earlier.module.source_file.clone(),
-                second: label,
-            });
-        }
-        modules.push(generated);
+        modules.push(generate_file(&path, &format!("{SPECS_DIR}/{name}"))?);
     }
+    files::check_unique_modules(&modules)?;
     Ok(modules)
 }
 
@@ -331,16 +276,5 @@ pub fn drift_message(drifts: &[Drift]) -> String {
 
 /// The one-line summary of a spec, followed by its warnings.
 pub fn report_lines(report: &SpecReport) -> String {
-    let mut text = format!(
-        "{} -> {}: {} events, {} types, {} warnings\n",
-        report.spec_file,
-        report.output_file,
-        report.events,
-        report.types,
-        report.warnings.len()
-    );
-    for warning in &report.warnings {
-        let _ = writeln!(text, "  warning: {}#{warning}", report.spec_file);
-    }
-    text
+    files::summary_lines(&report.spec_file, &report.output_file, report.events, report.types, &report.warnings)
 }
