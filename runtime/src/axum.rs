@@ -87,11 +87,21 @@ pub const URL_VALIDATION_EVENT: &str = "endpoint.url_validation";
 /// How long Zoom waits for an answer before it counts the delivery as failed and retries it later.
 pub const RESPONSE_BUDGET: Duration = Duration::from_secs(3);
 
-/// The receiver-level handler for webhooks no route answers for.
-type Fallback = Arc<dyn Fn(UnknownEvent) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
+/// A receiver-level handler of `T`, its error boxed.
+type Fallback<T> = Arc<dyn Fn(T) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
 
-/// The receiver-level handler for signed deliveries whose payload does not match its webhook's schema.
-type InvalidHandler = Arc<dyn Fn(InvalidDelivery) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
+/// Boxes `handler` as a receiver-level [`Fallback`].
+fn fallback<T, F, Fut, E>(handler: F) -> Fallback<T>
+where
+    F: Fn(T) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: Into<BoxError>,
+{
+    Arc::new(move |input| {
+        let call = handler(input);
+        Box::pin(async move { call.await.map_err(Into::into) })
+    })
+}
 
 /// A correctly signed delivery of a known webhook whose payload does not match the webhook's schema: the
 /// vendor's payload drifted from its own spec (a required property left out, an integer where the spec
@@ -126,8 +136,10 @@ pub struct Receiver {
     verifier: Verifier,
     routes: Vec<Route>,
     by_name: HashMap<&'static str, usize>,
-    fallback: Option<Fallback>,
-    invalid: Option<InvalidHandler>,
+    /// For webhooks no route answers for.
+    fallback: Option<Fallback<UnknownEvent>>,
+    /// For signed deliveries whose payload does not match its webhook's schema.
+    invalid: Option<Fallback<InvalidDelivery>>,
     duplicates: Option<DuplicateFilter>,
 }
 
@@ -198,10 +210,7 @@ impl Receiver {
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Into<BoxError>,
     {
-        self.fallback = Some(Arc::new(move |event| {
-            let call = handler(event);
-            Box::pin(async move { call.await.map_err(Into::into) })
-        }));
+        self.fallback = Some(fallback(handler));
         self
     }
 
@@ -230,10 +239,7 @@ impl Receiver {
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Into<BoxError>,
     {
-        self.invalid = Some(Arc::new(move |delivery| {
-            let call = handler(delivery);
-            Box::pin(async move { call.await.map_err(Into::into) })
-        }));
+        self.invalid = Some(fallback(handler));
         self
     }
 
