@@ -158,3 +158,12 @@ fn generation_is_deterministic() {
         assert_eq!(generate(fixture).source, generate(fixture).source, "{fixture}");
     }
 }
+
+/// Numbers outside 64 bits load (as the nearest float, or as text beyond `f64`); an enum or example that
+/// needs an integer there falls back with a warning naming the pointer; bounds are not read.
+#[test]
+fn big_numbers() {
+    let generated = generate("big_numbers.yaml");
+    insta::assert_snapshot!("big_numbers", generated.source);
+    insta::assert_snapshot!("big_numbers_warnings", warnings(&generated));
+}

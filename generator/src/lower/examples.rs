@@ -267,6 +267,10 @@ fn json_kind(value: &Value) -> &'static str {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
         Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        // Loading reads a literal outside 64 bits as the nearest float.
+        Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() >= 2f64.powi(63)) => {
+            "an integer outside 64 bits"
+        }
         Value::Number(_) => "a fractional number",
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
