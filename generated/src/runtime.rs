@@ -877,3 +877,31 @@ mod tests {
         }
     }
 }
+
+/// Deserialization of the typed properties an open struct keeps beyond the ones it declares (its
+/// schema's `additionalProperties` gives their type).
+///
+/// The field is `#[serde(flatten)]`, so serde hands it the undeclared entries from a buffer; a typed
+/// value with numbers cannot be read back from that buffer when `serde_json` keeps numbers exactly
+/// (`arbitrary_precision`, serde-rs/serde#1183). Each entry is read as a `serde_json::Value` first,
+/// which that buffer does give back exactly, and then as its type.
+#[allow(dead_code)] // Used only by modules that have typed open structs.
+pub(crate) mod additional_properties {
+    use serde::de::{DeserializeOwned, Error};
+    use serde::{Deserialize, Deserializer};
+
+    pub(crate) fn deserialize<'de, D, T>(deserializer: D) -> Result<indexmap::IndexMap<String, T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: DeserializeOwned,
+    {
+        let entries = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let mut typed = indexmap::IndexMap::with_capacity(entries.len());
+        for (key, value) in entries {
+            let value = serde_json::from_value(value)
+                .map_err(|err| D::Error::custom(format_args!("additional property `{key}`: {err}")))?;
+            typed.insert(key, value);
+        }
+        Ok(typed)
+    }
+}

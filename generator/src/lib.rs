@@ -25,7 +25,7 @@ pub mod naming;
 pub mod pointer;
 mod source;
 
-pub use config::{DiscriminatorChoice, ExamplePolicy, SpecConfig};
+pub use config::{DiscriminatorChoice, ExamplePolicy, SpecConfig, UnknownProperties};
 pub use document::{Document, Example, SkipReason, SkippedExample};
 pub use error::{Error, Warning};
 pub use format::header;
