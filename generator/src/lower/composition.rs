@@ -182,7 +182,8 @@ impl Lowerer<'_, '_> {
             }
         }
         let open = open.unwrap_or_else(|| self.default_openness());
-        self.lower_struct(pointer, wanted_name, docs, members, &required_names, open, nullable)
+        let lowered = self.lower_struct(pointer, wanted_name, docs, members, &required_names, open)?;
+        Ok(Lowered { nullable, ..lowered })
     }
 
     /// Gathers the properties and required names of a schema and, recursively, of its `allOf` members.

@@ -252,7 +252,8 @@ impl Lowerer<'_, '_> {
             .map(|json_name| (json_name.clone(), pointer.push("properties").push(json_name)))
             .collect();
         let open = self.openness(pointer, schema);
-        self.lower_struct(pointer, wanted_name, description(schema), members, &required, open, nullable)
+        let lowered = self.lower_struct(pointer, wanted_name, description(schema), members, &required, open)?;
+        Ok(Lowered { nullable, ..lowered })
     }
 
     /// Whether the object schema at `pointer` keeps the properties it does not declare, and as what:
@@ -278,7 +279,8 @@ impl Lowerer<'_, '_> {
         (self.unknown_properties == UnknownProperties::Keep).then_some(Open::Kept)
     }
 
-    /// Lowers a struct from its properties (name and schema pointer, in order) and required names.
+    /// Lowers a struct from its properties (name and schema pointer, in order), required names and
+    /// openness. The result is not nullable; the caller knows whether the schema allows `null`.
     pub(super) fn lower_struct(
         &mut self,
         pointer: &JsonPointer,
@@ -287,7 +289,6 @@ impl Lowerer<'_, '_> {
         properties: Vec<(String, JsonPointer)>,
         required: &HashSet<String>,
         open: Option<Open>,
-        nullable: bool,
     ) -> Result<Lowered, Error> {
         let id = self.reserve_type(pointer, wanted_name, docs);
         let name = self.types[id].name.clone();
@@ -344,7 +345,7 @@ impl Lowerer<'_, '_> {
         };
         self.in_progress.remove(&id);
         self.types[id].kind = TypeKind::Struct { fields, additional };
-        Ok(Lowered { ty: TypeRef::Named(id), nullable, recursive: false })
+        Ok(Lowered::plain(TypeRef::Named(id)))
     }
 
     /// The field of the open struct `name` that keeps its undeclared properties.
