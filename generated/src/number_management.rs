@@ -21,7 +21,7 @@ pub const EVENT_NAMES: &[&str] = &[
 /// One webhook delivery, parsed into the type of its event.
 ///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
-/// (minus properties the spec does not declare).
+/// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]

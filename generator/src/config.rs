@@ -7,6 +7,8 @@
 //! examples: strict         # `widen` (default): types widen to accept the spec's examples;
 //!                          # `strict`: the schema alone decides (examples that disagree then fail)
 //! deduplicate: false       # `true` (default): structurally identical schemas become one type
+//! unknown_properties: keep # `ignore` (default): objects keep only declared properties, unless their
+//!                          # schema says `additionalProperties`; `keep`: every object keeps the rest
 //! ```
 
 use serde_json::Value;
@@ -39,6 +41,18 @@ pub enum ExamplePolicy {
     Strict,
 }
 
+/// What an object whose schema says nothing about `additionalProperties` does with the properties it
+/// does not declare. (A schema that says `additionalProperties: true` or gives a schema always keeps
+/// them; `additionalProperties: false` never does.)
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnknownProperties {
+    /// Ignore them when parsing (they are not written back).
+    #[default]
+    Ignore,
+    /// Keep them in a field of any JSON values, written back after the declared ones.
+    Keep,
+}
+
 /// The settings of one spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecConfig {
@@ -50,6 +64,8 @@ pub struct SpecConfig {
     pub examples: ExamplePolicy,
     /// Whether structurally identical schemas become one type (on by default).
     pub deduplicate: bool,
+    /// What objects that say nothing about `additionalProperties` do with undeclared properties.
+    pub unknown_properties: UnknownProperties,
 }
 
 impl Default for SpecConfig {
@@ -59,6 +75,7 @@ impl Default for SpecConfig {
             discriminator: DiscriminatorChoice::Infer,
             examples: ExamplePolicy::Widen,
             deduplicate: true,
+            unknown_properties: UnknownProperties::Ignore,
         }
     }
 }
@@ -98,12 +115,21 @@ impl SpecConfig {
                 ("examples", _) => return Err(error(pointer, "`examples` must be `widen` or `strict`".to_owned())),
                 ("deduplicate", Value::Bool(on)) => config.deduplicate = *on,
                 ("deduplicate", _) => return Err(error(pointer, "`deduplicate` must be `true` or `false`".to_owned())),
+                ("unknown_properties", Value::String(policy)) if policy == "keep" => {
+                    config.unknown_properties = UnknownProperties::Keep
+                }
+                ("unknown_properties", Value::String(policy)) if policy == "ignore" => {
+                    config.unknown_properties = UnknownProperties::Ignore
+                }
+                ("unknown_properties", _) => {
+                    return Err(error(pointer, "`unknown_properties` must be `keep` or `ignore`".to_owned()));
+                }
                 ("module" | "discriminator", _) => return Err(error(pointer, format!("`{key}` must be a string"))),
                 _ => {
                     return Err(error(
                         pointer,
                         format!(
-                            "unknown setting `{key}` (known: `module`, `discriminator`, `examples`, `deduplicate`)"
+                            "unknown setting `{key}` (known: `module`, `discriminator`, `examples`, `deduplicate`, `unknown_properties`)"
                         ),
                     ));
                 }
@@ -125,6 +151,9 @@ mod tests {
         let none = SpecConfig::parse("s.codegen.yaml", b"discriminator: none\nexamples: strict\n").unwrap();
         assert_eq!(none.discriminator, DiscriminatorChoice::None);
         assert_eq!(none.examples, ExamplePolicy::Strict);
+        assert_eq!(none.unknown_properties, UnknownProperties::Ignore, "the default");
+        let keep = SpecConfig::parse("s.codegen.yaml", b"unknown_properties: keep\n").unwrap();
+        assert_eq!(keep.unknown_properties, UnknownProperties::Keep);
     }
 
     #[test]
@@ -132,7 +161,7 @@ mod tests {
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"modul: x\n").unwrap_err().to_string();
         assert_eq!(
             err,
-            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`)"
+            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`, `unknown_properties`)"
         );
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"examples: loose\n").unwrap_err().to_string();
         assert_eq!(err, "specs/s.codegen.yaml#/examples: `examples` must be `widen` or `strict`");
@@ -140,5 +169,7 @@ mod tests {
         assert_eq!(err, "specs/s.codegen.yaml#/module: `Not-Snake` is not a snake_case Rust identifier");
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"discriminator: 3\n").unwrap_err().to_string();
         assert_eq!(err, "specs/s.codegen.yaml#/discriminator: `discriminator` must be a string");
+        let err = SpecConfig::parse("specs/s.codegen.yaml", b"unknown_properties: true\n").unwrap_err().to_string();
+        assert_eq!(err, "specs/s.codegen.yaml#/unknown_properties: `unknown_properties` must be `keep` or `ignore`");
     }
 }

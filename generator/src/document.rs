@@ -357,7 +357,7 @@ impl Examples {
     /// and the ones that are not valid JSON are skipped with a warning.
     fn push(&mut self, pointer: JsonPointer, name: Option<&str>, value: &Value, diag: &mut Diagnostics) {
         let value = match value {
-            Value::String(text) if text.trim_start().starts_with(['{', '[']) => match serde_json::from_str(text) {
+            Value::String(text) if text.trim_start().starts_with(['{', '[']) => match crate::source::parse_json(text) {
                 Ok(parsed) => {
                     diag.warn(&pointer, "example is JSON text inside a string; parsed");
                     parsed

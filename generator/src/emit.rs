@@ -6,7 +6,10 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::RenderOptions;
-use crate::ir::{Alternative, DiscriminatorRule, EnumVariant, Event, Field, Module, Tag, TypeDef, TypeKind, TypeRef};
+use crate::ir::{
+    AdditionalProperties, Alternative, DiscriminatorRule, EnumVariant, Event, Field, Module, Tag, TypeDef, TypeKind,
+    TypeRef,
+};
 
 /// Emits the whole module (without the `@generated` header, which `format` adds). For a file that is
 /// `include!`d, the module docs are left out (inner attributes are not allowed there).
@@ -142,13 +145,15 @@ fn type_def(module: &Module, def: &TypeDef) -> TokenStream {
     let docs = doc_attrs(def.docs.as_deref());
     let name = ident(&def.name);
     match &def.kind {
-        TypeKind::Struct { fields } => {
+        TypeKind::Struct { fields, additional } => {
             let fields = fields.iter().map(|field| struct_field(module, field));
+            let additional = additional.as_ref().map(|additional| additional_field(module, additional));
             quote! {
                 #docs
                 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
                 pub struct #name {
                     #(#fields)*
+                    #additional
                 }
             }
         }
@@ -373,6 +378,26 @@ fn struct_field(module: &Module, field: &Field) -> TokenStream {
     }
 }
 
+/// The field of an open struct that keeps its undeclared properties: flattened, so they are read from
+/// and written back into the struct's own object, in order.
+fn additional_field(module: &Module, additional: &AdditionalProperties) -> TokenStream {
+    let docs = doc_attrs(Some(&additional.docs));
+    let name = ident(&additional.name);
+    if additional.ty == TypeRef::Json {
+        return quote! {
+            #docs
+            #[serde(flatten)]
+            pub #name: serde_json::Map<String, serde_json::Value>,
+        };
+    }
+    let ty = type_tokens(module, &additional.ty);
+    quote! {
+        #docs
+        #[serde(flatten, deserialize_with = "__runtime::additional_properties::deserialize")]
+        pub #name: __runtime::IndexMap<String, #ty>,
+    }
+}
+
 /// The JSON shape a type is read from, so a best-fit alternative is only tried on values of its shape
 /// (serde would otherwise read a struct from an array, by position).
 fn shape_of(module: &Module, ty: &TypeRef) -> TokenStream {
@@ -421,7 +446,7 @@ fn events(module: &Module) -> TokenStream {
         /// One webhook delivery, parsed into the type of its event.
         ///
         /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
-        /// (minus properties the spec does not declare).
+        /// (minus properties the spec does not declare, except in objects it declares open).
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         #[serde(untagged)]
         #[allow(clippy::large_enum_variant)] // Boxing would cost an allocation per delivery.

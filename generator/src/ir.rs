@@ -115,6 +115,9 @@ pub enum TypeKind {
     Struct {
         /// The fields, in schema property order.
         fields: Vec<Field>,
+        /// Where the object is open (`additionalProperties: true` or a schema, or the spec's settings
+        /// keep unknown properties), the field that keeps the properties it does not declare.
+        additional: Option<AdditionalProperties>,
     },
     /// An open string enum: the listed values plus `Other(String)` for values added later.
     StringEnum {
@@ -169,6 +172,18 @@ pub struct Alternative {
 pub struct Tag {
     /// The JSON property name, such as `type`.
     pub property: String,
+}
+
+/// The field of an open struct that keeps the properties the schema does not declare, in the order they
+/// came; they are written back after the declared ones.
+#[derive(Debug, Clone)]
+pub struct AdditionalProperties {
+    /// The Rust field name, which no property's field has.
+    pub name: String,
+    /// The type of each value: [`TypeRef::Json`] for `additionalProperties: true`, else the schema's type.
+    pub ty: TypeRef,
+    /// Doc text for the field.
+    pub docs: String,
 }
 
 /// A struct field.

@@ -32,6 +32,10 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "None",
 ];
 
+/// The field of an open struct that keeps the properties its schema does not declare. A property of
+/// the same name gets a numbered field name instead (`additional_properties_2`).
+pub const ADDITIONAL_PROPERTIES_FIELD: &str = "additional_properties";
+
 /// Replaces everything but ASCII letters and digits with word breaks, so `heck` sees the words.
 fn ascii_words(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect()

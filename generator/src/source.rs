@@ -1,5 +1,16 @@
 //! Reading spec bytes (JSON or YAML) into one JSON value model, keys in document order.
+//!
+//! Numbers are read the same way whatever features `serde_json` is built with (its
+//! `arbitrary_precision`, on wherever the generated crate is in the same build, changes how it keeps
+//! numbers), so the generated code never depends on the build: an integer that fits `u64` or `i64` stays
+//! an integer, any other number becomes the nearest `f64`, and one too large even for that (`1e400`)
+//! is kept as its text. Specs generated from JavaScript write int64 bounds as `-9223372036854776000`,
+//! outside 64 bits: that loads as the nearest float (exactly `i64::MIN`), and where the generator needs
+//! an integer (an `enum` value, an example) it says so with a warning naming the pointer.
 
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use crate::error::Error;
@@ -14,23 +25,228 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Value, Error> {
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|err| Error::Syntax {
+        parse_json(text).map_err(|err| Error::Syntax {
             file: file.to_owned(),
             format: "JSON",
             message: err.to_string(),
         })
     } else {
-        let mut yaml: yaml_serde::Value = yaml_serde::from_str(text).map_err(|err| Error::Syntax {
-            file: file.to_owned(),
-            format: "YAML",
-            message: err.to_string(),
-        })?;
-        yaml.apply_merge().map_err(|err| Error::Syntax {
-            file: file.to_owned(),
-            format: "YAML",
-            message: err.to_string(),
-        })?;
+        let yaml_error =
+            |err: yaml_serde::Error| Error::Syntax { file: file.to_owned(), format: "YAML", message: err.to_string() };
+        let deserializer = yaml_serde::Deserializer::from_str(text);
+        let mut yaml = YamlSeed.deserialize(deserializer).map_err(yaml_error)?;
+        yaml.apply_merge().map_err(yaml_error)?;
         Ok(yaml_to_json(yaml))
+    }
+}
+
+/// Parses JSON text (a spec, or an example written as JSON inside a string) with numbers read as the
+/// module docs say.
+pub(crate) fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
+    let mut value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        // Without `arbitrary_precision`, `serde_json` rejects a number beyond `f64`; read such numbers as
+        // their text, as the build with it does.
+        Err(err) if err.to_string().starts_with("number out of range") => {
+            serde_json::from_str(&quote_huge_numbers(text)).map_err(|_| err)?
+        }
+        Err(err) => return Err(err),
+    };
+    canonicalize_numbers(&mut value);
+    Ok(value)
+}
+
+/// Rewrites every number outside strings that is too large for `f64` into a string of its text
+/// (normalized as [`huge_number_text`] says).
+fn quote_huge_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    let mut in_string = false;
+    while let Some((start, c)) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                '\\' => {
+                    if let Some((_, escaped)) = chars.next() {
+                        out.push(escaped);
+                    }
+                }
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '-' || c.is_ascii_digit() {
+            let mut end = start + c.len_utf8();
+            while let Some(&(at, next)) = chars.peek() {
+                if !(next.is_ascii_digit() || matches!(next, '.' | 'e' | 'E' | '+' | '-')) {
+                    break;
+                }
+                end = at + next.len_utf8();
+                chars.next();
+            }
+            let literal = &text[start..end];
+            match literal.parse::<f64>() {
+                Ok(float) if float.is_infinite() => {
+                    out.push('"');
+                    out.push_str(&huge_number_text(literal));
+                    out.push('"');
+                }
+                _ => out.push_str(literal),
+            }
+        } else {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The text a number too large for `f64` is kept as: as written, with the exponent as `e` and an
+/// explicit sign (how `serde_json` with `arbitrary_precision` writes it back).
+fn huge_number_text(literal: &str) -> String {
+    match literal.find(['e', 'E']) {
+        Some(at) => {
+            let exponent = &literal[at + 1..];
+            let sign = if exponent.starts_with(['+', '-']) { "" } else { "+" };
+            format!("{}e{sign}{exponent}", &literal[..at])
+        }
+        None => literal.to_owned(),
+    }
+}
+
+/// Puts every number of a parsed JSON value into the one form both builds of `serde_json` give: what
+/// the build without `arbitrary_precision` reads (`u64`, a non-zero `i64`, else the nearest `f64`), or
+/// the text of a number beyond `f64`.
+fn canonicalize_numbers(value: &mut Value) {
+    match value {
+        Value::Number(number) => *value = canonical_number(number),
+        Value::Array(items) => items.iter_mut().for_each(canonicalize_numbers),
+        Value::Object(map) => map.values_mut().for_each(canonicalize_numbers),
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
+}
+
+fn canonical_number(number: &Number) -> Value {
+    canonical_number_text(&number.to_string())
+}
+
+/// [`canonical_number`] from the number's text as `serde_json` writes it: exactly as parsed with
+/// `arbitrary_precision` (`-0`, `1.50`, `1e+400`), as read without it otherwise (`-0.0`, `1.5`).
+fn canonical_number_text(text: &str) -> Value {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(unsigned) = text.parse::<u64>() {
+            return Value::Number(unsigned.into());
+        }
+        // `-0` is the float negative zero in `serde_json`'s own reading.
+        if let Ok(signed) = text.parse::<i64>().map_err(drop).and_then(|i| if i == 0 { Err(()) } else { Ok(i) }) {
+            return Value::Number(signed.into());
+        }
+    }
+    match text.parse::<f64>().ok().and_then(Number::from_f64) {
+        Some(float) => Value::Number(float),
+        None => Value::String(huge_number_text(text)),
+    }
+}
+
+/// Reads a YAML document as `yaml_serde::Value`, except that integers outside 64 bits (which it cannot
+/// hold) become the nearest float rather than an error.
+#[derive(Clone, Copy)]
+struct YamlSeed;
+
+impl<'de> DeserializeSeed<'de> for YamlSeed {
+    type Value = yaml_serde::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for YamlSeed {
+    type Value = yaml_serde::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Number(value.into()))
+    }
+
+    #[allow(clippy::cast_precision_loss)] // The nearest float is the point.
+    fn visit_i128<E>(self, value: i128) -> Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Number((value as f64).into()))
+    }
+
+    #[allow(clippy::cast_precision_loss)] // The nearest float is the point.
+    fn visit_u128<E>(self, value: u128) -> Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Number((value as f64).into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Number(value.into()))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(yaml_serde::Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Self::Value, E> {
+        Ok(yaml_serde::Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(yaml_serde::Value::Sequence(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut mapping = yaml_serde::Mapping::new();
+        while let Some(key) = map.next_key_seed(self)? {
+            // As `yaml_serde` reads a mapping: a repeated key is an error, not a silent overwrite.
+            if mapping.contains_key(&key) {
+                let shown = match &key {
+                    yaml_serde::Value::String(text) => format!("{text:?}"),
+                    other => format!("{other:?}"),
+                };
+                return Err(serde::de::Error::custom(format!("duplicate entry with key {shown}")));
+            }
+            let value = map.next_value_seed(self)?;
+            mapping.insert(key, value);
+        }
+        Ok(yaml_serde::Value::Mapping(mapping))
+    }
+
+    /// A tagged node (`!custom 2`): `yaml_serde` gives the tag as the variant name.
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        let (tag, contents) = data.variant::<String>()?;
+        let value = contents.newtype_variant_seed(self)?;
+        Ok(yaml_serde::Value::Tagged(Box::new(yaml_serde::value::TaggedValue {
+            tag: yaml_serde::value::Tag::new(tag),
+            value,
+        })))
     }
 }
 
@@ -100,7 +316,11 @@ mod tests {
     fn merge_keys_tags_and_odd_scalars() {
         let value = parse("a.yaml", b"base: &b {x: 1}\nderived:\n  <<: *b\n  y: !custom 2\ninf: .inf\n").unwrap();
         assert_eq!(value["derived"], json!({"x": 1, "y": 2}));
+        let keys: Vec<_> = value["derived"].as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["y", "x"], "merged keys come after the mapping's own");
         assert_eq!(value["inf"], json!(".inf"));
+        let tagged = parse("a.yaml", b"a: !!str 12\nb: !thing {c: [1, !x 2]}\n").unwrap();
+        assert_eq!(tagged, json!({"a": "12", "b": {"c": [1, 2]}}));
     }
 
     #[test]
@@ -110,5 +330,57 @@ mod tests {
         let err = parse("specs/bad.yaml", b"a: [1, 2\n").unwrap_err().to_string();
         assert!(err.starts_with("specs/bad.yaml: not a valid YAML document"), "{err}");
         assert!(err.contains("line"), "{err}");
+        let err = parse("specs/twice.yaml", b"a: 1\nb: 2\na: 3\n").unwrap_err().to_string();
+        assert!(
+            err.starts_with("specs/twice.yaml: not a valid YAML document: duplicate entry with key \"a\""),
+            "{err}"
+        );
+    }
+
+    /// Generated specs write int64 bounds as JavaScript prints them; one anywhere used to fail the whole
+    /// YAML document (`invalid type: integer ... as i128`).
+    #[test]
+    fn integers_outside_64_bits_load_as_the_nearest_float() {
+        let yaml = b"minimum: -9223372036854776000\nmaximum: 9223372036854776000\nhuge: 340282366920938463463374607431768211456\nkeys: {99999999999999999999: a}\nlist: [18446744073709551616]\n";
+        let value = parse("big.yaml", yaml).unwrap();
+        assert_eq!(value["minimum"].as_f64(), Some(-9_223_372_036_854_775_808.0));
+        assert!(!value["minimum"].is_i64(), "not an integer: it was not written as one that fits");
+        assert_eq!(value["maximum"].as_f64(), Some(9_223_372_036_854_775_808.0));
+        assert_eq!(value["huge"].as_f64(), Some(2f64.powi(128)));
+        assert_eq!(value["keys"], json!({"1e+20": "a"}));
+        assert_eq!(value["list"][0].as_f64(), Some(2f64.powi(64)));
+        let json = br#"{"minimum": -9223372036854776000, "maximum": 9223372036854776000, "huge": 340282366920938463463374607431768211456, "keys": {}, "list": [18446744073709551616]}"#;
+        let from_json = parse("big.json", json).unwrap();
+        for key in ["minimum", "maximum", "huge", "list"] {
+            assert_eq!(from_json[key], value[key], "{key}");
+        }
+    }
+
+    /// The numbers of a JSON spec, whichever build of `serde_json` read them.
+    #[test]
+    fn json_numbers_read_the_same_in_both_builds() {
+        let value = parse(
+            "n.json",
+            br#"{"a": 1.50, "b": -0, "c": 12345678901234567890123, "d": 1e400, "e": 18446744073709551615, "f": -9223372036854775808, "g": [1E-400, -2e+400], "s": "1e400 \" 1e400"}"#,
+        )
+        .unwrap();
+        assert_eq!(value["a"].as_f64(), Some(1.5));
+        assert!(value["b"].is_f64() && value["b"].as_f64().is_some_and(|b| b == 0.0 && b.is_sign_negative()));
+        assert_eq!(value["c"].as_f64(), Some(1.2345678901234568e22));
+        assert!(!value["c"].is_i64() && !value["c"].is_u64());
+        assert_eq!(value["d"], json!("1e+400"), "beyond f64: kept as text");
+        assert_eq!(value["e"].as_u64(), Some(u64::MAX));
+        assert_eq!(value["f"].as_i64(), Some(i64::MIN));
+        assert_eq!(value["g"], json!([0.0, "-2e+400"]));
+        assert_eq!(value["s"], json!("1e400 \" 1e400"), "numbers inside strings are text");
+        // The texts each build of `serde_json` gives for the same literal read the same.
+        for (with_arbitrary_precision, without) in
+            [("-0", "-0.0"), ("1.50", "1.5"), ("12345678901234567890123", "1.2345678901234568e22"), ("5.0", "5.0")]
+        {
+            assert_eq!(canonical_number_text(with_arbitrary_precision), canonical_number_text(without));
+        }
+        assert_eq!(canonical_number_text("1e+400"), json!("1e+400"));
+        assert_eq!(huge_number_text("1E400"), "1e+400");
+        assert_eq!(huge_number_text("-2e-999"), "-2e-999");
     }
 }

@@ -158,3 +158,62 @@ fn generation_is_deterministic() {
         assert_eq!(generate(fixture).source, generate(fixture).source, "{fixture}");
     }
 }
+
+/// Numbers outside 64 bits load (as the nearest float, or as text beyond `f64`); an enum or example that
+/// needs an integer there falls back with a warning naming the pointer; bounds are not read.
+#[test]
+fn big_numbers() {
+    let generated = generate("big_numbers.yaml");
+    insta::assert_snapshot!("big_numbers", generated.source);
+    insta::assert_snapshot!("big_numbers_warnings", warnings(&generated));
+}
+
+/// Objects that declare `additionalProperties: true` or a schema keep their undeclared properties in a
+/// flattened field (any JSON values, or the schema's type in order); `false` and silence do not; a
+/// property with the field's name is renamed; `allOf` members can open the merged struct; an example's
+/// extra property that the schema's type does not fit widens it; open and closed twins stay apart.
+#[test]
+fn open_objects() {
+    let generated = generate("open_objects.yaml");
+    insta::assert_snapshot!("open_objects", generated.source);
+    insta::assert_snapshot!("open_objects_warnings", warnings(&generated));
+}
+
+/// `unknown_properties: keep` opens the objects that say nothing about `additionalProperties`.
+#[test]
+fn open_objects_kept_by_settings() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/open_objects.yaml");
+    let bytes = std::fs::read(&path).unwrap();
+    let config =
+        webhook_codegen::SpecConfig::parse("open_objects.codegen.yaml", b"unknown_properties: keep\n").unwrap();
+    let kept = webhook_codegen::generate_with("fixtures/open_objects.yaml", &bytes, &config).unwrap();
+    let ignored = generate("open_objects.yaml");
+    let open_structs = |generated: &webhook_codegen::GeneratedModule| -> Vec<String> {
+        generated
+            .module
+            .types
+            .iter()
+            .filter(|def| matches!(&def.kind, webhook_codegen::ir::TypeKind::Struct { additional: Some(_), .. }))
+            .map(|def| def.name.clone())
+            .collect()
+    };
+    assert_eq!(
+        open_structs(&ignored),
+        // `opened` has the fields of the closed `silent`, but stays its own type.
+        ["DeviceDevice", "DeviceUpdatedCounters", "DeviceUpdatedLabels", "DeviceUpdatedMerged", "DeviceRemovedOpened"]
+    );
+    insta::assert_snapshot!("open_objects_kept", kept.source);
+    assert_eq!(
+        open_structs(&kept),
+        [
+            "DeviceUpdated",
+            "DeviceDevice",
+            "DeviceUpdatedCounters",
+            "DeviceUpdatedLabels",
+            "Label",
+            "DeviceUpdatedSilent",
+            "DeviceUpdatedMerged",
+            "DeviceRemoved",
+        ]
+    );
+}

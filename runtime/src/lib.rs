@@ -22,6 +22,9 @@ mod parse;
 mod route;
 pub mod signature;
 
+/// The map type of typed `additionalProperties` in generated structs (`indexmap::IndexMap`, so the
+/// properties keep the order they came in).
+pub use indexmap;
 pub use parse::{DispatchError, ParseError, UnknownEvent};
 pub use route::{BoxError, Route, RouteResult};
 
@@ -55,8 +58,10 @@ impl<E> Copy for SpecModule<E> {}
 #[doc(hidden)]
 pub mod __private {
     pub use crate::parse::{
-        BestFit, Discriminated, Shape, discriminator, from_slice, nullable, open_enum, parse_payload, tagged,
+        BestFit, Discriminated, Shape, additional_properties, discriminator, from_slice, nullable, open_enum,
+        parse_payload, tagged,
     };
     pub use crate::route::{erase, module_route};
     pub use crate::{BoxError, DispatchError, ParseError, Route, UnknownEvent};
+    pub use indexmap::IndexMap;
 }

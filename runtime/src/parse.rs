@@ -784,3 +784,117 @@ mod tests {
         }
     }
 }
+
+/// Deserialization of the typed properties an open struct keeps beyond the ones it declares (its
+/// schema's `additionalProperties` gives their type).
+///
+/// The field is `#[serde(flatten)]`, so serde hands it the undeclared entries from a buffer; a typed
+/// value with numbers cannot be read back from that buffer when `serde_json` keeps numbers exactly
+/// (`arbitrary_precision`, serde-rs/serde#1183). Each entry is read as a `serde_json::Value` first,
+/// which that buffer does give back exactly, and then as its type.
+pub mod additional_properties {
+    use serde::de::{DeserializeOwned, Error};
+    use serde::{Deserialize, Deserializer};
+
+    /// Reads the undeclared entries serde hands a flattened field, each as its type `T`.
+    pub fn deserialize<'de, D, T>(deserializer: D) -> Result<indexmap::IndexMap<String, T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: DeserializeOwned,
+    {
+        let entries = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let mut typed = indexmap::IndexMap::with_capacity(entries.len());
+        for (key, value) in entries {
+            let value = serde_json::from_value(value)
+                .map_err(|err| D::Error::custom(format_args!("additional property `{key}`: {err}")))?;
+            typed.insert(key, value);
+        }
+        Ok(typed)
+    }
+}
+
+/// Open structs (a flattened field keeping undeclared properties) through the single pass of
+/// [`from_slice`], with numbers in typed and untyped extra properties.
+#[cfg(test)]
+mod open_struct_tests {
+    use super::*;
+
+    /// What the generator emits for an open payload with typed extra properties.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Typed {
+        event: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<i64>,
+        #[serde(flatten, deserialize_with = "crate::parse::additional_properties::deserialize")]
+        additional_properties: indexmap::IndexMap<String, serde_json::Number>,
+    }
+
+    /// An open payload whose extra properties are any JSON values.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Untyped {
+        event: String,
+        #[serde(flatten)]
+        additional_properties: serde_json::Map<String, serde_json::Value>,
+    }
+
+    #[derive(Debug, PartialEq)]
+    enum Test {
+        Typed(Typed),
+        Untyped(Untyped),
+        Unknown(UnknownEvent),
+    }
+
+    impl Discriminated for Test {
+        fn deserialize_variant<'de, A: MapAccess<'de>>(
+            value: &str,
+            map: A,
+            parsed: &mut Option<Self>,
+        ) -> Result<(), A::Error> {
+            let payload = MapAccessDeserializer::new(map);
+            *parsed = Some(match value {
+                "typed" => Self::Typed(Deserialize::deserialize(payload)?),
+                "untyped" => Self::Untyped(Deserialize::deserialize(payload)?),
+                _ => return Ok(()),
+            });
+            Ok(())
+        }
+
+        fn unknown(event: UnknownEvent) -> Self {
+            Self::Unknown(event)
+        }
+    }
+
+    /// Parses `body` in the single pass alone (the two-pass path fails every body).
+    fn single_pass(body: &str) -> Result<Test, ParseError> {
+        from_slice(body.as_bytes(), "event", |_, _| Err(ParseError::MissingEventName { property: "two-pass" }))
+    }
+
+    #[test]
+    fn typed_extra_numbers_round_trip_in_one_pass() {
+        let body = r#"{"event":"typed","big":123456789012345678901234567890,"id":7,"f":0.250,"neg":-0.0,"e":1e-7}"#;
+        let Test::Typed(parsed) = single_pass(body).unwrap() else { panic!("{body}") };
+        assert_eq!(parsed.id, Some(7));
+        let keys: Vec<&str> = parsed.additional_properties.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["big", "f", "neg", "e"]);
+        assert_eq!(
+            serde_json::to_string(&parsed).unwrap(),
+            r#"{"event":"typed","id":7,"big":123456789012345678901234567890,"f":0.250,"neg":-0.0,"e":1e-7}"#,
+            "declared fields first, then the others in the order they came, numbers as written"
+        );
+        // A typed extra property of the wrong type fails the payload, naming the property.
+        let err = parse_payload::<Typed>("typed", br#"{"event":"typed","id":1,"x":"one"}"#).unwrap_err();
+        assert_eq!(err.path(), Some("."), "{err}");
+        assert!(err.to_string().contains("additional property `x`: invalid type: string \"one\""), "{err}");
+    }
+
+    #[test]
+    fn untyped_extras_keep_everything_in_one_pass() {
+        let body = r#"{"event":"untyped","n":18446744073709551616,"o":{"z":1,"a":[1.0,null]},"event_ts":1}"#;
+        let Test::Untyped(parsed) = single_pass(body).unwrap() else { panic!("{body}") };
+        assert_eq!(parsed.event, "untyped", "the replayed name reaches the declared field");
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), body);
+        // Errors in a declared field of an open struct keep their path.
+        let err = parse_payload::<Untyped>("untyped", br#"{"event":5,"x":1}"#).unwrap_err();
+        assert_eq!(err.path(), Some("event"), "{err}");
+    }
+}

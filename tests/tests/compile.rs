@@ -30,6 +30,7 @@ fn fixture_modules_compile_without_warnings() {
     let doc_root = scratch.target_dir.join("doc/zoom_webhooks");
     for module in [
         "alternatives",
+        "big_numbers",
         "components",
         "dedup",
         "descriptions",
@@ -39,6 +40,7 @@ fn fixture_modules_compile_without_warnings() {
         "naming",
         "nested",
         "odd_types",
+        "open_objects",
         "optional",
         "zoom_form",
     ] {

@@ -19,7 +19,7 @@ fn shape(module: &Module) -> Vec<String> {
     }
     for def in &module.types {
         lines.push(format!("type {} {}", def.name, kind_name(&def.kind)));
-        if let TypeKind::Struct { fields } = &def.kind {
+        if let TypeKind::Struct { fields, .. } = &def.kind {
             {
                 for field in fields {
                     lines.push(format!(

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
+use super::schema::Open;
 use super::{Lowered, Lowerer, component_schema_name, description};
 use crate::error::Error;
 use crate::ir::{Alternative, Tag, TypeKind, TypeRef};
@@ -158,7 +159,8 @@ impl Lowerer<'_, '_> {
         let mut required: Vec<(String, JsonPointer)> = Vec::new();
         let mut seen = HashSet::new();
         let mut docs = description(schema);
-        self.collect_members(pointer, schema, &mut members, &mut required, &mut seen, &mut docs)?;
+        let mut open = None;
+        self.collect_members(pointer, schema, &mut members, &mut required, &mut seen, &mut docs, &mut open)?;
         if members.is_empty() {
             // Members without properties (`allOf: [{type: string}, {minLength: 1}]`): the first typed one.
             for i in 0..list.len() {
@@ -179,11 +181,16 @@ impl Lowerer<'_, '_> {
                 self.warn(&at, format!("required property `{name}` is not declared by any `allOf` member; ignored"));
             }
         }
-        self.lower_struct(pointer, wanted_name, docs, members, &required_names, nullable)
+        let open = open.unwrap_or_else(|| self.default_openness());
+        let lowered = self.lower_struct(pointer, wanted_name, docs, members, &required_names, open)?;
+        Ok(Lowered { nullable, ..lowered })
     }
 
     /// Gathers the properties and required names of a schema and, recursively, of its `allOf` members.
     /// A property declared again by a later member takes the later schema and keeps its first position.
+    /// The first of them (the schema itself first) that says anything about `additionalProperties`
+    /// decides `open`.
+    #[allow(clippy::too_many_arguments)] // One accumulator per thing gathered.
     fn collect_members(
         &mut self,
         pointer: &JsonPointer,
@@ -192,9 +199,13 @@ impl Lowerer<'_, '_> {
         required: &mut Vec<(String, JsonPointer)>,
         seen: &mut HashSet<JsonPointer>,
         docs: &mut Option<String>,
+        open: &mut Option<Option<Open>>,
     ) -> Result<(), Error> {
         if !seen.insert(pointer.clone()) {
             return Ok(());
+        }
+        if open.is_none() && schema.contains_key("additionalProperties") {
+            *open = Some(self.openness(pointer, schema));
         }
         if docs.is_none() {
             *docs = description(schema);
@@ -203,7 +214,7 @@ impl Lowerer<'_, '_> {
             for i in 0..list.len() {
                 let (target, node) = self.doc.deref(&pointer.push("allOf").index(i), self.diag)?;
                 match node.as_object() {
-                    Some(member) => self.collect_members(&target, member, members, required, seen, docs)?,
+                    Some(member) => self.collect_members(&target, member, members, required, seen, docs, open)?,
                     None => self.warn(&target, "an `allOf` member that is not a schema object; ignored"),
                 }
             }

@@ -88,7 +88,7 @@ impl Lowerer<'_, '_> {
                 if let Some(docs) = &mut def.docs {
                     *docs = relink(docs, &renames);
                 }
-                if let TypeKind::Struct { fields } = &mut def.kind {
+                if let TypeKind::Struct { fields, .. } = &mut def.kind {
                     for field in fields {
                         if let Some(docs) = &mut field.docs {
                             *docs = relink(docs, &renames);
@@ -130,7 +130,7 @@ impl Lowerer<'_, '_> {
     fn signature(&self, id: usize, class: &[usize]) -> String {
         let def = &self.types[id];
         match &def.kind {
-            TypeKind::Struct { fields } => {
+            TypeKind::Struct { fields, additional } => {
                 let mut text = String::from("struct{");
                 for field in fields {
                     text.push_str(&format!(
@@ -142,6 +142,11 @@ impl Lowerer<'_, '_> {
                         field.boxed,
                         type_signature(&field.ty, class),
                     ));
+                }
+                // The field keeping undeclared properties is structure too: an open struct and a closed
+                // one with the same fields parse the same JSON differently.
+                if let Some(additional) = additional {
+                    text.push_str(&format!("..{}:{}", additional.name, type_signature(&additional.ty, class)));
                 }
                 text.push('}');
                 text
@@ -193,7 +198,12 @@ fn redirect(ty: &mut TypeRef, new_index: &[usize]) {
 
 fn redirect_kind(kind: &mut TypeKind, new_index: &[usize]) {
     match kind {
-        TypeKind::Struct { fields } => fields.iter_mut().for_each(|field| redirect(&mut field.ty, new_index)),
+        TypeKind::Struct { fields, additional } => {
+            fields.iter_mut().for_each(|field| redirect(&mut field.ty, new_index));
+            if let Some(additional) = additional {
+                redirect(&mut additional.ty, new_index);
+            }
+        }
         TypeKind::OneOf { variants, .. } => {
             variants.iter_mut().for_each(|variant| redirect(&mut variant.ty, new_index));
         }

@@ -54,7 +54,7 @@ impl Lowerer<'_, '_> {
     fn top_level_fields(&self, event: &Event) -> Option<&[Field]> {
         match &event.payload {
             TypeRef::Named(id) => match &self.types[*id].kind {
-                TypeKind::Struct { fields } => Some(fields),
+                TypeKind::Struct { fields, .. } => Some(fields),
                 _ => None,
             },
             _ => None,

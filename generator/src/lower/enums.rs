@@ -40,6 +40,26 @@ impl Lowerer<'_, '_> {
         }
         let all_strings = values.iter().all(|value| value.is_string());
         let all_integers = values.iter().all(|value| value.as_i64().is_some());
+        let out_of_range = values.iter().find(|value| value.is_number() && value.as_i64().is_none());
+        if let (Some(value), [] | ["integer"], true) =
+            (out_of_range, types, values.iter().all(|value| value.is_number()))
+        {
+            // Integer enums hold `i64` values: one that does not fit leaves the listed values unchecked.
+            let at = match schema.get("enum").and_then(Value::as_array) {
+                Some(list) => list
+                    .iter()
+                    .position(|listed| listed == *value)
+                    .map_or(keyword_pointer.clone(), |i| keyword_pointer.index(i)),
+                None => keyword_pointer.clone(),
+            };
+            self.warn(
+                &at,
+                format!(
+                    "`{keyword}` value {value} does not fit in an i64 (a literal outside 64 bits is read as the nearest float); the listed values are not checked"
+                ),
+            );
+            return Ok(None);
+        }
         let kind = match types {
             [] | ["string"] if all_strings => "string",
             [] | ["integer"] | ["number"] if all_integers => "integer",

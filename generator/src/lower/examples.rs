@@ -133,7 +133,7 @@ impl Lowerer<'_, '_> {
                     }
                 }
             }
-            if let TypeKind::Struct { fields } = &mut self.types[id].kind {
+            if let TypeKind::Struct { fields, .. } = &mut self.types[id].kind {
                 let slot = &mut fields[index];
                 slot.required = updated.required;
                 slot.nullable = updated.nullable;
@@ -143,9 +143,22 @@ impl Lowerer<'_, '_> {
                 }
             }
         }
+        let declared: Vec<String> = self.struct_fields(id).iter().map(|field| field.json_name.clone()).collect();
+        // An open struct keeps undeclared properties itself: each must fit the type it keeps them as.
+        if let TypeKind::Struct { additional: Some(additional), .. } = &self.types[id].kind {
+            let mut value_ty = additional.ty.clone();
+            for (key, value) in map.iter().filter(|(key, _)| !declared.contains(key)) {
+                if let Some(widened) = self.fit_nullable(&value_ty, value, &at.push(key)) {
+                    value_ty = widened;
+                }
+            }
+            if let TypeKind::Struct { additional: Some(additional), .. } = &mut self.types[id].kind {
+                additional.ty = value_ty;
+            }
+            return;
+        }
         // Properties the schema never declares: kept as fields of any JSON value, so nothing is dropped.
         let mut names = UniqueNames::with_reserved(&[]);
-        let declared: Vec<String> = self.struct_fields(id).iter().map(|field| field.json_name.clone()).collect();
         for field in self.struct_fields(id) {
             names.claim(&field.name, "_");
         }
@@ -161,7 +174,7 @@ impl Lowerer<'_, '_> {
                 boxed: false,
                 docs: Some("Not declared in the spec; seen in its examples.".to_owned()),
             };
-            if let TypeKind::Struct { fields } = &mut self.types[id].kind {
+            if let TypeKind::Struct { fields, .. } = &mut self.types[id].kind {
                 fields.push(field);
             }
         }
@@ -222,7 +235,7 @@ impl Lowerer<'_, '_> {
             (TypeRef::I64 | TypeRef::I32, Value::Number(n)) => n.as_i64().is_some(),
             (TypeRef::Vec(_), Value::Array(_)) | (TypeRef::Map(_), Value::Object(_)) => true,
             (TypeRef::Named(id), value) => match (&self.types[*id].kind, value) {
-                (TypeKind::Struct { fields }, Value::Object(map)) => fields
+                (TypeKind::Struct { fields, .. }, Value::Object(map)) => fields
                     .iter()
                     .filter(|field| field.required && !field.nullable)
                     .all(|field| map.contains_key(&field.json_name)),
@@ -237,7 +250,7 @@ impl Lowerer<'_, '_> {
 
     fn struct_fields(&self, id: usize) -> &[Field] {
         match &self.types[id].kind {
-            TypeKind::Struct { fields } => fields,
+            TypeKind::Struct { fields, .. } => fields,
             _ => &[],
         }
     }
@@ -267,6 +280,10 @@ fn json_kind(value: &Value) -> &'static str {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
         Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        // Loading reads a literal outside 64 bits as the nearest float.
+        Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() >= 2f64.powi(63)) => {
+            "an integer outside 64 bits"
+        }
         Value::Number(_) => "a fractional number",
         Value::String(_) => "a string",
         Value::Array(_) => "an array",

@@ -37,6 +37,8 @@ pub struct ModuleOptions {
     pub examples: crate::config::ExamplePolicy,
     /// Whether structurally identical types become one.
     pub deduplicate: bool,
+    /// What objects that say nothing about `additionalProperties` do with undeclared properties.
+    pub unknown_properties: crate::config::UnknownProperties,
 }
 
 impl ModuleOptions {
@@ -49,6 +51,7 @@ impl ModuleOptions {
             discriminator: config.discriminator.clone(),
             examples: config.examples,
             deduplicate: config.deduplicate,
+            unknown_properties: config.unknown_properties,
         }
     }
 }
@@ -62,6 +65,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         type_names: UniqueNames::with_reserved(naming::RESERVED_TYPE_NAMES),
         by_pointer: HashMap::new(),
         in_progress: HashSet::new(),
+        unknown_properties: options.unknown_properties,
     };
     let mut variants = UniqueNames::with_reserved(&["Unknown"]);
     let mut methods = UniqueNames::with_reserved(&["on_unknown"]);
@@ -140,6 +144,8 @@ struct Lowerer<'a, 'd> {
     by_pointer: HashMap<JsonPointer, usize>,
     /// Structs whose fields are being lowered (to detect recursion).
     in_progress: HashSet<usize>,
+    /// What objects that say nothing about `additionalProperties` do with undeclared properties.
+    unknown_properties: crate::config::UnknownProperties,
 }
 
 impl Lowerer<'_, '_> {

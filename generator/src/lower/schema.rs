@@ -3,11 +3,21 @@
 use serde_json::{Map, Value};
 
 use super::{Lowered, Lowerer, component_schema_name, description, keywords, kind_of};
+use crate::config::UnknownProperties;
 use crate::error::Error;
-use crate::ir::{Field, TypeDef, TypeKind, TypeRef};
+use crate::ir::{AdditionalProperties, Field, TypeDef, TypeKind, TypeRef};
 use crate::naming::{self, UniqueNames};
 use crate::pointer::JsonPointer;
 use std::collections::HashSet;
+
+/// Where an object keeps the properties its schema does not declare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Open {
+    /// The schema says so: `additionalProperties: true` (any JSON values), or the schema of the values.
+    Declared(Option<JsonPointer>),
+    /// The schema says nothing; the spec's settings keep them as any JSON values.
+    Kept,
+}
 
 impl Lowerer<'_, '_> {
     /// Lowers the schema at `pointer`; `wanted_name` names the type if the schema needs one.
@@ -241,10 +251,36 @@ impl Lowerer<'_, '_> {
             .keys()
             .map(|json_name| (json_name.clone(), pointer.push("properties").push(json_name)))
             .collect();
-        self.lower_struct(pointer, wanted_name, description(schema), members, &required, nullable)
+        let open = self.openness(pointer, schema);
+        let lowered = self.lower_struct(pointer, wanted_name, description(schema), members, &required, open)?;
+        Ok(Lowered { nullable, ..lowered })
     }
 
-    /// Lowers a struct from its properties (name and schema pointer, in order) and required names.
+    /// Whether the object schema at `pointer` keeps the properties it does not declare, and as what:
+    /// as its `additionalProperties` says, or as the spec's settings say when it says nothing.
+    pub(super) fn openness(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>) -> Option<Open> {
+        match schema.get("additionalProperties") {
+            Some(Value::Bool(true)) => Some(Open::Declared(None)),
+            Some(Value::Bool(false)) => None,
+            Some(Value::Object(_)) => Some(Open::Declared(Some(pointer.push("additionalProperties")))),
+            Some(other) => {
+                self.warn(
+                    &pointer.push("additionalProperties"),
+                    format!("`additionalProperties` must be a boolean or a schema, found {}; ignored", kind_of(other)),
+                );
+                self.default_openness()
+            }
+            None => self.default_openness(),
+        }
+    }
+
+    /// The openness of an object schema that says nothing about `additionalProperties`.
+    pub(super) fn default_openness(&self) -> Option<Open> {
+        (self.unknown_properties == UnknownProperties::Keep).then_some(Open::Kept)
+    }
+
+    /// Lowers a struct from its properties (name and schema pointer, in order), required names and
+    /// openness. The result is not nullable; the caller knows whether the schema allows `null`.
     pub(super) fn lower_struct(
         &mut self,
         pointer: &JsonPointer,
@@ -252,16 +288,28 @@ impl Lowerer<'_, '_> {
         docs: Option<String>,
         properties: Vec<(String, JsonPointer)>,
         required: &HashSet<String>,
-        nullable: bool,
+        open: Option<Open>,
     ) -> Result<Lowered, Error> {
         let id = self.reserve_type(pointer, wanted_name, docs);
         let name = self.types[id].name.clone();
         self.in_progress.insert(id);
-        let mut field_names = UniqueNames::default();
+        // The field keeping undeclared properties is named first, so no property can take its name.
+        let mut field_names = match open {
+            Some(_) => UniqueNames::with_reserved(&[naming::ADDITIONAL_PROPERTIES_FIELD]),
+            None => UniqueNames::default(),
+        };
         let mut fields = Vec::with_capacity(properties.len());
         for (json_name, property_pointer) in properties {
-            let (field_name, renamed) = field_names.claim(&naming::snake_name(&json_name), "_");
-            if renamed {
+            let wanted_field = naming::snake_name(&json_name);
+            let (field_name, renamed) = field_names.claim(&wanted_field, "_");
+            if renamed && open.is_some() && wanted_field == naming::ADDITIONAL_PROPERTIES_FIELD {
+                self.warn(
+                    &property_pointer,
+                    format!(
+                        "property `{json_name}` has the Rust name of the field that keeps undeclared properties; field named `{field_name}`"
+                    ),
+                );
+            } else if renamed {
                 self.warn(
                     &property_pointer,
                     format!(
@@ -291,9 +339,34 @@ impl Lowerer<'_, '_> {
                 docs,
             });
         }
+        let additional = match open {
+            None => None,
+            Some(open) => Some(self.additional_properties(&name, open)?),
+        };
         self.in_progress.remove(&id);
-        self.types[id].kind = TypeKind::Struct { fields };
-        Ok(Lowered { ty: TypeRef::Named(id), nullable, recursive: false })
+        self.types[id].kind = TypeKind::Struct { fields, additional };
+        Ok(Lowered::plain(TypeRef::Named(id)))
+    }
+
+    /// The field of the open struct `name` that keeps its undeclared properties.
+    fn additional_properties(&mut self, name: &str, open: Open) -> Result<AdditionalProperties, Error> {
+        let (ty, why) = match open {
+            Open::Declared(None) => (TypeRef::Json, "its schema allows any (`additionalProperties: true`)"),
+            Open::Declared(Some(schema)) => {
+                let value = self.lower_schema(&schema, &format!("{name}AdditionalProperty"))?;
+                self.document_if_undocumented(&value.ty, || format!("an additional property of [`{name}`]"));
+                let ty = if value.nullable { TypeRef::Json } else { value.ty };
+                (ty, "its schema gives their type (`additionalProperties`)")
+            }
+            Open::Kept => (TypeRef::Json, "the spec's settings keep them (`unknown_properties: keep`)"),
+        };
+        Ok(AdditionalProperties {
+            name: naming::ADDITIONAL_PROPERTIES_FIELD.to_owned(),
+            ty,
+            docs: format!(
+                "Properties not declared above, kept in the order they came and written back after the\ndeclared ones: {why}."
+            ),
+        })
     }
 
     /// Claims a type name and registers the schema at `pointer` as that type, before its body is lowered
@@ -308,7 +381,7 @@ impl Lowerer<'_, '_> {
             name,
             pointer: pointer.clone(),
             docs,
-            kind: TypeKind::Struct { fields: Vec::new() },
+            kind: TypeKind::Struct { fields: Vec::new(), additional: None },
         });
         self.by_pointer.insert(pointer.clone(), id);
         id
