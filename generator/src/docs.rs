@@ -278,10 +278,7 @@ mod tests {
 
     #[test]
     fn links_whose_target_is_not_a_url_keep_their_text() {
-        assert_eq!(
-            s("for your [Marketplace app](http) with"),
-            "for your \\[Marketplace app\\](http) with"
-        );
+        assert_eq!(s("for your [Marketplace app](http) with"), "for your \\[Marketplace app\\](http) with");
         assert_eq!(s("[guide](../guide.md) and [top](#top)"), "[guide](../guide.md) and [top](#top)");
     }
 
