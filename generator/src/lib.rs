@@ -12,6 +12,7 @@
 //! Nothing here reads or writes files: callers pass bytes and get text.
 
 pub mod config;
+pub mod crate_docs;
 mod crate_index;
 mod docs;
 pub mod document;
@@ -26,6 +27,7 @@ pub mod pointer;
 mod source;
 
 pub use config::{DiscriminatorChoice, ExamplePolicy, SpecConfig};
+pub use crate_index::{SharedEventName, shared_event_names};
 pub use document::{Document, Example, SkipReason, SkippedExample};
 pub use error::{Error, Warning};
 pub use format::header;
