@@ -31,7 +31,8 @@ fn every_spec_example_round_trips() {
         }
     }
     assert_eq!(specs.len(), 22, "{specs:?}");
-    assert!(checked >= 284, "only {checked} examples checked");
+    // 295 webhooks: all 11 Calendar examples are not JSON (skipped), every other webhook has one example.
+    assert_eq!(checked, 284);
 }
 
 #[test]
