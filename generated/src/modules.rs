@@ -1093,7 +1093,9 @@ impl crate::runtime::Discriminated for AnyEvent {
                 )?;
                 *parsed = event.map(Self::Whiteboard);
             }
-            _ => {}
+            _ => {
+                let _ = (map, parsed);
+            }
         }
         Ok(())
     }

@@ -145,7 +145,10 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
                 ) -> Result<(), A::Error> {
                     match value {
                         #(#arms)*
-                        _ => {}
+                        // Used here too, so a build with every module's feature off has no unused arguments.
+                        _ => {
+                            let _ = (map, parsed);
+                        }
                     }
                     Ok(())
                 }
