@@ -3,13 +3,212 @@
 
 use crate::{ParseError, SpecModule, UnknownEvent};
 
+#[cfg(feature = "accounts")]
+#[rustfmt::skip]
+#[path = "accounts.rs"]
+pub mod accounts;
+
+#[cfg(feature = "calendar")]
+#[rustfmt::skip]
+#[path = "calendar.rs"]
+pub mod calendar;
+
+#[cfg(feature = "chatbot")]
+#[rustfmt::skip]
+#[path = "chatbot.rs"]
+pub mod chatbot;
+
+#[cfg(feature = "cobrowse_sdk")]
+#[rustfmt::skip]
+#[path = "cobrowse_sdk.rs"]
+pub mod cobrowse_sdk;
+
+#[cfg(feature = "events")]
+#[rustfmt::skip]
+#[path = "events.rs"]
+pub mod events;
+
+#[cfg(feature = "healthcare")]
+#[rustfmt::skip]
+#[path = "healthcare.rs"]
+pub mod healthcare;
+
+#[cfg(feature = "iq")]
+#[rustfmt::skip]
+#[path = "iq.rs"]
+pub mod iq;
+
+#[cfg(feature = "mail")]
+#[rustfmt::skip]
+#[path = "mail.rs"]
+pub mod mail;
+
+#[cfg(feature = "marketplace")]
+#[rustfmt::skip]
+#[path = "marketplace.rs"]
+pub mod marketplace;
+
+#[cfg(feature = "node")]
+#[rustfmt::skip]
+#[path = "node.rs"]
+pub mod node;
+
 #[cfg(feature = "number_management")]
 #[rustfmt::skip]
 #[path = "number_management.rs"]
 pub mod number_management;
 
+#[cfg(feature = "qss")]
+#[rustfmt::skip]
+#[path = "qss.rs"]
+pub mod qss;
+
+#[cfg(feature = "quality_management")]
+#[rustfmt::skip]
+#[path = "quality_management.rs"]
+pub mod quality_management;
+
+#[cfg(feature = "rooms")]
+#[rustfmt::skip]
+#[path = "rooms.rs"]
+pub mod rooms;
+
+#[cfg(feature = "rtms")]
+#[rustfmt::skip]
+#[path = "rtms.rs"]
+pub mod rtms;
+
+#[cfg(feature = "scheduler")]
+#[rustfmt::skip]
+#[path = "scheduler.rs"]
+pub mod scheduler;
+
+#[cfg(feature = "tasks")]
+#[rustfmt::skip]
+#[path = "tasks.rs"]
+pub mod tasks;
+
+#[cfg(feature = "team_chat")]
+#[rustfmt::skip]
+#[path = "team_chat.rs"]
+pub mod team_chat;
+
+#[cfg(feature = "users")]
+#[rustfmt::skip]
+#[path = "users.rs"]
+pub mod users;
+
+#[cfg(feature = "video_management")]
+#[rustfmt::skip]
+#[path = "video_management.rs"]
+pub mod video_management;
+
+#[cfg(feature = "video_sdk")]
+#[rustfmt::skip]
+#[path = "video_sdk.rs"]
+pub mod video_sdk;
+
+#[cfg(feature = "whiteboard")]
+#[rustfmt::skip]
+#[path = "whiteboard.rs"]
+pub mod whiteboard;
+
 /// Every spec module of this crate (that its features enable), in spec file order.
 pub const MODULES: &[SpecModule] = &[
+    #[cfg(feature = "accounts")]
+    SpecModule {
+        name: "accounts",
+        title: "Accounts",
+        spec_file: "specs/accounts.json",
+        event_names: accounts::EVENT_NAMES,
+        from_named: |name, body| {
+            accounts::Event::from_named(name, body).map(AnyEvent::Accounts)
+        },
+    },
+    #[cfg(feature = "calendar")]
+    SpecModule {
+        name: "calendar",
+        title: "Calendar",
+        spec_file: "specs/calendar.json",
+        event_names: calendar::EVENT_NAMES,
+        from_named: |name, body| {
+            calendar::Event::from_named(name, body).map(AnyEvent::Calendar)
+        },
+    },
+    #[cfg(feature = "chatbot")]
+    SpecModule {
+        name: "chatbot",
+        title: "Chatbot",
+        spec_file: "specs/chatbot.json",
+        event_names: chatbot::EVENT_NAMES,
+        from_named: |name, body| {
+            chatbot::Event::from_named(name, body).map(AnyEvent::Chatbot)
+        },
+    },
+    #[cfg(feature = "cobrowse_sdk")]
+    SpecModule {
+        name: "cobrowse_sdk",
+        title: "Cobrowse SDK",
+        spec_file: "specs/cobrowse-sdk.json",
+        event_names: cobrowse_sdk::EVENT_NAMES,
+        from_named: |name, body| {
+            cobrowse_sdk::Event::from_named(name, body).map(AnyEvent::CobrowseSdk)
+        },
+    },
+    #[cfg(feature = "events")]
+    SpecModule {
+        name: "events",
+        title: "Events",
+        spec_file: "specs/events.json",
+        event_names: events::EVENT_NAMES,
+        from_named: |name, body| {
+            events::Event::from_named(name, body).map(AnyEvent::Events)
+        },
+    },
+    #[cfg(feature = "healthcare")]
+    SpecModule {
+        name: "healthcare",
+        title: "Healthcare",
+        spec_file: "specs/healthcare.json",
+        event_names: healthcare::EVENT_NAMES,
+        from_named: |name, body| {
+            healthcare::Event::from_named(name, body).map(AnyEvent::Healthcare)
+        },
+    },
+    #[cfg(feature = "iq")]
+    SpecModule {
+        name: "iq",
+        title: "Zoom Revenue Accelerator Webhooks",
+        spec_file: "specs/iq.json",
+        event_names: iq::EVENT_NAMES,
+        from_named: |name, body| iq::Event::from_named(name, body).map(AnyEvent::Iq),
+    },
+    #[cfg(feature = "mail")]
+    SpecModule {
+        name: "mail",
+        title: "Mail",
+        spec_file: "specs/mail.json",
+        event_names: mail::EVENT_NAMES,
+        from_named: |name, body| mail::Event::from_named(name, body).map(AnyEvent::Mail),
+    },
+    #[cfg(feature = "marketplace")]
+    SpecModule {
+        name: "marketplace",
+        title: "Marketplace",
+        spec_file: "specs/marketplace.json",
+        event_names: marketplace::EVENT_NAMES,
+        from_named: |name, body| {
+            marketplace::Event::from_named(name, body).map(AnyEvent::Marketplace)
+        },
+    },
+    #[cfg(feature = "node")]
+    SpecModule {
+        name: "node",
+        title: "Node",
+        spec_file: "specs/node.json",
+        event_names: node::EVENT_NAMES,
+        from_named: |name, body| node::Event::from_named(name, body).map(AnyEvent::Node),
+    },
     #[cfg(feature = "number_management")]
     SpecModule {
         name: "number_management",
@@ -21,6 +220,114 @@ pub const MODULES: &[SpecModule] = &[
                 .map(AnyEvent::NumberManagement)
         },
     },
+    #[cfg(feature = "qss")]
+    SpecModule {
+        name: "qss",
+        title: "QSS",
+        spec_file: "specs/qss.json",
+        event_names: qss::EVENT_NAMES,
+        from_named: |name, body| qss::Event::from_named(name, body).map(AnyEvent::Qss),
+    },
+    #[cfg(feature = "quality_management")]
+    SpecModule {
+        name: "quality_management",
+        title: "Quality Management",
+        spec_file: "specs/quality-management.json",
+        event_names: quality_management::EVENT_NAMES,
+        from_named: |name, body| {
+            quality_management::Event::from_named(name, body)
+                .map(AnyEvent::QualityManagement)
+        },
+    },
+    #[cfg(feature = "rooms")]
+    SpecModule {
+        name: "rooms",
+        title: "Rooms",
+        spec_file: "specs/rooms.json",
+        event_names: rooms::EVENT_NAMES,
+        from_named: |name, body| {
+            rooms::Event::from_named(name, body).map(AnyEvent::Rooms)
+        },
+    },
+    #[cfg(feature = "rtms")]
+    SpecModule {
+        name: "rtms",
+        title: "RTMS",
+        spec_file: "specs/rtms.json",
+        event_names: rtms::EVENT_NAMES,
+        from_named: |name, body| rtms::Event::from_named(name, body).map(AnyEvent::Rtms),
+    },
+    #[cfg(feature = "scheduler")]
+    SpecModule {
+        name: "scheduler",
+        title: "Scheduler",
+        spec_file: "specs/scheduler.json",
+        event_names: scheduler::EVENT_NAMES,
+        from_named: |name, body| {
+            scheduler::Event::from_named(name, body).map(AnyEvent::Scheduler)
+        },
+    },
+    #[cfg(feature = "tasks")]
+    SpecModule {
+        name: "tasks",
+        title: "Tasks",
+        spec_file: "specs/tasks.json",
+        event_names: tasks::EVENT_NAMES,
+        from_named: |name, body| {
+            tasks::Event::from_named(name, body).map(AnyEvent::Tasks)
+        },
+    },
+    #[cfg(feature = "team_chat")]
+    SpecModule {
+        name: "team_chat",
+        title: "Team Chat",
+        spec_file: "specs/team-chat.json",
+        event_names: team_chat::EVENT_NAMES,
+        from_named: |name, body| {
+            team_chat::Event::from_named(name, body).map(AnyEvent::TeamChat)
+        },
+    },
+    #[cfg(feature = "users")]
+    SpecModule {
+        name: "users",
+        title: "Users",
+        spec_file: "specs/users.json",
+        event_names: users::EVENT_NAMES,
+        from_named: |name, body| {
+            users::Event::from_named(name, body).map(AnyEvent::Users)
+        },
+    },
+    #[cfg(feature = "video_management")]
+    SpecModule {
+        name: "video_management",
+        title: "Video Management",
+        spec_file: "specs/video-management.json",
+        event_names: video_management::EVENT_NAMES,
+        from_named: |name, body| {
+            video_management::Event::from_named(name, body)
+                .map(AnyEvent::VideoManagement)
+        },
+    },
+    #[cfg(feature = "video_sdk")]
+    SpecModule {
+        name: "video_sdk",
+        title: "Video SDK",
+        spec_file: "specs/video-sdk.json",
+        event_names: video_sdk::EVENT_NAMES,
+        from_named: |name, body| {
+            video_sdk::Event::from_named(name, body).map(AnyEvent::VideoSdk)
+        },
+    },
+    #[cfg(feature = "whiteboard")]
+    SpecModule {
+        name: "whiteboard",
+        title: "Whiteboard",
+        spec_file: "specs/whiteboard.json",
+        event_names: whiteboard::EVENT_NAMES,
+        from_named: |name, body| {
+            whiteboard::Event::from_named(name, body).map(AnyEvent::Whiteboard)
+        },
+    },
 ];
 
 /// A delivery parsed by whichever module of this crate knows its webhook.
@@ -30,9 +337,72 @@ pub const MODULES: &[SpecModule] = &[
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum AnyEvent {
+    /// A webhook of [`accounts`].
+    #[cfg(feature = "accounts")]
+    Accounts(accounts::Event),
+    /// A webhook of [`calendar`].
+    #[cfg(feature = "calendar")]
+    Calendar(calendar::Event),
+    /// A webhook of [`chatbot`].
+    #[cfg(feature = "chatbot")]
+    Chatbot(chatbot::Event),
+    /// A webhook of [`cobrowse_sdk`].
+    #[cfg(feature = "cobrowse_sdk")]
+    CobrowseSdk(cobrowse_sdk::Event),
+    /// A webhook of [`events`].
+    #[cfg(feature = "events")]
+    Events(events::Event),
+    /// A webhook of [`healthcare`].
+    #[cfg(feature = "healthcare")]
+    Healthcare(healthcare::Event),
+    /// A webhook of [`iq`].
+    #[cfg(feature = "iq")]
+    Iq(iq::Event),
+    /// A webhook of [`mail`].
+    #[cfg(feature = "mail")]
+    Mail(mail::Event),
+    /// A webhook of [`marketplace`].
+    #[cfg(feature = "marketplace")]
+    Marketplace(marketplace::Event),
+    /// A webhook of [`node`].
+    #[cfg(feature = "node")]
+    Node(node::Event),
     /// A webhook of [`number_management`].
     #[cfg(feature = "number_management")]
     NumberManagement(number_management::Event),
+    /// A webhook of [`qss`].
+    #[cfg(feature = "qss")]
+    Qss(qss::Event),
+    /// A webhook of [`quality_management`].
+    #[cfg(feature = "quality_management")]
+    QualityManagement(quality_management::Event),
+    /// A webhook of [`rooms`].
+    #[cfg(feature = "rooms")]
+    Rooms(rooms::Event),
+    /// A webhook of [`rtms`].
+    #[cfg(feature = "rtms")]
+    Rtms(rtms::Event),
+    /// A webhook of [`scheduler`].
+    #[cfg(feature = "scheduler")]
+    Scheduler(scheduler::Event),
+    /// A webhook of [`tasks`].
+    #[cfg(feature = "tasks")]
+    Tasks(tasks::Event),
+    /// A webhook of [`team_chat`].
+    #[cfg(feature = "team_chat")]
+    TeamChat(team_chat::Event),
+    /// A webhook of [`users`].
+    #[cfg(feature = "users")]
+    Users(users::Event),
+    /// A webhook of [`video_management`].
+    #[cfg(feature = "video_management")]
+    VideoManagement(video_management::Event),
+    /// A webhook of [`video_sdk`].
+    #[cfg(feature = "video_sdk")]
+    VideoSdk(video_sdk::Event),
+    /// A webhook of [`whiteboard`].
+    #[cfg(feature = "whiteboard")]
+    Whiteboard(whiteboard::Event),
     /// A webhook no module of this crate knows.
     Unknown(UnknownEvent),
 }
@@ -55,12 +425,257 @@ impl AnyEvent {
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
         Ok(
             match name {
+                #[cfg(feature = "accounts")]
+                "account.vanity_url_rejected" | "account.created"
+                | "information_barriers.policy_deleted" | "account.updated"
+                | "information_barriers.policy_created" | "account.lock_settings_updated"
+                | "account.disassociated" | "information_barriers.policy_updated"
+                | "account.vanity_url_approved" | "account.settings_updated" => {
+                    Self::Accounts(accounts::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "calendar")]
+                "calendar.event_delete" | "calendar.acl_delete" | "calendar.acl_create"
+                | "calendar.event_create" | "calendar.setting_create"
+                | "calendar.setting_update" | "calendar.calendarlist_update"
+                | "calendar.acl_update" | "calendar.event_update"
+                | "calendar.calendarlist_create" | "calendar.calendarlist_delete" => {
+                    Self::Calendar(calendar::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "chatbot")]
+                "team_chat.link_shared" | "interactive_message_fields_editable"
+                | "bot_notification" | "interactive_message_actions"
+                | "interactive_message_editable" | "bot_installed"
+                | "team_chat.app_mention" | "interactive_message_select" => {
+                    Self::Chatbot(chatbot::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "cobrowse_sdk")]
+                "cobrowse.session_started" | "cobrowse.session_user_left"
+                | "cobrowse.session_user_joined" | "cobrowse.session_ended" => {
+                    Self::CobrowseSdk(cobrowse_sdk::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "events")]
+                "zoom_events.session_deleted" | "zoom_events.ticket_updated"
+                | "zoom_events.event_published" | "zoom_events.ticket_type_updated"
+                | "zoom_events.exhibitor_created" | "zoom_events.exhibitor_updated"
+                | "zoom_events.event_cancelled" | "zoom_events.event_duplicated"
+                | "zoom_events.session_ended" | "zoom_events.vod_registration_created"
+                | "zoom_events.speaker_updated" | "zoom_events.ticket_deleted"
+                | "zoom_events.speaker_deleted" | "zoom_events.ticket_type_deleted"
+                | "zoom_events.session_updated" | "zoom_events.session_created"
+                | "zoom_events.ticket_type_created" | "zoom_events.event_updated"
+                | "zoom_events.speaker_created" | "zoom_events.ticket_created"
+                | "zoom_events.exhibitor_deleted" => {
+                    Self::Events(events::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "healthcare")]
+                "clinical_notes.note_created" => {
+                    Self::Healthcare(healthcare::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "iq")]
+                "revenue_accelerator.conversation_analysis_completed"
+                | "revenue_accelerator.playlist_remove_moment"
+                | "revenue_accelerator.playlist_add_moment"
+                | "revenue_accelerator.playlist_create"
+                | "revenue_accelerator.post_comment_completed"
+                | "revenue_accelerator.playlist_delete" => {
+                    Self::Iq(iq::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "mail")]
+                "mail.history_event" => Self::Mail(mail::Event::from_named(name, body)?),
+                #[cfg(feature = "marketplace")]
+                "app_deauthorized" | "app.authorization_request_created" => {
+                    Self::Marketplace(marketplace::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "node")]
+                "node.rc_stat" | "node.server_cpu_alert" | "node.server_registered"
+                | "node.server_update_failed" | "node.zone_added"
+                | "node.service_started" | "node.zhm_stat" | "node.server_confirmed"
+                | "node.service_memory_alert" | "node.service_update_success"
+                | "node.service_cpu_alert" | "node.server_stat" | "node.server_deleted"
+                | "node.service_update_failed" | "node.server_update_success"
+                | "node.server_update_available" | "node.mc_stat" | "node.server_online"
+                | "node.server_memory_alert" | "node.service_stopped"
+                | "node.mc_stat_alert" | "node.service_update_available"
+                | "node.server_rebooted" | "node.server_offline" | "node.zhm_stat_alert"
+                | "node.nfs_alert" | "node.zhm_zone_stat_alert"
+                | "node.mc_zone_stat_alert" | "node.service_stat" | "node.rc_stat_alert"
+                | "node.zone_deleted" | "node.server_shutdown" | "node.service_deleted"
+                | "node.service_update_started" | "node.server_update_started"
+                | "node.service_abnormal_status" | "node.server_disk_alert"
+                | "node.server_bandwidth_alert" => {
+                    Self::Node(node::Event::from_named(name, body)?)
+                }
+
                 #[cfg(feature = "number_management")]
                 "number_management.peering_number_emergency_address_updated"
                 | "number_management.peering_number_cnam_updated" => {
                     Self::NumberManagement(
                         number_management::Event::from_named(name, body)?,
                     )
+                }
+
+                #[cfg(feature = "qss")]
+                "webinar.participant_data" | "phone.call_qos_summary"
+                | "meeting.participant_qos" | "webinar.participant_data_summary"
+                | "webinar.participant_qos" | "session.user_qos_summary"
+                | "webinar.participant_qos_summary" | "meeting.participant_data"
+                | "phone.call_qos" | "session.user_data"
+                | "meeting.participant_data_summary" | "session.user_data_summary"
+                | "meeting.participant_qos_summary" | "session.user_qos" => {
+                    Self::Qss(qss::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "quality_management")]
+                "quality_management.interaction_analysis_completed"
+                | "quality_management.evaluation_completed" => {
+                    Self::QualityManagement(
+                        quality_management::Event::from_named(name, body)?,
+                    )
+                }
+
+                #[cfg(feature = "rooms")]
+                "visitor_management.checked_out" | "workspace.user_unassigned"
+                | "workspace.reservation_questionnaire_response_created"
+                | "zoomroom.sensor_data" | "visitor_management.invitation_deleted"
+                | "zoomroom.alert"
+                | "workspace.reservation_questionnaire_response_updated"
+                | "workspace.reservation_update" | "workspace.user_assigned"
+                | "zoomroom.digital_signage_app_ended" | "zoomroom.checked_in"
+                | "workspace.reservation_checked_in" | "zoomroom.updated"
+                | "zoomroom.location_updated"
+                | "workspace.pre_check_in_questionnaire_response_created"
+                | "workspace.reservation_checked_out" | "visitor_management.checked_in"
+                | "workspace.reservation_deleted"
+                | "visitor_management.invitation_created" | "zoomroom.location_deleted"
+                | "workspace.reservation_created" | "zoomroom.checked_out"
+                | "zoomroom.delayed_alert" | "workspace.deleted" | "zoomroom.deleted"
+                | "visitor_management.invitation_updated" | "zoomroom.location_created"
+                | "zoomroom.created" | "workspace.created" | "workspace.updated"
+                | "zoomroom.thirdparty_meeting_attempted"
+                | "zoomroom.digital_signage_app_started" => {
+                    Self::Rooms(rooms::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "rtms")]
+                "session.rtms_interrupted" | "meeting.rtms_interrupted"
+                | "meeting.rtms_stopped" | "rtms.concurrency_near_limit"
+                | "meeting.rtms_started" | "webinar.rtms_stopped"
+                | "webinar.rtms_started" | "webinar.rtms_interrupted"
+                | "session.rtms_stopped" | "session.rtms_started"
+                | "rtms.concurrency_limited" => {
+                    Self::Rtms(rtms::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "scheduler")]
+                "scheduler.scheduled_event_created"
+                | "scheduler.scheduled_event_canceled" => {
+                    Self::Scheduler(scheduler::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "tasks")]
+                "task.deleted" | "task.updated" | "task.comment_updated"
+                | "task.completed" | "task.collaborator_updated" | "task.created"
+                | "task.assignee_updated" | "task.reopened" => {
+                    Self::Tasks(tasks::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "team_chat")]
+                "team_chat.shared_spaces_member_left"
+                | "team_chat.channel_invitation_removed" | "team_chat.emoji_added"
+                | "team_chat.file_changed" | "team_chat.channel_join_declined"
+                | "chat_channel.member_joined" | "chat_message.updated"
+                | "chat_channel.deleted" | "chat_message.deleted"
+                | "team_chat.emoji_removed" | "team_chat.channel_pin_added"
+                | "team_chat.dm_reaction_added" | "team_chat.channel_archived"
+                | "team_chat.bookmark_removed" | "team_chat.channel_pin_removed"
+                | "team_chat.channel_join_approval_requested"
+                | "team_chat.file_downloaded" | "team_chat.dm_message_posted"
+                | "team_chat.shared_spaces_edited" | "chat_channel.updated"
+                | "team_chat.channel_app_added" | "team_chat.starred"
+                | "team_chat.channel_message_deleted" | "chat_channel.created"
+                | "chat_channel.member_invited" | "team_chat.channel_invitation_accepted"
+                | "chat_channel.member_left" | "team_chat.channel_join_requested"
+                | "team_chat.dm_message_updated" | "chat_message.replied"
+                | "team_chat.channel_invitation_rejected"
+                | "team_chat.channel_reaction_removed"
+                | "team_chat.shared_spaces_member_invited" | "team_chat.unstarred"
+                | "team_chat.file_unshared" | "team_chat.channel_message_updated"
+                | "chat_channel.member_removed" | "team_chat.dm_reaction_removed"
+                | "team_chat.dm_message_deleted" | "team_chat.channel_unarchived"
+                | "team_chat.channel_message_posted" | "team_chat.channel_join_approved"
+                | "team_chat.bookmark_added" | "team_chat.channel_reaction_added"
+                | "team_chat.channel_invitation_created"
+                | "team_chat.channel_app_removed"
+                | "team_chat.shared_spaces_member_removed" | "team_chat.file_shared"
+                | "team_chat.channel_invitation_approved" | "team_chat.file_uploaded"
+                | "team_chat.file_deleted" | "chat_message.sent"
+                | "team_chat.channel_invitation_declined"
+                | "team_chat.channel_invitation_approval_requested" => {
+                    Self::TeamChat(team_chat::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "users")]
+                "group.admin_added" | "group.lock_settings_updated"
+                | "group.admin_deleted" | "group.member_deleted" | "user.deleted"
+                | "user.deactivated" | "user.settings_updated"
+                | "user.invitation_accepted" | "group.created" | "group.settings_updated"
+                | "user.disassociated" | "group.updated" | "user.presence_status_updated"
+                | "user.activated" | "user.signed_in" | "user.signed_out"
+                | "user.personal_notes_updated" | "group.member_added" | "user.updated"
+                | "group.deleted" | "user.created" => {
+                    Self::Users(users::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "video_management")]
+                "video_management.channel_video_added"
+                | "video_management.channel_published"
+                | "video_management.channel_unpublished"
+                | "video_management.channel_video_removed" => {
+                    Self::VideoManagement(
+                        video_management::Event::from_named(name, body)?,
+                    )
+                }
+
+                #[cfg(feature = "video_sdk")]
+                "session.user_phone_callout_ringing"
+                | "session.user_room_system_callout_ringing"
+                | "session.recording_started" | "session.recording_resumed"
+                | "session.live_streaming_stopped" | "session.stream_ingestion_stopped"
+                | "session.user_room_system_callout_rejected" | "session.alert"
+                | "session.recording_summary_completed" | "session.sharing_ended"
+                | "session.recording_paused" | "session.ended" | "session.started"
+                | "session.stream_ingestion_unbind" | "session.live_streaming_started"
+                | "session.user_room_system_callout_missed"
+                | "session.user_phone_callout_accepted" | "session.user_left"
+                | "session.sharing_started" | "session.user_phone_callout_canceled"
+                | "session.recording_transcript_completed" | "session.recording_deleted"
+                | "session.user_room_system_callout_failed"
+                | "session.recording_completed" | "session.recording_transcript_failed"
+                | "session.recording_trashed" | "session.user_joined"
+                | "session.stream_ingestion_started"
+                | "session.stream_ingestion_connected"
+                | "session.stream_ingestion_disconnected" | "session.recording_recovered"
+                | "session.user_phone_callout_missed"
+                | "session.user_phone_callout_rejected"
+                | "session.user_room_system_callout_accepted"
+                | "session.recording_stopped" => {
+                    Self::VideoSdk(video_sdk::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "whiteboard")]
+                "whiteboard.shared" | "whiteboard.sharing_updated"
+                | "whiteboard.share_settings_updated" | "whiteboard.archive_available"
+                | "whiteboard.opened" | "whiteboard.file_added" | "whiteboard.created"
+                | "whiteboard.deleted" => {
+                    Self::Whiteboard(whiteboard::Event::from_named(name, body)?)
                 }
                 _ => Self::Unknown(UnknownEvent::parse(name, body)?),
             },
@@ -70,8 +685,50 @@ impl AnyEvent {
     /// The webhook name of this delivery.
     pub fn name(&self) -> &str {
         match self {
+            #[cfg(feature = "accounts")]
+            Self::Accounts(event) => event.name(),
+            #[cfg(feature = "calendar")]
+            Self::Calendar(event) => event.name(),
+            #[cfg(feature = "chatbot")]
+            Self::Chatbot(event) => event.name(),
+            #[cfg(feature = "cobrowse_sdk")]
+            Self::CobrowseSdk(event) => event.name(),
+            #[cfg(feature = "events")]
+            Self::Events(event) => event.name(),
+            #[cfg(feature = "healthcare")]
+            Self::Healthcare(event) => event.name(),
+            #[cfg(feature = "iq")]
+            Self::Iq(event) => event.name(),
+            #[cfg(feature = "mail")]
+            Self::Mail(event) => event.name(),
+            #[cfg(feature = "marketplace")]
+            Self::Marketplace(event) => event.name(),
+            #[cfg(feature = "node")]
+            Self::Node(event) => event.name(),
             #[cfg(feature = "number_management")]
             Self::NumberManagement(event) => event.name(),
+            #[cfg(feature = "qss")]
+            Self::Qss(event) => event.name(),
+            #[cfg(feature = "quality_management")]
+            Self::QualityManagement(event) => event.name(),
+            #[cfg(feature = "rooms")]
+            Self::Rooms(event) => event.name(),
+            #[cfg(feature = "rtms")]
+            Self::Rtms(event) => event.name(),
+            #[cfg(feature = "scheduler")]
+            Self::Scheduler(event) => event.name(),
+            #[cfg(feature = "tasks")]
+            Self::Tasks(event) => event.name(),
+            #[cfg(feature = "team_chat")]
+            Self::TeamChat(event) => event.name(),
+            #[cfg(feature = "users")]
+            Self::Users(event) => event.name(),
+            #[cfg(feature = "video_management")]
+            Self::VideoManagement(event) => event.name(),
+            #[cfg(feature = "video_sdk")]
+            Self::VideoSdk(event) => event.name(),
+            #[cfg(feature = "whiteboard")]
+            Self::Whiteboard(event) => event.name(),
             Self::Unknown(event) => &event.name,
         }
     }
@@ -79,8 +736,50 @@ impl AnyEvent {
     /// The name of the module whose webhook this is, or `None` for an unknown webhook.
     pub fn module(&self) -> Option<&'static str> {
         match self {
+            #[cfg(feature = "accounts")]
+            Self::Accounts(_) => Some("accounts"),
+            #[cfg(feature = "calendar")]
+            Self::Calendar(_) => Some("calendar"),
+            #[cfg(feature = "chatbot")]
+            Self::Chatbot(_) => Some("chatbot"),
+            #[cfg(feature = "cobrowse_sdk")]
+            Self::CobrowseSdk(_) => Some("cobrowse_sdk"),
+            #[cfg(feature = "events")]
+            Self::Events(_) => Some("events"),
+            #[cfg(feature = "healthcare")]
+            Self::Healthcare(_) => Some("healthcare"),
+            #[cfg(feature = "iq")]
+            Self::Iq(_) => Some("iq"),
+            #[cfg(feature = "mail")]
+            Self::Mail(_) => Some("mail"),
+            #[cfg(feature = "marketplace")]
+            Self::Marketplace(_) => Some("marketplace"),
+            #[cfg(feature = "node")]
+            Self::Node(_) => Some("node"),
             #[cfg(feature = "number_management")]
             Self::NumberManagement(_) => Some("number_management"),
+            #[cfg(feature = "qss")]
+            Self::Qss(_) => Some("qss"),
+            #[cfg(feature = "quality_management")]
+            Self::QualityManagement(_) => Some("quality_management"),
+            #[cfg(feature = "rooms")]
+            Self::Rooms(_) => Some("rooms"),
+            #[cfg(feature = "rtms")]
+            Self::Rtms(_) => Some("rtms"),
+            #[cfg(feature = "scheduler")]
+            Self::Scheduler(_) => Some("scheduler"),
+            #[cfg(feature = "tasks")]
+            Self::Tasks(_) => Some("tasks"),
+            #[cfg(feature = "team_chat")]
+            Self::TeamChat(_) => Some("team_chat"),
+            #[cfg(feature = "users")]
+            Self::Users(_) => Some("users"),
+            #[cfg(feature = "video_management")]
+            Self::VideoManagement(_) => Some("video_management"),
+            #[cfg(feature = "video_sdk")]
+            Self::VideoSdk(_) => Some("video_sdk"),
+            #[cfg(feature = "whiteboard")]
+            Self::Whiteboard(_) => Some("whiteboard"),
             Self::Unknown(_) => None,
         }
     }
@@ -93,6 +792,158 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         match value {
+            #[cfg(feature = "accounts")]
+            "account.vanity_url_rejected" | "account.created"
+            | "information_barriers.policy_deleted" | "account.updated"
+            | "information_barriers.policy_created" | "account.lock_settings_updated"
+            | "account.disassociated" | "information_barriers.policy_updated"
+            | "account.vanity_url_approved" | "account.settings_updated" => {
+                let mut event = None;
+                <accounts::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Accounts);
+            }
+
+            #[cfg(feature = "calendar")]
+            "calendar.event_delete" | "calendar.acl_delete" | "calendar.acl_create"
+            | "calendar.event_create" | "calendar.setting_create"
+            | "calendar.setting_update" | "calendar.calendarlist_update"
+            | "calendar.acl_update" | "calendar.event_update"
+            | "calendar.calendarlist_create" | "calendar.calendarlist_delete" => {
+                let mut event = None;
+                <calendar::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Calendar);
+            }
+
+            #[cfg(feature = "chatbot")]
+            "team_chat.link_shared" | "interactive_message_fields_editable"
+            | "bot_notification" | "interactive_message_actions"
+            | "interactive_message_editable" | "bot_installed" | "team_chat.app_mention"
+            | "interactive_message_select" => {
+                let mut event = None;
+                <chatbot::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Chatbot);
+            }
+
+            #[cfg(feature = "cobrowse_sdk")]
+            "cobrowse.session_started" | "cobrowse.session_user_left"
+            | "cobrowse.session_user_joined" | "cobrowse.session_ended" => {
+                let mut event = None;
+                <cobrowse_sdk::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::CobrowseSdk);
+            }
+
+            #[cfg(feature = "events")]
+            "zoom_events.session_deleted" | "zoom_events.ticket_updated"
+            | "zoom_events.event_published" | "zoom_events.ticket_type_updated"
+            | "zoom_events.exhibitor_created" | "zoom_events.exhibitor_updated"
+            | "zoom_events.event_cancelled" | "zoom_events.event_duplicated"
+            | "zoom_events.session_ended" | "zoom_events.vod_registration_created"
+            | "zoom_events.speaker_updated" | "zoom_events.ticket_deleted"
+            | "zoom_events.speaker_deleted" | "zoom_events.ticket_type_deleted"
+            | "zoom_events.session_updated" | "zoom_events.session_created"
+            | "zoom_events.ticket_type_created" | "zoom_events.event_updated"
+            | "zoom_events.speaker_created" | "zoom_events.ticket_created"
+            | "zoom_events.exhibitor_deleted" => {
+                let mut event = None;
+                <events::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Events);
+            }
+
+            #[cfg(feature = "healthcare")]
+            "clinical_notes.note_created" => {
+                let mut event = None;
+                <healthcare::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Healthcare);
+            }
+
+            #[cfg(feature = "iq")]
+            "revenue_accelerator.conversation_analysis_completed"
+            | "revenue_accelerator.playlist_remove_moment"
+            | "revenue_accelerator.playlist_add_moment"
+            | "revenue_accelerator.playlist_create"
+            | "revenue_accelerator.post_comment_completed"
+            | "revenue_accelerator.playlist_delete" => {
+                let mut event = None;
+                <iq::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Iq);
+            }
+
+            #[cfg(feature = "mail")]
+            "mail.history_event" => {
+                let mut event = None;
+                <mail::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Mail);
+            }
+
+            #[cfg(feature = "marketplace")]
+            "app_deauthorized" | "app.authorization_request_created" => {
+                let mut event = None;
+                <marketplace::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Marketplace);
+            }
+
+            #[cfg(feature = "node")]
+            "node.rc_stat" | "node.server_cpu_alert" | "node.server_registered"
+            | "node.server_update_failed" | "node.zone_added" | "node.service_started"
+            | "node.zhm_stat" | "node.server_confirmed" | "node.service_memory_alert"
+            | "node.service_update_success" | "node.service_cpu_alert"
+            | "node.server_stat" | "node.server_deleted" | "node.service_update_failed"
+            | "node.server_update_success" | "node.server_update_available"
+            | "node.mc_stat" | "node.server_online" | "node.server_memory_alert"
+            | "node.service_stopped" | "node.mc_stat_alert"
+            | "node.service_update_available" | "node.server_rebooted"
+            | "node.server_offline" | "node.zhm_stat_alert" | "node.nfs_alert"
+            | "node.zhm_zone_stat_alert" | "node.mc_zone_stat_alert"
+            | "node.service_stat" | "node.rc_stat_alert" | "node.zone_deleted"
+            | "node.server_shutdown" | "node.service_deleted"
+            | "node.service_update_started" | "node.server_update_started"
+            | "node.service_abnormal_status" | "node.server_disk_alert"
+            | "node.server_bandwidth_alert" => {
+                let mut event = None;
+                <node::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Node);
+            }
+
             #[cfg(feature = "number_management")]
             "number_management.peering_number_emergency_address_updated"
             | "number_management.peering_number_cnam_updated" => {
@@ -103,6 +954,215 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
                     &mut event,
                 )?;
                 *parsed = event.map(Self::NumberManagement);
+            }
+
+            #[cfg(feature = "qss")]
+            "webinar.participant_data" | "phone.call_qos_summary"
+            | "meeting.participant_qos" | "webinar.participant_data_summary"
+            | "webinar.participant_qos" | "session.user_qos_summary"
+            | "webinar.participant_qos_summary" | "meeting.participant_data"
+            | "phone.call_qos" | "session.user_data" | "meeting.participant_data_summary"
+            | "session.user_data_summary" | "meeting.participant_qos_summary"
+            | "session.user_qos" => {
+                let mut event = None;
+                <qss::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Qss);
+            }
+
+            #[cfg(feature = "quality_management")]
+            "quality_management.interaction_analysis_completed"
+            | "quality_management.evaluation_completed" => {
+                let mut event = None;
+                <quality_management::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::QualityManagement);
+            }
+
+            #[cfg(feature = "rooms")]
+            "visitor_management.checked_out" | "workspace.user_unassigned"
+            | "workspace.reservation_questionnaire_response_created"
+            | "zoomroom.sensor_data" | "visitor_management.invitation_deleted"
+            | "zoomroom.alert" | "workspace.reservation_questionnaire_response_updated"
+            | "workspace.reservation_update" | "workspace.user_assigned"
+            | "zoomroom.digital_signage_app_ended" | "zoomroom.checked_in"
+            | "workspace.reservation_checked_in" | "zoomroom.updated"
+            | "zoomroom.location_updated"
+            | "workspace.pre_check_in_questionnaire_response_created"
+            | "workspace.reservation_checked_out" | "visitor_management.checked_in"
+            | "workspace.reservation_deleted" | "visitor_management.invitation_created"
+            | "zoomroom.location_deleted" | "workspace.reservation_created"
+            | "zoomroom.checked_out" | "zoomroom.delayed_alert" | "workspace.deleted"
+            | "zoomroom.deleted" | "visitor_management.invitation_updated"
+            | "zoomroom.location_created" | "zoomroom.created" | "workspace.created"
+            | "workspace.updated" | "zoomroom.thirdparty_meeting_attempted"
+            | "zoomroom.digital_signage_app_started" => {
+                let mut event = None;
+                <rooms::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Rooms);
+            }
+
+            #[cfg(feature = "rtms")]
+            "session.rtms_interrupted" | "meeting.rtms_interrupted"
+            | "meeting.rtms_stopped" | "rtms.concurrency_near_limit"
+            | "meeting.rtms_started" | "webinar.rtms_stopped" | "webinar.rtms_started"
+            | "webinar.rtms_interrupted" | "session.rtms_stopped"
+            | "session.rtms_started" | "rtms.concurrency_limited" => {
+                let mut event = None;
+                <rtms::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Rtms);
+            }
+
+            #[cfg(feature = "scheduler")]
+            "scheduler.scheduled_event_created"
+            | "scheduler.scheduled_event_canceled" => {
+                let mut event = None;
+                <scheduler::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Scheduler);
+            }
+
+            #[cfg(feature = "tasks")]
+            "task.deleted" | "task.updated" | "task.comment_updated" | "task.completed"
+            | "task.collaborator_updated" | "task.created" | "task.assignee_updated"
+            | "task.reopened" => {
+                let mut event = None;
+                <tasks::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Tasks);
+            }
+
+            #[cfg(feature = "team_chat")]
+            "team_chat.shared_spaces_member_left"
+            | "team_chat.channel_invitation_removed" | "team_chat.emoji_added"
+            | "team_chat.file_changed" | "team_chat.channel_join_declined"
+            | "chat_channel.member_joined" | "chat_message.updated"
+            | "chat_channel.deleted" | "chat_message.deleted" | "team_chat.emoji_removed"
+            | "team_chat.channel_pin_added" | "team_chat.dm_reaction_added"
+            | "team_chat.channel_archived" | "team_chat.bookmark_removed"
+            | "team_chat.channel_pin_removed"
+            | "team_chat.channel_join_approval_requested" | "team_chat.file_downloaded"
+            | "team_chat.dm_message_posted" | "team_chat.shared_spaces_edited"
+            | "chat_channel.updated" | "team_chat.channel_app_added"
+            | "team_chat.starred" | "team_chat.channel_message_deleted"
+            | "chat_channel.created" | "chat_channel.member_invited"
+            | "team_chat.channel_invitation_accepted" | "chat_channel.member_left"
+            | "team_chat.channel_join_requested" | "team_chat.dm_message_updated"
+            | "chat_message.replied" | "team_chat.channel_invitation_rejected"
+            | "team_chat.channel_reaction_removed"
+            | "team_chat.shared_spaces_member_invited" | "team_chat.unstarred"
+            | "team_chat.file_unshared" | "team_chat.channel_message_updated"
+            | "chat_channel.member_removed" | "team_chat.dm_reaction_removed"
+            | "team_chat.dm_message_deleted" | "team_chat.channel_unarchived"
+            | "team_chat.channel_message_posted" | "team_chat.channel_join_approved"
+            | "team_chat.bookmark_added" | "team_chat.channel_reaction_added"
+            | "team_chat.channel_invitation_created" | "team_chat.channel_app_removed"
+            | "team_chat.shared_spaces_member_removed" | "team_chat.file_shared"
+            | "team_chat.channel_invitation_approved" | "team_chat.file_uploaded"
+            | "team_chat.file_deleted" | "chat_message.sent"
+            | "team_chat.channel_invitation_declined"
+            | "team_chat.channel_invitation_approval_requested" => {
+                let mut event = None;
+                <team_chat::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::TeamChat);
+            }
+
+            #[cfg(feature = "users")]
+            "group.admin_added" | "group.lock_settings_updated" | "group.admin_deleted"
+            | "group.member_deleted" | "user.deleted" | "user.deactivated"
+            | "user.settings_updated" | "user.invitation_accepted" | "group.created"
+            | "group.settings_updated" | "user.disassociated" | "group.updated"
+            | "user.presence_status_updated" | "user.activated" | "user.signed_in"
+            | "user.signed_out" | "user.personal_notes_updated" | "group.member_added"
+            | "user.updated" | "group.deleted" | "user.created" => {
+                let mut event = None;
+                <users::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Users);
+            }
+
+            #[cfg(feature = "video_management")]
+            "video_management.channel_video_added" | "video_management.channel_published"
+            | "video_management.channel_unpublished"
+            | "video_management.channel_video_removed" => {
+                let mut event = None;
+                <video_management::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::VideoManagement);
+            }
+
+            #[cfg(feature = "video_sdk")]
+            "session.user_phone_callout_ringing"
+            | "session.user_room_system_callout_ringing" | "session.recording_started"
+            | "session.recording_resumed" | "session.live_streaming_stopped"
+            | "session.stream_ingestion_stopped"
+            | "session.user_room_system_callout_rejected" | "session.alert"
+            | "session.recording_summary_completed" | "session.sharing_ended"
+            | "session.recording_paused" | "session.ended" | "session.started"
+            | "session.stream_ingestion_unbind" | "session.live_streaming_started"
+            | "session.user_room_system_callout_missed"
+            | "session.user_phone_callout_accepted" | "session.user_left"
+            | "session.sharing_started" | "session.user_phone_callout_canceled"
+            | "session.recording_transcript_completed" | "session.recording_deleted"
+            | "session.user_room_system_callout_failed" | "session.recording_completed"
+            | "session.recording_transcript_failed" | "session.recording_trashed"
+            | "session.user_joined" | "session.stream_ingestion_started"
+            | "session.stream_ingestion_connected"
+            | "session.stream_ingestion_disconnected" | "session.recording_recovered"
+            | "session.user_phone_callout_missed" | "session.user_phone_callout_rejected"
+            | "session.user_room_system_callout_accepted"
+            | "session.recording_stopped" => {
+                let mut event = None;
+                <video_sdk::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::VideoSdk);
+            }
+
+            #[cfg(feature = "whiteboard")]
+            "whiteboard.shared" | "whiteboard.sharing_updated"
+            | "whiteboard.share_settings_updated" | "whiteboard.archive_available"
+            | "whiteboard.opened" | "whiteboard.file_added" | "whiteboard.created"
+            | "whiteboard.deleted" => {
+                let mut event = None;
+                <whiteboard::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Whiteboard);
             }
             _ => {
                 let _ = (map, parsed);

@@ -7,6 +7,34 @@ use quote::quote;
 use crate::ir::{DiscriminatorRule, Module};
 use crate::naming::{self, UniqueNames};
 
+/// A webhook name that more than one module declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedEventName {
+    /// The webhook name.
+    pub name: String,
+    /// The modules that declare it, in file order. `AnyEvent` parses it with the first of them whose
+    /// feature is on.
+    pub modules: Vec<String>,
+}
+
+/// The webhook names declared by more than one of `modules` (in file order), in the order first met.
+pub fn shared_event_names(modules: &[&Module]) -> Vec<SharedEventName> {
+    let mut declared: indexmap::IndexMap<&str, Vec<String>> = indexmap::IndexMap::new();
+    for module in modules {
+        for event in &module.events {
+            let declaring = declared.entry(event.name.as_str()).or_default();
+            if !declaring.contains(&module.name) {
+                declaring.push(module.name.clone());
+            }
+        }
+    }
+    declared
+        .into_iter()
+        .filter(|(_, declaring)| declaring.len() > 1)
+        .map(|(name, modules)| SharedEventName { name: name.to_owned(), modules })
+        .collect()
+}
+
 /// Emits `modules.rs` for the given modules (in the order given, which callers keep sorted by file).
 pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
     let mut variant_names = UniqueNames::with_reserved(&["Unknown"]);
@@ -27,16 +55,34 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
     let names: Vec<&str> = modules.iter().map(|module| module.name.as_str()).collect();
     let titles = modules.iter().map(|module| module.title.as_deref().unwrap_or(&module.name));
     let spec_files = modules.iter().map(|module| module.source_file.as_str());
-    // A webhook name listed by several modules routes to the first; later modules get the rest.
-    let mut routed: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    let routes: Vec<(Ident, &str, Vec<&str>, &TokenStream)> = modules
+    // A webhook name listed by several modules routes to the first whose feature is on: a later module
+    // gets it only under `not(any(...))` of the earlier ones, so a crate that enables one still has it typed.
+    let routes: Vec<(Ident, &str, Vec<&str>, TokenStream)> = modules
         .iter()
+        .enumerate()
         .zip(&variants)
-        .zip(&cfgs)
-        .filter_map(|((module, variant), cfg)| {
-            let names: Vec<&str> =
-                module.events.iter().map(|event| event.name.as_str()).filter(|name| routed.insert(name)).collect();
-            (!names.is_empty()).then(|| (variant.clone(), module.name.as_str(), names, cfg))
+        .flat_map(|((index, module), variant)| {
+            let mut groups: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
+            for event in &module.events {
+                let earlier: Vec<&str> = modules[..index]
+                    .iter()
+                    .filter(|other| other.events.iter().any(|other_event| other_event.name == event.name))
+                    .map(|other| other.name.as_str())
+                    .collect();
+                match groups.iter_mut().find(|(key, _)| *key == earlier) {
+                    Some((_, names)) => names.push(&event.name),
+                    None => groups.push((earlier, vec![&event.name])),
+                }
+            }
+            groups.into_iter().map(move |(earlier, names)| {
+                let feature = &module.name;
+                let cfg = if earlier.is_empty() {
+                    quote!(#[cfg(feature = #feature)])
+                } else {
+                    quote!(#[cfg(all(feature = #feature, not(any(#(feature = #earlier),*))))])
+                };
+                (variant.clone(), module.name.as_str(), names, cfg)
+            })
         })
         .collect();
     let route_arms = routes.iter().map(|(variant, module, names, cfg)| {
@@ -47,14 +93,19 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
         let text = format!(" A webhook of [`{}`].", module.name);
         quote!(#[doc = #text])
     });
-    // A body can be routed across modules only when they all name the webhook the same way.
+    // A body can be routed across modules only when they all name the webhook the same way: the same
+    // property, whose value is the webhook name (found by name, or fixed per webhook to its name).
     let shared_property = modules
         .iter()
         .map(|module| {
             module
                 .discriminator
                 .as_ref()
-                .filter(|d| d.rule == DiscriminatorRule::EventNameProperty)
+                .filter(|d| {
+                    d.rule == DiscriminatorRule::EventNameProperty
+                        || (d.values.len() == module.events.len()
+                            && d.values.iter().zip(&module.events).all(|(value, event)| *value == event.name))
+                })
                 .map(|d| d.property.as_str())
         })
         .reduce(|a, b| if a == b { a } else { None })

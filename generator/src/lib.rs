@@ -16,6 +16,7 @@
 
 pub mod builder;
 pub mod config;
+pub mod crate_docs;
 mod crate_index;
 mod docs;
 pub mod document;
@@ -32,6 +33,7 @@ mod source;
 
 pub use builder::{BuildError, Builder};
 pub use config::{DiscriminatorChoice, ExamplePolicy, SpecConfig, UnknownProperties};
+pub use crate_index::{SharedEventName, shared_event_names};
 pub use document::{Document, Example, SkipReason, SkippedExample};
 pub use error::{Error, Warning};
 pub use format::header;

@@ -83,3 +83,92 @@ fn each_module_routes_its_own_events() {
     assert!(index.contains("\"meeting.started\" | \"meeting.ended\" => { Self::Meetings("), "{index}");
     assert!(index.contains("\"recording.completed\" => { Self::Recordings("), "{index}");
 }
+
+/// A later spec that declares `recording.completed` again, beside a webhook of its own.
+const CLIPS: &str = r#"
+openapi: 3.1.0
+info:
+  title: Clips
+  version: 1.0.0
+webhooks:
+  clip.ready:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: { type: object, required: [event], properties: { event: { type: string } } }
+  recording.completed:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: { type: object, required: [event], properties: { event: { type: string } } }
+"#;
+
+#[test]
+fn a_webhook_in_two_modules_goes_to_the_first_whose_feature_is_on() {
+    let clips = webhook_codegen::generate("specs/clips.yaml", CLIPS.as_bytes()).expect("clips");
+    let meetings = webhook_codegen::generate("specs/meetings.yaml", MEETINGS.as_bytes()).expect("meetings");
+    let recordings = webhook_codegen::generate("specs/recordings.yaml", RECORDINGS.as_bytes()).expect("recordings");
+    let modules = [&clips.module, &meetings.module, &recordings.module];
+
+    let shared = webhook_codegen::shared_event_names(&modules);
+    assert_eq!(
+        shared,
+        [webhook_codegen::SharedEventName {
+            name: "recording.completed".to_owned(),
+            modules: vec!["clips".to_owned(), "recordings".to_owned()],
+        }]
+    );
+    assert!(webhook_codegen::shared_event_names(&[&meetings.module, &recordings.module]).is_empty());
+
+    let index = squash(&webhook_codegen::generate_index("specs/", &modules).expect("index"));
+    // `clips` comes first in file order and takes the name whenever its feature is on ...
+    assert!(
+        index.contains(
+            r#"#[cfg(feature = "clips")] "clip.ready" | "recording.completed" => { Self::Clips(clips::Event::from_named(name, body)?) }"#
+        ),
+        "{index}"
+    );
+    // ... and `recordings` has it typed when `clips` is off, with no unreachable arm when both are on.
+    assert!(
+        index.contains(
+            r#"#[cfg(all(feature = "recordings", not(any(feature = "clips"))))] "recording.completed" => { Self::Recordings("#
+        ),
+        "{index}"
+    );
+    assert_eq!(index.matches(r#""recording.completed""#).count(), 4, "two parse paths, two arms each: {index}");
+}
+
+/// A spec whose `event` is fixed per webhook (`const`), to `value_of(name)` for each webhook name.
+fn fixed_event_spec(title: &str, names: &[&str], value_of: impl Fn(&str) -> String) -> String {
+    let mut text = format!("openapi: 3.1.0\ninfo: {{title: {title}, version: '1'}}\nwebhooks:\n");
+    for name in names {
+        text.push_str(&format!(
+            "  {name}:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {{type: object, required: [event], properties: {{event: {{const: {}}}}}}}\n",
+            value_of(name)
+        ));
+    }
+    text
+}
+
+#[test]
+fn any_event_reads_the_name_from_modules_whose_fixed_event_values_are_the_names() {
+    use webhook_codegen::ir::DiscriminatorRule;
+    let meetings = webhook_codegen::generate("specs/meetings.yaml", MEETINGS.as_bytes()).expect("meetings");
+    let names = ["clip.ready", "clip.gone"];
+    let same = fixed_event_spec("Clips", &names, str::to_owned);
+    let same = webhook_codegen::generate("specs/clips.yaml", same.as_bytes()).expect("clips");
+    assert_eq!(same.module.discriminator.as_ref().map(|d| d.rule), Some(DiscriminatorRule::FixedValue));
+    let index = squash(&webhook_codegen::generate_index("specs/", &[&meetings.module, &same.module]).expect("index"));
+    assert!(index.contains("pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {"), "{index}");
+    assert!(index.contains("impl ::webhook_runtime::__private::Discriminated for AnyEvent"), "{index}");
+    // With every module's feature off, no arm is left: the fallback still uses the arguments.
+    assert!(index.contains("_ => { let _ = (map, parsed); }"), "{index}");
+
+    // Values that are not the webhook names cannot be looked up across modules: no `AnyEvent::from_slice`.
+    let other = fixed_event_spec("Clips", &names, |name| format!("v1.{name}"));
+    let other = webhook_codegen::generate("specs/clips.yaml", other.as_bytes()).expect("clips");
+    let index = squash(&webhook_codegen::generate_index("specs/", &[&meetings.module, &other.module]).expect("index"));
+    assert!(!index.contains("pub fn from_slice"), "{index}");
+}

@@ -35,3 +35,33 @@ fn every_spec_has_a_module_in_the_crate() {
         specs.iter().map(|path| format!("specs/{}", path.file_name().unwrap_or_default().to_string_lossy())).collect();
     assert_eq!(modules, spec_labels);
 }
+
+#[test]
+fn the_crate_has_every_zoom_area_and_webhook() {
+    let modules = zoom_webhooks::MODULES;
+    assert_eq!(modules.len(), 22, "{:?}", modules.iter().map(|module| module.name).collect::<Vec<_>>());
+    let names: Vec<&str> = modules.iter().flat_map(|module| module.event_names.iter().copied()).collect();
+    assert_eq!(names.len(), 295);
+    let distinct: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+    assert_eq!(distinct.len(), names.len(), "a webhook name is declared by two areas");
+    assert!(modules.iter().any(|module| module.name == "video_sdk" && module.spec_file == "specs/video-sdk.json"));
+}
+
+#[test]
+fn an_area_generates_the_same_whatever_the_other_specs_say() {
+    let root = workspace_root();
+    let scratch = root.join("target").join("scratch").join("area-independence");
+    let specs = scratch.join(xtask::codegen::SPECS_DIR);
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&specs).expect("scratch specs folder");
+    std::fs::copy(root.join("specs/whiteboard.json"), specs.join("whiteboard.json")).expect("copied");
+    // Another area, changed: a different document with a type name whiteboard's types could collide with.
+    let other = r#"{"openapi": "3.1.0", "info": {"title": "Other", "version": "1"}, "webhooks": {
+        "whiteboard.created": {"post": {"requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "properties": {"event": {"type": "string"}, "extra": {"type": "integer"}}}}}}}}}}"#;
+    std::fs::write(specs.join("another.json"), other).expect("written");
+    let modules = xtask::codegen::generate_specs(&scratch).expect("specs generate");
+    let whiteboard = modules.iter().find(|generated| generated.module.name == "whiteboard").expect("whiteboard");
+    let checked_in = std::fs::read_to_string(root.join("generated/src/whiteboard.rs")).expect("checked in");
+    assert_eq!(whiteboard.source, checked_in);
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use webhook_codegen::files::{self, is_settings_file};
 pub use webhook_codegen::files::{read_settings, settings_file};
-use webhook_codegen::{GeneratedModule, RenderOptions, SpecConfig, Warning};
+use webhook_codegen::{GeneratedModule, RenderOptions, SharedEventName, SpecConfig, Warning};
 
 /// Where the specs live, relative to the workspace root.
 pub const SPECS_DIR: &str = "specs";
@@ -21,6 +21,8 @@ pub const INDEX_FILE: &str = "modules.rs";
 pub const HAND_WRITTEN_FILE: &str = "lib.rs";
 /// The generated crate's manifest, whose spec-features block codegen writes.
 pub const MANIFEST_FILE: &str = "generated/Cargo.toml";
+/// The generated crate's root, whose crate docs hold a codegen-written table of the spec modules.
+pub const LIB_FILE: &str = "generated/src/lib.rs";
 /// The command that brings generated code up to date.
 pub const FIX_COMMAND: &str = "cargo xtask codegen";
 
@@ -61,6 +63,8 @@ pub struct Plan {
     pub reports: Vec<SpecReport>,
     /// Generated files on disk that no spec produces any more (a spec was removed or renamed).
     pub stale: Vec<PathBuf>,
+    /// Webhook names that several specs declare (each a warning: one module parses them in `AnyEvent`).
+    pub shared_events: Vec<SharedEventName>,
 }
 
 /// A generated file whose contents on disk differ from what the specs give.
@@ -162,8 +166,10 @@ pub fn plan(root: &Path) -> Result<Plan, CodegenError> {
     let index = webhook_codegen::generate_index(&format!("{SPECS_DIR}/"), &irs)?;
     files.push(OutputFile { path: Path::new(OUTPUT_DIR).join(INDEX_FILE), contents: index });
     files.push(OutputFile { path: PathBuf::from(MANIFEST_FILE), contents: crate_manifest(root, &irs)? });
+    files.push(OutputFile { path: PathBuf::from(LIB_FILE), contents: crate_docs(root, &irs)? });
     let stale = stale_files(root, &files)?;
-    Ok(Plan { files, reports, stale })
+    let shared_events = webhook_codegen::shared_event_names(&irs);
+    Ok(Plan { files, reports, stale, shared_events })
 }
 
 /// The generated crate's manifest (read from `crate_dir`, default `root/generated`) with one feature per
@@ -182,6 +188,29 @@ pub fn crate_manifest(root: &Path, modules: &[&webhook_codegen::ir::Module]) -> 
 /// [`HAND_WRITTEN_FILE`].
 pub fn is_generated_file(name: &std::ffi::OsStr) -> bool {
     Path::new(name).extension().is_some_and(|ext| ext == "rs") && name != HAND_WRITTEN_FILE
+}
+
+/// The generated crate's `lib.rs` (read from `root/generated`) with the table of `modules` in its crate
+/// docs.
+///
+/// # Errors
+///
+/// When the file cannot be read or has no areas block.
+pub fn crate_docs(root: &Path, modules: &[&webhook_codegen::ir::Module]) -> Result<String, CodegenError> {
+    let path = root.join(LIB_FILE);
+    let lib_rs = fs::read_to_string(&path).map_err(|source| CodegenError::Io { path: path.clone(), source })?;
+    Ok(webhook_codegen::crate_docs::with_area_table(LIB_FILE, &lib_rs, modules)?)
+}
+
+/// The warning for a webhook name that several specs declare: which module `AnyEvent` parses it with.
+pub fn shared_event_warning(shared: &SharedEventName) -> String {
+    let modules: Vec<String> = shared.modules.iter().map(|module| format!("`{module}`")).collect();
+    format!(
+        "warning: webhook `{}` is declared by the modules {}: `AnyEvent` parses it with the first of them whose \
+         feature is on (in this order), and the receiver gives it to the first route added that declares it",
+        shared.name,
+        modules.join(", ")
+    )
 }
 
 /// Generated files in the output folder that the plan does not produce.

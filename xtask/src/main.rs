@@ -37,11 +37,12 @@ enum Command {
         #[arg(long)]
         strict_examples: bool,
     },
-    /// Measure deduplication on your specs: generated lines, named types and `cargo build` time of the
-    /// generated crate (clean, debug), without and with it. Only target/scratch/ is written.
+    /// Measure what the generated crate costs to compile: generated lines, named types and a clean debug
+    /// `cargo build` of the crate, with every spec module and with each alone. Only target/scratch/ is
+    /// written.
     Codesize {
-        /// Spec files, and folders whose .yaml, .yml and .json files are all measured.
-        #[arg(required = true, value_name = "FILE|DIR")]
+        /// Spec files, and folders whose .yaml, .yml and .json files are all measured (default: specs/).
+        #[arg(value_name = "FILE|DIR")]
         paths: Vec<PathBuf>,
     },
     /// POST a webhook's example from specs/ to a receiver, signed with the current time, and print the
@@ -94,6 +95,9 @@ fn run_codegen(root: &std::path::Path, check: bool) -> Result<ExitCode, codegen:
     let plan = codegen::plan(root)?;
     for report in &plan.reports {
         print!("{}", codegen::report_lines(report));
+    }
+    for shared in &plan.shared_events {
+        println!("{}", codegen::shared_event_warning(shared));
     }
     if check {
         let drifts = codegen::drift(root, &plan)?;

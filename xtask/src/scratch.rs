@@ -38,21 +38,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CodegenError + '_ {
 }
 
 impl ScratchCrate {
-    /// Creates (or recreates) `target/scratch/<name>` from the workspace at `root`: the crate's own spec
-    /// modules plus `extra` (an extra module replaces a spec module of the same name). Hand-written files
-    /// of the crate are copied as they are.
+    /// Creates (or recreates) `target/scratch/<name>` from the workspace at `root`: the generated crate's
+    /// hand-written files, copied as they are, with `modules` as its only spec modules (the crate's own
+    /// spec modules are left out, so a scratch build compiles only what it checks).
     ///
     /// # Errors
     ///
-    /// When a file cannot be read or written, or a module cannot be generated.
-    pub fn create(root: &Path, name: &str, extra: Vec<GeneratedModule>) -> Result<Self, CodegenError> {
-        let mut modules = crate::codegen::generate_specs(root)?;
-        for module in extra {
-            match modules.iter_mut().find(|existing| existing.module.name == module.module.name) {
-                Some(existing) => *existing = module,
-                None => modules.push(module),
-            }
-        }
+    /// When a file cannot be read or written, or the module list cannot be generated.
+    pub fn create(root: &Path, name: &str, modules: Vec<GeneratedModule>) -> Result<Self, CodegenError> {
         let base = root.join("target").join("scratch");
         let dir = base.join(name);
         if dir.exists() {
@@ -79,6 +72,9 @@ impl ScratchCrate {
         let manifest = crate::codegen::crate_manifest(&dir, &irs)?;
         let manifest_path = dir.join(crate::codegen::MANIFEST_FILE);
         fs::write(&manifest_path, manifest).map_err(io(&manifest_path))?;
+        let lib_rs = crate::codegen::crate_docs(&dir, &irs)?;
+        let lib_path = dir.join(crate::codegen::LIB_FILE);
+        fs::write(&lib_path, lib_rs).map_err(io(&lib_path))?;
         Ok(Self { dir, target_dir: base.join("target") })
     }
 

@@ -61,7 +61,7 @@ pub enum ConformanceError {
     /// No path was given.
     #[error("no spec file or folder given")]
     NoSpecs,
-    /// Reading or writing the scratch crate, or generating the crate's own specs, failed.
+    /// Reading or writing the scratch crate failed.
     #[error(transparent)]
     Codegen(#[from] CodegenError),
     /// The examples could not be written for the checker.
