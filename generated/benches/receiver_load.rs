@@ -5,10 +5,15 @@
 //! 200 and each distinct one reaches the handler exactly once, and prints both rates and their ratio
 //! (target: the receiver at 0.7x the bare route or better).
 //!
+//! With the `redis` feature and a Redis answering at `REDIS_URL` (default `redis://127.0.0.1:6379/`),
+//! each round also loads a receiver whose duplicate filter is in Redis, and prints its rate as a ratio of
+//! the in-memory filter's in the same round (target: 0.4x or better, with client, receiver and Redis on
+//! the same cores). Without a Redis it says so and measures the rest.
+//!
 //! It also prints what a duplicate filter holding its default capacity (100,000 handled bodies) costs in
 //! resident memory.
 //!
-//! `cargo bench -p zoom-webhooks --features axum --bench receiver_load` (`DELIVERIES`, `CONNECTIONS` and
+//! `cargo bench -p zoom-webhooks --features redis --bench receiver_load` (`DELIVERIES`, `CONNECTIONS` and
 //! `ROUNDS` in the environment change the sizes).
 
 #[path = "../tests/common/mod.rs"]
@@ -88,6 +93,8 @@ async fn run(deliveries: u64, connections: u64, rounds: u64) -> bool {
         .duplicate_filter(DuplicateFilter::default());
     let receiver = serve(axum::Router::new().route(common::PATH, receiver.into_method_router())).await;
     let bare = serve(axum::Router::new().route(common::PATH, axum::routing::post(|| async { StatusCode::OK }))).await;
+    let redis_recorder = Recorder::default();
+    let redis = redis_receiver(&redis_recorder).await;
 
     let sent = deliveries + deliveries.div_ceil(10);
     println!(
@@ -96,6 +103,7 @@ async fn run(deliveries: u64, connections: u64, rounds: u64) -> bool {
     );
     let mut passed = true;
     let (mut bare_rates, mut receiver_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut redis_rates, mut redis_ratios) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         let first_id = round * deliveries;
         let (bare_time, bare_ok, _) = load(bare, first_id, deliveries, connections).await;
@@ -116,6 +124,27 @@ async fn run(deliveries: u64, connections: u64, rounds: u64) -> bool {
         bare_rates.push(bare_rate);
         receiver_rates.push(receiver_rate);
         ratios.push(receiver_rate / bare_rate);
+        if let Some(redis) = redis {
+            let (redis_time, ok, other) = load(redis, first_id, deliveries, connections).await;
+            let count = |id: u64| redis_recorder.count(id as i64);
+            let handled = (first_id..first_id + deliveries).map(count).sum::<usize>() as u64;
+            let once = (first_id..first_id + deliveries).filter(|&id| count(id) == 1).count() as u64;
+            let redis_rate = sent as f64 / redis_time.as_secs_f64();
+            println!(
+                "receiver_load: round {}: receiver with the Redis store {redis_rate:.0} requests/s ({ok} answered 200, {handled} handler calls, {once} handled exactly once); ratio to the in-memory store {:.2}x",
+                round + 1,
+                redis_rate / receiver_rate
+            );
+            if !(ok == sent && other.is_empty() && handled == deliveries && once == deliveries) {
+                eprintln!(
+                    "receiver_load: FAILED with the Redis store in round {}; first other answers: {other:?}",
+                    round + 1
+                );
+                passed = false;
+            }
+            redis_rates.push(redis_rate);
+            redis_ratios.push(redis_rate / receiver_rate);
+        }
     }
     println!(
         "receiver_load: median: bare route {:.0} requests/s, receiver {:.0} requests/s, receiver / bare route {:.2}x (target >= 0.70x)",
@@ -123,7 +152,44 @@ async fn run(deliveries: u64, connections: u64, rounds: u64) -> bool {
         median(&mut receiver_rates),
         median(&mut ratios)
     );
+    if !redis_rates.is_empty() {
+        println!(
+            "receiver_load: median: receiver with the Redis store {:.0} requests/s, Redis store / in-memory store {:.2}x (target >= 0.40x)",
+            median(&mut redis_rates),
+            median(&mut redis_ratios)
+        );
+    }
     passed
+}
+
+/// A receiver whose duplicate filter is in Redis (a fresh key prefix per run), or `None` when there is no
+/// Redis to measure with.
+#[cfg(feature = "redis")]
+async fn redis_receiver(recorder: &Recorder) -> Option<SocketAddr> {
+    use zoom_webhooks::axum::RedisStore;
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned());
+    let store = match RedisStore::connect(&url).await {
+        Ok(store) => store,
+        Err(err) => {
+            println!("receiver_load: no Redis store round: REDIS_URL `{url}` is not usable ({err})");
+            return None;
+        }
+    };
+    if let Err(err) = store.ping().await {
+        println!("receiver_load: no Redis store round: no Redis answers at {url} ({err})");
+        return None;
+    }
+    let prefix = format!("bench:receiver_load:{}:{}:", std::process::id(), now());
+    let receiver = Receiver::new(SECRET)
+        .route(number_management::route(recorder.clone()))
+        .duplicate_filter(DuplicateFilter::with_store(store.prefix(prefix)));
+    Some(serve(axum::Router::new().route(common::PATH, receiver.into_method_router())).await)
+}
+
+#[cfg(not(feature = "redis"))]
+async fn redis_receiver(_recorder: &Recorder) -> Option<SocketAddr> {
+    println!("receiver_load: no Redis store round: built without the `redis` feature");
+    None
 }
 
 fn median(values: &mut [f64]) -> f64 {

@@ -39,6 +39,8 @@
 //! | the payload does not match its webhook's schema | 400, with the message; with [`Receiver::on_invalid`], what it answers (200, or 500 on its error) |
 //! | the handler returned an error or panicked | 500 (Zoom retries) |
 //! | handled (or an already handled duplicate, with a [`DuplicateFilter`]) | 200 |
+//! | an identical delivery still in flight on another replica after the store's wait (`RedisStore`) | 409 (Zoom retries) |
+//! | the duplicate store cannot answer, [`StoreFailure::FailClosed`] (the default) | 503 (Zoom retries) |
 //! | a webhook no route answers for: the [`Receiver::on_unknown`] fallback | 200 (500 if it fails) |
 //!
 //! # The 3 second budget
@@ -50,12 +52,12 @@
 //! mid-way. A handler that takes longer than [`RESPONSE_BUDGET`] is logged as a warning.
 
 use std::any::Any;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -66,15 +68,22 @@ use ::axum::http::request::Parts;
 use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, post};
-use sha2::{Digest, Sha256};
-use tokio::sync::watch;
 
 use crate::parse::{discriminator, parse_payload};
-use crate::route::{BoxError, BoxFuture};
+use crate::route::BoxError;
 use crate::signature::{SecretError, Verifier};
 use crate::{DispatchError, ParseError, Route, RouteResult, UnknownEvent};
+use duplicates::Claim;
 
+mod duplicates;
 mod serve;
+
+#[cfg(feature = "redis")]
+pub use duplicates::RedisStore;
+pub use duplicates::{
+    BoxFuture, ClaimedKey, DeliveryKey, DuplicateFilter, DuplicateStore, MemoryStore, StoreClaim, StoreError,
+    StoreFailure,
+};
 
 pub use serve::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_TIMEOUT, Serve,
@@ -302,6 +311,19 @@ impl Receiver {
                     tracing::debug!(event = name, "duplicate webhook delivery, already handled");
                     return StatusCode::OK.into_response();
                 }
+                Claim::InFlight => {
+                    tracing::info!(
+                        event = name,
+                        "an identical delivery is being handled; answering 409 so that Zoom retries"
+                    );
+                    return (StatusCode::CONFLICT, "an identical delivery is being handled; retry later")
+                        .into_response();
+                }
+                Claim::StoreDown => {
+                    return (StatusCode::SERVICE_UNAVAILABLE, "the duplicate store is unavailable; retry later")
+                        .into_response();
+                }
+                Claim::Unfiltered => None,
                 Claim::First(claim) => Some(claim),
             },
             None => None,
@@ -332,7 +354,7 @@ impl Receiver {
         match result {
             Ok(()) => {
                 if let Some(claim) = claim {
-                    claim.handled();
+                    claim.handled().await;
                 }
                 tracing::debug!(event = name, module = route.map(Route::module), "webhook delivery handled");
                 StatusCode::OK.into_response()
@@ -468,305 +490,5 @@ impl fmt::Display for ErrorChain<'_> {
             source = err.source();
         }
         Ok(())
-    }
-}
-
-/// The SHA-256 of a raw body.
-type BodyHash = [u8; 32];
-
-/// Remembers which bodies were handled recently, so Zoom's re-deliveries do not reach the handler twice.
-///
-/// Zoom has no event id and may deliver the same event more than once: when an answer came too late,
-/// and occasionally otherwise. Its retries carry the same body (with a new signature), so the filter keys
-/// deliveries by the SHA-256 of the raw body. Switch it on with [`Receiver::duplicate_filter`]; clones
-/// share the same memory.
-///
-/// - A body is marked as seen only **after the handler succeeded**. A failed delivery (400 or 500) leaves
-///   no mark, so Zoom's retry runs the handler again.
-/// - **Concurrent identical deliveries do not both run the handler.** The first one runs it; the others
-///   wait for its outcome. If it succeeds they are answered 200 without running the handler; if it fails
-///   (or its connection is dropped mid-way), the next waiter runs the handler itself. A waiter answers no
-///   sooner than the first delivery's handler returns, so this costs nothing within Zoom's 3 seconds.
-/// - **Bounded in time and memory**: a body is remembered for the time-to-live (two hours by default,
-///   longer than Zoom's retries after about 5, 20 and 60 minutes), and at most `capacity` bodies are
-///   remembered (100,000 by default, some 15 MB); past that the oldest is forgotten early. Bodies in
-///   flight are tracked on top of that, one per running handler.
-/// - In memory, per process: several replicas behind a load balancer each have their own filter, so
-///   handlers should still be idempotent where a duplicate does harm.
-#[derive(Clone)]
-pub struct DuplicateFilter {
-    shared: Arc<Shared>,
-}
-
-struct Shared {
-    ttl: Duration,
-    capacity: usize,
-    state: Mutex<FilterState>,
-}
-
-#[derive(Default)]
-struct FilterState {
-    entries: HashMap<BodyHash, Entry>,
-    /// Handled bodies, oldest first (they all live for the same time-to-live).
-    handled: VecDeque<(BodyHash, Instant)>,
-}
-
-enum Entry {
-    /// A handler is running for this body; the receiver ends when it finishes or gives up.
-    InFlight(watch::Receiver<()>),
-    /// Handled successfully at this time.
-    Handled(Instant),
-}
-
-impl fmt::Debug for DuplicateFilter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DuplicateFilter")
-            .field("ttl", &self.shared.ttl)
-            .field("capacity", &self.shared.capacity)
-            .field("len", &self.len())
-            .finish()
-    }
-}
-
-impl Default for DuplicateFilter {
-    /// A filter with [`DuplicateFilter::DEFAULT_TTL`] and [`DuplicateFilter::DEFAULT_CAPACITY`].
-    fn default() -> Self {
-        Self::new(Self::DEFAULT_TTL, Self::DEFAULT_CAPACITY)
-    }
-}
-
-impl DuplicateFilter {
-    /// How long a handled body is remembered by default: two hours.
-    pub const DEFAULT_TTL: Duration = Duration::from_secs(2 * 60 * 60);
-
-    /// How many handled bodies are remembered at most by default.
-    pub const DEFAULT_CAPACITY: usize = 100_000;
-
-    /// A filter remembering each handled body for `ttl`, and at most `capacity` bodies (the oldest is
-    /// forgotten first). A capacity of 0 remembers nothing but still keeps identical deliveries from
-    /// running the handler at the same time.
-    pub fn new(ttl: Duration, capacity: usize) -> Self {
-        Self { shared: Arc::new(Shared { ttl, capacity, state: Mutex::new(FilterState::default()) }) }
-    }
-
-    /// How many handled bodies are remembered now.
-    pub fn len(&self) -> usize {
-        let mut state = self.shared.lock();
-        state.expire(Instant::now(), self.shared.ttl);
-        state.handled.len()
-    }
-
-    /// Whether no handled body is remembered now.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Claims a body for handling, waiting while an identical delivery is being handled.
-    pub(crate) async fn claim(&self, body: &[u8]) -> Claim {
-        let key: BodyHash = Sha256::digest(body).into();
-        loop {
-            match self.try_claim(key, Instant::now()) {
-                Ok(claim) => return claim,
-                // Ends (with an error, as nothing is ever sent) when the first delivery is done.
-                Err(mut running) => {
-                    let _ = running.changed().await;
-                }
-            }
-        }
-    }
-
-    /// Claims `key` at `now`, or returns the receiver to wait on while another delivery of it runs.
-    fn try_claim(&self, key: BodyHash, now: Instant) -> Result<Claim, watch::Receiver<()>> {
-        let mut state = self.shared.lock();
-        state.expire(now, self.shared.ttl);
-        match state.entries.get(&key) {
-            Some(Entry::InFlight(running)) if running.has_changed().is_ok() => return Err(running.clone()),
-            Some(Entry::Handled(at)) if now.saturating_duration_since(*at) < self.shared.ttl => {
-                return Ok(Claim::Duplicate);
-            }
-            _ => {}
-        }
-        let (done, running) = watch::channel(());
-        state.entries.insert(key, Entry::InFlight(running));
-        Ok(Claim::First(Claimed { shared: Arc::clone(&self.shared), key, finished: false, _done: done }))
-    }
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, FilterState> {
-        // The state stays consistent even if a holder panicked: every update is a single insert or remove.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl FilterState {
-    /// Forgets handled bodies older than `ttl`.
-    fn expire(&mut self, now: Instant, ttl: Duration) {
-        while let Some(&(key, at)) = self.handled.front() {
-            if now.saturating_duration_since(at) < ttl {
-                break;
-            }
-            self.forget_oldest(key, at);
-        }
-    }
-
-    /// Drops the oldest handled record, and its entry unless the body was claimed again since.
-    fn forget_oldest(&mut self, key: BodyHash, at: Instant) {
-        self.handled.pop_front();
-        if matches!(self.entries.get(&key), Some(Entry::Handled(when)) if *when == at) {
-            self.entries.remove(&key);
-        }
-    }
-}
-
-/// The outcome of [`DuplicateFilter::claim`].
-pub(crate) enum Claim {
-    /// The body was already handled successfully within the time-to-live.
-    Duplicate,
-    /// This delivery runs the handler; mark it with [`Claimed::handled`] when it succeeds.
-    First(Claimed),
-}
-
-/// A body being handled by this delivery. Dropping it without [`Claimed::handled`] releases the body,
-/// and wakes identical deliveries waiting for it.
-pub(crate) struct Claimed {
-    shared: Arc<Shared>,
-    key: BodyHash,
-    finished: bool,
-    /// Dropped after the state is updated, which wakes the waiters.
-    _done: watch::Sender<()>,
-}
-
-impl Claimed {
-    /// Records that the handler succeeded for this body.
-    pub(crate) fn handled(self) {
-        self.handled_at(Instant::now());
-    }
-
-    fn handled_at(mut self, now: Instant) {
-        let mut state = self.shared.lock();
-        state.entries.insert(self.key, Entry::Handled(now));
-        state.handled.push_back((self.key, now));
-        while state.handled.len() > self.shared.capacity {
-            if let Some(&(key, at)) = state.handled.front() {
-                state.forget_oldest(key, at);
-            }
-        }
-        drop(state);
-        self.finished = true;
-    }
-}
-
-impl Drop for Claimed {
-    fn drop(&mut self) {
-        if !self.finished {
-            let mut state = self.shared.lock();
-            if matches!(state.entries.get(&self.key), Some(Entry::InFlight(_))) {
-                state.entries.remove(&self.key);
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(n: u8) -> BodyHash {
-        [n; 32]
-    }
-
-    fn first(claim: Result<Claim, watch::Receiver<()>>) -> Claimed {
-        match claim {
-            Ok(Claim::First(claimed)) => claimed,
-            Ok(Claim::Duplicate) => panic!("expected a first claim, got a duplicate"),
-            Err(_) => panic!("expected a first claim, got one in flight"),
-        }
-    }
-
-    fn is_duplicate(claim: Result<Claim, watch::Receiver<()>>) -> bool {
-        matches!(claim, Ok(Claim::Duplicate))
-    }
-
-    #[test]
-    fn handled_bodies_are_remembered_for_the_ttl() {
-        let ttl = Duration::from_secs(60);
-        let filter = DuplicateFilter::new(ttl, 10);
-        let t0 = Instant::now();
-        first(filter.try_claim(key(1), t0)).handled_at(t0);
-        assert!(is_duplicate(filter.try_claim(key(1), t0 + ttl - Duration::from_millis(1))));
-        assert!(!is_duplicate(filter.try_claim(key(2), t0)));
-        // Expired: claimed again, and the old record does not evict the new one.
-        let again = first(filter.try_claim(key(1), t0 + ttl));
-        again.handled_at(t0 + ttl);
-        assert!(is_duplicate(filter.try_claim(key(1), t0 + ttl + Duration::from_secs(1))));
-        let state = filter.shared.lock();
-        assert_eq!(state.handled.len(), 1);
-    }
-
-    #[test]
-    fn capacity_forgets_the_oldest_first() {
-        let filter = DuplicateFilter::new(Duration::from_secs(3600), 2);
-        let t0 = Instant::now();
-        for n in 1..=3 {
-            first(filter.try_claim(key(n), t0)).handled_at(t0 + Duration::from_secs(u64::from(n)));
-        }
-        assert_eq!(filter.shared.lock().handled.len(), 2);
-        assert_eq!(filter.shared.lock().entries.len(), 2);
-        assert!(is_duplicate(filter.try_claim(key(2), t0)));
-        assert!(is_duplicate(filter.try_claim(key(3), t0)));
-        assert!(!is_duplicate(filter.try_claim(key(1), t0)));
-
-        let nothing = DuplicateFilter::new(Duration::from_secs(3600), 0);
-        first(nothing.try_claim(key(1), t0)).handled_at(t0);
-        assert!(nothing.is_empty());
-        assert!(nothing.shared.lock().entries.is_empty());
-    }
-
-    #[test]
-    fn failed_deliveries_leave_no_mark() {
-        let filter = DuplicateFilter::default();
-        let t0 = Instant::now();
-        drop(first(filter.try_claim(key(1), t0)));
-        assert!(filter.shared.lock().entries.is_empty());
-        first(filter.try_claim(key(1), t0)).handled_at(t0);
-        assert_eq!(filter.len(), 1);
-    }
-
-    #[test]
-    fn identical_deliveries_in_flight_wait_for_the_first() {
-        let filter = DuplicateFilter::default();
-        let t0 = Instant::now();
-        let running = first(filter.try_claim(key(1), t0));
-        let Err(waiting) = filter.try_claim(key(1), t0) else { panic!("the body is in flight") };
-        assert!(matches!(waiting.has_changed(), Ok(false)));
-        // The first fails: the waiter is woken and claims the body itself.
-        drop(running);
-        assert!(waiting.has_changed().is_err());
-        let retry = first(filter.try_claim(key(1), t0));
-        let Err(waiting) = filter.try_claim(key(1), t0) else { panic!("the body is in flight") };
-        // The retry succeeds: the waiter finds a duplicate.
-        retry.handled_at(t0);
-        assert!(waiting.has_changed().is_err());
-        assert!(is_duplicate(filter.try_claim(key(1), t0)));
-
-        // Even a filter that remembers nothing keeps identical deliveries apart while they run.
-        let nothing = DuplicateFilter::new(Duration::from_secs(60), 0);
-        let _running = first(nothing.try_claim(key(1), t0));
-        assert!(nothing.try_claim(key(1), t0).is_err());
-    }
-
-    #[tokio::test]
-    async fn claim_waits_for_the_running_delivery() {
-        let filter = DuplicateFilter::default();
-        let Claim::First(running) = filter.claim(b"body").await else { panic!("first delivery") };
-        let waiter = tokio::spawn({
-            let filter = filter.clone();
-            async move { matches!(filter.claim(b"body").await, Claim::Duplicate) }
-        });
-        tokio::task::yield_now().await;
-        assert!(!waiter.is_finished());
-        running.handled();
-        assert!(waiter.await.unwrap_or(false));
     }
 }

@@ -7,7 +7,8 @@
 //!   receiver can serve every module of an app at one URL.
 //! - [`signature`]: Zoom's request signatures and URL validation.
 //! - [`axum`] (feature `axum`): a receiver that checks signatures, answers Zoom's URL validation, routes by
-//!   webhook name, filters duplicate deliveries and hands drifted payloads over raw.
+//!   webhook name, filters duplicate deliveries and hands drifted payloads over raw; with the `redis`
+//!   feature, the duplicate filter can live in Redis, shared by every replica of a receiver.
 //!
 //! Generated modules name this crate by an absolute path (`::webhook_runtime` unless the generator is
 //! told otherwise), so they compile in any crate that depends on it. Items that only generated code uses

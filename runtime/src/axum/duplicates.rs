@@ -1,0 +1,299 @@
+//! The duplicate filter: which deliveries were handled already, kept in a [`DuplicateStore`] (in memory by
+//! default, or shared by every replica in Redis with the `redis` feature).
+//!
+//! Each store keeps three states per key: **in flight** (claimed by one delivery, whose handler is
+//! running), **handled** (remembered for the time-to-live) and **released** (the handler failed or was
+//! dropped, so the key is free and the next delivery handles it).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::BoxError;
+pub use crate::route::BoxFuture;
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+#[cfg(feature = "redis")]
+pub use self::redis::RedisStore;
+pub use memory::MemoryStore;
+
+/// What a [`DuplicateFilter`] keys a delivery by: the SHA-256 of the bytes the receiver gives it (the raw
+/// body for Zoom, whose retries carry the same body under a new signature).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeliveryKey([u8; 32]);
+
+impl DeliveryKey {
+    /// The key of a delivery identified by `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        Self(Sha256::digest(bytes).into())
+    }
+
+    /// The 32 bytes of the SHA-256.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The SHA-256 in lowercase hex (64 characters).
+    pub fn to_hex(&self) -> String {
+        use std::fmt::Write;
+        self.0.iter().fold(String::with_capacity(64), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+    }
+}
+
+impl fmt::Debug for DeliveryKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DeliveryKey({})", self.to_hex())
+    }
+}
+
+/// Why a [`DuplicateStore`] could not answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store did not answer within its operation timeout.
+    #[error("the duplicate store did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The store answered with an error, or could not be reached.
+    #[error("the duplicate store failed")]
+    Backend(#[source] BoxError),
+    /// The claim expired (its in-flight time ran out) and the key was claimed again or released before
+    /// this delivery's handler finished: another delivery may run the handler again.
+    #[error("the claim on the delivery expired before its handler finished")]
+    ClaimLost,
+}
+
+/// What a store answers to [`DuplicateStore::claim`].
+#[non_exhaustive]
+pub enum StoreClaim {
+    /// The key was handled within the time-to-live: answer without running the handler.
+    Handled,
+    /// Another delivery (here or on another replica) holds the key and did not finish within the store's
+    /// wait: answer so that the vendor retries later.
+    InFlight,
+    /// This delivery holds the key: run the handler, then [`ClaimedKey::handled`] on success. Dropping it
+    /// instead releases the key.
+    Claimed(Box<dyn ClaimedKey>),
+}
+
+impl fmt::Debug for StoreClaim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Handled => "Handled",
+            Self::InFlight => "InFlight",
+            Self::Claimed(_) => "Claimed",
+        })
+    }
+}
+
+/// A key held by one delivery while its handler runs. Dropping it without [`ClaimedKey::handled`]
+/// releases the key, so the next delivery handles it.
+pub trait ClaimedKey: Send {
+    /// Marks the key handled (kept for the store's time-to-live), if this claim still holds it.
+    fn handled(self: Box<Self>) -> BoxFuture<'static, Result<(), StoreError>>;
+}
+
+/// Where a [`DuplicateFilter`] keeps its keys: [`MemoryStore`] (one process) or, with the `redis`
+/// feature, `RedisStore` (every replica of a receiver).
+pub trait DuplicateStore: fmt::Debug + Send + Sync + 'static {
+    /// Claims `key` for this delivery, atomically: at most one delivery holds a key at a time. While
+    /// another delivery holds it, the store waits (for a bounded time, its choice) for that one to finish.
+    fn claim(&self, key: DeliveryKey) -> BoxFuture<'_, Result<StoreClaim, StoreError>>;
+}
+
+/// What the receiver does when the duplicate store cannot answer (Redis unreachable, or too slow).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreFailure {
+    /// Answer 503 without running the handler, so the vendor retries the delivery later (the default):
+    /// nothing is handled twice, and nothing is lost while the vendor's retries last.
+    #[default]
+    FailClosed,
+    /// Run the handler without duplicate filtering, with a warning each time: nothing waits for the
+    /// store, and a duplicate may reach the handler while the store is down.
+    FailOpen,
+}
+
+/// Remembers which deliveries were handled recently, so Zoom's re-deliveries do not reach the handler
+/// twice.
+///
+/// Zoom has no event id and may deliver the same event more than once: when an answer came too late,
+/// and occasionally otherwise. Its retries carry the same body (with a new signature), so the filter keys
+/// deliveries by the SHA-256 of the bytes the receiver gives it (the raw body). Switch it on with
+/// [`Receiver::duplicate_filter`](super::Receiver::duplicate_filter); clones share the same store.
+///
+/// - A delivery is marked as seen only **after the handler succeeded**. A failed delivery (400 or 500)
+///   leaves no mark, so Zoom's retry runs the handler again.
+/// - **Concurrent identical deliveries do not both run the handler.** The first one claims the key and
+///   runs the handler; the others wait for its outcome. If it succeeds they are answered 200 without
+///   running the handler; if it fails (or its connection is dropped mid-way), the next one runs the
+///   handler itself.
+/// - **In memory** (the default, [`DuplicateFilter::new`]): per process, bounded in time and memory. A
+///   handled body is remembered for the time-to-live (two hours by default, longer than Zoom's
+///   retries) and at most `capacity` bodies are remembered (100,000 by default, some 15 MB); past that the oldest is forgotten early. A waiter waits until the running handler
+///   returns.
+/// - **In Redis** ([`DuplicateFilter::with_store`] and `RedisStore`, feature `redis`): shared by every
+///   replica and kept across restarts. A waiter waits a bounded time (1 s by default) and is then answered
+///   409 so that Zoom retries; a claim left by a replica that died expires after the in-flight time
+///   (30 s by default). When Redis cannot answer, [`StoreFailure`] decides (503 by default).
+#[derive(Clone)]
+pub struct DuplicateFilter {
+    store: Arc<dyn DuplicateStore>,
+    memory: Option<MemoryStore>,
+    on_failure: StoreFailure,
+}
+
+impl fmt::Debug for DuplicateFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DuplicateFilter").field("store", &self.store).field("on_failure", &self.on_failure).finish()
+    }
+}
+
+impl Default for DuplicateFilter {
+    /// An in-memory filter with [`DuplicateFilter::DEFAULT_TTL`] and [`DuplicateFilter::DEFAULT_CAPACITY`].
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_TTL, Self::DEFAULT_CAPACITY)
+    }
+}
+
+impl DuplicateFilter {
+    /// How long a handled delivery is remembered by default: two hours.
+    pub const DEFAULT_TTL: Duration = Duration::from_secs(2 * 60 * 60);
+
+    /// How many handled bodies the in-memory store remembers at most by default.
+    pub const DEFAULT_CAPACITY: usize = 100_000;
+
+    /// An in-memory filter remembering each handled body for `ttl`, and at most `capacity` bodies (the
+    /// oldest is forgotten first). A capacity of 0 remembers nothing but still keeps identical deliveries
+    /// from running the handler at the same time.
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        let memory = MemoryStore::new(ttl, capacity);
+        Self { store: Arc::new(memory.clone()), memory: Some(memory), on_failure: StoreFailure::default() }
+    }
+
+    /// A filter keeping its keys in `store`, such as a `RedisStore` shared by every replica.
+    pub fn with_store(store: impl DuplicateStore) -> Self {
+        Self { store: Arc::new(store), memory: None, on_failure: StoreFailure::default() }
+    }
+
+    /// Sets what the receiver does when the store cannot answer; [`StoreFailure::FailClosed`] (503) by
+    /// default. The in-memory store always answers.
+    #[must_use]
+    pub fn on_store_failure(mut self, policy: StoreFailure) -> Self {
+        self.on_failure = policy;
+        self
+    }
+
+    /// How many handled bodies the in-memory store remembers now (0 for any other store, which keeps its
+    /// count elsewhere).
+    pub fn len(&self) -> usize {
+        self.memory.as_ref().map_or(0, MemoryStore::len)
+    }
+
+    /// Whether [`DuplicateFilter::len`] is 0.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Claims the delivery identified by `key_bytes` (hashed, never stored as given), applying the
+    /// store-failure policy.
+    pub(crate) async fn claim(&self, key_bytes: &[u8]) -> Claim {
+        match self.store.claim(DeliveryKey::of(key_bytes)).await {
+            Ok(StoreClaim::Handled) => Claim::Duplicate,
+            Ok(StoreClaim::InFlight) => Claim::InFlight,
+            Ok(StoreClaim::Claimed(claimed)) => Claim::First(Claimed(claimed)),
+            Err(err) => match self.on_failure {
+                StoreFailure::FailClosed => {
+                    tracing::error!(error = %ErrorChain(&err), "the duplicate store cannot answer; answering 503 so that Zoom retries");
+                    Claim::StoreDown
+                }
+                StoreFailure::FailOpen => {
+                    tracing::warn!(error = %ErrorChain(&err), "the duplicate store cannot answer; handling the delivery without duplicate filtering");
+                    Claim::Unfiltered
+                }
+            },
+        }
+    }
+}
+
+/// The outcome of [`DuplicateFilter::claim`], as the receiver answers it.
+pub(crate) enum Claim {
+    /// Already handled within the time-to-live: 200, the handler is not called.
+    Duplicate,
+    /// Held by another delivery that did not finish within the store's wait: 409, so Zoom retries.
+    InFlight,
+    /// The store cannot answer and the policy is to fail closed: 503, so Zoom retries.
+    StoreDown,
+    /// The store cannot answer and the policy is to fail open: run the handler, mark nothing.
+    Unfiltered,
+    /// This delivery runs the handler; mark it with [`Claimed::handled`] when it succeeds.
+    First(Claimed),
+}
+
+/// A key this delivery holds. Dropping it without [`Claimed::handled`] releases it.
+pub(crate) struct Claimed(Box<dyn ClaimedKey>);
+
+impl Claimed {
+    /// Records that the handler succeeded. A store that cannot record it is logged: the delivery was
+    /// handled, so it is still answered 200, and a retry may run the handler again.
+    pub(crate) async fn handled(self) {
+        if let Err(err) = self.0.handled().await {
+            tracing::warn!(error = %ErrorChain(&err), "could not mark a handled delivery in the duplicate store; a retry of it may run the handler again");
+        }
+    }
+}
+
+/// Displays an error followed by its sources, separated by `: `.
+struct ErrorChain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(err) = source {
+            write!(f, ": {err}")?;
+            source = err.source();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_the_sha256_of_the_bytes_given() {
+        // SHA-256("abc"), from FIPS 180-2.
+        assert_eq!(
+            DeliveryKey::of(b"abc").to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_ne!(DeliveryKey::of(b"abc"), DeliveryKey::of(b"abd"));
+    }
+
+    /// A store that is always down.
+    #[derive(Debug)]
+    struct Down;
+
+    impl DuplicateStore for Down {
+        fn claim(&self, _key: DeliveryKey) -> BoxFuture<'_, Result<StoreClaim, StoreError>> {
+            Box::pin(async { Err(StoreError::Timeout(Duration::from_millis(5))) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_that_cannot_answer_follows_the_policy() {
+        let closed = DuplicateFilter::with_store(Down);
+        assert!(matches!(closed.claim(b"body").await, Claim::StoreDown));
+        let open = DuplicateFilter::with_store(Down).on_store_failure(StoreFailure::FailOpen);
+        assert!(matches!(open.claim(b"body").await, Claim::Unfiltered));
+    }
+}

@@ -1,0 +1,300 @@
+//! The Redis duplicate store (feature `redis`): one store shared by every replica of a receiver, and kept
+//! across restarts.
+//!
+//! Each key is one Redis string, `<prefix><hex SHA-256>`:
+//!
+//! - **claim**: `SET key <token> NX PX <in-flight time>`, atomic on the server, so two replicas never both
+//!   hold a key. The token is unique to the claim. A replica that dies while holding it leaves a key that
+//!   expires after the in-flight time, and a later delivery handles the body.
+//! - **handled**: a script replaces the value with `handled` for the time-to-live, only if it is still
+//!   this claim's token (so a claim that expired and was taken over is not overwritten).
+//! - **released** (the handler failed, panicked or was dropped): a script deletes the key, only if it is
+//!   still this claim's token.
+//!
+//! A delivery that finds the key in flight polls it for a bounded time (1 s by default), then is
+//! answered as in flight (409, so that Zoom retries later). Every command has an operation timeout
+//! (1 s by default): Redis down or slow is a [`StoreError`] within that bound, never a hang.
+
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{RedisError, Script};
+
+use super::{BoxFuture, ClaimedKey, DeliveryKey, DuplicateStore, StoreClaim, StoreError};
+
+/// The value of a handled key; claim tokens are 32 hex digits, so never equal to it.
+const HANDLED: &str = "handled";
+
+/// Marks a key handled for `ARGV[2]` milliseconds if it still holds the claim's token `ARGV[1]`.
+static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], 'handled', 'PX', ARGV[2]) return 1 end return 0",
+    )
+});
+
+/// Deletes a key if it still holds the claim's token `ARGV[1]`.
+static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0")
+});
+
+/// A duplicate store in Redis, shared by every replica that connects to the same server with the same
+/// key prefix. Clones share one multiplexed connection, which reconnects by itself after Redis comes back.
+///
+/// ```no_run
+/// use webhook_runtime::axum::{DuplicateFilter, RedisStore, StoreFailure};
+///
+/// # async fn run() -> Result<(), webhook_runtime::axum::StoreError> {
+/// let store = RedisStore::connect("redis://127.0.0.1:6379/").await?;
+/// let filter = DuplicateFilter::with_store(store).on_store_failure(StoreFailure::FailClosed);
+/// # let _ = filter;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: String,
+    ttl: Duration,
+    in_flight_ttl: Duration,
+    in_flight_wait: Duration,
+    operation_timeout: Duration,
+}
+
+impl fmt::Debug for RedisStore {
+    // Never the URL: it may hold a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .field("ttl", &self.ttl)
+            .field("in_flight_ttl", &self.in_flight_ttl)
+            .field("in_flight_wait", &self.in_flight_wait)
+            .field("operation_timeout", &self.operation_timeout)
+            .finish()
+    }
+}
+
+impl RedisStore {
+    /// The default key prefix.
+    pub const DEFAULT_PREFIX: &'static str = "webhook:dup:";
+    /// How long a claim lasts by default when its holder neither finishes nor releases it (it died).
+    pub const DEFAULT_IN_FLIGHT_TTL: Duration = Duration::from_secs(30);
+    /// How long a delivery waits by default for another one holding its key before it is answered 409.
+    pub const DEFAULT_IN_FLIGHT_WAIT: Duration = Duration::from_secs(1);
+    /// How long one Redis command may take by default before the store counts as unreachable.
+    pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(1);
+
+    /// A store on the Redis server at `url` (`redis://[:password@]host:port/db`), with the defaults:
+    /// prefix `webhook:dup:`, handled keys kept for two hours, claims for 30 s, waits of 1 s, operation
+    /// timeout 1 s.
+    ///
+    /// It does not wait for the server: the connection is made on first use and remade whenever it
+    /// breaks, so a receiver starts (and answers per its [`StoreFailure`](super::StoreFailure) policy)
+    /// while Redis is down. Only a URL that does not parse is an error here; [`RedisStore::ping`] checks
+    /// the server. Call it inside a Tokio runtime (the connection runs a background task).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url).map_err(backend)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Self::DEFAULT_OPERATION_TIMEOUT))
+            .set_response_timeout(Some(Self::DEFAULT_OPERATION_TIMEOUT))
+            // Reconnect quickly and give up soon: the next command starts a new attempt.
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(500));
+        let connection = ConnectionManager::new_lazy_with_config(client, config).map_err(backend)?;
+        Ok(Self {
+            connection,
+            prefix: Self::DEFAULT_PREFIX.to_owned(),
+            ttl: super::DuplicateFilter::DEFAULT_TTL,
+            in_flight_ttl: Self::DEFAULT_IN_FLIGHT_TTL,
+            in_flight_wait: Self::DEFAULT_IN_FLIGHT_WAIT,
+            operation_timeout: Self::DEFAULT_OPERATION_TIMEOUT,
+        })
+    }
+
+    /// Sets the key prefix (`webhook:dup:` by default): receivers that must not share keys (two apps on
+    /// one Redis) use different prefixes.
+    #[must_use]
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Sets how long a handled key is remembered (two hours by default, longer than Zoom's retries).
+    #[must_use]
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// Sets how long a claim lasts when its holder neither finishes nor releases it (30 s by default):
+    /// the bound on how long a replica that died keeps a body from being handled. Keep it longer than
+    /// any handler runs (Zoom waits 3 s) and shorter than Zoom's first retry (about 5 minutes).
+    #[must_use]
+    pub fn in_flight_ttl(mut self, ttl: Duration) -> Self {
+        self.in_flight_ttl = ttl;
+        self
+    }
+
+    /// Sets how long a delivery waits for another one holding its key (1 s by default) before it is
+    /// answered 409; keep it well inside Zoom's 3 s.
+    #[must_use]
+    pub fn in_flight_wait(mut self, wait: Duration) -> Self {
+        self.in_flight_wait = wait;
+        self
+    }
+
+    /// Sets how long one Redis command may take (1 s by default) before the store counts as unreachable.
+    #[must_use]
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
+        self
+    }
+
+    /// Checks that the server answers, within the operation timeout.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut connection = self.connection.clone();
+        self.bounded(redis::cmd("PING").query_async::<String>(&mut connection)).await.map(drop)
+    }
+
+    /// Runs one Redis operation within the operation timeout.
+    async fn bounded<T>(&self, operation: impl Future<Output = Result<T, RedisError>>) -> Result<T, StoreError> {
+        bounded(self.operation_timeout, operation).await
+    }
+
+    async fn claim_key(&self, key: DeliveryKey) -> Result<StoreClaim, StoreError> {
+        let name = format!("{}{}", self.prefix, key.to_hex());
+        let token = claim_token();
+        let deadline = Instant::now() + self.in_flight_wait;
+        let mut pause = Duration::from_millis(10);
+        let mut connection = self.connection.clone();
+        loop {
+            let set =
+                redis::cmd("SET").arg(&name).arg(&token).arg("NX").arg("PX").arg(millis(self.in_flight_ttl)).clone();
+            let claimed: Option<String> = self.bounded(set.query_async(&mut connection)).await?;
+            if claimed.is_some() {
+                let claimed = RedisClaimed { store: self.clone(), name, token, finished: false };
+                return Ok(StoreClaim::Claimed(Box::new(claimed)));
+            }
+            let held: Option<String> = self.bounded(redis::cmd("GET").arg(&name).query_async(&mut connection)).await?;
+            match held.as_deref() {
+                Some(HANDLED) => return Ok(StoreClaim::Handled),
+                // Released or expired between the two commands: claim it again at once.
+                None => continue,
+                Some(_) => {}
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(StoreClaim::InFlight);
+            }
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
+    }
+}
+
+impl DuplicateStore for RedisStore {
+    fn claim(&self, key: DeliveryKey) -> BoxFuture<'_, Result<StoreClaim, StoreError>> {
+        Box::pin(self.claim_key(key))
+    }
+}
+
+/// A key this replica holds in Redis. Dropping it unfinished releases the key in a background task.
+struct RedisClaimed {
+    store: RedisStore,
+    name: String,
+    token: String,
+    finished: bool,
+}
+
+impl ClaimedKey for RedisClaimed {
+    fn handled(mut self: Box<Self>) -> BoxFuture<'static, Result<(), StoreError>> {
+        self.finished = true;
+        let (store, name, token) =
+            (self.store.clone(), std::mem::take(&mut self.name), std::mem::take(&mut self.token));
+        Box::pin(async move {
+            let mut connection = store.connection.clone();
+            let mut complete = COMPLETE.key(&name);
+            complete.arg(&token).arg(millis(store.ttl));
+            match store.bounded(complete.invoke_async::<i64>(&mut connection)).await? {
+                1 => Ok(()),
+                _ => Err(StoreError::ClaimLost),
+            }
+        })
+    }
+}
+
+impl Drop for RedisClaimed {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        // Outside a runtime nothing can be sent; the claim then expires after the in-flight time.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let (store, name, token) =
+            (self.store.clone(), std::mem::take(&mut self.name), std::mem::take(&mut self.token));
+        runtime.spawn(async move {
+            let mut connection = store.connection.clone();
+            let mut release = RELEASE.key(&name);
+            release.arg(&token);
+            if let Err(err) = store.bounded(release.invoke_async::<i64>(&mut connection)).await {
+                tracing::warn!(error = %err, in_flight_ttl = ?store.in_flight_ttl, "could not release a claim in Redis; it expires after the in-flight time");
+            }
+        });
+    }
+}
+
+async fn bounded<T>(
+    timeout: Duration,
+    operation: impl Future<Output = Result<T, RedisError>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(timeout, operation).await {
+        Ok(result) => result.map_err(backend),
+        Err(_) => Err(StoreError::Timeout(timeout)),
+    }
+}
+
+fn backend(err: RedisError) -> StoreError {
+    StoreError::Backend(Box::new(err))
+}
+
+/// Whole milliseconds, at least 1 (`PX 0` is an error).
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// A token unique to one claim across replicas: a random per-process part and a counter.
+fn claim_token() -> String {
+    static PROCESS: LazyLock<u64> = LazyLock::new(|| {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        hasher.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos());
+        hasher.finish()
+    });
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!("{:016x}{:016x}", *PROCESS, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_tokens_are_unique_and_never_the_handled_mark() {
+        let (a, b) = (claim_token(), claim_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, HANDLED);
+    }
+
+    #[test]
+    fn millis_is_never_zero() {
+        assert_eq!(millis(Duration::ZERO), 1);
+        assert_eq!(millis(Duration::from_secs(2)), 2000);
+    }
+}
