@@ -7,6 +7,7 @@
 //! examples: strict         # `widen` (default): types widen to accept the spec's examples;
 //!                          # `strict`: the schema alone decides (examples that disagree then fail)
 //! deduplicate: false       # `true` (default): structurally identical schemas become one type
+//! signature: standard      # how deliveries are signed: `zoom`, `standard` (Standard Webhooks) or `none`
 //! ```
 
 use serde_json::Value;
@@ -39,6 +40,20 @@ pub enum ExamplePolicy {
     Strict,
 }
 
+/// How a vendor signs its deliveries; the generated module's docs say which verifier and receiver to use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SignatureScheme {
+    /// Not said: the module's docs name no scheme.
+    #[default]
+    Unspecified,
+    /// Zoom's `x-zm-signature` (`webhook_runtime::signature`).
+    Zoom,
+    /// Standard Webhooks, `webhook-*` or Svix's `svix-*` headers (`webhook_runtime::signature::standard`).
+    Standard,
+    /// The vendor signs nothing the runtime checks: deliveries must be authenticated another way.
+    None,
+}
+
 /// The settings of one spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecConfig {
@@ -50,6 +65,8 @@ pub struct SpecConfig {
     pub examples: ExamplePolicy,
     /// Whether structurally identical schemas become one type (on by default).
     pub deduplicate: bool,
+    /// How the vendor signs deliveries.
+    pub signature: SignatureScheme,
 }
 
 impl Default for SpecConfig {
@@ -59,6 +76,7 @@ impl Default for SpecConfig {
             discriminator: DiscriminatorChoice::Infer,
             examples: ExamplePolicy::Widen,
             deduplicate: true,
+            signature: SignatureScheme::Unspecified,
         }
     }
 }
@@ -98,12 +116,21 @@ impl SpecConfig {
                 ("examples", _) => return Err(error(pointer, "`examples` must be `widen` or `strict`".to_owned())),
                 ("deduplicate", Value::Bool(on)) => config.deduplicate = *on,
                 ("deduplicate", _) => return Err(error(pointer, "`deduplicate` must be `true` or `false`".to_owned())),
+                ("signature", Value::String(scheme)) if scheme == "zoom" => config.signature = SignatureScheme::Zoom,
+                ("signature", Value::String(scheme)) if scheme == "standard" => {
+                    config.signature = SignatureScheme::Standard
+                }
+                ("signature", Value::String(scheme)) if scheme == "none" => config.signature = SignatureScheme::None,
+                ("signature", _) => {
+                    return Err(error(pointer, "`signature` must be `zoom`, `standard` or `none`".to_owned()));
+                }
                 ("module" | "discriminator", _) => return Err(error(pointer, format!("`{key}` must be a string"))),
                 _ => {
                     return Err(error(
                         pointer,
                         format!(
-                            "unknown setting `{key}` (known: `module`, `discriminator`, `examples`, `deduplicate`)"
+                            "unknown setting `{key}` (known: `module`, `discriminator`, `examples`, `deduplicate`, \
+                             `signature`)"
                         ),
                     ));
                 }
@@ -128,12 +155,26 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_signature_scheme() {
+        assert_eq!(SpecConfig::default().signature, SignatureScheme::Unspecified);
+        for (text, scheme) in [
+            ("signature: zoom\n", SignatureScheme::Zoom),
+            ("signature: standard\n", SignatureScheme::Standard),
+            ("signature: none\n", SignatureScheme::None),
+        ] {
+            assert_eq!(SpecConfig::parse("s.codegen.yaml", text.as_bytes()).unwrap().signature, scheme, "{text}");
+        }
+    }
+
+    #[test]
     fn rejects_what_it_does_not_know() {
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"modul: x\n").unwrap_err().to_string();
         assert_eq!(
             err,
-            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`)"
+            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`, `signature`)"
         );
+        let err = SpecConfig::parse("specs/s.codegen.yaml", b"signature: hmac\n").unwrap_err().to_string();
+        assert_eq!(err, "specs/s.codegen.yaml#/signature: `signature` must be `zoom`, `standard` or `none`");
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"examples: loose\n").unwrap_err().to_string();
         assert_eq!(err, "specs/s.codegen.yaml#/examples: `examples` must be `widen` or `strict`");
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"module: Not-Snake\n").unwrap_err().to_string();

@@ -31,7 +31,7 @@ pub mod pointer;
 mod source;
 
 pub use builder::{BuildError, Builder};
-pub use config::{DiscriminatorChoice, ExamplePolicy, SpecConfig};
+pub use config::{DiscriminatorChoice, ExamplePolicy, SignatureScheme, SpecConfig};
 pub use document::{Document, Example, SkipReason, SkippedExample};
 pub use error::{Error, Warning};
 pub use format::header;

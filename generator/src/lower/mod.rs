@@ -37,6 +37,8 @@ pub struct ModuleOptions {
     pub examples: crate::config::ExamplePolicy,
     /// Whether structurally identical types become one.
     pub deduplicate: bool,
+    /// How the vendor signs deliveries (said in the module's docs).
+    pub signature: crate::config::SignatureScheme,
 }
 
 impl ModuleOptions {
@@ -49,6 +51,7 @@ impl ModuleOptions {
             discriminator: config.discriminator.clone(),
             examples: config.examples,
             deduplicate: config.deduplicate,
+            signature: config.signature,
         }
     }
 }
@@ -111,6 +114,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         description: doc.info.description.as_deref().and_then(docs::sanitize),
         version: doc.info.version.clone(),
         discriminator,
+        signature: options.signature,
         events,
         types: lowerer.types,
     })
