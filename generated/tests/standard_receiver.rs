@@ -9,6 +9,7 @@ mod common;
 
 // A generated module used only in part here; its unused items are not dead code of the crate.
 #[allow(dead_code)]
+#[rustfmt::skip] // Generated and formatted by `cargo xtask codegen`.
 #[path = "generated/svix.rs"]
 mod svix;
 
@@ -235,4 +236,25 @@ async fn the_duplicate_filter_keys_deliveries_by_webhook_id() {
     let failing = body("endpoint.created", "app_fail", "ep_3");
     assert_eq!(deliver(address, "msg_3", &failing).await.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(filter.len(), 2);
+}
+
+#[tokio::test]
+async fn routes_with_different_discriminators_share_one_receiver() {
+    let endpoints = Endpoints::default();
+    let things = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&things);
+    let other = zoom_webhooks::Route::from_fn("things", &["thing.happened"], move |event: UnknownEvent| {
+        let log = Arc::clone(&log);
+        async move {
+            log.lock().expect("lock").push(event.body["id"].to_string());
+            Ok::<_, std::convert::Infallible>(())
+        }
+    })
+    .with_discriminator("kind");
+    let receiver = Receiver::standard(&[SECRET]).expect("secret").route(svix::route(endpoints.clone())).route(other);
+    let address = start(receiver).await;
+    assert_eq!(deliver(address, "msg_1", br#"{"kind": "thing.happened", "id": 7}"#).await.status, StatusCode::OK);
+    assert_eq!(deliver(address, "msg_2", &body("endpoint.deleted", "app_1", "ep_9")).await.status, StatusCode::OK);
+    assert_eq!(*things.lock().expect("lock"), ["7"]);
+    assert_eq!(endpoints.seen(), ["deleted ep_9"]);
 }

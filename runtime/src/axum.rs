@@ -96,6 +96,9 @@ pub const URL_VALIDATION_EVENT: &str = "endpoint.url_validation";
 /// How long Zoom waits for an answer before it counts the delivery as failed and retries it later.
 pub const RESPONSE_BUDGET: Duration = Duration::from_secs(3);
 
+/// For one discriminator property: each value's route index and the webhook name it selects.
+type ValueTable = HashMap<&'static str, (usize, &'static str)>;
+
 /// The receiver-level handler for webhooks no route answers for.
 type Fallback = Arc<dyn Fn(UnknownEvent) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
 
@@ -136,7 +139,7 @@ pub struct Receiver {
     routes: Vec<Route>,
     /// For each discriminator property (in the order routes introduced them), the route index and
     /// webhook name each of its values selects.
-    by_value: Vec<(&'static str, HashMap<&'static str, (usize, &'static str)>)>,
+    by_value: Vec<(&'static str, ValueTable)>,
     fallback: Option<Fallback>,
     invalid: Option<InvalidHandler>,
     duplicates: Option<DuplicateFilter>,

@@ -10,8 +10,8 @@
 //! check them with the runtime's `signature::standard::Verifier`, or serve `route` with its
 //! `axum::Receiver::standard` (feature `axum`).
 
-use ::webhook_runtime::__private as __runtime;
 pub use ::webhook_runtime::{DispatchError, ParseError, UnknownEvent};
+use ::webhook_runtime::__private as __runtime;
 
 /// The names of this module's webhooks, in spec order.
 pub const EVENT_NAMES: &[&str] = &["endpoint.created", "endpoint.deleted"];
@@ -57,11 +57,21 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(match name {
-            "endpoint.created" => Self::EndpointCreated(__runtime::parse_payload("endpoint.created", body)?),
-            "endpoint.deleted" => Self::EndpointDeleted(__runtime::parse_payload("endpoint.deleted", body)?),
-            _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-        })
+        Ok(
+            match name {
+                "endpoint.created" => {
+                    Self::EndpointCreated(
+                        __runtime::parse_payload("endpoint.created", body)?,
+                    )
+                }
+                "endpoint.deleted" => {
+                    Self::EndpointDeleted(
+                        __runtime::parse_payload("endpoint.deleted", body)?,
+                    )
+                }
+                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
+            },
+        )
     }
 
     /// The webhook name of this delivery.
@@ -81,11 +91,17 @@ impl __runtime::Discriminated for Event {
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
-        *parsed = Some(match value {
-            "endpoint.created" => Self::EndpointCreated(serde::Deserialize::deserialize(payload)?),
-            "endpoint.deleted" => Self::EndpointDeleted(serde::Deserialize::deserialize(payload)?),
-            _ => return Ok(()),
-        });
+        *parsed = Some(
+            match value {
+                "endpoint.created" => {
+                    Self::EndpointCreated(serde::Deserialize::deserialize(payload)?)
+                }
+                "endpoint.deleted" => {
+                    Self::EndpointDeleted(serde::Deserialize::deserialize(payload)?)
+                }
+                _ => return Ok(()),
+            },
+        );
         Ok(())
     }
 
@@ -125,7 +141,10 @@ pub trait Handler: Send + Sync {
     }
 
     /// Called for a webhook this module does not know.
-    fn on_unknown(&self, event: UnknownEvent) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send {
+    fn on_unknown(
+        &self,
+        event: UnknownEvent,
+    ) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send {
         let _ = event;
         async { Ok(()) }
     }
@@ -137,7 +156,10 @@ pub trait Handler: Send + Sync {
 ///
 /// [`DispatchError::Parse`] when the body is not JSON, names no event, or does not match its
 /// event's schema; [`DispatchError::Handler`] when the handler method fails.
-pub async fn dispatch<H: Handler>(handler: &H, body: &[u8]) -> Result<(), DispatchError<H::Error>> {
+pub async fn dispatch<H: Handler>(
+    handler: &H,
+    body: &[u8],
+) -> Result<(), DispatchError<H::Error>> {
     handle(handler, Event::from_slice(body)?).await
 }
 
@@ -147,7 +169,11 @@ pub async fn dispatch<H: Handler>(handler: &H, body: &[u8]) -> Result<(), Dispat
 ///
 /// [`DispatchError::Parse`] when the body does not parse as that webhook's payload,
 /// [`DispatchError::Handler`] when the handler method fails.
-pub async fn dispatch_named<H: Handler>(handler: &H, name: &str, body: &[u8]) -> Result<(), DispatchError<H::Error>> {
+pub async fn dispatch_named<H: Handler>(
+    handler: &H,
+    name: &str,
+    body: &[u8],
+) -> Result<(), DispatchError<H::Error>> {
     handle(handler, Event::from_named(name, body)?).await
 }
 
@@ -156,7 +182,10 @@ pub async fn dispatch_named<H: Handler>(handler: &H, name: &str, body: &[u8]) ->
 /// # Errors
 ///
 /// [`DispatchError::Handler`] when the handler method fails.
-pub async fn handle<H: Handler>(handler: &H, event: Event) -> Result<(), DispatchError<H::Error>> {
+pub async fn handle<H: Handler>(
+    handler: &H,
+    event: Event,
+) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::EndpointCreated(event) => handler.on_endpoint_created(event).await,
         Event::EndpointDeleted(event) => handler.on_endpoint_deleted(event).await,
@@ -180,7 +209,9 @@ where
         EVENT_NAMES,
         Some(("type", EVENT_NAMES)),
         handler,
-        |handler: &H, name: &str, body: &[u8]| Box::pin(__runtime::erase(dispatch_named(handler, name, body))),
+        |handler: &H, name: &str, body: &[u8]| {
+            Box::pin(__runtime::erase(dispatch_named(handler, name, body)))
+        },
     )
 }
 
@@ -200,13 +231,23 @@ pub struct EndpointEventData {
     #[serde(rename = "appId")]
     pub app_id: String,
     /// The Application's UID.
-    #[serde(rename = "appUid", default, skip_serializing_if = "Option::is_none", with = "__runtime::nullable")]
+    #[serde(
+        rename = "appUid",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "__runtime::nullable"
+    )]
     pub app_uid: Option<Option<String>>,
     /// The Endpoint's ID.
     #[serde(rename = "endpointId")]
     pub endpoint_id: String,
     /// The Endpoint's UID.
-    #[serde(rename = "endpointUid", default, skip_serializing_if = "Option::is_none", with = "__runtime::nullable")]
+    #[serde(
+        rename = "endpointUid",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "__runtime::nullable"
+    )]
     pub endpoint_uid: Option<Option<String>>,
 }
 
@@ -236,7 +277,9 @@ impl serde::Serialize for EndpointCreatedEventType {
 }
 
 impl<'de> serde::Deserialize<'de> for EndpointCreatedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         __runtime::open_enum::string(
             deserializer,
             |value| match value {
@@ -283,7 +326,9 @@ impl serde::Serialize for EndpointDeletedEventType {
 }
 
 impl<'de> serde::Deserialize<'de> for EndpointDeletedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         __runtime::open_enum::string(
             deserializer,
             |value| match value {
