@@ -121,16 +121,18 @@ pub struct InvalidDelivery {
     pub error: ParseError,
 }
 
-/// Receives Zoom webhooks for the handlers of any number of spec modules, at one URL.
+/// Receives webhooks for the handlers of any number of spec modules, at one URL, checking Zoom's
+/// signatures or the Standard Webhooks scheme.
 ///
-/// Build it with [`Receiver::new`] and one [`Receiver::route`] per module, then serve it with
+/// Build it with [`Receiver::new`] (Zoom) or [`Receiver::standard`] and one [`Receiver::route`] per module,
+/// then serve it with
 /// [`Receiver::into_method_router`] (mounted at a path of your router) or [`Receiver::into_router`].
 /// See the [module docs](self) for the status codes.
 ///
 /// # Routing
 ///
-/// A delivery goes to the first route (in the order they were added) whose module declares its webhook
-/// name. A webhook no route answers for (a new Zoom event, or one of a module you did not route) goes to
+/// A delivery goes to the first route (in the order they were added) whose module declares the webhook
+/// its body names, read by each route's discriminator property ([`Route::discriminator`]). A webhook no route answers for (a new Zoom event, or one of a module you did not route) goes to
 /// the receiver's [`on_unknown`](Receiver::on_unknown) fallback, never to a module's
 /// `Handler::on_unknown`; by default it is accepted with 200 and logged.
 #[derive(Clone)]
