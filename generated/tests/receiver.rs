@@ -37,6 +37,20 @@ async fn url_validation_is_answered_with_both_tokens() {
     assert_eq!(tokens.encrypted_token.len(), 64);
 }
 
+#[tokio::test]
+async fn url_validation_is_answered_even_when_no_route_reads_event() {
+    let typed =
+        Route::from_fn("typed", &["thing.happened"], |_: UnknownEvent| async { Ok::<_, std::convert::Infallible>(()) })
+            .with_discriminator("type");
+    let address = start(Receiver::new(SECRET).route(typed)).await;
+    let body = br#"{"payload":{"plainToken":"abc"},"event_ts":1,"event":"endpoint.url_validation"}"#;
+    let answer = deliver(address, body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    let tokens: UrlValidationResponse = serde_json::from_str(&answer.body).expect("JSON answer");
+    assert_eq!(tokens, signature::url_validation_response(SECRET.as_bytes(), "abc"));
+    assert_eq!(deliver(address, br#"{"type":"thing.happened"}"#).await.status, StatusCode::OK);
+}
+
 #[test]
 #[should_panic(expected = "the webhook secret token is empty")]
 fn an_empty_secret_is_refused() {

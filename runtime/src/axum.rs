@@ -125,15 +125,16 @@ pub struct InvalidDelivery {
 /// signatures or the Standard Webhooks scheme.
 ///
 /// Build it with [`Receiver::new`] (Zoom) or [`Receiver::standard`] and one [`Receiver::route`] per module,
-/// then serve it with
-/// [`Receiver::into_method_router`] (mounted at a path of your router) or [`Receiver::into_router`].
+/// then serve it with [`Receiver::into_method_router`] (mounted at a path of your router) or
+/// [`Receiver::into_router`].
 /// See the [module docs](self) for the status codes.
 ///
 /// # Routing
 ///
 /// A delivery goes to the first route (in the order they were added) whose module declares the webhook
-/// its body names, read by each route's discriminator property ([`Route::discriminator`]). A webhook no route answers for (a new Zoom event, or one of a module you did not route) goes to
-/// the receiver's [`on_unknown`](Receiver::on_unknown) fallback, never to a module's
+/// its body names, read by each route's discriminator property ([`Route::discriminator`]). A webhook no
+/// route answers for (a new Zoom event, or one of a module you did not route) goes to the receiver's
+/// [`on_unknown`](Receiver::on_unknown) fallback, never to a module's
 /// `Handler::on_unknown`; by default it is accepted with 200 and logged.
 #[derive(Clone)]
 pub struct Receiver {
@@ -427,11 +428,14 @@ impl Receiver {
         }
     }
 
-    /// The webhook a verified body names: by each discriminator property of the routes in turn (Zoom's
-    /// `event` when no route has one), the first value some route answers for; else the first value
-    /// found, for the fallback. A property given twice refuses the body, whatever the others say.
+    /// The webhook a verified body names: by each discriminator property of the routes in turn, the first
+    /// value some route answers for; else the first value found, for the fallback. Zoom's `event` is read
+    /// last when no route reads it and the scheme is Zoom's (its URL validation) or there are no
+    /// discriminators at all. A property given twice refuses the body, whatever the others say.
     fn resolve<'b>(&self, body: &'b [u8]) -> Result<Resolved<'b>, ParseError> {
-        let zoom = std::iter::once(("event", None)).filter(|_| self.by_value.is_empty());
+        let reads_event = self.by_value.iter().any(|(property, _)| *property == "event");
+        let zoom_event = !reads_event && (self.scheme.url_validation().is_some() || self.by_value.is_empty());
+        let zoom = std::iter::once(("event", None)).filter(|_| zoom_event);
         let properties = self.by_value.iter().map(|(property, table)| (*property, Some(table))).chain(zoom);
         let mut found = None;
         let mut first_error = None;
