@@ -457,6 +457,7 @@ where
     __runtime::module_route(
         "chatbot",
         EVENT_NAMES,
+        Some(("event", EVENT_NAMES)),
         handler,
         |handler: &H, name: &str, body: &[u8]| {
             Box::pin(__runtime::erase(dispatch_named(handler, name, body)))

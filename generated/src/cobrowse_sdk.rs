@@ -338,6 +338,7 @@ where
     __runtime::module_route(
         "cobrowse_sdk",
         EVENT_NAMES,
+        Some(("event", EVENT_NAMES)),
         handler,
         |handler: &H, name: &str, body: &[u8]| {
             Box::pin(__runtime::erase(dispatch_named(handler, name, body)))

@@ -211,6 +211,7 @@ where
     __runtime::module_route(
         "healthcare",
         EVENT_NAMES,
+        Some(("event", EVENT_NAMES)),
         handler,
         |handler: &H, name: &str, body: &[u8]| {
             Box::pin(__runtime::erase(dispatch_named(handler, name, body)))

@@ -8,6 +8,9 @@
 //!
 //! The body's `event` property names the webhook (every payload declares it, and its value is the
 //! webhook name).
+//!
+//! Deliveries are signed with Zoom's scheme (`x-zm-signature`): check them with the runtime's
+//! `signature::Verifier`, or serve `route` with its `axum::Receiver::new` (feature `axum`).
 
 pub use ::webhook_runtime::{DispatchError, ParseError, UnknownEvent};
 use ::webhook_runtime::__private as __runtime;
@@ -239,6 +242,7 @@ where
     __runtime::module_route(
         "number_management",
         EVENT_NAMES,
+        Some(("event", EVENT_NAMES)),
         handler,
         |handler: &H, name: &str, body: &[u8]| {
             Box::pin(__runtime::erase(dispatch_named(handler, name, body)))

@@ -281,6 +281,7 @@ where
     __runtime::module_route(
         "quality_management",
         EVENT_NAMES,
+        Some(("event", EVENT_NAMES)),
         handler,
         |handler: &H, name: &str, body: &[u8]| {
             Box::pin(__runtime::erase(dispatch_named(handler, name, body)))

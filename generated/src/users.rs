@@ -1293,6 +1293,7 @@ where
     __runtime::module_route(
         "users",
         EVENT_NAMES,
+        Some(("event", EVENT_NAMES)),
         handler,
         |handler: &H, name: &str, body: &[u8]| {
             Box::pin(__runtime::erase(dispatch_named(handler, name, body)))

@@ -37,6 +37,20 @@ async fn url_validation_is_answered_with_both_tokens() {
     assert_eq!(tokens.encrypted_token.len(), 64);
 }
 
+#[tokio::test]
+async fn url_validation_is_answered_even_when_no_route_reads_event() {
+    let typed =
+        Route::from_fn("typed", &["thing.happened"], |_: UnknownEvent| async { Ok::<_, std::convert::Infallible>(()) })
+            .with_discriminator("type");
+    let address = start(Receiver::new(SECRET).route(typed)).await;
+    let body = br#"{"payload":{"plainToken":"abc"},"event_ts":1,"event":"endpoint.url_validation"}"#;
+    let answer = deliver(address, body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    let tokens: UrlValidationResponse = serde_json::from_str(&answer.body).expect("JSON answer");
+    assert_eq!(tokens, signature::url_validation_response(SECRET.as_bytes(), "abc"));
+    assert_eq!(deliver(address, br#"{"type":"thing.happened"}"#).await.status, StatusCode::OK);
+}
+
 #[test]
 #[should_panic(expected = "the webhook secret token is empty")]
 fn an_empty_secret_is_refused() {
@@ -153,6 +167,28 @@ async fn tolerance_sets_the_replay_window() {
     let body = cnam_body(1, "ACME");
     assert_eq!(post(address, &signed(SECRET, now() - 120, &body), &body).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(post(address, &signed(SECRET, now() - 10, &body), &body).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn during_a_rotation_either_secret_passes_and_the_new_one_answers_url_validation() {
+    let recorder = Recorder::default();
+    let verifier = signature::Verifier::try_from_secrets(&["the-new-secret", SECRET]).expect("secrets");
+    let address = start(Receiver::with_verifier(verifier).route(number_management::route(recorder.clone()))).await;
+    let old = cnam_body(1, "OLD");
+    let new = cnam_body(2, "NEW");
+    assert_eq!(post(address, &signed(SECRET, now(), &old), &old).await.status, StatusCode::OK);
+    assert_eq!(post(address, &signed("the-new-secret", now(), &new), &new).await.status, StatusCode::OK);
+    assert_eq!((recorder.count(1), recorder.count(2)), (1, 1));
+    let body = br#"{"payload":{"plainToken":"abc"},"event_ts":1,"event":"endpoint.url_validation"}"#;
+    let answer = post(address, &signed(SECRET, now(), body), body).await;
+    let tokens: UrlValidationResponse = serde_json::from_str(&answer.body).expect("JSON answer");
+    assert_eq!(tokens, signature::url_validation_response(b"the-new-secret", "abc"));
+
+    // The old secret removed: its deliveries are refused.
+    let rotated = start(Receiver::new("the-new-secret").route(number_management::route(recorder.clone()))).await;
+    let again = cnam_body(3, "OLD");
+    assert_eq!(post(rotated, &signed(SECRET, now(), &again), &again).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(recorder.count(3), 0);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@
 //! deduplicate: false       # `true` (default): structurally identical schemas become one type
 //! unknown_properties: keep # `ignore` (default): objects keep only declared properties, unless their
 //!                          # schema says `additionalProperties`; `keep`: every object keeps the rest
+//! signature: standard      # how deliveries are signed: `zoom`, `standard` (Standard Webhooks) or `none`
 //! ```
 
 use serde_json::Value;
@@ -53,6 +54,20 @@ pub enum UnknownProperties {
     Keep,
 }
 
+/// How a vendor signs its deliveries; the generated module's docs say which verifier and receiver to use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SignatureScheme {
+    /// Not said: the module's docs name no scheme.
+    #[default]
+    Unspecified,
+    /// Zoom's `x-zm-signature` (`webhook_runtime::signature`).
+    Zoom,
+    /// Standard Webhooks, `webhook-*` or Svix's `svix-*` headers (`webhook_runtime::signature::standard`).
+    Standard,
+    /// The vendor signs nothing the runtime checks: deliveries must be authenticated another way.
+    None,
+}
+
 /// The settings of one spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecConfig {
@@ -66,6 +81,8 @@ pub struct SpecConfig {
     pub deduplicate: bool,
     /// What objects that say nothing about `additionalProperties` do with undeclared properties.
     pub unknown_properties: UnknownProperties,
+    /// How the vendor signs deliveries.
+    pub signature: SignatureScheme,
 }
 
 impl Default for SpecConfig {
@@ -76,6 +93,7 @@ impl Default for SpecConfig {
             examples: ExamplePolicy::Widen,
             deduplicate: true,
             unknown_properties: UnknownProperties::Ignore,
+            signature: SignatureScheme::Unspecified,
         }
     }
 }
@@ -124,12 +142,21 @@ impl SpecConfig {
                 ("unknown_properties", _) => {
                     return Err(error(pointer, "`unknown_properties` must be `keep` or `ignore`".to_owned()));
                 }
+                ("signature", Value::String(scheme)) if scheme == "zoom" => config.signature = SignatureScheme::Zoom,
+                ("signature", Value::String(scheme)) if scheme == "standard" => {
+                    config.signature = SignatureScheme::Standard
+                }
+                ("signature", Value::String(scheme)) if scheme == "none" => config.signature = SignatureScheme::None,
+                ("signature", _) => {
+                    return Err(error(pointer, "`signature` must be `zoom`, `standard` or `none`".to_owned()));
+                }
                 ("module" | "discriminator", _) => return Err(error(pointer, format!("`{key}` must be a string"))),
                 _ => {
                     return Err(error(
                         pointer,
                         format!(
-                            "unknown setting `{key}` (known: `module`, `discriminator`, `examples`, `deduplicate`, `unknown_properties`)"
+                            "unknown setting `{key}` (known: `module`, `discriminator`, `examples`, `deduplicate`, \
+                             `unknown_properties`, `signature`)"
                         ),
                     ));
                 }
@@ -157,12 +184,26 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_signature_scheme() {
+        assert_eq!(SpecConfig::default().signature, SignatureScheme::Unspecified);
+        for (text, scheme) in [
+            ("signature: zoom\n", SignatureScheme::Zoom),
+            ("signature: standard\n", SignatureScheme::Standard),
+            ("signature: none\n", SignatureScheme::None),
+        ] {
+            assert_eq!(SpecConfig::parse("s.codegen.yaml", text.as_bytes()).unwrap().signature, scheme, "{text}");
+        }
+    }
+
+    #[test]
     fn rejects_what_it_does_not_know() {
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"modul: x\n").unwrap_err().to_string();
         assert_eq!(
             err,
-            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`, `unknown_properties`)"
+            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`, `unknown_properties`, `signature`)"
         );
+        let err = SpecConfig::parse("specs/s.codegen.yaml", b"signature: hmac\n").unwrap_err().to_string();
+        assert_eq!(err, "specs/s.codegen.yaml#/signature: `signature` must be `zoom`, `standard` or `none`");
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"examples: loose\n").unwrap_err().to_string();
         assert_eq!(err, "specs/s.codegen.yaml#/examples: `examples` must be `widen` or `strict`");
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"module: Not-Snake\n").unwrap_err().to_string();

@@ -62,6 +62,7 @@ mod tests {
             description: None,
             version: None,
             discriminator: None,
+            signature: crate::config::SignatureScheme::Unspecified,
             events: events
                 .iter()
                 .map(|event| crate::ir::Event {

@@ -6,6 +6,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::RenderOptions;
+use crate::config::SignatureScheme;
 use crate::ir::{
     AdditionalProperties, Alternative, DiscriminatorRule, EnumVariant, Event, Field, Module, Tag, TypeDef, TypeKind,
     TypeRef,
@@ -85,7 +86,23 @@ pub(crate) fn module_docs_text(module: &Module) -> String {
             "The payloads share no property that names the webhook, so the caller must know the name.".to_owned(),
         ],
     };
-    for paragraph in usage {
+    let signature = match module.signature {
+        SignatureScheme::Unspecified => None,
+        SignatureScheme::Zoom => Some(
+            "Deliveries are signed with Zoom's scheme (`x-zm-signature`): check them with the runtime's \
+             `signature::Verifier`, or serve `route` with its `axum::Receiver::new` (feature `axum`).",
+        ),
+        SignatureScheme::Standard => Some(
+            "Deliveries are signed with the Standard Webhooks scheme (`webhook-*` or Svix's `svix-*` headers): \
+             check them with the runtime's `signature::standard::Verifier`, or serve `route` with its \
+             `axum::Receiver::standard` (feature `axum`).",
+        ),
+        SignatureScheme::None => Some(
+            "The vendor signs no delivery: authenticate them another way (a secret URL, mutual TLS) before \
+             trusting them.",
+        ),
+    };
+    for paragraph in usage.into_iter().chain(signature.map(str::to_owned)) {
         text.push('\n');
         text.push_str(&wrap(&paragraph, DOC_WIDTH));
         text.push('\n');
@@ -671,6 +688,21 @@ fn route(module: &Module, runtime: &syn::Path) -> TokenStream {
         format!(" This module's webhooks, handled by `handler`, as one [`Route`]({runtime}::Route) of a receiver"),
         format!(" that serves several modules at one URL (such as `{runtime}::axum::Receiver`, feature `axum`)."),
     ];
+    // The receiver routes a body by the same property, and the same values, as `from_slice`.
+    let discriminator = match &module.discriminator {
+        Some(discriminator) => {
+            let property = &discriminator.property;
+            let names_differ =
+                module.events.iter().zip(&discriminator.values).any(|(event, value)| &event.name != value);
+            if names_differ {
+                let values = &discriminator.values;
+                quote!(Some((#property, &[#(#values),*])))
+            } else {
+                quote!(Some((#property, EVENT_NAMES)))
+            }
+        }
+        None => quote!(None),
+    };
     quote! {
         #(#[doc = #doc])*
         ///
@@ -681,7 +713,7 @@ fn route(module: &Module, runtime: &syn::Path) -> TokenStream {
             H: Handler + 'static,
             H::Error: Into<__runtime::BoxError>,
         {
-            __runtime::module_route(#name, EVENT_NAMES, handler, |handler: &H, name: &str, body: &[u8]| {
+            __runtime::module_route(#name, EVENT_NAMES, #discriminator, handler, |handler: &H, name: &str, body: &[u8]| {
                 Box::pin(__runtime::erase(dispatch_named(handler, name, body)))
             })
         }

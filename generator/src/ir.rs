@@ -21,6 +21,8 @@ pub struct Module {
     pub version: Option<String>,
     /// How `Event::from_slice` tells webhooks apart; `None` means only `Event::from_named` works.
     pub discriminator: Option<Discriminator>,
+    /// How the vendor signs deliveries (from the spec's settings).
+    pub signature: crate::config::SignatureScheme,
     /// The webhooks, in spec order.
     pub events: Vec<Event>,
     /// Every named type, in the order they were first met (which is spec order).

@@ -32,7 +32,7 @@ pub mod pointer;
 mod source;
 
 pub use builder::{BuildError, Builder};
-pub use config::{DiscriminatorChoice, ExamplePolicy, SpecConfig, UnknownProperties};
+pub use config::{DiscriminatorChoice, ExamplePolicy, SignatureScheme, SpecConfig, UnknownProperties};
 pub use crate_index::{SharedEventName, shared_event_names};
 pub use document::{Document, Example, SkipReason, SkippedExample};
 pub use error::{Error, Warning};

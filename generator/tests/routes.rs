@@ -1,5 +1,5 @@
-//! Every generated module gets a `route(handler)` that names its own module and event list, so a receiver
-//! can serve the modules of several specs at one URL.
+//! Every generated module gets a `route(handler)` that names its own module, event list and discriminator,
+//! so a receiver can serve the modules of several specs at one URL.
 
 const MEETINGS: &str = r#"
 openapi: 3.1.0
@@ -72,7 +72,10 @@ fn each_module_routes_its_own_events() {
             ),
             "{source}"
         );
-        assert!(source.contains(&format!("__runtime::module_route( \"{module}\", EVENT_NAMES, handler,")), "{source}");
+        // The route carries the module's discriminator: the property, and its values (the event names here).
+        let call =
+            format!("__runtime::module_route( \"{module}\", EVENT_NAMES, Some((\"event\", EVENT_NAMES)), handler,");
+        assert!(source.contains(&call), "{source}");
         assert!(source.contains("Box::pin(__runtime::erase(dispatch_named(handler, name, body)))"), "{source}");
         assert_eq!(source.matches("pub fn route<").count(), 1);
     }
@@ -171,4 +174,30 @@ fn any_event_reads_the_name_from_modules_whose_fixed_event_values_are_the_names(
     let other = webhook_codegen::generate("specs/clips.yaml", other.as_bytes()).expect("clips");
     let index = squash(&webhook_codegen::generate_index("specs/", &[&meetings.module, &other.module]).expect("index"));
     assert!(!index.contains("pub fn from_slice"), "{index}");
+}
+
+#[test]
+fn a_module_without_a_discriminator_routes_by_name_only() {
+    let settings =
+        webhook_codegen::SpecConfig { discriminator: webhook_codegen::DiscriminatorChoice::None, ..Default::default() };
+    let generated =
+        webhook_codegen::generate_with("specs/meetings.yaml", MEETINGS.as_bytes(), &settings).expect("meetings");
+    let source = squash(&generated.source);
+    assert!(source.contains("__runtime::module_route( \"meetings\", EVENT_NAMES, None, handler,"), "{source}");
+}
+
+#[test]
+fn the_signature_setting_is_said_in_the_module_docs() {
+    let docs = |signature| {
+        let settings = webhook_codegen::SpecConfig { signature, ..Default::default() };
+        let generated =
+            webhook_codegen::generate_with("specs/meetings.yaml", MEETINGS.as_bytes(), &settings).expect("meetings");
+        squash(&generated.source)
+    };
+    use webhook_codegen::SignatureScheme;
+    assert!(docs(SignatureScheme::Standard).contains("//! `axum::Receiver::standard` (feature `axum`)."));
+    assert!(docs(SignatureScheme::Zoom).contains("`axum::Receiver::new` (feature `axum`)."));
+    assert!(docs(SignatureScheme::None).contains("The vendor signs no delivery"));
+    let unspecified = docs(SignatureScheme::Unspecified);
+    assert!(!unspecified.contains("signed") && !unspecified.contains("signs"), "{unspecified}");
 }

@@ -25,6 +25,12 @@
 //! # }
 //! ```
 //!
+//! Vendors that sign with Standard Webhooks (Svix and the vendors built on it) get the same receiver from
+//! [`Receiver::standard`], with their secrets (several during a rotation): it reads `webhook-*` or
+//! `svix-*` headers, answers no URL validation, and its duplicate filter keys deliveries by `webhook-id`.
+//! Either way, a delivery is routed by the body property its module names the webhook with (Zoom's
+//! `event`, Svix's `type`).
+//!
 //! [`serve`] runs the router with limits for a public endpoint: header and body read timeouts, a bound on
 //! open connections, and a graceful shutdown on Ctrl-C or SIGTERM with a deadline. The router the receiver
 //! gives refuses a request without well-formed signature headers (401) before reading its body.
@@ -33,9 +39,9 @@
 //!
 //! | Delivery | Status |
 //! | --- | --- |
-//! | `endpoint.url_validation`, signed correctly | 200, JSON `{"plainToken", "encryptedToken"}` |
+//! | `endpoint.url_validation`, signed correctly (Zoom's scheme only) | 200, JSON `{"plainToken", "encryptedToken"}` |
 //! | signature header missing or malformed (before the body is read), or wrong; timestamp outside the tolerance | 401 |
-//! | body not UTF-8 JSON, not an object, no string `event` or more than one `event` | 400, with the message |
+//! | body not UTF-8 JSON, not an object, no string `event` (the routes' discriminator) or more than one | 400, with the message |
 //! | the payload does not match its webhook's schema | 400, with the message; with [`Receiver::on_invalid`], what it answers (200, or 500 on its error) |
 //! | the handler returned an error or panicked | 500 (Zoom retries) |
 //! | handled (or an already handled duplicate, with a [`DuplicateFilter`]) | 200 |
@@ -52,6 +58,7 @@
 //! mid-way. A handler that takes longer than [`RESPONSE_BUDGET`] is logged as a warning.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
@@ -63,19 +70,18 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ::axum::Router;
 use ::axum::body::Bytes;
-use ::axum::extract::FromRequestParts;
-use ::axum::http::request::Parts;
 use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, post};
 
 use crate::parse::{discriminator, parse_payload};
 use crate::route::BoxError;
-use crate::signature::{SecretError, Verifier};
+use crate::signature::{SecretError, Verifier, standard};
 use crate::{DispatchError, ParseError, Route, RouteResult, UnknownEvent};
 use duplicates::Claim;
 
 mod duplicates;
+mod scheme;
 mod serve;
 
 #[cfg(feature = "redis")]
@@ -84,6 +90,8 @@ pub use duplicates::{
     BoxFuture, ClaimedKey, DeliveryKey, DuplicateFilter, DuplicateStore, MemoryStore, StoreClaim, StoreError,
     StoreFailure,
 };
+use scheme::SignatureHeaders;
+pub use scheme::SignatureScheme;
 
 pub use serve::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_TIMEOUT, Serve,
@@ -95,6 +103,9 @@ pub const URL_VALIDATION_EVENT: &str = "endpoint.url_validation";
 
 /// How long Zoom waits for an answer before it counts the delivery as failed and retries it later.
 pub const RESPONSE_BUDGET: Duration = Duration::from_secs(3);
+
+/// For one discriminator property: each value's route index and the webhook name it selects.
+type ValueTable = HashMap<&'static str, (usize, &'static str)>;
 
 /// A receiver-level handler of `T`, its error boxed.
 type Fallback<T> = Arc<dyn Fn(T) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
@@ -119,7 +130,7 @@ where
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct InvalidDelivery {
-    /// The webhook name, from the body's `event` property.
+    /// The webhook name, from the body's discriminator property (Zoom's `event`).
     pub name: String,
     /// The body, byte for byte as received (its signature was checked over these bytes).
     pub body: Vec<u8>,
@@ -128,23 +139,28 @@ pub struct InvalidDelivery {
     pub error: ParseError,
 }
 
-/// Receives Zoom webhooks for the handlers of any number of spec modules, at one URL.
+/// Receives webhooks for the handlers of any number of spec modules, at one URL, checking Zoom's
+/// signatures or the Standard Webhooks scheme.
 ///
-/// Build it with [`Receiver::new`] and one [`Receiver::route`] per module, then serve it with
-/// [`Receiver::into_method_router`] (mounted at a path of your router) or [`Receiver::into_router`].
+/// Build it with [`Receiver::new`] (Zoom) or [`Receiver::standard`] and one [`Receiver::route`] per module,
+/// then serve it with [`Receiver::into_method_router`] (mounted at a path of your router) or
+/// [`Receiver::into_router`].
 /// See the [module docs](self) for the status codes.
 ///
 /// # Routing
 ///
-/// A delivery goes to the first route (in the order they were added) whose module declares its webhook
-/// name. A webhook no route answers for (a new Zoom event, or one of a module you did not route) goes to
-/// the receiver's [`on_unknown`](Receiver::on_unknown) fallback, never to a module's
+/// A delivery goes to the first route (in the order they were added) whose module declares the webhook
+/// its body names, read by each route's discriminator property ([`Route::discriminator`]). A webhook no
+/// route answers for (a new Zoom event, or one of a module you did not route) goes to the receiver's
+/// [`on_unknown`](Receiver::on_unknown) fallback, never to a module's
 /// `Handler::on_unknown`; by default it is accepted with 200 and logged.
 #[derive(Clone)]
 pub struct Receiver {
-    verifier: Verifier,
+    scheme: SignatureScheme,
     routes: Vec<Route>,
-    by_name: HashMap<&'static str, usize>,
+    /// For each discriminator property (in the order routes introduced them), the route index and
+    /// webhook name each of its values selects.
+    by_value: Vec<(&'static str, ValueTable)>,
     /// For webhooks no route answers for.
     fallback: Option<Fallback<UnknownEvent>>,
     /// For signed deliveries whose payload does not match its webhook's schema.
@@ -155,7 +171,7 @@ pub struct Receiver {
 impl fmt::Debug for Receiver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Receiver")
-            .field("verifier", &self.verifier)
+            .field("scheme", &self.scheme)
             .field("routes", &self.routes)
             .field("fallback", &self.fallback.is_some())
             .field("invalid", &self.invalid.is_some())
@@ -182,27 +198,64 @@ impl Receiver {
         Ok(Self::with_verifier(Verifier::try_new(secret.as_ref())?))
     }
 
-    /// A receiver checking signatures with `verifier` (to share one, or set its tolerance first).
-    pub fn with_verifier(verifier: Verifier) -> Self {
-        Self { verifier, routes: Vec::new(), by_name: HashMap::new(), fallback: None, invalid: None, duplicates: None }
+    /// A receiver for a vendor that signs with Standard Webhooks (Svix, Resend, Lago, ...), accepting
+    /// deliveries signed with any of `secrets` (each `whsec_<base64>`, as the vendor shows it; list the
+    /// new one first during a rotation), with the default tolerance of 5 minutes.
+    ///
+    /// It reads `webhook-*` or Svix's `svix-*` headers, answers no URL validation, and its duplicate
+    /// filter keys deliveries by their `webhook-id`.
+    ///
+    /// # Errors
+    ///
+    /// [`SecretError`] for an empty list, or a secret that is empty, blank or not base64.
+    pub fn standard(secrets: &[&str]) -> Result<Self, SecretError> {
+        Ok(Self::with_verifier(standard::Verifier::new(secrets)?))
     }
 
-    /// Sets how far a delivery's `x-zm-request-timestamp` may be from the receiver's clock, either way:
-    /// older deliveries are refused as replays (401). See [`Verifier::tolerance`].
+    /// A receiver checking signatures with `verifier`: a Zoom [`Verifier`] (several secrets with
+    /// [`Verifier::try_from_secrets`]), a [`standard::Verifier`], or a [`SignatureScheme`].
+    pub fn with_verifier(verifier: impl Into<SignatureScheme>) -> Self {
+        Self {
+            scheme: verifier.into(),
+            routes: Vec::new(),
+            by_value: Vec::new(),
+            fallback: None,
+            invalid: None,
+            duplicates: None,
+        }
+    }
+
+    /// Sets how far a delivery's timestamp (`x-zm-request-timestamp`, `webhook-timestamp`) may be from
+    /// the receiver's clock, either way: older deliveries are refused as replays (401). See
+    /// [`Verifier::tolerance`].
     #[must_use]
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
-        self.verifier = self.verifier.tolerance(tolerance);
+        self.scheme = self.scheme.tolerance(tolerance);
         self
     }
 
     /// Adds the route of one module, such as `number_management::route(handler)`.
     ///
-    /// Webhook names already claimed by an earlier route stay with that route.
+    /// Deliveries are routed by the route's [`Route::discriminator`] property; webhook names already
+    /// claimed by an earlier route stay with that route. A route without a discriminator cannot be told
+    /// from the body and receives nothing.
     #[must_use]
     pub fn route(mut self, route: Route) -> Self {
         let index = self.routes.len();
-        for name in route.event_names() {
-            self.by_name.entry(name).or_insert(index);
+        if let Some(property) = route.discriminator() {
+            let position = match self.by_value.iter().position(|(known, _)| *known == property) {
+                Some(position) => position,
+                None => {
+                    self.by_value.push((property, HashMap::new()));
+                    self.by_value.len() - 1
+                }
+            };
+            let table = &mut self.by_value[position].1;
+            for (value, name) in route.selectors() {
+                table.entry(value).or_insert((index, name));
+            }
+        } else {
+            tracing::warn!(module = route.module(), "a route without a discriminator receives no delivery");
         }
         self.routes.push(route);
         self
@@ -274,12 +327,20 @@ impl Receiver {
     where
         S: Clone + Send + Sync + 'static,
     {
+        let standard = self.scheme.is_standard();
         let receiver = Arc::new(self);
         // Extractors run in order: the headers are checked before `Bytes` reads the body.
-        post(move |SignatureHeaders(headers): SignatureHeaders, body: Bytes| {
-            let receiver = Arc::clone(&receiver);
-            async move { receiver.receive(&headers, &body).await }
-        })
+        if standard {
+            post(move |SignatureHeaders(headers): SignatureHeaders<true>, body: Bytes| {
+                let receiver = Arc::clone(&receiver);
+                async move { receiver.receive(&headers, &body).await }
+            })
+        } else {
+            post(move |SignatureHeaders(headers): SignatureHeaders<false>, body: Bytes| {
+                let receiver = Arc::clone(&receiver);
+                async move { receiver.receive(&headers, &body).await }
+            })
+        }
     }
 
     /// A router answering `POST /`, to serve on its own or to nest:
@@ -292,21 +353,25 @@ impl Receiver {
     ///
     /// This is what the routers call; use it directly to serve the receiver from your own handler.
     pub async fn receive(&self, headers: &HeaderMap, body: &[u8]) -> Response {
-        if let Err(err) = self.verifier.verify_headers(headers, body, SystemTime::now()) {
+        if let Err(err) = self.scheme.verify(headers, body, SystemTime::now()) {
             tracing::warn!(error = %err, "refused a webhook delivery: signature check failed");
             return (StatusCode::UNAUTHORIZED, err.to_string()).into_response();
         }
-        let name = match discriminator(body, "event") {
-            Ok(name) => name,
+        let delivery = match self.resolve(body) {
+            Ok(delivery) => delivery,
             Err(err) => return bad_request(None, &err),
         };
-        let name = &*name;
-        if name == URL_VALIDATION_EVENT {
-            return self.validate_url(body);
+        if let Some(verifier) = self.scheme.url_validation() {
+            if delivery.property == "event" && delivery.value == URL_VALIDATION_EVENT {
+                return validate_url(verifier, body);
+            }
         }
-        let route = self.by_name.get(name).and_then(|&index| self.routes.get(index));
+        let (route, name) = match delivery.target {
+            Some((index, event)) => (self.routes.get(index), event),
+            None => (None, &*delivery.value),
+        };
         let claim = match &self.duplicates {
-            Some(filter) => match filter.claim(body).await {
+            Some(filter) => match filter.claim(&self.scheme.duplicate_key(headers, body)).await {
                 Claim::Duplicate => {
                     tracing::debug!(event = name, "duplicate webhook delivery, already handled");
                     return StatusCode::OK.into_response();
@@ -390,23 +455,35 @@ impl Receiver {
         }
     }
 
-    /// Answers `endpoint.url_validation` with the plain and encrypted tokens.
-    fn validate_url(&self, body: &[u8]) -> Response {
-        let request: UrlValidation = match parse_payload(URL_VALIDATION_EVENT, body) {
-            Ok(request) => request,
-            Err(err) => return bad_request(Some(URL_VALIDATION_EVENT), &err),
-        };
-        let answer = self.verifier.url_validation_response(&request.payload.plain_token);
-        match serde_json::to_vec(&answer) {
-            Ok(json) => {
-                tracing::info!("answered Zoom's URL validation");
-                (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], json)
-                    .into_response()
+    /// The webhook a verified body names: by each discriminator property of the routes in turn, the first
+    /// value some route answers for; else the first value found, for the fallback. Zoom's `event` is read
+    /// last when no route reads it and the scheme is Zoom's (its URL validation) or there are no
+    /// discriminators at all. A property given twice refuses the body, whatever the others say.
+    fn resolve<'b>(&self, body: &'b [u8]) -> Result<Resolved<'b>, ParseError> {
+        let reads_event = self.by_value.iter().any(|(property, _)| *property == "event");
+        let zoom_event = !reads_event && (self.scheme.url_validation().is_some() || self.by_value.is_empty());
+        let zoom = std::iter::once(("event", None)).filter(|_| zoom_event);
+        let properties = self.by_value.iter().map(|(property, table)| (*property, Some(table))).chain(zoom);
+        let mut found = None;
+        let mut first_error = None;
+        for (property, table) in properties {
+            match discriminator(body, property) {
+                Ok(value) => {
+                    if let Some(&target) = table.and_then(|table| table.get(&*value)) {
+                        return Ok(Resolved { property, value, target: Some(target) });
+                    }
+                    found.get_or_insert(Resolved { property, value, target: None });
+                }
+                Err(err @ ParseError::DuplicateEventName { .. }) => return Err(err),
+                Err(err) => {
+                    first_error.get_or_insert(err);
+                }
             }
-            Err(err) => {
-                tracing::error!(error = %err, "could not write the URL validation answer");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
-            }
+        }
+        match (found, first_error) {
+            (Some(found), _) => Ok(found),
+            (None, Some(err)) => Err(err),
+            (None, None) => Err(ParseError::MissingEventName { property: "event" }),
         }
     }
 
@@ -421,20 +498,32 @@ impl Receiver {
     }
 }
 
-/// The request headers, once [`crate::signature::check_headers`] found both signature headers present
-/// and well-formed; otherwise the request is refused with 401 before its body is read.
-struct SignatureHeaders(HeaderMap);
+/// The webhook a delivery names, as [`Receiver::resolve`] found it.
+struct Resolved<'b> {
+    /// The discriminator property that named it.
+    property: &'static str,
+    /// The property's value in the body.
+    value: Cow<'b, str>,
+    /// The route answering for it and the webhook name it selects; `None` for the fallback.
+    target: Option<(usize, &'static str)>,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for SignatureHeaders {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        match crate::signature::check_headers(&parts.headers) {
-            Ok(()) => Ok(Self(parts.headers.clone())),
-            Err(err) => {
-                tracing::warn!(error = %err, "refused a webhook delivery: signature check failed");
-                Err((StatusCode::UNAUTHORIZED, err.to_string()).into_response())
-            }
+/// Answers Zoom's `endpoint.url_validation` with the plain and encrypted tokens.
+fn validate_url(verifier: &Verifier, body: &[u8]) -> Response {
+    let request: UrlValidation = match parse_payload(URL_VALIDATION_EVENT, body) {
+        Ok(request) => request,
+        Err(err) => return bad_request(Some(URL_VALIDATION_EVENT), &err),
+    };
+    let answer = verifier.url_validation_response(&request.payload.plain_token);
+    match serde_json::to_vec(&answer) {
+        Ok(json) => {
+            tracing::info!("answered Zoom's URL validation");
+            (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], json)
+                .into_response()
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "could not write the URL validation answer");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }

@@ -26,11 +26,23 @@ pub type RouteResult = Result<(), DispatchError<BoxError>>;
 /// A route answers for the webhooks named in [`Route::event_names`]. Cloning is cheap and shares the
 /// handler. A generated module's `route(handler)` gives the route of its `Handler`, such as
 /// `number_management::route(handler)`, which answers for the module's `EVENT_NAMES`.
+///
+/// A route also knows which body property names the webhook of a delivery ([`Route::discriminator`]:
+/// Zoom's `event`, Svix's `type`, ...), so a receiver can route a body without knowing the vendor.
 #[derive(Clone)]
 pub struct Route {
     module: &'static str,
     event_names: &'static [&'static str],
+    discriminator: Option<Discriminator>,
     inner: Arc<dyn ErasedRoute>,
+}
+
+/// The body property that names a route's webhooks, and the value that selects each of them.
+#[derive(Debug, Clone, Copy)]
+struct Discriminator {
+    property: &'static str,
+    /// One value per event name, in the same order.
+    values: &'static [&'static str],
 }
 
 impl fmt::Debug for Route {
@@ -38,6 +50,7 @@ impl fmt::Debug for Route {
         f.debug_struct("Route")
             .field("module", &self.module)
             .field("event_names", &self.event_names)
+            .field("discriminator", &self.discriminator.map(|discriminator| discriminator.property))
             .finish_non_exhaustive()
     }
 }
@@ -45,19 +58,26 @@ impl fmt::Debug for Route {
 impl Route {
     /// The route of a generated module: `dispatch` parses a delivery of the named webhook and calls the
     /// handler (it is the module's `dispatch_named`, boxed).
-    fn new<H, F>(module: &'static str, event_names: &'static [&'static str], handler: H, dispatch: F) -> Self
+    fn new<H, F>(
+        module: &'static str,
+        event_names: &'static [&'static str],
+        discriminator: Option<Discriminator>,
+        handler: H,
+        dispatch: F,
+    ) -> Self
     where
         H: Send + Sync + 'static,
         F: for<'a> Fn(&'a H, &'a str, &'a [u8]) -> BoxFuture<'a, RouteResult> + Send + Sync + 'static,
     {
-        Self { module, event_names, inner: Arc::new(ModuleRoute { handler, dispatch }) }
+        Self { module, event_names, discriminator, inner: Arc::new(ModuleRoute { handler, dispatch }) }
     }
 
     /// A route that hands the webhooks named in `event_names` to `handler` as [`UnknownEvent`]s (the name
     /// and the whole body as a JSON value).
     ///
     /// For webhooks that no module of this crate covers yet, such as Zoom events whose spec has not been
-    /// added: `module` names the route in logs and in [`Route::module`].
+    /// added: `module` names the route in logs and in [`Route::module`]. Deliveries name their webhook in
+    /// the body's `event` property (Zoom's); [`Route::with_discriminator`] names another.
     ///
     /// ```
     /// use webhook_runtime::{Route, UnknownEvent};
@@ -74,7 +94,8 @@ impl Route {
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Into<BoxError>,
     {
-        Self::new(module, event_names, handler, |handler: &F, name: &str, body: &[u8]| {
+        let discriminator = Discriminator { property: "event", values: event_names };
+        Self::new(module, event_names, Some(discriminator), handler, |handler: &F, name: &str, body: &[u8]| {
             let event = UnknownEvent::parse(name, body);
             let call = event.map(handler);
             Box::pin(async move {
@@ -101,6 +122,55 @@ impl Route {
         self.event_names.contains(&name)
     }
 
+    /// The body property whose value names the webhook of a delivery (`event` for Zoom, `type` for
+    /// Svix), or `None` for a module generated without one (`discriminator: none`), whose deliveries a
+    /// receiver cannot tell apart by their body.
+    pub fn discriminator(&self) -> Option<&'static str> {
+        self.discriminator.map(|discriminator| discriminator.property)
+    }
+
+    /// Sets the body property that names the webhook of a delivery, whose values are the event names:
+    /// for a [`Route::from_fn`] route of a vendor that does not use `event`.
+    ///
+    /// ```
+    /// use webhook_runtime::{Route, UnknownEvent};
+    ///
+    /// let route = Route::from_fn("svix", &["message.attempt.exhausted"], |_: UnknownEvent| async {
+    ///     Ok::<_, std::convert::Infallible>(())
+    /// })
+    /// .with_discriminator("type");
+    /// assert_eq!(route.discriminator(), Some("type"));
+    /// ```
+    #[must_use]
+    pub fn with_discriminator(mut self, property: &'static str) -> Self {
+        self.discriminator = Some(Discriminator { property, values: self.event_names });
+        self
+    }
+
+    /// The webhook name that the [`Route::discriminator`] value `value` selects, as the module's
+    /// `from_slice` reads it: the event whose value it is, else the event of that name; `None` when
+    /// the route has no such webhook.
+    pub fn event_for(&self, value: &str) -> Option<&'static str> {
+        let by_value = self.discriminator.and_then(|discriminator| {
+            let index = discriminator.values.iter().position(|candidate| *candidate == value)?;
+            self.event_names.get(index).copied()
+        });
+        by_value.or_else(|| self.event_names.iter().find(|name| **name == value).copied())
+    }
+
+    /// Each discriminator value this route answers for, with the webhook it selects, as `from_slice`
+    /// reads them: the events' values first, then their names (a value that is no event's value is taken
+    /// as a name).
+    #[cfg(feature = "axum")]
+    pub(crate) fn selectors(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        let values = self.discriminator.map_or(&[][..], |discriminator| discriminator.values);
+        values
+            .iter()
+            .copied()
+            .zip(self.event_names.iter().copied())
+            .chain(self.event_names.iter().map(|name| (*name, *name)))
+    }
+
     /// Parses a delivery of the webhook `name` and calls the handler, like the module's `dispatch_named`.
     ///
     /// A name the route does not answer for reaches the handler's `on_unknown` (for a generated module).
@@ -115,13 +185,21 @@ impl Route {
 }
 
 /// The route of a generated module (its `route(handler)`): `dispatch` is the module's `dispatch_named`,
-/// boxed.
-pub fn module_route<H, F>(module: &'static str, event_names: &'static [&'static str], handler: H, dispatch: F) -> Route
+/// boxed; `discriminator` is the body property naming the webhook and the value selecting each event (in
+/// `event_names` order), when the module has one.
+pub fn module_route<H, F>(
+    module: &'static str,
+    event_names: &'static [&'static str],
+    discriminator: Option<(&'static str, &'static [&'static str])>,
+    handler: H,
+    dispatch: F,
+) -> Route
 where
     H: Send + Sync + 'static,
     F: for<'a> Fn(&'a H, &'a str, &'a [u8]) -> BoxFuture<'a, RouteResult> + Send + Sync + 'static,
 {
-    Route::new(module, event_names, handler, dispatch)
+    let discriminator = discriminator.map(|(property, values)| Discriminator { property, values });
+    Route::new(module, event_names, discriminator, handler, dispatch)
 }
 
 /// Boxes the handler error of a module's `dispatch_named` result.

@@ -23,6 +23,11 @@ pub const HAND_WRITTEN_FILE: &str = "lib.rs";
 pub const MANIFEST_FILE: &str = "generated/Cargo.toml";
 /// The generated crate's root, whose crate docs hold a codegen-written table of the spec modules.
 pub const LIB_FILE: &str = "generated/src/lib.rs";
+/// Specs the generated crate's tests use (modules of other vendors than the crate's), relative to the
+/// workspace root. They are not part of the crate: their modules go to [`TEST_OUTPUT_DIR`].
+pub const TEST_SPECS_DIR: &str = "generated/tests/specs";
+/// Where the modules of [`TEST_SPECS_DIR`] are written, for tests to include with `#[path]`.
+pub const TEST_OUTPUT_DIR: &str = "generated/tests/generated";
 /// The command that brings generated code up to date.
 pub const FIX_COMMAND: &str = "cargo xtask codegen";
 
@@ -57,7 +62,7 @@ pub struct OutputFile {
 /// Everything `codegen` would write, computed without touching the output folder.
 #[derive(Debug)]
 pub struct Plan {
-    /// The generated files, module list last.
+    /// The generated files: the crate's modules, its module list and manifest, then the test modules.
     pub files: Vec<OutputFile>,
     /// One report per spec, in file order.
     pub reports: Vec<SpecReport>,
@@ -167,6 +172,19 @@ pub fn plan(root: &Path) -> Result<Plan, CodegenError> {
     files.push(OutputFile { path: Path::new(OUTPUT_DIR).join(INDEX_FILE), contents: index });
     files.push(OutputFile { path: PathBuf::from(MANIFEST_FILE), contents: crate_manifest(root, &irs)? });
     files.push(OutputFile { path: PathBuf::from(LIB_FILE), contents: crate_docs(root, &irs)? });
+    for path in spec_files_in(&root.join(TEST_SPECS_DIR))? {
+        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let generated = generate_file(&path, &format!("{TEST_SPECS_DIR}/{name}"))?;
+        let output = format!("{TEST_OUTPUT_DIR}/{}.rs", generated.module.name);
+        reports.push(SpecReport {
+            spec_file: generated.module.source_file.clone(),
+            output_file: output.clone(),
+            events: generated.module.events.len(),
+            types: generated.module.types.len(),
+            warnings: generated.warnings,
+        });
+        files.push(OutputFile { path: PathBuf::from(output), contents: generated.source });
+    }
     let stale = stale_files(root, &files)?;
     let shared_events = webhook_codegen::shared_event_names(&irs);
     Ok(Plan { files, reports, stale, shared_events })

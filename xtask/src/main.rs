@@ -45,8 +45,9 @@ enum Command {
         #[arg(value_name = "FILE|DIR")]
         paths: Vec<PathBuf>,
     },
-    /// POST a webhook's example from specs/ to a receiver, signed with the current time, and print the
-    /// answer. Each send sets the example's `event_ts` to now, so it is a new delivery.
+    /// POST a webhook's example from specs/ (or --spec) to a receiver, signed with the current time, and
+    /// print the answer. Each send sets the example's `event_ts` to now (Zoom), or sends a new
+    /// `webhook-id` (Standard Webhooks), so it is a new delivery.
     /// `endpoint.url_validation` sends Zoom's URL validation challenge and checks the answer. Exits
     /// non-zero unless the receiver answers 200 or 204 (as Zoom counts deliveries).
     Send {
@@ -55,13 +56,40 @@ enum Command {
         /// Where the receiver listens (plain HTTP), such as http://127.0.0.1:8080/webhooks/zoom.
         #[arg(long)]
         url: String,
-        /// The app's secret token, which signs the delivery.
+        /// The secret that signs the delivery: Zoom's app secret token, or a Standard Webhooks
+        /// `whsec_...` secret.
         #[arg(long)]
         secret: String,
         /// Which example to send when the spec has several (by its name); the first by default.
         #[arg(long)]
         example: Option<String>,
+        /// How to sign: `zoom` (x-zm-* headers) or `standard` (Standard Webhooks: webhook-* headers, as
+        /// Svix and the vendors built on it sign).
+        #[arg(long, value_enum, default_value_t = SchemeArg::Zoom)]
+        scheme: SchemeArg,
+        /// Take the example from this spec file instead of specs/ (another vendor's spec).
+        #[arg(long, value_name = "FILE")]
+        spec: Option<PathBuf>,
     },
+}
+
+/// `--scheme` of `cargo xtask send`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SchemeArg {
+    /// Zoom's signature.
+    Zoom,
+    /// Standard Webhooks.
+    Standard,
+}
+
+/// What `cargo xtask send` sends.
+struct SendArgs<'a> {
+    event: &'a str,
+    url: &'a str,
+    secret: &'a str,
+    example: Option<&'a str>,
+    scheme: SchemeArg,
+    spec: Option<&'a std::path::Path>,
 }
 
 fn workspace_root() -> PathBuf {
@@ -78,8 +106,16 @@ fn main() -> ExitCode {
             run_conformance(&root, &paths, quiet, strict_examples).map_err(|err| err.to_string())
         }
         Command::Codesize { paths } => run_codesize(&root, &paths).map_err(|err| err.to_string()),
-        Command::Send { event, url, secret, example } => {
-            run_send(&root, &event, &url, &secret, example.as_deref()).map_err(|err| err.to_string())
+        Command::Send { event, url, secret, example, scheme, spec } => {
+            let args = SendArgs {
+                event: &event,
+                url: &url,
+                secret: &secret,
+                example: example.as_deref(),
+                scheme,
+                spec: spec.as_deref(),
+            };
+            run_send(&root, &args).map_err(|err| err.to_string())
         }
     };
     match result {
@@ -141,30 +177,36 @@ fn run_codesize(root: &std::path::Path, paths: &[PathBuf]) -> Result<ExitCode, c
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_send(
-    root: &std::path::Path,
-    event: &str,
-    url: &str,
-    secret: &str,
-    example: Option<&str>,
-) -> Result<ExitCode, send::SendError> {
+fn run_send(root: &std::path::Path, args: &SendArgs<'_>) -> Result<ExitCode, send::SendError> {
+    let SendArgs { event, url, secret, example, scheme, spec } = *args;
     let now = SystemTime::now();
     let plain_token =
         format!("xtask-{}", now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |since| since.as_nanos()));
-    let payload = if event == send::URL_VALIDATION_EVENT {
+    let payload = if event == send::URL_VALIDATION_EVENT && scheme == SchemeArg::Zoom {
         send::url_validation_body(&plain_token, now)
+    } else if let Some(spec) = spec {
+        send::find_example_in(&[spec.to_path_buf()], event, example)?
     } else {
         send::find_example(root, event, example)?
     };
-    let delivery = send::delivery(event, payload, secret.as_bytes(), now);
-    println!("POST {url} ({event}, {} bytes, x-zm-request-timestamp: {})", delivery.body.len(), delivery.timestamp);
+    let delivery = match scheme {
+        SchemeArg::Zoom => send::delivery(event, payload, secret.as_bytes(), now),
+        SchemeArg::Standard => send::standard_delivery(event, &payload, secret, &send::message_id(now), now)?,
+    };
+    let headers: Vec<String> = delivery
+        .headers
+        .iter()
+        .filter(|(name, _)| !name.ends_with("signature"))
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect();
+    println!("POST {url} ({event}, {} bytes, {})", delivery.body.len(), headers.join(", "));
     let answer = send::post(url, &delivery)?;
     println!("{}", answer.status);
     if !answer.body.is_empty() {
         println!("{}", answer.body);
     }
     let delivered = matches!(answer.status, 200 | 204);
-    if event == send::URL_VALIDATION_EVENT && delivered {
+    if event == send::URL_VALIDATION_EVENT && scheme == SchemeArg::Zoom && delivered {
         let expected = send::encrypted_token(secret.as_bytes(), &plain_token);
         let answered: Option<serde_json::Value> = serde_json::from_str(&answer.body).ok();
         let tokens = answered.as_ref().map(|json| (json["plainToken"].as_str(), json["encryptedToken"].as_str()));

@@ -1,5 +1,6 @@
-//! `cargo xtask send <event> --url <URL> --secret <S>`: posts a webhook's example from the specs to a
-//! receiver, signed as Zoom signs it, and reports the answer.
+//! `cargo xtask send <event> --url <URL> --secret <S> [--scheme standard] [--spec FILE]`: posts a webhook's
+//! example from the specs to a receiver, signed as Zoom signs it (or as Standard Webhooks vendors such as
+//! Svix sign it), and reports the answer.
 //!
 //! For trying a receiver during development (a local one, or the local end of a tunnel): the request is
 //! plain HTTP. `endpoint.url_validation` sends Zoom's URL validation challenge and checks the answer.
@@ -7,6 +8,8 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -27,7 +30,7 @@ pub enum SendError {
     #[error(transparent)]
     Codegen(#[from] CodegenError),
     /// No spec declares the event.
-    #[error("no spec in specs/ declares `{event}`; known events: {known}")]
+    #[error("no spec searched declares `{event}`; known events: {known}")]
     UnknownEvent {
         /// The requested name.
         event: String,
@@ -52,6 +55,9 @@ pub enum SendError {
         /// The example names, comma-separated.
         known: String,
     },
+    /// A Standard Webhooks secret is not `whsec_` followed by base64.
+    #[error("the secret is not `whsec_` followed by base64, as the vendor shows it")]
+    MalformedSecret,
     /// The URL is not plain HTTP.
     #[error("`{0}` is not an http:// URL (xtask sends plain HTTP; use a tunnel's local end for HTTPS)")]
     NotHttp(String),
@@ -66,6 +72,15 @@ pub enum SendError {
     },
 }
 
+/// How a delivery is signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// Zoom's `x-zm-request-timestamp` and `x-zm-signature`.
+    Zoom,
+    /// Standard Webhooks' `webhook-id`, `webhook-timestamp` and `webhook-signature`, with a new id per send.
+    Standard,
+}
+
 /// A delivery ready to post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -73,10 +88,15 @@ pub struct Delivery {
     pub event: String,
     /// The raw JSON body.
     pub body: Vec<u8>,
-    /// The `x-zm-request-timestamp` value.
-    pub timestamp: String,
-    /// The `x-zm-signature` value.
-    pub signature: String,
+    /// The signature headers, names lowercase.
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Delivery {
+    /// The value of the signature header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(header, _)| *header == name).map(|(_, value)| value.as_str())
+    }
 }
 
 /// The receiver's answer.
@@ -94,10 +114,18 @@ pub struct Answer {
 ///
 /// When the specs cannot be generated, no spec declares the event, or it has no such example.
 pub fn find_example(root: &Path, event: &str, name: Option<&str>) -> Result<Value, SendError> {
+    find_example_in(&codegen::spec_files(root)?, event, name)
+}
+
+/// As [`find_example`], in the spec files `specs` (another vendor's spec, for instance).
+///
+/// # Errors
+///
+/// As [`find_example`].
+pub fn find_example_in(specs: &[std::path::PathBuf], event: &str, name: Option<&str>) -> Result<Value, SendError> {
     let mut known = Vec::new();
-    for path in codegen::spec_files(root)? {
-        let file = path.file_name().map(|file| file.to_string_lossy().into_owned()).unwrap_or_default();
-        let generated = codegen::generate_file(&path, &format!("{}/{file}", codegen::SPECS_DIR))?;
+    for path in specs {
+        let generated = codegen::generate_file(path, &path.display().to_string())?;
         for webhook in &generated.module.events {
             if webhook.name != event {
                 known.push(webhook.name.clone());
@@ -147,7 +175,42 @@ pub fn delivery(event: &str, mut payload: Value, secret: &[u8], now: SystemTime)
     let body = payload.to_string().into_bytes();
     let timestamp = now.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs()).to_string();
     let signature = format!("v0={}", hmac_hex(secret, &[b"v0:", timestamp.as_bytes(), b":", &body]));
-    Delivery { event: event.to_owned(), body, timestamp, signature }
+    let headers = vec![("x-zm-request-timestamp", timestamp), ("x-zm-signature", signature)];
+    Delivery { event: event.to_owned(), body, headers }
+}
+
+/// Signs `payload` as a Standard Webhooks vendor (Svix, ...) would at `now`, as the message `msg_id`
+/// (`webhook-id`; a new one for each send, so a receiver's duplicate filter takes it as a new message),
+/// with `secret` (`whsec_<base64>`, the prefix optional).
+///
+/// # Errors
+///
+/// [`SendError::MalformedSecret`] when the secret is not base64 or has no key bytes.
+pub fn standard_delivery(
+    event: &str,
+    payload: &Value,
+    secret: &str,
+    msg_id: &str,
+    now: SystemTime,
+) -> Result<Delivery, SendError> {
+    let key = BASE64.decode(secret.strip_prefix("whsec_").unwrap_or(secret)).map_err(|_| SendError::MalformedSecret)?;
+    if key.is_empty() {
+        return Err(SendError::MalformedSecret);
+    }
+    let body = payload.to_string().into_bytes();
+    let timestamp = now.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs()).to_string();
+    let tag = hmac(&key, &[msg_id.as_bytes(), b".", timestamp.as_bytes(), b".", &body]);
+    let headers = vec![
+        ("webhook-id", msg_id.to_owned()),
+        ("webhook-timestamp", timestamp),
+        ("webhook-signature", format!("v1,{}", BASE64.encode(tag))),
+    ];
+    Ok(Delivery { event: event.to_owned(), body, headers })
+}
+
+/// A message id for one send at `now`: `msg_` and the time in nanoseconds, new for every send.
+pub fn message_id(now: SystemTime) -> String {
+    format!("msg_xtask{}", now.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos()))
 }
 
 /// The `encryptedToken` a receiver must answer a URL validation with.
@@ -167,14 +230,12 @@ pub fn post(url: &str, delivery: &Delivery) -> Result<Answer, SendError> {
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(TIMEOUT)).build().into();
     let http = |source| SendError::Http { url: url.to_owned(), source: Box::new(source) };
-    let mut response = agent
-        .post(url)
-        .header("content-type", "application/json")
-        .header("user-agent", "Zoom Marketplace/1.0a (cargo xtask send)")
-        .header("x-zm-request-timestamp", &delivery.timestamp)
-        .header("x-zm-signature", &delivery.signature)
-        .send(&delivery.body[..])
-        .map_err(http)?;
+    let mut request =
+        agent.post(url).header("content-type", "application/json").header("user-agent", "cargo xtask send");
+    for (name, value) in &delivery.headers {
+        request = request.header(*name, value);
+    }
+    let mut response = request.send(&delivery.body[..]).map_err(http)?;
     let status = response.status().as_u16();
     let body = response.body_mut().read_to_string().map_err(http)?;
     Ok(Answer { status, body })
@@ -185,12 +246,16 @@ fn millis(now: SystemTime) -> u64 {
 }
 
 fn hmac_hex(secret: &[u8], parts: &[&[u8]]) -> String {
+    hmac(secret, parts).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn hmac(secret: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     // HMAC accepts keys of any length.
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret) else { return String::new() };
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret) else { return Vec::new() };
     for part in parts {
         mac.update(part);
     }
-    mac.finalize().into_bytes().iter().map(|byte| format!("{byte:02x}")).collect()
+    mac.finalize().into_bytes().to_vec()
 }
 
 #[cfg(test)]
@@ -220,14 +285,43 @@ mod tests {
 
         let now = UNIX_EPOCH + Duration::from_millis(1_720_705_455_123);
         let sent = delivery(URL_VALIDATION_EVENT, url_validation_body("abc", UNIX_EPOCH), b"secret", now);
-        assert_eq!(sent.timestamp, "1720705455");
+        assert_eq!(sent.header("x-zm-request-timestamp"), Some("1720705455"));
         assert_eq!(
             sent.body,
             br#"{"payload":{"plainToken":"abc"},"event_ts":1720705455123,"event":"endpoint.url_validation"}"#
         );
         let expected = hmac_hex(b"secret", &[b"v0:1720705455:", &sent.body]);
-        assert_eq!(sent.signature, format!("v0={expected}"));
+        assert_eq!(sent.header("x-zm-signature"), Some(format!("v0={expected}").as_str()));
         assert_eq!(encrypted_token(b"secret", "abc").len(), 64);
+    }
+
+    #[test]
+    fn standard_deliveries_are_signed_like_the_published_vector() {
+        let payload: Value = serde_json::from_str(r#"{"test": 2432232314}"#).unwrap();
+        let now = UNIX_EPOCH + Duration::from_secs(1_614_265_330);
+        let sent = standard_delivery(
+            "test",
+            &payload,
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            now,
+        )
+        .unwrap();
+        // The vector signs `{"test": 2432232314}`; the body written here has no space.
+        assert_eq!(sent.body, br#"{"test":2432232314}"#);
+        assert_eq!(sent.header("webhook-id"), Some("msg_p5jXN8AQM9LWM0D4loKWxJek"));
+        assert_eq!(sent.header("webhook-timestamp"), Some("1614265330"));
+        let vector_body = br#"{"test": 2432232314}"#;
+        let key = BASE64.decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let tag = hmac(&key, &[b"msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.", vector_body]);
+        assert_eq!(BASE64.encode(tag), "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+        let expected = hmac(&key, &[b"msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.", &sent.body]);
+        assert_eq!(sent.header("webhook-signature"), Some(format!("v1,{}", BASE64.encode(expected)).as_str()));
+        assert!(matches!(
+            standard_delivery("test", &payload, "whsec_not base64", "msg_1", now),
+            Err(SendError::MalformedSecret)
+        ));
+        assert_ne!(message_id(now), message_id(now + Duration::from_nanos(1)));
     }
 
     #[test]
@@ -264,8 +358,8 @@ mod tests {
         assert!(head[0].starts_with("POST /webhooks/zoom HTTP/1.1"), "{head:?}");
         let header =
             |name: &str| head.iter().find_map(|line| line.strip_prefix(name)).map(str::trim).map(str::to_owned);
-        assert_eq!(header("x-zm-signature:"), Some(sent.signature.clone()));
-        assert_eq!(header("x-zm-request-timestamp:"), Some(sent.timestamp.clone()));
+        assert_eq!(header("x-zm-signature:").as_deref(), sent.header("x-zm-signature"));
+        assert_eq!(header("x-zm-request-timestamp:").as_deref(), sent.header("x-zm-request-timestamp"));
 
         assert!(matches!(post("https://example.com/", &sent), Err(SendError::NotHttp(_))));
     }

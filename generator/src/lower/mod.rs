@@ -39,6 +39,8 @@ pub struct ModuleOptions {
     pub deduplicate: bool,
     /// What objects that say nothing about `additionalProperties` do with undeclared properties.
     pub unknown_properties: crate::config::UnknownProperties,
+    /// How the vendor signs deliveries (said in the module's docs).
+    pub signature: crate::config::SignatureScheme,
 }
 
 impl ModuleOptions {
@@ -52,6 +54,7 @@ impl ModuleOptions {
             examples: config.examples,
             deduplicate: config.deduplicate,
             unknown_properties: config.unknown_properties,
+            signature: config.signature,
         }
     }
 }
@@ -115,6 +118,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         description: doc.info.description.as_deref().and_then(docs::sanitize),
         version: doc.info.version.clone(),
         discriminator,
+        signature: options.signature,
         events,
         types: lowerer.types,
     })

@@ -1,4 +1,7 @@
-//! Verifying Zoom webhook signatures and answering URL validation.
+//! Verifying webhook signatures: Zoom's scheme here, the Standard Webhooks scheme (Svix and the vendors
+//! built on it) in [`standard`].
+//!
+//! # Zoom
 //!
 //! Zoom signs every webhook request with the app's *secret token*. Two headers carry the
 //! signature:
@@ -41,6 +44,13 @@
 //! assert!(json.starts_with(r#"{"plainToken":"xys8n8PGS7mAU0m5-YJjRA","encryptedToken":""#));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Secret rotation
+//!
+//! Both schemes take several secrets ([`Verifier::try_from_secrets`], [`standard::Verifier::new`]): a
+//! delivery signed with any of them passes. During a change-over, list the new secret first (it signs and
+//! answers URL validation) and the old one after it; remove the old one once the vendor only signs with
+//! the new one.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -48,6 +58,8 @@ use std::time::{Duration, SystemTime};
 use hmac::digest::{Digest, Key, KeyInit};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+pub mod standard;
 
 /// Name of the header carrying the request time in Unix seconds (lowercase, as HTTP/2 sends
 /// it; header names are case-insensitive).
@@ -114,17 +126,28 @@ pub enum SignatureError {
     },
 }
 
-/// Why a secret token was refused: with an empty key, anyone can compute every signature.
+/// Why a secret was refused: with an empty key, anyone can compute every signature.
 ///
 /// The message names the problem, never the secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SecretError {
-    /// The secret token has no bytes (an unset or empty environment variable, for example).
-    #[error("the webhook secret token is empty: set it to the app's secret token from the Zoom app settings")]
+    /// The secret has no bytes (an unset or empty environment variable, for example).
+    #[error(
+        "the webhook secret token is empty: set it to the signing secret from the vendor's webhook settings (Zoom: the app's secret token)"
+    )]
     Empty,
-    /// The secret token is only ASCII whitespace (spaces, tabs, line breaks).
-    #[error("the webhook secret token is only whitespace: set it to the app's secret token from the Zoom app settings")]
+    /// The secret is only ASCII whitespace (spaces, tabs, line breaks).
+    #[error(
+        "the webhook secret token is only whitespace: set it to the signing secret from the vendor's webhook settings (Zoom: the app's secret token)"
+    )]
     Blank,
+    /// No secret was given: a verifier needs at least one.
+    #[error("no webhook secret given: a verifier needs at least one")]
+    NoSecret,
+    /// A Standard Webhooks secret is not `whsec_` followed by base64 (the prefix is optional).
+    #[error("the webhook secret is malformed: expected `whsec_` followed by base64, as the vendor shows it")]
+    Malformed,
 }
 
 /// The answer to an `endpoint.url_validation` event, to be sent back as the JSON body of a
@@ -139,7 +162,8 @@ pub struct UrlValidationResponse {
     pub encrypted_token: String,
 }
 
-/// Verifies webhook requests for one secret token, with a configurable clock tolerance.
+/// Verifies Zoom webhook requests for one secret token (or several, during a rotation), with a
+/// configurable clock tolerance.
 ///
 /// The key is prepared once in [`Verifier::new`], so keep a `Verifier` around rather than
 /// building one per request. Its `Debug` output does not show the secret.
@@ -163,13 +187,16 @@ pub struct UrlValidationResponse {
 /// ```
 #[derive(Clone)]
 pub struct Verifier {
-    mac: HmacSha256,
+    keys: Keys,
     tolerance: Duration,
 }
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Verifier").field("tolerance", &self.tolerance).finish_non_exhaustive()
+        f.debug_struct("Verifier")
+            .field("secrets", &self.keys.len())
+            .field("tolerance", &self.tolerance)
+            .finish_non_exhaustive()
     }
 }
 
@@ -199,8 +226,31 @@ impl Verifier {
     /// assert_eq!(Verifier::try_new(b" \n").err(), Some(SecretError::Blank));
     /// ```
     pub fn try_new(secret: &[u8]) -> Result<Self, SecretError> {
-        check_secret(secret)?;
-        Ok(Self { mac: keyed_mac(secret), tolerance: DEFAULT_TOLERANCE })
+        Self::try_from_secrets(&[secret])
+    }
+
+    /// A verifier accepting requests signed with any of `secrets`, for a secret rotation: the
+    /// first one signs ([`Verifier::sign`]) and answers URL validation, so list the new secret
+    /// first and the old one after it until Zoom signs only with the new one.
+    ///
+    /// Refuses an empty list ([`SecretError::NoSecret`]) and any secret that is empty or only
+    /// whitespace.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use webhook_runtime::signature::{SecretError, Verifier};
+    ///
+    /// let body = br#"{"event":"meeting.started"}"#;
+    /// let old = Verifier::new(b"old secret").sign("1700000000", body);
+    /// let rotating = Verifier::try_from_secrets(&["new secret", "old secret"])?;
+    /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// assert_eq!(rotating.verify("1700000000", &old, body, now), Ok(()));
+    /// assert_eq!(Verifier::try_from_secrets::<&str>(&[]).err(), Some(SecretError::NoSecret));
+    /// # Ok::<(), SecretError>(())
+    /// ```
+    pub fn try_from_secrets<S: AsRef<[u8]>>(secrets: &[S]) -> Result<Self, SecretError> {
+        let keys = Keys::new(secrets.iter().map(|secret| Ok(secret.as_ref())))?;
+        Ok(Self { keys, tolerance: DEFAULT_TOLERANCE })
     }
 
     /// Sets how far the request timestamp may be from `now`, either way (inclusive). Only
@@ -229,8 +279,13 @@ impl Verifier {
         }
         let sent = parse_timestamp(timestamp)?;
         let tag = parse_signature(signature)?;
-        self.message_mac(timestamp, body).verify_slice(&tag).map_err(|_| SignatureError::Mismatch)?;
-        self.check_window(sent, now)
+        if !self.keys.all().any(|mac| tag_matches(message_mac(mac, timestamp, body), &tag)) {
+            return Err(SignatureError::Mismatch);
+        }
+        check_window(sent, now, self.tolerance).map_err(|outside| match outside {
+            OutsideWindow::Stale { age_secs } => SignatureError::Stale { age_secs },
+            OutsideWindow::Future { ahead_secs } => SignatureError::Future { ahead_secs },
+        })
     }
 
     /// Like [`Verifier::verify`], taking the request's headers as name/value pairs, e.g. an
@@ -253,9 +308,10 @@ impl Verifier {
         self.verify(timestamp, signature, body, now)
     }
 
-    /// The [`SIGNATURE_HEADER`] value for `body` sent at `timestamp`: `v0=<lowercase hex>`.
+    /// The [`SIGNATURE_HEADER`] value for `body` sent at `timestamp`: `v0=<lowercase hex>`,
+    /// under the first secret.
     pub fn sign(&self, timestamp: &str, body: &[u8]) -> String {
-        let tag = self.message_mac(timestamp, body).finalize().into_bytes();
+        let tag = message_mac(self.keys.primary(), timestamp, body).finalize().into_bytes();
         let mut out = String::with_capacity(VERSION.len() + 1 + 2 * MAC_LEN);
         out.push_str(VERSION);
         out.push('=');
@@ -263,45 +319,97 @@ impl Verifier {
         out
     }
 
-    /// The answer to an `endpoint.url_validation` event carrying `plain_token`.
+    /// The answer to an `endpoint.url_validation` event carrying `plain_token`, under the first
+    /// secret.
     pub fn url_validation_response(&self, plain_token: &str) -> UrlValidationResponse {
-        let mut mac = self.mac.clone();
+        let mut mac = self.keys.primary().clone();
         mac.update(plain_token.as_bytes());
         let tag = mac.finalize().into_bytes();
         let mut encrypted_token = String::with_capacity(2 * MAC_LEN);
         push_hex(&mut encrypted_token, &tag);
         UrlValidationResponse { plain_token: plain_token.to_owned(), encrypted_token }
     }
+}
 
-    /// The MAC state after feeding it `v0:{timestamp}:{body}`.
-    fn message_mac(&self, timestamp: &str, body: &[u8]) -> HmacSha256 {
-        let mut mac = self.mac.clone();
-        mac.update(VERSION.as_bytes());
-        mac.update(b":");
-        mac.update(timestamp.as_bytes());
-        mac.update(b":");
-        mac.update(body);
-        mac
+/// One keyed MAC per secret, for either scheme: the first signs, any of them verifies.
+#[derive(Clone)]
+struct Keys {
+    primary: HmacSha256,
+    others: Vec<HmacSha256>,
+}
+
+impl Keys {
+    /// Keys for `secrets` (their key bytes, or why one could not be decoded), each checked with
+    /// [`check_secret`]; [`SecretError::NoSecret`] for none.
+    fn new<'a>(secrets: impl IntoIterator<Item = Result<&'a [u8], SecretError>>) -> Result<Self, SecretError> {
+        let mut macs = secrets.into_iter().map(|secret| {
+            let secret = secret?;
+            check_secret(secret)?;
+            Ok(keyed_mac(secret))
+        });
+        let primary = macs.next().ok_or(SecretError::NoSecret)??;
+        let others = macs.collect::<Result<_, _>>()?;
+        Ok(Self { primary, others })
     }
 
-    fn check_window(&self, sent: u64, now: SystemTime) -> Result<(), SignatureError> {
-        // Whole seconds since the epoch, negative for clocks before 1970. i128 holds every
-        // `u64` timestamp and every `SystemTime`, so the difference cannot overflow.
-        let now = match now.duration_since(SystemTime::UNIX_EPOCH) {
-            Ok(since) => i128::from(since.as_secs()),
-            Err(before) => -i128::from(before.duration().as_secs()),
-        };
-        let age = now - i128::from(sent);
-        let limit = i128::from(self.tolerance.as_secs());
-        let saturate = |secs: i128| u64::try_from(secs).unwrap_or(u64::MAX);
-        if age > limit {
-            Err(SignatureError::Stale { age_secs: saturate(age) })
-        } else if -age > limit {
-            Err(SignatureError::Future { ahead_secs: saturate(-age) })
-        } else {
-            Ok(())
-        }
+    /// The MAC of the first secret, which signs.
+    fn primary(&self) -> &HmacSha256 {
+        &self.primary
     }
+
+    /// The MACs of every secret, the first first.
+    fn all(&self) -> impl Iterator<Item = &HmacSha256> {
+        std::iter::once(&self.primary).chain(&self.others)
+    }
+
+    /// How many secrets there are.
+    fn len(&self) -> usize {
+        1 + self.others.len()
+    }
+}
+
+/// Whether the finished `mac` equals `tag`, compared in constant time (`hmac`'s `verify_slice`);
+/// a tag of another length never matches.
+fn tag_matches(mac: HmacSha256, tag: &[u8]) -> bool {
+    mac.verify_slice(tag).is_ok()
+}
+
+/// Why a correctly signed timestamp is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutsideWindow {
+    Stale { age_secs: u64 },
+    Future { ahead_secs: u64 },
+}
+
+/// Checks that `sent` (Unix seconds) is within `tolerance` of `now`, either way, in whole seconds.
+fn check_window(sent: u64, now: SystemTime, tolerance: Duration) -> Result<(), OutsideWindow> {
+    // Whole seconds since the epoch, negative for clocks before 1970. i128 holds every
+    // `u64` timestamp and every `SystemTime`, so the difference cannot overflow.
+    let now = match now.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(since) => i128::from(since.as_secs()),
+        Err(before) => -i128::from(before.duration().as_secs()),
+    };
+    let age = now - i128::from(sent);
+    let limit = i128::from(tolerance.as_secs());
+    let saturate = |secs: i128| u64::try_from(secs).unwrap_or(u64::MAX);
+    if age > limit {
+        Err(OutsideWindow::Stale { age_secs: saturate(age) })
+    } else if -age > limit {
+        Err(OutsideWindow::Future { ahead_secs: saturate(-age) })
+    } else {
+        Ok(())
+    }
+}
+
+/// The MAC state after feeding it `v0:{timestamp}:{body}`.
+fn message_mac(mac: &HmacSha256, timestamp: &str, body: &[u8]) -> HmacSha256 {
+    let mut mac = mac.clone();
+    mac.update(VERSION.as_bytes());
+    mac.update(b":");
+    mac.update(timestamp.as_bytes());
+    mac.update(b":");
+    mac.update(body);
+    mac
 }
 
 /// Checks that a request's signature headers are present and well-formed, without the body
@@ -484,11 +592,15 @@ fn keyed_mac(secret: &[u8]) -> HmacSha256 {
 
 /// Parses Unix seconds: one or more ASCII digits, at most `u64::MAX`.
 fn parse_timestamp(value: &str) -> Result<u64, SignatureError> {
-    let malformed = || malformed_timestamp(value.as_bytes());
-    if !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(malformed());
+    unix_seconds(value).ok_or_else(|| malformed_timestamp(value.as_bytes()))
+}
+
+/// Unix seconds written as one or more ASCII digits (no sign, no spaces), at most `u64::MAX`.
+fn unix_seconds(value: &str) -> Option<u64> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    value.parse().map_err(|_| malformed())
+    value.parse().ok()
 }
 
 fn malformed_timestamp(value: &[u8]) -> SignatureError {
@@ -880,6 +992,27 @@ mod tests {
         let debug = format!("{:?}", Verifier::new(SECRET));
         assert!(!debug.contains("4fv1"), "{debug}");
         assert!(debug.contains("tolerance"), "{debug}");
+    }
+
+    #[test]
+    fn rotation_accepts_every_listed_secret_and_signs_with_the_first() {
+        let old = sign(SECRET, TIMESTAMP, BODY);
+        let new = sign(b"the new secret", TIMESTAMP, BODY);
+        let rotating = Verifier::try_from_secrets(&[&b"the new secret"[..], SECRET]).unwrap();
+        assert_eq!(rotating.verify(TIMESTAMP, &old, BODY, now()), Ok(()));
+        assert_eq!(rotating.verify(TIMESTAMP, &new, BODY, now()), Ok(()));
+        assert_eq!(rotating.sign(TIMESTAMP, BODY), new);
+        assert_eq!(
+            rotating.url_validation_response("abc"),
+            Verifier::new(b"the new secret").url_validation_response("abc")
+        );
+        // The old secret removed: its deliveries no longer pass.
+        let rotated = Verifier::try_from_secrets(&["the new secret"]).unwrap();
+        assert_eq!(rotated.verify(TIMESTAMP, &old, BODY, now()), Err(SignatureError::Mismatch));
+        assert_eq!(Verifier::try_from_secrets::<&[u8]>(&[]).err(), Some(SecretError::NoSecret));
+        assert_eq!(Verifier::try_from_secrets(&[&b"x"[..], b" "]).err(), Some(SecretError::Blank));
+        let debug = format!("{rotating:?}");
+        assert!(debug.contains("secrets: 2") && !debug.contains("new secret"), "{debug}");
     }
 
     #[test]
