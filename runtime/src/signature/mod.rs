@@ -301,11 +301,7 @@ impl Verifier {
         K: AsRef<str>,
         V: AsRef<[u8]>,
     {
-        let (timestamp, signature) = find_headers(headers);
-        let timestamp = timestamp.as_ref().map_or(&[][..], AsRef::as_ref);
-        let signature = signature.as_ref().map_or(&[][..], AsRef::as_ref);
-        let (timestamp, signature) = header_text(timestamp, signature)?;
-        self.verify(timestamp, signature, body, now)
+        with_header_text(headers, |timestamp, signature| self.verify(timestamp, signature, body, now))
     }
 
     /// The [`SIGNATURE_HEADER`] value for `body` sent at `timestamp`: `v0=<lowercase hex>`,
@@ -434,13 +430,11 @@ where
     K: AsRef<str>,
     V: AsRef<[u8]>,
 {
-    let (timestamp, signature) = find_headers(headers);
-    let timestamp = timestamp.as_ref().map_or(&[][..], AsRef::as_ref);
-    let signature = signature.as_ref().map_or(&[][..], AsRef::as_ref);
-    let (timestamp, signature) = header_text(timestamp, signature)?;
-    parse_timestamp(timestamp)?;
-    parse_signature(signature)?;
-    Ok(())
+    with_header_text(headers, |timestamp, signature| {
+        parse_timestamp(timestamp)?;
+        parse_signature(signature)?;
+        Ok(())
+    })
 }
 
 /// The [`SIGNATURE_HEADER`] value Zoom would send for `body` at `timestamp`, signed with
@@ -560,6 +554,23 @@ where
 
 /// Both header values as text, trimmed; an absent header is passed as empty. Same order of
 /// checks as [`Verifier::verify`]: both present, then both well-formed.
+/// Finds the two headers, checks they are present text, and hands them to `then`.
+fn with_header_text<I, K, V, T>(
+    headers: I,
+    then: impl FnOnce(&str, &str) -> Result<T, SignatureError>,
+) -> Result<T, SignatureError>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<[u8]>,
+{
+    let (timestamp, signature) = find_headers(headers);
+    let timestamp = timestamp.as_ref().map_or(&[][..], AsRef::as_ref);
+    let signature = signature.as_ref().map_or(&[][..], AsRef::as_ref);
+    let (timestamp, signature) = header_text(timestamp, signature)?;
+    then(timestamp, signature)
+}
+
 fn header_text<'a>(timestamp: &'a [u8], signature: &'a [u8]) -> Result<(&'a str, &'a str), SignatureError> {
     let timestamp = trim_ows(timestamp);
     let signature = trim_ows(signature);
