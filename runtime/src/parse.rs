@@ -769,7 +769,7 @@ mod tests {
         inner: Inner,
     }
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, PartialEq, serde::Deserialize)]
     struct Inner {
         #[allow(dead_code)]
         code: i32,
@@ -785,6 +785,60 @@ mod tests {
             "{err}"
         );
         assert!(matches!(parse_payload::<Outer>("x.y", b"{\"inner\""), Err(ParseError::InvalidJson(_))));
+    }
+
+    /// A `oneOf` picked by its `kind` tag, as the generator emits it.
+    #[derive(Debug, PartialEq)]
+    enum Picked {
+        Inner(Inner),
+        Other(serde_json::Value),
+    }
+
+    impl<'de> Deserialize<'de> for Picked {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            tagged(
+                deserializer,
+                "kind",
+                |tag, value| (tag == "inner").then(|| Inner::deserialize(value).map(Self::Inner)),
+                Self::Other,
+            )
+        }
+    }
+
+    #[test]
+    fn tagged_values_are_picked_by_their_tag_or_kept_whole() {
+        let picked: Vec<Picked> = serde_json::from_str(
+            r#"[{"kind":"inner","code":7},{"kind":"other","n":1.50},{"n":1},12345678901234567890123,-0.0,"s",null,true,[1,{"kind":"inner"}]]"#,
+        )
+        .unwrap();
+        assert_eq!(picked[0], Picked::Inner(Inner { code: 7 }));
+        let kept: Vec<String> = picked[1..]
+            .iter()
+            .map(|picked| match picked {
+                Picked::Other(value) => value.to_string(),
+                Picked::Inner(inner) => panic!("{inner:?}"),
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                r#"{"kind":"other","n":1.50}"#,
+                r#"{"n":1}"#,
+                "12345678901234567890123",
+                "-0.0",
+                r#""s""#,
+                "null",
+                "true",
+                r#"[1,{"kind":"inner"}]"#
+            ]
+        );
+        // Also read from a `serde_json::Value`, as an alternative of another `oneOf` is.
+        let value = serde_json::json!({"kind": "inner", "code": 8});
+        assert_eq!(Picked::deserialize(&value).unwrap(), Picked::Inner(Inner { code: 8 }));
+        let err = parse_payload::<Vec<Picked>>("x.y", br#"[{"kind":"inner","code":1}, {"kind":"inner"}]"#).unwrap_err();
+        assert_eq!(err.path(), Some("[1]"), "{err}");
+        // At the element's closing brace (column 44), not the array's (45).
+        assert!(err.to_string().ends_with("missing field `code` at line 1 column 44"), "{err}");
     }
 
     /// The single pass replays the name entry: payload types read it as `serde_json` reads a string.
