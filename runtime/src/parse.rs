@@ -335,7 +335,7 @@ impl<'de, E: de::Error> Deserializer<'de> for ReplayedStr<'de, E> {
 /// Parses the payload of the webhook `event`.
 ///
 /// One plain `serde_json` pass. When the payload does not match, the failing field's path is found from
-/// where `serde_json` stopped in the text ([`crate::json_path`]), so the error path costs no second
+/// where `serde_json` stopped in the text (the `json_path` module), so the error path costs no second
 /// compiled copy of the payload type's `Deserialize`.
 pub fn parse_payload<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, ParseError> {
     let text = json_text(body)?;
@@ -517,8 +517,8 @@ impl<'v, T> BestFit<'v, T> {
 /// without a known tag is kept in `other`. A known tag with a payload that does not match is an error.
 ///
 /// The value is read through a visitor, so a mismatch is reported from within the `serde_json` call that
-/// reads this value: its position, and so the error's path, is this value's own (see
-/// [`crate::json_path`]), not its parent's.
+/// reads this value: its position, and so the error's path, is this value's own (see the `json_path`
+/// module), not its parent's.
 pub fn tagged<'de, D, T, P, O>(deserializer: D, property: &str, pick: P, other: O) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
