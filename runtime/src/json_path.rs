@@ -13,8 +13,10 @@
 //! - a missing or duplicate field, or an undeclared property of the wrong type in an open object (whose
 //!   undeclared properties are read from a buffer after the object): after the object's closing brace, or
 //!   after the duplicate key: the object's path;
-//! - an error raised by a type after it has read its whole value (a `oneOf` alternative picked by its
-//!   tag reports it from its own object): after that value: the value's path.
+//! - a `oneOf` alternative picked by its tag that does not parse (reported from within the read of the
+//!   `oneOf`'s own object, see `parse::tagged`): after that object: the `oneOf`'s path;
+//! - an error in an object's key itself (a type that refuses unknown keys; generated types have none):
+//!   after the key: the object's path, where `serde_path_to_error` would add the key.
 //!
 //! The path is written as `serde_path_to_error` writes it: keys as they are (unescaped, dots and
 //! brackets included) joined by `.`, array indices as `[i]`, and `.` alone for the top level.
@@ -300,6 +302,25 @@ mod tests {
         assert_eq!(path, tracked.path().to_string(), "{body}: {err}");
         assert_eq!(err.to_string(), tracked.into_inner().to_string());
         path
+    }
+
+    /// The one place the paths differ from `serde_path_to_error`'s, on a shape generated types never have.
+    #[test]
+    fn an_error_in_a_key_is_the_objects() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Strict {
+            a: i32,
+        }
+        let body = r#"{"inner":{"a":1,"b":2}}"#;
+        let err = serde_json::from_str::<std::collections::BTreeMap<String, Strict>>(body).unwrap_err();
+        assert_eq!(path_at(body, err.line(), err.column()), "inner");
+        let tracked = serde_path_to_error::deserialize::<_, std::collections::BTreeMap<String, Strict>>(
+            &mut serde_json::Deserializer::from_str(body),
+        )
+        .unwrap_err();
+        assert_eq!(tracked.path().to_string(), "inner.b");
     }
 
     /// Every kind of data error `serde_json` reports on the generator's shapes, and the path named.
