@@ -234,3 +234,115 @@ mod single_pass {
         assert_eq!(unknown.name(), "meeting/started");
     }
 }
+
+/// The path an error names is the one `serde_path_to_error` finds by tracking the path while reading,
+/// for every value of real payloads: each replaced by values of other types, each object key removed,
+/// on compact and on pretty-printed bodies.
+mod error_paths {
+    use serde::de::DeserializeOwned;
+    use serde_json::{Value, json};
+    use webhook_runtime::__private::parse_payload;
+    use zoom_webhooks::number_management::NumberManagementPeeringNumberEmergencyAddressUpdated;
+
+    use super::*;
+
+    /// Every variant of `value` with one value replaced or one key removed.
+    fn mutations(value: &Value) -> Vec<Value> {
+        let replacements = [json!("x"), json!(-1), json!(3_000_000_000_i64), json!(1.5), json!(true), json!(null)];
+        let mut variants: Vec<Value> = Vec::new();
+        let mut with_child = |child: &Value, rebuild: &dyn Fn(Option<Value>) -> Value| {
+            for replacement in replacements.iter().cloned().chain([json!([[1]]), json!({"k": [1]})]) {
+                variants.push(rebuild(Some(replacement)));
+            }
+            variants.push(rebuild(None));
+            for nested in mutations(child) {
+                variants.push(rebuild(Some(nested)));
+            }
+        };
+        match value {
+            Value::Object(map) => {
+                for key in map.keys() {
+                    with_child(&map[key], &|child| {
+                        let mut map = map.clone();
+                        match child {
+                            Some(child) => map[key] = child,
+                            None => {
+                                map.shift_remove(key);
+                            }
+                        }
+                        Value::Object(map)
+                    });
+                }
+            }
+            Value::Array(items) => {
+                for index in 0..items.len() {
+                    with_child(&items[index], &|child| {
+                        let mut items = items.clone();
+                        match child {
+                            Some(child) => items[index] = child,
+                            None => {
+                                items.remove(index);
+                            }
+                        }
+                        Value::Array(items)
+                    });
+                }
+                // An element more, of another type.
+                let mut longer = items.clone();
+                longer.push(json!({"k": 1}));
+                variants.push(Value::Array(longer));
+            }
+            _ => {}
+        }
+        variants
+    }
+
+    /// Checks every mutation of `example` read as `T`; returns how many failed to parse.
+    fn check<T: DeserializeOwned>(example: &Value) -> usize {
+        let mut errors = 0;
+        for variant in mutations(example) {
+            for body in [serde_json::to_string(&variant).unwrap(), serde_json::to_string_pretty(&variant).unwrap()] {
+                let Err(err) = parse_payload::<T>("e", body.as_bytes()) else { continue };
+                let ParseError::InvalidPayload { path, source, .. } = &err else { panic!("{err:?}") };
+                let tracked = serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_str(&body))
+                    .err()
+                    .unwrap();
+                assert_eq!(path, &tracked.path().to_string(), "{body}");
+                assert_eq!(source.to_string(), tracked.inner().to_string(), "{body}");
+                errors += 1;
+            }
+        }
+        errors
+    }
+
+    #[test]
+    fn paths_match_tracked_paths_on_real_payloads() {
+        let emergency = json!({
+            "event": "number_management.peering_number_emergency_address_updated",
+            "event_ts": 1619155436400_i64,
+            "payload": {
+                "account_id": "Mt6sv4u0TAyPkwgsL2lxiA",
+                "object": {
+                    "emergency_address": {
+                        "country": "US", "address_line1": "55 ALMADEN BLVD", "address_line2": "13F",
+                        "city": "SAN JOSE", "zip": "95113", "state_code": "CA"
+                    },
+                    "carrier_code": 3457,
+                    "phone_numbers": ["+18008001000", "+18008001001"]
+                }
+            }
+        });
+        let cnam = json!({
+            "event": "number_management.peering_number_cnam_updated",
+            "event_ts": 1619155436400_i64,
+            "payload": {
+                "account_id": "Mt6sv4u0TAyPkwgsL2lxiA",
+                "object": {"cnam": "ZOOM VIDEO", "carrier_code": 3457, "phone_numbers": ["+18008001000"]}
+            }
+        });
+        let errors = check::<NumberManagementPeeringNumberEmergencyAddressUpdated>(&emergency)
+            + check::<NumberManagementPeeringNumberCnamUpdated>(&cnam);
+        // Most mutations do not fit the schema; the count shows the check is not vacuous.
+        assert!(errors > 300, "{errors}");
+    }
+}

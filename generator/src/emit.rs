@@ -318,8 +318,7 @@ fn one_of(
             let body = quote! {
                 #[doc = #doc]
                 fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                    __runtime::tagged(value, #property, |tag, value| match tag {
+                    __runtime::tagged(deserializer, #property, |tag, value| match tag {
                         #(#arms)*
                         _ => None,
                     }, Self::Other)

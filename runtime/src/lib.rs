@@ -20,6 +20,7 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+mod json_path;
 mod parse;
 mod route;
 pub mod signature;

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDeserializer};
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, SeqAccessDeserializer, StringDeserializer};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, IntoDeserializer, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A delivery of a webhook the generated code does not know, kept whole.
@@ -334,19 +334,16 @@ impl<'de, E: de::Error> Deserializer<'de> for ReplayedStr<'de, E> {
 
 /// Parses the payload of the webhook `event`.
 ///
-/// The common case is one plain `serde_json` pass. Only when that fails is the body parsed again with
-/// path tracking, so the error can say which field did not match.
+/// One plain `serde_json` pass. When the payload does not match, the failing field's path is found from
+/// where `serde_json` stopped in the text (the `json_path` module), so the error path costs no second
+/// compiled copy of the payload type's `Deserialize`.
 pub fn parse_payload<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, ParseError> {
     let text = json_text(body)?;
     match serde_json::from_str(text) {
         Ok(payload) => Ok(payload),
         Err(err) if err.is_syntax() || err.is_eof() || err.is_io() => Err(ParseError::InvalidJson(err)),
-        Err(err) => {
-            let mut deserializer = serde_json::Deserializer::from_str(text);
-            let (path, source) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-                Err(located) => (located.path().to_string(), located.into_inner()),
-                Ok(_) => (".".to_owned(), err),
-            };
+        Err(source) => {
+            let path = crate::json_path::path_at(text, source.line(), source.column());
             Err(ParseError::InvalidPayload { event: event.to_owned(), path, source })
         }
     }
@@ -518,20 +515,107 @@ impl<'v, T> BestFit<'v, T> {
 
 /// Reads a `oneOf` with a discriminator: `pick` parses the alternative the tag value names; a value
 /// without a known tag is kept in `other`. A known tag with a payload that does not match is an error.
-pub fn tagged<T, E, P, O>(value: serde_json::Value, property: &str, pick: P, other: O) -> Result<T, E>
+///
+/// The value is read through a visitor, so a mismatch is reported from within the `serde_json` call that
+/// reads this value: its position, and so the error's path, is this value's own (see the `json_path`
+/// module), not its parent's.
+pub fn tagged<'de, D, T, P, O>(deserializer: D, property: &str, pick: P, other: O) -> Result<T, D::Error>
 where
-    E: de::Error,
+    D: Deserializer<'de>,
     P: FnOnce(&str, &serde_json::Value) -> Option<Result<T, serde_json::Error>>,
     O: FnOnce(serde_json::Value) -> T,
 {
-    let picked = match value.get(property).and_then(serde_json::Value::as_str) {
-        Some(tag) => pick(tag, &value),
-        None => None,
-    };
-    match picked {
-        Some(Ok(parsed)) => Ok(parsed),
-        Some(Err(err)) => Err(E::custom(err)),
-        None => Ok(other(value)),
+    deserializer.deserialize_any(Tagged { property, pick, other })
+}
+
+/// The visitor of [`tagged`]: reads any JSON value as `serde_json::Value` does, then picks by the tag.
+struct Tagged<'p, P, O> {
+    property: &'p str,
+    pick: P,
+    other: O,
+}
+
+impl<'p, T, P, O> Tagged<'p, P, O>
+where
+    P: FnOnce(&str, &serde_json::Value) -> Option<Result<T, serde_json::Error>>,
+    O: FnOnce(serde_json::Value) -> T,
+{
+    /// Picks the alternative for `value`, read by `serde_json::Value`'s own `Deserialize` from `read`.
+    fn pick<'de, D: Deserializer<'de>>(self, read: D) -> Result<T, D::Error> {
+        let value = serde_json::Value::deserialize(read)?;
+        let picked = match value.get(self.property).and_then(serde_json::Value::as_str) {
+            Some(tag) => (self.pick)(tag, &value),
+            None => None,
+        };
+        match picked {
+            Some(Ok(parsed)) => Ok(parsed),
+            Some(Err(err)) => Err(de::Error::custom(err)),
+            None => Ok((self.other)(value)),
+        }
+    }
+}
+
+impl<'de, T, P, O> Visitor<'de> for Tagged<'_, P, O>
+where
+    P: FnOnce(&str, &serde_json::Value) -> Option<Result<T, serde_json::Error>>,
+    O: FnOnce(serde_json::Value) -> T,
+{
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<T, E> {
+        self.pick(value.into_deserializer())
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<T, E> {
+        self.pick(value.into_deserializer())
+    }
+
+    fn visit_i128<E: de::Error>(self, value: i128) -> Result<T, E> {
+        self.pick(value.into_deserializer())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
+        self.pick(value.into_deserializer())
+    }
+
+    fn visit_u128<E: de::Error>(self, value: u128) -> Result<T, E> {
+        self.pick(value.into_deserializer())
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<T, E> {
+        self.pick(value.into_deserializer())
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+        self.pick(value.into_deserializer())
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<T, E> {
+        self.pick(value.into_deserializer())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        self.pick(().into_deserializer())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        self.pick(().into_deserializer())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        self.pick(deserializer)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        self.pick(SeqAccessDeserializer::new(seq))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        self.pick(MapAccessDeserializer::new(map))
     }
 }
 
@@ -685,7 +769,7 @@ mod tests {
         inner: Inner,
     }
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, PartialEq, serde::Deserialize)]
     struct Inner {
         #[allow(dead_code)]
         code: i32,
@@ -701,6 +785,60 @@ mod tests {
             "{err}"
         );
         assert!(matches!(parse_payload::<Outer>("x.y", b"{\"inner\""), Err(ParseError::InvalidJson(_))));
+    }
+
+    /// A `oneOf` picked by its `kind` tag, as the generator emits it.
+    #[derive(Debug, PartialEq)]
+    enum Picked {
+        Inner(Inner),
+        Other(serde_json::Value),
+    }
+
+    impl<'de> Deserialize<'de> for Picked {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            tagged(
+                deserializer,
+                "kind",
+                |tag, value| (tag == "inner").then(|| Inner::deserialize(value).map(Self::Inner)),
+                Self::Other,
+            )
+        }
+    }
+
+    #[test]
+    fn tagged_values_are_picked_by_their_tag_or_kept_whole() {
+        let picked: Vec<Picked> = serde_json::from_str(
+            r#"[{"kind":"inner","code":7},{"kind":"other","n":1.50},{"n":1},12345678901234567890123,-0.0,"s",null,true,[1,{"kind":"inner"}]]"#,
+        )
+        .unwrap();
+        assert_eq!(picked[0], Picked::Inner(Inner { code: 7 }));
+        let kept: Vec<String> = picked[1..]
+            .iter()
+            .map(|picked| match picked {
+                Picked::Other(value) => value.to_string(),
+                Picked::Inner(inner) => panic!("{inner:?}"),
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                r#"{"kind":"other","n":1.50}"#,
+                r#"{"n":1}"#,
+                "12345678901234567890123",
+                "-0.0",
+                r#""s""#,
+                "null",
+                "true",
+                r#"[1,{"kind":"inner"}]"#
+            ]
+        );
+        // Also read from a `serde_json::Value`, as an alternative of another `oneOf` is.
+        let value = serde_json::json!({"kind": "inner", "code": 8});
+        assert_eq!(Picked::deserialize(&value).unwrap(), Picked::Inner(Inner { code: 8 }));
+        let err = parse_payload::<Vec<Picked>>("x.y", br#"[{"kind":"inner","code":1}, {"kind":"inner"}]"#).unwrap_err();
+        assert_eq!(err.path(), Some("[1]"), "{err}");
+        // At the element's closing brace (column 44), not the array's (45).
+        assert!(err.to_string().ends_with("missing field `code` at line 1 column 44"), "{err}");
     }
 
     /// The single pass replays the name entry: payload types read it as `serde_json` reads a string.

@@ -1,7 +1,9 @@
 //! `cargo xtask codesize [DIR|FILE]...`: what the generated crate costs to compile, for the whole crate and
 //! for each spec module (area) alone: generated lines, named types, and the time a clean debug
-//! `cargo build` of the crate takes with its dependencies already built. All builds run in the same scratch
-//! crate, one after another, so the times compare with each other.
+//! `cargo build` of the crate takes with its dependencies already built, as wall time and as the CPU time
+//! (user + system) cargo and the compiler used. All builds run in the same scratch crate, one after
+//! another, so the times compare with each other; CPU time varies much less than wall time when other
+//! work shares the machine.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -50,7 +52,16 @@ pub struct Size {
     /// Named types in them.
     pub types: usize,
     /// `cargo build --lib` of the generated crate, clean, debug, its dependencies already built.
-    pub build: Duration,
+    pub build: BuildTime,
+}
+
+/// What one build took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BuildTime {
+    /// Wall-clock time.
+    pub wall: Duration,
+    /// User plus system CPU time of cargo and the processes it ran, where the platform reports it.
+    pub cpu: Option<Duration>,
 }
 
 /// The measurement.
@@ -59,72 +70,73 @@ pub struct Codesize {
     /// Every module, default features on.
     pub all: Size,
     /// No spec module at all: what the hand-written runtime alone costs.
-    pub runtime_only: Duration,
+    pub runtime_only: BuildTime,
     /// Each module alone (`--no-default-features --features <module>`), in spec file order.
     pub areas: Vec<Size>,
 }
 
 impl Codesize {
-    /// The largest build time of a single module, as a share of the build with every module.
-    pub fn largest_area_share(&self) -> f64 {
-        let all = self.all.build.as_secs_f64();
-        let largest = self.areas.iter().map(|area| area.build.as_secs_f64()).fold(0.0, f64::max);
-        if all > 0.0 { largest / all } else { 0.0 }
+    /// The largest build time of a single module, as a share of the build with every module: by wall
+    /// time, and by CPU time when it was measured.
+    pub fn largest_area_share(&self) -> (f64, Option<f64>) {
+        let wall = |time: BuildTime| Some(time.wall);
+        let cpu = |time: BuildTime| time.cpu;
+        let largest = |of: &dyn Fn(BuildTime) -> Option<Duration>| {
+            let all = of(self.all.build)?.as_secs_f64();
+            let mut largest = 0.0_f64;
+            for area in &self.areas {
+                largest = largest.max(of(area.build)?.as_secs_f64());
+            }
+            Some(if all > 0.0 { largest / all } else { 0.0 })
+        };
+        (largest(&wall).unwrap_or(0.0), largest(&cpu))
     }
 
     /// The report as printed by the command: one row for the whole crate, one without any module, one per
-    /// module, each with its build time as a share of the whole crate's.
+    /// module, each with its build time (wall and CPU) as a share of the whole crate's.
     pub fn render(&self) -> String {
-        let all_seconds = self.all.build.as_secs_f64();
-        let share = |build: Duration| {
-            if all_seconds > 0.0 {
-                format!("{:.1}%", build.as_secs_f64() / all_seconds * 100.0)
-            } else {
-                "-".to_owned()
+        let seconds =
+            |time: Option<Duration>| time.map_or_else(|| "-".to_owned(), |time| format!("{:.1}s", time.as_secs_f64()));
+        let share = |time: Option<Duration>, all: Option<Duration>| match (time, all) {
+            (Some(time), Some(all)) if !all.is_zero() => {
+                format!("{:.1}%", time.as_secs_f64() / all.as_secs_f64() * 100.0)
             }
+            _ => "-".to_owned(),
         };
-        let row = |label: &str, events: String, lines: String, types: String, build: String, share: String| {
-            format!("{label:<28}{events:>8}{lines:>10}{types:>8}{build:>10}{share:>10}\n")
-        };
-        let size_row = |size: &Size| {
-            row(
-                &size.label,
-                size.events.to_string(),
-                size.lines.to_string(),
-                size.types.to_string(),
-                format!("{:.1}s", size.build.as_secs_f64()),
-                share(size.build),
+        let all = self.all.build;
+        let row = |label: &str, events: String, lines: String, types: String, time: BuildTime| {
+            format!(
+                "{label:<28}{events:>8}{lines:>10}{types:>8}{:>10}{:>10}{:>10}{:>10}\n",
+                seconds(Some(time.wall)),
+                share(Some(time.wall), Some(all.wall)),
+                seconds(time.cpu),
+                share(time.cpu, all.cpu),
             )
         };
+        let size_row = |size: &Size| {
+            row(&size.label, size.events.to_string(), size.lines.to_string(), size.types.to_string(), size.build)
+        };
         let mut text = format!(
-            "{} spec modules, {} webhooks; cargo build --lib of the generated crate (clean, debug, dependencies built)\n\n",
+            "{} spec modules, {} webhooks; cargo build --lib of the generated crate (clean, debug, dependencies built);\n\
+             wall time, and CPU time (user + system) of cargo and the compiler\n\n",
             self.areas.len(),
             self.all.events
         );
-        text.push_str(&row(
-            "features",
-            "events".into(),
-            "lines".into(),
-            "types".into(),
-            "build".into(),
-            "of all".into(),
+        text.push_str(&format!(
+            "{:<28}{:>8}{:>10}{:>8}{:>10}{:>10}{:>10}{:>10}\n",
+            "features", "events", "lines", "types", "build", "of all", "cpu", "of all"
         ));
         text.push_str(&size_row(&self.all));
-        text.push_str(&row(
-            "none (runtime only)",
-            "0".into(),
-            "0".into(),
-            "0".into(),
-            format!("{:.1}s", self.runtime_only.as_secs_f64()),
-            share(self.runtime_only),
-        ));
+        text.push_str(&row("none (runtime only)", "0".into(), "0".into(), "0".into(), self.runtime_only));
         for area in &self.areas {
             text.push_str(&size_row(area));
         }
-        text.push_str(&format!(
-            "\nlargest single module: {:.1}% of the build with every module\n",
-            self.largest_area_share() * 100.0
-        ));
+        let (wall, cpu) = self.largest_area_share();
+        text.push_str(&format!("\nlargest single module: {:.1}% of the build with every module", wall * 100.0));
+        if let Some(cpu) = cpu {
+            text.push_str(&format!(" ({:.1}% by CPU time)", cpu * 100.0));
+        }
+        text.push('\n');
         text
     }
 }
@@ -182,7 +194,7 @@ fn size_of(label: String, modules: &[&GeneratedModule]) -> Size {
         events: modules.iter().map(|generated| generated.module.events.len()).sum(),
         lines: modules.iter().map(|generated| generated.source.lines().count()).sum(),
         types: modules.iter().map(|generated| generated.module.types.len()).sum(),
-        build: Duration::ZERO,
+        build: BuildTime::default(),
     }
 }
 
@@ -206,11 +218,34 @@ fn build_args(features: Features<'_>) -> Vec<&str> {
 }
 
 /// Removes the crate's own build output, then times building it.
-fn clean_build(scratch: &ScratchCrate, features: Features<'_>) -> Result<Duration, CodesizeError> {
+fn clean_build(scratch: &ScratchCrate, features: Features<'_>) -> Result<BuildTime, CodesizeError> {
     cargo_ok(scratch, &["clean", "-p", "zoom-webhooks"])?;
+    let cpu_before = children_cpu_time();
     let started = Instant::now();
     cargo_ok(scratch, &build_args(features))?;
-    Ok(started.elapsed())
+    let wall = started.elapsed();
+    let cpu = match (cpu_before, children_cpu_time()) {
+        (Some(before), Some(after)) => after.checked_sub(before),
+        _ => None,
+    };
+    Ok(BuildTime { wall, cpu })
+}
+
+/// The user plus system CPU time of this process's finished child processes and of the descendants
+/// they waited for (cargo waits for the compilers it runs), on Linux, from `/proc/self/stat`.
+fn children_cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    children_cpu_time_in(&stat)
+}
+
+/// `cutime` + `cstime` of a `/proc/<pid>/stat` line (fields 16 and 17, after the parenthesized command
+/// name, which may hold spaces), in the kernel's clock ticks: `USER_HZ`, 100 a second on Linux.
+fn children_cpu_time_in(stat: &str) -> Option<Duration> {
+    const TICKS_PER_SECOND: u64 = 100;
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().collect();
+    // `fields[0]` is field 3 (the state).
+    let ticks = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
 }
 
 fn cargo_ok(scratch: &ScratchCrate, args: &[&str]) -> Result<(), CodesizeError> {
@@ -222,31 +257,69 @@ fn cargo_ok(scratch: &ScratchCrate, args: &[&str]) -> Result<(), CodesizeError> 
 mod tests {
     use super::*;
 
-    fn size(label: &str, build: u64) -> Size {
-        Size { label: label.to_owned(), events: 2, lines: 10, types: 3, build: Duration::from_secs(build) }
+    fn time(wall: u64, cpu: Option<u64>) -> BuildTime {
+        BuildTime { wall: Duration::from_secs(wall), cpu: cpu.map(Duration::from_secs) }
+    }
+
+    fn size(label: &str, build: BuildTime) -> Size {
+        Size { label: label.to_owned(), events: 2, lines: 10, types: 3, build }
+    }
+
+    fn row(cells: [&str; 8]) -> String {
+        let [label, events, lines, types, build, share, cpu, cpu_share] = cells;
+        format!("{label:<28}{events:>8}{lines:>10}{types:>8}{build:>10}{share:>10}{cpu:>10}{cpu_share:>10}")
     }
 
     #[test]
     fn the_report_gives_each_build_as_a_share_of_the_whole_crate() {
         let report = Codesize {
-            all: Size { events: 4, lines: 20, types: 6, ..size("all", 40) },
-            runtime_only: Duration::from_secs(2),
-            areas: vec![size("team_chat", 6), size("whiteboard", 3)],
+            all: Size { events: 4, lines: 20, types: 6, ..size("all", time(40, Some(50))) },
+            runtime_only: time(2, Some(1)),
+            areas: vec![size("team_chat", time(6, Some(6))), size("whiteboard", time(3, Some(4)))],
         };
-        assert!((report.largest_area_share() - 0.15).abs() < 1e-9);
+        let (wall, cpu) = report.largest_area_share();
+        assert!((wall - 0.15).abs() < 1e-9);
+        assert!((cpu.unwrap() - 0.12).abs() < 1e-9);
         let text = report.render();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "2 spec modules, 4 webhooks; cargo build --lib of the generated crate (clean, debug, dependencies built)"
+            "2 spec modules, 4 webhooks; cargo build --lib of the generated crate (clean, debug, dependencies built);"
         );
-        assert_eq!(lines[3], format!("{:<28}{:>8}{:>10}{:>8}{:>10}{:>10}", "all", 4, 20, 6, "40.0s", "100.0%"));
-        assert_eq!(
-            lines[4],
-            format!("{:<28}{:>8}{:>10}{:>8}{:>10}{:>10}", "none (runtime only)", 0, 0, 0, "2.0s", "5.0%")
-        );
-        assert_eq!(lines[5], format!("{:<28}{:>8}{:>10}{:>8}{:>10}{:>10}", "team_chat", 2, 10, 3, "6.0s", "15.0%"));
-        assert_eq!(lines[6], format!("{:<28}{:>8}{:>10}{:>8}{:>10}{:>10}", "whiteboard", 2, 10, 3, "3.0s", "7.5%"));
+        assert_eq!(lines[1], "wall time, and CPU time (user + system) of cargo and the compiler");
+        assert_eq!(lines[3], row(["features", "events", "lines", "types", "build", "of all", "cpu", "of all"]));
+        assert_eq!(lines[4], row(["all", "4", "20", "6", "40.0s", "100.0%", "50.0s", "100.0%"]));
+        assert_eq!(lines[5], row(["none (runtime only)", "0", "0", "0", "2.0s", "5.0%", "1.0s", "2.0%"]));
+        assert_eq!(lines[6], row(["team_chat", "2", "10", "3", "6.0s", "15.0%", "6.0s", "12.0%"]));
+        assert_eq!(lines[7], row(["whiteboard", "2", "10", "3", "3.0s", "7.5%", "4.0s", "8.0%"]));
+        assert_eq!(lines[9], "largest single module: 15.0% of the build with every module (12.0% by CPU time)");
+    }
+
+    #[test]
+    fn without_cpu_times_the_report_shows_wall_time_alone() {
+        let report = Codesize {
+            all: size("all", time(40, None)),
+            runtime_only: time(2, None),
+            areas: vec![size("team_chat", time(6, None))],
+        };
+        assert_eq!(report.largest_area_share().1, None);
+        let text = report.render();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[6], row(["team_chat", "2", "10", "3", "6.0s", "15.0%", "-", "-"]));
         assert_eq!(lines[8], "largest single module: 15.0% of the build with every module");
+    }
+
+    #[test]
+    fn child_cpu_time_is_read_from_proc_stat() {
+        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+        // cutime cstime ...; the command name may hold spaces and parentheses.
+        let stat = "4242 (cargo xtask (x)) S 1 4242 4242 0 -1 4194560 100 200 0 0 7 3 4520 611 20 0 1 0";
+        assert_eq!(children_cpu_time_in(stat), Some(Duration::from_millis(51_310)));
+        assert_eq!(children_cpu_time_in("4242 (cargo) S 1 2"), None);
+        assert_eq!(children_cpu_time_in("no parenthesis"), None);
+        // This process's own line parses (the test runs on Linux, where the figure is used).
+        if cfg!(target_os = "linux") {
+            assert!(children_cpu_time().is_some());
+        }
     }
 }
