@@ -74,8 +74,12 @@ mod modules;
 pub use modules::*;
 #[cfg(feature = "axum")]
 pub use webhook_runtime::axum;
+pub use webhook_runtime::duplicates;
+pub use webhook_runtime::handoff;
+#[cfg(feature = "nats")]
+pub use webhook_runtime::nats;
 pub use webhook_runtime::signature;
-pub use webhook_runtime::{BoxError, DispatchError, ParseError, Route, RouteResult, UnknownEvent};
+pub use webhook_runtime::{BoxError, DispatchError, InvalidDelivery, ParseError, Route, RouteResult, UnknownEvent};
 
 /// A spec module of this crate: its name, title, spec file, webhook names and `from_named` into
 /// [`AnyEvent`].
