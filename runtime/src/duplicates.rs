@@ -262,6 +262,12 @@ impl Claimed {
             tracing::warn!(error = %ErrorChain(&err), "could not mark a handled delivery in the duplicate store; a retry of it may run the handler again");
         }
     }
+
+    /// Records that the handler succeeded, giving the store's error when it could not.
+    #[cfg(feature = "nats")]
+    pub(crate) async fn try_handled(self) -> Result<(), StoreError> {
+        self.0.handled().await
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_nats::jetstream::message::AckKind;
 use async_nats::jetstream::{self, consumer};
 use futures_util::StreamExt;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::{
@@ -19,6 +19,13 @@ use crate::error_chain::ErrorChain;
 use crate::route::BoxError;
 use crate::routing::{Failure, Routes, fallback};
 use crate::{InvalidDelivery, Route, UnknownEvent};
+
+/// How long a worker waits before claiming a body again while an identical one is in flight or the
+/// duplicate store cannot answer.
+const CLAIM_RETRY_PAUSE: Duration = Duration::from_millis(500);
+
+/// The shortest period of the in-progress acknowledgements, for a very short ack wait.
+const MIN_PROGRESS_PERIOD: Duration = Duration::from_millis(100);
 
 /// Runs the handlers of the deliveries a receiver handed off to JetStream (through a [`JetStreamSink`](super::JetStreamSink)),
 /// with the same [`Route`]s a receiver takes.
@@ -223,6 +230,7 @@ impl Worker {
             .map_err(|err| consumer_error(err.into()))?;
         tracing::info!(stream = self.stream, consumer = self.consumer, "worker started");
         let worker = Arc::new(self);
+        let (stop, stopping) = watch::channel(false);
         let permits = Arc::new(Semaphore::new(worker.concurrency));
         let mut running = JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);
@@ -245,19 +253,22 @@ impl Worker {
             // Bounds the deliveries in hand; the pull stream fetches no more than that per batch.
             let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { break Ok(()) };
             let worker = Arc::clone(&worker);
+            let stopping = stopping.clone();
             running.spawn(async move {
-                worker.process(message).await;
+                worker.process(message, stopping).await;
                 drop(permit);
             });
             // Collect the finished ones, so the set does not grow.
             while running.try_join_next().is_some() {}
         };
+        // Messages held for a duplicate claim are let go; handlers running are finished.
+        let _ = stop.send(true);
         while running.join_next().await.is_some() {}
         outcome
     }
 
     /// Handles one message: acknowledges it once handled or dead-lettered, else asks for its redelivery.
-    async fn process(&self, message: jetstream::Message) {
+    async fn process(&self, message: jetstream::Message, stopping: watch::Receiver<bool>) {
         let (delivered, sequence) = match message.info() {
             Ok(info) => (u32::try_from(info.delivered).unwrap_or(u32::MAX), info.stream_sequence),
             Err(err) => {
@@ -277,26 +288,30 @@ impl Worker {
         let key = DeliveryKey::of(&message.payload);
         let route = self.routes.find(module.as_deref(), &name);
         let claim = match &self.duplicates {
-            Some(filter) => match filter.claim(&message.payload).await {
+            Some(filter) => match self.in_progress(&message, self.claim(filter, &message, stopping)).await {
                 Claim::Duplicate => {
                     tracing::debug!(event = name, sha256 = %key.to_hex(), "duplicate delivery, already handled");
                     self.ack(&message, AckKind::Ack).await;
                     return;
                 }
-                // Not a failure of the delivery: retried without counting towards the dead letters.
-                Claim::InFlight | Claim::StoreDown => {
-                    self.ack(&message, AckKind::Nak(Some(self.delay(delivered)))).await;
-                    return;
-                }
-                Claim::Unfiltered => None,
                 Claim::First(claim) => Some(claim),
+                Claim::Unfiltered => None,
+                // Stopping: left unacknowledged, redelivered after the ack wait.
+                Claim::InFlight | Claim::StoreDown => return,
             },
             None => None,
         };
-        match self.routes.handle(route, &name, &message.payload).await {
+        match self.in_progress(&message, self.routes.handle(route, &name, &message.payload)).await {
             Ok(()) => {
                 if let Some(claim) = claim {
-                    claim.handled().await;
+                    // Marked before the log line and the ack: a worker killed in between leaves a mark, so
+                    // the redelivery is recognised as a duplicate.
+                    if let Err(err) = claim.try_handled().await {
+                        let delay = self.delay(delivered);
+                        tracing::warn!(event = name, sha256 = %key.to_hex(), error = %ErrorChain(&err), retry_in_ms = delay.as_millis(), "handled, but the duplicate store did not record it; retrying later");
+                        self.ack(&message, AckKind::Nak(Some(delay))).await;
+                        return;
+                    }
                 }
                 tracing::info!(event = name, module = route.map(Route::module), sha256 = %key.to_hex(), "handled");
                 self.ack(&message, AckKind::Ack).await;
@@ -314,6 +329,46 @@ impl Worker {
                 let delay = self.delay(delivered);
                 tracing::warn!(event = name, module = route.map(Route::module), attempt = delivered, error = %failure, retry_in_ms = delay.as_millis(), "webhook handler failed; retrying later");
                 self.ack(&message, AckKind::Nak(Some(delay))).await;
+            }
+        }
+    }
+
+    /// Claims the body in the duplicate filter, trying again while an identical delivery is in flight or
+    /// the store cannot answer (the message is held meanwhile, see [`Worker::in_progress`]); the last
+    /// answer when the worker is stopping.
+    async fn claim(
+        &self,
+        filter: &DuplicateFilter,
+        message: &jetstream::Message,
+        mut stopping: watch::Receiver<bool>,
+    ) -> Claim {
+        loop {
+            let claim = filter.claim(&message.payload).await;
+            if !matches!(claim, Claim::InFlight | Claim::StoreDown) || *stopping.borrow() {
+                return claim;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(CLAIM_RETRY_PAUSE) => {}
+                _ = stopping.changed() => return claim,
+            }
+        }
+    }
+
+    /// Runs `work` while telling JetStream the message is in progress every third of the ack wait, so it
+    /// is not redelivered meanwhile; a worker that dies stops telling, and the message comes back after
+    /// the ack wait.
+    async fn in_progress<T>(&self, message: &jetstream::Message, work: impl Future<Output = T>) -> T {
+        let mut work = std::pin::pin!(work);
+        let period = (self.ack_wait / 3).max(MIN_PROGRESS_PERIOD);
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            tokio::select! {
+                output = &mut work => return output,
+                _ = ticks.tick() => {
+                    if let Err(err) = message.ack_with(AckKind::Progress).await {
+                        tracing::warn!(error = %err, subject = %message.subject, "could not tell JetStream a message is in progress; it may be redelivered");
+                    }
+                }
             }
         }
     }
