@@ -96,8 +96,9 @@ pub const ERROR_HEADER: &str = "Webhook-Error";
 /// The header of a dead letter with how many times it was delivered to a worker.
 pub const ATTEMPTS_HEADER: &str = "Webhook-Attempts";
 
-/// JetStream's de-duplication header.
-const MSG_ID_HEADER: &str = "Nats-Msg-Id";
+/// JetStream's de-duplication header (`Nats-Msg-Id`), by its standard name: a header map built from the
+/// wire holds it under that name, which a `&str` key would not find or replace.
+const MSG_ID_HEADER: async_nats::HeaderName = async_nats::header::NATS_MESSAGE_ID;
 
 /// The subject token of a webhook no route answers for.
 const UNROUTED: &str = "_unrouted";
@@ -164,7 +165,10 @@ mod tests {
 
     #[test]
     fn subjects_name_the_module_or_unrouted() {
-        assert_eq!(subject("webhooks", "deliveries", Some("number_management")), "webhooks.deliveries.number_management");
+        assert_eq!(
+            subject("webhooks", "deliveries", Some("number_management")),
+            "webhooks.deliveries.number_management"
+        );
         assert_eq!(subject("hooks", "dead", None), "hooks.dead._unrouted");
     }
 }

@@ -38,9 +38,8 @@ impl JetStreamSink {
     ///
     /// [`NatsError::Connect`] when the server cannot be reached.
     pub async fn connect(url: &str) -> Result<Self, NatsError> {
-        let client = async_nats::connect(url)
-            .await
-            .map_err(|source| NatsError::Connect { url: url.to_owned(), source })?;
+        let client =
+            async_nats::connect(url).await.map_err(|source| NatsError::Connect { url: url.to_owned(), source })?;
         Ok(Self::new(jetstream::new(client)))
     }
 
@@ -110,7 +109,11 @@ impl JetStreamSink {
         let subject = subject(&self.prefix, "deliveries", delivery.module);
         let ack = self.context.publish_with_headers(subject, headers, delivery.body.clone()).await?.await?;
         if ack.stream != self.stream {
-            tracing::warn!(expected = self.stream, stored_in = ack.stream, "a delivery was stored in another stream than the sink's");
+            tracing::warn!(
+                expected = self.stream,
+                stored_in = ack.stream,
+                "a delivery was stored in another stream than the sink's"
+            );
         }
         Ok(())
     }

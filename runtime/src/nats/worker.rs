@@ -11,8 +11,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::{
-    ATTEMPTS_HEADER, DEFAULT_CONSUMER, DEFAULT_DUPLICATE_WINDOW, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX,
-    ERROR_HEADER, EVENT_HEADER, MODULE_HEADER, MSG_ID_HEADER, NatsError, ensure_stream, subject,
+    ATTEMPTS_HEADER, DEFAULT_CONSUMER, DEFAULT_DUPLICATE_WINDOW, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX, ERROR_HEADER,
+    EVENT_HEADER, MODULE_HEADER, MSG_ID_HEADER, NatsError, ensure_stream, subject,
 };
 use crate::duplicates::{Claim, DeliveryKey, DuplicateFilter};
 use crate::error_chain::ErrorChain;
@@ -70,9 +70,8 @@ impl Worker {
     ///
     /// [`NatsError::Connect`] when the server cannot be reached.
     pub async fn connect(url: &str) -> Result<Self, NatsError> {
-        let client = async_nats::connect(url)
-            .await
-            .map_err(|source| NatsError::Connect { url: url.to_owned(), source })?;
+        let client =
+            async_nats::connect(url).await.map_err(|source| NatsError::Connect { url: url.to_owned(), source })?;
         Ok(Self::new(jetstream::new(client)))
     }
 
@@ -218,10 +217,8 @@ impl Worker {
             ack_wait: self.ack_wait,
             ..Default::default()
         };
-        let consumer = stream
-            .get_or_create_consumer(&self.consumer, config)
-            .await
-            .map_err(|err| consumer_error(err.into()))?;
+        let consumer =
+            stream.get_or_create_consumer(&self.consumer, config).await.map_err(|err| consumer_error(err.into()))?;
         let mut messages = consumer
             .stream()
             .max_messages_per_batch(self.concurrency)
@@ -403,7 +400,14 @@ impl Worker {
         };
         match published.await {
             Ok(()) => {
-                tracing::error!(event = name, module, sha256 = key, attempts = delivered, error, "webhook delivery moved to the dead letters");
+                tracing::error!(
+                    event = name,
+                    module,
+                    sha256 = key,
+                    attempts = delivered,
+                    error,
+                    "webhook delivery moved to the dead letters"
+                );
                 self.ack(message, AckKind::Term).await;
             }
             Err(err) => {
