@@ -49,6 +49,15 @@
 //! | the duplicate store cannot answer, [`StoreFailure::FailClosed`] (the default) | 503 (Zoom retries) |
 //! | a webhook no route answers for: the [`Receiver::on_unknown`] fallback | 200 (500 if it fails) |
 //!
+//! In [hand-off mode](Receiver::hand_off) the signature, name, URL validation and duplicate rows are the
+//! same; no handler runs, so the parse, handler and fallback rows give way to:
+//!
+//! | Delivery (hand-off mode) | Status |
+//! | --- | --- |
+//! | any verified delivery naming a webhook (routed, or no route answers for it), the sink confirmed it | 200 |
+//! | the sink failed, or did not confirm within [`Receiver::hand_off_timeout`] (2 s by default) | 503 (Zoom retries) |
+//! | a body already handed off (with a [`DuplicateFilter`]) | 200, not published again |
+//!
 //! # The 3 second budget
 //!
 //! Zoom counts a delivery as received only when it is answered with 200 or 204 within 3 seconds;
@@ -56,6 +65,10 @@
 //! returns, so handlers must be quick: record the event (or put it on a queue) and return, and
 //! `tokio::spawn` longer work. If Zoom gives up on the connection, the handler's future may be dropped
 //! mid-way. A handler that takes longer than [`RESPONSE_BUDGET`] is logged as a warning.
+//!
+//! For handlers that cannot be that quick, [`Receiver::hand_off`] publishes each verified delivery to a
+//! durable queue and answers once the queue confirmed it; workers run the handlers (with the `nats`
+//! feature: `webhook_runtime::nats`).
 
 use std::fmt;
 use std::future::Future;
@@ -379,7 +392,11 @@ impl Receiver {
                     (StatusCode::SERVICE_UNAVAILABLE, "the queue is unavailable; retry later").into_response()
                 }
                 Err(_) => {
-                    tracing::error!(event = name, timeout_ms = self.hand_off_timeout.as_millis(), "the queue did not confirm the delivery in time; answering 503 so that Zoom retries");
+                    tracing::error!(
+                        event = name,
+                        timeout_ms = self.hand_off_timeout.as_millis(),
+                        "the queue did not confirm the delivery in time; answering 503 so that Zoom retries"
+                    );
                     (StatusCode::SERVICE_UNAVAILABLE, "the queue did not confirm the delivery in time; retry later")
                         .into_response()
                 }

@@ -15,9 +15,9 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::BoxError;
-pub use crate::route::BoxFuture;
 #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 use crate::error_chain::ErrorChain;
+pub use crate::route::BoxFuture;
 
 #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 mod memory;

@@ -51,14 +51,30 @@
 //!
 //! # Retries and dead letters
 //!
-//! A worker acknowledges a message only once it was handled, or dead-lettered. A handler error or panic
-//! gets a negative acknowledgement with a delay ([`Worker::backoff`]: 1 s, 5 s, 30 s, then 2 minutes by
-//! default), so JetStream redelivers it; after [`Worker::max_attempts`] deliveries (5 by default) it is
-//! published as a dead letter and then taken off the consumer. A payload that does not match its schema
-//! goes to [`Worker::on_invalid`] when there is one (retried like a handler on its error), else straight to
-//! the dead letters. A worker that dies mid-way leaves its messages unacknowledged: JetStream redelivers
-//! them after [`Worker::ack_wait`]. Nothing is dropped: dead letters stay in the stream for inspection and
-//! replay.
+//! A worker acknowledges a message only once it was handled, or dead-lettered:
+//!
+//! - handled: acknowledged, waiting for the server's confirmation (a `handled` line at `info` level with
+//!   `event`, `module` and `sha256`);
+//! - the handler (or `on_unknown`) returned an error or panicked: a negative acknowledgement with a delay
+//!   ([`Worker::backoff`]: 1 s, 5 s, 30 s, then 2 minutes by default), so JetStream redelivers it; the
+//!   delivery that fails for the [`Worker::max_attempts`]th time (5 by default, counted by JetStream's
+//!   delivery count) is published as a dead letter and, once JetStream stored that, terminated;
+//! - a payload that does not match its schema: [`Worker::on_invalid`] when there is one (its error is
+//!   retried like a handler's), else a dead letter at once (retrying would not make it parse);
+//! - a dead letter that cannot be stored: retried later like a handler error.
+//!
+//! The worker ends retries itself; the consumer has no `max_deliver`, which would make JetStream stop
+//! redelivering with only an advisory, and the message would never reach a handler or the dead letters.
+//! While a handler runs, the worker tells JetStream every third of [`Worker::ack_wait`] that the message is
+//! in progress, so a slow handler is not redelivered to another worker; a worker that dies stops telling,
+//! and its messages come back after the ack wait (30 s by default). Dead letters stay in the stream, for
+//! inspection and replay.
+//!
+//! With a [`Worker::duplicate_filter`], a body already handled is acknowledged without running the handler.
+//! While an identical body is in flight elsewhere (or the store cannot answer and fails closed), the message
+//! is held, in progress, and the claim tried again every half second; it is not negatively acknowledged, so
+//! waiting does not count towards the dead letters. A worker killed mid-way leaves its claims in a shared
+//! store in flight until the store's in-flight time runs out: set that (`RedisStore`) to about the ack wait.
 
 use std::time::Duration;
 

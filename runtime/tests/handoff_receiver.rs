@@ -33,12 +33,7 @@ struct TestSink {
 
 impl TestSink {
     fn new(answer: Answer) -> Self {
-        Self {
-            answer: Arc::new(Mutex::new(answer)),
-            published: Arc::default(),
-            gate: None,
-            received: Arc::default(),
-        }
+        Self { answer: Arc::new(Mutex::new(answer)), published: Arc::default(), gate: None, received: Arc::default() }
     }
 
     fn published(&self) -> Vec<Delivery> {
