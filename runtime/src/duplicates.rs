@@ -257,6 +257,7 @@ pub(crate) struct Claimed(Box<dyn ClaimedKey>);
 impl Claimed {
     /// Records that the handler succeeded. A store that cannot record it is logged: the delivery was
     /// handled, so it is still answered 200, and a retry may run the handler again.
+    #[cfg(feature = "axum")]
     pub(crate) async fn handled(self) {
         if let Err(err) = self.0.handled().await {
             tracing::warn!(error = %ErrorChain(&err), "could not mark a handled delivery in the duplicate store; a retry of it may run the handler again");
