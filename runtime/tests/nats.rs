@@ -1,10 +1,10 @@
 //! The hand-off on a real NATS server with JetStream: publishing, retries, dead letters, payloads that do
 //! not match their schema, and a receiver and a worker end to end.
 //!
-//! Needs a NATS server with JetStream at `NATS_URL` (default `nats://127.0.0.1:4222`). Without one each
-//! test prints why it is skipped and passes, unless `REQUIRE_NATS=1` (as in CI), which turns every skip into
-//! a failure. Each test uses its own stream and subject prefix and deletes the stream.
-//! `cargo test -p webhook-runtime --features nats,axum --test nats`.
+//! Needs a NATS server with JetStream at `NATS_URL` (default `nats://127.0.0.1:4222`), and the
+//! `nats-server` command for the test that stops a server of its own. Without them each test prints why it
+//! is skipped and passes, unless `REQUIRE_NATS=1` (as in CI), which turns every skip into a failure. Each test uses its own stream and subject prefix and deletes the stream.
+//! `cargo test -p webhook-runtime --features nats,axum --test nats` (the end-to-end tests need `axum`).
 #![cfg(feature = "nats")]
 
 use std::io::Write;
@@ -24,7 +24,11 @@ fn nats_url() -> String {
 
 /// Prints (past the test harness's capture) why `test` is skipped, or fails it when `REQUIRE_NATS=1`.
 fn skip(test: &str) {
-    let reason = format!("no NATS server with JetStream at {} (set NATS_URL)", nats_url());
+    skip_because(test, &format!("no NATS server with JetStream at {} (set NATS_URL)", nats_url()));
+}
+
+/// As [`skip`], for another reason.
+fn skip_because(test: &str, reason: &str) {
     if std::env::var("REQUIRE_NATS").is_ok_and(|value| value == "1") {
         panic!("{test}: {reason} (REQUIRE_NATS=1 makes this a failure)");
     }
@@ -437,4 +441,85 @@ async fn the_duplicate_filter_handles_a_body_stored_twice_once() {
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     drop(stop);
     running.await.unwrap().unwrap();
+}
+
+/// A `nats-server` with JetStream of the test's own, on a free port, killed when dropped.
+struct OwnServer {
+    child: std::process::Child,
+    url: String,
+    _store: StoreDir,
+}
+
+/// The server's storage directory, removed when dropped.
+struct StoreDir(std::path::PathBuf);
+
+impl Drop for StoreDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl OwnServer {
+    /// Starts one, or `None` when there is no `nats-server` command or it does not come up.
+    async fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let store = StoreDir(std::env::temp_dir().join(format!("nats-test-{}-{port}", std::process::id())));
+        let child = std::process::Command::new("nats-server")
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+            .arg(&store.0)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let server = Self { child, url: format!("nats://127.0.0.1:{port}"), _store: store };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return Some(server);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(feature = "axum")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_server_gone_publishing_fails_and_the_receiver_answers_503() {
+    use axum::http::{HeaderMap, HeaderValue, StatusCode};
+    use webhook_runtime::axum::Receiver;
+    use webhook_runtime::signature::{self, Verifier};
+
+    let Some(mut server) = OwnServer::start().await else {
+        let test = "with_the_server_gone_publishing_fails_and_the_receiver_answers_503";
+        skip_because(test, "no `nats-server` command to start a server of its own");
+        return;
+    };
+    let sink = JetStreamSink::connect(&server.url).await.unwrap().stream("GONE").subject_prefix("gone");
+    sink.ensure_stream().await.unwrap();
+    sink.publish(&Delivery::new("meeting.started", Some("meetings"), STARTED)).await.unwrap();
+    let secret = "server-gone-secret";
+    let receiver = Receiver::new(secret)
+        .route(Route::from_fn("meetings", &["meeting.started"], |_: UnknownEvent| async {
+            Ok::<_, std::convert::Infallible>(())
+        }))
+        .hand_off(sink.clone())
+        .hand_off_timeout(Duration::from_millis(500));
+
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    let body = br#"{"event":"meeting.started","event_ts":5}"#;
+    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
+    let mut headers = HeaderMap::new();
+    headers.insert(signature::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+    let signature = Verifier::new(secret.as_bytes()).sign(&timestamp, body);
+    headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+    assert_eq!(receiver.receive(&headers, body).await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(sink.publish(&Delivery::new("meeting.started", Some("meetings"), &body[..])).await.is_err());
 }
