@@ -176,8 +176,10 @@ impl Worker {
     }
 
     /// Sets how long JetStream waits for an answer before it redelivers a message, when the consumer is
-    /// created (30 s by default): how soon the deliveries of a worker that died are handled again. Keep it
-    /// longer than the slowest handler.
+    /// created (30 s by default; an existing consumer keeps its own): how soon the deliveries of a worker
+    /// that died are handled again. Running handlers are kept in progress, so it need not cover the slowest
+    /// one; but a worker fetches up to [`Worker::concurrency`] messages ahead, which wait unacknowledged
+    /// while every slot is busy, so keep it longer than a handler usually takes.
     #[must_use]
     pub fn ack_wait(mut self, ack_wait: Duration) -> Self {
         self.ack_wait = ack_wait;
@@ -232,6 +234,15 @@ impl Worker {
         let mut running = JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);
         let outcome = loop {
+            // A slot first, then a message: a message is only taken when it can be handled at once (and is
+            // then kept in progress), never left waiting for a slot while its ack wait runs out.
+            let permit = tokio::select! {
+                () = &mut shutdown => break Ok(()),
+                permit = Arc::clone(&permits).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break Ok(()),
+                },
+            };
             let next = tokio::select! {
                 () = &mut shutdown => break Ok(()),
                 next = messages.next() => next,
@@ -247,8 +258,6 @@ impl Worker {
                 },
                 None => break Ok(()),
             };
-            // Bounds the deliveries in hand; the pull stream fetches no more than that per batch.
-            let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { break Ok(()) };
             let worker = Arc::clone(&worker);
             let stopping = stopping.clone();
             running.spawn(async move {
