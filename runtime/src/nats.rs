@@ -152,6 +152,12 @@ pub enum NatsError {
     },
 }
 
+/// Connects to the NATS server at `url`, for JetStream.
+async fn connect(url: &str) -> Result<async_nats::jetstream::Context, NatsError> {
+    let client = async_nats::connect(url).await.map_err(|source| NatsError::Connect { url: url.to_owned(), source })?;
+    Ok(async_nats::jetstream::new(client))
+}
+
 /// Gets the stream `name`, creating it unless it exists: file storage, the subjects `<prefix>.>`, the
 /// duplicate window. An existing stream is left as it is.
 async fn ensure_stream(

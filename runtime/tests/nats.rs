@@ -97,6 +97,11 @@ impl Fixture {
         self.messages().await.into_iter().filter(|message| message.subject.as_str() == subject).collect()
     }
 
+    /// Waits until the worker acknowledged the first `count` messages of the stream and has none left.
+    async fn all_acknowledged(&self, count: u64) {
+        eventually("the messages acknowledged", || async { self.consumer_state().await == (count, 0, 0) }).await;
+    }
+
     /// The worker's consumer: (stream sequence of the ack floor, messages delivered and not acknowledged,
     /// messages not yet delivered); `(0, 0, u64::MAX)` before the worker created it.
     async fn consumer_state(&self) -> (u64, usize, u64) {
@@ -138,13 +143,35 @@ where
     }
 }
 
-/// Runs `worker` until the returned sender is dropped or sent to.
-fn run(worker: Worker) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<Result<(), NatsError>>) {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(worker.run_until(async move {
-        let _ = stopped.await;
-    }));
-    (stop, handle)
+/// A worker running on the test's runtime.
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), NatsError>>,
+}
+
+impl Running {
+    fn start(worker: Worker) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(worker.run_until(async move {
+            let _ = stopped.await;
+        }));
+        Self { stop, task }
+    }
+
+    /// Stops the worker, which must have run without an error.
+    async fn stop(self) {
+        drop(self.stop);
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+/// A route for `meeting.started` counting its calls, failing the calls `fails` says.
+fn counted(calls: &Arc<AtomicUsize>, fails: fn(usize) -> bool) -> Route {
+    let calls = Arc::clone(calls);
+    Route::from_fn("meetings", &["meeting.started"], move |_: UnknownEvent| {
+        let call = calls.fetch_add(1, Ordering::SeqCst) + 1;
+        async move { if fails(call) { Err(format!("the database is down (call {call})")) } else { Ok(()) } }
+    })
 }
 
 fn header(message: &StreamMessage, name: &str) -> Option<String> {
@@ -219,17 +246,16 @@ async fn a_failing_handler_is_retried_after_the_backoff_then_acknowledged() {
     });
     let backoff = [Duration::from_millis(200), Duration::from_millis(400)];
     let worker = fixture.worker().route(route).max_attempts(5).backoff(backoff.to_vec());
-    let (stop, running) = run(worker);
+    let running = Running::start(worker);
     fixture.sink().publish(&Delivery::new("meeting.started", Some("meetings"), STARTED)).await.unwrap();
 
-    eventually("the message acknowledged", || async { fixture.consumer_state().await == (1, 0, 0) }).await;
+    fixture.all_acknowledged(1).await;
     let calls = calls.lock().unwrap().clone();
     assert_eq!(calls.len(), 3);
     assert!(calls[1] - calls[0] >= backoff[0], "first retry after {:?}", calls[1] - calls[0]);
     assert!(calls[2] - calls[1] >= backoff[1], "second retry after {:?}", calls[2] - calls[1]);
     assert!(fixture.messages_on("dead.meetings").await.is_empty());
-    drop(stop);
-    running.await.unwrap().unwrap();
+    running.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -240,31 +266,24 @@ async fn a_handler_that_always_fails_ends_in_the_dead_letters_after_max_attempts
         return;
     };
     let calls = Arc::new(AtomicUsize::new(0));
-    let route = Route::from_fn("meetings", &["meeting.started"], {
-        let calls = Arc::clone(&calls);
-        move |_: UnknownEvent| {
-            calls.fetch_add(1, Ordering::SeqCst);
-            async { Err::<(), _>("the database is down") }
-        }
-    });
+    let route = counted(&calls, |_| true);
     let worker = fixture.worker().route(route).max_attempts(3).backoff(vec![Duration::from_millis(100)]);
-    let (stop, running) = run(worker);
+    let running = Running::start(worker);
     fixture.sink().publish(&Delivery::new("meeting.started", Some("meetings"), STARTED)).await.unwrap();
 
     eventually("a dead letter", || async { !fixture.messages_on("dead.meetings").await.is_empty() }).await;
-    eventually("the original acknowledged", || async { fixture.consumer_state().await == (1, 0, 0) }).await;
+    fixture.all_acknowledged(1).await;
     let dead = fixture.messages_on("dead.meetings").await;
     assert_eq!(dead.len(), 1);
     assert_eq!(&dead[0].payload[..], STARTED);
-    assert_eq!(header(&dead[0], "Webhook-Error").as_deref(), Some("the database is down"));
+    assert_eq!(header(&dead[0], "Webhook-Error").as_deref(), Some("the database is down (call 3)"));
     assert_eq!(header(&dead[0], "Webhook-Attempts").as_deref(), Some("3"));
     assert_eq!(header(&dead[0], "Webhook-Event").as_deref(), Some("meeting.started"));
     assert_eq!(header(&dead[0], "Webhook-Module").as_deref(), Some("meetings"));
     let id = msg_id(&dead[0]).unwrap();
     assert_eq!(id, format!("dead-{}-1", DeliveryKey::of(STARTED).to_hex()));
     assert_eq!(calls.load(Ordering::SeqCst), 3);
-    drop(stop);
-    running.await.unwrap().unwrap();
+    running.stop().await;
 }
 
 /// A route whose dispatch finds every payload off its schema, as a generated module's would for a
@@ -304,11 +323,11 @@ async fn a_payload_off_its_schema_goes_to_on_invalid() {
             async { Ok::<_, std::convert::Infallible>(()) }
         }
     });
-    let (stop, running) = run(worker);
+    let running = Running::start(worker);
     let delivery = Delivery::new("number_management.peering_number_cnam_updated", Some("number_management"), CNAM);
     fixture.sink().publish(&delivery).await.unwrap();
 
-    eventually("the message acknowledged", || async { fixture.consumer_state().await == (1, 0, 0) }).await;
+    fixture.all_acknowledged(1).await;
     let invalid = invalid.lock().unwrap().clone();
     assert_eq!(
         invalid,
@@ -320,8 +339,7 @@ async fn a_payload_off_its_schema_goes_to_on_invalid() {
     );
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert!(fixture.messages_on("dead.number_management").await.is_empty());
-    drop(stop);
-    running.await.unwrap().unwrap();
+    running.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -334,12 +352,12 @@ async fn without_on_invalid_a_payload_off_its_schema_goes_to_the_dead_letters_at
     };
     let calls = Arc::new(AtomicUsize::new(0));
     let worker = fixture.worker().route(drifted_route(Arc::clone(&calls))).max_attempts(5);
-    let (stop, running) = run(worker);
+    let running = Running::start(worker);
     let delivery = Delivery::new("number_management.peering_number_cnam_updated", Some("number_management"), CNAM);
     fixture.sink().publish(&delivery).await.unwrap();
 
     eventually("a dead letter", || async { !fixture.messages_on("dead.number_management").await.is_empty() }).await;
-    eventually("the original acknowledged", || async { fixture.consumer_state().await == (1, 0, 0) }).await;
+    fixture.all_acknowledged(1).await;
     let dead = fixture.messages_on("dead.number_management").await;
     assert_eq!(dead.len(), 1);
     assert_eq!(&dead[0].payload[..], CNAM);
@@ -347,8 +365,7 @@ async fn without_on_invalid_a_payload_off_its_schema_goes_to_the_dead_letters_at
     let error = header(&dead[0], "Webhook-Error").unwrap();
     assert!(error.contains("payload.object.carrier_code"), "{error}");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
-    drop(stop);
-    running.await.unwrap().unwrap();
+    running.stop().await;
 }
 
 #[cfg(feature = "axum")]
@@ -380,7 +397,7 @@ async fn a_signed_delivery_is_answered_200_and_handled_once_by_the_worker() {
             async { Ok::<_, std::convert::Infallible>(()) }
         }
     });
-    let (stop, running) = run(worker);
+    let running = Running::start(worker);
     let receiver = Receiver::new(secret).route(route()).hand_off(fixture.sink());
 
     let sign = |body: &[u8]| {
@@ -395,19 +412,19 @@ async fn a_signed_delivery_is_answered_200_and_handled_once_by_the_worker() {
     let ended = br#"{"event":"meeting.ended","event_ts":3}"#;
     assert_eq!(receiver.receive(&sign(ended), ended).await.status(), StatusCode::OK);
 
-    eventually("both messages acknowledged", || async { fixture.consumer_state().await == (2, 0, 0) }).await;
+    fixture.all_acknowledged(2).await;
     let handled = handled.lock().unwrap().clone();
     assert_eq!(handled.len(), 1);
     assert_eq!(handled[0].0, "meeting.started");
     assert_eq!(handled[0].1["payload"]["object"]["id"], "85");
     assert_eq!(*unknown.lock().unwrap(), ["meeting.ended"]);
 
+    running.stop().await;
+
     // With the stream gone, the receiver answers 503 (and Zoom retries).
     fixture.context.delete_stream(&fixture.stream).await.unwrap();
     let again = br#"{"event":"meeting.started","event_ts":4}"#;
     assert_eq!(receiver.receive(&sign(again), again).await.status(), StatusCode::SERVICE_UNAVAILABLE);
-    drop(stop);
-    let _ = running.await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -416,13 +433,7 @@ async fn the_duplicate_filter_handles_a_body_stored_twice_once() {
         return;
     };
     let calls = Arc::new(AtomicUsize::new(0));
-    let route = Route::from_fn("meetings", &["meeting.started"], {
-        let calls = Arc::clone(&calls);
-        move |_: UnknownEvent| {
-            calls.fetch_add(1, Ordering::SeqCst);
-            async { Ok::<_, std::convert::Infallible>(()) }
-        }
-    });
+    let route = counted(&calls, |_| false);
     let worker =
         fixture.worker().route(route).duplicate_filter(webhook_runtime::duplicates::DuplicateFilter::default());
     // A vendor's retry after JetStream's duplicate window: the same body under another message id.
@@ -435,12 +446,11 @@ async fn the_duplicate_filter_handles_a_body_stored_twice_once() {
         fixture.context.publish_with_headers(subject.clone(), headers, STARTED.into()).await.unwrap().await.unwrap();
     }
     assert_eq!(fixture.messages().await.len(), 2);
-    let (stop, running) = run(worker);
+    let running = Running::start(worker);
 
-    eventually("both messages acknowledged", || async { fixture.consumer_state().await == (2, 0, 0) }).await;
+    fixture.all_acknowledged(2).await;
     assert_eq!(calls.load(Ordering::SeqCst), 1);
-    drop(stop);
-    running.await.unwrap().unwrap();
+    running.stop().await;
 }
 
 /// A `nats-server` with JetStream of the test's own, on a free port, killed when dropped.

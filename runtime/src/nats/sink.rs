@@ -38,9 +38,7 @@ impl JetStreamSink {
     ///
     /// [`NatsError::Connect`] when the server cannot be reached.
     pub async fn connect(url: &str) -> Result<Self, NatsError> {
-        let client =
-            async_nats::connect(url).await.map_err(|source| NatsError::Connect { url: url.to_owned(), source })?;
-        Ok(Self::new(jetstream::new(client)))
+        Ok(Self::new(super::connect(url).await?))
     }
 
     /// A sink publishing through `context` (of an [`async_nats::Client`](super::async_nats::Client) you

@@ -70,9 +70,7 @@ impl Worker {
     ///
     /// [`NatsError::Connect`] when the server cannot be reached.
     pub async fn connect(url: &str) -> Result<Self, NatsError> {
-        let client =
-            async_nats::connect(url).await.map_err(|source| NatsError::Connect { url: url.to_owned(), source })?;
-        Ok(Self::new(jetstream::new(client)))
+        Ok(Self::new(super::connect(url).await?))
     }
 
     /// A worker reading through `context`, with no routes and the defaults.
@@ -151,8 +149,9 @@ impl Worker {
 
     /// Switches on a duplicate filter keyed by the body's SHA-256: a body already handled within the
     /// filter's time-to-live is acknowledged without calling the handler again (JetStream's own window is
-    /// only minutes long). An identical body in flight elsewhere, or a store that cannot answer (failing
-    /// closed), gets the message redelivered later.
+    /// only minutes long). While an identical body is in flight elsewhere, or the store cannot answer
+    /// (failing closed), the message is held in progress and the claim tried again; see the
+    /// [module docs](super).
     #[must_use]
     pub fn duplicate_filter(mut self, filter: DuplicateFilter) -> Self {
         self.duplicates = Some(filter);
