@@ -259,6 +259,35 @@ async fn a_failing_handler_is_retried_after_the_backoff_then_acknowledged() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_is_retried_and_the_worker_keeps_serving() {
+    let Some(fixture) = Fixture::new("a_panicking_handler_is_retried_and_the_worker_keeps_serving", "panic").await
+    else {
+        return;
+    };
+    let calls = Arc::new(AtomicUsize::new(0));
+    let route = Route::from_fn("meetings", &["meeting.started"], {
+        let calls = Arc::clone(&calls);
+        move |_: UnknownEvent| {
+            let call = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            assert!(call > 1, "the handler panics on its first call");
+            async { Ok::<_, std::convert::Infallible>(()) }
+        }
+    });
+    let worker = fixture.worker().route(route).backoff(vec![Duration::from_millis(100)]).concurrency(1);
+    let running = Running::start(worker);
+    let sink = fixture.sink();
+    sink.publish(&Delivery::new("meeting.started", Some("meetings"), STARTED)).await.unwrap();
+    let second = br#"{"event":"meeting.started","event_ts":6}"#;
+    sink.publish(&Delivery::new("meeting.started", Some("meetings"), &second[..])).await.unwrap();
+
+    fixture.all_acknowledged(2).await;
+    // The first delivery panicked once and was retried; the second was handled once.
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert!(fixture.messages_on("dead.meetings").await.is_empty());
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handler_that_always_fails_ends_in_the_dead_letters_after_max_attempts() {
     let Some(fixture) =
         Fixture::new("a_handler_that_always_fails_ends_in_the_dead_letters_after_max_attempts", "dead").await
