@@ -22,6 +22,8 @@
 //! Numbers are kept exactly: this crate turns on `serde_json`'s `arbitrary_precision` and
 //! `float_roundtrip`, so a payload is written back with the digits it came with.
 
+// The docs link items of the optional features; they resolve in the documented build, with every feature.
+#![cfg_attr(not(all(feature = "axum", feature = "nats")), allow(rustdoc::broken_intra_doc_links))]
 // With `redis` alone, the duplicate filter has no receiver or worker to serve: its crate-private API is unused.
 #![cfg_attr(all(feature = "redis", not(any(feature = "axum", feature = "nats"))), allow(dead_code))]
 
