@@ -204,6 +204,9 @@ impl Worker {
     /// Ensures the stream and the durable consumer exist, then handles deliveries until `shutdown`
     /// completes; the deliveries being handled then are finished (acknowledged or not) before it returns.
     ///
+    /// A stream the worker creates (no receiver created it yet) gets the default duplicate window; for
+    /// another one, create it first with the sink's [`JetStreamSink::ensure_stream`](super::JetStreamSink::ensure_stream).
+    ///
     /// # Errors
     ///
     /// [`NatsError::Stream`] or [`NatsError::Consumer`] when the stream or the consumer cannot be set up,
