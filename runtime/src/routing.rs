@@ -240,3 +240,27 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         (None, None) => "(no message)",
     }
 }
+
+#[cfg(all(test, feature = "nats"))]
+mod tests {
+    use super::*;
+
+    fn route(module: &'static str, names: &'static [&'static str]) -> Route {
+        Route::from_fn(module, names, |_: UnknownEvent| async { Ok::<_, std::convert::Infallible>(()) })
+    }
+
+    #[test]
+    fn a_handed_off_delivery_goes_to_its_module_else_to_the_first_route_of_its_name() {
+        let mut routes = Routes::default();
+        routes.push(route("meetings", &["meeting.started", "meeting.ended"]));
+        routes.push(route("recordings", &["meeting.started"]));
+        let module = |module, name| routes.find(module, name).map(Route::module);
+        assert_eq!(module(Some("recordings"), "meeting.started"), Some("recordings"));
+        assert_eq!(module(Some("meetings"), "meeting.started"), Some("meetings"));
+        // A module this worker does not route, or one that does not answer for the name: by name alone.
+        assert_eq!(module(Some("webinars"), "meeting.started"), Some("meetings"));
+        assert_eq!(module(Some("recordings"), "meeting.ended"), Some("meetings"));
+        assert_eq!(module(None, "meeting.ended"), Some("meetings"));
+        assert_eq!(module(Some("meetings"), "webinar.started"), None);
+    }
+}
