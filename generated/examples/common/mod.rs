@@ -42,6 +42,7 @@ impl Handler for LogNumbers {
         let object = &event.payload.object;
         tracing::info!(
             event = event.event,
+            event_ts = event.event_ts,
             account = event.payload.account_id,
             carrier_code = object.carrier_code,
             phone_numbers = ?object.phone_numbers,
@@ -59,6 +60,7 @@ impl Handler for LogNumbers {
         let object = &event.payload.object;
         tracing::info!(
             event = event.event,
+            event_ts = event.event_ts,
             account = event.payload.account_id,
             carrier_code = object.carrier_code,
             phone_numbers = ?object.phone_numbers,
@@ -74,10 +76,7 @@ impl Handler for LogNumbers {
 /// `event=... sha256=...` as plain text).
 pub fn init_logging() {
     use std::io::IsTerminal;
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(std::io::stdout().is_terminal())
-        .init();
+    tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_ansi(std::io::stdout().is_terminal()).init();
 }
 
 /// The variable naming the Redis of the shared duplicate store.
