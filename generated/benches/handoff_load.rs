@@ -9,8 +9,8 @@
 //! Needs a NATS server with JetStream at `NATS_URL` (default `nats://127.0.0.1:4222`); client, receiver
 //! and server share the machine's cores.
 //!
-//! `cargo bench -p zoom-webhooks --features nats --bench handoff_load` (`DELIVERIES`, `CONNECTIONS` and
-//! `ROUNDS` in the environment change the sizes).
+//! `cargo bench -p zoom-webhooks --features axum,nats --bench handoff_load` (`DELIVERIES`, `CONNECTIONS`
+//! and `ROUNDS` in the environment change the sizes).
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -92,7 +92,9 @@ async fn receiver_mode(receiver: Receiver) -> Result<Receiver, String> {
 
 #[cfg(feature = "nats")]
 async fn hand_off(receiver: Receiver) -> Result<Receiver, String> {
-    let Some(settings) = common::NatsSettings::from_env() else { return Err(format!("{} is not set", common::NATS_URL)) };
+    let Some(settings) = common::NatsSettings::from_env() else {
+        return Err(format!("{} is not set", common::NATS_URL));
+    };
     let sink = settings.sink().await.map_err(|err| format!("{} is not usable: {err}", common::NATS_URL))?;
     tracing::info!(
         url = settings.url,

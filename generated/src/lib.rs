@@ -7,7 +7,8 @@
 //! To receive deliveries over HTTP, each module's `route(handler)` gives a [`Route`]; with the `axum`
 //! feature, `axum::Receiver` serves the routes of every module at one URL,
 //! checking signatures and answering Zoom's URL validation (see "Receiving webhooks" in the workspace
-//! README).
+//! README). With the `nats` feature, the receiver can instead hand each verified delivery off to NATS
+//! JetStream (`Receiver::hand_off`), and `nats::Worker` runs the same routes on the stored deliveries.
 //!
 //! Each spec module is behind a cargo feature of its name, all on by default; a crate that needs one Zoom
 //! area can turn the others off (`default-features = false, features = ["team_chat"]`). The areas:
