@@ -83,8 +83,10 @@ async fn redis_answers(test: &str, url: &str) -> bool {
     true
 }
 
-/// The `worker` example's binary, built once per test process with this test's feature set, so cargo
-/// reuses the library this test was built with.
+/// The `worker` example's binary, built once per test process with this test's feature set, so under
+/// `cargo test -p zoom-webhooks --features nats,redis` cargo reuses the library this test was built with.
+/// Under `cargo test --workspace` other members' dependencies change the features of shared crates, and
+/// cargo builds the runtime and this crate once more for the example (about 20 s here).
 fn worker_binary() -> PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY
