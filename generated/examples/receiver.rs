@@ -15,6 +15,17 @@
 //! with `--features axum,redis`), in Redis shared by every replica, failing closed (503) while Redis is
 //! unreachable. Each delivery a handler accepted is logged at `info` level as `handled`, with `event` and
 //! `sha256` (of the raw body), so the deliveries of several replicas can be counted from their logs.
+//!
+//! Hand-off: when `ZOOM_WEBHOOK_NATS_URL` is set (`nats://127.0.0.1:4222`, with `--features axum,nats`),
+//! the receiver runs no handler; it publishes each verified delivery to NATS JetStream and answers 200 once
+//! the server confirmed it is stored (503 when that fails or takes over 2 s, so Zoom retries). The
+//! `worker` example handles the stream. `ZOOM_WEBHOOK_NATS_STREAM` (default `WEBHOOKS`) and
+//! `ZOOM_WEBHOOK_NATS_SUBJECT` (subject prefix, default `webhooks`) must match the worker's. Duplicates are
+//! then filtered in memory here (a repeat of a stored delivery is answered 200 without publishing it
+//! again) and by JetStream within its duplicate window; the shared Redis store belongs to the workers, so
+//! `ZOOM_WEBHOOK_REDIS_URL` is refused in this mode.
+
+mod common;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -23,52 +34,10 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use zoom_webhooks::axum::{DeliveryKey, DuplicateFilter, Receiver};
-use zoom_webhooks::number_management::{
-    self, Handler, NumberManagementPeeringNumberCnamUpdated, NumberManagementPeeringNumberEmergencyAddressUpdated,
-};
+use common::LogNumbers;
+use zoom_webhooks::axum::{DeliveryKey, Receiver};
+use zoom_webhooks::number_management;
 use zoom_webhooks::{UnknownEvent, signature};
-
-/// Logs each Number Management event. Real handlers should be as quick: Zoom waits 3 seconds.
-struct LogNumbers;
-
-impl Handler for LogNumbers {
-    type Error = std::convert::Infallible;
-
-    async fn on_number_management_peering_number_emergency_address_updated(
-        &self,
-        event: NumberManagementPeeringNumberEmergencyAddressUpdated,
-    ) -> Result<(), Self::Error> {
-        let object = &event.payload.object;
-        tracing::info!(
-            event = event.event,
-            account = event.payload.account_id,
-            carrier_code = object.carrier_code,
-            phone_numbers = ?object.phone_numbers,
-            address = ?object.emergency_address.as_ref().map(|address| &address.address_line1),
-            "emergency address updated"
-        );
-        log_handled(&event.event);
-        Ok(())
-    }
-
-    async fn on_number_management_peering_number_cnam_updated(
-        &self,
-        event: NumberManagementPeeringNumberCnamUpdated,
-    ) -> Result<(), Self::Error> {
-        let object = &event.payload.object;
-        tracing::info!(
-            event = event.event,
-            account = event.payload.account_id,
-            carrier_code = object.carrier_code,
-            phone_numbers = ?object.phone_numbers,
-            cnam = ?object.cnam,
-            "CNAM updated"
-        );
-        log_handled(&event.event);
-        Ok(())
-    }
-}
 
 tokio::task_local! {
     /// The hex SHA-256 of the raw body of the delivery being handled.
@@ -97,32 +66,57 @@ async fn body_digest(request: Request, next: Next) -> Response {
     BODY_SHA256.scope(sha256, next.run(Request::from_parts(parts, Body::from(body)))).await
 }
 
-/// The duplicate filter: in Redis when `ZOOM_WEBHOOK_REDIS_URL` is set, in memory otherwise.
-async fn duplicate_filter() -> Result<DuplicateFilter, String> {
-    let Ok(url) = std::env::var("ZOOM_WEBHOOK_REDIS_URL") else { return Ok(DuplicateFilter::default()) };
-    redis_filter(&url).await
-}
-
-#[cfg(feature = "redis")]
-async fn redis_filter(url: &str) -> Result<DuplicateFilter, String> {
-    use zoom_webhooks::axum::{RedisStore, StoreFailure};
-    let store = RedisStore::connect(url).await.map_err(|err| format!("ZOOM_WEBHOOK_REDIS_URL is not usable: {err}"))?;
-    // Serve even while Redis is down (answering 503 until it is back), but say so at start.
-    match store.ping().await {
-        Ok(()) => tracing::info!("duplicates are filtered in Redis, shared by every replica"),
-        Err(err) => tracing::warn!(%err, "Redis does not answer yet; deliveries are answered 503 until it does"),
+/// The receiver in hand-off mode when `ZOOM_WEBHOOK_NATS_URL` is set (with its in-memory duplicate filter),
+/// otherwise handling deliveries itself with the duplicate filter `common::duplicate_filter` gives.
+async fn receiver_mode(receiver: Receiver) -> Result<Receiver, String> {
+    if common::nats_url().is_none() {
+        let filter = common::duplicate_filter(None).await.map_err(|err| format!("no duplicate filter: {err}"))?;
+        return Ok(receiver
+            .route(number_management::route(LogNumbers::then(log_handled)))
+            .on_unknown(|event: UnknownEvent| async move {
+                tracing::info!(event = event.name, body = %event.body, "webhook without a typed module");
+                log_handled(&event.name);
+                Ok::<_, std::convert::Infallible>(())
+            })
+            .duplicate_filter(filter));
     }
-    Ok(DuplicateFilter::with_store(store).on_store_failure(StoreFailure::FailClosed))
+    if std::env::var(common::REDIS_URL).is_ok() {
+        return Err(format!(
+            "{} is for the workers when the receiver hands deliveries off ({} is set)",
+            common::REDIS_URL,
+            common::NATS_URL
+        ));
+    }
+    hand_off(receiver).await
 }
 
-#[cfg(not(feature = "redis"))]
-async fn redis_filter(_url: &str) -> Result<DuplicateFilter, String> {
-    Err("ZOOM_WEBHOOK_REDIS_URL is set, but the example was built without the `redis` feature".to_owned())
+#[cfg(feature = "nats")]
+async fn hand_off(receiver: Receiver) -> Result<Receiver, String> {
+    let Some(settings) = common::NatsSettings::from_env() else {
+        return Err(format!("{} is not set", common::NATS_URL));
+    };
+    let sink = settings.sink().await.map_err(|err| format!("{} is not usable: {err}", common::NATS_URL))?;
+    tracing::info!(
+        url = settings.url,
+        stream = settings.stream,
+        subject_prefix = settings.subject_prefix,
+        "deliveries are handed off to NATS JetStream"
+    );
+    // The routes tell the sink each delivery's module; no handler runs here.
+    Ok(receiver
+        .route(number_management::route(LogNumbers::default()))
+        .duplicate_filter(zoom_webhooks::duplicates::DuplicateFilter::default())
+        .hand_off(sink))
+}
+
+#[cfg(not(feature = "nats"))]
+async fn hand_off(_receiver: Receiver) -> Result<Receiver, String> {
+    Err(format!("{} is set, but the example was built without the `nats` feature", common::NATS_URL))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).init();
+    common::init_logging();
     let Ok(secret) = std::env::var("ZOOM_WEBHOOK_SECRET_TOKEN") else {
         tracing::error!("set ZOOM_WEBHOOK_SECRET_TOKEN to the app's secret token");
         return ExitCode::FAILURE;
@@ -144,21 +138,13 @@ async fn main() -> ExitCode {
         }
     };
 
-    let filter = match duplicate_filter().await {
-        Ok(filter) => filter,
+    let webhooks = match receiver_mode(receiver).await {
+        Ok(receiver) => receiver,
         Err(err) => {
-            tracing::error!(%err, "cannot set up the duplicate filter");
+            tracing::error!(%err, "cannot set up the receiver");
             return ExitCode::FAILURE;
         }
     };
-    let webhooks = receiver
-        .route(number_management::route(LogNumbers))
-        .on_unknown(|event: UnknownEvent| async move {
-            tracing::info!(event = event.name, body = %event.body, "webhook without a typed module");
-            log_handled(&event.name);
-            Ok::<_, std::convert::Infallible>(())
-        })
-        .duplicate_filter(filter);
     let app = axum::Router::new()
         .route("/webhooks/zoom", webhooks.into_method_router())
         .layer(axum::middleware::from_fn(body_digest));

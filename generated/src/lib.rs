@@ -7,7 +7,8 @@
 //! To receive deliveries over HTTP, each module's `route(handler)` gives a [`Route`]; with the `axum`
 //! feature, `axum::Receiver` serves the routes of every module at one URL,
 //! checking signatures and answering Zoom's URL validation (see "Receiving webhooks" in the workspace
-//! README).
+//! README). With the `nats` feature, the receiver can instead hand each verified delivery off to NATS
+//! JetStream (`Receiver::hand_off`), and `nats::Worker` runs the same routes on the stored deliveries.
 //!
 //! Each spec module is behind a cargo feature of its name, all on by default; a crate that needs one Zoom
 //! area can turn the others off (`default-features = false, features = ["team_chat"]`). The areas:
@@ -74,8 +75,12 @@ mod modules;
 pub use modules::*;
 #[cfg(feature = "axum")]
 pub use webhook_runtime::axum;
+pub use webhook_runtime::duplicates;
+pub use webhook_runtime::handoff;
+#[cfg(feature = "nats")]
+pub use webhook_runtime::nats;
 pub use webhook_runtime::signature;
-pub use webhook_runtime::{BoxError, DispatchError, ParseError, Route, RouteResult, UnknownEvent};
+pub use webhook_runtime::{BoxError, DispatchError, InvalidDelivery, ParseError, Route, RouteResult, UnknownEvent};
 
 /// A spec module of this crate: its name, title, spec file, webhook names and `from_named` into
 /// [`AnyEvent`].

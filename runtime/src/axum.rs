@@ -49,6 +49,15 @@
 //! | the duplicate store cannot answer, [`StoreFailure::FailClosed`] (the default) | 503 (Zoom retries) |
 //! | a webhook no route answers for: the [`Receiver::on_unknown`] fallback | 200 (500 if it fails) |
 //!
+//! In [hand-off mode](Receiver::hand_off) the signature, name, URL validation and duplicate rows are the
+//! same; no handler runs, so the parse, handler and fallback rows give way to:
+//!
+//! | Delivery (hand-off mode) | Status |
+//! | --- | --- |
+//! | any verified delivery naming a webhook (routed, or no route answers for it), the sink confirmed it | 200 |
+//! | the sink failed, or did not confirm within [`Receiver::hand_off_timeout`] (2 s by default) | 503 (Zoom retries) |
+//! | a body already handed off (with a [`DuplicateFilter`]) | 200, not published again |
+//!
 //! # The 3 second budget
 //!
 //! Zoom counts a delivery as received only when it is answered with 200 or 204 within 3 seconds;
@@ -56,16 +65,14 @@
 //! returns, so handlers must be quick: record the event (or put it on a queue) and return, and
 //! `tokio::spawn` longer work. If Zoom gives up on the connection, the handler's future may be dropped
 //! mid-way. A handler that takes longer than [`RESPONSE_BUDGET`] is logged as a warning.
+//!
+//! For handlers that cannot be that quick, [`Receiver::hand_off`] publishes each verified delivery to a
+//! durable queue and answers once the queue confirmed it; workers run the handlers (with the `nats`
+//! feature: `webhook_runtime::nats`).
 
-use std::any::Any;
-use std::borrow::Cow;
-use std::collections::HashMap;
-use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
 use ::axum::Router;
@@ -74,19 +81,22 @@ use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, post};
 
-use crate::parse::{discriminator, parse_payload};
+use crate::duplicates::Claim;
+use crate::error_chain::ErrorChain;
+use crate::handoff::{Delivery, Sink};
+use crate::parse::parse_payload;
 use crate::route::BoxError;
+use crate::routing::{Failure, Routes, fallback};
 use crate::signature::{SecretError, Verifier, standard};
-use crate::{DispatchError, ParseError, Route, RouteResult, UnknownEvent};
-use duplicates::Claim;
+use crate::{ParseError, Route, UnknownEvent};
 
-mod duplicates;
 mod scheme;
 mod serve;
 
+pub use crate::InvalidDelivery;
 #[cfg(feature = "redis")]
-pub use duplicates::RedisStore;
-pub use duplicates::{
+pub use crate::duplicates::RedisStore;
+pub use crate::duplicates::{
     BoxFuture, ClaimedKey, DeliveryKey, DuplicateFilter, DuplicateStore, MemoryStore, StoreClaim, StoreError,
     StoreFailure,
 };
@@ -104,40 +114,9 @@ pub const URL_VALIDATION_EVENT: &str = "endpoint.url_validation";
 /// How long Zoom waits for an answer before it counts the delivery as failed and retries it later.
 pub const RESPONSE_BUDGET: Duration = Duration::from_secs(3);
 
-/// For one discriminator property: each value's route index and the webhook name it selects.
-type ValueTable = HashMap<&'static str, (usize, &'static str)>;
-
-/// A receiver-level handler of `T`, its error boxed.
-type Fallback<T> = Arc<dyn Fn(T) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
-
-/// Boxes `handler` as a receiver-level [`Fallback`].
-fn fallback<T, F, Fut, E>(handler: F) -> Fallback<T>
-where
-    F: Fn(T) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<(), E>> + Send + 'static,
-    E: Into<BoxError>,
-{
-    Arc::new(move |input| {
-        let call = handler(input);
-        Box::pin(async move { call.await.map_err(Into::into) })
-    })
-}
-
-/// A correctly signed delivery of a known webhook whose payload does not match the webhook's schema: the
-/// vendor's payload drifted from its own spec (a required property left out, an integer where the spec
-/// says string). Handed to [`Receiver::on_invalid`] whole, so it can be kept and handled later rather
-/// than refused and, after the vendor's retries, lost.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct InvalidDelivery {
-    /// The webhook name, from the body's discriminator property (Zoom's `event`).
-    pub name: String,
-    /// The body, byte for byte as received (its signature was checked over these bytes).
-    pub body: Vec<u8>,
-    /// Why the payload does not parse, with the path of the failing field
-    /// ([`ParseError::InvalidPayload`]).
-    pub error: ParseError,
-}
+/// How long the receiver waits for the queue to confirm a handed-off delivery by default
+/// ([`Receiver::hand_off_timeout`]): 2 seconds, inside Zoom's 3.
+pub const DEFAULT_HAND_OFF_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Receives webhooks for the handlers of any number of spec modules, at one URL, checking Zoom's
 /// signatures or the Standard Webhooks scheme.
@@ -157,15 +136,11 @@ pub struct InvalidDelivery {
 #[derive(Clone)]
 pub struct Receiver {
     scheme: SignatureScheme,
-    routes: Vec<Route>,
-    /// For each discriminator property (in the order routes introduced them), the route index and
-    /// webhook name each of its values selects.
-    by_value: Vec<(&'static str, ValueTable)>,
-    /// For webhooks no route answers for.
-    fallback: Option<Fallback<UnknownEvent>>,
-    /// For signed deliveries whose payload does not match its webhook's schema.
-    invalid: Option<Fallback<InvalidDelivery>>,
+    routes: Routes,
     duplicates: Option<DuplicateFilter>,
+    /// In hand-off mode, the queue deliveries are published to instead of running the handlers.
+    sink: Option<Arc<dyn Sink>>,
+    hand_off_timeout: Duration,
 }
 
 impl fmt::Debug for Receiver {
@@ -173,9 +148,9 @@ impl fmt::Debug for Receiver {
         f.debug_struct("Receiver")
             .field("scheme", &self.scheme)
             .field("routes", &self.routes)
-            .field("fallback", &self.fallback.is_some())
-            .field("invalid", &self.invalid.is_some())
             .field("duplicates", &self.duplicates)
+            .field("sink", &self.sink)
+            .field("hand_off_timeout", &self.hand_off_timeout)
             .finish()
     }
 }
@@ -217,11 +192,10 @@ impl Receiver {
     pub fn with_verifier(verifier: impl Into<SignatureScheme>) -> Self {
         Self {
             scheme: verifier.into(),
-            routes: Vec::new(),
-            by_value: Vec::new(),
-            fallback: None,
-            invalid: None,
+            routes: Routes::default(),
             duplicates: None,
+            sink: None,
+            hand_off_timeout: DEFAULT_HAND_OFF_TIMEOUT,
         }
     }
 
@@ -241,22 +215,6 @@ impl Receiver {
     /// from the body and receives nothing.
     #[must_use]
     pub fn route(mut self, route: Route) -> Self {
-        let index = self.routes.len();
-        if let Some(property) = route.discriminator() {
-            let position = match self.by_value.iter().position(|(known, _)| *known == property) {
-                Some(position) => position,
-                None => {
-                    self.by_value.push((property, HashMap::new()));
-                    self.by_value.len() - 1
-                }
-            };
-            let table = &mut self.by_value[position].1;
-            for (value, name) in route.selectors() {
-                table.entry(value).or_insert((index, name));
-            }
-        } else {
-            tracing::warn!(module = route.module(), "a route without a discriminator receives no delivery");
-        }
         self.routes.push(route);
         self
     }
@@ -272,7 +230,7 @@ impl Receiver {
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Into<BoxError>,
     {
-        self.fallback = Some(fallback(handler));
+        self.routes.set_unknown(fallback(handler));
         self
     }
 
@@ -301,7 +259,7 @@ impl Receiver {
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Into<BoxError>,
     {
-        self.invalid = Some(fallback(handler));
+        self.routes.set_invalid(fallback(handler));
         self
     }
 
@@ -313,9 +271,34 @@ impl Receiver {
         self
     }
 
+    /// Switches the receiver to hand-off mode: each verified delivery is published to `sink` (a durable
+    /// queue, such as `nats::JetStreamSink`) and answered 200 only once the sink confirmed it; workers
+    /// (`nats::Worker`) run the handlers later.
+    ///
+    /// Per delivery: the signature (401), the body names a webhook (400), Zoom's URL validation answered
+    /// directly, the duplicate filter when there is one (a body already handed off is answered 200 without
+    /// publishing it again), then [`Sink::publish`] within the [hand-off timeout](Receiver::hand_off_timeout):
+    /// 200 on its `Ok`, 503 on its error or when the timeout runs out (the vendor retries). The routes
+    /// only name the webhook and its module ([`Delivery`]); their handlers, [`Receiver::on_unknown`] and
+    /// [`Receiver::on_invalid`] are not called in this mode. A webhook no route answers for is published
+    /// with no module, for the worker's fallback.
+    #[must_use]
+    pub fn hand_off(mut self, sink: impl Sink) -> Self {
+        self.sink = Some(Arc::new(sink));
+        self
+    }
+
+    /// Sets how long the receiver waits for the sink's confirmation in [hand-off mode](Receiver::hand_off)
+    /// before answering 503; [`DEFAULT_HAND_OFF_TIMEOUT`] (2 s) by default, inside Zoom's 3 s budget.
+    #[must_use]
+    pub fn hand_off_timeout(mut self, timeout: Duration) -> Self {
+        self.hand_off_timeout = timeout;
+        self
+    }
+
     /// The routes, in the order they were added.
     pub fn routes(&self) -> &[Route] {
-        &self.routes
+        self.routes.routes()
     }
 
     /// A `POST` handler to mount at the webhook path of your router:
@@ -393,21 +376,34 @@ impl Receiver {
             },
             None => None,
         };
+        if let Some(sink) = &self.sink {
+            let delivery = Delivery::new(name, route.map(Route::module), Bytes::copy_from_slice(body));
+            return match tokio::time::timeout(self.hand_off_timeout, sink.publish(&delivery)).await {
+                Ok(Ok(())) => {
+                    if let Some(claim) = claim {
+                        claim.handled().await;
+                    }
+                    tracing::debug!(event = name, module = delivery.module, "webhook delivery handed off");
+                    StatusCode::OK.into_response()
+                }
+                // The claim is dropped unmarked, so the body is released for the vendor's retry.
+                Ok(Err(err)) => {
+                    tracing::error!(event = name, error = %ErrorChain(&*err), "could not hand the delivery off; answering 503 so that Zoom retries");
+                    (StatusCode::SERVICE_UNAVAILABLE, "the queue is unavailable; retry later").into_response()
+                }
+                Err(_) => {
+                    tracing::error!(
+                        event = name,
+                        timeout_ms = self.hand_off_timeout.as_millis(),
+                        "the queue did not confirm the delivery in time; answering 503 so that Zoom retries"
+                    );
+                    (StatusCode::SERVICE_UNAVAILABLE, "the queue did not confirm the delivery in time; retry later")
+                        .into_response()
+                }
+            };
+        }
         let started = Instant::now();
-        let result = match catch_unwind(self.handle(route, name, body)).await {
-            Ok(result) => result,
-            Err(panic) => {
-                // The claim is dropped unmarked, so the body is released for Zoom's retry.
-                tracing::error!(
-                    event = name,
-                    module = route.map(Route::module),
-                    panic = panic_message(&*panic),
-                    "webhook handler panicked; answering 500 so that Zoom retries"
-                );
-                return (StatusCode::INTERNAL_SERVER_ERROR, "the webhook handler failed; see the receiver's logs")
-                    .into_response();
-            }
-        };
+        let result = self.routes.handle(route, name, body).await;
         let elapsed = started.elapsed();
         if elapsed > RESPONSE_BUDGET {
             tracing::warn!(
@@ -424,12 +420,13 @@ impl Receiver {
                 tracing::debug!(event = name, module = route.map(Route::module), "webhook delivery handled");
                 StatusCode::OK.into_response()
             }
-            Err(DispatchError::Parse(err)) => bad_request(Some(name), &err),
-            Err(DispatchError::Handler(err)) => {
+            Err(Failure::Parse(err)) => bad_request(Some(name), &err),
+            // The claim is dropped unmarked, so the body is released for Zoom's retry.
+            Err(failure @ (Failure::Handler(_) | Failure::Panic(_))) => {
                 tracing::error!(
                     event = name,
                     module = route.map(Route::module),
-                    error = %ErrorChain(&*err),
+                    error = %failure,
                     "webhook handler failed; answering 500 so that Zoom retries"
                 );
                 (StatusCode::INTERNAL_SERVER_ERROR, "the webhook handler failed; see the receiver's logs")
@@ -438,74 +435,13 @@ impl Receiver {
         }
     }
 
-    /// Runs the route's handler (or the fallback); a payload that does not match its schema goes to the
-    /// [`Receiver::on_invalid`] handler when there is one.
-    async fn handle(&self, route: Option<&Route>, name: &str, body: &[u8]) -> RouteResult {
-        let result = match route {
-            Some(route) => route.dispatch(name, body).await,
-            None => self.unknown(name, body).await,
-        };
-        match (result, &self.invalid) {
-            (Err(DispatchError::Parse(error @ ParseError::InvalidPayload { .. })), Some(invalid)) => {
-                tracing::warn!(event = name, %error, "the payload does not match its schema; handing it over raw");
-                let delivery = InvalidDelivery { name: name.to_owned(), body: body.to_vec(), error };
-                invalid(delivery).await.map_err(DispatchError::Handler)
-            }
-            (result, _) => result,
-        }
+    /// The webhook a verified body names (see [`Routes::resolve`]). Zoom's `event` is read last when no
+    /// route reads it and the scheme is Zoom's (its URL validation) or there are no discriminators at all.
+    fn resolve<'b>(&self, body: &'b [u8]) -> Result<crate::routing::Resolved<'b>, ParseError> {
+        let zoom_event = !self.routes.reads("event")
+            && (self.scheme.url_validation().is_some() || !self.routes.has_discriminators());
+        self.routes.resolve(body, zoom_event)
     }
-
-    /// The webhook a verified body names: by each discriminator property of the routes in turn, the first
-    /// value some route answers for; else the first value found, for the fallback. Zoom's `event` is read
-    /// last when no route reads it and the scheme is Zoom's (its URL validation) or there are no
-    /// discriminators at all. A property given twice refuses the body, whatever the others say.
-    fn resolve<'b>(&self, body: &'b [u8]) -> Result<Resolved<'b>, ParseError> {
-        let reads_event = self.by_value.iter().any(|(property, _)| *property == "event");
-        let zoom_event = !reads_event && (self.scheme.url_validation().is_some() || self.by_value.is_empty());
-        let zoom = std::iter::once(("event", None)).filter(|_| zoom_event);
-        let properties = self.by_value.iter().map(|(property, table)| (*property, Some(table))).chain(zoom);
-        let mut found = None;
-        let mut first_error = None;
-        for (property, table) in properties {
-            match discriminator(body, property) {
-                Ok(value) => {
-                    if let Some(&target) = table.and_then(|table| table.get(&*value)) {
-                        return Ok(Resolved { property, value, target: Some(target) });
-                    }
-                    found.get_or_insert(Resolved { property, value, target: None });
-                }
-                Err(err @ ParseError::DuplicateEventName { .. }) => return Err(err),
-                Err(err) => {
-                    first_error.get_or_insert(err);
-                }
-            }
-        }
-        match (found, first_error) {
-            (Some(found), _) => Ok(found),
-            (None, Some(err)) => Err(err),
-            (None, None) => Err(ParseError::MissingEventName { property: "event" }),
-        }
-    }
-
-    /// Hands a webhook no route answers for to the fallback.
-    async fn unknown(&self, name: &str, body: &[u8]) -> RouteResult {
-        let Some(fallback) = &self.fallback else {
-            tracing::info!(event = name, "accepted a webhook no route of the receiver declares");
-            return Ok(());
-        };
-        let event = UnknownEvent::parse(name, body)?;
-        fallback(event).await.map_err(DispatchError::Handler)
-    }
-}
-
-/// The webhook a delivery names, as [`Receiver::resolve`] found it.
-struct Resolved<'b> {
-    /// The discriminator property that named it.
-    property: &'static str,
-    /// The property's value in the body.
-    value: Cow<'b, str>,
-    /// The route answering for it and the webhook name it selects; `None` for the fallback.
-    target: Option<(usize, &'static str)>,
 }
 
 /// Answers Zoom's `endpoint.url_validation` with the plain and encrypted tokens.
@@ -543,41 +479,4 @@ struct UrlValidationPayload {
 fn bad_request(event: Option<&str>, err: &ParseError) -> Response {
     tracing::warn!(event, error = %err, "refused a webhook delivery: the body does not parse");
     (StatusCode::BAD_REQUEST, err.to_string()).into_response()
-}
-
-/// Runs `future`, turning a panic inside it into an error, so a panicking handler still gets an answer
-/// and leaves the receiver serving.
-async fn catch_unwind<T>(future: impl Future<Output = T>) -> Result<T, Box<dyn Any + Send>> {
-    let mut future = std::pin::pin!(future);
-    // The future is dropped after a panic, never polled again, so no broken state is observed.
-    std::future::poll_fn(move |cx| match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-        Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-        Ok(Poll::Pending) => Poll::Pending,
-        Err(panic) => Poll::Ready(Err(panic)),
-    })
-    .await
-}
-
-/// The message of a panic payload, when it has one.
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
-    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
-        (Some(message), _) => message,
-        (None, Some(message)) => message,
-        (None, None) => "(no message)",
-    }
-}
-
-/// Displays an error followed by its sources, separated by `: `.
-struct ErrorChain<'a>(&'a (dyn StdError + 'static));
-
-impl fmt::Display for ErrorChain<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(err) = source {
-            write!(f, ": {err}")?;
-            source = err.source();
-        }
-        Ok(())
-    }
 }

@@ -8,8 +8,12 @@
 //! - [`signature`]: Zoom's request signatures and URL validation; [`signature::standard`]: Standard
 //!   Webhooks signatures (Svix and the vendors built on it). Both take several secrets, for a rotation.
 //! - [`axum`] (feature `axum`): a receiver that checks signatures, answers Zoom's URL validation, routes by
-//!   webhook name, filters duplicate deliveries and hands drifted payloads over raw; with the `redis`
-//!   feature, the duplicate filter can live in Redis, shared by every replica of a receiver.
+//!   webhook name, filters duplicate deliveries and hands drifted payloads over raw ([`InvalidDelivery`]).
+//!   In hand-off mode it publishes each verified delivery to a durable queue ([`handoff::Sink`]) instead.
+//! - [`nats`] (feature `nats`): the queue on NATS JetStream: a sink for the receiver and a worker that runs
+//!   the same routes on the queued deliveries, with retries and dead letters.
+//! - [`duplicates`]: the duplicate filter of receivers and workers; with the `redis` feature, it can live
+//!   in Redis, shared by every replica.
 //!
 //! Generated modules name this crate by an absolute path (`::webhook_runtime` unless the generator is
 //! told otherwise), so they compile in any crate that depends on it. Items that only generated code uses
@@ -18,18 +22,31 @@
 //! Numbers are kept exactly: this crate turns on `serde_json`'s `arbitrary_precision` and
 //! `float_roundtrip`, so a payload is written back with the digits it came with.
 
+// The docs link items of the optional features; they resolve in the documented build, with every feature.
+#![cfg_attr(not(all(feature = "axum", feature = "nats")), allow(rustdoc::broken_intra_doc_links))]
+// With `redis` alone, the duplicate filter has no receiver or worker to serve: its crate-private API is unused.
+#![cfg_attr(all(feature = "redis", not(any(feature = "axum", feature = "nats"))), allow(dead_code))]
+
 #[cfg(feature = "axum")]
 pub mod axum;
+pub mod duplicates;
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
+mod error_chain;
+pub mod handoff;
 mod json_path;
+#[cfg(feature = "nats")]
+pub mod nats;
 mod parse;
 mod route;
+#[cfg(any(feature = "axum", feature = "nats"))]
+mod routing;
 pub mod signature;
 
 /// The map type of typed `additionalProperties` in generated structs (`indexmap::IndexMap`, so the
 /// properties keep the order they came in).
 pub use indexmap;
 pub use parse::{DispatchError, ParseError, UnknownEvent};
-pub use route::{BoxError, Route, RouteResult};
+pub use route::{BoxError, InvalidDelivery, Route, RouteResult};
 
 /// One generated spec module, as a crate's list of its modules describes it (`MODULES` of a crate that
 /// `cargo xtask codegen`-style generation writes a module index for). `E` is the crate's event type over

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::{DispatchError, UnknownEvent};
+use crate::{DispatchError, ParseError, UnknownEvent};
 
 /// A handler error with its type erased, as routes and receivers report it.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -161,7 +161,7 @@ impl Route {
     /// Each discriminator value this route answers for, with the webhook it selects, as `from_slice`
     /// reads them: the events' values first, then their names (a value that is no event's value is taken
     /// as a name).
-    #[cfg(feature = "axum")]
+    #[cfg(any(feature = "axum", feature = "nats"))]
     pub(crate) fn selectors(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
         let values = self.discriminator.map_or(&[][..], |discriminator| discriminator.values);
         values
@@ -182,6 +182,23 @@ impl Route {
     pub async fn dispatch(&self, name: &str, body: &[u8]) -> RouteResult {
         self.inner.dispatch(name, body).await
     }
+}
+
+/// A correctly signed delivery of a known webhook whose payload does not match the webhook's schema: the
+/// vendor's payload drifted from its own spec (a required property left out, an integer where the spec
+/// says string). Handed to the `on_invalid` handler of a receiver (`axum::Receiver::on_invalid`) or worker
+/// (`nats::Worker::on_invalid`) whole, so it can be kept and handled later rather than refused and, after
+/// the vendor's retries, lost.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct InvalidDelivery {
+    /// The webhook name, from the body's discriminator property (Zoom's `event`).
+    pub name: String,
+    /// The body, byte for byte as received (its signature was checked over these bytes).
+    pub body: Vec<u8>,
+    /// Why the payload does not parse, with the path of the failing field
+    /// ([`ParseError::InvalidPayload`]).
+    pub error: ParseError,
 }
 
 /// The route of a generated module (its `route(handler)`): `dispatch` is the module's `dispatch_named`,

@@ -1,5 +1,5 @@
-//! Shared by the receiver tests and the load benchmark: a server on a loopback port, a plain hyper
-//! HTTP/1.1 client, signed Number Management deliveries.
+//! Shared by the receiver tests and the load benchmarks: a server on a loopback port, a plain hyper
+//! HTTP/1.1 client, signed Number Management deliveries, questions to the JetStream API.
 
 #![allow(dead_code)] // Each test target uses a different part.
 
@@ -189,6 +189,42 @@ impl Handler for Recorder {
         }
         self.record(&event.event, event.event_ts);
         Ok(())
+    }
+}
+
+/// Asks the JetStream API at `url` on `subject` with `payload` over the plain NATS protocol and returns
+/// the JSON answer. A server without JetStream has no responder: that is an error too.
+pub async fn jetstream_api(url: &str, subject: &str, payload: &str) -> Result<serde_json::Value, String> {
+    let address = url.split("://").last().unwrap_or(url);
+    let address = address.rsplit('@').next().unwrap_or(address).trim_end_matches('/');
+    let ask = async {
+        let stream = tokio::net::TcpStream::connect(address).await.map_err(|err| err.to_string())?;
+        let (read, mut write) = stream.into_split();
+        let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(read));
+        let request = format!(
+            "CONNECT {{\"verbose\":false,\"headers\":true,\"no_responders\":true}}\r\nSUB test.api.reply 1\r\nPUB {subject} test.api.reply {}\r\n{payload}\r\n",
+            payload.len()
+        );
+        tokio::io::AsyncWriteExt::write_all(&mut write, request.as_bytes()).await.map_err(|err| err.to_string())?;
+        while let Some(line) = lines.next_line().await.map_err(|err| err.to_string())? {
+            if line.starts_with("MSG ") {
+                let answer = lines.next_line().await.map_err(|err| err.to_string())?.unwrap_or_default();
+                return serde_json::from_str(&answer).map_err(|err| format!("{err}: {answer}"));
+            } else if line.starts_with("HMSG ") {
+                return Err("no JetStream responds (is the server started with -js?)".to_owned());
+            } else if line.starts_with("-ERR") {
+                return Err(line);
+            } else if line == "PING" {
+                tokio::io::AsyncWriteExt::write_all(&mut write, b"PONG\r\n").await.map_err(|err| err.to_string())?;
+            }
+        }
+        Err("the server closed the connection".to_owned())
+    };
+    let answer: serde_json::Value =
+        tokio::time::timeout(Duration::from_secs(5), ask).await.map_err(|_| "no answer within 5 s".to_owned())??;
+    match answer.get("error") {
+        Some(error) => Err(format!("JetStream error: {error}")),
+        None => Ok(answer),
     }
 }
 

@@ -1,26 +1,32 @@
 //! The duplicate filter: which deliveries were handled already, kept in a [`DuplicateStore`] (in memory by
-//! default, or shared by every replica in Redis with the `redis` feature).
+//! default, or shared by every replica in Redis with the `redis` feature). The receiver
+//! (`axum::Receiver::duplicate_filter`) and the worker (`nats::Worker::duplicate_filter`) use it; the filter
+//! and the stores need the `axum`, `nats` or `redis` feature, [`DeliveryKey`] none.
 //!
 //! Each store keeps three states per key: **in flight** (claimed by one delivery, whose handler is
 //! running), **handled** (remembered for the time-to-live) and **released** (the handler failed or was
 //! dropped, so the key is free and the next delivery handles it).
 
 use std::fmt;
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::ErrorChain;
 use crate::BoxError;
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
+use crate::error_chain::ErrorChain;
 pub use crate::route::BoxFuture;
 
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 
 #[cfg(feature = "redis")]
 pub use self::redis::RedisStore;
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 pub use memory::MemoryStore;
 
 /// What a [`DuplicateFilter`] keys a delivery by: the SHA-256 of the bytes the receiver gives it (the raw
@@ -122,13 +128,14 @@ pub enum StoreFailure {
     FailOpen,
 }
 
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 /// Remembers which deliveries were handled recently, so Zoom's re-deliveries do not reach the handler
 /// twice.
 ///
 /// Zoom has no event id and may deliver the same event more than once: when an answer came too late,
 /// and occasionally otherwise. Its retries carry the same body (with a new signature), so the filter keys
 /// deliveries by the SHA-256 of the bytes the receiver gives it (the raw body). Switch it on with
-/// [`Receiver::duplicate_filter`](super::Receiver::duplicate_filter); clones share the same store.
+/// `axum::Receiver::duplicate_filter` or `nats::Worker::duplicate_filter`; clones share the same store.
 ///
 /// - A delivery is marked as seen only **after the handler succeeded**. A failed delivery (400 or 500)
 ///   leaves no mark, so Zoom's retry runs the handler again.
@@ -151,12 +158,14 @@ pub struct DuplicateFilter {
     on_failure: StoreFailure,
 }
 
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 impl fmt::Debug for DuplicateFilter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DuplicateFilter").field("store", &self.store).field("on_failure", &self.on_failure).finish()
     }
 }
 
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 impl Default for DuplicateFilter {
     /// An in-memory filter with [`DuplicateFilter::DEFAULT_TTL`] and [`DuplicateFilter::DEFAULT_CAPACITY`].
     fn default() -> Self {
@@ -164,6 +173,7 @@ impl Default for DuplicateFilter {
     }
 }
 
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 impl DuplicateFilter {
     /// How long a handled delivery is remembered by default: two hours.
     pub const DEFAULT_TTL: Duration = Duration::from_secs(2 * 60 * 60);
@@ -212,7 +222,7 @@ impl DuplicateFilter {
             Ok(StoreClaim::Claimed(claimed)) => Claim::First(Claimed(claimed)),
             Err(err) => match self.on_failure {
                 StoreFailure::FailClosed => {
-                    tracing::error!(error = %ErrorChain(&err), "the duplicate store cannot answer; answering 503 so that Zoom retries");
+                    tracing::error!(error = %ErrorChain(&err), "the duplicate store cannot answer; the delivery is refused for now, to be retried later");
                     Claim::StoreDown
                 }
                 StoreFailure::FailOpen => {
@@ -224,6 +234,7 @@ impl DuplicateFilter {
     }
 }
 
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 /// The outcome of [`DuplicateFilter::claim`], as the receiver answers it.
 pub(crate) enum Claim {
     /// Already handled within the time-to-live: 200, the handler is not called.
@@ -238,16 +249,25 @@ pub(crate) enum Claim {
     First(Claimed),
 }
 
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 /// A key this delivery holds. Dropping it without [`Claimed::handled`] releases it.
 pub(crate) struct Claimed(Box<dyn ClaimedKey>);
 
+#[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 impl Claimed {
     /// Records that the handler succeeded. A store that cannot record it is logged: the delivery was
     /// handled, so it is still answered 200, and a retry may run the handler again.
+    #[cfg(feature = "axum")]
     pub(crate) async fn handled(self) {
         if let Err(err) = self.0.handled().await {
             tracing::warn!(error = %ErrorChain(&err), "could not mark a handled delivery in the duplicate store; a retry of it may run the handler again");
         }
+    }
+
+    /// Records that the handler succeeded, giving the store's error when it could not.
+    #[cfg(feature = "nats")]
+    pub(crate) async fn try_handled(self) -> Result<(), StoreError> {
+        self.0.handled().await
     }
 }
 
@@ -265,16 +285,19 @@ mod tests {
         assert_ne!(DeliveryKey::of(b"abc"), DeliveryKey::of(b"abd"));
     }
 
+    #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
     /// A store that is always down.
     #[derive(Debug)]
     struct Down;
 
+    #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
     impl DuplicateStore for Down {
         fn claim(&self, _key: DeliveryKey) -> BoxFuture<'_, Result<StoreClaim, StoreError>> {
             Box::pin(async { Err(StoreError::Timeout(Duration::from_millis(5))) })
         }
     }
 
+    #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
     #[tokio::test]
     async fn a_store_that_cannot_answer_follows_the_policy() {
         let closed = DuplicateFilter::with_store(Down);

@@ -1,0 +1,438 @@
+//! Running the routes on the deliveries a receiver handed off to JetStream.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::message::AckKind;
+use async_nats::jetstream::{self, consumer};
+use futures_util::StreamExt;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use super::{
+    ATTEMPTS_HEADER, DEFAULT_CONSUMER, DEFAULT_DUPLICATE_WINDOW, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX, ERROR_HEADER,
+    EVENT_HEADER, MODULE_HEADER, MSG_ID_HEADER, NatsError, ensure_stream, subject,
+};
+use crate::duplicates::{Claim, DeliveryKey, DuplicateFilter};
+use crate::error_chain::ErrorChain;
+use crate::route::BoxError;
+use crate::routing::{Failure, Routes, fallback};
+use crate::{InvalidDelivery, Route, UnknownEvent};
+
+/// How long a worker waits before claiming a body again while an identical one is in flight or the
+/// duplicate store cannot answer.
+const CLAIM_RETRY_PAUSE: Duration = Duration::from_millis(500);
+
+/// The shortest period of the in-progress acknowledgements, for a very short ack wait.
+const MIN_PROGRESS_PERIOD: Duration = Duration::from_millis(100);
+
+/// Runs the handlers of the deliveries a receiver handed off to JetStream (through a [`JetStreamSink`](super::JetStreamSink)),
+/// with the same [`Route`]s a receiver takes.
+///
+/// Workers share one durable pull consumer ([`Worker::consumer`]), so any number of them, in any number
+/// of processes, split the deliveries between them. See the [module docs](super) for the retry and
+/// dead-letter policy.
+#[derive(Debug)]
+pub struct Worker {
+    context: jetstream::Context,
+    stream: String,
+    prefix: String,
+    consumer: String,
+    routes: Routes,
+    duplicates: Option<DuplicateFilter>,
+    max_attempts: u32,
+    backoff: Vec<Duration>,
+    ack_wait: Duration,
+    concurrency: usize,
+}
+
+impl Worker {
+    /// How many times a delivery is handed to a handler by default before it goes to the dead letters.
+    pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+
+    /// How long JetStream waits by default for a worker's answer before redelivering a message (to this
+    /// or another worker): 30 seconds.
+    pub const DEFAULT_ACK_WAIT: Duration = Duration::from_secs(30);
+
+    /// How many deliveries one worker handles at once by default.
+    pub const DEFAULT_CONCURRENCY: usize = 16;
+
+    /// The delays before each retry by default: 1 s, 5 s, 30 s, then 2 minutes.
+    pub fn default_backoff() -> Vec<Duration> {
+        [1, 5, 30, 120].map(Duration::from_secs).to_vec()
+    }
+
+    /// Connects to the NATS server at `url`, for the stream [`DEFAULT_STREAM`] and the consumer
+    /// [`DEFAULT_CONSUMER`].
+    ///
+    /// # Errors
+    ///
+    /// [`NatsError::Connect`] when the server cannot be reached.
+    pub async fn connect(url: &str) -> Result<Self, NatsError> {
+        Ok(Self::new(super::connect(url).await?))
+    }
+
+    /// A worker reading through `context`, with no routes and the defaults.
+    pub fn new(context: jetstream::Context) -> Self {
+        Self {
+            context,
+            stream: DEFAULT_STREAM.to_owned(),
+            prefix: DEFAULT_SUBJECT_PREFIX.to_owned(),
+            consumer: DEFAULT_CONSUMER.to_owned(),
+            routes: Routes::default(),
+            duplicates: None,
+            max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
+            backoff: Self::default_backoff(),
+            ack_wait: Self::DEFAULT_ACK_WAIT,
+            concurrency: Self::DEFAULT_CONCURRENCY,
+        }
+    }
+
+    /// Sets the stream's name ([`DEFAULT_STREAM`] by default), as the sink has it.
+    #[must_use]
+    pub fn stream(mut self, name: impl Into<String>) -> Self {
+        self.stream = name.into();
+        self
+    }
+
+    /// Sets the first token of the subjects ([`DEFAULT_SUBJECT_PREFIX`] by default), as the sink has it.
+    #[must_use]
+    pub fn subject_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Sets the durable consumer's name ([`DEFAULT_CONSUMER`] by default). Workers with the same name
+    /// share the deliveries; workers with different names each get every delivery.
+    #[must_use]
+    pub fn consumer(mut self, durable_name: impl Into<String>) -> Self {
+        self.consumer = durable_name.into();
+        self
+    }
+
+    /// Adds the route of one module, such as `number_management::route(handler)`: a delivery goes to the
+    /// route of the module the receiver named, else to the first route answering for its webhook name.
+    #[must_use]
+    pub fn route(mut self, route: Route) -> Self {
+        self.routes.push(route);
+        self
+    }
+
+    /// Sets the fallback for webhooks no route answers for; it gets the name and the whole body. Without
+    /// one, such deliveries are acknowledged and logged at `info` level. Its error is retried like a
+    /// handler's.
+    #[must_use]
+    pub fn on_unknown<F, Fut, E>(mut self, handler: F) -> Self
+    where
+        F: Fn(UnknownEvent) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        self.routes.set_unknown(fallback(handler));
+        self
+    }
+
+    /// Sets the handler for deliveries whose payload does not match its webhook's schema
+    /// ([`InvalidDelivery`]). Its error is retried like a handler's. Without one, such deliveries go to
+    /// the dead letters at once (retrying would not make them parse).
+    #[must_use]
+    pub fn on_invalid<F, Fut, E>(mut self, handler: F) -> Self
+    where
+        F: Fn(InvalidDelivery) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        self.routes.set_invalid(fallback(handler));
+        self
+    }
+
+    /// Switches on a duplicate filter keyed by the body's SHA-256: a body already handled within the
+    /// filter's time-to-live is acknowledged without calling the handler again (JetStream's own window is
+    /// only minutes long). While an identical body is in flight elsewhere, or the store cannot answer
+    /// (failing closed), the message is held in progress and the claim tried again; see the
+    /// [module docs](super).
+    #[must_use]
+    pub fn duplicate_filter(mut self, filter: DuplicateFilter) -> Self {
+        self.duplicates = Some(filter);
+        self
+    }
+
+    /// Sets after how many deliveries to a failing handler a message goes to the dead letters (5 by
+    /// default; at least 1).
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Sets the delays before the retries: the delay before attempt `n + 1` is `backoff[n - 1]`, the last
+    /// one repeating (1 s, 5 s, 30 s, 2 min by default). An empty list retries without delay.
+    #[must_use]
+    pub fn backoff(mut self, delays: Vec<Duration>) -> Self {
+        self.backoff = delays;
+        self
+    }
+
+    /// Sets how long JetStream waits for an answer before it redelivers a message, when the consumer is
+    /// created (30 s by default; an existing consumer keeps its own): how soon the deliveries of a worker
+    /// that died are handled again. Running handlers are kept in progress, so it need not cover the slowest
+    /// one; but a worker fetches up to [`Worker::concurrency`] messages ahead, which wait unacknowledged
+    /// while every slot is busy, so keep it longer than a handler usually takes.
+    #[must_use]
+    pub fn ack_wait(mut self, ack_wait: Duration) -> Self {
+        self.ack_wait = ack_wait;
+        self
+    }
+
+    /// Sets how many deliveries this worker handles at once (16 by default; at least 1).
+    #[must_use]
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// Runs until the message stream fails; see [`Worker::run_until`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Worker::run_until`].
+    pub async fn run(self) -> Result<(), NatsError> {
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Ensures the stream and the durable consumer exist, then handles deliveries until `shutdown`
+    /// completes; the deliveries being handled then are finished (acknowledged or not) before it returns.
+    ///
+    /// A stream the worker creates (no receiver created it yet) gets the default duplicate window; for
+    /// another one, create it first with the sink's [`JetStreamSink::ensure_stream`](super::JetStreamSink::ensure_stream).
+    ///
+    /// # Errors
+    ///
+    /// [`NatsError::Stream`] or [`NatsError::Consumer`] when the stream or the consumer cannot be set up,
+    /// or the consumer was deleted while running.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), NatsError> {
+        let stream = ensure_stream(&self.context, &self.stream, &self.prefix, DEFAULT_DUPLICATE_WINDOW).await?;
+        let consumer_name = self.consumer.clone();
+        let consumer_error = move |source: BoxError| NatsError::Consumer { consumer: consumer_name.clone(), source };
+        let config = consumer::pull::Config {
+            durable_name: Some(self.consumer.clone()),
+            filter_subject: format!("{}.deliveries.>", self.prefix),
+            ack_wait: self.ack_wait,
+            ..Default::default()
+        };
+        let consumer =
+            stream.get_or_create_consumer(&self.consumer, config).await.map_err(|err| consumer_error(err.into()))?;
+        let mut messages = consumer
+            .stream()
+            .max_messages_per_batch(self.concurrency)
+            .messages()
+            .await
+            .map_err(|err| consumer_error(err.into()))?;
+        tracing::info!(stream = self.stream, consumer = self.consumer, "worker started");
+        let worker = Arc::new(self);
+        let (stop, stopping) = watch::channel(false);
+        let permits = Arc::new(Semaphore::new(worker.concurrency));
+        let mut running = JoinSet::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        let outcome = loop {
+            // A slot first, then a message: a message is only taken when it can be handled at once (and is
+            // then kept in progress), never left waiting for a slot while its ack wait runs out.
+            let permit = tokio::select! {
+                () = &mut shutdown => break Ok(()),
+                permit = Arc::clone(&permits).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break Ok(()),
+                },
+            };
+            let next = tokio::select! {
+                () = &mut shutdown => break Ok(()),
+                next = messages.next() => next,
+            };
+            let message = match next {
+                Some(Ok(message)) => message,
+                Some(Err(err)) => match err.kind() {
+                    consumer::pull::MessagesErrorKind::ConsumerDeleted => break Err(consumer_error(err.into())),
+                    _ => {
+                        tracing::warn!(error = %ErrorChain(&err), "reading the consumer failed; reading on");
+                        continue;
+                    }
+                },
+                None => break Ok(()),
+            };
+            let worker = Arc::clone(&worker);
+            let stopping = stopping.clone();
+            running.spawn(async move {
+                worker.process(message, stopping).await;
+                drop(permit);
+            });
+            // Collect the finished ones, so the set does not grow.
+            while running.try_join_next().is_some() {}
+        };
+        // Messages held for a duplicate claim are let go; handlers running are finished.
+        let _ = stop.send(true);
+        while running.join_next().await.is_some() {}
+        outcome
+    }
+
+    /// Handles one message: acknowledges it once handled or dead-lettered, else asks for its redelivery.
+    async fn process(&self, message: jetstream::Message, stopping: watch::Receiver<bool>) {
+        let (delivered, sequence) = match message.info() {
+            Ok(info) => (u32::try_from(info.delivered).unwrap_or(u32::MAX), info.stream_sequence),
+            Err(err) => {
+                tracing::error!(error = %err, subject = %message.subject, "a message without JetStream metadata; leaving it");
+                return;
+            }
+        };
+        let header = |name: &str| {
+            message.headers.as_ref().and_then(|headers| headers.get(name)).map(|value| value.as_str().to_owned())
+        };
+        let module = header(MODULE_HEADER);
+        let Some(name) = header(EVENT_HEADER) else {
+            let error = format!("the message has no {EVENT_HEADER} header");
+            self.dead_letter(&message, None, None, &error, delivered, sequence).await;
+            return;
+        };
+        let key = DeliveryKey::of(&message.payload);
+        let route = self.routes.find(module.as_deref(), &name);
+        let claim = match &self.duplicates {
+            Some(filter) => match self.in_progress(&message, self.claim(filter, &message, stopping)).await {
+                Claim::Duplicate => {
+                    tracing::debug!(event = name, sha256 = %key.to_hex(), "duplicate delivery, already handled");
+                    self.ack(&message, AckKind::Ack).await;
+                    return;
+                }
+                Claim::First(claim) => Some(claim),
+                Claim::Unfiltered => None,
+                // Stopping: left unacknowledged, redelivered after the ack wait.
+                Claim::InFlight | Claim::StoreDown => return,
+            },
+            None => None,
+        };
+        match self.in_progress(&message, self.routes.handle(route, &name, &message.payload)).await {
+            Ok(()) => {
+                if let Some(claim) = claim {
+                    // Marked before the log line and the ack: a worker killed in between leaves a mark, so
+                    // the redelivery is recognised as a duplicate.
+                    if let Err(err) = claim.try_handled().await {
+                        let delay = self.delay(delivered);
+                        tracing::warn!(event = name, sha256 = %key.to_hex(), error = %ErrorChain(&err), retry_in_ms = delay.as_millis(), "handled, but the duplicate store did not record it; retrying later");
+                        self.ack(&message, AckKind::Nak(Some(delay))).await;
+                        return;
+                    }
+                }
+                tracing::info!(event = name, module = route.map(Route::module), sha256 = %key.to_hex(), "handled");
+                self.ack(&message, AckKind::Ack).await;
+            }
+            // Retrying would not make it parse.
+            Err(failure @ Failure::Parse(_)) => {
+                self.dead_letter(&message, Some(&name), module.as_deref(), &failure.to_string(), delivered, sequence)
+                    .await;
+            }
+            Err(failure) if delivered >= self.max_attempts => {
+                self.dead_letter(&message, Some(&name), module.as_deref(), &failure.to_string(), delivered, sequence)
+                    .await;
+            }
+            Err(failure) => {
+                let delay = self.delay(delivered);
+                tracing::warn!(event = name, module = route.map(Route::module), attempt = delivered, error = %failure, retry_in_ms = delay.as_millis(), "webhook handler failed; retrying later");
+                self.ack(&message, AckKind::Nak(Some(delay))).await;
+            }
+        }
+    }
+
+    /// Claims the body in the duplicate filter, trying again while an identical delivery is in flight or
+    /// the store cannot answer (the message is held meanwhile, see [`Worker::in_progress`]); the last
+    /// answer when the worker is stopping.
+    async fn claim(
+        &self,
+        filter: &DuplicateFilter,
+        message: &jetstream::Message,
+        mut stopping: watch::Receiver<bool>,
+    ) -> Claim {
+        loop {
+            let claim = filter.claim(&message.payload).await;
+            if !matches!(claim, Claim::InFlight | Claim::StoreDown) || *stopping.borrow() {
+                return claim;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(CLAIM_RETRY_PAUSE) => {}
+                _ = stopping.changed() => return claim,
+            }
+        }
+    }
+
+    /// Runs `work` while telling JetStream the message is in progress every third of the ack wait, so it
+    /// is not redelivered meanwhile; a worker that dies stops telling, and the message comes back after
+    /// the ack wait.
+    async fn in_progress<T>(&self, message: &jetstream::Message, work: impl Future<Output = T>) -> T {
+        let mut work = std::pin::pin!(work);
+        let period = (self.ack_wait / 3).max(MIN_PROGRESS_PERIOD);
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            tokio::select! {
+                output = &mut work => return output,
+                _ = ticks.tick() => {
+                    if let Err(err) = message.ack_with(AckKind::Progress).await {
+                        tracing::warn!(error = %err, subject = %message.subject, "could not tell JetStream a message is in progress; it may be redelivered");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The delay before the attempt after attempt `delivered`.
+    fn delay(&self, delivered: u32) -> Duration {
+        let index = usize::try_from(delivered.saturating_sub(1)).unwrap_or(usize::MAX);
+        self.backoff.get(index).or(self.backoff.last()).copied().unwrap_or_default()
+    }
+
+    /// Publishes the message as a dead letter and, once JetStream stored it, takes the original off the
+    /// consumer; if it cannot be stored, the original is redelivered later.
+    async fn dead_letter(
+        &self,
+        message: &jetstream::Message,
+        name: Option<&str>,
+        module: Option<&str>,
+        error: &str,
+        delivered: u32,
+        sequence: u64,
+    ) {
+        let key = DeliveryKey::of(&message.payload).to_hex();
+        let mut headers = message.headers.clone().unwrap_or_default();
+        headers.insert(MSG_ID_HEADER, format!("dead-{key}-{sequence}"));
+        // Header values are one line.
+        headers.insert(ERROR_HEADER, error.replace(['\r', '\n'], " "));
+        headers.insert(ATTEMPTS_HEADER, delivered.to_string());
+        let subject = subject(&self.prefix, "dead", module);
+        let published = async {
+            self.context.publish_with_headers(subject, headers, message.payload.clone()).await?.await?;
+            Ok::<_, BoxError>(())
+        };
+        match published.await {
+            Ok(()) => {
+                tracing::error!(
+                    event = name,
+                    module,
+                    sha256 = key,
+                    attempts = delivered,
+                    error,
+                    "webhook delivery moved to the dead letters"
+                );
+                self.ack(message, AckKind::Term).await;
+            }
+            Err(err) => {
+                tracing::error!(event = name, module, sha256 = key, error = %ErrorChain(&*err), "could not store a dead letter; the delivery is retried");
+                self.ack(message, AckKind::Nak(Some(self.delay(delivered)))).await;
+            }
+        }
+    }
+
+    /// Answers JetStream for `message`, waiting for the server's confirmation; a lost answer is logged (the
+    /// message is then redelivered after the ack wait).
+    async fn ack(&self, message: &jetstream::Message, kind: AckKind) {
+        if let Err(err) = message.double_ack_with(kind).await {
+            tracing::warn!(error = %err, subject = %message.subject, "JetStream did not confirm the answer to a message; it may be redelivered");
+        }
+    }
+}

@@ -1,0 +1,564 @@
+//! The hand-off on a real NATS server with JetStream: publishing, retries, dead letters, payloads that do
+//! not match their schema, and a receiver and a worker end to end.
+//!
+//! Needs a NATS server with JetStream at `NATS_URL` (default `nats://127.0.0.1:4222`), and the
+//! `nats-server` command for the test that stops a server of its own. Without them each test prints why it
+//! is skipped and passes, unless `REQUIRE_NATS=1` (as in CI), which turns every skip into a failure. Each test uses its own stream and subject prefix and deletes the stream.
+//! `cargo test -p webhook-runtime --features nats,axum --test nats` (the end-to-end tests need `axum`).
+#![cfg(feature = "nats")]
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use webhook_runtime::duplicates::DeliveryKey;
+use webhook_runtime::handoff::{Delivery, Sink};
+use webhook_runtime::nats::async_nats::jetstream::{self, message::StreamMessage};
+use webhook_runtime::nats::{JetStreamSink, NatsError, Worker, async_nats};
+use webhook_runtime::{DispatchError, InvalidDelivery, ParseError, Route, UnknownEvent};
+
+fn nats_url() -> String {
+    std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
+}
+
+/// Prints (past the test harness's capture) why `test` is skipped, or fails it when `REQUIRE_NATS=1`.
+fn skip(test: &str) {
+    skip_because(test, &format!("no NATS server with JetStream at {} (set NATS_URL)", nats_url()));
+}
+
+/// As [`skip`], for another reason.
+fn skip_because(test: &str, reason: &str) {
+    if std::env::var("REQUIRE_NATS").is_ok_and(|value| value == "1") {
+        panic!("{test}: {reason} (REQUIRE_NATS=1 makes this a failure)");
+    }
+    let _ = writeln!(std::io::stderr(), "skipped nats::{test}: {reason}");
+}
+
+/// One test's stream and subject prefix on the server; the stream is deleted when it is dropped.
+struct Fixture {
+    context: jetstream::Context,
+    stream: String,
+    prefix: String,
+}
+
+impl Fixture {
+    /// Connects and creates the stream of `test` (named after `short`), or `None` (after [`skip`]) when
+    /// there is no server with JetStream.
+    async fn new(test: &str, short: &str) -> Option<Self> {
+        let unique =
+            format!("{}_{}", std::process::id(), SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos());
+        let connect = async_nats::ConnectOptions::new().connection_timeout(Duration::from_secs(2)).connect(nats_url());
+        let Ok(client) = connect.await else {
+            skip(test);
+            return None;
+        };
+        let fixture = Self {
+            context: jetstream::new(client),
+            stream: format!("TEST_{}_{unique}", short.to_uppercase()),
+            prefix: format!("test_{short}_{unique}"),
+        };
+        if fixture.sink().ensure_stream().await.is_err() {
+            skip(test);
+            return None;
+        }
+        Some(fixture)
+    }
+
+    fn sink(&self) -> JetStreamSink {
+        JetStreamSink::new(self.context.clone()).stream(&self.stream).subject_prefix(&self.prefix)
+    }
+
+    /// A worker on the test's stream with short waits.
+    fn worker(&self) -> Worker {
+        Worker::new(self.context.clone())
+            .stream(&self.stream)
+            .subject_prefix(&self.prefix)
+            .consumer("worker")
+            .ack_wait(Duration::from_secs(2))
+    }
+
+    /// Every message of the stream, in order.
+    async fn messages(&self) -> Vec<StreamMessage> {
+        let stream = self.context.get_stream(&self.stream).await.unwrap();
+        let last = stream.get_info().await.unwrap().state.last_sequence;
+        let mut messages = Vec::new();
+        for sequence in 1..=last {
+            if let Ok(message) = stream.get_raw_message(sequence).await {
+                messages.push(message);
+            }
+        }
+        messages
+    }
+
+    /// The messages of the stream on `<prefix>.<rest>`.
+    async fn messages_on(&self, rest: &str) -> Vec<StreamMessage> {
+        let subject = format!("{}.{rest}", self.prefix);
+        self.messages().await.into_iter().filter(|message| message.subject.as_str() == subject).collect()
+    }
+
+    /// Waits until the worker acknowledged the first `count` messages of the stream and has none left.
+    async fn all_acknowledged(&self, count: u64) {
+        eventually("the messages acknowledged", || async { self.consumer_state().await == (count, 0, 0) }).await;
+    }
+
+    /// The worker's consumer: (stream sequence of the ack floor, messages delivered and not acknowledged,
+    /// messages not yet delivered); `(0, 0, u64::MAX)` before the worker created it.
+    async fn consumer_state(&self) -> (u64, usize, u64) {
+        let stream = self.context.get_stream(&self.stream).await.unwrap();
+        match stream.consumer_info("worker").await {
+            Ok(info) => (info.ack_floor.stream_sequence, info.num_ack_pending, info.num_pending),
+            // The worker has not created it yet.
+            Err(_) => (0, 0, u64::MAX),
+        }
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        // The client runs on the test's runtime, which is blocked here: delete through a connection of its own.
+        let stream = self.stream.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                if let Ok(client) = async_nats::connect(nats_url()).await {
+                    let _ = jetstream::new(client).delete_stream(&stream).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Waits until `condition` holds, failing the test after 20 seconds (a hang guard, not a speed check).
+async fn eventually<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !condition().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A worker running on the test's runtime.
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), NatsError>>,
+}
+
+impl Running {
+    fn start(worker: Worker) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(worker.run_until(async move {
+            let _ = stopped.await;
+        }));
+        Self { stop, task }
+    }
+
+    /// Stops the worker, which must have run without an error.
+    async fn stop(self) {
+        drop(self.stop);
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+/// A route for `meeting.started` counting its calls, failing the calls `fails` says.
+fn counted(calls: &Arc<AtomicUsize>, fails: fn(usize) -> bool) -> Route {
+    let calls = Arc::clone(calls);
+    Route::from_fn("meetings", &["meeting.started"], move |_: UnknownEvent| {
+        let call = calls.fetch_add(1, Ordering::SeqCst) + 1;
+        async move { if fails(call) { Err(format!("the database is down (call {call})")) } else { Ok(()) } }
+    })
+}
+
+fn header(message: &StreamMessage, name: &str) -> Option<String> {
+    message.headers.get(name).map(|value| value.as_str().to_owned())
+}
+
+fn msg_id(message: &StreamMessage) -> Option<String> {
+    message.headers.get(async_nats::header::NATS_MESSAGE_ID).map(|value| value.as_str().to_owned())
+}
+
+const STARTED: &[u8] = br#"{"event":"meeting.started","event_ts":1,"payload":{"object":{"id":"85"}}}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishes_on_the_module_subject_with_the_headers_and_once_per_body() {
+    let Some(fixture) =
+        Fixture::new("publishes_on_the_module_subject_with_the_headers_and_once_per_body", "publish").await
+    else {
+        return;
+    };
+    let sink = fixture.sink();
+    let routed = Delivery::new("meeting.started", Some("meetings"), STARTED);
+    let unrouted_body = br#"{"event":"meeting.ended","event_ts":2}"#;
+    let unrouted = Delivery::new("meeting.ended", None, &unrouted_body[..]);
+    sink.publish(&routed).await.unwrap();
+    sink.publish(&unrouted).await.unwrap();
+    // A vendor's retry of the first one, within the duplicate window.
+    sink.publish(&routed).await.unwrap();
+
+    let messages = fixture.messages().await;
+    assert_eq!(messages.len(), 2, "the same body is stored once");
+    let first = &messages[0];
+    assert_eq!(first.subject.as_str(), format!("{}.deliveries.meetings", fixture.prefix));
+    assert_eq!(&first.payload[..], STARTED);
+    assert_eq!(msg_id(first).unwrap(), DeliveryKey::of(STARTED).to_hex());
+    assert_eq!(header(first, "Webhook-Event").as_deref(), Some("meeting.started"));
+    assert_eq!(header(first, "Webhook-Module").as_deref(), Some("meetings"));
+    let second = &messages[1];
+    assert_eq!(second.subject.as_str(), format!("{}.deliveries._unrouted", fixture.prefix));
+    assert_eq!(&second.payload[..], unrouted_body);
+    assert_eq!(msg_id(second).unwrap(), DeliveryKey::of(unrouted_body).to_hex());
+    assert_eq!(header(second, "Webhook-Event").as_deref(), Some("meeting.ended"));
+    assert_eq!(header(second, "Webhook-Module"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_fails_when_the_stream_is_gone() {
+    let Some(fixture) = Fixture::new("publishing_fails_when_the_stream_is_gone", "gone").await else { return };
+    let sink = fixture.sink();
+    sink.ensure_stream().await.unwrap();
+    fixture.context.delete_stream(&fixture.stream).await.unwrap();
+    let delivery = Delivery::new("meeting.started", Some("meetings"), STARTED);
+    assert!(sink.publish(&delivery).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_handler_is_retried_after_the_backoff_then_acknowledged() {
+    let Some(fixture) = Fixture::new("a_failing_handler_is_retried_after_the_backoff_then_acknowledged", "retry").await
+    else {
+        return;
+    };
+    let calls = Arc::new(Mutex::new(Vec::<Instant>::new()));
+    let route = Route::from_fn("meetings", &["meeting.started"], {
+        let calls = Arc::clone(&calls);
+        move |_: UnknownEvent| {
+            let attempt = {
+                let mut calls = calls.lock().unwrap();
+                calls.push(Instant::now());
+                calls.len()
+            };
+            async move { if attempt < 3 { Err(format!("attempt {attempt} failed")) } else { Ok(()) } }
+        }
+    });
+    let backoff = [Duration::from_millis(200), Duration::from_millis(400)];
+    let worker = fixture.worker().route(route).max_attempts(5).backoff(backoff.to_vec());
+    let running = Running::start(worker);
+    fixture.sink().publish(&Delivery::new("meeting.started", Some("meetings"), STARTED)).await.unwrap();
+
+    fixture.all_acknowledged(1).await;
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 3);
+    assert!(calls[1] - calls[0] >= backoff[0], "first retry after {:?}", calls[1] - calls[0]);
+    assert!(calls[2] - calls[1] >= backoff[1], "second retry after {:?}", calls[2] - calls[1]);
+    assert!(fixture.messages_on("dead.meetings").await.is_empty());
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_is_retried_and_the_worker_keeps_serving() {
+    let Some(fixture) = Fixture::new("a_panicking_handler_is_retried_and_the_worker_keeps_serving", "panic").await
+    else {
+        return;
+    };
+    let calls = Arc::new(AtomicUsize::new(0));
+    let route = Route::from_fn("meetings", &["meeting.started"], {
+        let calls = Arc::clone(&calls);
+        move |_: UnknownEvent| {
+            let call = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            assert!(call > 1, "the handler panics on its first call");
+            async { Ok::<_, std::convert::Infallible>(()) }
+        }
+    });
+    let worker = fixture.worker().route(route).backoff(vec![Duration::from_millis(100)]).concurrency(1);
+    let running = Running::start(worker);
+    let sink = fixture.sink();
+    sink.publish(&Delivery::new("meeting.started", Some("meetings"), STARTED)).await.unwrap();
+    let second = br#"{"event":"meeting.started","event_ts":6}"#;
+    sink.publish(&Delivery::new("meeting.started", Some("meetings"), &second[..])).await.unwrap();
+
+    fixture.all_acknowledged(2).await;
+    // The first delivery panicked once and was retried; the second was handled once.
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert!(fixture.messages_on("dead.meetings").await.is_empty());
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_that_always_fails_ends_in_the_dead_letters_after_max_attempts() {
+    let Some(fixture) =
+        Fixture::new("a_handler_that_always_fails_ends_in_the_dead_letters_after_max_attempts", "dead").await
+    else {
+        return;
+    };
+    let calls = Arc::new(AtomicUsize::new(0));
+    let route = counted(&calls, |_| true);
+    let worker = fixture.worker().route(route).max_attempts(3).backoff(vec![Duration::from_millis(100)]);
+    let running = Running::start(worker);
+    fixture.sink().publish(&Delivery::new("meeting.started", Some("meetings"), STARTED)).await.unwrap();
+
+    eventually("a dead letter", || async { !fixture.messages_on("dead.meetings").await.is_empty() }).await;
+    fixture.all_acknowledged(1).await;
+    let dead = fixture.messages_on("dead.meetings").await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(&dead[0].payload[..], STARTED);
+    assert_eq!(header(&dead[0], "Webhook-Error").as_deref(), Some("the database is down (call 3)"));
+    assert_eq!(header(&dead[0], "Webhook-Attempts").as_deref(), Some("3"));
+    assert_eq!(header(&dead[0], "Webhook-Event").as_deref(), Some("meeting.started"));
+    assert_eq!(header(&dead[0], "Webhook-Module").as_deref(), Some("meetings"));
+    let id = msg_id(&dead[0]).unwrap();
+    assert_eq!(id, format!("dead-{}-1", DeliveryKey::of(STARTED).to_hex()));
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    running.stop().await;
+}
+
+/// A route whose dispatch finds every payload off its schema, as a generated module's would for a
+/// drifted payload.
+fn drifted_route(calls: Arc<AtomicUsize>) -> Route {
+    webhook_runtime::__private::module_route(
+        "number_management",
+        &["number_management.peering_number_cnam_updated"],
+        Some(("event", &["number_management.peering_number_cnam_updated"])),
+        calls,
+        |calls: &Arc<AtomicUsize>, name: &str, _body: &[u8]| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            let source = serde_json::from_str::<u32>("\"3457\"").unwrap_err();
+            let error = ParseError::InvalidPayload {
+                event: name.to_owned(),
+                path: "payload.object.carrier_code".to_owned(),
+                source,
+            };
+            Box::pin(async move { Err(DispatchError::Parse(error)) })
+        },
+    )
+}
+
+const CNAM: &[u8] =
+    br#"{"event":"number_management.peering_number_cnam_updated","payload":{"object":{"carrier_code":"3457"}}}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payload_off_its_schema_goes_to_on_invalid() {
+    let Some(fixture) = Fixture::new("a_payload_off_its_schema_goes_to_on_invalid", "invalid").await else { return };
+    let calls = Arc::new(AtomicUsize::new(0));
+    let invalid = Arc::new(Mutex::new(Vec::<(String, Vec<u8>, Option<String>)>::new()));
+    let worker = fixture.worker().route(drifted_route(Arc::clone(&calls))).on_invalid({
+        let invalid = Arc::clone(&invalid);
+        move |delivery: InvalidDelivery| {
+            let path = delivery.error.path().map(str::to_owned);
+            invalid.lock().unwrap().push((delivery.name, delivery.body, path));
+            async { Ok::<_, std::convert::Infallible>(()) }
+        }
+    });
+    let running = Running::start(worker);
+    let delivery = Delivery::new("number_management.peering_number_cnam_updated", Some("number_management"), CNAM);
+    fixture.sink().publish(&delivery).await.unwrap();
+
+    fixture.all_acknowledged(1).await;
+    let invalid = invalid.lock().unwrap().clone();
+    assert_eq!(
+        invalid,
+        [(
+            "number_management.peering_number_cnam_updated".to_owned(),
+            CNAM.to_vec(),
+            Some("payload.object.carrier_code".to_owned())
+        )]
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(fixture.messages_on("dead.number_management").await.is_empty());
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_on_invalid_a_payload_off_its_schema_goes_to_the_dead_letters_at_once() {
+    let Some(fixture) =
+        Fixture::new("without_on_invalid_a_payload_off_its_schema_goes_to_the_dead_letters_at_once", "invalid_dead")
+            .await
+    else {
+        return;
+    };
+    let calls = Arc::new(AtomicUsize::new(0));
+    let worker = fixture.worker().route(drifted_route(Arc::clone(&calls))).max_attempts(5);
+    let running = Running::start(worker);
+    let delivery = Delivery::new("number_management.peering_number_cnam_updated", Some("number_management"), CNAM);
+    fixture.sink().publish(&delivery).await.unwrap();
+
+    eventually("a dead letter", || async { !fixture.messages_on("dead.number_management").await.is_empty() }).await;
+    fixture.all_acknowledged(1).await;
+    let dead = fixture.messages_on("dead.number_management").await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(&dead[0].payload[..], CNAM);
+    assert_eq!(header(&dead[0], "Webhook-Attempts").as_deref(), Some("1"));
+    let error = header(&dead[0], "Webhook-Error").unwrap();
+    assert!(error.contains("payload.object.carrier_code"), "{error}");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    running.stop().await;
+}
+
+#[cfg(feature = "axum")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_delivery_is_answered_200_and_handled_once_by_the_worker() {
+    use axum::http::{HeaderMap, HeaderValue, StatusCode};
+    use webhook_runtime::axum::Receiver;
+    use webhook_runtime::signature::{self, Verifier};
+
+    let Some(fixture) =
+        Fixture::new("a_signed_delivery_is_answered_200_and_handled_once_by_the_worker", "end_to_end").await
+    else {
+        return;
+    };
+    let secret = "end-to-end-secret";
+    let handled = Arc::new(Mutex::new(Vec::<(String, serde_json::Value)>::new()));
+    let route = || {
+        let handled = Arc::clone(&handled);
+        Route::from_fn("meetings", &["meeting.started"], move |event: UnknownEvent| {
+            handled.lock().unwrap().push((event.name, event.body));
+            async { Ok::<_, std::convert::Infallible>(()) }
+        })
+    };
+    let unknown = Arc::new(Mutex::new(Vec::<String>::new()));
+    let worker = fixture.worker().route(route()).on_unknown({
+        let unknown = Arc::clone(&unknown);
+        move |event: UnknownEvent| {
+            unknown.lock().unwrap().push(event.name);
+            async { Ok::<_, std::convert::Infallible>(()) }
+        }
+    });
+    let running = Running::start(worker);
+    let receiver = Receiver::new(secret).route(route()).hand_off(fixture.sink());
+
+    let sign = |body: &[u8]| {
+        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
+        let mut headers = HeaderMap::new();
+        headers.insert(signature::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+        let signature = Verifier::new(secret.as_bytes()).sign(&timestamp, body);
+        headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+        headers
+    };
+    assert_eq!(receiver.receive(&sign(STARTED), STARTED).await.status(), StatusCode::OK);
+    let ended = br#"{"event":"meeting.ended","event_ts":3}"#;
+    assert_eq!(receiver.receive(&sign(ended), ended).await.status(), StatusCode::OK);
+
+    fixture.all_acknowledged(2).await;
+    let handled = handled.lock().unwrap().clone();
+    assert_eq!(handled.len(), 1);
+    assert_eq!(handled[0].0, "meeting.started");
+    assert_eq!(handled[0].1["payload"]["object"]["id"], "85");
+    assert_eq!(*unknown.lock().unwrap(), ["meeting.ended"]);
+
+    running.stop().await;
+
+    // With the stream gone, the receiver answers 503 (and Zoom retries).
+    fixture.context.delete_stream(&fixture.stream).await.unwrap();
+    let again = br#"{"event":"meeting.started","event_ts":4}"#;
+    assert_eq!(receiver.receive(&sign(again), again).await.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_duplicate_filter_handles_a_body_stored_twice_once() {
+    let Some(fixture) = Fixture::new("the_duplicate_filter_handles_a_body_stored_twice_once", "filter").await else {
+        return;
+    };
+    let calls = Arc::new(AtomicUsize::new(0));
+    let route = counted(&calls, |_| false);
+    let worker =
+        fixture.worker().route(route).duplicate_filter(webhook_runtime::duplicates::DuplicateFilter::default());
+    // A vendor's retry after JetStream's duplicate window: the same body under another message id.
+    let subject = format!("{}.deliveries.meetings", fixture.prefix);
+    for id in ["first", "retry"] {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(async_nats::header::NATS_MESSAGE_ID, id);
+        headers.insert("Webhook-Event", "meeting.started");
+        headers.insert("Webhook-Module", "meetings");
+        fixture.context.publish_with_headers(subject.clone(), headers, STARTED.into()).await.unwrap().await.unwrap();
+    }
+    assert_eq!(fixture.messages().await.len(), 2);
+    let running = Running::start(worker);
+
+    fixture.all_acknowledged(2).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    running.stop().await;
+}
+
+/// A `nats-server` with JetStream of the test's own, on a free port, killed when dropped.
+struct OwnServer {
+    child: std::process::Child,
+    url: String,
+    _store: StoreDir,
+}
+
+/// The server's storage directory, removed when dropped.
+struct StoreDir(std::path::PathBuf);
+
+impl Drop for StoreDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl OwnServer {
+    /// Starts one, or `None` when there is no `nats-server` command or it does not come up.
+    async fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let store = StoreDir(std::env::temp_dir().join(format!("nats-test-{}-{port}", std::process::id())));
+        let child = std::process::Command::new("nats-server")
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+            .arg(&store.0)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let server = Self { child, url: format!("nats://127.0.0.1:{port}"), _store: store };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return Some(server);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(feature = "axum")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_server_gone_publishing_fails_and_the_receiver_answers_503() {
+    use axum::http::{HeaderMap, HeaderValue, StatusCode};
+    use webhook_runtime::axum::Receiver;
+    use webhook_runtime::signature::{self, Verifier};
+
+    let Some(mut server) = OwnServer::start().await else {
+        let test = "with_the_server_gone_publishing_fails_and_the_receiver_answers_503";
+        skip_because(test, "no `nats-server` command to start a server of its own");
+        return;
+    };
+    let sink = JetStreamSink::connect(&server.url).await.unwrap().stream("GONE").subject_prefix("gone");
+    sink.ensure_stream().await.unwrap();
+    sink.publish(&Delivery::new("meeting.started", Some("meetings"), STARTED)).await.unwrap();
+    let secret = "server-gone-secret";
+    let receiver = Receiver::new(secret)
+        .route(Route::from_fn("meetings", &["meeting.started"], |_: UnknownEvent| async {
+            Ok::<_, std::convert::Infallible>(())
+        }))
+        .hand_off(sink.clone())
+        .hand_off_timeout(Duration::from_millis(500));
+
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    let body = br#"{"event":"meeting.started","event_ts":5}"#;
+    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
+    let mut headers = HeaderMap::new();
+    headers.insert(signature::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+    let signature = Verifier::new(secret.as_bytes()).sign(&timestamp, body);
+    headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+    assert_eq!(receiver.receive(&headers, body).await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(sink.publish(&Delivery::new("meeting.started", Some("meetings"), &body[..])).await.is_err());
+}
