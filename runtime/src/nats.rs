@@ -2,6 +2,7 @@
 //! receiver in hand-off mode verified, [`Worker`] runs the same [`Route`](crate::Route)s on them.
 //!
 //! ```no_run
+//! # #[cfg(feature = "axum")]
 //! use webhook_runtime::axum::Receiver;
 //! use webhook_runtime::nats::{JetStreamSink, Worker};
 //! use webhook_runtime::{Route, UnknownEvent};
@@ -12,13 +13,15 @@
 //!     Ok::<_, std::convert::Infallible>(())
 //! });
 //!
-//! // The receiver: verifies, publishes, answers 200 once JetStream stored the delivery.
+//! // The receiver (feature `axum`): verifies, publishes, answers 200 once JetStream stored the delivery.
+//! # #[cfg(feature = "axum")] {
 //! let sink = JetStreamSink::connect("nats://127.0.0.1:4222").await?;
 //! let secret = std::env::var("ZOOM_WEBHOOK_SECRET_TOKEN")?;
 //! let receiver = Receiver::try_new(secret)?.route(meetings.clone()).hand_off(sink);
 //! let app = axum::Router::new().route("/webhooks/zoom", receiver.into_method_router());
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
 //! tokio::spawn(webhook_runtime::axum::serve(listener, app).into_future());
+//! # }
 //!
 //! // A worker (any number of them, in this process or others): runs the handlers.
 //! Worker::connect("nats://127.0.0.1:4222").await?.route(meetings).run().await?;

@@ -47,9 +47,9 @@ static RELEASE: LazyLock<Script> = LazyLock::new(|| {
 /// key prefix. Clones share one multiplexed connection, which reconnects by itself after Redis comes back.
 ///
 /// ```no_run
-/// use webhook_runtime::axum::{DuplicateFilter, RedisStore, StoreFailure};
+/// use webhook_runtime::duplicates::{DuplicateFilter, RedisStore, StoreFailure};
 ///
-/// # async fn run() -> Result<(), webhook_runtime::axum::StoreError> {
+/// # async fn run() -> Result<(), webhook_runtime::duplicates::StoreError> {
 /// let store = RedisStore::connect("redis://127.0.0.1:6379/").await?;
 /// let filter = DuplicateFilter::with_store(store).on_store_failure(StoreFailure::FailClosed);
 /// # let _ = filter;
