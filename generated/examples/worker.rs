@@ -79,7 +79,7 @@ async fn main() -> ExitCode {
         subject_prefix = settings.subject_prefix,
         "handling the deliveries handed off to NATS JetStream; Ctrl-C stops"
     );
-    match worker.run_until(common::ctrl_c_or_sigterm()).await {
+    match worker.run_until(zoom_webhooks::shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS

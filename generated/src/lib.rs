@@ -79,6 +79,8 @@ pub use webhook_runtime::duplicates;
 pub use webhook_runtime::handoff;
 #[cfg(feature = "nats")]
 pub use webhook_runtime::nats;
+#[cfg(any(feature = "axum", feature = "nats"))]
+pub use webhook_runtime::shutdown_signal;
 pub use webhook_runtime::signature;
 pub use webhook_runtime::{BoxError, DispatchError, InvalidDelivery, ParseError, Route, RouteResult, UnknownEvent};
 

@@ -40,6 +40,8 @@ mod parse;
 mod route;
 #[cfg(any(feature = "axum", feature = "nats"))]
 mod routing;
+#[cfg(any(feature = "axum", feature = "nats"))]
+mod shutdown;
 pub mod signature;
 
 /// The map type of typed `additionalProperties` in generated structs (`indexmap::IndexMap`, so the
@@ -47,6 +49,8 @@ pub mod signature;
 pub use indexmap;
 pub use parse::{DispatchError, ParseError, UnknownEvent};
 pub use route::{BoxError, InvalidDelivery, Route, RouteResult};
+#[cfg(any(feature = "axum", feature = "nats"))]
+pub use shutdown::shutdown_signal;
 
 /// One generated spec module, as a crate's list of its modules describes it (`MODULES` of a crate that
 /// `cargo xtask codegen`-style generation writes a module index for). `E` is the crate's event type over

@@ -171,27 +171,3 @@ pub fn ack_wait() -> Result<Option<Duration>, String> {
         _ => Err(format!("{NATS_ACK_WAIT_SECS} must be a whole number of seconds above 0, not `{secs}`")),
     }
 }
-
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. A signal that cannot be listened for never fires.
-pub async fn ctrl_c_or_sigterm() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let sigterm = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let sigterm = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = sigterm => {}
-    }
-}

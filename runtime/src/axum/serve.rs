@@ -159,7 +159,7 @@ impl Serve {
             shutdown_timeout,
             signal,
         } = self;
-        let mut signal = signal.unwrap_or_else(|| Box::pin(ctrl_c_or_sigterm()));
+        let mut signal = signal.unwrap_or_else(|| Box::pin(crate::shutdown_signal()));
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
         let service = RouterService { router, timeout: body_read_timeout };
@@ -234,39 +234,6 @@ fn pause_after(err: &io::Error) -> bool {
         err.kind(),
         io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionRefused
     )
-}
-
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. If a signal cannot be listened for, that one never
-/// completes (and the failure is logged).
-async fn ctrl_c_or_sigterm() {
-    let ctrl_c = async {
-        match tokio::signal::ctrl_c().await {
-            Ok(()) => tracing::info!("Ctrl-C received"),
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for Ctrl-C");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-                tracing::info!("SIGTERM received");
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
 }
 
 /// The router as a hyper service, with a deadline on reading each request's body.
