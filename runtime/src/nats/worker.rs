@@ -20,9 +20,13 @@ use crate::route::BoxError;
 use crate::routing::{Failure, Routes, fallback};
 use crate::{InvalidDelivery, Route, UnknownEvent};
 
-/// How long a worker waits before claiming a body again while an identical one is in flight or the
-/// duplicate store cannot answer.
+/// How long a worker first waits before claiming a body again while an identical one is in flight or the
+/// duplicate store cannot answer; the pause doubles after each try, up to [`MAX_CLAIM_RETRY_PAUSE`].
 const CLAIM_RETRY_PAUSE: Duration = Duration::from_millis(500);
+
+/// The longest pause between two claims of one held body: while the store is down, each held message
+/// logs the store's error at most this often, rather than flooding the log and the recovering store.
+const MAX_CLAIM_RETRY_PAUSE: Duration = Duration::from_secs(5);
 
 /// The shortest period of the in-progress acknowledgements, for a very short ack wait.
 const MIN_PROGRESS_PERIOD: Duration = Duration::from_millis(100);
@@ -350,15 +354,17 @@ impl Worker {
         message: &jetstream::Message,
         mut stopping: watch::Receiver<bool>,
     ) -> Claim {
+        let mut pause = CLAIM_RETRY_PAUSE;
         loop {
             let claim = filter.claim(&message.payload).await;
             if !matches!(claim, Claim::InFlight | Claim::StoreDown) || *stopping.borrow() {
                 return claim;
             }
             tokio::select! {
-                () = tokio::time::sleep(CLAIM_RETRY_PAUSE) => {}
+                () = tokio::time::sleep(pause) => {}
                 _ = stopping.changed() => return claim,
             }
+            pause = (pause * 2).min(MAX_CLAIM_RETRY_PAUSE);
         }
     }
 
