@@ -354,7 +354,7 @@ impl Receiver {
             None => (None, &*delivery.value),
         };
         let claim = match &self.duplicates {
-            Some(filter) => match filter.claim(&self.scheme.duplicate_key(headers, body)).await {
+            Some(filter) => match filter.claim(DeliveryKey::of(&self.scheme.duplicate_key(headers, body))).await {
                 Claim::Duplicate => {
                     tracing::debug!(event = name, "duplicate webhook delivery, already handled");
                     return StatusCode::OK.into_response();

@@ -213,10 +213,10 @@ impl DuplicateFilter {
         self.len() == 0
     }
 
-    /// Claims the delivery identified by `key_bytes` (hashed, never stored as given), applying the
-    /// store-failure policy.
-    pub(crate) async fn claim(&self, key_bytes: &[u8]) -> Claim {
-        match self.store.claim(DeliveryKey::of(key_bytes)).await {
+    /// Claims the delivery whose key is `key` ([`DeliveryKey::of`] the identifying bytes, which are never
+    /// stored as given), applying the store-failure policy.
+    pub(crate) async fn claim(&self, key: DeliveryKey) -> Claim {
+        match self.store.claim(key).await {
             Ok(StoreClaim::Handled) => Claim::Duplicate,
             Ok(StoreClaim::InFlight) => Claim::InFlight,
             Ok(StoreClaim::Claimed(claimed)) => Claim::First(Claimed(claimed)),
@@ -301,8 +301,8 @@ mod tests {
     #[tokio::test]
     async fn a_store_that_cannot_answer_follows_the_policy() {
         let closed = DuplicateFilter::with_store(Down);
-        assert!(matches!(closed.claim(b"body").await, Claim::StoreDown));
+        assert!(matches!(closed.claim(DeliveryKey::of(b"body")).await, Claim::StoreDown));
         let open = DuplicateFilter::with_store(Down).on_store_failure(StoreFailure::FailOpen);
-        assert!(matches!(open.claim(b"body").await, Claim::Unfiltered));
+        assert!(matches!(open.claim(DeliveryKey::of(b"body")).await, Claim::Unfiltered));
     }
 }

@@ -300,7 +300,7 @@ impl Worker {
         let key = DeliveryKey::of(&message.payload);
         let route = self.routes.find(module.as_deref(), &name);
         let claim = match &self.duplicates {
-            Some(filter) => match self.in_progress(&message, self.claim(filter, &message, stopping)).await {
+            Some(filter) => match self.in_progress(&message, self.claim(filter, key, stopping)).await {
                 Claim::Duplicate => {
                     tracing::debug!(event = name, sha256 = %key.to_hex(), "duplicate delivery, already handled");
                     self.ack(&message, AckKind::Ack).await;
@@ -348,15 +348,10 @@ impl Worker {
     /// Claims the body in the duplicate filter, trying again while an identical delivery is in flight or
     /// the store cannot answer (the message is held meanwhile, see [`Worker::in_progress`]); the last
     /// answer when the worker is stopping.
-    async fn claim(
-        &self,
-        filter: &DuplicateFilter,
-        message: &jetstream::Message,
-        mut stopping: watch::Receiver<bool>,
-    ) -> Claim {
+    async fn claim(&self, filter: &DuplicateFilter, key: DeliveryKey, mut stopping: watch::Receiver<bool>) -> Claim {
         let mut pause = CLAIM_RETRY_PAUSE;
         loop {
-            let claim = filter.claim(&message.payload).await;
+            let claim = filter.claim(key).await;
             if !matches!(claim, Claim::InFlight | Claim::StoreDown) || *stopping.borrow() {
                 return claim;
             }
