@@ -107,7 +107,8 @@ pub struct Example {
 
 impl Document {
     /// Builds the document model from a parsed spec.
-    pub(crate) fn from_value(root: Value, diag: &mut Diagnostics) -> Result<Self, Error> {
+    pub(crate) fn from_value(mut root: Value, diag: &mut Diagnostics) -> Result<Self, Error> {
+        crate::ref_relocation::relocate_webhook_refs(&mut root, diag);
         let Some(top) = root.as_object() else {
             return Err(diag.error(&JsonPointer::root(), "the document root must be an object"));
         };

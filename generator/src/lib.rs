@@ -29,6 +29,7 @@ mod lower;
 pub mod manifest;
 pub mod naming;
 pub mod pointer;
+mod ref_relocation;
 mod source;
 
 pub use builder::{BuildError, Builder};

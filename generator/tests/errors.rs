@@ -90,3 +90,12 @@ fn recursive_schemas_generate() {
     let generated = webhook_codegen::generate("specs/ok.yaml", yaml.as_bytes()).unwrap();
     assert!(generated.source.contains("pub next: Option<Box<Node>>,"), "{}", generated.source);
 }
+
+#[test]
+fn a_ref_into_paths_that_resolves_under_neither_section_names_file_and_pointer() {
+    // `#/paths/...` is read under `webhooks` when it points to nothing, but only when it resolves there.
+    assert_eq!(
+        error(&with_schema("{$ref: '#/paths/a.b/post/requestBody/content/application~1json/schema/properties/nope'}")),
+        "specs/bad.yaml#/webhooks/a.b/post/requestBody/content/application~1json/schema/$ref: `$ref: #/paths/a.b/post/requestBody/content/application~1json/schema/properties/nope` points to nothing in this document"
+    );
+}
