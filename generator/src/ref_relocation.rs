@@ -116,13 +116,11 @@ mod tests {
         );
         assert_eq!(
             warnings,
-            [
-                "/webhooks/a.b/post/requestBody/content/application~1json/schema/properties/y/$ref: \
+            ["/webhooks/a.b/post/requestBody/content/application~1json/schema/properties/y/$ref: \
                  `$ref: #/paths/a.b/post/requestBody/content/application~1json/schema/properties/x` points to \
                  nothing in this document; read as \
                  `#/webhooks/a.b/post/requestBody/content/application~1json/schema/properties/x`, \
-                 where this document's webhooks are"
-            ]
+                 where this document's webhooks are"]
         );
     }
 
