@@ -1,6 +1,8 @@
 //! `enum` and `const` -> open enums. Vendors add values without notice, so every enum keeps values it
 //! does not list (`Other(String)` / `Other(i64)`) and writes them back unchanged.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use super::{Lowered, Lowerer, description};
@@ -77,12 +79,15 @@ impl Lowerer<'_, '_> {
             }
         };
         let value_docs = self.enum_descriptions(pointer, schema, values.len());
+        let repeated = self.repeated_values(&keyword_pointer, schema, &values);
         let id = self.reserve_type(pointer, wanted_name, description(schema));
         let mut names = UniqueNames::with_reserved(&["Other"]);
+        // A value listed twice is one variant: a second would never be read, and its match arm unreachable.
+        let listed = || {
+            values.iter().zip(value_docs.clone()).zip(&repeated).filter(|(_, repeat)| !**repeat).map(|(pair, _)| pair)
+        };
         let kind = if kind == "string" {
-            let variants = values
-                .iter()
-                .zip(value_docs)
+            let variants = listed()
                 .filter_map(|(value, docs)| value.as_str().map(|value| (value, docs)))
                 .map(|(value, docs)| EnumVariant {
                     name: names.claim(&naming::type_name(value), "").0,
@@ -92,9 +97,7 @@ impl Lowerer<'_, '_> {
                 .collect();
             TypeKind::StringEnum { variants }
         } else {
-            let variants = values
-                .iter()
-                .zip(value_docs)
+            let variants = listed()
                 .filter_map(|(value, docs)| value.as_i64().map(|value| (value, docs)))
                 .map(|(value, docs)| {
                     let wanted = if value < 0 { format!("Minus{}", value.unsigned_abs()) } else { format!("N{value}") };
@@ -105,6 +108,39 @@ impl Lowerer<'_, '_> {
         };
         self.types[id].kind = kind;
         Ok(Some(Lowered { ty: TypeRef::Named(id), nullable, recursive: false }))
+    }
+
+    /// Which of `values` (the listed values but `null`, in order) repeat an earlier one, each with a warning
+    /// at its place in the `enum` list.
+    fn repeated_values(
+        &mut self,
+        keyword_pointer: &JsonPointer,
+        schema: &Map<String, Value>,
+        values: &[&Value],
+    ) -> Vec<bool> {
+        let positions: Vec<usize> = match schema.get("enum").and_then(Value::as_array) {
+            Some(list) => (0..list.len()).filter(|&i| !list[i].is_null()).collect(),
+            None => Vec::new(),
+        };
+        let mut seen: HashMap<&Value, usize> = HashMap::with_capacity(values.len());
+        let mut repeated = Vec::with_capacity(values.len());
+        for (i, value) in values.iter().enumerate() {
+            let at = positions.get(i).copied().unwrap_or(i);
+            match seen.get(value) {
+                Some(first) => {
+                    self.warn(
+                        &keyword_pointer.index(at),
+                        format!("`enum` lists {value} again (first at index {first}); the repeat is ignored"),
+                    );
+                    repeated.push(true);
+                }
+                None => {
+                    seen.insert(value, at);
+                    repeated.push(false);
+                }
+            }
+        }
+        repeated
     }
 
     /// Per-value docs from `x-enum-descriptions`: a list parallel to `enum`, or a map from value to text.
