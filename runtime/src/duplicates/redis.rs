@@ -13,7 +13,10 @@
 //!
 //! A delivery that finds the key in flight polls it for a bounded time (1 s by default), then is
 //! answered as in flight (409, so that Zoom retries later). Every command has an operation timeout
-//! (1 s by default): Redis down or slow is a [`StoreError`] within that bound, never a hang.
+//! (1 s by default): Redis down or slow is a [`StoreError`] within that bound, never a hang. A claim
+//! given up on that way may still reach the server once it answers again (a stall): its release is sent
+//! right after it on the same connection, so it is deleted as soon as it lands instead of holding the
+//! key for the in-flight time.
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
@@ -27,6 +30,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisError, Script};
 
 use super::{BoxFuture, ClaimedKey, DeliveryKey, DuplicateStore, StoreClaim, StoreError};
+use crate::error_chain::ErrorChain;
 
 /// The value of a handled key; claim tokens are 32 hex digits, so never equal to it.
 const HANDLED: &str = "handled";
@@ -176,7 +180,16 @@ impl RedisStore {
         loop {
             let set =
                 redis::cmd("SET").arg(&name).arg(&token).arg("NX").arg("PX").arg(millis(self.in_flight_ttl)).clone();
-            let claimed: Option<String> = self.bounded(set.query_async(&mut connection)).await?;
+            let claimed: Option<String> = match self.bounded(set.query_async(&mut connection)).await {
+                Ok(claimed) => claimed,
+                Err(err) => {
+                    // Given up on, the SET may still land once a stalled server answers again: release
+                    // this claim's token right after it, so it does not block the body for the in-flight
+                    // time.
+                    spawn_release(self.clone(), name, token);
+                    return Err(err);
+                }
+            };
             if claimed.is_some() {
                 let claimed = RedisClaimed { store: self.clone(), name, token, finished: false };
                 return Ok(StoreClaim::Claimed(Box::new(claimed)));
@@ -234,19 +247,37 @@ impl Drop for RedisClaimed {
         if self.finished {
             return;
         }
-        // Outside a runtime nothing can be sent; the claim then expires after the in-flight time.
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
-        let (store, name, token) =
-            (self.store.clone(), std::mem::take(&mut self.name), std::mem::take(&mut self.token));
-        runtime.spawn(async move {
+        spawn_release(self.store.clone(), std::mem::take(&mut self.name), std::mem::take(&mut self.token));
+    }
+}
+
+/// Deletes `name` in a background task if it still holds `token`. The script goes out on the store's
+/// connection after every command sent before it (a multiplexed connection keeps their order), so it
+/// also catches a claim whose answer never came. It waits for Redis up to the in-flight time, after which
+/// the claim has expired anyway, and is sent again while the connection breaks.
+fn spawn_release(store: RedisStore, name: String, token: String) {
+    // Outside a runtime nothing can be sent; the claim then expires after the in-flight time.
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let deadline = Instant::now() + store.in_flight_ttl;
+        let mut pause = Duration::from_millis(50);
+        loop {
             let mut connection = store.connection.clone();
             let mut release = RELEASE.key(&name);
             release.arg(&token);
-            if let Err(err) = store.bounded(release.invoke_async::<i64>(&mut connection)).await {
-                tracing::warn!(error = %err, in_flight_ttl = ?store.in_flight_ttl, "could not release a claim in Redis; it expires after the in-flight time");
+            let left = deadline.saturating_duration_since(Instant::now());
+            let err = match bounded(left, release.invoke_async::<i64>(&mut connection)).await {
+                Ok(_) => return,
+                Err(err) => err,
+            };
+            if Instant::now() + pause >= deadline {
+                tracing::warn!(error = %ErrorChain(&err), in_flight_ttl = ?store.in_flight_ttl, "could not release a claim in Redis; it expires after the in-flight time");
+                return;
             }
-        });
-    }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
+    });
 }
 
 async fn bounded<T>(
@@ -284,6 +315,13 @@ fn claim_token() -> String {
 mod tests {
     use super::*;
 
+    use std::io::Write;
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::sync::watch;
+
     #[test]
     fn claim_tokens_are_unique_and_never_the_handled_mark() {
         let (a, b) = (claim_token(), claim_token());
@@ -296,5 +334,143 @@ mod tests {
     fn millis_is_never_zero() {
         assert_eq!(millis(Duration::ZERO), 1);
         assert_eq!(millis(Duration::from_secs(2)), 2000);
+    }
+
+    /// The shared Redis of the tests.
+    fn redis_url() -> String {
+        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned())
+    }
+
+    /// Prints (past the test harness's capture) why `test` is skipped, or fails it when `REQUIRE_REDIS=1`.
+    fn skip(test: &str, reason: &str) {
+        if std::env::var("REQUIRE_REDIS").is_ok_and(|value| value == "1") {
+            panic!("{test}: {reason} (REQUIRE_REDIS=1 makes this a failure)");
+        }
+        let _ = writeln!(std::io::stderr(), "skipped duplicates::redis::{test}: {reason}");
+    }
+
+    /// A key prefix no other test or run uses.
+    fn unique_prefix(test: &str) -> String {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+        format!("test:{test}:{}:{nanos}:", std::process::id())
+    }
+
+    /// A store on `url` whose server answers, or `None` (after printing why) when it does not.
+    async fn answering_store(test: &str, url: &str) -> Option<RedisStore> {
+        let store = match RedisStore::connect(url).await {
+            Ok(store) => store,
+            Err(err) => {
+                skip(test, &format!("REDIS_URL `{url}` is not usable: {}", ErrorChain(&err)));
+                return None;
+            }
+        };
+        if let Err(err) = store.ping().await {
+            skip(test, &format!("no Redis answers at {url} ({}); set REDIS_URL to a Redis server", ErrorChain(&err)));
+            return None;
+        }
+        Some(store)
+    }
+
+    /// `url` with its host and port replaced by `address` (the user, password and database kept).
+    fn via(url: &str, address: SocketAddr) -> String {
+        let (scheme, rest) = url.split_once("://").unwrap_or(("redis", url));
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let user = authority.rsplit_once('@').map_or(String::new(), |(user, _)| format!("{user}@"));
+        format!("{scheme}://{user}{address}/{path}")
+    }
+
+    /// A TCP proxy on a loopback port that holds every byte either way while paused: a stalled Redis, as
+    /// the store sees it, without pausing the shared server.
+    struct StallingProxy {
+        address: SocketAddr,
+        paused: watch::Sender<bool>,
+    }
+
+    impl StallingProxy {
+        async fn start(upstream: SocketAddr) -> Self {
+            let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("a loopback port");
+            let address = listener.local_addr().expect("its address");
+            let (paused, watching) = watch::channel(false);
+            tokio::spawn(async move {
+                while let Ok((client, _)) = listener.accept().await {
+                    let Ok(server) = TcpStream::connect(upstream).await else { return };
+                    let ((from_client, to_client), (from_server, to_server)) =
+                        (client.into_split(), server.into_split());
+                    tokio::spawn(Self::forward(from_client, to_server, watching.clone()));
+                    tokio::spawn(Self::forward(from_server, to_client, watching.clone()));
+                }
+            });
+            Self { address, paused }
+        }
+
+        async fn forward(
+            mut from: tokio::net::tcp::OwnedReadHalf,
+            mut to: tokio::net::tcp::OwnedWriteHalf,
+            mut paused: watch::Receiver<bool>,
+        ) {
+            let mut buffer = vec![0; 16 * 1024];
+            loop {
+                let read = match from.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(read) => read,
+                };
+                if paused.wait_for(|paused| !paused).await.is_err() || to.write_all(&buffer[..read]).await.is_err() {
+                    return;
+                }
+            }
+        }
+
+        fn pause(&self, paused: bool) {
+            self.paused.send_replace(paused);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_claim_given_up_on_in_a_stall_is_released_when_it_lands() {
+        let test = "a_claim_given_up_on_in_a_stall_is_released_when_it_lands";
+        let url = redis_url();
+        let Some(direct) = answering_store(test, &url).await else { return };
+        let upstream = match redis::Client::open(url.as_str()).map(|client| client.get_connection_info().addr().clone())
+        {
+            Ok(redis::ConnectionAddr::Tcp(host, port)) => tokio::net::lookup_host((host.as_str(), port))
+                .await
+                .ok()
+                .and_then(|mut addresses| addresses.next())
+                .expect("the Redis host resolves"),
+            _ => return skip(test, &format!("REDIS_URL `{url}` is not plain TCP")),
+        };
+        let proxy = StallingProxy::start(upstream).await;
+        let prefix = unique_prefix(test);
+        let store = RedisStore::connect(&via(&url, proxy.address))
+            .await
+            .expect("a store")
+            .prefix(prefix.clone())
+            .operation_timeout(Duration::from_millis(300));
+        store.ping().await.expect("Redis answers through the proxy");
+        let key = DeliveryKey::of(b"a delivery claimed during a stall");
+        let name = format!("{prefix}{}", key.to_hex());
+
+        // Redis stalls: the claim is given up on, but its SET is on its way.
+        proxy.pause(true);
+        assert!(matches!(store.claim(key).await, Err(StoreError::Timeout(_))));
+        // Redis answers again: the SET lands (a PING sent after it is answered after it) ...
+        proxy.pause(false);
+        store.ping().await.expect("Redis answers again");
+        // ... and the release sent after it deletes the key, instead of the claim holding the body for the
+        // in-flight time (30 s). PTTL is -2 for a key that does not exist.
+        let mut connection = direct.connection.clone();
+        let mut ttl = 0;
+        for _ in 0..100 {
+            ttl = redis::cmd("PTTL").arg(&name).query_async::<i64>(&mut connection).await.expect("PTTL");
+            if ttl == -2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(ttl, -2, "the stalled claim still holds the key, for {ttl} ms more");
+        // A retry of the same delivery is handled.
+        let retry = store.clone().in_flight_wait(Duration::ZERO).claim(key).await;
+        let Ok(StoreClaim::Claimed(claimed)) = retry else { panic!("the retry is claimed: {retry:?}") };
+        assert!(claimed.handled().await.is_ok());
     }
 }
