@@ -25,7 +25,7 @@ mod memory;
 mod redis;
 
 #[cfg(feature = "redis")]
-pub use self::redis::RedisStore;
+pub use self::redis::{RedisPersistence, RedisStore};
 #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 pub use memory::MemoryStore;
 
