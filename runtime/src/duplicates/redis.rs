@@ -1,5 +1,5 @@
 //! The Redis duplicate store (feature `redis`): one store shared by every replica of a receiver, and kept
-//! across restarts.
+//! across their restarts (and Redis's own, with its append-only file on).
 //!
 //! Each key is one Redis string, `<prefix><hex SHA-256>`:
 //!
