@@ -679,7 +679,7 @@ mod tests {
     /// `libraries/*` and svix-webhooks' `*/webhooks*`): a secret without its base64 padding (Python,
     /// PHP, Ruby), surrounding whitespace around the secret (Python, PHP and Ruby skip it), signatures
     /// separated by tabs (Ruby's `split(" ")` splits on any whitespace), a timestamp with leading
-    /// zeros (every one parses it as a decimal integer and signs the number), and both header sets
+    /// zeros (all but Ruby parse it as a decimal integer and sign the number; Ruby signs the text), and both header sets
     /// (the Svix libraries read `svix-*` first, the Standard Webhooks ones only `webhook-*`).
     #[test]
     fn what_the_reference_libraries_accept_is_accepted() {
