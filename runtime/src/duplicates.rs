@@ -25,7 +25,7 @@ mod memory;
 mod redis;
 
 #[cfg(feature = "redis")]
-pub use self::redis::RedisStore;
+pub use self::redis::{RedisPersistence, RedisStore};
 #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 pub use memory::MemoryStore;
 
@@ -148,7 +148,8 @@ pub enum StoreFailure {
 ///   retries) and at most `capacity` bodies are remembered (100,000 by default, some 15 MB); past that the oldest is forgotten early. A waiter waits until the running handler
 ///   returns.
 /// - **In Redis** ([`DuplicateFilter::with_store`] and `RedisStore`, feature `redis`): shared by every
-///   replica and kept across restarts. A waiter waits a bounded time (1 s by default) and is then answered
+///   replica and kept across their restarts (across a restart of Redis only with its append-only file
+///   on: see `RedisStore`). A waiter waits a bounded time (1 s by default) and is then answered
 ///   409 so that Zoom retries; a claim left by a replica that died expires after the in-flight time
 ///   (30 s by default). When Redis cannot answer, [`StoreFailure`] decides (503 by default).
 #[derive(Clone)]

@@ -78,11 +78,12 @@ impl SignatureScheme {
 
     /// What the duplicate filter keys a verified delivery by: the raw body for Zoom (which has no event
     /// id, and retries with the same body), the message id for Standard Webhooks (the scheme's
-    /// idempotency key: retries carry the same id, two messages with equal bodies do not).
+    /// idempotency key: retries carry the same id, two messages with equal bodies do not), that of the
+    /// header set that verified when the request carries both `webhook-*` and `svix-*` ones.
     pub(crate) fn duplicate_key<'a>(&self, headers: &HeaderMap, body: &'a [u8]) -> Cow<'a, [u8]> {
         match self {
             Self::Zoom(_) => Cow::Borrowed(body),
-            Self::Standard(_) => match standard::message_id(headers) {
+            Self::Standard(verifier) => match verifier.id_of_verified(headers, body, SystemTime::now()) {
                 Some(id) => Cow::Owned([MESSAGE_ID_KEY, id.as_bytes()].concat()),
                 // Unreachable after a successful verification, which needs the id.
                 None => Cow::Borrowed(body),

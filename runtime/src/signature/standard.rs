@@ -2,19 +2,22 @@
 //! of the vendors built on it (Resend, Lago, OpenAI and others).
 //!
 //! Three headers carry a delivery's signature; Svix sends the same ones under `svix-*` names, and
-//! [`Verifier::verify_headers`] reads either:
+//! [`Verifier::verify_headers`] reads either (when a request carries both sets, it passes if either set
+//! verifies):
 //!
 //! - [`ID_HEADER`] (`webhook-id`): the message id, the same for every retry of a message (the
 //!   idempotency key);
-//! - [`TIMESTAMP_HEADER`] (`webhook-timestamp`): when it was sent, in Unix seconds;
-//! - [`SIGNATURE_HEADER`] (`webhook-signature`): a space-separated list of signatures, each
-//!   `v1,` followed by the base64 HMAC-SHA256 of `{id}.{timestamp}.{raw body}`. Entries of other
-//!   versions (`v1a,` for asymmetric signatures) are ignored; the delivery passes when one `v1`
+//! - [`TIMESTAMP_HEADER`] (`webhook-timestamp`): when it was sent, in Unix seconds (decimal digits;
+//!   leading zeros are read as the reference libraries read them, which sign the number without them);
+//! - [`SIGNATURE_HEADER`] (`webhook-signature`): a space-separated list of signatures (tabs separate
+//!   too), each `v1,` followed by the base64 HMAC-SHA256 of `{id}.{timestamp}.{raw body}`. Entries of
+//!   other versions (`v1a,` for asymmetric signatures) are ignored; the delivery passes when one `v1`
 //!   entry matches.
 //!
 //! The secret is `whsec_` followed by the base64 key, as the vendor's dashboard shows it (the prefix
-//! may be left out). Several secrets can be given during a rotation: a delivery signed with any of them
-//! passes.
+//! may be left out, so may the base64 padding, and surrounding whitespace such as the line break of a
+//! secrets file is ignored). Several secrets can be given during a rotation: a delivery signed with any
+//! of them passes.
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
@@ -40,7 +43,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::engine::general_purpose::{STANDARD as BASE64, STANDARD_PAD_INDIFFERENT};
 use hmac::Mac;
 
 use super::{HmacSha256, Keys, OutsideWindow, SecretError, check_window, tag_matches, trim_ows, unix_seconds};
@@ -197,6 +200,9 @@ impl Verifier {
     /// 32 bytes; one of them matches under one of the secrets (compared in constant time); timestamp
     /// within the tolerance of `now`.
     ///
+    /// A timestamp with leading zeros (`01614265330`) passes when the signature covers it as sent or,
+    /// as every reference library signs it, without the zeros (`1614265330`).
+    ///
     /// # Errors
     ///
     /// The [`SignatureError`] saying which header is wrong and why.
@@ -209,9 +215,14 @@ impl Verifier {
         now: SystemTime,
     ) -> Result<(), SignatureError> {
         let sent = check_values(msg_id, timestamp, signature_header)?;
+        // The timestamp as sent and, when it has leading zeros, the number the reference libraries sign.
+        let canonical = sent.to_string();
+        let texts: &[&str] = if canonical == timestamp { &[timestamp] } else { &[timestamp, &canonical] };
         let matches = self.keys.all().any(|mac| {
-            let message = message_mac(mac, msg_id, timestamp, body);
-            v1_signatures(signature_header).any(|tag| tag_matches(message.clone(), &tag))
+            texts.iter().any(|text| {
+                let message = message_mac(mac, msg_id, text, body);
+                v1_signatures(signature_header).any(|tag| tag_matches(message.clone(), &tag))
+            })
         });
         if !matches {
             return Err(SignatureError::Mismatch);
@@ -227,20 +238,71 @@ impl Verifier {
     ///
     /// Each of the three is read from its `webhook-*` name or, when that is absent, its `svix-*` name;
     /// names match case-insensitively, the first occurrence wins, and surrounding spaces and tabs are
-    /// removed.
+    /// removed. A request carrying both sets (a proxy adding `webhook-*` headers to Svix's, say) passes
+    /// when either set verifies, as the Svix libraries read one set and the Standard Webhooks ones the
+    /// other.
     ///
     /// # Errors
     ///
-    /// As [`Verifier::verify`]; [`SignatureError::NotText`] for a value that is not UTF-8.
+    /// As [`Verifier::verify`] for the `webhook-*` set when neither set verifies;
+    /// [`SignatureError::NotText`] for a value that is not UTF-8.
     pub fn verify_headers<I, K, V>(&self, headers: I, body: &[u8], now: SystemTime) -> Result<(), SignatureError>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
         V: AsRef<[u8]>,
     {
+        self.verified_message_id(headers, body, now).map(drop)
+    }
+
+    /// Like [`Verifier::verify_headers`], giving the message id of the header set that verified: the key
+    /// that tells a vendor's retries of one message apart from new messages. Use it rather than
+    /// [`message_id`] when the id keys anything: of a request carrying both sets, only this one is
+    /// signed.
+    ///
+    /// # Errors
+    ///
+    /// As [`Verifier::verify_headers`].
+    pub fn verified_message_id<I, K, V>(
+        &self,
+        headers: I,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<String, SignatureError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<[u8]>,
+    {
         let found = Headers::find(headers);
-        let (id, timestamp, signature) = found.text()?;
-        self.verify(id, timestamp, signature, body, now)
+        let (preferred, other) = found.sets()?;
+        let verify = |set: &HeaderSet<'_>| self.verify(set.id, set.timestamp, set.signature, body, now);
+        match (verify(&preferred), other) {
+            (Ok(()), _) => Ok(preferred.id.to_owned()),
+            (Err(err), Some(other)) => verify(&other).map(|()| other.id.to_owned()).map_err(|_| err),
+            (Err(err), None) => Err(err),
+        }
+    }
+
+    /// The message id of a request that [`Verifier::verify_headers`] passed at `now`: that of its only
+    /// header set without checking again, or of the set that verifies when it carries two.
+    #[cfg(feature = "axum")]
+    pub(crate) fn id_of_verified<I, K, V>(&self, headers: I, body: &[u8], now: SystemTime) -> Option<String>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<[u8]>,
+    {
+        let found = Headers::find(headers);
+        let (preferred, other) = found.sets().ok()?;
+        match other {
+            None => Some(preferred.id.to_owned()),
+            Some(other) => {
+                let verify = |set: &HeaderSet<'_>| self.verify(set.id, set.timestamp, set.signature, body, now);
+                let verified = if verify(&preferred).is_ok() || verify(&other).is_err() { preferred } else { other };
+                Some(verified.id.to_owned())
+            }
+        }
     }
 }
 
@@ -279,13 +341,18 @@ where
     V: AsRef<[u8]>,
 {
     let found = Headers::find(headers);
-    let (id, timestamp, signature) = found.text()?;
-    check_values(id, timestamp, signature).map(|_| ())
+    let (preferred, other) = found.sets()?;
+    let check = |set: &HeaderSet<'_>| check_values(set.id, set.timestamp, set.signature).map(drop);
+    match (check(&preferred), other) {
+        (Ok(()), _) => Ok(()),
+        (Err(err), Some(other)) => check(&other).map_err(|_| err),
+        (Err(err), None) => Err(err),
+    }
 }
 
 /// The message id of a request, from `webhook-id` or, when that is absent, `svix-id` (trimmed; `None`
-/// when missing, empty or not UTF-8): the header [`Verifier::verify_headers`] checks, and the key that
-/// tells a vendor's retries of one message apart from new messages.
+/// when missing, empty or not UTF-8), without checking anything. Of a request carrying both sets the
+/// signed id may be the other one: key by [`Verifier::verified_message_id`].
 pub fn message_id<I, K, V>(headers: I) -> Option<String>
 where
     I: IntoIterator<Item = (K, V)>,
@@ -331,8 +398,9 @@ fn message_mac(mac: &HmacSha256, msg_id: &str, timestamp: &str, body: &[u8]) -> 
 
 /// The decoded `v1` signatures of a header value that are exactly 32 bytes long. Empty, truncated or
 /// over-long entries, entries that are not base64 and other versions are skipped: they can never match.
+/// Entries are separated by spaces or tabs (any run of them, as the Ruby reference library splits).
 fn v1_signatures(header: &str) -> impl Iterator<Item = [u8; 32]> + '_ {
-    header.split(' ').filter_map(|entry| {
+    header.split([' ', '\t']).filter_map(|entry| {
         let (version, encoded) = entry.split_once(',')?;
         if version != VERSION || encoded.len() != 44 {
             return None;
@@ -345,16 +413,19 @@ fn v1_signatures(header: &str) -> impl Iterator<Item = [u8; 32]> + '_ {
     })
 }
 
-/// The key bytes of a secret: `whsec_` (optional) followed by standard base64.
+/// The key bytes of a secret: `whsec_` (optional) followed by standard base64, its padding optional,
+/// with surrounding ASCII whitespace (a secrets file's line break) ignored.
 fn decode_secret(secret: &str) -> Result<Vec<u8>, SecretError> {
+    if !secret.is_empty() && secret.bytes().all(|b| b.is_ascii_whitespace()) {
+        return Err(SecretError::Blank);
+    }
+    let secret = secret.trim_ascii();
     let encoded = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
     if encoded.is_empty() {
         return Err(SecretError::Empty);
     }
-    if encoded.bytes().all(|b| b.is_ascii_whitespace()) {
-        return Err(SecretError::Blank);
-    }
-    BASE64.decode(encoded).map_err(|_| SecretError::Malformed)
+    // Padding carries no key bits; trailing bits must still be zero, so one key has one spelling.
+    STANDARD_PAD_INDIFFERENT.decode(encoded).map_err(|_| SecretError::Malformed)
 }
 
 /// The first value of each of the six header names among a request's headers.
@@ -400,24 +471,43 @@ impl<V: AsRef<[u8]>> Headers<V> {
         found
     }
 
-    /// The id, timestamp and signature as trimmed text, each from its `webhook-*` name or else its
-    /// `svix-*` name; an absent header is empty.
-    fn text(&self) -> Result<(&str, &str, &str), SignatureError> {
-        Ok((
-            pick(ID_HEADER, &self.id, &self.svix_id)?,
-            pick(TIMESTAMP_HEADER, &self.timestamp, &self.svix_timestamp)?,
-            pick(SIGNATURE_HEADER, &self.signature, &self.svix_signature)?,
-        ))
+    /// The header sets to check, as trimmed text: each header from its `webhook-*` name or else its
+    /// `svix-*` name (an absent header is empty) and, when the request carries both names of a header
+    /// with different values, the set read the other way round.
+    fn sets(&self) -> Result<(HeaderSet<'_>, Option<HeaderSet<'_>>), SignatureError> {
+        let preferred = HeaderSet {
+            id: pick(ID_HEADER, &self.id, &self.svix_id)?,
+            timestamp: pick(TIMESTAMP_HEADER, &self.timestamp, &self.svix_timestamp)?,
+            signature: pick(SIGNATURE_HEADER, &self.signature, &self.svix_signature)?,
+        };
+        // A `svix-*` value that is not text leaves the `webhook-*` set to be checked alone.
+        let svix = || -> Result<_, SignatureError> {
+            Ok(HeaderSet {
+                id: pick(ID_HEADER, &self.svix_id, &self.id)?,
+                timestamp: pick(TIMESTAMP_HEADER, &self.svix_timestamp, &self.timestamp)?,
+                signature: pick(SIGNATURE_HEADER, &self.svix_signature, &self.signature)?,
+            })
+        };
+        let other = svix().ok().filter(|svix| *svix != preferred);
+        Ok((preferred, other))
     }
 }
 
-/// The `webhook-*` value if present, else the `svix-*` one, as trimmed text (empty when both are absent).
+/// The three values one verification reads.
+#[derive(PartialEq, Eq)]
+struct HeaderSet<'a> {
+    id: &'a str,
+    timestamp: &'a str,
+    signature: &'a str,
+}
+
+/// The `first` value if present, else the `second`, as trimmed text (empty when both are absent).
 fn pick<'a, V: AsRef<[u8]>>(
     header: &'static str,
-    preferred: &'a Option<V>,
-    svix: &'a Option<V>,
+    first: &'a Option<V>,
+    second: &'a Option<V>,
 ) -> Result<&'a str, SignatureError> {
-    let value = preferred.as_ref().or(svix.as_ref()).map_or(&[][..], AsRef::as_ref);
+    let value = first.as_ref().or(second.as_ref()).map_or(&[][..], AsRef::as_ref);
     std::str::from_utf8(trim_ows(value)).map_err(|_| SignatureError::NotText { header })
 }
 
@@ -518,23 +608,164 @@ mod tests {
     }
 
     #[test]
-    fn svix_header_names_are_read_and_webhook_names_win() {
+    fn svix_header_names_are_read_and_either_set_of_both_verifies() {
         let v = verifier(&[SECRET]);
         let svix = [("Svix-Id", ID), ("svix-timestamp", TIMESTAMP), ("SVIX-SIGNATURE", SIGNATURE)];
         assert_eq!(v.verify_headers(svix, BODY, now()), Ok(()));
         let standard = [("webhook-id", ID), ("Webhook-Timestamp", TIMESTAMP), ("webhook-signature", SIGNATURE)];
         assert_eq!(v.verify_headers(standard, BODY, now()), Ok(()));
-        // Both present: the `webhook-*` value is the one checked.
+        // Both present, each header read from its `webhook-*` name first, then from its `svix-*` one.
         let both = [
             ("svix-id", ID),
             ("webhook-id", "msg_other"),
             ("webhook-timestamp", TIMESTAMP),
             ("svix-signature", SIGNATURE),
         ];
-        assert_eq!(v.verify_headers(both, BODY, now()), Err(SignatureError::Mismatch));
+        assert_eq!(v.verify_headers(both, BODY, now()), Ok(()));
+        assert_eq!(v.verified_message_id(both, BODY, now()), Ok(ID.to_owned()));
         assert_eq!(message_id(both), Some("msg_other".to_owned()));
         assert_eq!(message_id(svix), Some(ID.to_owned()));
         assert_eq!(message_id([("webhook-id", " ")]), None);
+    }
+
+    #[test]
+    fn the_id_of_the_set_that_verified_keys_the_delivery() {
+        let v = verifier(&[SECRET]);
+        let other = sign(SECRET, "msg_other", TIMESTAMP, BODY).expect("sign");
+        // A valid `svix-*` set and a `webhook-*` set whose signature is of another message: only the
+        // `svix-*` id is signed, so it keys the delivery (an added `webhook-id` cannot steer the key).
+        let svix_signed = [
+            ("webhook-id", "msg_other"),
+            ("webhook-timestamp", TIMESTAMP),
+            ("webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+            ("svix-id", ID),
+            ("svix-timestamp", TIMESTAMP),
+            ("svix-signature", SIGNATURE),
+        ];
+        assert_eq!(v.verified_message_id(svix_signed, BODY, now()), Ok(ID.to_owned()));
+        assert_eq!(v.id_of_verified(svix_signed, BODY, now()), Some(ID.to_owned()));
+        // Both sets valid: the `webhook-*` one is checked first and keys the delivery.
+        let both_signed = [
+            ("webhook-id", "msg_other"),
+            ("webhook-timestamp", TIMESTAMP),
+            ("webhook-signature", other.as_str()),
+            ("svix-id", ID),
+            ("svix-timestamp", TIMESTAMP),
+            ("svix-signature", SIGNATURE),
+        ];
+        assert_eq!(v.verified_message_id(both_signed, BODY, now()), Ok("msg_other".to_owned()));
+        assert_eq!(v.id_of_verified(both_signed, BODY, now()), Some("msg_other".to_owned()));
+        // Neither verifies: the `webhook-*` set's error.
+        let neither = [
+            ("webhook-id", "msg_other"),
+            ("webhook-timestamp", TIMESTAMP),
+            ("webhook-signature", SIGNATURE),
+            ("svix-id", ID),
+            ("svix-timestamp", TIMESTAMP),
+            ("svix-signature", other.as_str()),
+        ];
+        assert_eq!(v.verified_message_id(neither, BODY, now()), Err(SignatureError::Mismatch));
+        // A `svix-*` value that is not text leaves the `webhook-*` set to be checked alone.
+        let not_text: [(&str, &[u8]); 4] = [
+            ("webhook-id", ID.as_bytes()),
+            ("webhook-timestamp", TIMESTAMP.as_bytes()),
+            ("webhook-signature", SIGNATURE.as_bytes()),
+            ("svix-id", b"msg_\xff"),
+        ];
+        assert_eq!(v.verified_message_id(not_text, BODY, now()), Ok(ID.to_owned()));
+    }
+
+    /// What the reference libraries accept where it is safe (their sources: standard-webhooks'
+    /// `libraries/*` and svix-webhooks' `*/webhooks*`): a secret without its base64 padding (Python,
+    /// PHP, Ruby), surrounding whitespace around the secret (Python, PHP and Ruby skip it), signatures
+    /// separated by tabs (Ruby's `split(" ")` splits on any whitespace), a timestamp with leading
+    /// zeros (all but Ruby parse it as a decimal integer and sign the number; Ruby signs the text), and both header sets
+    /// (the Svix libraries read `svix-*` first, the Standard Webhooks ones only `webhook-*`).
+    #[test]
+    fn what_the_reference_libraries_accept_is_accepted() {
+        let key = [0x5a_u8; 31];
+        let padded = format!("whsec_{}", BASE64.encode(key));
+        assert!(padded.ends_with('='));
+        let signature = sign(&padded, ID, TIMESTAMP, BODY).expect("sign");
+        for secret in [
+            padded.trim_end_matches('=').to_owned(),
+            format!("  {padded}\n"),
+            format!("\t{}\r\n", &padded["whsec_".len()..].trim_end_matches('=')),
+        ] {
+            let v = Verifier::new(&[&secret]).unwrap_or_else(|err| panic!("{secret:?}: {err}"));
+            assert_eq!(v.verify(ID, TIMESTAMP, &signature, BODY, now()), Ok(()), "{secret:?}");
+        }
+
+        let v = verifier(&[SECRET]);
+        let other = sign(SECRET_2, ID, TIMESTAMP, BODY).expect("sign");
+        for header in [format!("{other}\t{SIGNATURE}"), format!("{other} \t  {SIGNATURE}"), format!("\t{SIGNATURE}")] {
+            assert_eq!(v.verify(ID, TIMESTAMP, &header, BODY, now()), Ok(()), "{header:?}");
+        }
+
+        // The reference libraries sign `1614265330` for a header of `0001614265330`.
+        for timestamp in ["01614265330", "0001614265330", &format!("{}{TIMESTAMP}", "0".repeat(40))] {
+            assert_eq!(v.verify(ID, timestamp, SIGNATURE, BODY, now()), Ok(()), "{timestamp}");
+        }
+        // Signed as sent, zeros included, as this module and the Ruby library sign it.
+        let as_sent = sign(SECRET, ID, "01614265330", BODY).expect("sign");
+        assert_eq!(v.verify(ID, "01614265330", &as_sent, BODY, now()), Ok(()));
+        assert_eq!(
+            v.verify_headers(
+                [("webhook-id", ID), ("webhook-timestamp", "001614265330"), ("webhook-signature", SIGNATURE)],
+                BODY,
+                now()
+            ),
+            Ok(())
+        );
+
+        let both = [
+            ("webhook-id", ID),
+            ("webhook-timestamp", TIMESTAMP),
+            ("webhook-signature", other.as_str()),
+            ("svix-id", ID),
+            ("svix-timestamp", TIMESTAMP),
+            ("svix-signature", SIGNATURE),
+        ];
+        assert_eq!(v.verify_headers(both, BODY, now()), Ok(()));
+    }
+
+    /// The leniency above never lets through what is unsafe: an empty key, a signature of another
+    /// version, a timestamp outside the window, a signature that matches neither set.
+    #[test]
+    fn leniency_accepts_nothing_unsafe() {
+        for secret in ["whsec_ \n", " \t\n", "\nwhsec_", "=", "whsec_=="] {
+            assert!(Verifier::new(&[secret]).is_err(), "{secret:?}");
+        }
+        let v = verifier(&[SECRET]);
+        let tag = &SIGNATURE["v1,".len()..];
+        for header in [format!("v1a,{tag}"), format!("v2,{tag}\tv1a,{tag}"), format!("v1,\t{tag}")] {
+            assert_eq!(
+                v.verify(ID, TIMESTAMP, &header, BODY, now()),
+                Err(SignatureError::MalformedSignature),
+                "{header}"
+            );
+        }
+        assert_eq!(
+            v.verify(ID, "01614265330", SIGNATURE, BODY, at(1_614_265_330 + 301)),
+            Err(SignatureError::Stale { age_secs: 301 })
+        );
+        assert_eq!(
+            v.verify(ID, "01614265331", SIGNATURE, BODY, now()),
+            Err(SignatureError::Mismatch),
+            "the zeros are dropped, not the number changed"
+        );
+        for timestamp in ["+1614265330", "-1614265330", " 1614265330", "0x5f", "1614265330\t0"] {
+            assert!(v.verify(ID, timestamp, SIGNATURE, BODY, now()).is_err(), "{timestamp:?}");
+        }
+        let neither = [
+            ("webhook-id", ID),
+            ("webhook-timestamp", TIMESTAMP),
+            ("webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+            ("svix-id", ID),
+            ("svix-timestamp", TIMESTAMP),
+            ("svix-signature", &sign(SECRET_2, ID, TIMESTAMP, BODY).expect("sign")),
+        ];
+        assert_eq!(v.verify_headers(neither, BODY, now()), Err(SignatureError::Mismatch));
     }
 
     #[test]
@@ -606,9 +837,13 @@ mod tests {
         assert_eq!(Verifier::new(&[""]).err(), Some(SecretError::Empty));
         assert_eq!(Verifier::new(&["whsec_"]).err(), Some(SecretError::Empty));
         assert_eq!(Verifier::new(&["  \t"]).err(), Some(SecretError::Blank));
-        for malformed in
-            ["whsec_abc", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS!", "whsec_ MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
-        {
+        for malformed in [
+            "whsec_abcde",
+            "whsec_abd",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS!",
+            "whsec_ MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "whsec_MfKQ9r8GKYqr TwjUPD8ILPZIo2LaLaSw",
+        ] {
             assert_eq!(Verifier::new(&[malformed]).err(), Some(SecretError::Malformed), "{malformed}");
         }
         // One bad secret in the list refuses the whole list.
