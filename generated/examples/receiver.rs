@@ -1,4 +1,6 @@
-//! A Zoom webhook receiver: `POST /webhooks/zoom`, every event logged with `tracing`.
+//! A Zoom webhook receiver: `POST /webhooks/zoom`, every event logged with `tracing`. Meetings
+//! (`meeting.started`, `meeting.participant_joined`, `recording.completed` have handlers of their own) and
+//! Number Management are typed; every other webhook reaches `on_unknown`.
 //!
 //! ```text
 //! ZOOM_WEBHOOK_SECRET_TOKEN=... PORT=8080 cargo run -p zoom-webhooks --example receiver --features axum
@@ -6,7 +8,7 @@
 //!
 //! Then point the app's event subscription at `https://<your host>/webhooks/zoom` (a tunnel to this port
 //! works for development), or send a signed example with
-//! `cargo xtask send number_management.peering_number_cnam_updated --url http://127.0.0.1:8080/webhooks/zoom --secret ...`.
+//! `cargo xtask send meeting.started --url http://127.0.0.1:8080/webhooks/zoom --secret ...`.
 //! It is served by `zoom_webhooks::axum::serve`, with its default limits for slow and idle clients; Ctrl-C or
 //! SIGTERM stops it after the deliveries in progress are answered (10 s at most). An unset, empty or blank
 //! `ZOOM_WEBHOOK_SECRET_TOKEN` stops it before it listens.
@@ -34,10 +36,10 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use common::LogNumbers;
+use common::{LogMeetings, LogNumbers};
 use zoom_webhooks::axum::{DeliveryKey, Receiver};
-use zoom_webhooks::number_management;
 use zoom_webhooks::{UnknownEvent, signature};
+use zoom_webhooks::{meetings, number_management};
 
 tokio::task_local! {
     /// The hex SHA-256 of the raw body of the delivery being handled.
@@ -72,6 +74,7 @@ async fn receiver_mode(receiver: Receiver) -> Result<Receiver, String> {
     if common::nats_url().is_none() {
         let filter = common::duplicate_filter(None).await.map_err(|err| format!("no duplicate filter: {err}"))?;
         return Ok(receiver
+            .route(meetings::route(LogMeetings::then(log_handled)))
             .route(number_management::route(LogNumbers::then(log_handled)))
             .on_unknown(|event: UnknownEvent| async move {
                 tracing::info!(event = event.name, body = %event.body, "webhook without a typed module");
@@ -104,6 +107,7 @@ async fn hand_off(receiver: Receiver) -> Result<Receiver, String> {
     );
     // The routes tell the sink each delivery's module; no handler runs here.
     Ok(receiver
+        .route(meetings::route(LogMeetings::default()))
         .route(number_management::route(LogNumbers::default()))
         .duplicate_filter(zoom_webhooks::duplicates::DuplicateFilter::default())
         .hand_off(sink))

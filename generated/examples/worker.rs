@@ -6,7 +6,7 @@
 //!     cargo run -p zoom-webhooks --example receiver --features axum,nats
 //! ```
 //!
-//! It runs the same Number Management handler as the receiver example on each stored delivery, then
+//! It runs the same Meetings and Number Management handlers as the receiver example on each stored delivery, then
 //! acknowledges it; a failing handler's delivery is retried with a backoff and dead-lettered after 5
 //! attempts. Each delivery handled is logged at `info` level as `handled`, with `event`, `module` and
 //! `sha256` (of the raw body), once per handling, so the deliveries of several workers can be counted from
@@ -30,9 +30,9 @@ mod common;
 
 use std::process::ExitCode;
 
-use common::LogNumbers;
+use common::{LogMeetings, LogNumbers};
 use zoom_webhooks::UnknownEvent;
-use zoom_webhooks::number_management;
+use zoom_webhooks::{meetings, number_management};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -64,6 +64,7 @@ async fn main() -> ExitCode {
     };
     // The worker logs `handled` for each delivery it completes; the handler only logs the event.
     let mut worker = worker
+        .route(meetings::route(LogMeetings::default()))
         .route(number_management::route(LogNumbers::default()))
         .on_unknown(|event: UnknownEvent| async move {
             tracing::info!(event = event.name, body = %event.body, "webhook without a typed module");

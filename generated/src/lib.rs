@@ -21,15 +21,19 @@
 //! | Calendar | `calendar` | 11 |
 //! | Chatbot | `chatbot` | 8 |
 //! | Cobrowse SDK | `cobrowse_sdk` | 4 |
+//! | Commerce | `commerce` | 4 |
+//! | Contact Center | `contact_center` | 108 |
 //! | Events | `events` | 21 |
 //! | Healthcare | `healthcare` | 1 |
-//! | Zoom Revenue Accelerator Webhooks | `iq` | 6 |
 //! | Mail | `mail` | 1 |
 //! | Marketplace | `marketplace` | 2 |
+//! | Meetings | `meetings` | 105 |
 //! | Node | `node` | 38 |
 //! | Number Management | `number_management` | 2 |
+//! | Phone | `phone` | 70 |
 //! | QSS | `qss` | 14 |
 //! | Quality Management | `quality_management` | 2 |
+//! | Zoom Revenue Accelerator Webhooks | `revenue_accelerator` | 7 |
 //! | Rooms | `rooms` | 32 |
 //! | RTMS | `rtms` | 11 |
 //! | Scheduler | `scheduler` | 2 |
@@ -39,7 +43,7 @@
 //! | Video Management | `video_management` | 4 |
 //! | Video SDK | `video_sdk` | 35 |
 //! | Whiteboard | `whiteboard` | 8 |
-//! | **22 areas** | | **295** |
+//! | **26 areas** | | **583** |
 //!
 //! <!-- End of areas. -->
 //!

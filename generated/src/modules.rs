@@ -23,6 +23,16 @@ pub mod chatbot;
 #[path = "cobrowse_sdk.rs"]
 pub mod cobrowse_sdk;
 
+#[cfg(feature = "commerce")]
+#[rustfmt::skip]
+#[path = "commerce.rs"]
+pub mod commerce;
+
+#[cfg(feature = "contact_center")]
+#[rustfmt::skip]
+#[path = "contact_center.rs"]
+pub mod contact_center;
+
 #[cfg(feature = "events")]
 #[rustfmt::skip]
 #[path = "events.rs"]
@@ -32,11 +42,6 @@ pub mod events;
 #[rustfmt::skip]
 #[path = "healthcare.rs"]
 pub mod healthcare;
-
-#[cfg(feature = "iq")]
-#[rustfmt::skip]
-#[path = "iq.rs"]
-pub mod iq;
 
 #[cfg(feature = "mail")]
 #[rustfmt::skip]
@@ -48,6 +53,11 @@ pub mod mail;
 #[path = "marketplace.rs"]
 pub mod marketplace;
 
+#[cfg(feature = "meetings")]
+#[rustfmt::skip]
+#[path = "meetings.rs"]
+pub mod meetings;
+
 #[cfg(feature = "node")]
 #[rustfmt::skip]
 #[path = "node.rs"]
@@ -58,6 +68,11 @@ pub mod node;
 #[path = "number_management.rs"]
 pub mod number_management;
 
+#[cfg(feature = "phone")]
+#[rustfmt::skip]
+#[path = "phone.rs"]
+pub mod phone;
+
 #[cfg(feature = "qss")]
 #[rustfmt::skip]
 #[path = "qss.rs"]
@@ -67,6 +82,11 @@ pub mod qss;
 #[rustfmt::skip]
 #[path = "quality_management.rs"]
 pub mod quality_management;
+
+#[cfg(feature = "revenue_accelerator")]
+#[rustfmt::skip]
+#[path = "revenue_accelerator.rs"]
+pub mod revenue_accelerator;
 
 #[cfg(feature = "rooms")]
 #[rustfmt::skip]
@@ -155,6 +175,26 @@ pub const MODULES: &[SpecModule] = &[
             cobrowse_sdk::Event::from_named(name, body).map(AnyEvent::CobrowseSdk)
         },
     },
+    #[cfg(feature = "commerce")]
+    SpecModule {
+        name: "commerce",
+        title: "Commerce",
+        spec_file: "specs/commerce.json",
+        event_names: commerce::EVENT_NAMES,
+        from_named: |name, body| {
+            commerce::Event::from_named(name, body).map(AnyEvent::Commerce)
+        },
+    },
+    #[cfg(feature = "contact_center")]
+    SpecModule {
+        name: "contact_center",
+        title: "Contact Center",
+        spec_file: "specs/contact-center.json",
+        event_names: contact_center::EVENT_NAMES,
+        from_named: |name, body| {
+            contact_center::Event::from_named(name, body).map(AnyEvent::ContactCenter)
+        },
+    },
     #[cfg(feature = "events")]
     SpecModule {
         name: "events",
@@ -175,14 +215,6 @@ pub const MODULES: &[SpecModule] = &[
             healthcare::Event::from_named(name, body).map(AnyEvent::Healthcare)
         },
     },
-    #[cfg(feature = "iq")]
-    SpecModule {
-        name: "iq",
-        title: "Zoom Revenue Accelerator Webhooks",
-        spec_file: "specs/iq.json",
-        event_names: iq::EVENT_NAMES,
-        from_named: |name, body| iq::Event::from_named(name, body).map(AnyEvent::Iq),
-    },
     #[cfg(feature = "mail")]
     SpecModule {
         name: "mail",
@@ -199,6 +231,16 @@ pub const MODULES: &[SpecModule] = &[
         event_names: marketplace::EVENT_NAMES,
         from_named: |name, body| {
             marketplace::Event::from_named(name, body).map(AnyEvent::Marketplace)
+        },
+    },
+    #[cfg(feature = "meetings")]
+    SpecModule {
+        name: "meetings",
+        title: "Meetings",
+        spec_file: "specs/meetings.json",
+        event_names: meetings::EVENT_NAMES,
+        from_named: |name, body| {
+            meetings::Event::from_named(name, body).map(AnyEvent::Meetings)
         },
     },
     #[cfg(feature = "node")]
@@ -220,6 +262,16 @@ pub const MODULES: &[SpecModule] = &[
                 .map(AnyEvent::NumberManagement)
         },
     },
+    #[cfg(feature = "phone")]
+    SpecModule {
+        name: "phone",
+        title: "Phone",
+        spec_file: "specs/phone.json",
+        event_names: phone::EVENT_NAMES,
+        from_named: |name, body| {
+            phone::Event::from_named(name, body).map(AnyEvent::Phone)
+        },
+    },
     #[cfg(feature = "qss")]
     SpecModule {
         name: "qss",
@@ -237,6 +289,17 @@ pub const MODULES: &[SpecModule] = &[
         from_named: |name, body| {
             quality_management::Event::from_named(name, body)
                 .map(AnyEvent::QualityManagement)
+        },
+    },
+    #[cfg(feature = "revenue_accelerator")]
+    SpecModule {
+        name: "revenue_accelerator",
+        title: "Zoom Revenue Accelerator Webhooks",
+        spec_file: "specs/revenue-accelerator.json",
+        event_names: revenue_accelerator::EVENT_NAMES,
+        from_named: |name, body| {
+            revenue_accelerator::Event::from_named(name, body)
+                .map(AnyEvent::RevenueAccelerator)
         },
     },
     #[cfg(feature = "rooms")]
@@ -349,33 +412,45 @@ pub enum AnyEvent {
     /// A webhook of [`cobrowse_sdk`].
     #[cfg(feature = "cobrowse_sdk")]
     CobrowseSdk(cobrowse_sdk::Event),
+    /// A webhook of [`commerce`].
+    #[cfg(feature = "commerce")]
+    Commerce(commerce::Event),
+    /// A webhook of [`contact_center`].
+    #[cfg(feature = "contact_center")]
+    ContactCenter(contact_center::Event),
     /// A webhook of [`events`].
     #[cfg(feature = "events")]
     Events(events::Event),
     /// A webhook of [`healthcare`].
     #[cfg(feature = "healthcare")]
     Healthcare(healthcare::Event),
-    /// A webhook of [`iq`].
-    #[cfg(feature = "iq")]
-    Iq(iq::Event),
     /// A webhook of [`mail`].
     #[cfg(feature = "mail")]
     Mail(mail::Event),
     /// A webhook of [`marketplace`].
     #[cfg(feature = "marketplace")]
     Marketplace(marketplace::Event),
+    /// A webhook of [`meetings`].
+    #[cfg(feature = "meetings")]
+    Meetings(meetings::Event),
     /// A webhook of [`node`].
     #[cfg(feature = "node")]
     Node(node::Event),
     /// A webhook of [`number_management`].
     #[cfg(feature = "number_management")]
     NumberManagement(number_management::Event),
+    /// A webhook of [`phone`].
+    #[cfg(feature = "phone")]
+    Phone(phone::Event),
     /// A webhook of [`qss`].
     #[cfg(feature = "qss")]
     Qss(qss::Event),
     /// A webhook of [`quality_management`].
     #[cfg(feature = "quality_management")]
     QualityManagement(quality_management::Event),
+    /// A webhook of [`revenue_accelerator`].
+    #[cfg(feature = "revenue_accelerator")]
+    RevenueAccelerator(revenue_accelerator::Event),
     /// A webhook of [`rooms`].
     #[cfg(feature = "rooms")]
     Rooms(rooms::Event),
@@ -457,6 +532,110 @@ impl AnyEvent {
                     Self::CobrowseSdk(cobrowse_sdk::Event::from_named(name, body)?)
                 }
 
+                #[cfg(feature = "commerce")]
+                "commerce.account_status_changed" | "commerce.quote_status_changed"
+                | "commerce.deal_registration_status_changed"
+                | "commerce.order_status_changed" => {
+                    Self::Commerce(commerce::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "contact_center")]
+                "contact_center.task_created" | "contact_center.inbox_message_downloaded"
+                | "contact_center.inbox_message_reopened"
+                | "contact_center.queue_supervisor_assigned"
+                | "contact_center.engagement_monitor_started"
+                | "contact_center.engagement_monitor_ended"
+                | "contact_center.engagement_note_added"
+                | "contact_center.outbound_campaign_dialer_status"
+                | "contact_center.call_control_make_call_executed"
+                | "contact_center.user_opt_out" | "contact_center.inbox_message_resolved"
+                | "contact_center.task_reservation_canceled"
+                | "contact_center.engagement_consumer_sent_file"
+                | "contact_center.queue_created" | "contact_center.inbox_message_opened"
+                | "contact_center.recording_transcript_completed"
+                | "contact_center.business_hours_created"
+                | "contact_center.recording_paused"
+                | "contact_center.queue_supervisor_unassigned"
+                | "contact_center.user_updated" | "contact_center.engagement_user_muted"
+                | "contact_center.engagement_user_unmuted"
+                | "contact_center.user_phone_numbers_assigned"
+                | "contact_center.engagement_wrap_up_started"
+                | "contact_center.closure_updated"
+                | "contact_center.engagement_messaging_transcript_completed"
+                | "contact_center.recording_deleted"
+                | "contact_center.queue_agent_unassigned"
+                | "contact_center.engagement_transfer_completed"
+                | "contact_center.team_updated"
+                | "contact_center.engagement_user_dtmf_sent"
+                | "contact_center.queue_inbound_sla_updated"
+                | "contact_center.engagement_consumer_sent_message"
+                | "contact_center.engagement_consumer_notified"
+                | "contact_center.recording_stopped" | "contact_center.user_deleted"
+                | "contact_center.task_deleted"
+                | "contact_center.engagement_wrap_up_ended"
+                | "contact_center.engagement_user_hold"
+                | "contact_center.engagement_transfer_rejected"
+                | "contact_center.user_status_changed" | "contact_center.task_updated"
+                | "contact_center.recording_resumed"
+                | "contact_center.engagement_disposition_added"
+                | "contact_center.asset_created"
+                | "contact_center.team_members_unassigned"
+                | "contact_center.team_deleted"
+                | "contact_center.cx_engagement_end_data_ready"
+                | "contact_center.engagement_upgrade_expired"
+                | "contact_center.engagement_consumer_ended"
+                | "contact_center.queue_deleted"
+                | "contact_center.business_hours_updated"
+                | "contact_center.queue_agent_assigned"
+                | "contact_center.business_hours_deleted"
+                | "contact_center.task_completed"
+                | "contact_center.inbox_message_deleted"
+                | "contact_center.task_reservation_created" | "contact_center.sms_status"
+                | "contact_center.closure_created" | "contact_center.task_canceled"
+                | "contact_center.legacy_engagement_end_data_ready"
+                | "contact_center.engagement_upgrade_completed"
+                | "contact_center.recording_started" | "contact_center.closure_deleted"
+                | "contact_center.user_login" | "contact_center.user_skills_assigned"
+                | "contact_center.engagement_user_sent_file"
+                | "contact_center.engagement_consumer_answered"
+                | "contact_center.engagement_ended" | "contact_center.user_opt_in"
+                | "contact_center.engagement_transfer_timeout"
+                | "contact_center.recording_completed"
+                | "contact_center.engagement_transfer_accepted"
+                | "contact_center.team_moved" | "contact_center.user_created"
+                | "contact_center.inbox_message_assigned"
+                | "contact_center.task_entered_queue" | "contact_center.asset_deleted"
+                | "contact_center.team_created" | "contact_center.engagement_started"
+                | "contact_center.engagement_transfer_reserved"
+                | "contact_center.engagement_upgrade_initiated"
+                | "contact_center.asset_updated"
+                | "contact_center.engagement_user_sent_message"
+                | "contact_center.task_exited_queue"
+                | "contact_center.user_skills_unassigned"
+                | "contact_center.task_reservation_rejected"
+                | "contact_center.inbox_message_received"
+                | "contact_center.engagement_transfer_canceled"
+                | "contact_center.recording_permanently_deleted"
+                | "contact_center.queue_operating_hours_updated"
+                | "contact_center.engagement_transfer_initiated"
+                | "contact_center.engagement_takeover_started"
+                | "contact_center.voicemail_transcript_completed"
+                | "contact_center.task_reservation_accepted"
+                | "contact_center.engagement_email_transcript_completed"
+                | "contact_center.user_phone_numbers_unassigned"
+                | "contact_center.engagement_user_unhold" | "contact_center.user_logout"
+                | "contact_center.task_reservation_completed"
+                | "contact_center.queue_scheduled_callback_created"
+                | "contact_center.engagement_survey_status"
+                | "contact_center.task_reservation_timeout"
+                | "contact_center.engagement_user_ended"
+                | "contact_center.engagement_user_answered"
+                | "contact_center.team_members_assigned"
+                | "contact_center.engagement_transfer_queued"
+                | "contact_center.message_status" => {
+                    Self::ContactCenter(contact_center::Event::from_named(name, body)?)
+                }
+
                 #[cfg(feature = "events")]
                 "zoom_events.session_deleted" | "zoom_events.ticket_updated"
                 | "zoom_events.event_published" | "zoom_events.ticket_type_updated"
@@ -477,21 +656,73 @@ impl AnyEvent {
                     Self::Healthcare(healthcare::Event::from_named(name, body)?)
                 }
 
-                #[cfg(feature = "iq")]
-                "revenue_accelerator.conversation_analysis_completed"
-                | "revenue_accelerator.playlist_remove_moment"
-                | "revenue_accelerator.playlist_add_moment"
-                | "revenue_accelerator.playlist_create"
-                | "revenue_accelerator.post_comment_completed"
-                | "revenue_accelerator.playlist_delete" => {
-                    Self::Iq(iq::Event::from_named(name, body)?)
-                }
-
                 #[cfg(feature = "mail")]
                 "mail.history_event" => Self::Mail(mail::Event::from_named(name, body)?),
                 #[cfg(feature = "marketplace")]
                 "app_deauthorized" | "app.authorization_request_created" => {
                     Self::Marketplace(marketplace::Event::from_named(name, body)?)
+                }
+
+                #[cfg(feature = "meetings")]
+                "meeting.participant_jbh_waiting" | "meeting.summary_recovered"
+                | "meeting.participant_left_breakout_room" | "meeting.device_tested"
+                | "meeting.summary_shared" | "webinar.chat_message_file_downloaded"
+                | "webinar.deleted" | "recording.registration_approved"
+                | "meeting.risk_alert" | "meeting.aic_transcript_completed"
+                | "webinar.participant_feedback"
+                | "meeting.participant_joined_waiting_room"
+                | "meeting.ai_companion_assets_deleted" | "webinar.converted_to_meeting"
+                | "meeting.participant_phone_callout_ringing"
+                | "meeting.participant_jbh_joined" | "meeting.invitation_accepted"
+                | "recording.archive_files_completed" | "meeting.alert"
+                | "meeting.chat_message_file_sent" | "meeting.deleted"
+                | "meeting.participant_joined" | "user.tsp_deleted"
+                | "meeting.ai_companion_started" | "meeting.invitation_dispatched"
+                | "webinar.ended" | "meeting.converted_to_webinar" | "webinar.recovered"
+                | "webinar.participant_role_changed"
+                | "meeting.participant_jbh_waiting_left" | "user.tsp_created"
+                | "meeting.breakout_room_sharing_ended" | "meeting.updated"
+                | "meeting.ai_companion_stopped" | "meeting.registration_denied"
+                | "webinar.registration_denied" | "meeting.registration_approved"
+                | "webinar.participant_left" | "recording.batch_deleted"
+                | "webinar.alert" | "webinar.chat_message_sent"
+                | "webinar.chat_message_file_sent" | "meeting.ended"
+                | "meeting.participant_joined_breakout_room"
+                | "meeting.participant_left_waiting_room" | "meeting.started"
+                | "meeting.registration_cancelled" | "meeting.summary_completed"
+                | "meeting.participant_left"
+                | "meeting.participant_phone_callout_rejected"
+                | "meeting.participant_phone_callout_accepted"
+                | "webinar.sharing_started" | "meeting.registration_created"
+                | "recording.recovered" | "meeting.sharing_ended"
+                | "recording.cloud_storage_usage_updated"
+                | "recording.transcript_completed" | "recording.stopped"
+                | "recording.batch_trashed" | "webinar.started"
+                | "meeting.chat_message_file_downloaded" | "webinar.sharing_ended"
+                | "meeting.summary_trashed" | "meeting.sharing_started"
+                | "webinar.registration_created" | "meeting.chat_message_sent"
+                | "meeting.invitation_rejected" | "meeting.participant_role_changed"
+                | "meeting.permanently_deleted" | "recording.registration_created"
+                | "meeting.created" | "meeting.live_streaming_started"
+                | "meeting.participant_room_system_callout_accepted"
+                | "webinar.registration_approved"
+                | "meeting.breakout_room_sharing_started" | "meeting.participant_bind"
+                | "meeting.participant_feedback" | "recording.deleted"
+                | "recording.paused" | "meeting.participant_room_system_callout_ringing"
+                | "recording.started" | "user.tsp_updated" | "meeting.invitation_timeout"
+                | "meeting.participant_admitted"
+                | "meeting.participant_room_system_callout_failed" | "recording.resumed"
+                | "meeting.participant_phone_callout_missed" | "meeting.summary_updated"
+                | "webinar.participant_joined" | "recording.renamed"
+                | "meeting.participant_room_system_callout_missed" | "webinar.created"
+                | "recording.registration_denied" | "meeting.live_streaming_stopped"
+                | "webinar.registration_cancelled" | "meeting.recovered"
+                | "webinar.permanently_deleted" | "recording.completed"
+                | "meeting.participant_put_in_waiting_room" | "recording.trashed"
+                | "meeting.summary_deleted" | "webinar.participant_bind"
+                | "webinar.updated" | "recording.batch_recovered"
+                | "meeting.participant_room_system_callout_rejected" => {
+                    Self::Meetings(meetings::Event::from_named(name, body)?)
                 }
 
                 #[cfg(feature = "node")]
@@ -522,6 +753,49 @@ impl AnyEvent {
                     )
                 }
 
+                #[cfg(feature = "phone")]
+                "phone.recording_deleted" | "phone.caller_call_log_completed"
+                | "phone.recording_completed_for_access_member"
+                | "phone.recording_resumed" | "phone.fax_log_deleted"
+                | "phone.fax_log_permanently_deleted"
+                | "phone.transfer_recipient_updated"
+                | "phone.recording_transcript_completed"
+                | "phone.call_log_permanently_deleted"
+                | "phone.transfer_call_to_voicemail_initiated" | "phone.callee_missed"
+                | "phone.caller_ringing" | "phone.voicemail_received" | "phone.sms_sent"
+                | "phone.voicemail_deleted" | "phone.voicemail_transcript_completed"
+                | "phone.recording_permanently_deleted"
+                | "phone.peering_number_emergency_address_updated"
+                | "phone.sms_campaign_number_opt_out" | "phone.caller_ended"
+                | "phone.callee_ended" | "phone.callee_call_history_completed"
+                | "phone.call_element_deleted" | "phone.voicemail_permanently_deleted"
+                | "phone.sms_campaign_number_opt_in" | "phone.fax_received"
+                | "phone.callee_call_element_completed" | "phone.warm_transfer_completed"
+                | "phone.callee_mute" | "phone.sms_etiquette_warn"
+                | "phone.call_history_deleted" | "phone.sms_etiquette_block"
+                | "phone.call_log_deleted" | "phone.caller_hold"
+                | "phone.caller_connected" | "phone.recording_completed"
+                | "phone.recording_started" | "phone.sms_sent_failed"
+                | "phone.callee_call_log_completed" | "phone.callee_ringing"
+                | "phone.caller_unhold" | "phone.callee_hold" | "phone.callee_answered"
+                | "phone.warm_transfer_initiated" | "phone.caller_unmute"
+                | "phone.device_registration" | "phone.blind_transfer_initiated"
+                | "phone.caller_call_element_completed"
+                | "phone.account_settings_updated" | "phone.callee_meeting_inviting"
+                | "phone.callee_parked" | "phone.emergency_alert"
+                | "phone.ai_call_summary_changed" | "phone.callee_rejected"
+                | "phone.group_settings_updated" | "phone.callee_unmute"
+                | "phone.recording_stopped" | "phone.caller_meeting_inviting"
+                | "phone.warm_transfer_cancelled"
+                | "phone.voicemail_received_for_access_member" | "phone.callee_unhold"
+                | "phone.conference_started" | "phone.fax_sent"
+                | "phone.generic_device_provision" | "phone.recording_paused"
+                | "phone.sms_received" | "phone.recording_failed"
+                | "phone.caller_call_history_completed"
+                | "phone.peering_number_cnam_updated" | "phone.caller_mute" => {
+                    Self::Phone(phone::Event::from_named(name, body)?)
+                }
+
                 #[cfg(feature = "qss")]
                 "webinar.participant_data" | "phone.call_qos_summary"
                 | "meeting.participant_qos" | "webinar.participant_data_summary"
@@ -538,6 +812,19 @@ impl AnyEvent {
                 | "quality_management.evaluation_completed" => {
                     Self::QualityManagement(
                         quality_management::Event::from_named(name, body)?,
+                    )
+                }
+
+                #[cfg(feature = "revenue_accelerator")]
+                "revenue_accelerator.conversation_analysis_completed"
+                | "revenue_accelerator.playlist_remove_moment"
+                | "revenue_accelerator.playlist_add_moment"
+                | "revenue_accelerator.playlist_create"
+                | "revenue_accelerator.post_comment_completed"
+                | "revenue_accelerator.playlist_delete"
+                | "revenue_accelerator.conversation_crm_associations_changed" => {
+                    Self::RevenueAccelerator(
+                        revenue_accelerator::Event::from_named(name, body)?,
                     )
                 }
 
@@ -693,24 +980,32 @@ impl AnyEvent {
             Self::Chatbot(event) => event.name(),
             #[cfg(feature = "cobrowse_sdk")]
             Self::CobrowseSdk(event) => event.name(),
+            #[cfg(feature = "commerce")]
+            Self::Commerce(event) => event.name(),
+            #[cfg(feature = "contact_center")]
+            Self::ContactCenter(event) => event.name(),
             #[cfg(feature = "events")]
             Self::Events(event) => event.name(),
             #[cfg(feature = "healthcare")]
             Self::Healthcare(event) => event.name(),
-            #[cfg(feature = "iq")]
-            Self::Iq(event) => event.name(),
             #[cfg(feature = "mail")]
             Self::Mail(event) => event.name(),
             #[cfg(feature = "marketplace")]
             Self::Marketplace(event) => event.name(),
+            #[cfg(feature = "meetings")]
+            Self::Meetings(event) => event.name(),
             #[cfg(feature = "node")]
             Self::Node(event) => event.name(),
             #[cfg(feature = "number_management")]
             Self::NumberManagement(event) => event.name(),
+            #[cfg(feature = "phone")]
+            Self::Phone(event) => event.name(),
             #[cfg(feature = "qss")]
             Self::Qss(event) => event.name(),
             #[cfg(feature = "quality_management")]
             Self::QualityManagement(event) => event.name(),
+            #[cfg(feature = "revenue_accelerator")]
+            Self::RevenueAccelerator(event) => event.name(),
             #[cfg(feature = "rooms")]
             Self::Rooms(event) => event.name(),
             #[cfg(feature = "rtms")]
@@ -744,24 +1039,32 @@ impl AnyEvent {
             Self::Chatbot(_) => Some("chatbot"),
             #[cfg(feature = "cobrowse_sdk")]
             Self::CobrowseSdk(_) => Some("cobrowse_sdk"),
+            #[cfg(feature = "commerce")]
+            Self::Commerce(_) => Some("commerce"),
+            #[cfg(feature = "contact_center")]
+            Self::ContactCenter(_) => Some("contact_center"),
             #[cfg(feature = "events")]
             Self::Events(_) => Some("events"),
             #[cfg(feature = "healthcare")]
             Self::Healthcare(_) => Some("healthcare"),
-            #[cfg(feature = "iq")]
-            Self::Iq(_) => Some("iq"),
             #[cfg(feature = "mail")]
             Self::Mail(_) => Some("mail"),
             #[cfg(feature = "marketplace")]
             Self::Marketplace(_) => Some("marketplace"),
+            #[cfg(feature = "meetings")]
+            Self::Meetings(_) => Some("meetings"),
             #[cfg(feature = "node")]
             Self::Node(_) => Some("node"),
             #[cfg(feature = "number_management")]
             Self::NumberManagement(_) => Some("number_management"),
+            #[cfg(feature = "phone")]
+            Self::Phone(_) => Some("phone"),
             #[cfg(feature = "qss")]
             Self::Qss(_) => Some("qss"),
             #[cfg(feature = "quality_management")]
             Self::QualityManagement(_) => Some("quality_management"),
+            #[cfg(feature = "revenue_accelerator")]
+            Self::RevenueAccelerator(_) => Some("revenue_accelerator"),
             #[cfg(feature = "rooms")]
             Self::Rooms(_) => Some("rooms"),
             #[cfg(feature = "rtms")]
@@ -848,6 +1151,115 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
                 *parsed = event.map(Self::CobrowseSdk);
             }
 
+            #[cfg(feature = "commerce")]
+            "commerce.account_status_changed" | "commerce.quote_status_changed"
+            | "commerce.deal_registration_status_changed"
+            | "commerce.order_status_changed" => {
+                let mut event = None;
+                <commerce::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Commerce);
+            }
+
+            #[cfg(feature = "contact_center")]
+            "contact_center.task_created" | "contact_center.inbox_message_downloaded"
+            | "contact_center.inbox_message_reopened"
+            | "contact_center.queue_supervisor_assigned"
+            | "contact_center.engagement_monitor_started"
+            | "contact_center.engagement_monitor_ended"
+            | "contact_center.engagement_note_added"
+            | "contact_center.outbound_campaign_dialer_status"
+            | "contact_center.call_control_make_call_executed"
+            | "contact_center.user_opt_out" | "contact_center.inbox_message_resolved"
+            | "contact_center.task_reservation_canceled"
+            | "contact_center.engagement_consumer_sent_file"
+            | "contact_center.queue_created" | "contact_center.inbox_message_opened"
+            | "contact_center.recording_transcript_completed"
+            | "contact_center.business_hours_created" | "contact_center.recording_paused"
+            | "contact_center.queue_supervisor_unassigned"
+            | "contact_center.user_updated" | "contact_center.engagement_user_muted"
+            | "contact_center.engagement_user_unmuted"
+            | "contact_center.user_phone_numbers_assigned"
+            | "contact_center.engagement_wrap_up_started"
+            | "contact_center.closure_updated"
+            | "contact_center.engagement_messaging_transcript_completed"
+            | "contact_center.recording_deleted"
+            | "contact_center.queue_agent_unassigned"
+            | "contact_center.engagement_transfer_completed"
+            | "contact_center.team_updated" | "contact_center.engagement_user_dtmf_sent"
+            | "contact_center.queue_inbound_sla_updated"
+            | "contact_center.engagement_consumer_sent_message"
+            | "contact_center.engagement_consumer_notified"
+            | "contact_center.recording_stopped" | "contact_center.user_deleted"
+            | "contact_center.task_deleted" | "contact_center.engagement_wrap_up_ended"
+            | "contact_center.engagement_user_hold"
+            | "contact_center.engagement_transfer_rejected"
+            | "contact_center.user_status_changed" | "contact_center.task_updated"
+            | "contact_center.recording_resumed"
+            | "contact_center.engagement_disposition_added"
+            | "contact_center.asset_created" | "contact_center.team_members_unassigned"
+            | "contact_center.team_deleted"
+            | "contact_center.cx_engagement_end_data_ready"
+            | "contact_center.engagement_upgrade_expired"
+            | "contact_center.engagement_consumer_ended" | "contact_center.queue_deleted"
+            | "contact_center.business_hours_updated"
+            | "contact_center.queue_agent_assigned"
+            | "contact_center.business_hours_deleted" | "contact_center.task_completed"
+            | "contact_center.inbox_message_deleted"
+            | "contact_center.task_reservation_created" | "contact_center.sms_status"
+            | "contact_center.closure_created" | "contact_center.task_canceled"
+            | "contact_center.legacy_engagement_end_data_ready"
+            | "contact_center.engagement_upgrade_completed"
+            | "contact_center.recording_started" | "contact_center.closure_deleted"
+            | "contact_center.user_login" | "contact_center.user_skills_assigned"
+            | "contact_center.engagement_user_sent_file"
+            | "contact_center.engagement_consumer_answered"
+            | "contact_center.engagement_ended" | "contact_center.user_opt_in"
+            | "contact_center.engagement_transfer_timeout"
+            | "contact_center.recording_completed"
+            | "contact_center.engagement_transfer_accepted" | "contact_center.team_moved"
+            | "contact_center.user_created" | "contact_center.inbox_message_assigned"
+            | "contact_center.task_entered_queue" | "contact_center.asset_deleted"
+            | "contact_center.team_created" | "contact_center.engagement_started"
+            | "contact_center.engagement_transfer_reserved"
+            | "contact_center.engagement_upgrade_initiated"
+            | "contact_center.asset_updated"
+            | "contact_center.engagement_user_sent_message"
+            | "contact_center.task_exited_queue"
+            | "contact_center.user_skills_unassigned"
+            | "contact_center.task_reservation_rejected"
+            | "contact_center.inbox_message_received"
+            | "contact_center.engagement_transfer_canceled"
+            | "contact_center.recording_permanently_deleted"
+            | "contact_center.queue_operating_hours_updated"
+            | "contact_center.engagement_transfer_initiated"
+            | "contact_center.engagement_takeover_started"
+            | "contact_center.voicemail_transcript_completed"
+            | "contact_center.task_reservation_accepted"
+            | "contact_center.engagement_email_transcript_completed"
+            | "contact_center.user_phone_numbers_unassigned"
+            | "contact_center.engagement_user_unhold" | "contact_center.user_logout"
+            | "contact_center.task_reservation_completed"
+            | "contact_center.queue_scheduled_callback_created"
+            | "contact_center.engagement_survey_status"
+            | "contact_center.task_reservation_timeout"
+            | "contact_center.engagement_user_ended"
+            | "contact_center.engagement_user_answered"
+            | "contact_center.team_members_assigned"
+            | "contact_center.engagement_transfer_queued"
+            | "contact_center.message_status" => {
+                let mut event = None;
+                <contact_center::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::ContactCenter);
+            }
+
             #[cfg(feature = "events")]
             "zoom_events.session_deleted" | "zoom_events.ticket_updated"
             | "zoom_events.event_published" | "zoom_events.ticket_type_updated"
@@ -880,22 +1292,6 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
                 *parsed = event.map(Self::Healthcare);
             }
 
-            #[cfg(feature = "iq")]
-            "revenue_accelerator.conversation_analysis_completed"
-            | "revenue_accelerator.playlist_remove_moment"
-            | "revenue_accelerator.playlist_add_moment"
-            | "revenue_accelerator.playlist_create"
-            | "revenue_accelerator.post_comment_completed"
-            | "revenue_accelerator.playlist_delete" => {
-                let mut event = None;
-                <iq::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
-                    map,
-                    &mut event,
-                )?;
-                *parsed = event.map(Self::Iq);
-            }
-
             #[cfg(feature = "mail")]
             "mail.history_event" => {
                 let mut event = None;
@@ -916,6 +1312,70 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
                     &mut event,
                 )?;
                 *parsed = event.map(Self::Marketplace);
+            }
+
+            #[cfg(feature = "meetings")]
+            "meeting.participant_jbh_waiting" | "meeting.summary_recovered"
+            | "meeting.participant_left_breakout_room" | "meeting.device_tested"
+            | "meeting.summary_shared" | "webinar.chat_message_file_downloaded"
+            | "webinar.deleted" | "recording.registration_approved"
+            | "meeting.risk_alert" | "meeting.aic_transcript_completed"
+            | "webinar.participant_feedback" | "meeting.participant_joined_waiting_room"
+            | "meeting.ai_companion_assets_deleted" | "webinar.converted_to_meeting"
+            | "meeting.participant_phone_callout_ringing"
+            | "meeting.participant_jbh_joined" | "meeting.invitation_accepted"
+            | "recording.archive_files_completed" | "meeting.alert"
+            | "meeting.chat_message_file_sent" | "meeting.deleted"
+            | "meeting.participant_joined" | "user.tsp_deleted"
+            | "meeting.ai_companion_started" | "meeting.invitation_dispatched"
+            | "webinar.ended" | "meeting.converted_to_webinar" | "webinar.recovered"
+            | "webinar.participant_role_changed" | "meeting.participant_jbh_waiting_left"
+            | "user.tsp_created" | "meeting.breakout_room_sharing_ended"
+            | "meeting.updated" | "meeting.ai_companion_stopped"
+            | "meeting.registration_denied" | "webinar.registration_denied"
+            | "meeting.registration_approved" | "webinar.participant_left"
+            | "recording.batch_deleted" | "webinar.alert" | "webinar.chat_message_sent"
+            | "webinar.chat_message_file_sent" | "meeting.ended"
+            | "meeting.participant_joined_breakout_room"
+            | "meeting.participant_left_waiting_room" | "meeting.started"
+            | "meeting.registration_cancelled" | "meeting.summary_completed"
+            | "meeting.participant_left" | "meeting.participant_phone_callout_rejected"
+            | "meeting.participant_phone_callout_accepted" | "webinar.sharing_started"
+            | "meeting.registration_created" | "recording.recovered"
+            | "meeting.sharing_ended" | "recording.cloud_storage_usage_updated"
+            | "recording.transcript_completed" | "recording.stopped"
+            | "recording.batch_trashed" | "webinar.started"
+            | "meeting.chat_message_file_downloaded" | "webinar.sharing_ended"
+            | "meeting.summary_trashed" | "meeting.sharing_started"
+            | "webinar.registration_created" | "meeting.chat_message_sent"
+            | "meeting.invitation_rejected" | "meeting.participant_role_changed"
+            | "meeting.permanently_deleted" | "recording.registration_created"
+            | "meeting.created" | "meeting.live_streaming_started"
+            | "meeting.participant_room_system_callout_accepted"
+            | "webinar.registration_approved" | "meeting.breakout_room_sharing_started"
+            | "meeting.participant_bind" | "meeting.participant_feedback"
+            | "recording.deleted" | "recording.paused"
+            | "meeting.participant_room_system_callout_ringing" | "recording.started"
+            | "user.tsp_updated" | "meeting.invitation_timeout"
+            | "meeting.participant_admitted"
+            | "meeting.participant_room_system_callout_failed" | "recording.resumed"
+            | "meeting.participant_phone_callout_missed" | "meeting.summary_updated"
+            | "webinar.participant_joined" | "recording.renamed"
+            | "meeting.participant_room_system_callout_missed" | "webinar.created"
+            | "recording.registration_denied" | "meeting.live_streaming_stopped"
+            | "webinar.registration_cancelled" | "meeting.recovered"
+            | "webinar.permanently_deleted" | "recording.completed"
+            | "meeting.participant_put_in_waiting_room" | "recording.trashed"
+            | "meeting.summary_deleted" | "webinar.participant_bind" | "webinar.updated"
+            | "recording.batch_recovered"
+            | "meeting.participant_room_system_callout_rejected" => {
+                let mut event = None;
+                <meetings::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Meetings);
             }
 
             #[cfg(feature = "node")]
@@ -956,6 +1416,52 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
                 *parsed = event.map(Self::NumberManagement);
             }
 
+            #[cfg(feature = "phone")]
+            "phone.recording_deleted" | "phone.caller_call_log_completed"
+            | "phone.recording_completed_for_access_member" | "phone.recording_resumed"
+            | "phone.fax_log_deleted" | "phone.fax_log_permanently_deleted"
+            | "phone.transfer_recipient_updated" | "phone.recording_transcript_completed"
+            | "phone.call_log_permanently_deleted"
+            | "phone.transfer_call_to_voicemail_initiated" | "phone.callee_missed"
+            | "phone.caller_ringing" | "phone.voicemail_received" | "phone.sms_sent"
+            | "phone.voicemail_deleted" | "phone.voicemail_transcript_completed"
+            | "phone.recording_permanently_deleted"
+            | "phone.peering_number_emergency_address_updated"
+            | "phone.sms_campaign_number_opt_out" | "phone.caller_ended"
+            | "phone.callee_ended" | "phone.callee_call_history_completed"
+            | "phone.call_element_deleted" | "phone.voicemail_permanently_deleted"
+            | "phone.sms_campaign_number_opt_in" | "phone.fax_received"
+            | "phone.callee_call_element_completed" | "phone.warm_transfer_completed"
+            | "phone.callee_mute" | "phone.sms_etiquette_warn"
+            | "phone.call_history_deleted" | "phone.sms_etiquette_block"
+            | "phone.call_log_deleted" | "phone.caller_hold" | "phone.caller_connected"
+            | "phone.recording_completed" | "phone.recording_started"
+            | "phone.sms_sent_failed" | "phone.callee_call_log_completed"
+            | "phone.callee_ringing" | "phone.caller_unhold" | "phone.callee_hold"
+            | "phone.callee_answered" | "phone.warm_transfer_initiated"
+            | "phone.caller_unmute" | "phone.device_registration"
+            | "phone.blind_transfer_initiated" | "phone.caller_call_element_completed"
+            | "phone.account_settings_updated" | "phone.callee_meeting_inviting"
+            | "phone.callee_parked" | "phone.emergency_alert"
+            | "phone.ai_call_summary_changed" | "phone.callee_rejected"
+            | "phone.group_settings_updated" | "phone.callee_unmute"
+            | "phone.recording_stopped" | "phone.caller_meeting_inviting"
+            | "phone.warm_transfer_cancelled"
+            | "phone.voicemail_received_for_access_member" | "phone.callee_unhold"
+            | "phone.conference_started" | "phone.fax_sent"
+            | "phone.generic_device_provision" | "phone.recording_paused"
+            | "phone.sms_received" | "phone.recording_failed"
+            | "phone.caller_call_history_completed" | "phone.peering_number_cnam_updated"
+            | "phone.caller_mute" => {
+                let mut event = None;
+                <phone::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::Phone);
+            }
+
             #[cfg(feature = "qss")]
             "webinar.participant_data" | "phone.call_qos_summary"
             | "meeting.participant_qos" | "webinar.participant_data_summary"
@@ -983,6 +1489,23 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
                     &mut event,
                 )?;
                 *parsed = event.map(Self::QualityManagement);
+            }
+
+            #[cfg(feature = "revenue_accelerator")]
+            "revenue_accelerator.conversation_analysis_completed"
+            | "revenue_accelerator.playlist_remove_moment"
+            | "revenue_accelerator.playlist_add_moment"
+            | "revenue_accelerator.playlist_create"
+            | "revenue_accelerator.post_comment_completed"
+            | "revenue_accelerator.playlist_delete"
+            | "revenue_accelerator.conversation_crm_associations_changed" => {
+                let mut event = None;
+                <revenue_accelerator::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
+                    value,
+                    map,
+                    &mut event,
+                )?;
+                *parsed = event.map(Self::RevenueAccelerator);
             }
 
             #[cfg(feature = "rooms")]

@@ -300,7 +300,7 @@ pub enum Event {
     ///
     /// The **User has signed in** event is triggered every time one of your app users or account users signs in to Zoom.
     ///
-    /// Users that are registered with Zoom can sign in and sign out of their Zoom accounts at any time using their email and password via [Zoom Web Portal](https://zoom.us/signin) as well as any of the [Zoom Client apps](https://support.zoom.us/hc/en-us/articles/207373866-Zoom-Installers). For users that have SSO enabled, they can also [log in with their SSO](https://support.zoom.us/hc/en-us/articles/201800126-Log-in-with-SSO). The exceptions to this are [deactivated users](https://support.zoom.us/hc/en-us/articles/115005269946-Remove-User-from-your-Account#h_6a9bc1c3-d739-4945-b1f2-00b3b88fb5cc), and users created using the `custCreate` option via the [**Create users**](/api-reference/zoom-api/methods#operation/userCreate) API. These users do not have the ability to sign in with Zoom.
+    /// Users that are registered with Zoom can sign in and sign out of their Zoom accounts at any time using their email and password via [Zoom Web Portal](https://zoom.us/signin) as well as any of the [Zoom Client apps](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060407). For users that have SSO enabled, they can also [log in with their SSO](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0061708). The exceptions to this are [deactivated users](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066997), and users created using the `custCreate` option via the [**Create users**](/docs/api/users/#tag/users/post/users) API. These users do not have the ability to sign in with Zoom.
     ///
     /// ## Prerequisites
     ///
@@ -318,7 +318,7 @@ pub enum Event {
     ///
     /// The **User has signed out** event is triggered every time one of your app users or account users signs out of Zoom.
     ///
-    /// Users that are signed in can sign out of their Zoom accounts using the [Zoom Web Portal](https://zoom.us/signin) as well as any of the [Zoom Client](https://support.zoom.us/hc/en-us/articles/207373866-Zoom-Installers) apps.
+    /// Users that are signed in can sign out of their Zoom accounts using the [Zoom Web Portal](https://zoom.us/signin) as well as any of the [Zoom Client](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060407) apps.
     ///
     /// ## Prerequisites
     ///
@@ -371,7 +371,7 @@ pub enum Event {
     ///
     /// The **User's profile info has been updated** event is triggered every time the profile of one of your app users or account users is updated.
     ///
-    /// Users, account admins, and account owners can update information on the user profile information. Profile updates can be made either by accessing the [profile on the Zoom client](https://support.zoom.us/hc/en-us/articles/201363203-My-Profile) and making edits or by calling the [**Update a user**](/api-reference/zoom-api/methods#operation/userUpdate) API.
+    /// Users, account admins, and account owners can update information on the user profile information. Profile updates can be made either by accessing the [profile on the Zoom client](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060639) and making edits or by calling the [**Update a user**](/docs/api/users/#tag/users/patch/users/{userId}) API.
     ///
     /// ## Prerequisites
     ///
@@ -1025,7 +1025,7 @@ pub trait Handler: Send + Sync {
     ///
     /// The **User has signed in** event is triggered every time one of your app users or account users signs in to Zoom.
     ///
-    /// Users that are registered with Zoom can sign in and sign out of their Zoom accounts at any time using their email and password via [Zoom Web Portal](https://zoom.us/signin) as well as any of the [Zoom Client apps](https://support.zoom.us/hc/en-us/articles/207373866-Zoom-Installers). For users that have SSO enabled, they can also [log in with their SSO](https://support.zoom.us/hc/en-us/articles/201800126-Log-in-with-SSO). The exceptions to this are [deactivated users](https://support.zoom.us/hc/en-us/articles/115005269946-Remove-User-from-your-Account#h_6a9bc1c3-d739-4945-b1f2-00b3b88fb5cc), and users created using the `custCreate` option via the [**Create users**](/api-reference/zoom-api/methods#operation/userCreate) API. These users do not have the ability to sign in with Zoom.
+    /// Users that are registered with Zoom can sign in and sign out of their Zoom accounts at any time using their email and password via [Zoom Web Portal](https://zoom.us/signin) as well as any of the [Zoom Client apps](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060407). For users that have SSO enabled, they can also [log in with their SSO](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0061708). The exceptions to this are [deactivated users](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066997), and users created using the `custCreate` option via the [**Create users**](/docs/api/users/#tag/users/post/users) API. These users do not have the ability to sign in with Zoom.
     ///
     /// ## Prerequisites
     ///
@@ -1050,7 +1050,7 @@ pub trait Handler: Send + Sync {
     ///
     /// The **User has signed out** event is triggered every time one of your app users or account users signs out of Zoom.
     ///
-    /// Users that are signed in can sign out of their Zoom accounts using the [Zoom Web Portal](https://zoom.us/signin) as well as any of the [Zoom Client](https://support.zoom.us/hc/en-us/articles/207373866-Zoom-Installers) apps.
+    /// Users that are signed in can sign out of their Zoom accounts using the [Zoom Web Portal](https://zoom.us/signin) as well as any of the [Zoom Client](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060407) apps.
     ///
     /// ## Prerequisites
     ///
@@ -1124,7 +1124,7 @@ pub trait Handler: Send + Sync {
     ///
     /// The **User's profile info has been updated** event is triggered every time the profile of one of your app users or account users is updated.
     ///
-    /// Users, account admins, and account owners can update information on the user profile information. Profile updates can be made either by accessing the [profile on the Zoom client](https://support.zoom.us/hc/en-us/articles/201363203-My-Profile) and making edits or by calling the [**Update a user**](/api-reference/zoom-api/methods#operation/userUpdate) API.
+    /// Users, account admins, and account owners can update information on the user profile information. Profile updates can be made either by accessing the [profile on the Zoom client](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060639) and making edits or by calling the [**Update a user**](/docs/api/users/#tag/users/patch/users/{userId}) API.
     ///
     /// ## Prerequisites
     ///
@@ -2039,7 +2039,7 @@ pub struct UserSettingsUpdated {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
-    /// The email address of the user who [disassociated the user](https://support.zoom.us/hc/en-us/articles/115005269946-Removing-a-user-from-your-account#h_98a81098-0ca3-45ae-8d00-aab235cc781d).
+    /// The email address of the user who [disassociated the user](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066997).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the settings.
@@ -2056,7 +2056,7 @@ pub struct UserSettingsUpdated {
 pub struct UserSettingsUpdatedPayload {
     /// The account ID of the account that updated the settings.
     pub account_id: String,
-    /// The email address of the user who [disassociated the user](https://support.zoom.us/hc/en-us/articles/115005269946-Removing-a-user-from-your-account#h_98a81098-0ca3-45ae-8d00-aab235cc781d).
+    /// The email address of the user who [disassociated the user](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066997).
     pub operator: String,
     /// The user ID of the user who updated the settings.
     pub operator_id: String,
@@ -2110,6 +2110,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettings {
     /// Information about the features available to the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feature: Option<UserSettingsUpdatedPayloadObjectSettingsFeature>,
+    /// Whether to require that all meetings are secured with at least one security option.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
@@ -2224,10 +2225,10 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// Whether to require a password for personal meetings if attendees can join before host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_pmi_jbh_password: Option<String>,
-    /// Use a [PMI (Personal Meeting ID)](https://support.zoom.us/hc/en-us/articles/203276937-Using-Personal-Meeting-ID-PMI-) to schedule meeting.
+    /// Use a [PMI (Personal Meeting ID)](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066271) to schedule meeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_scheduled_meetings: Option<bool>,
-    /// Require a password from participants before joining a meeting via [PSTN](https://support.zoom.us/hc/en-us/articles/204517069-Getting-Started-with-Personal-Audio-Conference).
+    /// Require a password from participants before joining a meeting via [PSTN](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pstn_password_protected: Option<String>,
     /// If the value of the join_before_host field is true, this field indicates the time limits within which a participant can join a meeting before the meeting's host:
@@ -2239,7 +2240,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     pub jbh_time: Option<UserSettingsUpdatedPayloadObjectSettingsScheduleMeetingJbhTime>,
     /// The personal meeting settings:
     /// * true — Indicates that the **Enable Personal Meeting ID** setting is enabled. Users can use a personal meeting ID for their meetings.
-    /// * false — Indicates that the **Enable Personal Meeting ID** setting is [disabled](https://support.zoom.us/hc/en-us/articles/201362843-Personal-meeting-ID-PMI-and-personal-link#h_aa0335c8-3b06-41bc-bc1f-a8b84ef17f2a). When this setting is **disabled**, meetings that were scheduled with a PMI will be invalid. You must manually update any scheduled meetings.
+    /// * false — Indicates that the **Enable Personal Meeting ID** setting is [disabled](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068443). When this setting is **disabled**, meetings that were scheduled with a PMI will be invalid. You must manually update any scheduled meetings.
     ///
     /// **For Zoom Phone only:**
     ///
@@ -2407,13 +2408,13 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether to require [AES encryption](https://en.wikipedia.org/wiki/Advanced_Encryption_Standard) for meetings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<bool>,
-    /// Whether meeting participants can use [in-meeting chat](https://support.zoom.us/hc/en-us/articles/203650445-In-Meeting-Chat).
+    /// Whether meeting participants can use [in-meeting chat](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064400).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<bool>,
     /// Whether to display a thumbs up or thumbs down feedback survey at the end of each meeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_meeting_feedback: Option<bool>,
-    /// Whether to enable the [classic whiteboard](https://support.zoom.us/hc/en-us/articles/205677665-Sharing-a-whiteboard) feature.
+    /// Whether to enable the [classic whiteboard](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068305) feature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whiteboard: Option<bool>,
     /// If the value of this field is set to true,  allow users to delete messages in the in-meeting chat.
@@ -2441,10 +2442,10 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether meeting participants can use private chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_chat: Option<bool>,
-    /// Whether the [**Focus Mode**](https://support.zoom.us/hc/en-us/articles/360061113751-Using-focus-mode) feature is enabled. When enabled, this feature only displays the host and co-hosts' video and profile pictures during a meeting.
+    /// Whether the [**Focus Mode**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063004) feature is enabled. When enabled, this feature only displays the host and co-hosts' video and profile pictures during a meeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attention_mode_focus_mode: Option<bool>,
-    /// Whether the host can enable [**Focus Mode**](https://support.zoom.us/hc/en-us/articles/360061113751-Using-focus-mode) when scheduling a meeting.
+    /// Whether the host can enable [**Focus Mode**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063004) when scheduling a meeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_host_to_enable_focus_mode: Option<bool>,
     /// Whether to automatically save all in-meeting chats.
@@ -2536,7 +2537,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// This field is **deprecated**.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_dual_camera: Option<bool>,
-    /// Whether the [Waiting Room](https://support.zoom.us/hc/en-us/articles/115000332726-Waiting-Room) feature is enabled. When enabled, attendees can only join after the host approves their entry.
+    /// Whether the [Waiting Room](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063329) feature is enabled. When enabled, attendees can only join after the host approves their entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Whether users can change their background.
@@ -2547,7 +2548,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     pub virtual_background_settings: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings,
     >,
-    /// Whether custom [data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-hosted-meetings-and-webinars) are enabled for hosting real-time meeting and webinar traffic:
+    /// Whether custom [data center regions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060026) are enabled for hosting real-time meeting and webinar traffic:
     /// * true — Enabled. Provide the data center regions in the data_center_regions field.
     /// * false — Disabled. Only use the default data center regions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2568,12 +2569,12 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * US — United States.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_center_regions: Option<Vec<ObjectSettingsInMeetingDataCenterRegionsItem>>,
-    /// Information about the [language interpretation](https://support.zoom.us/hc/en-us/articles/360034919791-Using-Language-Interpretation-in-your-meeting-or-webinar) settings.
+    /// Information about the [language interpretation](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064768) settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language_interpretation: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation,
     >,
-    /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions) located in the **Reactions** menu in the meeting toolbar.
+    /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063323) located in the **Reactions** menu in the meeting toolbar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_reactions: Option<bool>,
     /// Choose from the following meeting reaction options:
@@ -2586,7 +2587,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether to allow host and panelist to use audible clap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_host_panelists_to_use_audible_clap: Option<bool>,
-    /// Set this field to true to use [webinar reactions](https://support.zoom.us/hc/en-us/articles/4803536268429).
+    /// Set this field to true to use [webinar reactions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0059395).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_reactions: Option<bool>,
     /// Whether participants can join a meeting directly from their browser and bypass the Zoom application download process.
@@ -2616,10 +2617,12 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// The custom livestreaming service instructions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
+    /// Whether webinar livestreaming is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming,
     >,
+    /// Whether webinar participants can send chat messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat,
@@ -2655,10 +2658,10 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether the **Disable screen sharing when guests are in the meeting** setting is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_in_meeting_guests: Option<bool>,
-    /// Whether the [**Auto-answer group in chat**](https://support.zoom.us/hc/en-us/articles/203736135-Auto-answering-invitations-to-meetings) setting is enabled.
+    /// Whether the [**Auto-answer group in chat**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067948) setting is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_answer: Option<bool>,
-    /// Whether the [**Show Zoom windows during screen share**](https://support.zoom.us/hc/en-us/articles/360061383571-Showing-Zoom-windows-during-screen-share) feature is enabled.
+    /// Whether the [**Show Zoom windows during screen share**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0059848) feature is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_show_zoom_windows: Option<bool>,
 }
@@ -3039,7 +3042,7 @@ impl<'de> serde::Deserialize<'de> for ObjectSettingsInMeetingDataCenterRegionsIt
     }
 }
 
-/// Information about the [language interpretation](https://support.zoom.us/hc/en-us/articles/360034919791-Using-Language-Interpretation-in-your-meeting-or-webinar) settings.
+/// Information about the [language interpretation](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064768) settings.
 ///
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3105,7 +3108,7 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis {
     }
 }
 
-/// The `webinar_live_streaming` property of [`UserSettingsUpdatedPayloadObjectSettingsInMeeting`].
+/// Whether webinar livestreaming is enabled.
 ///
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3186,7 +3189,7 @@ for ObjectSettingsInMeetingWebinarLiveStreamingLiveStreamingServiceItem {
     }
 }
 
-/// The `webinar_chat` property of [`UserSettingsUpdatedPayloadObjectSettingsInMeeting`].
+/// Whether webinar participants can send chat messages.
 ///
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3448,7 +3451,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsRecording {
     /// Whether recording the active speaker with a shared screen is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_speaker_view: Option<bool>,
-    /// Whether recording the [gallery view](https://support.zoom.us/hc/en-us/articles/360000005883-Displaying-Participants-in-Gallery-View) with a shared screen is enabled.
+    /// Whether recording the [gallery view](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0062314) with a shared screen is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_gallery_view: Option<bool>,
     /// Whether recording an audio-only file is enabled.
@@ -3483,7 +3486,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsRecording {
     pub auto_delete_cmr_days: Option<
         UserSettingsUpdatedPayloadObjectSettingsRecordingAutoDeleteCmrDays,
     >,
-    /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.us/hc/en-us/articles/360060316092-Changing-basic-and-advanced-cloud-recording-settings#h_01F4CYJTCTXNS2MXH00W9EFG6R) settings.
+    /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064676) settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_files_separately: Option<ObjectSettingsRecordingRecordFilesSeparately>,
     /// Whether participants' names display in the recording.
@@ -3495,7 +3498,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsRecording {
     /// Whether recordings will be optimized for a 3rd party video editor. This can increase the file size and the time it takes to generate recording files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimize_recording_for_3rd_party_video_editor: Option<bool>,
-    /// Whether the [recording highlights](https://support.zoom.us/hc/en-us/articles/360060802432) feature is enabled.
+    /// Whether the [recording highlights](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0061101) feature is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording_highlight: Option<bool>,
     /// Whether panelist chats are saved to the recording.
@@ -3504,7 +3507,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsRecording {
     /// Whether poll results shared during the meeting or webinar are saved. This also includes poll results shared during the meeting or webinar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_poll_results: Option<bool>,
-    /// Whether [closed captions](https://support.zoom.us/hc/en-us/articles/207279736) are saved as a VTT (Video Track Text) file.
+    /// Whether [closed captions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0062490) are saved as a VTT (Video Track Text) file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_close_caption: Option<bool>,
     /// Whether to record separate audio files for each participant is enabled.
@@ -3647,7 +3650,7 @@ for UserSettingsUpdatedPayloadObjectSettingsRecordingAutoDeleteCmrDays {
     }
 }
 
-/// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.us/hc/en-us/articles/360060316092-Changing-basic-and-advanced-cloud-recording-settings#h_01F4CYJTCTXNS2MXH00W9EFG6R) settings.
+/// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064676) settings.
 ///
 /// One type for 4 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3789,7 +3792,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsFeature {
     /// Whether the Zoom Phone feature is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zoom_phone: Option<bool>,
-    /// The user's assigned [Concurrent Meeting](https://support.zoom.us/hc/en-us/articles/206122046) type:
+    /// The user's assigned [Concurrent Meeting](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068522) type:
     /// * Basic
     /// * Plus
     /// * None
@@ -4001,7 +4004,7 @@ for UserSettingsUpdatedPayloadObjectSettingsFeatureZoomEventsCapacity {
     }
 }
 
-/// The user's assigned [Concurrent Meeting](https://support.zoom.us/hc/en-us/articles/206122046) type:
+/// The user's assigned [Concurrent Meeting](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068522) type:
 /// * Basic
 /// * Plus
 /// * None
@@ -4058,7 +4061,7 @@ for UserSettingsUpdatedPayloadObjectSettingsFeatureConcurrentMeeting {
     }
 }
 
-/// The `meeting_security` property of [`UserSettingsUpdatedPayloadObjectSettings`].
+/// Whether to require that all meetings are secured with at least one security option.
 ///
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4068,9 +4071,9 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     ///  This setting can only be disabled by Enterprise, ISV, Business (with more than 100 licenses), and Education accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_security: Option<bool>,
-    /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/115000332726-Waiting-Room) when they join a meeting.
+    /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063329) when they join a meeting.
     ///
-    ///  If the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.us/hc/en-us/articles/202828525-Allow-participants-to-join-before-host) setting is automatically disabled.
+    ///  If the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060501) setting is automatically disabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Information about the waiting room settings.
@@ -4078,7 +4081,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     pub waiting_room_settings: Option<
         UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings,
     >,
-    /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.us/hc/en-us/articles/203276937) meetings are **not** included in this setting.
+    /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066271) meetings are **not** included in this setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_password: Option<bool>,
     /// Whether to require a password for meetings that have already been scheduled.
@@ -4098,7 +4101,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     /// Whether to require a password for webinars that have already been scheduled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_webinar: Option<bool>,
-    /// Information about the meeting and webinar [password requirements](https://support.zoom.us/hc/en-us/articles/360033559832-Meeting-and-webinar-passwords#h_a427384b-e383-4f80-864d-794bf0a37604).
+    /// Information about the meeting and webinar [password requirements](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063160).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_password_requirement: Option<
         UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement,
@@ -4111,7 +4114,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     pub end_to_end_encrypted_meetings: Option<bool>,
     /// The type of encryption to use when starting a meeting:
     /// * enhanced_encryption — Use enhanced encryption. Encryption data is stored in the cloud.
-    /// * e2ee — End-to-end encryption. The encryption key is stored on the local device and cannot be obtained by anyone else. Enabling E2EE also [**disables** certain features](https://support.zoom.us/hc/en-us/articles/360048660871), such as cloud recording, live streaming, and allowing participants to join before the host.
+    /// * e2ee — End-to-end encryption. The encryption key is stored on the local device and cannot be obtained by anyone else. Enabling E2EE also [**disables** certain features](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0065408), such as cloud recording, live streaming, and allowing participants to join before the host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<ObjectSettingsMeetingSecurityEncryptionType>,
     /// Whether to block users in specific domains from joining meetings and webinars.
@@ -4133,7 +4136,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSet
     /// The type of participants to be admitted to the Waiting Room:
     /// * 0 — All attendees.
     /// * 1 — Users who are not in your account.
-    /// * 2 — Users who are not in your account and are not part of your [allowed domains list](https://support.zoom.us/hc/en-us/articles/360037117472-Configuring-authentication-profiles#h_e3cf0d5f-eec7-4c2a-ad29-ef2a5079a7da).
+    /// * 2 — Users who are not in your account and are not part of your [allowed domains list](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0061263).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants_to_place_in_waiting_room: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
@@ -4200,7 +4203,7 @@ for ObjectSettingsMeetingSecurityWaitingRoomSettingsUsersWhoCanAdmitParticipants
     }
 }
 
-/// Information about the meeting and webinar [password requirements](https://support.zoom.us/hc/en-us/articles/360033559832-Meeting-and-webinar-passwords#h_a427384b-e383-4f80-864d-794bf0a37604).
+/// Information about the meeting and webinar [password requirements](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063160).
 ///
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4306,7 +4309,7 @@ for ObjectSettingsMeetingSecurityMeetingPasswordRequirementConsecutiveCharacters
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsTsp {
-    /// Whether the [**Call Me**](https://support.zoom.us/hc/en-us/articles/200942859-Joining-meeting-audio-by-phone-call-me-) feature is enabled. When enabled, the user can enter their phone number to join meetings. As a meeting host, the user can use the **Invite by Phone** feature to invite participants to join by phone.
+    /// Whether the [**Call Me**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0061683) feature is enabled. When enabled, the user can enter their phone number to join meetings. As a meeting host, the user can use the **Invite by Phone** feature to invite participants to join by phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_out: Option<bool>,
     /// A list of countries and regions to which the user can call out to.
@@ -6382,7 +6385,7 @@ pub struct UserSignedPayload {
 pub struct UserSignedPayloadObject {
     /// The user's ID.
     pub id: String,
-    /// The user's client [type](https://support.zoom.us/hc/en-us/articles/207373866-Zoom-Installers):
+    /// The user's client [type](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060407):
     /// * browser — Browser.
     /// * mac — MacOS.
     /// * win — Windows.
@@ -6396,17 +6399,17 @@ pub struct UserSignedPayloadObject {
     pub date_time: String,
     /// The user's email address.
     pub email: String,
-    /// The [Zoom client version number](https://support.zoom.us/hc/en-us/articles/207373866-Zoom-Installers). If the user signs in via browser, the value of this field will return a - value.
+    /// The [Zoom client version number](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060407). If the user signs in via browser, the value of this field will return a - value.
     pub version: String,
     /// The method the user logged in with:
     /// * 0 — Facebook.
     /// * 1 — Google.
     /// * 100 — Zoom.
     /// * 101 — Single Sign-On (SSO).
-    pub login_type: serde_json::Value,
+    pub login_type: UserSignedPayloadObjectLoginType,
 }
 
-/// The user's client [type](https://support.zoom.us/hc/en-us/articles/207373866-Zoom-Installers):
+/// The user's client [type](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060407):
 /// * browser — Browser.
 /// * mac — MacOS.
 /// * win — Windows.
@@ -6720,13 +6723,13 @@ pub struct UserUpdatedPayloadObject {
     /// The user's company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
-    /// The user's [Personal Meeting ID (PMI)](https://support.zoom.us/hc/en-us/articles/203276937-Using-Personal-Meeting-ID-PMI).
+    /// The user's [Personal Meeting ID (PMI)](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066271).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pmi: Option<i64>,
     /// Whether a PMI will be used instead of an auto-generated meeting ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_pmi: Option<bool>,
-    /// The user's [timezone](https://marketplace.zoom.us/docs/api-reference/other-references/abbreviation-lists#timezones).
+    /// The user's [timezone](/docs/api/using-zoom-apis/#time-in-zoom-api).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// The user's profile picture URL.
@@ -6735,16 +6738,16 @@ pub struct UserUpdatedPayloadObject {
     /// The user's personal meeting room name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vanity_name: Option<String>,
-    /// The user's [host key](https://support.zoom.us/hc/en-us/articles/205172555-Using-your-host-key).
+    /// The user's [host key](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067063).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_key: Option<String>,
-    /// The user's [role](https://support.zoom.us/hc/en-us/articles/115001078646-Role-Based-Access-Control).
+    /// The user's [role](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064983).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// The user's department.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept: Option<String>,
-    /// The user's [display language](https://support.zoom.us/hc/en-us/articles/209982306-Change-your-language-on-Zoom).
+    /// The user's [display language](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0062475).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The [user's profile](https://zoom.us/profile) settings. These settings are different from [user settings](https://zoom.us/profile/setting).
@@ -6769,7 +6772,7 @@ pub struct UserUpdatedPayloadObjectSettings {
     /// The user's meeting capacity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_capacity: Option<i64>,
-    /// Whether a [large meeting plan](https://marketplace.zoom.us/docs/api-reference/other-references/plans) is enabled for the user.
+    /// Whether a [large meeting plan](/docs/api/references/billing-plans/#large-meeting-plans) is enabled for the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub large_meeting: Option<String>,
 }
@@ -6779,13 +6782,13 @@ pub struct UserUpdatedPayloadObjectSettings {
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserUpdatedPayloadObjectSettingsFeature {
-    /// The number of [large meeting participants](https://marketplace.zoom.us/docs/api-reference/other-references/plans#largemeetingplans) allowed on a per-month or yearly basis.
+    /// The number of [large meeting participants](/docs/api/references/billing-plans/#large-meeting-plans) allowed on a per-month or yearly basis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub large_meeting_capacity: Option<i64>,
     /// Whether the Webinar plan is enabled for the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar: Option<bool>,
-    /// The number of [webinar participants](https://marketplace.zoom.us/docs/api-reference/other-references/plans#largemeetingplans) allowed on a per-month or yearly basis.
+    /// The number of [webinar participants](/docs/api/references/billing-plans/#large-meeting-plans) allowed on a per-month or yearly basis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_capacity: Option<i64>,
 }

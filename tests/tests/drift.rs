@@ -39,9 +39,9 @@ fn every_spec_has_a_module_in_the_crate() {
 #[test]
 fn the_crate_has_every_zoom_area_and_webhook() {
     let modules = zoom_webhooks::MODULES;
-    assert_eq!(modules.len(), 22, "{:?}", modules.iter().map(|module| module.name).collect::<Vec<_>>());
+    assert_eq!(modules.len(), 26, "{:?}", modules.iter().map(|module| module.name).collect::<Vec<_>>());
     let names: Vec<&str> = modules.iter().flat_map(|module| module.event_names.iter().copied()).collect();
-    assert_eq!(names.len(), 295);
+    assert_eq!(names.len(), 583);
     let distinct: std::collections::BTreeSet<&str> = names.iter().copied().collect();
     assert_eq!(distinct.len(), names.len(), "a webhook name is declared by two areas");
     assert!(modules.iter().any(|module| module.name == "video_sdk" && module.spec_file == "specs/video-sdk.json"));

@@ -1,6 +1,6 @@
 //! A downstream crate that enables one Zoom area only (`default-features = false, features =
-//! ["whiteboard"]`) builds on its own, with warnings denied, and dispatches every Whiteboard example of the
-//! spec: the area's types do not need any other area's feature.
+//! ["meetings"]`) builds on its own, with warnings denied, and dispatches every Meetings example of the
+//! spec to its typed variant: the area's types do not need any other area's feature.
 
 use std::fmt::Write as _;
 
@@ -8,25 +8,25 @@ use pipeline_tests::{body_of, workspace_root};
 use xtask::scratch::ScratchCrate;
 
 /// The downstream crate's `main`: dispatches each delivery (one `<webhook name> <body>` per line of the file
-/// it is given) with a handler that overrides `whiteboard.created` only, and prints what it saw. Deliveries
-/// go by name, as the spec lists them: one Whiteboard example names another event in its body.
+/// it is given) with a handler that overrides `meeting.started` only, and prints what it saw. Deliveries
+/// go by name, as the spec lists them.
 const MAIN: &str = r#"
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use zoom_webhooks::whiteboard::{self, Handler, WhiteboardCreated};
+use zoom_webhooks::meetings::{self, Event, Handler, MeetingStarted};
 use zoom_webhooks::{AnyEvent, MODULES};
 
 #[derive(Default)]
-struct Boards {
-    created: AtomicUsize,
+struct Meetings {
+    started: AtomicUsize,
 }
 
-impl Handler for Boards {
+impl Handler for Meetings {
     type Error = std::convert::Infallible;
 
-    async fn on_whiteboard_created(&self, event: WhiteboardCreated) -> Result<(), Self::Error> {
-        self.created.fetch_add(1, Ordering::Relaxed);
-        println!("created {}", event.payload.object.whiteboard_name);
+    async fn on_meeting_started(&self, event: MeetingStarted) -> Result<(), Self::Error> {
+        self.started.fetch_add(1, Ordering::Relaxed);
+        println!("started {}", event.payload.object.topic);
         Ok(())
     }
 }
@@ -44,42 +44,46 @@ fn run<F: std::future::Future>(future: F) -> F::Output {
 fn main() {
     let modules: Vec<&str> = MODULES.iter().map(|module| module.name).collect();
     println!("modules {}", modules.join(","));
-    let path = std::env::args().nth(1).expect("usage: whiteboard-receiver <deliveries, one per line>");
-    let boards = Boards::default();
+    let path = std::env::args().nth(1).expect("usage: meetings-receiver <deliveries, one per line>");
+    let handler = Meetings::default();
     for line in std::fs::read_to_string(path).expect("deliveries").lines() {
         let (name, body) = line.split_once(' ').expect("<name> <body>");
         let any = AnyEvent::from_named(name, body.as_bytes()).expect("parses");
-        assert!(matches!(any, AnyEvent::Whiteboard(_)), "{line}");
-        run(whiteboard::dispatch_named(&boards, name, body.as_bytes())).expect("dispatches");
+        let AnyEvent::Meetings(event) = &any else { panic!("not a Meetings event: {line}") };
+        assert!(!matches!(event, Event::Unknown(_)), "parsed as an unknown event: {line}");
+        assert_eq!(event.name(), name);
+        run(meetings::dispatch_named(&handler, name, body.as_bytes())).expect("dispatches");
         println!("{} {}", any.module().unwrap_or("unknown"), name);
     }
-    println!("handled {}", boards.created.load(Ordering::Relaxed));
+    println!("handled {}", handler.started.load(Ordering::Relaxed));
 }
 "#;
 
 #[test]
-fn a_crate_with_only_the_whiteboard_feature_builds_and_dispatches() {
+fn a_crate_with_only_the_meetings_feature_builds_and_dispatches_every_example() {
     let root = workspace_root();
-    let generated = xtask::codegen::generate_file(&root.join("specs/whiteboard.json"), "specs/whiteboard.json")
-        .expect("the whiteboard spec generates");
+    let generated = xtask::codegen::generate_file(&root.join("specs/meetings.json"), "specs/meetings.json")
+        .expect("the meetings spec generates");
     let mut bodies = String::new();
-    let mut expected = vec!["modules whiteboard".to_owned()];
-    let mut created = 0;
+    let mut expected = vec!["modules meetings".to_owned()];
+    let mut started = 0;
     for event in &generated.module.events {
         for example in &event.examples {
             let body = String::from_utf8(body_of(&example.value)).expect("JSON is UTF-8");
             let _ = writeln!(bodies, "{} {body}", event.name);
-            if event.name == "whiteboard.created" {
-                let name = example.value["payload"]["object"]["whiteboard_name"].as_str().unwrap_or_default();
-                expected.push(format!("created {name}"));
-                created += 1;
+            if event.name == "meeting.started" {
+                let topic = example.value["payload"]["object"]["topic"].as_str().unwrap_or_default();
+                expected.push(format!("started {topic}"));
+                started += 1;
             }
-            expected.push(format!("whiteboard {}", event.name));
+            expected.push(format!("meetings {}", event.name));
         }
     }
-    expected.push(format!("handled {created}"));
-    assert_eq!(created, 1, "the spec has one `whiteboard.created` example");
-    assert_eq!(expected.len(), 2 + generated.module.events.len() + 1, "one example per webhook: {expected:?}");
+    expected.push(format!("handled {started}"));
+    assert_eq!(started, 1, "the spec has one `meeting.started` example");
+    // 105 webhooks (meeting 61, webinar 23, recording 18, user 3), one JSON example each.
+    assert_eq!(generated.module.events.len(), 105);
+    assert_eq!(expected.len(), 2 + 105 + 1, "one example per webhook: {expected:?}");
 
     let scratch = downstream_crate(&root, &bodies);
     let input = scratch.dir.join("bodies.jsonl");
@@ -89,7 +93,7 @@ fn a_crate_with_only_the_whiteboard_feature_builds_and_dispatches() {
 }
 
 /// Writes `target/scratch/one-area`: a crate of its own (not in this workspace) that depends on the
-/// generated crate by path with only the `whiteboard` feature, plus the bodies it dispatches.
+/// generated crate by path with only the `meetings` feature, plus the bodies it dispatches.
 fn downstream_crate(root: &std::path::Path, bodies: &str) -> ScratchCrate {
     let base = root.join("target").join("scratch");
     let dir = base.join("one-area");
@@ -97,8 +101,8 @@ fn downstream_crate(root: &std::path::Path, bodies: &str) -> ScratchCrate {
     std::fs::create_dir_all(dir.join("src")).expect("scratch folder");
     let generated = root.join("generated");
     let manifest = format!(
-        "[package]\nname = \"whiteboard-receiver\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\nzoom-webhooks = {{ path = {:?}, default-features = false, features = [\"whiteboard\"] }}\n\n\
+        "[package]\nname = \"meetings-receiver\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\nzoom-webhooks = {{ path = {:?}, default-features = false, features = [\"meetings\"] }}\n\n\
          [workspace]\n",
         generated.to_string_lossy()
     );

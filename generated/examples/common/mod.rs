@@ -1,14 +1,84 @@
-//! Shared by the `receiver` and `worker` examples: the Number Management handler, logging, the duplicate
-//! filter and the NATS settings, all read from the same environment variables.
+//! Shared by the `receiver` and `worker` examples: the Meetings and Number Management handlers, logging, the
+//! duplicate filter and the NATS settings, all read from the same environment variables.
 
 #![allow(dead_code)] // Each example uses a different part.
 
 use std::time::Duration;
 
 use zoom_webhooks::duplicates::DuplicateFilter;
+use zoom_webhooks::meetings::{self, MeetingParticipantJoined, MeetingStarted, RecordingCompleted};
 use zoom_webhooks::number_management::{
-    Handler, NumberManagementPeeringNumberCnamUpdated, NumberManagementPeeringNumberEmergencyAddressUpdated,
+    self, NumberManagementPeeringNumberCnamUpdated, NumberManagementPeeringNumberEmergencyAddressUpdated,
 };
+
+/// Logs the three Meetings events most integrations start with; every other Meetings event goes to the
+/// trait's default method, which accepts it. Like [`LogNumbers`], quick enough to run in the receiver.
+#[derive(Debug, Default)]
+pub struct LogMeetings {
+    /// As [`LogNumbers`]' `accepted`.
+    accepted: Option<fn(&str)>,
+}
+
+impl LogMeetings {
+    /// Logs each event, then calls `accepted` with its name.
+    pub fn then(accepted: fn(&str)) -> Self {
+        Self { accepted: Some(accepted) }
+    }
+
+    fn accepted(&self, event: &str) {
+        if let Some(accepted) = self.accepted {
+            accepted(event);
+        }
+    }
+}
+
+impl meetings::Handler for LogMeetings {
+    type Error = std::convert::Infallible;
+
+    async fn on_meeting_started(&self, event: MeetingStarted) -> Result<(), Self::Error> {
+        let meeting = &event.payload.object;
+        tracing::info!(
+            event = event.event,
+            meeting = meeting.id,
+            topic = meeting.topic,
+            host = meeting.host_id,
+            start_time = meeting.start_time,
+            "meeting started"
+        );
+        self.accepted(&event.event);
+        Ok(())
+    }
+
+    async fn on_meeting_participant_joined(&self, event: MeetingParticipantJoined) -> Result<(), Self::Error> {
+        let meeting = &event.payload.object;
+        // The participant's name and email are personal data: log the ids only.
+        tracing::info!(
+            event = event.event,
+            meeting = meeting.id,
+            meeting_uuid = meeting.uuid,
+            participant = meeting.participant.participant_uuid,
+            join_time = meeting.participant.join_time,
+            "participant joined"
+        );
+        self.accepted(&event.event);
+        Ok(())
+    }
+
+    async fn on_recording_completed(&self, event: RecordingCompleted) -> Result<(), Self::Error> {
+        let recording = &event.payload.object;
+        // Each file's `download_url` needs `download_token` (valid 24 hours) as a bearer token.
+        tracing::info!(
+            event = event.event,
+            meeting = recording.id,
+            topic = recording.topic,
+            files = recording.recording_files.len(),
+            total_size = recording.total_size,
+            "recording completed"
+        );
+        self.accepted(&event.event);
+        Ok(())
+    }
+}
 
 /// Logs each Number Management event. Real handlers should be as quick when they run in the receiver:
 /// Zoom waits 3 seconds.
@@ -32,7 +102,7 @@ impl LogNumbers {
     }
 }
 
-impl Handler for LogNumbers {
+impl number_management::Handler for LogNumbers {
     type Error = std::convert::Infallible;
 
     async fn on_number_management_peering_number_emergency_address_updated(
