@@ -128,10 +128,137 @@ pub fn read_or_empty(path: &Path) -> Result<String, FileError> {
 /// The one-line summary of a generated spec (`spec -> output: N events, M types, K warnings`), followed by
 /// its warnings, each with the spec file and JSON pointer.
 pub fn summary_lines(spec_file: &str, output_file: &str, events: usize, types: usize, warnings: &[Warning]) -> String {
-    let mut text =
-        format!("{spec_file} -> {output_file}: {events} events, {types} types, {} warnings\n", warnings.len());
+    let mut text = summary_line(spec_file, output_file, events, types, warnings.len());
     for warning in warnings {
         let _ = writeln!(text, "  warning: {spec_file}#{warning}");
     }
     text
+}
+
+/// The one-line summary of a generated spec alone: `spec -> output: N events, M types, K warnings`.
+pub fn summary_line(spec_file: &str, output_file: &str, events: usize, types: usize, warnings: usize) -> String {
+    format!("{spec_file} -> {output_file}: {events} events, {types} types, {warnings} warnings\n")
+}
+
+/// Tolerated quirks of several specs counted by kind, for a report that lists each spec on one line:
+/// `282  example is JSON text inside a string; parsed`. A kind is a warning's message with what varies
+/// from one place to the next (quoted names, numbers, details in parentheses) left out.
+#[derive(Debug, Default, Clone)]
+pub struct QuirkTally {
+    counts: std::collections::BTreeMap<String, usize>,
+}
+
+impl QuirkTally {
+    /// Counts `warnings` in.
+    pub fn add(&mut self, warnings: &[Warning]) {
+        for warning in warnings {
+            *self.counts.entry(quirk_kind(&warning.message)).or_default() += 1;
+        }
+    }
+
+    /// The kinds with their counts, most frequent first (then by text, so the order is stable).
+    pub fn kinds(&self) -> Vec<(&str, usize)> {
+        let mut kinds: Vec<(&str, usize)> = self.counts.iter().map(|(kind, count)| (kind.as_str(), *count)).collect();
+        kinds.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        kinds
+    }
+
+    /// One line per kind, under a heading that says how to see each warning (`hint`); empty when there
+    /// were none.
+    pub fn render(&self, hint: &str) -> String {
+        let kinds = self.kinds();
+        if kinds.is_empty() {
+            return String::new();
+        }
+        let total: usize = kinds.iter().map(|(_, count)| count).sum();
+        let mut text = format!("{total} tolerated quirks, by kind ({hint}):\n");
+        for (kind, count) in kinds {
+            let _ = writeln!(text, "{count:>6}  {kind}");
+        }
+        text
+    }
+}
+
+/// A warning's message with quoted code spans as `…`, numbers as `N` and parenthesized details dropped.
+fn quirk_kind(message: &str) -> String {
+    let mut kind = String::with_capacity(message.len());
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '`' => {
+                for inner in chars.by_ref() {
+                    if inner == '`' {
+                        break;
+                    }
+                }
+                kind.push_str("`…`");
+            }
+            '(' => {
+                let mut depth = 1;
+                for inner in chars.by_ref() {
+                    match inner {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                while kind.ends_with(' ') {
+                    kind.pop();
+                }
+            }
+            '0'..='9' if kind.ends_with(|last: char| last.is_alphanumeric() || last == '_') => kind.push(c),
+            '0'..='9' => {
+                while chars.peek().is_some_and(|next| next.is_ascii_digit() || *next == '.') {
+                    chars.next();
+                }
+                kind.push('N');
+            }
+            _ => kind.push(c),
+        }
+    }
+    kind
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pointer::JsonPointer;
+
+    fn warning(message: &str) -> Warning {
+        Warning { pointer: JsonPointer::root(), message: message.to_owned() }
+    }
+
+    #[test]
+    fn quirks_are_counted_by_kind() {
+        let mut tally = QuirkTally::default();
+        tally.add(&[
+            warning("example is JSON text inside a string; parsed"),
+            warning("the example has the property `meeting_ uuid`, which the schema does not declare; added"),
+            warning("example is JSON text inside a string; parsed"),
+        ]);
+        tally.add(&[
+            warning("the example has the property `x`, which the schema does not declare; added"),
+            warning("example is a string that is not valid JSON (expected value at line 1 column 2); example skipped"),
+            warning("`enum` value 18446744073709551616 does not fit in an i64; the listed values are not checked"),
+            warning("3 descriptions for 4 enum values; matched by position"),
+        ]);
+        assert_eq!(
+            tally.kinds(),
+            [
+                ("example is JSON text inside a string; parsed", 2),
+                ("the example has the property `…`, which the schema does not declare; added", 2),
+                ("N descriptions for N enum values; matched by position", 1),
+                ("`…` value N does not fit in an i64; the listed values are not checked", 1),
+                ("example is a string that is not valid JSON; example skipped", 1),
+            ]
+        );
+        assert_eq!(
+            tally.render("--verbose lists each"),
+            "7 tolerated quirks, by kind (--verbose lists each):\n     2  example is JSON text inside a string; parsed\n     2  the example has the property `…`, which the schema does not declare; added\n     1  N descriptions for N enum values; matched by position\n     1  `…` value N does not fit in an i64; the listed values are not checked\n     1  example is a string that is not valid JSON; example skipped\n"
+        );
+        assert_eq!(QuirkTally::default().render("hint"), "");
+    }
 }

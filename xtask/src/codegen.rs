@@ -325,3 +325,8 @@ pub fn drift_message(drifts: &[Drift]) -> String {
 pub fn report_lines(report: &SpecReport) -> String {
     files::summary_lines(&report.spec_file, &report.output_file, report.events, report.types, &report.warnings)
 }
+
+/// The one-line summary of a spec alone.
+pub fn report_line(report: &SpecReport) -> String {
+    files::summary_line(&report.spec_file, &report.output_file, report.events, report.types, report.warnings.len())
+}

@@ -22,6 +22,10 @@ enum Command {
         /// Write nothing; fail with a diff when the checked-in code differs from what the specs give.
         #[arg(long)]
         check: bool,
+        /// List every tolerated quirk of each spec with its JSON pointer (by default they are counted by
+        /// kind).
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Check specs of your own: each generates, builds with warnings denied (clippy, rustdoc) and parses
     /// and re-serializes every example to the same JSON. Only target/scratch/ is written.
@@ -101,7 +105,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
     let result = match cli.command {
-        Command::Codegen { check } => run_codegen(&root, check).map_err(|err| err.to_string()),
+        Command::Codegen { check, verbose } => run_codegen(&root, check, verbose).map_err(|err| err.to_string()),
         Command::Conformance { paths, quiet, strict_examples } => {
             run_conformance(&root, &paths, quiet, strict_examples).map_err(|err| err.to_string())
         }
@@ -127,11 +131,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_codegen(root: &std::path::Path, check: bool) -> Result<ExitCode, codegen::CodegenError> {
+fn run_codegen(root: &std::path::Path, check: bool, verbose: bool) -> Result<ExitCode, codegen::CodegenError> {
     let plan = codegen::plan(root)?;
+    let mut quirks = webhook_codegen::files::QuirkTally::default();
     for report in &plan.reports {
-        print!("{}", codegen::report_lines(report));
+        if verbose {
+            print!("{}", codegen::report_lines(report));
+        } else {
+            print!("{}", codegen::report_line(report));
+            quirks.add(&report.warnings);
+        }
     }
+    print!("{}", quirks.render("`cargo xtask codegen --verbose` lists each with its JSON pointer"));
     for shared in &plan.shared_events {
         println!("{}", codegen::shared_event_warning(shared));
     }

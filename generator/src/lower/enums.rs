@@ -130,7 +130,7 @@ impl Lowerer<'_, '_> {
                 Some(first) => {
                     self.warn(
                         &keyword_pointer.index(at),
-                        format!("`enum` lists {value} again (first at index {first}); the repeat is ignored"),
+                        format!("`enum` lists `{value}` again (first at index {first}); the repeat is ignored"),
                     );
                     repeated.push(true);
                 }
