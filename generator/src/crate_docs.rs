@@ -38,7 +38,8 @@ fn area_table(modules: &[&Module]) -> String {
     lines.push("//! |---|---|---:|".to_owned());
     for module in modules {
         let title = module.title.as_deref().unwrap_or(&module.name);
-        let title = title.replace('|', "\\|").replace(['[', ']', '<', '>', '`'], "");
+        // One line of the hand-written file's docs: the title cannot end it or start a block.
+        let title = crate::docs::inline_text(title);
         lines.push(format!("//! | {title} | `{}` | {} |", module.name, module.events.len()));
     }
     let events: usize = modules.iter().map(|module| module.events.len()).sum();
