@@ -11,6 +11,8 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
 
+use crate::error::MAX_QUOTED_CHARS;
+
 /// The info string every code block in generated docs gets: rustdoc neither compiles nor runs it.
 const INERT_INFO: &str = "text";
 
@@ -52,7 +54,10 @@ pub fn has_testable_code_block(text: &str) -> bool {
 
 /// `name` as an inline code span on one line, whatever it holds: line breaks and other control characters
 /// become spaces, and the backtick run around it is longer than any inside it.
+///
+/// A name longer than [`MAX_QUOTED_CHARS`] characters is cut there, with `...` after the span.
 pub fn code_span(name: &str) -> String {
+    let (name, cut) = excerpt(name);
     let name = one_line(name);
     let mut longest = 0;
     let mut run = 0;
@@ -65,18 +70,30 @@ pub fn code_span(name: &str) -> String {
     let padded = name.starts_with('`')
         || name.ends_with('`')
         || (name.starts_with(' ') && name.ends_with(' ') && !name.trim().is_empty());
-    if name.is_empty() {
+    let span = if name.is_empty() {
         "` `".to_owned()
     } else if padded {
         format!("{ticks} {name} {ticks}")
     } else {
         format!("{ticks}{name}{ticks}")
+    };
+    if cut { format!("{span}...") } else { span }
+}
+
+/// The first [`MAX_QUOTED_CHARS`] characters of `text`, and whether that is not all of it.
+fn excerpt(text: &str) -> (&str, bool) {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((end, _)) => (&text[..end], true),
+        None => (text, false),
     }
 }
 
 /// `text` (a title, a version) as plain prose on one line: control characters become spaces and the
 /// characters Markdown gives a meaning to are escaped, so it can start a line or fill a table cell.
+///
+/// A text longer than [`MAX_QUOTED_CHARS`] characters is cut there and ends in `...`.
 pub fn inline_text(text: &str) -> String {
+    let (text, cut) = excerpt(text);
     let text = one_line(text);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out = String::with_capacity(text.len() + 8);
@@ -95,6 +112,9 @@ pub fn inline_text(text: &str) -> String {
             out.push('\\');
         }
         out.push(c);
+    }
+    if cut {
+        out.push_str("...");
     }
     out
 }
@@ -610,6 +630,8 @@ mod tests {
         assert_eq!(code_span("`x"), "`` `x ``");
         assert_eq!(code_span("a\n```rust\nb\r"), "````a ```rust b ````");
         assert_eq!(code_span(""), "` `");
+        assert_eq!(code_span(&"n".repeat(1000)), format!("`{}`...", "n".repeat(200)));
+        assert_eq!(inline_text(&"t".repeat(1000)), format!("{}...", "t".repeat(200)));
         for name in ["a\n\n```rust\nfn main() {}\n```", "`` ` ``", "x`\n    code", "\n\n    code\n"] {
             let doc = format!("Delivered {}.", code_span(name));
             assert_eq!(doc.lines().count(), 1, "{doc:?}");
