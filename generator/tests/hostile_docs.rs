@@ -1,7 +1,8 @@
 //! No text from a spec becomes a doctest. A spec whose every doc position (title, version, descriptions,
 //! summaries, webhook, property, enum value and alternative names, discriminator property and values)
 //! holds code blocks in every form rustdoc tests is generated into a scratch crate, and `cargo test --doc`
-//! must find no doctest in it: each block would write a marker file if run, and fail if compiled.
+//! must find no doctest in it: each block would write a marker file if run, and fail if compiled. The
+//! docs must also build without a rustdoc warning.
 
 mod scratch;
 
@@ -148,4 +149,8 @@ fn no_spec_text_becomes_a_doctest() {
     assert!(output.status.success(), "cargo test --doc fails\n{report}");
     assert!(stdout.contains("running 0 tests"), "doctests were found\n{report}");
     assert!(stdout.contains("0 passed; 0 failed; 0 ignored"), "{report}");
+
+    // And the docs build without a warning, hostile as they are.
+    let doc = scratch::cargo(&dir, &["doc", "--no-deps", "--quiet"]);
+    assert!(doc.status.success(), "rustdoc warns:\n{}", String::from_utf8_lossy(&doc.stderr));
 }

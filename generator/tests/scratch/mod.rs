@@ -37,7 +37,7 @@ pub fn write_manifest(dir: &Path, name: &str, extra: &str) {
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
 }
 
-/// `cargo <args>` in `dir`, offline, warnings denied, in the target folder the other scratch builds use.
+/// `cargo <args>` in `dir`, offline, warnings denied (rustdoc's too), in the target folder the other scratch builds use.
 pub fn cargo(dir: &Path, args: &[&str]) -> Output {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     Command::new(cargo)
@@ -46,6 +46,7 @@ pub fn cargo(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", workspace_root().join("target").join("scratch").join("target"))
         .env("RUSTFLAGS", "-Dwarnings")
+        .env("RUSTDOCFLAGS", "-Dwarnings")
         .output()
         .expect("cargo runs")
 }
