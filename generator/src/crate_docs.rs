@@ -103,6 +103,15 @@ mod tests {
     }
 
     #[test]
+    fn a_title_cannot_leave_its_row() {
+        let lib_rs = format!("{BEGIN_MARKER}\n{END_MARKER}\nmod x;\n");
+        let hostile = module("hostile", Some("Area\n```rust\nfn main() {}\n```\n"), &[]);
+        let out = with_area_table("generated/src/lib.rs", &lib_rs, &[&hostile]).unwrap();
+        assert!(out.lines().all(|line| line.starts_with("//!") || line == "mod x;"), "{out}");
+        assert!(out.contains("//! | Area \\`\\`\\`rust fn main() \\{\\} \\`\\`\\` | `hostile` | 0 |"), "{out}");
+    }
+
+    #[test]
     fn missing_markers_are_an_error() {
         let err = with_area_table("generated/src/lib.rs", "//! Docs.\n", &[]).unwrap_err().to_string();
         assert!(err.starts_with("generated/src/lib.rs#/: the crate docs need a block"), "{err}");
