@@ -77,7 +77,8 @@ impl Builder {
     ///
     /// When no output folder is set and `OUT_DIR` is not either (outside a build script), a spec or its
     /// settings cannot be read or generated, two specs would become the same module, or a file cannot be
-    /// written.
+    /// written: a module file is never written through a symbolic link, named `lib.rs` or `main.rs`, or
+    /// over a file the generator did not write (see [`files::write_module`]).
     pub fn generate(&self) -> Result<Vec<GeneratedModule>, BuildError> {
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
@@ -108,11 +109,7 @@ impl Builder {
         files::check_unique_modules(&modules)?;
         std::fs::create_dir_all(&out_dir).map_err(FileError::io(&out_dir))?;
         for generated in &modules {
-            let path = out_dir.join(format!("{}.rs", generated.module.name));
-            if std::fs::read_to_string(&path).is_ok_and(|current| current == generated.source) {
-                continue;
-            }
-            std::fs::write(&path, &generated.source).map_err(FileError::io(&path))?;
+            files::write_module(&out_dir, generated)?;
         }
         Ok(modules)
     }

@@ -38,7 +38,8 @@ fn area_table(modules: &[&Module]) -> String {
     lines.push("//! |---|---|---:|".to_owned());
     for module in modules {
         let title = module.title.as_deref().unwrap_or(&module.name);
-        let title = title.replace('|', "\\|").replace(['[', ']', '<', '>', '`'], "");
+        // One line of the hand-written file's docs: the title cannot end it or start a block.
+        let title = crate::docs::inline_text(title);
         lines.push(format!("//! | {title} | `{}` | {} |", module.name, module.events.len()));
     }
     let events: usize = modules.iter().map(|module| module.events.len()).sum();
@@ -99,6 +100,15 @@ mod tests {
              //! <!-- End of areas. -->\n\
              //! Outro.\nmod x;\n"
         );
+    }
+
+    #[test]
+    fn a_title_cannot_leave_its_row() {
+        let lib_rs = format!("{BEGIN_MARKER}\n{END_MARKER}\nmod x;\n");
+        let hostile = module("hostile", Some("Area\n```rust\nfn main() {}\n```\n"), &[]);
+        let out = with_area_table("generated/src/lib.rs", &lib_rs, &[&hostile]).unwrap();
+        assert!(out.lines().all(|line| line.starts_with("//!") || line == "mod x;"), "{out}");
+        assert!(out.contains("//! | Area \\`\\`\\`rust fn main() \\{\\} \\`\\`\\` | `hostile` | 0 |"), "{out}");
     }
 
     #[test]

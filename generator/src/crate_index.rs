@@ -89,10 +89,8 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
         let module = Ident::new(module, Span::call_site());
         quote!(#cfg #(#names)|* => Self::#variant(#module::Event::from_named(name, body)?),)
     });
-    let variant_docs = modules.iter().map(|module| {
-        let text = format!(" A webhook of [`{}`].", module.name);
-        quote!(#[doc = #text])
-    });
+    let variant_docs =
+        modules.iter().map(|module| crate::emit::doc_attrs(Some(&format!("A webhook of [`{}`].", module.name))));
     // A body can be routed across modules only when they all name the webhook the same way: the same
     // property, whose value is the webhook name (found by name, or fixed per webhook to its name).
     let shared_property = modules
@@ -111,13 +109,13 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
         .reduce(|a, b| if a == b { a } else { None })
         .flatten();
     let from_slice = shared_property.map(|property| {
-        let doc = format!(" Parses a delivery of any module, telling the webhook by the body's `{property}` property.");
+        let doc = crate::emit::doc_attrs(Some(&format!(
+            "Parses a delivery of any module, telling the webhook by the body's {} property.\n\n# Errors\n\n\
+             As for each module's `Event::from_slice`.",
+            crate::docs::code_span(property)
+        )));
         quote! {
-            #[doc = #doc]
-            ///
-            /// # Errors
-            ///
-            /// As for each module's `Event::from_slice`.
+            #doc
             pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
                 ::webhook_runtime::__private::from_slice(body, #property, Self::from_named)
             }

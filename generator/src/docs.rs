@@ -1,10 +1,201 @@
-//! Spec descriptions to rustdoc-safe Markdown.
+//! Spec text to rustdoc-safe Markdown.
 //!
 //! Vendor descriptions are written for web renderers: bare URLs, `[text]` that rustdoc would read as an
 //! intra-doc link, raw HTML such as `<br>` or `<aside>`, tab-indented lists that rustdoc would read as
-//! code blocks (and then compile as doctests). The text is kept; only the syntax is made unambiguous.
+//! code blocks (and then compile as doctests). [`sanitize`] keeps the text and makes only the syntax
+//! unambiguous; [`code_span`] and [`inline_text`] put names and titles on one line of prose.
+//!
+//! Whatever the spec holds, no doc text the generator writes can be a doctest: every item's docs pass
+//! through [`without_doctests`] on their way out, which turns each code block into a `text` block, checks
+//! the result with the Markdown parser rustdoc uses, and escapes every line if a testable block is left.
 
-/// Rewrites a description so rustdoc renders it without warnings and runs no doctest from it.
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
+
+use crate::error::MAX_QUOTED_CHARS;
+
+/// The info string every code block in generated docs gets: rustdoc neither compiles nor runs it.
+const INERT_INFO: &str = "text";
+
+/// The Markdown extensions rustdoc turns on for the main body of docs (`main_body_opts` in rustdoc).
+fn rustdoc_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+}
+
+/// The one way doc text leaves the generator: the whole doc text of one item, made so rustdoc finds no
+/// code block it would compile or run in it.
+///
+/// Line ends become `\n` and other control characters spaces; the common indentation is removed (as
+/// rustdoc does before parsing, so it cannot turn an indented block into a fence); every fenced code block,
+/// at any nesting, gets the info string `text`. The result is then parsed the way rustdoc parses it; if any
+/// code block other than a `text` fence is left (an indented code block, or a fence the rewrite missed),
+/// every line is escaped instead, which leaves nothing but paragraphs.
+pub fn without_doctests(text: &str) -> String {
+    let text = dedent(&normalize_controls(text));
+    if let Some(retagged) = retag_fences(&text) {
+        if !has_testable_code_block(&retagged) {
+            return retagged;
+        }
+    }
+    escape_every_line(&text)
+}
+
+/// Whether rustdoc would read a code block in `text` that is not a `text` fence (so might test it).
+pub fn has_testable_code_block(text: &str) -> bool {
+    Parser::new_ext(text, rustdoc_options()).any(|event| match event {
+        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => &*info != INERT_INFO,
+        Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => true,
+        _ => false,
+    })
+}
+
+/// `name` as an inline code span on one line, whatever it holds: line breaks and other control characters
+/// become spaces, and the backtick run around it is longer than any inside it.
+///
+/// A name longer than [`MAX_QUOTED_CHARS`] characters is cut there, with `...` after the span.
+pub fn code_span(name: &str) -> String {
+    let (name, cut) = excerpt(name);
+    let name = one_line(name);
+    let mut longest = 0;
+    let mut run = 0;
+    for c in name.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let ticks = "`".repeat(longest + 1);
+    // One space on each side is stripped by Markdown, so a span may start or end with a backtick.
+    let padded = name.starts_with('`')
+        || name.ends_with('`')
+        || (name.starts_with(' ') && name.ends_with(' ') && !name.trim().is_empty());
+    let span = if name.is_empty() {
+        "` `".to_owned()
+    } else if padded {
+        format!("{ticks} {name} {ticks}")
+    } else {
+        format!("{ticks}{name}{ticks}")
+    };
+    if cut { format!("{span}...") } else { span }
+}
+
+/// The first [`MAX_QUOTED_CHARS`] characters of `text`, and whether that is not all of it.
+fn excerpt(text: &str) -> (&str, bool) {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((end, _)) => (&text[..end], true),
+        None => (text, false),
+    }
+}
+
+/// `text` (a title, a version) as plain prose on one line: control characters become spaces and the
+/// characters Markdown gives a meaning to are escaped, so it can start a line or fill a table cell.
+///
+/// A text longer than [`MAX_QUOTED_CHARS`] characters is cut there and ends in `...`.
+pub fn inline_text(text: &str) -> String {
+    let (text, cut) = excerpt(text);
+    let text = one_line(text);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(text.len() + 8);
+    let chars: Vec<char> = text.chars().collect();
+    let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
+    // `1.` or `1)` starts an ordered list only when a space or the end of the line follows.
+    let list_number = digits > 0 && chars.get(digits + 1).is_none_or(|&c| c == ' ');
+    for (i, &c) in chars.iter().enumerate() {
+        // Anywhere: inline markup, HTML, table cells. At the start: block markers (`#`, `>`, `-`, `+`,
+        // `=`, `1.`, `1)`).
+        let markup =
+            matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '{' | '}' | '&' | '!');
+        let block_start =
+            (i == 0 && matches!(c, '-' | '+' | '=' | ':')) || (list_number && i == digits && matches!(c, '.' | ')'));
+        if markup || block_start {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    if cut {
+        out.push_str("...");
+    }
+    out
+}
+
+/// `text` with every control character, line breaks included, replaced by a space.
+fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// Line ends as `\n`; tabs kept; any other control character (rustc refuses a bare CR in a doc comment)
+/// a space.
+fn normalize_controls(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' && c != '\t' { ' ' } else { c })
+        .collect()
+}
+
+/// `text` with leading tabs expanded and the indentation every non-blank line shares removed.
+fn dedent(text: &str) -> String {
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            let (columns, rest) = split_indent(line);
+            if rest.is_empty() { String::new() } else { format!("{}{rest}", " ".repeat(columns)) }
+        })
+        .collect();
+    let common =
+        lines.iter().filter(|line| !line.is_empty()).map(|line| line.len() - line.trim_start_matches(' ').len()).min();
+    let common = common.unwrap_or(0);
+    lines.iter().map(|line| line.get(common..).unwrap_or("")).collect::<Vec<_>>().join("\n")
+}
+
+/// `text` with the info string of every fenced code block that is not exactly `text` replaced by `text`,
+/// wherever the block is (in list items, block quotes). `None` when a fence is not where the parser says.
+fn retag_fences(text: &str) -> Option<String> {
+    let mut info_ranges = Vec::new();
+    for (event, range) in Parser::new_ext(text, rustdoc_options()).into_offset_iter() {
+        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event else { continue };
+        if &*info == INERT_INFO {
+            continue;
+        }
+        let opening = &text[range.start..];
+        let opening = &opening[..opening.find('\n').unwrap_or(opening.len())];
+        let indent = opening.len() - opening.trim_start_matches([' ', '\t']).len();
+        let fence_char = opening[indent..].chars().next()?;
+        if fence_char != '`' && fence_char != '~' {
+            return None;
+        }
+        let fence_len = opening[indent..].chars().take_while(|&c| c == fence_char).count();
+        let start = range.start + indent + fence_len;
+        info_ranges.push(start..range.start + opening.len());
+    }
+    let mut out = text.to_owned();
+    for range in info_ranges.into_iter().rev() {
+        out.replace_range(range, INERT_INFO);
+    }
+    Some(out)
+}
+
+/// The form that cannot hold a code block: each line without its indentation and with every ASCII
+/// punctuation character backslash-escaped, so no line starts a fence, a list, a quote or anything else.
+fn escape_every_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for c in line.trim().chars() {
+            if c.is_ascii_punctuation() {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Rewrites a description so rustdoc renders it without warnings and runs no doctest from it (every
+/// fence it finds gets the info string `text`; [`without_doctests`] makes sure of the rest).
 ///
 /// Returns `None` when nothing but whitespace is left.
 pub fn sanitize(text: &str) -> Option<String> {
@@ -26,10 +217,9 @@ pub fn sanitize(text: &str) -> Option<String> {
             continue;
         }
         if let Some(marker) = fence_marker(rest) {
-            // A fence without a language would be compiled as a Rust doctest.
-            let info = rest[marker.len()..].trim();
-            let info = if info.is_empty() || info.starts_with("rust") { "text" } else { info };
-            out.push(format!("{}{marker}{info}", " ".repeat(indent.min(3))));
+            // Rustdoc compiles or runs a fence unless its info string says it is not Rust; `text` does,
+            // whatever the spec wrote there.
+            out.push(format!("{}{marker}{INERT_INFO}", " ".repeat(indent.min(3))));
             fence = Some(marker);
             continue;
         }
@@ -247,9 +437,82 @@ fn bare_url_len(rest: &str) -> Option<usize> {
     (url_len > "https://".len()).then_some(url_len)
 }
 
+/// Doc texts built to become doctests in every way rustdoc finds one: every fence form and info string it
+/// reads as Rust, at every indentation, inside list items and block quotes, indented code blocks, every
+/// line end, unclosed fences. Each code line is `code` so a test can also check that the text is kept.
+#[cfg(test)]
+pub(crate) fn hostile_docs() -> Vec<String> {
+    let fences = ["```", "````", "~~~", "~~~~~"];
+    let infos = [
+        "",
+        "rust",
+        "edition2015",
+        "edition2018",
+        "edition2021",
+        "edition2024",
+        "should_panic",
+        "no_run",
+        "compile_fail",
+        "test_harness",
+        "standalone_crate",
+        "ignore",
+        "ignore-x86_64",
+        "rust,no_run",
+        "should_panic,edition2021",
+        "rust standalone_crate",
+        "{.rust}",
+        "{.rust .should_panic}",
+        "{.text}",
+        " rust",
+        "text,rust",
+        "textrust",
+        "TEXT",
+    ];
+    let indents = ["", " ", "  ", "   ", "\t"];
+    let containers: [(&str, &str); 6] =
+        [("", ""), ("* ", "  "), ("1. ", "   "), ("> ", "> "), ("> * ", ">   "), ("- a\n\n  ", "  ")];
+    let mut docs = Vec::new();
+    for fence in fences {
+        for info in infos {
+            for indent in indents {
+                for (first, rest) in containers {
+                    docs.push(format!(
+                        "Intro.\n\n{first}{indent}{fence}{info}\n{rest}{indent}code\n{rest}{indent}{fence}\n"
+                    ));
+                    // Unclosed.
+                    docs.push(format!("{first}{indent}{fence}{info}\n{rest}code"));
+                }
+            }
+        }
+    }
+    for block in [
+        "para\n\n    code",
+        "\tcode",
+        "    code",
+        "* item\n\n      code",
+        "1. item\n\n       code",
+        "> \tcode",
+        ">     code",
+        "> * item\n>\n>       code",
+        "    a\n    b\n\n        code",
+        "\t\tcode",
+        "   \tcode",
+        "- - - ```rust\n      code",
+        "<div>\n\n```rust\ncode\n```\n\n</div>",
+        "| a |\n|---|\n| b |\n\n```rust\ncode\n```",
+        "[^1]\n\n[^1]: note\n\n    ```rust\n    code\n    ```",
+    ] {
+        docs.push(block.to_owned());
+    }
+    let with_line_ends: Vec<String> =
+        docs.iter().flat_map(|doc| [doc.replace('\n', "\r\n"), doc.replace('\n', "\r")]).collect();
+    docs.extend(with_line_ends);
+    docs
+}
+
 #[cfg(test)]
 mod tests {
-    use super::sanitize;
+    use super::{code_span, has_testable_code_block, hostile_docs, inline_text, sanitize, without_doctests};
 
     fn s(text: &str) -> String {
         sanitize(text).unwrap_or_default()
@@ -303,7 +566,7 @@ mod tests {
     #[test]
     fn fences_get_a_language_and_are_closed() {
         assert_eq!(s("```\nlet x = 1;\n```"), "```text\nlet x = 1;\n```");
-        assert_eq!(s("```json\n{\"a\": [1]}"), "```json\n{\"a\": [1]}\n```");
+        assert_eq!(s("```json\n{\"a\": [1]}"), "```text\n{\"a\": [1]}\n```");
     }
 
     #[test]
@@ -315,5 +578,79 @@ mod tests {
     #[test]
     fn unmatched_backticks_are_escaped() {
         assert_eq!(s("a ` b"), "a \\` b");
+    }
+
+    #[test]
+    fn every_hostile_doc_is_a_doctest_before_and_none_after() {
+        let docs = hostile_docs();
+        assert!(docs.len() > 5000, "{}", docs.len());
+        let mut testable_before = 0;
+        for doc in &docs {
+            if has_testable_code_block(&doc.replace("\r\n", "\n").replace('\r', "\n")) {
+                testable_before += 1;
+            }
+            let out = without_doctests(doc);
+            assert!(!has_testable_code_block(&out), "{doc:?} gave {out:?}");
+            assert!(out.contains("code"), "{doc:?} lost its text: {out:?}");
+            assert!(!out.contains('\r'), "{out:?}");
+            // Also after the description rewrite, which is how descriptions reach it.
+            let described = without_doctests(&sanitize(doc).unwrap_or_default());
+            assert!(!has_testable_code_block(&described), "{doc:?} gave {described:?}");
+        }
+        // The corpus is hostile: most of it would be tested as it stands.
+        assert!(testable_before * 2 > docs.len(), "{testable_before} of {}", docs.len());
+    }
+
+    #[test]
+    fn fences_anywhere_become_text_fences() {
+        assert_eq!(without_doctests("```should_panic\ncode\n```"), "```text\ncode\n```");
+        assert_eq!(without_doctests("* ~~~edition2018\n  code\n  ~~~"), "* ~~~text\n  code\n  ~~~");
+        assert_eq!(without_doctests("> ```{.rust}\n> code"), "> ```text\n> code");
+        assert_eq!(without_doctests("```text\ncode\n```"), "```text\ncode\n```");
+    }
+
+    #[test]
+    fn indented_code_falls_back_to_escaped_lines() {
+        assert_eq!(without_doctests("Intro.\n\n    let x = 1;"), "Intro\\.\n\nlet x \\= 1\\;");
+        // Indentation every line shares is not code (rustdoc removes it too).
+        assert_eq!(without_doctests("    a\n    b"), "a\nb");
+    }
+
+    #[test]
+    fn ordinary_docs_are_kept() {
+        for text in ["Plain.\n\n* a\n  * b\n\n> quote\n\n```text\nx\n```", "The `a` property of [`B`]."] {
+            assert_eq!(without_doctests(text), text);
+        }
+    }
+
+    #[test]
+    fn code_spans_hold_any_name_on_one_line() {
+        assert_eq!(code_span("meeting.started"), "`meeting.started`");
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`x"), "`` `x ``");
+        assert_eq!(code_span("a\n```rust\nb\r"), "````a ```rust b ````");
+        assert_eq!(code_span(""), "` `");
+        assert_eq!(code_span(&"n".repeat(1000)), format!("`{}`...", "n".repeat(200)));
+        assert_eq!(inline_text(&"t".repeat(1000)), format!("{}...", "t".repeat(200)));
+        for name in ["a\n\n```rust\nfn main() {}\n```", "`` ` ``", "x`\n    code", "\n\n    code\n"] {
+            let doc = format!("Delivered {}.", code_span(name));
+            assert_eq!(doc.lines().count(), 1, "{doc:?}");
+            let events: Vec<_> = pulldown_cmark::Parser::new(&doc).collect();
+            assert!(events.iter().any(|event| matches!(event, pulldown_cmark::Event::Code(_))), "{doc:?}: {events:?}");
+            assert!(!has_testable_code_block(&doc));
+        }
+    }
+
+    #[test]
+    fn inline_text_cannot_start_a_block() {
+        assert_eq!(inline_text("Zoom Meeting (v2.0.0)"), "Zoom Meeting (v2.0.0)");
+        assert_eq!(inline_text("```rust\nfn main() {}"), "\\`\\`\\`rust fn main() \\{\\}");
+        assert_eq!(inline_text("# Title | x"), "\\# Title \\| x");
+        assert_eq!(inline_text("1. item"), "1\\. item");
+        assert_eq!(inline_text("- item"), "\\- item");
+        for text in ["```rust", "    code", "~~~", "> ```rust", "* ```", "1. ```rust"] {
+            let line = inline_text(text);
+            assert!(!has_testable_code_block(&format!("{line}\n{line}\n\n{line}")), "{line:?}");
+        }
     }
 }

@@ -7,6 +7,7 @@ use quote::quote;
 
 use crate::RenderOptions;
 use crate::config::SignatureScheme;
+use crate::docs::{self, code_span};
 use crate::ir::{
     AdditionalProperties, Alternative, DiscriminatorRule, EnumVariant, Event, Field, Module, Tag, TypeDef, TypeKind,
     TypeRef,
@@ -36,24 +37,32 @@ fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// `#[doc = "..."]` attributes, one per line, so they print as `///` comments.
-fn doc_attrs(text: Option<&str>) -> TokenStream {
+/// The whole doc text of one item as `#[doc = "..."]` attributes, one per line, so they print as `///`
+/// comments. Every doc text with anything from a spec in it is emitted here, through
+/// [`docs::without_doctests`], so none of it can become a doctest.
+pub(crate) fn doc_attrs(text: Option<&str>) -> TokenStream {
     let Some(text) = text else { return TokenStream::new() };
-    let lines = text.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") });
+    let lines = doc_lines(text);
     quote! { #(#[doc = #lines])* }
 }
 
+/// The same for the module's own docs (`//!`).
 fn inner_doc_attrs(text: &str) -> TokenStream {
-    let lines = text.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") });
+    let lines = doc_lines(text);
     quote! { #(#![doc = #lines])* }
+}
+
+fn doc_lines(text: &str) -> Vec<String> {
+    let text = docs::without_doctests(text);
+    text.split('\n').map(|line| if line.is_empty() { String::new() } else { format!(" {line}") }).collect()
 }
 
 /// The module's docs: its title, version, description and how deliveries are told apart. The
 /// generator's own sentences are wrapped; the spec's description is kept as it was written.
 pub(crate) fn module_docs_text(module: &Module) -> String {
-    let title = module.title.as_deref().unwrap_or(&module.name);
+    let title = docs::inline_text(module.title.as_deref().unwrap_or(&module.name));
     let mut text = match &module.version {
-        Some(version) => format!("{title} webhooks (version {version}).\n"),
+        Some(version) => format!("{title} webhooks (version {}).\n", docs::inline_text(version)),
         None => format!("{title} webhooks.\n"),
     };
     if let Some(description) = &module.description {
@@ -70,18 +79,18 @@ pub(crate) fn module_docs_text(module: &Module) -> String {
             };
             [
                 format!(
-                    "Generated from `{}`. Parse a delivery with [`Event::from_slice`] or [`Event::from_named`], or \
+                    "Generated from {}. Parse a delivery with [`Event::from_slice`] or [`Event::from_named`], or \
                      implement [`Handler`] and call [`dispatch`].",
-                    module.source_file
+                    code_span(&module.source_file)
                 ),
-                format!("The body's `{}` property names the webhook ({rule}).", discriminator.property),
+                format!("The body's {} property names the webhook ({rule}).", code_span(&discriminator.property)),
             ]
         }
         None => [
             format!(
-                "Generated from `{}`. Parse a delivery with [`Event::from_named`], or implement [`Handler`] and \
+                "Generated from {}. Parse a delivery with [`Event::from_named`], or implement [`Handler`] and \
                  call [`dispatch_named`].",
-                module.source_file
+                code_span(&module.source_file)
             ),
             "The payloads share no property that names the webhook, so the caller must know the name.".to_owned(),
         ],
@@ -181,7 +190,8 @@ fn type_def(module: &Module, def: &TypeDef) -> TokenStream {
 }
 
 fn variant_docs<T: std::fmt::Display>(variant: &EnumVariant<T>, quote_value: bool) -> TokenStream {
-    let value = if quote_value { format!("`\"{}\"`", variant.value) } else { format!("`{}`", variant.value) };
+    let value =
+        if quote_value { code_span(&format!("\"{}\"", variant.value)) } else { code_span(&variant.value.to_string()) };
     let text = match &variant.docs {
         Some(docs) => format!("{value}: {docs}"),
         None => value,
@@ -297,13 +307,14 @@ fn one_of(
         Some(tag) => {
             let property = &tag.property;
             let docs = variants.iter().map(|variant| {
-                let values: Vec<String> = variant.tag_values.iter().map(|value| format!("`\"{value}\"`")).collect();
+                let values: Vec<String> =
+                    variant.tag_values.iter().map(|value| code_span(&format!("\"{value}\""))).collect();
                 let text = if values.is_empty() {
-                    format!(" Not selected by any `{property}` value.")
+                    format!("Not selected by any {} value.", code_span(property))
                 } else {
-                    format!(" Selected by `{property}`: {}.", values.join(", "))
+                    format!("Selected by {}: {}.", code_span(property), values.join(", "))
                 };
-                quote!(#[doc = #text])
+                doc_attrs(Some(&text))
             });
             let arms = variants
                 .iter()
@@ -314,9 +325,9 @@ fn one_of(
                     let values = &variant.tag_values;
                     quote!(#(#values)|* => Some(<#ty as serde::Deserialize>::deserialize(value).map(Self::#ident)),)
                 });
-            let doc = format!(" Reads the alternative named by the `{property}` property.");
+            let doc = doc_attrs(Some(&format!("Reads the alternative named by the {} property.", code_span(property))));
             let body = quote! {
-                #[doc = #doc]
+                #doc
                 fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                     __runtime::tagged(deserializer, #property, |tag, value| match tag {
                         #(#arms)*
@@ -550,7 +561,7 @@ fn events(module: &Module) -> TokenStream {
 }
 
 fn event_doc(event: &Event, lead: &str) -> TokenStream {
-    let mut text = format!("{lead} `{}`.", event.name);
+    let mut text = format!("{lead} {}.", code_span(&event.name));
     if let Some(docs) = &event.docs {
         text.push_str("\n\n");
         text.push_str(docs);
@@ -561,7 +572,15 @@ fn event_doc(event: &Event, lead: &str) -> TokenStream {
 fn from_slice(module: &Module) -> TokenStream {
     let Some(discriminator) = &module.discriminator else { return TokenStream::new() };
     let property = &discriminator.property;
-    let doc = format!(" Parses a delivery, telling the webhook by the body's `{property}` property.");
+    let property_span = code_span(property);
+    let doc = doc_attrs(Some(&format!(
+        "Parses a delivery, telling the webhook by the body's {property_span} property.\n\n# Errors\n\n\
+         [`ParseError::InvalidJson`], [`ParseError::InvalidUtf8`] or [`ParseError::NotAnObject`] when the\n\
+         body is not a UTF-8 JSON object,\n\
+         [`ParseError::MissingEventName`] when there is no string {property_span}, [`ParseError::DuplicateEventName`]\n\
+         when there is more than one {property_span} (a string or not),\n\
+         [`ParseError::InvalidPayload`] when the payload does not match its webhook's schema."
+    )));
     let names_differ = module.events.iter().zip(&discriminator.values).any(|(event, value)| &event.name != value);
     let from_named = if names_differ {
         let values = &discriminator.values;
@@ -578,20 +597,8 @@ fn from_slice(module: &Module) -> TokenStream {
     } else {
         quote!(Self::from_named)
     };
-    let missing_doc = format!(
-        " [`ParseError::MissingEventName`] when there is no string `{property}`, [`ParseError::DuplicateEventName`]"
-    );
-    let duplicate_doc = format!(" when there is more than one `{property}` (a string or not),");
     quote! {
-        #[doc = #doc]
-        ///
-        /// # Errors
-        ///
-        /// [`ParseError::InvalidJson`], [`ParseError::InvalidUtf8`] or [`ParseError::NotAnObject`] when the
-        /// body is not a UTF-8 JSON object,
-        #[doc = #missing_doc]
-        #[doc = #duplicate_doc]
-        /// [`ParseError::InvalidPayload`] when the payload does not match its webhook's schema.
+        #doc
         pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
             __runtime::from_slice(body, #property, #from_named)
         }

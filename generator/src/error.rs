@@ -8,7 +8,7 @@ use crate::pointer::JsonPointer;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The file is neither valid JSON nor valid YAML.
-    #[error("{file}: not a valid {format} document: {message}")]
+    #[error("{file}: not a valid {format} document: {}", bounded(message, '`'))]
     Syntax {
         /// The spec file, as the caller named it.
         file: String,
@@ -18,7 +18,10 @@ pub enum Error {
         message: String,
     },
     /// The document parsed but a node in it cannot be used.
-    #[error("{file}#{pointer}: {message}")]
+    ///
+    /// Shown with every spec string in it (each quoted between backticks, and each token of the pointer)
+    /// cut to [`MAX_QUOTED_CHARS`] characters.
+    #[error("{file}#{}: {}", bounded(&pointer.to_string(), '/'), bounded(message, '`'))]
     Spec {
         /// The spec file, as the caller named it.
         file: String,
@@ -54,10 +57,38 @@ pub struct Warning {
     pub message: String,
 }
 
+/// Shown with every spec string in it cut as for [`Error::Spec`].
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.pointer, self.message)
+        write!(f, "{}: {}", bounded(&self.pointer.to_string(), '/'), bounded(&self.message, '`'))
     }
+}
+
+/// How many characters of one spec string (a name, a `$ref`, a pointer token) an error or warning shows;
+/// a longer one is cut there and ends in `...`, so a huge string in a spec cannot make a huge message.
+pub const MAX_QUOTED_CHARS: usize = 200;
+
+/// `text` with every run between two `separator`s (spec strings are quoted between backticks, pointer
+/// tokens stand between slashes) cut to [`MAX_QUOTED_CHARS`] characters and `...`. The generator's own
+/// words between two quotes are far shorter than that.
+fn bounded(text: &str, separator: char) -> std::borrow::Cow<'_, str> {
+    if text.len() <= MAX_QUOTED_CHARS {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len().min(4 * MAX_QUOTED_CHARS));
+    for (i, run) in text.split(separator).enumerate() {
+        if i > 0 {
+            out.push(separator);
+        }
+        match run.char_indices().nth(MAX_QUOTED_CHARS) {
+            Some((cut, _)) => {
+                out.push_str(&run[..cut]);
+                out.push_str("...");
+            }
+            None => out.push_str(run),
+        }
+    }
+    out.into()
 }
 
 /// Collects the warnings of one spec and builds its errors, so every stage reports the same way.
@@ -90,5 +121,37 @@ impl Diagnostics {
 
     pub(crate) fn into_warnings(self) -> Vec<Warning> {
         self.warnings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_quote_at_most_a_bounded_prefix_of_each_spec_string() {
+        let huge = format!("#/components/schemas/{}", "x".repeat(1_000_000));
+        let err = Error::Spec {
+            file: "specs/a.json".to_owned(),
+            pointer: JsonPointer::root().push("paths").push(&"k".repeat(5000)),
+            message: format!("`$ref: {huge}` points to nothing in this document"),
+        }
+        .to_string();
+        let quoted: String = format!("$ref: {huge}").chars().take(MAX_QUOTED_CHARS).collect();
+        assert_eq!(
+            err,
+            format!(
+                "specs/a.json#/paths/{}...: `{quoted}...` points to nothing in this document",
+                "k".repeat(MAX_QUOTED_CHARS)
+            )
+        );
+        let warning = Warning {
+            pointer: JsonPointer::root(),
+            message: format!("webhook `{}` has no operation", "é".repeat(300)),
+        };
+        assert_eq!(warning.to_string(), format!("/: webhook `{}...` has no operation", "é".repeat(MAX_QUOTED_CHARS)));
+        // Short messages are shown whole.
+        let short = Warning { pointer: JsonPointer::root().push("a"), message: "`a` is odd".to_owned() };
+        assert_eq!(short.to_string(), "/a: `a` is odd");
     }
 }

@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 use crate::{Error, GeneratedModule, RenderOptions, SpecConfig, Warning};
 
+/// Module names whose file is a crate root (`lib.rs`, `main.rs`), never a module of its own. A spec that
+/// would become one is refused. (A spec named `mod` becomes `mod_`, a keyword's module name.)
+pub const RESERVED_MODULE_NAMES: &[&str] = &["lib", "main"];
+
 /// Why generating from files failed.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
@@ -34,6 +38,37 @@ pub enum FileError {
         first: String,
         /// The second spec file.
         second: String,
+    },
+    /// A spec's module file would be a crate root (`lib.rs`, `main.rs`).
+    #[error(
+        "{spec} would be written to {}, which is a crate root, not a module; rename the spec or set `module` in its settings",
+        path.display()
+    )]
+    ReservedModuleName {
+        /// The spec file.
+        spec: String,
+        /// The file it would replace.
+        path: PathBuf,
+    },
+    /// The file to write is a symbolic link; writing would change whatever it points to instead.
+    #[error(
+        "{} is a symbolic link: refusing to write generated code through it (remove the link or generate into another folder)",
+        path.display()
+    )]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+    },
+    /// The file to write exists and the generator did not write it.
+    #[error(
+        "{} exists and was not written by the generator (its first line is not `// @generated ...`): refusing to replace it with the module of {spec}; rename the spec or set `module` in its settings",
+        path.display()
+    )]
+    NotGenerated {
+        /// The spec file.
+        spec: String,
+        /// The existing file.
+        path: PathBuf,
     },
 }
 
@@ -222,6 +257,97 @@ fn quirk_kind(message: &str) -> String {
     kind
 }
 
+/// The file `generated` is written to in `out_dir`: `<out_dir>/<module>.rs`.
+///
+/// # Errors
+///
+/// [`FileError::ReservedModuleName`] when that file would be a crate root.
+pub fn module_path(out_dir: &Path, generated: &GeneratedModule) -> Result<PathBuf, FileError> {
+    let path = out_dir.join(format!("{}.rs", generated.module.name));
+    if RESERVED_MODULE_NAMES.contains(&generated.module.name.as_str()) {
+        return Err(FileError::ReservedModuleName { spec: generated.module.source_file.clone(), path });
+    }
+    Ok(path)
+}
+
+/// Writes the module file of `generated` into `out_dir` (see [`module_path`]) unless it already holds
+/// that text. Returns its path and whether it was written.
+///
+/// # Errors
+///
+/// As [`module_path`] and [`write_if_changed`], and [`FileError::NotGenerated`] when the file exists but
+/// is not one the generator wrote, so a hand-written file is never replaced.
+pub fn write_module(out_dir: &Path, generated: &GeneratedModule) -> Result<(PathBuf, bool), FileError> {
+    let path = module_path(out_dir, generated)?;
+    refuse_symlink(&path)?;
+    match fs::read_to_string(&path) {
+        Ok(current) if !current.starts_with(crate::format::GENERATED_MARKER) => {
+            return Err(FileError::NotGenerated { spec: generated.module.source_file.clone(), path });
+        }
+        Ok(_) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        // Not text: certainly not a generated file.
+        Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
+            return Err(FileError::NotGenerated { spec: generated.module.source_file.clone(), path });
+        }
+        Err(source) => return Err(FileError::Io { path, source }),
+    }
+    let written = write_if_changed(&path, &generated.source)?;
+    Ok((path, written))
+}
+
+/// Writes `contents` to `path` unless the file already holds them (so nothing that includes it rebuilds).
+/// Returns whether it wrote.
+///
+/// Never writes through a symbolic link: an existing link is refused, and the text goes to a new file
+/// beside `path` that is then renamed over it, so a link put there in the meantime is replaced, not
+/// followed.
+///
+/// # Errors
+///
+/// [`FileError::Symlink`] when `path` is a symbolic link, [`FileError::Io`] when writing fails.
+pub fn write_if_changed(path: &Path, contents: &str) -> Result<bool, FileError> {
+    refuse_symlink(path)?;
+    if fs::read(path).is_ok_and(|current| current == contents.as_bytes()) {
+        return Ok(false);
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let (temp, mut file) = new_temp_file(dir, &name)?;
+    let written = std::io::Write::write_all(&mut file, contents.as_bytes()).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(source) = written.and_then(|()| fs::rename(&temp, path)) {
+        let _ = fs::remove_file(&temp);
+        return Err(FileError::Io { path: path.to_owned(), source });
+    }
+    Ok(true)
+}
+
+fn refuse_symlink(path: &Path) -> Result<(), FileError> {
+    match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => Err(FileError::Symlink { path: path.to_owned() }),
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(FileError::Io { path: path.to_owned(), source }),
+    }
+}
+
+/// A file of a name no one else uses in `dir`, created here (never an existing file or link).
+fn new_temp_file(dir: &Path, name: &str) -> Result<(PathBuf, fs::File), FileError> {
+    let mut attempt = 0u32;
+    loop {
+        let temp = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
+        match fs::OpenOptions::new().write(true).create_new(true).open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(source) => return Err(FileError::Io { path: temp, source }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +386,86 @@ mod tests {
             "7 tolerated quirks, by kind (--verbose lists each):\n     2  example is JSON text inside a string; parsed\n     2  the example has the property `…`, which the schema does not declare; added\n     1  N descriptions for N enum values; matched by position\n     1  `…` value N does not fit in an i64; the listed values are not checked\n     1  example is a string that is not valid JSON; example skipped\n"
         );
         assert_eq!(QuirkTally::default().render("hint"), "");
+    }
+
+    const SPEC: &[u8] = b"openapi: 3.1.0\ninfo: {title: T, version: '1'}\nwebhooks: {}\n";
+
+    /// An empty folder for one test, under the system's temporary folder.
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("webhook-codegen-files-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("create the folder");
+        dir
+    }
+
+    fn generated(file: &str) -> GeneratedModule {
+        crate::generate(file, SPEC).expect("the spec generates")
+    }
+
+    #[test]
+    fn crate_roots_are_never_module_files() {
+        let dir = temp_dir("reserved");
+        for name in ["lib", "main"] {
+            fs::write(dir.join(format!("{name}.rs")), "fn main() {}\n").expect("write");
+            let spec = format!("specs/{name}.json");
+            let err = write_module(&dir, &generated(&spec)).unwrap_err().to_string();
+            let file = dir.join(format!("{name}.rs")).display().to_string();
+            assert!(err.starts_with(&format!("{spec} would be written to {file}, which is a crate root")), "{err}");
+            assert_eq!(fs::read_to_string(dir.join(format!("{name}.rs"))).expect("read"), "fn main() {}\n");
+        }
+        // Also when there is no such file yet, and through `module_path` (the command's `--check`).
+        let err = module_path(Path::new("src/bin"), &generated("specs/main.yaml")).unwrap_err();
+        assert!(matches!(err, FileError::ReservedModuleName { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_hand_written_file_is_not_replaced() {
+        let dir = temp_dir("hand-written");
+        fs::write(dir.join("svix.rs"), "pub fn mine() {}\n").expect("write");
+        let err = write_module(&dir, &generated("specs/svix.json")).unwrap_err().to_string();
+        assert!(err.contains("svix.rs exists and was not written by the generator"), "{err}");
+        assert!(err.contains("module of specs/svix.json"), "{err}");
+        assert_eq!(fs::read_to_string(dir.join("svix.rs")).expect("read"), "pub fn mine() {}\n");
+        // A generated file is replaced, an unchanged one left alone.
+        fs::write(dir.join("svix.rs"), "// @generated by an older version\n").expect("write");
+        assert!(write_module(&dir, &generated("specs/svix.json")).expect("written").1);
+        assert!(!write_module(&dir, &generated("specs/svix.json")).expect("unchanged").1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_are_never_written_through() {
+        let dir = temp_dir("symlink");
+        let outside = temp_dir("symlink-outside").join("victim.rs");
+        fs::write(&outside, "// @generated but not ours\n").expect("write");
+        std::os::unix::fs::symlink(&outside, dir.join("svix.rs")).expect("symlink");
+        let err = write_module(&dir, &generated("specs/svix.json")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{} is a symbolic link: refusing to write generated code through it (remove the link or generate \
+                 into another folder)",
+                dir.join("svix.rs").display()
+            )
+        );
+        let err = write_if_changed(&dir.join("svix.rs"), "text").unwrap_err();
+        assert!(matches!(err, FileError::Symlink { .. }), "{err}");
+        assert_eq!(fs::read_to_string(&outside).expect("read"), "// @generated but not ours\n");
+        // A dangling link too.
+        std::os::unix::fs::symlink(dir.join("nowhere.rs"), dir.join("dangling.rs")).expect("symlink");
+        assert!(matches!(write_if_changed(&dir.join("dangling.rs"), "x"), Err(FileError::Symlink { .. })));
+        assert!(!dir.join("nowhere.rs").exists());
+    }
+
+    #[test]
+    fn writes_replace_the_file_and_leave_no_temporary_files() {
+        let dir = temp_dir("rename");
+        let path = dir.join("a.rs");
+        assert!(write_if_changed(&path, "one").expect("written"));
+        assert!(!write_if_changed(&path, "one").expect("unchanged"));
+        assert!(write_if_changed(&path, "two").expect("written"));
+        assert_eq!(fs::read_to_string(&path).expect("read"), "two");
+        let names: Vec<_> = fs::read_dir(&dir).expect("list").map(|entry| entry.expect("entry").file_name()).collect();
+        assert_eq!(names, ["a.rs"]);
     }
 }

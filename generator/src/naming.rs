@@ -36,38 +36,115 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
 /// the same name gets a numbered field name instead (`additional_properties_2`).
 pub const ADDITIONAL_PROPERTIES_FIELD: &str = "additional_properties";
 
-/// Replaces everything but ASCII letters and digits with word breaks, so `heck` sees the words.
-fn ascii_words(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect()
+/// The longest identifier the generator makes, in characters. A longer one keeps its first characters and
+/// ends in a hash of the whole name (see [`bounded`]), so a huge name in a spec cannot make a huge
+/// identifier (which the compiler pays for at every use). Real specs stay well below it: Zoom's longest
+/// type name is 111 characters.
+pub const MAX_IDENT_LEN: usize = 128;
+
+/// How much of a name identifiers are made from, in bytes: more than any identifier can hold, so the
+/// case conversion of a huge name costs no more than that of a long one.
+const NAME_PREFIX_LEN: usize = 4 * MAX_IDENT_LEN;
+
+/// Replaces everything but ASCII letters and digits with word breaks, so `heck` sees the words. Of a
+/// name longer than [`NAME_PREFIX_LEN`], only its start is read, and the hash of all of it is returned to
+/// end the identifier with.
+fn ascii_words(name: &str) -> (String, Option<u64>) {
+    let mut end = name.len().min(NAME_PREFIX_LEN);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    let words = name[..end].chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
+    (words, (end < name.len()).then(|| fnv1a(name.as_bytes())))
 }
 
 /// `UpperCamelCase` type or variant name for a spec name such as `meeting.started` or `phone_numbers`.
+///
+/// `Self`, the one keyword in that case and one no raw identifier can spell, becomes `Self_`.
 pub fn type_name(name: &str) -> String {
-    let camel = ascii_words(name).to_upper_camel_case();
-    match camel.chars().next() {
+    let (words, hash) = ascii_words(name);
+    let camel = words.to_upper_camel_case();
+    let camel = match camel.chars().next() {
         None => "Empty".to_owned(),
         Some(first) if first.is_ascii_digit() => format!("N{camel}"),
+        Some(_) if camel == "Self" => "Self_".to_owned(),
         Some(_) => camel,
-    }
+    };
+    bounded_with(&camel, hash)
 }
 
 /// `snake_case` field or method name for a spec name such as `event_ts`, `camelCase` or `$ref`.
+///
+/// A keyword gets a trailing underscore (`type_`, `self_`, `crate_`); `_` and other names without
+/// letters or digits become `empty`.
 pub fn snake_name(name: &str) -> String {
-    let snake = ascii_words(name).to_snake_case();
+    let (words, hash) = ascii_words(name);
+    let snake = words.to_snake_case();
     let snake = match snake.chars().next() {
         None => "empty".to_owned(),
         Some(first) if first.is_ascii_digit() => format!("n{snake}"),
         Some(_) => snake,
     };
-    if KEYWORDS.contains(&snake.as_str()) { format!("{snake}_") } else { snake }
+    let snake = if KEYWORDS.contains(&snake.as_str()) { format!("{snake}_") } else { snake };
+    bounded_with(&snake, hash)
 }
 
 /// A method name such as `on_meeting_started`: `prefix`, `_`, then the snake_case of `name`.
 ///
 /// Never a keyword, since the prefix comes first.
 pub fn method_name(prefix: &str, name: &str) -> String {
-    let snake = ascii_words(name).to_snake_case();
-    if snake.is_empty() { format!("{prefix}_empty") } else { format!("{prefix}_{snake}") }
+    let (words, hash) = ascii_words(name);
+    let snake = words.to_snake_case();
+    if snake.is_empty() { format!("{prefix}_empty") } else { bounded_with(&format!("{prefix}_{snake}"), hash) }
+}
+
+/// `ident` cut to [`MAX_IDENT_LEN`] characters when longer: its first characters, then 16 hex digits of a
+/// hash of the whole of it (after an underscore in a `snake_case` name), so different long names stay
+/// different after the cut and the result is the same on every run and platform.
+pub fn bounded(ident: &str) -> String {
+    bounded_with(ident, None)
+}
+
+/// [`bounded`], ending in `whole_name_hash` (the hash of a name only the start of which was read) if
+/// given, whatever the length.
+fn bounded_with(ident: &str, whole_name_hash: Option<u64>) -> String {
+    let hash = match whole_name_hash {
+        Some(hash) => hash,
+        None if ident.len() <= MAX_IDENT_LEN => return ident.to_owned(),
+        None => fnv1a(ident.as_bytes()),
+    };
+    let hash = format!("{hash:016x}");
+    let snake = !ident.bytes().any(|b| b.is_ascii_uppercase());
+    let joiner = if snake { "_" } else { "" };
+    let keep = ident.len().min(MAX_IDENT_LEN - hash.len() - joiner.len());
+    // Identifiers are ASCII here, but never cut inside a character whatever comes in.
+    let mut end = keep;
+    while !ident.is_char_boundary(end) {
+        end -= 1;
+    }
+    // No `__` or `_` before the hash: the lints for snake and camel case reject them.
+    format!("{}{joiner}{hash}", ident[..end].trim_end_matches('_'))
+}
+
+/// `name` without the underscores that stand between a letter or digit and an uppercase letter.
+fn join_camel_words(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = String::with_capacity(name.len());
+    for (i, c) in name.char_indices() {
+        let joins = c == '_'
+            && i > 0
+            && bytes[i - 1].is_ascii_alphanumeric()
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase);
+        if !joins {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// 64-bit FNV-1a: small, stable, and enough to tell names apart (the scopes number any rare clash).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Hands out names that are unique within one scope, numbering later claimants (`Name2`, `Name3`).
@@ -82,15 +159,22 @@ impl UniqueNames {
         Self { taken: reserved.iter().map(|name| (*name).to_owned()).collect() }
     }
 
-    /// Claims `wanted`, or the first free numbered form of it. Returns the name and whether it was
-    /// renamed, so the caller can warn.
+    /// Claims `wanted` (cut as [`bounded`] says), or the first free numbered form of it. Returns the
+    /// name and whether it was renamed, so the caller can warn.
+    ///
+    /// The number follows `separator`, and replaces the trailing underscore of a keyword's name rather
+    /// than doubling it: `type_` is followed by `type_2`, `Self_` by `Self2`.
     pub fn claim(&mut self, wanted: &str, separator: &str) -> (String, bool) {
-        if self.taken.insert(wanted.to_owned()) {
-            return (wanted.to_owned(), false);
+        // Type and variant names (no separator) are often joined from others: `Self_` and `Kind` make
+        // `SelfKind`, as camel case wants, not `Self_Kind`.
+        let wanted = if separator.is_empty() { bounded(&join_camel_words(wanted)) } else { bounded(wanted) };
+        if self.taken.insert(wanted.clone()) {
+            return (wanted, false);
         }
+        let stem = wanted.trim_end_matches('_');
         let mut n = 2usize;
         loop {
-            let candidate = format!("{wanted}{separator}{n}");
+            let candidate = format!("{stem}{separator}{n}");
             if self.taken.insert(candidate.clone()) {
                 return (candidate, true);
             }
@@ -141,5 +225,57 @@ mod tests {
         let mut fields = UniqueNames::default();
         fields.claim("account_id", "_");
         assert_eq!(fields.claim("account_id", "_"), ("account_id_2".to_owned(), true));
+    }
+
+    #[test]
+    fn keywords_no_raw_identifier_spells_get_names_that_compile() {
+        assert_eq!(type_name("self"), "Self_");
+        assert_eq!(type_name("Self"), "Self_");
+        assert_eq!(type_name("SELF"), "Self_");
+        assert_eq!(type_name("super"), "Super");
+        assert_eq!(type_name("_"), "Empty");
+        assert_eq!(type_name("r#self"), "RSelf");
+        for (name, snake) in [("self", "self_"), ("Self", "self_"), ("super", "super_"), ("crate", "crate_")] {
+            assert_eq!(snake_name(name), snake);
+        }
+        assert_eq!(snake_name("_"), "empty");
+        assert_eq!(snake_name("r#type"), "r_type");
+        assert_eq!(method_name("on", "self"), "on_self");
+    }
+
+    #[test]
+    fn numbered_keyword_names_keep_one_underscore() {
+        let mut fields = UniqueNames::default();
+        assert_eq!(fields.claim("self_", "_").0, "self_");
+        assert_eq!(fields.claim("self_", "_").0, "self_2");
+        assert_eq!(fields.claim("type_", "_").0, "type_");
+        assert_eq!(fields.claim("type_", "_").0, "type_2");
+        let mut types = UniqueNames::default();
+        assert_eq!(types.claim("Self_", "").0, "Self_");
+        assert_eq!(types.claim("Self_", "").0, "Self2");
+        assert_eq!(types.claim("Self_Kind", "").0, "SelfKind");
+        assert_eq!(types.claim("Self_ChoiceSelf_", "").0, "SelfChoiceSelf_");
+    }
+
+    #[test]
+    fn identifiers_are_cut_to_a_bounded_length_and_stay_unique() {
+        let huge = "a".repeat(5_000_000);
+        let field = snake_name(&huge);
+        assert_eq!(field.len(), MAX_IDENT_LEN);
+        assert!(field.starts_with(&"a".repeat(100)) && !field.contains("__"), "{field}");
+        let other = snake_name(&format!("{huge}b"));
+        assert_ne!(field, other, "names that differ after the cut stay different");
+        assert_eq!(snake_name(&huge), field, "the cut is stable");
+        let ty = type_name(&format!("{huge}_b"));
+        assert_eq!(ty.len(), MAX_IDENT_LEN);
+        assert!(ty.starts_with('A') && !ty.contains('_'), "{ty}");
+        assert_eq!(method_name("on", &huge).len(), MAX_IDENT_LEN);
+        // Concatenated names (a nested schema's type) are cut when claimed.
+        let mut names = UniqueNames::default();
+        let (claimed, _) = names.claim(&format!("Parent{}", "Child".repeat(100)), "");
+        assert_eq!(claimed.len(), MAX_IDENT_LEN);
+        // A name at the limit is kept whole.
+        let at_limit = "b".repeat(MAX_IDENT_LEN);
+        assert_eq!(snake_name(&at_limit), at_limit);
     }
 }

@@ -8,12 +8,14 @@
 //! outside 64 bits: that loads as the nearest float (exactly `i64::MIN`), and where the generator needs
 //! an integer (an `enum` value, an example) it says so with a warning naming the pointer.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use crate::error::Error;
+use crate::pointer::JsonPointer;
 
 /// Parses a spec file's bytes. JSON is tried when the text starts with `{`; anything else is read as YAML
 /// (a superset of JSON), so the file extension does not matter.
@@ -25,10 +27,17 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Value, Error> {
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
-        parse_json(text).map_err(|err| Error::Syntax {
-            file: file.to_owned(),
-            format: "JSON",
-            message: err.to_string(),
+        parse_json_checked(text, Duplicates::Refuse).map_err(|err| match err {
+            JsonFailure::Syntax(err) => {
+                Error::Syntax { file: file.to_owned(), format: "JSON", message: err.to_string() }
+            }
+            JsonFailure::DuplicateKey { object, key } => Error::Spec {
+                file: file.to_owned(),
+                pointer: object,
+                message: format!(
+                    "the key `{key}` appears more than once in this object; a JSON document must give each key once"
+                ),
+            },
         })
     } else {
         let yaml_error =
@@ -40,20 +49,157 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Value, Error> {
     }
 }
 
-/// Parses JSON text (a spec, or an example written as JSON inside a string) with numbers read as the
-/// module docs say.
+/// Parses JSON text (an example written as JSON inside a string) with numbers read as the module docs
+/// say. A key given twice keeps its last value, as `serde_json` and JavaScript read it (Zoom's examples
+/// repeat keys, and they are evidence of what deliveries hold); only a spec document refuses them.
 pub(crate) fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
-    let mut value = match serde_json::from_str(text) {
+    parse_json_checked(text, Duplicates::KeepLast).map_err(|err| match err {
+        JsonFailure::Syntax(err) => err,
+        JsonFailure::DuplicateKey { object, key } => {
+            serde::de::Error::custom(format!("the key `{key}` appears more than once in the object at {object}"))
+        }
+    })
+}
+
+/// What reading JSON does with a key given twice in one object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Duplicates {
+    Refuse,
+    KeepLast,
+}
+
+/// Why JSON text could not be read.
+enum JsonFailure {
+    Syntax(serde_json::Error),
+    /// An object gives a key twice (`serde_json` would keep the last silently).
+    DuplicateKey {
+        object: JsonPointer,
+        key: String,
+    },
+}
+
+fn parse_json_checked(text: &str, duplicates: Duplicates) -> Result<Value, JsonFailure> {
+    let mut value = match read_json(text, duplicates) {
         Ok(value) => value,
         // Without `arbitrary_precision`, `serde_json` rejects a number beyond `f64`; read such numbers as
         // their text, as the build with it does.
-        Err(err) if err.to_string().starts_with("number out of range") => {
-            serde_json::from_str(&quote_huge_numbers(text)).map_err(|_| err)?
+        Err(JsonFailure::Syntax(err)) if err.to_string().starts_with("number out of range") => {
+            match read_json(&quote_huge_numbers(text), duplicates) {
+                Ok(value) => value,
+                Err(JsonFailure::Syntax(_)) => return Err(JsonFailure::Syntax(err)),
+                Err(duplicate) => return Err(duplicate),
+            }
         }
         Err(err) => return Err(err),
     };
     canonicalize_numbers(&mut value);
     Ok(value)
+}
+
+/// Reads JSON text into a value, with `duplicates` saying what a key given twice in one object does.
+fn read_json(text: &str, duplicates: Duplicates) -> Result<Value, JsonFailure> {
+    let path = RefCell::new(Vec::new());
+    let duplicate = RefCell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let read = JsonSeed { path: &path, duplicate: &duplicate, duplicates }
+        .deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value));
+    match (read, duplicate.into_inner()) {
+        (_, Some((object, key))) => Err(JsonFailure::DuplicateKey { object, key }),
+        (Ok(value), None) => Ok(value),
+        (Err(err), None) => Err(JsonFailure::Syntax(err)),
+    }
+}
+
+/// The key under which `serde_json` built with `arbitrary_precision` hands a number to a visitor as a
+/// one-entry map of its text.
+const ARBITRARY_PRECISION_NUMBER: &str = "$serde_json::private::Number";
+
+/// Reads any JSON value like `serde_json::Value` does, but with the path to the current node kept, so a
+/// duplicate key is reported with the pointer of its object.
+#[derive(Clone, Copy)]
+struct JsonSeed<'a> {
+    path: &'a RefCell<Vec<String>>,
+    duplicate: &'a RefCell<Option<(JsonPointer, String)>>,
+    duplicates: Duplicates,
+}
+
+impl<'de> DeserializeSeed<'de> for JsonSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        loop {
+            self.path.borrow_mut().push(items.len().to_string());
+            let item = seq.next_element_seed(self)?;
+            self.path.borrow_mut().pop();
+            match item {
+                Some(item) => items.push(item),
+                None => return Ok(Value::Array(items)),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            if map.is_empty() && key == ARBITRARY_PRECISION_NUMBER {
+                let text: String = access.next_value()?;
+                return text.parse::<Number>().map(Value::Number).map_err(serde::de::Error::custom);
+            }
+            if self.duplicates == Duplicates::Refuse && map.contains_key(&key) {
+                let object = self.path.borrow().iter().fold(JsonPointer::root(), |pointer, token| pointer.push(token));
+                let message = format!("duplicate key `{key}`");
+                *self.duplicate.borrow_mut() = Some((object, key));
+                return Err(serde::de::Error::custom(message));
+            }
+            self.path.borrow_mut().push(key.clone());
+            let value = access.next_value_seed(self)?;
+            self.path.borrow_mut().pop();
+            map.insert(key, value);
+        }
+        Ok(Value::Object(map))
+    }
 }
 
 /// Rewrites every number outside strings that is too large for `f64` into a string of its text
@@ -321,6 +467,27 @@ mod tests {
         assert_eq!(value["inf"], json!(".inf"));
         let tagged = parse("a.yaml", b"a: !!str 12\nb: !thing {c: [1, !x 2]}\n").unwrap();
         assert_eq!(tagged, json!({"a": "12", "b": {"c": [1, 2]}}));
+    }
+
+    #[test]
+    fn duplicate_json_keys_are_refused_with_the_object_pointer() {
+        let err = parse("specs/twice.json", br#"{"webhooks": {"a.b": {"post": {}, "post": {}}}}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "specs/twice.json#/webhooks/a.b: the key `post` appears more than once in this object; a JSON \
+             document must give each key once"
+        );
+        let err = parse("specs/twice.json", br#"{"a": [{"x": 1}, {"y": 1, "\u0079": 2}]}"#).unwrap_err();
+        assert!(err.to_string().starts_with("specs/twice.json#/a/1: the key `y` appears"), "{err}");
+        let err = parse("specs/twice.json", br#"{"a": 1, "a": 1}"#).unwrap_err();
+        assert!(err.to_string().starts_with("specs/twice.json#/: the key `a`"), "{err}");
+        // Also with a number beyond f64 in the document.
+        let err = parse("specs/twice.json", br#"{"n": 1e400, "k": {"z": 1, "z": 2}}"#).unwrap_err();
+        assert!(err.to_string().starts_with("specs/twice.json#/k: the key `z`"), "{err}");
+        // An example written as JSON text keeps the last value, as deliveries are read.
+        assert_eq!(parse_json(r#"{"id": 1, "n": 0, "id": 2}"#).unwrap(), json!({"id": 2, "n": 0}));
+        // The same key in different objects is fine.
+        assert!(parse("specs/ok.json", br#"{"a": {"k": 1}, "b": {"k": 1}, "k": [1, 1]}"#).is_ok());
     }
 
     #[test]

@@ -3,16 +3,15 @@
 //! only on `webhook-runtime`, serde and serde_json, generates Svix's published webhook spec, builds with
 //! warnings denied, and parses one of the spec's examples into the right variant.
 
+mod scratch;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use scratch::{cargo, workspace_root};
 
 /// The spec, from the shared corpus beside the checkout.
 const SPEC: &str = "standard/svix-lib-openapi.json";
-
-fn workspace_root() -> PathBuf {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
-}
 
 /// The Svix spec, or `None` (with a note) when the shared corpus is not checked out beside the workspace.
 fn spec_path() -> Option<PathBuf> {
@@ -43,49 +42,22 @@ fn first_example(spec: &Path) -> (String, serde_json::Value) {
 /// A fresh crate `name` under `target/scratch/`, with `build_rs` if given and `main_rs`, depending on the
 /// workspace's runtime (and, for a build script, generator) by path. Its `specs/svix.json` is the spec.
 fn new_crate(name: &str, spec: &Path, build_rs: Option<&str>, main_rs: &str) -> PathBuf {
-    let root = workspace_root();
-    let dir = root.join("target").join("scratch").join(name);
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).expect("remove the old scratch crate");
-    }
-    std::fs::create_dir_all(dir.join("src")).expect("create the scratch crate");
+    let dir = scratch::fresh_dir(name);
     std::fs::create_dir_all(dir.join("specs")).expect("create specs/");
     std::fs::copy(spec, dir.join("specs").join("svix.json")).expect("copy the spec");
     let build_dependency = match build_rs {
         Some(_) => format!(
             "\n[build-dependencies]\nwebhook-codegen = {{ path = '{}', default-features = false }}\n",
-            root.join("generator").display()
+            workspace_root().join("generator").display()
         ),
         None => String::new(),
     };
-    // An empty [workspace] keeps the crate out of this workspace, as any user's crate is.
-    let manifest = format!(
-        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n\
-         [dependencies]\nwebhook-runtime = {{ path = '{}' }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
-         serde_json = {{ version = \"1\", features = [\"preserve_order\"] }}\n{build_dependency}",
-        root.join("runtime").display()
-    );
-    std::fs::write(dir.join("Cargo.toml"), manifest).expect("write Cargo.toml");
-    // The workspace's lock file, so the crate builds offline with the versions already fetched.
-    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
+    scratch::write_manifest(&dir, name, &build_dependency);
     if let Some(build_rs) = build_rs {
         std::fs::write(dir.join("build.rs"), build_rs).expect("write build.rs");
     }
     std::fs::write(dir.join("src").join("main.rs"), main_rs).expect("write main.rs");
     dir
-}
-
-/// `cargo <args>` in `dir`, offline, warnings denied, in the target folder the other scratch builds use.
-fn cargo(dir: &Path, args: &[&str]) -> Output {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    Command::new(cargo)
-        .arg("--offline")
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", workspace_root().join("target").join("scratch").join("target"))
-        .env("RUSTFLAGS", "-Dwarnings")
-        .output()
-        .expect("cargo runs")
 }
 
 /// Builds the crate, runs it on the example, and checks that it parsed into the variant of `event`.

@@ -99,3 +99,29 @@ fn a_ref_into_paths_that_resolves_under_neither_section_names_file_and_pointer()
         "specs/bad.yaml#/webhooks/a.b/post/requestBody/content/application~1json/schema/$ref: `$ref: #/paths/a.b/post/requestBody/content/application~1json/schema/properties/nope` points to nothing in this document"
     );
 }
+
+#[test]
+fn a_huge_ref_is_quoted_only_in_part() {
+    let target = format!("#/components/schemas/{}", "D".repeat(1_000_000));
+    let message = error(&with_schema(&format!("{{$ref: '{target}'}}")));
+    let quoted: String = format!("$ref: {target}").chars().take(200).collect();
+    assert_eq!(
+        message,
+        format!(
+            "specs/bad.yaml#/webhooks/a.b/post/requestBody/content/application~1json/schema/$ref: `{quoted}...` points \
+             to nothing in this document"
+        )
+    );
+}
+
+#[test]
+fn duplicate_keys_in_a_json_spec_are_refused() {
+    let spec = br#"{"openapi": "3.1.0", "info": {"title": "T", "version": "1"},
+        "webhooks": {"a.b": {"post": {"summary": "one"}, "post": {"summary": "two"}}}}"#;
+    let err = webhook_codegen::generate("specs/twice.json", spec).map(|_| ()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "specs/twice.json#/webhooks/a.b: the key `post` appears more than once in this object; a JSON document \
+         must give each key once"
+    );
+}

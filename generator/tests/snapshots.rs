@@ -21,6 +21,14 @@ fn naming() {
     insta::assert_snapshot!("naming_warnings", warnings(&generated));
 }
 
+/// Names no raw identifier can spell (`self`, `Self`, `super`, `crate`, `_`) in every position.
+#[test]
+fn keywords() {
+    let generated = generate("keywords.yaml");
+    insta::assert_snapshot!("keywords", generated.source);
+    insta::assert_snapshot!("keywords_warnings", warnings(&generated));
+}
+
 #[test]
 fn optional_fields() {
     let generated = generate("optional.yaml");
@@ -147,6 +155,7 @@ fn empty() {
 #[test]
 fn generation_is_deterministic() {
     for fixture in [
+        "keywords.yaml",
         "naming.yaml",
         "optional.yaml",
         "nested.yaml",

@@ -37,6 +37,7 @@ fn fixture_modules_compile_without_warnings() {
         "empty",
         "enums",
         "example_evidence",
+        "keywords",
         "naming",
         "nested",
         "odd_types",

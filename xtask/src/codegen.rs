@@ -157,6 +157,8 @@ pub fn plan(root: &Path) -> Result<Plan, CodegenError> {
     let mut files = Vec::with_capacity(modules.len() + 1);
     let mut reports = Vec::with_capacity(modules.len());
     for generated in &modules {
+        // Refuses a module that would be the crate root (`lib.rs`) or the like.
+        files::module_path(Path::new(OUTPUT_DIR), generated)?;
         let output = format!("{OUTPUT_DIR}/{}.rs", generated.module.name);
         reports.push(SpecReport {
             spec_file: generated.module.source_file.clone(),
@@ -175,6 +177,7 @@ pub fn plan(root: &Path) -> Result<Plan, CodegenError> {
     for path in spec_files_in(&root.join(TEST_SPECS_DIR))? {
         let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let generated = generate_file(&path, &format!("{TEST_SPECS_DIR}/{name}"))?;
+        files::module_path(Path::new(TEST_OUTPUT_DIR), &generated)?;
         let output = format!("{TEST_OUTPUT_DIR}/{}.rs", generated.module.name);
         reports.push(SpecReport {
             spec_file: generated.module.source_file.clone(),
@@ -255,12 +258,9 @@ fn stale_files(root: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>, Codege
 pub fn write(root: &Path, plan: &Plan) -> Result<Vec<PathBuf>, CodegenError> {
     let mut touched = Vec::new();
     for file in &plan.files {
-        let path = root.join(&file.path);
-        if fs::read_to_string(&path).is_ok_and(|current| current == file.contents) {
-            continue;
+        if files::write_if_changed(&root.join(&file.path), &file.contents)? {
+            touched.push(file.path.clone());
         }
-        fs::write(&path, &file.contents).map_err(|source| CodegenError::Io { path: path.clone(), source })?;
-        touched.push(file.path.clone());
     }
     for stale in &plan.stale {
         let path = root.join(stale);

@@ -25,6 +25,8 @@ enum Command {
     /// Generate one module file per spec: <OUT>/<module>.rs
     ///
     /// Each file is a module to use as `mod <module>;`, named after its spec's file stem in snake_case.
+    /// A module file is never written through a symbolic link, as lib.rs or main.rs, or over a file
+    /// that the generator did not write.
     /// Each spec's settings come from its `.codegen.yaml` sidecar when it has one. The crate needs the
     /// dependencies webhook-runtime, serde and serde_json.
     Generate {
@@ -65,7 +67,7 @@ fn generate(specs: &[PathBuf], out: &Path, check: bool, render: &RenderOptions) 
     files::check_unique_modules(&modules)?;
     let mut drifted = Vec::new();
     for generated in &modules {
-        let target = out.join(format!("{}.rs", generated.module.name));
+        let target = files::module_path(out, generated)?;
         let module = &generated.module;
         print!(
             "{}",
@@ -91,7 +93,7 @@ fn generate(specs: &[PathBuf], out: &Path, check: bool, render: &RenderOptions) 
             drifted.push((name, diff));
         } else {
             std::fs::create_dir_all(out).map_err(FileError::io(out))?;
-            std::fs::write(&target, &generated.source).map_err(FileError::io(&target))?;
+            files::write_module(out, generated)?;
             println!("wrote {}", target.display());
         }
     }

@@ -86,7 +86,9 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
             Some(schema) => lowerer.lower_schema(schema, &variant)?.ty,
             None => TypeRef::Json,
         };
-        lowerer.document_if_undocumented(&payload, || format!("the payload of the `{}` webhook", webhook.name));
+        lowerer.document_if_undocumented(&payload, || {
+            format!("the payload of the {} webhook", docs::code_span(&webhook.name))
+        });
         events.push(Event {
             name: webhook.name.clone(),
             variant,

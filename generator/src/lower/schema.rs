@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 
 use super::{Lowered, Lowerer, component_schema_name, description, keywords, kind_of};
 use crate::config::UnknownProperties;
+use crate::docs;
 use crate::error::Error;
 use crate::ir::{AdditionalProperties, Field, TypeDef, TypeKind, TypeRef};
 use crate::naming::{self, UniqueNames};
@@ -318,7 +319,9 @@ impl Lowerer<'_, '_> {
                 );
             }
             let lowered = self.lower_schema(&property_pointer, &format!("{name}{}", naming::type_name(&json_name)))?;
-            self.document_if_undocumented(&lowered.ty, || format!("the `{json_name}` property of [`{name}`]"));
+            self.document_if_undocumented(&lowered.ty, || {
+                format!("the {} property of [`{name}`]", docs::code_span(&json_name))
+            });
             // A description beside a `$ref` wins over the referenced schema's own.
             let own = property_pointer.resolve(&self.doc.root).and_then(Value::as_object).and_then(description);
             let docs = match own {

@@ -1,0 +1,52 @@
+//! Scratch crates outside this workspace, built the way a user's crate is: under `target/scratch/`, in one
+//! target folder all scratch builds share, offline with this workspace's lock file.
+
+#![allow(dead_code)] // Each test file uses the part it needs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// An empty folder `target/scratch/<name>/` with `src/` (an earlier one of that name is removed).
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = workspace_root().join("target").join("scratch").join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).expect("remove the old scratch crate");
+    }
+    std::fs::create_dir_all(dir.join("src")).expect("create the scratch crate");
+    dir
+}
+
+/// `Cargo.toml` for crate `name` depending on the workspace's runtime, serde and serde_json (plus
+/// `extra`, more manifest text), and the workspace's lock file, so the crate builds offline with the
+/// versions already fetched.
+pub fn write_manifest(dir: &Path, name: &str, extra: &str) {
+    let root = workspace_root();
+    // An empty [workspace] keeps the crate out of this workspace, as any user's crate is.
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n\
+         [dependencies]\nwebhook-runtime = {{ path = '{}' }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
+         serde_json = {{ version = \"1\", features = [\"preserve_order\"] }}\n{extra}",
+        root.join("runtime").display()
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).expect("write Cargo.toml");
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
+}
+
+/// `cargo <args>` in `dir`, offline, warnings denied (rustdoc's too), in the target folder the other scratch builds use.
+pub fn cargo(dir: &Path, args: &[&str]) -> Output {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Command::new(cargo)
+        .arg("--offline")
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", workspace_root().join("target").join("scratch").join("target"))
+        .env("RUSTFLAGS", "-Dwarnings")
+        .env("RUSTDOCFLAGS", "-Dwarnings")
+        .output()
+        .expect("cargo runs")
+}
