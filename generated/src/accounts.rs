@@ -5560,7 +5560,7 @@ pub struct AccountSettingsUpdatedPayloadApprove {
     /// The channel Id
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
-    ///  Allow this setting to be edited for specified accounts
+    /// Allow this setting to be edited for specified accounts
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_account: Option<bool>,
 }

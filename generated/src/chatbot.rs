@@ -998,7 +998,7 @@ pub struct InteractiveMessageEditablePayloadOriginalBodyItem {
     pub type_: Option<serde_json::Value>,
 }
 
-/// The `` property of [`InteractiveMessageEditablePayloadOriginalBodyItem`].
+/// The ` ` property of [`InteractiveMessageEditablePayloadOriginalBodyItem`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageEditablePayloadOriginalBodyItemEmpty {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1602,11 +1602,11 @@ pub struct ZoomEventsTicketUpdated {
 pub struct ZoomEventsTicketUpdatedPayload {
     /// The account ID of the host who created the event.
     pub account_id: String,
-    ///  The ticket Description.
+    /// The ticket Description.
     pub object: ZoomEventsTicketUpdatedPayloadObject,
 }
 
-///  The ticket Description.
+/// The ticket Description.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ZoomEventsTicketUpdatedPayloadObject {
     /// The Zoom Events ID.

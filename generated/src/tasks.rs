@@ -757,8 +757,8 @@ pub struct TaskUpdatedPayload {
     pub account_id: String,
     /// The email of the user who updated the task.
     pub operator: String,
-    ///  The Zoom user ID of the operator who closed the task.
-    ///  It should be null if the user is external to the task's organization.
+    /// The Zoom user ID of the operator who closed the task.
+    /// It should be null if the user is external to the task's organization.
     pub operator_id: String,
     /// The task ID.
     pub task_id: String,
