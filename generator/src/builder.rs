@@ -121,8 +121,9 @@ impl Builder {
     }
 }
 
-/// Why [`Builder::generate`] failed.
-#[derive(Debug, thiserror::Error)]
+/// Why [`Builder::generate`] failed. `Debug` prints the message, as `Display` does, so a `build.rs` that
+/// returns it (`fn main() -> Result<(), Box<dyn Error>>`) shows the file and JSON pointer.
+#[derive(thiserror::Error)]
 pub enum BuildError {
     /// No output folder: not run by cargo as a build script, and no [`Builder::out_dir`].
     #[error("OUT_DIR is not set: run the builder from build.rs, or give it an out_dir")]
@@ -130,4 +131,10 @@ pub enum BuildError {
     /// Reading, generating or writing failed.
     #[error(transparent)]
     File(#[from] FileError),
+}
+
+impl std::fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::error::write_with_causes(self, f)
+    }
 }

@@ -13,8 +13,8 @@ use crate::{Error, GeneratedModule, RenderOptions, SpecConfig, Warning};
 /// would become one is refused. (A spec named `mod` becomes `mod_`, a keyword's module name.)
 pub const RESERVED_MODULE_NAMES: &[&str] = &["lib", "main"];
 
-/// Why generating from files failed.
-#[derive(Debug, thiserror::Error)]
+/// Why generating from files failed. `Debug` prints the message, as `Display` does.
+#[derive(thiserror::Error)]
 pub enum FileError {
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
@@ -70,6 +70,12 @@ pub enum FileError {
         /// The existing file.
         path: PathBuf,
     },
+}
+
+impl std::fmt::Debug for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::error::write_with_causes(self, f)
+    }
 }
 
 impl FileError {
@@ -355,6 +361,15 @@ mod tests {
 
     fn warning(message: &str) -> Warning {
         Warning { pointer: JsonPointer::root(), message: message.to_owned() }
+    }
+
+    #[test]
+    fn debug_prints_the_message_once() {
+        let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let error = FileError::Io { path: PathBuf::from("specs/a.yaml"), source: missing };
+        assert_eq!(format!("{error:?}"), "specs/a.yaml: no such file");
+        let built = crate::BuildError::File(error);
+        assert_eq!(format!("{built:?}"), "specs/a.yaml: no such file");
     }
 
     #[test]

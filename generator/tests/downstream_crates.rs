@@ -130,3 +130,31 @@ fn the_command_writes_module_files_and_checks_them() {
     std::fs::write(&module, text.replace('\n', "\r\n")).expect("write CRLF");
     assert!(generate(true).status.success(), "CRLF line endings are not drift");
 }
+
+#[test]
+fn a_build_script_with_a_broken_spec_prints_the_file_and_pointer() {
+    let dir = scratch::fresh_dir("downstream-build-rs-broken");
+    std::fs::create_dir_all(dir.join("specs")).expect("create specs/");
+    let spec = "openapi: 3.1.0\ninfo: {title: Broken, version: '1'}\nwebhooks:\n  a.b:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {$ref: '#/components/schemas/Missing'}\n";
+    std::fs::write(dir.join("specs").join("broken.yaml"), spec).expect("write the spec");
+    let build_dependency = format!(
+        "\n[build-dependencies]\nwebhook-codegen = {{ path = '{}', default-features = false }}\n",
+        workspace_root().join("generator").display()
+    );
+    scratch::write_manifest(&dir, "downstream-build-rs-broken", &build_dependency);
+    // The README's pattern: the error goes back to cargo, which prints it with `{:?}`.
+    let build_rs = r#"fn main() -> Result<(), Box<dyn std::error::Error>> {
+    webhook_codegen::Builder::new().spec("specs/broken.yaml").generate()?;
+    Ok(())
+}
+"#;
+    std::fs::write(dir.join("build.rs"), build_rs).expect("write build.rs");
+    std::fs::write(dir.join("src").join("main.rs"), "fn main() {}\n").expect("write main.rs");
+    let output = cargo(&dir, &["build", "--quiet"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the build fails:\n{stderr}");
+    let expected = "Error: specs/broken.yaml#/webhooks/a.b/post/requestBody/content/application~1json/schema/$ref: \
+                    `$ref: #/components/schemas/Missing` points to nothing in this document";
+    assert!(stderr.contains(expected), "the message with file and pointer:\n{stderr}");
+    assert!(!stderr.contains("Spec {") && !stderr.contains("File("), "no Debug struct:\n{stderr}");
+}
