@@ -127,6 +127,30 @@ impl Diagnostics {
     }
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_with_causes(self, f)
+    }
+}
+
+/// Writes `error`'s message, then each cause that the message does not already say, one per line: what a
+/// public error's `Debug` prints, since `main` and `build.rs` show a returned error with `{:?}`.
+pub(crate) fn write_with_causes(error: &dyn std::error::Error, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let message = error.to_string();
+    f.write_str(&message)?;
+    let mut said = message;
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        let text = source.to_string();
+        if !said.contains(&text) {
+            write!(f, "\n  caused by: {text}")?;
+            said.push_str(&text);
+        }
+        cause = source.source();
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,28 +181,4 @@ mod tests {
         let short = Warning { pointer: JsonPointer::root().push("a"), message: "`a` is odd".to_owned() };
         assert_eq!(short.to_string(), "/a: `a` is odd");
     }
-}
-
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_with_causes(self, f)
-    }
-}
-
-/// Writes `error`'s message, then each cause that the message does not already say, one per line: what a
-/// public error's `Debug` prints, since `main` and `build.rs` show a returned error with `{:?}`.
-pub(crate) fn write_with_causes(error: &dyn std::error::Error, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let message = error.to_string();
-    f.write_str(&message)?;
-    let mut said = message;
-    let mut cause = error.source();
-    while let Some(source) = cause {
-        let text = source.to_string();
-        if !said.contains(&text) {
-            write!(f, "\n  caused by: {text}")?;
-            said.push_str(&text);
-        }
-        cause = source.source();
-    }
-    Ok(())
 }
