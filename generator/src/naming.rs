@@ -54,7 +54,23 @@ fn ascii_words(name: &str) -> (String, Option<u64>) {
     while !name.is_char_boundary(end) {
         end -= 1;
     }
-    let words = name[..end].chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
+    let prefix = &name[..end];
+    let mut words = String::with_capacity(prefix.len());
+    let mut previous: Option<char> = None;
+    let mut chars = prefix.chars().peekable();
+    while let Some(c) = chars.next() {
+        // A sign is part of the name: GitHub's reactions `+1` and `-1` must not both become `n1`. A `-`
+        // between words stays a separator (`team-chat`).
+        let starts_number = chars.peek().is_some_and(char::is_ascii_digit);
+        let after_word = previous.is_some_and(|p| p.is_ascii_alphanumeric());
+        match c {
+            '+' => words.push_str(" plus "),
+            '-' if starts_number && !after_word => words.push_str(" minus "),
+            c if c.is_ascii_alphanumeric() => words.push(c),
+            _ => words.push(' '),
+        }
+        previous = Some(c);
+    }
     (words, (end < name.len()).then(|| fnv1a(name.as_bytes())))
 }
 
@@ -186,6 +202,18 @@ impl UniqueNames {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signs_are_words() {
+        assert_eq!(snake_name("+1"), "plus_1");
+        assert_eq!(snake_name("-1"), "minus_1");
+        assert_eq!(type_name("+1"), "Plus1");
+        assert_eq!(type_name("-1"), "Minus1");
+        assert_eq!(snake_name("c++"), "c_plus_plus");
+        assert_eq!(snake_name("team-chat"), "team_chat");
+        assert_eq!(snake_name("utc-5"), "utc_5", "a dash after a word separates");
+        assert_eq!(snake_name("offset_-5"), "offset_minus_5");
+    }
 
     #[test]
     fn event_names_become_type_names() {
