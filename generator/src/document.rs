@@ -299,7 +299,7 @@ fn read_body(
     let schema = media_object.contains_key("schema").then(|| media_pointer.push("schema"));
     let mut examples = Examples::default();
     if let Some(example) = media_object.get("example") {
-        examples.push(media_pointer.push("example"), None, example, diag);
+        examples.push(root, media_pointer.push("example"), None, example, diag);
     }
     if let Some(map) = media_object.get("examples") {
         let map_pointer = media_pointer.push("examples");
@@ -310,7 +310,7 @@ fn read_body(
                     match example.as_object() {
                         Some(object) if object.contains_key("value") => {
                             let value_pointer = example_pointer.push("value");
-                            examples.push(value_pointer, Some(key), &object["value"], diag);
+                            examples.push(root, value_pointer, Some(key), &object["value"], diag);
                         }
                         Some(object) if object.contains_key("externalValue") => {
                             diag.warn(&example_pointer, "external example values are not fetched; example skipped");
@@ -333,14 +333,14 @@ fn read_body(
             match list.as_array() {
                 Some(list) => {
                     for (i, value) in list.iter().enumerate() {
-                        examples.push(schema_pointer.push("examples").index(i), None, value, diag);
+                        examples.push(root, schema_pointer.push("examples").index(i), None, value, diag);
                     }
                 }
                 None => diag.warn(&schema_pointer.push("examples"), "a schema's `examples` must be an array; ignored"),
             }
         }
         if let Some(value) = schema_node.get("example") {
-            examples.push(schema_pointer.push("example"), None, value, diag);
+            examples.push(root, schema_pointer.push("example"), None, value, diag);
         }
     }
     Ok(Some(Body { pointer: media_pointer, schema, examples: examples.used, skipped_examples: examples.skipped }))
@@ -356,7 +356,21 @@ struct Examples {
 impl Examples {
     /// Records one example. Zoom writes payload examples as JSON text inside a string; those are parsed,
     /// and the ones that are not valid JSON are skipped with a warning.
-    fn push(&mut self, pointer: JsonPointer, name: Option<&str>, value: &Value, diag: &mut Diagnostics) {
+    ///
+    /// An example that is only a `$ref` is a reference, not data (a payload never is a lone `$ref`): one
+    /// into this document is followed (to the `value` of an Example Object, or to the value itself), and
+    /// one that leaves the document is skipped, as `externalValue` is.
+    fn push(&mut self, root: &Value, pointer: JsonPointer, name: Option<&str>, value: &Value, diag: &mut Diagnostics) {
+        let (pointer, value) = match value.as_object().filter(|object| object.len() == 1).and_then(|o| o.get("$ref")) {
+            Some(reference) => match follow_example_ref(root, &pointer, reference, diag) {
+                Some(target) => target,
+                None => {
+                    self.skip(pointer, SkipReason::External);
+                    return;
+                }
+            },
+            None => (pointer, value),
+        };
         let value = match value {
             Value::String(text) if text.trim_start().starts_with(['{', '[']) => match crate::source::parse_json(text) {
                 Ok(parsed) => {
@@ -376,5 +390,34 @@ impl Examples {
 
     fn skip(&mut self, pointer: JsonPointer, reason: SkipReason) {
         self.skipped.push(SkippedExample { pointer, reason });
+    }
+}
+
+/// The example a lone `$ref` in an example's place points to, with its pointer; `None` (and a warning)
+/// when it cannot be followed.
+fn follow_example_ref<'a>(
+    root: &'a Value,
+    pointer: &JsonPointer,
+    reference: &Value,
+    diag: &mut Diagnostics,
+) -> Option<(JsonPointer, &'a Value)> {
+    let ref_pointer = pointer.push("$ref");
+    let target = reference.as_str().and_then(JsonPointer::from_local_ref);
+    let Some((target_pointer, target)) = target.and_then(|target| deref(root, &target, diag).ok()) else {
+        diag.warn(&ref_pointer, "an example that is a `$ref` outside this document or to nothing; example skipped");
+        return None;
+    };
+    diag.warn(&ref_pointer, "an example that is a `$ref`; the value it points to is the example");
+    // A reference to an Example Object (`#/components/examples/...`) means its `value`.
+    let is_example_object = target.as_object().is_some_and(|object| {
+        object.contains_key("value")
+            && object
+                .keys()
+                .all(|key| matches!(key.as_str(), "value" | "summary" | "description") || key.starts_with("x-"))
+    });
+    if is_example_object {
+        Some((target_pointer.push("value"), &target["value"]))
+    } else {
+        Some((target_pointer, target))
     }
 }
