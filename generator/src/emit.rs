@@ -177,6 +177,15 @@ fn type_def(module: &Module, def: &TypeDef) -> TokenStream {
         TypeKind::StringEnum { variants } => string_enum(&docs, &name, variants),
         TypeKind::IntegerEnum { variants } => integer_enum(&docs, &name, variants),
         TypeKind::OneOf { variants, tag } => one_of(module, &docs, &name, variants, tag.as_ref()),
+        TypeKind::Newtype { inner } => {
+            let inner = type_tokens(module, inner);
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #inner);
+            }
+        }
     }
 }
 
@@ -417,7 +426,7 @@ fn additional_field(module: &Module, additional: &AdditionalProperties) -> Token
 /// The JSON shape a type is read from, so a best-fit alternative is only tried on values of its shape
 /// (serde would otherwise read a struct from an array, by position).
 fn shape_of(module: &Module, ty: &TypeRef) -> TokenStream {
-    let shape = match ty {
+    let shape = match module.unwrap_newtypes(ty) {
         TypeRef::String => quote!(String),
         TypeRef::Bool => quote!(Bool),
         TypeRef::I32 | TypeRef::I64 | TypeRef::Number => quote!(Number),
@@ -428,7 +437,7 @@ fn shape_of(module: &Module, ty: &TypeRef) -> TokenStream {
             TypeKind::Struct { .. } => quote!(Object),
             TypeKind::StringEnum { .. } => quote!(String),
             TypeKind::IntegerEnum { .. } => quote!(Number),
-            TypeKind::OneOf { .. } => quote!(Any),
+            TypeKind::OneOf { .. } | TypeKind::Newtype { .. } => quote!(Any),
         },
     };
     quote!(__runtime::Shape::#shape)

@@ -99,3 +99,59 @@ fn a_ref_into_paths_that_resolves_under_neither_section_names_file_and_pointer()
         "specs/bad.yaml#/webhooks/a.b/post/requestBody/content/application~1json/schema/$ref: `$ref: #/paths/a.b/post/requestBody/content/application~1json/schema/properties/nope` points to nothing in this document"
     );
 }
+
+/// A spec whose payload is the first of `links` components, each with a property referring to the next.
+fn ref_chain(links: usize) -> String {
+    let mut json = String::from(
+        r##"{"openapi": "3.1.0", "info": {"title": "Chain", "version": "1"}, "webhooks": {"a.b": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A0"}}}}}}}, "components": {"schemas": {"##,
+    );
+    for i in 0..links {
+        let next = if i + 1 < links {
+            format!(r##"{{"$ref": "#/components/schemas/A{}"}}"##, i + 1)
+        } else {
+            r#"{"type": "string"}"#.to_owned()
+        };
+        if i > 0 {
+            json.push_str(", ");
+        }
+        json.push_str(&format!(r#""A{i}": {{"type": "object", "properties": {{"next": {next}}}}}"#));
+    }
+    json.push_str("}}}");
+    json
+}
+
+/// Lowering stops at its depth limit with an error naming the schema where the nesting must be
+/// bounded, instead of overflowing the stack. Test threads have the default 2 MiB stack.
+#[test]
+fn a_deep_ref_chain_fails_with_the_pointer_where_it_must_be_bounded() {
+    let message = error(&ref_chain(10_000));
+    assert_eq!(
+        message,
+        "specs/bad.yaml#/components/schemas/A128: schemas nest more than 128 levels deep here (each `$ref`, property, item or member is a level); bound the nesting of the schemas that lead to this one"
+    );
+}
+
+/// A chain just inside the depth limit generates, on a 2 MiB test thread: the limit leaves the stack room
+/// for lowering and everything after it.
+#[test]
+fn a_ref_chain_within_the_depth_limit_generates() {
+    let generated = webhook_codegen::generate("specs/ok.json", ref_chain(127).as_bytes()).unwrap();
+    assert!(generated.source.contains("pub struct A126 {"), "{}", generated.source);
+}
+
+/// Arrays of arrays nest their Rust types as deeply; past the limit the error names the schema.
+#[test]
+fn arrays_nested_too_deep_name_the_schema() {
+    let mut schema = "{type: string}".to_owned();
+    for _ in 0..40 {
+        schema = format!("{{type: array, items: {schema}}}");
+    }
+    let message = error(&with_schema(&schema));
+    let expected_at = "/items".repeat(40 - 17);
+    assert_eq!(
+        message,
+        format!(
+            "specs/bad.yaml#/webhooks/a.b/post/requestBody/content/application~1json/schema{expected_at}: arrays and maps nest more than 16 levels deep here; give an inner schema a name of its own (a component with properties) or bound the nesting"
+        )
+    );
+}

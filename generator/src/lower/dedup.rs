@@ -175,6 +175,7 @@ impl Lowerer<'_, '_> {
                     .collect();
                 format!("one of {:?}{{{}}}", tag.as_ref().map(|tag| &tag.property), alternatives.join(";"))
             }
+            TypeKind::Newtype { inner } => format!("newtype({})", type_signature(inner, class)),
         }
     }
 }
@@ -207,6 +208,7 @@ fn redirect_kind(kind: &mut TypeKind, new_index: &[usize]) {
         TypeKind::OneOf { variants, .. } => {
             variants.iter_mut().for_each(|variant| redirect(&mut variant.ty, new_index));
         }
+        TypeKind::Newtype { inner } => redirect(inner, new_index),
         TypeKind::StringEnum { .. } | TypeKind::IntegerEnum { .. } => {}
     }
 }

@@ -10,7 +10,7 @@
 use serde_json::{Map, Value};
 
 use super::Lowerer;
-use crate::ir::{Event, Field, TypeKind, TypeRef};
+use crate::ir::{Event, Field, TypeKind, TypeRef, unwrap_newtypes};
 use crate::naming::{self, UniqueNames};
 use crate::pointer::JsonPointer;
 
@@ -73,6 +73,15 @@ impl Lowerer<'_, '_> {
                 (TypeKind::IntegerEnum { .. }, Value::Number(n)) => n.as_i64().is_some(),
                 (TypeKind::OneOf { .. }, _) => {
                     self.fit_alternative(*id, value, at);
+                    true
+                }
+                (TypeKind::Newtype { inner }, _) => {
+                    let inner = inner.clone();
+                    if let Some(widened) = self.fit(&inner, value, at) {
+                        if let TypeKind::Newtype { inner } = &mut self.types[*id].kind {
+                            *inner = widened;
+                        }
+                    }
                     true
                 }
                 _ => false,
@@ -227,7 +236,7 @@ impl Lowerer<'_, '_> {
 
     /// Whether generated code would parse `value` as `ty` at all (shape only, not every nested field).
     fn accepts(&self, ty: &TypeRef, value: &Value) -> bool {
-        match (ty, value) {
+        match (unwrap_newtypes(&self.types, ty), value) {
             (TypeRef::Json, _) => true,
             (TypeRef::String, Value::String(_))
             | (TypeRef::Bool, Value::Bool(_))
@@ -241,7 +250,7 @@ impl Lowerer<'_, '_> {
                     .all(|field| map.contains_key(&field.json_name)),
                 (TypeKind::StringEnum { .. }, Value::String(_)) => true,
                 (TypeKind::IntegerEnum { .. }, Value::Number(n)) => n.as_i64().is_some(),
-                (TypeKind::OneOf { .. }, _) => true,
+                (TypeKind::OneOf { .. } | TypeKind::Newtype { .. }, _) => true,
                 _ => false,
             },
             _ => false,
@@ -257,7 +266,7 @@ impl Lowerer<'_, '_> {
 
     /// How a type is described in warnings.
     fn describe(&self, ty: &TypeRef) -> String {
-        match ty {
+        match unwrap_newtypes(&self.types, ty) {
             TypeRef::String => "a string".to_owned(),
             TypeRef::Bool => "a boolean".to_owned(),
             TypeRef::I32 | TypeRef::I64 => "an integer".to_owned(),
@@ -269,7 +278,7 @@ impl Lowerer<'_, '_> {
                 TypeKind::Struct { .. } => "an object".to_owned(),
                 TypeKind::StringEnum { .. } => "a string".to_owned(),
                 TypeKind::IntegerEnum { .. } => "an integer".to_owned(),
-                TypeKind::OneOf { .. } => "one of several types".to_owned(),
+                TypeKind::OneOf { .. } | TypeKind::Newtype { .. } => "one of several types".to_owned(),
             },
         }
     }
