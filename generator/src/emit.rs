@@ -2,6 +2,8 @@
 //!
 //! Only turns decisions already in the IR into `quote!` output; it names and types nothing itself.
 
+use std::collections::{HashMap, HashSet};
+
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -612,15 +614,23 @@ fn from_slice(module: &Module) -> TokenStream {
 /// value is taken as a name, and the name picks the first event so named.
 fn selecting_values(module: &Module, values: &[String]) -> Vec<Vec<String>> {
     let mut selecting = vec![Vec::new(); module.events.len()];
+    let mut first_listing: HashMap<&str, usize> = HashMap::with_capacity(values.len());
+    for (index, value) in values.iter().enumerate() {
+        first_listing.entry(value.as_str()).or_insert(index);
+    }
+    let mut first_named: HashMap<&str, usize> = HashMap::with_capacity(module.events.len());
+    for (index, event) in module.events.iter().enumerate() {
+        first_named.entry(event.name.as_str()).or_insert(index);
+    }
     let names = module.events.iter().map(|event| &event.name);
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = HashSet::with_capacity(values.len());
     for candidate in values.iter().chain(names) {
-        if !seen.insert(candidate) {
+        if !seen.insert(candidate.as_str()) {
             continue;
         }
         let name =
-            values.iter().position(|value| value == candidate).map_or(candidate, |index| &module.events[index].name);
-        if let Some(index) = module.events.iter().position(|event| &event.name == name) {
+            first_listing.get(candidate.as_str()).map_or(candidate.as_str(), |&index| &module.events[index].name);
+        if let Some(&index) = first_named.get(name) {
             selecting[index].push(candidate.clone());
         }
     }
@@ -725,5 +735,60 @@ fn route(module: &Module, runtime: &syn::Path) -> TokenStream {
                 Box::pin(__runtime::erase(dispatch_named(handler, name, body)))
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SignatureScheme;
+    use crate::ir::Discriminator;
+
+    fn module_with_events(names: &[&str]) -> Module {
+        Module {
+            name: "m".to_owned(),
+            source_file: "m.yaml".to_owned(),
+            title: None,
+            description: None,
+            version: None,
+            discriminator: None::<Discriminator>,
+            signature: SignatureScheme::Unspecified,
+            events: names
+                .iter()
+                .map(|name| Event {
+                    name: (*name).to_owned(),
+                    variant: name.to_uppercase(),
+                    handler_method: format!("on_{name}"),
+                    payload: TypeRef::Json,
+                    docs: None,
+                    examples: Vec::new(),
+                    skipped_examples: Vec::new(),
+                })
+                .collect(),
+            types: Vec::new(),
+        }
+    }
+
+    /// A value selects the event its first listing belongs to, by that event's name (so a later event
+    /// with the same name gets nothing); a name not listed as a value selects the first event so named;
+    /// each value is used once.
+    #[test]
+    fn selecting_values_follow_from_slice_resolution() {
+        let module = module_with_events(&["a", "b", "c", "b"]);
+        let values: Vec<String> = ["x", "a", "x", "y"].iter().map(|value| (*value).to_owned()).collect();
+        assert_eq!(
+            selecting_values(&module, &values),
+            [vec!["x".to_owned()], vec!["a".to_owned(), "y".to_owned(), "b".to_owned()], vec!["c".to_owned()], vec![]]
+        );
+    }
+
+    /// With many webhooks whose values are their names, each event is selected by its own name alone.
+    #[test]
+    fn selecting_values_for_many_webhooks() {
+        let names: Vec<String> = (0..20_000).map(|i| format!("resource{i}.updated")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let module = module_with_events(&refs);
+        let selecting = selecting_values(&module, &names);
+        assert!(selecting.iter().zip(&names).all(|(values, name)| values.as_slice() == [name.clone()]));
     }
 }

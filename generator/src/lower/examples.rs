@@ -7,6 +7,8 @@
 //! of any JSON value, an optional field, an added field) and reported with the schema's JSON pointer and
 //! the example's.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::Lowerer;
@@ -152,11 +154,11 @@ impl Lowerer<'_, '_> {
                 }
             }
         }
-        let declared: Vec<String> = self.struct_fields(id).iter().map(|field| field.json_name.clone()).collect();
+        let declared: HashSet<String> = self.struct_fields(id).iter().map(|field| field.json_name.clone()).collect();
         // An open struct keeps undeclared properties itself: each must fit the type it keeps them as.
         if let TypeKind::Struct { additional: Some(additional), .. } = &self.types[id].kind {
             let mut value_ty = additional.ty.clone();
-            for (key, value) in map.iter().filter(|(key, _)| !declared.contains(key)) {
+            for (key, value) in map.iter().filter(|(key, _)| !declared.contains(key.as_str())) {
                 if let Some(widened) = self.fit_nullable(&value_ty, value, &at.push(key)) {
                     value_ty = widened;
                 }
@@ -171,7 +173,7 @@ impl Lowerer<'_, '_> {
         for field in self.struct_fields(id) {
             names.claim(&field.name, "_");
         }
-        for (key, value) in map.iter().filter(|(key, _)| !declared.contains(key)) {
+        for (key, value) in map.iter().filter(|(key, _)| !declared.contains(key.as_str())) {
             let (name, _) = names.claim(&naming::snake_name(key), "_");
             self.warn(&at.push(key), format!("the example has the property `{key}`, which the schema does not declare; added as an optional field of any JSON value"));
             let field = Field {
@@ -217,7 +219,10 @@ impl Lowerer<'_, '_> {
                 continue;
             }
             let score = match value {
-                Value::Object(map) => map.keys().filter(|key| variant.known_properties.contains(key)).count(),
+                Value::Object(map) => {
+                    let known: HashSet<&str> = variant.known_properties.iter().map(String::as_str).collect();
+                    map.keys().filter(|key| known.contains(key.as_str())).count()
+                }
                 _ => 0,
             };
             if best.is_none_or(|(_, best_score)| score > best_score) {
