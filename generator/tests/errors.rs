@@ -100,6 +100,55 @@ fn a_ref_into_paths_that_resolves_under_neither_section_names_file_and_pointer()
     );
 }
 
+/// A spec whose payload is the component `Node`, with the other `components` given.
+fn with_node(components: &str) -> webhook_codegen::GeneratedModule {
+    let yaml = format!(
+        "{HEAD}webhooks:\n  a.b:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {{type: object, required: [node], properties: {{node: {{$ref: '#/components/schemas/Node'}}}}}}\ncomponents:\n  schemas:\n{components}"
+    );
+    webhook_codegen::generate("specs/ok.yaml", yaml.as_bytes()).unwrap()
+}
+
+#[test]
+fn an_array_of_itself_is_a_newtype() {
+    let generated = with_node("    Node: {type: array, items: {$ref: '#/components/schemas/Node'}}\n");
+    assert!(generated.source.contains("pub struct Node(pub Vec<Node>);"), "{}", generated.source);
+}
+
+#[test]
+fn a_map_of_itself_is_a_newtype() {
+    let generated = with_node("    Node: {type: object, additionalProperties: {$ref: '#/components/schemas/Node'}}\n");
+    assert!(
+        generated.source.contains("pub struct Node(pub std::collections::BTreeMap<String, Node>);"),
+        "{}",
+        generated.source
+    );
+}
+
+#[test]
+fn an_all_of_through_itself_generates() {
+    let generated = with_node("    Node: {allOf: [{type: array, items: {$ref: '#/components/schemas/Node'}}]}\n");
+    assert!(generated.source.contains("pub struct Node(pub Vec<Node>);"), "{}", generated.source);
+    let generated = with_node(
+        "    Node: {allOf: [{$ref: '#/components/schemas/Body'}]}\n    Body: {type: object, properties: {next: {$ref: '#/components/schemas/Node'}}}\n",
+    );
+    assert!(generated.source.contains("pub next: Option<Box<Node>>,"), "{}", generated.source);
+    assert!(generated.source.contains("pub struct Node(pub Body);"), "{}", generated.source);
+}
+
+/// `Node` is only itself: any JSON value, with a warning naming it.
+#[test]
+fn a_schema_that_is_only_itself_is_any_json_value() {
+    let generated = with_node("    Node: {allOf: [{$ref: '#/components/schemas/Node'}]}\n");
+    assert!(generated.source.contains("pub struct Node(pub serde_json::Value);"), "{}", generated.source);
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "/components/schemas/Node: the schema is only itself (through `allOf`, `oneOf` or `anyOf`); typed as any JSON value"
+        ]
+    );
+}
+
 /// A spec whose payload is the first of `links` components, each with a property referring to the next.
 fn ref_chain(links: usize) -> String {
     let mut json = String::from(
@@ -143,11 +192,11 @@ fn a_ref_chain_within_the_depth_limit_generates() {
 #[test]
 fn arrays_nested_too_deep_name_the_schema() {
     let mut schema = "{type: string}".to_owned();
-    for _ in 0..40 {
+    for _ in 0..100 {
         schema = format!("{{type: array, items: {schema}}}");
     }
     let message = error(&with_schema(&schema));
-    let expected_at = "/items".repeat(40 - 17);
+    let expected_at = "/items".repeat(100 - 17);
     assert_eq!(
         message,
         format!(
