@@ -20,18 +20,28 @@ use crate::ir::{
 /// Everything the module needs from the runtime crate goes through one private import, `__runtime` (its
 /// hidden `__private` module), so the runtime's path is written once, as `runtime` says.
 pub(crate) fn module(module: &Module, options: &RenderOptions, runtime: &syn::Path) -> TokenStream {
+    module_parts(module, options, runtime).collect()
+}
+
+/// [`module`] in parts, in order: the module docs with the imports, events, handler and route, then
+/// each named type. Each part is whole items, made only when asked for, so a caller that formats part
+/// by part holds the tokens of one part at a time.
+pub(crate) fn module_parts<'m>(
+    module: &'m Module,
+    options: &RenderOptions,
+    runtime: &syn::Path,
+) -> impl Iterator<Item = TokenStream> + 'm {
     let module_docs = if options.for_include { TokenStream::new() } else { inner_doc_attrs(&module_docs_text(module)) };
-    let types = module.types.iter().map(|def| type_def(module, def));
     let events = events(module);
     let route = route(module, runtime);
-    quote! {
+    let head = quote! {
         #module_docs
         pub use #runtime::{DispatchError, ParseError, UnknownEvent};
         use #runtime::__private as __runtime;
         #events
         #route
-        #(#types)*
-    }
+    };
+    std::iter::once(head).chain(module.types.iter().flat_map(move |def| type_def(module, def)))
 }
 
 fn ident(name: &str) -> Ident {
@@ -160,10 +170,12 @@ fn type_tokens(module: &Module, ty: &TypeRef) -> TokenStream {
     }
 }
 
-fn type_def(module: &Module, def: &TypeDef) -> TokenStream {
+/// The items of a named type: one, or for an enum its definition and its impls apart, so a very large
+/// enum is formatted a part at a time.
+fn type_def(module: &Module, def: &TypeDef) -> Vec<TokenStream> {
     let docs = doc_attrs(def.docs.as_deref());
     let name = ident(&def.name);
-    match &def.kind {
+    let item = match &def.kind {
         TypeKind::Struct { fields, additional } => {
             let fields = fields.iter().map(|field| struct_field(module, field));
             let additional = additional.as_ref().map(|additional| additional_field(module, additional));
@@ -176,8 +188,8 @@ fn type_def(module: &Module, def: &TypeDef) -> TokenStream {
                 }
             }
         }
-        TypeKind::StringEnum { variants } => string_enum(&docs, &name, variants),
-        TypeKind::IntegerEnum { variants } => integer_enum(&docs, &name, variants),
+        TypeKind::StringEnum { variants } => return string_enum(&docs, &name, variants),
+        TypeKind::IntegerEnum { variants } => return integer_enum(&docs, &name, variants),
         TypeKind::OneOf { variants, tag } => one_of(module, &docs, &name, variants, tag.as_ref()),
         TypeKind::Newtype { inner } => {
             let inner = type_tokens(module, inner);
@@ -188,7 +200,8 @@ fn type_def(module: &Module, def: &TypeDef) -> TokenStream {
                 pub struct #name(pub #inner);
             }
         }
-    }
+    };
+    vec![item]
 }
 
 fn variant_docs<T: std::fmt::Display>(variant: &EnumVariant<T>, quote_value: bool) -> TokenStream {
@@ -200,11 +213,12 @@ fn variant_docs<T: std::fmt::Display>(variant: &EnumVariant<T>, quote_value: boo
     doc_attrs(Some(&text))
 }
 
-fn string_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<String>]) -> TokenStream {
+fn string_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<String>]) -> Vec<TokenStream> {
     let idents: Vec<Ident> = variants.iter().map(|variant| ident(&variant.name)).collect();
     let values: Vec<&str> = variants.iter().map(|variant| variant.value.as_str()).collect();
     let variant_docs = variants.iter().map(|variant| variant_docs(variant, true));
-    quote! {
+    vec![
+        quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum #name {
@@ -212,7 +226,8 @@ fn string_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<String>
             /// A value the spec does not list, kept as it came.
             Other(String),
         }
-
+        },
+        quote! {
         impl #name {
             /// The JSON string of this value.
             pub fn as_str(&self) -> &str {
@@ -222,34 +237,37 @@ fn string_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<String>
                 }
             }
         }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
+        },
+        quote! {
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
             }
-        }
 
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                __runtime::open_enum::string(
-                    deserializer,
-                    |value| match value {
-                        #(#values => Some(Self::#idents),)*
-                        _ => None,
-                    },
-                    Self::Other,
-                )
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    __runtime::open_enum::string(
+                        deserializer,
+                        |value| match value {
+                            #(#values => Some(Self::#idents),)*
+                            _ => None,
+                        },
+                        Self::Other,
+                    )
+                }
             }
-        }
-    }
+        },
+    ]
 }
 
-fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>]) -> TokenStream {
+fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>]) -> Vec<TokenStream> {
     let idents: Vec<Ident> = variants.iter().map(|variant| ident(&variant.name)).collect();
     let values: Vec<proc_macro2::Literal> =
         variants.iter().map(|variant| proc_macro2::Literal::i64_unsuffixed(variant.value)).collect();
     let variant_docs = variants.iter().map(|variant| variant_docs(variant, false));
-    quote! {
+    vec![
+        quote! {
         #docs
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum #name {
@@ -257,7 +275,8 @@ fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>])
             /// A value the spec does not list, kept as it came.
             Other(i64),
         }
-
+        },
+        quote! {
         impl #name {
             /// The JSON number of this value.
             pub fn value(&self) -> i64 {
@@ -267,26 +286,28 @@ fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>])
                 }
             }
         }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_i64(self.value())
+        },
+        quote! {
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_i64(self.value())
+                }
             }
-        }
 
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                __runtime::open_enum::integer(
-                    deserializer,
-                    |value| match value {
-                        #(#values => Some(Self::#idents),)*
-                        _ => None,
-                    },
-                    Self::Other,
-                )
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    __runtime::open_enum::integer(
+                        deserializer,
+                        |value| match value {
+                            #(#values => Some(Self::#idents),)*
+                            _ => None,
+                        },
+                        Self::Other,
+                    )
+                }
             }
-        }
-    }
+        },
+    ]
 }
 
 fn one_of(
@@ -767,6 +788,31 @@ mod tests {
                 .collect(),
             types: Vec::new(),
         }
+    }
+
+    /// A module is formatted part by part (an enum's definition and its impls apart), and the text is
+    /// the same as for the module formatted whole.
+    #[test]
+    fn formatting_by_parts_prints_the_whole_module() {
+        let mut module = module_with_events(&["a"]);
+        let variants = (0..3)
+            .map(|i| crate::ir::EnumVariant { name: format!("V{i}"), value: format!("v{i}"), docs: None })
+            .collect();
+        module.types.push(crate::ir::TypeDef {
+            name: "Status".to_owned(),
+            pointer: crate::pointer::JsonPointer::root(),
+            docs: Some("A status.".to_owned()),
+            kind: TypeKind::StringEnum { variants },
+        });
+        let runtime: syn::Path = syn::parse_quote!(::webhook_runtime);
+        let options = RenderOptions::default();
+        let parts: Vec<TokenStream> = module_parts(&module, &options, &runtime).collect();
+        assert_eq!(parts.len(), 1 + 3, "the head, then the enum, its impl and its serde impls");
+        let by_parts = crate::format::format_parts("m.yaml", "m.yaml", "g", parts).unwrap();
+        let whole =
+            crate::format::format_file("m.yaml", "m.yaml", "g", self::module(&module, &options, &runtime)).unwrap();
+        assert_eq!(by_parts, whole);
+        assert!(by_parts.contains("pub enum Status {"), "{by_parts}");
     }
 
     /// A value selects the event its first listing belongs to, by that event's name (so a later event
