@@ -2,6 +2,8 @@
 //!
 //! Only turns decisions already in the IR into `quote!` output; it names and types nothing itself.
 
+use std::collections::{HashMap, HashSet};
+
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -19,18 +21,28 @@ use crate::ir::{
 /// Everything the module needs from the runtime crate goes through one private import, `__runtime` (its
 /// hidden `__private` module), so the runtime's path is written once, as `runtime` says.
 pub(crate) fn module(module: &Module, options: &RenderOptions, runtime: &syn::Path) -> TokenStream {
+    module_parts(module, options, runtime).collect()
+}
+
+/// [`module`] in parts, in order: the module docs with the imports, events, handler and route, then
+/// each named type. Each part is whole items, made only when asked for, so a caller that formats part
+/// by part holds the tokens of one part at a time.
+pub(crate) fn module_parts<'m>(
+    module: &'m Module,
+    options: &RenderOptions,
+    runtime: &syn::Path,
+) -> impl Iterator<Item = TokenStream> + 'm {
     let module_docs = if options.for_include { TokenStream::new() } else { inner_doc_attrs(&module_docs_text(module)) };
-    let types = module.types.iter().map(|def| type_def(module, def));
     let events = events(module);
     let route = route(module, runtime);
-    quote! {
+    let head = quote! {
         #module_docs
         pub use #runtime::{DispatchError, ParseError, UnknownEvent};
         use #runtime::__private as __runtime;
         #events
         #route
-        #(#types)*
-    }
+    };
+    std::iter::once(head).chain(module.types.iter().flat_map(move |def| type_def(module, def)))
 }
 
 fn ident(name: &str) -> Ident {
@@ -167,10 +179,12 @@ fn type_tokens(module: &Module, ty: &TypeRef) -> TokenStream {
     }
 }
 
-fn type_def(module: &Module, def: &TypeDef) -> TokenStream {
+/// The items of a named type: one, or for an enum its definition and its impls apart, so a very large
+/// enum is formatted a part at a time.
+fn type_def(module: &Module, def: &TypeDef) -> Vec<TokenStream> {
     let docs = doc_attrs(def.docs.as_deref());
     let name = ident(&def.name);
-    match &def.kind {
+    let item = match &def.kind {
         TypeKind::Struct { fields, additional } => {
             let fields = fields.iter().map(|field| struct_field(module, field));
             let additional = additional.as_ref().map(|additional| additional_field(module, additional));
@@ -183,10 +197,20 @@ fn type_def(module: &Module, def: &TypeDef) -> TokenStream {
                 }
             }
         }
-        TypeKind::StringEnum { variants } => string_enum(&docs, &name, variants),
-        TypeKind::IntegerEnum { variants } => integer_enum(&docs, &name, variants),
+        TypeKind::StringEnum { variants } => return string_enum(&docs, &name, variants),
+        TypeKind::IntegerEnum { variants } => return integer_enum(&docs, &name, variants),
         TypeKind::OneOf { variants, tag } => one_of(module, &docs, &name, variants, tag.as_ref()),
-    }
+        TypeKind::Newtype { inner } => {
+            let inner = type_tokens(module, inner);
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #inner);
+            }
+        }
+    };
+    vec![item]
 }
 
 fn variant_docs<T: std::fmt::Display>(variant: &EnumVariant<T>, quote_value: bool) -> TokenStream {
@@ -199,11 +223,12 @@ fn variant_docs<T: std::fmt::Display>(variant: &EnumVariant<T>, quote_value: boo
     doc_attrs(Some(&text))
 }
 
-fn string_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<String>]) -> TokenStream {
+fn string_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<String>]) -> Vec<TokenStream> {
     let idents: Vec<Ident> = variants.iter().map(|variant| ident(&variant.name)).collect();
     let values: Vec<&str> = variants.iter().map(|variant| variant.value.as_str()).collect();
     let variant_docs = variants.iter().map(|variant| variant_docs(variant, true));
-    quote! {
+    vec![
+        quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum #name {
@@ -211,7 +236,8 @@ fn string_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<String>
             /// A value the spec does not list, kept as it came.
             Other(String),
         }
-
+        },
+        quote! {
         impl #name {
             /// The JSON string of this value.
             pub fn as_str(&self) -> &str {
@@ -221,34 +247,37 @@ fn string_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<String>
                 }
             }
         }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
+        },
+        quote! {
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
             }
-        }
 
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                __runtime::open_enum::string(
-                    deserializer,
-                    |value| match value {
-                        #(#values => Some(Self::#idents),)*
-                        _ => None,
-                    },
-                    Self::Other,
-                )
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    __runtime::open_enum::string(
+                        deserializer,
+                        |value| match value {
+                            #(#values => Some(Self::#idents),)*
+                            _ => None,
+                        },
+                        Self::Other,
+                    )
+                }
             }
-        }
-    }
+        },
+    ]
 }
 
-fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>]) -> TokenStream {
+fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>]) -> Vec<TokenStream> {
     let idents: Vec<Ident> = variants.iter().map(|variant| ident(&variant.name)).collect();
     let values: Vec<proc_macro2::Literal> =
         variants.iter().map(|variant| proc_macro2::Literal::i64_unsuffixed(variant.value)).collect();
     let variant_docs = variants.iter().map(|variant| variant_docs(variant, false));
-    quote! {
+    vec![
+        quote! {
         #docs
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum #name {
@@ -256,7 +285,8 @@ fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>])
             /// A value the spec does not list, kept as it came.
             Other(i64),
         }
-
+        },
+        quote! {
         impl #name {
             /// The JSON number of this value.
             pub fn value(&self) -> i64 {
@@ -266,26 +296,28 @@ fn integer_enum(docs: &TokenStream, name: &Ident, variants: &[EnumVariant<i64>])
                 }
             }
         }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_i64(self.value())
+        },
+        quote! {
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_i64(self.value())
+                }
             }
-        }
 
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                __runtime::open_enum::integer(
-                    deserializer,
-                    |value| match value {
-                        #(#values => Some(Self::#idents),)*
-                        _ => None,
-                    },
-                    Self::Other,
-                )
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    __runtime::open_enum::integer(
+                        deserializer,
+                        |value| match value {
+                            #(#values => Some(Self::#idents),)*
+                            _ => None,
+                        },
+                        Self::Other,
+                    )
+                }
             }
-        }
-    }
+        },
+    ]
 }
 
 fn one_of(
@@ -428,7 +460,7 @@ fn additional_field(module: &Module, additional: &AdditionalProperties) -> Token
 /// The JSON shape a type is read from, so a best-fit alternative is only tried on values of its shape
 /// (serde would otherwise read a struct from an array, by position).
 fn shape_of(module: &Module, ty: &TypeRef) -> TokenStream {
-    let shape = match ty {
+    let shape = match module.unwrap_newtypes(ty) {
         TypeRef::String => quote!(String),
         TypeRef::Bool => quote!(Bool),
         TypeRef::I32 | TypeRef::I64 | TypeRef::Number => quote!(Number),
@@ -439,7 +471,7 @@ fn shape_of(module: &Module, ty: &TypeRef) -> TokenStream {
             TypeKind::Struct { .. } => quote!(Object),
             TypeKind::StringEnum { .. } => quote!(String),
             TypeKind::IntegerEnum { .. } => quote!(Number),
-            TypeKind::OneOf { .. } => quote!(Any),
+            TypeKind::OneOf { .. } | TypeKind::Newtype { .. } => quote!(Any),
         },
     };
     quote!(__runtime::Shape::#shape)
@@ -610,15 +642,23 @@ fn from_slice(module: &Module) -> TokenStream {
 /// value is taken as a name, and the name picks the first event so named.
 fn selecting_values(module: &Module, values: &[String]) -> Vec<Vec<String>> {
     let mut selecting = vec![Vec::new(); module.events.len()];
+    let mut first_listing: HashMap<&str, usize> = HashMap::with_capacity(values.len());
+    for (index, value) in values.iter().enumerate() {
+        first_listing.entry(value.as_str()).or_insert(index);
+    }
+    let mut first_named: HashMap<&str, usize> = HashMap::with_capacity(module.events.len());
+    for (index, event) in module.events.iter().enumerate() {
+        first_named.entry(event.name.as_str()).or_insert(index);
+    }
     let names = module.events.iter().map(|event| &event.name);
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = HashSet::with_capacity(values.len());
     for candidate in values.iter().chain(names) {
-        if !seen.insert(candidate) {
+        if !seen.insert(candidate.as_str()) {
             continue;
         }
         let name =
-            values.iter().position(|value| value == candidate).map_or(candidate, |index| &module.events[index].name);
-        if let Some(index) = module.events.iter().position(|event| &event.name == name) {
+            first_listing.get(candidate.as_str()).map_or(candidate.as_str(), |&index| &module.events[index].name);
+        if let Some(&index) = first_named.get(name) {
             selecting[index].push(candidate.clone());
         }
     }
@@ -723,5 +763,85 @@ fn route(module: &Module, runtime: &syn::Path) -> TokenStream {
                 Box::pin(__runtime::erase(dispatch_named(handler, name, body)))
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SignatureScheme;
+    use crate::ir::Discriminator;
+
+    fn module_with_events(names: &[&str]) -> Module {
+        Module {
+            name: "m".to_owned(),
+            source_file: "m.yaml".to_owned(),
+            title: None,
+            description: None,
+            version: None,
+            discriminator: None::<Discriminator>,
+            signature: SignatureScheme::Unspecified,
+            events: names
+                .iter()
+                .map(|name| Event {
+                    name: (*name).to_owned(),
+                    variant: name.to_uppercase(),
+                    handler_method: format!("on_{name}"),
+                    payload: TypeRef::Json,
+                    docs: None,
+                    examples: Vec::new(),
+                    skipped_examples: Vec::new(),
+                })
+                .collect(),
+            types: Vec::new(),
+        }
+    }
+
+    /// A module is formatted part by part (an enum's definition and its impls apart), and the text is
+    /// the same as for the module formatted whole.
+    #[test]
+    fn formatting_by_parts_prints_the_whole_module() {
+        let mut module = module_with_events(&["a"]);
+        let variants = (0..3)
+            .map(|i| crate::ir::EnumVariant { name: format!("V{i}"), value: format!("v{i}"), docs: None })
+            .collect();
+        module.types.push(crate::ir::TypeDef {
+            name: "Status".to_owned(),
+            pointer: crate::pointer::JsonPointer::root(),
+            docs: Some("A status.".to_owned()),
+            kind: TypeKind::StringEnum { variants },
+        });
+        let runtime: syn::Path = syn::parse_quote!(::webhook_runtime);
+        let options = RenderOptions::default();
+        let parts: Vec<TokenStream> = module_parts(&module, &options, &runtime).collect();
+        assert_eq!(parts.len(), 1 + 3, "the head, then the enum, its impl and its serde impls");
+        let by_parts = crate::format::format_parts("m.yaml", "m.yaml", "g", parts).unwrap();
+        let whole =
+            crate::format::format_file("m.yaml", "m.yaml", "g", self::module(&module, &options, &runtime)).unwrap();
+        assert_eq!(by_parts, whole);
+        assert!(by_parts.contains("pub enum Status {"), "{by_parts}");
+    }
+
+    /// A value selects the event its first listing belongs to, by that event's name (so a later event
+    /// with the same name gets nothing); a name not listed as a value selects the first event so named;
+    /// each value is used once.
+    #[test]
+    fn selecting_values_follow_from_slice_resolution() {
+        let module = module_with_events(&["a", "b", "c", "b"]);
+        let values: Vec<String> = ["x", "a", "x", "y"].iter().map(|value| (*value).to_owned()).collect();
+        assert_eq!(
+            selecting_values(&module, &values),
+            [vec!["x".to_owned()], vec!["a".to_owned(), "y".to_owned(), "b".to_owned()], vec!["c".to_owned()], vec![]]
+        );
+    }
+
+    /// With many webhooks whose values are their names, each event is selected by its own name alone.
+    #[test]
+    fn selecting_values_for_many_webhooks() {
+        let names: Vec<String> = (0..20_000).map(|i| format!("resource{i}.updated")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let module = module_with_events(&refs);
+        let selecting = selecting_values(&module, &names);
+        assert!(selecting.iter().zip(&names).all(|(values, name)| values.as_slice() == [name.clone()]));
     }
 }

@@ -1,5 +1,6 @@
 //! Errors and warnings, each tied to the spec file and the JSON pointer of the node at fault.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use crate::pointer::JsonPointer;
@@ -52,7 +53,7 @@ pub enum Error {
 }
 
 /// A quirk of the spec that was tolerated, with what the generator did instead.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Warning {
     /// Where in the document the quirk is.
     pub pointer: JsonPointer,
@@ -98,12 +99,15 @@ fn bounded(text: &str, separator: char) -> std::borrow::Cow<'_, str> {
 #[derive(Debug)]
 pub(crate) struct Diagnostics {
     file: String,
+    /// In the order they were first reported.
     warnings: Vec<Warning>,
+    /// The same warnings, to tell a repeat in constant time.
+    reported: HashSet<Warning>,
 }
 
 impl Diagnostics {
     pub(crate) fn new(file: &str) -> Self {
-        Self { file: file.to_owned(), warnings: Vec::new() }
+        Self { file: file.to_owned(), warnings: Vec::new(), reported: HashSet::new() }
     }
 
     pub(crate) fn file(&self) -> &str {
@@ -113,7 +117,8 @@ impl Diagnostics {
     /// Records a warning once: a schema reached from several places is reported at its own pointer only once.
     pub(crate) fn warn(&mut self, pointer: &JsonPointer, message: impl Into<String>) {
         let warning = Warning { pointer: pointer.clone(), message: message.into() };
-        if !self.warnings.contains(&warning) {
+        if !self.reported.contains(&warning) {
+            self.reported.insert(warning.clone());
             self.warnings.push(warning);
         }
     }
@@ -180,5 +185,35 @@ mod tests {
         // Short messages are shown whole.
         let short = Warning { pointer: JsonPointer::root().push("a"), message: "`a` is odd".to_owned() };
         assert_eq!(short.to_string(), "/a: `a` is odd");
+    }
+
+    /// A warning reported again (a schema reached from several places) is kept once, at its first
+    /// position; different messages at one pointer, or one message at different pointers, are all kept.
+    #[test]
+    fn warnings_are_kept_once_in_first_reported_order() {
+        let mut diag = Diagnostics::new("spec.yaml");
+        let a = JsonPointer::root().push("a");
+        let b = JsonPointer::root().push("b");
+        diag.warn(&a, "one");
+        diag.warn(&b, "one");
+        diag.warn(&a, "two");
+        diag.warn(&a, "one");
+        diag.warn(&b, "one");
+        let warnings: Vec<String> = diag.into_warnings().iter().map(Warning::to_string).collect();
+        assert_eq!(warnings, ["/a: one", "/b: one", "/a: two"]);
+    }
+
+    /// Telling a repeat goes through the index, not the list: 20,000 distinct warnings, each reported
+    /// twice, are each kept once.
+    #[test]
+    fn repeats_are_found_by_the_index() {
+        let mut diag = Diagnostics::new("spec.yaml");
+        for round in 0..2 {
+            for i in 0..20_000 {
+                diag.warn(&JsonPointer::root().index(i), "unknown format");
+            }
+            assert_eq!(diag.reported.len(), 20_000, "round {round}");
+        }
+        assert_eq!(diag.into_warnings().len(), 20_000);
     }
 }

@@ -22,10 +22,26 @@ pub fn header_by(generator: &str, source: &str) -> String {
 
 /// Formats a generated file. `file` names the spec in the (never expected) error.
 pub(crate) fn format_file(file: &str, source: &str, generator: &str, tokens: TokenStream) -> Result<String, Error> {
-    let syntax: syn::File =
-        syn::parse2(tokens).map_err(|err| Error::Internal { file: file.to_owned(), message: err.to_string() })?;
+    format_parts(file, source, generator, std::iter::once(tokens))
+}
+
+/// Formats a generated file given in parts of whole items (the first may start with inner attributes),
+/// one part at a time: the printed text is the same as for the parts as one file, and only one part's
+/// syntax tree is held at once, which bounds memory for a module with a very large type.
+pub(crate) fn format_parts(
+    file: &str,
+    source: &str,
+    generator: &str,
+    parts: impl IntoIterator<Item = TokenStream>,
+) -> Result<String, Error> {
+    let mut printed = String::new();
+    for tokens in parts {
+        let syntax: syn::File =
+            syn::parse2(tokens).map_err(|err| Error::Internal { file: file.to_owned(), message: err.to_string() })?;
+        printed.push_str(&prettyplease::unparse(&syntax));
+    }
     let mut text = header_by(generator, source);
-    text.push_str(&space_items(&prettyplease::unparse(&syntax)));
+    text.push_str(&space_items(&printed));
     Ok(text)
 }
 

@@ -29,6 +29,28 @@ pub struct Module {
     pub types: Vec<TypeDef>,
 }
 
+impl Module {
+    /// `ty`, or the type its newtypes wrap, newtypes within newtypes included: what a value of `ty` is
+    /// read as. Never loops: a chain of newtypes longer than the type list ends in [`TypeRef::Json`].
+    pub fn unwrap_newtypes<'a>(&'a self, ty: &'a TypeRef) -> &'a TypeRef {
+        unwrap_newtypes(&self.types, ty)
+    }
+}
+
+/// [`Module::unwrap_newtypes`] over a type list still being built.
+pub(crate) fn unwrap_newtypes<'a>(types: &'a [TypeDef], mut ty: &'a TypeRef) -> &'a TypeRef {
+    for _ in 0..=types.len() {
+        match ty {
+            TypeRef::Named(id) => match &types[*id].kind {
+                TypeKind::Newtype { inner } => ty = inner,
+                _ => return ty,
+            },
+            _ => return ty,
+        }
+    }
+    &TypeRef::Json
+}
+
 /// A top-level body property whose value names the webhook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Discriminator {
@@ -138,6 +160,13 @@ pub enum TypeKind {
         variants: Vec<Alternative>,
         /// The discriminator, when the spec gives one.
         tag: Option<Tag>,
+    },
+    /// A schema that is not an object but contains itself (an array of itself, a map of itself, an
+    /// `allOf` that leads back to it): a struct wrapping its one value, read and written as that value
+    /// (`#[serde(transparent)]`), since a Rust type alias cannot refer to itself.
+    Newtype {
+        /// The wrapped type, such as `Vec<Self>`.
+        inner: TypeRef,
     },
 }
 

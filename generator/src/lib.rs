@@ -129,8 +129,9 @@ pub fn render(module: &ir::Module) -> Result<String, Error> {
 ///
 /// Only on a generator bug (emitted tokens that are not Rust).
 pub fn render_with(module: &ir::Module, options: &RenderOptions) -> Result<String, Error> {
-    let tokens = emit::module(module, options, &runtime_path(options)?);
-    let mut text = format::format_file(&module.source_file, &module.source_file, &options.generator, tokens)?;
+    let runtime = runtime_path(options)?;
+    let parts = emit::module_parts(module, options, &runtime);
+    let mut text = format::format_parts(&module.source_file, &module.source_file, &options.generator, parts)?;
     if options.for_include {
         text = format::with_comment_after_header(&text, &emit::module_docs_text(module));
     }

@@ -125,3 +125,108 @@ fn duplicate_keys_in_a_json_spec_are_refused() {
          must give each key once"
     );
 }
+
+/// A spec whose payload is the component `Node`, with the other `components` given.
+fn with_node(components: &str) -> webhook_codegen::GeneratedModule {
+    let yaml = format!(
+        "{HEAD}webhooks:\n  a.b:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {{type: object, required: [node], properties: {{node: {{$ref: '#/components/schemas/Node'}}}}}}\ncomponents:\n  schemas:\n{components}"
+    );
+    webhook_codegen::generate("specs/ok.yaml", yaml.as_bytes()).unwrap()
+}
+
+#[test]
+fn an_array_of_itself_is_a_newtype() {
+    let generated = with_node("    Node: {type: array, items: {$ref: '#/components/schemas/Node'}}\n");
+    assert!(generated.source.contains("pub struct Node(pub Vec<Node>);"), "{}", generated.source);
+}
+
+#[test]
+fn a_map_of_itself_is_a_newtype() {
+    let generated = with_node("    Node: {type: object, additionalProperties: {$ref: '#/components/schemas/Node'}}\n");
+    assert!(
+        generated.source.contains("pub struct Node(pub std::collections::BTreeMap<String, Node>);"),
+        "{}",
+        generated.source
+    );
+}
+
+#[test]
+fn an_all_of_through_itself_generates() {
+    let generated = with_node("    Node: {allOf: [{type: array, items: {$ref: '#/components/schemas/Node'}}]}\n");
+    assert!(generated.source.contains("pub struct Node(pub Vec<Node>);"), "{}", generated.source);
+    let generated = with_node(
+        "    Node: {allOf: [{$ref: '#/components/schemas/Body'}]}\n    Body: {type: object, properties: {next: {$ref: '#/components/schemas/Node'}}}\n",
+    );
+    assert!(generated.source.contains("pub next: Option<Box<Node>>,"), "{}", generated.source);
+    assert!(generated.source.contains("pub struct Node(pub Body);"), "{}", generated.source);
+}
+
+/// `Node` is only itself: any JSON value, with a warning naming it.
+#[test]
+fn a_schema_that_is_only_itself_is_any_json_value() {
+    let generated = with_node("    Node: {allOf: [{$ref: '#/components/schemas/Node'}]}\n");
+    assert!(generated.source.contains("pub struct Node(pub serde_json::Value);"), "{}", generated.source);
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "/components/schemas/Node: the schema is only itself (through `allOf`, `oneOf` or `anyOf`); typed as any JSON value"
+        ]
+    );
+}
+
+/// A spec whose payload is the first of `links` components, each with a property referring to the next.
+fn ref_chain(links: usize) -> String {
+    let mut json = String::from(
+        r##"{"openapi": "3.1.0", "info": {"title": "Chain", "version": "1"}, "webhooks": {"a.b": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A0"}}}}}}}, "components": {"schemas": {"##,
+    );
+    for i in 0..links {
+        let next = if i + 1 < links {
+            format!(r##"{{"$ref": "#/components/schemas/A{}"}}"##, i + 1)
+        } else {
+            r#"{"type": "string"}"#.to_owned()
+        };
+        if i > 0 {
+            json.push_str(", ");
+        }
+        json.push_str(&format!(r#""A{i}": {{"type": "object", "properties": {{"next": {next}}}}}"#));
+    }
+    json.push_str("}}}");
+    json
+}
+
+/// Lowering stops at its depth limit with an error naming the schema where the nesting must be
+/// bounded, instead of overflowing the stack. Test threads have the default 2 MiB stack.
+#[test]
+fn a_deep_ref_chain_fails_with_the_pointer_where_it_must_be_bounded() {
+    let message = error(&ref_chain(10_000));
+    assert_eq!(
+        message,
+        "specs/bad.yaml#/components/schemas/A128: schemas nest more than 128 levels deep here (each `$ref`, property, item or member is a level); bound the nesting of the schemas that lead to this one"
+    );
+}
+
+/// A chain just inside the depth limit generates, on a 2 MiB test thread: the limit leaves the stack room
+/// for lowering and everything after it.
+#[test]
+fn a_ref_chain_within_the_depth_limit_generates() {
+    let generated = webhook_codegen::generate("specs/ok.json", ref_chain(127).as_bytes()).unwrap();
+    assert!(generated.source.contains("pub struct A126 {"), "{}", generated.source);
+}
+
+/// Arrays of arrays nest their Rust types as deeply; past the limit the error names the schema.
+#[test]
+fn arrays_nested_too_deep_name_the_schema() {
+    let mut schema = "{type: string}".to_owned();
+    for _ in 0..100 {
+        schema = format!("{{type: array, items: {schema}}}");
+    }
+    let message = error(&with_schema(&schema));
+    let expected_at = "/items".repeat(100 - 17);
+    assert_eq!(
+        message,
+        format!(
+            "specs/bad.yaml#/webhooks/a.b/post/requestBody/content/application~1json/schema{expected_at}: arrays and maps nest more than 16 levels deep here; give an inner schema a name of its own (a component with properties) or bound the nesting"
+        )
+    );
+}

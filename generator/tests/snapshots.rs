@@ -43,6 +43,15 @@ fn nested_objects_refs_and_recursion() {
     insta::assert_snapshot!("nested_warnings", warnings(&generated));
 }
 
+/// Schemas that contain themselves: an array of itself and a map of itself become newtypes, a struct
+/// reached again through `allOf` is boxed, `allOf` members are merged around a list of itself.
+#[test]
+fn recursive_schemas() {
+    let generated = generate("recursive.yaml");
+    insta::assert_snapshot!("recursive", generated.source);
+    insta::assert_snapshot!("recursive_warnings", warnings(&generated));
+}
+
 /// Zoom's published form: webhooks under `paths`, `$ref` into another webhook's schema (with `~1`),
 /// examples as JSON text (one invalid, one naming another event), an API path that is not a webhook.
 #[test]

@@ -43,6 +43,7 @@ fn fixture_modules_compile_without_warnings() {
         "odd_types",
         "open_objects",
         "optional",
+        "recursive",
         "zoom_form",
     ] {
         assert!(doc_root.join(module).join("index.html").is_file(), "no docs for `{module}`");

@@ -114,6 +114,7 @@ fn generator_fixtures_conform_with_their_example_counts() {
         ("nested.yaml", 2, 0),
         ("odd_types.yaml", 1, 1),
         ("optional.yaml", 1, 1),
+        ("recursive.yaml", 1, 1),
         ("zoom_form.json", 2, 2),
     ] {
         let spec = spec_in(report, name);

@@ -43,6 +43,7 @@ fn kind_name(kind: &TypeKind) -> &'static str {
         TypeKind::StringEnum { .. } => "string enum",
         TypeKind::IntegerEnum { .. } => "integer enum",
         TypeKind::OneOf { .. } => "one of",
+        TypeKind::Newtype { .. } => "newtype",
     }
 }
 

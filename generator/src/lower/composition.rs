@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::schema::Open;
@@ -155,8 +156,8 @@ impl Lowerer<'_, '_> {
             let lowered = self.lower_schema(&pointer.push("allOf").index(0), wanted_name)?;
             return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
         }
-        let mut members: Vec<(String, JsonPointer)> = Vec::new();
-        let mut required: Vec<(String, JsonPointer)> = Vec::new();
+        let mut members: IndexMap<String, JsonPointer> = IndexMap::new();
+        let mut required: IndexMap<String, JsonPointer> = IndexMap::new();
         let mut seen = HashSet::new();
         let mut docs = description(schema);
         let mut open = None;
@@ -175,13 +176,14 @@ impl Lowerer<'_, '_> {
         }
         let mut required_names = HashSet::new();
         for (name, at) in required {
-            if members.iter().any(|(member, _)| *member == name) {
+            if members.contains_key(&name) {
                 required_names.insert(name);
             } else {
                 self.warn(&at, format!("required property `{name}` is not declared by any `allOf` member; ignored"));
             }
         }
         let open = open.unwrap_or_else(|| self.default_openness());
+        let members = members.into_iter().collect();
         let lowered = self.lower_struct(pointer, wanted_name, docs, members, &required_names, open)?;
         Ok(Lowered { nullable, ..lowered })
     }
@@ -195,8 +197,8 @@ impl Lowerer<'_, '_> {
         &mut self,
         pointer: &JsonPointer,
         schema: &Map<String, Value>,
-        members: &mut Vec<(String, JsonPointer)>,
-        required: &mut Vec<(String, JsonPointer)>,
+        members: &mut IndexMap<String, JsonPointer>,
+        required: &mut IndexMap<String, JsonPointer>,
         seen: &mut HashSet<JsonPointer>,
         docs: &mut Option<String>,
         open: &mut Option<Option<Open>>,
@@ -229,18 +231,15 @@ impl Lowerer<'_, '_> {
         }
         if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
             for name in properties.keys() {
-                let at = pointer.push("properties").push(name);
-                match members.iter_mut().find(|(member, _)| member == name) {
-                    Some(existing) => existing.1 = at,
-                    None => members.push((name.clone(), at)),
-                }
+                // A later declaration replaces the schema and keeps the first position.
+                members.insert(name.clone(), pointer.push("properties").push(name));
             }
         }
         if let Some(list) = schema.get("required").and_then(Value::as_array) {
             for (i, name) in list.iter().enumerate() {
                 if let Some(name) = name.as_str() {
-                    if !required.iter().any(|(seen, _)| seen == name) {
-                        required.push((name.to_owned(), pointer.push("required").index(i)));
+                    if !required.contains_key(name) {
+                        required.insert(name.to_owned(), pointer.push("required").index(i));
                     }
                 }
             }

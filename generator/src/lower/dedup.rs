@@ -104,26 +104,58 @@ impl Lowerer<'_, '_> {
     }
 
     /// The coarsest partition of the types into structurally identical classes (payload types alone).
+    ///
+    /// A type that reaches no cycle of references has a finite structure: its class is its signature
+    /// over its referenced types' classes, interned once, referenced types first. Only the types that
+    /// reach a cycle need rounds of refinement (from one class, until no class splits), with the finite
+    /// types' classes fixed, so a long chain of references costs one pass rather than a round per link.
+    /// A payload type is its own class and refers to nothing here.
     fn partition(&self, payloads: &HashSet<usize>) -> Vec<usize> {
         let count = self.types.len();
+        let edges: Vec<Vec<usize>> = (0..count)
+            .map(|id| if payloads.contains(&id) { Vec::new() } else { referenced_types(&self.types[id].kind) })
+            .collect();
         let mut class = vec![0usize; count];
-        let mut classes = 1;
-        loop {
-            let mut by_signature: HashMap<String, usize> = HashMap::new();
-            let mut next = vec![0usize; count];
-            for (id, slot) in next.iter_mut().enumerate() {
-                let signature =
-                    if payloads.contains(&id) { format!("payload {id}") } else { self.signature(id, &class) };
-                let fresh = by_signature.len();
-                *slot = *by_signature.entry(signature).or_insert(fresh);
+        let mut infinite = vec![false; count];
+        let mut interned: HashMap<String, usize> = HashMap::new();
+        for component in strongly_connected_components(&edges) {
+            let cyclic = component.len() > 1 || edges[component[0]].contains(&component[0]);
+            for &id in &component {
+                infinite[id] = cyclic || edges[id].iter().any(|&child| infinite[child]);
             }
-            let refined = by_signature.len();
-            class = next;
-            if refined == classes {
-                return class;
+            if let [id] = component[..] {
+                if !infinite[id] {
+                    let signature =
+                        if payloads.contains(&id) { format!("payload {id}") } else { self.signature(id, &class) };
+                    let fresh = interned.len();
+                    class[id] = *interned.entry(signature).or_insert(fresh);
+                }
             }
-            classes = refined;
         }
+        let finite_classes = interned.len();
+        let open: Vec<usize> = (0..count).filter(|&id| infinite[id]).collect();
+        for &id in &open {
+            class[id] = finite_classes;
+        }
+        let mut classes = 1;
+        while !open.is_empty() {
+            let mut by_signature: HashMap<String, usize> = HashMap::new();
+            let next: Vec<usize> = open
+                .iter()
+                .map(|&id| {
+                    let fresh = finite_classes + by_signature.len();
+                    *by_signature.entry(self.signature(id, &class)).or_insert(fresh)
+                })
+                .collect();
+            for (&id, &refined) in open.iter().zip(&next) {
+                class[id] = refined;
+            }
+            if by_signature.len() == classes {
+                break;
+            }
+            classes = by_signature.len();
+        }
+        class
     }
 
     /// Everything that makes a type what it is, with referenced types given by their current class.
@@ -175,8 +207,95 @@ impl Lowerer<'_, '_> {
                     .collect();
                 format!("one of {:?}{{{}}}", tag.as_ref().map(|tag| &tag.property), alternatives.join(";"))
             }
+            TypeKind::Newtype { inner } => format!("newtype({})", type_signature(inner, class)),
         }
     }
+}
+
+/// The named types a type refers to, in order (with repeats).
+fn referenced_types(kind: &TypeKind) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut add = |ty: &TypeRef| {
+        let mut ty = ty;
+        while let TypeRef::Vec(inner) | TypeRef::Map(inner) = ty {
+            ty = inner;
+        }
+        if let TypeRef::Named(id) = ty {
+            out.push(*id);
+        }
+    };
+    match kind {
+        TypeKind::Struct { fields, additional } => {
+            fields.iter().for_each(|field| add(&field.ty));
+            if let Some(additional) = additional {
+                add(&additional.ty);
+            }
+        }
+        TypeKind::OneOf { variants, .. } => variants.iter().for_each(|variant| add(&variant.ty)),
+        TypeKind::Newtype { inner } => add(inner),
+        TypeKind::StringEnum { .. } | TypeKind::IntegerEnum { .. } => {}
+    }
+    out
+}
+
+/// The strongly connected components of a graph given by each node's successors (Tarjan's algorithm,
+/// without recursion), each component after every component it reaches.
+fn strongly_connected_components(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    const UNVISITED: usize = usize::MAX;
+    let count = edges.len();
+    let mut index = vec![UNVISITED; count];
+    let mut low = vec![0; count];
+    let mut on_stack = vec![false; count];
+    let mut stack = Vec::new();
+    let mut components = Vec::new();
+    let mut next_index = 0;
+    // The depth-first path: each node with the position of its next successor to visit.
+    let mut path: Vec<(usize, usize)> = Vec::new();
+    for root in 0..count {
+        if index[root] != UNVISITED {
+            continue;
+        }
+        let mut pending = Some(root);
+        loop {
+            if let Some(node) = pending.take() {
+                index[node] = next_index;
+                low[node] = next_index;
+                next_index += 1;
+                stack.push(node);
+                on_stack[node] = true;
+                path.push((node, 0));
+            }
+            let Some(&(node, position)) = path.last() else { break };
+            if let Some(&successor) = edges[node].get(position) {
+                if let Some(top) = path.last_mut() {
+                    top.1 += 1;
+                }
+                if index[successor] == UNVISITED {
+                    pending = Some(successor);
+                } else if on_stack[successor] {
+                    low[node] = low[node].min(index[successor]);
+                }
+                continue;
+            }
+            path.pop();
+            if let Some(&(parent, _)) = path.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == index[node] {
+                let mut component = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component.push(member);
+                    if member == node {
+                        break;
+                    }
+                }
+                component.reverse();
+                components.push(component);
+            }
+        }
+    }
+    components
 }
 
 fn type_signature(ty: &TypeRef, class: &[usize]) -> String {
@@ -207,6 +326,7 @@ fn redirect_kind(kind: &mut TypeKind, new_index: &[usize]) {
         TypeKind::OneOf { variants, .. } => {
             variants.iter_mut().for_each(|variant| redirect(&mut variant.ty, new_index));
         }
+        TypeKind::Newtype { inner } => redirect(inner, new_index),
         TypeKind::StringEnum { .. } | TypeKind::IntegerEnum { .. } => {}
     }
 }
@@ -294,6 +414,71 @@ mod tests {
         assert_eq!(common_name(&["RoomA", "RoomB"]), None, "nothing shared at the end");
         assert_eq!(common_name(&["XPayload", "XYPayload"]), Some("XPayload".to_owned()));
         assert_eq!(camel_words("N2faEnabled"), ["N2fa", "Enabled"]);
+    }
+
+    fn type_names(spec: &serde_json::Value) -> Vec<String> {
+        let bytes = serde_json::to_vec(spec).expect("spec serializes");
+        let generated = crate::generate("specs/dedup.json", &bytes).expect("spec generates");
+        generated.module.types.iter().map(|def| def.name.clone()).collect()
+    }
+
+    /// Alike chains of references merge link by link (the payload at each head stays its own type), and
+    /// two copies of a recursive type merge, whether they refer to themselves or to each other.
+    #[test]
+    fn alike_chains_and_alike_cycles_merge() {
+        let mut webhooks = serde_json::Map::new();
+        let mut schemas = serde_json::Map::new();
+        for chain in 0..3 {
+            webhooks.insert(
+                format!("chain{chain}.updated"),
+                serde_json::json!({"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/C{chain}L0")}}}}}}),
+            );
+            for link in 0..100 {
+                let next = if link < 99 {
+                    serde_json::json!({"$ref": format!("#/components/schemas/C{chain}L{}", link + 1)})
+                } else {
+                    serde_json::json!({"type": "string"})
+                };
+                schemas.insert(
+                    format!("C{chain}L{link}"),
+                    serde_json::json!({"type": "object", "properties": {"next": next}}),
+                );
+            }
+        }
+        for (name, node) in [("ANode", "ANode"), ("BNode", "BNode"), ("CNode", "DNode"), ("DNode", "CNode")] {
+            schemas.insert(
+                name.to_owned(),
+                serde_json::json!({"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": format!("#/components/schemas/{node}")}}}}),
+            );
+        }
+        webhooks.insert(
+            "tree.updated".to_owned(),
+            serde_json::json!({"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                "a": {"$ref": "#/components/schemas/ANode"},
+                "b": {"$ref": "#/components/schemas/BNode"},
+                "c": {"$ref": "#/components/schemas/CNode"},
+            }}}}}}}),
+        );
+        let spec = serde_json::json!({"openapi": "3.1.0", "info": {"title": "T", "version": "1"}, "webhooks": webhooks, "components": {"schemas": schemas}});
+        let names = type_names(&spec);
+        // 3 payloads, links 1 to 99 of the first chain, the tree payload and one node.
+        assert_eq!(names.len(), 3 + 99 + 1 + 1, "{names:?}");
+        for link in 1..100 {
+            assert!(names.contains(&format!("C0l{link}")), "C0l{link} in {names:?}");
+        }
+        assert_eq!(names.iter().filter(|name| name.ends_with("Node")).count(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn components_come_after_the_components_they_reach() {
+        // 0 -> 1 -> 2 -> 1, 3 -> 0, 4 alone with a loop to itself.
+        let edges = vec![vec![1], vec![2], vec![1], vec![0], vec![4]];
+        assert_eq!(strongly_connected_components(&edges), [vec![1, 2], vec![0], vec![3], vec![4]]);
+        // A chain far longer than any stack would allow recursion for.
+        let chain: Vec<Vec<usize>> = (0..200_000).map(|i| if i + 1 < 200_000 { vec![i + 1] } else { vec![] }).collect();
+        let components = strongly_connected_components(&chain);
+        assert_eq!(components.len(), 200_000);
+        assert_eq!(components[0], [199_999]);
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //!
 //! A spec's settings can name the property instead, or say there is none.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::Value;
 
 use super::Lowerer;
@@ -49,6 +51,23 @@ impl Lowerer<'_, '_> {
             }
         }
         Some(discriminator)
+    }
+
+    /// Each event's top-level fields by JSON name (the first of a name), `None` for a payload that is
+    /// not a struct: looked up once per candidate property and event.
+    fn top_level_fields_by_name<'f>(&'f self, events: &[Event]) -> Vec<Option<HashMap<&'f str, &'f Field>>> {
+        events
+            .iter()
+            .map(|event| {
+                self.top_level_fields(event).map(|fields| {
+                    let mut by_name = HashMap::with_capacity(fields.len());
+                    for field in fields {
+                        by_name.entry(field.json_name.as_str()).or_insert(field);
+                    }
+                    by_name
+                })
+            })
+            .collect()
     }
 
     fn top_level_fields(&self, event: &Event) -> Option<&[Field]> {
@@ -102,13 +121,14 @@ impl Lowerer<'_, '_> {
     /// Rule 1: a required top-level property with a fixed value per webhook, all values distinct.
     fn fixed_value_property(&self, events: &[Event]) -> Option<Discriminator> {
         let first = self.top_level_fields(events.first()?)?;
+        let by_name = self.top_level_fields_by_name(events);
         'candidates: for candidate in first.iter().filter(|field| field.required && self.fixed_value(field).is_some()) {
             let mut values: Vec<String> = Vec::with_capacity(events.len());
-            for event in events {
-                let fields = self.top_level_fields(event)?;
-                let field = fields.iter().find(|field| field.json_name == candidate.json_name && field.required);
+            let mut seen = HashSet::with_capacity(events.len());
+            for fields in &by_name {
+                let field = fields.as_ref()?.get(candidate.json_name.as_str()).filter(|field| field.required);
                 let Some(value) = field.and_then(|field| self.fixed_value(field)) else { continue 'candidates };
-                if values.iter().any(|seen| seen == value) {
+                if !seen.insert(value) {
                     continue 'candidates;
                 }
                 values.push(value.to_owned());
@@ -129,10 +149,11 @@ impl Lowerer<'_, '_> {
         let first = self.top_level_fields(events.first()?)?;
         let mut candidates: Vec<&str> = first.iter().map(|field| field.json_name.as_str()).collect();
         candidates.sort_by_key(|name| *name != ZOOM_EVENT_PROPERTY);
-        let names_webhook = |event: &Event, property: &str| {
-            let Some(field) =
-                self.top_level_fields(event).and_then(|fields| fields.iter().find(|f| f.json_name == property))
-            else {
+        let by_name = self.top_level_fields_by_name(events);
+        // The values of each string enum a candidate is typed with, gathered the first time it is asked.
+        let mut enum_values: HashMap<usize, HashSet<&str>> = HashMap::new();
+        let mut names_webhook = |event: &Event, fields: &Option<HashMap<&str, &Field>>, property: &str| {
+            let Some(field) = fields.as_ref().and_then(|fields| fields.get(property)) else {
                 return false;
             };
             match &field.ty {
@@ -145,15 +166,20 @@ impl Lowerer<'_, '_> {
                 }
                 TypeRef::Named(id) => match &self.types[*id].kind {
                     TypeKind::StringEnum { variants } => {
-                        property == ZOOM_EVENT_PROPERTY || variants.iter().any(|variant| variant.value == event.name)
+                        property == ZOOM_EVENT_PROPERTY
+                            || enum_values
+                                .entry(*id)
+                                .or_insert_with(|| variants.iter().map(|variant| variant.value.as_str()).collect())
+                                .contains(event.name.as_str())
                     }
                     _ => false,
                 },
                 _ => false,
             }
         };
-        let property =
-            candidates.into_iter().find(|property| events.iter().all(|event| names_webhook(event, property)))?;
+        let property = candidates.into_iter().find(|property| {
+            events.iter().zip(&by_name).all(|(event, fields)| names_webhook(event, fields, property))
+        })?;
         Some(Discriminator {
             property: property.to_owned(),
             rule: DiscriminatorRule::EventNameProperty,

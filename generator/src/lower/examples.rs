@@ -7,10 +7,12 @@
 //! of any JSON value, an optional field, an added field) and reported with the schema's JSON pointer and
 //! the example's.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::Lowerer;
-use crate::ir::{Event, Field, TypeKind, TypeRef};
+use crate::ir::{Event, Field, TypeKind, TypeRef, unwrap_newtypes};
 use crate::naming::{self, UniqueNames};
 use crate::pointer::JsonPointer;
 
@@ -73,6 +75,15 @@ impl Lowerer<'_, '_> {
                 (TypeKind::IntegerEnum { .. }, Value::Number(n)) => n.as_i64().is_some(),
                 (TypeKind::OneOf { .. }, _) => {
                     self.fit_alternative(*id, value, at);
+                    true
+                }
+                (TypeKind::Newtype { inner }, _) => {
+                    let inner = inner.clone();
+                    if let Some(widened) = self.fit(&inner, value, at) {
+                        if let TypeKind::Newtype { inner } = &mut self.types[*id].kind {
+                            *inner = widened;
+                        }
+                    }
                     true
                 }
                 _ => false,
@@ -143,11 +154,11 @@ impl Lowerer<'_, '_> {
                 }
             }
         }
-        let declared: Vec<String> = self.struct_fields(id).iter().map(|field| field.json_name.clone()).collect();
+        let declared: HashSet<String> = self.struct_fields(id).iter().map(|field| field.json_name.clone()).collect();
         // An open struct keeps undeclared properties itself: each must fit the type it keeps them as.
         if let TypeKind::Struct { additional: Some(additional), .. } = &self.types[id].kind {
             let mut value_ty = additional.ty.clone();
-            for (key, value) in map.iter().filter(|(key, _)| !declared.contains(key)) {
+            for (key, value) in map.iter().filter(|(key, _)| !declared.contains(key.as_str())) {
                 if let Some(widened) = self.fit_nullable(&value_ty, value, &at.push(key)) {
                     value_ty = widened;
                 }
@@ -162,7 +173,7 @@ impl Lowerer<'_, '_> {
         for field in self.struct_fields(id) {
             names.claim(&field.name, "_");
         }
-        for (key, value) in map.iter().filter(|(key, _)| !declared.contains(key)) {
+        for (key, value) in map.iter().filter(|(key, _)| !declared.contains(key.as_str())) {
             let (name, _) = names.claim(&naming::snake_name(key), "_");
             self.warn(&at.push(key), format!("the example has the property `{key}`, which the schema does not declare; added as an optional field of any JSON value"));
             let field = Field {
@@ -208,7 +219,10 @@ impl Lowerer<'_, '_> {
                 continue;
             }
             let score = match value {
-                Value::Object(map) => map.keys().filter(|key| variant.known_properties.contains(key)).count(),
+                Value::Object(map) => {
+                    let known: HashSet<&str> = variant.known_properties.iter().map(String::as_str).collect();
+                    map.keys().filter(|key| known.contains(key.as_str())).count()
+                }
                 _ => 0,
             };
             if best.is_none_or(|(_, best_score)| score > best_score) {
@@ -227,7 +241,7 @@ impl Lowerer<'_, '_> {
 
     /// Whether generated code would parse `value` as `ty` at all (shape only, not every nested field).
     fn accepts(&self, ty: &TypeRef, value: &Value) -> bool {
-        match (ty, value) {
+        match (unwrap_newtypes(&self.types, ty), value) {
             (TypeRef::Json, _) => true,
             (TypeRef::String, Value::String(_))
             | (TypeRef::Bool, Value::Bool(_))
@@ -241,7 +255,7 @@ impl Lowerer<'_, '_> {
                     .all(|field| map.contains_key(&field.json_name)),
                 (TypeKind::StringEnum { .. }, Value::String(_)) => true,
                 (TypeKind::IntegerEnum { .. }, Value::Number(n)) => n.as_i64().is_some(),
-                (TypeKind::OneOf { .. }, _) => true,
+                (TypeKind::OneOf { .. } | TypeKind::Newtype { .. }, _) => true,
                 _ => false,
             },
             _ => false,
@@ -257,7 +271,7 @@ impl Lowerer<'_, '_> {
 
     /// How a type is described in warnings.
     fn describe(&self, ty: &TypeRef) -> String {
-        match ty {
+        match unwrap_newtypes(&self.types, ty) {
             TypeRef::String => "a string".to_owned(),
             TypeRef::Bool => "a boolean".to_owned(),
             TypeRef::I32 | TypeRef::I64 => "an integer".to_owned(),
@@ -269,7 +283,7 @@ impl Lowerer<'_, '_> {
                 TypeKind::Struct { .. } => "an object".to_owned(),
                 TypeKind::StringEnum { .. } => "a string".to_owned(),
                 TypeKind::IntegerEnum { .. } => "an integer".to_owned(),
-                TypeKind::OneOf { .. } => "one of several types".to_owned(),
+                TypeKind::OneOf { .. } | TypeKind::Newtype { .. } => "one of several types".to_owned(),
             },
         }
     }

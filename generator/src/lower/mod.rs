@@ -15,6 +15,7 @@ mod schema;
 
 use std::collections::{HashMap, HashSet};
 
+use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::docs;
@@ -68,6 +69,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         type_names: UniqueNames::with_reserved(naming::RESERVED_TYPE_NAMES),
         by_pointer: HashMap::new(),
         in_progress: HashSet::new(),
+        lowering: IndexMap::new(),
         unknown_properties: options.unknown_properties,
     };
     let mut variants = UniqueNames::with_reserved(&["Unknown"]);
@@ -150,6 +152,9 @@ struct Lowerer<'a, 'd> {
     by_pointer: HashMap<JsonPointer, usize>,
     /// Structs whose fields are being lowered (to detect recursion).
     in_progress: HashSet<usize>,
+    /// The schemas being lowered, outermost first (the lowering stack), each with the newtype reserved
+    /// for it when it turned out to contain itself.
+    lowering: IndexMap<JsonPointer, Option<usize>>,
     /// What objects that say nothing about `additionalProperties` do with undeclared properties.
     unknown_properties: crate::config::UnknownProperties,
 }

@@ -11,6 +11,31 @@ use crate::naming::{self, UniqueNames};
 use crate::pointer::JsonPointer;
 use std::collections::HashSet;
 
+/// How deeply schemas may nest while one is lowered (each `$ref`, property, array item, map value or
+/// composition member is a level). Real specs nest a few dozen levels at most; the limit keeps lowering,
+/// and everything after it that walks the types, well inside a 2 MiB thread stack.
+pub(crate) const MAX_SCHEMA_DEPTH: usize = 128;
+
+/// The description of a schema node, if it is an object that has one.
+fn description_of(node: &Value) -> Option<String> {
+    node.as_object().and_then(description)
+}
+
+/// How deeply arrays and maps may nest inside one field's type (`Vec<Vec<...>>`), counting from the
+/// field: their Rust types nest as deeply, and compiling (and formatting) deeply nested generics needs
+/// stack in proportion. Real payloads nest arrays two or three deep.
+pub(crate) const MAX_TYPE_NESTING: usize = 16;
+
+/// How many arrays and maps `ty` nests before a named or scalar type.
+fn type_nesting(mut ty: &TypeRef) -> usize {
+    let mut depth = 0;
+    while let TypeRef::Vec(inner) | TypeRef::Map(inner) = ty {
+        depth += 1;
+        ty = inner;
+    }
+    depth
+}
+
 /// Where an object keeps the properties its schema does not declare.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Open {
@@ -22,6 +47,10 @@ pub(super) enum Open {
 
 impl Lowerer<'_, '_> {
     /// Lowers the schema at `pointer`; `wanted_name` names the type if the schema needs one.
+    ///
+    /// A schema that contains itself gets a named type even where it would otherwise be inlined (an
+    /// array or a map of itself: a [`TypeKind::Newtype`]), and lowering stops with an error naming the
+    /// schema where nesting passes [`MAX_SCHEMA_DEPTH`], so no spec can exhaust the stack.
     pub(super) fn lower_schema(&mut self, pointer: &JsonPointer, wanted_name: &str) -> Result<Lowered, Error> {
         let (target, node) = self.doc.deref(pointer, self.diag)?;
         if let Some(&id) = self.by_pointer.get(&target) {
@@ -32,6 +61,64 @@ impl Lowerer<'_, '_> {
         // A schema from `components/schemas` is named after its component, wherever it is used.
         let component_name = component_schema_name(&target).map(|name| naming::type_name(&name));
         let wanted_name = component_name.as_deref().unwrap_or(wanted_name);
+        if let Some(depth) = self.lowering.get_index_of(&target) {
+            // Back at a schema still being lowered that has no named type yet: give it one now, so the
+            // inner occurrence can refer to it.
+            let id = match self.lowering[depth] {
+                Some(id) => id,
+                None => {
+                    let id = self.reserve_type(&target, wanted_name, description_of(node));
+                    self.in_progress.insert(id);
+                    self.lowering[depth] = Some(id);
+                    id
+                }
+            };
+            let nullable = node.as_object().is_some_and(|schema| self.schema_types(&target, schema, false).1);
+            return Ok(Lowered { ty: TypeRef::Named(id), nullable, recursive: true });
+        }
+        if self.lowering.len() >= MAX_SCHEMA_DEPTH {
+            return Err(self.diag.error(
+                &target,
+                format!(
+                    "schemas nest more than {MAX_SCHEMA_DEPTH} levels deep here (each `$ref`, property, item or \
+                     member is a level); bound the nesting of the schemas that lead to this one"
+                ),
+            ));
+        }
+        self.lowering.insert(target.clone(), None);
+        let lowered = self.lower_schema_body(&target, node, wanted_name);
+        let reserved = self.lowering.pop().and_then(|(_, reserved)| reserved);
+        let lowered = lowered?;
+        if type_nesting(&lowered.ty) > MAX_TYPE_NESTING {
+            return Err(self.diag.error(
+                &target,
+                format!(
+                    "arrays and maps nest more than {MAX_TYPE_NESTING} levels deep here; give an inner schema a \
+                     name of its own (a component with properties) or bound the nesting"
+                ),
+            ));
+        }
+        let Some(id) = reserved else { return Ok(lowered) };
+        // The schema contained itself: its type is the newtype reserved for the inner occurrence.
+        self.in_progress.remove(&id);
+        let inner = if lowered.ty == TypeRef::Named(id) {
+            self.warn(
+                &target,
+                "the schema is only itself (through `allOf`, `oneOf` or `anyOf`); typed as any JSON value",
+            );
+            TypeRef::Json
+        } else {
+            lowered.ty
+        };
+        let name = self.types[id].name.clone();
+        self.document_if_undocumented(&inner, || format!("the value of [`{name}`]"));
+        self.types[id].kind = TypeKind::Newtype { inner };
+        Ok(Lowered { ty: TypeRef::Named(id), nullable: lowered.nullable, recursive: lowered.recursive })
+    }
+
+    /// Lowers the schema `node` found at `target`, which is not lowered yet.
+    fn lower_schema_body(&mut self, target: &JsonPointer, node: &Value, wanted_name: &str) -> Result<Lowered, Error> {
+        let target = target.clone();
         let synthesized;
         let schema = match node {
             Value::Object(schema) => schema,
