@@ -81,9 +81,9 @@ use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, post};
 
-use crate::duplicates::Claim;
+use crate::duplicates::{Claim, Claimed};
 use crate::error_chain::ErrorChain;
-use crate::handoff::{Delivery, Sink};
+use crate::handoff::{Delivery, DeliveryTooLarge, Sink};
 use crate::parse::parse_payload;
 use crate::route::BoxError;
 use crate::routing::{Failure, Routes, fallback};
@@ -353,8 +353,9 @@ impl Receiver {
             Some((index, event)) => (self.routes.get(index), event),
             None => (None, &*delivery.value),
         };
+        let key = DeliveryKey::of(&self.scheme.duplicate_key(headers, body));
         let claim = match &self.duplicates {
-            Some(filter) => match filter.claim(DeliveryKey::of(&self.scheme.duplicate_key(headers, body))).await {
+            Some(filter) => match filter.claim(key).await {
                 Claim::Duplicate => {
                     tracing::debug!(event = name, "duplicate webhook delivery, already handled");
                     return StatusCode::OK.into_response();
@@ -377,30 +378,8 @@ impl Receiver {
             None => None,
         };
         if let Some(sink) = &self.sink {
-            let delivery = Delivery::new(name, route.map(Route::module), Bytes::copy_from_slice(body));
-            return match tokio::time::timeout(self.hand_off_timeout, sink.publish(&delivery)).await {
-                Ok(Ok(())) => {
-                    if let Some(claim) = claim {
-                        claim.handled().await;
-                    }
-                    tracing::debug!(event = name, module = delivery.module, "webhook delivery handed off");
-                    StatusCode::OK.into_response()
-                }
-                // The claim is dropped unmarked, so the body is released for the vendor's retry.
-                Ok(Err(err)) => {
-                    tracing::error!(event = name, error = %ErrorChain(&*err), "could not hand the delivery off; answering 503 so that Zoom retries");
-                    (StatusCode::SERVICE_UNAVAILABLE, "the queue is unavailable; retry later").into_response()
-                }
-                Err(_) => {
-                    tracing::error!(
-                        event = name,
-                        timeout_ms = self.hand_off_timeout.as_millis(),
-                        "the queue did not confirm the delivery in time; answering 503 so that Zoom retries"
-                    );
-                    (StatusCode::SERVICE_UNAVAILABLE, "the queue did not confirm the delivery in time; retry later")
-                        .into_response()
-                }
-            };
+            let delivery = Delivery::new(name, route.map(Route::module), Bytes::copy_from_slice(body)).with_key(key);
+            return self.hand_off_to(sink.as_ref(), &delivery, claim).await;
         }
         let started = Instant::now();
         let result = self.routes.handle(route, name, body).await;
@@ -430,6 +409,48 @@ impl Receiver {
                     "webhook handler failed; answering 500 so that Zoom retries"
                 );
                 (StatusCode::INTERNAL_SERVER_ERROR, "the webhook handler failed; see the receiver's logs")
+                    .into_response()
+            }
+        }
+    }
+
+    /// Publishes a verified delivery to the sink and answers for it: 200 once the sink confirmed it (the
+    /// claim, if any, marked handled), 413 when it is too large for the queue, 503 otherwise. On anything
+    /// but 200 the claim is dropped unmarked, so the key is released for the vendor's retry.
+    async fn hand_off_to(&self, sink: &dyn Sink, delivery: &Delivery, claim: Option<Claimed>) -> Response {
+        let (name, key) = (&*delivery.name, delivery.key.to_hex());
+        match tokio::time::timeout(self.hand_off_timeout, sink.publish(delivery)).await {
+            Ok(Ok(())) => {
+                if let Some(claim) = claim {
+                    claim.handled().await;
+                }
+                tracing::debug!(event = name, module = delivery.module, key, "webhook delivery handed off");
+                StatusCode::OK.into_response()
+            }
+            Ok(Err(err)) => match err.downcast_ref::<DeliveryTooLarge>() {
+                Some(too_large) => {
+                    tracing::error!(
+                        event = name,
+                        key,
+                        size = too_large.size,
+                        limit = too_large.limit,
+                        "refused a webhook delivery: too large for the queue (raise its message size limit to take it); answering 413"
+                    );
+                    (StatusCode::PAYLOAD_TOO_LARGE, too_large.to_string()).into_response()
+                }
+                None => {
+                    tracing::error!(event = name, key, error = %ErrorChain(&*err), "could not hand the delivery off; answering 503 so that the vendor retries");
+                    (StatusCode::SERVICE_UNAVAILABLE, "the queue is unavailable; retry later").into_response()
+                }
+            },
+            Err(_) => {
+                tracing::error!(
+                    event = name,
+                    key,
+                    timeout_ms = self.hand_off_timeout.as_millis(),
+                    "the queue did not confirm the delivery in time (it may still store it; its retry is recognised by its key); answering 503 so that the vendor retries"
+                );
+                (StatusCode::SERVICE_UNAVAILABLE, "the queue did not confirm the delivery in time; retry later")
                     .into_response()
             }
         }

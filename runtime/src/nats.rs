@@ -155,28 +155,96 @@ pub enum NatsError {
     },
 }
 
-/// Connects to the NATS server at `url`, for JetStream.
+/// Connects to the NATS server at `url`, for JetStream. The client connects in the background and
+/// reconnects whenever the connection breaks, without limit: a receiver or worker started while NATS is
+/// unreachable runs, and works once the server is back. Only an address that does not parse is an error.
 async fn connect(url: &str) -> Result<async_nats::jetstream::Context, NatsError> {
-    let client = async_nats::connect(url).await.map_err(|source| NatsError::Connect { url: url.to_owned(), source })?;
+    let client = async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connect(url)
+        .await
+        .map_err(|source| NatsError::Connect { url: url.to_owned(), source })?;
     Ok(async_nats::jetstream::new(client))
 }
 
+/// The limits of a stream the sink or a worker creates: none by default (the server's storage bounds it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct StreamLimits {
+    /// The most messages it holds (deliveries not yet handled, and dead letters), if bounded.
+    pub(crate) max_messages: Option<i64>,
+    /// The most bytes it holds, if bounded.
+    pub(crate) max_bytes: Option<i64>,
+}
+
 /// Gets the stream `name`, creating it unless it exists: file storage, the subjects `<prefix>.>`, the
-/// duplicate window. An existing stream is left as it is.
+/// duplicate window, work-queue retention (a delivery is removed once a worker acknowledged it, handled
+/// or dead-lettered; dead letters, which no consumer reads, stay), `limits`, and a full stream refusing
+/// new messages rather than dropping old ones. An existing stream is left as it is; one that never
+/// removes what was handled is logged as a warning.
 async fn ensure_stream(
     context: &async_nats::jetstream::Context,
     name: &str,
     prefix: &str,
     duplicate_window: Duration,
+    limits: StreamLimits,
 ) -> Result<async_nats::jetstream::stream::Stream, NatsError> {
-    let config = async_nats::jetstream::stream::Config {
+    use async_nats::jetstream::stream::{Config, DiscardPolicy, RetentionPolicy, StorageType};
+    let config = Config {
         name: name.to_owned(),
         subjects: vec![format!("{prefix}.>")],
         duplicate_window,
-        storage: async_nats::jetstream::stream::StorageType::File,
+        storage: StorageType::File,
+        retention: RetentionPolicy::WorkQueue,
+        discard: DiscardPolicy::New,
+        max_messages: limits.max_messages.unwrap_or(-1),
+        max_bytes: limits.max_bytes.unwrap_or(-1),
         ..Default::default()
     };
-    context.get_or_create_stream(config).await.map_err(|source| NatsError::Stream { stream: name.to_owned(), source })
+    let stream = context
+        .get_or_create_stream(config)
+        .await
+        .map_err(|source| NatsError::Stream { stream: name.to_owned(), source })?;
+    let existing = &stream.cached_info().config;
+    if existing.retention == RetentionPolicy::Limits
+        && existing.max_age.is_zero()
+        && existing.max_bytes < 0
+        && existing.max_messages < 0
+    {
+        tracing::warn!(
+            stream = name,
+            "the stream keeps every message it stores (limits retention without limits): handled deliveries are never removed, and once the server's storage is used up every delivery is answered 503; create it anew with work-queue retention (the sink does for a stream it creates)"
+        );
+    }
+    Ok(stream)
+}
+
+/// The header of a message's delivery key in hex (see [`Delivery::key`](crate::handoff::Delivery::key)):
+/// the key the workers' duplicate filter claims, also its `Nats-Msg-Id`.
+pub const DELIVERY_KEY_HEADER: &str = "Webhook-Delivery-Key";
+
+/// Why the [`JetStreamSink`] did not store a delivery (the receiver answers 503), besides the client's
+/// own errors (timeouts, a stream that is gone).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The client is not connected (NATS unreachable, or reconnecting): nothing was sent, so the
+    /// delivery is not stored later either.
+    #[error("not connected to NATS ({state}); the delivery was not sent")]
+    Disconnected {
+        /// The client's connection state.
+        state: String,
+    },
+    /// The stream refused the delivery because one of its limits is reached.
+    #[error(
+        "the stream {stream} is full: {limit}; nothing more is stored until workers handle what it holds or the limit is raised"
+    )]
+    StreamFull {
+        /// The stream's name.
+        stream: String,
+        /// Which limit, as the server names it (such as `max_messages: maximum messages exceeded`).
+        limit: String,
+    },
 }
 
 /// The subject of a delivery for `module`, or of a dead letter with `kind` = `dead`.
