@@ -55,8 +55,14 @@
 //! | Delivery (hand-off mode) | Status |
 //! | --- | --- |
 //! | any verified delivery naming a webhook (routed, or no route answers for it), the sink confirmed it | 200 |
-//! | the sink failed, or did not confirm within [`Receiver::hand_off_timeout`] (2 s by default) | 503 (Zoom retries) |
-//! | a body already handed off (with a [`DuplicateFilter`]) | 200, not published again |
+//! | too large for the queue (`nats::JetStreamSink`: over the server's `max_payload`, 1 MiB by default, headers included) | 413, logged with the size and the limit; not sent |
+//! | the queue is unreachable (`nats::JetStreamSink`: the client is not connected) | 503 (the vendor retries); not sent, so never stored |
+//! | the queue is full (`nats::JetStreamSink`: a limit of the stream or of the server's storage; the log line names it) | 503 (the vendor retries) |
+//! | the sink failed otherwise, or did not confirm within [`Receiver::hand_off_timeout`] (2 s by default) | 503 (the vendor retries); it may still be stored, and its retry is recognised by its key |
+//! | a delivery already handed off (its duplicate key, with a [`DuplicateFilter`]) | 200, not published again |
+//!
+//! Each delivery is handed off with its duplicate key ([`Delivery::key`]): the `webhook-id` for Standard
+//! Webhooks, the body for Zoom. The queue de-duplicates by it, and so does the workers' duplicate filter.
 //!
 //! # The 3 second budget
 //!
@@ -278,7 +284,8 @@ impl Receiver {
     /// Per delivery: the signature (401), the body names a webhook (400), Zoom's URL validation answered
     /// directly, the duplicate filter when there is one (a body already handed off is answered 200 without
     /// publishing it again), then [`Sink::publish`] within the [hand-off timeout](Receiver::hand_off_timeout):
-    /// 200 on its `Ok`, 503 on its error or when the timeout runs out (the vendor retries). The routes
+    /// 200 on its `Ok`, 413 on [`DeliveryTooLarge`], 503 on another
+    /// error or when the timeout runs out (the vendor retries). The routes
     /// only name the webhook and its module ([`Delivery`]); their handlers, [`Receiver::on_unknown`] and
     /// [`Receiver::on_invalid`] are not called in this mode. A webhook no route answers for is published
     /// with no module, for the worker's fallback.

@@ -38,19 +38,54 @@
 //! - dead letters go to `<prefix>.dead.<module>` (or `<prefix>.dead._unrouted`);
 //! - workers share one durable pull consumer ([`DEFAULT_CONSUMER`]) on `<prefix>.deliveries.>`.
 //!
-//! Each message is the raw body with the headers `Nats-Msg-Id` (the body's SHA-256 in hex),
+//! Each message is the raw body with the headers `Webhook-Delivery-Key` ([`DELIVERY_KEY_HEADER`]: the
+//! delivery's duplicate key in hex, the SHA-256 of the `webhook-id` for Standard Webhooks and of the body
+//! for Zoom, see [`Delivery::key`](crate::handoff::Delivery::key)), `Nats-Msg-Id` (the same key),
 //! `Webhook-Event` (the webhook name) and `Webhook-Module` (absent for an unrouted webhook). A dead letter
-//! has the same body and headers, except `Nats-Msg-Id` (`dead-<sha256>-<stream sequence>`, so it is not
+//! has the same body and headers, except `Nats-Msg-Id` (`dead-<key>-<stream sequence>`, so it is not
 //! dropped as a copy of the delivery), plus `Webhook-Error` (the last error, with its sources, on one
 //! line) and `Webhook-Attempts`.
 //!
-//! # Duplicates
+//! # The stream
 //!
-//! JetStream stores a body once within the stream's duplicate window ([`JetStreamSink::duplicate_window`],
-//! 2 minutes by default), keyed by `Nats-Msg-Id`: a vendor's retry of a delivery whose answer got lost is
-//! not queued twice. Zoom retries for much longer (about 85 minutes), so for exactly-once handling give
-//! the workers (or the receiver) a [`DuplicateFilter`](crate::duplicates::DuplicateFilter) that outlives
-//! that, such as one on Redis.
+//! A stream the sink or a worker creates has file storage, **work-queue retention** (a delivery is
+//! removed once a worker acknowledged it, handled or dead-lettered; dead letters, which no consumer
+//! reads, stay for inspection and replay) and **discard new**: when a limit is reached it refuses new
+//! deliveries and never drops stored ones. It has no limits unless the sink sets them
+//! ([`JetStreamSink::max_messages`], [`JetStreamSink::max_bytes`]); the server's storage
+//! (`max_file_store`) bounds it then. A full stream is answered 503 and logged at `error` level with
+//! [`PublishError::StreamFull`], naming the limit (`max_messages`, `max_bytes`, or the server's storage):
+//! nothing more is stored until workers take what it holds, or the limit is raised. Work-queue retention
+//! allows one consumer on the deliveries: every worker shares [`DEFAULT_CONSUMER`] (or the one name you
+//! set). An existing stream is used as it is (JetStream does not change a stream's retention); one that
+//! keeps every message (limits retention without limits) is logged as a warning.
+//!
+//! # NATS unreachable
+//!
+//! The sink and the worker connect in the background and reconnect without limit, so both start while
+//! NATS is down. Meanwhile the sink sends nothing and the receiver answers 503
+//! ([`PublishError::Disconnected`]); the worker tries to set up the stream and its consumer again until it
+//! can. A delivery larger than the server's `max_payload` (1 MiB by default; headers included) is never
+//! sent, since the server would close the connection every delivery shares: the receiver answers 413 and
+//! logs the size and the limit (raise `max_payload` in the server's configuration to take it).
+//!
+//! # Duplicates, and what a 503 means
+//!
+//! A delivery answered 200 is stored. A delivery answered 503 because the client was not connected was
+//! not sent, and is never stored. A delivery answered 503 because JetStream did not confirm it within the
+//! receiver's hand-off timeout may still be stored (the server may have it, or the client may send it on
+//! reconnecting); the vendor's retry of it is recognised as the same delivery by its key:
+//!
+//! - within the stream's duplicate window ([`JetStreamSink::duplicate_window`], 2 minutes by default)
+//!   JetStream stores it once, by `Nats-Msg-Id`; the server keeps each key of the window in memory;
+//! - past it (Zoom retries for about 90 minutes, Standard Webhooks senders for days) both copies are
+//!   stored, and the workers' [`DuplicateFilter`](crate::duplicates::DuplicateFilter), keyed by the same
+//!   key, acknowledges the second without running the handler, for as long as it remembers the key.
+//!
+//! So each delivery answered 200 is handled, and handled **once** when the workers share a duplicate
+//! store that remembers keys longer than the vendor retries: `RedisStore` keeps them 2 hours by default,
+//! enough for Zoom; set its `ttl` to the retry span of a Standard Webhooks sender. In each worker's
+//! memory only, a copy handled by another worker, or before a restart, runs the handler again.
 //!
 //! # Retries and dead letters
 //!
@@ -73,8 +108,8 @@
 //! and its messages come back after the ack wait (30 s by default). Dead letters stay in the stream, for
 //! inspection and replay.
 //!
-//! With a [`Worker::duplicate_filter`], a body already handled is acknowledged without running the handler.
-//! While an identical body is in flight elsewhere (or the store cannot answer and fails closed), the message
+//! With a [`Worker::duplicate_filter`], a delivery key already handled is acknowledged without running the
+//! handler. While a delivery with the same key is in flight elsewhere (or the store cannot answer and fails closed), the message
 //! is held, in progress, and the claim tried again every half second; it is not negatively acknowledged, so
 //! waiting does not count towards the dead letters. A worker killed mid-way leaves its claims in a shared
 //! store in flight until the store's in-flight time runs out: set that (`RedisStore`) to about the ack wait.
@@ -100,7 +135,7 @@ pub const DEFAULT_SUBJECT_PREFIX: &str = "webhooks";
 /// The workers' durable consumer unless set otherwise.
 pub const DEFAULT_CONSUMER: &str = "webhook-worker";
 
-/// How long the stream drops a re-published body as a duplicate by default: 2 minutes.
+/// How long the stream drops a re-published delivery key as a duplicate by default: 2 minutes.
 pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(2 * 60);
 
 /// The header naming the webhook of a delivery.
@@ -126,7 +161,8 @@ const UNROUTED: &str = "_unrouted";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum NatsError {
-    /// The server could not be reached.
+    /// The address could not be used. An unreachable server is not this error: the client connects in
+    /// the background and reconnects by itself.
     #[error("could not connect to NATS at {url}")]
     Connect {
         /// The server address given.

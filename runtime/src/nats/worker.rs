@@ -99,11 +99,12 @@ impl Worker {
     }
 
     /// Connects to the NATS server at `url`, for the stream [`DEFAULT_STREAM`] and the consumer
-    /// [`DEFAULT_CONSUMER`].
+    /// [`DEFAULT_CONSUMER`]. It does not wait for the server: the client connects in the background and
+    /// reconnects whenever the connection breaks; [`Worker::run_until`] waits for it.
     ///
     /// # Errors
     ///
-    /// [`NatsError::Connect`] when the server cannot be reached.
+    /// [`NatsError::Connect`] when `url` is not a NATS address.
     pub async fn connect(url: &str) -> Result<Self, NatsError> {
         Ok(Self::new(super::connect(url).await?))
     }
@@ -139,7 +140,8 @@ impl Worker {
     }
 
     /// Sets the durable consumer's name ([`DEFAULT_CONSUMER`] by default). Workers with the same name
-    /// share the deliveries; workers with different names each get every delivery.
+    /// share the deliveries. A stream the sink or a worker creates is a work queue, which takes one
+    /// consumer on the deliveries: a worker with another name is refused ([`NatsError::Consumer`]).
     #[must_use]
     pub fn consumer(mut self, durable_name: impl Into<String>) -> Self {
         self.consumer = durable_name.into();
@@ -182,9 +184,10 @@ impl Worker {
         self
     }
 
-    /// Switches on a duplicate filter keyed by the body's SHA-256: a body already handled within the
-    /// filter's time-to-live is acknowledged without calling the handler again (JetStream's own window is
-    /// only minutes long). While an identical body is in flight elsewhere, or the store cannot answer
+    /// Switches on a duplicate filter keyed by each message's delivery key (its `Webhook-Delivery-Key`:
+    /// the `webhook-id` for Standard Webhooks, the body for Zoom; the body for a message without the
+    /// header): a key already handled within the filter's time-to-live is acknowledged without calling the
+    /// handler again (JetStream's own window is only minutes long). While the same key is in flight elsewhere, or the store cannot answer
     /// (failing closed), the message is held in progress and the claim tried again; see the
     /// [module docs](super).
     #[must_use]
