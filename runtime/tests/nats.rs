@@ -890,11 +890,18 @@ async fn a_nats_outage_mid_stream_loses_no_delivery_answered_200_and_with_redis_
     );
     // The vendor: each delivery retried until it is answered 200 (a hang guard of 60 s each).
     const DELIVERIES: u64 = 120;
+    // Each vendor task sends the first third of its deliveries at once (some are in flight when NATS is
+    // killed), the rest once the outage began.
     let refused = Arc::new(AtomicUsize::new(0));
+    let (outage_began, outage) = tokio::sync::watch::channel(false);
     let vendor = |range: std::ops::Range<u64>| {
-        let (receiver, refused) = (Arc::clone(&receiver), Arc::clone(&refused));
+        let (receiver, refused, mut outage) = (Arc::clone(&receiver), Arc::clone(&refused), outage.clone());
+        let before_outage = range.start + (range.end - range.start) / 3;
         tokio::spawn(async move {
             for event_ts in range {
+                if event_ts == before_outage {
+                    outage.wait_for(|began| *began).await.unwrap();
+                }
                 let body = started(event_ts);
                 let deadline = Instant::now() + Duration::from_secs(60);
                 loop {
@@ -912,12 +919,13 @@ async fn a_nats_outage_mid_stream_loses_no_delivery_answered_200_and_with_redis_
     };
     let vendors: Vec<_> = (0..4).map(|part| vendor(part * DELIVERIES / 4..(part + 1) * DELIVERIES / 4)).collect();
     let handled = || calls.lock().unwrap().len();
-    eventually("some deliveries handled", || async { handled() >= 20 }).await;
+    eventually("some deliveries handled", || async { handled() >= 10 }).await;
     server.kill();
     eventually("the client to see the outage", || async {
         client.connection_state() != async_nats::connection::State::Connected
     })
     .await;
+    outage_began.send(true).unwrap();
     // Sent once while NATS is down, and never retried: answered 503, it must not be stored later.
     let lost = started(DELIVERIES + 1);
     let status = receiver.receive(&zoom_signed(secret, &lost), &lost).await.status();
@@ -980,5 +988,19 @@ async fn the_sink_and_the_worker_start_while_nats_is_unreachable_and_work_once_i
     })
     .await;
     eventually("the delivery handled", || async { calls.lock().unwrap().get(&1) == Some(&1) }).await;
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_work_queue_stream_refuses_a_second_consumer_on_its_deliveries() {
+    let Some(fixture) = Fixture::new("a_work_queue_stream_refuses_a_second_consumer_on_its_deliveries", "second").await
+    else {
+        return;
+    };
+    let running = Running::start(fixture.worker());
+    eventually("the first worker's consumer", || async { fixture.consumer_state().await.2 != u64::MAX }).await;
+    let other = fixture.worker().consumer("another");
+    let outcome = other.run_until(std::future::pending()).await;
+    assert!(matches!(outcome, Err(NatsError::Consumer { ref consumer, .. }) if consumer == "another"), "{outcome:?}");
     running.stop().await;
 }
