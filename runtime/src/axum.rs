@@ -55,7 +55,7 @@
 //! | Delivery (hand-off mode) | Status |
 //! | --- | --- |
 //! | any verified delivery naming a webhook (routed, or no route answers for it), the sink confirmed it | 200 |
-//! | too large for the queue (`nats::JetStreamSink`: over the server's `max_payload`, 1 MiB by default, headers included) | 413, logged with the size and the limit; not sent |
+//! | too large for the queue (`nats::JetStreamSink`: over the server's `max_payload`, 1 MiB by default, less 512 bytes, headers included) | 413, logged with the size and the limit; not sent |
 //! | the queue is unreachable (`nats::JetStreamSink`: the client is not connected) | 503 (the vendor retries); not sent, so never stored |
 //! | the queue is full (`nats::JetStreamSink`: a limit of the stream or of the server's storage; the log line names it) | 503 (the vendor retries) |
 //! | the sink failed otherwise, or did not confirm within [`Receiver::hand_off_timeout`] (2 s by default) | 503 (the vendor retries); it may still be stored, and its retry is recognised by its key |

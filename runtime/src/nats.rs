@@ -65,9 +65,10 @@
 //! The sink and the worker connect in the background and reconnect without limit, so both start while
 //! NATS is down. Meanwhile the sink sends nothing and the receiver answers 503
 //! ([`PublishError::Disconnected`]); the worker tries to set up the stream and its consumer again until it
-//! can. A delivery larger than the server's `max_payload` (1 MiB by default; headers included) is never
-//! sent, since the server would close the connection every delivery shares: the receiver answers 413 and
-//! logs the size and the limit (raise `max_payload` in the server's configuration to take it).
+//! can. A delivery larger than the server's `max_payload` (1 MiB by default; headers included) less
+//! [`DEAD_LETTER_HEADROOM`] is never sent, since the server would close the connection every delivery
+//! shares: the receiver answers 413 and logs the size and the limit (raise `max_payload` in the server's
+//! configuration to take it). The room left makes a dead letter of it fit, its error shortened if need be.
 //!
 //! # Duplicates, and what a 503 means
 //!
@@ -283,6 +284,23 @@ pub enum PublishError {
     },
 }
 
+/// How many bytes under the server's `max_payload` a delivery must stay, so that its dead letter (the same
+/// body, a longer message id, the attempts and the error) fits too: 512. The error is shortened to fit.
+pub const DEAD_LETTER_HEADROOM: usize = 512;
+
+/// The size of a message with `headers` and a body of `body` bytes, as the server counts it against its
+/// `max_payload`: the headers in their wire form (`NATS/1.0`, one `name: value` line each, a blank line)
+/// and the body.
+fn message_size(headers: &async_nats::HeaderMap, body: usize) -> usize {
+    let lines: usize = headers
+        .iter()
+        .map(|(name, values)| {
+            values.iter().map(|value| AsRef::<str>::as_ref(name).len() + 2 + value.as_str().len() + 2).sum::<usize>()
+        })
+        .sum();
+    "NATS/1.0\r\n".len() + lines + "\r\n".len() + body
+}
+
 /// The subject of a delivery for `module`, or of a dead letter with `kind` = `dead`.
 fn subject(prefix: &str, kind: &str, module: Option<&str>) -> String {
     format!("{prefix}.{kind}.{}", module.unwrap_or(UNROUTED))
@@ -299,5 +317,13 @@ mod tests {
             "webhooks.deliveries.number_management"
         );
         assert_eq!(subject("hooks", "dead", None), "hooks.dead._unrouted");
+    }
+
+    #[test]
+    fn the_size_counts_the_headers_in_their_wire_form() {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Webhook-Event", "a.b");
+        // "NATS/1.0\r\n" + "Webhook-Event: a.b\r\n" + "\r\n" + 5.
+        assert_eq!(message_size(&headers, 5), 10 + 20 + 2 + 5);
     }
 }

@@ -1004,3 +1004,29 @@ async fn a_work_queue_stream_refuses_a_second_consumer_on_its_deliveries() {
     assert!(matches!(outcome, Err(NatsError::Consumer { ref consumer, .. }) if consumer == "another"), "{outcome:?}");
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dead_letter_of_a_delivery_near_max_payload_is_stored_with_its_error_shortened() {
+    let test = "the_dead_letter_of_a_delivery_near_max_payload_is_stored_with_its_error_shortened";
+    let Some(fixture) = Fixture::new(test, "near_limit").await else { return };
+    let max_payload = fixture.context.client().server_info().max_payload;
+    // As large as the sink takes: its headers and the room left for a dead letter's.
+    let mut body = br#"{"event":"meeting.started","payload":""#.to_vec();
+    body.resize(max_payload - webhook_runtime::nats::DEAD_LETTER_HEADROOM - 300, b'x');
+    body.extend_from_slice(br#""}"#);
+    let route = Route::from_fn("meetings", &["meeting.started"], |_: UnknownEvent| async {
+        Err::<(), _>("the database refuses it: ".repeat(200))
+    });
+    let running = Running::start(fixture.worker().route(route).max_attempts(1));
+    let sink = fixture.sink();
+    sink.publish(&Delivery::new("meeting.started", Some("meetings"), body.clone())).await.unwrap();
+    eventually("a dead letter", || async { !fixture.messages_on("dead.meetings").await.is_empty() }).await;
+    let dead = fixture.messages_on("dead.meetings").await;
+    assert_eq!(&dead[0].payload[..], &body[..]);
+    let error = header(&dead[0], "Webhook-Error").unwrap();
+    assert!(error.starts_with("the database refuses it") && error.ends_with("..."), "{error}");
+    assert!(error.len() < "the database refuses it: ".len() * 200);
+    // The connection every delivery shares is intact.
+    sink.publish(&Delivery::new("meeting.started", Some("meetings"), STARTED)).await.unwrap();
+    running.stop().await;
+}

@@ -9,8 +9,9 @@ use async_nats::jetstream::context::PublishErrorKind;
 use tokio::sync::OnceCell;
 
 use super::{
-    DEFAULT_DUPLICATE_WINDOW, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX, DELIVERY_KEY_HEADER, EVENT_HEADER, MODULE_HEADER,
-    MSG_ID_HEADER, NatsError, PublishError, StreamLimits, ensure_stream, subject,
+    DEAD_LETTER_HEADROOM, DEFAULT_DUPLICATE_WINDOW, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX, DELIVERY_KEY_HEADER,
+    EVENT_HEADER, MODULE_HEADER, MSG_ID_HEADER, NatsError, PublishError, StreamLimits, ensure_stream, message_size,
+    subject,
 };
 use crate::BoxError;
 use crate::handoff::{Delivery, DeliveryTooLarge, Sink};
@@ -24,7 +25,8 @@ use crate::route::BoxFuture;
 ///
 /// - while the client is not connected (NATS unreachable, reconnecting), a delivery is not sent at all:
 ///   [`PublishError::Disconnected`], 503;
-/// - a delivery larger, with its headers, than the server's `max_payload` (1 MiB by default) is not sent:
+/// - a delivery larger, with its headers, than the server's `max_payload` (1 MiB by default) less
+///   [`DEAD_LETTER_HEADROOM`](super::DEAD_LETTER_HEADROOM) is not sent:
 ///   [`DeliveryTooLarge`], which the receiver answers 413 (raise `max_payload` in the server's
 ///   configuration, up to 64 MiB, to take larger deliveries);
 /// - a stream whose limit is reached refuses it: [`PublishError::StreamFull`], naming the limit, 503.
@@ -150,8 +152,9 @@ impl JetStreamSink {
         if let Some(module) = delivery.module {
             headers.insert(MODULE_HEADER, module);
         }
-        // The server closes the connection on a message over its limit (which counts the headers too).
-        let limit = client.server_info().max_payload;
+        // The server closes the connection on a message over its limit (which counts the headers too);
+        // room is left for the headers a dead letter adds.
+        let limit = client.server_info().max_payload.saturating_sub(DEAD_LETTER_HEADROOM);
         let size = message_size(&headers, delivery.body.len());
         if limit > 0 && size > limit {
             return Err(DeliveryTooLarge::new(size, limit).into());
@@ -208,34 +211,8 @@ fn full_limit(error: &async_nats::jetstream::Error) -> Option<String> {
     }
 }
 
-/// The size of a message with `headers` and a body of `body` bytes, as the server counts it against its
-/// `max_payload`: the headers in their wire form (`NATS/1.0`, one `name: value` line each, a blank line)
-/// and the body.
-fn message_size(headers: &async_nats::HeaderMap, body: usize) -> usize {
-    let lines: usize = headers
-        .iter()
-        .map(|(name, values)| {
-            values.iter().map(|value| AsRef::<str>::as_ref(name).len() + 2 + value.as_str().len() + 2).sum::<usize>()
-        })
-        .sum();
-    "NATS/1.0\r\n".len() + lines + "\r\n".len() + body
-}
-
 impl Sink for JetStreamSink {
     fn publish<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<(), BoxError>> {
         Box::pin(self.publish_confirmed(delivery))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_size_counts_the_headers_in_their_wire_form() {
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Webhook-Event", "a.b");
-        // "NATS/1.0\r\n" + "Webhook-Event: a.b\r\n" + "\r\n" + 5.
-        assert_eq!(message_size(&headers, 5), 10 + 20 + 2 + 5);
     }
 }

@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use super::{
     ATTEMPTS_HEADER, DEFAULT_CONSUMER, DEFAULT_DUPLICATE_WINDOW, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX,
     DELIVERY_KEY_HEADER, ERROR_HEADER, EVENT_HEADER, MODULE_HEADER, MSG_ID_HEADER, NatsError, StreamLimits,
-    ensure_stream, subject,
+    ensure_stream, message_size, subject,
 };
 use crate::duplicates::{Claim, DeliveryKey, DuplicateFilter};
 use crate::error_chain::ErrorChain;
@@ -471,9 +471,41 @@ impl Worker {
         let key = key.to_hex();
         let mut headers = message.headers.clone().unwrap_or_default();
         headers.insert(MSG_ID_HEADER, format!("dead-{key}-{sequence}"));
-        // Header values are one line.
-        headers.insert(ERROR_HEADER, error.replace(['\r', '\n'], " "));
         headers.insert(ATTEMPTS_HEADER, delivered.to_string());
+        // Header values are one line; the error is shortened so the dead letter stays within the server's
+        // limit, which the sink left room for (a message over it would close the connection).
+        let mut error = error.replace(['\r', '\n'], " ");
+        headers.insert(ERROR_HEADER, "");
+        let room = self
+            .context
+            .client()
+            .server_info()
+            .max_payload
+            .saturating_sub(message_size(&headers, message.payload.len()));
+        let limit = self.context.client().server_info().max_payload;
+        if limit > 0 && message_size(&headers, message.payload.len()) > limit {
+            // Published by something else than the sink, without the room: retried, never dropped.
+            tracing::error!(
+                event = name,
+                module,
+                key,
+                limit,
+                "a dead letter of this delivery would exceed the server's max_payload; it stays in the stream and is retried"
+            );
+            self.ack(message, AckKind::Nak(Some(self.delay(delivered)))).await;
+            return;
+        }
+        if error.len() > room {
+            let mut end = room.saturating_sub("...".len());
+            while !error.is_char_boundary(end) {
+                end -= 1;
+            }
+            error.truncate(end);
+            if room >= "...".len() {
+                error.push_str("...");
+            }
+        }
+        headers.insert(ERROR_HEADER, error.as_str());
         let subject = subject(&self.prefix, "dead", module);
         let published = async {
             self.context.publish_with_headers(subject, headers, message.payload.clone()).await?.await?;
