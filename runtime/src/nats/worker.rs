@@ -186,10 +186,10 @@ impl Worker {
 
     /// Switches on a duplicate filter keyed by each message's delivery key (its `Webhook-Delivery-Key`:
     /// the `webhook-id` for Standard Webhooks, the body for Zoom; the body for a message without the
-    /// header): a key already handled within the filter's time-to-live is acknowledged without calling the
-    /// handler again (JetStream's own window is only minutes long). While the same key is in flight elsewhere, or the store cannot answer
-    /// (failing closed), the message is held in progress and the claim tried again; see the
-    /// [module docs](super).
+    /// header): a key already handled within the filter's time-to-live is acknowledged without calling
+    /// the handler again (JetStream's own window is only minutes long). While the same key is in flight
+    /// elsewhere, or the store cannot answer (failing closed), the message is held in progress and the
+    /// claim tried again; see the [module docs](super).
     #[must_use]
     pub fn duplicate_filter(mut self, filter: DuplicateFilter) -> Self {
         self.duplicates = Some(filter);
@@ -258,7 +258,11 @@ impl Worker {
         let mut shutdown = std::pin::pin!(shutdown);
         let mut pause = SETUP_RETRY_PAUSE;
         let mut messages = loop {
-            match self.open().await {
+            let opened = tokio::select! {
+                () = &mut shutdown => return Ok(()),
+                opened = self.open() => opened,
+            };
+            match opened {
                 Ok(messages) => break messages,
                 Err(Setup::Refused(err)) => return Err(err),
                 Err(Setup::Unreachable(err)) => {
@@ -474,38 +478,25 @@ impl Worker {
         headers.insert(ATTEMPTS_HEADER, delivered.to_string());
         // Header values are one line; the error is shortened so the dead letter stays within the server's
         // limit, which the sink left room for (a message over it would close the connection).
-        let mut error = error.replace(['\r', '\n'], " ");
         headers.insert(ERROR_HEADER, "");
-        let room = self
-            .context
-            .client()
-            .server_info()
-            .max_payload
-            .saturating_sub(message_size(&headers, message.payload.len()));
         let limit = self.context.client().server_info().max_payload;
-        if limit > 0 && message_size(&headers, message.payload.len()) > limit {
+        let size = message_size(&headers, message.payload.len());
+        if limit > 0 && size > limit {
             // Published by something else than the sink, without the room: retried, never dropped.
             tracing::error!(
                 event = name,
                 module,
                 key,
+                size,
                 limit,
+                error,
                 "a dead letter of this delivery would exceed the server's max_payload; it stays in the stream and is retried"
             );
             self.ack(message, AckKind::Nak(Some(self.delay(delivered)))).await;
             return;
         }
-        if error.len() > room {
-            let mut end = room.saturating_sub("...".len());
-            while !error.is_char_boundary(end) {
-                end -= 1;
-            }
-            error.truncate(end);
-            if room >= "...".len() {
-                error.push_str("...");
-            }
-        }
-        headers.insert(ERROR_HEADER, error.as_str());
+        let header_error = one_line_within(error, if limit > 0 { limit - size } else { usize::MAX });
+        headers.insert(ERROR_HEADER, header_error);
         let subject = subject(&self.prefix, "dead", module);
         let published = async {
             self.context.publish_with_headers(subject, headers, message.payload.clone()).await?.await?;
@@ -536,5 +527,35 @@ impl Worker {
         if let Err(err) = message.double_ack_with(kind).await {
             tracing::warn!(error = %err, subject = %message.subject, "JetStream did not confirm the answer to a message; it may be redelivered");
         }
+    }
+}
+
+/// `error` on one line (header values are), shortened to at most `room` bytes (ending in `...` when cut).
+fn one_line_within(error: &str, room: usize) -> String {
+    let mut line = error.replace(['\r', '\n'], " ");
+    if line.len() > room {
+        let mut end = room.saturating_sub("...".len());
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+        if room >= "...".len() {
+            line.push_str("...");
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line_within;
+
+    #[test]
+    fn errors_are_one_line_and_shortened_at_a_char_boundary() {
+        assert_eq!(one_line_within("a\r\nb", 100), "a  b");
+        assert_eq!(one_line_within("abcdefgh", 6), "abc...");
+        assert_eq!(one_line_within("ééééé", 6), "é...");
+        assert_eq!(one_line_within("abcdefgh", 2), "");
+        assert_eq!(one_line_within("abc", 3), "abc");
     }
 }
