@@ -30,7 +30,8 @@ pub use self::redis::RedisStore;
 pub use memory::MemoryStore;
 
 /// What a [`DuplicateFilter`] keys a delivery by: the SHA-256 of the bytes the receiver gives it (the raw
-/// body for Zoom, whose retries carry the same body under a new signature).
+/// body for Zoom, whose retries carry the same body under a new signature; the `webhook-id` for Standard
+/// Webhooks). A receiver in hand-off mode sends it with the delivery, and the worker's filter claims it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DeliveryKey([u8; 32]);
 

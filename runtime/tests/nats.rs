@@ -1000,7 +1000,9 @@ async fn a_work_queue_stream_refuses_a_second_consumer_on_its_deliveries() {
     let running = Running::start(fixture.worker());
     eventually("the first worker's consumer", || async { fixture.consumer_state().await.2 != u64::MAX }).await;
     let other = fixture.worker().consumer("another");
-    let outcome = other.run_until(std::future::pending()).await;
+    // A hang guard: a stream that took the second consumer would let it run on.
+    let outcome = tokio::time::timeout(Duration::from_secs(20), other.run_until(std::future::pending())).await;
+    let outcome = outcome.expect("the second worker is refused, not left running");
     assert!(matches!(outcome, Err(NatsError::Consumer { ref consumer, .. }) if consumer == "another"), "{outcome:?}");
     running.stop().await;
 }
