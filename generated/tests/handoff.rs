@@ -11,7 +11,8 @@
 //! Needs a NATS server with JetStream at `NATS_URL` (default `nats://127.0.0.1:4222`) and, for the second
 //! test, a Redis at `REDIS_URL` (default `redis://127.0.0.1:6379/`). Without them each test prints why it
 //! is skipped and passes, unless `REQUIRE_NATS=1` / `REQUIRE_REDIS=1` (as in CI) make that a failure.
-//! `cargo test -p zoom-webhooks --features nats,redis --test handoff -- --nocapture` shows the counts.
+//! `cargo test -p zoom-webhooks --no-default-features --features axum,nats,redis,number_management --test handoff -- --nocapture`
+//! shows the counts.
 
 mod common;
 
@@ -83,17 +84,18 @@ async fn redis_answers(test: &str, url: &str) -> bool {
     true
 }
 
-/// The `worker` example's binary, built once per test process with this test's feature set, so under
-/// `cargo test -p zoom-webhooks --features nats,redis` cargo reuses the library this test was built with.
-/// Under `cargo test --workspace` other members' dependencies change the features of shared crates, and
-/// cargo builds the runtime and this crate once more for the example (about 20 s here).
+/// The `worker` example's binary, built once per test process with only the modules it handles (Meetings
+/// and Number Management), so the build stays small whichever features this test was built with. Under
+/// `cargo test --workspace` other members' dependencies change the features of shared crates, and cargo
+/// builds the runtime and this crate once more for the example (about 20 s here).
 fn worker_binary() -> PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY
         .get_or_init(|| {
             let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
             let output = Command::new(env!("CARGO"))
-                .args(["build", "--example", "worker", "--features", "nats,redis,number_management"])
+                .args(["build", "--example", "worker", "--no-default-features"])
+                .args(["--features", "nats,redis,meetings,number_management"])
                 .args(["--message-format", "json-render-diagnostics", "--manifest-path"])
                 .arg(&manifest)
                 .stderr(Stdio::inherit())

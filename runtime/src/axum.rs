@@ -55,8 +55,14 @@
 //! | Delivery (hand-off mode) | Status |
 //! | --- | --- |
 //! | any verified delivery naming a webhook (routed, or no route answers for it), the sink confirmed it | 200 |
-//! | the sink failed, or did not confirm within [`Receiver::hand_off_timeout`] (2 s by default) | 503 (Zoom retries) |
-//! | a body already handed off (with a [`DuplicateFilter`]) | 200, not published again |
+//! | too large for the queue (`nats::JetStreamSink`: over the server's `max_payload`, 1 MiB by default, less 512 bytes, headers included) | 413, logged with the size and the limit; not sent |
+//! | the queue is unreachable (`nats::JetStreamSink`: the client is not connected) | 503 (the vendor retries); not sent, so never stored |
+//! | the queue is full (`nats::JetStreamSink`: a limit of the stream or of the server's storage; the log line names it) | 503 (the vendor retries) |
+//! | the sink failed otherwise, or did not confirm within [`Receiver::hand_off_timeout`] (2 s by default) | 503 (the vendor retries); it may still be stored, and its retry is recognised by its key |
+//! | a delivery already handed off (its duplicate key, with a [`DuplicateFilter`]) | 200, not published again |
+//!
+//! Each delivery is handed off with its duplicate key ([`Delivery::key`]): the `webhook-id` for Standard
+//! Webhooks, the body for Zoom. The queue de-duplicates by it, and so does the workers' duplicate filter.
 //!
 //! # The 3 second budget
 //!
@@ -81,9 +87,9 @@ use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, post};
 
-use crate::duplicates::Claim;
+use crate::duplicates::{Claim, Claimed};
 use crate::error_chain::ErrorChain;
-use crate::handoff::{Delivery, Sink};
+use crate::handoff::{Delivery, DeliveryTooLarge, Sink};
 use crate::parse::parse_payload;
 use crate::route::BoxError;
 use crate::routing::{Failure, Routes, fallback};
@@ -278,7 +284,8 @@ impl Receiver {
     /// Per delivery: the signature (401), the body names a webhook (400), Zoom's URL validation answered
     /// directly, the duplicate filter when there is one (a body already handed off is answered 200 without
     /// publishing it again), then [`Sink::publish`] within the [hand-off timeout](Receiver::hand_off_timeout):
-    /// 200 on its `Ok`, 503 on its error or when the timeout runs out (the vendor retries). The routes
+    /// 200 on its `Ok`, 413 on [`DeliveryTooLarge`], 503 on another
+    /// error or when the timeout runs out (the vendor retries). The routes
     /// only name the webhook and its module ([`Delivery`]); their handlers, [`Receiver::on_unknown`] and
     /// [`Receiver::on_invalid`] are not called in this mode. A webhook no route answers for is published
     /// with no module, for the worker's fallback.
@@ -353,8 +360,9 @@ impl Receiver {
             Some((index, event)) => (self.routes.get(index), event),
             None => (None, &*delivery.value),
         };
+        let key = DeliveryKey::of(&self.scheme.duplicate_key(headers, body));
         let claim = match &self.duplicates {
-            Some(filter) => match filter.claim(DeliveryKey::of(&self.scheme.duplicate_key(headers, body))).await {
+            Some(filter) => match filter.claim(key).await {
                 Claim::Duplicate => {
                     tracing::debug!(event = name, "duplicate webhook delivery, already handled");
                     return StatusCode::OK.into_response();
@@ -377,30 +385,8 @@ impl Receiver {
             None => None,
         };
         if let Some(sink) = &self.sink {
-            let delivery = Delivery::new(name, route.map(Route::module), Bytes::copy_from_slice(body));
-            return match tokio::time::timeout(self.hand_off_timeout, sink.publish(&delivery)).await {
-                Ok(Ok(())) => {
-                    if let Some(claim) = claim {
-                        claim.handled().await;
-                    }
-                    tracing::debug!(event = name, module = delivery.module, "webhook delivery handed off");
-                    StatusCode::OK.into_response()
-                }
-                // The claim is dropped unmarked, so the body is released for the vendor's retry.
-                Ok(Err(err)) => {
-                    tracing::error!(event = name, error = %ErrorChain(&*err), "could not hand the delivery off; answering 503 so that Zoom retries");
-                    (StatusCode::SERVICE_UNAVAILABLE, "the queue is unavailable; retry later").into_response()
-                }
-                Err(_) => {
-                    tracing::error!(
-                        event = name,
-                        timeout_ms = self.hand_off_timeout.as_millis(),
-                        "the queue did not confirm the delivery in time; answering 503 so that Zoom retries"
-                    );
-                    (StatusCode::SERVICE_UNAVAILABLE, "the queue did not confirm the delivery in time; retry later")
-                        .into_response()
-                }
-            };
+            let delivery = Delivery::new(name, route.map(Route::module), Bytes::copy_from_slice(body)).with_key(key);
+            return self.hand_off_to(sink.as_ref(), &delivery, claim).await;
         }
         let started = Instant::now();
         let result = self.routes.handle(route, name, body).await;
@@ -430,6 +416,48 @@ impl Receiver {
                     "webhook handler failed; answering 500 so that Zoom retries"
                 );
                 (StatusCode::INTERNAL_SERVER_ERROR, "the webhook handler failed; see the receiver's logs")
+                    .into_response()
+            }
+        }
+    }
+
+    /// Publishes a verified delivery to the sink and answers for it: 200 once the sink confirmed it (the
+    /// claim, if any, marked handled), 413 when it is too large for the queue, 503 otherwise. On anything
+    /// but 200 the claim is dropped unmarked, so the key is released for the vendor's retry.
+    async fn hand_off_to(&self, sink: &dyn Sink, delivery: &Delivery, claim: Option<Claimed>) -> Response {
+        let (name, key) = (&*delivery.name, delivery.key.to_hex());
+        match tokio::time::timeout(self.hand_off_timeout, sink.publish(delivery)).await {
+            Ok(Ok(())) => {
+                if let Some(claim) = claim {
+                    claim.handled().await;
+                }
+                tracing::debug!(event = name, module = delivery.module, key, "webhook delivery handed off");
+                StatusCode::OK.into_response()
+            }
+            Ok(Err(err)) => match err.downcast_ref::<DeliveryTooLarge>() {
+                Some(too_large) => {
+                    tracing::error!(
+                        event = name,
+                        key,
+                        size = too_large.size,
+                        limit = too_large.limit,
+                        "refused a webhook delivery: too large for the queue (raise its message size limit to take it); answering 413"
+                    );
+                    (StatusCode::PAYLOAD_TOO_LARGE, too_large.to_string()).into_response()
+                }
+                None => {
+                    tracing::error!(event = name, key, error = %ErrorChain(&*err), "could not hand the delivery off; answering 503 so that the vendor retries");
+                    (StatusCode::SERVICE_UNAVAILABLE, "the queue is unavailable; retry later").into_response()
+                }
+            },
+            Err(_) => {
+                tracing::error!(
+                    event = name,
+                    key,
+                    timeout_ms = self.hand_off_timeout.as_millis(),
+                    "the queue did not confirm the delivery in time (it may still store it; its retry is recognised by its key); answering 503 so that the vendor retries"
+                );
+                (StatusCode::SERVICE_UNAVAILABLE, "the queue did not confirm the delivery in time; retry later")
                     .into_response()
             }
         }

@@ -30,7 +30,8 @@ pub use self::redis::{RedisPersistence, RedisStore};
 pub use memory::MemoryStore;
 
 /// What a [`DuplicateFilter`] keys a delivery by: the SHA-256 of the bytes the receiver gives it (the raw
-/// body for Zoom, whose retries carry the same body under a new signature).
+/// body for Zoom, whose retries carry the same body under a new signature; the `webhook-id` for Standard
+/// Webhooks). A receiver in hand-off mode sends it with the delivery, and the worker's filter claims it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DeliveryKey([u8; 32]);
 
@@ -43,6 +44,20 @@ impl DeliveryKey {
     /// The 32 bytes of the SHA-256.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
+    }
+
+    /// The key written by [`DeliveryKey::to_hex`] (64 hex digits, either case); `None` for anything else.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let hex = hex.as_bytes();
+        if hex.len() != 64 {
+            return None;
+        }
+        let digit = |c: u8| char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok());
+        let mut bytes = [0; 32];
+        for (byte, pair) in bytes.iter_mut().zip(hex.chunks_exact(2)) {
+            *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+        }
+        Some(Self(bytes))
     }
 
     /// The SHA-256 in lowercase hex (64 characters).
@@ -284,6 +299,17 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_ne!(DeliveryKey::of(b"abc"), DeliveryKey::of(b"abd"));
+    }
+
+    #[test]
+    fn keys_read_back_from_hex_and_nothing_else_does() {
+        let key = DeliveryKey::of(b"abc");
+        assert_eq!(DeliveryKey::from_hex(&key.to_hex()), Some(key));
+        assert_eq!(DeliveryKey::from_hex(&key.to_hex().to_uppercase()), Some(key));
+        assert_eq!(DeliveryKey::from_hex(&key.to_hex()[1..]), None);
+        assert_eq!(DeliveryKey::from_hex(&format!("{}g", &key.to_hex()[1..])), None);
+        assert_eq!(DeliveryKey::from_hex("+1"), None);
+        assert_eq!(DeliveryKey::from_hex(&"é".repeat(32)), None);
     }
 
     #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]

@@ -38,19 +38,55 @@
 //! - dead letters go to `<prefix>.dead.<module>` (or `<prefix>.dead._unrouted`);
 //! - workers share one durable pull consumer ([`DEFAULT_CONSUMER`]) on `<prefix>.deliveries.>`.
 //!
-//! Each message is the raw body with the headers `Nats-Msg-Id` (the body's SHA-256 in hex),
+//! Each message is the raw body with the headers `Webhook-Delivery-Key` ([`DELIVERY_KEY_HEADER`]: the
+//! delivery's duplicate key in hex, the SHA-256 of the `webhook-id` for Standard Webhooks and of the body
+//! for Zoom, see [`Delivery::key`](crate::handoff::Delivery::key)), `Nats-Msg-Id` (the same key),
 //! `Webhook-Event` (the webhook name) and `Webhook-Module` (absent for an unrouted webhook). A dead letter
-//! has the same body and headers, except `Nats-Msg-Id` (`dead-<sha256>-<stream sequence>`, so it is not
+//! has the same body and headers, except `Nats-Msg-Id` (`dead-<key>-<stream sequence>`, so it is not
 //! dropped as a copy of the delivery), plus `Webhook-Error` (the last error, with its sources, on one
 //! line) and `Webhook-Attempts`.
 //!
-//! # Duplicates
+//! # The stream
 //!
-//! JetStream stores a body once within the stream's duplicate window ([`JetStreamSink::duplicate_window`],
-//! 2 minutes by default), keyed by `Nats-Msg-Id`: a vendor's retry of a delivery whose answer got lost is
-//! not queued twice. Zoom retries for much longer (about 85 minutes), so for exactly-once handling give
-//! the workers (or the receiver) a [`DuplicateFilter`](crate::duplicates::DuplicateFilter) that outlives
-//! that, such as one on Redis.
+//! A stream the sink or a worker creates has file storage, **work-queue retention** (a delivery is
+//! removed once a worker acknowledged it, handled or dead-lettered; dead letters, which no consumer
+//! reads, stay for inspection and replay) and **discard new**: when a limit is reached it refuses new
+//! deliveries and never drops stored ones. It has no limits unless the sink sets them
+//! ([`JetStreamSink::max_messages`], [`JetStreamSink::max_bytes`]); the server's storage
+//! (`max_file_store`) bounds it then. A full stream is answered 503 and logged at `error` level with
+//! [`PublishError::StreamFull`], naming the limit (`max_messages`, `max_bytes`, or the server's storage):
+//! nothing more is stored until workers take what it holds, or the limit is raised. Work-queue retention
+//! allows one consumer on the deliveries: every worker shares [`DEFAULT_CONSUMER`] (or the one name you
+//! set). An existing stream is used as it is (JetStream does not change a stream's retention); one that
+//! keeps every message (limits retention without limits) is logged as a warning.
+//!
+//! # NATS unreachable
+//!
+//! The sink and the worker connect in the background and reconnect without limit, so both start while
+//! NATS is down. Meanwhile the sink sends nothing and the receiver answers 503
+//! ([`PublishError::Disconnected`]); the worker tries to set up the stream and its consumer again until it
+//! can. A delivery larger than the server's `max_payload` (1 MiB by default; headers included) less
+//! [`DEAD_LETTER_HEADROOM`] is never sent, since the server would close the connection every delivery
+//! shares: the receiver answers 413 and logs the size and the limit (raise `max_payload` in the server's
+//! configuration to take it). The room left makes a dead letter of it fit, its error shortened if need be.
+//!
+//! # Duplicates, and what a 503 means
+//!
+//! A delivery answered 200 is stored. A delivery answered 503 because the client was not connected was
+//! not sent, and is never stored. A delivery answered 503 because JetStream did not confirm it within the
+//! receiver's hand-off timeout may still be stored (the server may have it, or the client may send it on
+//! reconnecting); the vendor's retry of it is recognised as the same delivery by its key:
+//!
+//! - within the stream's duplicate window ([`JetStreamSink::duplicate_window`], 2 minutes by default)
+//!   JetStream stores it once, by `Nats-Msg-Id`; the server keeps each key of the window in memory;
+//! - past it (Zoom retries for about 90 minutes, Standard Webhooks senders for days) both copies are
+//!   stored, and the workers' [`DuplicateFilter`](crate::duplicates::DuplicateFilter), keyed by the same
+//!   key, acknowledges the second without running the handler, for as long as it remembers the key.
+//!
+//! So each delivery answered 200 is handled, and handled **once** when the workers share a duplicate
+//! store that remembers keys longer than the vendor retries: `RedisStore` keeps them 2 hours by default,
+//! enough for Zoom; set its `ttl` to the retry span of a Standard Webhooks sender. In each worker's
+//! memory only, a copy handled by another worker, or before a restart, runs the handler again.
 //!
 //! # Retries and dead letters
 //!
@@ -73,8 +109,8 @@
 //! and its messages come back after the ack wait (30 s by default). Dead letters stay in the stream, for
 //! inspection and replay.
 //!
-//! With a [`Worker::duplicate_filter`], a body already handled is acknowledged without running the handler.
-//! While an identical body is in flight elsewhere (or the store cannot answer and fails closed), the message
+//! With a [`Worker::duplicate_filter`], a delivery key already handled is acknowledged without running the
+//! handler. While a delivery with the same key is in flight elsewhere (or the store cannot answer and fails closed), the message
 //! is held, in progress, and the claim tried again every half second; it is not negatively acknowledged, so
 //! waiting does not count towards the dead letters. A worker killed mid-way leaves its claims in a shared
 //! store in flight until the store's in-flight time runs out: set that (`RedisStore`) to about the ack wait.
@@ -100,7 +136,7 @@ pub const DEFAULT_SUBJECT_PREFIX: &str = "webhooks";
 /// The workers' durable consumer unless set otherwise.
 pub const DEFAULT_CONSUMER: &str = "webhook-worker";
 
-/// How long the stream drops a re-published body as a duplicate by default: 2 minutes.
+/// How long the stream drops a re-published delivery key as a duplicate by default: 2 minutes.
 pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(2 * 60);
 
 /// The header naming the webhook of a delivery.
@@ -126,7 +162,8 @@ const UNROUTED: &str = "_unrouted";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum NatsError {
-    /// The server could not be reached.
+    /// The address could not be used. An unreachable server is not this error: the client connects in
+    /// the background and reconnects by itself.
     #[error("could not connect to NATS at {url}")]
     Connect {
         /// The server address given.
@@ -155,28 +192,113 @@ pub enum NatsError {
     },
 }
 
-/// Connects to the NATS server at `url`, for JetStream.
+/// Connects to the NATS server at `url`, for JetStream. The client connects in the background and
+/// reconnects whenever the connection breaks, without limit: a receiver or worker started while NATS is
+/// unreachable runs, and works once the server is back. Only an address that does not parse is an error.
 async fn connect(url: &str) -> Result<async_nats::jetstream::Context, NatsError> {
-    let client = async_nats::connect(url).await.map_err(|source| NatsError::Connect { url: url.to_owned(), source })?;
+    let client = async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connect(url)
+        .await
+        .map_err(|source| NatsError::Connect { url: url.to_owned(), source })?;
     Ok(async_nats::jetstream::new(client))
 }
 
+/// The limits of a stream the sink or a worker creates: none by default (the server's storage bounds it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct StreamLimits {
+    /// The most messages it holds (deliveries not yet handled, and dead letters), if bounded.
+    pub(crate) max_messages: Option<i64>,
+    /// The most bytes it holds, if bounded.
+    pub(crate) max_bytes: Option<i64>,
+}
+
 /// Gets the stream `name`, creating it unless it exists: file storage, the subjects `<prefix>.>`, the
-/// duplicate window. An existing stream is left as it is.
+/// duplicate window, work-queue retention (a delivery is removed once a worker acknowledged it, handled
+/// or dead-lettered; dead letters, which no consumer reads, stay), `limits`, and a full stream refusing
+/// new messages rather than dropping old ones. An existing stream is left as it is; one that never
+/// removes what was handled is logged as a warning.
 async fn ensure_stream(
     context: &async_nats::jetstream::Context,
     name: &str,
     prefix: &str,
     duplicate_window: Duration,
+    limits: StreamLimits,
 ) -> Result<async_nats::jetstream::stream::Stream, NatsError> {
-    let config = async_nats::jetstream::stream::Config {
+    use async_nats::jetstream::stream::{Config, DiscardPolicy, RetentionPolicy, StorageType};
+    let config = Config {
         name: name.to_owned(),
         subjects: vec![format!("{prefix}.>")],
         duplicate_window,
-        storage: async_nats::jetstream::stream::StorageType::File,
+        storage: StorageType::File,
+        retention: RetentionPolicy::WorkQueue,
+        discard: DiscardPolicy::New,
+        max_messages: limits.max_messages.unwrap_or(-1),
+        max_bytes: limits.max_bytes.unwrap_or(-1),
         ..Default::default()
     };
-    context.get_or_create_stream(config).await.map_err(|source| NatsError::Stream { stream: name.to_owned(), source })
+    let stream = context
+        .get_or_create_stream(config)
+        .await
+        .map_err(|source| NatsError::Stream { stream: name.to_owned(), source })?;
+    let existing = &stream.cached_info().config;
+    if existing.retention == RetentionPolicy::Limits
+        && existing.max_age.is_zero()
+        && existing.max_bytes < 0
+        && existing.max_messages < 0
+    {
+        tracing::warn!(
+            stream = name,
+            "the stream keeps every message it stores (limits retention without limits): handled deliveries are never removed, and once the server's storage is used up every delivery is answered 503; create it anew with work-queue retention (the sink does for a stream it creates)"
+        );
+    }
+    Ok(stream)
+}
+
+/// The header of a message's delivery key in hex (see [`Delivery::key`](crate::handoff::Delivery::key)):
+/// the key the workers' duplicate filter claims, also its `Nats-Msg-Id`.
+pub const DELIVERY_KEY_HEADER: &str = "Webhook-Delivery-Key";
+
+/// Why the [`JetStreamSink`] did not store a delivery (the receiver answers 503), besides the client's
+/// own errors (timeouts, a stream that is gone).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The client is not connected (NATS unreachable, or reconnecting): nothing was sent, so the
+    /// delivery is not stored later either.
+    #[error("not connected to NATS ({state}); the delivery was not sent")]
+    Disconnected {
+        /// The client's connection state.
+        state: String,
+    },
+    /// The stream refused the delivery because one of its limits is reached.
+    #[error(
+        "the stream {stream} is full: {limit}; nothing more is stored until workers handle what it holds or the limit is raised"
+    )]
+    StreamFull {
+        /// The stream's name.
+        stream: String,
+        /// Which limit, as the server names it (such as `max_messages: maximum messages exceeded`).
+        limit: String,
+    },
+}
+
+/// How many bytes under the server's `max_payload` a delivery must stay, so that its dead letter (the same
+/// body, a longer message id, the attempts and the error) fits too: 512. The error is shortened to fit.
+pub const DEAD_LETTER_HEADROOM: usize = 512;
+
+/// The size of a message with `headers` and a body of `body` bytes, as the server counts it against its
+/// `max_payload`: the headers in their wire form (`NATS/1.0`, one `name: value` line each, a blank line)
+/// and the body.
+fn message_size(headers: &async_nats::HeaderMap, body: usize) -> usize {
+    let lines: usize = headers
+        .iter()
+        .map(|(name, values)| {
+            values.iter().map(|value| AsRef::<str>::as_ref(name).len() + 2 + value.as_str().len() + 2).sum::<usize>()
+        })
+        .sum();
+    "NATS/1.0\r\n".len() + lines + "\r\n".len() + body
 }
 
 /// The subject of a delivery for `module`, or of a dead letter with `kind` = `dead`.
@@ -195,5 +317,13 @@ mod tests {
             "webhooks.deliveries.number_management"
         );
         assert_eq!(subject("hooks", "dead", None), "hooks.dead._unrouted");
+    }
+
+    #[test]
+    fn the_size_counts_the_headers_in_their_wire_form() {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Webhook-Event", "a.b");
+        // "NATS/1.0\r\n" + "Webhook-Event: a.b\r\n" + "\r\n" + 5.
+        assert_eq!(message_size(&headers, 5), 10 + 20 + 2 + 5);
     }
 }

@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use tokio::sync::{Notify, Semaphore};
-use webhook_runtime::axum::{DuplicateFilter, Receiver};
-use webhook_runtime::handoff::{Delivery, Sink};
+use webhook_runtime::axum::{DeliveryKey, DuplicateFilter, Receiver};
+use webhook_runtime::handoff::{Delivery, DeliveryTooLarge, Sink};
 use webhook_runtime::signature::{self, Verifier};
 use webhook_runtime::{BoxError, Route, UnknownEvent};
 
@@ -190,4 +190,76 @@ async fn the_duplicate_filter_publishes_a_body_once_and_releases_it_when_publish
     assert_eq!(receiver.receive(&signed_at(STARTED, now + 2), STARTED).await.status(), StatusCode::OK);
     // Published on the first try (failed) and the second; the third was a duplicate of a handed-off body.
     assert_eq!(sink.published().len(), 2);
+}
+
+const STANDARD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn standard_signed(id: &str, body: &[u8]) -> HeaderMap {
+    use webhook_runtime::signature::standard;
+    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
+    let mut headers = HeaderMap::new();
+    headers.insert(standard::ID_HEADER, HeaderValue::from_str(id).unwrap());
+    headers.insert(standard::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+    let signature = standard::sign(STANDARD_SECRET, id, &timestamp, body).unwrap();
+    headers.insert(standard::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+    headers
+}
+
+#[tokio::test]
+async fn standard_webhooks_deliveries_are_keyed_by_their_webhook_id_not_their_body() {
+    let sink = TestSink::new(Answer::Confirm);
+    let route = Route::from_fn("invoices", &["invoice.paid"], |_: UnknownEvent| async {
+        Err::<(), _>("handlers are not called in hand-off mode")
+    })
+    .with_discriminator("type");
+    let receiver = Receiver::standard(&[STANDARD_SECRET])
+        .unwrap()
+        .route(route)
+        .duplicate_filter(DuplicateFilter::default())
+        .hand_off(sink.clone());
+    let body = br#"{"type":"invoice.paid","data":{"amount":5}}"#;
+    // Three messages with one body, then the vendor's retry of the second.
+    for id in ["msg_1", "msg_2", "msg_3", "msg_2"] {
+        assert_eq!(receiver.receive(&standard_signed(id, body), body).await.status(), StatusCode::OK);
+    }
+    let published = sink.published();
+    assert_eq!(published.len(), 3, "three messages published, the retry of one not again");
+    let keys: Vec<_> = published.iter().map(|delivery| delivery.key).collect();
+    assert_ne!(keys[0], keys[1]);
+    assert_ne!(keys[1], keys[2]);
+    assert_ne!(keys[0], keys[2]);
+    assert!(keys.iter().all(|key| *key != DeliveryKey::of(body)), "no key is the body's");
+    assert!(published.iter().all(|delivery| &delivery.body[..] == body));
+}
+
+#[tokio::test]
+async fn zoom_deliveries_are_keyed_by_their_body() {
+    let sink = TestSink::new(Answer::Confirm);
+    assert_eq!(receiver(&sink).receive(&signed(STARTED), STARTED).await.status(), StatusCode::OK);
+    assert_eq!(sink.published()[0].key, DeliveryKey::of(STARTED));
+}
+
+/// A sink for which every delivery is too large.
+#[derive(Debug)]
+struct SmallQueue;
+
+impl Sink for SmallQueue {
+    fn publish<'a>(
+        &'a self,
+        delivery: &'a Delivery,
+    ) -> webhook_runtime::duplicates::BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move { Err(DeliveryTooLarge::new(delivery.body.len() + 100, 16).into()) })
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_too_large_for_the_queue_is_answered_413_and_released() {
+    let filter = DuplicateFilter::default();
+    let receiver = Receiver::new(SECRET).route(meetings()).duplicate_filter(filter.clone()).hand_off(SmallQueue);
+    let response = receiver.receive(&signed(STARTED), STARTED).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let text = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+    let text = String::from_utf8_lossy(&text);
+    assert!(text.contains(&format!("{} bytes", STARTED.len() + 100)) && text.contains("limit of 16 bytes"), "{text}");
+    assert!(filter.is_empty(), "the key is not marked handed off");
 }

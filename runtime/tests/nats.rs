@@ -482,11 +482,13 @@ async fn the_duplicate_filter_handles_a_body_stored_twice_once() {
     running.stop().await;
 }
 
-/// A `nats-server` with JetStream of the test's own, on a free port, killed when dropped.
+/// A `nats-server` with JetStream of the test's own, on a free port, killed when dropped; it can be
+/// killed and started again on the same port with the same storage.
 struct OwnServer {
-    child: std::process::Child,
+    child: Option<std::process::Child>,
+    port: u16,
     url: String,
-    _store: StoreDir,
+    store: StoreDir,
 }
 
 /// The server's storage directory, removed when dropped.
@@ -498,33 +500,58 @@ impl Drop for StoreDir {
     }
 }
 
+/// A port nothing listens on now.
+fn free_port() -> Option<u16> {
+    Some(std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port())
+}
+
 impl OwnServer {
     /// Starts one, or `None` when there is no `nats-server` command or it does not come up.
     async fn start() -> Option<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let mut server = Self::on(free_port()?);
+        server.restart().await.then_some(server)
+    }
+
+    /// A server for `port`, not started yet.
+    fn on(port: u16) -> Self {
         let store = StoreDir(std::env::temp_dir().join(format!("nats-test-{}-{port}", std::process::id())));
-        let child = std::process::Command::new("nats-server")
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-            .arg(&store.0)
+        Self { child: None, port, url: format!("nats://127.0.0.1:{port}"), store }
+    }
+
+    /// Starts it (again), with the same port and storage; whether it came up.
+    async fn restart(&mut self) -> bool {
+        self.kill();
+        let Ok(child) = std::process::Command::new("nats-server")
+            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
+            .arg(&self.store.0)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .ok()?;
-        let server = Self { child, url: format!("nats://127.0.0.1:{port}"), _store: store };
+        else {
+            return false;
+        };
+        self.child = Some(child);
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return Some(server);
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+                return true;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        None
+        false
+    }
+
+    /// Kills it (SIGKILL), if it runs.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
 impl Drop for OwnServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
@@ -551,8 +578,7 @@ async fn with_the_server_gone_publishing_fails_and_the_receiver_answers_503() {
         .hand_off(sink.clone())
         .hand_off_timeout(Duration::from_millis(500));
 
-    let _ = server.child.kill();
-    let _ = server.child.wait();
+    server.kill();
     let body = br#"{"event":"meeting.started","event_ts":5}"#;
     let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
     let mut headers = HeaderMap::new();
@@ -561,4 +587,448 @@ async fn with_the_server_gone_publishing_fails_and_the_receiver_answers_503() {
     headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
     assert_eq!(receiver.receive(&headers, body).await.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(sink.publish(&Delivery::new("meeting.started", Some("meetings"), &body[..])).await.is_err());
+}
+
+/// Headers signing `body` with Zoom's scheme for `secret`, timestamped now.
+#[cfg(feature = "axum")]
+fn zoom_signed(secret: &str, body: &[u8]) -> axum::http::HeaderMap {
+    use axum::http::HeaderValue;
+    use webhook_runtime::signature::{self, Verifier};
+    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(signature::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+    let signature = Verifier::new(secret.as_bytes()).sign(&timestamp, body);
+    headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+    headers
+}
+
+/// A `meeting.started` body told apart by its `event_ts`.
+fn started(event_ts: u64) -> Vec<u8> {
+    format!(r#"{{"event":"meeting.started","event_ts":{event_ts},"payload":{{"object":{{"id":"85"}}}}}}"#).into_bytes()
+}
+
+/// A route for `meeting.started` counting its calls by the body's `event_ts`.
+fn counted_by_event_ts(calls: &Arc<Mutex<std::collections::HashMap<u64, usize>>>) -> Route {
+    let calls = Arc::clone(calls);
+    Route::from_fn("meetings", &["meeting.started"], move |event: UnknownEvent| {
+        let event_ts = event.body["event_ts"].as_u64().unwrap_or(u64::MAX);
+        *calls.lock().unwrap().entry(event_ts).or_default() += 1;
+        async { Ok::<_, std::convert::Infallible>(()) }
+    })
+}
+
+/// What a `tracing` subscriber wrote, for tests reading log lines.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// A subscriber writing every event at `info` and above here, without colour.
+    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync {
+        let logs = self.clone();
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || logs.clone())
+            .finish()
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+const STANDARD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+#[cfg(feature = "axum")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standard_webhooks_messages_with_equal_bodies_are_all_stored_and_handled() {
+    use axum::http::{HeaderMap, HeaderValue, StatusCode};
+    use webhook_runtime::axum::{DuplicateFilter, Receiver};
+    use webhook_runtime::signature::standard;
+
+    let Some(fixture) =
+        Fixture::new("standard_webhooks_messages_with_equal_bodies_are_all_stored_and_handled", "equal").await
+    else {
+        return;
+    };
+    let calls = Arc::new(AtomicUsize::new(0));
+    let route = || {
+        let calls = Arc::clone(&calls);
+        Route::from_fn("invoices", &["invoice.paid"], move |_: UnknownEvent| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async { Ok::<_, std::convert::Infallible>(()) }
+        })
+        .with_discriminator("type")
+    };
+    let running = Running::start(fixture.worker().route(route()).duplicate_filter(DuplicateFilter::default()));
+    let receiver = Receiver::standard(&[STANDARD_SECRET]).unwrap().route(route()).hand_off(fixture.sink());
+    let body = br#"{"type":"invoice.paid","data":{"amount":5}}"#;
+    let signed = |id: &str| {
+        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
+        let mut headers = HeaderMap::new();
+        headers.insert(standard::ID_HEADER, HeaderValue::from_str(id).unwrap());
+        headers.insert(standard::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+        let signature = standard::sign(STANDARD_SECRET, id, &timestamp, body).unwrap();
+        headers.insert(standard::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+        headers
+    };
+    // Three messages with one body, and the vendor's retry of the second.
+    for id in ["msg_1", "msg_2", "msg_3", "msg_2"] {
+        assert_eq!(receiver.receive(&signed(id), body).await.status(), StatusCode::OK);
+    }
+    fixture.all_acknowledged(3).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "each message handled once, the retry not again");
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_keys_its_duplicate_filter_by_the_delivery_key_header() {
+    let Some(fixture) = Fixture::new("the_worker_keys_its_duplicate_filter_by_the_delivery_key_header", "key").await
+    else {
+        return;
+    };
+    let calls = Arc::new(AtomicUsize::new(0));
+    let worker = fixture
+        .worker()
+        .route(counted(&calls, |_| false))
+        .duplicate_filter(webhook_runtime::duplicates::DuplicateFilter::default());
+    // Past JetStream's duplicate window: two messages with one body under distinct keys, and one of them
+    // again under its key (the same message stored twice).
+    let subject = format!("{}.deliveries.meetings", fixture.prefix);
+    for (id, key) in [("a", "msg_1"), ("b", "msg_2"), ("c", "msg_1")] {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(async_nats::header::NATS_MESSAGE_ID, id);
+        headers.insert("Webhook-Delivery-Key", DeliveryKey::of(key.as_bytes()).to_hex());
+        headers.insert("Webhook-Event", "meeting.started");
+        headers.insert("Webhook-Module", "meetings");
+        fixture.context.publish_with_headers(subject.clone(), headers, STARTED.into()).await.unwrap().await.unwrap();
+    }
+    let running = Running::start(worker);
+    fixture.all_acknowledged(3).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    running.stop().await;
+}
+
+#[cfg(feature = "axum")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_over_the_servers_max_payload_is_413_and_concurrent_ones_are_200() {
+    use axum::http::StatusCode;
+    use webhook_runtime::axum::Receiver;
+
+    let test = "a_delivery_over_the_servers_max_payload_is_413_and_concurrent_ones_are_200";
+    let Some(fixture) = Fixture::new(test, "large").await else { return };
+    let max_payload = fixture.context.client().server_info().max_payload;
+    let size = 3 * 1024 * 1024 / 2;
+    if max_payload >= size {
+        skip_because(test, &format!("the server's max_payload ({max_payload}) takes a 1.5 MiB delivery"));
+        return;
+    }
+    let secret = "large-secret";
+    let route = Route::from_fn("meetings", &["meeting.started"], |_: UnknownEvent| async {
+        Ok::<_, std::convert::Infallible>(())
+    });
+    let receiver = Arc::new(Receiver::new(secret).route(route).hand_off(fixture.sink()));
+    let mut large = br#"{"event":"meeting.started","payload":""#.to_vec();
+    large.resize(size - 2, b'x');
+    large.extend_from_slice(br#""}"#);
+    let normal: Vec<_> = (0..200).map(started).collect();
+    let answers: Vec<_> = normal
+        .iter()
+        .cloned()
+        .map(|body| {
+            let receiver = Arc::clone(&receiver);
+            tokio::spawn(async move { receiver.receive(&zoom_signed(secret, &body), &body).await.status() })
+        })
+        .collect();
+    for _ in 0..3 {
+        let answer = receiver.receive(&zoom_signed(secret, &large), &large).await;
+        assert_eq!(answer.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    for answer in answers {
+        assert_eq!(answer.await.unwrap(), StatusCode::OK);
+    }
+    assert_eq!(fixture.messages().await.len(), normal.len(), "every normal delivery is stored, the large one not");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_the_sink_creates_removes_handled_messages_and_keeps_dead_letters() {
+    use webhook_runtime::nats::async_nats::jetstream::stream::{DiscardPolicy, RetentionPolicy};
+
+    let Some(fixture) =
+        Fixture::new("a_stream_the_sink_creates_removes_handled_messages_and_keeps_dead_letters", "retention").await
+    else {
+        return;
+    };
+    let mut stream = fixture.context.get_stream(&fixture.stream).await.unwrap();
+    let config = stream.info().await.unwrap().config.clone();
+    assert_eq!(config.retention, RetentionPolicy::WorkQueue);
+    assert_eq!(config.discard, DiscardPolicy::New, "a full stream refuses new messages, never drops stored ones");
+    // The second delivery's handler always fails: it ends in the dead letters.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let route = Route::from_fn("meetings", &["meeting.started"], {
+        let calls = Arc::clone(&calls);
+        move |event: UnknownEvent| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            let fails = event.body["event_ts"] == 2;
+            async move { if fails { Err("the database refuses it") } else { Ok(()) } }
+        }
+    });
+    let worker = fixture.worker().route(route).max_attempts(2).backoff(vec![Duration::from_millis(50)]);
+    let running = Running::start(worker);
+    let sink = fixture.sink();
+    for event_ts in 1..=3 {
+        sink.publish(&Delivery::new("meeting.started", Some("meetings"), started(event_ts))).await.unwrap();
+    }
+    eventually("the handled deliveries removed, the dead letter stored", || async {
+        let mut stream = fixture.context.get_stream(&fixture.stream).await.unwrap();
+        stream.info().await.unwrap().state.messages == 1 && fixture.messages_on("dead.meetings").await.len() == 1
+    })
+    .await;
+    let left = fixture.messages().await;
+    assert_eq!(left.len(), 1, "only the dead letter is left");
+    assert_eq!(left[0].subject.as_str(), format!("{}.dead.meetings", fixture.prefix));
+    assert_eq!(&left[0].payload[..], &started(2)[..]);
+    running.stop().await;
+}
+
+#[cfg(feature = "axum")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_stream_is_a_503_whose_log_line_names_the_limit() {
+    use axum::http::StatusCode;
+    use tracing::instrument::WithSubscriber;
+    use webhook_runtime::axum::Receiver;
+    use webhook_runtime::nats::async_nats::jetstream::stream::{Config, DiscardPolicy, RetentionPolicy};
+
+    let Some(fixture) = Fixture::new("a_full_stream_is_a_503_whose_log_line_names_the_limit", "full").await else {
+        return;
+    };
+    // A stream of two messages at most, as an operator may bound it.
+    let (stream, prefix) = (format!("{}_BOUNDED", fixture.stream), format!("{}_bounded", fixture.prefix));
+    let config = Config {
+        name: stream.clone(),
+        subjects: vec![format!("{prefix}.>")],
+        retention: RetentionPolicy::WorkQueue,
+        discard: DiscardPolicy::New,
+        max_messages: 2,
+        ..Default::default()
+    };
+    fixture.context.create_stream(config).await.unwrap();
+    let _cleanup = Fixture { context: fixture.context.clone(), stream: stream.clone(), prefix: prefix.clone() };
+    let sink = JetStreamSink::new(fixture.context.clone()).stream(&stream).subject_prefix(&prefix);
+    let secret = "full-secret";
+    let route = Route::from_fn("meetings", &["meeting.started"], |_: UnknownEvent| async {
+        Ok::<_, std::convert::Infallible>(())
+    });
+    let receiver = Receiver::new(secret).route(route).hand_off(sink);
+    for event_ts in 1..=2 {
+        let body = started(event_ts);
+        assert_eq!(receiver.receive(&zoom_signed(secret, &body), &body).await.status(), StatusCode::OK);
+    }
+    let logs = Logs::default();
+    let body = started(3);
+    let answer = receiver.receive(&zoom_signed(secret, &body), &body).with_subscriber(logs.subscriber()).await;
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let text = logs.text();
+    let line = text.lines().find(|line| line.contains("ERROR")).unwrap_or_default();
+    assert!(line.contains(&format!("the stream {stream} is full")) && line.contains("max_messages"), "{text}");
+}
+
+#[cfg(all(feature = "axum", feature = "redis"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nats_outage_mid_stream_loses_no_delivery_answered_200_and_with_redis_handles_none_twice() {
+    use std::collections::HashMap;
+
+    use axum::http::StatusCode;
+    use webhook_runtime::axum::Receiver;
+    use webhook_runtime::duplicates::{DuplicateFilter, RedisStore};
+
+    let test = "a_nats_outage_mid_stream_loses_no_delivery_answered_200_and_with_redis_handles_none_twice";
+    let Some(mut server) = OwnServer::start().await else {
+        skip_because(test, "no `nats-server` command to start a server of its own");
+        return;
+    };
+    let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned());
+    let unique = format!("{}_{}", std::process::id(), SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos());
+    let store = RedisStore::connect(&redis_url).await.unwrap().prefix(format!("test:outage:{unique}:"));
+    if store.ping().await.is_err() {
+        if std::env::var("REQUIRE_REDIS").is_ok_and(|value| value == "1") {
+            panic!("{test}: no Redis at {redis_url} (REQUIRE_REDIS=1 makes this a failure)");
+        }
+        let _ = writeln!(std::io::stderr(), "skipped nats::{test}: no Redis at {redis_url} (set REDIS_URL)");
+        return;
+    }
+    let client = async_nats::ConnectOptions::new().retry_on_initial_connect().connect(&server.url).await.unwrap();
+    let context = jetstream::new(client.clone());
+    let sink = JetStreamSink::new(context.clone()).stream("OUTAGE").subject_prefix("outage");
+    sink.ensure_stream().await.unwrap();
+    let calls = Arc::new(Mutex::new(HashMap::<u64, usize>::new()));
+    let worker = Worker::new(context.clone())
+        .stream("OUTAGE")
+        .subject_prefix("outage")
+        .consumer("worker")
+        .ack_wait(Duration::from_secs(2))
+        .route(counted_by_event_ts(&calls))
+        .duplicate_filter(DuplicateFilter::with_store(store.in_flight_ttl(Duration::from_secs(2))));
+    let running = Running::start(worker);
+    let secret = "outage-secret";
+    let receiver = Arc::new(
+        Receiver::new(secret)
+            .route(counted_by_event_ts(&Arc::default()))
+            .hand_off(sink)
+            .hand_off_timeout(Duration::from_millis(500)),
+    );
+    // The vendor: each delivery retried until it is answered 200 (a hang guard of 60 s each).
+    const DELIVERIES: u64 = 120;
+    // Each vendor task sends the first third of its deliveries at once (some are in flight when NATS is
+    // killed), the rest once the outage began.
+    let refused = Arc::new(AtomicUsize::new(0));
+    let (outage_began, outage) = tokio::sync::watch::channel(false);
+    let vendor = |range: std::ops::Range<u64>| {
+        let (receiver, refused, mut outage) = (Arc::clone(&receiver), Arc::clone(&refused), outage.clone());
+        let before_outage = range.start + (range.end - range.start) / 3;
+        tokio::spawn(async move {
+            for event_ts in range {
+                if event_ts == before_outage {
+                    outage.wait_for(|began| *began).await.unwrap();
+                }
+                let body = started(event_ts);
+                let deadline = Instant::now() + Duration::from_secs(60);
+                loop {
+                    let status = receiver.receive(&zoom_signed(secret, &body), &body).await.status();
+                    if status == StatusCode::OK {
+                        break;
+                    }
+                    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+                    assert!(Instant::now() < deadline, "delivery {event_ts} never answered 200");
+                    refused.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        })
+    };
+    let vendors: Vec<_> = (0..4).map(|part| vendor(part * DELIVERIES / 4..(part + 1) * DELIVERIES / 4)).collect();
+    let handled = || calls.lock().unwrap().len();
+    eventually("some deliveries handled", || async { handled() >= 10 }).await;
+    server.kill();
+    eventually("the client to see the outage", || async {
+        client.connection_state() != async_nats::connection::State::Connected
+    })
+    .await;
+    outage_began.send(true).unwrap();
+    // Sent once while NATS is down, and never retried: answered 503, it must not be stored later.
+    let lost = started(DELIVERIES + 1);
+    let status = receiver.receive(&zoom_signed(secret, &lost), &lost).await.status();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    // The vendor's deliveries and retries meet the outage for a while.
+    eventually("deliveries refused during the outage", || async { refused.load(Ordering::SeqCst) >= 40 }).await;
+    assert!(server.restart().await, "nats-server starts again");
+    for vendor in vendors {
+        vendor.await.unwrap();
+    }
+    let refused = refused.load(Ordering::SeqCst);
+    // Every delivery was answered 200; wait until each is handled and the consumer holds nothing more.
+    eventually("every delivery handled and the consumer settled", || async {
+        let Ok(stream) = context.get_stream("OUTAGE").await else { return false };
+        let Ok(info) = stream.consumer_info("worker").await else { return false };
+        handled() as u64 >= DELIVERIES && info.num_pending == 0 && info.num_ack_pending == 0
+    })
+    .await;
+    let calls = calls.lock().unwrap().clone();
+    let twice: Vec<_> = calls.iter().filter(|(_, count)| **count > 1).collect();
+    assert!(twice.is_empty(), "handled more than once: {twice:?}");
+    assert!((0..DELIVERIES).all(|event_ts| calls.get(&event_ts) == Some(&1)));
+    assert_eq!(calls.get(&(DELIVERIES + 1)), None, "a delivery answered 503 while NATS was down was stored later");
+    let _ = writeln!(
+        std::io::stderr(),
+        "{test}: {DELIVERIES} deliveries, {refused} answers 503 retried, each handled once"
+    );
+    running.stop().await;
+    let _ = context.delete_stream("OUTAGE").await;
+}
+
+#[cfg(feature = "axum")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sink_and_the_worker_start_while_nats_is_unreachable_and_work_once_it_is_up() {
+    use axum::http::StatusCode;
+    use webhook_runtime::axum::Receiver;
+
+    let test = "the_sink_and_the_worker_start_while_nats_is_unreachable_and_work_once_it_is_up";
+    let Some(port) = free_port() else { return };
+    let mut server = OwnServer::on(port);
+    // Nothing listens on the port yet.
+    let sink = JetStreamSink::connect(&server.url).await.expect("the sink starts without NATS");
+    let sink = sink.stream("LATE").subject_prefix("late");
+    let worker = Worker::connect(&server.url).await.expect("the worker starts without NATS");
+    let calls = Arc::new(Mutex::new(std::collections::HashMap::<u64, usize>::new()));
+    let worker = worker.stream("LATE").subject_prefix("late").consumer("worker").route(counted_by_event_ts(&calls));
+    let running = Running::start(worker);
+    let secret = "late-secret";
+    let receiver = Receiver::new(secret).route(counted_by_event_ts(&Arc::default())).hand_off(sink);
+    let body = started(1);
+    assert_eq!(receiver.receive(&zoom_signed(secret, &body), &body).await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!running.task.is_finished(), "the worker waits for NATS");
+
+    if !server.restart().await {
+        skip_because(test, "no `nats-server` command to start a server of its own");
+        return;
+    }
+    eventually("the delivery answered 200", || async {
+        receiver.receive(&zoom_signed(secret, &body), &body).await.status() == StatusCode::OK
+    })
+    .await;
+    eventually("the delivery handled", || async { calls.lock().unwrap().get(&1) == Some(&1) }).await;
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_work_queue_stream_refuses_a_second_consumer_on_its_deliveries() {
+    let Some(fixture) = Fixture::new("a_work_queue_stream_refuses_a_second_consumer_on_its_deliveries", "second").await
+    else {
+        return;
+    };
+    let running = Running::start(fixture.worker());
+    eventually("the first worker's consumer", || async { fixture.consumer_state().await.2 != u64::MAX }).await;
+    let other = fixture.worker().consumer("another");
+    // A hang guard: a stream that took the second consumer would let it run on.
+    let outcome = tokio::time::timeout(Duration::from_secs(20), other.run_until(std::future::pending())).await;
+    let outcome = outcome.expect("the second worker is refused, not left running");
+    assert!(matches!(outcome, Err(NatsError::Consumer { ref consumer, .. }) if consumer == "another"), "{outcome:?}");
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dead_letter_of_a_delivery_near_max_payload_is_stored_with_its_error_shortened() {
+    let test = "the_dead_letter_of_a_delivery_near_max_payload_is_stored_with_its_error_shortened";
+    let Some(fixture) = Fixture::new(test, "near_limit").await else { return };
+    let max_payload = fixture.context.client().server_info().max_payload;
+    // As large as the sink takes: its headers and the room left for a dead letter's.
+    let mut body = br#"{"event":"meeting.started","payload":""#.to_vec();
+    body.resize(max_payload - webhook_runtime::nats::DEAD_LETTER_HEADROOM - 300, b'x');
+    body.extend_from_slice(br#""}"#);
+    let route = Route::from_fn("meetings", &["meeting.started"], |_: UnknownEvent| async {
+        Err::<(), _>("the database refuses it: ".repeat(200))
+    });
+    let running = Running::start(fixture.worker().route(route).max_attempts(1));
+    let sink = fixture.sink();
+    sink.publish(&Delivery::new("meeting.started", Some("meetings"), body.clone())).await.unwrap();
+    eventually("a dead letter", || async { !fixture.messages_on("dead.meetings").await.is_empty() }).await;
+    let dead = fixture.messages_on("dead.meetings").await;
+    assert_eq!(&dead[0].payload[..], &body[..]);
+    let error = header(&dead[0], "Webhook-Error").unwrap();
+    assert!(error.starts_with("the database refuses it") && error.ends_with("..."), "{error}");
+    assert!(error.len() < "the database refuses it: ".len() * 200);
+    // The connection every delivery shares is intact.
+    sink.publish(&Delivery::new("meeting.started", Some("meetings"), STARTED)).await.unwrap();
+    running.stop().await;
 }

@@ -214,14 +214,16 @@ impl NatsSettings {
         Some(Self { url, stream, subject_prefix })
     }
 
-    /// A sink publishing to the stream, which is created when missing.
+    /// A sink publishing to the stream, which is created when missing. NATS down at start is a warning:
+    /// the sink connects once the server is back, and deliveries are answered 503 meanwhile.
     pub async fn sink(&self) -> Result<zoom_webhooks::nats::JetStreamSink, zoom_webhooks::nats::NatsError> {
         let sink = zoom_webhooks::nats::JetStreamSink::connect(&self.url)
             .await?
             .stream(self.stream.clone())
             .subject_prefix(self.subject_prefix.clone());
-        // `connect` made sure of the default stream; this one may be another.
-        sink.ensure_stream().await?;
+        if let Err(err) = sink.ensure_stream().await {
+            tracing::warn!(%err, "NATS JetStream does not answer yet; deliveries are answered 503 until it does");
+        }
         Ok(sink)
     }
 

@@ -4,15 +4,18 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_nats::jetstream::context::CreateStreamErrorKind;
 use async_nats::jetstream::message::AckKind;
+use async_nats::jetstream::stream::ConsumerErrorKind;
 use async_nats::jetstream::{self, consumer};
 use futures_util::StreamExt;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::{
-    ATTEMPTS_HEADER, DEFAULT_CONSUMER, DEFAULT_DUPLICATE_WINDOW, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX, ERROR_HEADER,
-    EVENT_HEADER, MODULE_HEADER, MSG_ID_HEADER, NatsError, ensure_stream, subject,
+    ATTEMPTS_HEADER, DEFAULT_CONSUMER, DEFAULT_DUPLICATE_WINDOW, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX,
+    DELIVERY_KEY_HEADER, ERROR_HEADER, EVENT_HEADER, MODULE_HEADER, MSG_ID_HEADER, NatsError, StreamLimits,
+    ensure_stream, message_size, subject,
 };
 use crate::duplicates::{Claim, DeliveryKey, DuplicateFilter};
 use crate::error_chain::ErrorChain;
@@ -27,6 +30,34 @@ const CLAIM_RETRY_PAUSE: Duration = Duration::from_millis(500);
 /// The longest pause between two claims of one held body: while the store is down, each held message
 /// logs the store's error at most this often, rather than flooding the log and the recovering store.
 const MAX_CLAIM_RETRY_PAUSE: Duration = Duration::from_secs(5);
+
+/// How long a worker first waits before setting up the stream and the consumer again while NATS cannot be
+/// reached; the pause doubles after each try, up to [`MAX_SETUP_RETRY_PAUSE`].
+const SETUP_RETRY_PAUSE: Duration = Duration::from_millis(500);
+
+/// The longest pause between two tries to set up the stream and the consumer.
+const MAX_SETUP_RETRY_PAUSE: Duration = Duration::from_secs(5);
+
+/// Why setting up the stream and the consumer failed.
+enum Setup {
+    /// NATS or JetStream did not answer: try again.
+    Unreachable(NatsError),
+    /// The server answered with a refusal: trying again would not help.
+    Refused(NatsError),
+}
+
+/// What a dead letter records of the delivery it holds.
+#[derive(Clone, Copy)]
+struct Dead<'a> {
+    name: Option<&'a str>,
+    module: Option<&'a str>,
+    /// The delivery key, in the dead letter's message id.
+    key: DeliveryKey,
+    /// How many times the delivery was given to a worker.
+    delivered: u32,
+    /// The original's stream sequence.
+    sequence: u64,
+}
 
 /// The shortest period of the in-progress acknowledgements, for a very short ack wait.
 const MIN_PROGRESS_PERIOD: Duration = Duration::from_millis(100);
@@ -68,11 +99,12 @@ impl Worker {
     }
 
     /// Connects to the NATS server at `url`, for the stream [`DEFAULT_STREAM`] and the consumer
-    /// [`DEFAULT_CONSUMER`].
+    /// [`DEFAULT_CONSUMER`]. It does not wait for the server: the client connects in the background and
+    /// reconnects whenever the connection breaks; [`Worker::run_until`] waits for it.
     ///
     /// # Errors
     ///
-    /// [`NatsError::Connect`] when the server cannot be reached.
+    /// [`NatsError::Connect`] when `url` is not a NATS address.
     pub async fn connect(url: &str) -> Result<Self, NatsError> {
         Ok(Self::new(super::connect(url).await?))
     }
@@ -108,7 +140,8 @@ impl Worker {
     }
 
     /// Sets the durable consumer's name ([`DEFAULT_CONSUMER`] by default). Workers with the same name
-    /// share the deliveries; workers with different names each get every delivery.
+    /// share the deliveries. A stream the sink or a worker creates is a work queue, which takes one
+    /// consumer on the deliveries: a worker with another name is refused ([`NatsError::Consumer`]).
     #[must_use]
     pub fn consumer(mut self, durable_name: impl Into<String>) -> Self {
         self.consumer = durable_name.into();
@@ -151,11 +184,12 @@ impl Worker {
         self
     }
 
-    /// Switches on a duplicate filter keyed by the body's SHA-256: a body already handled within the
-    /// filter's time-to-live is acknowledged without calling the handler again (JetStream's own window is
-    /// only minutes long). While an identical body is in flight elsewhere, or the store cannot answer
-    /// (failing closed), the message is held in progress and the claim tried again; see the
-    /// [module docs](super).
+    /// Switches on a duplicate filter keyed by each message's delivery key (its `Webhook-Delivery-Key`:
+    /// the `webhook-id` for Standard Webhooks, the body for Zoom; the body for a message without the
+    /// header): a key already handled within the filter's time-to-live is acknowledged without calling
+    /// the handler again (JetStream's own window is only minutes long). While the same key is in flight
+    /// elsewhere, or the store cannot answer (failing closed), the message is held in progress and the
+    /// claim tried again; see the [module docs](super).
     #[must_use]
     pub fn duplicate_filter(mut self, filter: DuplicateFilter) -> Self {
         self.duplicates = Some(filter);
@@ -208,37 +242,46 @@ impl Worker {
     /// Ensures the stream and the durable consumer exist, then handles deliveries until `shutdown`
     /// completes; the deliveries being handled then are finished (acknowledged or not) before it returns.
     ///
-    /// A stream the worker creates (no receiver created it yet) gets the default duplicate window; for
-    /// another one, create it first with the sink's [`JetStreamSink::ensure_stream`](super::JetStreamSink::ensure_stream).
+    /// While NATS cannot be reached (at start, or JetStream not answering yet) the worker waits and tries
+    /// again, logging each failed try (the pause doubles from half a second up to 5 s), and returns `Ok`
+    /// if `shutdown` completes first; once running, the client reconnects by itself. A stream the worker
+    /// creates (no receiver created it yet) is created as the sink would, with the default duplicate
+    /// window and no limits; for others, create it first with the sink's
+    /// [`JetStreamSink::ensure_stream`](super::JetStreamSink::ensure_stream).
     ///
     /// # Errors
     ///
-    /// [`NatsError::Stream`] or [`NatsError::Consumer`] when the stream or the consumer cannot be set up,
-    /// or the consumer was deleted while running.
+    /// [`NatsError::Stream`] or [`NatsError::Consumer`] when the server refuses the stream or the consumer
+    /// (a stream of that name with other subjects, a second consumer on a work-queue stream's
+    /// deliveries), or the consumer was deleted while running.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), NatsError> {
-        let stream = ensure_stream(&self.context, &self.stream, &self.prefix, DEFAULT_DUPLICATE_WINDOW).await?;
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut pause = SETUP_RETRY_PAUSE;
+        let mut messages = loop {
+            let opened = tokio::select! {
+                () = &mut shutdown => return Ok(()),
+                opened = self.open() => opened,
+            };
+            match opened {
+                Ok(messages) => break messages,
+                Err(Setup::Refused(err)) => return Err(err),
+                Err(Setup::Unreachable(err)) => {
+                    tracing::error!(stream = self.stream, consumer = self.consumer, error = %ErrorChain(&err), retry_in_ms = pause.as_millis(), "cannot reach NATS JetStream; trying again");
+                }
+            }
+            tokio::select! {
+                () = &mut shutdown => return Ok(()),
+                () = tokio::time::sleep(pause) => {}
+            }
+            pause = (pause * 2).min(MAX_SETUP_RETRY_PAUSE);
+        };
         let consumer_name = self.consumer.clone();
         let consumer_error = move |source: BoxError| NatsError::Consumer { consumer: consumer_name.clone(), source };
-        let config = consumer::pull::Config {
-            durable_name: Some(self.consumer.clone()),
-            filter_subject: format!("{}.deliveries.>", self.prefix),
-            ack_wait: self.ack_wait,
-            ..Default::default()
-        };
-        let consumer =
-            stream.get_or_create_consumer(&self.consumer, config).await.map_err(|err| consumer_error(err.into()))?;
-        let mut messages = consumer
-            .stream()
-            .max_messages_per_batch(self.concurrency)
-            .messages()
-            .await
-            .map_err(|err| consumer_error(err.into()))?;
         tracing::info!(stream = self.stream, consumer = self.consumer, "worker started");
         let worker = Arc::new(self);
         let (stop, stopping) = watch::channel(false);
         let permits = Arc::new(Semaphore::new(worker.concurrency));
         let mut running = JoinSet::new();
-        let mut shutdown = std::pin::pin!(shutdown);
         let outcome = loop {
             // A slot first, then a message: a message is only taken when it can be handled at once (and is
             // then kept in progress), never left waiting for a slot while its ack wait runs out.
@@ -279,6 +322,36 @@ impl Worker {
         outcome
     }
 
+    /// Gets or creates the stream and the durable consumer, and opens its messages.
+    async fn open(&self) -> Result<consumer::pull::Stream, Setup> {
+        let connected = || self.context.client().connection_state() == async_nats::connection::State::Connected;
+        let stream =
+            ensure_stream(&self.context, &self.stream, &self.prefix, DEFAULT_DUPLICATE_WINDOW, StreamLimits::default())
+                .await
+                .map_err(|err| {
+                    let transient = matches!(&err, NatsError::Stream { source, .. } if matches!(source.kind(), CreateStreamErrorKind::JetStreamUnavailable | CreateStreamErrorKind::TimedOut | CreateStreamErrorKind::Response));
+                    if transient || !connected() { Setup::Unreachable(err) } else { Setup::Refused(err) }
+                })?;
+        let consumer_error = |source: BoxError| NatsError::Consumer { consumer: self.consumer.clone(), source };
+        let config = consumer::pull::Config {
+            durable_name: Some(self.consumer.clone()),
+            filter_subject: format!("{}.deliveries.>", self.prefix),
+            ack_wait: self.ack_wait,
+            ..Default::default()
+        };
+        let consumer = stream.get_or_create_consumer(&self.consumer, config).await.map_err(|err| {
+            let transient = matches!(err.kind(), ConsumerErrorKind::TimedOut | ConsumerErrorKind::Request);
+            let err = consumer_error(err.into());
+            if transient || !connected() { Setup::Unreachable(err) } else { Setup::Refused(err) }
+        })?;
+        consumer
+            .stream()
+            .max_messages_per_batch(self.concurrency)
+            .messages()
+            .await
+            .map_err(|err| Setup::Unreachable(consumer_error(err.into())))
+    }
+
     /// Handles one message: acknowledges it once handled or dead-lettered, else asks for its redelivery.
     async fn process(&self, message: jetstream::Message, stopping: watch::Receiver<bool>) {
         let (delivered, sequence) = match message.info() {
@@ -292,17 +365,28 @@ impl Worker {
             message.headers.as_ref().and_then(|headers| headers.get(name)).map(|value| value.as_str().to_owned())
         };
         let module = header(MODULE_HEADER);
-        let Some(name) = header(EVENT_HEADER) else {
-            let error = format!("the message has no {EVENT_HEADER} header");
-            self.dead_letter(&message, None, None, &error, delivered, sequence).await;
+        let sha256 = DeliveryKey::of(&message.payload);
+        // A message published without the header (by an earlier version of the sink) is keyed by its body.
+        let key = match header(DELIVERY_KEY_HEADER) {
+            None => Some(sha256),
+            Some(hex) => DeliveryKey::from_hex(&hex),
+        };
+        let (Some(name), Some(key)) = (header(EVENT_HEADER), key) else {
+            let error = match header(EVENT_HEADER) {
+                None => format!("the message has no {EVENT_HEADER} header"),
+                Some(_) => format!("the message's {DELIVERY_KEY_HEADER} header is not 64 hex digits"),
+            };
+            let dead = Dead { name: None, module: None, key: sha256, delivered, sequence };
+            self.dead_letter(&message, &dead, &error).await;
             return;
         };
-        let key = DeliveryKey::of(&message.payload);
+        let (sha256, key_hex) = (sha256.to_hex(), key.to_hex());
+        let dead = Dead { name: Some(&name), module: module.as_deref(), key, delivered, sequence };
         let route = self.routes.find(module.as_deref(), &name);
         let claim = match &self.duplicates {
             Some(filter) => match self.in_progress(&message, self.claim(filter, key, stopping)).await {
                 Claim::Duplicate => {
-                    tracing::debug!(event = name, sha256 = %key.to_hex(), "duplicate delivery, already handled");
+                    tracing::debug!(event = name, key = key_hex, sha256, "duplicate delivery, already handled");
                     self.ack(&message, AckKind::Ack).await;
                     return;
                 }
@@ -320,22 +404,18 @@ impl Worker {
                     // the redelivery is recognised as a duplicate.
                     if let Err(err) = claim.try_handled().await {
                         let delay = self.delay(delivered);
-                        tracing::warn!(event = name, sha256 = %key.to_hex(), error = %ErrorChain(&err), retry_in_ms = delay.as_millis(), "handled, but the duplicate store did not record it; retrying later");
+                        tracing::warn!(event = name, key = key_hex, sha256, error = %ErrorChain(&err), retry_in_ms = delay.as_millis(), "handled, but the duplicate store did not record it; retrying later");
                         self.ack(&message, AckKind::Nak(Some(delay))).await;
                         return;
                     }
                 }
-                tracing::info!(event = name, module = route.map(Route::module), sha256 = %key.to_hex(), "handled");
+                tracing::info!(event = name, module = route.map(Route::module), key = key_hex, sha256, "handled");
                 self.ack(&message, AckKind::Ack).await;
             }
             // Retrying would not make it parse.
-            Err(failure @ Failure::Parse(_)) => {
-                self.dead_letter(&message, Some(&name), module.as_deref(), &failure.to_string(), delivered, sequence)
-                    .await;
-            }
+            Err(failure @ Failure::Parse(_)) => self.dead_letter(&message, &dead, &failure.to_string()).await,
             Err(failure) if delivered >= self.max_attempts => {
-                self.dead_letter(&message, Some(&name), module.as_deref(), &failure.to_string(), delivered, sequence)
-                    .await;
+                self.dead_letter(&message, &dead, &failure.to_string()).await;
             }
             Err(failure) => {
                 let delay = self.delay(delivered);
@@ -390,21 +470,33 @@ impl Worker {
 
     /// Publishes the message as a dead letter and, once JetStream stored it, takes the original off the
     /// consumer; if it cannot be stored, the original is redelivered later.
-    async fn dead_letter(
-        &self,
-        message: &jetstream::Message,
-        name: Option<&str>,
-        module: Option<&str>,
-        error: &str,
-        delivered: u32,
-        sequence: u64,
-    ) {
-        let key = DeliveryKey::of(&message.payload).to_hex();
+    async fn dead_letter(&self, message: &jetstream::Message, dead: &Dead<'_>, error: &str) {
+        let Dead { name, module, key, delivered, sequence } = *dead;
+        let key = key.to_hex();
         let mut headers = message.headers.clone().unwrap_or_default();
         headers.insert(MSG_ID_HEADER, format!("dead-{key}-{sequence}"));
-        // Header values are one line.
-        headers.insert(ERROR_HEADER, error.replace(['\r', '\n'], " "));
         headers.insert(ATTEMPTS_HEADER, delivered.to_string());
+        // Header values are one line; the error is shortened so the dead letter stays within the server's
+        // limit, which the sink left room for (a message over it would close the connection).
+        headers.insert(ERROR_HEADER, "");
+        let limit = self.context.client().server_info().max_payload;
+        let size = message_size(&headers, message.payload.len());
+        if limit > 0 && size > limit {
+            // Published by something else than the sink, without the room: retried, never dropped.
+            tracing::error!(
+                event = name,
+                module,
+                key,
+                size,
+                limit,
+                error,
+                "a dead letter of this delivery would exceed the server's max_payload; it stays in the stream and is retried"
+            );
+            self.ack(message, AckKind::Nak(Some(self.delay(delivered)))).await;
+            return;
+        }
+        let header_error = one_line_within(error, if limit > 0 { limit - size } else { usize::MAX });
+        headers.insert(ERROR_HEADER, header_error);
         let subject = subject(&self.prefix, "dead", module);
         let published = async {
             self.context.publish_with_headers(subject, headers, message.payload.clone()).await?.await?;
@@ -415,7 +507,7 @@ impl Worker {
                 tracing::error!(
                     event = name,
                     module,
-                    sha256 = key,
+                    key,
                     attempts = delivered,
                     error,
                     "webhook delivery moved to the dead letters"
@@ -423,7 +515,7 @@ impl Worker {
                 self.ack(message, AckKind::Term).await;
             }
             Err(err) => {
-                tracing::error!(event = name, module, sha256 = key, error = %ErrorChain(&*err), "could not store a dead letter; the delivery is retried");
+                tracing::error!(event = name, module, key, error = %ErrorChain(&*err), "could not store a dead letter; the delivery is retried");
                 self.ack(message, AckKind::Nak(Some(self.delay(delivered)))).await;
             }
         }
@@ -435,5 +527,35 @@ impl Worker {
         if let Err(err) = message.double_ack_with(kind).await {
             tracing::warn!(error = %err, subject = %message.subject, "JetStream did not confirm the answer to a message; it may be redelivered");
         }
+    }
+}
+
+/// `error` on one line (header values are), shortened to at most `room` bytes (ending in `...` when cut).
+fn one_line_within(error: &str, room: usize) -> String {
+    let mut line = error.replace(['\r', '\n'], " ");
+    if line.len() > room {
+        let mut end = room.saturating_sub("...".len());
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+        if room >= "...".len() {
+            line.push_str("...");
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line_within;
+
+    #[test]
+    fn errors_are_one_line_and_shortened_at_a_char_boundary() {
+        assert_eq!(one_line_within("a\r\nb", 100), "a  b");
+        assert_eq!(one_line_within("abcdefgh", 6), "abc...");
+        assert_eq!(one_line_within("ééééé", 6), "é...");
+        assert_eq!(one_line_within("abcdefgh", 2), "");
+        assert_eq!(one_line_within("abc", 3), "abc");
     }
 }
