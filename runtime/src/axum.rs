@@ -43,10 +43,10 @@
 //! | signature header missing or malformed (before the body is read), or wrong; timestamp outside the tolerance | 401 |
 //! | body not UTF-8 JSON, not an object, no string `event` (the routes' discriminator) or more than one | 400, with the message |
 //! | the payload does not match its webhook's schema | 400, with the message; with [`Receiver::on_invalid`], what it answers (200, or 500 on its error) |
-//! | the handler returned an error or panicked | 500 (Zoom retries) |
+//! | the handler returned an error or panicked | 500 (the sender retries) |
 //! | handled (or an already handled duplicate, with a [`DuplicateFilter`]) | 200 |
-//! | an identical delivery still in flight on another replica after the store's wait (`RedisStore`) | 409 (Zoom retries) |
-//! | the duplicate store cannot answer, [`StoreFailure::FailClosed`] (the default) | 503 (Zoom retries) |
+//! | an identical delivery still in flight on another replica after the store's wait (`RedisStore`) | 409 (the sender retries) |
+//! | the duplicate store cannot answer, [`StoreFailure::FailClosed`] (the default) | 503 (the sender retries) |
 //! | a webhook no route answers for: the [`Receiver::on_unknown`] fallback | 200 (500 if it fails) |
 //!
 //! In [hand-off mode](Receiver::hand_off) the signature, name, URL validation and duplicate rows are the
@@ -64,6 +64,12 @@
 //! Each delivery is handed off with its duplicate key ([`Delivery::key`]): the `webhook-id` for Standard
 //! Webhooks, the body for Zoom. The queue de-duplicates by it, and so does the workers' duplicate filter.
 //!
+//! # Logging
+//!
+//! Each delivery runs in a `webhook_delivery` span and ends with one `info` line, `webhook delivery
+//! answered`, with its status, outcome and latency (see [`Receiver::receive_from`]); no body text is
+//! logged at `info` or above. Under [`serve`] the span names the client's address.
+//!
 //! # The 3 second budget
 //!
 //! Zoom counts a delivery as received only when it is answered with 200 or 204 within 3 seconds;
@@ -78,6 +84,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -86,6 +93,7 @@ use ::axum::body::Bytes;
 use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, post};
+use tracing::Instrument as _;
 
 use crate::duplicates::{Claim, Claimed};
 use crate::error_chain::ErrorChain;
@@ -321,15 +329,23 @@ impl Receiver {
         let receiver = Arc::new(self);
         // Extractors run in order: the headers are checked before `Bytes` reads the body.
         if standard {
-            post(move |SignatureHeaders(headers): SignatureHeaders<true>, body: Bytes| {
-                let receiver = Arc::clone(&receiver);
-                async move { receiver.receive(&headers, &body).await }
-            })
+            post(
+                move |RemoteAddr(remote): RemoteAddr,
+                      SignatureHeaders(headers): SignatureHeaders<true>,
+                      body: Bytes| {
+                    let receiver = Arc::clone(&receiver);
+                    async move { receiver.receive_from(remote, &headers, &body).await }
+                },
+            )
         } else {
-            post(move |SignatureHeaders(headers): SignatureHeaders<false>, body: Bytes| {
-                let receiver = Arc::clone(&receiver);
-                async move { receiver.receive(&headers, &body).await }
-            })
+            post(
+                move |RemoteAddr(remote): RemoteAddr,
+                      SignatureHeaders(headers): SignatureHeaders<false>,
+                      body: Bytes| {
+                    let receiver = Arc::clone(&receiver);
+                    async move { receiver.receive_from(remote, &headers, &body).await }
+                },
+            )
         }
     }
 
@@ -341,43 +357,88 @@ impl Receiver {
 
     /// Answers one delivery: `headers` and the raw `body` as received (never re-serialized).
     ///
-    /// This is what the routers call; use it directly to serve the receiver from your own handler.
+    /// This is what the routers call (with the client's address, see [`Receiver::receive_from`]); use it
+    /// directly to serve the receiver from your own handler.
     pub async fn receive(&self, headers: &HeaderMap, body: &[u8]) -> Response {
+        self.receive_from(None, headers, body).await
+    }
+
+    /// [`Receiver::receive`], with the address of the client that sent the delivery, for the log.
+    ///
+    /// Each delivery runs in a `webhook_delivery` span (fields `scheme`, `event`, `module`, `key`, the
+    /// delivery key in hex, and `remote`) and ends with one `info` line, `webhook delivery answered`, with
+    /// `status`, `outcome` and `latency_ms`. The outcomes: `handled`, `unrouted` (accepted by the
+    /// [`Receiver::on_unknown`] fallback, or without one), `handed_off`, `duplicate`, `in_flight`,
+    /// `refused` (signature), `invalid` (body), `failed` (handler), `store_down`, `too_large`,
+    /// `queue_down`, `url_validation`. No body is logged at `info` or above.
+    pub async fn receive_from(&self, remote: Option<SocketAddr>, headers: &HeaderMap, body: &[u8]) -> Response {
+        let span = tracing::info_span!(
+            "webhook_delivery",
+            scheme = self.scheme.name(),
+            event = tracing::field::Empty,
+            module = tracing::field::Empty,
+            key = tracing::field::Empty,
+            remote = tracing::field::Empty,
+        );
+        if let Some(remote) = remote {
+            span.record("remote", tracing::field::display(remote));
+        }
+        let started = Instant::now();
+        let (response, outcome) = self.answer(headers, body).instrument(span.clone()).await;
+        span.in_scope(|| {
+            tracing::info!(
+                status = response.status().as_u16(),
+                outcome = outcome.as_str(),
+                latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "webhook delivery answered"
+            );
+        });
+        response
+    }
+
+    /// The answer to one delivery and what became of it, inside its span.
+    async fn answer(&self, headers: &HeaderMap, body: &[u8]) -> (Response, Outcome) {
+        let span = tracing::Span::current();
         if let Err(err) = self.scheme.verify(headers, body, SystemTime::now()) {
             tracing::warn!(error = %err, "refused a webhook delivery: signature check failed");
-            return (StatusCode::UNAUTHORIZED, err.to_string()).into_response();
+            return ((StatusCode::UNAUTHORIZED, err.to_string()).into_response(), Outcome::Refused);
         }
         let delivery = match self.resolve(body) {
             Ok(delivery) => delivery,
-            Err(err) => return bad_request(None, &err),
+            Err(err) => return (bad_request(None, &err), Outcome::Invalid),
         };
         if let Some(verifier) = self.scheme.url_validation() {
             if delivery.property == "event" && delivery.value == URL_VALIDATION_EVENT {
-                return validate_url(verifier, body);
+                span.record("event", URL_VALIDATION_EVENT);
+                return (validate_url(verifier, body), Outcome::UrlValidation);
             }
         }
         let (route, name) = match delivery.target {
             Some((index, event)) => (self.routes.get(index), event),
             None => (None, &*delivery.value),
         };
+        span.record("event", name);
+        if let Some(route) = route {
+            span.record("module", route.module());
+        }
         let key = DeliveryKey::of(&self.scheme.duplicate_key(headers, body));
+        span.record("key", tracing::field::display(key.to_hex()));
         let claim = match &self.duplicates {
             Some(filter) => match filter.claim(key).await {
                 Claim::Duplicate => {
-                    tracing::debug!(event = name, "duplicate webhook delivery, already handled");
-                    return StatusCode::OK.into_response();
+                    tracing::debug!("duplicate webhook delivery, already handled");
+                    return (StatusCode::OK.into_response(), Outcome::Duplicate);
                 }
                 Claim::InFlight => {
-                    tracing::info!(
-                        event = name,
-                        "an identical delivery is being handled; answering 409 so that Zoom retries"
-                    );
-                    return (StatusCode::CONFLICT, "an identical delivery is being handled; retry later")
-                        .into_response();
+                    tracing::debug!("an identical delivery is being handled; answering 409 so that the sender retries");
+                    let response =
+                        (StatusCode::CONFLICT, "an identical delivery is being handled; retry later").into_response();
+                    return (response, Outcome::InFlight);
                 }
                 Claim::StoreDown => {
-                    return (StatusCode::SERVICE_UNAVAILABLE, "the duplicate store is unavailable; retry later")
+                    let response = (StatusCode::SERVICE_UNAVAILABLE, "the duplicate store is unavailable; retry later")
                         .into_response();
+                    return (response, Outcome::StoreDown);
                 }
                 Claim::Unfiltered => None,
                 Claim::First(claim) => Some(claim),
@@ -393,9 +454,9 @@ impl Receiver {
         let elapsed = started.elapsed();
         if elapsed > RESPONSE_BUDGET {
             tracing::warn!(
-                event = name,
                 elapsed_ms = elapsed.as_millis(),
-                "webhook handler took longer than Zoom waits; Zoom will retry the delivery"
+                budget_ms = RESPONSE_BUDGET.as_millis(),
+                "the webhook handler took longer than the sender may wait (Zoom waits 3 s); it may retry the delivery"
             );
         }
         match result {
@@ -403,20 +464,17 @@ impl Receiver {
                 if let Some(claim) = claim {
                     claim.handled().await;
                 }
-                tracing::debug!(event = name, module = route.map(Route::module), "webhook delivery handled");
-                StatusCode::OK.into_response()
+                let outcome = if route.is_some() { Outcome::Handled } else { Outcome::Unrouted };
+                (StatusCode::OK.into_response(), outcome)
             }
-            Err(Failure::Parse(err)) => bad_request(Some(name), &err),
-            // The claim is dropped unmarked, so the body is released for Zoom's retry.
+            Err(Failure::Parse(err)) => (bad_request(Some(name), &err), Outcome::Invalid),
+            // The claim is dropped unmarked, so the body is released for the sender's retry.
             Err(failure @ (Failure::Handler(_) | Failure::Panic(_))) => {
-                tracing::error!(
-                    event = name,
-                    module = route.map(Route::module),
-                    error = %failure,
-                    "webhook handler failed; answering 500 so that Zoom retries"
-                );
-                (StatusCode::INTERNAL_SERVER_ERROR, "the webhook handler failed; see the receiver's logs")
-                    .into_response()
+                tracing::error!(error = %failure, "the webhook handler failed; answering 500 so that the sender retries");
+                let response =
+                    (StatusCode::INTERNAL_SERVER_ERROR, "the webhook handler failed; see the receiver's logs")
+                        .into_response();
+                (response, Outcome::Failed)
             }
         }
     }
@@ -424,41 +482,39 @@ impl Receiver {
     /// Publishes a verified delivery to the sink and answers for it: 200 once the sink confirmed it (the
     /// claim, if any, marked handled), 413 when it is too large for the queue, 503 otherwise. On anything
     /// but 200 the claim is dropped unmarked, so the key is released for the vendor's retry.
-    async fn hand_off_to(&self, sink: &dyn Sink, delivery: &Delivery, claim: Option<Claimed>) -> Response {
-        let (name, key) = (&*delivery.name, delivery.key.to_hex());
+    async fn hand_off_to(&self, sink: &dyn Sink, delivery: &Delivery, claim: Option<Claimed>) -> (Response, Outcome) {
         match tokio::time::timeout(self.hand_off_timeout, sink.publish(delivery)).await {
             Ok(Ok(())) => {
                 if let Some(claim) = claim {
                     claim.handled().await;
                 }
-                tracing::debug!(event = name, module = delivery.module, key, "webhook delivery handed off");
-                StatusCode::OK.into_response()
+                (StatusCode::OK.into_response(), Outcome::HandedOff)
             }
             Ok(Err(err)) => match err.downcast_ref::<DeliveryTooLarge>() {
                 Some(too_large) => {
                     tracing::error!(
-                        event = name,
-                        key,
                         size = too_large.size,
                         limit = too_large.limit,
                         "refused a webhook delivery: too large for the queue (raise its message size limit to take it); answering 413"
                     );
-                    (StatusCode::PAYLOAD_TOO_LARGE, too_large.to_string()).into_response()
+                    ((StatusCode::PAYLOAD_TOO_LARGE, too_large.to_string()).into_response(), Outcome::TooLarge)
                 }
                 None => {
-                    tracing::error!(event = name, key, error = %ErrorChain(&*err), "could not hand the delivery off; answering 503 so that the vendor retries");
-                    (StatusCode::SERVICE_UNAVAILABLE, "the queue is unavailable; retry later").into_response()
+                    tracing::error!(error = %ErrorChain(&*err), "could not hand the delivery off; answering 503 so that the sender retries");
+                    let response =
+                        (StatusCode::SERVICE_UNAVAILABLE, "the queue is unavailable; retry later").into_response();
+                    (response, Outcome::QueueDown)
                 }
             },
             Err(_) => {
                 tracing::error!(
-                    event = name,
-                    key,
                     timeout_ms = self.hand_off_timeout.as_millis(),
-                    "the queue did not confirm the delivery in time (it may still store it; its retry is recognised by its key); answering 503 so that the vendor retries"
+                    "the queue did not confirm the delivery in time (it may still store it; its retry is recognised by its key); answering 503 so that the sender retries"
                 );
-                (StatusCode::SERVICE_UNAVAILABLE, "the queue did not confirm the delivery in time; retry later")
-                    .into_response()
+                let response =
+                    (StatusCode::SERVICE_UNAVAILABLE, "the queue did not confirm the delivery in time; retry later")
+                        .into_response();
+                (response, Outcome::QueueDown)
             }
         }
     }
@@ -502,6 +558,54 @@ struct UrlValidation {
 struct UrlValidationPayload {
     #[serde(rename = "plainToken")]
     plain_token: String,
+}
+
+/// What became of one delivery: the `outcome` field of its `info` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Handled,
+    Unrouted,
+    HandedOff,
+    Duplicate,
+    InFlight,
+    Refused,
+    Invalid,
+    Failed,
+    StoreDown,
+    TooLarge,
+    QueueDown,
+    UrlValidation,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Handled => "handled",
+            Self::Unrouted => "unrouted",
+            Self::HandedOff => "handed_off",
+            Self::Duplicate => "duplicate",
+            Self::InFlight => "in_flight",
+            Self::Refused => "refused",
+            Self::Invalid => "invalid",
+            Self::Failed => "failed",
+            Self::StoreDown => "store_down",
+            Self::TooLarge => "too_large",
+            Self::QueueDown => "queue_down",
+            Self::UrlValidation => "url_validation",
+        }
+    }
+}
+
+/// The client's address, when the server gives it as axum's `ConnectInfo<SocketAddr>` (as [`serve`] and
+/// `into_make_service_with_connect_info` do).
+struct RemoteAddr(Option<SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RemoteAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|info| info.0)))
+    }
 }
 
 fn bad_request(event: Option<&str>, err: &ParseError) -> Response {

@@ -255,9 +255,9 @@ impl DuplicateFilter {
 pub(crate) enum Claim {
     /// Already handled within the time-to-live: 200, the handler is not called.
     Duplicate,
-    /// Held by another delivery that did not finish within the store's wait: 409, so Zoom retries.
+    /// Held by another delivery that did not finish within the store's wait: 409, so the sender retries.
     InFlight,
-    /// The store cannot answer and the policy is to fail closed: 503, so Zoom retries.
+    /// The store cannot answer and the policy is to fail closed: 503, so the sender retries.
     StoreDown,
     /// The store cannot answer and the policy is to fail open: run the handler, mark nothing.
     Unfiltered,

@@ -211,7 +211,7 @@ impl Routes {
     /// Hands a webhook no route answers for to the fallback.
     async fn unknown(&self, name: &str, body: &[u8]) -> Result<(), DispatchError<BoxError>> {
         let Some(fallback) = &self.unknown else {
-            tracing::info!(event = name, "accepted a webhook no route declares");
+            tracing::debug!(event = name, "accepted a webhook no route declares");
             return Ok(());
         };
         let event = UnknownEvent::parse(name, body)?;

@@ -91,6 +91,11 @@ impl SignatureScheme {
         }
     }
 
+    /// The scheme's name in the receiver's log: `zoom` or `standard`.
+    pub(crate) fn name(&self) -> &'static str {
+        if self.is_standard() { "standard" } else { "zoom" }
+    }
+
     /// Whether this is the Standard Webhooks scheme (for the pre-body header check).
     pub(crate) fn is_standard(&self) -> bool {
         matches!(self, Self::Standard(_))

@@ -10,6 +10,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use ::axum::Router;
 use ::axum::body::{Body, Bytes};
+use ::axum::extract::ConnectInfo;
 use ::axum::http::{Request, StatusCode};
 use ::axum::response::{IntoResponse, Response};
 use http_body::{Frame, SizeHint};
@@ -162,7 +164,7 @@ impl Serve {
         let mut signal = signal.unwrap_or_else(|| Box::pin(crate::shutdown_signal()));
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
-        let service = RouterService { router, timeout: body_read_timeout };
+        let service = RouterService { router, timeout: body_read_timeout, peer: None };
         let slots = Arc::new(Semaphore::new(max_connections));
         let graceful = GracefulShutdown::new();
         let mut connections = JoinSet::new();
@@ -178,7 +180,7 @@ impl Serve {
             let Ok(slot) = slot else { break };
             let stream = tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _peer)) => stream,
+                    Ok(accepted) => accepted,
                     Err(err) => {
                         if pause_after(&err) {
                             tracing::warn!(error = %err, "cannot accept connections; retrying in 1 s");
@@ -193,8 +195,10 @@ impl Serve {
                 () = &mut signal => break,
             };
             // Small answers: send them now rather than waiting for more to fill a packet.
+            let (stream, peer) = stream;
             let _ = stream.set_nodelay(true);
-            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service.clone()));
+            let service = RouterService { peer: Some(peer), ..service.clone() };
+            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
             connections.spawn(async move {
                 if let Err(err) = connection.await {
                     tracing::debug!(error = %err, "connection closed");
@@ -241,6 +245,9 @@ fn pause_after(err: &io::Error) -> bool {
 struct RouterService {
     router: Router,
     timeout: Duration,
+    /// The client's address, given to handlers as axum's `ConnectInfo<SocketAddr>` (as
+    /// `into_make_service_with_connect_info` would), so the receiver's log names it.
+    peer: Option<SocketAddr>,
 }
 
 impl hyper::service::Service<Request<Incoming>> for RouterService {
@@ -251,6 +258,10 @@ impl hyper::service::Service<Request<Incoming>> for RouterService {
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let expired = Arc::new(AtomicBool::new(false));
         let deadline = Instant::now() + self.timeout;
+        let mut request = request;
+        if let Some(peer) = self.peer {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
         let request = request.map(|body| {
             Body::new(DeadlineBody {
                 inner: body,
