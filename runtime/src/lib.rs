@@ -43,6 +43,8 @@ mod routing;
 #[cfg(any(feature = "axum", feature = "nats"))]
 mod shutdown;
 pub mod signature;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// The map type of typed `additionalProperties` in generated structs (`indexmap::IndexMap`, so the
 /// properties keep the order they came in).
