@@ -29,9 +29,10 @@ pub fn with_spec_features(file: &str, manifest: &str, modules: &[&Module]) -> Re
     }
     let (head, block_and_tail) = manifest.split_at(begin);
     let tail = &block_and_tail[end - begin..];
+    // Only the `[features]` table declares features: `keywords = [...]` of `[package]` is not one.
+    let declared: Vec<&str> = [head, tail].iter().flat_map(|part| feature_names(part)).collect();
     for module in modules {
-        let declared = format!("\n{} = ", module.name);
-        if head.contains(&declared) || tail.contains(&declared) {
+        if declared.contains(&module.name.as_str()) {
             return Err(error(format!("spec module `{}` would shadow the feature of the same name", module.name)));
         }
     }
@@ -41,6 +42,26 @@ pub fn with_spec_features(file: &str, manifest: &str, modules: &[&Module]) -> Re
         block.push_str(&format!("{} = []\n", module.name));
     }
     Ok(format!("{head}{block}{tail}"))
+}
+
+/// The keys `text` gives in a `[features]` table (the whole table, or the part of it `text` holds when it
+/// starts or ends inside one).
+fn feature_names(text: &str) -> Vec<&str> {
+    let mut in_features = !text.contains("[features]") && !text.trim_start().starts_with('[');
+    let mut names = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+        } else if in_features {
+            if let Some((key, _)) = line.split_once('=') {
+                if !line.starts_with('#') {
+                    names.push(key.trim());
+                }
+            }
+        }
+    }
+    names
 }
 
 #[cfg(test)]
@@ -56,6 +77,25 @@ mod tests {
             out,
             "[features]\n# Spec modules, one feature each, all on by default (written by `cargo xtask codegen`).\ndefault = []\n# End of spec module features.\naxum = []\n"
         );
+    }
+
+    #[test]
+    fn only_features_outside_the_block_are_shadowed() {
+        let module = |name: &str| {
+            let spec = b"openapi: 3.1.0\ninfo: {title: T, version: '1'}\nwebhooks: {}\n";
+            let mut module = crate::generate("spec.yaml", spec).expect("generates").module;
+            module.name = name.to_owned();
+            module
+        };
+        let manifest = format!("[package]\nkeywords = [\"webhooks\"]\n\n{MANIFEST}[dev-dependencies]\ntests = \"1\"\n");
+        let keywords = module("keywords");
+        let out = with_spec_features("Cargo.toml", &manifest, &[&keywords]).expect("`keywords` is no feature");
+        assert!(out.contains("keywords = []\n"), "{out}");
+        let tests = module("tests");
+        assert!(with_spec_features("Cargo.toml", &manifest, &[&tests]).is_ok(), "`tests` is a dependency");
+        let axum = module("axum");
+        let err = with_spec_features("Cargo.toml", &manifest, &[&axum]).unwrap_err().to_string();
+        assert!(err.ends_with("spec module `axum` would shadow the feature of the same name"), "{err}");
     }
 
     #[test]
