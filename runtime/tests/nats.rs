@@ -7,11 +7,15 @@
 //! `cargo test -p webhook-runtime --features nats,axum --test nats` (the end-to-end tests need `axum`).
 #![cfg(feature = "nats")]
 
+#[path = "support/logs.rs"]
+mod logs;
+
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use logs::Logs;
 use webhook_runtime::duplicates::DeliveryKey;
 use webhook_runtime::handoff::{Delivery, Sink};
 use webhook_runtime::nats::async_nats::jetstream::{self, message::StreamMessage};
@@ -615,37 +619,6 @@ fn counted_by_event_ts(calls: &Arc<Mutex<std::collections::HashMap<u64, usize>>>
         *calls.lock().unwrap().entry(event_ts).or_default() += 1;
         async { Ok::<_, std::convert::Infallible>(()) }
     })
-}
-
-/// What a `tracing` subscriber wrote, for tests reading log lines.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    /// A subscriber writing every event at `info` and above here, without colour.
-    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync {
-        let logs = self.clone();
-        tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || logs.clone())
-            .finish()
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 const STANDARD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

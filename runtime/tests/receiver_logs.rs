@@ -1,14 +1,14 @@
 //! What the receiver logs: one `webhook_delivery` span per delivery, one `info` line with its outcome, no
 //! body text at `info` or above, and messages that name the sender without assuming it is Zoom.
-#![cfg(feature = "axum")]
+#![cfg(feature = "testing")]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+#[path = "support/logs.rs"]
+mod logs;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::StatusCode;
+use logs::Logs;
 use webhook_runtime::axum::Receiver;
-use webhook_runtime::signature::{self, Verifier, standard};
+use webhook_runtime::testing::{SignedDelivery, StandardSigner, ZoomSigner};
 use webhook_runtime::{Route, UnknownEvent};
 
 const SECRET: &str = "logging-secret";
@@ -16,65 +16,20 @@ const STANDARD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// In every body; it must never reach the log at `info` or above.
 const MARKER: &str = "private-text-9f2c";
 
-/// Everything the subscriber writes, for the test to read back.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    /// The lines that end a delivery.
-    fn answered(&self) -> Vec<String> {
-        self.text().lines().filter(|line| line.contains("webhook delivery answered")).map(str::to_owned).collect()
-    }
-}
-
-impl Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// The lines that end a delivery.
+fn answered(logs: &Logs) -> Vec<String> {
+    logs.text().lines().filter(|line| line.contains("webhook delivery answered")).map(str::to_owned).collect()
 }
 
 /// Logs at `info` and above, as a production receiver would, into [`Logs`].
 fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
     let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || writer.clone())
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+    let guard = tracing::subscriber::set_default(logs.subscriber());
+    (logs, guard)
 }
 
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
-}
-
-fn zoom_signed(body: &[u8]) -> HeaderMap {
-    let timestamp = now().to_string();
-    let mut headers = HeaderMap::new();
-    headers.insert(signature::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
-    let signature = Verifier::new(SECRET.as_bytes()).sign(&timestamp, body);
-    headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
-    headers
-}
-
-fn standard_signed(id: &str, body: &[u8]) -> HeaderMap {
-    let timestamp = now().to_string();
-    let signature = standard::sign(STANDARD_SECRET, id, &timestamp, body).unwrap();
-    let mut headers = HeaderMap::new();
-    for (name, value) in [("webhook-id", id), ("webhook-timestamp", &timestamp), ("webhook-signature", &signature)] {
-        headers.insert(HeaderName::from_static(name), HeaderValue::from_str(value).unwrap());
-    }
-    headers
+fn zoom_signed(body: &str) -> SignedDelivery {
+    ZoomSigner::new(SECRET).unwrap().sign(body.to_owned())
 }
 
 fn meetings() -> Route {
@@ -92,13 +47,12 @@ async fn each_delivery_has_a_span_and_one_info_line_and_no_body_text() {
     let ended = format!(r#"{{"event":"meeting.ended","payload":{{"topic":"{MARKER}"}}}}"#);
     let not_json = format!("{{not json {MARKER}");
 
-    let answers = [
-        receiver.receive(&zoom_signed(started.as_bytes()), started.as_bytes()).await.status(),
-        receiver.receive(&zoom_signed(unknown.as_bytes()), unknown.as_bytes()).await.status(),
-        receiver.receive(&zoom_signed(ended.as_bytes()), ended.as_bytes()).await.status(),
-        receiver.receive(&zoom_signed(not_json.as_bytes()), not_json.as_bytes()).await.status(),
-        receiver.receive(&zoom_signed(b"{}"), started.as_bytes()).await.status(),
-    ];
+    let forged = SignedDelivery { body: started.clone().into(), ..zoom_signed("{}") };
+    let mut answers = Vec::new();
+    for delivery in [zoom_signed(&started), zoom_signed(&unknown), zoom_signed(&ended), zoom_signed(&not_json), forged]
+    {
+        answers.push(delivery.send_to(&receiver).await.status);
+    }
     assert_eq!(
         answers,
         [
@@ -110,7 +64,7 @@ async fn each_delivery_has_a_span_and_one_info_line_and_no_body_text() {
         ]
     );
 
-    let answered = logs.answered();
+    let answered = answered(&logs);
     assert_eq!(answered.len(), 5, "one info line per delivery:\n{}", logs.text());
     let expected = [
         ("meeting.started", Some("meetings"), "200", "handled"),
@@ -134,12 +88,12 @@ async fn a_standard_webhooks_receiver_does_not_name_zoom() {
     let (logs, _guard) = capture();
     let receiver = Receiver::standard(&[STANDARD_SECRET]).unwrap().route(meetings());
     let ended = format!(r#"{{"event":"meeting.ended","payload":{{"topic":"{MARKER}"}}}}"#);
-    let response = receiver.receive(&standard_signed("msg_1", ended.as_bytes()), ended.as_bytes()).await;
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let delivery = StandardSigner::new(STANDARD_SECRET).unwrap().sign(ended);
+    assert_eq!(delivery.send_to(&receiver).await.status, StatusCode::INTERNAL_SERVER_ERROR);
     let text = logs.text();
     assert!(text.contains("answering 500 so that the sender retries"), "{text}");
     assert!(!text.contains("Zoom"), "{text}");
-    let answered = logs.answered();
+    let answered = answered(&logs);
     assert_eq!(answered.len(), 1, "{text}");
     assert!(answered[0].contains("webhook_delivery{scheme=\"standard\""), "{}", answered[0]);
 }
@@ -155,7 +109,7 @@ async fn the_served_receiver_logs_the_clients_address() {
     let body = br#"{"event":"meeting.started","payload":{}}"#;
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     let client = stream.local_addr().unwrap();
-    let headers = zoom_signed(body);
+    let headers = zoom_signed(std::str::from_utf8(body).unwrap()).headers;
     let mut request = format!("POST /hooks HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\n");
     for (name, value) in &headers {
         request.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
@@ -169,7 +123,7 @@ async fn the_served_receiver_logs_the_clients_address() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     server.abort();
 
-    let answered = logs.answered();
+    let answered = answered(&logs);
     assert_eq!(answered.len(), 1, "{}", logs.text());
     assert!(answered[0].contains(&format!("remote={client}")), "{}", answered[0]);
 }
