@@ -1,15 +1,23 @@
 //! The generated crate's spec features: one cargo feature per spec module, all on by default, written
 //! into a marked block of its `Cargo.toml` so the rest of the manifest stays hand-written.
 
-use crate::error::Error;
-use crate::ir::Module;
-use crate::pointer::JsonPointer;
+use webhook_codegen::ir::Module;
+use webhook_codegen::{Error, JsonPointer};
+
+use crate::marked_block::MarkedBlock;
 
 /// The line that opens the generated block in `[features]`.
 pub const BEGIN_MARKER: &str =
     "# Spec modules, one feature each, all on by default (written by `cargo xtask codegen`).";
 /// The line that closes it.
 pub const END_MARKER: &str = "# End of spec module features.";
+
+const BLOCK: MarkedBlock<'static> = MarkedBlock {
+    begin: BEGIN_MARKER,
+    end: END_MARKER,
+    needed_by: "the `[features]` table needs",
+    name: "spec features",
+};
 
 /// `manifest` with its spec-features block rewritten for `modules`. `file` names the manifest in errors.
 ///
@@ -19,16 +27,7 @@ pub const END_MARKER: &str = "# End of spec module features.";
 /// manifest already declares outside the block.
 pub fn with_spec_features(file: &str, manifest: &str, modules: &[&Module]) -> Result<String, Error> {
     let error = |message: String| Error::Spec { file: file.to_owned(), pointer: JsonPointer::root(), message };
-    let (Some(begin), Some(end)) = (manifest.find(BEGIN_MARKER), manifest.find(END_MARKER)) else {
-        return Err(error(format!(
-            "the `[features]` table needs a block between the lines `{BEGIN_MARKER}` and `{END_MARKER}`"
-        )));
-    };
-    if end < begin {
-        return Err(error("the end of the spec features block comes before its beginning".to_owned()));
-    }
-    let (head, block_and_tail) = manifest.split_at(begin);
-    let tail = &block_and_tail[end - begin..];
+    let (head, tail) = BLOCK.split(file, manifest)?;
     for module in modules {
         let declared = format!("\n{} = ", module.name);
         if head.contains(&declared) || tail.contains(&declared) {
