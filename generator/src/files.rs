@@ -279,12 +279,12 @@ pub fn module_path(out_dir: &Path, generated: &GeneratedModule) -> Result<PathBu
     Ok(path)
 }
 
-/// Writes the module file of `generated` into `out_dir` (see [`module_path`]) unless it already holds
+/// Writes the module file of `generated` into `out_dir` (see [`module_path()`]) unless it already holds
 /// that text. Returns its path and whether it was written.
 ///
 /// # Errors
 ///
-/// As [`module_path`] and [`write_if_changed`], and [`FileError::NotGenerated`] when the file exists but
+/// As [`module_path()`] and [`write_if_changed`], and [`FileError::NotGenerated`] when the file exists but
 /// is not one the generator wrote, so a hand-written file is never replaced.
 pub fn write_module(out_dir: &Path, generated: &GeneratedModule) -> Result<(PathBuf, bool), FileError> {
     let path = module_path(out_dir, generated)?;
