@@ -736,6 +736,16 @@ mod tests {
     }
 
     #[test]
+    fn a_hand_written_file_named_like_the_module_list_is_not_replaced() {
+        let root = fresh_dir("hand-written-index");
+        std::fs::create_dir_all(root.join("src")).expect("src/");
+        std::fs::write(root.join("src/modules.rs"), "pub mod mine;\n").expect("write");
+        let err = shop_and_board().root(&root).index_file("modules.rs").write_to("src").expect_err("refused");
+        assert!(err.to_string().contains("modules.rs exists and was not written by the generator"), "{err}");
+        assert_eq!(std::fs::read_to_string(root.join("src/modules.rs")).expect("read"), "pub mod mine;\n");
+    }
+
+    #[test]
     fn two_specs_of_one_module_are_refused_before_anything_is_written() {
         let root = fresh_dir("unique");
         let mut builder = shop_and_board();
