@@ -28,9 +28,12 @@ const BLOCK: MarkedBlock<'static> = MarkedBlock {
 pub fn with_spec_features(file: &str, manifest: &str, modules: &[&Module]) -> Result<String, Error> {
     let error = |message: String| Error::Spec { file: file.to_owned(), pointer: JsonPointer::root(), message };
     let (head, tail) = BLOCK.split(file, manifest)?;
+    // Only features can be shadowed: keys of other tables (`[package]`'s `keywords`) are not features.
+    let features_before = head.rfind("\n[features]").map_or(head, |at| &head[at..]);
+    let features_after = tail.find("\n[").map_or(tail, |at| &tail[..at]);
     for module in modules {
         let declared = format!("\n{} = ", module.name);
-        if head.contains(&declared) || tail.contains(&declared) {
+        if features_before.contains(&declared) || features_after.contains(&declared) {
             return Err(error(format!("spec module `{}` would shadow the feature of the same name", module.name)));
         }
     }
@@ -55,6 +58,30 @@ mod tests {
             out,
             "[features]\n# Spec modules, one feature each, all on by default (written by `cargo xtask codegen`).\ndefault = []\n# End of spec module features.\naxum = []\n"
         );
+    }
+
+    fn module(name: &str) -> Module {
+        Module {
+            name: name.to_owned(),
+            source_file: format!("specs/{name}.yaml"),
+            title: None,
+            description: None,
+            version: None,
+            discriminator: None,
+            signature: webhook_codegen::SignatureScheme::Unspecified,
+            events: Vec::new(),
+            types: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_module_named_like_a_key_of_another_table_is_not_a_shadowed_feature() {
+        let manifest =
+            format!("[package]\nname = \"x\"\nkeywords = [\"a\"]\n\n{MANIFEST}\n[dependencies]\nserde = \"1\"\n");
+        let out = with_spec_features("Cargo.toml", &manifest, &[&module("keywords"), &module("serde")]).unwrap();
+        assert!(out.contains("default = [\"keywords\", \"serde\"]\nkeywords = []\nserde = []\n"), "{out}");
+        let err = with_spec_features("Cargo.toml", &manifest, &[&module("axum")]).unwrap_err().to_string();
+        assert!(err.ends_with("spec module `axum` would shadow the feature of the same name"), "{err}");
     }
 
     #[test]
