@@ -280,7 +280,9 @@ impl Builder {
     }
 
     /// The command [`Check::message`] tells to run when a folder drifted. By default, the
-    /// `webhook-codegen generate` command line that writes the same files.
+    /// `webhook-codegen generate` command line with the specs and folders as given and the checked folder,
+    /// which writes the same module files; give one for specs held in memory, files for `include!` or a
+    /// module list.
     pub fn fix_command(&mut self, command: impl Into<String>) -> &mut Self {
         self.fix_command = Some(command.into());
         self
