@@ -91,7 +91,7 @@ fn excerpt(text: &str) -> (&str, bool) {
 /// `text` (a title, a version) as plain prose on one line: control characters become spaces and the
 /// characters Markdown gives a meaning to are escaped, so it can start a line or fill a table cell.
 ///
-/// A text longer than [`MAX_QUOTED_CHARS`] characters is cut there and ends in `...`.
+/// A text longer than 200 characters (`MAX_QUOTED_CHARS`) is cut there and ends in `...`.
 pub fn inline_text(text: &str) -> String {
     let (text, cut) = excerpt(text);
     let text = one_line(text);

@@ -24,7 +24,7 @@ pub enum Error {
     /// The document parsed but a node in it cannot be used.
     ///
     /// Shown with every spec string in it (each quoted between backticks, and each token of the pointer)
-    /// cut to [`MAX_QUOTED_CHARS`] characters.
+    /// cut to 200 characters.
     #[error("{file}#{}: {}", bounded(&pointer.to_string(), '/'), bounded(message, '`'))]
     Spec {
         /// The spec file, as the caller named it.

@@ -1,13 +1,12 @@
-//! The file side of the generator, shared by the `build.rs` [`Builder`](crate::Builder), the
-//! `webhook-codegen` command and the workspace's `cargo xtask codegen`: reading a spec with its settings
-//! sidecar, and comparing generated text with what is on disk. The pipeline stages themselves never touch
-//! files.
+//! The file side of the generator, under the [`Builder`](crate::Builder): reading a spec with its
+//! settings sidecar, writing generated files safely, and comparing generated text with what is on disk.
+//! The pipeline stages themselves never touch files.
 
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{Error, GeneratedModule, RenderOptions, SpecConfig, Warning};
+use crate::{Error, GeneratedModule, SpecConfig, Warning};
 
 /// Module names whose file is a crate root (`lib.rs`, `main.rs`), never a module of its own. A spec that
 /// would become one is refused. (A spec named `mod` becomes `mod_`, a keyword's module name.)
@@ -113,20 +112,24 @@ pub fn read_settings(path: &Path, label: &str) -> Result<SpecConfig, FileError> 
     }
 }
 
-/// Generates the spec file at `path` with `settings`; `label` is how it is named in the header and in
-/// messages.
+/// The spec files directly in `dir`, sorted by name: `.yaml`, `.yml` and `.json`, not the `.codegen.yaml`
+/// settings beside them.
 ///
 /// # Errors
 ///
-/// When the file cannot be read or the spec is invalid.
-pub fn generate_file(
-    path: &Path,
-    label: &str,
-    settings: &SpecConfig,
-    render: &RenderOptions,
-) -> Result<GeneratedModule, FileError> {
-    let bytes = fs::read(path).map_err(FileError::io(path))?;
-    Ok(crate::generate_module(label, &bytes, settings, render)?)
+/// When the folder cannot be read.
+pub fn spec_files_in(dir: &Path) -> Result<Vec<PathBuf>, FileError> {
+    let mut specs = Vec::new();
+    for entry in fs::read_dir(dir).map_err(FileError::io(dir))? {
+        let path = entry.map_err(FileError::io(dir))?.path();
+        let is_spec =
+            path.extension().and_then(|ext| ext.to_str()).is_some_and(|ext| matches!(ext, "yaml" | "yml" | "json"));
+        if is_spec && path.is_file() && !is_settings_file(&path) {
+            specs.push(path);
+        }
+    }
+    specs.sort();
+    Ok(specs)
 }
 
 /// Checks that no two generated modules share a name.
@@ -276,30 +279,114 @@ pub fn module_path(out_dir: &Path, generated: &GeneratedModule) -> Result<PathBu
     Ok(path)
 }
 
-/// Writes the module file of `generated` into `out_dir` (see [`module_path`]) unless it already holds
+/// Writes the module file of `generated` into `out_dir` (see [`module_path()`]) unless it already holds
 /// that text. Returns its path and whether it was written.
 ///
 /// # Errors
 ///
-/// As [`module_path`] and [`write_if_changed`], and [`FileError::NotGenerated`] when the file exists but
+/// As [`module_path()`] and [`write_if_changed`], and [`FileError::NotGenerated`] when the file exists but
 /// is not one the generator wrote, so a hand-written file is never replaced.
 pub fn write_module(out_dir: &Path, generated: &GeneratedModule) -> Result<(PathBuf, bool), FileError> {
     let path = module_path(out_dir, generated)?;
-    refuse_symlink(&path)?;
-    match fs::read_to_string(&path) {
-        Ok(current) if !current.starts_with(crate::format::GENERATED_MARKER) => {
-            return Err(FileError::NotGenerated { spec: generated.module.source_file.clone(), path });
-        }
-        Ok(_) => {}
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-        // Not text: certainly not a generated file.
-        Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
-            return Err(FileError::NotGenerated { spec: generated.module.source_file.clone(), path });
-        }
-        Err(source) => return Err(FileError::Io { path, source }),
-    }
-    let written = write_if_changed(&path, &generated.source)?;
+    let written = write_generated_file(&path, &generated.module.source_file, &generated.source)?;
     Ok((path, written))
+}
+
+/// Writes the generated `contents` to `path` unless it already holds them, and only over a file the
+/// generator wrote; `spec` names what it comes from in the error. Returns whether it wrote.
+///
+/// # Errors
+///
+/// As [`write_if_changed`], and [`FileError::NotGenerated`] when the file exists but does not start with
+/// the `// @generated` line, so a hand-written file is never replaced.
+pub fn write_generated_file(path: &Path, spec: &str, contents: &str) -> Result<bool, FileError> {
+    refuse_symlink(path)?;
+    if !is_generated_or_missing(path)? {
+        return Err(FileError::NotGenerated { spec: spec.to_owned(), path: path.to_owned() });
+    }
+    write_if_changed(path, contents)
+}
+
+/// Whether the file at `path` is missing or starts with the `// @generated` line.
+fn is_generated_or_missing(path: &Path) -> Result<bool, FileError> {
+    match fs::read_to_string(path) {
+        Ok(current) => Ok(current.starts_with(crate::format::GENERATED_MARKER)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        // Not text: certainly not a generated file.
+        Err(err) if err.kind() == std::io::ErrorKind::InvalidData => Ok(false),
+        Err(source) => Err(FileError::Io { path: path.to_owned(), source }),
+    }
+}
+
+/// The generated `.rs` files directly in `dir` (those starting with the `// @generated` line, never a
+/// symbolic link) whose names are not in `keep`, sorted by name. A missing folder has none.
+///
+/// # Errors
+///
+/// When the folder or one of its files cannot be read.
+pub fn stale_files(dir: &Path, keep: &[&str]) -> Result<Vec<String>, FileError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(FileError::Io { path: dir.to_owned(), source }),
+    };
+    let mut stale = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(FileError::io(dir))?;
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
+        let is_file = entry.file_type().map_err(FileError::io(dir))?.is_file();
+        if is_file && name.ends_with(".rs") && !keep.contains(&name.as_str()) {
+            let path = entry.path();
+            if fs::read(&path).map_err(FileError::io(&path))?.starts_with(crate::format::GENERATED_MARKER.as_bytes()) {
+                stale.push(name);
+            }
+        }
+    }
+    stale.sort();
+    Ok(stale)
+}
+
+/// A generated file whose contents on disk differ from what its specs give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// The file, as the caller named its folder (`src/webhooks/svix.rs`).
+    pub path: PathBuf,
+    /// A unified diff from the file on disk to the expected contents (all lines removed for a stale
+    /// file, all added for a missing one).
+    pub diff: String,
+}
+
+impl Drift {
+    /// The drift of the file `path` (named so in the diff) from `current` on disk to `expected`, or
+    /// `None` when they are the same.
+    pub fn between(path: &Path, current: &str, expected: &str) -> Option<Self> {
+        if current == expected {
+            return None;
+        }
+        let name = path.display().to_string();
+        let diff = similar::TextDiff::from_lines(current, expected)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{name}"), &format!("b/{name}"))
+            .to_string();
+        Some(Self { path: path.to_owned(), diff })
+    }
+}
+
+/// The message for drifted files: the diffs, which files differ from `source` (`its specs`, `specs/`),
+/// and the command that fixes it.
+pub fn drift_message(drifts: &[Drift], source: &str, fix_command: &str) -> String {
+    let mut message = String::new();
+    for drift in drifts {
+        message.push_str(&drift.diff);
+    }
+    let names: Vec<String> = drifts.iter().map(|drift| drift.path.display().to_string()).collect();
+    let _ = write!(
+        message,
+        "\nerror: generated code is out of date with {source} ({}).\nRun `{fix_command}` and commit the result.\n",
+        names.join(", ")
+    );
+    message
 }
 
 /// Writes `contents` to `path` unless the file already holds them (so nothing that includes it rebuilds).

@@ -4,10 +4,10 @@ use proc_macro2::TokenStream;
 
 use crate::error::Error;
 
-/// The first line of every file `cargo xtask codegen` writes; `source` is the spec path or folder it
-/// came from.
+/// The first line of a file the generator writes by default (naming `webhook-codegen`); `source` is the
+/// spec path or folder it came from.
 pub fn header(source: &str) -> String {
-    header_by("cargo xtask codegen", source)
+    header_by(crate::DEFAULT_GENERATOR, source)
 }
 
 /// How every generated file starts; a file that does not is never replaced by one.

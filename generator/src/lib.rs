@@ -7,16 +7,19 @@
 //! 3. emit: IR -> tokens (`quote!`): models, `Event`, `Handler`, `dispatch`.
 //! 4. format: tokens -> source text (`syn` + `prettyplease`) under the `@generated` header.
 //!
-//! [`generate`] runs all four for one spec; [`generate_index`] writes the crate's module list. Tolerated
-//! quirks come back as [`Warning`]s with the JSON pointer of the node; errors name the file and pointer.
-//! The stages read and write no files: callers pass bytes and get text.
+//! [`generate`] runs all four for one spec; [`generate_index`] writes the module list of a crate with
+//! several specs. Tolerated quirks come back as [`Warning`]s with the JSON pointer of the node; errors
+//! name the file and pointer. The stages read and write no files: callers pass bytes and get text.
 //!
-//! Around them, the file side: [`Builder`] for a crate's `build.rs`, the `webhook-codegen` command
-//! (feature `cli`), and [`files`], which both use to read specs with their settings.
+//! Around them, one front door for the file side: [`Builder`], the way `prost-build`'s `Config` is. It
+//! takes the specs (files, folders, or bytes with a label) with their settings and how the output is
+//! written, then generates in memory ([`Builder::generate_in_memory`]), writes a folder
+//! ([`Builder::write_to`], or `OUT_DIR` from a `build.rs` with [`Builder::generate`]) or checks one
+//! ([`Builder::check`]). The `webhook-codegen` command (feature `cli`) is a thin layer over it, and
+//! [`files`] holds what it uses to read specs and to write only files the generator owns.
 
 pub mod builder;
 pub mod config;
-pub mod crate_docs;
 mod crate_index;
 mod docs;
 pub mod document;
@@ -26,15 +29,15 @@ pub mod files;
 mod format;
 pub mod ir;
 mod lower;
-pub mod manifest;
 pub mod naming;
 pub mod pointer;
 mod ref_relocation;
 mod source;
 
-pub use builder::{BuildError, Builder};
+pub use builder::{BuildError, Builder, Changes, Check, Generated, IndexFile, OutputForm};
 pub use config::{DiscriminatorChoice, ExamplePolicy, SignatureScheme, SpecConfig, UnknownProperties};
 pub use crate_index::{SharedEventName, shared_event_names};
+pub use docs::inline_text;
 pub use document::{Document, Example, SkipReason, SkippedExample};
 pub use error::{Error, Warning};
 pub use format::header;
@@ -89,32 +92,36 @@ pub fn lower(document: &Document, options: &ModuleOptions) -> Result<(ir::Module
 /// The path generated code names the runtime crate by, unless told otherwise.
 pub const DEFAULT_RUNTIME_PATH: &str = "::webhook_runtime";
 
-/// How a module's source is written, for where it goes.
+/// The command the `@generated` header of a file names, unless told otherwise
+/// ([`Builder::generator_name`]).
+pub const DEFAULT_GENERATOR: &str = "webhook-codegen";
+
+/// How a module's source is written, for where it goes: what [`Builder`] is told about its output.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderOptions {
-    /// The command named in the `@generated` header, such as `cargo xtask codegen`.
-    pub generator: String,
-    /// The path generated code names the runtime crate by (`::webhook_runtime` by default; set it when
-    /// the crate reaches the runtime under another name, like prost's `prost_path`).
-    pub runtime_path: String,
-    /// Whether the file is pulled into a module with `include!` (as [`Builder`] output is), which allows
-    /// no inner attributes: the module docs then become plain comments under the header. Otherwise it is a
-    /// module file of its own (`mod <name>;`) and they are the module's rustdoc.
-    pub for_include: bool,
+pub(crate) struct RenderOptions {
+    /// The command named in the `@generated` header.
+    pub(crate) generator: String,
+    /// The path generated code names the runtime crate by.
+    pub(crate) runtime_path: String,
+    /// Whether the file is pulled into a module with `include!`, which allows no inner attributes: the
+    /// module docs then become plain comments under the header. Otherwise it is a module file of its own
+    /// (`mod <name>;`) and they are the module's rustdoc.
+    pub(crate) for_include: bool,
 }
 
 impl Default for RenderOptions {
-    /// A module file, from `cargo xtask codegen`.
+    /// A module file of `webhook-codegen`, naming the runtime `::webhook_runtime`.
     fn default() -> Self {
         Self {
-            generator: "cargo xtask codegen".to_owned(),
+            generator: DEFAULT_GENERATOR.to_owned(),
             runtime_path: DEFAULT_RUNTIME_PATH.to_owned(),
             for_include: false,
         }
     }
 }
 
-/// Stages 3 and 4: emits and formats a lowered module as a module file of `cargo xtask codegen`.
+/// Stages 3 and 4: emits and formats a lowered module as a module file (`mod <name>;`) whose header
+/// names `webhook-codegen`. [`Builder`] sets the header, the runtime path and the `include!` form.
 ///
 /// # Errors
 ///
@@ -128,7 +135,7 @@ pub fn render(module: &ir::Module) -> Result<String, Error> {
 /// # Errors
 ///
 /// Only on a generator bug (emitted tokens that are not Rust).
-pub fn render_with(module: &ir::Module, options: &RenderOptions) -> Result<String, Error> {
+pub(crate) fn render_with(module: &ir::Module, options: &RenderOptions) -> Result<String, Error> {
     let runtime = runtime_path(options)?;
     let parts = emit::module_parts(module, options, &runtime);
     let mut text = format::format_parts(&module.source_file, &module.source_file, &options.generator, parts)?;
@@ -139,7 +146,7 @@ pub fn render_with(module: &ir::Module, options: &RenderOptions) -> Result<Strin
 }
 
 /// Stage 3 alone: the tokens of a lowered module, before formatting (no `@generated` header), as
-/// `cargo xtask codegen` writes them.
+/// [`render`] emits them.
 pub fn emit_tokens(module: &ir::Module) -> proc_macro2::TokenStream {
     let runtime: syn::Path = syn::parse_quote!(::webhook_runtime);
     emit::module(module, &RenderOptions::default(), &runtime)
@@ -188,15 +195,11 @@ pub fn generate(file: &str, bytes: &[u8]) -> Result<GeneratedModule, Error> {
 ///
 /// As [`load`] and [`lower`].
 pub fn generate_with(file: &str, bytes: &[u8], config: &SpecConfig) -> Result<GeneratedModule, Error> {
-    generate_module(file, bytes, config, &RenderOptions::default())
+    generate_rendered(file, bytes, config, &RenderOptions::default())
 }
 
 /// [`generate`] with the spec's settings and how the source is written.
-///
-/// # Errors
-///
-/// As [`load`] and [`lower`].
-pub fn generate_module(
+pub(crate) fn generate_rendered(
     file: &str,
     bytes: &[u8],
     config: &SpecConfig,
@@ -210,14 +213,20 @@ pub fn generate_module(
     Ok(GeneratedModule { module, source, warnings })
 }
 
-/// Renders the crate's module list (`modules.rs`) for the given modules; `source` names where the specs
-/// live (for the header), such as `specs/`.
+/// Renders the module list of a crate with several specs (`modules.rs`: a `mod` per module behind the
+/// cargo feature of its name, `MODULES` and `AnyEvent`) for the given modules; `source` names where the
+/// specs live (for the header), such as `specs/`. [`Builder::index_file`] writes it beside the modules.
 ///
 /// # Errors
 ///
 /// Only on a generator bug.
 pub fn generate_index(source: &str, modules: &[&ir::Module]) -> Result<String, Error> {
-    format::format_file(source, source, &RenderOptions::default().generator, crate_index::crate_index(modules))
+    index_by(DEFAULT_GENERATOR, source, modules)
+}
+
+/// [`generate_index`] under a header naming `generator`.
+pub(crate) fn index_by(generator: &str, source: &str, modules: &[&ir::Module]) -> Result<String, Error> {
+    format::format_file(source, source, generator, crate_index::crate_index(modules))
 }
 
 /// The Rust module name for a spec file: its file stem in snake_case (`number-management.json` ->

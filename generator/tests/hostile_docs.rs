@@ -136,10 +136,14 @@ fn no_spec_text_becomes_a_doctest() {
     let dir = scratch::fresh_dir("hostile-docs");
     let marker = dir.join("doctest-ran");
     let spec = serde_json::to_vec(&hostile_spec(&marker)).expect("JSON");
-    let generated = webhook_codegen::generate("specs/hostile.json", &spec).expect("the hostile spec generates");
     scratch::write_manifest(&dir, "hostile-docs", "");
     std::fs::write(dir.join("src").join("lib.rs"), "//! Hostile docs.\n\npub mod hostile;\n").expect("write lib.rs");
-    std::fs::write(dir.join("src").join("hostile.rs"), &generated.source).expect("write the module");
+    webhook_codegen::Builder::new()
+        .spec_bytes("specs/hostile.json", spec)
+        .form(webhook_codegen::OutputForm::ModuleFile)
+        .quiet(true)
+        .write_to(dir.join("src"))
+        .expect("the hostile spec generates");
 
     let output = scratch::cargo(&dir, &["test", "--doc", "--quiet"]);
     let stdout = String::from_utf8_lossy(&output.stdout);

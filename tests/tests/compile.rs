@@ -7,21 +7,13 @@ use xtask::scratch::ScratchCrate;
 #[test]
 fn fixture_modules_compile_without_warnings() {
     let root = workspace_root();
-    let fixtures = root.join("generator/tests/fixtures");
-    let mut paths: Vec<_> = std::fs::read_dir(&fixtures)
-        .expect("fixtures are readable")
-        .map(|entry| entry.expect("fixture entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml" || ext == "json"))
-        .collect();
-    paths.sort();
-    assert!(paths.len() >= 12, "fixtures: {paths:?}");
-    let modules: Vec<_> = paths
-        .iter()
-        .map(|path| {
-            let label = format!("fixtures/{}", path.file_name().unwrap_or_default().to_string_lossy());
-            xtask::codegen::generate_file(path, &label).expect("fixture generates")
-        })
-        .collect();
+    let modules = xtask::codegen::builder()
+        .root(root.join("generator/tests"))
+        .spec_dir("fixtures")
+        .generate_in_memory()
+        .expect("fixtures generate")
+        .modules;
+    assert!(modules.len() >= 12, "fixtures: {}", modules.len());
     let scratch = ScratchCrate::create(&root, "compile-test", modules).expect("scratch crate is written");
     let clippy = scratch.cargo(&["clippy", "--lib", "--", "-Dwarnings"]).expect("cargo runs");
     assert!(clippy.success, "clippy failed:\n{}", clippy.stderr);

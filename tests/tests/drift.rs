@@ -16,8 +16,8 @@ fn drift_is_reported_with_a_diff_and_the_fixing_command() {
     let root = workspace_root();
     let mut plan = xtask::codegen::plan(&root).expect("specs/ generates");
     // Pretend a description in a spec changed: the expected text differs from the file on disk.
-    let file = plan.files.first_mut().expect("at least one generated file");
-    file.contents = file.contents.replacen("The name of the event.", "The event's name.", 1);
+    let module = plan.crate_modules.modules.first_mut().expect("at least one generated module");
+    module.source = module.source.replacen("The name of the event.", "The event's name.", 1);
     let drifts = xtask::codegen::drift(&root, &plan).expect("generated files are readable");
     assert_eq!(drifts.len(), 1);
     let message = xtask::codegen::drift_message(&drifts);

@@ -170,21 +170,17 @@ pub fn run(root: &Path, inputs: &[PathBuf], progress: &mut dyn FnMut(&str)) -> R
 }
 
 fn generate_inputs(inputs: &[PathBuf]) -> Result<Vec<GeneratedModule>, CodesizeError> {
-    let mut paths = Vec::new();
+    let mut builder = codegen::builder();
     for input in inputs {
         let metadata =
             std::fs::metadata(input).map_err(|source| CodesizeError::Input { path: input.clone(), source })?;
         if metadata.is_dir() {
-            paths.extend(codegen::spec_files_in(input)?);
+            builder.spec_dir(input);
         } else {
-            paths.push(input.clone());
+            builder.spec(input);
         }
     }
-    let mut modules = Vec::with_capacity(paths.len());
-    for path in &paths {
-        modules.push(codegen::generate_file(path, &path.display().to_string())?);
-    }
-    Ok(modules)
+    Ok(builder.generate_in_memory()?.modules)
 }
 
 /// Lines, types and events of `modules`, not yet built.

@@ -3,5 +3,8 @@
 pub mod codegen;
 pub mod codesize;
 pub mod conformance;
+pub mod crate_docs;
+pub mod manifest;
+pub mod marked_block;
 pub mod scratch;
 pub mod send;

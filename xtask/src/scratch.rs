@@ -7,6 +7,7 @@ use std::process::Command;
 
 use crate::codegen::{CodegenError, INDEX_FILE, OUTPUT_DIR, is_generated_file};
 use webhook_codegen::GeneratedModule;
+use webhook_codegen::files::FileError;
 
 /// The generated crate's folder, relative to the workspace root.
 const CRATE_DIR: &str = "generated";
@@ -34,7 +35,7 @@ pub struct BuildOutput {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CodegenError + '_ {
-    move |source| CodegenError::Io { path: path.to_owned(), source }
+    move |source| FileError::Io { path: path.to_owned(), source }.into()
 }
 
 impl ScratchCrate {
@@ -60,15 +61,11 @@ impl ScratchCrate {
         if lock.exists() {
             fs::copy(&lock, dir.join("Cargo.lock")).map_err(io(&lock))?;
         }
-        let src = dir.join(OUTPUT_DIR);
-        for generated in &modules {
-            let path = src.join(format!("{}.rs", generated.module.name));
-            fs::write(&path, &generated.source).map_err(io(&path))?;
-        }
-        let irs: Vec<_> = modules.iter().map(|generated| &generated.module).collect();
-        let index = webhook_codegen::generate_index("specs/", &irs)?;
-        let index_path = src.join(INDEX_FILE);
-        fs::write(&index_path, index).map_err(io(&index_path))?;
+        let mut builder = crate::codegen::builder();
+        builder.index_file(INDEX_FILE);
+        let generated = builder.assemble(modules)?;
+        builder.write_generated(&generated, &dir.join(OUTPUT_DIR))?;
+        let irs: Vec<_> = generated.modules.iter().map(|generated| &generated.module).collect();
         let manifest = crate::codegen::crate_manifest(&dir, &irs)?;
         let manifest_path = dir.join(crate::codegen::MANIFEST_FILE);
         fs::write(&manifest_path, manifest).map_err(io(&manifest_path))?;

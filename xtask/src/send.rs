@@ -125,7 +125,7 @@ pub fn find_example(root: &Path, event: &str, name: Option<&str>) -> Result<Valu
 pub fn find_example_in(specs: &[std::path::PathBuf], event: &str, name: Option<&str>) -> Result<Value, SendError> {
     let mut known = Vec::new();
     for path in specs {
-        let generated = codegen::generate_file(path, &path.display().to_string())?;
+        let generated = codegen::generate_file(path)?;
         for webhook in &generated.module.events {
             if webhook.name != event {
                 known.push(webhook.name.clone());

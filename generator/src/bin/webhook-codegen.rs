@@ -5,13 +5,12 @@
 //! webhook-codegen generate specs/svix.json --out src/webhooks --check
 //! ```
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use webhook_codegen::files::{self, FileError};
-use webhook_codegen::{GeneratedModule, RenderOptions};
+use webhook_codegen::files::{self, QuirkTally};
+use webhook_codegen::{BuildError, Builder, OutputForm};
 
 #[derive(Parser)]
 #[command(name = "webhook-codegen", version, about = "Typed Rust for OpenAPI 3.1 webhooks")]
@@ -42,13 +41,21 @@ enum Command {
         /// The path the generated code names the runtime crate by.
         #[arg(long, value_name = "PATH", default_value = webhook_codegen::DEFAULT_RUNTIME_PATH)]
         runtime_path: String,
+        /// List every tolerated quirk of each spec with its JSON pointer (by default they are counted by
+        /// kind).
+        #[arg(long, short)]
+        verbose: bool,
     },
 }
 
 fn main() -> ExitCode {
-    let Cli { command: Command::Generate { specs, out, check, runtime_path } } = Cli::parse();
-    let render = RenderOptions { generator: "webhook-codegen".to_owned(), runtime_path, for_include: false };
-    match generate(&specs, &out, check, &render) {
+    let Cli { command: Command::Generate { specs, out, check, runtime_path, verbose } } = Cli::parse();
+    let mut builder = Builder::new();
+    builder.form(OutputForm::ModuleFile).runtime_path(runtime_path).quiet(true);
+    for spec in &specs {
+        builder.spec(spec);
+    }
+    match generate(&builder, &out, check, verbose) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err}");
@@ -57,62 +64,33 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(specs: &[PathBuf], out: &Path, check: bool, render: &RenderOptions) -> Result<ExitCode, FileError> {
-    let mut modules: Vec<GeneratedModule> = Vec::with_capacity(specs.len());
-    for path in specs {
-        let label = path.display().to_string();
-        let settings = files::read_settings(path, &label)?;
-        modules.push(files::generate_file(path, &label, &settings, render)?);
-    }
-    files::check_unique_modules(&modules)?;
-    let mut drifted = Vec::new();
-    for generated in &modules {
-        let target = files::module_path(out, generated)?;
-        let module = &generated.module;
-        print!(
-            "{}",
-            files::summary_lines(
-                &module.source_file,
-                &target.display().to_string(),
-                module.events.len(),
-                module.types.len(),
-                &generated.warnings
-            )
-        );
-        let current = files::read_or_empty(&target)?;
-        if current == generated.source {
-            continue;
-        }
-        if check {
-            let name = target.display().to_string();
-            let diff = similar::TextDiff::from_lines(&current, &generated.source)
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{name}"), &format!("b/{name}"))
-                .to_string();
-            drifted.push((name, diff));
+fn generate(builder: &Builder, out: &Path, check: bool, verbose: bool) -> Result<ExitCode, BuildError> {
+    let generated = builder.generate_in_memory()?;
+    let mut quirks = QuirkTally::default();
+    for module in &generated.modules {
+        let target = files::module_path(out, module)?.display().to_string();
+        let (ir, warnings) = (&module.module, &module.warnings);
+        if verbose {
+            print!("{}", files::summary_lines(&ir.source_file, &target, ir.events.len(), ir.types.len(), warnings));
         } else {
-            std::fs::create_dir_all(out).map_err(FileError::io(out))?;
-            files::write_module(out, generated)?;
-            println!("wrote {}", target.display());
+            print!(
+                "{}",
+                files::summary_line(&ir.source_file, &target, ir.events.len(), ir.types.len(), warnings.len())
+            );
+            quirks.add(warnings);
         }
     }
-    if drifted.is_empty() {
-        return Ok(ExitCode::SUCCESS);
+    print!("{}", quirks.render("`--verbose` lists each with its JSON pointer"));
+    if check {
+        let checked = builder.check_generated(&generated, out)?;
+        if checked.is_up_to_date() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprint!("{}", checked.message());
+        return Ok(ExitCode::FAILURE);
     }
-    let mut message = String::new();
-    for (_, diff) in &drifted {
-        message.push_str(diff);
+    for path in builder.write_generated(&generated, out)?.written {
+        println!("wrote {}", path.display());
     }
-    let names: Vec<&str> = drifted.iter().map(|(name, _)| name.as_str()).collect();
-    let specs: Vec<String> = specs.iter().map(|spec| spec.display().to_string()).collect();
-    let _ = write!(
-        message,
-        "\nerror: generated code is out of date with its specs ({}).\nRun `webhook-codegen generate {} --out {}` and commit the result.\n",
-        names.join(", "),
-        specs.join(" "),
-        out.display()
-    );
-    eprint!("{message}");
-    Ok(ExitCode::FAILURE)
+    Ok(ExitCode::SUCCESS)
 }

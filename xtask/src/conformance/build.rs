@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use webhook_codegen::GeneratedModule;
+use webhook_codegen::files::FileError;
 
 use super::examples::{self, CHECKER};
 use super::report::{BuildFailure, BuildTiming, Problem, Step, Timings};
@@ -63,7 +64,7 @@ fn build_steps(
         Ok(scratch) => scratch,
         // The module list of these specs together cannot be generated (a generator error); the build
         // falls back to one spec at a time like any other build failure.
-        Err(CodegenError::Spec(err)) => {
+        Err(CodegenError::File(FileError::Spec(err))) => {
             return Ok(BuildRun::Failed(StepFailure { step: Step::Scratch, stderr: err.to_string() }));
         }
         Err(err) => return Err(err.into()),
@@ -98,7 +99,7 @@ fn build_steps(
 }
 
 pub(super) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ConformanceError + '_ {
-    move |source| ConformanceError::Codegen(CodegenError::Io { path: path.to_owned(), source })
+    move |source| ConformanceError::Codegen(FileError::Io { path: path.to_owned(), source }.into())
 }
 
 fn copy_module(generated: &GeneratedModule) -> GeneratedModule {

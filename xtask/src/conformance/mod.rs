@@ -159,15 +159,22 @@ fn generate(path: &Path, label: &str, strict: bool, taken: &mut HashSet<String>)
     if strict {
         config.examples = webhook_codegen::ExamplePolicy::Strict;
     }
-    let mut generated = codegen::generate_file_with(path, label, &config).map_err(|err| err.to_string())?;
+    let generate = |config: &webhook_codegen::SpecConfig| -> Result<GeneratedModule, String> {
+        let mut generated = codegen::builder()
+            .spec_with_settings(path, config.clone())
+            .generate_in_memory()
+            .map_err(|err| err.to_string())?;
+        Ok(generated.modules.remove(0))
+    };
+    let mut generated = generate(&config)?;
     if taken.contains(&generated.module.name) {
         let base = generated.module.name.clone();
         let mut number = 2;
         while taken.contains(&format!("{base}_{number}")) {
             number += 1;
         }
-        generated.module.name = format!("{base}_{number}");
-        generated.source = webhook_codegen::render(&generated.module).map_err(|err| err.to_string())?;
+        config.module = Some(format!("{base}_{number}"));
+        generated = generate(&config)?;
     }
     taken.insert(generated.module.name.clone());
     Ok(generated)

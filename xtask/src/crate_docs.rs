@@ -2,14 +2,18 @@
 //! webhook count, written into a marked block of the crate docs (`lib.rs`) so it never drifts from the
 //! specs while the rest of the file stays hand-written.
 
-use crate::error::Error;
-use crate::ir::Module;
-use crate::pointer::JsonPointer;
+use webhook_codegen::Error;
+use webhook_codegen::ir::Module;
+
+use crate::marked_block::MarkedBlock;
 
 /// The line that opens the generated block in the crate docs.
 pub const BEGIN_MARKER: &str = "//! <!-- Areas: written by `cargo xtask codegen` from the specs. -->";
 /// The line that closes it.
 pub const END_MARKER: &str = "//! <!-- End of areas. -->";
+
+const BLOCK: MarkedBlock<'static> =
+    MarkedBlock { begin: BEGIN_MARKER, end: END_MARKER, needed_by: "the crate docs need", name: "areas" };
 
 /// `lib_rs` with its areas block rewritten for `modules` (in file order). `file` names it in errors.
 ///
@@ -17,17 +21,7 @@ pub const END_MARKER: &str = "//! <!-- End of areas. -->";
 ///
 /// When the markers are missing or out of order.
 pub fn with_area_table(file: &str, lib_rs: &str, modules: &[&Module]) -> Result<String, Error> {
-    let error = |message: String| Error::Spec { file: file.to_owned(), pointer: JsonPointer::root(), message };
-    let (Some(begin), Some(end)) = (lib_rs.find(BEGIN_MARKER), lib_rs.find(END_MARKER)) else {
-        return Err(error(format!(
-            "the crate docs need a block between the lines `{BEGIN_MARKER}` and `{END_MARKER}`"
-        )));
-    };
-    if end < begin {
-        return Err(error("the end of the areas block comes before its beginning".to_owned()));
-    }
-    let (head, block_and_tail) = lib_rs.split_at(begin);
-    let tail = &block_and_tail[end - begin..];
+    let (head, tail) = BLOCK.split(file, lib_rs)?;
     Ok(format!("{head}{}{tail}", area_table(modules)))
 }
 
@@ -39,7 +33,7 @@ fn area_table(modules: &[&Module]) -> String {
     for module in modules {
         let title = module.title.as_deref().unwrap_or(&module.name);
         // One line of the hand-written file's docs: the title cannot end it or start a block.
-        let title = crate::docs::inline_text(title);
+        let title = webhook_codegen::inline_text(title);
         lines.push(format!("//! | {title} | `{}` | {} |", module.name, module.events.len()));
     }
     let events: usize = modules.iter().map(|module| module.events.len()).sum();
@@ -63,14 +57,14 @@ mod tests {
             description: None,
             version: None,
             discriminator: None,
-            signature: crate::config::SignatureScheme::Unspecified,
+            signature: webhook_codegen::SignatureScheme::Unspecified,
             events: events
                 .iter()
-                .map(|event| crate::ir::Event {
+                .map(|event| webhook_codegen::ir::Event {
                     name: (*event).to_owned(),
                     variant: String::new(),
                     handler_method: String::new(),
-                    payload: crate::ir::TypeRef::Json,
+                    payload: webhook_codegen::ir::TypeRef::Json,
                     docs: None,
                     examples: Vec::new(),
                     skipped_examples: Vec::new(),
