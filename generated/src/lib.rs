@@ -54,7 +54,9 @@
 //! ```
 //! use zoom_webhooks::AnyEvent;
 //!
-//! let body = br#"{"event":"meeting.started","event_ts":1,"payload":{"object":{"id":"85746065"}}}"#;
+//! let body = br#"{"event":"meeting.started","event_ts":1626230691572,"payload":{"account_id":"AAAAAABBBB",
+//!     "object":{"id":"85746065","uuid":"4444AAAiAAAAAiAiAiiAii==","host_id":"x1yCzABCDEfg23HiJKl4mN",
+//!     "topic":"My Meeting","type":2,"start_time":"2021-07-13T21:44:51Z","duration":60}}}"#;
 //! match AnyEvent::from_slice(body)? {
 //!     // Typed by the module of its area, when that area's feature is on.
 //!     event if event.module().is_some() => println!("{} from {:?}", event.name(), event.module()),

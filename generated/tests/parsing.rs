@@ -39,18 +39,21 @@ mod numbers {
 
     #[test]
     fn unknown_webhooks_by_both_paths() {
+        // A name no module of the crate declares (`meeting.started` is the Meetings module's now).
         for number in AWKWARD {
-            let first =
-                format!(r#"{{"event":"meeting.started","payload":{{"object":{{"score":{number}}}}},"n":{number}}}"#);
-            let last =
-                format!(r#"{{"payload":{{"object":{{"score":{number}}}}},"n":{number},"event":"meeting.started"}}"#);
+            let first = format!(
+                r#"{{"event":"example.not_a_zoom_webhook","payload":{{"object":{{"score":{number}}}}},"n":{number}}}"#
+            );
+            let last = format!(
+                r#"{{"payload":{{"object":{{"score":{number}}}}},"n":{number},"event":"example.not_a_zoom_webhook"}}"#
+            );
             for body in [first, last] {
                 let event = Event::from_slice(body.as_bytes()).unwrap();
                 assert!(matches!(event, Event::Unknown(_)), "{event:?}");
                 assert_eq!(serde_json::to_string(&event).unwrap(), body);
                 let any = AnyEvent::from_slice(body.as_bytes()).unwrap();
                 assert_eq!(serde_json::to_string(&any).unwrap(), body);
-                let named = Event::from_named("meeting.started", body.as_bytes()).unwrap();
+                let named = Event::from_named("example.not_a_zoom_webhook", body.as_bytes()).unwrap();
                 assert_eq!(serde_json::to_string(&named).unwrap(), body);
             }
         }
