@@ -31,6 +31,11 @@
 //! Either way, a delivery is routed by the body property its module names the webhook with (Zoom's
 //! `event`, Svix's `type`).
 //!
+//! GitHub's webhooks get it from [`Receiver::github`]: it checks `X-Hub-Signature-256` (no clock window:
+//! GitHub sends no timestamp), routes a delivery by the name its `X-GitHub-Event` header and body's
+//! `action` give it (`pull-request-opened`, `push`), answers `ping` itself, and its duplicate filter keys
+//! deliveries by `X-GitHub-Delivery`.
+//!
 //! [`serve`] runs the router with limits for a public endpoint: header and body read timeouts, a bound on
 //! open connections, and a graceful shutdown on Ctrl-C or SIGTERM with a deadline. The router the receiver
 //! gives refuses a request without well-formed signature headers (401) before reading its body.
@@ -48,6 +53,9 @@
 //! | an identical delivery still in flight on another replica after the store's wait (`RedisStore`) | 409 (the sender retries) |
 //! | the duplicate store cannot answer, [`StoreFailure::FailClosed`] (the default) | 503 (the sender retries) |
 //! | a webhook no route answers for: the [`Receiver::on_unknown`] fallback | 200 (500 if it fails) |
+//! | GitHub: `X-Hub-Signature-256` missing (`sha1=` only) or malformed (before the body is read), or wrong | 401 |
+//! | GitHub: no `X-GitHub-Event`, or a body that is not JSON or whose `action` is not a string | 400, with the message |
+//! | GitHub: `ping`, when no route declares it | 200 |
 //!
 //! In [hand-off mode](Receiver::hand_off) the signature, name, URL validation and duplicate rows are the
 //! same; no handler runs, so the parse, handler and fallback rows give way to:
@@ -62,7 +70,7 @@
 //! | a delivery already handed off (its duplicate key, with a [`DuplicateFilter`]) | 200, not published again |
 //!
 //! Each delivery is handed off with its duplicate key ([`Delivery::key`]): the `webhook-id` for Standard
-//! Webhooks, the body for Zoom. The queue de-duplicates by it, and so does the workers' duplicate filter.
+//! Webhooks, the `X-GitHub-Delivery` GUID for GitHub, the body for Zoom. The queue de-duplicates by it, and so does the workers' duplicate filter.
 //!
 //! # Logging
 //!
@@ -134,9 +142,9 @@ pub const RESPONSE_BUDGET: Duration = Duration::from_secs(3);
 pub const DEFAULT_HAND_OFF_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Receives webhooks for the handlers of any number of spec modules, at one URL, checking Zoom's
-/// signatures or the Standard Webhooks scheme.
+/// signatures, the Standard Webhooks scheme or GitHub's.
 ///
-/// Build it with [`Receiver::new`] (Zoom) or [`Receiver::standard`] and one [`Receiver::route`] per module,
+/// Build it with [`Receiver::new`] (Zoom), [`Receiver::standard`] or [`Receiver::github`] and one [`Receiver::route`] per module,
 /// then serve it with [`Receiver::into_method_router`] (mounted at a path of your router) or
 /// [`Receiver::into_router`].
 /// See the [module docs](self) for the status codes.

@@ -1,5 +1,5 @@
 //! The signature scheme a [`Receiver`](super::Receiver) checks: what differs between vendors is the
-//! headers, the verifier, whether Zoom's URL validation is answered, and the duplicate key.
+//! headers, the verifier, whether Zoom's URL validation is answered, the duplicate key, and where the webhook name comes from.
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
@@ -15,8 +15,9 @@ use crate::signature::{self, Verifier, github, standard};
 /// Which signature scheme a receiver checks, with its secrets.
 ///
 /// Build a receiver with one through [`Receiver::with_verifier`](super::Receiver::with_verifier) (a Zoom
-/// [`Verifier`] or a [`standard::Verifier`] converts into it), or with
-/// [`Receiver::new`](super::Receiver::new) (Zoom) and [`Receiver::standard`](super::Receiver::standard).
+/// [`Verifier`], a [`standard::Verifier`] or a [`github::Verifier`] converts into it), or with
+/// [`Receiver::new`](super::Receiver::new) (Zoom), [`Receiver::standard`](super::Receiver::standard) and
+/// [`Receiver::github`](super::Receiver::github).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum SignatureScheme {
