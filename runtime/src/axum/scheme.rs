@@ -1,5 +1,6 @@
 //! The signature scheme a [`Receiver`](super::Receiver) checks: what differs between vendors is the
-//! headers, the verifier, whether Zoom's URL validation is answered, the duplicate key, and where the webhook name comes from.
+//! headers, the verifier, whether Zoom's URL validation is answered, the duplicate key, and where the
+//! webhook name comes from.
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
