@@ -31,6 +31,11 @@
 //! Either way, a delivery is routed by the body property its module names the webhook with (Zoom's
 //! `event`, Svix's `type`).
 //!
+//! GitHub's webhooks get it from [`Receiver::github`]: it checks `X-Hub-Signature-256` (no clock window:
+//! GitHub sends no timestamp), routes a delivery by the name its `X-GitHub-Event` header and body's
+//! `action` give it (`pull-request-opened`, `push`), answers `ping` itself, and its duplicate filter keys
+//! deliveries by `X-GitHub-Delivery`.
+//!
 //! [`serve`] runs the router with limits for a public endpoint: header and body read timeouts, a bound on
 //! open connections, and a graceful shutdown on Ctrl-C or SIGTERM with a deadline. The router the receiver
 //! gives refuses a request without well-formed signature headers (401) before reading its body.
@@ -48,6 +53,9 @@
 //! | an identical delivery still in flight on another replica after the store's wait (`RedisStore`) | 409 (the sender retries) |
 //! | the duplicate store cannot answer, [`StoreFailure::FailClosed`] (the default) | 503 (the sender retries) |
 //! | a webhook no route answers for: the [`Receiver::on_unknown`] fallback | 200 (500 if it fails) |
+//! | GitHub: `X-Hub-Signature-256` missing (`sha1=` only) or malformed (before the body is read), or wrong | 401 |
+//! | GitHub: no `X-GitHub-Event`, or a body that is not JSON or whose `action` is not a string | 400, with the message |
+//! | GitHub: `ping`, when no route declares it | 200 |
 //!
 //! In [hand-off mode](Receiver::hand_off) the signature, name, URL validation and duplicate rows are the
 //! same; no handler runs, so the parse, handler and fallback rows give way to:
@@ -62,7 +70,7 @@
 //! | a delivery already handed off (its duplicate key, with a [`DuplicateFilter`]) | 200, not published again |
 //!
 //! Each delivery is handed off with its duplicate key ([`Delivery::key`]): the `webhook-id` for Standard
-//! Webhooks, the body for Zoom. The queue de-duplicates by it, and so does the workers' duplicate filter.
+//! Webhooks, the `X-GitHub-Delivery` GUID for GitHub, the body for Zoom. The queue de-duplicates by it, and so does the workers' duplicate filter.
 //!
 //! # Logging
 //!
@@ -82,6 +90,7 @@
 //! durable queue and answers once the queue confirmed it; workers run the handlers (with the `nats`
 //! feature: `webhook_runtime::nats`).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -101,7 +110,7 @@ use crate::handoff::{Delivery, DeliveryTooLarge, Sink};
 use crate::parse::parse_payload;
 use crate::route::BoxError;
 use crate::routing::{Failure, Routes, fallback};
-use crate::signature::{SecretError, Verifier, standard};
+use crate::signature::{SecretError, Verifier, github, standard};
 use crate::{ParseError, Route, UnknownEvent};
 
 mod scheme;
@@ -114,8 +123,8 @@ pub use crate::duplicates::{
     BoxFuture, ClaimedKey, DeliveryKey, DuplicateFilter, DuplicateStore, MemoryStore, StoreClaim, StoreError,
     StoreFailure,
 };
-use scheme::SignatureHeaders;
 pub use scheme::SignatureScheme;
+use scheme::{GITHUB_HEADERS, GITHUB_PING_EVENT, STANDARD_HEADERS, SignatureHeaders, ZOOM_HEADERS};
 
 pub use serve::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_TIMEOUT, Serve,
@@ -133,9 +142,9 @@ pub const RESPONSE_BUDGET: Duration = Duration::from_secs(3);
 pub const DEFAULT_HAND_OFF_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Receives webhooks for the handlers of any number of spec modules, at one URL, checking Zoom's
-/// signatures or the Standard Webhooks scheme.
+/// signatures, the Standard Webhooks scheme or GitHub's.
 ///
-/// Build it with [`Receiver::new`] (Zoom) or [`Receiver::standard`] and one [`Receiver::route`] per module,
+/// Build it with [`Receiver::new`] (Zoom), [`Receiver::standard`] or [`Receiver::github`] and one [`Receiver::route`] per module,
 /// then serve it with [`Receiver::into_method_router`] (mounted at a path of your router) or
 /// [`Receiver::into_router`].
 /// See the [module docs](self) for the status codes.
@@ -199,6 +208,23 @@ impl Receiver {
     /// [`SecretError`] for an empty list, or a secret that is empty, blank or not base64.
     pub fn standard(secrets: &[&str]) -> Result<Self, SecretError> {
         Ok(Self::with_verifier(standard::Verifier::new(secrets)?))
+    }
+
+    /// A receiver for GitHub webhooks, accepting deliveries signed with any of `secrets` (the webhook's
+    /// secret as entered in GitHub's settings; list the new one first during a rotation).
+    ///
+    /// It checks `X-Hub-Signature-256` (SHA-256 only) with no clock window, since GitHub sends no
+    /// timestamp: configure a [`DuplicateFilter`], which keys deliveries by `X-GitHub-Delivery`, to refuse
+    /// replays. A delivery is routed by the name its event and `action` give it (`X-GitHub-Event:
+    /// pull_request` with `"action": "opened"` to the route declaring `pull-request-opened`, `push` to
+    /// `push`), as the webhook names of GitHub's OpenAPI document; `ping` is answered 200 unless a route
+    /// declares it. It answers no URL validation.
+    ///
+    /// # Errors
+    ///
+    /// [`SecretError`] for an empty list, or a secret that is empty or blank.
+    pub fn github(secrets: &[&str]) -> Result<Self, SecretError> {
+        Ok(Self::with_verifier(github::Verifier::new(secrets)?))
     }
 
     /// A receiver checking signatures with `verifier`: a Zoom [`Verifier`] (several secrets with
@@ -325,27 +351,13 @@ impl Receiver {
     where
         S: Clone + Send + Sync + 'static,
     {
-        let standard = self.scheme.is_standard();
+        let kind = self.scheme.headers_kind();
         let receiver = Arc::new(self);
         // Extractors run in order: the headers are checked before `Bytes` reads the body.
-        if standard {
-            post(
-                move |RemoteAddr(remote): RemoteAddr,
-                      SignatureHeaders(headers): SignatureHeaders<true>,
-                      body: Bytes| {
-                    let receiver = Arc::clone(&receiver);
-                    async move { receiver.receive_from(remote, &headers, &body).await }
-                },
-            )
-        } else {
-            post(
-                move |RemoteAddr(remote): RemoteAddr,
-                      SignatureHeaders(headers): SignatureHeaders<false>,
-                      body: Bytes| {
-                    let receiver = Arc::clone(&receiver);
-                    async move { receiver.receive_from(remote, &headers, &body).await }
-                },
-            )
+        match kind {
+            STANDARD_HEADERS => checked_post::<S, STANDARD_HEADERS>(receiver),
+            GITHUB_HEADERS => checked_post::<S, GITHUB_HEADERS>(receiver),
+            _ => checked_post::<S, ZOOM_HEADERS>(receiver),
         }
     }
 
@@ -403,20 +415,35 @@ impl Receiver {
             tracing::warn!(error = %err, "refused a webhook delivery: signature check failed");
             return ((StatusCode::UNAUTHORIZED, err.to_string()).into_response(), Outcome::Refused);
         }
-        let delivery = match self.resolve(body) {
-            Ok(delivery) => delivery,
-            Err(err) => return (bad_request(None, &err), Outcome::Invalid),
-        };
-        if let Some(verifier) = self.scheme.url_validation() {
-            if delivery.property == "event" && delivery.value == URL_VALIDATION_EVENT {
-                span.record("event", URL_VALIDATION_EVENT);
-                return (validate_url(verifier, body), Outcome::UrlValidation);
+        let (route, name) = match self.scheme.webhook_name(headers, body) {
+            // The scheme names the webhook (GitHub): the route that declares that name.
+            Some(Ok(name)) => {
+                let route = self.routes.find(None, &name);
+                if route.is_none() && name == GITHUB_PING_EVENT {
+                    span.record("event", GITHUB_PING_EVENT);
+                    return (StatusCode::OK.into_response(), Outcome::Ping);
+                }
+                (route, Cow::Owned(name))
             }
-        }
-        let (route, name) = match delivery.target {
-            Some((index, event)) => (self.routes.get(index), event),
-            None => (None, &*delivery.value),
+            Some(Err(err)) => return (bad_request(None, &err), Outcome::Invalid),
+            None => {
+                let delivery = match self.resolve(body) {
+                    Ok(delivery) => delivery,
+                    Err(err) => return (bad_request(None, &err), Outcome::Invalid),
+                };
+                if let Some(verifier) = self.scheme.url_validation() {
+                    if delivery.property == "event" && delivery.value == URL_VALIDATION_EVENT {
+                        span.record("event", URL_VALIDATION_EVENT);
+                        return (validate_url(verifier, body), Outcome::UrlValidation);
+                    }
+                }
+                match delivery.target {
+                    Some((index, event)) => (self.routes.get(index), Cow::Borrowed(event)),
+                    None => (None, delivery.value),
+                }
+            }
         };
+        let name = &*name;
         span.record("event", name);
         if let Some(route) = route {
             span.record("module", route.module());
@@ -529,6 +556,18 @@ impl Receiver {
 }
 
 /// Answers Zoom's `endpoint.url_validation` with the plain and encrypted tokens.
+/// The POST handler of a receiver whose signature headers are checked by `SignatureHeaders<KIND>` before
+/// the body is read.
+fn checked_post<S, const KIND: u8>(receiver: Arc<Receiver>) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    post(move |RemoteAddr(remote): RemoteAddr, SignatureHeaders(headers): SignatureHeaders<KIND>, body: Bytes| {
+        let receiver = Arc::clone(&receiver);
+        async move { receiver.receive_from(remote, &headers, &body).await }
+    })
+}
+
 fn validate_url(verifier: &Verifier, body: &[u8]) -> Response {
     let request: UrlValidation = match parse_payload(URL_VALIDATION_EVENT, body) {
         Ok(request) => request,
@@ -575,6 +614,8 @@ enum Outcome {
     TooLarge,
     QueueDown,
     UrlValidation,
+    /// GitHub's `ping`, answered 200 without a route.
+    Ping,
 }
 
 impl Outcome {
@@ -592,6 +633,7 @@ impl Outcome {
             Self::TooLarge => "too_large",
             Self::QueueDown => "queue_down",
             Self::UrlValidation => "url_validation",
+            Self::Ping => "ping",
         }
     }
 }

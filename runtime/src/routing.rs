@@ -171,8 +171,8 @@ impl Routes {
         self.routes.get(index)
     }
 
-    #[cfg(feature = "nats")]
-    /// The route for a delivery handed off as the webhook `name` of `module`: the first route of that
+    #[cfg(any(feature = "axum", feature = "nats"))]
+    /// The route for a delivery handed off as the webhook `name` of `module` (or named by its scheme, GitHub's): the first route of that
     /// module answering for the name, else the first route answering for the name.
     pub(crate) fn find(&self, module: Option<&str>, name: &str) -> Option<&Route> {
         let of_module =

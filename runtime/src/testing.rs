@@ -1,5 +1,5 @@
 //! Signed deliveries for the tests of a receiver (feature `testing`): what a vendor sends, signed with
-//! Zoom's scheme or Standard Webhooks, at the current time or a chosen one, as headers and body or as an
+//! Zoom's scheme, Standard Webhooks or GitHub's, at the current time or a chosen one, as headers and body or as an
 //! `http::Request`, and a one-call way to run one through a [`Receiver`] in-process.
 //!
 //! ```
@@ -31,7 +31,7 @@ use ::axum::body::{Body, Bytes};
 use ::axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
 
 use crate::axum::Receiver;
-use crate::signature::{self, SecretError, Verifier, standard};
+use crate::signature::{self, SecretError, Verifier, github, standard};
 
 /// A delivery as a vendor sends it: the signature headers and the raw body.
 #[derive(Debug, Clone)]
@@ -156,6 +156,79 @@ impl StandardSigner {
         insert(&mut headers, "webhook-signature", &signature);
         SignedDelivery { headers, body }
     }
+}
+
+/// Signs deliveries as GitHub does: `X-Hub-Signature-256`, the event in `X-GitHub-Event` and a delivery
+/// GUID in `X-GitHub-Delivery`, a new one for each delivery unless [`GitHubSigner::delivery`] fixed one
+/// (a redelivery).
+///
+/// ```
+/// # async fn test() -> Result<(), Box<dyn std::error::Error>> {
+/// use webhook_runtime::axum::Receiver;
+/// use webhook_runtime::testing::GitHubSigner;
+/// use webhook_runtime::{Route, UnknownEvent};
+///
+/// let opened = Route::from_fn("github", &["pull-request-opened"], |_: UnknownEvent| async {
+///     Ok::<_, std::convert::Infallible>(())
+/// });
+/// let receiver = Receiver::github(&["test-secret"])?.route(opened);
+/// let delivery = GitHubSigner::new("test-secret")?.event("pull_request").sign(r#"{"action":"opened"}"#);
+/// assert_eq!(delivery.send_to(&receiver).await.status, 200);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct GitHubSigner {
+    verifier: github::Verifier,
+    event: Option<String>,
+    delivery: Option<String>,
+}
+
+impl GitHubSigner {
+    /// A signer with the webhook's secret.
+    ///
+    /// # Errors
+    ///
+    /// When the secret is empty or blank, as [`Receiver::github`] refuses it.
+    pub fn new(secret: &str) -> Result<Self, SecretError> {
+        Ok(Self { verifier: github::Verifier::new(&[secret])?, event: None, delivery: None })
+    }
+
+    /// The `X-GitHub-Event` of the deliveries (`push`, `pull_request`, ...); without it none is sent.
+    #[must_use]
+    pub fn event(mut self, event: impl Into<String>) -> Self {
+        self.event = Some(event.into());
+        self
+    }
+
+    /// Signs every delivery with this `X-GitHub-Delivery` GUID (a redelivery), instead of a new one each.
+    #[must_use]
+    pub fn delivery(mut self, guid: impl Into<String>) -> Self {
+        self.delivery = Some(guid.into());
+        self
+    }
+
+    /// Signs `body` as it is.
+    pub fn sign(&self, body: impl Into<Bytes>) -> SignedDelivery {
+        let body = body.into();
+        let guid = self.delivery.clone().unwrap_or_else(new_delivery_guid);
+        let mut headers = json_headers();
+        insert(&mut headers, github::SIGNATURE_HEADER, &self.verifier.sign(&body));
+        insert(&mut headers, github::DELIVERY_HEADER, &guid);
+        if let Some(event) = &self.event {
+            insert(&mut headers, github::EVENT_HEADER, event);
+        }
+        SignedDelivery { headers, body }
+    }
+}
+
+/// A GUID shaped as GitHub's, from the clock and a number no other call in this process gives.
+fn new_delivery_guid() -> String {
+    static SENT: AtomicU64 = AtomicU64::new(0);
+    let n = SENT.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos());
+    let hex = format!("{:020x}{:012x}", nanos & ((1 << 80) - 1), n & ((1 << 48) - 1));
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
 }
 
 /// `msg_test` and a number no other call in this process gives.

@@ -59,6 +59,7 @@ use hmac::digest::{Digest, Key, KeyInit};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+pub mod github;
 pub mod standard;
 
 /// Name of the header carrying the request time in Unix seconds (lowercase, as HTTP/2 sends
