@@ -643,6 +643,8 @@ mod tests {
             ("svix-signature", SIGNATURE),
         ];
         assert_eq!(v.verified_message_id(svix_signed, BODY, now()), Ok(ID.to_owned()));
+        // The receiver's own lookup (built with it) agrees.
+        #[cfg(feature = "axum")]
         assert_eq!(v.id_of_verified(svix_signed, BODY, now()), Some(ID.to_owned()));
         // Both sets valid: the `webhook-*` one is checked first and keys the delivery.
         let both_signed = [
@@ -654,6 +656,8 @@ mod tests {
             ("svix-signature", SIGNATURE),
         ];
         assert_eq!(v.verified_message_id(both_signed, BODY, now()), Ok("msg_other".to_owned()));
+        // The receiver's own lookup (built with it) agrees.
+        #[cfg(feature = "axum")]
         assert_eq!(v.id_of_verified(both_signed, BODY, now()), Some("msg_other".to_owned()));
         // Neither verifies: the `webhook-*` set's error.
         let neither = [
