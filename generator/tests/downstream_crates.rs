@@ -39,7 +39,7 @@ fn first_example(spec: &Path) -> (String, serde_json::Value) {
         .expect("the spec has an example")
 }
 
-/// A fresh crate `name` under `target/scratch/`, with `build_rs` if given and `main_rs`, depending on the
+/// A fresh crate `name` in the scratch folder, with `build_rs` if given and `main_rs`, depending on the
 /// workspace's runtime (and, for a build script, generator) by path. Its `specs/svix.json` is the spec.
 fn new_crate(name: &str, spec: &Path, build_rs: Option<&str>, main_rs: &str) -> PathBuf {
     let dir = scratch::fresh_dir(name);

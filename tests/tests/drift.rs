@@ -50,7 +50,7 @@ fn the_crate_has_every_zoom_area_and_webhook() {
 #[test]
 fn an_area_generates_the_same_whatever_the_other_specs_say() {
     let root = workspace_root();
-    let scratch = root.join("target").join("scratch").join("area-independence");
+    let scratch = xtask::scratch::scratch_base(&root).join("area-independence");
     let specs = scratch.join(xtask::codegen::SPECS_DIR);
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&specs).expect("scratch specs folder");

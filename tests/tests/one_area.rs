@@ -96,10 +96,10 @@ fn a_crate_with_only_the_meetings_feature_builds_and_dispatches_every_example() 
     assert_eq!(run.stdout.lines().collect::<Vec<_>>(), expected);
 }
 
-/// Writes `target/scratch/one-area`: a crate of its own (not in this workspace) that depends on the
+/// Writes `<target>/scratch/one-area`: a crate of its own (not in this workspace) that depends on the
 /// generated crate by path with only the `meetings` feature, plus the bodies it dispatches.
 fn downstream_crate(root: &std::path::Path, bodies: &str) -> ScratchCrate {
-    let base = root.join("target").join("scratch");
+    let base = xtask::scratch::scratch_base(root);
     let dir = base.join("one-area");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("src")).expect("scratch folder");

@@ -28,7 +28,7 @@ enum Command {
         verbose: bool,
     },
     /// Check specs of your own: each generates, builds with warnings denied (clippy, rustdoc) and parses
-    /// and re-serializes every example to the same JSON. Only target/scratch/ is written.
+    /// and re-serializes every example to the same JSON. Only scratch/ of the target folder is written.
     Conformance {
         /// Spec files, and folders whose .yaml, .yml and .json files are all checked.
         #[arg(required = true, value_name = "FILE|DIR")]
@@ -42,8 +42,8 @@ enum Command {
         strict_examples: bool,
     },
     /// Measure what the generated crate costs to compile: generated lines, named types and a clean debug
-    /// `cargo build` of the crate, with every spec module and with each alone. Only target/scratch/ is
-    /// written.
+    /// `cargo build` of the crate, with every spec module and with each alone. Only scratch/ of the target
+    /// folder is written.
     Codesize {
         /// Spec files, and folders whose .yaml, .yml and .json files are all measured (default: specs/).
         #[arg(value_name = "FILE|DIR")]

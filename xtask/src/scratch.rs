@@ -14,7 +14,18 @@ const CRATE_DIR: &str = "generated";
 /// The runtime crate's folder, relative to the workspace root.
 const RUNTIME_DIR: &str = "runtime";
 
-/// A workspace under `target/` holding a copy of the generated crate with other modules in it.
+/// The folder scratch crates go to: `scratch/` in the target folder cargo uses for the workspace at `root`
+/// (`CARGO_TARGET_DIR` when it is set, relative to `root` when relative; `root/target` otherwise), so
+/// nothing a build or test writes lands elsewhere in the checkout.
+pub fn scratch_base(root: &Path) -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir),
+        _ => root.join("target"),
+    };
+    target.join("scratch")
+}
+
+/// A workspace in the target folder holding a copy of the generated crate with other modules in it.
 #[derive(Debug)]
 pub struct ScratchCrate {
     /// The scratch workspace root.
@@ -39,7 +50,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CodegenError + '_ {
 }
 
 impl ScratchCrate {
-    /// Creates (or recreates) `target/scratch/<name>` from the workspace at `root`: the generated crate's
+    /// Creates (or recreates) `<target>/scratch/<name>` (see [`scratch_base`]) from the workspace at `root`: the generated crate's
     /// hand-written files, copied as they are, with `modules` as its only spec modules (the crate's own
     /// spec modules are left out, so a scratch build compiles only what it checks).
     ///
@@ -47,7 +58,7 @@ impl ScratchCrate {
     ///
     /// When a file cannot be read or written, or the module list cannot be generated.
     pub fn create(root: &Path, name: &str, modules: Vec<GeneratedModule>) -> Result<Self, CodegenError> {
-        let base = root.join("target").join("scratch");
+        let base = scratch_base(root);
         let dir = base.join(name);
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(io(&dir))?;

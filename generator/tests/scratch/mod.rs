@@ -1,5 +1,6 @@
-//! Scratch crates outside this workspace, built the way a user's crate is: under `target/scratch/`, in one
-//! target folder all scratch builds share, offline with this workspace's lock file.
+//! Scratch crates outside this workspace, built the way a user's crate is: in `scratch/` of the target folder
+//! cargo builds this test in (wherever `CARGO_TARGET_DIR` or the configuration puts it), in one target
+//! folder all scratch builds share, offline with this workspace's lock file.
 
 #![allow(dead_code)] // Each test file uses the part it needs.
 
@@ -11,9 +12,16 @@ pub fn workspace_root() -> PathBuf {
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
 }
 
-/// An empty folder `target/scratch/<name>/` with `src/` (an earlier one of that name is removed).
+/// Where scratch crates and their shared target folder go: `scratch/` beside the `tmp/` folder cargo gives
+/// integration tests in its target folder, the folder the workspace's `xtask` scratch crates use too.
+fn scratch_base() -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent().unwrap_or(tmp).join("scratch")
+}
+
+/// An empty folder `<scratch>/<name>/` with `src/` (an earlier one of that name is removed).
 pub fn fresh_dir(name: &str) -> PathBuf {
-    let dir = workspace_root().join("target").join("scratch").join(name);
+    let dir = scratch_base().join(name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).expect("remove the old scratch crate");
     }
@@ -44,7 +52,7 @@ pub fn cargo(dir: &Path, args: &[&str]) -> Output {
         .arg("--offline")
         .args(args)
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", workspace_root().join("target").join("scratch").join("target"))
+        .env("CARGO_TARGET_DIR", scratch_base().join("target"))
         .env("RUSTFLAGS", "-Dwarnings")
         .env("RUSTDOCFLAGS", "-Dwarnings")
         .output()

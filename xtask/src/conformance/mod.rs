@@ -1,7 +1,7 @@
 //! `cargo xtask conformance <FILE|DIR>...`: checks that specs of one's own generate, build without
 //! warnings and round-trip their examples, without touching `specs/` or the checked-in crate.
 //!
-//! Every spec is generated into one scratch copy of the generated crate (`target/scratch/conformance`),
+//! Every spec is generated into one scratch copy of the generated crate (`<target>/scratch/conformance`),
 //! which is built once: clippy and rustdoc with warnings denied, then an example checker (`checker.rs`,
 //! copied in as the binary `src/bin/conformance_check/`, which needs none of the crate's
 //! dev-dependencies, unlike an example target) that parses every example of every spec with its
@@ -38,7 +38,7 @@ pub use report::{
 use crate::codegen::{self, CodegenError, HAND_WRITTEN_FILE, INDEX_FILE, OUTPUT_DIR};
 use build::{BuildRun, build_and_check};
 
-/// The scratch crate's folder name under `target/scratch/` by default.
+/// The scratch crate's folder name under `<target>/scratch/` by default.
 pub const DEFAULT_SCRATCH: &str = "conformance";
 
 /// Why the conformance run itself could not go on (a failing spec is not an error: it is reported).
@@ -72,7 +72,7 @@ pub enum ConformanceError {
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The scratch crate's folder name under `target/scratch/` (tests use their own).
+    /// The scratch crate's folder name under `<target>/scratch/` (tests use their own).
     pub scratch_name: String,
     /// Generate with `examples: strict`, so examples that disagree with their schema fail instead of
     /// widening the types: how a spec author checks that the examples match the schema.
@@ -203,6 +203,7 @@ fn check_candidates(
     notes: &mut Vec<String>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<Checked>, ConformanceError> {
+    let base = crate::scratch::scratch_base(root);
     let mut results: Vec<Option<Checked>> = specs.iter().map(|_| None).collect();
     let mut remaining: Vec<usize> = (0..specs.len()).collect();
     let mut round = 1;
@@ -215,13 +216,13 @@ fn check_candidates(
             (count, 1) => format!("all {count} specs"),
             (count, _) => format!("the other {count} specs"),
         };
-        progress(&format!("building {scope} in target/scratch/{name} (clippy, rustdoc, example checker)"));
+        progress(&format!("building {scope} in {} (clippy, rustdoc, example checker)", base.join(&name).display()));
         let failure = match build_and_check(root, &name, &group, &scope, timings)? {
             BuildRun::Checked(all) => {
                 let mut all = all.into_iter();
                 for (&index, spec) in remaining.iter().zip(&group) {
                     let examples = example_results(spec, &mut all);
-                    set(&mut results, index, checked(spec, &name, None, Some(examples)));
+                    set(&mut results, index, checked(spec, &base.join(&name), None, Some(examples)));
                 }
                 break None;
             }
@@ -237,7 +238,11 @@ fn check_candidates(
             match (remaining.as_slice(), group.as_slice()) {
                 ([index], [spec]) => {
                     let diagnostics = first_diagnostics(&failure.stderr, None);
-                    set(&mut results, *index, checked(spec, &name, Some(failure.into_build(diagnostics)), None));
+                    set(
+                        &mut results,
+                        *index,
+                        checked(spec, &base.join(&name), Some(failure.into_build(diagnostics)), None),
+                    );
                     break None;
                 }
                 _ => break Some(failure),
@@ -246,7 +251,11 @@ fn check_candidates(
         for (&index, spec) in remaining.iter().zip(&group) {
             if blamed.contains(&index) {
                 let diagnostics = first_diagnostics(&failure.stderr, Some(&module_file(spec)));
-                set(&mut results, index, checked(spec, &name, Some(failure.clone().into_build(diagnostics)), None));
+                set(
+                    &mut results,
+                    index,
+                    checked(spec, &base.join(&name), Some(failure.clone().into_build(diagnostics)), None),
+                );
             }
         }
         remaining.retain(|index| !blamed.contains(index));
@@ -262,16 +271,16 @@ fn check_candidates(
         for index in remaining {
             let Some(spec) = specs.get(index) else { continue };
             let name = format!("{}-{}", options.scratch_name, spec.generated.module.name);
-            progress(&format!("building {} in target/scratch/{name}", spec.spec_file));
+            progress(&format!("building {} in {}", spec.spec_file, base.join(&name).display()));
             let result = match build_and_check(root, &name, &[spec], &spec.spec_file, timings)? {
                 BuildRun::Failed(failure) => {
                     all_built = false;
                     let diagnostics = first_diagnostics(&failure.stderr, None);
-                    checked(spec, &name, Some(failure.into_build(diagnostics)), None)
+                    checked(spec, &base.join(&name), Some(failure.into_build(diagnostics)), None)
                 }
                 BuildRun::Checked(results) => {
                     let examples = example_results(spec, &mut results.into_iter());
-                    checked(spec, &name, None, Some(examples))
+                    checked(spec, &base.join(&name), None, Some(examples))
                 }
             };
             set(&mut results, index, result);
@@ -287,7 +296,7 @@ fn check_candidates(
     Ok(results
         .into_iter()
         .zip(specs)
-        .map(|(result, spec)| result.unwrap_or_else(|| checked(spec, &options.scratch_name, None, None)))
+        .map(|(result, spec)| result.unwrap_or_else(|| checked(spec, &base.join(&options.scratch_name), None, None)))
         .collect())
 }
 
@@ -321,11 +330,11 @@ fn example_results(spec: &Candidate, results: &mut impl Iterator<Item = Result<(
     examples
 }
 
-fn checked(spec: &Candidate, scratch: &str, build: Option<BuildFailure>, examples: Option<ExampleResults>) -> Checked {
+fn checked(spec: &Candidate, scratch: &Path, build: Option<BuildFailure>, examples: Option<ExampleResults>) -> Checked {
     let module = &spec.generated.module;
     Checked {
         module: module.name.clone(),
-        output_file: format!("target/scratch/{scratch}/{OUTPUT_DIR}/{}.rs", module.name),
+        output_file: scratch.join(OUTPUT_DIR).join(format!("{}.rs", module.name)).display().to_string(),
         events: module.events.len(),
         types: module.types.len(),
         warnings: spec.generated.warnings.clone(),
