@@ -41,12 +41,28 @@ const ACK_WAIT_SECS: u64 = 2;
 /// How long the workers may take to handle everything, kill and redeliveries included.
 const DEADLINE: Duration = Duration::from_secs(180);
 
+/// The NATS server the tests use (`NATS_URL`), said once per test binary past the harness's capture, so a run
+/// shows which server it talked to.
 fn nats_url() -> String {
-    std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        let url = std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());
+        let _ = writeln!(std::io::stderr(), "these tests use the NATS server at {url} (NATS_URL)");
+        url
+    })
+    .clone()
 }
 
+/// The Redis server the tests use (`REDIS_URL`), said once per test binary past the harness's capture, so a run
+/// shows which server it talked to.
 fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned())
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned());
+        let _ = writeln!(std::io::stderr(), "these tests use the Redis server at {url} (REDIS_URL)");
+        url
+    })
+    .clone()
 }
 
 /// Prints (past the test harness's capture) why `test` is skipped, or fails it when `require` is set to 1.
@@ -98,10 +114,14 @@ fn worker_binary() -> PathBuf {
                 .args(["--features", "nats,redis,meetings,number_management"])
                 .args(["--message-format", "json-render-diagnostics", "--manifest-path"])
                 .arg(&manifest)
-                .stderr(Stdio::inherit())
                 .output()
                 .expect("run cargo build");
-            assert!(output.status.success(), "cargo build --example worker failed");
+            // Quiet unless it fails: cargo's progress would land in the middle of the test output.
+            assert!(
+                output.status.success(),
+                "cargo build --example worker failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
             String::from_utf8_lossy(&output.stdout)
                 .lines()
                 .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())

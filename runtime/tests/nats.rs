@@ -22,8 +22,16 @@ use webhook_runtime::nats::async_nats::jetstream::{self, message::StreamMessage}
 use webhook_runtime::nats::{JetStreamSink, NatsError, Worker, async_nats};
 use webhook_runtime::{DispatchError, InvalidDelivery, ParseError, Route, UnknownEvent};
 
+/// The NATS server the tests use (`NATS_URL`), said once per test binary past the harness's capture, so a run
+/// shows which server it talked to.
 fn nats_url() -> String {
-    std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        let url = std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());
+        let _ = writeln!(std::io::stderr(), "these tests use the NATS server at {url} (NATS_URL)");
+        url
+    })
+    .clone()
 }
 
 /// Prints (past the test harness's capture) why `test` is skipped, or fails it when `REQUIRE_NATS=1`.

@@ -503,9 +503,16 @@ mod tests {
         assert_eq!(persistence(None, None, None).advice(), None);
     }
 
-    /// The shared Redis of the tests.
+    /// The Redis server the tests use (`REDIS_URL`), said once per test binary past the harness's capture, so a run
+    /// shows which server it talked to.
     fn redis_url() -> String {
-        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned())
+        static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        URL.get_or_init(|| {
+            let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned());
+            let _ = writeln!(std::io::stderr(), "these tests use the Redis server at {url} (REDIS_URL)");
+            url
+        })
+        .clone()
     }
 
     /// Prints (past the test harness's capture) why `test` is skipped, or fails it when `REQUIRE_REDIS=1`.
