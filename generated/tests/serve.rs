@@ -224,10 +224,11 @@ async fn defaults_are_the_documented_ones() {
     {
         assert!(debug.contains(expected), "{debug}");
     }
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README");
+    let notes = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../runtime/docs/security.md"))
+        .expect("the receiver's security notes");
     for documented in
         ["header read timeout, 5 s", "body read timeout, 10 s", "at most 512 connections", "shutdown timeout, 10 s"]
     {
-        assert!(readme.contains(documented), "README's security notes should say `{documented}`");
+        assert!(notes.contains(documented), "the security notes should say `{documented}`");
     }
 }

@@ -22,7 +22,8 @@ use crate::source;
 /// How `Event::from_slice` finds the webhook name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum DiscriminatorChoice {
-    /// Infer it from the spec (the rules in the generated docs and README).
+    /// Infer it from the spec (the rules of "Telling webhooks apart" in the crate docs; the generated
+    /// module's docs say which one applied).
     #[default]
     Infer,
     /// This top-level body property names the webhook.

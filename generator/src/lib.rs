@@ -17,6 +17,16 @@
 //! ([`Builder::write_to`], or `OUT_DIR` from a `build.rs` with [`Builder::generate`]) or checks one
 //! ([`Builder::check`]). The `webhook-codegen` command (feature `cli`) is a thin layer over it, and
 //! [`files`] holds what it uses to read specs and to write only files the generator owns.
+//!
+//! The sections below are the reference: generating from a `build.rs` or with the command, a spec's
+//! settings, how deliveries are told apart, the quirks of real-world specs, how schemas become Rust, and
+//! checking generated code and specs.
+#![doc = include_str!("../docs/generating.md")]
+#![doc = include_str!("../docs/settings.md")]
+#![doc = include_str!("../docs/telling-webhooks-apart.md")]
+#![doc = include_str!("../docs/real-world-specs.md")]
+#![doc = include_str!("../docs/schema-to-rust.md")]
+#![doc = include_str!("../docs/checking-specs.md")]
 
 pub mod builder;
 pub mod config;

@@ -1,11 +1,5 @@
-//! The duplicate filter: which deliveries were handled already, kept in a [`DuplicateStore`] (in memory by
-//! default, or shared by every replica in Redis with the `redis` feature). The receiver
-//! (`axum::Receiver::duplicate_filter`) and the worker (`nats::Worker::duplicate_filter`) use it; the filter
-//! and the stores need the `axum`, `nats` or `redis` feature, [`DeliveryKey`] none.
-//!
-//! Each store keeps three states per key: **in flight** (claimed by one delivery, whose handler is
-//! running), **handled** (remembered for the time-to-live) and **released** (the handler failed or was
-//! dropped, so the key is free and the next delivery handles it).
+#![doc = include_str!("../docs/duplicates.md")]
+#![cfg_attr(feature = "redis", doc = include_str!("../docs/redis.md"))]
 
 use std::fmt;
 #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]

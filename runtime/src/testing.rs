@@ -1,28 +1,4 @@
-//! Signed deliveries for the tests of a receiver (feature `testing`): what a vendor sends, signed with
-//! Zoom's scheme, Standard Webhooks or GitHub's, at the current time or a chosen one, as headers and body or as an
-//! `http::Request`, and a one-call way to run one through a [`Receiver`] in-process.
-//!
-//! ```
-//! # async fn test() -> Result<(), Box<dyn std::error::Error>> {
-//! use webhook_runtime::axum::Receiver;
-//! use webhook_runtime::testing::ZoomSigner;
-//! use webhook_runtime::{Route, UnknownEvent};
-//!
-//! let started = Route::from_fn("meetings", &["meeting.started"], |_: UnknownEvent| async {
-//!     Ok::<_, std::convert::Infallible>(())
-//! });
-//! let receiver = Receiver::try_new("test-secret")?.route(started);
-//! let delivery = ZoomSigner::new("test-secret")?.sign(r#"{"event":"meeting.started","payload":{}}"#);
-//! let answer = delivery.send_to(&receiver).await;
-//! assert_eq!(answer.status, 200);
-//!
-//! // A delivery signed ten minutes ago is refused, as a replay would be.
-//! let stale = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
-//! let old = ZoomSigner::new("test-secret")?.at(stale).sign(r#"{"event":"meeting.started"}"#);
-//! assert_eq!(old.send_to(&receiver).await.status, 401);
-//! # Ok(())
-//! # }
-//! ```
+#![doc = include_str!("../docs/testing.md")]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -34,3 +34,9 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 pub fn body_of(value: &serde_json::Value) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
 }
+
+/// The README's Rust blocks, compiled (and run, unless marked `no_run`) as doctests of this package, whose
+/// dev-dependencies turn on every feature they use, so the front page cannot drift from the crates.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -110,8 +110,8 @@ fn copy_module(generated: &GeneratedModule) -> GeneratedModule {
     }
 }
 
-/// The first [`MAX_DIAGNOSTICS`] diagnostics of cargo's stderr (without the `could not compile`
-/// summaries), at most [`MAX_DIAGNOSTIC_LINES`] lines; with `file`, only diagnostics mentioning it. The
+/// The first `MAX_DIAGNOSTICS` diagnostics of cargo's stderr (without the `could not compile`
+/// summaries), at most `MAX_DIAGNOSTIC_LINES` lines; with `file`, only diagnostics mentioning it. The
 /// last lines of `stderr` when no diagnostic is found.
 pub fn first_diagnostics(stderr: &str, file: Option<&str>) -> String {
     let mut blocks: Vec<Vec<&str>> = Vec::new();
