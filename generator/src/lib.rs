@@ -19,6 +19,8 @@
 //! [`files`] holds what it uses to read specs and to write only files the generator owns.
 
 pub mod builder;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod config;
 mod crate_index;
 mod docs;
