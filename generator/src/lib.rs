@@ -19,6 +19,7 @@
 //! [`files`] holds what it uses to read specs and to write only files the generator owns.
 
 pub mod builder;
+pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
