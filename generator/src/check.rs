@@ -1,5 +1,5 @@
 //! Where real deliveries differ from their spec, without building any Rust: each delivery (a JSON value)
-//! is checked against the types generated code would have for its webhook ([`ir::Module`]), and the
+//! is checked against the types generated code would have for its webhook ([`Module`]), and the
 //! differences are counted per webhook and per JSON path in a [`DriftReport`].
 //!
 //! The check follows what the generated types accept, so "failed" means the generated `from_slice` or
