@@ -112,6 +112,23 @@ pub fn read_settings(path: &Path, label: &str) -> Result<SpecConfig, FileError> 
     }
 }
 
+/// The spec at `path` with its settings sidecar, loaded and lowered (not rendered): the webhooks, their
+/// examples and the types generated code would have, for tools that work from a spec without building
+/// Rust (the command's `send` and `check`). Returns the module and the quirks tolerated on the way.
+///
+/// # Errors
+///
+/// When the spec or its sidecar cannot be read, or the spec cannot be generated.
+pub fn lower_spec_file(path: &Path) -> Result<(crate::ir::Module, Vec<Warning>), FileError> {
+    let label = path.display().to_string();
+    let settings = read_settings(path, &label)?;
+    let bytes = fs::read(path).map_err(FileError::io(path))?;
+    let crate::Loaded { document, mut warnings } = crate::load(&label, &bytes)?;
+    let (module, lowered) = crate::lower(&document, &crate::ModuleOptions::new(&label, &settings))?;
+    warnings.extend(lowered);
+    Ok((module, warnings))
+}
+
 /// The spec files directly in `dir`, sorted by name: `.yaml`, `.yml` and `.json`, not the `.codegen.yaml`
 /// settings beside them.
 ///

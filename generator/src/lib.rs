@@ -29,6 +29,9 @@
 #![doc = include_str!("../docs/checking-specs.md")]
 
 pub mod builder;
+pub mod check;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod config;
 mod crate_index;
 mod docs;

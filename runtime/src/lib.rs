@@ -12,6 +12,8 @@
 //!   In hand-off mode it publishes each verified delivery to a durable queue ([`handoff::Sink`]) instead.
 //! - [`nats`] (feature `nats`): the queue on NATS JetStream: a sink for the receiver and a worker that runs
 //!   the same routes on the queued deliveries, with retries and dead letters.
+//! - [`drift`]: counts of deliveries that did not match their schema, per webhook and JSON path, fed by
+//!   the receiver's or worker's `on_invalid`.
 //! - [`duplicates`]: the duplicate filter of receivers and workers; with the `redis` feature, it can live
 //!   in Redis, shared by every replica.
 //!
@@ -29,6 +31,7 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+pub mod drift;
 pub mod duplicates;
 #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 mod error_chain;

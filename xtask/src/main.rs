@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::SystemTime;
 
 use clap::{Parser, Subcommand};
 
@@ -50,14 +49,14 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// POST a webhook's example from specs/ (or --spec) to a receiver, signed with the current time, and
-    /// print the answer. Each send sets the example's `event_ts` to now (Zoom), or sends a new
+    /// print the answer (`webhook-codegen send`, finding the spec by the webhook's name). Each send sets the example's `event_ts` to now (Zoom), or sends a new
     /// `webhook-id` (Standard Webhooks), so it is a new delivery.
     /// `endpoint.url_validation` sends Zoom's URL validation challenge and checks the answer. Exits
     /// non-zero unless the receiver answers 200 or 204 (as Zoom counts deliveries).
     Send {
         /// The webhook name, such as number_management.peering_number_cnam_updated.
         event: String,
-        /// Where the receiver listens (plain HTTP), such as http://127.0.0.1:8080/webhooks/zoom.
+        /// Where the receiver listens (http:// or https://), such as http://127.0.0.1:8080/webhooks/zoom.
         #[arg(long)]
         url: String,
         /// The secret that signs the delivery: Zoom's app secret token, or a Standard Webhooks
@@ -188,44 +187,18 @@ fn run_codesize(root: &std::path::Path, paths: &[PathBuf]) -> Result<ExitCode, c
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_send(root: &std::path::Path, args: &SendArgs<'_>) -> Result<ExitCode, send::SendError> {
+fn run_send(root: &std::path::Path, args: &SendArgs<'_>) -> Result<ExitCode, send::XtaskSendError> {
     let SendArgs { event, url, secret, example, scheme, spec } = *args;
-    let now = SystemTime::now();
-    let plain_token =
-        format!("xtask-{}", now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |since| since.as_nanos()));
-    let payload = if event == send::URL_VALIDATION_EVENT && scheme == SchemeArg::Zoom {
-        send::url_validation_body(&plain_token, now)
-    } else if let Some(spec) = spec {
-        send::find_example_in(&[spec.to_path_buf()], event, example)?
+    let mut request = if event == send::URL_VALIDATION_EVENT && scheme == SchemeArg::Zoom {
+        webhook_codegen::cli::send::Send::new(url, secret, webhook_codegen::cli::send::Body::UrlValidation)
     } else {
-        send::find_example(root, event, example)?
+        let candidates = send::candidate_specs(root, event, spec)?;
+        send::request(&candidates, event, example, url, secret)?
     };
-    let delivery = match scheme {
-        SchemeArg::Zoom => send::delivery(event, payload, secret.as_bytes(), now),
-        SchemeArg::Standard => send::standard_delivery(event, &payload, secret, &send::message_id(now), now)?,
-    };
-    let headers: Vec<String> = delivery
-        .headers
-        .iter()
-        .filter(|(name, _)| !name.ends_with("signature"))
-        .map(|(name, value)| format!("{name}: {value}"))
-        .collect();
-    println!("POST {url} ({event}, {} bytes, {})", delivery.body.len(), headers.join(", "));
-    let answer = send::post(url, &delivery)?;
-    println!("{}", answer.status);
-    if !answer.body.is_empty() {
-        println!("{}", answer.body);
-    }
-    let delivered = matches!(answer.status, 200 | 204);
-    if event == send::URL_VALIDATION_EVENT && scheme == SchemeArg::Zoom && delivered {
-        let expected = send::encrypted_token(secret.as_bytes(), &plain_token);
-        let answered: Option<serde_json::Value> = serde_json::from_str(&answer.body).ok();
-        let tokens = answered.as_ref().map(|json| (json["plainToken"].as_str(), json["encryptedToken"].as_str()));
-        if tokens != Some((Some(plain_token.as_str()), Some(expected.as_str()))) {
-            eprintln!("error: the answer does not carry the expected plainToken and encryptedToken");
-            return Ok(ExitCode::FAILURE);
-        }
-        println!("URL validation answer is correct");
-    }
+    request.scheme = Some(match scheme {
+        SchemeArg::Zoom => send::Scheme::Zoom,
+        SchemeArg::Standard => send::Scheme::Standard,
+    });
+    let delivered = request.run(&mut std::io::stdout().lock()).map_err(send::XtaskSendError::from)?;
     Ok(if delivered { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
