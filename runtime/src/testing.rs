@@ -3,9 +3,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ::axum::body::{Body, Bytes};
-use ::axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, header};
+#[cfg(feature = "axum")]
+use http::{Method, Request, StatusCode};
 
+#[cfg(feature = "axum")]
 use crate::axum::Receiver;
 use crate::signature::{self, SecretError, Verifier, github, standard};
 
@@ -19,6 +22,7 @@ pub struct SignedDelivery {
 }
 
 /// What a receiver answered, read in full.
+#[cfg(feature = "axum")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     /// The status code.
@@ -28,19 +32,25 @@ pub struct Answer {
 }
 
 impl SignedDelivery {
-    /// The delivery as a `POST` to `uri`, to send through a router or a `tower::Service`.
+    /// The delivery as a `POST` to `uri`, to send through a router or a `tower::Service` (feature `axum`).
     ///
     /// # Panics
     ///
     /// When `uri` is not a valid URI (a test's own constant).
-    pub fn into_request(self, uri: &str) -> Request<Body> {
-        let mut request =
-            Request::builder().method(Method::POST).uri(uri).body(Body::from(self.body)).expect("a valid URI");
+    #[cfg(feature = "axum")]
+    pub fn into_request(self, uri: &str) -> Request<::axum::body::Body> {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .body(::axum::body::Body::from(self.body))
+            .expect("a valid URI");
         *request.headers_mut() = self.headers;
         request
     }
 
-    /// Runs the delivery through `receiver` in-process ([`Receiver::receive`]) and reads its answer.
+    /// Runs the delivery through `receiver` in-process ([`Receiver::receive`]) and reads its answer
+    /// (feature `axum`).
+    #[cfg(feature = "axum")]
     pub async fn send_to(&self, receiver: &Receiver) -> Answer {
         let response = receiver.receive(&self.headers, &self.body).await;
         let status = response.status();
@@ -231,7 +241,7 @@ fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "axum"))]
 mod tests {
     use super::*;
     use crate::{Route, UnknownEvent};

@@ -1,6 +1,6 @@
 //! The receiver in GitHub's scheme: `X-Hub-Signature-256`, routing by `X-GitHub-Event` and `action`,
 //! `ping`, and duplicates keyed by `X-GitHub-Delivery`.
-#![cfg(feature = "testing")]
+#![cfg(all(feature = "testing", feature = "axum"))]
 
 use std::sync::{Arc, Mutex};
 

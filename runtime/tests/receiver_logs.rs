@@ -1,6 +1,6 @@
 //! What the receiver logs: one `webhook_delivery` span per delivery, one `info` line with its outcome, no
 //! body text at `info` or above, and messages that name the sender without assuming it is Zoom.
-#![cfg(feature = "testing")]
+#![cfg(all(feature = "testing", feature = "axum"))]
 
 #[path = "support/logs.rs"]
 mod logs;
