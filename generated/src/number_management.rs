@@ -10,7 +10,7 @@
 //! webhook name).
 //!
 //! Deliveries are signed with Zoom's scheme (`x-zm-signature`): check them with the runtime's
-//! `signature::Verifier`, or serve `route` with its `axum::Receiver::new` (feature `axum`).
+//! `signature::zoom::Verifier`, or serve `route` with its `axum::Receiver::new` (feature `axum`).
 
 pub use ::webhook_runtime::{DispatchError, ParseError, UnknownEvent};
 use ::webhook_runtime::__private as __runtime;

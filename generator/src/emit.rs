@@ -111,7 +111,7 @@ pub(crate) fn module_docs_text(module: &Module) -> String {
         SignatureScheme::Unspecified => None,
         SignatureScheme::Zoom => Some(
             "Deliveries are signed with Zoom's scheme (`x-zm-signature`): check them with the runtime's \
-             `signature::Verifier`, or serve `route` with its `axum::Receiver::new` (feature `axum`).",
+             `signature::zoom::Verifier`, or serve `route` with its `axum::Receiver::new` (feature `axum`).",
         ),
         SignatureScheme::Standard => Some(
             "Deliveries are signed with the Standard Webhooks scheme (`webhook-*` or Svix's `svix-*` headers): \

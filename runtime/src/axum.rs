@@ -24,7 +24,8 @@ use crate::handoff::{Delivery, DeliveryTooLarge, Sink};
 use crate::parse::parse_payload;
 use crate::route::BoxError;
 use crate::routing::{Failure, Routes, fallback};
-use crate::signature::{SecretError, Verifier, github, standard};
+use crate::signature::zoom::Verifier;
+use crate::signature::{SecretError, github, standard};
 use crate::{ParseError, Route, UnknownEvent};
 
 mod scheme;

@@ -5,8 +5,9 @@
 //!   why a delivery did not parse (with the failing field's path), why dispatching did not complete.
 //! - [`Route`]: one generated module's handler behind one type (each module's `route(handler)`), so a
 //!   receiver can serve every module of an app at one URL.
-//! - [`signature`]: Zoom's request signatures and URL validation; [`signature::standard`]: Standard
-//!   Webhooks signatures (Svix and the vendors built on it). Both take several secrets, for a rotation.
+//! - [`signature`], one module per scheme: [`signature::zoom`]: Zoom's request signatures and URL
+//!   validation; [`signature::standard`]: Standard Webhooks signatures (Svix and the vendors built on it);
+//!   [`signature::github`]: GitHub's. Each takes several secrets, for a rotation.
 //! - [`axum`] (feature `axum`): a receiver that checks signatures, answers Zoom's URL validation, routes by
 //!   webhook name, filters duplicate deliveries and hands drifted payloads over raw ([`InvalidDelivery`]).
 //!   In hand-off mode it publishes each verified delivery to a durable queue ([`handoff::Sink`]) instead.

@@ -414,7 +414,7 @@ async fn without_on_invalid_a_payload_off_its_schema_goes_to_the_dead_letters_at
 async fn a_signed_delivery_is_answered_200_and_handled_once_by_the_worker() {
     use axum::http::{HeaderMap, HeaderValue, StatusCode};
     use webhook_runtime::axum::Receiver;
-    use webhook_runtime::signature::{self, Verifier};
+    use webhook_runtime::signature::zoom::{self, Verifier};
 
     let Some(fixture) =
         Fixture::new("a_signed_delivery_is_answered_200_and_handled_once_by_the_worker", "end_to_end").await
@@ -444,9 +444,9 @@ async fn a_signed_delivery_is_answered_200_and_handled_once_by_the_worker() {
     let sign = |body: &[u8]| {
         let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
         let mut headers = HeaderMap::new();
-        headers.insert(signature::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+        headers.insert(zoom::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
         let signature = Verifier::new(secret.as_bytes()).sign(&timestamp, body);
-        headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+        headers.insert(zoom::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
         headers
     };
     assert_eq!(receiver.receive(&sign(STARTED), STARTED).await.status(), StatusCode::OK);
@@ -572,7 +572,7 @@ impl Drop for OwnServer {
 async fn with_the_server_gone_publishing_fails_and_the_receiver_answers_503() {
     use axum::http::{HeaderMap, HeaderValue, StatusCode};
     use webhook_runtime::axum::Receiver;
-    use webhook_runtime::signature::{self, Verifier};
+    use webhook_runtime::signature::zoom::{self, Verifier};
 
     let Some(mut server) = OwnServer::start().await else {
         let test = "with_the_server_gone_publishing_fails_and_the_receiver_answers_503";
@@ -594,9 +594,9 @@ async fn with_the_server_gone_publishing_fails_and_the_receiver_answers_503() {
     let body = br#"{"event":"meeting.started","event_ts":5}"#;
     let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
     let mut headers = HeaderMap::new();
-    headers.insert(signature::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+    headers.insert(zoom::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
     let signature = Verifier::new(secret.as_bytes()).sign(&timestamp, body);
-    headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+    headers.insert(zoom::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
     assert_eq!(receiver.receive(&headers, body).await.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(sink.publish(&Delivery::new("meeting.started", Some("meetings"), &body[..])).await.is_err());
 }
@@ -605,12 +605,12 @@ async fn with_the_server_gone_publishing_fails_and_the_receiver_answers_503() {
 #[cfg(feature = "axum")]
 fn zoom_signed(secret: &str, body: &[u8]) -> axum::http::HeaderMap {
     use axum::http::HeaderValue;
-    use webhook_runtime::signature::{self, Verifier};
+    use webhook_runtime::signature::zoom::{self, Verifier};
     let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
     let mut headers = axum::http::HeaderMap::new();
-    headers.insert(signature::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+    headers.insert(zoom::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
     let signature = Verifier::new(secret.as_bytes()).sign(&timestamp, body);
-    headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+    headers.insert(zoom::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
     headers
 }
 
