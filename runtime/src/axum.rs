@@ -21,7 +21,7 @@ use tracing::Instrument as _;
 use crate::duplicates::{Claim, Claimed};
 use crate::error_chain::ErrorChain;
 use crate::handoff::{Delivery, DeliveryTooLarge, Sink};
-use crate::parse::parse_payload;
+use crate::private::parse_payload;
 use crate::route::BoxError;
 use crate::routing::{Failure, Routes, fallback};
 use crate::signature::zoom::Verifier;

@@ -34,13 +34,13 @@
 pub mod axum;
 pub mod drift;
 pub mod duplicates;
+mod error;
 #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 mod error_chain;
 pub mod handoff;
-mod json_path;
 #[cfg(feature = "nats")]
 pub mod nats;
-mod parse;
+mod private;
 mod route;
 #[cfg(any(feature = "axum", feature = "nats"))]
 mod routing;
@@ -50,10 +50,10 @@ pub mod signature;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use error::{DispatchError, ParseError, UnknownEvent};
 /// The map type of typed `additionalProperties` in generated structs (`indexmap::IndexMap`, so the
 /// properties keep the order they came in).
 pub use indexmap;
-pub use parse::{DispatchError, ParseError, UnknownEvent};
 pub use route::{BoxError, InvalidDelivery, Route, RouteResult};
 #[cfg(any(feature = "axum", feature = "nats"))]
 pub use shutdown::shutdown_signal;
@@ -87,11 +87,5 @@ impl<E> Copy for SpecModule<E> {}
 /// What generated code calls; not part of the API, and may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::parse::{
-        BestFit, Discriminated, Shape, additional_properties, discriminator, from_slice, nullable, open_enum,
-        parse_payload, tagged,
-    };
-    pub use crate::route::{erase, module_route};
-    pub use crate::{BoxError, DispatchError, ParseError, Route, UnknownEvent};
-    pub use indexmap::IndexMap;
+    pub use crate::private::*;
 }

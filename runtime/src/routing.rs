@@ -145,7 +145,7 @@ impl Routes {
         let mut found = None;
         let mut first_error = None;
         for (property, table) in properties {
-            match crate::parse::discriminator(body, property) {
+            match crate::private::discriminator(body, property) {
                 Ok(value) => {
                     if let Some(&target) = table.and_then(|table| table.get(&*value)) {
                         return Ok(Resolved { property, value, target: Some(target) });

@@ -113,7 +113,7 @@ impl SignatureScheme {
         let Some(event) = github::header(headers, github::EVENT_HEADER) else {
             return Some(Err(ParseError::MissingEventName { property: "X-GitHub-Event" }));
         };
-        Some(match crate::parse::discriminator(body, "action") {
+        Some(match crate::private::discriminator(body, "action") {
             Ok(action) => Ok(github::webhook_name(&event, Some(&action))),
             Err(ParseError::MissingEventName { .. }) => Ok(github::webhook_name(&event, None)),
             Err(err) => Err(err),
