@@ -23,7 +23,7 @@ use crate::error_chain::ErrorChain;
 use crate::handoff::{Delivery, DeliveryTooLarge, Sink};
 use crate::private::parse_payload;
 use crate::route::BoxError;
-use crate::routing::{Failure, Routes, fallback};
+use crate::route_table::{Failure, Routes, fallback};
 use crate::signature::zoom::Verifier;
 use crate::signature::{SecretError, github, standard};
 use crate::{ParseError, Route, UnknownEvent};
@@ -463,7 +463,7 @@ impl Receiver {
 
     /// The webhook a verified body names (see [`Routes::resolve`]). Zoom's `event` is read last when no
     /// route reads it and the scheme is Zoom's (its URL validation) or there are no discriminators at all.
-    fn resolve<'b>(&self, body: &'b [u8]) -> Result<crate::routing::Resolved<'b>, ParseError> {
+    fn resolve<'b>(&self, body: &'b [u8]) -> Result<crate::route_table::Resolved<'b>, ParseError> {
         let zoom_event = !self.routes.reads("event")
             && (self.scheme.url_validation().is_some() || !self.routes.has_discriminators());
         self.routes.resolve(body, zoom_event)

@@ -43,7 +43,7 @@ pub mod nats;
 mod private;
 mod route;
 #[cfg(any(feature = "axum", feature = "nats"))]
-mod routing;
+mod route_table;
 #[cfg(any(feature = "axum", feature = "nats"))]
 mod shutdown;
 pub mod signature;

@@ -1,4 +1,4 @@
-//! The routing a receiver and a worker share: the routes by webhook name, the fallback for webhooks no
+//! The route table a receiver and a worker share: the routes by webhook name, the fallback for webhooks no
 //! route answers for, the hand-over of payloads that do not match their schema, and panics caught.
 
 use std::any::Any;
