@@ -37,7 +37,8 @@ use axum::extract::{FromRequest, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use common::{LogMeetings, LogNumbers};
-use zoom_webhooks::axum::{DeliveryKey, Receiver};
+use zoom_webhooks::axum::Receiver;
+use zoom_webhooks::duplicates::DeliveryKey;
 use zoom_webhooks::{UnknownEvent, signature::zoom};
 use zoom_webhooks::{meetings, number_management};
 

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use common::{Client, Recorder, SECRET, address_body, cnam_body, deliver, now, post, serve, signed};
 use hyper::StatusCode;
-use zoom_webhooks::axum::{DuplicateFilter, Receiver};
+use zoom_webhooks::axum::Receiver;
+use zoom_webhooks::duplicates::DuplicateFilter;
 use zoom_webhooks::signature::zoom::{self, UrlValidationResponse};
 use zoom_webhooks::{Route, UnknownEvent, number_management};
 
@@ -590,7 +591,7 @@ async fn drifted_payloads_are_handed_to_on_invalid_raw_with_the_error() {
         .duplicate_filter(DuplicateFilter::default())
         .on_invalid({
             let kept = Arc::clone(&kept);
-            move |delivery: zoom_webhooks::axum::InvalidDelivery| {
+            move |delivery: zoom_webhooks::InvalidDelivery| {
                 let kept = Arc::clone(&kept);
                 async move {
                     let path = delivery.error.path().unwrap_or_default().to_owned();

@@ -31,13 +31,8 @@ use crate::{ParseError, Route, UnknownEvent};
 mod scheme;
 mod serve;
 
-pub use crate::InvalidDelivery;
-#[cfg(feature = "redis")]
-pub use crate::duplicates::RedisStore;
-pub use crate::duplicates::{
-    BoxFuture, ClaimedKey, DeliveryKey, DuplicateFilter, DuplicateStore, MemoryStore, StoreClaim, StoreError,
-    StoreFailure,
-};
+use crate::InvalidDelivery;
+use crate::duplicates::{DeliveryKey, DuplicateFilter};
 pub use scheme::SignatureScheme;
 use scheme::{GITHUB_HEADERS, GITHUB_PING_EVENT, STANDARD_HEADERS, SignatureHeaders, ZOOM_HEADERS};
 
@@ -198,7 +193,8 @@ impl Receiver {
     /// body to handle it once the types are updated:
     ///
     /// ```
-    /// use webhook_runtime::axum::{InvalidDelivery, Receiver};
+    /// use webhook_runtime::InvalidDelivery;
+    /// use webhook_runtime::axum::Receiver;
     ///
     /// let receiver = Receiver::new("secret-token").on_invalid(|delivery: InvalidDelivery| async move {
     ///     let file = format!("invalid-{}-{}.json", delivery.name, std::process::id());

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use tower_service::Service as _;
-use webhook_runtime::axum::{DeliveryKey, DuplicateFilter, Receiver};
+use webhook_runtime::axum::Receiver;
+use webhook_runtime::duplicates::{DeliveryKey, DuplicateFilter};
 use webhook_runtime::handoff::{Delivery, Sink};
 use webhook_runtime::testing::GitHubSigner;
 use webhook_runtime::{BoxError, Route, UnknownEvent};

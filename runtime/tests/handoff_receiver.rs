@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use tokio::sync::{Notify, Semaphore};
-use webhook_runtime::axum::{DeliveryKey, DuplicateFilter, Receiver};
+use webhook_runtime::axum::Receiver;
+use webhook_runtime::duplicates::{DeliveryKey, DuplicateFilter};
 use webhook_runtime::handoff::{Delivery, DeliveryTooLarge, Sink};
 use webhook_runtime::signature::zoom::{self, Verifier};
 use webhook_runtime::{BoxError, Route, UnknownEvent};

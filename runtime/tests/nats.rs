@@ -635,7 +635,8 @@ const STANDARD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn standard_webhooks_messages_with_equal_bodies_are_all_stored_and_handled() {
     use axum::http::{HeaderMap, HeaderValue, StatusCode};
-    use webhook_runtime::axum::{DuplicateFilter, Receiver};
+    use webhook_runtime::axum::Receiver;
+    use webhook_runtime::duplicates::DuplicateFilter;
     use webhook_runtime::signature::standard;
 
     let Some(fixture) =
