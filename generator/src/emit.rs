@@ -384,7 +384,12 @@ fn one_of(
                     Ok(best.into_inner().unwrap_or(Self::Other(value)))
                 }
             };
-            (variants.iter().map(|_| TokenStream::new()).collect(), body)
+            let docs = variants.iter().map(|_| {
+                doc_attrs(Some(
+                    "An alternative, picked when it parses the value and declares the most of its properties.",
+                ))
+            });
+            (docs.collect(), body)
         }
     };
     quote! {
@@ -404,7 +409,11 @@ fn one_of(
 }
 
 fn struct_field(module: &Module, field: &Field) -> TokenStream {
-    let docs = doc_attrs(field.docs.as_deref());
+    // Every public item has docs (`missing_docs`); a property the spec leaves undescribed gets its name.
+    let docs = match &field.docs {
+        Some(text) => doc_attrs(Some(text)),
+        None => doc_attrs(Some(&format!("The {} property.", code_span(&field.json_name)))),
+    };
     let name = ident(&field.name);
     let mut ty = type_tokens(module, &field.ty);
     if field.boxed {

@@ -1,4 +1,6 @@
 //! The receiver in hand-off mode, with sinks that confirm, fail or never answer.
+// Test helpers outside `#[test]` functions unwrap too; `clippy.toml` allows it only inside them.
+#![allow(clippy::unwrap_used)]
 #![cfg(feature = "axum")]
 
 use std::sync::{Arc, Mutex};

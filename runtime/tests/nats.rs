@@ -5,6 +5,8 @@
 //! `nats-server` command for the test that stops a server of its own. Without them each test prints why it
 //! is skipped and passes, unless `REQUIRE_NATS=1` (as in CI), which turns every skip into a failure. Each test uses its own stream and subject prefix and deletes the stream.
 //! `cargo test -p webhook-runtime --features nats,axum --test nats` (the end-to-end tests need `axum`).
+// Test helpers outside `#[test]` functions unwrap too; `clippy.toml` allows it only inside them.
+#![allow(clippy::unwrap_used)]
 #![cfg(feature = "nats")]
 
 #[path = "support/logs.rs"]

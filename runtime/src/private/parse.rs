@@ -251,11 +251,17 @@ pub fn parse_payload<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T,
 /// The JSON shape a `oneOf`/`anyOf` alternative is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
+    /// A JSON object.
     Object,
+    /// A JSON array.
     Array,
+    /// A JSON string.
     String,
+    /// A JSON number.
     Number,
+    /// `true` or `false`.
     Bool,
+    /// Any JSON value (an alternative without a type).
     Any,
 }
 
@@ -282,6 +288,7 @@ pub struct BestFit<'v, T> {
 }
 
 impl<'v, T> BestFit<'v, T> {
+    /// No alternative considered yet for `value`.
     pub fn new(value: &'v serde_json::Value) -> Self {
         Self { value, best: None }
     }
@@ -306,6 +313,7 @@ impl<'v, T> BestFit<'v, T> {
         }
     }
 
+    /// The alternative that fit best, if any parsed the value.
     pub fn into_inner(self) -> Option<T> {
         self.best.map(|(parsed, _)| parsed)
     }

@@ -6,6 +6,7 @@
 pub mod nullable {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+    /// Writes `Some(Some(value))` as the value and `Some(None)` as `null` (`None` is skipped by the field).
     pub fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error> {
         match value {
             Some(Some(value)) => value.serialize(serializer),
@@ -13,6 +14,7 @@ pub mod nullable {
         }
     }
 
+    /// Reads a present property: `null` as `Some(None)`, a value as `Some(Some(value))`.
     pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<Option<T>>, D::Error> {
