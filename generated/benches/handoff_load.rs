@@ -21,7 +21,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::{Client, Recorder, SECRET, cnam_body, jetstream_api};
 use hyper::StatusCode;
-use zoom_webhooks::axum::{DuplicateFilter, Receiver};
+use zoom_webhooks::axum::Receiver;
+use zoom_webhooks::duplicates::DuplicateFilter;
 use zoom_webhooks::nats::JetStreamSink;
 use zoom_webhooks::number_management;
 

@@ -26,7 +26,8 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use common::{Client, Recorder, SECRET, cnam_body, now, serve, signed};
 use hyper::StatusCode;
-use zoom_webhooks::axum::{DuplicateFilter, Receiver};
+use zoom_webhooks::axum::Receiver;
+use zoom_webhooks::duplicates::DuplicateFilter;
 use zoom_webhooks::number_management;
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -166,7 +167,7 @@ async fn run(deliveries: u64, connections: u64, rounds: u64) -> bool {
 /// Redis to measure with.
 #[cfg(feature = "redis")]
 async fn redis_receiver(recorder: &Recorder) -> Option<SocketAddr> {
-    use zoom_webhooks::axum::RedisStore;
+    use zoom_webhooks::duplicates::RedisStore;
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned());
     let store = match RedisStore::connect(&url).await {
         Ok(store) => store,

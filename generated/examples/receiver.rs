@@ -37,8 +37,9 @@ use axum::extract::{FromRequest, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use common::{LogMeetings, LogNumbers};
-use zoom_webhooks::axum::{DeliveryKey, Receiver};
-use zoom_webhooks::{UnknownEvent, signature};
+use zoom_webhooks::axum::Receiver;
+use zoom_webhooks::duplicates::DeliveryKey;
+use zoom_webhooks::{UnknownEvent, signature::zoom};
 use zoom_webhooks::{meetings, number_management};
 
 tokio::task_local! {
@@ -55,7 +56,7 @@ fn log_handled(event: &str) {
 /// Makes the raw body's SHA-256 known to the handlers, which see only the parsed event. Requests without
 /// well-formed signature headers pass untouched: the receiver refuses them before reading their body.
 async fn body_digest(request: Request, next: Next) -> Response {
-    if signature::check_headers(request.headers()).is_err() {
+    if zoom::check_headers(request.headers()).is_err() {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

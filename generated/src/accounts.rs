@@ -761,6 +761,7 @@ pub struct AccountVanityUrlRejected {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: AccountVanityUrlPayload,
 }
 
@@ -797,6 +798,7 @@ pub struct AccountCreated {
     /// A timestamp at which the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountCreatedPayload>,
 }
@@ -839,6 +841,7 @@ pub struct InformationBarriersPolicyDeleted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: InformationBarriersPolicyPayload,
 }
 
@@ -1030,6 +1033,7 @@ pub struct AccountUpdated {
     /// A timestamp at which the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountUpdatedPayload>,
 }
@@ -1168,6 +1172,7 @@ pub struct InformationBarriersPolicyCreated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: InformationBarriersPolicyPayload,
 }
 
@@ -1180,6 +1185,7 @@ pub struct AccountLockSettingsUpdated {
     /// A timestamp at which the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountLockSettingsUpdatedPayload>,
 }
@@ -1221,16 +1227,20 @@ pub struct AccountLockSettingsUpdatedPayloadObject {
 /// Information about the account's updated lock settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettings {
+    /// The `schedule_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
     >,
+    /// The `in_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    /// The `email_notification` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
+    /// The `recording` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<AccountLockSettingsUpdatedPayloadObjectSettingsRecording>,
     /// Account Settings: Telephony.
@@ -1241,8 +1251,10 @@ pub struct AccountLockSettingsUpdatedPayloadObjectSettings {
     pub audio_conferencing: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
+    /// The `chat` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<AccountLockSettingsUpdatedPayloadObjectSettingsChat>,
+    /// The `other_options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_options: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions,
@@ -1250,6 +1262,7 @@ pub struct AccountLockSettingsUpdatedPayloadObjectSettings {
     /// Account Settings: TSP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tsp: Option<AccountLockSettingsUpdatedPayloadObjectSettingsTsp>,
+    /// The `meeting_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
@@ -1327,6 +1340,7 @@ pub struct AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Allow participants to use annotation tools to add information to shared screens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotation: Option<bool>,
+    /// The `anonymous_question_answer` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anonymous_question_answer: Option<bool>,
     /// Allow host to put attendee on hold.
@@ -1760,21 +1774,26 @@ pub struct AccountLockSettingsUpdatedPayloadOldObject {
 /// Information about the updated account or sub account settings. This only returns modified settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccountLockSettingsUpdatedPayloadOldObjectSettings {
+    /// The `schedule_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
     >,
+    /// The `in_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    /// The `email_notification` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
+    /// The `recording` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<AccountLockSettingsUpdatedPayloadObjectSettingsRecording>,
     /// Account Settings: Telephony.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephony: Option<AccountLockSettingsUpdatedPayloadObjectSettingsTelephony>,
+    /// The `other_options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_options: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions,
@@ -1784,8 +1803,10 @@ pub struct AccountLockSettingsUpdatedPayloadOldObjectSettings {
     pub audio_conferencing: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
+    /// The `chat` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<AccountLockSettingsUpdatedPayloadObjectSettingsChat>,
+    /// The `meeting_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
@@ -1804,6 +1825,7 @@ pub struct AccountDisassociated {
     /// A timestamp at which the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountDisassociatedPayload>,
 }
@@ -1846,6 +1868,7 @@ pub struct InformationBarriersPolicyUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: InformationBarriersPolicyUpdatedPayload,
 }
 
@@ -1907,6 +1930,7 @@ pub struct AccountVanityUrlApproved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: AccountVanityUrlPayload,
 }
 
@@ -1919,6 +1943,7 @@ pub struct AccountSettingsUpdated {
     /// A timestamp at which the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountSettingsUpdatedPayload>,
 }
@@ -1994,6 +2019,7 @@ pub struct AccountSettingsUpdatedPayloadObjectSettings {
     /// Feature
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feature: Option<AccountSettingsUpdatedPayloadObjectSettingsFeature>,
+    /// The `other_options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_options: Option<AccountSettingsUpdatedPayloadObjectSettingsOtherOptions>,
     /// The account's audio conference settings.
@@ -2004,12 +2030,15 @@ pub struct AccountSettingsUpdatedPayloadObjectSettings {
     /// The account's chat settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<AccountSettingsUpdatedPayloadObjectSettingsChat>,
+    /// The `meeting_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
     >,
+    /// The `in_session` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_session: Option<AccountSettingsUpdatedPayloadObjectSettingsInSession>,
+    /// The `session_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_security: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity,
@@ -2537,10 +2566,12 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// The custom livestreaming service instructions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
+    /// The `webinar_live_streaming` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming,
     >,
+    /// The `webinar_chat` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat,
@@ -3788,6 +3819,7 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive {
     pub type_: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
+    /// The `settings` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings,
@@ -4801,6 +4833,7 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsChat {
     /// Allow users to launch a poll in chats and channels
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey_poll: Option<bool>,
+    /// The `type` property.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -4949,6 +4982,7 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions
     /// The restrictions of users can share files in chats and channels
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_type_restrictions: Option<Vec<AccountSettingsUpdatedPayloadItem>>,
+    /// The `file_type_restrictions_for_external` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_type_restrictions_for_external: Option<
         Vec<AccountSettingsUpdatedPayloadItem>,
@@ -5195,6 +5229,7 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
     /// Allow users to use the emoji library in direct messages or group conversations. Choose between allowing users to use any emoji in the library, or choose to allow only pre-selected emojis. If the setting is disabled, users can still use keyboard shortcuts to add emojis. Users can change their emoji skin tone in Settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
+    /// The `emojis_option` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emojis_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
@@ -5589,6 +5624,7 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress {
     /// Only allow emails from specified domains
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub only_allow_specific_domains: Option<bool>,
+    /// The `specific_domains` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specific_domains: Option<Vec<String>>,
 }
@@ -6222,6 +6258,7 @@ pub struct AccountSettingsUpdatedPayloadOldObjectSettings {
     /// Feature
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feature: Option<AccountSettingsUpdatedPayloadObjectSettingsFeature>,
+    /// The `other_options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_options: Option<AccountSettingsUpdatedPayloadObjectSettingsOtherOptions>,
     /// The account's audio conference settings.
@@ -6232,12 +6269,15 @@ pub struct AccountSettingsUpdatedPayloadOldObjectSettings {
     /// The account's chat settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<AccountSettingsUpdatedPayloadObjectSettingsChat>,
+    /// The `meeting_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
     >,
+    /// The `in_session` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_session: Option<AccountSettingsUpdatedPayloadObjectSettingsInSession>,
+    /// The `session_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_security: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity,

@@ -770,6 +770,7 @@ pub struct CalendarEventDelete {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CalendarEventPayload,
 }
 
@@ -809,6 +810,7 @@ pub struct CalendarAclDelete {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CalendarAclPayload,
 }
 
@@ -848,6 +850,7 @@ pub struct CalendarAclCreate {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CalendarAclPayload,
 }
 
@@ -858,6 +861,7 @@ pub struct CalendarEventCreate {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CalendarEventPayload,
 }
 
@@ -868,6 +872,7 @@ pub struct CalendarSettingCreate {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CalendarSettingPayload,
 }
 
@@ -907,6 +912,7 @@ pub struct CalendarSettingUpdate {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CalendarSettingPayload,
 }
 
@@ -917,6 +923,7 @@ pub struct CalendarCalendarlistUpdate {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CalendarCalendarlistPayload,
 }
 
@@ -956,6 +963,7 @@ pub struct CalendarAclUpdate {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CalendarAclPayload,
 }
 
@@ -966,6 +974,7 @@ pub struct CalendarEventUpdate {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CalendarEventPayload,
 }
 
@@ -976,6 +985,7 @@ pub struct CalendarCalendarlistCreate {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CalendarCalendarlistPayload,
 }
 
@@ -986,5 +996,6 @@ pub struct CalendarCalendarlistDelete {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CalendarCalendarlistPayload,
 }

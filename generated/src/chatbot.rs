@@ -474,6 +474,7 @@ pub struct TeamChatLinkShared {
     pub event_ts: i64,
     /// A callback uri for app to response preview result.
     pub response_url: String,
+    /// The `payload` property.
     pub payload: TeamChatLinkSharedPayload,
 }
 
@@ -640,6 +641,7 @@ pub struct InteractiveMessageFieldsEditable {
     ///   --data-raw '{"content":{"head":{"text":"Response Header"},"body":\[{"type":"message","text":"This is an asynchronous chatbot response."}\]}}'
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_token: Option<String>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<InteractiveMessageFieldsEditablePayload>,
 }
@@ -685,10 +687,13 @@ pub struct InteractiveMessageFieldsEditablePayload {
 /// The item that the user edits.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageFieldsEditablePayloadFieldEditItem {
+    /// The `currentValue` property.
     #[serde(rename = "currentValue", default, skip_serializing_if = "Option::is_none")]
     pub current_value: Option<String>,
+    /// The `key` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// The `newValue` property.
     #[serde(rename = "newValue", default, skip_serializing_if = "Option::is_none")]
     pub new_value: Option<String>,
 }
@@ -696,8 +701,10 @@ pub struct InteractiveMessageFieldsEditablePayloadFieldEditItem {
 /// The original message sent to the user.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageFieldsEditablePayloadOriginal {
+    /// The `head` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
+    /// The `body` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageFieldsEditablePayloadOriginalBodyItem>>,
 }
@@ -707,8 +714,10 @@ pub struct InteractiveMessageFieldsEditablePayloadOriginal {
 /// One type for 4 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessagePayloadOriginalHead {
+    /// The `sub_head` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_head: Option<InteractiveMessagePayloadOriginalHeadSubHead>,
+    /// The `text` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
@@ -718,6 +727,7 @@ pub struct InteractiveMessagePayloadOriginalHead {
 /// One type for 4 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessagePayloadOriginalHeadSubHead {
+    /// The `text` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
@@ -725,8 +735,10 @@ pub struct InteractiveMessagePayloadOriginalHeadSubHead {
 /// An item of the `body` property of [`InteractiveMessageFieldsEditablePayloadOriginal`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageFieldsEditablePayloadOriginalBodyItem {
+    /// The `type` property.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// The `items` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<
         Vec<InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem>,
@@ -736,10 +748,13 @@ pub struct InteractiveMessageFieldsEditablePayloadOriginalBodyItem {
 /// An item of the `items` property of [`InteractiveMessageFieldsEditablePayloadOriginalBodyItem`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem {
+    /// The `editable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editable: Option<serde_json::Value>,
+    /// The `value` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// The `key` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
@@ -753,6 +768,7 @@ pub struct BotNotification {
     /// Timestamp (in milliseconds since epcoch) at which the event occured. The value of this field is returned in long(int64) format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<BotNotificationPayload>,
 }
@@ -816,6 +832,7 @@ pub struct InteractiveMessageActions {
     ///   --data-raw '{"content":{"head":{"text":"Response Header"},"body":\[{"type":"message","text":"This is an asynchronous chatbot response."}\]}}'
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_token: Option<String>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<InteractiveMessageActionsPayload>,
 }
@@ -863,8 +880,10 @@ pub struct InteractiveMessageActionsPayload {
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageItem {
+    /// The `text` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The `value` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -872,8 +891,10 @@ pub struct InteractiveMessageItem {
 /// Original message sent to the user.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageActionsPayloadOriginal {
+    /// The `head` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
+    /// The `body` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageActionsPayloadOriginalBodyItem>>,
 }
@@ -881,8 +902,10 @@ pub struct InteractiveMessageActionsPayloadOriginal {
 /// An item of the `body` property of [`InteractiveMessageActionsPayloadOriginal`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageActionsPayloadOriginalBodyItem {
+    /// The `type` property.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// The `items` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InteractiveMessageActionsPayloadOriginalBodyItemItemsItem>>,
 }
@@ -890,10 +913,13 @@ pub struct InteractiveMessageActionsPayloadOriginalBodyItem {
 /// An item of the `items` property of [`InteractiveMessageActionsPayloadOriginalBodyItem`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageActionsPayloadOriginalBodyItemItemsItem {
+    /// The `style` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
+    /// The `text` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The `value` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -922,6 +948,7 @@ pub struct InteractiveMessageEditable {
     ///   --data-raw '{"content":{"head":{"text":"Response Header"},"body":\[{"type":"message","text":"This is an asynchronous chatbot response."}\]}}'
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_token: Option<String>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<InteractiveMessageEditablePayload>,
 }
@@ -967,8 +994,10 @@ pub struct InteractiveMessageEditablePayload {
 /// The object containing original and edited value.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageEditablePayloadEditItem {
+    /// The `origin` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// The `target` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
@@ -976,8 +1005,10 @@ pub struct InteractiveMessageEditablePayloadEditItem {
 /// The original message sent to the user.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageEditablePayloadOriginal {
+    /// The `head` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
+    /// The `body` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageEditablePayloadOriginalBodyItem>>,
 }
@@ -985,6 +1016,7 @@ pub struct InteractiveMessageEditablePayloadOriginal {
 /// An item of the `body` property of [`InteractiveMessageEditablePayloadOriginal`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageEditablePayloadOriginalBodyItem {
+    /// The ` ` property.
     #[serde(rename = "", default, skip_serializing_if = "Option::is_none")]
     pub empty: Option<InteractiveMessageEditablePayloadOriginalBodyItemEmpty>,
     /// Not declared in the spec; seen in its examples.
@@ -1001,10 +1033,13 @@ pub struct InteractiveMessageEditablePayloadOriginalBodyItem {
 /// The ` ` property of [`InteractiveMessageEditablePayloadOriginalBodyItem`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageEditablePayloadOriginalBodyItemEmpty {
+    /// The `editable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editable: Option<bool>,
+    /// The `text` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The `type` property.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1015,6 +1050,7 @@ pub struct BotInstalled {
     /// Name of the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<BotInstalledPayload>,
 }
@@ -1049,6 +1085,7 @@ pub struct TeamChatAppMention {
     pub event: TeamChatAppMentionEvent,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatAppMentionPayload,
 }
 
@@ -1382,6 +1419,7 @@ pub struct InteractiveMessageSelect {
     /// Name of the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<InteractiveMessageSelectPayload>,
     /// Not declared in the spec; seen in its examples.
@@ -1430,8 +1468,10 @@ pub struct InteractiveMessageSelectPayload {
 /// Original message sent to user.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageSelectPayloadOriginal {
+    /// The `head` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
+    /// The `body` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageSelectPayloadOriginalBodyItem>>,
 }
@@ -1439,10 +1479,13 @@ pub struct InteractiveMessageSelectPayloadOriginal {
 /// An item of the `body` property of [`InteractiveMessageSelectPayloadOriginal`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageSelectPayloadOriginalBodyItem {
+    /// The `select_items` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub select_items: Option<Vec<InteractiveMessageItem>>,
+    /// The `text` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The `type` property.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1450,6 +1493,7 @@ pub struct InteractiveMessageSelectPayloadOriginalBodyItem {
 /// An item of the `selectedItems` property of [`InteractiveMessageSelectPayload`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InteractiveMessageSelectPayloadSelectedItemsItem {
+    /// The `value` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }

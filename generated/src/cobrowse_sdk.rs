@@ -353,6 +353,7 @@ pub struct CobrowseSessionStarted {
     pub event: CobrowseSessionStartedEvent,
     /// Timestamp (in milliseconds since epoch) when the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CobrowseSessionStartedPayload,
 }
 
@@ -479,6 +480,7 @@ pub struct CobrowseSessionUserLeft {
     pub event: CobrowseSessionUserLeftEvent,
     /// Timestamp (in milliseconds since epoch) when the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CobrowseSessionUserLeftPayload,
 }
 
@@ -618,6 +620,7 @@ pub struct CobrowseSessionUserJoined {
     pub event: CobrowseSessionUserJoinedEvent,
     /// Timestamp (in milliseconds since epoch) when the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CobrowseSessionUserJoinedPayload,
 }
 
@@ -696,6 +699,7 @@ pub struct CobrowseSessionEnded {
     pub event: CobrowseSessionEndedEvent,
     /// Timestamp (in milliseconds since epoch) when the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: CobrowseSessionEndedPayload,
 }
 

@@ -415,6 +415,7 @@ pub struct CommerceAccountStatusChanged {
     /// A unique identifier for the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceAccountStatusChangedPayload>,
 }
@@ -512,6 +513,7 @@ pub struct CommerceQuoteStatusChanged {
     /// A unique identifier for the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceQuoteStatusChangedPayload>,
 }
@@ -626,6 +628,7 @@ pub struct CommerceDealRegistrationStatusChanged {
     /// A unique identifier for the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceDealRegistrationStatusChangedPayload>,
 }
@@ -761,6 +764,7 @@ pub struct CommerceOrderStatusChanged {
     /// A unique identifier for the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceOrderStatusChangedPayload>,
 }

@@ -6570,6 +6570,7 @@ pub struct ContactCenterTaskCreated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskPayload,
 }
 
@@ -6795,6 +6796,7 @@ pub struct ContactCenterInboxMessageDownloaded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterInboxMessageDownloadedPayload,
 }
 
@@ -6996,6 +6998,7 @@ pub struct ContactCenterInboxMessageReopened {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterInboxMessagePayload,
 }
 
@@ -7063,6 +7066,7 @@ pub struct ContactCenterQueueSupervisorAssigned {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterQueuePayload,
 }
 
@@ -7109,6 +7113,7 @@ pub struct ContactCenterEngagementMonitorStarted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementMonitorPayload,
 }
 
@@ -7296,6 +7301,7 @@ pub struct ContactCenterEngagementMonitorEnded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementMonitorPayload,
 }
 
@@ -7306,6 +7312,7 @@ pub struct ContactCenterEngagementNoteAdded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementNoteAddedPayload,
 }
 
@@ -7604,6 +7611,7 @@ pub struct ContactCenterOutboundCampaignDialerStatus {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterOutboundCampaignDialerStatusPayload,
 }
 
@@ -7710,6 +7718,7 @@ pub struct ContactCenterCallControlMakeCallExecuted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterCallControlMakeCallExecutedPayload,
 }
 
@@ -7742,6 +7751,7 @@ pub struct ContactCenterUserOptOut {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserOptPayload,
 }
 
@@ -7789,6 +7799,7 @@ pub struct ContactCenterInboxMessageResolved {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterInboxMessagePayload,
 }
 
@@ -7799,6 +7810,7 @@ pub struct ContactCenterTaskReservationCanceled {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskReservationPayload,
 }
 
@@ -7979,6 +7991,7 @@ pub struct ContactCenterEngagementConsumerSentFile {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementSentFilePayload,
 }
 
@@ -8238,6 +8251,7 @@ pub struct ContactCenterQueueCreated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterQueueCreatedPayload,
 }
 
@@ -8502,6 +8516,7 @@ pub struct ContactCenterInboxMessageOpened {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterInboxMessagePayload,
 }
 
@@ -8512,6 +8527,7 @@ pub struct ContactCenterRecordingTranscriptCompleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterRecordingTranscriptCompletedPayload,
 }
 
@@ -8787,6 +8803,7 @@ pub struct ContactCenterBusinessHoursCreated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterBusinessHoursCreatedPayload,
 }
 
@@ -9068,6 +9085,7 @@ pub struct ContactCenterRecordingPaused {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterRecordingPayload,
 }
 
@@ -9178,6 +9196,7 @@ pub struct ContactCenterQueueSupervisorUnassigned {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterQueuePayload,
 }
 
@@ -9188,6 +9207,7 @@ pub struct ContactCenterUserUpdated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserUpdatedPayload,
 }
 
@@ -9638,6 +9658,7 @@ pub struct ContactCenterEngagementUserMuted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementUserPayload,
 }
 
@@ -9716,6 +9737,7 @@ pub struct ContactCenterEngagementUserUnmuted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementUserPayload,
 }
 
@@ -9726,6 +9748,7 @@ pub struct ContactCenterUserPhoneNumbersAssigned {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserPhoneNumbersPayload,
 }
 
@@ -9779,6 +9802,7 @@ pub struct ContactCenterEngagementWrapUpStarted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementWrapUpPayload,
 }
 
@@ -9991,6 +10015,7 @@ pub struct ContactCenterClosureUpdated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterClosureUpdatedPayload,
 }
 
@@ -10268,6 +10293,7 @@ pub struct ContactCenterEngagementMessagingTranscriptCompleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementMessagingTranscriptCompletedPayload,
 }
 
@@ -10389,6 +10415,7 @@ pub struct ContactCenterRecordingDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterRecordingDeletedPayload,
 }
 
@@ -10424,6 +10451,7 @@ pub struct ContactCenterQueueAgentUnassigned {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterQueuePayload,
 }
 
@@ -10434,6 +10462,7 @@ pub struct ContactCenterEngagementTransferCompleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementTransferPayload,
 }
 
@@ -10679,6 +10708,7 @@ pub struct ContactCenterTeamUpdated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTeamUpdatedPayload,
 }
 
@@ -10713,6 +10743,7 @@ pub struct ContactCenterEngagementUserDtmfSent {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementUserDtmfSentPayload,
 }
 
@@ -10789,6 +10820,7 @@ pub struct ContactCenterQueueInboundSlaUpdated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterQueueInboundSlaUpdatedPayload,
 }
 
@@ -10845,6 +10877,7 @@ pub struct ContactCenterEngagementConsumerSentMessage {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementConsumerSentMessagePayload,
 }
 
@@ -10918,6 +10951,7 @@ pub struct ContactCenterEngagementConsumerNotified {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementConsumerNotifiedPayload,
 }
 
@@ -11058,6 +11092,7 @@ pub struct ContactCenterRecordingStopped {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterRecordingPayload,
 }
 
@@ -11068,6 +11103,7 @@ pub struct ContactCenterUserDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserDeletedPayload,
 }
 
@@ -11106,6 +11142,7 @@ pub struct ContactCenterTaskDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskPayload,
 }
 
@@ -11116,6 +11153,7 @@ pub struct ContactCenterEngagementWrapUpEnded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementWrapUpPayload,
 }
 
@@ -11126,6 +11164,7 @@ pub struct ContactCenterEngagementUserHold {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementUserHoldPayload,
 }
 
@@ -11211,6 +11250,7 @@ pub struct ContactCenterEngagementTransferRejected {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementTransferRejectedPayload,
 }
 
@@ -11445,6 +11485,7 @@ pub struct ContactCenterUserStatusChanged {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserStatusChangedPayload,
 }
 
@@ -11521,6 +11562,7 @@ pub struct ContactCenterTaskUpdated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskPayload,
 }
 
@@ -11531,6 +11573,7 @@ pub struct ContactCenterRecordingResumed {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterRecordingPayload,
 }
 
@@ -11541,6 +11584,7 @@ pub struct ContactCenterEngagementDispositionAdded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementDispositionAddedPayload,
 }
 
@@ -11694,6 +11738,7 @@ pub struct ContactCenterAssetCreated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterAssetCreatedPayload,
 }
 
@@ -12057,6 +12102,7 @@ pub struct ContactCenterTeamMembersUnassigned {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTeamMembersPayload,
 }
 
@@ -12139,6 +12185,7 @@ pub struct ContactCenterTeamDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTeamPayload,
 }
 
@@ -12182,6 +12229,7 @@ pub struct ContactCenterCxEngagementEndDataReady {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterCxEngagementEndDataReadyPayload,
 }
 
@@ -12273,6 +12321,7 @@ pub struct ContactCenterEngagementUpgradeExpired {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementUpgradePayload,
 }
 
@@ -12445,6 +12494,7 @@ pub struct ContactCenterEngagementConsumerEnded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementConsumerEndedPayload,
 }
 
@@ -12521,6 +12571,7 @@ pub struct ContactCenterQueueDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterQueueDeletedPayload,
 }
 
@@ -12677,6 +12728,7 @@ pub struct ContactCenterBusinessHoursUpdated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterBusinessHoursUpdatedPayload,
 }
 
@@ -12732,6 +12784,7 @@ pub struct ContactCenterQueueAgentAssigned {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterQueuePayload,
 }
 
@@ -12742,6 +12795,7 @@ pub struct ContactCenterBusinessHoursDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterBusinessHoursDeletedPayload,
 }
 
@@ -12775,6 +12829,7 @@ pub struct ContactCenterTaskCompleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskPayload,
 }
 
@@ -12785,6 +12840,7 @@ pub struct ContactCenterInboxMessageDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterInboxMessageDeletedPayload,
 }
 
@@ -12899,6 +12955,7 @@ pub struct ContactCenterTaskReservationCreated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskReservationCreatedPayload,
 }
 
@@ -13003,6 +13060,7 @@ pub struct ContactCenterSmsStatus {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterSmsStatusPayload,
 }
 
@@ -13096,6 +13154,7 @@ pub struct ContactCenterClosureCreated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterClosureCreatedPayload,
 }
 
@@ -13202,6 +13261,7 @@ pub struct ContactCenterTaskCanceled {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskPayload,
 }
 
@@ -13212,6 +13272,7 @@ pub struct ContactCenterLegacyEngagementEndDataReady {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterLegacyEngagementEndDataReadyPayload,
 }
 
@@ -13299,6 +13360,7 @@ pub struct ContactCenterEngagementUpgradeCompleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementUpgradePayload,
 }
 
@@ -13309,6 +13371,7 @@ pub struct ContactCenterRecordingStarted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterRecordingStartedPayload,
 }
 
@@ -13409,6 +13472,7 @@ pub struct ContactCenterClosureDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterClosureDeletedPayload,
 }
 
@@ -13442,6 +13506,7 @@ pub struct ContactCenterUserLogin {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserPayload,
 }
 
@@ -13482,6 +13547,7 @@ pub struct ContactCenterUserSkillsAssigned {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserSkillsPayload,
 }
 
@@ -13533,6 +13599,7 @@ pub struct ContactCenterEngagementUserSentFile {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementSentFilePayload,
 }
 
@@ -13543,6 +13610,7 @@ pub struct ContactCenterEngagementConsumerAnswered {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementPayload,
 }
 
@@ -13628,6 +13696,7 @@ pub struct ContactCenterEngagementEnded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementEndedPayload,
 }
 
@@ -13760,6 +13829,7 @@ pub struct ContactCenterUserOptIn {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserOptPayload,
 }
 
@@ -13770,6 +13840,7 @@ pub struct ContactCenterEngagementTransferTimeout {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementTransferTimeoutPayload,
 }
 
@@ -13891,6 +13962,7 @@ pub struct ContactCenterRecordingCompleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterRecordingCompletedPayload,
 }
 
@@ -14001,6 +14073,7 @@ pub struct ContactCenterEngagementTransferAccepted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementTransferRejectedPayload,
 }
 
@@ -14011,6 +14084,7 @@ pub struct ContactCenterTeamMoved {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTeamMovedPayload,
 }
 
@@ -14054,6 +14128,7 @@ pub struct ContactCenterUserCreated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserCreatedPayload,
 }
 
@@ -14130,6 +14205,7 @@ pub struct ContactCenterInboxMessageAssigned {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterInboxMessageAssignedPayload,
 }
 
@@ -14248,6 +14324,7 @@ pub struct ContactCenterTaskEnteredQueue {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskEnteredQueuePayload,
 }
 
@@ -14436,6 +14513,7 @@ pub struct ContactCenterAssetDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterAssetDeletedPayload,
 }
 
@@ -14473,6 +14551,7 @@ pub struct ContactCenterTeamCreated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTeamPayload,
 }
 
@@ -14483,6 +14562,7 @@ pub struct ContactCenterEngagementStarted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementStartedPayload,
 }
 
@@ -14661,6 +14741,7 @@ pub struct ContactCenterEngagementTransferReserved {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementTransferRejectedPayload,
 }
 
@@ -14671,6 +14752,7 @@ pub struct ContactCenterEngagementUpgradeInitiated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementUpgradePayload,
 }
 
@@ -14681,6 +14763,7 @@ pub struct ContactCenterAssetUpdated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterAssetUpdatedPayload,
 }
 
@@ -14864,6 +14947,7 @@ pub struct ContactCenterEngagementUserSentMessage {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementUserSentMessagePayload,
 }
 
@@ -15000,6 +15084,7 @@ pub struct ContactCenterTaskExitedQueue {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskExitedQueuePayload,
 }
 
@@ -15128,6 +15213,7 @@ pub struct ContactCenterUserSkillsUnassigned {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserSkillsPayload,
 }
 
@@ -15138,6 +15224,7 @@ pub struct ContactCenterTaskReservationRejected {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskReservationPayload,
 }
 
@@ -15148,6 +15235,7 @@ pub struct ContactCenterInboxMessageReceived {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterInboxMessageReceivedPayload,
 }
 
@@ -15205,6 +15293,7 @@ pub struct ContactCenterEngagementTransferCanceled {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementTransferPayload,
 }
 
@@ -15215,6 +15304,7 @@ pub struct ContactCenterRecordingPermanentlyDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterRecordingDeletedPayload,
 }
 
@@ -15225,6 +15315,7 @@ pub struct ContactCenterQueueOperatingHoursUpdated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterQueueOperatingHoursUpdatedPayload,
 }
 
@@ -15284,6 +15375,7 @@ pub struct ContactCenterEngagementTransferInitiated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementTransferInitiatedPayload,
 }
 
@@ -15495,6 +15587,7 @@ pub struct ContactCenterEngagementTakeoverStarted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementTakeoverStartedPayload,
 }
 
@@ -15573,6 +15666,7 @@ pub struct ContactCenterVoicemailTranscriptCompleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterVoicemailTranscriptCompletedPayload,
 }
 
@@ -15688,6 +15782,7 @@ pub struct ContactCenterTaskReservationAccepted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskReservationCreatedPayload,
 }
 
@@ -15698,6 +15793,7 @@ pub struct ContactCenterEngagementEmailTranscriptCompleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementEmailTranscriptCompletedPayload,
 }
 
@@ -15706,6 +15802,7 @@ pub struct ContactCenterEngagementEmailTranscriptCompleted {
 pub struct ContactCenterEngagementEmailTranscriptCompletedPayload {
     /// The account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: ContactCenterEngagementEmailTranscriptCompletedPayloadObject,
 }
 
@@ -15833,6 +15930,7 @@ pub struct ContactCenterUserPhoneNumbersUnassigned {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserPhoneNumbersPayload,
 }
 
@@ -15843,6 +15941,7 @@ pub struct ContactCenterEngagementUserUnhold {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementUserHoldPayload,
 }
 
@@ -15853,6 +15952,7 @@ pub struct ContactCenterUserLogout {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterUserPayload,
 }
 
@@ -15863,6 +15963,7 @@ pub struct ContactCenterTaskReservationCompleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskReservationCreatedPayload,
 }
 
@@ -15873,6 +15974,7 @@ pub struct ContactCenterQueueScheduledCallbackCreated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterQueueScheduledCallbackCreatedPayload,
 }
 
@@ -15924,6 +16026,7 @@ pub struct ContactCenterEngagementSurveyStatus {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementSurveyStatusPayload,
 }
 
@@ -16120,6 +16223,7 @@ pub struct ContactCenterTaskReservationTimeout {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTaskReservationPayload,
 }
 
@@ -16130,6 +16234,7 @@ pub struct ContactCenterEngagementUserEnded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementPayload,
 }
 
@@ -16140,6 +16245,7 @@ pub struct ContactCenterEngagementUserAnswered {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementPayload,
 }
 
@@ -16150,6 +16256,7 @@ pub struct ContactCenterTeamMembersAssigned {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterTeamMembersPayload,
 }
 
@@ -16160,6 +16267,7 @@ pub struct ContactCenterEngagementTransferQueued {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterEngagementTransferRejectedPayload,
 }
 
@@ -16170,6 +16278,7 @@ pub struct ContactCenterMessageStatus {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ContactCenterMessageStatusPayload,
 }
 

@@ -1446,6 +1446,7 @@ pub struct ZoomEventsSessionDeleted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsSessionPayload,
 }
 
@@ -1594,6 +1595,7 @@ pub struct ZoomEventsTicketUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsTicketUpdatedPayload,
 }
 
@@ -1827,6 +1829,7 @@ pub struct ZoomEventsEventPublished {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsEventPayload,
 }
 
@@ -1993,6 +1996,7 @@ pub struct ZoomEventsTicketTypeUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsTicketTypePayload,
 }
 
@@ -2039,6 +2043,7 @@ pub struct ZoomEventsExhibitorCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsExhibitorPayload,
 }
 
@@ -2087,6 +2092,7 @@ pub struct ZoomEventsExhibitorUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsExhibitorPayload,
 }
 
@@ -2097,6 +2103,7 @@ pub struct ZoomEventsEventCancelled {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsEventPayload,
 }
 
@@ -2107,6 +2114,7 @@ pub struct ZoomEventsEventDuplicated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsEventDuplicatedPayload,
 }
 
@@ -2166,6 +2174,7 @@ pub struct ZoomEventsSessionEnded {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsSessionEndedPayload,
 }
 
@@ -2209,6 +2218,7 @@ pub struct ZoomEventsVodRegistrationCreated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsVodRegistrationCreatedPayload,
 }
 
@@ -2361,6 +2371,7 @@ pub struct ZoomEventsSpeakerUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsSpeakerPayload,
 }
 
@@ -2400,6 +2411,7 @@ pub struct ZoomEventsTicketDeleted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsTicketDeletedPayload,
 }
 
@@ -2585,6 +2597,7 @@ pub struct ZoomEventsSpeakerDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsSpeakerPayload,
 }
 
@@ -2595,6 +2608,7 @@ pub struct ZoomEventsTicketTypeDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsTicketTypePayload,
 }
 
@@ -2605,6 +2619,7 @@ pub struct ZoomEventsSessionUpdated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsSessionPayload,
 }
 
@@ -2615,6 +2630,7 @@ pub struct ZoomEventsSessionCreated {
     pub event: String,
     /// A timestamp at when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsSessionPayload,
 }
 
@@ -2625,6 +2641,7 @@ pub struct ZoomEventsTicketTypeCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsTicketTypePayload,
 }
 
@@ -2635,6 +2652,7 @@ pub struct ZoomEventsEventUpdated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsEventPayload,
 }
 
@@ -2645,6 +2663,7 @@ pub struct ZoomEventsSpeakerCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsSpeakerPayload,
 }
 
@@ -2655,6 +2674,7 @@ pub struct ZoomEventsTicketCreated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsTicketCreatedPayload,
 }
 
@@ -2717,5 +2737,6 @@ pub struct ZoomEventsExhibitorDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomEventsExhibitorPayload,
 }

@@ -226,6 +226,7 @@ pub struct ClinicalNotesNoteCreated {
     pub event: String,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ClinicalNotesNoteCreatedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).

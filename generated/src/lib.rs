@@ -2,7 +2,7 @@
 //!
 //! Each Zoom webhook area (one spec in the workspace's `specs/` folder) becomes one module here, holding a
 //! struct per event payload, an `Event` enum, a `Handler` trait with one method per event, and `dispatch`.
-//! [`AnyEvent`] parses a delivery of any module. [`signature`] checks that a delivery really comes from Zoom.
+//! [`AnyEvent`] parses a delivery of any module. [`signature::zoom`] checks that a delivery really comes from Zoom.
 //!
 //! To receive deliveries over HTTP, each module's `route(handler)` gives a [`Route`]; with the `axum`
 //! feature, `axum::Receiver` serves the routes of every module at one URL,

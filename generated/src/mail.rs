@@ -226,6 +226,7 @@ pub struct MailHistoryEvent {
     pub event: String,
     /// A timestamp at which the event occurred in echo milliseconds.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MailHistoryEventPayload,
 }
 

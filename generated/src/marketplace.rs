@@ -270,6 +270,7 @@ pub struct AppDeauthorized {
     /// The name of the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<AppDeauthorizedPayload>,
 }
@@ -306,6 +307,7 @@ pub struct AppAuthorizationRequestCreated {
     /// A timestamp at which the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<serde_json::Value>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<AppAuthorizationRequestCreatedPayload>,
 }

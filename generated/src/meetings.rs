@@ -6499,6 +6499,7 @@ pub struct MeetingParticipantJbhWaiting {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantJbhWaitingPayload,
 }
 
@@ -6639,6 +6640,7 @@ pub struct MeetingSummaryRecovered {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingSummaryPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -6707,6 +6709,7 @@ pub struct MeetingParticipantLeftBreakoutRoom {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantLeftBreakoutRoomPayload,
 }
 
@@ -6812,6 +6815,7 @@ pub struct MeetingDeviceTested {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingDeviceTestedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -6824,6 +6828,7 @@ pub struct MeetingDeviceTested {
 pub struct MeetingDeviceTestedPayload {
     /// The account ID of the user who created the meeting.
     pub account_id: String,
+    /// The `object` property.
     pub object: MeetingDeviceTestedPayloadObject,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -6938,6 +6943,7 @@ pub struct MeetingSummaryShared {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingSummarySharedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -7015,6 +7021,7 @@ pub struct WebinarChatMessageFileDownloaded {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatMessageFileDownloadedPayload,
 }
 
@@ -7075,6 +7082,7 @@ pub struct WebinarDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarDeletedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -7264,6 +7272,7 @@ pub struct RecordingRegistrationApproved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingRegistrationApprovedPayload,
 }
 
@@ -7445,6 +7454,7 @@ pub struct MeetingRiskAlert {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingRiskAlertPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -7675,6 +7685,7 @@ pub struct MeetingAicTranscriptCompleted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingAicTranscriptCompletedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -7725,6 +7736,7 @@ pub struct WebinarParticipantFeedback {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ParticipantFeedbackPayload,
 }
 
@@ -7812,6 +7824,7 @@ pub struct MeetingParticipantJoinedWaitingRoom {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantWaitingRoomPayload,
 }
 
@@ -7911,6 +7924,7 @@ pub struct MeetingAiCompanionAssetsDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingAiCompanionAssetsDeletedPayload,
 }
 
@@ -7999,6 +8013,7 @@ pub struct WebinarConvertedToMeeting {
     /// A timestamp at which the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     pub payload: WebinarConvertedToMeetingPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -8117,6 +8132,7 @@ pub struct MeetingParticipantPhoneCalloutRinging {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantPhoneCalloutPayload,
 }
 
@@ -8164,6 +8180,7 @@ pub struct MeetingParticipantJbhJoined {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantJbhJoinedPayload,
 }
 
@@ -8235,6 +8252,7 @@ pub struct MeetingInvitationAccepted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingInvitationPayload,
 }
 
@@ -8303,6 +8321,7 @@ pub struct RecordingArchiveFilesCompleted {
     ///
     ///  For example: <https://zoom.us/recording/download/123456?access_token=abcdefgh>
     pub download_token: String,
+    /// The `payload` property.
     pub payload: RecordingArchiveFilesCompletedPayload,
 }
 
@@ -8552,6 +8571,7 @@ for RecordingArchiveFilesCompletedPayloadObjectMeetingType {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum RecordingArchiveFilesCompletedPayloadObjectCompleteTime {
+    /// An alternative, picked when it parses the value and declares the most of its properties.
     Variant2(RecordingVariant2),
     /// A value that fits none of the alternatives, kept as it came.
     Other(serde_json::Value),
@@ -9020,6 +9040,7 @@ pub struct MeetingAlert {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingAlertPayload,
 }
 
@@ -9138,6 +9159,7 @@ pub struct MeetingChatMessageFileSent {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingChatMessageFileSentPayload,
 }
 
@@ -9386,6 +9408,7 @@ pub struct MeetingDeleted {
     /// A timestamp at which the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     pub payload: MeetingDeletedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -9463,6 +9486,7 @@ pub struct MeetingParticipantJoined {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantJoinedPayload,
 }
 
@@ -9564,6 +9588,7 @@ pub struct UserTspDeleted {
     /// A timestamp at which the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<UserTspPayload>,
 }
@@ -9764,6 +9789,7 @@ pub struct MeetingAiCompanionStarted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingAiCompanionPayload,
 }
 
@@ -9813,6 +9839,7 @@ pub struct MeetingInvitationDispatched {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingInvitationPayload,
 }
 
@@ -9823,6 +9850,7 @@ pub struct WebinarEnded {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarEndedPayload,
 }
 
@@ -9874,6 +9902,7 @@ pub struct MeetingConvertedToWebinar {
     /// A timestamp when the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     pub payload: MeetingConvertedToWebinarPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -9940,6 +9969,7 @@ pub struct WebinarRecovered {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarPayload,
 }
 
@@ -10011,6 +10041,7 @@ pub struct WebinarParticipantRoleChanged {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarParticipantRoleChangedPayload,
 }
 
@@ -10150,6 +10181,7 @@ pub struct MeetingParticipantJbhWaitingLeft {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantJbhWaitingLeftPayload,
 }
 
@@ -10221,6 +10253,7 @@ pub struct UserTspCreated {
     /// A timestamp at which the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<UserTspPayload>,
 }
@@ -10232,6 +10265,7 @@ pub struct MeetingBreakoutRoomSharingEnded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingBreakoutRoomSharingPayload,
 }
 
@@ -10508,6 +10542,7 @@ pub struct MeetingUpdated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingUpdatedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -11654,6 +11689,7 @@ pub struct MeetingAiCompanionStopped {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingAiCompanionPayload,
 }
 
@@ -11664,6 +11700,7 @@ pub struct MeetingRegistrationDenied {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingRegistrationDeniedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -11755,6 +11792,7 @@ pub struct WebinarRegistrationDenied {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarRegistrationDeniedPayload,
 }
 
@@ -11846,6 +11884,7 @@ pub struct MeetingRegistrationApproved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingRegistrationApprovedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -11938,6 +11977,7 @@ pub struct WebinarParticipantLeft {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarParticipantLeftPayload,
 }
 
@@ -12042,6 +12082,7 @@ pub struct RecordingBatchDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingBatchPayload,
 }
 
@@ -12066,6 +12107,7 @@ pub struct RecordingBatchPayload {
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecordingBatchPayloadObject {
+    /// The `meetings` property.
     pub meetings: Vec<RecordingBatchPayloadObjectMeetingsItem>,
 }
 
@@ -12089,6 +12131,7 @@ pub struct WebinarAlert {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarAlertPayload,
 }
 
@@ -12140,6 +12183,7 @@ pub struct WebinarChatMessageSent {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarChatMessageSentPayload,
 }
 
@@ -12406,6 +12450,7 @@ pub struct WebinarChatMessageFileSent {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarChatMessageFileSentPayload,
 }
 
@@ -12543,6 +12588,7 @@ pub struct MeetingEnded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingEndedPayload,
 }
 
@@ -12603,6 +12649,7 @@ pub struct MeetingParticipantJoinedBreakoutRoom {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantJoinedBreakoutRoomPayload,
 }
 
@@ -12706,6 +12753,7 @@ pub struct MeetingParticipantLeftWaitingRoom {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantWaitingRoomPayload,
 }
 
@@ -12716,6 +12764,7 @@ pub struct MeetingStarted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingStartedPayload,
 }
 
@@ -12765,6 +12814,7 @@ pub struct MeetingRegistrationCancelled {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingRegistrationCancelledPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -12797,6 +12847,7 @@ pub struct MeetingSummaryCompleted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingSummaryCompletedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -12881,6 +12932,7 @@ pub struct MeetingParticipantLeft {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantLeftPayload,
 }
 
@@ -12992,6 +13044,7 @@ pub struct MeetingParticipantPhoneCalloutRejected {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantPhoneCalloutPayload,
 }
 
@@ -13002,6 +13055,7 @@ pub struct MeetingParticipantPhoneCalloutAccepted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantPhoneCalloutPayload,
 }
 
@@ -13012,6 +13066,7 @@ pub struct WebinarSharingStarted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarSharingPayload,
 }
 
@@ -13082,6 +13137,7 @@ pub struct MeetingRegistrationCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingRegistrationCreatedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -13543,6 +13599,7 @@ pub struct RecordingRecovered {
     ///  For example: <https://zoom.us/recording/download/123456?access_token=abcdefgh>
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub download_token: Option<String>,
+    /// The `payload` property.
     pub payload: RecordingRecoveredPayload,
 }
 
@@ -14050,6 +14107,7 @@ pub struct MeetingSharingEnded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingSharingPayload,
 }
 
@@ -14105,6 +14163,7 @@ pub struct RecordingCloudStorageUsageUpdated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingCloudStorageUsageUpdatedPayload,
 }
 
@@ -14160,6 +14219,7 @@ pub struct RecordingTranscriptCompleted {
     ///  For example: <https://zoom.us/recording/download/123456?access_token=abcdefgh>
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub download_token: Option<String>,
+    /// The `payload` property.
     pub payload: RecordingTranscriptCompletedPayload,
 }
 
@@ -14433,6 +14493,7 @@ pub struct RecordingStopped {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingStoppedPayload,
 }
 
@@ -14505,6 +14566,7 @@ pub struct RecordingBatchTrashed {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingBatchTrashedPayload,
 }
 
@@ -14575,6 +14637,7 @@ impl<'de> serde::Deserialize<'de> for RecordingBatchTrashedPayloadOperation {
 /// Information about the webinar or meeting recording.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecordingBatchTrashedPayloadObject {
+    /// The `meeting_uuids` property.
     pub meeting_uuids: Vec<String>,
 }
 
@@ -14585,6 +14648,7 @@ pub struct WebinarStarted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarStartedPayload,
 }
 
@@ -14629,6 +14693,7 @@ pub struct MeetingChatMessageFileDownloaded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatMessageFileDownloadedPayload,
 }
 
@@ -14639,6 +14704,7 @@ pub struct WebinarSharingEnded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarSharingPayload,
 }
 
@@ -14649,6 +14715,7 @@ pub struct MeetingSummaryTrashed {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingSummaryPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -14663,6 +14730,7 @@ pub struct MeetingSharingStarted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingSharingPayload,
 }
 
@@ -14673,6 +14741,7 @@ pub struct WebinarRegistrationCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarRegistrationCreatedPayload,
 }
 
@@ -14822,6 +14891,7 @@ pub struct MeetingChatMessageSent {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingChatMessageSentPayload,
 }
 
@@ -14960,6 +15030,7 @@ pub struct MeetingInvitationRejected {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingInvitationPayload,
 }
 
@@ -14970,6 +15041,7 @@ pub struct MeetingParticipantRoleChanged {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantRoleChangedPayload,
 }
 
@@ -15060,6 +15132,7 @@ pub struct MeetingPermanentlyDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -15136,6 +15209,7 @@ pub struct RecordingRegistrationCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingRegistrationCreatedPayload,
 }
 
@@ -15337,6 +15411,7 @@ pub struct MeetingCreated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingCreatedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -15592,6 +15667,7 @@ pub struct MeetingLiveStreamingStarted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingLiveStreamingPayload,
 }
 
@@ -15752,6 +15828,7 @@ pub struct MeetingParticipantRoomSystemCalloutAccepted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantRoomSystemCalloutPayload,
 }
 
@@ -15803,6 +15880,7 @@ pub struct WebinarRegistrationApproved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarRegistrationApprovedPayload,
 }
 
@@ -15877,6 +15955,7 @@ pub struct MeetingBreakoutRoomSharingStarted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingBreakoutRoomSharingPayload,
 }
 
@@ -15887,6 +15966,7 @@ pub struct MeetingParticipantBind {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantBindPayload,
 }
 
@@ -15990,6 +16070,7 @@ pub struct MeetingParticipantFeedback {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ParticipantFeedbackPayload,
 }
 
@@ -16000,6 +16081,7 @@ pub struct RecordingDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingDeletedPayload,
 }
 
@@ -16130,6 +16212,7 @@ pub struct RecordingPaused {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingPausedPayload,
 }
 
@@ -16200,6 +16283,7 @@ pub struct MeetingParticipantRoomSystemCalloutRinging {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantRoomSystemCalloutPayload,
 }
 
@@ -16210,6 +16294,7 @@ pub struct RecordingStarted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingPayload,
 }
 
@@ -16277,6 +16362,7 @@ pub struct UserTspUpdated {
     /// A timestamp at which the event occurred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
+    /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<UserTspUpdatedPayload>,
 }
@@ -16341,6 +16427,7 @@ pub struct MeetingInvitationTimeout {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingInvitationPayload,
 }
 
@@ -16351,6 +16438,7 @@ pub struct MeetingParticipantAdmitted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantAdmittedPayload,
 }
 
@@ -16449,6 +16537,7 @@ pub struct MeetingParticipantRoomSystemCalloutFailed {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantRoomSystemCalloutFailedPayload,
 }
 
@@ -16607,6 +16696,7 @@ pub struct RecordingResumed {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingPayload,
 }
 
@@ -16617,6 +16707,7 @@ pub struct MeetingParticipantPhoneCalloutMissed {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantPhoneCalloutPayload,
 }
 
@@ -16627,6 +16718,7 @@ pub struct MeetingSummaryUpdated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingSummaryUpdatedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -16724,6 +16816,7 @@ pub struct WebinarParticipantJoined {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarParticipantJoinedPayload,
 }
 
@@ -16810,6 +16903,7 @@ pub struct RecordingRenamed {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingRenamedPayload,
 }
 
@@ -16876,6 +16970,7 @@ pub struct MeetingParticipantRoomSystemCalloutMissed {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantRoomSystemCalloutPayload,
 }
 
@@ -16886,6 +16981,7 @@ pub struct WebinarCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarCreatedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -17034,6 +17130,7 @@ pub struct RecordingRegistrationDenied {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingRegistrationDeniedPayload,
 }
 
@@ -17059,6 +17156,7 @@ pub struct MeetingLiveStreamingStopped {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingLiveStreamingPayload,
 }
 
@@ -17069,6 +17167,7 @@ pub struct WebinarRegistrationCancelled {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarRegistrationCancelledPayload,
 }
 
@@ -17093,6 +17192,7 @@ pub struct MeetingRecovered {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -17107,6 +17207,7 @@ pub struct WebinarPermanentlyDeleted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarPayload,
 }
 
@@ -17125,6 +17226,7 @@ pub struct RecordingCompleted {
     ///   --header 'content-type: application/json'
     /// .
     pub download_token: String,
+    /// The `payload` property.
     pub payload: RecordingCompletedPayload,
 }
 
@@ -17466,6 +17568,7 @@ pub struct MeetingParticipantPutInWaitingRoom {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantWaitingRoomPayload,
 }
 
@@ -17492,6 +17595,7 @@ pub struct RecordingTrashed {
     ///  For example: <https://zoom.us/recording/download/123456?access_token=abcdefgh>
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub download_token: Option<String>,
+    /// The `payload` property.
     pub payload: RecordingTrashedPayload,
 }
 
@@ -17799,6 +17903,7 @@ pub struct MeetingSummaryDeleted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingSummaryPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -17813,6 +17918,7 @@ pub struct WebinarParticipantBind {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarParticipantBindPayload,
 }
 
@@ -17905,6 +18011,7 @@ pub struct WebinarUpdated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarUpdatedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -18126,6 +18233,7 @@ pub struct RecordingBatchRecovered {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RecordingBatchPayload,
 }
 
@@ -18136,5 +18244,6 @@ pub struct MeetingParticipantRoomSystemCalloutRejected {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantRoomSystemCalloutPayload,
 }

@@ -2196,6 +2196,7 @@ pub struct NodeRcStat {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeRcStatPayload,
 }
 
@@ -2204,12 +2205,14 @@ pub struct NodeRcStat {
 pub struct NodeRcStatPayload {
     /// The account ID for the recording statistics.
     pub account_id: String,
+    /// The `object` property.
     pub object: NodeRcStatPayloadObject,
 }
 
 /// The `object` property of [`NodeRcStatPayload`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeRcStatPayloadObject {
+    /// The `rc_stats` property.
     pub rc_stats: Vec<NodeRcStatPayloadObjectRcStatsItem>,
 }
 
@@ -2243,6 +2246,7 @@ pub struct NodeServerCpuAlert {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerCpuAlertPayload,
 }
 
@@ -2607,6 +2611,7 @@ pub struct NodeServerRegistered {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerRegisteredPayload,
 }
 
@@ -2690,6 +2695,7 @@ pub struct NodeServerUpdateFailed {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerUpdatePayload,
 }
 
@@ -2726,6 +2732,7 @@ pub struct NodeZoneAdded {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeZonePayload,
 }
 
@@ -2811,6 +2818,7 @@ pub struct NodeServiceStarted {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServicePayload,
 }
 
@@ -3050,6 +3058,7 @@ pub struct NodeZhmStat {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeZhmStatPayload,
 }
 
@@ -3065,7 +3074,9 @@ pub struct NodeZhmStatPayload {
 /// Information about the meeting statistics.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeZhmStatPayloadObject {
+    /// The `mmr_stats` property.
     pub mmr_stats: Vec<NodeZhmStatPayloadObjectMmrStatsItem>,
+    /// The `zc_stats` property.
     pub zc_stats: Vec<NodeStatPayloadObjectZcStatsItem>,
 }
 
@@ -3121,6 +3132,7 @@ pub struct NodeServerConfirmed {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerConfirmedPayload,
 }
 
@@ -3212,6 +3224,7 @@ pub struct NodeServiceMemoryAlert {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServiceMemoryAlertPayload,
 }
 
@@ -3346,6 +3359,7 @@ pub struct NodeServiceUpdateSuccess {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServiceUpdatePayload,
 }
 
@@ -3386,6 +3400,7 @@ pub struct NodeServiceCpuAlert {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServiceCpuAlertPayload,
 }
 
@@ -3475,6 +3490,7 @@ pub struct NodeServerStat {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerStatPayload,
 }
 
@@ -3490,6 +3506,7 @@ pub struct NodeServerStatPayload {
 /// Information about the recording statistics.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeServerStatPayloadObject {
+    /// The `stats` property.
     pub stats: Vec<NodeServerStatPayloadObjectStatsItem>,
 }
 
@@ -3557,6 +3574,7 @@ pub struct NodeServerDeleted {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerPayload,
 }
 
@@ -3582,6 +3600,7 @@ pub struct NodeServiceUpdateFailed {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServiceUpdateFailedPayload,
 }
 
@@ -3620,6 +3639,7 @@ pub struct NodeServerUpdateSuccess {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerUpdatePayload,
 }
 
@@ -3630,6 +3650,7 @@ pub struct NodeServerUpdateAvailable {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerUpdateAvailablePayload,
 }
 
@@ -3712,6 +3733,7 @@ pub struct NodeMcStat {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeMcStatPayload,
 }
 
@@ -3727,7 +3749,9 @@ pub struct NodeMcStatPayload {
 /// Information about the meeting statistics.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeMcStatPayloadObject {
+    /// The `mmr_stats` property.
     pub mmr_stats: Vec<NodeMcStatPayloadObjectMmrStatsItem>,
+    /// The `zc_stats` property.
     pub zc_stats: Vec<NodeStatPayloadObjectZcStatsItem>,
 }
 
@@ -3758,6 +3782,7 @@ pub struct NodeServerOnline {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerOnlinePayload,
 }
 
@@ -3846,6 +3871,7 @@ pub struct NodeServerMemoryAlert {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerMemoryAlertPayload,
 }
 
@@ -3924,6 +3950,7 @@ pub struct NodeServiceStopped {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServicePayload,
 }
 
@@ -3934,6 +3961,7 @@ pub struct NodeMcStatAlert {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeMcStatAlertPayload,
 }
 
@@ -4068,6 +4096,7 @@ pub struct NodeServiceUpdateAvailable {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServiceUpdateAvailablePayload,
 }
 
@@ -4106,6 +4135,7 @@ pub struct NodeServerRebooted {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerPayload,
 }
 
@@ -4116,6 +4146,7 @@ pub struct NodeServerOffline {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerOfflinePayload,
 }
 
@@ -4164,6 +4195,7 @@ pub struct NodeZhmStatAlert {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeZhmStatAlertPayload,
 }
 
@@ -4278,6 +4310,7 @@ pub struct NodeNfsAlert {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeNfsAlertPayload,
 }
 
@@ -4513,6 +4546,7 @@ pub struct NodeZhmZoneStatAlert {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeZhmZoneStatAlertPayload,
 }
 
@@ -4593,6 +4627,7 @@ pub struct NodeMcZoneStatAlert {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeMcZoneStatAlertPayload,
 }
 
@@ -4679,6 +4714,7 @@ pub struct NodeServiceStat {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServiceStatPayload,
 }
 
@@ -4694,12 +4730,14 @@ pub struct NodeServiceStatPayload {
 /// Information about the Zoom Node service statistics.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeServiceStatPayloadObject {
+    /// The `stats` property.
     pub stats: Vec<NodeServiceStatPayloadObjectStatsItem>,
 }
 
 /// An item of the `stats` property of [`NodeServiceStatPayloadObject`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeServiceStatPayloadObjectStatsItem {
+    /// The `server` property.
     pub server: NodeServiceStatPayloadObjectStatsItemServer,
     /// Information about the service.
     pub service: NodeService,
@@ -4798,6 +4836,7 @@ pub struct NodeRcStatAlert {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeRcStatAlertPayload,
 }
 
@@ -4930,6 +4969,7 @@ pub struct NodeZoneDeleted {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeZonePayload,
 }
 
@@ -4940,6 +4980,7 @@ pub struct NodeServerShutdown {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerPayload,
 }
 
@@ -4950,6 +4991,7 @@ pub struct NodeServiceDeleted {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServiceDeletedPayload,
 }
 
@@ -4973,6 +5015,7 @@ pub struct NodeServiceUpdateStarted {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServiceUpdatePayload,
 }
 
@@ -4983,6 +5026,7 @@ pub struct NodeServerUpdateStarted {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerUpdatePayload,
 }
 
@@ -4993,6 +5037,7 @@ pub struct NodeServiceAbnormalStatus {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServiceAbnormalStatusPayload,
 }
 
@@ -5086,6 +5131,7 @@ pub struct NodeServerDiskAlert {
     pub event: String,
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerDiskAlertPayload,
 }
 
@@ -5164,6 +5210,7 @@ pub struct NodeServerBandwidthAlert {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NodeServerBandwidthAlertPayload,
 }
 

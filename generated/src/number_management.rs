@@ -10,7 +10,7 @@
 //! webhook name).
 //!
 //! Deliveries are signed with Zoom's scheme (`x-zm-signature`): check them with the runtime's
-//! `signature::Verifier`, or serve `route` with its `axum::Receiver::new` (feature `axum`).
+//! `signature::zoom::Verifier`, or serve `route` with its `axum::Receiver::new` (feature `axum`).
 
 pub use ::webhook_runtime::{DispatchError, ParseError, UnknownEvent};
 use ::webhook_runtime::__private as __runtime;
@@ -257,6 +257,7 @@ pub struct NumberManagementPeeringNumberEmergencyAddressUpdated {
     pub event: String,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NumberManagementPeeringNumberEmergencyAddressUpdatedPayload,
 }
 
@@ -265,6 +266,7 @@ pub struct NumberManagementPeeringNumberEmergencyAddressUpdated {
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayload {
     /// The account ID of the customer using provider exchange.
     pub account_id: String,
+    /// The `object` property.
     pub object: NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject,
 }
 
@@ -311,6 +313,7 @@ pub struct NumberManagementPeeringNumberCnamUpdated {
     pub event: String,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: NumberManagementPeeringNumberCnamUpdatedPayload,
 }
 
@@ -319,6 +322,7 @@ pub struct NumberManagementPeeringNumberCnamUpdated {
 pub struct NumberManagementPeeringNumberCnamUpdatedPayload {
     /// The account ID of the customer using provider exchange.
     pub account_id: String,
+    /// The `object` property.
     pub object: NumberManagementPeeringNumberCnamUpdatedPayloadObject,
 }
 

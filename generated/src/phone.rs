@@ -4166,6 +4166,7 @@ pub struct PhoneRecordingDeleted {
     pub event: PhoneRecordingDeletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneRecordingDeletedPayload,
 }
 
@@ -4216,6 +4217,7 @@ impl<'de> serde::Deserialize<'de> for PhoneRecordingDeletedEvent {
 pub struct PhoneRecordingDeletedPayload {
     /// The ID of the account to which the recording belongs.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneRecordingDeletedPayloadObject,
 }
 
@@ -4224,6 +4226,7 @@ pub struct PhoneRecordingDeletedPayload {
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneRecordingDeletedPayloadObject {
+    /// The `recordings` property.
     pub recordings: Vec<PhoneItem>,
 }
 
@@ -4245,6 +4248,7 @@ pub struct PhoneCallerCallLogCompleted {
     pub event: PhoneCallerCallLogCompletedEvent,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallerCallLogCompletedPayload,
 }
 
@@ -4295,6 +4299,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCallerCallLogCompletedEvent {
 pub struct PhoneCallerCallLogCompletedPayload {
     /// Account ID of the caller.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallerCallLogCompletedPayloadObject,
 }
 
@@ -4303,6 +4308,7 @@ pub struct PhoneCallerCallLogCompletedPayload {
 pub struct PhoneCallerCallLogCompletedPayloadObject {
     /// User Id of the caller.
     pub user_id: String,
+    /// The `call_logs` property.
     pub call_logs: Vec<PhoneCallerCallLogCompletedPayloadObjectCallLogsItem>,
 }
 
@@ -4377,6 +4383,7 @@ pub struct PhoneCallerCallLogCompletedPayloadObjectCallLogsItem {
     pub date_time: String,
     /// Path of the call log.
     pub path: String,
+    /// The `site` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<PhoneItemSite>,
     /// Indicates whether the call log includes recording or not.
@@ -4709,19 +4716,24 @@ impl<'de> serde::Deserialize<'de> for PhoneDirection {
 /// Indicates who the call was forwarded to.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneCallerCallLogCompletedPayloadObjectCallLogsItemForwardedTo {
+    /// The `extension_number` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension_number: Option<String>,
+    /// The `extension_type` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension_type: Option<
         PhoneCallerCallLogCompletedPayloadObjectCallLogsItemForwardedToExtensionType,
     >,
+    /// The `location` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The `name` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Phone number types: 1 - Extension 2- E164 number 3 - Custom number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_type: Option<i64>,
+    /// The `phone_number` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
@@ -4789,17 +4801,22 @@ for PhoneCallerCallLogCompletedPayloadObjectCallLogsItemForwardedToExtensionType
 /// One type for 3 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneCallerCallLogCompletedPayloadObjectCallLogsItemForwardedBy {
+    /// The `extension_number` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension_number: Option<String>,
+    /// The `extension_type` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension_type: Option<PhoneExtensionType>,
+    /// The `location` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The `name` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Phone number types: 1 - Extension 2- E164 number 3 - Custom number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_type: Option<i64>,
+    /// The `phone_number` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
@@ -4865,6 +4882,7 @@ pub struct PhoneRecordingCompletedForAccessMember {
     pub event: PhoneRecordingCompletedForAccessMemberEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneRecordingCompletedPayload,
 }
 
@@ -4919,6 +4937,7 @@ impl<'de> serde::Deserialize<'de> for PhoneRecordingCompletedForAccessMemberEven
 pub struct PhoneRecordingCompletedPayload {
     /// The account ID of the user who recorded the call.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneRecordingCompletedPayloadObject,
 }
 
@@ -4927,6 +4946,7 @@ pub struct PhoneRecordingCompletedPayload {
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneRecordingCompletedPayloadObject {
+    /// The `recordings` property.
     pub recordings: Vec<PhoneRecordingCompletedPayloadObjectRecordingsItem>,
 }
 
@@ -5053,6 +5073,7 @@ pub struct PhoneRecordingBy {
 pub struct PhoneRecordingResumed {
     /// Name of the event.
     pub event: String,
+    /// The `payload` property.
     pub payload: PhoneRecordingResumedPayload,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
@@ -5063,6 +5084,7 @@ pub struct PhoneRecordingResumed {
 pub struct PhoneRecordingResumedPayload {
     /// The account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneRecordingResumedPayloadObject,
 }
 
@@ -5220,6 +5242,7 @@ pub struct PhoneFaxLogDeleted {
     pub event: PhoneFaxLogDeletedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneFaxLogDeletedPayload,
 }
 
@@ -5299,6 +5322,7 @@ pub struct PhoneFaxLogPermanentlyDeleted {
     pub event: PhoneFaxLogPermanentlyDeletedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneFaxLogDeletedPayload,
 }
 
@@ -5351,6 +5375,7 @@ pub struct PhoneTransferRecipientUpdated {
     pub event: String,
     /// The timestamp in milliseconds since epoch when the event occurred, in int64 format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneTransferRecipientUpdatedPayload,
 }
 
@@ -5359,6 +5384,7 @@ pub struct PhoneTransferRecipientUpdated {
 pub struct PhoneTransferRecipientUpdatedPayload {
     /// The account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneTransferRecipientUpdatedPayloadObject,
 }
 
@@ -5498,6 +5524,7 @@ pub struct PhoneRecordingTranscriptCompleted {
     pub event: PhoneRecordingTranscriptCompletedEvent,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneRecordingTranscriptCompletedPayload,
 }
 
@@ -5550,12 +5577,14 @@ impl<'de> serde::Deserialize<'de> for PhoneRecordingTranscriptCompletedEvent {
 pub struct PhoneRecordingTranscriptCompletedPayload {
     /// Account ID of the user who recorded the call.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneRecordingTranscriptCompletedPayloadObject,
 }
 
 /// The `object` property of [`PhoneRecordingTranscriptCompletedPayload`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneRecordingTranscriptCompletedPayloadObject {
+    /// The `recordings` property.
     pub recordings: Vec<PhoneRecordingTranscriptCompletedPayloadObjectRecordingsItem>,
 }
 
@@ -5662,6 +5691,7 @@ pub struct PhoneCallLogPermanentlyDeleted {
     pub event: PhoneCallLogPermanentlyDeletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallLogDeletedPayload,
 }
 
@@ -5714,6 +5744,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCallLogPermanentlyDeletedEvent {
 pub struct PhoneCallLogDeletedPayload {
     /// The account ID of the call log.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallLogDeletedPayloadObject,
 }
 
@@ -5724,6 +5755,7 @@ pub struct PhoneCallLogDeletedPayload {
 pub struct PhoneCallLogDeletedPayloadObject {
     /// The user ID of the call log owner.
     pub user_id: String,
+    /// The `call_logs` property.
     pub call_logs: Vec<PhoneItem>,
 }
 
@@ -5734,6 +5766,7 @@ pub struct PhoneTransferCallToVoicemailInitiated {
     pub event: PhoneTransferCallToVoicemailInitiatedEvent,
     /// The long (int64) format timestamp in milliseconds since epoch when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneTransferCallToVoicemailInitiatedPayload,
 }
 
@@ -5786,6 +5819,7 @@ impl<'de> serde::Deserialize<'de> for PhoneTransferCallToVoicemailInitiatedEvent
 pub struct PhoneTransferCallToVoicemailInitiatedPayload {
     /// The account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneTransferCallToVoicemailInitiatedPayloadObject,
 }
 
@@ -5802,6 +5836,7 @@ pub struct PhoneTransferCallToVoicemailInitiatedPayloadObject {
     pub transfer_account_code: Option<String>,
     /// The phone number required for the transfer call to voicemail. It may be the user's phone number, extension number or the user's phone number that displays in E164 format.
     pub transfer_phone_number: String,
+    /// The `owner` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<PhonePayloadObjectOwner>,
     /// The date and time (GMT) at which the transfer call to voicemail was completed, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
@@ -5902,6 +5937,7 @@ pub struct PhoneCalleeMissed {
     pub event: String,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleeMissedPayload,
 }
 
@@ -5910,6 +5946,7 @@ pub struct PhoneCalleeMissed {
 pub struct PhoneCalleeMissedPayload {
     /// The account ID of the callee.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCalleeMissedPayloadObject,
 }
 
@@ -6181,6 +6218,7 @@ pub struct PhoneCallerRinging {
     pub event: String,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallerRingingPayload,
 }
 
@@ -6189,6 +6227,7 @@ pub struct PhoneCallerRinging {
 pub struct PhoneCallerRingingPayload {
     /// Account ID of the caller.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallerRingingPayloadObject,
 }
 
@@ -6292,6 +6331,7 @@ pub struct PhoneVoicemailReceived {
     pub event: PhoneVoicemailReceivedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneVoicemailReceivedPayload,
 }
 
@@ -6340,6 +6380,7 @@ impl<'de> serde::Deserialize<'de> for PhoneVoicemailReceivedEvent {
 pub struct PhoneVoicemailReceivedPayload {
     /// The callee's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneVoicemailReceivedPayloadObject,
 }
 
@@ -6421,6 +6462,7 @@ pub struct PhoneSmsSent {
     pub event: PhoneSmsSentEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneSmsSentPayload,
 }
 
@@ -6837,6 +6879,7 @@ pub struct PhoneVoicemailDeleted {
     pub event: PhoneVoicemailDeletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneVoicemailDeletedPayload,
 }
 
@@ -6887,6 +6930,7 @@ impl<'de> serde::Deserialize<'de> for PhoneVoicemailDeletedEvent {
 pub struct PhoneVoicemailDeletedPayload {
     /// The account ID of the callee.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneVoicemailDeletedPayloadObject,
 }
 
@@ -6895,6 +6939,7 @@ pub struct PhoneVoicemailDeletedPayload {
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneVoicemailDeletedPayloadObject {
+    /// The `voice_mails` property.
     pub voice_mails: Vec<
         PhoneRecordingTranscriptCompletedPayloadObjectRecordingsItemSite,
     >,
@@ -6907,6 +6952,7 @@ pub struct PhoneVoicemailTranscriptCompleted {
     pub event: PhoneVoicemailTranscriptCompletedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneVoicemailTranscriptCompletedPayload,
 }
 
@@ -6959,6 +7005,7 @@ impl<'de> serde::Deserialize<'de> for PhoneVoicemailTranscriptCompletedEvent {
 pub struct PhoneVoicemailTranscriptCompletedPayload {
     /// The callee's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneVoicemailTranscriptCompletedPayloadObject,
 }
 
@@ -7186,6 +7233,7 @@ pub struct PhoneRecordingPermanentlyDeleted {
     pub event: PhoneRecordingPermanentlyDeletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneRecordingDeletedPayload,
 }
 
@@ -7240,6 +7288,7 @@ pub struct PhonePeeringNumberEmergencyAddressUpdated {
     pub event: String,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhonePeeringNumberEmergencyAddressUpdatedPayload,
 }
 
@@ -7248,6 +7297,7 @@ pub struct PhonePeeringNumberEmergencyAddressUpdated {
 pub struct PhonePeeringNumberEmergencyAddressUpdatedPayload {
     /// Account ID of the customer using provider exchange.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhonePeeringNumberEmergencyAddressUpdatedPayloadObject,
 }
 
@@ -7294,6 +7344,7 @@ pub struct PhoneSmsCampaignNumberOptOut {
     pub event: PhoneSmsCampaignNumberOptOutEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneSmsCampaignNumberOptPayload,
 }
 
@@ -7381,6 +7432,7 @@ pub struct PhoneCallerEnded {
     pub event: String,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallerEndedPayload,
 }
 
@@ -7389,6 +7441,7 @@ pub struct PhoneCallerEnded {
 pub struct PhoneCallerEndedPayload {
     /// The account ID of the caller.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallerEndedPayloadObject,
 }
 
@@ -7493,6 +7546,7 @@ pub struct PhoneCalleeEnded {
     pub event: String,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleeEndedPayload,
 }
 
@@ -7501,6 +7555,7 @@ pub struct PhoneCalleeEnded {
 pub struct PhoneCalleeEndedPayload {
     /// The account ID of the callee.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCalleeEndedPayloadObject,
 }
 
@@ -7632,6 +7687,7 @@ pub struct PhoneCalleeCallHistoryCompleted {
     pub event: PhoneCalleeCallHistoryCompletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallHistoryCompletedPayload,
 }
 
@@ -7686,6 +7742,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCalleeCallHistoryCompletedEvent {
 pub struct PhoneCallHistoryCompletedPayload {
     /// The account ID of the callee.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallHistoryCompletedPayloadObject,
 }
 
@@ -7696,6 +7753,7 @@ pub struct PhoneCallHistoryCompletedPayload {
 pub struct PhoneCallHistoryCompletedPayloadObject {
     /// The user ID of the caller.
     pub user_id: String,
+    /// The `call_logs` property.
     pub call_logs: Vec<PhoneCallHistoryCompletedPayloadObjectCallLogsItem>,
 }
 
@@ -8485,6 +8543,7 @@ pub struct PhoneCallElementDeleted {
     pub event: PhoneCallElementDeletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallElementDeletedPayload,
 }
 
@@ -8533,6 +8592,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCallElementDeletedEvent {
 pub struct PhoneCallElementDeletedPayload {
     /// The account ID of the call log.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallElementDeletedPayloadObject,
 }
 
@@ -8562,6 +8622,7 @@ pub struct PhoneVoicemailPermanentlyDeleted {
     pub event: PhoneVoicemailPermanentlyDeletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneVoicemailDeletedPayload,
 }
 
@@ -8616,6 +8677,7 @@ pub struct PhoneSmsCampaignNumberOptIn {
     pub event: PhoneSmsCampaignNumberOptInEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneSmsCampaignNumberOptPayload,
 }
 
@@ -8668,6 +8730,7 @@ pub struct PhoneFaxReceived {
     pub event: PhoneFaxReceivedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneFaxPayload,
 }
 
@@ -9009,6 +9072,7 @@ pub struct PhoneCalleeCallElementCompleted {
     pub event: PhoneCalleeCallElementCompletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallElementCompletedPayload,
 }
 
@@ -9063,6 +9127,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCalleeCallElementCompletedEvent {
 pub struct PhoneCallElementCompletedPayload {
     /// The account ID of the callee.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallElementCompletedPayloadObject,
 }
 
@@ -9073,6 +9138,7 @@ pub struct PhoneCallElementCompletedPayload {
 pub struct PhoneCallElementCompletedPayloadObject {
     /// The user ID of the caller.
     pub user_id: String,
+    /// The `call_elements` property.
     pub call_elements: Vec<PhoneCallElementCompletedPayloadObjectCallElementsItem>,
 }
 
@@ -9256,6 +9322,7 @@ pub struct PhoneWarmTransferCompleted {
     pub event: String,
     /// The timestamp in milliseconds since epoch when the event occurred, in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneWarmTransferCompletedPayload,
 }
 
@@ -9264,6 +9331,7 @@ pub struct PhoneWarmTransferCompleted {
 pub struct PhoneWarmTransferCompletedPayload {
     /// The account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneWarmTransferCompletedPayloadObject,
 }
 
@@ -9281,6 +9349,7 @@ pub struct PhoneWarmTransferCompletedPayloadObject {
     /// The phone number required for the warm transfer. This may be the user's phone number, extension number, or phone number in E164 format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_phone_number: Option<String>,
+    /// The `owner` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<PhonePayloadObjectOwner>,
     /// The date and time (GMT) when the call warm transfer was completed, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
@@ -9294,6 +9363,7 @@ pub struct PhoneCalleeMute {
     pub event: String,
     /// The timestamp in milliseconds since epoch at which the event occurred; long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleeMutePayload,
 }
 
@@ -9302,6 +9372,7 @@ pub struct PhoneCalleeMute {
 pub struct PhoneCalleeMutePayload {
     /// The callee's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCalleeMutePayloadObject,
 }
 
@@ -9428,6 +9499,7 @@ pub struct PhoneSmsEtiquetteWarn {
     pub event: PhoneSmsEtiquetteWarnEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneSmsEtiquettePayload,
 }
 
@@ -9504,6 +9576,7 @@ pub struct PhoneCallHistoryDeleted {
     pub event: PhoneCallHistoryDeletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallHistoryDeletedPayload,
 }
 
@@ -9552,6 +9625,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCallHistoryDeletedEvent {
 pub struct PhoneCallHistoryDeletedPayload {
     /// The account ID of the call log.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallHistoryDeletedPayloadObject,
 }
 
@@ -9581,6 +9655,7 @@ pub struct PhoneSmsEtiquetteBlock {
     pub event: PhoneSmsEtiquetteBlockEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneSmsEtiquettePayload,
 }
 
@@ -9631,6 +9706,7 @@ pub struct PhoneCallLogDeleted {
     pub event: PhoneCallLogDeletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallLogDeletedPayload,
 }
 
@@ -9681,6 +9757,7 @@ pub struct PhoneCallerHold {
     pub event: String,
     /// The long (int64) format timestamp in milliseconds since epoch when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallerPayload,
 }
 
@@ -9691,6 +9768,7 @@ pub struct PhoneCallerHold {
 pub struct PhoneCallerPayload {
     /// The caller's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallerPayloadObject,
 }
 
@@ -9750,6 +9828,7 @@ pub struct PhoneCallerConnected {
     pub event: String,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallerConnectedPayload,
 }
 
@@ -9758,6 +9837,7 @@ pub struct PhoneCallerConnected {
 pub struct PhoneCallerConnectedPayload {
     /// Account ID of the caller.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallerConnectedPayloadObject,
 }
 
@@ -9829,6 +9909,7 @@ pub struct PhoneRecordingCompleted {
     pub event: PhoneRecordingCompletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneRecordingCompletedPayload,
 }
 
@@ -9877,6 +9958,7 @@ impl<'de> serde::Deserialize<'de> for PhoneRecordingCompletedEvent {
 pub struct PhoneRecordingStarted {
     /// Name of the event.
     pub event: String,
+    /// The `payload` property.
     pub payload: PhoneRecordingPayload,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
@@ -9889,6 +9971,7 @@ pub struct PhoneRecordingStarted {
 pub struct PhoneRecordingPayload {
     /// The Account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneRecordingPayloadObject,
 }
 
@@ -9951,6 +10034,7 @@ pub struct PhoneSmsSentFailed {
     pub event: PhoneSmsSentFailedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneSmsSentFailedPayload,
 }
 
@@ -10061,6 +10145,7 @@ pub struct PhoneCalleeCallLogCompleted {
     pub event: PhoneCalleeCallLogCompletedEvent,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleeCallLogCompletedPayload,
 }
 
@@ -10111,6 +10196,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCalleeCallLogCompletedEvent {
 pub struct PhoneCalleeCallLogCompletedPayload {
     /// Account ID of the callee.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCalleeCallLogCompletedPayloadObject,
 }
 
@@ -10119,6 +10205,7 @@ pub struct PhoneCalleeCallLogCompletedPayload {
 pub struct PhoneCalleeCallLogCompletedPayloadObject {
     /// User Id of the caller.
     pub user_id: String,
+    /// The `call_logs` property.
     pub call_logs: Vec<PhoneCalleeCallLogCompletedPayloadObjectCallLogsItem>,
 }
 
@@ -10209,6 +10296,7 @@ pub struct PhoneCalleeCallLogCompletedPayloadObjectCallLogsItem {
     pub date_time: String,
     /// Path of the call log.
     pub path: String,
+    /// The `site` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<PhoneItemSite>,
     /// Indicates whether the call log includes recording or not.
@@ -10275,6 +10363,7 @@ pub struct PhoneCalleeRinging {
     pub event: String,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleeRingingPayload,
 }
 
@@ -10283,6 +10372,7 @@ pub struct PhoneCalleeRinging {
 pub struct PhoneCalleeRingingPayload {
     /// The account ID of the callee.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCalleeRingingPayloadObject,
 }
 
@@ -10312,6 +10402,7 @@ pub struct PhoneCallerUnhold {
     pub event: String,
     /// The long (int64) format timestamp in milliseconds since epoch when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallerPayload,
 }
 
@@ -10322,6 +10413,7 @@ pub struct PhoneCalleeHold {
     pub event: String,
     /// The long (int64) format timestamp in milliseconds since epoch when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleePayload,
 }
 
@@ -10332,6 +10424,7 @@ pub struct PhoneCalleeHold {
 pub struct PhoneCalleePayload {
     /// The callee's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCalleePayloadObject,
 }
 
@@ -10390,6 +10483,7 @@ pub struct PhoneCalleeAnswered {
     pub event: String,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleeAnsweredPayload,
 }
 
@@ -10398,6 +10492,7 @@ pub struct PhoneCalleeAnswered {
 pub struct PhoneCalleeAnsweredPayload {
     /// The account ID of the callee.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCalleeAnsweredPayloadObject,
 }
 
@@ -10503,6 +10598,7 @@ pub struct PhoneWarmTransferInitiated {
     pub event: String,
     /// The timestamp in milliseconds since epoch when the event occurred, in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneWarmTransferInitiatedPayload,
 }
 
@@ -10511,6 +10607,7 @@ pub struct PhoneWarmTransferInitiated {
 pub struct PhoneWarmTransferInitiatedPayload {
     /// The account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneWarmTransferInitiatedPayloadObject,
 }
 
@@ -10520,6 +10617,7 @@ pub struct PhoneWarmTransferInitiatedPayloadObject {
     /// The failure reason for the warm transfer. An empty string indicates a successful transfer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// The `owner` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<PhonePayloadObjectOwner>,
     /// The call's unique ID.
@@ -10543,6 +10641,7 @@ pub struct PhoneCallerUnmute {
     pub event: String,
     /// The timestamp in milliseconds since epoch at which the event occurred; long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallerUnmutePayload,
 }
 
@@ -10553,6 +10652,7 @@ pub struct PhoneCallerUnmute {
 pub struct PhoneCallerUnmutePayload {
     /// The caller's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallerUnmutePayloadObject,
 }
 
@@ -10641,6 +10741,7 @@ pub struct PhoneDeviceRegistration {
     pub event: String,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneDeviceRegistrationPayload,
 }
 
@@ -10649,6 +10750,7 @@ pub struct PhoneDeviceRegistration {
 pub struct PhoneDeviceRegistrationPayload {
     /// The Account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneDeviceRegistrationPayloadObject,
 }
 
@@ -10670,6 +10772,7 @@ pub struct PhoneBlindTransferInitiated {
     pub event: String,
     /// The long (int64) format timestamp in milliseconds since epoch when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneBlindTransferInitiatedPayload,
 }
 
@@ -10678,6 +10781,7 @@ pub struct PhoneBlindTransferInitiated {
 pub struct PhoneBlindTransferInitiatedPayload {
     /// The account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneBlindTransferInitiatedPayloadObject,
 }
 
@@ -10694,6 +10798,7 @@ pub struct PhoneBlindTransferInitiatedPayloadObject {
     /// The transfer account code. To transfer a call between accounts, use the format: \[Account code\] - \[extension number\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_account_code: Option<String>,
+    /// The `owner` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<PhonePayloadObjectOwner>,
     /// The date and time (GMT) at which the call warm transfer was completed, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
@@ -10707,6 +10812,7 @@ pub struct PhoneCallerCallElementCompleted {
     pub event: PhoneCallerCallElementCompletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallElementCompletedPayload,
 }
 
@@ -10761,6 +10867,7 @@ pub struct PhoneAccountSettingsUpdated {
     pub event: PhoneAccountSettingsUpdatedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field returns in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneAccountSettingsUpdatedPayload,
 }
 
@@ -10822,6 +10929,7 @@ pub struct PhoneAccountSettingsUpdatedPayload {
 pub struct PhoneAccountSettingsUpdatedPayloadObject {
     /// The updated account's ID.
     pub id: String,
+    /// The `settings` property.
     pub settings: PhoneAccountSettingsUpdatedPayloadObjectSettings,
 }
 
@@ -11157,6 +11265,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettings {
 /// Whether to let users turn on live transcriptions for a call.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsCallLiveTranscription {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11224,6 +11333,7 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsLockedBy {
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneSettingsUpdatedPayloadObjectSettingsCallLiveTranscriptionTranscriptionStartPrompt {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The audio prompt file ID. If the audio was removed from the user's audio library, it will be marked with a prefix, removed_vWby3OZaQlS1nAdmEAqgwA for example. You can still use this audio ID to get the audio information in [Get an audio item](https://marketplace.zoom.us/docs/api-reference/phone/methods#tag/Audio-Library/operation/GetAudioItem) API.
@@ -11239,6 +11349,7 @@ pub struct PhoneSettingsUpdatedPayloadObjectSettingsCallLiveTranscriptionTranscr
 /// One type for 34 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11252,6 +11363,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMod
 /// Whether to allow extensions to change outbound caller ID when placing calls.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsSelectOutboundCallerId {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11268,6 +11380,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsSelectOutboundCallerI
 /// This field allows users to change their own Audio Library.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsPersonalAudioLibrary {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11287,6 +11400,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsPersonalAudioLibrary 
 /// This field allows users to access, share, download, and to delete voicemail and videomail
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsVoicemail {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11315,6 +11429,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsVoicemail {
 /// Whether to enable voicemail or videomail transcription feature for User, Auto Receptionist, Call Queue and Shared Line Groups.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsVoicemailNotificationByEmail {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11337,6 +11452,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsVoicemailNotification
 /// Once enabled, define when the extension or user cannot make or accept calls and send SMS.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsRestrictedCallHours {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11377,6 +11493,7 @@ pub struct PhoneSettingsUpdatedPayloadObjectSettingsRestrictedCallHoursTimeZone 
 /// Once enabled, define whether the extension or user can make and accept calls and send SMS.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsAllowedCallLocations {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11396,6 +11513,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsAllowedCallLocations 
 /// Whether to allow automatic recording of all inbound and outbound calls.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsAutoCallRecording {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11700,6 +11818,7 @@ for PhoneCallRecordingPlayRecordingBeepTonePlayBeepTimeInterval {
 /// Whether to allow extensions to record and save calls in the cloud.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsAdHocCallRecording {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11733,6 +11852,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsAdHocCallRecording {
 /// Whether to allow users to send and receive messages. You will need to assign a valid calling plan and phone number to each user for them to send and receive messages.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsSms {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11749,6 +11869,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsSms {
 /// This field identifies defined keywords and text patterns over SMS and prevents users from sharing unwanted messages.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsSmsEtiquetteTool {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11801,6 +11922,7 @@ pub struct PhoneSettingsUpdatedPayloadObjectSettingsSmsEtiquetteToolSmsEtiquette
 /// Whether to allow users to use Zoom Phone on mobile clients (iOS, iPad OS and Android).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsZoomPhoneOnMobile {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11891,6 +12013,7 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsZoomPhoneOnMobileAllowClient
 /// Whether to allow users to forward their calls to other numbers.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsCallHandlingForwardingToOtherUsers {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11973,6 +12096,7 @@ impl<'de> serde::Deserialize<'de> for PhoneType {
 /// Whether to allow users to forward their calls to other numbers when a call is not answered
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsCallOverflow {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -11995,6 +12119,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsCallOverflow {
 /// This setting allows users to warm or blind transfer their calls. This does not apply to warm transfer on IP Phones except for Yealink. Voicemail is transferable only to internal extensions.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsCallTransferring {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -12019,6 +12144,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsCallTransferring {
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsCallPark {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -12334,6 +12460,7 @@ pub struct PhoneCallParkMusicOnPark {
 /// This field allows you to set rules for blocking external calls during business, closed, and holiday hours. This feature is only available for user, Zoom Room, and common areas.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsBlockExternalCalls {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -12409,6 +12536,7 @@ for PhoneSettingsUpdatedPayloadObjectSettingsBlockExternalCallsBlockCallAction {
 /// This field sets the opt-out reasons for call queues. When enabled, call queue members will need to select an opt-out reason when they turn off the receive queue call feature.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsCallQueueOptOutReason {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -12435,6 +12563,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsCallQueueOptOutReason
     /// The system default reason. It cannot be edited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<bool>,
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
 }
@@ -12442,6 +12571,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsCallQueueOptOutReason
 /// This field allows Zoom to automatically delete data after the retention duration has lapsed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsAutoDeleteDataAfterRetentionDuration {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -12450,6 +12580,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsAutoDeleteDataAfterRe
     /// Which level of administrator prohibits the modification of the current settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked_by: Option<PhoneAccountSettingsUpdatedPayloadObjectSettingsLockedBy>,
+    /// The `items` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<
         Vec<
@@ -12611,6 +12742,7 @@ for PhoneSettingsUpdatedPayloadObjectSettingsAutoDeleteDataAfterRetentionDuratio
 /// This field sets a range for port assignment. Ports are used by Zoom desktop, mobile clients, Zoom Rooms and Zoom Phone Appliances during a call. The range should be between 9,000 and 9,999. At least 50 ports need to be configured to make sure the functionality is not affected..
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsOverrideDefaultPort {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -12630,6 +12762,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsOverrideDefaultPort {
 /// Whether to allow voicemail to be encrypted with keys which are not accessible to Zoom servers. These voicemails can be decrypted only by the intended user recipient. Shared Line Appearance, Shared Line Group, Call Queue, or Auto Receptionist voicemail will not be encrypted, but can still be played. Email to voicemail, transcriptions, and the ability to check voicemails by dialing into the voicemail system or web are not available when this feature is enabled. This policy requires a Power Pack license to be enabled. If the user inherits this policy and does not have a Power Pack license, the policy will not be applied. Settings is only available with client version 5.12 or later.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsAdvancedEncryption {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -12646,6 +12779,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsAdvancedEncryption {
 /// Whether to display a thumbs up or down survey at the end of each call. If participants respond with thumbs down, they can provide additional information about what went wrong.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurvey {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -12676,6 +12810,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSu
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurveyFeedbackMos {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Min
@@ -12691,10 +12826,13 @@ pub struct PhoneSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurveyFee
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurveyFeedbackDuration {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
+    /// The `min` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<i64>,
+    /// The `max` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i64>,
 }
@@ -12702,6 +12840,7 @@ pub struct PhoneSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurveyFee
 /// Whether to allow users to use Zoom Phone on desktop clients (Mac OS, Windows, VDI client and Linux).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneAccountSettingsUpdatedPayloadObjectSettingsZoomPhoneOnDesktop {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -13246,6 +13385,7 @@ pub struct PhoneCalleeMeetingInviting {
     pub event: String,
     /// The long (int64) format timestamp in milliseconds since epoch when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleeMeetingInvitingPayload,
 }
 
@@ -13254,6 +13394,7 @@ pub struct PhoneCalleeMeetingInviting {
 pub struct PhoneCalleeMeetingInvitingPayload {
     /// The callee's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCalleeMeetingInvitingPayloadObject,
 }
 
@@ -13337,6 +13478,7 @@ pub struct PhoneCalleeParked {
     pub event: String,
     /// The long (int64) format timestamp in milliseconds since epoch when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleeParkedPayload,
 }
 
@@ -13345,6 +13487,7 @@ pub struct PhoneCalleeParked {
 pub struct PhoneCalleeParkedPayload {
     /// The callee's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCalleeParkedPayloadObject,
 }
 
@@ -13374,6 +13517,7 @@ pub struct PhoneEmergencyAlert {
     pub event: String,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneEmergencyAlertPayload,
 }
 
@@ -13382,6 +13526,7 @@ pub struct PhoneEmergencyAlert {
 pub struct PhoneEmergencyAlertPayload {
     /// The account ID of the caller.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneEmergencyAlertPayloadObject,
 }
 
@@ -13394,6 +13539,7 @@ pub struct PhoneEmergencyAlertPayloadObject {
     pub caller: PhoneEmergencyAlertPayloadObjectCaller,
     /// The callee object that represents the person who is called by the caller.
     pub callee: PhoneEmergencyAlertPayloadObjectCallee,
+    /// The `location` property.
     pub location: PhoneEmergencyAlertPayloadObjectLocation,
     /// This field indicates where the call was originally routed from.
     pub router: PhoneEmergencyAlertPayloadObjectRouter,
@@ -13401,6 +13547,7 @@ pub struct PhoneEmergencyAlertPayloadObject {
     pub deliver_to: PhoneEmergencyAlertPayloadObjectDeliverTo,
     /// The GMT time at which the ringing started in "yyyy-MM-dd'T'HH:mm:ss'Z'" format.
     pub ringing_start_time: String,
+    /// The `emergency_address` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency_address: Option<PhoneEmergencyAlertPayloadObjectEmergencyAddress>,
 }
@@ -13657,6 +13804,7 @@ pub struct PhoneAiCallSummaryChanged {
     pub event: String,
     /// The long (int64) format timestamp in milliseconds since the epoch when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneAiCallSummaryChangedPayload,
 }
 
@@ -13665,6 +13813,7 @@ pub struct PhoneAiCallSummaryChanged {
 pub struct PhoneAiCallSummaryChangedPayload {
     /// The user's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneAiCallSummaryChangedPayloadObject,
 }
 
@@ -13701,6 +13850,7 @@ pub struct PhoneCalleeRejected {
     pub event: String,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleeRejectedPayload,
 }
 
@@ -13709,6 +13859,7 @@ pub struct PhoneCalleeRejected {
 pub struct PhoneCalleeRejectedPayload {
     /// The account ID of the callee.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCalleeRejectedPayloadObject,
 }
 
@@ -13773,6 +13924,7 @@ pub struct PhoneGroupSettingsUpdated {
     pub event: PhoneGroupSettingsUpdatedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field returns in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneGroupSettingsUpdatedPayload,
 }
 
@@ -13832,6 +13984,7 @@ pub struct PhoneGroupSettingsUpdatedPayload {
 pub struct PhoneGroupSettingsUpdatedPayloadObject {
     /// The group ID.
     pub group_id: String,
+    /// The `settings` property.
     pub settings: PhoneGroupSettingsUpdatedPayloadObjectSettings,
 }
 
@@ -13848,16 +14001,20 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettings {
     pub local_survivability_mode: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode,
     >,
+    /// The `select_outbound_caller_id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub select_outbound_caller_id: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsSelectOutboundCallerId,
     >,
+    /// The `personal_audio_library` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personal_audio_library: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsPersonalAudioLibrary,
     >,
+    /// The `voicemail` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voicemail: Option<PhoneGroupSettingsUpdatedPayloadObjectSettingsVoicemail>,
+    /// The `voicemail_transcription` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voicemail_transcription: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode,
@@ -13872,10 +14029,12 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettings {
     pub shared_voicemail_notification_by_email: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode,
     >,
+    /// The `restricted_call_hours` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restricted_call_hours: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsRestrictedCallHours,
     >,
+    /// The `allowed_call_locations` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_call_locations: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsAllowedCallLocations,
@@ -13895,6 +14054,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettings {
     pub ad_hoc_call_recording: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsAdHocCallRecording,
     >,
+    /// The `zoom_phone_on_mobile` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zoom_phone_on_mobile: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsZoomPhoneOnMobile,
@@ -13909,10 +14069,12 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettings {
     pub sms_etiquette_tool: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsSmsEtiquetteTool,
     >,
+    /// The `outbound_calling` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbound_calling: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode,
     >,
+    /// The `outbound_sms` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbound_sms: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode,
@@ -13922,8 +14084,10 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettings {
     pub international_calling: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode,
     >,
+    /// The `sms` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms: Option<PhoneGroupSettingsUpdatedPayloadObjectSettingsSms>,
+    /// The `e2e_encryption` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode,
@@ -13933,24 +14097,30 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettings {
     pub call_handling_forwarding_to_other_users: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsCallHandlingForwardingToOtherUsers,
     >,
+    /// The `call_overflow` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_overflow: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsCallOverflow,
     >,
+    /// The `call_transferring` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_transferring: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsCallTransferring,
     >,
+    /// The `elevate_to_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elevate_to_meeting: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode,
     >,
+    /// The `call_park` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_park: Option<PhoneGroupSettingsUpdatedPayloadObjectSettingsCallPark>,
+    /// The `hand_off_to_room` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand_off_to_room: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode,
     >,
+    /// The `mobile_switch_to_carrier` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_switch_to_carrier: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode,
@@ -14101,6 +14271,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettings {
 /// Whether to let users turn on live transcriptions for a call.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsCallLiveTranscription {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -14175,6 +14346,7 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsLockedBy {
 /// One type for 29 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -14275,6 +14447,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsVoicemailNotificationBy
     /// Whether to forward the voicemail to email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward_voicemail_to_email: Option<bool>,
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -14380,6 +14553,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsAutoCallRecording {
     /// Whether a call disconnects when there is an issue with the automatic call recording and the call cannot reconnect after five seconds. This does **not** include emergency calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disconnect_on_recording_failure: Option<bool>,
+    /// The `play_recording_beep_tone` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_recording_beep_tone: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsCallRecordingPlayRecordingBeepTone,
@@ -14489,6 +14663,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsAdHocCallRecording {
     /// Whether the Press 1 option that provides recording consent is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording_explicit_consent: Option<bool>,
+    /// The `play_recording_beep_tone` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_recording_beep_tone: Option<
         PhoneGroupSettingsUpdatedPayloadObjectSettingsCallRecordingPlayRecordingBeepTone,
@@ -14568,6 +14743,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsZoomPhoneOnMobile {
 /// This field identifies defined keywords and text patterns over SMS and prevents users from sharing unwanted messages.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsSmsEtiquetteTool {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the current settings have been modified. If modified, they can be reset (displayed when using the new policy framework).
@@ -14605,6 +14781,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsSms {
 /// Whether to allow users to forward their calls to other numbers.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsCallHandlingForwardingToOtherUsers {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -14711,6 +14888,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsCallPark {
 /// This field allows you to set rules for blocking external calls during business, closed, and holiday hours. This feature is only available for User, Zoom Room and Common Area.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsBlockExternalCalls {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -14722,10 +14900,13 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsBlockExternalCalls {
     /// Whether the current settings have been modified. If modified, they can be reset(displayed when using old or new policy framework).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<bool>,
+    /// The `block_business_hours` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_business_hours: Option<bool>,
+    /// The `block_closed_hours` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_closed_hours: Option<bool>,
+    /// The `block_holiday_hours` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_holiday_hours: Option<bool>,
     /// The action when a call is blocked. 9 - Disconnect, 0- Forward to voicemail/videomail.
@@ -14752,6 +14933,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsAutoDeleteDataAfterRete
     /// If modified, they can be reset (displayed when using the new policy framework).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<bool>,
+    /// The `items` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<
         Vec<
@@ -14773,6 +14955,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsAutoDeleteDataAfterRete
 /// Whether to allow Voicemail to be encrypted with keys which are not accessible to Zoom servers. These Voicemail can be decrypted only by the intended user recipient. Shared Line Appearance, Shared Line Group, Call Queue, or Auto Receptionist Voicemail will not be encrypted but can still be played. Email to Voicemail, transcriptions, ability to check Voicemails by dialing into the Voicemail system or web are not available when this feature is enabled. This policy requires a Power Pack license to be enabled. If the user does who inherits this policy does not have a Power Pack license, the policy will not be applied. Settings is only available with client version 5.12 or later.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsAdvancedEncryption {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -14792,6 +14975,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsAdvancedEncryption {
 /// Whether to display a thumbs up or down survey at the end of each call. If participants respond with thumbs down, they can provide additional information about what went wrong.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurvey {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -14823,6 +15007,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurv
 /// Whether to allow users to use Zoom Phone on desktop clients (Mac OS, Windows, VDI client and Linux).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneGroupSettingsUpdatedPayloadObjectSettingsZoomPhoneOnDesktop {
+    /// The `enable` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the senior administrator allows users to modify the current settings.
@@ -15019,6 +15204,7 @@ pub struct PhoneCalleeUnmute {
     pub event: String,
     /// The timestamp in milliseconds since epoch at which the event occurred; long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleePayload,
 }
 
@@ -15027,6 +15213,7 @@ pub struct PhoneCalleeUnmute {
 pub struct PhoneRecordingStopped {
     /// Name of the event.
     pub event: String,
+    /// The `payload` property.
     pub payload: PhoneRecordingPayload,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
@@ -15039,6 +15226,7 @@ pub struct PhoneCallerMeetingInviting {
     pub event: String,
     /// The long (int64) format timestamp in milliseconds since epoch when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallerMeetingInvitingPayload,
 }
 
@@ -15047,6 +15235,7 @@ pub struct PhoneCallerMeetingInviting {
 pub struct PhoneCallerMeetingInvitingPayload {
     /// The caller's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallerMeetingInvitingPayloadObject,
 }
 
@@ -15126,6 +15315,7 @@ pub struct PhoneWarmTransferCancelled {
     pub event: String,
     /// The timestamp in milliseconds since epoch when the event occurred, in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneWarmTransferCancelledPayload,
 }
 
@@ -15134,6 +15324,7 @@ pub struct PhoneWarmTransferCancelled {
 pub struct PhoneWarmTransferCancelledPayload {
     /// The account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneWarmTransferCancelledPayloadObject,
 }
 
@@ -15151,6 +15342,7 @@ pub struct PhoneWarmTransferCancelledPayloadObject {
     /// The transfer account code. To transfer a call between accounts, use the format: \[Account code\] - \[extension number\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_account_code: Option<String>,
+    /// The `owner` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<PhonePayloadObjectOwner>,
     /// The date and time (UTC) at which the warm transfer call was completed, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
@@ -15164,6 +15356,7 @@ pub struct PhoneVoicemailReceivedForAccessMember {
     pub event: PhoneVoicemailReceivedForAccessMemberEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneVoicemailReceivedForAccessMemberPayload,
 }
 
@@ -15216,6 +15409,7 @@ impl<'de> serde::Deserialize<'de> for PhoneVoicemailReceivedForAccessMemberEvent
 pub struct PhoneVoicemailReceivedForAccessMemberPayload {
     /// The access member's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneVoicemailReceivedForAccessMemberPayloadObject,
 }
 
@@ -15354,6 +15548,7 @@ pub struct PhoneCalleeUnhold {
     pub event: String,
     /// The long (int64) format timestamp in milliseconds since epoch when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCalleeUnholdPayload,
 }
 
@@ -15362,6 +15557,7 @@ pub struct PhoneCalleeUnhold {
 pub struct PhoneCalleeUnholdPayload {
     /// The callee's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCalleeUnholdPayloadObject,
 }
 
@@ -15446,6 +15642,7 @@ pub struct PhoneConferenceStarted {
     pub event: String,
     /// The timestamp in milliseconds since epoch when the event occurred; long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneConferenceStartedPayload,
 }
 
@@ -15454,6 +15651,7 @@ pub struct PhoneConferenceStarted {
 pub struct PhoneConferenceStartedPayload {
     /// The account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneConferenceStartedPayloadObject,
 }
 
@@ -15475,6 +15673,7 @@ pub struct PhoneConferenceStartedPayloadObject {
     pub conference_id: Option<String>,
     /// The call ID.
     pub call_id: String,
+    /// The `owner` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<PhonePayloadObjectOwner>,
     /// The date and time (GMT) when the conference call started, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
@@ -15488,6 +15687,7 @@ pub struct PhoneFaxSent {
     pub event: PhoneFaxSentEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneFaxPayload,
 }
 
@@ -15538,6 +15738,7 @@ pub struct PhoneGenericDeviceProvision {
     pub event: String,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneGenericDeviceProvisionPayload,
 }
 
@@ -15546,6 +15747,7 @@ pub struct PhoneGenericDeviceProvision {
 pub struct PhoneGenericDeviceProvisionPayload {
     /// The Account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneGenericDeviceProvisionPayloadObject,
 }
 
@@ -15560,6 +15762,7 @@ pub struct PhoneGenericDeviceProvisionPayloadObject {
     pub device_type: String,
     /// MAC address or serial number.
     pub mac_address: String,
+    /// The `site` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<PhoneGenericDeviceProvisionPayloadObjectSite>,
     /// If the device is unassigned, provision will not display.
@@ -15641,9 +15844,13 @@ pub struct PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItem {
     /// The secondary outbound proxy provided in the provisioning process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_outbound_proxy: Option<String>,
+    /// The `user_name` property.
     pub user_name: String,
+    /// The `authorization_id` property.
     pub authorization_id: String,
+    /// The `password` property.
     pub password: String,
+    /// The `shared_line` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_line: Option<
         PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItemSharedLine,
@@ -15653,9 +15860,12 @@ pub struct PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItem {
 /// The `shared_line` property of [`PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItem`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItemSharedLine {
+    /// The `line_subscription` property.
     pub line_subscription: PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItemSharedLineLineSubscription,
+    /// The `alias` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+    /// The `outbound_caller_id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbound_caller_id: Option<String>,
 }
@@ -15663,10 +15873,13 @@ pub struct PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItemShare
 /// The `line_subscription` property of [`PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItemSharedLine`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItemSharedLineLineSubscription {
+    /// The `phone_number` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
+    /// The `extension_number` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension_number: Option<i64>,
+    /// The `display_name` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
@@ -15676,6 +15889,7 @@ pub struct PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItemShare
 pub struct PhoneRecordingPaused {
     /// Name of the event.
     pub event: String,
+    /// The `payload` property.
     pub payload: PhoneRecordingPausedPayload,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
@@ -15686,6 +15900,7 @@ pub struct PhoneRecordingPaused {
 pub struct PhoneRecordingPausedPayload {
     /// The account ID of the user.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneRecordingPausedPayloadObject,
 }
 
@@ -15748,6 +15963,7 @@ pub struct PhoneSmsReceived {
     pub event: PhoneSmsReceivedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneSmsReceivedPayload,
 }
 
@@ -15897,6 +16113,7 @@ pub struct PhoneSmsReceivedPayloadObjectOwner {
 pub struct PhoneRecordingFailed {
     /// The name of the event.
     pub event: String,
+    /// The `payload` property.
     pub payload: PhoneRecordingPayload,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
@@ -15909,6 +16126,7 @@ pub struct PhoneCallerCallHistoryCompleted {
     pub event: PhoneCallerCallHistoryCompletedEvent,
     /// The timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallHistoryCompletedPayload,
 }
 
@@ -15963,6 +16181,7 @@ pub struct PhonePeeringNumberCnamUpdated {
     pub event: String,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhonePeeringNumberCnamUpdatedPayload,
 }
 
@@ -15971,6 +16190,7 @@ pub struct PhonePeeringNumberCnamUpdated {
 pub struct PhonePeeringNumberCnamUpdatedPayload {
     /// Account ID of the customer using provider exchange.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhonePeeringNumberCnamUpdatedPayloadObject,
 }
 
@@ -15993,5 +16213,6 @@ pub struct PhoneCallerMute {
     pub event: String,
     /// The timestamp in milliseconds since epoch at which the event occurred; long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallerUnmutePayload,
 }

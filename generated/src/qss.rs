@@ -938,6 +938,7 @@ pub struct WebinarParticipantData {
     pub event: String,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarParticipantDataPayload,
 }
 
@@ -1064,6 +1065,7 @@ pub struct PhoneCallQosSummary {
     pub event: PhoneCallQosSummaryEvent,
     /// Timestamp when the event occurred, in milliseconds since epoch. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallQosSummaryPayload,
 }
 
@@ -1112,6 +1114,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCallQosSummaryEvent {
 pub struct PhoneCallQosSummaryPayload {
     /// The owner's account ID.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallQosSummaryPayloadObject,
 }
 
@@ -1186,6 +1189,7 @@ pub struct MeetingParticipantQos {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantQosPayload,
 }
 
@@ -1601,6 +1605,7 @@ pub struct WebinarParticipantDataSummary {
     pub event: WebinarParticipantDataSummaryEvent,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarParticipantDataSummaryPayload,
 }
 
@@ -1651,6 +1656,7 @@ impl<'de> serde::Deserialize<'de> for WebinarParticipantDataSummaryEvent {
 pub struct WebinarParticipantDataSummaryPayload {
     /// Account ID
     pub account_id: String,
+    /// The `object` property.
     pub object: WebinarParticipantDataSummaryPayloadObject,
 }
 
@@ -1659,6 +1665,7 @@ pub struct WebinarParticipantDataSummaryPayload {
 pub struct WebinarParticipantDataSummaryPayloadObject {
     /// Webinar ID
     pub uuid: String,
+    /// The `participant` property.
     pub participant: WebinarParticipantDataSummaryPayloadObjectParticipant,
 }
 
@@ -1673,15 +1680,18 @@ pub struct WebinarParticipantDataSummaryPayloadObjectParticipant {
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is **not** part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](https://marketplace.zoom.us/docs/api-reference/using-zoom-apis#email-address) for details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The `data` property.
     pub data: Vec<WebinarParticipantDataSummaryPayloadObjectParticipantDataItem>,
 }
 
 /// An item of the `data` property of [`WebinarParticipantDataSummaryPayloadObjectParticipant`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebinarParticipantDataSummaryPayloadObjectParticipantDataItem {
+    /// The `device` property.
     pub device: WebinarParticipantDataSummaryPayloadObjectParticipantDataItemDevice,
     /// Participant's location, format as "city (country code)", such as "Sunnyvale (US)"
     pub location: String,
+    /// The `network_type` property.
     pub network_type: WebinarParticipantDataSummaryPayloadObjectParticipantDataItemNetworkType,
     /// Microphone, such as "External Microphone (External Microphone)"
     pub microphone: String,
@@ -1693,12 +1703,15 @@ pub struct WebinarParticipantDataSummaryPayloadObjectParticipantDataItem {
     pub data_center: String,
     /// Connection type, such as "UDP"
     pub connection_type: String,
+    /// The `pc_name` property.
     pub pc_name: String,
+    /// The `domain` property.
     pub domain: String,
     /// Mac address, only available for windows client
     pub mac_addr: String,
     /// Hard disk ID
     pub harddisk_id: String,
+    /// The `version` property.
     pub version: String,
     /// Signaling ip address for information other than audio, video, or share screen
     pub signaling_ip_address: String,
@@ -1839,6 +1852,7 @@ pub struct WebinarParticipantQos {
     pub event: String,
     /// Timestamp in milliseconds since epoch when the event occurred. The value is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WebinarParticipantQosPayload,
 }
 
@@ -1932,6 +1946,7 @@ pub struct WebinarParticipantQosPayloadObjectParticipantQosItemDetails {
     /// The system's maximum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_pressure_level: Option<CpuPressureLevel>,
+    /// The `quality` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<serde_json::Value>,
     /// The quality score value.
@@ -1961,6 +1976,7 @@ pub struct SessionUserQosSummary {
     pub event: String,
     /// The timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserQosSummaryPayload,
 }
 
@@ -2014,6 +2030,7 @@ pub struct SessionUserQosSummaryPayloadObjectUserQosItem {
     /// The QoS type.
     #[serde(rename = "type")]
     pub type_: SessionUserQosSummaryPayloadObjectUserQosItemType,
+    /// The `details` property.
     pub details: SessionUserQosSummaryPayloadObjectUserQosItemDetails,
 }
 
@@ -2248,6 +2265,7 @@ pub struct WebinarParticipantQosSummary {
     pub event: WebinarParticipantQosSummaryEvent,
     /// The timestamp in milliseconds since epoch when the event occurred, in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ParticipantQosSummaryPayload,
 }
 
@@ -2298,7 +2316,9 @@ impl<'de> serde::Deserialize<'de> for WebinarParticipantQosSummaryEvent {
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ParticipantQosSummaryPayload {
+    /// The `account_id` property.
     pub account_id: String,
+    /// The `object` property.
     pub object: ParticipantQosSummaryPayloadObject,
 }
 
@@ -2313,6 +2333,7 @@ pub struct ParticipantQosSummaryPayloadObject {
     /// The webinar number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The `participant` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant: Option<ParticipantQosSummaryPayloadObjectParticipant>,
 }
@@ -2332,6 +2353,7 @@ pub struct ParticipantQosSummaryPayloadObjectParticipant {
     pub id: String,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is **not** part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
     pub email: String,
+    /// The `qos` property.
     pub qos: Vec<SessionUserQosSummaryPayloadObjectUserQosItem>,
 }
 
@@ -2342,6 +2364,7 @@ pub struct MeetingParticipantData {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantDataPayload,
 }
 
@@ -2609,6 +2632,7 @@ pub struct PhoneCallQos {
     pub event: PhoneCallQosEvent,
     /// Timestamp when the event occurred, in milliseconds since epoch. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: PhoneCallQosPayload,
 }
 
@@ -2657,6 +2681,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCallQosEvent {
 pub struct PhoneCallQosPayload {
     /// The Account ID of the owner.
     pub account_id: String,
+    /// The `object` property.
     pub object: PhoneCallQosPayloadObject,
 }
 
@@ -2696,6 +2721,7 @@ pub struct SessionUserData {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserDataPayload,
 }
 
@@ -2835,6 +2861,7 @@ pub struct MeetingParticipantDataSummary {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: MeetingParticipantDataSummaryPayload,
 }
 
@@ -2954,6 +2981,7 @@ pub struct SessionUserDataSummary {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserDataSummaryPayload,
 }
 
@@ -3004,6 +3032,7 @@ pub struct MeetingParticipantQosSummary {
     pub event: String,
     /// The timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ParticipantQosSummaryPayload,
 }
 
@@ -3014,6 +3043,7 @@ pub struct SessionUserQos {
     pub event: String,
     /// The timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserQosPayload,
 }
 

@@ -296,6 +296,7 @@ pub struct QualityManagementInteractionAnalysisCompleted {
     pub event: String,
     /// The timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: QualityManagementInteractionAnalysisCompletedPayload,
 }
 
@@ -459,6 +460,7 @@ pub struct QualityManagementEvaluationCompleted {
     pub event: String,
     /// The timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: QualityManagementEvaluationCompletedPayload,
 }
 

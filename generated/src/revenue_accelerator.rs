@@ -579,6 +579,7 @@ pub struct RevenueAcceleratorConversationAnalysisCompleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RevenueAcceleratorConversationAnalysisCompletedPayload,
 }
 
@@ -678,6 +679,7 @@ pub struct RevenueAcceleratorPlaylistRemoveMoment {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RevenueAcceleratorPlaylistMomentPayload,
 }
 
@@ -728,6 +730,7 @@ pub struct RevenueAcceleratorPlaylistAddMoment {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RevenueAcceleratorPlaylistMomentPayload,
 }
 
@@ -738,6 +741,7 @@ pub struct RevenueAcceleratorPlaylistCreate {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RevenueAcceleratorPlaylistCreatePayload,
 }
 
@@ -822,6 +826,7 @@ pub struct RevenueAcceleratorPostCommentCompleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RevenueAcceleratorPostCommentCompletedPayload,
 }
 
@@ -859,6 +864,7 @@ pub struct RevenueAcceleratorPlaylistDelete {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RevenueAcceleratorPlaylistDeletePayload,
 }
 
@@ -897,6 +903,7 @@ pub struct RevenueAcceleratorConversationCrmAssociationsChanged {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: RevenueAcceleratorConversationCrmAssociationsChangedPayload,
 }
 

@@ -2057,6 +2057,7 @@ pub struct VisitorManagementCheckedOut {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: VisitorManagementCheckedPayload,
 }
 
@@ -2105,6 +2106,7 @@ pub struct WorkspaceUserUnassigned {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspaceUserUnassignedPayload,
 }
 
@@ -2185,6 +2187,7 @@ pub struct WorkspaceReservationQuestionnaireResponseCreated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspaceReservationQuestionnaireResponsePayload,
 }
 
@@ -2275,6 +2278,7 @@ pub struct ZoomroomSensorData {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomroomSensorDataPayload,
 }
 
@@ -2391,6 +2395,7 @@ pub struct VisitorManagementInvitationDeleted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: VisitorManagementInvitationDeletedPayload,
 }
 
@@ -2431,6 +2436,7 @@ pub struct ZoomroomAlert {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomroomAlertPayload,
 }
 
@@ -2747,6 +2753,7 @@ pub struct WorkspaceReservationQuestionnaireResponseUpdated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspaceReservationQuestionnaireResponsePayload,
 }
 
@@ -2757,6 +2764,7 @@ pub struct WorkspaceReservationUpdate {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspaceReservationPayload,
 }
 
@@ -2802,6 +2810,7 @@ pub struct WorkspaceUserAssigned {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspaceUserAssignedPayload,
 }
 
@@ -2842,6 +2851,7 @@ pub struct ZoomroomDigitalSignageAppEnded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomroomDigitalSignageAppEndedPayload,
 }
 
@@ -2876,6 +2886,7 @@ pub struct ZoomroomCheckedIn {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomroomCheckedPayload,
 }
 
@@ -3043,6 +3054,7 @@ pub struct WorkspaceReservationCheckedIn {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspaceReservationPayload,
 }
 
@@ -3053,6 +3065,7 @@ pub struct ZoomroomUpdated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomroomPayload,
 }
 
@@ -3085,6 +3098,7 @@ pub struct ZoomroomLocationUpdated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: ZoomroomLocationPayload,
 }
 
@@ -3126,6 +3140,7 @@ pub struct WorkspacePreCheckInQuestionnaireResponseCreated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspacePreCheckInQuestionnaireResponseCreatedPayload,
 }
 
@@ -3174,6 +3189,7 @@ pub struct WorkspaceReservationCheckedOut {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspaceReservationPayload,
 }
 
@@ -3184,6 +3200,7 @@ pub struct VisitorManagementCheckedIn {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: VisitorManagementCheckedPayload,
 }
 
@@ -3194,6 +3211,7 @@ pub struct WorkspaceReservationDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspaceReservationPayload,
 }
 
@@ -3204,6 +3222,7 @@ pub struct VisitorManagementInvitationCreated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: VisitorManagementInvitationPayload,
 }
 
@@ -3254,6 +3273,7 @@ pub struct ZoomroomLocationDeleted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: ZoomroomLocationPayload,
 }
 
@@ -3264,6 +3284,7 @@ pub struct WorkspaceReservationCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WorkspaceReservationCreatedPayload,
 }
 
@@ -3308,6 +3329,7 @@ pub struct ZoomroomCheckedOut {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomroomCheckedPayload,
 }
 
@@ -3318,6 +3340,7 @@ pub struct ZoomroomDelayedAlert {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomroomAlertPayload,
 }
 
@@ -3328,6 +3351,7 @@ pub struct WorkspaceDeleted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspacePayload,
 }
 
@@ -3364,6 +3388,7 @@ pub struct ZoomroomDeleted {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomroomPayload,
 }
 
@@ -3374,6 +3399,7 @@ pub struct VisitorManagementInvitationUpdated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: VisitorManagementInvitationPayload,
 }
 
@@ -3384,6 +3410,7 @@ pub struct ZoomroomLocationCreated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: ZoomroomLocationPayload,
 }
 
@@ -3394,6 +3421,7 @@ pub struct ZoomroomCreated {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomroomPayload,
 }
 
@@ -3404,6 +3432,7 @@ pub struct WorkspaceCreated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspacePayload,
 }
 
@@ -3414,6 +3443,7 @@ pub struct WorkspaceUpdated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: WorkspacePayload,
 }
 
@@ -3424,6 +3454,7 @@ pub struct ZoomroomThirdpartyMeetingAttempted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomroomThirdpartyMeetingAttemptedPayload,
 }
 
@@ -3532,6 +3563,7 @@ pub struct ZoomroomDigitalSignageAppStarted {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ZoomroomDigitalSignageAppStartedPayload,
 }
 

@@ -1092,6 +1092,7 @@ pub struct RtmsConcurrencyLimitedPayload {
     pub operator_id: String,
     /// The number of concurrent streams.
     pub concurrency_number: i64,
+    /// The `id_field` property.
     pub id_field: RtmsConcurrencyLimitedPayloadIdField,
 }
 
@@ -1099,8 +1100,11 @@ pub struct RtmsConcurrencyLimitedPayload {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum RtmsConcurrencyLimitedPayloadIdField {
+    /// An alternative, picked when it parses the value and declares the most of its properties.
     Object(RtmsConcurrencyLimitedPayloadIdFieldObject),
+    /// An alternative, picked when it parses the value and declares the most of its properties.
     Object2(RtmsConcurrencyLimitedPayloadIdFieldObject2),
+    /// An alternative, picked when it parses the value and declares the most of its properties.
     Object3(RtmsConcurrencyLimitedPayloadIdFieldObject3),
     /// A value that fits none of the alternatives, kept as it came.
     Other(serde_json::Value),

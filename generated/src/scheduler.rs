@@ -290,6 +290,7 @@ pub struct SchedulerScheduledEventCreated {
     pub event: String,
     /// The timestamp when the event was created.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SchedulerScheduledEventCreatedPayload,
 }
 
@@ -389,6 +390,7 @@ pub struct SchedulerScheduledEventPayloadObjectScheduledEvent {
     pub location_kind: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventLocationKind,
     >,
+    /// The `location` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<SchedulerScheduledEventPayloadObjectScheduledEventLocation>,
     /// The meeting details in the scheduled event.
@@ -523,7 +525,9 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationKind {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum SchedulerScheduledEventPayloadObjectScheduledEventLocation {
+    /// An alternative, picked when it parses the value and declares the most of its properties.
     Zoom(SchedulerScheduledEventPayloadObjectScheduledEventLocationZoom),
+    /// An alternative, picked when it parses the value and declares the most of its properties.
     NonOnlineMeetingLocation(
         SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLocation,
     ),
@@ -939,6 +943,7 @@ pub struct SchedulerScheduledEventCanceled {
     pub event: String,
     /// The timestamp when the event was created.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SchedulerScheduledEventCanceledPayload,
 }
 

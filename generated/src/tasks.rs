@@ -572,6 +572,7 @@ pub struct TaskDeleted {
     pub event: String,
     /// The timestamp of when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TaskDeletedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -747,6 +748,7 @@ pub struct TaskUpdated {
     pub event: String,
     /// The timestamp of when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TaskUpdatedPayload,
 }
 
@@ -975,6 +977,7 @@ pub struct TaskCommentUpdated {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TaskCommentUpdatedPayload,
 }
 
@@ -1074,6 +1077,7 @@ pub struct TaskCompleted {
     pub event: String,
     /// A timestamp of when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TaskCompletedPayload,
 }
 
@@ -1106,6 +1110,7 @@ pub struct TaskCollaboratorUpdated {
     pub event: String,
     /// A timestamp of when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TaskCollaboratorUpdatedPayload,
 }
 
@@ -1209,6 +1214,7 @@ pub struct TaskCreated {
     pub event: String,
     /// A timestamp of when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TaskCreatedPayload,
 }
 
@@ -1360,6 +1366,7 @@ pub struct TaskAssigneeUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TaskAssigneeUpdatedPayload,
 }
 
@@ -1397,6 +1404,7 @@ pub struct TaskReopened {
     pub event: String,
     /// A timestamp of when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TaskReopenedPayload,
 }
 

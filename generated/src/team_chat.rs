@@ -3241,6 +3241,7 @@ pub struct TeamChatSharedSpacesMemberLeft {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatSharedSpacesMemberLeftPayload,
 }
 
@@ -3277,6 +3278,7 @@ pub struct TeamChatChannelInvitationRemoved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelInvitationPayload,
 }
 
@@ -3452,6 +3454,7 @@ pub struct TeamChatEmojiAdded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatEmojiPayload,
 }
 
@@ -3490,6 +3493,7 @@ pub struct TeamChatFileChanged {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatFilePayload,
 }
 
@@ -3542,6 +3546,7 @@ pub struct TeamChatChannelJoinDeclined {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelJoinPayload,
 }
 
@@ -3664,6 +3669,7 @@ pub struct ChatChannelMemberJoined {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatChannelPayload,
 }
 
@@ -3712,6 +3718,7 @@ pub struct ChatMessageUpdated {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatMessagePayload,
 }
 
@@ -3816,6 +3823,7 @@ pub struct ChatChannelDeleted {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatChannelPayload,
 }
 
@@ -3826,6 +3834,7 @@ pub struct ChatMessageDeleted {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatMessagePayload,
 }
 
@@ -3836,6 +3845,7 @@ pub struct TeamChatEmojiRemoved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatEmojiPayload,
 }
 
@@ -3846,6 +3856,7 @@ pub struct TeamChatChannelPinAdded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelPinPayload,
 }
 
@@ -4108,6 +4119,7 @@ pub struct TeamChatDmReactionAdded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatDmReactionPayload,
 }
 
@@ -4160,6 +4172,7 @@ pub struct TeamChatChannelArchived {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelPayload,
 }
 
@@ -4189,6 +4202,7 @@ pub struct TeamChatBookmarkRemoved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatBookmarkPayload,
 }
 
@@ -4255,6 +4269,7 @@ pub struct TeamChatChannelPinRemoved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelPinPayload,
 }
 
@@ -4265,6 +4280,7 @@ pub struct TeamChatChannelJoinApprovalRequested {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelJoinApprovalRequestedPayload,
 }
 
@@ -4357,6 +4373,7 @@ pub struct TeamChatFileDownloaded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatFileDownloadedPayload,
 }
 
@@ -4421,6 +4438,7 @@ pub struct TeamChatDmMessagePosted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatDmMessagePayload,
 }
 
@@ -4493,7 +4511,9 @@ pub struct TeamChatSharedSpacesEdited {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatSharedSpacesEditedPayload,
+    /// The `additionalProperties` property.
     #[serde(
         rename = "additionalProperties",
         default,
@@ -4513,7 +4533,9 @@ pub struct TeamChatSharedSpacesEditedPayload {
     pub operator_id: String,
     /// The member ID of the user who edited the space.
     pub operator_member_id: String,
+    /// The `object` property.
     pub object: TeamChatSharedSpacesEditedPayloadObject,
+    /// The `additionalProperties` property.
     #[serde(
         rename = "additionalProperties",
         default,
@@ -4675,6 +4697,7 @@ pub struct ChatChannelUpdated {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatChannelPayload,
 }
 
@@ -4685,6 +4708,7 @@ pub struct TeamChatChannelAppAdded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelAppPayload,
 }
 
@@ -4752,6 +4776,7 @@ pub struct TeamChatStarred {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatPayload,
 }
 
@@ -4863,6 +4888,7 @@ pub struct TeamChatChannelMessageDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelMessageDeletedPayload,
 }
 
@@ -4910,6 +4936,7 @@ pub struct ChatChannelCreated {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatChannelCreatedPayload,
 }
 
@@ -4957,6 +4984,7 @@ pub struct ChatChannelMemberInvited {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatChannelMemberInvitedPayload,
 }
 
@@ -5003,6 +5031,7 @@ pub struct TeamChatChannelInvitationAccepted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelInvitationPayload,
 }
 
@@ -5013,6 +5042,7 @@ pub struct ChatChannelMemberLeft {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatChannelPayload,
 }
 
@@ -5023,6 +5053,7 @@ pub struct TeamChatChannelJoinRequested {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelJoinRequestedPayload,
 }
 
@@ -5067,6 +5098,7 @@ pub struct TeamChatDmMessageUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatDmMessagePayload,
 }
 
@@ -5077,6 +5109,7 @@ pub struct ChatMessageReplied {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatMessageRepliedPayload,
 }
 
@@ -5131,6 +5164,7 @@ pub struct TeamChatChannelInvitationRejected {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelInvitationRejectedPayload,
 }
 
@@ -5208,6 +5242,7 @@ pub struct TeamChatChannelReactionRemoved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelReactionPayload,
 }
 
@@ -5256,6 +5291,7 @@ pub struct TeamChatSharedSpacesMemberInvited {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatSharedSpacesMemberInvitedPayload,
 }
 
@@ -5365,6 +5401,7 @@ pub struct TeamChatUnstarred {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatPayload,
 }
 
@@ -5375,6 +5412,7 @@ pub struct TeamChatFileUnshared {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatFileUnsharedPayload,
 }
 
@@ -5433,6 +5471,7 @@ pub struct TeamChatChannelMessageUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelMessagePayload,
 }
 
@@ -5582,6 +5621,7 @@ pub struct ChatChannelMemberRemoved {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: serde_json::Value,
+    /// The `payload` property.
     pub payload: ChatChannelMemberRemovedPayload,
 }
 
@@ -5628,6 +5668,7 @@ pub struct TeamChatDmReactionRemoved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatDmReactionPayload,
 }
 
@@ -5638,6 +5679,7 @@ pub struct TeamChatDmMessageDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatDmMessageDeletedPayload,
 }
 
@@ -5695,6 +5737,7 @@ pub struct TeamChatChannelUnarchived {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelPayload,
 }
 
@@ -5705,6 +5748,7 @@ pub struct TeamChatChannelMessagePosted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelMessagePayload,
 }
 
@@ -5715,6 +5759,7 @@ pub struct TeamChatChannelJoinApproved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelJoinPayload,
 }
 
@@ -5725,6 +5770,7 @@ pub struct TeamChatBookmarkAdded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatBookmarkPayload,
 }
 
@@ -5735,6 +5781,7 @@ pub struct TeamChatChannelReactionAdded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelReactionPayload,
 }
 
@@ -5745,6 +5792,7 @@ pub struct TeamChatChannelInvitationCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelInvitationCreatedPayload,
 }
 
@@ -5761,6 +5809,7 @@ pub struct TeamChatChannelInvitationCreatedPayload {
     pub operator_member_id: String,
     /// Whether this action was performed by an external user.
     pub by_external_user: bool,
+    /// The `object` property.
     pub object: TeamChatChannelInvitationCreatedPayloadObject,
 }
 
@@ -5824,6 +5873,7 @@ pub struct TeamChatChannelAppRemoved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelAppPayload,
 }
 
@@ -5834,6 +5884,7 @@ pub struct TeamChatSharedSpacesMemberRemoved {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatSharedSpacesMemberRemovedPayload,
 }
 
@@ -5885,6 +5936,7 @@ pub struct TeamChatFileShared {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatFileUnsharedPayload,
 }
 
@@ -5895,6 +5947,7 @@ pub struct TeamChatChannelInvitationApproved {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelInvitationApprovedPayload,
 }
 
@@ -5996,6 +6049,7 @@ pub struct TeamChatFileUploaded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatFilePayload,
 }
 
@@ -6006,6 +6060,7 @@ pub struct TeamChatFileDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatFilePayload,
 }
 
@@ -6016,6 +6071,7 @@ pub struct ChatMessageSent {
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: ChatMessagePayload,
 }
 
@@ -6026,6 +6082,7 @@ pub struct TeamChatChannelInvitationDeclined {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelInvitationDeclinedPayload,
 }
 
@@ -6075,6 +6132,7 @@ pub struct TeamChatChannelInvitationApprovalRequested {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: TeamChatChannelInvitationApprovalRequestedPayload,
 }
 

@@ -1308,6 +1308,7 @@ pub struct GroupAdminAdded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: GroupAdminPayload,
 }
 
@@ -1325,6 +1326,7 @@ pub struct GroupAdminPayload {
     /// A timestamp that indicates when the group's admin were added, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
+    /// The `object` property.
     pub object: GroupAdminPayloadObject,
 }
 
@@ -1359,6 +1361,7 @@ pub struct GroupLockSettingsUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: GroupLockSettingsUpdatedPayload,
 }
 
@@ -1388,6 +1391,7 @@ pub struct GroupLockSettingsUpdatedPayload {
 pub struct GroupLockSettingsUpdatedPayloadObject {
     /// The updated group's ID.
     pub id: String,
+    /// The `settings` property.
     pub settings: GroupLockSettingsUpdatedPayloadObjectSettings,
 }
 
@@ -1401,16 +1405,21 @@ pub struct GroupLockSettingsUpdatedPayloadObjectSettings {
     pub audio_conferencing: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
+    /// The `email_notification` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
+    /// The `in_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    /// The `other_options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_options: Option<GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions>,
+    /// The `recording` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<GroupLockSettingsUpdatedPayloadObjectSettingsRecording>,
+    /// The `schedule_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
@@ -1418,6 +1427,7 @@ pub struct GroupLockSettingsUpdatedPayloadObjectSettings {
     /// Group Settings: Telephony.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephony: Option<GroupLockSettingsUpdatedPayloadObjectSettingsTelephony>,
+    /// The `meeting_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
@@ -1853,6 +1863,7 @@ pub struct GroupAdminDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: GroupAdminPayload,
 }
 
@@ -1863,6 +1874,7 @@ pub struct GroupMemberDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: GroupMemberPayload,
 }
 
@@ -1880,6 +1892,7 @@ pub struct GroupMemberPayload {
     /// A timestamp that indicates when the group's members were deleted, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
+    /// The `object` property.
     pub object: GroupMemberPayloadObject,
 }
 
@@ -1901,6 +1914,7 @@ pub struct UserDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: UserDeletedPayload,
 }
 
@@ -1994,6 +2008,7 @@ pub struct UserDeactivated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: UserPayload,
 }
 
@@ -2048,6 +2063,7 @@ pub struct UserSettingsUpdated {
     /// A timestamp that indicates when the setting was updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
+    /// The `payload` property.
     pub payload: UserSettingsUpdatedPayload,
 }
 
@@ -2075,6 +2091,7 @@ pub struct UserSettingsUpdatedPayload {
 pub struct UserSettingsUpdatedPayloadObject {
     /// The modified user's unique ID (userId).
     pub id: String,
+    /// The `settings` property.
     pub settings: UserSettingsUpdatedPayloadObjectSettings,
 }
 
@@ -4369,6 +4386,7 @@ pub struct UserInvitationAccepted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: UserInvitationAcceptedPayload,
 }
 
@@ -4388,6 +4406,7 @@ pub struct GroupCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: GroupPayload,
 }
 
@@ -4405,6 +4424,7 @@ pub struct GroupPayload {
     /// A timestamp that indicates when the group was created, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
+    /// The `object` property.
     pub object: GroupPayloadObject,
 }
 
@@ -4426,6 +4446,7 @@ pub struct GroupSettingsUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: GroupSettingsUpdatedPayload,
 }
 
@@ -4454,6 +4475,7 @@ pub struct GroupSettingsUpdatedPayload {
 pub struct GroupSettingsUpdatedPayloadObject {
     /// The updated group's ID.
     pub id: String,
+    /// The `settings` property.
     pub settings: GroupSettingsUpdatedPayloadObjectSettings,
 }
 
@@ -4462,28 +4484,37 @@ pub struct GroupSettingsUpdatedPayloadObject {
 /// One type for 2 identical schemas in this spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettings {
+    /// The `audio_conferencing` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
+    /// The `email_notification` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         GroupSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
+    /// The `in_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<GroupSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    /// The `other_options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_options: Option<GroupSettingsUpdatedPayloadObjectSettingsOtherOptions>,
+    /// The `profile` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<GroupSettingsUpdatedPayloadObjectSettingsProfile>,
+    /// The `recording` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<GroupSettingsUpdatedPayloadObjectSettingsRecording>,
+    /// The `schedule_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
     >,
+    /// The `telephony` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephony: Option<GroupSettingsUpdatedPayloadObjectSettingsTelephony>,
+    /// The `meeting_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
@@ -4931,10 +4962,12 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     pub webinar_chat: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat,
     >,
+    /// The `webinar_live_streaming` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming,
     >,
+    /// The `webinar_polling` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_polling: Option<GroupSettingsUpdatedPayloadPolling>,
     /// Whether attendees can ask the host and panelists questions in the webinar.
@@ -5334,6 +5367,7 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive {
     /// Whether the **Meeting and Webinar Archiving solution** feature is enabled. This feature must be enabled for your account by [Zoom Support](https://support.zoom.us/hc/en-us/articles/201362003).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
+    /// The `settings` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<
         GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings,
@@ -5935,6 +5969,7 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
     /// Allow users to use the emoji library in direct messages or group conversations. Choose between allowing users to use any emoji in the library, or choose to allow only pre-selected emojis. If the setting is disabled, users can still use keyboard shortcuts to add emojis. Users can change their emoji skin tone in Settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
+    /// The `emojis_option` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emojis_option: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
@@ -6014,6 +6049,7 @@ pub struct UserDisassociated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: UserPayload,
 }
 
@@ -6024,6 +6060,7 @@ pub struct GroupUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: GroupUpdatedPayload,
 }
 
@@ -6039,6 +6076,7 @@ pub struct GroupUpdatedPayload {
     /// A timestamp that indicates when the group was updated, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
+    /// The `object` property.
     pub object: GroupPayloadObject,
     /// Information about the group's previous settings.
     pub old_object: GroupUpdatedPayloadOldObject,
@@ -6061,6 +6099,7 @@ pub struct UserPresenceStatusUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: UserPresenceStatusUpdatedPayload,
 }
 
@@ -6354,6 +6393,7 @@ pub struct UserActivated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: UserPayload,
 }
 
@@ -6364,6 +6404,7 @@ pub struct UserSignedIn {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: UserSignedPayload,
 }
 
@@ -6552,6 +6593,7 @@ pub struct UserSignedOut {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: UserSignedPayload,
 }
 
@@ -6562,6 +6604,7 @@ pub struct UserPersonalNotesUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: UserPersonalNotesUpdatedPayload,
 }
 
@@ -6603,6 +6646,7 @@ pub struct GroupMemberAdded {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: GroupMemberPayload,
 }
 
@@ -6613,6 +6657,7 @@ pub struct UserUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: UserUpdatedPayload,
 }
 
@@ -6813,6 +6858,7 @@ pub struct GroupDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: GroupPayload,
 }
 
@@ -6823,6 +6869,7 @@ pub struct UserCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: UserCreatedPayload,
 }
 

@@ -422,6 +422,7 @@ pub struct VideoManagementChannelVideoAdded {
     pub event: String,
     /// A timestamp of when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: VideoManagementChannelVideoPayload,
 }
 
@@ -457,6 +458,7 @@ pub struct VideoManagementChannelPublished {
     pub event: String,
     /// A timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: VideoManagementChannelPayload,
 }
 
@@ -494,6 +496,7 @@ pub struct VideoManagementChannelUnpublished {
     pub event: String,
     /// A timestamp of when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: VideoManagementChannelPayload,
 }
 
@@ -504,5 +507,6 @@ pub struct VideoManagementChannelVideoRemoved {
     pub event: String,
     /// The timestamp of when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: VideoManagementChannelVideoPayload,
 }

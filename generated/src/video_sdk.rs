@@ -2110,6 +2110,7 @@ pub struct SessionUserPhoneCalloutRinging {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserPhoneCalloutPayload,
 }
 
@@ -2169,6 +2170,7 @@ pub struct SessionUserRoomSystemCalloutRinging {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserRoomSystemCalloutPayload,
 }
 
@@ -2230,6 +2232,7 @@ pub struct SessionRecordingStarted {
     pub event: SessionRecordingStartedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionRecordingPayload,
 }
 
@@ -2299,6 +2302,7 @@ pub struct SessionRecordingPayloadObject {
     pub start_time: String,
     /// The user's timezone.
     pub timezone: String,
+    /// The `recording_file` property.
     pub recording_file: SessionRecordingPayloadObjectRecordingFile,
 }
 
@@ -2322,6 +2326,7 @@ pub struct SessionRecordingResumed {
     pub event: SessionRecordingResumedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionRecordingPayload,
 }
 
@@ -2372,6 +2377,7 @@ pub struct SessionLiveStreamingStopped {
     pub event: SessionLiveStreamingStoppedEvent,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionLiveStreamingPayload,
 }
 
@@ -2539,6 +2545,7 @@ pub struct SessionStreamIngestionStopped {
     pub event: SessionStreamIngestionStoppedEvent,
     /// Timestamp (in milliseconds since epoch) when the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionStreamIngestionPayload,
 }
 
@@ -2638,6 +2645,7 @@ pub struct SessionUserRoomSystemCalloutRejected {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserRoomSystemCalloutPayload,
 }
 
@@ -2648,6 +2656,7 @@ pub struct SessionAlert {
     pub event: SessionAlertEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionAlertPayload,
 }
 
@@ -2787,6 +2796,7 @@ pub struct SessionRecordingSummaryCompleted {
     ///
     /// Note: The download_url may be a redirect. In that case, use curl --location "{download_url}" to follow redirects or use another tool, like Postman.
     pub download_token: String,
+    /// The `payload` property.
     pub payload: SessionRecordingSummaryCompletedPayload,
 }
 
@@ -3093,6 +3103,7 @@ pub struct SessionSharingEnded {
     pub event: SessionSharingEndedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionSharingPayload,
 }
 
@@ -3262,6 +3273,7 @@ pub struct SessionRecordingPaused {
     pub event: SessionRecordingPausedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionRecordingPayload,
 }
 
@@ -3312,6 +3324,7 @@ pub struct SessionEnded {
     pub event: SessionEndedEvent,
     /// Timestamp at which the event occurred, in milliseconds since epoch. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionEndedPayload,
 }
 
@@ -3389,6 +3402,7 @@ pub struct SessionStarted {
     pub event: SessionStartedEvent,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionStartedPayload,
 }
 
@@ -3464,6 +3478,7 @@ pub struct SessionStreamIngestionUnbind {
     pub event: SessionStreamIngestionUnbindEvent,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionStreamIngestionPayload,
 }
 
@@ -3516,6 +3531,7 @@ pub struct SessionLiveStreamingStarted {
     pub event: SessionLiveStreamingStartedEvent,
     /// Timestamp (in milliseconds since epoch) at which the event occurred. The value of this field is returned in long(int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionLiveStreamingPayload,
 }
 
@@ -3568,6 +3584,7 @@ pub struct SessionUserRoomSystemCalloutMissed {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserRoomSystemCalloutPayload,
 }
 
@@ -3578,6 +3595,7 @@ pub struct SessionUserPhoneCalloutAccepted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserPhoneCalloutPayload,
 }
 
@@ -3588,6 +3606,7 @@ pub struct SessionUserLeft {
     pub event: SessionUserLeftEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserLeftPayload,
 }
 
@@ -3697,6 +3716,7 @@ pub struct SessionSharingStarted {
     pub event: SessionSharingStartedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionSharingPayload,
 }
 
@@ -3747,6 +3767,7 @@ pub struct SessionUserPhoneCalloutCanceled {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserPhoneCalloutCanceledPayload,
 }
 
@@ -3796,6 +3817,7 @@ pub struct SessionRecordingTranscriptCompleted {
     ///
     ///  For example: <https://zoom.us/recording/download/123456?access_token=abcdefgh>
     pub download_token: String,
+    /// The `payload` property.
     pub payload: SessionRecordingTranscriptCompletedPayload,
 }
 
@@ -4239,6 +4261,7 @@ pub struct SessionRecordingDeleted {
     pub event: SessionRecordingDeletedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionRecordingDeletedPayload,
 }
 
@@ -4321,6 +4344,7 @@ pub struct SessionUserRoomSystemCalloutFailed {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserRoomSystemCalloutFailedPayload,
 }
 
@@ -4491,6 +4515,7 @@ pub struct SessionRecordingCompleted {
     ///   --header 'authorization: Bearer {download_token} \
     ///   --header 'content-type: application/json'
     pub download_token: String,
+    /// The `payload` property.
     pub payload: SessionRecordingCompletedPayload,
 }
 
@@ -4992,6 +5017,7 @@ pub struct SessionRecordingTranscriptFailed {
     pub event: SessionRecordingTranscriptFailedEvent,
     /// A timestamp, in milliseconds since epoch, when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionRecordingTranscriptFailedPayload,
 }
 
@@ -5055,6 +5081,7 @@ pub struct SessionRecordingTrashed {
     pub event: SessionRecordingTrashedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionRecordingDeletedPayload,
 }
 
@@ -5105,6 +5132,7 @@ pub struct SessionUserJoined {
     pub event: SessionUserJoinedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserJoinedPayload,
 }
 
@@ -5199,6 +5227,7 @@ pub struct SessionStreamIngestionStarted {
     pub event: SessionStreamIngestionStartedEvent,
     /// Timestamp (in milliseconds since epoch) when the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionStreamIngestionPayload,
 }
 
@@ -5251,6 +5280,7 @@ pub struct SessionStreamIngestionConnected {
     pub event: SessionStreamIngestionConnectedEvent,
     /// Timestamp (in milliseconds since epoch) when the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionStreamIngestionPayload,
 }
 
@@ -5303,6 +5333,7 @@ pub struct SessionStreamIngestionDisconnected {
     pub event: SessionStreamIngestionDisconnectedEvent,
     /// Timestamp (in milliseconds since epoch) when the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionStreamIngestionPayload,
 }
 
@@ -5357,6 +5388,7 @@ pub struct SessionRecordingRecovered {
     pub event: SessionRecordingRecoveredEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionRecordingDeletedPayload,
 }
 
@@ -5407,6 +5439,7 @@ pub struct SessionUserPhoneCalloutMissed {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserPhoneCalloutPayload,
 }
 
@@ -5417,6 +5450,7 @@ pub struct SessionUserPhoneCalloutRejected {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserPhoneCalloutPayload,
 }
 
@@ -5427,6 +5461,7 @@ pub struct SessionUserRoomSystemCalloutAccepted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionUserRoomSystemCalloutPayload,
 }
 
@@ -5437,6 +5472,7 @@ pub struct SessionRecordingStopped {
     pub event: SessionRecordingStoppedEvent,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: SessionRecordingPayload,
 }
 

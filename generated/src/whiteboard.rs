@@ -599,6 +599,7 @@ pub struct WhiteboardShared {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WhiteboardSharedPayload,
 }
 
@@ -796,6 +797,7 @@ pub struct WhiteboardSharingUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WhiteboardSharingUpdatedPayload,
 }
 
@@ -879,6 +881,7 @@ pub struct WhiteboardShareSettingsUpdated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WhiteboardShareSettingsUpdatedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -1021,6 +1024,7 @@ pub struct WhiteboardArchiveAvailable {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WhiteboardArchiveAvailablePayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
@@ -1065,6 +1069,7 @@ pub struct WhiteboardOpened {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WhiteboardOpenedPayload,
 }
 
@@ -1102,6 +1107,7 @@ pub struct WhiteboardFileAdded {
     pub event: String,
     /// The timestamp when the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WhiteboardFileAddedPayload,
 }
 
@@ -1154,6 +1160,7 @@ pub struct WhiteboardCreated {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WhiteboardCreatedPayload,
 }
 
@@ -1238,6 +1245,7 @@ pub struct WhiteboardDeleted {
     pub event: String,
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
+    /// The `payload` property.
     pub payload: WhiteboardDeletedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).

@@ -26,7 +26,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::{Client, Recorder, SECRET, cnam_body, jetstream_api};
 use hyper::StatusCode;
-use zoom_webhooks::axum::{DeliveryKey, Receiver};
+use zoom_webhooks::axum::Receiver;
+use zoom_webhooks::duplicates::DeliveryKey;
 use zoom_webhooks::nats::{DEFAULT_CONSUMER, JetStreamSink};
 use zoom_webhooks::number_management;
 
@@ -86,7 +87,7 @@ async fn nats_answers(test: &str, url: &str) -> bool {
 
 /// Whether a Redis answers PING at `url`; skips `test` (or fails it) when not.
 async fn redis_answers(test: &str, url: &str) -> bool {
-    let store = match zoom_webhooks::axum::RedisStore::connect(url).await {
+    let store = match zoom_webhooks::duplicates::RedisStore::connect(url).await {
         Ok(store) => store,
         Err(err) => {
             skip(test, "REQUIRE_REDIS", &format!("REDIS_URL `{url}` is not usable ({err})"));

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use common::{Client, Recorder, SECRET, address_body, cnam_body, deliver, now, post, serve, signed};
 use hyper::StatusCode;
-use zoom_webhooks::axum::{DuplicateFilter, Receiver};
-use zoom_webhooks::signature::{self, UrlValidationResponse};
+use zoom_webhooks::axum::Receiver;
+use zoom_webhooks::duplicates::DuplicateFilter;
+use zoom_webhooks::signature::zoom::{self, UrlValidationResponse};
 use zoom_webhooks::{Route, UnknownEvent, number_management};
 
 fn app(receiver: Receiver) -> axum::Router {
@@ -32,7 +33,7 @@ async fn url_validation_is_answered_with_both_tokens() {
     assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
     assert_eq!(answer.content_type.as_deref(), Some("application/json"));
     let tokens: UrlValidationResponse = serde_json::from_str(&answer.body).expect("JSON answer");
-    assert_eq!(tokens, signature::url_validation_response(SECRET.as_bytes(), "qgg8vlvZRS6UYooatFL8Aw"));
+    assert_eq!(tokens, zoom::url_validation_response(SECRET.as_bytes(), "qgg8vlvZRS6UYooatFL8Aw"));
     assert_eq!(tokens.plain_token, "qgg8vlvZRS6UYooatFL8Aw");
     assert_eq!(tokens.encrypted_token.len(), 64);
 }
@@ -47,7 +48,7 @@ async fn url_validation_is_answered_even_when_no_route_reads_event() {
     let answer = deliver(address, body).await;
     assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
     let tokens: UrlValidationResponse = serde_json::from_str(&answer.body).expect("JSON answer");
-    assert_eq!(tokens, signature::url_validation_response(SECRET.as_bytes(), "abc"));
+    assert_eq!(tokens, zoom::url_validation_response(SECRET.as_bytes(), "abc"));
     assert_eq!(deliver(address, br#"{"type":"thing.happened"}"#).await.status, StatusCode::OK);
 }
 
@@ -90,17 +91,17 @@ async fn bad_or_missing_signatures_and_stale_timestamps_are_401() {
     let address = start(Receiver::new(SECRET).route(number_management::route(recorder.clone()))).await;
     let body = cnam_body(1, "ACME");
     let timestamp = now().to_string();
-    let good = signature::sign(SECRET.as_bytes(), &timestamp, &body);
+    let good = zoom::sign(SECRET.as_bytes(), &timestamp, &body);
     let header = |name: &str, value: &str| (name.to_owned(), value.to_owned());
 
     type Headers = Vec<(String, String)>;
     let cases: Vec<(&str, Headers, &str)> = vec![
         ("no headers", vec![], "missing `x-zm-request-timestamp`"),
-        ("no signature", vec![header(signature::TIMESTAMP_HEADER, &timestamp)], "missing `x-zm-signature`"),
-        ("no timestamp", vec![header(signature::SIGNATURE_HEADER, &good)], "missing `x-zm-request-timestamp`"),
+        ("no signature", vec![header(zoom::TIMESTAMP_HEADER, &timestamp)], "missing `x-zm-signature`"),
+        ("no timestamp", vec![header(zoom::SIGNATURE_HEADER, &good)], "missing `x-zm-request-timestamp`"),
         (
             "malformed signature",
-            vec![header(signature::TIMESTAMP_HEADER, &timestamp), header(signature::SIGNATURE_HEADER, "v1=abc")],
+            vec![header(zoom::TIMESTAMP_HEADER, &timestamp), header(zoom::SIGNATURE_HEADER, "v1=abc")],
             "malformed `x-zm-signature`",
         ),
         ("wrong secret", signed("not-the-secret", now(), &body), "does not match"),
@@ -108,7 +109,7 @@ async fn bad_or_missing_signatures_and_stale_timestamps_are_401() {
         ("future timestamp", signed(SECRET, now() + 3600, &body), "in the future"),
         (
             "malformed timestamp",
-            vec![header(signature::TIMESTAMP_HEADER, "yesterday"), header(signature::SIGNATURE_HEADER, &good)],
+            vec![header(zoom::TIMESTAMP_HEADER, "yesterday"), header(zoom::SIGNATURE_HEADER, &good)],
             "malformed `x-zm-request-timestamp`",
         ),
     ];
@@ -137,14 +138,14 @@ async fn missing_or_malformed_signature_headers_are_401_before_the_body_is_read(
         ("no signature headers", vec![], "missing `x-zm-request-timestamp`"),
         (
             "malformed signature",
-            vec![header(signature::TIMESTAMP_HEADER, &timestamp), header(signature::SIGNATURE_HEADER, "v1=abc")],
+            vec![header(zoom::TIMESTAMP_HEADER, &timestamp), header(zoom::SIGNATURE_HEADER, "v1=abc")],
             "malformed `x-zm-signature`",
         ),
         (
             "malformed timestamp",
             vec![
-                header(signature::TIMESTAMP_HEADER, "now"),
-                header(signature::SIGNATURE_HEADER, &format!("v0={}", "0".repeat(64))),
+                header(zoom::TIMESTAMP_HEADER, "now"),
+                header(zoom::SIGNATURE_HEADER, &format!("v0={}", "0".repeat(64))),
             ],
             "malformed `x-zm-request-timestamp`",
         ),
@@ -172,7 +173,7 @@ async fn tolerance_sets_the_replay_window() {
 #[tokio::test]
 async fn during_a_rotation_either_secret_passes_and_the_new_one_answers_url_validation() {
     let recorder = Recorder::default();
-    let verifier = signature::Verifier::try_from_secrets(&["the-new-secret", SECRET]).expect("secrets");
+    let verifier = zoom::Verifier::try_from_secrets(&["the-new-secret", SECRET]).expect("secrets");
     let address = start(Receiver::with_verifier(verifier).route(number_management::route(recorder.clone()))).await;
     let old = cnam_body(1, "OLD");
     let new = cnam_body(2, "NEW");
@@ -182,7 +183,7 @@ async fn during_a_rotation_either_secret_passes_and_the_new_one_answers_url_vali
     let body = br#"{"payload":{"plainToken":"abc"},"event_ts":1,"event":"endpoint.url_validation"}"#;
     let answer = post(address, &signed(SECRET, now(), body), body).await;
     let tokens: UrlValidationResponse = serde_json::from_str(&answer.body).expect("JSON answer");
-    assert_eq!(tokens, signature::url_validation_response(b"the-new-secret", "abc"));
+    assert_eq!(tokens, zoom::url_validation_response(b"the-new-secret", "abc"));
 
     // The old secret removed: its deliveries are refused.
     let rotated = start(Receiver::new("the-new-secret").route(number_management::route(recorder.clone()))).await;
@@ -590,7 +591,7 @@ async fn drifted_payloads_are_handed_to_on_invalid_raw_with_the_error() {
         .duplicate_filter(DuplicateFilter::default())
         .on_invalid({
             let kept = Arc::clone(&kept);
-            move |delivery: zoom_webhooks::axum::InvalidDelivery| {
+            move |delivery: zoom_webhooks::InvalidDelivery| {
                 let kept = Arc::clone(&kept);
                 async move {
                     let path = delivery.error.path().unwrap_or_default().to_owned();

@@ -8,15 +8,15 @@ use std::time::SystemTime;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use proptest::prelude::*;
 use zoom_webhooks::axum::{Receiver, URL_VALIDATION_EVENT};
-use zoom_webhooks::{UnknownEvent, number_management, signature};
+use zoom_webhooks::{UnknownEvent, number_management, signature::zoom};
 
 const SECRET: &[u8] = b"unit-test-secret";
 
 fn headers(signed_at: u64, body: &[u8], secret: &[u8]) -> HeaderMap {
     let timestamp = signed_at.to_string();
-    let signature = signature::sign(secret, &timestamp, body);
+    let signature = zoom::sign(secret, &timestamp, body);
     let mut headers = HeaderMap::new();
-    for (name, value) in [(signature::TIMESTAMP_HEADER, timestamp), (signature::SIGNATURE_HEADER, signature)] {
+    for (name, value) in [(zoom::TIMESTAMP_HEADER, timestamp), (zoom::SIGNATURE_HEADER, signature)] {
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(HeaderName::from_static(name), value);
         }

@@ -16,8 +16,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{Client, Recorder, SECRET, cnam_body, deliver, serve};
 use hyper::StatusCode;
-use zoom_webhooks::axum::{
-    DeliveryKey, DuplicateFilter, DuplicateStore, Receiver, RedisStore, StoreClaim, StoreError, StoreFailure,
+use zoom_webhooks::axum::Receiver;
+use zoom_webhooks::duplicates::{
+    DeliveryKey, DuplicateFilter, DuplicateStore, RedisStore, StoreClaim, StoreError, StoreFailure,
 };
 use zoom_webhooks::number_management;
 

@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex};
 use common::{Client, now, serve};
 use hyper::StatusCode;
 use zoom_webhooks::UnknownEvent;
-use zoom_webhooks::axum::{DuplicateFilter, Receiver};
+use zoom_webhooks::axum::Receiver;
+use zoom_webhooks::duplicates::DuplicateFilter;
 use zoom_webhooks::signature::SecretError;
 use zoom_webhooks::signature::standard;
 

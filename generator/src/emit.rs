@@ -111,7 +111,7 @@ pub(crate) fn module_docs_text(module: &Module) -> String {
         SignatureScheme::Unspecified => None,
         SignatureScheme::Zoom => Some(
             "Deliveries are signed with Zoom's scheme (`x-zm-signature`): check them with the runtime's \
-             `signature::Verifier`, or serve `route` with its `axum::Receiver::new` (feature `axum`).",
+             `signature::zoom::Verifier`, or serve `route` with its `axum::Receiver::new` (feature `axum`).",
         ),
         SignatureScheme::Standard => Some(
             "Deliveries are signed with the Standard Webhooks scheme (`webhook-*` or Svix's `svix-*` headers): \
@@ -384,7 +384,12 @@ fn one_of(
                     Ok(best.into_inner().unwrap_or(Self::Other(value)))
                 }
             };
-            (variants.iter().map(|_| TokenStream::new()).collect(), body)
+            let docs = variants.iter().map(|_| {
+                doc_attrs(Some(
+                    "An alternative, picked when it parses the value and declares the most of its properties.",
+                ))
+            });
+            (docs.collect(), body)
         }
     };
     quote! {
@@ -404,7 +409,11 @@ fn one_of(
 }
 
 fn struct_field(module: &Module, field: &Field) -> TokenStream {
-    let docs = doc_attrs(field.docs.as_deref());
+    // Every public item has docs (`missing_docs`); a property the spec leaves undescribed gets its name.
+    let docs = match &field.docs {
+        Some(text) => doc_attrs(Some(text)),
+        None => doc_attrs(Some(&format!("The {} property.", code_span(&field.json_name)))),
+    };
     let name = ident(&field.name);
     let mut ty = type_tokens(module, &field.ty);
     if field.boxed {

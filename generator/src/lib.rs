@@ -28,14 +28,14 @@
 #![doc = include_str!("../docs/schema-to-rust.md")]
 #![doc = include_str!("../docs/checking-specs.md")]
 
-pub mod builder;
+mod builder;
 pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod config;
+mod config;
 mod crate_index;
 mod docs;
-pub mod document;
+mod document;
 mod emit;
 mod error;
 pub mod files;
@@ -43,7 +43,7 @@ mod format;
 pub mod ir;
 mod lower;
 pub mod naming;
-pub mod pointer;
+mod pointer;
 mod ref_relocation;
 mod source;
 
@@ -51,7 +51,7 @@ pub use builder::{BuildError, Builder, Changes, Check, Generated, IndexFile, Out
 pub use config::{DiscriminatorChoice, ExamplePolicy, SignatureScheme, SpecConfig, UnknownProperties};
 pub use crate_index::{SharedEventName, shared_event_names};
 pub use docs::inline_text;
-pub use document::{Document, Example, SkipReason, SkippedExample};
+pub use document::{Body, Document, Example, Info, Operation, SkipReason, SkippedExample, Webhook};
 pub use error::{Error, Warning};
 pub use format::header;
 pub use lower::ModuleOptions;

@@ -1,6 +1,8 @@
 //! `webhook-codegen check`: a folder of deliveries with each kind of drift, a clean folder, JSON lines,
 //! and every example of the workspace's specs, which generated code parses (the conformance check), checked
 //! without a failure.
+// Test helpers outside `#[test]` functions unwrap too; `clippy.toml` allows it only inside them.
+#![allow(clippy::unwrap_used)]
 #![cfg(feature = "cli")]
 
 use std::path::{Path, PathBuf};

@@ -1,5 +1,7 @@
 //! `webhook-codegen send` against a receiver served in-process on 127.0.0.1, for Zoom and Standard
 //! Webhooks: a body file, a spec's example, the same delivery again, a stale timestamp, URL validation.
+// Test helpers outside `#[test]` functions unwrap too; `clippy.toml` allows it only inside them.
+#![allow(clippy::unwrap_used)]
 #![cfg(feature = "cli")]
 
 use std::path::{Path, PathBuf};

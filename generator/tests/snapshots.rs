@@ -1,6 +1,8 @@
 //! Generated code for small fixture specs, one rule each, pinned with insta snapshots.
 //!
 //! Review a changed snapshot with `cargo insta review` (or read the `.snap.new` file) before accepting.
+// Test helpers outside `#[test]` functions unwrap too; `clippy.toml` allows it only inside them.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 

@@ -21,22 +21,18 @@ use tracing::Instrument as _;
 use crate::duplicates::{Claim, Claimed};
 use crate::error_chain::ErrorChain;
 use crate::handoff::{Delivery, DeliveryTooLarge, Sink};
-use crate::parse::parse_payload;
+use crate::private::parse_payload;
 use crate::route::BoxError;
-use crate::routing::{Failure, Routes, fallback};
-use crate::signature::{SecretError, Verifier, github, standard};
+use crate::route_table::{Failure, Routes, fallback};
+use crate::signature::zoom::Verifier;
+use crate::signature::{SecretError, github, standard};
 use crate::{ParseError, Route, UnknownEvent};
 
 mod scheme;
 mod serve;
 
-pub use crate::InvalidDelivery;
-#[cfg(feature = "redis")]
-pub use crate::duplicates::RedisStore;
-pub use crate::duplicates::{
-    BoxFuture, ClaimedKey, DeliveryKey, DuplicateFilter, DuplicateStore, MemoryStore, StoreClaim, StoreError,
-    StoreFailure,
-};
+use crate::InvalidDelivery;
+use crate::duplicates::{DeliveryKey, DuplicateFilter};
 pub use scheme::SignatureScheme;
 use scheme::{GITHUB_HEADERS, GITHUB_PING_EVENT, STANDARD_HEADERS, SignatureHeaders, ZOOM_HEADERS};
 
@@ -197,7 +193,8 @@ impl Receiver {
     /// body to handle it once the types are updated:
     ///
     /// ```
-    /// use webhook_runtime::axum::{InvalidDelivery, Receiver};
+    /// use webhook_runtime::InvalidDelivery;
+    /// use webhook_runtime::axum::Receiver;
     ///
     /// let receiver = Receiver::new("secret-token").on_invalid(|delivery: InvalidDelivery| async move {
     ///     let file = format!("invalid-{}-{}.json", delivery.name, std::process::id());
@@ -462,7 +459,7 @@ impl Receiver {
 
     /// The webhook a verified body names (see [`Routes::resolve`]). Zoom's `event` is read last when no
     /// route reads it and the scheme is Zoom's (its URL validation) or there are no discriminators at all.
-    fn resolve<'b>(&self, body: &'b [u8]) -> Result<crate::routing::Resolved<'b>, ParseError> {
+    fn resolve<'b>(&self, body: &'b [u8]) -> Result<crate::route_table::Resolved<'b>, ParseError> {
         let zoom_event = !self.routes.reads("event")
             && (self.scheme.url_validation().is_some() || !self.routes.has_discriminators());
         self.routes.resolve(body, zoom_event)

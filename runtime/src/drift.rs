@@ -242,7 +242,7 @@ mod tests {
     }
 
     fn error(body: &str) -> ParseError {
-        crate::parse::parse_payload::<Payload>("meeting.ended", body.as_bytes()).unwrap_err()
+        crate::private::parse_payload::<Payload>("meeting.ended", body.as_bytes()).unwrap_err()
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //!   why a delivery did not parse (with the failing field's path), why dispatching did not complete.
 //! - [`Route`]: one generated module's handler behind one type (each module's `route(handler)`), so a
 //!   receiver can serve every module of an app at one URL.
-//! - [`signature`]: Zoom's request signatures and URL validation; [`signature::standard`]: Standard
-//!   Webhooks signatures (Svix and the vendors built on it). Both take several secrets, for a rotation.
+//! - [`signature`], one module per scheme: [`signature::zoom`]: Zoom's request signatures and URL
+//!   validation; [`signature::standard`]: Standard Webhooks signatures (Svix and the vendors built on it);
+//!   [`signature::github`]: GitHub's. Each takes several secrets, for a rotation.
 //! - [`axum`] (feature `axum`): a receiver that checks signatures, answers Zoom's URL validation, routes by
 //!   webhook name, filters duplicate deliveries and hands drifted payloads over raw ([`InvalidDelivery`]).
 //!   In hand-off mode it publishes each verified delivery to a durable queue ([`handoff::Sink`]) instead.
@@ -33,26 +34,26 @@
 pub mod axum;
 pub mod drift;
 pub mod duplicates;
+mod error;
 #[cfg(any(feature = "axum", feature = "nats", feature = "redis"))]
 mod error_chain;
 pub mod handoff;
-mod json_path;
 #[cfg(feature = "nats")]
 pub mod nats;
-mod parse;
+mod private;
 mod route;
 #[cfg(any(feature = "axum", feature = "nats"))]
-mod routing;
+mod route_table;
 #[cfg(any(feature = "axum", feature = "nats"))]
 mod shutdown;
 pub mod signature;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use error::{DispatchError, ParseError, UnknownEvent};
 /// The map type of typed `additionalProperties` in generated structs (`indexmap::IndexMap`, so the
 /// properties keep the order they came in).
 pub use indexmap;
-pub use parse::{DispatchError, ParseError, UnknownEvent};
 pub use route::{BoxError, InvalidDelivery, Route, RouteResult};
 #[cfg(any(feature = "axum", feature = "nats"))]
 pub use shutdown::shutdown_signal;
@@ -86,11 +87,5 @@ impl<E> Copy for SpecModule<E> {}
 /// What generated code calls; not part of the API, and may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::parse::{
-        BestFit, Discriminated, Shape, additional_properties, discriminator, from_slice, nullable, open_enum,
-        parse_payload, tagged,
-    };
-    pub use crate::route::{erase, module_route};
-    pub use crate::{BoxError, DispatchError, ParseError, Route, UnknownEvent};
-    pub use indexmap::IndexMap;
+    pub use crate::private::*;
 }

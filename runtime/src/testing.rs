@@ -10,7 +10,8 @@ use http::{Method, Request, StatusCode};
 
 #[cfg(feature = "axum")]
 use crate::axum::Receiver;
-use crate::signature::{self, SecretError, Verifier, github, standard};
+use crate::signature::zoom::{self, Verifier};
+use crate::signature::{SecretError, github, standard};
 
 /// A delivery as a vendor sends it: the signature headers and the raw body.
 #[derive(Debug, Clone)]
@@ -90,8 +91,8 @@ impl ZoomSigner {
         let timestamp = unix_seconds(self.at.unwrap_or_else(SystemTime::now)).to_string();
         let signature = self.verifier.sign(&timestamp, &body);
         let mut headers = json_headers();
-        insert(&mut headers, signature::TIMESTAMP_HEADER, &timestamp);
-        insert(&mut headers, signature::SIGNATURE_HEADER, &signature);
+        insert(&mut headers, zoom::TIMESTAMP_HEADER, &timestamp);
+        insert(&mut headers, zoom::SIGNATURE_HEADER, &signature);
         SignedDelivery { headers, body }
     }
 }

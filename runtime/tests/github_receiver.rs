@@ -1,12 +1,15 @@
 //! The receiver in GitHub's scheme: `X-Hub-Signature-256`, routing by `X-GitHub-Event` and `action`,
 //! `ping`, and duplicates keyed by `X-GitHub-Delivery`.
+// Test helpers outside `#[test]` functions unwrap too; `clippy.toml` allows it only inside them.
+#![allow(clippy::unwrap_used)]
 #![cfg(all(feature = "testing", feature = "axum"))]
 
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use tower_service::Service as _;
-use webhook_runtime::axum::{DeliveryKey, DuplicateFilter, Receiver};
+use webhook_runtime::axum::Receiver;
+use webhook_runtime::duplicates::{DeliveryKey, DuplicateFilter};
 use webhook_runtime::handoff::{Delivery, Sink};
 use webhook_runtime::testing::GitHubSigner;
 use webhook_runtime::{BoxError, Route, UnknownEvent};

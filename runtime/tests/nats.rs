@@ -5,6 +5,8 @@
 //! `nats-server` command for the test that stops a server of its own. Without them each test prints why it
 //! is skipped and passes, unless `REQUIRE_NATS=1` (as in CI), which turns every skip into a failure. Each test uses its own stream and subject prefix and deletes the stream.
 //! `cargo test -p webhook-runtime --features nats,axum --test nats` (the end-to-end tests need `axum`).
+// Test helpers outside `#[test]` functions unwrap too; `clippy.toml` allows it only inside them.
+#![allow(clippy::unwrap_used)]
 #![cfg(feature = "nats")]
 
 #[path = "support/logs.rs"]
@@ -414,7 +416,7 @@ async fn without_on_invalid_a_payload_off_its_schema_goes_to_the_dead_letters_at
 async fn a_signed_delivery_is_answered_200_and_handled_once_by_the_worker() {
     use axum::http::{HeaderMap, HeaderValue, StatusCode};
     use webhook_runtime::axum::Receiver;
-    use webhook_runtime::signature::{self, Verifier};
+    use webhook_runtime::signature::zoom::{self, Verifier};
 
     let Some(fixture) =
         Fixture::new("a_signed_delivery_is_answered_200_and_handled_once_by_the_worker", "end_to_end").await
@@ -444,9 +446,9 @@ async fn a_signed_delivery_is_answered_200_and_handled_once_by_the_worker() {
     let sign = |body: &[u8]| {
         let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
         let mut headers = HeaderMap::new();
-        headers.insert(signature::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+        headers.insert(zoom::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
         let signature = Verifier::new(secret.as_bytes()).sign(&timestamp, body);
-        headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+        headers.insert(zoom::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
         headers
     };
     assert_eq!(receiver.receive(&sign(STARTED), STARTED).await.status(), StatusCode::OK);
@@ -572,7 +574,7 @@ impl Drop for OwnServer {
 async fn with_the_server_gone_publishing_fails_and_the_receiver_answers_503() {
     use axum::http::{HeaderMap, HeaderValue, StatusCode};
     use webhook_runtime::axum::Receiver;
-    use webhook_runtime::signature::{self, Verifier};
+    use webhook_runtime::signature::zoom::{self, Verifier};
 
     let Some(mut server) = OwnServer::start().await else {
         let test = "with_the_server_gone_publishing_fails_and_the_receiver_answers_503";
@@ -594,9 +596,9 @@ async fn with_the_server_gone_publishing_fails_and_the_receiver_answers_503() {
     let body = br#"{"event":"meeting.started","event_ts":5}"#;
     let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
     let mut headers = HeaderMap::new();
-    headers.insert(signature::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+    headers.insert(zoom::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
     let signature = Verifier::new(secret.as_bytes()).sign(&timestamp, body);
-    headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+    headers.insert(zoom::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
     assert_eq!(receiver.receive(&headers, body).await.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(sink.publish(&Delivery::new("meeting.started", Some("meetings"), &body[..])).await.is_err());
 }
@@ -605,12 +607,12 @@ async fn with_the_server_gone_publishing_fails_and_the_receiver_answers_503() {
 #[cfg(feature = "axum")]
 fn zoom_signed(secret: &str, body: &[u8]) -> axum::http::HeaderMap {
     use axum::http::HeaderValue;
-    use webhook_runtime::signature::{self, Verifier};
+    use webhook_runtime::signature::zoom::{self, Verifier};
     let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
     let mut headers = axum::http::HeaderMap::new();
-    headers.insert(signature::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
+    headers.insert(zoom::TIMESTAMP_HEADER, HeaderValue::from_str(&timestamp).unwrap());
     let signature = Verifier::new(secret.as_bytes()).sign(&timestamp, body);
-    headers.insert(signature::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+    headers.insert(zoom::SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
     headers
 }
 
@@ -635,7 +637,8 @@ const STANDARD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn standard_webhooks_messages_with_equal_bodies_are_all_stored_and_handled() {
     use axum::http::{HeaderMap, HeaderValue, StatusCode};
-    use webhook_runtime::axum::{DuplicateFilter, Receiver};
+    use webhook_runtime::axum::Receiver;
+    use webhook_runtime::duplicates::DuplicateFilter;
     use webhook_runtime::signature::standard;
 
     let Some(fixture) =

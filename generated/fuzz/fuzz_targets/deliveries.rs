@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use libfuzzer_sys::fuzz_target;
 use zoom_webhooks::number_management::{self, Handler};
-use zoom_webhooks::signature::{self, Verifier};
+use zoom_webhooks::signature::zoom::{self, Verifier};
 use zoom_webhooks::AnyEvent;
 
 const SECRET: &[u8] = b"fuzz-secret";
@@ -53,11 +53,11 @@ fuzz_target!(|data: &[u8]| {
     let verifier = Verifier::new(SECRET);
     let _ = verifier.verify(&timestamp, &signature, body, now);
     let _ = verifier.verify_headers(
-        [(signature::TIMESTAMP_HEADER, timestamp.as_bytes()), (signature::SIGNATURE_HEADER, signature.as_bytes())],
+        [(zoom::TIMESTAMP_HEADER, timestamp.as_bytes()), (zoom::SIGNATURE_HEADER, signature.as_bytes())],
         body,
         now,
     );
-    let _ = signature::verify(SECRET, &timestamp, &signature, data, now);
+    let _ = zoom::verify(SECRET, &timestamp, &signature, data, now);
     // Zoom's timestamps are plain decimal digits (no sign), which is all `verify` accepts.
     let digits = !timestamp.is_empty() && timestamp.bytes().all(|byte| byte.is_ascii_digit());
     if let (true, Ok(sent)) = (digits, timestamp.parse::<u64>()) {

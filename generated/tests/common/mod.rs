@@ -16,7 +16,7 @@ use hyper_util::rt::TokioIo;
 use zoom_webhooks::number_management::{
     Handler, NumberManagementPeeringNumberCnamUpdated, NumberManagementPeeringNumberEmergencyAddressUpdated,
 };
-use zoom_webhooks::signature;
+use zoom_webhooks::signature::zoom;
 
 pub const SECRET: &str = "test-secret-token";
 pub const PATH: &str = "/webhooks/zoom";
@@ -100,8 +100,8 @@ pub fn now() -> u64 {
 /// The two Zoom signature headers for `body` sent at `timestamp`.
 pub fn signed(secret: &str, timestamp: u64, body: &[u8]) -> Vec<(String, String)> {
     let timestamp = timestamp.to_string();
-    let signature = signature::sign(secret.as_bytes(), &timestamp, body);
-    vec![(signature::TIMESTAMP_HEADER.to_owned(), timestamp), (signature::SIGNATURE_HEADER.to_owned(), signature)]
+    let signature = zoom::sign(secret.as_bytes(), &timestamp, body);
+    vec![(zoom::TIMESTAMP_HEADER.to_owned(), timestamp), (zoom::SIGNATURE_HEADER.to_owned(), signature)]
 }
 
 /// A `number_management.peering_number_cnam_updated` delivery; `event_ts` makes it unique.

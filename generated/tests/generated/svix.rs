@@ -220,6 +220,7 @@ where
 pub struct EndpointCreatedEvent {
     /// Sent when an endpoint is created, updated, or deleted
     pub data: EndpointEventData,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: EndpointCreatedEventType,
 }
@@ -296,6 +297,7 @@ impl<'de> serde::Deserialize<'de> for EndpointCreatedEventType {
 pub struct EndpointDeletedEvent {
     /// Sent when an endpoint is created, updated, or deleted
     pub data: EndpointEventData,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: EndpointDeletedEventType,
 }

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
-use webhook_runtime::signature::{self, SecretError};
+use webhook_runtime::signature::{SecretError, zoom};
 use webhook_runtime::testing::{GitHubSigner, SignedDelivery, StandardSigner, ZoomSigner};
 
 use crate::config::SignatureScheme;
@@ -375,8 +375,8 @@ pub fn url_validation_body(plain_token: &str, at: SystemTime) -> Value {
 
 /// Whether `answer` is the right answer to a URL validation with `plain_token` for `secret`.
 pub fn is_url_validation_answer(secret: &str, plain_token: &str, answer: &str) -> bool {
-    let Ok(answered) = serde_json::from_str::<signature::UrlValidationResponse>(answer) else { return false };
-    let Ok(verifier) = signature::Verifier::try_new(secret.as_bytes()) else { return false };
+    let Ok(answered) = serde_json::from_str::<zoom::UrlValidationResponse>(answer) else { return false };
+    let Ok(verifier) = zoom::Verifier::try_new(secret.as_bytes()) else { return false };
     answered == verifier.url_validation_response(plain_token)
 }
 
@@ -472,7 +472,7 @@ mod tests {
 
     #[test]
     fn url_validation_answers_are_checked_against_the_secret() {
-        let right = signature::url_validation_response(b"secret", "abc");
+        let right = zoom::url_validation_response(b"secret", "abc");
         let right = serde_json::to_string(&right).unwrap();
         assert!(is_url_validation_answer("secret", "abc", &right));
         assert!(!is_url_validation_answer("other", "abc", &right));

@@ -11,7 +11,8 @@ use ::axum::http::{HeaderMap, StatusCode};
 use ::axum::response::{IntoResponse, Response};
 
 use crate::ParseError;
-use crate::signature::{self, Verifier, github, standard};
+use crate::signature::zoom::{self, Verifier};
+use crate::signature::{github, standard};
 
 /// Which signature scheme a receiver checks, with its secrets.
 ///
@@ -54,7 +55,7 @@ impl From<standard::Verifier> for SignatureScheme {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum SchemeError {
     #[error(transparent)]
-    Zoom(#[from] signature::SignatureError),
+    Zoom(#[from] zoom::SignatureError),
     #[error(transparent)]
     Standard(#[from] standard::SignatureError),
     #[error(transparent)]
@@ -112,7 +113,7 @@ impl SignatureScheme {
         let Some(event) = github::header(headers, github::EVENT_HEADER) else {
             return Some(Err(ParseError::MissingEventName { property: "X-GitHub-Event" }));
         };
-        Some(match crate::parse::discriminator(body, "action") {
+        Some(match crate::private::discriminator(body, "action") {
             Ok(action) => Ok(github::webhook_name(&event, Some(&action))),
             Err(ParseError::MissingEventName { .. }) => Ok(github::webhook_name(&event, None)),
             Err(err) => Err(err),
@@ -170,7 +171,7 @@ impl<S: Send + Sync, const KIND: u8> FromRequestParts<S> for SignatureHeaders<KI
         let checked: Result<(), SchemeError> = match KIND {
             STANDARD_HEADERS => standard::check_headers(&parts.headers).map_err(Into::into),
             GITHUB_HEADERS => github::check_headers(&parts.headers).map_err(Into::into),
-            _ => signature::check_headers(&parts.headers).map_err(Into::into),
+            _ => zoom::check_headers(&parts.headers).map_err(Into::into),
         };
         match checked {
             Ok(()) => Ok(Self(parts.headers.clone())),

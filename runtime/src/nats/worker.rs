@@ -20,7 +20,7 @@ use super::{
 use crate::duplicates::{Claim, DeliveryKey, DuplicateFilter};
 use crate::error_chain::ErrorChain;
 use crate::route::BoxError;
-use crate::routing::{Failure, Routes, fallback};
+use crate::route_table::{Failure, Routes, fallback};
 use crate::{InvalidDelivery, Route, UnknownEvent};
 
 /// How long a worker first waits before claiming a body again while an identical one is in flight or the

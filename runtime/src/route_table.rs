@@ -1,4 +1,4 @@
-//! The routing a receiver and a worker share: the routes by webhook name, the fallback for webhooks no
+//! The route table a receiver and a worker share: the routes by webhook name, the fallback for webhooks no
 //! route answers for, the hand-over of payloads that do not match their schema, and panics caught.
 
 use std::any::Any;
@@ -145,7 +145,7 @@ impl Routes {
         let mut found = None;
         let mut first_error = None;
         for (property, table) in properties {
-            match crate::parse::discriminator(body, property) {
+            match crate::private::discriminator(body, property) {
                 Ok(value) => {
                     if let Some(&target) = table.and_then(|table| table.get(&*value)) {
                         return Ok(Resolved { property, value, target: Some(target) });

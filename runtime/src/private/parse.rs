@@ -1,5 +1,6 @@
-//! Runtime support shared by every generated module: the unknown-event type, the errors, and parsing
-//! (one pass over the body when the event name comes first, else finding the name, then the payload).
+//! One-pass parsing for generated modules: the webhook name read from the body (in the same pass as the
+//! payload when the name comes first, else found first, then the payload), payloads with the failing
+//! field's path, and `oneOf`/`anyOf` alternatives picked by their tag or their shape.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -7,112 +8,10 @@ use std::marker::PhantomData;
 
 use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, SeqAccessDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, IntoDeserializer, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer};
 
-/// A delivery of a webhook the generated code does not know, kept whole.
-///
-/// Vendors add events without notice; this keeps their deliveries instead of rejecting them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UnknownEvent {
-    /// The webhook name (from the body, or as given to `from_named`).
-    pub name: String,
-    /// The whole body.
-    pub body: serde_json::Value,
-}
-
-impl UnknownEvent {
-    /// Keeps `body` as the delivery of the webhook `name`.
-    ///
-    /// # Errors
-    ///
-    /// [`ParseError::InvalidUtf8`] or [`ParseError::InvalidJson`] when the body is not JSON text.
-    pub fn parse(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        let body = serde_json::from_str(json_text(body)?).map_err(ParseError::InvalidJson)?;
-        Ok(Self { name: name.to_owned(), body })
-    }
-}
-
-impl Serialize for UnknownEvent {
-    /// Writes the body alone, as the vendor sent it.
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.body.serialize(serializer)
-    }
-}
-
-/// Why a delivery could not be parsed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ParseError {
-    /// The body is not valid JSON.
-    #[error("the body is not valid JSON: {0}")]
-    InvalidJson(#[source] serde_json::Error),
-    /// The body is not valid UTF-8, as JSON text must be (checked whole, undeclared properties included).
-    #[error("the body is not valid UTF-8: {0}")]
-    InvalidUtf8(#[source] std::str::Utf8Error),
-    /// The body is valid JSON but not an object, so it has no property naming the webhook.
-    #[error("the body is not a JSON object")]
-    NotAnObject,
-    /// The body has no string property naming the webhook.
-    #[error("the body has no string `{property}` property naming the event")]
-    MissingEventName {
-        /// The property that was looked for, such as `event`.
-        property: &'static str,
-    },
-    /// The body has the property naming the webhook more than once. JSON readers disagree on which one
-    /// counts (the first, the last, or an error), so such a body is refused rather than read one way here
-    /// and another way downstream.
-    #[error("the body has more than one `{property}` property naming the event")]
-    DuplicateEventName {
-        /// The property that was looked for, such as `event`.
-        property: &'static str,
-    },
-    /// The body is JSON but does not match the schema of its webhook.
-    #[error("the `{event}` payload does not match its schema at `{path}`: {source}")]
-    InvalidPayload {
-        /// The webhook name.
-        event: String,
-        /// The path of the failing field, such as `payload.object.carrier_code`.
-        path: String,
-        /// What serde found there.
-        #[source]
-        source: serde_json::Error,
-    },
-}
-
-impl ParseError {
-    /// The webhook name, when the body got far enough to have one.
-    pub fn event(&self) -> Option<&str> {
-        match self {
-            Self::InvalidPayload { event, .. } => Some(event),
-            _ => None,
-        }
-    }
-
-    /// The path of the field that did not match, for [`ParseError::InvalidPayload`].
-    pub fn path(&self) -> Option<&str> {
-        match self {
-            Self::InvalidPayload { path, .. } => Some(path),
-            _ => None,
-        }
-    }
-}
-
-/// Why `dispatch` did not complete.
-#[derive(Debug, thiserror::Error)]
-pub enum DispatchError<E> {
-    /// The delivery did not parse; answering with a client error is appropriate.
-    #[error(transparent)]
-    Parse(#[from] ParseError),
-    /// The handler method returned an error; the vendor should retry the delivery.
-    #[error("the handler failed: {0}")]
-    Handler(E),
-}
-
-/// The body as JSON text: JSON must be UTF-8, and checking it whole up front means a property the payload
-/// type skips is held to that too (serde_json does not check the strings it skips).
-fn json_text(body: &[u8]) -> Result<&str, ParseError> {
-    std::str::from_utf8(body).map_err(ParseError::InvalidUtf8)
-}
+use crate::error::json_text;
+use crate::{ParseError, UnknownEvent};
 
 /// The error for a body whose top level could not be read as an object: [`ParseError::NotAnObject`] when
 /// it is valid JSON of another kind, else [`ParseError::InvalidJson`].
@@ -343,109 +242,8 @@ pub fn parse_payload<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T,
         Ok(payload) => Ok(payload),
         Err(err) if err.is_syntax() || err.is_eof() || err.is_io() => Err(ParseError::InvalidJson(err)),
         Err(source) => {
-            let path = crate::json_path::path_at(text, source.line(), source.column());
+            let path = super::json_path::path_at(text, source.line(), source.column());
             Err(ParseError::InvalidPayload { event: event.to_owned(), path, source })
-        }
-    }
-}
-
-/// Serde glue for optional properties that may also be `null`: `Option<Option<T>>` where the outer
-/// `None` is an absent property (skipped when writing) and `Some(None)` an explicit `null`.
-pub mod nullable {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(Some(value)) => value.serialize(serializer),
-            _ => serializer.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(deserializer).map(Some)
-    }
-}
-
-/// Deserialization of open enums: a listed value becomes its variant, any other is kept in `Other`.
-pub mod open_enum {
-    use std::fmt;
-    use std::marker::PhantomData;
-
-    use serde::Deserializer;
-    use serde::de::{self, Visitor};
-
-    /// Reads a string: `known` maps listed values, `other` keeps the rest.
-    pub fn string<'de, D, T, K, O>(deserializer: D, known: K, other: O) -> Result<T, D::Error>
-    where
-        D: Deserializer<'de>,
-        K: FnOnce(&str) -> Option<T>,
-        O: FnOnce(String) -> T,
-    {
-        deserializer.deserialize_str(StringVisitor { known, other, marker: PhantomData })
-    }
-
-    /// Reads an integer: `known` maps listed values, `other` keeps the rest.
-    pub fn integer<'de, D, T, K, O>(deserializer: D, known: K, other: O) -> Result<T, D::Error>
-    where
-        D: Deserializer<'de>,
-        K: FnOnce(i64) -> Option<T>,
-        O: FnOnce(i64) -> T,
-    {
-        deserializer.deserialize_i64(IntegerVisitor { known, other, marker: PhantomData })
-    }
-
-    struct StringVisitor<T, K, O> {
-        known: K,
-        other: O,
-        marker: PhantomData<T>,
-    }
-
-    impl<T, K: FnOnce(&str) -> Option<T>, O: FnOnce(String) -> T> Visitor<'_> for StringVisitor<T, K, O> {
-        type Value = T;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string")
-        }
-
-        fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
-            match (self.known)(value) {
-                Some(listed) => Ok(listed),
-                None => Ok((self.other)(value.to_owned())),
-            }
-        }
-
-        fn visit_string<E: de::Error>(self, value: String) -> Result<T, E> {
-            match (self.known)(&value) {
-                Some(listed) => Ok(listed),
-                None => Ok((self.other)(value)),
-            }
-        }
-    }
-
-    struct IntegerVisitor<T, K, O> {
-        known: K,
-        other: O,
-        marker: PhantomData<T>,
-    }
-
-    impl<T, K: FnOnce(i64) -> Option<T>, O: FnOnce(i64) -> T> Visitor<'_> for IntegerVisitor<T, K, O> {
-        type Value = T;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an integer")
-        }
-
-        fn visit_i64<E: de::Error>(self, value: i64) -> Result<T, E> {
-            Ok((self.known)(value).unwrap_or_else(|| (self.other)(value)))
-        }
-
-        fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
-            match i64::try_from(value) {
-                Ok(value) => self.visit_i64(value),
-                Err(_) => Err(E::invalid_value(de::Unexpected::Unsigned(value), &"an integer that fits in 64 bits")),
-            }
         }
     }
 }
@@ -453,11 +251,17 @@ pub mod open_enum {
 /// The JSON shape a `oneOf`/`anyOf` alternative is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
+    /// A JSON object.
     Object,
+    /// A JSON array.
     Array,
+    /// A JSON string.
     String,
+    /// A JSON number.
     Number,
+    /// `true` or `false`.
     Bool,
+    /// Any JSON value (an alternative without a type).
     Any,
 }
 
@@ -484,6 +288,7 @@ pub struct BestFit<'v, T> {
 }
 
 impl<'v, T> BestFit<'v, T> {
+    /// No alternative considered yet for `value`.
     pub fn new(value: &'v serde_json::Value) -> Self {
         Self { value, best: None }
     }
@@ -508,6 +313,7 @@ impl<'v, T> BestFit<'v, T> {
         }
     }
 
+    /// The alternative that fit best, if any parsed the value.
     pub fn into_inner(self) -> Option<T> {
         self.best.map(|(parsed, _)| parsed)
     }
@@ -855,7 +661,7 @@ mod tests {
 
         #[derive(Debug, PartialEq, serde::Deserialize)]
         struct Nullable {
-            #[serde(default, deserialize_with = "crate::parse::nullable::deserialize")]
+            #[serde(default, deserialize_with = "crate::private::nullable::deserialize")]
             event: Option<Option<Name>>,
         }
 
@@ -923,39 +729,12 @@ mod tests {
     }
 }
 
-/// Deserialization of the typed properties an open struct keeps beyond the ones it declares (its
-/// schema's `additionalProperties` gives their type).
-///
-/// The field is `#[serde(flatten)]`, so serde hands it the undeclared entries from a buffer; a typed
-/// value with numbers cannot be read back from that buffer when `serde_json` keeps numbers exactly
-/// (`arbitrary_precision`, serde-rs/serde#1183). Each entry is read as a `serde_json::Value` first,
-/// which that buffer does give back exactly, and then as its type.
-pub mod additional_properties {
-    use serde::de::{DeserializeOwned, Error};
-    use serde::{Deserialize, Deserializer};
-
-    /// Reads the undeclared entries serde hands a flattened field, each as its type `T`.
-    pub fn deserialize<'de, D, T>(deserializer: D) -> Result<indexmap::IndexMap<String, T>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: DeserializeOwned,
-    {
-        let entries = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
-        let mut typed = indexmap::IndexMap::with_capacity(entries.len());
-        for (key, value) in entries {
-            let value = serde_json::from_value(value)
-                .map_err(|err| D::Error::custom(format_args!("additional property `{key}`: {err}")))?;
-            typed.insert(key, value);
-        }
-        Ok(typed)
-    }
-}
-
 /// Open structs (a flattened field keeping undeclared properties) through the single pass of
 /// [`from_slice`], with numbers in typed and untyped extra properties.
 #[cfg(test)]
 mod open_struct_tests {
     use super::*;
+    use serde::Serialize;
 
     /// What the generator emits for an open payload with typed extra properties.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -963,7 +742,7 @@ mod open_struct_tests {
         event: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<i64>,
-        #[serde(flatten, deserialize_with = "crate::parse::additional_properties::deserialize")]
+        #[serde(flatten, deserialize_with = "crate::private::additional_properties::deserialize")]
         additional_properties: indexmap::IndexMap<String, serde_json::Number>,
     }
 

@@ -14,7 +14,7 @@
 //!   undeclared properties are read from a buffer after the object): after the object's closing brace, or
 //!   after the duplicate key: the object's path;
 //! - a `oneOf` alternative picked by its tag that does not parse (reported from within the read of the
-//!   `oneOf`'s own object, see `parse::tagged`): after that object: the `oneOf`'s path;
+//!   `oneOf`'s own object, see `parse.rs`'s `tagged`): after that object: the `oneOf`'s path;
 //! - an error in an object's key itself (a type that refuses unknown keys; generated types have none):
 //!   after the key: the object's path, where `serde_path_to_error` would add the key.
 //!
@@ -200,7 +200,7 @@ mod tests {
     mod shapes {
         use serde::Deserialize;
 
-        use crate::parse::{additional_properties, nullable, open_enum, tagged};
+        use crate::private::{additional_properties, nullable, open_enum, tagged};
 
         #[derive(Debug, Deserialize)]
         #[allow(dead_code)]
