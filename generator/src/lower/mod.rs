@@ -3,7 +3,8 @@
 //! This module lowers events; `schema` lowers schemas to types, with `enums` and `composition` for the
 //! keywords that make enums and merge or choose schemas, and `keywords` for how odd keyword values are
 //! read. Then `examples` widens types the spec's examples disagree with, `dedup` merges identical types,
-//! and `discriminator` decides how deliveries are told apart.
+//! `sizes` boxes what is too large to hold inline, and `discriminator` decides how deliveries are told
+//! apart.
 
 mod composition;
 mod dedup;
@@ -12,6 +13,7 @@ mod enums;
 mod examples;
 mod keywords;
 mod schema;
+mod sizes;
 
 use std::collections::{HashMap, HashSet};
 
@@ -114,6 +116,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
     if options.deduplicate {
         lowerer.deduplicate(&mut events);
     }
+    lowerer.box_large_types();
     let discriminator = lowerer.find_discriminator(&events, &options.discriminator);
     Ok(Module {
         name: options.module_name.clone(),
