@@ -44,6 +44,8 @@ pub struct ModuleOptions {
     pub unknown_properties: crate::config::UnknownProperties,
     /// How the vendor signs deliveries (said in the module's docs).
     pub signature: crate::config::SignatureScheme,
+    /// Whether `required` properties are plain fields.
+    pub required: crate::config::RequiredProperties,
 }
 
 impl ModuleOptions {
@@ -58,6 +60,7 @@ impl ModuleOptions {
             deduplicate: config.deduplicate,
             unknown_properties: config.unknown_properties,
             signature: config.signature,
+            required: config.required,
         }
     }
 }
@@ -73,6 +76,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         in_progress: HashSet::new(),
         lowering: IndexMap::new(),
         unknown_properties: options.unknown_properties,
+        required: options.required,
     };
     let mut variants = UniqueNames::with_reserved(&["Unknown"]);
     let mut methods = UniqueNames::with_reserved(&["on_unknown"]);
@@ -160,6 +164,8 @@ struct Lowerer<'a, 'd> {
     lowering: IndexMap<JsonPointer, Option<usize>>,
     /// What objects that say nothing about `additionalProperties` do with undeclared properties.
     unknown_properties: crate::config::UnknownProperties,
+    /// Whether `required` properties are plain fields.
+    required: crate::config::RequiredProperties,
 }
 
 impl Lowerer<'_, '_> {
