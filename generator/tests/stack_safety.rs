@@ -133,7 +133,9 @@ fn every_github_example_parses_on_a_2_mib_stack() {
     let Some(path) = github_spec() else { return };
     let spec = std::fs::read(&path).expect("the spec is readable");
     let lines = parse_on_a_small_stack("stack-github", "specs/github.json", &spec, "");
-    let examples = lines.iter().filter(|line| line.starts_with("example ")).count();
-    assert!(examples > 200, "{}: {examples} examples", path.display());
+    // The description carries few examples (6); every one of its 261 webhooks gets an empty body too.
+    let empty = lines.iter().filter(|line| line.starts_with("empty ")).count();
+    assert_eq!(empty, 261, "{}", path.display());
+    assert!(lines.iter().any(|line| line.starts_with("example ok ")), "{lines:?}");
     assert_eq!(failed_examples(&lines), Vec::<&String>::new());
 }
