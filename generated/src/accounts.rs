@@ -28,11 +28,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `account.vanity_url_rejected`.
     ///
@@ -50,7 +52,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `account:read:vanity_url:master`,`account:read:vanity_url:admin`
     ///
     /// **Event type**: `account.vanity_url_rejected`
-    AccountVanityUrlRejected(AccountVanityUrlRejected),
+    AccountVanityUrlRejected(Box<AccountVanityUrlRejected>),
     /// Delivered `account.created`.
     ///
     /// The **Sub Account has been created** event is triggered every time one of your app users or account users creates a sub account.
@@ -69,7 +71,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `account:read:sub_account:master`,`account:read:sub_account:admin`
     ///
     /// **Event type**: `account.created`
-    AccountCreated(AccountCreated),
+    AccountCreated(Box<AccountCreated>),
     /// Delivered `information_barriers.policy_deleted`.
     ///
     /// The **Information barriers policy has been deleted** event is triggered when using an API or web page to delete an [information barrier](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers).
@@ -85,7 +87,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `information_barrier:delete:policy:admin`
     ///
     /// **Event type**: `information_barriers.policy_deleted`
-    InformationBarriersPolicyDeleted(InformationBarriersPolicyDeleted),
+    InformationBarriersPolicyDeleted(Box<InformationBarriersPolicyDeleted>),
     /// Delivered `account.updated`.
     ///
     /// The **Account/Sub Account's profile has been updated** event is triggered every time the [profile](https://zoom.us/account) of an account or a sub account is updated.
@@ -106,7 +108,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `account:read:sub_account:master`,`account:read:sub_account:admin`
     ///
     /// **Event type**: `account.updated`
-    AccountUpdated(AccountUpdated),
+    AccountUpdated(Box<AccountUpdated>),
     /// Delivered `information_barriers.policy_created`.
     ///
     /// The **Information barriers policy has been created** event is triggered when using an API or web page to add an [information barrier](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers).
@@ -122,7 +124,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `information_barrier:write:policy:admin`
     ///
     /// **Event type**: `information_barriers.policy_created`
-    InformationBarriersPolicyCreated(InformationBarriersPolicyCreated),
+    InformationBarriersPolicyCreated(Box<InformationBarriersPolicyCreated>),
     /// Delivered `account.lock_settings_updated`.
     ///
     /// Zoom triggers the **Account settings lock status updated** event when an account or a sub account enables or disables a lock for a [setting](https://zoom.us/account/setting).
@@ -143,7 +145,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `account:read:lock_settings:master`,`account:read:lock_settings:admin`
     ///
     /// **Event type**: `account.lock_settings_updated`
-    AccountLockSettingsUpdated(AccountLockSettingsUpdated),
+    AccountLockSettingsUpdated(Box<AccountLockSettingsUpdated>),
     /// Delivered `account.disassociated`.
     ///
     /// The **Sub Account has been disassociated** event is triggered every time a sub account is [disassociated](/api-reference/zoom-api/ma#operation/accountDisassociate) from a Master account.
@@ -164,7 +166,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `account:read:sub_account:master`,`account:read:sub_account:admin`
     ///
     /// **Event type**: `account.disassociated`
-    AccountDisassociated(AccountDisassociated),
+    AccountDisassociated(Box<AccountDisassociated>),
     /// Delivered `information_barriers.policy_updated`.
     ///
     /// The **Information barriers policy has been updated** event is triggered when using an API or web page to update an [information barrier](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers).
@@ -180,7 +182,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `information_barrier:update:policy:admin`
     ///
     /// **Event type**: `information_barriers.policy_updated`
-    InformationBarriersPolicyUpdated(InformationBarriersPolicyUpdated),
+    InformationBarriersPolicyUpdated(Box<InformationBarriersPolicyUpdated>),
     /// Delivered `account.vanity_url_approved`.
     ///
     /// The **Account's vanity url approved** event is triggered each time an account or sub account's [vanity URL](https://support.zoom.us/hc/en-us/articles/215062646) is approved.
@@ -197,7 +199,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `account:read:vanity_url:master`,`account:read:vanity_url:admin`
     ///
     /// **Event type**: `account.vanity_url_approved`
-    AccountVanityUrlApproved(AccountVanityUrlApproved),
+    AccountVanityUrlApproved(Box<AccountVanityUrlApproved>),
     /// Delivered `account.settings_updated`.
     ///
     /// Zoom triggers this event when an account or a sub account's [settings](https://zoom.us/account/setting) are updated.
@@ -215,7 +217,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `account:read:account_setting:master`,`account:read:account_setting:admin`
     ///
     /// **Event type**: `account.settings_updated`
-    AccountSettingsUpdated(AccountSettingsUpdated),
+    AccountSettingsUpdated(Box<AccountSettingsUpdated>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -703,30 +705,30 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::AccountVanityUrlRejected(event) => {
-            handler.on_account_vanity_url_rejected(event).await
+            handler.on_account_vanity_url_rejected(*event).await
         }
-        Event::AccountCreated(event) => handler.on_account_created(event).await,
+        Event::AccountCreated(event) => handler.on_account_created(*event).await,
         Event::InformationBarriersPolicyDeleted(event) => {
-            handler.on_information_barriers_policy_deleted(event).await
+            handler.on_information_barriers_policy_deleted(*event).await
         }
-        Event::AccountUpdated(event) => handler.on_account_updated(event).await,
+        Event::AccountUpdated(event) => handler.on_account_updated(*event).await,
         Event::InformationBarriersPolicyCreated(event) => {
-            handler.on_information_barriers_policy_created(event).await
+            handler.on_information_barriers_policy_created(*event).await
         }
         Event::AccountLockSettingsUpdated(event) => {
-            handler.on_account_lock_settings_updated(event).await
+            handler.on_account_lock_settings_updated(*event).await
         }
         Event::AccountDisassociated(event) => {
-            handler.on_account_disassociated(event).await
+            handler.on_account_disassociated(*event).await
         }
         Event::InformationBarriersPolicyUpdated(event) => {
-            handler.on_information_barriers_policy_updated(event).await
+            handler.on_information_barriers_policy_updated(*event).await
         }
         Event::AccountVanityUrlApproved(event) => {
-            handler.on_account_vanity_url_approved(event).await
+            handler.on_account_vanity_url_approved(*event).await
         }
         Event::AccountSettingsUpdated(event) => {
-            handler.on_account_settings_updated(event).await
+            handler.on_account_settings_updated(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -1035,7 +1037,7 @@ pub struct AccountUpdated {
     pub event_ts: Option<i64>,
     /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<AccountUpdatedPayload>,
+    pub payload: Option<Box<AccountUpdatedPayload>>,
 }
 
 /// The `payload` property of [`AccountUpdated`].
@@ -1059,7 +1061,7 @@ pub struct AccountUpdatedPayload {
     pub object: Option<AccountUpdatedPayloadObject>,
     /// Information about the account's previous profile settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_object: Option<AccountUpdatedPayloadOldObject>,
+    pub old_object: Option<Box<AccountUpdatedPayloadOldObject>>,
     /// Not declared in the spec; seen in its examples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<serde_json::Value>,
@@ -1221,7 +1223,7 @@ pub struct AccountLockSettingsUpdatedPayloadObject {
     pub id: Option<String>,
     /// Information about the account's updated lock settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<AccountLockSettingsUpdatedPayloadObjectSettings>,
+    pub settings: Option<Box<AccountLockSettingsUpdatedPayloadObjectSettings>>,
 }
 
 /// Information about the account's updated lock settings.
@@ -1234,7 +1236,9 @@ pub struct AccountLockSettingsUpdatedPayloadObjectSettings {
     >,
     /// The `in_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_meeting: Option<AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    pub in_meeting: Option<
+        Box<AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    >,
     /// The `email_notification` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
@@ -1253,7 +1257,7 @@ pub struct AccountLockSettingsUpdatedPayloadObjectSettings {
     >,
     /// The `chat` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chat: Option<AccountLockSettingsUpdatedPayloadObjectSettingsChat>,
+    pub chat: Option<Box<AccountLockSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `other_options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_options: Option<
@@ -1768,7 +1772,7 @@ pub struct AccountLockSettingsUpdatedPayloadOldObject {
     pub id: Option<String>,
     /// Information about the updated account or sub account settings. This only returns modified settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<AccountLockSettingsUpdatedPayloadOldObjectSettings>,
+    pub settings: Option<Box<AccountLockSettingsUpdatedPayloadOldObjectSettings>>,
 }
 
 /// Information about the updated account or sub account settings. This only returns modified settings.
@@ -1781,7 +1785,9 @@ pub struct AccountLockSettingsUpdatedPayloadOldObjectSettings {
     >,
     /// The `in_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_meeting: Option<AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    pub in_meeting: Option<
+        Box<AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    >,
     /// The `email_notification` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
@@ -1805,7 +1811,7 @@ pub struct AccountLockSettingsUpdatedPayloadOldObjectSettings {
     >,
     /// The `chat` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chat: Option<AccountLockSettingsUpdatedPayloadObjectSettingsChat>,
+    pub chat: Option<Box<AccountLockSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `meeting_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
@@ -1878,7 +1884,7 @@ pub struct InformationBarriersPolicyUpdatedPayload {
     /// The account ID of the user who updated the policy.
     pub account_id: String,
     /// The diff of the [Information Barrier](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers) policy and its information.
-    pub object: InformationBarriersPolicyUpdatedPayloadObject,
+    pub object: Box<InformationBarriersPolicyUpdatedPayloadObject>,
 }
 
 /// The diff of the [Information Barrier](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers) policy and its information.
@@ -1979,7 +1985,7 @@ pub struct AccountSettingsUpdatedPayloadObject {
     pub id: Option<String>,
     /// Information about the account's updated settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<AccountSettingsUpdatedPayloadObjectSettings>,
+    pub settings: Option<Box<AccountSettingsUpdatedPayloadObjectSettings>>,
 }
 
 /// Information about the account's updated settings.
@@ -1988,11 +1994,11 @@ pub struct AccountSettingsUpdatedPayloadObjectSettings {
     /// Information about the schedule meeting settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
-        AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
+        Box<AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// Information about the in meeting settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_meeting: Option<AccountSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    pub in_meeting: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// Information about the email notification settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
@@ -2006,7 +2012,7 @@ pub struct AccountSettingsUpdatedPayloadObjectSettings {
     pub security: Option<AccountSettingsUpdatedPayloadObjectSettingsSecurity>,
     /// Information about recording settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording: Option<AccountSettingsUpdatedPayloadObjectSettingsRecording>,
+    pub recording: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// Information about telephony settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephony: Option<AccountSettingsUpdatedPayloadObjectSettingsTelephony>,
@@ -2025,15 +2031,15 @@ pub struct AccountSettingsUpdatedPayloadObjectSettings {
     /// The account's audio conference settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
-        AccountSettingsUpdatedPayloadObjectSettingsAudioConferencing,
+        Box<AccountSettingsUpdatedPayloadObjectSettingsAudioConferencing>,
     >,
     /// The account's chat settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chat: Option<AccountSettingsUpdatedPayloadObjectSettingsChat>,
+    pub chat: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `meeting_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
-        AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
+        Box<AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// The `in_session` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3822,7 +3828,7 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive {
     /// The `settings` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<
-        AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings,
+        Box<AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings>,
     >,
 }
 
@@ -4656,7 +4662,9 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsChat {
     pub allow_bots_chat: Option<bool>,
     /// Users can share files in chats and channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub share_files: Option<AccountSettingsUpdatedPayloadObjectSettingsChatShareFiles>,
+    pub share_files: Option<
+        Box<AccountSettingsUpdatedPayloadObjectSettingsChatShareFiles>,
+    >,
     /// Chat emojis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_emojis: Option<AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis>,
@@ -6218,7 +6226,7 @@ pub struct AccountSettingsUpdatedPayloadOldObject {
     pub id: Option<String>,
     /// Information about the updated account or sub account settings. This only returns modified settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<AccountSettingsUpdatedPayloadOldObjectSettings>,
+    pub settings: Option<Box<AccountSettingsUpdatedPayloadOldObjectSettings>>,
 }
 
 /// Information about the updated account or sub account settings. This only returns modified settings.
@@ -6227,11 +6235,11 @@ pub struct AccountSettingsUpdatedPayloadOldObjectSettings {
     /// Information about the schedule meeting settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
-        AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
+        Box<AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// Information about the in meeting settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_meeting: Option<AccountSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    pub in_meeting: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// Information about the email notification settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
@@ -6245,7 +6253,7 @@ pub struct AccountSettingsUpdatedPayloadOldObjectSettings {
     pub security: Option<AccountSettingsUpdatedPayloadObjectSettingsSecurity>,
     /// Information about recording settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording: Option<AccountSettingsUpdatedPayloadObjectSettingsRecording>,
+    pub recording: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// Information about telephony settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephony: Option<AccountSettingsUpdatedPayloadObjectSettingsTelephony>,
@@ -6264,15 +6272,15 @@ pub struct AccountSettingsUpdatedPayloadOldObjectSettings {
     /// The account's audio conference settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
-        AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing,
+        Box<AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing>,
     >,
     /// The account's chat settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chat: Option<AccountSettingsUpdatedPayloadObjectSettingsChat>,
+    pub chat: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `meeting_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
-        AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
+        Box<AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// The `in_session` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -29,11 +29,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `calendar.event_delete`.
     ///
@@ -51,7 +53,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `calendar:read:event`,`calendar:read:event:admin`
     ///
     /// **Event type**: `calendar.event_delete`
-    CalendarEventDelete(CalendarEventDelete),
+    CalendarEventDelete(Box<CalendarEventDelete>),
     /// Delivered `calendar.acl_delete`.
     ///
     /// The **ACL delete** event triggers every time you delete an ACL.
@@ -68,7 +70,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `calendar:read:acl`,`calendar:read:acl:admin`
     ///
     /// **Event type**: `calendar.acl_delete`
-    CalendarAclDelete(CalendarAclDelete),
+    CalendarAclDelete(Box<CalendarAclDelete>),
     /// Delivered `calendar.acl_create`.
     ///
     /// The **ACL create** event triggers every time you create an ACL.
@@ -85,7 +87,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `calendar:read:acl`,`calendar:read:acl:admin`
     ///
     /// **Event type**: `calendar.acl_create`
-    CalendarAclCreate(CalendarAclCreate),
+    CalendarAclCreate(Box<CalendarAclCreate>),
     /// Delivered `calendar.event_create`.
     ///
     /// The **Event create** event triggers every time you create an event in your calendar.
@@ -102,7 +104,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `calendar:read:event`,`calendar:read:event:admin`
     ///
     /// **Event type**: `calendar.event_create`
-    CalendarEventCreate(CalendarEventCreate),
+    CalendarEventCreate(Box<CalendarEventCreate>),
     /// Delivered `calendar.setting_create`.
     ///
     /// The **Setting create** event triggers every time you create a setting of your calendar.
@@ -119,7 +121,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `calendar:read:setting`,`calendar:read:setting:admin`
     ///
     /// **Event type**: `calendar.setting_create`
-    CalendarSettingCreate(CalendarSettingCreate),
+    CalendarSettingCreate(Box<CalendarSettingCreate>),
     /// Delivered `calendar.setting_update`.
     ///
     /// The **Setting update** event triggers every time you update a setting of your calendar.
@@ -136,7 +138,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `calendar:read:setting`,`calendar:read:setting:admin`
     ///
     /// **Event type**: `calendar.setting_update`
-    CalendarSettingUpdate(CalendarSettingUpdate),
+    CalendarSettingUpdate(Box<CalendarSettingUpdate>),
     /// Delivered `calendar.calendarlist_update`.
     ///
     /// The **Calendar list update** event triggers every time you update a calendar in your calendar list.
@@ -153,7 +155,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `calendar:read:calendar_list`,`calendar:read:calendar_list:admin`
     ///
     /// **Event type**: `calendar.calendarlist_update`
-    CalendarCalendarlistUpdate(CalendarCalendarlistUpdate),
+    CalendarCalendarlistUpdate(Box<CalendarCalendarlistUpdate>),
     /// Delivered `calendar.acl_update`.
     ///
     /// The **ACL update** event triggers every time you update an ACL.
@@ -170,7 +172,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `calendar:read:acl`,`calendar:read:acl:admin`
     ///
     /// **Event type**: `calendar.acl_update`
-    CalendarAclUpdate(CalendarAclUpdate),
+    CalendarAclUpdate(Box<CalendarAclUpdate>),
     /// Delivered `calendar.event_update`.
     ///
     /// The **Event update** event triggers every time you update an event in your calendar.
@@ -187,7 +189,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `calendar:read:event`,`calendar:read:event:admin`
     ///
     /// **Event type**: `calendar.event_update`
-    CalendarEventUpdate(CalendarEventUpdate),
+    CalendarEventUpdate(Box<CalendarEventUpdate>),
     /// Delivered `calendar.calendarlist_create`.
     ///
     /// The **Calendar list create** event triggers every time you add a calendar to your calendarlist.
@@ -204,7 +206,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `calendar:read:calendar_list`,`calendar:read:calendar_list:admin`
     ///
     /// **Event type**: `calendar.calendarlist_create `
-    CalendarCalendarlistCreate(CalendarCalendarlistCreate),
+    CalendarCalendarlistCreate(Box<CalendarCalendarlistCreate>),
     /// Delivered `calendar.calendarlist_delete`.
     ///
     /// The **Calendar list delete** event triggers every time you remove a calendar from your calendar list.
@@ -221,7 +223,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `calendar:read:calendar_list`,`calendar:read:calendar_list:admin`
     ///
     /// **Event type**: `calendar.calendarlist_delete`
-    CalendarCalendarlistDelete(CalendarCalendarlistDelete),
+    CalendarCalendarlistDelete(Box<CalendarCalendarlistDelete>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -711,31 +713,31 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::CalendarEventDelete(event) => {
-            handler.on_calendar_event_delete(event).await
+            handler.on_calendar_event_delete(*event).await
         }
-        Event::CalendarAclDelete(event) => handler.on_calendar_acl_delete(event).await,
-        Event::CalendarAclCreate(event) => handler.on_calendar_acl_create(event).await,
+        Event::CalendarAclDelete(event) => handler.on_calendar_acl_delete(*event).await,
+        Event::CalendarAclCreate(event) => handler.on_calendar_acl_create(*event).await,
         Event::CalendarEventCreate(event) => {
-            handler.on_calendar_event_create(event).await
+            handler.on_calendar_event_create(*event).await
         }
         Event::CalendarSettingCreate(event) => {
-            handler.on_calendar_setting_create(event).await
+            handler.on_calendar_setting_create(*event).await
         }
         Event::CalendarSettingUpdate(event) => {
-            handler.on_calendar_setting_update(event).await
+            handler.on_calendar_setting_update(*event).await
         }
         Event::CalendarCalendarlistUpdate(event) => {
-            handler.on_calendar_calendarlist_update(event).await
+            handler.on_calendar_calendarlist_update(*event).await
         }
-        Event::CalendarAclUpdate(event) => handler.on_calendar_acl_update(event).await,
+        Event::CalendarAclUpdate(event) => handler.on_calendar_acl_update(*event).await,
         Event::CalendarEventUpdate(event) => {
-            handler.on_calendar_event_update(event).await
+            handler.on_calendar_event_update(*event).await
         }
         Event::CalendarCalendarlistCreate(event) => {
-            handler.on_calendar_calendarlist_create(event).await
+            handler.on_calendar_calendarlist_create(*event).await
         }
         Event::CalendarCalendarlistDelete(event) => {
-            handler.on_calendar_calendarlist_delete(event).await
+            handler.on_calendar_calendarlist_delete(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };

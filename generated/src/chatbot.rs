@@ -29,11 +29,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `team_chat.link_shared`.
     ///
@@ -42,7 +44,7 @@ pub enum Event {
     /// * A Pro or a higher [plan](https://zoom.us/pricing).
     ///
     /// **Event type**: `team_chat.link_shared`
-    TeamChatLinkShared(TeamChatLinkShared),
+    TeamChatLinkShared(Box<TeamChatLinkShared>),
     /// Delivered `interactive_message_fields_editable`.
     ///
     /// After a user edits the text of a Chatbot [message with Editable Text](https://marketplace.zoom.us/docs/guides/chatbots/customizing-messages/message-with-editable-text), the `interactive_message_editable` event is invoked and a POST request with data about the event is sent to the [Bot Endpoint URL](https://marketplace.zoom.us/docs/guides/getting-started/app-types/create-chatbot-app#set-features) specified in the app's dashboard.
@@ -50,7 +52,7 @@ pub enum Event {
     /// The `editItem` object displays the changes in edited text with `origin` and `target` values.
     ///
     /// **Event type**: `interactive_message_fields_editable`
-    InteractiveMessageFieldsEditable(InteractiveMessageFieldsEditable),
+    InteractiveMessageFieldsEditable(Box<InteractiveMessageFieldsEditable>),
     /// Delivered `bot_notification`.
     ///
     /// After a user enters a [User Command](https://marketplace.zoom.us/docs/guides/chatbots/sending-messages#user-commands), a slash command unique to the application, Chatbots send a POST request associated with the `bot_notification` event to the [Bot Endpoint URL](https://marketplace.zoom.us/docs/guides/getting-started/app-types/create-chatbot-app#set-features) with a JSON payload containing all text entered following the command. This payload contains information on the user and event including the account, channel, timestamp, and user name.
@@ -58,7 +60,7 @@ pub enum Event {
     /// The `cmd` value reflects the text entered by the user after the slash command. The `userName` is the string value of the user's displayed name, and `channelName` is the string value of the channel in which the command was sent.
     ///
     /// **Event type**: `bot_notification`
-    BotNotification(BotNotification),
+    BotNotification(Box<BotNotification>),
     /// Delivered `interactive_message_actions`.
     ///
     /// After a user clicks a [button in a Chatbot message](https://marketplace.zoom.us/docs/guides/chatbots/customizing-messages/message-with-buttons), the `interactive_message_actions` event is invoked and a POST request with data on the selected option is sent to the [Bot Endpoint URL](https://marketplace.zoom.us/docs/guides/getting-started/app-types/create-chatbot-app#set-features) specified in the app's dashboard.
@@ -66,7 +68,7 @@ pub enum Event {
     /// The `actionItem` object displays the value chosen by the user from the `items` array of the original message from the Chatbot.
     ///
     /// **Event type**: `interactive_message_actions`
-    InteractiveMessageActions(InteractiveMessageActions),
+    InteractiveMessageActions(Box<InteractiveMessageActions>),
     /// Delivered `interactive_message_editable`.
     ///
     /// After a user edits the text of a Chatbot [message with Editable Text](https://marketplace.zoom.us/docs/guides/chatbots/customizing-messages/message-with-editable-text), the `interactive_message_editable` event is invoked and a POST request with data about the event is sent to the [Bot Endpoint URL](https://marketplace.zoom.us/docs/guides/getting-started/app-types/create-chatbot-app#set-features) specfied in the app's dashboard.
@@ -74,7 +76,7 @@ pub enum Event {
     /// The `editItem` object displays the changes in edited text with `origin` and `target` values.
     ///
     /// **Event type**: `interactive_message_editable`
-    InteractiveMessageEditable(InteractiveMessageEditable),
+    InteractiveMessageEditable(Box<InteractiveMessageEditable>),
     /// Delivered `bot_installed`.
     ///
     /// To configure a dynamic welcome message:
@@ -85,7 +87,7 @@ pub enum Event {
     /// After your Chatbot is authorized, Zoom sends an HTTP POST request to your respective Bot Endpoint URL with the following request body:
     ///
     /// **Event type**: `bot_installed`
-    BotInstalled(BotInstalled),
+    BotInstalled(Box<BotInstalled>),
     /// Delivered `team_chat.app_mention`.
     ///
     /// This event triggers when a user mentions a specific app in a chat channel. A POST request with the mention message is sent to the [Bot Endpoint URL](https://developers.zoom.us/docs/team-chat-apps/team-chat-subscriptions/) specified in the app's dashboard.
@@ -93,7 +95,7 @@ pub enum Event {
     /// * A Pro or a higher [plan](https://zoom.us/pricing).
     ///
     /// **Event type**: `team_chat.app_mention`
-    TeamChatAppMention(TeamChatAppMention),
+    TeamChatAppMention(Box<TeamChatAppMention>),
     /// Delivered `interactive_message_select`.
     ///
     /// After a user selects an option in a Chatbot [message with a Dropdown](https://marketplace.zoom.us/docs/guides/chatbots/customizing-messages/message-with-dropdown), the `interactive_message_select` event is invoked. The Chatbot sends a POST request associated with this event along with data on the selected option to the [Bot Endpoint URL](https://marketplace.zoom.us/docs/guides/getting-started/app-types/create-chatbot-app#set-features) specified in the app's dashboard.
@@ -101,7 +103,7 @@ pub enum Event {
     /// The `selectedItems` array displays the value chosen by the user from the  `selected_items` array in the original message sent by the Chatbot.
     ///
     /// **Event type**: `interactive_message_select`
-    InteractiveMessageSelect(InteractiveMessageSelect),
+    InteractiveMessageSelect(Box<InteractiveMessageSelect>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -423,21 +425,25 @@ pub async fn handle<H: Handler>(
     event: Event,
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
-        Event::TeamChatLinkShared(event) => handler.on_team_chat_link_shared(event).await,
-        Event::InteractiveMessageFieldsEditable(event) => {
-            handler.on_interactive_message_fields_editable(event).await
+        Event::TeamChatLinkShared(event) => {
+            handler.on_team_chat_link_shared(*event).await
         }
-        Event::BotNotification(event) => handler.on_bot_notification(event).await,
+        Event::InteractiveMessageFieldsEditable(event) => {
+            handler.on_interactive_message_fields_editable(*event).await
+        }
+        Event::BotNotification(event) => handler.on_bot_notification(*event).await,
         Event::InteractiveMessageActions(event) => {
-            handler.on_interactive_message_actions(event).await
+            handler.on_interactive_message_actions(*event).await
         }
         Event::InteractiveMessageEditable(event) => {
-            handler.on_interactive_message_editable(event).await
+            handler.on_interactive_message_editable(*event).await
         }
-        Event::BotInstalled(event) => handler.on_bot_installed(event).await,
-        Event::TeamChatAppMention(event) => handler.on_team_chat_app_mention(event).await,
+        Event::BotInstalled(event) => handler.on_bot_installed(*event).await,
+        Event::TeamChatAppMention(event) => {
+            handler.on_team_chat_app_mention(*event).await
+        }
         Event::InteractiveMessageSelect(event) => {
-            handler.on_interactive_message_select(event).await
+            handler.on_interactive_message_select(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -532,7 +538,7 @@ pub struct TeamChatLinkSharedPayload {
     /// Whether this action was performed by an external user.
     pub by_external_user: bool,
     /// Information about the app mention message.
-    pub object: TeamChatLinkSharedPayloadObject,
+    pub object: Box<TeamChatLinkSharedPayloadObject>,
 }
 
 /// Information about the app mention message.
@@ -643,7 +649,7 @@ pub struct InteractiveMessageFieldsEditable {
     pub callback_token: Option<String>,
     /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<InteractiveMessageFieldsEditablePayload>,
+    pub payload: Option<Box<InteractiveMessageFieldsEditablePayload>>,
 }
 
 /// The `payload` property of [`InteractiveMessageFieldsEditable`].
@@ -770,7 +776,7 @@ pub struct BotNotification {
     pub event_ts: Option<i64>,
     /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<BotNotificationPayload>,
+    pub payload: Option<Box<BotNotificationPayload>>,
 }
 
 /// The `payload` property of [`BotNotification`].
@@ -834,7 +840,7 @@ pub struct InteractiveMessageActions {
     pub callback_token: Option<String>,
     /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<InteractiveMessageActionsPayload>,
+    pub payload: Option<Box<InteractiveMessageActionsPayload>>,
 }
 
 /// The `payload` property of [`InteractiveMessageActions`].
@@ -950,7 +956,7 @@ pub struct InteractiveMessageEditable {
     pub callback_token: Option<String>,
     /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<InteractiveMessageEditablePayload>,
+    pub payload: Option<Box<InteractiveMessageEditablePayload>>,
 }
 
 /// The `payload` property of [`InteractiveMessageEditable`].
@@ -1143,7 +1149,7 @@ pub struct TeamChatAppMentionPayload {
     /// Whether this action was performed by an external user.
     pub by_external_user: bool,
     /// Information about the app mention message.
-    pub object: TeamChatAppMentionPayloadObject,
+    pub object: Box<TeamChatAppMentionPayloadObject>,
 }
 
 /// Information about the app mention message.
@@ -1421,7 +1427,7 @@ pub struct InteractiveMessageSelect {
     pub event: Option<String>,
     /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<InteractiveMessageSelectPayload>,
+    pub payload: Option<Box<InteractiveMessageSelectPayload>>,
     /// Not declared in the spec; seen in its examples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<serde_json::Value>,

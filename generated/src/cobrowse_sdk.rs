@@ -21,11 +21,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `cobrowse.session_started`.
     ///
@@ -38,7 +40,7 @@ pub enum Event {
     ///   * The **Start session** subscription enabled under the **Cobrowse SDK** event.
     ///
     /// **Event type**: `cobrowse.session_started`
-    CobrowseSessionStarted(CobrowseSessionStarted),
+    CobrowseSessionStarted(Box<CobrowseSessionStarted>),
     /// Delivered `cobrowse.session_user_left`.
     ///
     /// The Session User Left event is triggered every time a user leaves a session.
@@ -50,7 +52,7 @@ pub enum Event {
     ///   * The **User left** subscription enabled under the **Cobrowse SDK** event.
     ///
     /// **Event type**: `cobrowse.session_user_left`
-    CobrowseSessionUserLeft(CobrowseSessionUserLeft),
+    CobrowseSessionUserLeft(Box<CobrowseSessionUserLeft>),
     /// Delivered `cobrowse.session_user_joined`.
     ///
     /// The Session User Joined event is triggered every time a user joins a session.
@@ -62,7 +64,7 @@ pub enum Event {
     ///   * The **User joined** subscription enabled under the **Cobrowse SDK** event.
     ///
     /// **Event type**: `cobrowse.session_user_joined`
-    CobrowseSessionUserJoined(CobrowseSessionUserJoined),
+    CobrowseSessionUserJoined(Box<CobrowseSessionUserJoined>),
     /// Delivered `cobrowse.session_ended`.
     ///
     /// The Session End event is triggered when someone ends the session, or when all users have left the session.
@@ -74,7 +76,7 @@ pub enum Event {
     ///   * The **End session** subscription enabled under the **Cobrowse SDK** event.
     ///
     /// **Event type**: `cobrowse.session_ended`
-    CobrowseSessionEnded(CobrowseSessionEnded),
+    CobrowseSessionEnded(Box<CobrowseSessionEnded>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -309,16 +311,16 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::CobrowseSessionStarted(event) => {
-            handler.on_cobrowse_session_started(event).await
+            handler.on_cobrowse_session_started(*event).await
         }
         Event::CobrowseSessionUserLeft(event) => {
-            handler.on_cobrowse_session_user_left(event).await
+            handler.on_cobrowse_session_user_left(*event).await
         }
         Event::CobrowseSessionUserJoined(event) => {
-            handler.on_cobrowse_session_user_joined(event).await
+            handler.on_cobrowse_session_user_joined(*event).await
         }
         Event::CobrowseSessionEnded(event) => {
-            handler.on_cobrowse_session_ended(event).await
+            handler.on_cobrowse_session_ended(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -700,7 +702,7 @@ pub struct CobrowseSessionEnded {
     /// Timestamp (in milliseconds since epoch) when the event occurred. The value of this field is returned in long (int64) format.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: CobrowseSessionEndedPayload,
+    pub payload: Box<CobrowseSessionEndedPayload>,
 }
 
 /// The name of the event.

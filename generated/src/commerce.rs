@@ -20,11 +20,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `commerce.account_status_changed`.
     ///
@@ -43,7 +45,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_commerce:read:account:admin`
     ///
     /// **Event type**: `commerce.account_status_changed`
-    CommerceAccountStatusChanged(CommerceAccountStatusChanged),
+    CommerceAccountStatusChanged(Box<CommerceAccountStatusChanged>),
     /// Delivered `commerce.quote_status_changed`.
     ///
     /// The **Quote status changed** event is triggered every time a quote's status is updated in Zoom Commerce (for example, when a quote is submitted, approved, or canceled).
@@ -61,7 +63,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_commerce:read:quote:admin`
     ///
     /// **Event type**: `commerce.quote_status_changed`
-    CommerceQuoteStatusChanged(CommerceQuoteStatusChanged),
+    CommerceQuoteStatusChanged(Box<CommerceQuoteStatusChanged>),
     /// Delivered `commerce.deal_registration_status_changed`.
     ///
     /// The **Deal Registration status changed** event is triggered whenever a deal registration’s status is updated in Zoom Commerce (for example, when a deal registration is submitted, approved, or rejected).
@@ -79,7 +81,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_commerce:read:deal_registration:admin`
     ///
     /// **Event type**: `commerce.deal_registration_status_changed`
-    CommerceDealRegistrationStatusChanged(CommerceDealRegistrationStatusChanged),
+    CommerceDealRegistrationStatusChanged(Box<CommerceDealRegistrationStatusChanged>),
     /// Delivered `commerce.order_status_changed`.
     ///
     /// The **Order Status Changed** event is triggered whenever an order’s status is updated in Zoom Commerce (for example, when an order is placed, processed, or canceled).
@@ -97,7 +99,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_commerce:read:order:admin`
     ///
     /// **Event type**: `commerce.order_status_changed`
-    CommerceOrderStatusChanged(CommerceOrderStatusChanged),
+    CommerceOrderStatusChanged(Box<CommerceOrderStatusChanged>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -366,16 +368,16 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::CommerceAccountStatusChanged(event) => {
-            handler.on_commerce_account_status_changed(event).await
+            handler.on_commerce_account_status_changed(*event).await
         }
         Event::CommerceQuoteStatusChanged(event) => {
-            handler.on_commerce_quote_status_changed(event).await
+            handler.on_commerce_quote_status_changed(*event).await
         }
         Event::CommerceDealRegistrationStatusChanged(event) => {
-            handler.on_commerce_deal_registration_status_changed(event).await
+            handler.on_commerce_deal_registration_status_changed(*event).await
         }
         Event::CommerceOrderStatusChanged(event) => {
-            handler.on_commerce_order_status_changed(event).await
+            handler.on_commerce_order_status_changed(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };

@@ -126,11 +126,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `contact_center.task_created`.
     ///
@@ -147,7 +149,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_created`
-    ContactCenterTaskCreated(ContactCenterTaskCreated),
+    ContactCenterTaskCreated(Box<ContactCenterTaskCreated>),
     /// Delivered `contact_center.inbox_message_downloaded`.
     ///
     /// The **Inbox message downloaded** event is triggered when a message is downloaded.
@@ -164,7 +166,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:inbox:admin`
     ///
     /// **Event type**: `contact_center.inbox_message_downloaded`
-    ContactCenterInboxMessageDownloaded(ContactCenterInboxMessageDownloaded),
+    ContactCenterInboxMessageDownloaded(Box<ContactCenterInboxMessageDownloaded>),
     /// Delivered `contact_center.inbox_message_reopened`.
     ///
     /// The **Inbox message reopened** event is triggered when a resolved message is reopened.
@@ -181,7 +183,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:inbox:admin`
     ///
     /// **Event type**: `contact_center.inbox_message_reopened`
-    ContactCenterInboxMessageReopened(ContactCenterInboxMessageReopened),
+    ContactCenterInboxMessageReopened(Box<ContactCenterInboxMessageReopened>),
     /// Delivered `contact_center.queue_supervisor_assigned`.
     ///
     /// The **Queue supervisor assigned** event is triggered when a supervisor is assigned to the queue.
@@ -198,7 +200,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:queue_supervisor_assigned:admin`
     ///
     /// **Event type**: `contact_center.queue_supervisor_assigned`
-    ContactCenterQueueSupervisorAssigned(ContactCenterQueueSupervisorAssigned),
+    ContactCenterQueueSupervisorAssigned(Box<ContactCenterQueueSupervisorAssigned>),
     /// Delivered `contact_center.engagement_monitor_started`.
     ///
     /// The **Monitoring started on an engagement** event is triggered when the user starts monitoring for an engagement.
@@ -215,7 +217,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_monitor_started`
-    ContactCenterEngagementMonitorStarted(ContactCenterEngagementMonitorStarted),
+    ContactCenterEngagementMonitorStarted(Box<ContactCenterEngagementMonitorStarted>),
     /// Delivered `contact_center.engagement_monitor_ended`.
     ///
     /// The **Monitoring ended on an engagement** event is triggered when the user ends monitoring on an engagement.
@@ -232,7 +234,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_monitor_ended`
-    ContactCenterEngagementMonitorEnded(ContactCenterEngagementMonitorEnded),
+    ContactCenterEngagementMonitorEnded(Box<ContactCenterEngagementMonitorEnded>),
     /// Delivered `contact_center.engagement_note_added`.
     ///
     /// The **Engagement note added** event is triggered when a user adds a note to an engagement.
@@ -249,7 +251,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_note_added`
-    ContactCenterEngagementNoteAdded(ContactCenterEngagementNoteAdded),
+    ContactCenterEngagementNoteAdded(Box<ContactCenterEngagementNoteAdded>),
     /// Delivered `contact_center.outbound_campaign_dialer_status`.
     ///
     /// The **Outbound campaign dialer status** event is triggered when an outbound campaign dialer is executed.
@@ -263,7 +265,9 @@ pub enum Event {
     /// **[Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center_outbound_campaign:read:admin`
     ///
     /// **Event type**: `contact_center.outbound_campaign_dialer_status`
-    ContactCenterOutboundCampaignDialerStatus(ContactCenterOutboundCampaignDialerStatus),
+    ContactCenterOutboundCampaignDialerStatus(
+        Box<ContactCenterOutboundCampaignDialerStatus>,
+    ),
     /// Delivered `contact_center.call_control_make_call_executed`.
     ///
     /// The **Call control make call executed** event is triggered when an engagement is created by using [Command control of a User](/docs/api/contact-center/#tag/call-control/post/contact_center/users/{userId}/commands).
@@ -280,7 +284,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user_control:admin`
     ///
     /// **Event type**: `contact_center.call_control_make_call_executed`
-    ContactCenterCallControlMakeCallExecuted(ContactCenterCallControlMakeCallExecuted),
+    ContactCenterCallControlMakeCallExecuted(
+        Box<ContactCenterCallControlMakeCallExecuted>,
+    ),
     /// Delivered `contact_center.user_opt_out`.
     ///
     /// The **User opt out** event is triggered when a user opts out of a queue.
@@ -297,7 +303,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user:admin`
     ///
     /// **Event type**: `contact_center.user_opt_out`
-    ContactCenterUserOptOut(ContactCenterUserOptOut),
+    ContactCenterUserOptOut(Box<ContactCenterUserOptOut>),
     /// Delivered `contact_center.inbox_message_resolved`.
     ///
     /// The **Inbox message resolved** event is triggered when an agent or supervisor resolves a voicemail.
@@ -314,7 +320,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:inbox:admin`
     ///
     /// **Event type**: `contact_center.inbox_message_resolved`
-    ContactCenterInboxMessageResolved(ContactCenterInboxMessageResolved),
+    ContactCenterInboxMessageResolved(Box<ContactCenterInboxMessageResolved>),
     /// Delivered `contact_center.task_reservation_canceled`.
     ///
     /// The **User canceled a task reservation** event is triggered when a user cancels a task queue reservation.
@@ -330,7 +336,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_reservation_canceled`
-    ContactCenterTaskReservationCanceled(ContactCenterTaskReservationCanceled),
+    ContactCenterTaskReservationCanceled(Box<ContactCenterTaskReservationCanceled>),
     /// Delivered `contact_center.engagement_consumer_sent_file`.
     ///
     /// The **Engagement consumer sent file** event is triggered when the customer sends files.
@@ -346,7 +352,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_consumer_sent_file`
-    ContactCenterEngagementConsumerSentFile(ContactCenterEngagementConsumerSentFile),
+    ContactCenterEngagementConsumerSentFile(
+        Box<ContactCenterEngagementConsumerSentFile>,
+    ),
     /// Delivered `contact_center.queue_created`.
     ///
     /// The **Queue created** event is triggered when a task queue is created.
@@ -363,7 +371,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:queue:admin`
     ///
     /// **Event type**: `contact_center.queue_created`
-    ContactCenterQueueCreated(ContactCenterQueueCreated),
+    ContactCenterQueueCreated(Box<ContactCenterQueueCreated>),
     /// Delivered `contact_center.inbox_message_opened`.
     ///
     /// The **Inbox message opened** event is triggered when an agent or supervisor plays the voicemail recording or views the transcript.
@@ -380,7 +388,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:inbox:admin`
     ///
     /// **Event type**: `contact_center.inbox_message_opened`
-    ContactCenterInboxMessageOpened(ContactCenterInboxMessageOpened),
+    ContactCenterInboxMessageOpened(Box<ContactCenterInboxMessageOpened>),
     /// Delivered `contact_center.recording_transcript_completed`.
     ///
     /// The **Recording transcript completed** event is triggered when an engagement's recording transcript is completed.
@@ -397,7 +405,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:recording:admin`
     ///
     /// **Event type**: `contact_center.recording_transcript_completed`
-    ContactCenterRecordingTranscriptCompleted(ContactCenterRecordingTranscriptCompleted),
+    ContactCenterRecordingTranscriptCompleted(
+        Box<ContactCenterRecordingTranscriptCompleted>,
+    ),
     /// Delivered `contact_center.business_hours_created`.
     ///
     /// The **Business hours created** event is triggered when the business hours are created.
@@ -414,7 +424,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:business_hour:admin`
     ///
     /// **Event type**: `contact_center.business_hours_created`
-    ContactCenterBusinessHoursCreated(ContactCenterBusinessHoursCreated),
+    ContactCenterBusinessHoursCreated(Box<ContactCenterBusinessHoursCreated>),
     /// Delivered `contact_center.recording_paused`.
     ///
     /// The **Recording paused** event is triggered when an engagement's recording is paused.
@@ -431,7 +441,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:recording:admin`
     ///
     /// **Event type**: `contact_center.recording_paused`
-    ContactCenterRecordingPaused(ContactCenterRecordingPaused),
+    ContactCenterRecordingPaused(Box<ContactCenterRecordingPaused>),
     /// Delivered `contact_center.queue_supervisor_unassigned`.
     ///
     /// The **Queue supervisor unassigned** event is triggered when a supervisor is removed from the queue.
@@ -448,7 +458,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:queue_supervisor_unassigned:admin`
     ///
     /// **Event type**: `contact_center.queue_supervisor_unassigned`
-    ContactCenterQueueSupervisorUnassigned(ContactCenterQueueSupervisorUnassigned),
+    ContactCenterQueueSupervisorUnassigned(Box<ContactCenterQueueSupervisorUnassigned>),
     /// Delivered `contact_center.user_updated`.
     ///
     /// The **User updated** event is triggered when a user is updated.
@@ -464,7 +474,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user_updated:admin`
     ///
     /// **Event type**: `contact_center.user_updated`
-    ContactCenterUserUpdated(ContactCenterUserUpdated),
+    ContactCenterUserUpdated(Box<ContactCenterUserUpdated>),
     /// Delivered `contact_center.engagement_user_muted`.
     ///
     /// The **Engagement user muted** event is triggered when a user goes on mute or is muted in an engagement.
@@ -480,7 +490,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_user_muted`
-    ContactCenterEngagementUserMuted(ContactCenterEngagementUserMuted),
+    ContactCenterEngagementUserMuted(Box<ContactCenterEngagementUserMuted>),
     /// Delivered `contact_center.engagement_user_unmuted`.
     ///
     /// The **Engagement user unmuted** event is triggered when a user comes off of mute in an engagement.
@@ -496,7 +506,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_user_unmuted`
-    ContactCenterEngagementUserUnmuted(ContactCenterEngagementUserUnmuted),
+    ContactCenterEngagementUserUnmuted(Box<ContactCenterEngagementUserUnmuted>),
     /// Delivered `contact_center.user_phone_numbers_assigned`.
     ///
     /// The **User phone numbers assigned** event is triggered when phone numbers are assigned to a user.
@@ -512,7 +522,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user:admin`
     ///
     /// **Event type**: `contact_center.user_phone_numbers_assigned`
-    ContactCenterUserPhoneNumbersAssigned(ContactCenterUserPhoneNumbersAssigned),
+    ContactCenterUserPhoneNumbersAssigned(Box<ContactCenterUserPhoneNumbersAssigned>),
     /// Delivered `contact_center.engagement_wrap_up_started`.
     ///
     /// The **Engagement wrap up started** event is triggered when a wrap up starts for an engagement.
@@ -529,7 +539,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_wrap_up_started`
-    ContactCenterEngagementWrapUpStarted(ContactCenterEngagementWrapUpStarted),
+    ContactCenterEngagementWrapUpStarted(Box<ContactCenterEngagementWrapUpStarted>),
     /// Delivered `contact_center.closure_updated`.
     ///
     /// The **Closure updated** event is triggered when the closure is updated.
@@ -546,7 +556,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:closure_hour:admin`
     ///
     /// **Event type**: `contact_center.closure_updated`
-    ContactCenterClosureUpdated(ContactCenterClosureUpdated),
+    ContactCenterClosureUpdated(Box<ContactCenterClosureUpdated>),
     /// Delivered `contact_center.engagement_messaging_transcript_completed`.
     ///
     /// The **Messaging transcript completed** event is triggered when an engagement messaging transcript is completed.
@@ -564,7 +574,7 @@ pub enum Event {
     ///
     /// **Event type**: `contact_center.engagement_messaging_transcript_completed`
     ContactCenterEngagementMessagingTranscriptCompleted(
-        ContactCenterEngagementMessagingTranscriptCompleted,
+        Box<ContactCenterEngagementMessagingTranscriptCompleted>,
     ),
     /// Delivered `contact_center.recording_deleted`.
     ///
@@ -582,7 +592,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:recording:admin`
     ///
     /// **Event type**: `contact_center.recording_deleted`
-    ContactCenterRecordingDeleted(ContactCenterRecordingDeleted),
+    ContactCenterRecordingDeleted(Box<ContactCenterRecordingDeleted>),
     /// Delivered `contact_center.queue_agent_unassigned`.
     ///
     /// The **Queue agent unassigned** event is triggered when an agent is removed from the queue.
@@ -599,7 +609,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:queue_agent_unassigned:admin`
     ///
     /// **Event type**: `contact_center.queue_agent_unassigned`
-    ContactCenterQueueAgentUnassigned(ContactCenterQueueAgentUnassigned),
+    ContactCenterQueueAgentUnassigned(Box<ContactCenterQueueAgentUnassigned>),
     /// Delivered `contact_center.engagement_transfer_completed`.
     ///
     /// The **Engagement transfer completed** event is triggered when an engagement transfer is completed.
@@ -615,7 +625,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_transfer_completed`
-    ContactCenterEngagementTransferCompleted(ContactCenterEngagementTransferCompleted),
+    ContactCenterEngagementTransferCompleted(
+        Box<ContactCenterEngagementTransferCompleted>,
+    ),
     /// Delivered `contact_center.team_updated`.
     ///
     /// The **Team updated** event is triggered when a team is updated.
@@ -632,7 +644,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:team:admin`
     ///
     /// **Event type**: `contact_center.team_updated`
-    ContactCenterTeamUpdated(ContactCenterTeamUpdated),
+    ContactCenterTeamUpdated(Box<ContactCenterTeamUpdated>),
     /// Delivered `contact_center.engagement_user_dtmf_sent`.
     ///
     /// The **Engagement user DTMF sent** event is triggered when a user uses dual tone multi-frequency (DTMF) in an engagement.
@@ -648,7 +660,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_user_dtmf_sent`
-    ContactCenterEngagementUserDtmfSent(ContactCenterEngagementUserDtmfSent),
+    ContactCenterEngagementUserDtmfSent(Box<ContactCenterEngagementUserDtmfSent>),
     /// Delivered `contact_center.queue_inbound_sla_updated`.
     ///
     /// The **Queue inbound sla updated** event is triggered when the queue's inbound service level is updated.
@@ -663,7 +675,7 @@ pub enum Event {
     /// **[Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center_queue:read:admin`,`contact_center_queue:write:admin`
     ///
     /// **Event type**: `contact_center.queue_inbound_sla_updated`
-    ContactCenterQueueInboundSlaUpdated(ContactCenterQueueInboundSlaUpdated),
+    ContactCenterQueueInboundSlaUpdated(Box<ContactCenterQueueInboundSlaUpdated>),
     /// Delivered `contact_center.engagement_consumer_sent_message`.
     ///
     /// The **Engagement consumer send message** event is triggered when a consumer sends a message.
@@ -680,7 +692,7 @@ pub enum Event {
     ///
     /// **Event type**: `contact_center.engagement_consumer_sent_message`
     ContactCenterEngagementConsumerSentMessage(
-        ContactCenterEngagementConsumerSentMessage,
+        Box<ContactCenterEngagementConsumerSentMessage>,
     ),
     /// Delivered `contact_center.engagement_consumer_notified`.
     ///
@@ -697,7 +709,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_consumer_notified`
-    ContactCenterEngagementConsumerNotified(ContactCenterEngagementConsumerNotified),
+    ContactCenterEngagementConsumerNotified(
+        Box<ContactCenterEngagementConsumerNotified>,
+    ),
     /// Delivered `contact_center.recording_stopped`.
     ///
     /// The **Recording stopped** event is triggered when an engagement's recording is stopped.
@@ -714,7 +728,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:recording:admin`
     ///
     /// **Event type**: `contact_center.recording_stopped`
-    ContactCenterRecordingStopped(ContactCenterRecordingStopped),
+    ContactCenterRecordingStopped(Box<ContactCenterRecordingStopped>),
     /// Delivered `contact_center.user_deleted`.
     ///
     /// The **User deleted** event is triggered when a user is deleted.
@@ -730,7 +744,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user_deleted:admin`
     ///
     /// **Event type**: `contact_center.user_deleted`
-    ContactCenterUserDeleted(ContactCenterUserDeleted),
+    ContactCenterUserDeleted(Box<ContactCenterUserDeleted>),
     /// Delivered `contact_center.task_deleted`.
     ///
     /// The **Task deleted** event is triggered when a task is deleted.
@@ -746,7 +760,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_deleted`
-    ContactCenterTaskDeleted(ContactCenterTaskDeleted),
+    ContactCenterTaskDeleted(Box<ContactCenterTaskDeleted>),
     /// Delivered `contact_center.engagement_wrap_up_ended`.
     ///
     /// The **Engagement wrap up ended** event is triggered when a wrap up ends for an engagement.
@@ -763,7 +777,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_wrap_up_ended`
-    ContactCenterEngagementWrapUpEnded(ContactCenterEngagementWrapUpEnded),
+    ContactCenterEngagementWrapUpEnded(Box<ContactCenterEngagementWrapUpEnded>),
     /// Delivered `contact_center.engagement_user_hold`.
     ///
     /// The **Engagement user hold** event is triggered when a user goes on hold in an engagement.
@@ -779,7 +793,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_user_hold`
-    ContactCenterEngagementUserHold(ContactCenterEngagementUserHold),
+    ContactCenterEngagementUserHold(Box<ContactCenterEngagementUserHold>),
     /// Delivered `contact_center.engagement_transfer_rejected`.
     ///
     /// The **Engagement transfer rejected** event is triggered when an engagement transfer is rejected.
@@ -796,7 +810,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_transfer_rejected`
-    ContactCenterEngagementTransferRejected(ContactCenterEngagementTransferRejected),
+    ContactCenterEngagementTransferRejected(
+        Box<ContactCenterEngagementTransferRejected>,
+    ),
     /// Delivered `contact_center.user_status_changed`.
     ///
     /// The **User status changed** event is triggered when a user status is changed.
@@ -813,7 +829,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user:admin`
     ///
     /// **Event type**: `contact_center.user_status_changed`
-    ContactCenterUserStatusChanged(ContactCenterUserStatusChanged),
+    ContactCenterUserStatusChanged(Box<ContactCenterUserStatusChanged>),
     /// Delivered `contact_center.task_updated`.
     ///
     /// The **Task updated** event is triggered when a task is updated.
@@ -829,7 +845,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_updated`
-    ContactCenterTaskUpdated(ContactCenterTaskUpdated),
+    ContactCenterTaskUpdated(Box<ContactCenterTaskUpdated>),
     /// Delivered `contact_center.recording_resumed`.
     ///
     /// The **Recording resumed** event is triggered when an engagement's recording is resumed.
@@ -846,7 +862,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:recording:admin`
     ///
     /// **Event type**: `contact_center.recording_resumed`
-    ContactCenterRecordingResumed(ContactCenterRecordingResumed),
+    ContactCenterRecordingResumed(Box<ContactCenterRecordingResumed>),
     /// Delivered `contact_center.engagement_disposition_added`.
     ///
     /// The **Engagement disposition added** event is triggered when a user completes a disposition for the engagement.
@@ -863,7 +879,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_disposition_added`
-    ContactCenterEngagementDispositionAdded(ContactCenterEngagementDispositionAdded),
+    ContactCenterEngagementDispositionAdded(
+        Box<ContactCenterEngagementDispositionAdded>,
+    ),
     /// Delivered `contact_center.asset_created`.
     ///
     /// The **Asset created** event is triggered when a new asset is created.
@@ -880,7 +898,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:asset_library:admin`
     ///
     /// **Event type**: `contact_center.asset_created`
-    ContactCenterAssetCreated(ContactCenterAssetCreated),
+    ContactCenterAssetCreated(Box<ContactCenterAssetCreated>),
     /// Delivered `contact_center.team_members_unassigned`.
     ///
     /// The **Team members unassigned** event is triggered when supervisors or agents are unassigned from a team.
@@ -897,7 +915,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:team_member_unassigned:admin`
     ///
     /// **Event type**: `contact_center.team_members_unassigned`
-    ContactCenterTeamMembersUnassigned(ContactCenterTeamMembersUnassigned),
+    ContactCenterTeamMembersUnassigned(Box<ContactCenterTeamMembersUnassigned>),
     /// Delivered `contact_center.team_deleted`.
     ///
     /// The **Team deleted** event is triggered when a team is deleted.
@@ -914,7 +932,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:team:admin`
     ///
     /// **Event type**: `contact_center.team_deleted`
-    ContactCenterTeamDeleted(ContactCenterTeamDeleted),
+    ContactCenterTeamDeleted(Box<ContactCenterTeamDeleted>),
     /// Delivered `contact_center.cx_engagement_end_data_ready`.
     ///
     /// The **CX engagement end data ready** event is triggered when the report V2 data collected at engagement end is ready.
@@ -933,7 +951,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement_report:admin`
     ///
     /// **Event type**: `contact_center.cx_engagement_end_data_ready`
-    ContactCenterCxEngagementEndDataReady(ContactCenterCxEngagementEndDataReady),
+    ContactCenterCxEngagementEndDataReady(Box<ContactCenterCxEngagementEndDataReady>),
     /// Delivered `contact_center.engagement_upgrade_expired`.
     ///
     /// The **Engagement Upgrade Expired** event is triggered when a Contact Center **voice or messaging** engagement being upgraded to video is expired.
@@ -950,7 +968,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_upgrade_expired`
-    ContactCenterEngagementUpgradeExpired(ContactCenterEngagementUpgradeExpired),
+    ContactCenterEngagementUpgradeExpired(Box<ContactCenterEngagementUpgradeExpired>),
     /// Delivered `contact_center.engagement_consumer_ended`.
     ///
     /// The **Engagement consumer ended** event is triggered when a consumer ends an engagement.
@@ -966,7 +984,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_consumer_ended`
-    ContactCenterEngagementConsumerEnded(ContactCenterEngagementConsumerEnded),
+    ContactCenterEngagementConsumerEnded(Box<ContactCenterEngagementConsumerEnded>),
     /// Delivered `contact_center.queue_deleted`.
     ///
     /// The **Queue deleted** event is triggered when a task queue is deleted.
@@ -983,7 +1001,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:queue:admin`
     ///
     /// **Event type**: `contact_center.queue_deleted`
-    ContactCenterQueueDeleted(ContactCenterQueueDeleted),
+    ContactCenterQueueDeleted(Box<ContactCenterQueueDeleted>),
     /// Delivered `contact_center.business_hours_updated`.
     ///
     /// The **Business hours updated** event is triggered when the business hours are updated.
@@ -1000,7 +1018,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:business_hour:admin`
     ///
     /// **Event type**: `contact_center.business_hours_updated`
-    ContactCenterBusinessHoursUpdated(ContactCenterBusinessHoursUpdated),
+    ContactCenterBusinessHoursUpdated(Box<ContactCenterBusinessHoursUpdated>),
     /// Delivered `contact_center.queue_agent_assigned`.
     ///
     /// The **Queue agent assigned** event is triggered when an agent is assigned to the queue.
@@ -1017,7 +1035,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:queue_agent_assigned:admin`
     ///
     /// **Event type**: `contact_center.queue_agent_assigned`
-    ContactCenterQueueAgentAssigned(ContactCenterQueueAgentAssigned),
+    ContactCenterQueueAgentAssigned(Box<ContactCenterQueueAgentAssigned>),
     /// Delivered `contact_center.business_hours_deleted`.
     ///
     /// The **Business hours deleted** event is triggered when the business hours are deleted.
@@ -1034,7 +1052,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:business_hour:admin`
     ///
     /// **Event type**: `contact_center.business_hours_deleted`
-    ContactCenterBusinessHoursDeleted(ContactCenterBusinessHoursDeleted),
+    ContactCenterBusinessHoursDeleted(Box<ContactCenterBusinessHoursDeleted>),
     /// Delivered `contact_center.task_completed`.
     ///
     /// The **Task completed** event is triggered when a user completes a task.
@@ -1050,7 +1068,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_completed`
-    ContactCenterTaskCompleted(ContactCenterTaskCompleted),
+    ContactCenterTaskCompleted(Box<ContactCenterTaskCompleted>),
     /// Delivered `contact_center.inbox_message_deleted`.
     ///
     /// The **Inbox message deleted** event is triggered when an agent or supervisor soft deletes or hard deletes a voicemail.
@@ -1067,7 +1085,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:inbox:admin`
     ///
     /// **Event type**: `contact_center.inbox_message_deleted`
-    ContactCenterInboxMessageDeleted(ContactCenterInboxMessageDeleted),
+    ContactCenterInboxMessageDeleted(Box<ContactCenterInboxMessageDeleted>),
     /// Delivered `contact_center.task_reservation_created`.
     ///
     /// The **User created a task reservation** event is triggered when a user creates a task queue reservation.
@@ -1083,7 +1101,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_reservation_created`
-    ContactCenterTaskReservationCreated(ContactCenterTaskReservationCreated),
+    ContactCenterTaskReservationCreated(Box<ContactCenterTaskReservationCreated>),
     /// Delivered `contact_center.sms_status`.
     ///
     /// The **SMS status** event is triggered when an SMS message is sent by using the [Send an SMS](/docs/api/contact-center/#tag/sms/post/contact_center/sms). The receipt indicates whether the SMS was actually delivered to the consumer.
@@ -1099,7 +1117,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:sms:admin`
     ///
     /// **Event type**: `contact_center.sms_status`
-    ContactCenterSmsStatus(ContactCenterSmsStatus),
+    ContactCenterSmsStatus(Box<ContactCenterSmsStatus>),
     /// Delivered `contact_center.closure_created`.
     ///
     /// The **Closure created** event is triggered when the closure is created.
@@ -1116,7 +1134,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:closure_hour:admin`
     ///
     /// **Event type**: `contact_center.closure_created`
-    ContactCenterClosureCreated(ContactCenterClosureCreated),
+    ContactCenterClosureCreated(Box<ContactCenterClosureCreated>),
     /// Delivered `contact_center.task_canceled`.
     ///
     /// The **Task canceled** event is triggered when a user cancels an assigned task.
@@ -1132,7 +1150,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_canceled`
-    ContactCenterTaskCanceled(ContactCenterTaskCanceled),
+    ContactCenterTaskCanceled(Box<ContactCenterTaskCanceled>),
     /// Delivered `contact_center.legacy_engagement_end_data_ready`.
     ///
     /// The **Legacy engagement end data ready** event is triggered when the report V1 data collected at engagement end is ready.
@@ -1151,7 +1169,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement_report:admin`
     ///
     /// **Event type**: `contact_center.legacy_engagement_end_data_ready`
-    ContactCenterLegacyEngagementEndDataReady(ContactCenterLegacyEngagementEndDataReady),
+    ContactCenterLegacyEngagementEndDataReady(
+        Box<ContactCenterLegacyEngagementEndDataReady>,
+    ),
     /// Delivered `contact_center.engagement_upgrade_completed`.
     ///
     /// The **Engagement Upgrade Completed** event is triggered when a Contact Center **voice** engagement is being upgraded to video is completed.
@@ -1168,7 +1188,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_upgrade_completed`
-    ContactCenterEngagementUpgradeCompleted(ContactCenterEngagementUpgradeCompleted),
+    ContactCenterEngagementUpgradeCompleted(
+        Box<ContactCenterEngagementUpgradeCompleted>,
+    ),
     /// Delivered `contact_center.recording_started`.
     ///
     /// The **Recording started** event is triggered when an engagement's recording is started.
@@ -1185,7 +1207,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:recording:admin`
     ///
     /// **Event type**: `contact_center.recording_started`
-    ContactCenterRecordingStarted(ContactCenterRecordingStarted),
+    ContactCenterRecordingStarted(Box<ContactCenterRecordingStarted>),
     /// Delivered `contact_center.closure_deleted`.
     ///
     /// The **Closure deleted** event is triggered when the closure is deleted.
@@ -1202,7 +1224,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:closure_hour:admin`
     ///
     /// **Event type**: `contact_center.closure_deleted`
-    ContactCenterClosureDeleted(ContactCenterClosureDeleted),
+    ContactCenterClosureDeleted(Box<ContactCenterClosureDeleted>),
     /// Delivered `contact_center.user_login`.
     ///
     /// The **User login** event is triggered when a user logs in to Contact Center.
@@ -1219,7 +1241,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user:admin`
     ///
     /// **Event type**: `contact_center.user_login`
-    ContactCenterUserLogin(ContactCenterUserLogin),
+    ContactCenterUserLogin(Box<ContactCenterUserLogin>),
     /// Delivered `contact_center.user_skills_assigned`.
     ///
     /// The **User skills assigned** event is triggered when skills are assigned to a user.
@@ -1235,7 +1257,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user:admin`
     ///
     /// **Event type**: `contact_center.user_skills_assigned`
-    ContactCenterUserSkillsAssigned(ContactCenterUserSkillsAssigned),
+    ContactCenterUserSkillsAssigned(Box<ContactCenterUserSkillsAssigned>),
     /// Delivered `contact_center.engagement_user_sent_file`.
     ///
     /// The **Engagement user sent file** event is triggered when a user sends files.
@@ -1251,7 +1273,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_user_sent_file`
-    ContactCenterEngagementUserSentFile(ContactCenterEngagementUserSentFile),
+    ContactCenterEngagementUserSentFile(Box<ContactCenterEngagementUserSentFile>),
     /// Delivered `contact_center.engagement_consumer_answered`.
     ///
     /// The **Engagement consumer answered** event is triggered when the consumer answers a voice or video engagement.
@@ -1267,7 +1289,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_consumer_answered`
-    ContactCenterEngagementConsumerAnswered(ContactCenterEngagementConsumerAnswered),
+    ContactCenterEngagementConsumerAnswered(
+        Box<ContactCenterEngagementConsumerAnswered>,
+    ),
     /// Delivered `contact_center.engagement_ended`.
     ///
     /// The **Engagement ended** event is triggered when the engagement is ended.
@@ -1288,7 +1312,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_ended`
-    ContactCenterEngagementEnded(ContactCenterEngagementEnded),
+    ContactCenterEngagementEnded(Box<ContactCenterEngagementEnded>),
     /// Delivered `contact_center.user_opt_in`.
     ///
     /// The **User opt in** event is triggered when a user opts in to a queue.
@@ -1305,7 +1329,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user:admin`
     ///
     /// **Event type**: `contact_center.user_opt_in`
-    ContactCenterUserOptIn(ContactCenterUserOptIn),
+    ContactCenterUserOptIn(Box<ContactCenterUserOptIn>),
     /// Delivered `contact_center.engagement_transfer_timeout`.
     ///
     /// The **Engagement transfer timeout** event is triggered when an engagement transfer times out.
@@ -1322,7 +1346,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_transfer_timeout`
-    ContactCenterEngagementTransferTimeout(ContactCenterEngagementTransferTimeout),
+    ContactCenterEngagementTransferTimeout(Box<ContactCenterEngagementTransferTimeout>),
     /// Delivered `contact_center.recording_completed`.
     ///
     /// The **Recording completed** event is triggered when an engagement's recording is completed.
@@ -1339,7 +1363,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:recording:admin`
     ///
     /// **Event type**: `contact_center.recording_completed`
-    ContactCenterRecordingCompleted(ContactCenterRecordingCompleted),
+    ContactCenterRecordingCompleted(Box<ContactCenterRecordingCompleted>),
     /// Delivered `contact_center.engagement_transfer_accepted`.
     ///
     /// The **Engagement transfer accepted** event is triggered when an engagement transfer is accepted.
@@ -1356,7 +1380,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_transfer_accepted`
-    ContactCenterEngagementTransferAccepted(ContactCenterEngagementTransferAccepted),
+    ContactCenterEngagementTransferAccepted(
+        Box<ContactCenterEngagementTransferAccepted>,
+    ),
     /// Delivered `contact_center.team_moved`.
     ///
     /// The **Team moved** event is triggered when a team is moved to another parent team.
@@ -1373,7 +1399,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:team:admin`
     ///
     /// **Event type**: `contact_center.team_moved`
-    ContactCenterTeamMoved(ContactCenterTeamMoved),
+    ContactCenterTeamMoved(Box<ContactCenterTeamMoved>),
     /// Delivered `contact_center.user_created`.
     ///
     /// The **User created** event is triggered when a user is created.
@@ -1389,7 +1415,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user:admin`
     ///
     /// **Event type**: `contact_center.user_created`
-    ContactCenterUserCreated(ContactCenterUserCreated),
+    ContactCenterUserCreated(Box<ContactCenterUserCreated>),
     /// Delivered `contact_center.inbox_message_assigned`.
     ///
     /// The **Inbox message assigned** event is triggered when an agent or supervisor assigns a voicemail to a user, either themself or someone else.
@@ -1406,7 +1432,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:inbox:admin`
     ///
     /// **Event type**: `contact_center.inbox_message_assigned`
-    ContactCenterInboxMessageAssigned(ContactCenterInboxMessageAssigned),
+    ContactCenterInboxMessageAssigned(Box<ContactCenterInboxMessageAssigned>),
     /// Delivered `contact_center.task_entered_queue`.
     ///
     /// The **Task entered queue** event is triggered when a task enters the task queue.
@@ -1423,7 +1449,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_entered_queue`
-    ContactCenterTaskEnteredQueue(ContactCenterTaskEnteredQueue),
+    ContactCenterTaskEnteredQueue(Box<ContactCenterTaskEnteredQueue>),
     /// Delivered `contact_center.asset_deleted`.
     ///
     /// The **Asset deleted** event is triggered when the asset is deleted.
@@ -1440,7 +1466,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:asset_library:admin`
     ///
     /// **Event type**: `contact_center.asset_deleted`
-    ContactCenterAssetDeleted(ContactCenterAssetDeleted),
+    ContactCenterAssetDeleted(Box<ContactCenterAssetDeleted>),
     /// Delivered `contact_center.team_created`.
     ///
     /// The **Team created** event is triggered when a new team is created.
@@ -1457,7 +1483,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:team:admin`
     ///
     /// **Event type**: `contact_center.team_created`
-    ContactCenterTeamCreated(ContactCenterTeamCreated),
+    ContactCenterTeamCreated(Box<ContactCenterTeamCreated>),
     /// Delivered `contact_center.engagement_started`.
     ///
     /// The **Engagement started** event is triggered when the engagement is started.
@@ -1474,7 +1500,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement_started:admin`
     ///
     /// **Event type**: `contact_center.engagement_started`
-    ContactCenterEngagementStarted(ContactCenterEngagementStarted),
+    ContactCenterEngagementStarted(Box<ContactCenterEngagementStarted>),
     /// Delivered `contact_center.engagement_transfer_reserved`.
     ///
     /// The **Engagement transfer reserved** event is triggered when an engagement transfer is reserved.
@@ -1491,7 +1517,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_transfer_reserved`
-    ContactCenterEngagementTransferReserved(ContactCenterEngagementTransferReserved),
+    ContactCenterEngagementTransferReserved(
+        Box<ContactCenterEngagementTransferReserved>,
+    ),
     /// Delivered `contact_center.engagement_upgrade_initiated`.
     ///
     /// The **Engagement Upgrade Initiated** event is triggered when a Contact Center **voice** engagement is being upgraded to video.
@@ -1508,7 +1536,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_upgrade_initiated`
-    ContactCenterEngagementUpgradeInitiated(ContactCenterEngagementUpgradeInitiated),
+    ContactCenterEngagementUpgradeInitiated(
+        Box<ContactCenterEngagementUpgradeInitiated>,
+    ),
     /// Delivered `contact_center.asset_updated`.
     ///
     /// The **Asset updated** event is triggered when an asset is updated. This includes any changes to asset items contained within the asset such as adding, updating, and deleting asset items.
@@ -1525,7 +1555,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:asset_library:admin`
     ///
     /// **Event type**: `contact_center.asset_updated`
-    ContactCenterAssetUpdated(ContactCenterAssetUpdated),
+    ContactCenterAssetUpdated(Box<ContactCenterAssetUpdated>),
     /// Delivered `contact_center.engagement_user_sent_message`.
     ///
     /// The **Engagement user sent message** event is triggered when a user sends a message.
@@ -1541,7 +1571,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_user_sent_message`
-    ContactCenterEngagementUserSentMessage(ContactCenterEngagementUserSentMessage),
+    ContactCenterEngagementUserSentMessage(Box<ContactCenterEngagementUserSentMessage>),
     /// Delivered `contact_center.task_exited_queue`.
     ///
     /// The **Task exited queue** event is triggered when a task moves from one task queue to another task queue.
@@ -1558,7 +1588,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_exited_queue`
-    ContactCenterTaskExitedQueue(ContactCenterTaskExitedQueue),
+    ContactCenterTaskExitedQueue(Box<ContactCenterTaskExitedQueue>),
     /// Delivered `contact_center.user_skills_unassigned`.
     ///
     /// The **User skills unassigned** event is triggered when skills are removed from a user.
@@ -1574,7 +1604,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user:admin`
     ///
     /// **Event type**: `contact_center.user_skills_unassigned`
-    ContactCenterUserSkillsUnassigned(ContactCenterUserSkillsUnassigned),
+    ContactCenterUserSkillsUnassigned(Box<ContactCenterUserSkillsUnassigned>),
     /// Delivered `contact_center.task_reservation_rejected`.
     ///
     /// The **User rejected a task reservation** event is triggered when a user rejects a task queue reservation.
@@ -1590,7 +1620,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_reservation_rejected`
-    ContactCenterTaskReservationRejected(ContactCenterTaskReservationRejected),
+    ContactCenterTaskReservationRejected(Box<ContactCenterTaskReservationRejected>),
     /// Delivered `contact_center.inbox_message_received`.
     ///
     /// The **Inbox message received** event is triggered when a voicemail is received by the Contact Center.
@@ -1607,7 +1637,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:inbox:admin`
     ///
     /// **Event type**: `contact_center.inbox_message_received`
-    ContactCenterInboxMessageReceived(ContactCenterInboxMessageReceived),
+    ContactCenterInboxMessageReceived(Box<ContactCenterInboxMessageReceived>),
     /// Delivered `contact_center.engagement_transfer_canceled`.
     ///
     /// The **Engagement transfer canceled** event is triggered when an engagement transfer is canceled.
@@ -1624,7 +1654,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_transfer_canceled`
-    ContactCenterEngagementTransferCanceled(ContactCenterEngagementTransferCanceled),
+    ContactCenterEngagementTransferCanceled(
+        Box<ContactCenterEngagementTransferCanceled>,
+    ),
     /// Delivered `contact_center.recording_permanently_deleted`.
     ///
     /// The **Recording permanently deleted** event is triggered when an engagement's recording is permanently deleted.
@@ -1641,7 +1673,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:recording:admin`
     ///
     /// **Event type**: `contact_center.recording_permanently_deleted`
-    ContactCenterRecordingPermanentlyDeleted(ContactCenterRecordingPermanentlyDeleted),
+    ContactCenterRecordingPermanentlyDeleted(
+        Box<ContactCenterRecordingPermanentlyDeleted>,
+    ),
     /// Delivered `contact_center.queue_operating_hours_updated`.
     ///
     /// The **Queue operating hours updated** event is triggered when the queue operating hours are updated.
@@ -1658,7 +1692,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:queue_operating_hours_updated:admin`
     ///
     /// **Event type**: `contact_center.queue_operating_hours_updated`
-    ContactCenterQueueOperatingHoursUpdated(ContactCenterQueueOperatingHoursUpdated),
+    ContactCenterQueueOperatingHoursUpdated(
+        Box<ContactCenterQueueOperatingHoursUpdated>,
+    ),
     /// Delivered `contact_center.engagement_transfer_initiated`.
     ///
     /// The **Engagement transfer initiated** event is triggered when an engagement transfer is initiated.
@@ -1675,7 +1711,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_transfer_initiated`
-    ContactCenterEngagementTransferInitiated(ContactCenterEngagementTransferInitiated),
+    ContactCenterEngagementTransferInitiated(
+        Box<ContactCenterEngagementTransferInitiated>,
+    ),
     /// Delivered `contact_center.engagement_takeover_started`.
     ///
     /// The **Takeover started on an engagement** event is triggered when the user takes over an engagement in Contact Center.
@@ -1692,7 +1730,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_takeover_started`
-    ContactCenterEngagementTakeoverStarted(ContactCenterEngagementTakeoverStarted),
+    ContactCenterEngagementTakeoverStarted(Box<ContactCenterEngagementTakeoverStarted>),
     /// Delivered `contact_center.voicemail_transcript_completed`.
     ///
     /// The **Voicemail Transcript Completed** event is triggered when a voice message transcript has been saved.
@@ -1709,7 +1747,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:voicemail_transcript_completed:admin`
     ///
     /// **Event type**: `contact_center.voicemail_transcript_completed`
-    ContactCenterVoicemailTranscriptCompleted(ContactCenterVoicemailTranscriptCompleted),
+    ContactCenterVoicemailTranscriptCompleted(
+        Box<ContactCenterVoicemailTranscriptCompleted>,
+    ),
     /// Delivered `contact_center.task_reservation_accepted`.
     ///
     /// The **User accepted a task reservation** event is triggered when a user accepts a task queue reservation.
@@ -1725,7 +1765,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_reservation_accepted`
-    ContactCenterTaskReservationAccepted(ContactCenterTaskReservationAccepted),
+    ContactCenterTaskReservationAccepted(Box<ContactCenterTaskReservationAccepted>),
     /// Delivered `contact_center.engagement_email_transcript_completed`.
     ///
     /// The **Engagement email transcript completed** event is triggered when a Contact Center engagement email transcript is completed.
@@ -1742,7 +1782,7 @@ pub enum Event {
     ///
     /// **Event type**: `contact_center.engagement_email_transcript_completed`
     ContactCenterEngagementEmailTranscriptCompleted(
-        ContactCenterEngagementEmailTranscriptCompleted,
+        Box<ContactCenterEngagementEmailTranscriptCompleted>,
     ),
     /// Delivered `contact_center.user_phone_numbers_unassigned`.
     ///
@@ -1759,7 +1799,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user:admin`
     ///
     /// **Event type**: `contact_center.user_phone_numbers_unassigned`
-    ContactCenterUserPhoneNumbersUnassigned(ContactCenterUserPhoneNumbersUnassigned),
+    ContactCenterUserPhoneNumbersUnassigned(
+        Box<ContactCenterUserPhoneNumbersUnassigned>,
+    ),
     /// Delivered `contact_center.engagement_user_unhold`.
     ///
     /// The **Engagement user unhold** event is triggered when a user comes off hold in an engagement.
@@ -1775,7 +1817,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_user_unhold`
-    ContactCenterEngagementUserUnhold(ContactCenterEngagementUserUnhold),
+    ContactCenterEngagementUserUnhold(Box<ContactCenterEngagementUserUnhold>),
     /// Delivered `contact_center.user_logout`.
     ///
     /// The **User logout** event is triggered when a user logs out of Contact Center.
@@ -1792,7 +1834,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:user:admin`
     ///
     /// **Event type**: `contact_center.user_logout`
-    ContactCenterUserLogout(ContactCenterUserLogout),
+    ContactCenterUserLogout(Box<ContactCenterUserLogout>),
     /// Delivered `contact_center.task_reservation_completed`.
     ///
     /// The **User completed a task reservation** event is triggered when a user completes a task queue reservation.
@@ -1808,7 +1850,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_reservation_completed`
-    ContactCenterTaskReservationCompleted(ContactCenterTaskReservationCompleted),
+    ContactCenterTaskReservationCompleted(Box<ContactCenterTaskReservationCompleted>),
     /// Delivered `contact_center.queue_scheduled_callback_created`.
     ///
     /// The **Queue Scheduled Callback Created** is triggered when a scheduled callback is booked.
@@ -1826,7 +1868,7 @@ pub enum Event {
     ///
     /// **Event type**: `contact_center.queue_scheduled_callback_created`
     ContactCenterQueueScheduledCallbackCreated(
-        ContactCenterQueueScheduledCallbackCreated,
+        Box<ContactCenterQueueScheduledCallbackCreated>,
     ),
     /// Delivered `contact_center.engagement_survey_status`.
     ///
@@ -1842,7 +1884,7 @@ pub enum Event {
     /// **[Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center_survey:read:admin`
     ///
     /// **Event type**: `contact_center.engagement_survey_status`
-    ContactCenterEngagementSurveyStatus(ContactCenterEngagementSurveyStatus),
+    ContactCenterEngagementSurveyStatus(Box<ContactCenterEngagementSurveyStatus>),
     /// Delivered `contact_center.task_reservation_timeout`.
     ///
     /// The **Task reservation timed out** event is triggered when a task queue reservation times out. When a task queue reservation times out, it is not deleted.
@@ -1858,7 +1900,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:task:admin`
     ///
     /// **Event type**: `contact_center.task_reservation_timeout`
-    ContactCenterTaskReservationTimeout(ContactCenterTaskReservationTimeout),
+    ContactCenterTaskReservationTimeout(Box<ContactCenterTaskReservationTimeout>),
     /// Delivered `contact_center.engagement_user_ended`.
     ///
     /// The **Engagement user ended** event is triggered when a user ends an engagement.
@@ -1874,7 +1916,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_user_ended`
-    ContactCenterEngagementUserEnded(ContactCenterEngagementUserEnded),
+    ContactCenterEngagementUserEnded(Box<ContactCenterEngagementUserEnded>),
     /// Delivered `contact_center.engagement_user_answered`.
     ///
     /// The **Engagement user answered** event is triggered when a user answers a voice or video engagement.
@@ -1897,7 +1939,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_user_answered`
-    ContactCenterEngagementUserAnswered(ContactCenterEngagementUserAnswered),
+    ContactCenterEngagementUserAnswered(Box<ContactCenterEngagementUserAnswered>),
     /// Delivered `contact_center.team_members_assigned`.
     ///
     /// The **Team members assigned** event is triggered when supervisors or agents are assigned to a team.
@@ -1914,7 +1956,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:team_member_assigned:admin`
     ///
     /// **Event type**: `contact_center.team_members_assigned`
-    ContactCenterTeamMembersAssigned(ContactCenterTeamMembersAssigned),
+    ContactCenterTeamMembersAssigned(Box<ContactCenterTeamMembersAssigned>),
     /// Delivered `contact_center.engagement_transfer_queued`.
     ///
     /// The **Engagement transfer queued** event is triggered when an engagement transfer is queued.
@@ -1931,7 +1973,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:engagement:admin`
     ///
     /// **Event type**: `contact_center.engagement_transfer_queued`
-    ContactCenterEngagementTransferQueued(ContactCenterEngagementTransferQueued),
+    ContactCenterEngagementTransferQueued(Box<ContactCenterEngagementTransferQueued>),
     /// Delivered `contact_center.message_status`.
     ///
     /// The **Message status** event is triggered when a message is sent by using the [**Send a Message**](/docs/api/contact-center/#tag/messaging/post/contact_center/messages) API. The receipt indicates whether the message was actually delivered to the consumer.
@@ -1948,7 +1990,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `contact_center:read:messaging:admin`
     ///
     /// **Event type**: `contact_center.message_status`
-    ContactCenterMessageStatus(ContactCenterMessageStatus),
+    ContactCenterMessageStatus(Box<ContactCenterMessageStatus>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -6212,330 +6254,330 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::ContactCenterTaskCreated(event) => {
-            handler.on_contact_center_task_created(event).await
+            handler.on_contact_center_task_created(*event).await
         }
         Event::ContactCenterInboxMessageDownloaded(event) => {
-            handler.on_contact_center_inbox_message_downloaded(event).await
+            handler.on_contact_center_inbox_message_downloaded(*event).await
         }
         Event::ContactCenterInboxMessageReopened(event) => {
-            handler.on_contact_center_inbox_message_reopened(event).await
+            handler.on_contact_center_inbox_message_reopened(*event).await
         }
         Event::ContactCenterQueueSupervisorAssigned(event) => {
-            handler.on_contact_center_queue_supervisor_assigned(event).await
+            handler.on_contact_center_queue_supervisor_assigned(*event).await
         }
         Event::ContactCenterEngagementMonitorStarted(event) => {
-            handler.on_contact_center_engagement_monitor_started(event).await
+            handler.on_contact_center_engagement_monitor_started(*event).await
         }
         Event::ContactCenterEngagementMonitorEnded(event) => {
-            handler.on_contact_center_engagement_monitor_ended(event).await
+            handler.on_contact_center_engagement_monitor_ended(*event).await
         }
         Event::ContactCenterEngagementNoteAdded(event) => {
-            handler.on_contact_center_engagement_note_added(event).await
+            handler.on_contact_center_engagement_note_added(*event).await
         }
         Event::ContactCenterOutboundCampaignDialerStatus(event) => {
-            handler.on_contact_center_outbound_campaign_dialer_status(event).await
+            handler.on_contact_center_outbound_campaign_dialer_status(*event).await
         }
         Event::ContactCenterCallControlMakeCallExecuted(event) => {
-            handler.on_contact_center_call_control_make_call_executed(event).await
+            handler.on_contact_center_call_control_make_call_executed(*event).await
         }
         Event::ContactCenterUserOptOut(event) => {
-            handler.on_contact_center_user_opt_out(event).await
+            handler.on_contact_center_user_opt_out(*event).await
         }
         Event::ContactCenterInboxMessageResolved(event) => {
-            handler.on_contact_center_inbox_message_resolved(event).await
+            handler.on_contact_center_inbox_message_resolved(*event).await
         }
         Event::ContactCenterTaskReservationCanceled(event) => {
-            handler.on_contact_center_task_reservation_canceled(event).await
+            handler.on_contact_center_task_reservation_canceled(*event).await
         }
         Event::ContactCenterEngagementConsumerSentFile(event) => {
-            handler.on_contact_center_engagement_consumer_sent_file(event).await
+            handler.on_contact_center_engagement_consumer_sent_file(*event).await
         }
         Event::ContactCenterQueueCreated(event) => {
-            handler.on_contact_center_queue_created(event).await
+            handler.on_contact_center_queue_created(*event).await
         }
         Event::ContactCenterInboxMessageOpened(event) => {
-            handler.on_contact_center_inbox_message_opened(event).await
+            handler.on_contact_center_inbox_message_opened(*event).await
         }
         Event::ContactCenterRecordingTranscriptCompleted(event) => {
-            handler.on_contact_center_recording_transcript_completed(event).await
+            handler.on_contact_center_recording_transcript_completed(*event).await
         }
         Event::ContactCenterBusinessHoursCreated(event) => {
-            handler.on_contact_center_business_hours_created(event).await
+            handler.on_contact_center_business_hours_created(*event).await
         }
         Event::ContactCenterRecordingPaused(event) => {
-            handler.on_contact_center_recording_paused(event).await
+            handler.on_contact_center_recording_paused(*event).await
         }
         Event::ContactCenterQueueSupervisorUnassigned(event) => {
-            handler.on_contact_center_queue_supervisor_unassigned(event).await
+            handler.on_contact_center_queue_supervisor_unassigned(*event).await
         }
         Event::ContactCenterUserUpdated(event) => {
-            handler.on_contact_center_user_updated(event).await
+            handler.on_contact_center_user_updated(*event).await
         }
         Event::ContactCenterEngagementUserMuted(event) => {
-            handler.on_contact_center_engagement_user_muted(event).await
+            handler.on_contact_center_engagement_user_muted(*event).await
         }
         Event::ContactCenterEngagementUserUnmuted(event) => {
-            handler.on_contact_center_engagement_user_unmuted(event).await
+            handler.on_contact_center_engagement_user_unmuted(*event).await
         }
         Event::ContactCenterUserPhoneNumbersAssigned(event) => {
-            handler.on_contact_center_user_phone_numbers_assigned(event).await
+            handler.on_contact_center_user_phone_numbers_assigned(*event).await
         }
         Event::ContactCenterEngagementWrapUpStarted(event) => {
-            handler.on_contact_center_engagement_wrap_up_started(event).await
+            handler.on_contact_center_engagement_wrap_up_started(*event).await
         }
         Event::ContactCenterClosureUpdated(event) => {
-            handler.on_contact_center_closure_updated(event).await
+            handler.on_contact_center_closure_updated(*event).await
         }
         Event::ContactCenterEngagementMessagingTranscriptCompleted(event) => {
             handler
-                .on_contact_center_engagement_messaging_transcript_completed(event)
+                .on_contact_center_engagement_messaging_transcript_completed(*event)
                 .await
         }
         Event::ContactCenterRecordingDeleted(event) => {
-            handler.on_contact_center_recording_deleted(event).await
+            handler.on_contact_center_recording_deleted(*event).await
         }
         Event::ContactCenterQueueAgentUnassigned(event) => {
-            handler.on_contact_center_queue_agent_unassigned(event).await
+            handler.on_contact_center_queue_agent_unassigned(*event).await
         }
         Event::ContactCenterEngagementTransferCompleted(event) => {
-            handler.on_contact_center_engagement_transfer_completed(event).await
+            handler.on_contact_center_engagement_transfer_completed(*event).await
         }
         Event::ContactCenterTeamUpdated(event) => {
-            handler.on_contact_center_team_updated(event).await
+            handler.on_contact_center_team_updated(*event).await
         }
         Event::ContactCenterEngagementUserDtmfSent(event) => {
-            handler.on_contact_center_engagement_user_dtmf_sent(event).await
+            handler.on_contact_center_engagement_user_dtmf_sent(*event).await
         }
         Event::ContactCenterQueueInboundSlaUpdated(event) => {
-            handler.on_contact_center_queue_inbound_sla_updated(event).await
+            handler.on_contact_center_queue_inbound_sla_updated(*event).await
         }
         Event::ContactCenterEngagementConsumerSentMessage(event) => {
-            handler.on_contact_center_engagement_consumer_sent_message(event).await
+            handler.on_contact_center_engagement_consumer_sent_message(*event).await
         }
         Event::ContactCenterEngagementConsumerNotified(event) => {
-            handler.on_contact_center_engagement_consumer_notified(event).await
+            handler.on_contact_center_engagement_consumer_notified(*event).await
         }
         Event::ContactCenterRecordingStopped(event) => {
-            handler.on_contact_center_recording_stopped(event).await
+            handler.on_contact_center_recording_stopped(*event).await
         }
         Event::ContactCenterUserDeleted(event) => {
-            handler.on_contact_center_user_deleted(event).await
+            handler.on_contact_center_user_deleted(*event).await
         }
         Event::ContactCenterTaskDeleted(event) => {
-            handler.on_contact_center_task_deleted(event).await
+            handler.on_contact_center_task_deleted(*event).await
         }
         Event::ContactCenterEngagementWrapUpEnded(event) => {
-            handler.on_contact_center_engagement_wrap_up_ended(event).await
+            handler.on_contact_center_engagement_wrap_up_ended(*event).await
         }
         Event::ContactCenterEngagementUserHold(event) => {
-            handler.on_contact_center_engagement_user_hold(event).await
+            handler.on_contact_center_engagement_user_hold(*event).await
         }
         Event::ContactCenterEngagementTransferRejected(event) => {
-            handler.on_contact_center_engagement_transfer_rejected(event).await
+            handler.on_contact_center_engagement_transfer_rejected(*event).await
         }
         Event::ContactCenterUserStatusChanged(event) => {
-            handler.on_contact_center_user_status_changed(event).await
+            handler.on_contact_center_user_status_changed(*event).await
         }
         Event::ContactCenterTaskUpdated(event) => {
-            handler.on_contact_center_task_updated(event).await
+            handler.on_contact_center_task_updated(*event).await
         }
         Event::ContactCenterRecordingResumed(event) => {
-            handler.on_contact_center_recording_resumed(event).await
+            handler.on_contact_center_recording_resumed(*event).await
         }
         Event::ContactCenterEngagementDispositionAdded(event) => {
-            handler.on_contact_center_engagement_disposition_added(event).await
+            handler.on_contact_center_engagement_disposition_added(*event).await
         }
         Event::ContactCenterAssetCreated(event) => {
-            handler.on_contact_center_asset_created(event).await
+            handler.on_contact_center_asset_created(*event).await
         }
         Event::ContactCenterTeamMembersUnassigned(event) => {
-            handler.on_contact_center_team_members_unassigned(event).await
+            handler.on_contact_center_team_members_unassigned(*event).await
         }
         Event::ContactCenterTeamDeleted(event) => {
-            handler.on_contact_center_team_deleted(event).await
+            handler.on_contact_center_team_deleted(*event).await
         }
         Event::ContactCenterCxEngagementEndDataReady(event) => {
-            handler.on_contact_center_cx_engagement_end_data_ready(event).await
+            handler.on_contact_center_cx_engagement_end_data_ready(*event).await
         }
         Event::ContactCenterEngagementUpgradeExpired(event) => {
-            handler.on_contact_center_engagement_upgrade_expired(event).await
+            handler.on_contact_center_engagement_upgrade_expired(*event).await
         }
         Event::ContactCenterEngagementConsumerEnded(event) => {
-            handler.on_contact_center_engagement_consumer_ended(event).await
+            handler.on_contact_center_engagement_consumer_ended(*event).await
         }
         Event::ContactCenterQueueDeleted(event) => {
-            handler.on_contact_center_queue_deleted(event).await
+            handler.on_contact_center_queue_deleted(*event).await
         }
         Event::ContactCenterBusinessHoursUpdated(event) => {
-            handler.on_contact_center_business_hours_updated(event).await
+            handler.on_contact_center_business_hours_updated(*event).await
         }
         Event::ContactCenterQueueAgentAssigned(event) => {
-            handler.on_contact_center_queue_agent_assigned(event).await
+            handler.on_contact_center_queue_agent_assigned(*event).await
         }
         Event::ContactCenterBusinessHoursDeleted(event) => {
-            handler.on_contact_center_business_hours_deleted(event).await
+            handler.on_contact_center_business_hours_deleted(*event).await
         }
         Event::ContactCenterTaskCompleted(event) => {
-            handler.on_contact_center_task_completed(event).await
+            handler.on_contact_center_task_completed(*event).await
         }
         Event::ContactCenterInboxMessageDeleted(event) => {
-            handler.on_contact_center_inbox_message_deleted(event).await
+            handler.on_contact_center_inbox_message_deleted(*event).await
         }
         Event::ContactCenterTaskReservationCreated(event) => {
-            handler.on_contact_center_task_reservation_created(event).await
+            handler.on_contact_center_task_reservation_created(*event).await
         }
         Event::ContactCenterSmsStatus(event) => {
-            handler.on_contact_center_sms_status(event).await
+            handler.on_contact_center_sms_status(*event).await
         }
         Event::ContactCenterClosureCreated(event) => {
-            handler.on_contact_center_closure_created(event).await
+            handler.on_contact_center_closure_created(*event).await
         }
         Event::ContactCenterTaskCanceled(event) => {
-            handler.on_contact_center_task_canceled(event).await
+            handler.on_contact_center_task_canceled(*event).await
         }
         Event::ContactCenterLegacyEngagementEndDataReady(event) => {
-            handler.on_contact_center_legacy_engagement_end_data_ready(event).await
+            handler.on_contact_center_legacy_engagement_end_data_ready(*event).await
         }
         Event::ContactCenterEngagementUpgradeCompleted(event) => {
-            handler.on_contact_center_engagement_upgrade_completed(event).await
+            handler.on_contact_center_engagement_upgrade_completed(*event).await
         }
         Event::ContactCenterRecordingStarted(event) => {
-            handler.on_contact_center_recording_started(event).await
+            handler.on_contact_center_recording_started(*event).await
         }
         Event::ContactCenterClosureDeleted(event) => {
-            handler.on_contact_center_closure_deleted(event).await
+            handler.on_contact_center_closure_deleted(*event).await
         }
         Event::ContactCenterUserLogin(event) => {
-            handler.on_contact_center_user_login(event).await
+            handler.on_contact_center_user_login(*event).await
         }
         Event::ContactCenterUserSkillsAssigned(event) => {
-            handler.on_contact_center_user_skills_assigned(event).await
+            handler.on_contact_center_user_skills_assigned(*event).await
         }
         Event::ContactCenterEngagementUserSentFile(event) => {
-            handler.on_contact_center_engagement_user_sent_file(event).await
+            handler.on_contact_center_engagement_user_sent_file(*event).await
         }
         Event::ContactCenterEngagementConsumerAnswered(event) => {
-            handler.on_contact_center_engagement_consumer_answered(event).await
+            handler.on_contact_center_engagement_consumer_answered(*event).await
         }
         Event::ContactCenterEngagementEnded(event) => {
-            handler.on_contact_center_engagement_ended(event).await
+            handler.on_contact_center_engagement_ended(*event).await
         }
         Event::ContactCenterUserOptIn(event) => {
-            handler.on_contact_center_user_opt_in(event).await
+            handler.on_contact_center_user_opt_in(*event).await
         }
         Event::ContactCenterEngagementTransferTimeout(event) => {
-            handler.on_contact_center_engagement_transfer_timeout(event).await
+            handler.on_contact_center_engagement_transfer_timeout(*event).await
         }
         Event::ContactCenterRecordingCompleted(event) => {
-            handler.on_contact_center_recording_completed(event).await
+            handler.on_contact_center_recording_completed(*event).await
         }
         Event::ContactCenterEngagementTransferAccepted(event) => {
-            handler.on_contact_center_engagement_transfer_accepted(event).await
+            handler.on_contact_center_engagement_transfer_accepted(*event).await
         }
         Event::ContactCenterTeamMoved(event) => {
-            handler.on_contact_center_team_moved(event).await
+            handler.on_contact_center_team_moved(*event).await
         }
         Event::ContactCenterUserCreated(event) => {
-            handler.on_contact_center_user_created(event).await
+            handler.on_contact_center_user_created(*event).await
         }
         Event::ContactCenterInboxMessageAssigned(event) => {
-            handler.on_contact_center_inbox_message_assigned(event).await
+            handler.on_contact_center_inbox_message_assigned(*event).await
         }
         Event::ContactCenterTaskEnteredQueue(event) => {
-            handler.on_contact_center_task_entered_queue(event).await
+            handler.on_contact_center_task_entered_queue(*event).await
         }
         Event::ContactCenterAssetDeleted(event) => {
-            handler.on_contact_center_asset_deleted(event).await
+            handler.on_contact_center_asset_deleted(*event).await
         }
         Event::ContactCenterTeamCreated(event) => {
-            handler.on_contact_center_team_created(event).await
+            handler.on_contact_center_team_created(*event).await
         }
         Event::ContactCenterEngagementStarted(event) => {
-            handler.on_contact_center_engagement_started(event).await
+            handler.on_contact_center_engagement_started(*event).await
         }
         Event::ContactCenterEngagementTransferReserved(event) => {
-            handler.on_contact_center_engagement_transfer_reserved(event).await
+            handler.on_contact_center_engagement_transfer_reserved(*event).await
         }
         Event::ContactCenterEngagementUpgradeInitiated(event) => {
-            handler.on_contact_center_engagement_upgrade_initiated(event).await
+            handler.on_contact_center_engagement_upgrade_initiated(*event).await
         }
         Event::ContactCenterAssetUpdated(event) => {
-            handler.on_contact_center_asset_updated(event).await
+            handler.on_contact_center_asset_updated(*event).await
         }
         Event::ContactCenterEngagementUserSentMessage(event) => {
-            handler.on_contact_center_engagement_user_sent_message(event).await
+            handler.on_contact_center_engagement_user_sent_message(*event).await
         }
         Event::ContactCenterTaskExitedQueue(event) => {
-            handler.on_contact_center_task_exited_queue(event).await
+            handler.on_contact_center_task_exited_queue(*event).await
         }
         Event::ContactCenterUserSkillsUnassigned(event) => {
-            handler.on_contact_center_user_skills_unassigned(event).await
+            handler.on_contact_center_user_skills_unassigned(*event).await
         }
         Event::ContactCenterTaskReservationRejected(event) => {
-            handler.on_contact_center_task_reservation_rejected(event).await
+            handler.on_contact_center_task_reservation_rejected(*event).await
         }
         Event::ContactCenterInboxMessageReceived(event) => {
-            handler.on_contact_center_inbox_message_received(event).await
+            handler.on_contact_center_inbox_message_received(*event).await
         }
         Event::ContactCenterEngagementTransferCanceled(event) => {
-            handler.on_contact_center_engagement_transfer_canceled(event).await
+            handler.on_contact_center_engagement_transfer_canceled(*event).await
         }
         Event::ContactCenterRecordingPermanentlyDeleted(event) => {
-            handler.on_contact_center_recording_permanently_deleted(event).await
+            handler.on_contact_center_recording_permanently_deleted(*event).await
         }
         Event::ContactCenterQueueOperatingHoursUpdated(event) => {
-            handler.on_contact_center_queue_operating_hours_updated(event).await
+            handler.on_contact_center_queue_operating_hours_updated(*event).await
         }
         Event::ContactCenterEngagementTransferInitiated(event) => {
-            handler.on_contact_center_engagement_transfer_initiated(event).await
+            handler.on_contact_center_engagement_transfer_initiated(*event).await
         }
         Event::ContactCenterEngagementTakeoverStarted(event) => {
-            handler.on_contact_center_engagement_takeover_started(event).await
+            handler.on_contact_center_engagement_takeover_started(*event).await
         }
         Event::ContactCenterVoicemailTranscriptCompleted(event) => {
-            handler.on_contact_center_voicemail_transcript_completed(event).await
+            handler.on_contact_center_voicemail_transcript_completed(*event).await
         }
         Event::ContactCenterTaskReservationAccepted(event) => {
-            handler.on_contact_center_task_reservation_accepted(event).await
+            handler.on_contact_center_task_reservation_accepted(*event).await
         }
         Event::ContactCenterEngagementEmailTranscriptCompleted(event) => {
-            handler.on_contact_center_engagement_email_transcript_completed(event).await
+            handler.on_contact_center_engagement_email_transcript_completed(*event).await
         }
         Event::ContactCenterUserPhoneNumbersUnassigned(event) => {
-            handler.on_contact_center_user_phone_numbers_unassigned(event).await
+            handler.on_contact_center_user_phone_numbers_unassigned(*event).await
         }
         Event::ContactCenterEngagementUserUnhold(event) => {
-            handler.on_contact_center_engagement_user_unhold(event).await
+            handler.on_contact_center_engagement_user_unhold(*event).await
         }
         Event::ContactCenterUserLogout(event) => {
-            handler.on_contact_center_user_logout(event).await
+            handler.on_contact_center_user_logout(*event).await
         }
         Event::ContactCenterTaskReservationCompleted(event) => {
-            handler.on_contact_center_task_reservation_completed(event).await
+            handler.on_contact_center_task_reservation_completed(*event).await
         }
         Event::ContactCenterQueueScheduledCallbackCreated(event) => {
-            handler.on_contact_center_queue_scheduled_callback_created(event).await
+            handler.on_contact_center_queue_scheduled_callback_created(*event).await
         }
         Event::ContactCenterEngagementSurveyStatus(event) => {
-            handler.on_contact_center_engagement_survey_status(event).await
+            handler.on_contact_center_engagement_survey_status(*event).await
         }
         Event::ContactCenterTaskReservationTimeout(event) => {
-            handler.on_contact_center_task_reservation_timeout(event).await
+            handler.on_contact_center_task_reservation_timeout(*event).await
         }
         Event::ContactCenterEngagementUserEnded(event) => {
-            handler.on_contact_center_engagement_user_ended(event).await
+            handler.on_contact_center_engagement_user_ended(*event).await
         }
         Event::ContactCenterEngagementUserAnswered(event) => {
-            handler.on_contact_center_engagement_user_answered(event).await
+            handler.on_contact_center_engagement_user_answered(*event).await
         }
         Event::ContactCenterTeamMembersAssigned(event) => {
-            handler.on_contact_center_team_members_assigned(event).await
+            handler.on_contact_center_team_members_assigned(*event).await
         }
         Event::ContactCenterEngagementTransferQueued(event) => {
-            handler.on_contact_center_engagement_transfer_queued(event).await
+            handler.on_contact_center_engagement_transfer_queued(*event).await
         }
         Event::ContactCenterMessageStatus(event) => {
-            handler.on_contact_center_message_status(event).await
+            handler.on_contact_center_message_status(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -6582,7 +6624,7 @@ pub struct ContactCenterTaskPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the created task.
-    pub object: ContactCenterTaskPayloadObject,
+    pub object: Box<ContactCenterTaskPayloadObject>,
 }
 
 /// Information about the created task.
@@ -6806,7 +6848,7 @@ pub struct ContactCenterInboxMessageDownloadedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the downloaded inbox message.
-    pub object: ContactCenterInboxMessageDownloadedPayloadObject,
+    pub object: Box<ContactCenterInboxMessageDownloadedPayloadObject>,
 }
 
 /// Information about the downloaded inbox message.
@@ -7010,7 +7052,7 @@ pub struct ContactCenterInboxMessagePayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the reopened inbox message.
-    pub object: ContactCenterInboxMessagePayloadObject,
+    pub object: Box<ContactCenterInboxMessagePayloadObject>,
 }
 
 /// Information about the reopened inbox message.
@@ -7125,7 +7167,7 @@ pub struct ContactCenterEngagementMonitorPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the started engagement monitor.
-    pub object: ContactCenterEngagementMonitorPayloadObject,
+    pub object: Box<ContactCenterEngagementMonitorPayloadObject>,
 }
 
 /// Information about the started engagement monitor.
@@ -7322,7 +7364,7 @@ pub struct ContactCenterEngagementNoteAddedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the added engagement note.
-    pub object: ContactCenterEngagementNoteAddedPayloadObject,
+    pub object: Box<ContactCenterEngagementNoteAddedPayloadObject>,
 }
 
 /// Information about the added engagement note.
@@ -7822,7 +7864,7 @@ pub struct ContactCenterTaskReservationPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the canceled task reservation.
-    pub object: ContactCenterTaskReservationPayloadObject,
+    pub object: Box<ContactCenterTaskReservationPayloadObject>,
 }
 
 /// Information about the canceled task reservation.
@@ -8003,7 +8045,7 @@ pub struct ContactCenterEngagementSentFilePayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement customer sent files.
-    pub object: ContactCenterEngagementSentFilePayloadObject,
+    pub object: Box<ContactCenterEngagementSentFilePayloadObject>,
 }
 
 /// Information about the engagement customer sent files.
@@ -8261,7 +8303,7 @@ pub struct ContactCenterQueueCreatedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the created task queue.
-    pub object: ContactCenterQueueCreatedPayloadObject,
+    pub object: Box<ContactCenterQueueCreatedPayloadObject>,
 }
 
 /// Information about the created task queue.
@@ -8537,7 +8579,7 @@ pub struct ContactCenterRecordingTranscriptCompletedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the completed recording transcript.
-    pub object: ContactCenterRecordingTranscriptCompletedPayloadObject,
+    pub object: Box<ContactCenterRecordingTranscriptCompletedPayloadObject>,
 }
 
 /// Information about the completed recording transcript.
@@ -8804,7 +8846,7 @@ pub struct ContactCenterBusinessHoursCreated {
     /// The timestamp when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ContactCenterBusinessHoursCreatedPayload,
+    pub payload: Box<ContactCenterBusinessHoursCreatedPayload>,
 }
 
 /// The `payload` property of [`ContactCenterBusinessHoursCreated`].
@@ -9097,7 +9139,7 @@ pub struct ContactCenterRecordingPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement's paused recording.
-    pub object: ContactCenterRecordingPayloadObject,
+    pub object: Box<ContactCenterRecordingPayloadObject>,
 }
 
 /// Information about the engagement's paused recording.
@@ -9231,7 +9273,7 @@ pub struct ContactCenterUserUpdatedPayloadObject {
     /// The date and time when the user was updated, to the millisecond.
     pub date_time_ms: String,
     /// Information about the updated user.
-    pub updates: ContactCenterUserUpdatedPayloadObjectUpdates,
+    pub updates: Box<ContactCenterUserUpdatedPayloadObjectUpdates>,
 }
 
 /// Information about the updated user.
@@ -9670,7 +9712,7 @@ pub struct ContactCenterEngagementUserPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the user muted in the engagement.
-    pub object: ContactCenterEngagementUserPayloadObject,
+    pub object: Box<ContactCenterEngagementUserPayloadObject>,
 }
 
 /// Information about the user muted in the engagement.
@@ -9814,7 +9856,7 @@ pub struct ContactCenterEngagementWrapUpPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the started engagement wrap up.
-    pub object: ContactCenterEngagementWrapUpPayloadObject,
+    pub object: Box<ContactCenterEngagementWrapUpPayloadObject>,
 }
 
 /// Information about the started engagement wrap up.
@@ -10016,7 +10058,7 @@ pub struct ContactCenterClosureUpdated {
     /// The timestamp when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ContactCenterClosureUpdatedPayload,
+    pub payload: Box<ContactCenterClosureUpdatedPayload>,
 }
 
 /// The `payload` property of [`ContactCenterClosureUpdated`].
@@ -10303,7 +10345,7 @@ pub struct ContactCenterEngagementMessagingTranscriptCompletedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the completed engagement messaging transcript.
-    pub object: ContactCenterEngagementMessagingTranscriptCompletedPayloadObject,
+    pub object: Box<ContactCenterEngagementMessagingTranscriptCompletedPayloadObject>,
 }
 
 /// Information about the completed engagement messaging transcript.
@@ -10474,7 +10516,7 @@ pub struct ContactCenterEngagementTransferPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the completed engagement transfer.
-    pub object: ContactCenterEngagementTransferPayloadObject,
+    pub object: Box<ContactCenterEngagementTransferPayloadObject>,
 }
 
 /// Information about the completed engagement transfer.
@@ -10753,7 +10795,7 @@ pub struct ContactCenterEngagementUserDtmfSentPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement user-sent DTMF.
-    pub object: ContactCenterEngagementUserDtmfSentPayloadObject,
+    pub object: Box<ContactCenterEngagementUserDtmfSentPayloadObject>,
 }
 
 /// Information about the engagement user-sent DTMF.
@@ -10887,7 +10929,7 @@ pub struct ContactCenterEngagementConsumerSentMessagePayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement's consumer-sent message.
-    pub object: ContactCenterEngagementConsumerSentMessagePayloadObject,
+    pub object: Box<ContactCenterEngagementConsumerSentMessagePayloadObject>,
 }
 
 /// Information about the engagement's consumer-sent message.
@@ -10961,7 +11003,7 @@ pub struct ContactCenterEngagementConsumerNotifiedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement consumer notified.
-    pub object: ContactCenterEngagementConsumerNotifiedPayloadObject,
+    pub object: Box<ContactCenterEngagementConsumerNotifiedPayloadObject>,
 }
 
 /// Information about the engagement consumer notified.
@@ -11176,7 +11218,7 @@ pub struct ContactCenterEngagementUserHoldPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the user on hold in the engagement.
-    pub object: ContactCenterEngagementUserHoldPayloadObject,
+    pub object: Box<ContactCenterEngagementUserHoldPayloadObject>,
 }
 
 /// Information about the user on hold in the engagement.
@@ -11262,7 +11304,7 @@ pub struct ContactCenterEngagementTransferRejectedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the rejected engagement transfer.
-    pub object: ContactCenterEngagementTransferRejectedPayloadObject,
+    pub object: Box<ContactCenterEngagementTransferRejectedPayloadObject>,
 }
 
 /// Information about the rejected engagement transfer.
@@ -11495,7 +11537,7 @@ pub struct ContactCenterUserStatusChangedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the user status change.
-    pub object: ContactCenterUserStatusChangedPayloadObject,
+    pub object: Box<ContactCenterUserStatusChangedPayloadObject>,
 }
 
 /// Information about the user status change.
@@ -11594,7 +11636,7 @@ pub struct ContactCenterEngagementDispositionAddedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement disposition.
-    pub object: ContactCenterEngagementDispositionAddedPayloadObject,
+    pub object: Box<ContactCenterEngagementDispositionAddedPayloadObject>,
 }
 
 /// Information about the engagement disposition.
@@ -11748,7 +11790,7 @@ pub struct ContactCenterAssetCreatedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the added asset.
-    pub object: ContactCenterAssetCreatedPayloadObject,
+    pub object: Box<ContactCenterAssetCreatedPayloadObject>,
 }
 
 /// Information about the added asset.
@@ -12333,7 +12375,7 @@ pub struct ContactCenterEngagementUpgradePayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the expired engagement's upgrade.
-    pub object: ContactCenterEngagementUpgradePayloadObject,
+    pub object: Box<ContactCenterEngagementUpgradePayloadObject>,
 }
 
 /// Information about the expired engagement's upgrade.
@@ -12504,7 +12546,7 @@ pub struct ContactCenterEngagementConsumerEndedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the consumer ended engagement.
-    pub object: ContactCenterEngagementConsumerEndedPayloadObject,
+    pub object: Box<ContactCenterEngagementConsumerEndedPayloadObject>,
 }
 
 /// Information about the consumer ended engagement.
@@ -12581,7 +12623,7 @@ pub struct ContactCenterQueueDeletedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the deleted task queue.
-    pub object: ContactCenterQueueDeletedPayloadObject,
+    pub object: Box<ContactCenterQueueDeletedPayloadObject>,
 }
 
 /// Information about the deleted task queue.
@@ -12738,7 +12780,7 @@ pub struct ContactCenterBusinessHoursUpdatedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the business hours.
-    pub object: ContactCenterBusinessHoursUpdatedPayloadObject,
+    pub object: Box<ContactCenterBusinessHoursUpdatedPayloadObject>,
 }
 
 /// Information about the business hours.
@@ -12850,7 +12892,7 @@ pub struct ContactCenterInboxMessageDeletedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the deleted inbox message.
-    pub object: ContactCenterInboxMessageDeletedPayloadObject,
+    pub object: Box<ContactCenterInboxMessageDeletedPayloadObject>,
 }
 
 /// Information about the deleted inbox message.
@@ -12967,7 +13009,7 @@ pub struct ContactCenterTaskReservationCreatedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the created task reservation.
-    pub object: ContactCenterTaskReservationCreatedPayloadObject,
+    pub object: Box<ContactCenterTaskReservationCreatedPayloadObject>,
 }
 
 /// Information about the created task reservation.
@@ -13381,7 +13423,7 @@ pub struct ContactCenterRecordingStartedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement's started recording.
-    pub object: ContactCenterRecordingStartedPayloadObject,
+    pub object: Box<ContactCenterRecordingStartedPayloadObject>,
 }
 
 /// Information about the engagement's started recording.
@@ -13622,7 +13664,7 @@ pub struct ContactCenterEngagementPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement consumer answered.
-    pub object: ContactCenterEngagementPayloadObject,
+    pub object: Box<ContactCenterEngagementPayloadObject>,
 }
 
 /// Information about the engagement consumer answered.
@@ -13697,7 +13739,7 @@ pub struct ContactCenterEngagementEnded {
     /// The timestamp when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ContactCenterEngagementEndedPayload,
+    pub payload: Box<ContactCenterEngagementEndedPayload>,
 }
 
 /// The `payload` property of [`ContactCenterEngagementEnded`].
@@ -13850,7 +13892,7 @@ pub struct ContactCenterEngagementTransferTimeoutPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement transfer timeout.
-    pub object: ContactCenterEngagementTransferTimeoutPayloadObject,
+    pub object: Box<ContactCenterEngagementTransferTimeoutPayloadObject>,
 }
 
 /// Information about the engagement transfer timeout.
@@ -13972,7 +14014,7 @@ pub struct ContactCenterRecordingCompletedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement's recording completed.
-    pub object: ContactCenterRecordingCompletedPayloadObject,
+    pub object: Box<ContactCenterRecordingCompletedPayloadObject>,
 }
 
 /// Information about the engagement's recording completed.
@@ -14138,7 +14180,7 @@ pub struct ContactCenterUserCreatedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the created user.
-    pub object: ContactCenterUserCreatedPayloadObject,
+    pub object: Box<ContactCenterUserCreatedPayloadObject>,
 }
 
 /// Information about the created user.
@@ -14215,7 +14257,7 @@ pub struct ContactCenterInboxMessageAssignedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the inbox message assigned.
-    pub object: ContactCenterInboxMessageAssignedPayloadObject,
+    pub object: Box<ContactCenterInboxMessageAssignedPayloadObject>,
 }
 
 /// Information about the inbox message assigned.
@@ -14334,7 +14376,7 @@ pub struct ContactCenterTaskEnteredQueuePayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the task that entered the queue.
-    pub object: ContactCenterTaskEnteredQueuePayloadObject,
+    pub object: Box<ContactCenterTaskEnteredQueuePayloadObject>,
 }
 
 /// Information about the task that entered the queue.
@@ -14572,7 +14614,7 @@ pub struct ContactCenterEngagementStartedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement started.
-    pub object: ContactCenterEngagementStartedPayloadObject,
+    pub object: Box<ContactCenterEngagementStartedPayloadObject>,
 }
 
 /// Information about the engagement started.
@@ -14773,7 +14815,7 @@ pub struct ContactCenterAssetUpdatedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the asset.
-    pub object: ContactCenterAssetUpdatedPayloadObject,
+    pub object: Box<ContactCenterAssetUpdatedPayloadObject>,
 }
 
 /// Information about the asset.
@@ -14957,7 +14999,7 @@ pub struct ContactCenterEngagementUserSentMessagePayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the user-sent message in the engagement.
-    pub object: ContactCenterEngagementUserSentMessagePayloadObject,
+    pub object: Box<ContactCenterEngagementUserSentMessagePayloadObject>,
 }
 
 /// Information about the user-sent message in the engagement.
@@ -15094,7 +15136,7 @@ pub struct ContactCenterTaskExitedQueuePayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the task that exited the queue.
-    pub object: ContactCenterTaskExitedQueuePayloadObject,
+    pub object: Box<ContactCenterTaskExitedQueuePayloadObject>,
 }
 
 /// Information about the task that exited the queue.
@@ -15245,7 +15287,7 @@ pub struct ContactCenterInboxMessageReceivedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the received inbox message.
-    pub object: ContactCenterInboxMessageReceivedPayloadObject,
+    pub object: Box<ContactCenterInboxMessageReceivedPayloadObject>,
 }
 
 /// Information about the received inbox message.
@@ -15325,7 +15367,7 @@ pub struct ContactCenterQueueOperatingHoursUpdatedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the queue operating hours.
-    pub object: ContactCenterQueueOperatingHoursUpdatedPayloadObject,
+    pub object: Box<ContactCenterQueueOperatingHoursUpdatedPayloadObject>,
 }
 
 /// Information about the queue operating hours.
@@ -15385,7 +15427,7 @@ pub struct ContactCenterEngagementTransferInitiatedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the initiated engagement transfer.
-    pub object: ContactCenterEngagementTransferInitiatedPayloadObject,
+    pub object: Box<ContactCenterEngagementTransferInitiatedPayloadObject>,
 }
 
 /// Information about the initiated engagement transfer.
@@ -15597,7 +15639,7 @@ pub struct ContactCenterEngagementTakeoverStartedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the started engagement takeover.
-    pub object: ContactCenterEngagementTakeoverStartedPayloadObject,
+    pub object: Box<ContactCenterEngagementTakeoverStartedPayloadObject>,
 }
 
 /// Information about the started engagement takeover.
@@ -15676,7 +15718,7 @@ pub struct ContactCenterVoicemailTranscriptCompletedPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the completed voicemail transcript.
-    pub object: ContactCenterVoicemailTranscriptCompletedPayloadObject,
+    pub object: Box<ContactCenterVoicemailTranscriptCompletedPayloadObject>,
 }
 
 /// Information about the completed voicemail transcript.
@@ -15794,7 +15836,7 @@ pub struct ContactCenterEngagementEmailTranscriptCompleted {
     /// The timestamp when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ContactCenterEngagementEmailTranscriptCompletedPayload,
+    pub payload: Box<ContactCenterEngagementEmailTranscriptCompletedPayload>,
 }
 
 /// The `payload` property of [`ContactCenterEngagementEmailTranscriptCompleted`].
@@ -16036,7 +16078,7 @@ pub struct ContactCenterEngagementSurveyStatusPayload {
     /// The account ID.
     pub account_id: String,
     /// Information about the engagement survey.
-    pub object: ContactCenterEngagementSurveyStatusPayloadObject,
+    pub object: Box<ContactCenterEngagementSurveyStatusPayloadObject>,
 }
 
 /// Information about the engagement survey.

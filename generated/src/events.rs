@@ -39,11 +39,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `zoom_events.session_deleted`.
     ///
@@ -63,7 +65,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:session`,`zoom_events:read:session:admin`
     ///
     /// **Event type**: `zoom_events.session_deleted`
-    ZoomEventsSessionDeleted(ZoomEventsSessionDeleted),
+    ZoomEventsSessionDeleted(Box<ZoomEventsSessionDeleted>),
     /// Delivered `zoom_events.ticket_updated`.
     ///
     /// The **Ticket Updated**  event  is triggered every time a user in your account or your app updates the attendee registration information in Zoom Events.
@@ -82,7 +84,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:ticket`,`zoom_events:read:ticket:admin`
     ///
     /// **Event type**: `zoom_events.ticket_updated`
-    ZoomEventsTicketUpdated(ZoomEventsTicketUpdated),
+    ZoomEventsTicketUpdated(Box<ZoomEventsTicketUpdated>),
     /// Delivered `zoom_events.event_published`.
     ///
     /// The **Event Published** event is triggered every time a user in your account or your app, publishes an event in Zoom Events.
@@ -101,7 +103,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:event`,`zoom_events:read:event:admin`
     ///
     /// **Event type**: `zoom_events.event_published`
-    ZoomEventsEventPublished(ZoomEventsEventPublished),
+    ZoomEventsEventPublished(Box<ZoomEventsEventPublished>),
     /// Delivered `zoom_events.ticket_type_updated`.
     ///
     /// The **TicketType Updated**  event  is triggered every time a user in your account or your app updates ticketType for an event in Zoom Events.
@@ -120,7 +122,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:list_ticket_types`,`zoom_events:read:list_ticket_types:admin`
     ///
     /// **Event type**: `zoom_events.ticket_type_updated`
-    ZoomEventsTicketTypeUpdated(ZoomEventsTicketTypeUpdated),
+    ZoomEventsTicketTypeUpdated(Box<ZoomEventsTicketTypeUpdated>),
     /// Delivered `zoom_events.exhibitor_created`.
     ///
     /// The **Exhibitor Created**  event  is triggered every time a user in your account or your app creates exhibitor for an event in Zoom Events.
@@ -139,7 +141,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:exhibitor`,`zoom_events:read:exhibitor:admin`
     ///
     /// **Event type**: `zoom_events.exhibitor_created`
-    ZoomEventsExhibitorCreated(ZoomEventsExhibitorCreated),
+    ZoomEventsExhibitorCreated(Box<ZoomEventsExhibitorCreated>),
     /// Delivered `zoom_events.exhibitor_updated`.
     ///
     /// The **Exhibitor Updated**  event  is triggered every time a user in your account or your app updates exhibitor for an event in Zoom Events.
@@ -158,7 +160,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:exhibitor`,`zoom_events:read:exhibitor:admin`
     ///
     /// **Event type**: `zoom_events.exhibitor_updated`
-    ZoomEventsExhibitorUpdated(ZoomEventsExhibitorUpdated),
+    ZoomEventsExhibitorUpdated(Box<ZoomEventsExhibitorUpdated>),
     /// Delivered `zoom_events.event_cancelled`.
     ///
     /// The **Event Cancelled** event is triggered every time a user in your account or your app, cancels the event in Zoom Events.
@@ -177,7 +179,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:event`,`zoom_events:read:event:admin`
     ///
     /// **Event type**: `zoom_events.event_cancelled`
-    ZoomEventsEventCancelled(ZoomEventsEventCancelled),
+    ZoomEventsEventCancelled(Box<ZoomEventsEventCancelled>),
     /// Delivered `zoom_events.event_duplicated`.
     ///
     /// The **Event Duplicated** is triggered every time a user in your account or your app, duplicates an existing event in Zoom Events.
@@ -196,7 +198,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:event`,`zoom_events:read:event:admin`
     ///
     /// **Event type**: `zoom_events.event_duplicated`
-    ZoomEventsEventDuplicated(ZoomEventsEventDuplicated),
+    ZoomEventsEventDuplicated(Box<ZoomEventsEventDuplicated>),
     /// Delivered `zoom_events.session_ended`.
     ///
     /// The **End Session** event is triggered every time a user in your account or your app ends a zoom-events session.
@@ -215,7 +217,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:session`,`zoom_events:read:session:admin`
     ///
     /// **Event type**: `zoom_events.session_ended`
-    ZoomEventsSessionEnded(ZoomEventsSessionEnded),
+    ZoomEventsSessionEnded(Box<ZoomEventsSessionEnded>),
     /// Delivered `zoom_events.vod_registration_created`.
     ///
     /// The **VOD Registration Created**  event  is triggered when someone registers for a video on-demand(VOD) channel  created by one of your app users or account users.
@@ -234,7 +236,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:vod_registrations`,`zoom_events:read:vod_registrations:admin`
     ///
     /// **Event type**: `zoom_events.vod_registration_created`
-    ZoomEventsVodRegistrationCreated(ZoomEventsVodRegistrationCreated),
+    ZoomEventsVodRegistrationCreated(Box<ZoomEventsVodRegistrationCreated>),
     /// Delivered `zoom_events.speaker_updated`.
     ///
     /// The **Speaker Updated**  event  is triggered every time a user in your account or your app updates speaker for an event in Zoom Events.
@@ -253,7 +255,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:speaker`,`zoom_events:read:speaker:admin`
     ///
     /// **Event type**: `zoom_events.speaker_updated`
-    ZoomEventsSpeakerUpdated(ZoomEventsSpeakerUpdated),
+    ZoomEventsSpeakerUpdated(Box<ZoomEventsSpeakerUpdated>),
     /// Delivered `zoom_events.ticket_deleted`.
     ///
     /// The  **Ticket Deleted**  event is triggered when one of your app users or account users cancels the event registration.
@@ -272,7 +274,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:ticket`,`zoom_events:read:ticket:admin`
     ///
     /// **Event type**: `zoom_events.ticket_deleted`
-    ZoomEventsTicketDeleted(ZoomEventsTicketDeleted),
+    ZoomEventsTicketDeleted(Box<ZoomEventsTicketDeleted>),
     /// Delivered `zoom_events.speaker_deleted`.
     ///
     /// The **Speaker Deleted**  event  is triggered every time a user in your account or your app deletes speaker for an event in Zoom Events.
@@ -291,7 +293,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:speaker`,`zoom_events:read:speaker:admin`
     ///
     /// **Event type**: `zoom_events.speaker_deleted`
-    ZoomEventsSpeakerDeleted(ZoomEventsSpeakerDeleted),
+    ZoomEventsSpeakerDeleted(Box<ZoomEventsSpeakerDeleted>),
     /// Delivered `zoom_events.ticket_type_deleted`.
     ///
     /// The **TicketType Deleted**  event  is triggered every time a user in your account or your app deletes ticketType for an event in Zoom Events.
@@ -310,7 +312,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:list_ticket_types`,`zoom_events:read:list_ticket_types:admin`
     ///
     /// **Event type**: `zoom_events.ticket_type_deleted`
-    ZoomEventsTicketTypeDeleted(ZoomEventsTicketTypeDeleted),
+    ZoomEventsTicketTypeDeleted(Box<ZoomEventsTicketTypeDeleted>),
     /// Delivered `zoom_events.session_updated`.
     ///
     /// The **Session Updated** event is triggered every time a user in your account or your app, updates a session in Zoom Events.
@@ -329,7 +331,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:session`,`zoom_events:read:session:admin`
     ///
     /// **Event type**: `zoom_events.session_updated`
-    ZoomEventsSessionUpdated(ZoomEventsSessionUpdated),
+    ZoomEventsSessionUpdated(Box<ZoomEventsSessionUpdated>),
     /// Delivered `zoom_events.session_created`.
     ///
     /// The **Session Created** event is triggered every time a user in your account or your app, creates a session in Zoom Events.
@@ -348,7 +350,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:session`,`zoom_events:read:session:admin`
     ///
     /// **Event type**: `zoom_events.session_created`
-    ZoomEventsSessionCreated(ZoomEventsSessionCreated),
+    ZoomEventsSessionCreated(Box<ZoomEventsSessionCreated>),
     /// Delivered `zoom_events.ticket_type_created`.
     ///
     /// The **TicketType Created**  event  is triggered every time a user in your account or your app creates ticketType for an event in Zoom Events.
@@ -367,7 +369,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:list_ticket_types`,`zoom_events:read:list_ticket_types:admin`
     ///
     /// **Event type**: `zoom_events.ticket_type_created`
-    ZoomEventsTicketTypeCreated(ZoomEventsTicketTypeCreated),
+    ZoomEventsTicketTypeCreated(Box<ZoomEventsTicketTypeCreated>),
     /// Delivered `zoom_events.event_updated`.
     ///
     /// The **Event Updated** is triggered every time a user in your account or your app, makes changes to the event data in Zoom Events.
@@ -386,7 +388,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:event`,`zoom_events:read:event:admin`
     ///
     /// **Event type**: `zoom_events.event_updated`
-    ZoomEventsEventUpdated(ZoomEventsEventUpdated),
+    ZoomEventsEventUpdated(Box<ZoomEventsEventUpdated>),
     /// Delivered `zoom_events.speaker_created`.
     ///
     /// The **Speaker Created**  event  is triggered every time a user in your account or your app creates speaker for an event in Zoom Events.
@@ -405,7 +407,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:speaker`,`zoom_events:read:speaker:admin`
     ///
     /// **Event type**: `zoom_events.speaker_created`
-    ZoomEventsSpeakerCreated(ZoomEventsSpeakerCreated),
+    ZoomEventsSpeakerCreated(Box<ZoomEventsSpeakerCreated>),
     /// Delivered `zoom_events.ticket_created`.
     ///
     ///    The **Ticket Created**  event  is triggered when someone registers for an event created by one of your app users or account users.
@@ -424,7 +426,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:ticket`,`zoom_events:read:ticket:admin`
     ///
     /// **Event type**: `zoom_events.ticket_created`
-    ZoomEventsTicketCreated(ZoomEventsTicketCreated),
+    ZoomEventsTicketCreated(Box<ZoomEventsTicketCreated>),
     /// Delivered `zoom_events.exhibitor_deleted`.
     ///
     /// The **Exhibitor Deleted**  event  is triggered every time a user in your account or your app deletes exhibitor for an event in Zoom Events.
@@ -443,7 +445,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_events:read:exhibitor`,`zoom_events:read:exhibitor:admin`
     ///
     /// **Event type**: `zoom_events.exhibitor_deleted`
-    ZoomEventsExhibitorDeleted(ZoomEventsExhibitorDeleted),
+    ZoomEventsExhibitorDeleted(Box<ZoomEventsExhibitorDeleted>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -1351,67 +1353,67 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::ZoomEventsSessionDeleted(event) => {
-            handler.on_zoom_events_session_deleted(event).await
+            handler.on_zoom_events_session_deleted(*event).await
         }
         Event::ZoomEventsTicketUpdated(event) => {
-            handler.on_zoom_events_ticket_updated(event).await
+            handler.on_zoom_events_ticket_updated(*event).await
         }
         Event::ZoomEventsEventPublished(event) => {
-            handler.on_zoom_events_event_published(event).await
+            handler.on_zoom_events_event_published(*event).await
         }
         Event::ZoomEventsTicketTypeUpdated(event) => {
-            handler.on_zoom_events_ticket_type_updated(event).await
+            handler.on_zoom_events_ticket_type_updated(*event).await
         }
         Event::ZoomEventsExhibitorCreated(event) => {
-            handler.on_zoom_events_exhibitor_created(event).await
+            handler.on_zoom_events_exhibitor_created(*event).await
         }
         Event::ZoomEventsExhibitorUpdated(event) => {
-            handler.on_zoom_events_exhibitor_updated(event).await
+            handler.on_zoom_events_exhibitor_updated(*event).await
         }
         Event::ZoomEventsEventCancelled(event) => {
-            handler.on_zoom_events_event_cancelled(event).await
+            handler.on_zoom_events_event_cancelled(*event).await
         }
         Event::ZoomEventsEventDuplicated(event) => {
-            handler.on_zoom_events_event_duplicated(event).await
+            handler.on_zoom_events_event_duplicated(*event).await
         }
         Event::ZoomEventsSessionEnded(event) => {
-            handler.on_zoom_events_session_ended(event).await
+            handler.on_zoom_events_session_ended(*event).await
         }
         Event::ZoomEventsVodRegistrationCreated(event) => {
-            handler.on_zoom_events_vod_registration_created(event).await
+            handler.on_zoom_events_vod_registration_created(*event).await
         }
         Event::ZoomEventsSpeakerUpdated(event) => {
-            handler.on_zoom_events_speaker_updated(event).await
+            handler.on_zoom_events_speaker_updated(*event).await
         }
         Event::ZoomEventsTicketDeleted(event) => {
-            handler.on_zoom_events_ticket_deleted(event).await
+            handler.on_zoom_events_ticket_deleted(*event).await
         }
         Event::ZoomEventsSpeakerDeleted(event) => {
-            handler.on_zoom_events_speaker_deleted(event).await
+            handler.on_zoom_events_speaker_deleted(*event).await
         }
         Event::ZoomEventsTicketTypeDeleted(event) => {
-            handler.on_zoom_events_ticket_type_deleted(event).await
+            handler.on_zoom_events_ticket_type_deleted(*event).await
         }
         Event::ZoomEventsSessionUpdated(event) => {
-            handler.on_zoom_events_session_updated(event).await
+            handler.on_zoom_events_session_updated(*event).await
         }
         Event::ZoomEventsSessionCreated(event) => {
-            handler.on_zoom_events_session_created(event).await
+            handler.on_zoom_events_session_created(*event).await
         }
         Event::ZoomEventsTicketTypeCreated(event) => {
-            handler.on_zoom_events_ticket_type_created(event).await
+            handler.on_zoom_events_ticket_type_created(*event).await
         }
         Event::ZoomEventsEventUpdated(event) => {
-            handler.on_zoom_events_event_updated(event).await
+            handler.on_zoom_events_event_updated(*event).await
         }
         Event::ZoomEventsSpeakerCreated(event) => {
-            handler.on_zoom_events_speaker_created(event).await
+            handler.on_zoom_events_speaker_created(*event).await
         }
         Event::ZoomEventsTicketCreated(event) => {
-            handler.on_zoom_events_ticket_created(event).await
+            handler.on_zoom_events_ticket_created(*event).await
         }
         Event::ZoomEventsExhibitorDeleted(event) => {
-            handler.on_zoom_events_exhibitor_deleted(event).await
+            handler.on_zoom_events_exhibitor_deleted(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -1596,7 +1598,7 @@ pub struct ZoomEventsTicketUpdated {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ZoomEventsTicketUpdatedPayload,
+    pub payload: Box<ZoomEventsTicketUpdatedPayload>,
 }
 
 /// The `payload` property of [`ZoomEventsTicketUpdated`].
@@ -1841,7 +1843,7 @@ pub struct ZoomEventsEventPayload {
     /// The account ID of the host who published the event.
     pub account_id: String,
     /// The Zoom Event description.
-    pub object: ZoomEventsEventPayloadObject,
+    pub object: Box<ZoomEventsEventPayloadObject>,
 }
 
 /// The Zoom Event description.
@@ -2124,7 +2126,7 @@ pub struct ZoomEventsEventDuplicatedPayload {
     /// The account ID of the host who duplicated the event.
     pub account_id: String,
     /// The Zoom Event description.
-    pub object: ZoomEventsEventDuplicatedPayloadObject,
+    pub object: Box<ZoomEventsEventDuplicatedPayloadObject>,
 }
 
 /// The Zoom Event description.
@@ -2228,7 +2230,7 @@ pub struct ZoomEventsVodRegistrationCreatedPayload {
     /// The account ID of the host who created the event.
     pub account_id: String,
     /// The VOD channel registration description.
-    pub object: ZoomEventsVodRegistrationCreatedPayloadObject,
+    pub object: Box<ZoomEventsVodRegistrationCreatedPayloadObject>,
 }
 
 /// The VOD channel registration description.
@@ -2412,7 +2414,7 @@ pub struct ZoomEventsTicketDeleted {
     /// A timestamp when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ZoomEventsTicketDeletedPayload,
+    pub payload: Box<ZoomEventsTicketDeletedPayload>,
 }
 
 /// The `payload` property of [`ZoomEventsTicketDeleted`].
@@ -2675,7 +2677,7 @@ pub struct ZoomEventsTicketCreated {
     /// A timestamp when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ZoomEventsTicketCreatedPayload,
+    pub payload: Box<ZoomEventsTicketCreatedPayload>,
 }
 
 /// The `payload` property of [`ZoomEventsTicketCreated`].

@@ -15,11 +15,13 @@ pub const EVENT_NAMES: &[&str] = &["clinical_notes.note_created"];
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `clinical_notes.note_created`.
     ///
@@ -38,7 +40,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `healthcare:read:list_clinical_notes:admin`,`healthcare:read:list_clinical_notes:master`,`healthcare:read:list_clinical_notes`
     ///
     /// **Event type**: `clinical_notes.note_created`
-    ClinicalNotesNoteCreated(ClinicalNotesNoteCreated),
+    ClinicalNotesNoteCreated(Box<ClinicalNotesNoteCreated>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -191,7 +193,7 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::ClinicalNotesNoteCreated(event) => {
-            handler.on_clinical_notes_note_created(event).await
+            handler.on_clinical_notes_note_created(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -240,7 +242,7 @@ pub struct ClinicalNotesNoteCreatedPayload {
     /// The account ID of the user who started the clinical notes session in the meeting and owns the note document.
     pub account_id: String,
     /// Information about the meeting clinical note.
-    pub object: ClinicalNotesNoteCreatedPayloadObject,
+    pub object: Box<ClinicalNotesNoteCreatedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]

@@ -17,11 +17,13 @@ pub const EVENT_NAMES: &[&str] = &["mail.history_event"];
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `mail.history_event`.
     ///
@@ -41,7 +43,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `email:read:msg`,`email:read:msg:admin`
     ///
     /// **Event type**: `mail.history_event`
-    MailHistoryEvent(MailHistoryEvent),
+    MailHistoryEvent(Box<MailHistoryEvent>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -192,7 +194,7 @@ pub async fn handle<H: Handler>(
     event: Event,
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
-        Event::MailHistoryEvent(event) => handler.on_mail_history_event(event).await,
+        Event::MailHistoryEvent(event) => handler.on_mail_history_event(*event).await,
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
     outcome.map_err(DispatchError::Handler)

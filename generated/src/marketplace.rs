@@ -18,11 +18,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `app_deauthorized`.
     ///
@@ -35,7 +37,7 @@ pub enum Event {
     /// See &lt;a href="<https://developers.zoom.us/docs/api/rest/webhook-reference/#verify-webhook-events>"&gt;Webhook verification&lt;/a&gt; for securing your webhook endpoint.
     ///
     /// **Event type**: `app_deauthorized`
-    AppDeauthorized(AppDeauthorized),
+    AppDeauthorized(Box<AppDeauthorized>),
     /// Delivered `app.authorization_request_created`.
     ///
     /// The **App Request Approval** event is triggered any time a user requests to install an app.
@@ -51,7 +53,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `marketplace:read:app_request:admin`
     ///
     /// **Event type**: `app.authorization_request_created`
-    AppAuthorizationRequestCreated(AppAuthorizationRequestCreated),
+    AppAuthorizationRequestCreated(Box<AppAuthorizationRequestCreated>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -234,9 +236,9 @@ pub async fn handle<H: Handler>(
     event: Event,
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
-        Event::AppDeauthorized(event) => handler.on_app_deauthorized(event).await,
+        Event::AppDeauthorized(event) => handler.on_app_deauthorized(*event).await,
         Event::AppAuthorizationRequestCreated(event) => {
-            handler.on_app_authorization_request_created(event).await
+            handler.on_app_authorization_request_created(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -309,7 +311,7 @@ pub struct AppAuthorizationRequestCreated {
     pub event_ts: Option<serde_json::Value>,
     /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<AppAuthorizationRequestCreatedPayload>,
+    pub payload: Option<Box<AppAuthorizationRequestCreatedPayload>>,
 }
 
 /// The `payload` property of [`AppAuthorizationRequestCreated`].

@@ -123,11 +123,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `meeting.participant_jbh_waiting`.
     ///
@@ -151,7 +153,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_jbh_waiting`
-    MeetingParticipantJbhWaiting(MeetingParticipantJbhWaiting),
+    MeetingParticipantJbhWaiting(Box<MeetingParticipantJbhWaiting>),
     /// Delivered `meeting.summary_recovered`.
     ///
     /// The **Meeting summary has been recovered from trash** event is triggered every time one of your app users or account users recovers a summary from the trash.
@@ -170,7 +172,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:summary:master`,`meeting:read:summary`,`meeting:read:summary:admin`
     ///
     /// **Event type**: `meeting.summary_recovered`
-    MeetingSummaryRecovered(MeetingSummaryRecovered),
+    MeetingSummaryRecovered(Box<MeetingSummaryRecovered>),
     /// Delivered `meeting.participant_left_breakout_room`.
     ///
     /// The **Meeting participant has left a breakout room** event is triggered when a meeting participant leaves a meeting [breakout room](https://support.zoom.us/hc/en-us/articles/115005769646-Participating-in-breakout-rooms).
@@ -188,7 +190,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_left_breakout_room`
-    MeetingParticipantLeftBreakoutRoom(MeetingParticipantLeftBreakoutRoom),
+    MeetingParticipantLeftBreakoutRoom(Box<MeetingParticipantLeftBreakoutRoom>),
     /// Delivered `meeting.device_tested`.
     ///
     /// The **Meeting Device Tested** event is triggered every time a user completes a [connected device test](https://support.zoom.us/hc/en-us/articles/201362283-Testing-computer-or-device-audio).
@@ -207,7 +209,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:device:master`,`meeting:read:device`,`meeting:read:device:admin`
     ///
     /// **Event type**: `meeting.device_tested`
-    MeetingDeviceTested(MeetingDeviceTested),
+    MeetingDeviceTested(Box<MeetingDeviceTested>),
     /// Delivered `meeting.summary_shared`.
     ///
     /// The **Meeting summary has been shared** event is triggered every time one of your app users or account users shares a meeting summary.
@@ -226,7 +228,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:summary:master`,`meeting:read:summary`,`meeting:read:summary:admin`
     ///
     /// **Event type**: `meeting.summary_shared`
-    MeetingSummaryShared(MeetingSummaryShared),
+    MeetingSummaryShared(Box<MeetingSummaryShared>),
     /// Delivered `webinar.chat_message_file_downloaded`.
     ///
     /// The **In-webinar chat message file has been downloaded** event is triggered when a message file from a webinar is downloaded.
@@ -242,7 +244,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:chat_message`,`webinar:read:chat_message:admin`
     ///
     /// **Event type**: `webinar.chat_message_file_downloaded`
-    WebinarChatMessageFileDownloaded(WebinarChatMessageFileDownloaded),
+    WebinarChatMessageFileDownloaded(Box<WebinarChatMessageFileDownloaded>),
     /// Delivered `webinar.deleted`.
     ///
     /// The **Webinar has been deleted** event is triggered every time a webinar scheduled by one of your app users or account users, is deleted.
@@ -260,7 +262,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:webinar:master`,`webinar:read:webinar`,`webinar:read:webinar:admin`
     ///
     /// **Event type**: `webinar.deleted`
-    WebinarDeleted(WebinarDeleted),
+    WebinarDeleted(Box<WebinarDeleted>),
     /// Delivered `recording.registration_approved`.
     ///
     /// The **View registrant has approved for this recording** event is triggered every time a registrant is approved to view a cloud recording.
@@ -285,7 +287,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:registrant:master`,`cloud_recording:read:registrant`,`cloud_recording:read:registrant:admin`
     ///
     /// **Event type**: `recording.registration_approved`
-    RecordingRegistrationApproved(RecordingRegistrationApproved),
+    RecordingRegistrationApproved(Box<RecordingRegistrationApproved>),
     /// Delivered `meeting.risk_alert`.
     ///
     /// The **At-Risk Meeting Notifier** event is triggered every time someone posts a Zoom meeting link to a social media account, such as Reddit or Twitter. The webhook sends the event to an authorized [OAuth app](https://marketplace.zoom.us/docs/api-reference/webhook-reference#oauth-app).
@@ -303,7 +305,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:risk_alert:master`,`meeting:read:risk_alert`,`meeting:read:risk_alert:admin`
     ///
     /// **Event type**: `meeting.risk_alert`
-    MeetingRiskAlert(MeetingRiskAlert),
+    MeetingRiskAlert(Box<MeetingRiskAlert>),
     /// Delivered `meeting.aic_transcript_completed`.
     ///
     /// The **AIC transcript completed** triggers when the meeting transcript file is completed after a meeting or webinar ends.
@@ -321,7 +323,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:summary:admin`,`meeting:read:summary`
     ///
     /// **Event type**: `meeting.aic_transcript_completed`
-    MeetingAicTranscriptCompleted(MeetingAicTranscriptCompleted),
+    MeetingAicTranscriptCompleted(Box<MeetingAicTranscriptCompleted>),
     /// Delivered `webinar.participant_feedback`.
     ///
     /// The **Get participant survey feedback for webinars** event is triggered every time an attendee completes an end-of-webinar [feedback survey](https://support.zoom.us/hc/en-us/articles/115005855266-End-of-meeting-experience-feedback-survey) for a webinar. A webinar attendee is a webinar participant or the host.
@@ -337,7 +339,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:participant_feedback:master`,`webinar:read:participant_feedback`,`webinar:read:participant_feedback:admin`
     ///
     /// **Event type**: `webinar.participant_feedback`
-    WebinarParticipantFeedback(WebinarParticipantFeedback),
+    WebinarParticipantFeedback(Box<WebinarParticipantFeedback>),
     /// Delivered `meeting.participant_joined_waiting_room`.
     ///
     /// The **Participant joined a waiting room** event is triggered every time an attendee joins a waiting room prior to being admitted to the meeting. The meeting host must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://developers.zoom.us/docs/api/rest/webhook-reference/#enable-webhooks) app.
@@ -357,7 +359,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_joined_waiting_room`
-    MeetingParticipantJoinedWaitingRoom(MeetingParticipantJoinedWaitingRoom),
+    MeetingParticipantJoinedWaitingRoom(Box<MeetingParticipantJoinedWaitingRoom>),
     /// Delivered `meeting.ai_companion_assets_deleted`.
     ///
     /// The **AI Companion assets deleted** event is triggered when all AI Companion meeting assets, such as transcripts and summaries, are deleted during a live meeting.
@@ -376,7 +378,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:ai_companion`,`meeting:read:ai_companion:admin`
     ///
     /// **Event type**: `meeting.ai_companion_assets_deleted`
-    MeetingAiCompanionAssetsDeleted(MeetingAiCompanionAssetsDeleted),
+    MeetingAiCompanionAssetsDeleted(Box<MeetingAiCompanionAssetsDeleted>),
     /// Delivered `webinar.converted_to_meeting`.
     ///
     /// The **Webinar has been converted to a Meeting** event is triggered every time one of your app users or account users converts a webinar into a meeting.
@@ -393,7 +395,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:webinar:master`,`webinar:read:webinar`,`webinar:read:webinar:admin`
     ///
     /// **Event type**: `webinar.converted_to_meeting`
-    WebinarConvertedToMeeting(WebinarConvertedToMeeting),
+    WebinarConvertedToMeeting(Box<WebinarConvertedToMeeting>),
     /// Delivered `meeting.participant_phone_callout_ringing`.
     ///
     /// The **Invited party's phone (call out) ringing** event is triggered every time a user's phone rings when they are invited to [join a meeting through phone (call out)](https://support.zoom.us/hc/en-us/articles/4404535651085).
@@ -409,7 +411,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant_callout:master`,`meeting:read:participant_callout`,`meeting:read:participant_callout:admin`
     ///
     /// **Event type**: `meeting.participant_phone_callout_ringing`
-    MeetingParticipantPhoneCalloutRinging(MeetingParticipantPhoneCalloutRinging),
+    MeetingParticipantPhoneCalloutRinging(Box<MeetingParticipantPhoneCalloutRinging>),
     /// Delivered `meeting.participant_jbh_joined`.
     ///
     /// The **Participant joined meeting before host** event is triggered every time an attendee joins a meeting before the host. The host of the meeting must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -431,7 +433,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_jbh_joined`
-    MeetingParticipantJbhJoined(MeetingParticipantJbhJoined),
+    MeetingParticipantJbhJoined(Box<MeetingParticipantJbhJoined>),
     /// Delivered `meeting.invitation_accepted`.
     ///
     /// The **Invited party answered a meeting invitation** event is triggered every time an invitation's recipient accepts an invitation to join a meeting or video call.
@@ -448,7 +450,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:invitation`,`meeting:read:invitation:admin`
     ///
     /// **Event type**: `meeting.invitation_accepted`
-    MeetingInvitationAccepted(MeetingInvitationAccepted),
+    MeetingInvitationAccepted(Box<MeetingInvitationAccepted>),
     /// Delivered `recording.archive_files_completed`.
     ///
     /// The **Recording Archive Files Completed** event is triggered every time the archived files of a meeting or webinar become available to download.
@@ -471,7 +473,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:archive_files:admin`
     ///
     /// **Event type**: `recording.archive_files_completed`
-    RecordingArchiveFilesCompleted(RecordingArchiveFilesCompleted),
+    RecordingArchiveFilesCompleted(Box<RecordingArchiveFilesCompleted>),
     /// Delivered `meeting.alert`.
     ///
     /// The **Meeting issues alert** event is triggered every time a service issue is encountered during a meeting scheduled by a user in your account or in accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -497,7 +499,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:alert:master`,`meeting:read:alert`,`meeting:read:alert:admin`
     ///
     /// **Event type**: `meeting.alert`
-    MeetingAlert(MeetingAlert),
+    MeetingAlert(Box<MeetingAlert>),
     /// Delivered `meeting.chat_message_file_sent`.
     ///
     /// The **In-meeting chat message file received** event is triggered when a meeting's message file is available to view or download. The event is sent to the configured endpoint in your Marketplace app.
@@ -515,7 +517,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:chat_message:master`,`meeting:read:chat_message`,`meeting:read:chat_message:admin`
     ///
     /// **Event type**: `meeting.chat_message_file_sent`
-    MeetingChatMessageFileSent(MeetingChatMessageFileSent),
+    MeetingChatMessageFileSent(Box<MeetingChatMessageFileSent>),
     /// Delivered `meeting.deleted`.
     ///
     /// The **Meeting has been deleted** event is triggered every time a meeting scheduled by one of your app users or account users, is deleted.
@@ -534,7 +536,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:meeting:master`,`meeting:read:meeting`,`meeting:read:meeting:admin`
     ///
     /// **Event type**: `meeting.deleted`
-    MeetingDeleted(MeetingDeleted),
+    MeetingDeleted(Box<MeetingDeleted>),
     /// Delivered `meeting.participant_joined`.
     ///
     /// The **Participant or Host joined meeting** event is triggered every time an attendee joins a meeting. A meeting attendee is a meeting participant or the host. The meeting host must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://developers.zoom.us/docs/api/rest/webhook-reference/#enable-webhooks) app.
@@ -550,7 +552,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_joined`
-    MeetingParticipantJoined(MeetingParticipantJoined),
+    MeetingParticipantJoined(Box<MeetingParticipantJoined>),
     /// Delivered `user.tsp_deleted`.
     ///
     /// The **A user's TSP account was deleted** event is triggered every time a TSP user account is deleted.
@@ -568,7 +570,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `tsp:read:tsp_account:master`,`tsp:read:tsp_account`,`tsp:read:tsp_account:admin`
     ///
     /// **Event type**: `user.tsp_deleted`
-    UserTspDeleted(UserTspDeleted),
+    UserTspDeleted(Box<UserTspDeleted>),
     /// Delivered `meeting.ai_companion_started`.
     ///
     /// The **AI Companion started** event is triggered when a user starts the AI Companion during a live meeting.
@@ -587,7 +589,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:ai_companion`,`meeting:read:ai_companion:admin`
     ///
     /// **Event type**: `meeting.ai_companion_started`
-    MeetingAiCompanionStarted(MeetingAiCompanionStarted),
+    MeetingAiCompanionStarted(Box<MeetingAiCompanionStarted>),
     /// Delivered `meeting.invitation_dispatched`.
     ///
     /// The **Invited party's Zoom is ringing** event is triggered every time a user sends an invitation to join a meeting or video call to one or more recipients.
@@ -605,7 +607,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:invitation`,`meeting:read:invitation:admin`
     ///
     /// **Event type**: `meeting.invitation_dispatched`
-    MeetingInvitationDispatched(MeetingInvitationDispatched),
+    MeetingInvitationDispatched(Box<MeetingInvitationDispatched>),
     /// Delivered `webinar.ended`.
     ///
     /// The **End Webinar** event is triggered every time a user in your account or your app ends a Webinar.
@@ -624,7 +626,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:webinar:master`,`webinar:read:webinar`,`webinar:read:webinar:admin`
     ///
     /// **Event type**: `webinar.ended`
-    WebinarEnded(WebinarEnded),
+    WebinarEnded(Box<WebinarEnded>),
     /// Delivered `meeting.converted_to_webinar`.
     ///
     /// The **Meeting has been converted to a Webinar** event is triggered every time one of your app users or account users converts a meeting into a webinar.
@@ -641,7 +643,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:meeting:master`,`meeting:read:meeting`,`meeting:read:meeting:admin`
     ///
     /// **Event type**: `meeting.converted_to_webinar`
-    MeetingConvertedToWebinar(MeetingConvertedToWebinar),
+    MeetingConvertedToWebinar(Box<MeetingConvertedToWebinar>),
     /// Delivered `webinar.recovered`.
     ///
     /// The **Webinar has been recovered** event is triggered every time a user recovers a previously-deleted webinar. The user must be a user on your account or on any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -659,7 +661,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:webinar:master`,`webinar:read:webinar`,`webinar:read:webinar:admin`
     ///
     /// **Event type**: `webinar.recovered`
-    WebinarRecovered(WebinarRecovered),
+    WebinarRecovered(Box<WebinarRecovered>),
     /// Delivered `webinar.participant_role_changed`.
     ///
     /// The **Participant role changed** event is triggered every time a host or webinar attendee changes the role during a webinar created by one of your app users or account users. A webinar host can invite other users to attend the webinar.
@@ -678,7 +680,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:participant:master`,`webinar:read:participant`,`webinar:read:participant:admin`
     ///
     /// **Event type**: `webinar.participant_role_changed`
-    WebinarParticipantRoleChanged(WebinarParticipantRoleChanged),
+    WebinarParticipantRoleChanged(Box<WebinarParticipantRoleChanged>),
     /// Delivered `meeting.participant_jbh_waiting_left`.
     ///
     /// The **Waiting participant left meeting before host joined** event is triggered every time an attendee waiting for the host to join the meeting leaves before the host. The host of the meeting must be a user in your account or users in any other accounts that have installed your [webhook-enabled](https://developers.zoom.us/docs/api/rest/webhook-reference/#enable-webhooks) app.
@@ -700,7 +702,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_jbh_waiting_left`
-    MeetingParticipantJbhWaitingLeft(MeetingParticipantJbhWaitingLeft),
+    MeetingParticipantJbhWaitingLeft(Box<MeetingParticipantJbhWaitingLeft>),
     /// Delivered `user.tsp_created`.
     ///
     /// The **A user's TSP account was created** event is triggered every time a [TSP user account is created](/api-reference/zoom-api/methods#operation/userTSPCreate) in Zoom.
@@ -718,7 +720,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `tsp:read:tsp_account:master`,`tsp:read:tsp_account`,`tsp:read:tsp_account:admin`
     ///
     /// **Event type**: `user.tsp_created`
-    UserTspCreated(UserTspCreated),
+    UserTspCreated(Box<UserTspCreated>),
     /// Delivered `meeting.breakout_room_sharing_ended`.
     ///
     /// The **User in breakout room stopped sharing** event is triggered when a user in a [breakout room](https://support.zoom.us/hc/en-us/articles/115005769646-Participating-in-breakout-rooms) ends their [content-sharing](https://support.zoom.us/hc/en-us/articles/201362153-Sharing-your-screen-or-desktop-on-Zoom), such as their desktop or the [classic whiteboard](https://support.zoom.us/hc/en-us/articles/205677665-Sharing-a-whiteboard).
@@ -736,7 +738,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant_sharing:master`,`meeting:read:participant_sharing`,`meeting:read:participant_sharing:admin`
     ///
     /// **Event type**: `meeting.breakout_room_sharing_ended`
-    MeetingBreakoutRoomSharingEnded(MeetingBreakoutRoomSharingEnded),
+    MeetingBreakoutRoomSharingEnded(Box<MeetingBreakoutRoomSharingEnded>),
     /// Delivered `meeting.updated`.
     ///
     /// The **Meeting has been updated** event is triggered when a meeting scheduled by one of your app users or account users is updated.
@@ -757,7 +759,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:meeting:master`,`meeting:read:meeting`,`meeting:read:meeting:admin`
     ///
     /// **Event type**: `meeting.updated`
-    MeetingUpdated(MeetingUpdated),
+    MeetingUpdated(Box<MeetingUpdated>),
     /// Delivered `meeting.ai_companion_stopped`.
     ///
     /// The **AI Companion stopped** event is triggered when a user stops the AI Companion during a live meeting.
@@ -776,7 +778,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:ai_companion`,`meeting:read:ai_companion:admin`
     ///
     /// **Event type**: `meeting.ai_companion_stopped`
-    MeetingAiCompanionStopped(MeetingAiCompanionStopped),
+    MeetingAiCompanionStopped(Box<MeetingAiCompanionStopped>),
     /// Delivered `meeting.registration_denied`.
     ///
     /// The **Meeting Registration has been denied** event is triggered every time a registrant is denied from participating in a meeting.
@@ -798,7 +800,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:registrant:master`,`meeting:read:registrant`,`meeting:read:registrant:admin`
     ///
     /// **Event type**: `meeting.registration_denied`
-    MeetingRegistrationDenied(MeetingRegistrationDenied),
+    MeetingRegistrationDenied(Box<MeetingRegistrationDenied>),
     /// Delivered `webinar.registration_denied`.
     ///
     /// The **Webinar Registration has been denied** event is triggered every time one of your app users or account users denies a user's registration.
@@ -818,7 +820,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:registrant:master`,`webinar:read:registrant`,`webinar:read:registrant:admin`
     ///
     /// **Event type**: `webinar.registration_denied`
-    WebinarRegistrationDenied(WebinarRegistrationDenied),
+    WebinarRegistrationDenied(Box<WebinarRegistrationDenied>),
     /// Delivered `meeting.registration_approved`.
     ///
     /// The **Meeting Registration has been approved** event is triggered every time a registrant is approved for the meeting. The meeting host should be a user on your account or a user of your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -842,7 +844,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:registrant:master`,`meeting:read:registrant`,`meeting:read:registrant:admin`
     ///
     /// **Event type**: `meeting.registration_approved`
-    MeetingRegistrationApproved(MeetingRegistrationApproved),
+    MeetingRegistrationApproved(Box<MeetingRegistrationApproved>),
     /// Delivered `webinar.participant_left`.
     ///
     /// The **Participant/Host left webinar** event is triggered every time a host of a webinar or an attendee leaves the webinar. The host must be a user on your account or on other accounts that have installed your webhook-enabled app.
@@ -861,7 +863,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:participant:master`,`webinar:read:participant`,`webinar:read:participant:admin`
     ///
     /// **Event type**: `webinar.participant_left`
-    WebinarParticipantLeft(WebinarParticipantLeft),
+    WebinarParticipantLeft(Box<WebinarParticipantLeft>),
     /// Delivered `recording.batch_deleted`.
     ///
     /// The **Batch recording deleted** event is triggered every time one of your app users or account users permanently deletes one or more cloud recordings.
@@ -882,7 +884,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.batch_deleted`
-    RecordingBatchDeleted(RecordingBatchDeleted),
+    RecordingBatchDeleted(Box<RecordingBatchDeleted>),
     /// Delivered `webinar.alert`.
     ///
     /// The **Webinar issues alert** event is triggered every time a Webinar hosted by one of your app users or account users, encounters a service issue.
@@ -909,7 +911,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:alert:master`,`webinar:read:alert`,`webinar:read:alert:admin`
     ///
     /// **Event type**: `webinar.alert`
-    WebinarAlert(WebinarAlert),
+    WebinarAlert(Box<WebinarAlert>),
     /// Delivered `webinar.chat_message_sent`.
     ///
     /// The **In-webinar chat message received** event is triggered when a user sends a public or private chat message during a webinar using the [chat feature](https://support.zoom.us/hc/en-us/articles/205761999-Chatting-in-a-Zoom-Webinar). The event is sent to the configured endpoint in your Marketplace app.
@@ -925,7 +927,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:chat_message:master`,`webinar:read:chat_message`,`webinar:read:chat_message:admin`
     ///
     /// **Event type**: `webinar.chat_message_sent`
-    WebinarChatMessageSent(WebinarChatMessageSent),
+    WebinarChatMessageSent(Box<WebinarChatMessageSent>),
     /// Delivered `webinar.chat_message_file_sent`.
     ///
     /// The **In-webinar chat message file received** event is triggered when a message file of a webinar is available to view or download. The event is sent to the configured endpoint in your Marketplace app.
@@ -942,7 +944,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:chat_message:master`,`webinar:read:chat_message`,`webinar:read:chat_message:admin`
     ///
     /// **Event type**: `webinar.chat_message_file_sent`
-    WebinarChatMessageFileSent(WebinarChatMessageFileSent),
+    WebinarChatMessageFileSent(Box<WebinarChatMessageFileSent>),
     /// Delivered `meeting.ended`.
     ///
     /// The **End Meeting** event is triggered every time a meeting host ends the meeting. The host must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -958,7 +960,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:meeting:master`,`meeting:read:meeting`,`meeting:read:meeting:admin`
     ///
     /// **Event type**: `meeting.ended`
-    MeetingEnded(MeetingEnded),
+    MeetingEnded(Box<MeetingEnded>),
     /// Delivered `meeting.participant_joined_breakout_room`.
     ///
     /// The **Meeting participant has joined a breakout room** event is triggered when a meeting participant joins a meeting [breakout room](https://support.zoom.us/hc/en-us/articles/115005769646-Participating-in-breakout-rooms).
@@ -976,7 +978,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_joined_breakout_room`
-    MeetingParticipantJoinedBreakoutRoom(MeetingParticipantJoinedBreakoutRoom),
+    MeetingParticipantJoinedBreakoutRoom(Box<MeetingParticipantJoinedBreakoutRoom>),
     /// Delivered `meeting.participant_left_waiting_room`.
     ///
     /// The **Participant left a waiting room** event is triggered every time a meeting host **does not** admit a participant to the meeting and **removes** the participant from the waiting room. This event also triggers if a participant leaves the waiting room. The meeting host must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -996,7 +998,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_left_waiting_room`
-    MeetingParticipantLeftWaitingRoom(MeetingParticipantLeftWaitingRoom),
+    MeetingParticipantLeftWaitingRoom(Box<MeetingParticipantLeftWaitingRoom>),
     /// Delivered `meeting.started`.
     ///
     /// The **Start Meeting** event is triggered every time a meeting host starts a meeting. The meeting host must either be a user on your account or a user of your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -1014,7 +1016,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:meeting:master`,`meeting:read:meeting`,`meeting:read:meeting:admin`
     ///
     /// **Event type**: `meeting.started`
-    MeetingStarted(MeetingStarted),
+    MeetingStarted(Box<MeetingStarted>),
     /// Delivered `meeting.registration_cancelled`.
     ///
     /// The **Meeting Registration has been canceled** event is triggered every time a registration is canceled for a meeting. The meeting host should be a user on your account or a user of your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -1037,7 +1039,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:registrant:master`,`meeting:read:registrant`,`meeting:read:registrant:admin`
     ///
     /// **Event type**: `meeting.registration_cancelled`
-    MeetingRegistrationCancelled(MeetingRegistrationCancelled),
+    MeetingRegistrationCancelled(Box<MeetingRegistrationCancelled>),
     /// Delivered `meeting.summary_completed`.
     ///
     /// The **Meeting summary has been completed** event is triggered every time the summary of the meeting is made available for one of your app users or account users after the summarized meeting/webinar ends.
@@ -1056,7 +1058,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:summary:master`,`meeting:read:summary`,`meeting:read:summary:admin`
     ///
     /// **Event type**: `meeting.summary_completed`
-    MeetingSummaryCompleted(MeetingSummaryCompleted),
+    MeetingSummaryCompleted(Box<MeetingSummaryCompleted>),
     /// Delivered `meeting.participant_left`.
     ///
     /// The **Participant/Host left meeting** event is triggered every time an attendee leaves a meeting. A meeting attendee is a meeting participant or the host. The meeting host must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -1072,7 +1074,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_left`
-    MeetingParticipantLeft(MeetingParticipantLeft),
+    MeetingParticipantLeft(Box<MeetingParticipantLeft>),
     /// Delivered `meeting.participant_phone_callout_rejected`.
     ///
     /// The **Invited party rejected a meeting invitation through phone (call out)** event is triggered every time a user rejects an invitation to [join a meeting through phone (call out)](https://support.zoom.us/hc/en-us/articles/4404535651085).
@@ -1088,7 +1090,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant_callout:master`,`meeting:read:participant_callout`,`meeting:read:participant_callout:admin`
     ///
     /// **Event type**: `meeting.participant_phone_callout_rejected`
-    MeetingParticipantPhoneCalloutRejected(MeetingParticipantPhoneCalloutRejected),
+    MeetingParticipantPhoneCalloutRejected(Box<MeetingParticipantPhoneCalloutRejected>),
     /// Delivered `meeting.participant_phone_callout_accepted`.
     ///
     /// The **Invited party answered a meeting invitation through phone (call out)** event is triggered every time a user accepts an invitation to [join a meeting through phone (call out)](https://support.zoom.us/hc/en-us/articles/4404535651085).
@@ -1104,7 +1106,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant_callout:master`,`meeting:read:participant_callout`,`meeting:read:participant_callout:admin`
     ///
     /// **Event type**: `meeting.participant_phone_callout_accepted`
-    MeetingParticipantPhoneCalloutAccepted(MeetingParticipantPhoneCalloutAccepted),
+    MeetingParticipantPhoneCalloutAccepted(Box<MeetingParticipantPhoneCalloutAccepted>),
     /// Delivered `webinar.sharing_started`.
     ///
     /// The **Webinar Sharing Started** event is triggered every time one of your app users or account users share their screen during a Webinar.
@@ -1123,7 +1125,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:participant_sharing:master`,`webinar:read:participant_sharing`,`webinar:read:participant_sharing:admin`
     ///
     /// **Event type**: `webinar.sharing_started`
-    WebinarSharingStarted(WebinarSharingStarted),
+    WebinarSharingStarted(Box<WebinarSharingStarted>),
     /// Delivered `meeting.registration_created`.
     ///
     /// The **Meeting Registration has been created** event is triggered every time a user [registers](https://support.zoom.us/hc/en-us/articles/211579443-Registration-for-Meetings) for a meeting.
@@ -1142,7 +1144,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:registrant:master`,`meeting:read:registrant`,`meeting:read:registrant:admin`
     ///
     /// **Event type**: `meeting.registration_created`
-    MeetingRegistrationCreated(MeetingRegistrationCreated),
+    MeetingRegistrationCreated(Box<MeetingRegistrationCreated>),
     /// Delivered `recording.recovered`.
     ///
     /// This event is triggered when a user recovers a recording from the trash.
@@ -1161,7 +1163,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.recovered`
-    RecordingRecovered(RecordingRecovered),
+    RecordingRecovered(Box<RecordingRecovered>),
     /// Delivered `meeting.sharing_ended`.
     ///
     /// The **Meeting Sharing Ended** event is triggered every time an attendee or a host stops sharing their screen during a Zoom meeting. The meeting host must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -1179,7 +1181,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant_sharing:master`,`meeting:read:participant_sharing`,`meeting:read:participant_sharing:admin`
     ///
     /// **Event type**: `meeting.sharing_ended`
-    MeetingSharingEnded(MeetingSharingEnded),
+    MeetingSharingEnded(Box<MeetingSharingEnded>),
     /// Delivered `recording.cloud_storage_usage_updated`.
     ///
     /// The **Recording Cloud Storage Usage Updated** event is triggered every time storage usage changes.
@@ -1199,7 +1201,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.cloud_storage_usage_updated`
-    RecordingCloudStorageUsageUpdated(RecordingCloudStorageUsageUpdated),
+    RecordingCloudStorageUsageUpdated(Box<RecordingCloudStorageUsageUpdated>),
     /// Delivered `recording.transcript_completed`.
     ///
     /// The **Recording transcript files have completed** event is triggered every time the transcript of the recording is made available for one of your app users or account users after the recorded meeting/webinar ends.
@@ -1219,7 +1221,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.transcript_completed`
-    RecordingTranscriptCompleted(RecordingTranscriptCompleted),
+    RecordingTranscriptCompleted(Box<RecordingTranscriptCompleted>),
     /// Delivered `recording.stopped`.
     ///
     /// The **Recording Stopped** event is triggered every time a recording is stopped by one of your app's users or account users.
@@ -1241,7 +1243,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.stopped`
-    RecordingStopped(RecordingStopped),
+    RecordingStopped(Box<RecordingStopped>),
     /// Delivered `recording.batch_trashed`.
     ///
     /// The **All recording files have been deleted to the Trash** event is triggered every time one of your app users or account users temporarily delete all of their cloud recordings.
@@ -1261,7 +1263,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.batch_trashed`
-    RecordingBatchTrashed(RecordingBatchTrashed),
+    RecordingBatchTrashed(Box<RecordingBatchTrashed>),
     /// Delivered `webinar.started`.
     ///
     /// The **Start Webinar** event is triggered every time a user in your account or your app starts a Webinar.
@@ -1280,7 +1282,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:webinar:master`,`webinar:read:webinar`,`webinar:read:webinar:admin`
     ///
     /// **Event type**: `webinar.started`
-    WebinarStarted(WebinarStarted),
+    WebinarStarted(Box<WebinarStarted>),
     /// Delivered `meeting.chat_message_file_downloaded`.
     ///
     /// The **In-meeting chat message file has been downloaded** event is triggered when a meeting's message file is downloaded. The event is sent to the configured endpoint in your Marketplace app.
@@ -1298,7 +1300,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:chat_message`,`meeting:read:chat_message:admin`
     ///
     /// **Event type**: `meeting.chat_message_file_downloaded`
-    MeetingChatMessageFileDownloaded(MeetingChatMessageFileDownloaded),
+    MeetingChatMessageFileDownloaded(Box<MeetingChatMessageFileDownloaded>),
     /// Delivered `webinar.sharing_ended`.
     ///
     /// The **Webinar Sharing Ended** event is triggered every time one of your app users or account users stop sharing their screen during a Webinar.
@@ -1317,7 +1319,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:participant_sharing:master`,`webinar:read:participant_sharing`,`webinar:read:participant_sharing:admin`
     ///
     /// **Event type**: `webinar.sharing_ended`
-    WebinarSharingEnded(WebinarSharingEnded),
+    WebinarSharingEnded(Box<WebinarSharingEnded>),
     /// Delivered `meeting.summary_trashed`.
     ///
     /// The **Meeting summary has been deleted to trash** event is triggered every time one of your app users or account users temporarily deletes a meeting summary.
@@ -1336,7 +1338,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:summary:master`,`meeting:read:summary`,`meeting:read:summary:admin`
     ///
     /// **Event type**: `meeting.summary_trashed`
-    MeetingSummaryTrashed(MeetingSummaryTrashed),
+    MeetingSummaryTrashed(Box<MeetingSummaryTrashed>),
     /// Delivered `meeting.sharing_started`.
     ///
     /// The **Meeting Sharing Started** event is triggered every time an attendee or a host begins sharing their screen during a Zoom meeting. The meeting host must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -1354,7 +1356,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant_sharing:master`,`meeting:read:participant_sharing`,`meeting:read:participant_sharing:admin`
     ///
     /// **Event type**: `meeting.sharing_started`
-    MeetingSharingStarted(MeetingSharingStarted),
+    MeetingSharingStarted(Box<MeetingSharingStarted>),
     /// Delivered `webinar.registration_created`.
     ///
     /// The **Webinar Registration has been created** event is triggered every time someone registers for a Webinar created by one of your app users or account users.
@@ -1373,7 +1375,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:registrant:master`,`webinar:read:registrant`,`webinar:read:registrant:admin`
     ///
     /// **Event type**: `webinar.registration_created`
-    WebinarRegistrationCreated(WebinarRegistrationCreated),
+    WebinarRegistrationCreated(Box<WebinarRegistrationCreated>),
     /// Delivered `meeting.chat_message_sent`.
     ///
     /// The **In-meeting chat message received** event is triggered when a user sends a public or private chat message during a meeting using the [in-meeting Zoom chat feature](https://support.zoom.us/hc/en-us/articles/203650445-Chatting-in-a-Zoom-meeting). The event is sent to the configured endpoint in your Marketplace app.
@@ -1391,7 +1393,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:chat_message:master`,`meeting:read:chat_message`,`meeting:read:chat_message:admin`
     ///
     /// **Event type**: `meeting.chat_message_sent`
-    MeetingChatMessageSent(MeetingChatMessageSent),
+    MeetingChatMessageSent(Box<MeetingChatMessageSent>),
     /// Delivered `meeting.invitation_rejected`.
     ///
     /// The **Invited party rejected a meeting invite** event is triggered every time a user sends an invitation to join a meeting or video call to one or more recipients.
@@ -1409,7 +1411,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:invitation`,`meeting:read:invitation:admin`
     ///
     /// **Event type**: `meeting.invitation_rejected`
-    MeetingInvitationRejected(MeetingInvitationRejected),
+    MeetingInvitationRejected(Box<MeetingInvitationRejected>),
     /// Delivered `meeting.participant_role_changed`.
     ///
     /// The **Participant role changed** event is triggered every time a host or meeting attendee changes their [role](https://support.zoom.us/hc/en-us/articles/360040324512-Roles-in-a-meeting) during the meeting. A meeting host must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -1425,7 +1427,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_role_changed`
-    MeetingParticipantRoleChanged(MeetingParticipantRoleChanged),
+    MeetingParticipantRoleChanged(Box<MeetingParticipantRoleChanged>),
     /// Delivered `meeting.permanently_deleted`.
     ///
     /// The **Meeting has been permanently deleted** event is triggered every time a meeting scheduled by one of your app users or account users, is permanently deleted.
@@ -1444,7 +1446,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:meeting:master`,`meeting:read:meeting`,`meeting:read:meeting:admin`
     ///
     /// **Event type**: `meeting.permanently_deleted`
-    MeetingPermanentlyDeleted(MeetingPermanentlyDeleted),
+    MeetingPermanentlyDeleted(Box<MeetingPermanentlyDeleted>),
     /// Delivered `recording.registration_created`.
     ///
     /// The **View registrant has registered for this recording** event is triggered every time a user registers for an on-demand cloud recording.
@@ -1467,7 +1469,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:registrant:master`,`cloud_recording:read:registrant`,`cloud_recording:read:registrant:admin`
     ///
     /// **Event type**: `recording.registration_created`
-    RecordingRegistrationCreated(RecordingRegistrationCreated),
+    RecordingRegistrationCreated(Box<RecordingRegistrationCreated>),
     /// Delivered `meeting.created`.
     ///
     /// The **Meeting has been created** event is triggered every time a meeting is created by one of your app users or account users.
@@ -1485,7 +1487,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:meeting:master`,`meeting:read:meeting`,`meeting:read:meeting:admin`
     ///
     /// **Event type**: `meeting.created`
-    MeetingCreated(MeetingCreated),
+    MeetingCreated(Box<MeetingCreated>),
     /// Delivered `meeting.live_streaming_started`.
     ///
     /// The **Meeting Live Streaming Started** event is triggered every time a meeting's live stream begins on a streaming platform. The host that begins the live stream must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -1503,7 +1505,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:livestream:master`,`meeting:read:livestream`,`meeting:read:livestream:admin`
     ///
     /// **Event type**: `meeting.live_streaming_started`
-    MeetingLiveStreamingStarted(MeetingLiveStreamingStarted),
+    MeetingLiveStreamingStarted(Box<MeetingLiveStreamingStarted>),
     /// Delivered `meeting.participant_room_system_callout_accepted`.
     ///
     /// The **Invited party answered a meeting invitation through phone (call out) via Zoom room** event is triggered every time a user [joins a meeting through phone (call out) from a Zoom room](https://support.zoom.us/hc/en-us/articles/205369035).
@@ -1520,7 +1522,7 @@ pub enum Event {
     ///
     /// **Event type**: `meeting.participant_room_system_callout_accepted`
     MeetingParticipantRoomSystemCalloutAccepted(
-        MeetingParticipantRoomSystemCalloutAccepted,
+        Box<MeetingParticipantRoomSystemCalloutAccepted>,
     ),
     /// Delivered `webinar.registration_approved`.
     ///
@@ -1545,7 +1547,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:registrant:master`,`webinar:read:registrant`,`webinar:read:registrant:admin`
     ///
     /// **Event type**: `webinar.registration_approved`
-    WebinarRegistrationApproved(WebinarRegistrationApproved),
+    WebinarRegistrationApproved(Box<WebinarRegistrationApproved>),
     /// Delivered `meeting.breakout_room_sharing_started`.
     ///
     /// The **User in breakout room started sharing** event is triggered when a user in a [breakout room](https://support.zoom.us/hc/en-us/articles/115005769646-Participating-in-breakout-rooms) begins [sharing content](https://support.zoom.us/hc/en-us/articles/201362153-Sharing-your-screen-or-desktop-on-Zoom), such as their desktop or the [classic whiteboard](https://support.zoom.us/hc/en-us/articles/205677665-Sharing-a-whiteboard).
@@ -1563,7 +1565,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant_sharing:master`,`meeting:read:participant_sharing`,`meeting:read:participant_sharing:admin`
     ///
     /// **Event type**: `meeting.breakout_room_sharing_started`
-    MeetingBreakoutRoomSharingStarted(MeetingBreakoutRoomSharingStarted),
+    MeetingBreakoutRoomSharingStarted(Box<MeetingBreakoutRoomSharingStarted>),
     /// Delivered `meeting.participant_bind`.
     ///
     /// The **Phone User Bind To Participant** event is triggered every time a phone user joins a meeting and binds to an attendee in the meeting.
@@ -1579,7 +1581,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_bind`
-    MeetingParticipantBind(MeetingParticipantBind),
+    MeetingParticipantBind(Box<MeetingParticipantBind>),
     /// Delivered `meeting.participant_feedback`.
     ///
     /// The **Get participant survey feedback for meetings** event is triggered every time an attendee completes an [end-of-meeting experience feedback survey](https://support.zoom.us/hc/en-us/articles/115005855266-End-of-meeting-experience-feedback-survey) for a meeting. A meeting attendee is a meeting participant or the host.
@@ -1596,7 +1598,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant_feedback:master`,`meeting:read:participant_feedback`,`meeting:read:participant_feedback:admin`
     ///
     /// **Event type**: `meeting.participant_feedback`
-    MeetingParticipantFeedback(MeetingParticipantFeedback),
+    MeetingParticipantFeedback(Box<MeetingParticipantFeedback>),
     /// Delivered `recording.deleted`.
     ///
     /// This event is triggered when a user permanently deletes a cloud recording.
@@ -1617,7 +1619,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.deleted`
-    RecordingDeleted(RecordingDeleted),
+    RecordingDeleted(Box<RecordingDeleted>),
     /// Delivered `recording.paused`.
     ///
     /// The **Recording Paused** event is triggered every time a recording is paused by one of your app's users or account users.
@@ -1639,7 +1641,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.paused`
-    RecordingPaused(RecordingPaused),
+    RecordingPaused(Box<RecordingPaused>),
     /// Delivered `meeting.participant_room_system_callout_ringing`.
     ///
     /// The **Invited party's phone (call out) ringing in Zoom room** event is triggered every time a user's phone is ringing when they were invited to [join a meeting through phone (call out) from a Zoom room](https://support.zoom.us/hc/en-us/articles/205369035).
@@ -1656,7 +1658,7 @@ pub enum Event {
     ///
     /// **Event type**: `meeting.participant_room_system_callout_ringing`
     MeetingParticipantRoomSystemCalloutRinging(
-        MeetingParticipantRoomSystemCalloutRinging,
+        Box<MeetingParticipantRoomSystemCalloutRinging>,
     ),
     /// Delivered `recording.started`.
     ///
@@ -1679,7 +1681,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.started`
-    RecordingStarted(RecordingStarted),
+    RecordingStarted(Box<RecordingStarted>),
     /// Delivered `user.tsp_updated`.
     ///
     /// The **A user's TSP account was updated** event is triggered every time a [user's TSP account information is updated](/api-reference/zoom-api/methods#operation/userTSPUpdate).
@@ -1697,7 +1699,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `tsp:read:tsp_account:master`,`tsp:read:tsp_account`,`tsp:read:tsp_account:admin`
     ///
     /// **Event type**: `user.tsp_updated`
-    UserTspUpdated(UserTspUpdated),
+    UserTspUpdated(Box<UserTspUpdated>),
     /// Delivered `meeting.invitation_timeout`.
     ///
     /// The **Invited party missed a meeting invitation** event is triggered every time an invitation to join a meeting or video call to one or more recipients times out.
@@ -1715,7 +1717,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:invitation`,`meeting:read:invitation:admin`
     ///
     /// **Event type**: `meeting.invitation_timeout`
-    MeetingInvitationTimeout(MeetingInvitationTimeout),
+    MeetingInvitationTimeout(Box<MeetingInvitationTimeout>),
     /// Delivered `meeting.participant_admitted`.
     ///
     /// The **Participant was admitted into a meeting** event is triggered every time [a meeting host admits the participant from a waiting room to the meeting](https://support.zoom.us/hc/en-us/articles/115000332726-Waiting-Room#h_f493a86f-7d08-4e3b-9d6d-9b236fe9cdcd). The meeting host must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -1734,7 +1736,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_admitted`
-    MeetingParticipantAdmitted(MeetingParticipantAdmitted),
+    MeetingParticipantAdmitted(Box<MeetingParticipantAdmitted>),
     /// Delivered `meeting.participant_room_system_callout_failed`.
     ///
     /// The **Meeting invitation through phone (call out) via Zoom room failed** event is triggered every time an invitation to [join a meeting through phone (call out) from a Zoom room](https://support.zoom.us/hc/en-us/articles/205369035) fails.
@@ -1750,7 +1752,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant_callout:master`,`meeting:read:participant_callout`,`meeting:read:participant_callout:admin`
     ///
     /// **Event type**: `meeting.participant_room_system_callout_failed`
-    MeetingParticipantRoomSystemCalloutFailed(MeetingParticipantRoomSystemCalloutFailed),
+    MeetingParticipantRoomSystemCalloutFailed(
+        Box<MeetingParticipantRoomSystemCalloutFailed>,
+    ),
     /// Delivered `recording.resumed`.
     ///
     /// The **Recording Resumed** event is triggered every time a previously paused recording of a meeting or webinar is resumed.
@@ -1772,7 +1776,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.resumed`
-    RecordingResumed(RecordingResumed),
+    RecordingResumed(Box<RecordingResumed>),
     /// Delivered `meeting.participant_phone_callout_missed`.
     ///
     /// The **Invited party missed a meeting invitation through phone (call out)** event is triggered every time an invitation to [join a meeting through phone (call out)](https://support.zoom.us/hc/en-us/articles/4404535651085) times out.
@@ -1788,7 +1792,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant_callout:master`,`meeting:read:participant_callout`,`meeting:read:participant_callout:admin`
     ///
     /// **Event type**: `meeting.participant_phone_callout_missed`
-    MeetingParticipantPhoneCalloutMissed(MeetingParticipantPhoneCalloutMissed),
+    MeetingParticipantPhoneCalloutMissed(Box<MeetingParticipantPhoneCalloutMissed>),
     /// Delivered `meeting.summary_updated`.
     ///
     /// The **Meeting summary has been updated** event is triggered every time one of your app users or account users updates a meeting summary.
@@ -1807,7 +1811,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:summary:master`,`meeting:read:summary`,`meeting:read:summary:admin`
     ///
     /// **Event type**: `meeting.summary_updated`
-    MeetingSummaryUpdated(MeetingSummaryUpdated),
+    MeetingSummaryUpdated(Box<MeetingSummaryUpdated>),
     /// Delivered `webinar.participant_joined`.
     ///
     /// The **Participant/Host joined webinar** event is triggered every time a host or an attendee joins a webinar that was created by one of your app users or account users.
@@ -1827,7 +1831,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:participant:master`,`webinar:read:participant`,`webinar:read:participant:admin`
     ///
     /// **Event type**: `webinar.participant_joined`
-    WebinarParticipantJoined(WebinarParticipantJoined),
+    WebinarParticipantJoined(Box<WebinarParticipantJoined>),
     /// Delivered `recording.renamed`.
     ///
     /// The **Recording Renamed** event is triggered every time the title of a cloud recording is changed.
@@ -1849,7 +1853,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.renamed`
-    RecordingRenamed(RecordingRenamed),
+    RecordingRenamed(Box<RecordingRenamed>),
     /// Delivered `meeting.participant_room_system_callout_missed`.
     ///
     /// The **Invited party missed a meeting invitation through phone (call out) via Zoom room** event is triggered every time an invitation to [join a meeting through phone (call out) from a Zoom room](https://support.zoom.us/hc/en-us/articles/205369035) times out.
@@ -1865,7 +1869,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant_callout:master`,`meeting:read:participant_callout`,`meeting:read:participant_callout:admin`
     ///
     /// **Event type**: `meeting.participant_room_system_callout_missed`
-    MeetingParticipantRoomSystemCalloutMissed(MeetingParticipantRoomSystemCalloutMissed),
+    MeetingParticipantRoomSystemCalloutMissed(
+        Box<MeetingParticipantRoomSystemCalloutMissed>,
+    ),
     /// Delivered `webinar.created`.
     ///
     /// Zoom triggers this event every time one of your app users or account users creates a Webinar.
@@ -1886,7 +1892,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:webinar:master`,`webinar:read:webinar`,`webinar:read:webinar:admin`
     ///
     /// **Event type**: `webinar.created`
-    WebinarCreated(WebinarCreated),
+    WebinarCreated(Box<WebinarCreated>),
     /// Delivered `recording.registration_denied`.
     ///
     /// The **View registrant has denied for this recording** event is triggered every time a registrant is denied from viewing a cloud recording.
@@ -1908,7 +1914,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:registrant:master`,`cloud_recording:read:registrant`,`cloud_recording:read:registrant:admin`
     ///
     /// **Event type**: `recording.registration_denied`
-    RecordingRegistrationDenied(RecordingRegistrationDenied),
+    RecordingRegistrationDenied(Box<RecordingRegistrationDenied>),
     /// Delivered `meeting.live_streaming_stopped`.
     ///
     /// The **Meeting Live Streaming Stopped** event is triggered every time a meeting's live stream ends. The host of the live stream must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -1926,7 +1932,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:livestream:master`,`meeting:read:livestream`,`meeting:read:livestream:admin`
     ///
     /// **Event type**: `meeting.live_streaming_stopped`
-    MeetingLiveStreamingStopped(MeetingLiveStreamingStopped),
+    MeetingLiveStreamingStopped(Box<MeetingLiveStreamingStopped>),
     /// Delivered `webinar.registration_cancelled`.
     ///
     /// The **Webinar Registration has been canceled** event is triggered whenever one of these two conditions are met:
@@ -1948,7 +1954,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:registrant:master`,`webinar:read:registrant`,`webinar:read:registrant:admin`
     ///
     /// **Event type**: `webinar.registration_cancelled`
-    WebinarRegistrationCancelled(WebinarRegistrationCancelled),
+    WebinarRegistrationCancelled(Box<WebinarRegistrationCancelled>),
     /// Delivered `meeting.recovered`.
     ///
     /// The **Meeting has been recovered** event is triggered every time a user recovers a previously-deleted meeting. The user must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -1966,7 +1972,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:meeting:master`,`meeting:read:meeting`,`meeting:read:meeting:admin`
     ///
     /// **Event type**: `meeting.recovered`
-    MeetingRecovered(MeetingRecovered),
+    MeetingRecovered(Box<MeetingRecovered>),
     /// Delivered `webinar.permanently_deleted`.
     ///
     /// The **Webinar has been permanently deleted** event is triggered every time a scheduled webinar is permanently deleted.
@@ -1985,7 +1991,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:webinar:master`,`webinar:read:webinar`,`webinar:read:webinar:admin`
     ///
     /// **Event type**: `webinar.permanently_deleted`
-    WebinarPermanentlyDeleted(WebinarPermanentlyDeleted),
+    WebinarPermanentlyDeleted(Box<WebinarPermanentlyDeleted>),
     /// Delivered `recording.completed`.
     ///
     /// This event is triggered when a recording of a meeting or webinar becomes available to view or download.
@@ -2008,7 +2014,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.completed`
-    RecordingCompleted(RecordingCompleted),
+    RecordingCompleted(Box<RecordingCompleted>),
     /// Delivered `meeting.participant_put_in_waiting_room`.
     ///
     /// The **Participant was put in a waiting room** event is triggered every time a participant who has already joined the meeting is returned to the waiting room during the meeting. The meeting host must be a user in your account or a user in any other accounts that have installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -2027,7 +2033,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:participant:master`,`meeting:read:participant`,`meeting:read:participant:admin`
     ///
     /// **Event type**: `meeting.participant_put_in_waiting_room`
-    MeetingParticipantPutInWaitingRoom(MeetingParticipantPutInWaitingRoom),
+    MeetingParticipantPutInWaitingRoom(Box<MeetingParticipantPutInWaitingRoom>),
     /// Delivered `recording.trashed`.
     ///
     /// This event is triggered when a user initially deletes a cloud recording.
@@ -2046,7 +2052,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.trashed`
-    RecordingTrashed(RecordingTrashed),
+    RecordingTrashed(Box<RecordingTrashed>),
     /// Delivered `meeting.summary_deleted`.
     ///
     /// The **Meeting summary has been permanently deleted** event is triggered every time one of your app users or account users permanently deletes a meeting summary.
@@ -2065,7 +2071,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `meeting:read:summary:master`,`meeting:read:summary`,`meeting:read:summary:admin`
     ///
     /// **Event type**: `meeting.summary_deleted`
-    MeetingSummaryDeleted(MeetingSummaryDeleted),
+    MeetingSummaryDeleted(Box<MeetingSummaryDeleted>),
     /// Delivered `webinar.participant_bind`.
     ///
     /// descriptionThe **Phone User Bind To Participant** event is triggered every time a phone user joins a webinar and binds to an attendee in the webinar.
@@ -2081,7 +2087,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:participant:master`,`webinar:read:participant`,`webinar:read:participant:admin`
     ///
     /// **Event type**: `webinar.participant_bind`
-    WebinarParticipantBind(WebinarParticipantBind),
+    WebinarParticipantBind(Box<WebinarParticipantBind>),
     /// Delivered `webinar.updated`.
     ///
     /// The **Webinar has been updated** event is triggered every time one of your app users or account users updates a webinar.
@@ -2102,7 +2108,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `webinar:read:webinar:master`,`webinar:read:webinar`,`webinar:read:webinar:admin`
     ///
     /// **Event type**: `webinar.updated`
-    WebinarUpdated(WebinarUpdated),
+    WebinarUpdated(Box<WebinarUpdated>),
     /// Delivered `recording.batch_recovered`.
     ///
     /// The **Batch recording recovered** event is triggered every time one of your app users or account users recover one or more recordings from the trash.
@@ -2121,7 +2127,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `cloud_recording:read:recording:master`,`cloud_recording:read:recording`,`cloud_recording:read:recording:admin`
     ///
     /// **Event type**: `recording.batch_recovered`
-    RecordingBatchRecovered(RecordingBatchRecovered),
+    RecordingBatchRecovered(Box<RecordingBatchRecovered>),
     /// Delivered `meeting.participant_room_system_callout_rejected`.
     ///
     /// The **Invited party rejected a meeting invitation through phone (call out) via Zoom room** event is triggered every time a user rejects an invitation to [join a meeting through phone (call out) from a Zoom room](https://support.zoom.us/hc/en-us/articles/205369035).
@@ -2138,7 +2144,7 @@ pub enum Event {
     ///
     /// **Event type**: `meeting.participant_room_system_callout_rejected`
     MeetingParticipantRoomSystemCalloutRejected(
-        MeetingParticipantRoomSystemCalloutRejected,
+        Box<MeetingParticipantRoomSystemCalloutRejected>,
     ),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
@@ -6206,265 +6212,265 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::MeetingParticipantJbhWaiting(event) => {
-            handler.on_meeting_participant_jbh_waiting(event).await
+            handler.on_meeting_participant_jbh_waiting(*event).await
         }
         Event::MeetingSummaryRecovered(event) => {
-            handler.on_meeting_summary_recovered(event).await
+            handler.on_meeting_summary_recovered(*event).await
         }
         Event::MeetingParticipantLeftBreakoutRoom(event) => {
-            handler.on_meeting_participant_left_breakout_room(event).await
+            handler.on_meeting_participant_left_breakout_room(*event).await
         }
         Event::MeetingDeviceTested(event) => {
-            handler.on_meeting_device_tested(event).await
+            handler.on_meeting_device_tested(*event).await
         }
         Event::MeetingSummaryShared(event) => {
-            handler.on_meeting_summary_shared(event).await
+            handler.on_meeting_summary_shared(*event).await
         }
         Event::WebinarChatMessageFileDownloaded(event) => {
-            handler.on_webinar_chat_message_file_downloaded(event).await
+            handler.on_webinar_chat_message_file_downloaded(*event).await
         }
-        Event::WebinarDeleted(event) => handler.on_webinar_deleted(event).await,
+        Event::WebinarDeleted(event) => handler.on_webinar_deleted(*event).await,
         Event::RecordingRegistrationApproved(event) => {
-            handler.on_recording_registration_approved(event).await
+            handler.on_recording_registration_approved(*event).await
         }
-        Event::MeetingRiskAlert(event) => handler.on_meeting_risk_alert(event).await,
+        Event::MeetingRiskAlert(event) => handler.on_meeting_risk_alert(*event).await,
         Event::MeetingAicTranscriptCompleted(event) => {
-            handler.on_meeting_aic_transcript_completed(event).await
+            handler.on_meeting_aic_transcript_completed(*event).await
         }
         Event::WebinarParticipantFeedback(event) => {
-            handler.on_webinar_participant_feedback(event).await
+            handler.on_webinar_participant_feedback(*event).await
         }
         Event::MeetingParticipantJoinedWaitingRoom(event) => {
-            handler.on_meeting_participant_joined_waiting_room(event).await
+            handler.on_meeting_participant_joined_waiting_room(*event).await
         }
         Event::MeetingAiCompanionAssetsDeleted(event) => {
-            handler.on_meeting_ai_companion_assets_deleted(event).await
+            handler.on_meeting_ai_companion_assets_deleted(*event).await
         }
         Event::WebinarConvertedToMeeting(event) => {
-            handler.on_webinar_converted_to_meeting(event).await
+            handler.on_webinar_converted_to_meeting(*event).await
         }
         Event::MeetingParticipantPhoneCalloutRinging(event) => {
-            handler.on_meeting_participant_phone_callout_ringing(event).await
+            handler.on_meeting_participant_phone_callout_ringing(*event).await
         }
         Event::MeetingParticipantJbhJoined(event) => {
-            handler.on_meeting_participant_jbh_joined(event).await
+            handler.on_meeting_participant_jbh_joined(*event).await
         }
         Event::MeetingInvitationAccepted(event) => {
-            handler.on_meeting_invitation_accepted(event).await
+            handler.on_meeting_invitation_accepted(*event).await
         }
         Event::RecordingArchiveFilesCompleted(event) => {
-            handler.on_recording_archive_files_completed(event).await
+            handler.on_recording_archive_files_completed(*event).await
         }
-        Event::MeetingAlert(event) => handler.on_meeting_alert(event).await,
+        Event::MeetingAlert(event) => handler.on_meeting_alert(*event).await,
         Event::MeetingChatMessageFileSent(event) => {
-            handler.on_meeting_chat_message_file_sent(event).await
+            handler.on_meeting_chat_message_file_sent(*event).await
         }
-        Event::MeetingDeleted(event) => handler.on_meeting_deleted(event).await,
+        Event::MeetingDeleted(event) => handler.on_meeting_deleted(*event).await,
         Event::MeetingParticipantJoined(event) => {
-            handler.on_meeting_participant_joined(event).await
+            handler.on_meeting_participant_joined(*event).await
         }
-        Event::UserTspDeleted(event) => handler.on_user_tsp_deleted(event).await,
+        Event::UserTspDeleted(event) => handler.on_user_tsp_deleted(*event).await,
         Event::MeetingAiCompanionStarted(event) => {
-            handler.on_meeting_ai_companion_started(event).await
+            handler.on_meeting_ai_companion_started(*event).await
         }
         Event::MeetingInvitationDispatched(event) => {
-            handler.on_meeting_invitation_dispatched(event).await
+            handler.on_meeting_invitation_dispatched(*event).await
         }
-        Event::WebinarEnded(event) => handler.on_webinar_ended(event).await,
+        Event::WebinarEnded(event) => handler.on_webinar_ended(*event).await,
         Event::MeetingConvertedToWebinar(event) => {
-            handler.on_meeting_converted_to_webinar(event).await
+            handler.on_meeting_converted_to_webinar(*event).await
         }
-        Event::WebinarRecovered(event) => handler.on_webinar_recovered(event).await,
+        Event::WebinarRecovered(event) => handler.on_webinar_recovered(*event).await,
         Event::WebinarParticipantRoleChanged(event) => {
-            handler.on_webinar_participant_role_changed(event).await
+            handler.on_webinar_participant_role_changed(*event).await
         }
         Event::MeetingParticipantJbhWaitingLeft(event) => {
-            handler.on_meeting_participant_jbh_waiting_left(event).await
+            handler.on_meeting_participant_jbh_waiting_left(*event).await
         }
-        Event::UserTspCreated(event) => handler.on_user_tsp_created(event).await,
+        Event::UserTspCreated(event) => handler.on_user_tsp_created(*event).await,
         Event::MeetingBreakoutRoomSharingEnded(event) => {
-            handler.on_meeting_breakout_room_sharing_ended(event).await
+            handler.on_meeting_breakout_room_sharing_ended(*event).await
         }
-        Event::MeetingUpdated(event) => handler.on_meeting_updated(event).await,
+        Event::MeetingUpdated(event) => handler.on_meeting_updated(*event).await,
         Event::MeetingAiCompanionStopped(event) => {
-            handler.on_meeting_ai_companion_stopped(event).await
+            handler.on_meeting_ai_companion_stopped(*event).await
         }
         Event::MeetingRegistrationDenied(event) => {
-            handler.on_meeting_registration_denied(event).await
+            handler.on_meeting_registration_denied(*event).await
         }
         Event::WebinarRegistrationDenied(event) => {
-            handler.on_webinar_registration_denied(event).await
+            handler.on_webinar_registration_denied(*event).await
         }
         Event::MeetingRegistrationApproved(event) => {
-            handler.on_meeting_registration_approved(event).await
+            handler.on_meeting_registration_approved(*event).await
         }
         Event::WebinarParticipantLeft(event) => {
-            handler.on_webinar_participant_left(event).await
+            handler.on_webinar_participant_left(*event).await
         }
         Event::RecordingBatchDeleted(event) => {
-            handler.on_recording_batch_deleted(event).await
+            handler.on_recording_batch_deleted(*event).await
         }
-        Event::WebinarAlert(event) => handler.on_webinar_alert(event).await,
+        Event::WebinarAlert(event) => handler.on_webinar_alert(*event).await,
         Event::WebinarChatMessageSent(event) => {
-            handler.on_webinar_chat_message_sent(event).await
+            handler.on_webinar_chat_message_sent(*event).await
         }
         Event::WebinarChatMessageFileSent(event) => {
-            handler.on_webinar_chat_message_file_sent(event).await
+            handler.on_webinar_chat_message_file_sent(*event).await
         }
-        Event::MeetingEnded(event) => handler.on_meeting_ended(event).await,
+        Event::MeetingEnded(event) => handler.on_meeting_ended(*event).await,
         Event::MeetingParticipantJoinedBreakoutRoom(event) => {
-            handler.on_meeting_participant_joined_breakout_room(event).await
+            handler.on_meeting_participant_joined_breakout_room(*event).await
         }
         Event::MeetingParticipantLeftWaitingRoom(event) => {
-            handler.on_meeting_participant_left_waiting_room(event).await
+            handler.on_meeting_participant_left_waiting_room(*event).await
         }
-        Event::MeetingStarted(event) => handler.on_meeting_started(event).await,
+        Event::MeetingStarted(event) => handler.on_meeting_started(*event).await,
         Event::MeetingRegistrationCancelled(event) => {
-            handler.on_meeting_registration_cancelled(event).await
+            handler.on_meeting_registration_cancelled(*event).await
         }
         Event::MeetingSummaryCompleted(event) => {
-            handler.on_meeting_summary_completed(event).await
+            handler.on_meeting_summary_completed(*event).await
         }
         Event::MeetingParticipantLeft(event) => {
-            handler.on_meeting_participant_left(event).await
+            handler.on_meeting_participant_left(*event).await
         }
         Event::MeetingParticipantPhoneCalloutRejected(event) => {
-            handler.on_meeting_participant_phone_callout_rejected(event).await
+            handler.on_meeting_participant_phone_callout_rejected(*event).await
         }
         Event::MeetingParticipantPhoneCalloutAccepted(event) => {
-            handler.on_meeting_participant_phone_callout_accepted(event).await
+            handler.on_meeting_participant_phone_callout_accepted(*event).await
         }
         Event::WebinarSharingStarted(event) => {
-            handler.on_webinar_sharing_started(event).await
+            handler.on_webinar_sharing_started(*event).await
         }
         Event::MeetingRegistrationCreated(event) => {
-            handler.on_meeting_registration_created(event).await
+            handler.on_meeting_registration_created(*event).await
         }
-        Event::RecordingRecovered(event) => handler.on_recording_recovered(event).await,
+        Event::RecordingRecovered(event) => handler.on_recording_recovered(*event).await,
         Event::MeetingSharingEnded(event) => {
-            handler.on_meeting_sharing_ended(event).await
+            handler.on_meeting_sharing_ended(*event).await
         }
         Event::RecordingCloudStorageUsageUpdated(event) => {
-            handler.on_recording_cloud_storage_usage_updated(event).await
+            handler.on_recording_cloud_storage_usage_updated(*event).await
         }
         Event::RecordingTranscriptCompleted(event) => {
-            handler.on_recording_transcript_completed(event).await
+            handler.on_recording_transcript_completed(*event).await
         }
-        Event::RecordingStopped(event) => handler.on_recording_stopped(event).await,
+        Event::RecordingStopped(event) => handler.on_recording_stopped(*event).await,
         Event::RecordingBatchTrashed(event) => {
-            handler.on_recording_batch_trashed(event).await
+            handler.on_recording_batch_trashed(*event).await
         }
-        Event::WebinarStarted(event) => handler.on_webinar_started(event).await,
+        Event::WebinarStarted(event) => handler.on_webinar_started(*event).await,
         Event::MeetingChatMessageFileDownloaded(event) => {
-            handler.on_meeting_chat_message_file_downloaded(event).await
+            handler.on_meeting_chat_message_file_downloaded(*event).await
         }
         Event::WebinarSharingEnded(event) => {
-            handler.on_webinar_sharing_ended(event).await
+            handler.on_webinar_sharing_ended(*event).await
         }
         Event::MeetingSummaryTrashed(event) => {
-            handler.on_meeting_summary_trashed(event).await
+            handler.on_meeting_summary_trashed(*event).await
         }
         Event::MeetingSharingStarted(event) => {
-            handler.on_meeting_sharing_started(event).await
+            handler.on_meeting_sharing_started(*event).await
         }
         Event::WebinarRegistrationCreated(event) => {
-            handler.on_webinar_registration_created(event).await
+            handler.on_webinar_registration_created(*event).await
         }
         Event::MeetingChatMessageSent(event) => {
-            handler.on_meeting_chat_message_sent(event).await
+            handler.on_meeting_chat_message_sent(*event).await
         }
         Event::MeetingInvitationRejected(event) => {
-            handler.on_meeting_invitation_rejected(event).await
+            handler.on_meeting_invitation_rejected(*event).await
         }
         Event::MeetingParticipantRoleChanged(event) => {
-            handler.on_meeting_participant_role_changed(event).await
+            handler.on_meeting_participant_role_changed(*event).await
         }
         Event::MeetingPermanentlyDeleted(event) => {
-            handler.on_meeting_permanently_deleted(event).await
+            handler.on_meeting_permanently_deleted(*event).await
         }
         Event::RecordingRegistrationCreated(event) => {
-            handler.on_recording_registration_created(event).await
+            handler.on_recording_registration_created(*event).await
         }
-        Event::MeetingCreated(event) => handler.on_meeting_created(event).await,
+        Event::MeetingCreated(event) => handler.on_meeting_created(*event).await,
         Event::MeetingLiveStreamingStarted(event) => {
-            handler.on_meeting_live_streaming_started(event).await
+            handler.on_meeting_live_streaming_started(*event).await
         }
         Event::MeetingParticipantRoomSystemCalloutAccepted(event) => {
-            handler.on_meeting_participant_room_system_callout_accepted(event).await
+            handler.on_meeting_participant_room_system_callout_accepted(*event).await
         }
         Event::WebinarRegistrationApproved(event) => {
-            handler.on_webinar_registration_approved(event).await
+            handler.on_webinar_registration_approved(*event).await
         }
         Event::MeetingBreakoutRoomSharingStarted(event) => {
-            handler.on_meeting_breakout_room_sharing_started(event).await
+            handler.on_meeting_breakout_room_sharing_started(*event).await
         }
         Event::MeetingParticipantBind(event) => {
-            handler.on_meeting_participant_bind(event).await
+            handler.on_meeting_participant_bind(*event).await
         }
         Event::MeetingParticipantFeedback(event) => {
-            handler.on_meeting_participant_feedback(event).await
+            handler.on_meeting_participant_feedback(*event).await
         }
-        Event::RecordingDeleted(event) => handler.on_recording_deleted(event).await,
-        Event::RecordingPaused(event) => handler.on_recording_paused(event).await,
+        Event::RecordingDeleted(event) => handler.on_recording_deleted(*event).await,
+        Event::RecordingPaused(event) => handler.on_recording_paused(*event).await,
         Event::MeetingParticipantRoomSystemCalloutRinging(event) => {
-            handler.on_meeting_participant_room_system_callout_ringing(event).await
+            handler.on_meeting_participant_room_system_callout_ringing(*event).await
         }
-        Event::RecordingStarted(event) => handler.on_recording_started(event).await,
-        Event::UserTspUpdated(event) => handler.on_user_tsp_updated(event).await,
+        Event::RecordingStarted(event) => handler.on_recording_started(*event).await,
+        Event::UserTspUpdated(event) => handler.on_user_tsp_updated(*event).await,
         Event::MeetingInvitationTimeout(event) => {
-            handler.on_meeting_invitation_timeout(event).await
+            handler.on_meeting_invitation_timeout(*event).await
         }
         Event::MeetingParticipantAdmitted(event) => {
-            handler.on_meeting_participant_admitted(event).await
+            handler.on_meeting_participant_admitted(*event).await
         }
         Event::MeetingParticipantRoomSystemCalloutFailed(event) => {
-            handler.on_meeting_participant_room_system_callout_failed(event).await
+            handler.on_meeting_participant_room_system_callout_failed(*event).await
         }
-        Event::RecordingResumed(event) => handler.on_recording_resumed(event).await,
+        Event::RecordingResumed(event) => handler.on_recording_resumed(*event).await,
         Event::MeetingParticipantPhoneCalloutMissed(event) => {
-            handler.on_meeting_participant_phone_callout_missed(event).await
+            handler.on_meeting_participant_phone_callout_missed(*event).await
         }
         Event::MeetingSummaryUpdated(event) => {
-            handler.on_meeting_summary_updated(event).await
+            handler.on_meeting_summary_updated(*event).await
         }
         Event::WebinarParticipantJoined(event) => {
-            handler.on_webinar_participant_joined(event).await
+            handler.on_webinar_participant_joined(*event).await
         }
-        Event::RecordingRenamed(event) => handler.on_recording_renamed(event).await,
+        Event::RecordingRenamed(event) => handler.on_recording_renamed(*event).await,
         Event::MeetingParticipantRoomSystemCalloutMissed(event) => {
-            handler.on_meeting_participant_room_system_callout_missed(event).await
+            handler.on_meeting_participant_room_system_callout_missed(*event).await
         }
-        Event::WebinarCreated(event) => handler.on_webinar_created(event).await,
+        Event::WebinarCreated(event) => handler.on_webinar_created(*event).await,
         Event::RecordingRegistrationDenied(event) => {
-            handler.on_recording_registration_denied(event).await
+            handler.on_recording_registration_denied(*event).await
         }
         Event::MeetingLiveStreamingStopped(event) => {
-            handler.on_meeting_live_streaming_stopped(event).await
+            handler.on_meeting_live_streaming_stopped(*event).await
         }
         Event::WebinarRegistrationCancelled(event) => {
-            handler.on_webinar_registration_cancelled(event).await
+            handler.on_webinar_registration_cancelled(*event).await
         }
-        Event::MeetingRecovered(event) => handler.on_meeting_recovered(event).await,
+        Event::MeetingRecovered(event) => handler.on_meeting_recovered(*event).await,
         Event::WebinarPermanentlyDeleted(event) => {
-            handler.on_webinar_permanently_deleted(event).await
+            handler.on_webinar_permanently_deleted(*event).await
         }
-        Event::RecordingCompleted(event) => handler.on_recording_completed(event).await,
+        Event::RecordingCompleted(event) => handler.on_recording_completed(*event).await,
         Event::MeetingParticipantPutInWaitingRoom(event) => {
-            handler.on_meeting_participant_put_in_waiting_room(event).await
+            handler.on_meeting_participant_put_in_waiting_room(*event).await
         }
-        Event::RecordingTrashed(event) => handler.on_recording_trashed(event).await,
+        Event::RecordingTrashed(event) => handler.on_recording_trashed(*event).await,
         Event::MeetingSummaryDeleted(event) => {
-            handler.on_meeting_summary_deleted(event).await
+            handler.on_meeting_summary_deleted(*event).await
         }
         Event::WebinarParticipantBind(event) => {
-            handler.on_webinar_participant_bind(event).await
+            handler.on_webinar_participant_bind(*event).await
         }
-        Event::WebinarUpdated(event) => handler.on_webinar_updated(event).await,
+        Event::WebinarUpdated(event) => handler.on_webinar_updated(*event).await,
         Event::RecordingBatchRecovered(event) => {
-            handler.on_recording_batch_recovered(event).await
+            handler.on_recording_batch_recovered(*event).await
         }
         Event::MeetingParticipantRoomSystemCalloutRejected(event) => {
-            handler.on_meeting_participant_room_system_callout_rejected(event).await
+            handler.on_meeting_participant_room_system_callout_rejected(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -6509,7 +6515,7 @@ pub struct MeetingParticipantJbhWaitingPayload {
     /// The account ID of the user who created the meeting.
     pub account_id: String,
     /// Information about the meeting.
-    pub object: MeetingParticipantJbhWaitingPayloadObject,
+    pub object: Box<MeetingParticipantJbhWaitingPayloadObject>,
 }
 
 /// Information about the meeting.
@@ -6660,7 +6666,7 @@ pub struct MeetingSummaryPayload {
     /// The user ID of the user who recovered the meeting summary.
     pub operator_id: String,
     /// Information about the meeting summary.
-    pub object: MeetingSummaryPayloadObject,
+    pub object: Box<MeetingSummaryPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -6753,7 +6759,7 @@ pub struct MeetingParticipantLeftBreakoutRoomPayloadObject {
     /// The main scheduled meeting duration.
     pub duration: i64,
     /// Information about the meeting participant.
-    pub participant: MeetingParticipantLeftBreakoutRoomPayloadObjectParticipant,
+    pub participant: Box<MeetingParticipantLeftBreakoutRoomPayloadObjectParticipant>,
 }
 
 /// Information about the meeting participant.
@@ -6829,7 +6835,7 @@ pub struct MeetingDeviceTestedPayload {
     /// The account ID of the user who created the meeting.
     pub account_id: String,
     /// The `object` property.
-    pub object: MeetingDeviceTestedPayloadObject,
+    pub object: Box<MeetingDeviceTestedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -6961,7 +6967,7 @@ pub struct MeetingSummarySharedPayload {
     /// The user ID of the user who shared the meeting summary.
     pub operator_id: String,
     /// Information about the meeting summary.
-    pub object: MeetingSummarySharedPayloadObject,
+    pub object: Box<MeetingSummarySharedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -7106,7 +7112,7 @@ pub struct WebinarDeletedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<PayloadOperation>,
     /// Information about the webinar.
-    pub object: WebinarDeletedPayloadObject,
+    pub object: Box<WebinarDeletedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -7286,7 +7292,7 @@ pub struct RecordingRegistrationApprovedPayload {
     /// The user ID of the user that approved registration for the meeting or webinar recording.
     pub operator_id: String,
     /// Information about the recording registration.
-    pub object: RecordingRegistrationPayloadObject,
+    pub object: Box<RecordingRegistrationPayloadObject>,
 }
 
 /// Information about the recording registration.
@@ -7468,7 +7474,7 @@ pub struct MeetingRiskAlertPayload {
     /// The account ID of the user who created the meeting.
     pub account_id: String,
     /// Information about the meeting.
-    pub object: MeetingRiskAlertPayloadObject,
+    pub object: Box<MeetingRiskAlertPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -7506,7 +7512,7 @@ pub struct MeetingRiskAlertPayloadObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Information about the at-risk meeting notifier (ARMN).
-    pub armn_details: MeetingRiskAlertPayloadObjectArmnDetails,
+    pub armn_details: Box<MeetingRiskAlertPayloadObjectArmnDetails>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -7686,7 +7692,7 @@ pub struct MeetingAicTranscriptCompleted {
     /// A timestamp when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: MeetingAicTranscriptCompletedPayload,
+    pub payload: Box<MeetingAicTranscriptCompletedPayload>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -7870,7 +7876,7 @@ pub struct MeetingParticipantWaitingRoomPayloadObject {
     /// The scheduled meeting duration.
     pub duration: i64,
     /// Information about the meeting participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
-    pub participant: MeetingParticipantWaitingRoomPayloadObjectParticipant,
+    pub participant: Box<MeetingParticipantWaitingRoomPayloadObjectParticipant>,
 }
 
 /// Information about the meeting participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
@@ -8014,7 +8020,7 @@ pub struct WebinarConvertedToMeeting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    pub payload: WebinarConvertedToMeetingPayload,
+    pub payload: Box<WebinarConvertedToMeetingPayload>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -8190,7 +8196,7 @@ pub struct MeetingParticipantJbhJoinedPayload {
     /// The account ID of the user who created the meeting.
     pub account_id: String,
     /// Information about the meeting.
-    pub object: MeetingParticipantJbhJoinedPayloadObject,
+    pub object: Box<MeetingParticipantJbhJoinedPayloadObject>,
 }
 
 /// Information about the meeting.
@@ -8333,7 +8339,7 @@ pub struct RecordingArchiveFilesCompletedPayload {
     pub account_id: Option<String>,
     /// Information about the webinar or meeting recording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<RecordingArchiveFilesCompletedPayloadObject>,
+    pub object: Option<Box<RecordingArchiveFilesCompletedPayloadObject>>,
 }
 
 /// Information about the webinar or meeting recording.
@@ -9050,7 +9056,7 @@ pub struct MeetingAlertPayload {
     /// The account ID of the user who created the meeting.
     pub account_id: String,
     /// Information about the meeting.
-    pub object: MeetingAlertPayloadObject,
+    pub object: Box<MeetingAlertPayloadObject>,
 }
 
 /// Information about the meeting.
@@ -9183,7 +9189,7 @@ pub struct MeetingChatMessageFileSentPayloadObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakout_room_uuid: Option<String>,
     /// Information about the chat message file.
-    pub chat_message_file: MeetingChatMessageFileSentPayloadObjectChatMessageFile,
+    pub chat_message_file: Box<MeetingChatMessageFileSentPayloadObjectChatMessageFile>,
 }
 
 /// Information about the chat message file.
@@ -9432,7 +9438,7 @@ pub struct MeetingDeletedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<PayloadOperation>,
     /// Information about the meeting.
-    pub object: MeetingDeletedPayloadObject,
+    pub object: Box<MeetingDeletedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -9531,7 +9537,7 @@ pub struct MeetingParticipantJoinedPayloadObject {
     /// The scheduled meeting duration.
     pub duration: i64,
     /// Information about the meeting participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
-    pub participant: MeetingParticipantJoinedPayloadObjectParticipant,
+    pub participant: Box<MeetingParticipantJoinedPayloadObjectParticipant>,
 }
 
 /// Information about the meeting participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
@@ -9609,7 +9615,7 @@ pub struct UserTspPayload {
     pub operator_id: Option<String>,
     /// Information about the deleted user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<UserTspPayloadObject>,
+    pub object: Option<Box<UserTspPayloadObject>>,
 }
 
 /// Information about the deleted user.
@@ -9860,7 +9866,7 @@ pub struct WebinarEndedPayload {
     /// The account ID of the user who ended the webinar.
     pub account_id: String,
     /// Information about the webinar.
-    pub object: WebinarEndedPayloadObject,
+    pub object: Box<WebinarEndedPayloadObject>,
 }
 
 /// Information about the webinar.
@@ -9903,7 +9909,7 @@ pub struct MeetingConvertedToWebinar {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    pub payload: MeetingConvertedToWebinarPayload,
+    pub payload: Box<MeetingConvertedToWebinarPayload>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -9970,7 +9976,7 @@ pub struct WebinarRecovered {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: WebinarPayload,
+    pub payload: Box<WebinarPayload>,
 }
 
 /// The `payload` property of [`WebinarRecovered`].
@@ -10078,7 +10084,7 @@ pub struct WebinarParticipantRoleChangedPayloadObject {
     /// The scheduled webinar duration.
     pub duration: i64,
     /// Information about the webinar participant.
-    pub participant: WebinarParticipantRoleChangedPayloadObjectParticipant,
+    pub participant: Box<WebinarParticipantRoleChangedPayloadObjectParticipant>,
 }
 
 /// Information about the webinar participant.
@@ -10191,7 +10197,7 @@ pub struct MeetingParticipantJbhWaitingLeftPayload {
     /// The account ID of the user who created the meeting.
     pub account_id: String,
     /// Information about the meeting.
-    pub object: MeetingParticipantJbhWaitingLeftPayloadObject,
+    pub object: Box<MeetingParticipantJbhWaitingLeftPayloadObject>,
 }
 
 /// Information about the meeting.
@@ -10313,7 +10319,7 @@ pub struct MeetingBreakoutRoomSharingPayloadObject {
     /// The main scheduled meeting duration.
     pub duration: i64,
     /// Information about the meeting participant.
-    pub participant: MeetingBreakoutRoomSharingPayloadObjectParticipant,
+    pub participant: Box<MeetingBreakoutRoomSharingPayloadObjectParticipant>,
 }
 
 /// Information about the meeting participant.
@@ -10565,11 +10571,11 @@ pub struct MeetingUpdatedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<UpdatedPayloadScope>,
     /// Information about the meeting.
-    pub object: MeetingUpdatedPayloadObject,
+    pub object: Box<MeetingUpdatedPayloadObject>,
     /// The meeting's update timestamp, in milliseconds.
     pub time_stamp: i64,
     /// Information about the meeting.
-    pub old_object: MeetingUpdatedPayloadObject,
+    pub old_object: Box<MeetingUpdatedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -10675,10 +10681,10 @@ pub struct MeetingUpdatedPayloadObject {
     pub occurrences: Option<Vec<MeetingUpdatedPayloadObjectOccurrencesItem>>,
     /// Information about the updated meeting settings. This **only** returns updated meeting settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<MeetingUpdatedPayloadObjectSettings>,
+    pub settings: Option<Box<MeetingUpdatedPayloadObjectSettings>>,
     /// Information about [recurring meetings](https://developers.zoom.us/docs/api/rest/other-references/recurrence-object-definitions/).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recurrence: Option<MeetingUpdatedPayloadObjectRecurrence>,
+    pub recurrence: Option<Box<MeetingUpdatedPayloadObjectRecurrence>>,
     /// Information about the meeting's [tracking fields](https://support.zoom.us/hc/en-us/articles/115000293426-Scheduling-Tracking-Fields).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_fields: Option<Vec<MeetingUpdatedPayloadObjectTrackingFieldsItem>>,
@@ -11718,7 +11724,7 @@ pub struct MeetingRegistrationDeniedPayload {
     /// The user ID of the user who denied the meeting registration.
     pub operator_id: String,
     /// Information about the meeting registration.
-    pub object: MeetingRegistrationPayloadObject,
+    pub object: Box<MeetingRegistrationPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -11808,7 +11814,7 @@ pub struct WebinarRegistrationDeniedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the webinar registration.
-    pub object: WebinarRegistrationPayloadObject,
+    pub object: Box<WebinarRegistrationPayloadObject>,
 }
 
 /// Information about the webinar registration.
@@ -11902,7 +11908,7 @@ pub struct MeetingRegistrationApprovedPayload {
     /// The user ID of the user who approved the meeting registration.
     pub operator_id: String,
     /// Information about the meeting registration.
-    pub object: MeetingRegistrationApprovedPayloadObject,
+    pub object: Box<MeetingRegistrationApprovedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -12014,7 +12020,7 @@ pub struct WebinarParticipantLeftPayloadObject {
     /// The scheduled webinar duration.
     pub duration: i64,
     /// Information about the webinar participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
-    pub participant: WebinarParticipantLeftPayloadObjectParticipant,
+    pub participant: Box<WebinarParticipantLeftPayloadObjectParticipant>,
 }
 
 /// Information about the webinar participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
@@ -12207,7 +12213,7 @@ pub struct WebinarChatMessageSentPayloadObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakout_room_uuid: Option<String>,
     /// Information about the chat message.
-    pub chat_message: WebinarChatMessageSentPayloadObjectChatMessage,
+    pub chat_message: Box<WebinarChatMessageSentPayloadObjectChatMessage>,
 }
 
 /// Information about the chat message.
@@ -12474,7 +12480,7 @@ pub struct WebinarChatMessageFileSentPayloadObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakout_room_uuid: Option<String>,
     /// Information about the chat message file.
-    pub chat_message_file: WebinarChatMessageFileSentPayloadObjectChatMessageFile,
+    pub chat_message_file: Box<WebinarChatMessageFileSentPayloadObjectChatMessageFile>,
 }
 
 /// Information about the chat message file.
@@ -12589,7 +12595,7 @@ pub struct MeetingEnded {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: MeetingEndedPayload,
+    pub payload: Box<MeetingEndedPayload>,
 }
 
 /// The `payload` property of [`MeetingEnded`].
@@ -12693,7 +12699,7 @@ pub struct MeetingParticipantJoinedBreakoutRoomPayloadObject {
     /// The main scheduled meeting duration.
     pub duration: i64,
     /// Information about the meeting participant.
-    pub participant: MeetingParticipantJoinedBreakoutRoomPayloadObjectParticipant,
+    pub participant: Box<MeetingParticipantJoinedBreakoutRoomPayloadObjectParticipant>,
 }
 
 /// Information about the meeting participant.
@@ -12833,7 +12839,7 @@ pub struct MeetingRegistrationCancelledPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the meeting registration.
-    pub object: MeetingRegistrationPayloadObject,
+    pub object: Box<MeetingRegistrationPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -12861,7 +12867,7 @@ pub struct MeetingSummaryCompletedPayload {
     /// The account ID of the user who hosted the meeting.
     pub account_id: String,
     /// Information about the meeting summary.
-    pub object: MeetingSummaryCompletedPayloadObject,
+    pub object: Box<MeetingSummaryCompletedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -12974,7 +12980,7 @@ pub struct MeetingParticipantLeftPayloadObject {
     /// The scheduled meeting duration.
     pub duration: i64,
     /// Information about the meeting participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
-    pub participant: MeetingParticipantLeftPayloadObjectParticipant,
+    pub participant: Box<MeetingParticipantLeftPayloadObjectParticipant>,
 }
 
 /// Information about the meeting participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
@@ -13078,7 +13084,7 @@ pub struct WebinarSharingPayload {
     /// The account ID of the user who created the webinar.
     pub account_id: String,
     /// Information about the webinar.
-    pub object: WebinarSharingPayloadObject,
+    pub object: Box<WebinarSharingPayloadObject>,
 }
 
 /// Information about the webinar.
@@ -13151,7 +13157,7 @@ pub struct MeetingRegistrationCreatedPayload {
     /// The account ID of the user who created the meeting.
     pub account_id: String,
     /// Information about the meeting registration.
-    pub object: MeetingRegistrationCreatedPayloadObject,
+    pub object: Box<MeetingRegistrationCreatedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -13189,7 +13195,7 @@ pub struct MeetingRegistrationCreatedPayloadObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occurrences: Option<Vec<PayloadObjectOccurrencesItem>>,
     /// Information about the meeting registrant.
-    pub registrant: MeetingRegistrationCreatedPayloadObjectRegistrant,
+    pub registrant: Box<MeetingRegistrationCreatedPayloadObjectRegistrant>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -13613,7 +13619,7 @@ pub struct RecordingRecoveredPayload {
     /// The user ID of the user who recovered the recording.
     pub operator_id: String,
     /// Information about the meeting or webinar recording.
-    pub object: RecordingRecoveredPayloadObject,
+    pub object: Box<RecordingRecoveredPayloadObject>,
 }
 
 /// Information about the meeting or webinar recording.
@@ -14119,7 +14125,7 @@ pub struct MeetingSharingPayload {
     /// The account ID of the user who created the meeting.
     pub account_id: String,
     /// Information about the meeting.
-    pub object: MeetingSharingPayloadObject,
+    pub object: Box<MeetingSharingPayloadObject>,
 }
 
 /// Information about the meeting.
@@ -14229,7 +14235,7 @@ pub struct RecordingTranscriptCompletedPayload {
     /// The account ID of the user that hosted the meeting or the webinar.
     pub account_id: String,
     /// Information about the webinar or meeting recording.
-    pub object: RecordingTranscriptCompletedPayloadObject,
+    pub object: Box<RecordingTranscriptCompletedPayloadObject>,
 }
 
 /// Information about the webinar or meeting recording.
@@ -14503,7 +14509,7 @@ pub struct RecordingStoppedPayload {
     /// The account ID of the user that stopped the meeting or webinar recording.
     pub account_id: String,
     /// Information about the meeting or webinar recording.
-    pub object: RecordingStoppedPayloadObject,
+    pub object: Box<RecordingStoppedPayloadObject>,
 }
 
 /// Information about the meeting or webinar recording.
@@ -14781,7 +14787,7 @@ pub struct WebinarRegistrationCreatedPayloadObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occurrences: Option<Vec<WebinarPayloadObjectOccurrencesItem>>,
     /// Information about the webinar registrant.
-    pub registrant: WebinarRegistrationCreatedPayloadObjectRegistrant,
+    pub registrant: Box<WebinarRegistrationCreatedPayloadObjectRegistrant>,
 }
 
 /// Information about the webinar registrant.
@@ -14915,7 +14921,7 @@ pub struct MeetingChatMessageSentPayloadObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakout_room_uuid: Option<String>,
     /// Information about the chat message.
-    pub chat_message: MeetingChatMessageSentPayloadObjectChatMessage,
+    pub chat_message: Box<MeetingChatMessageSentPayloadObjectChatMessage>,
 }
 
 /// Information about the chat message.
@@ -15051,7 +15057,7 @@ pub struct MeetingParticipantRoleChangedPayload {
     /// The account ID of the user who created the meeting.
     pub account_id: String,
     /// Information about the meeting.
-    pub object: MeetingParticipantRoleChangedPayloadObject,
+    pub object: Box<MeetingParticipantRoleChangedPayloadObject>,
 }
 
 /// Information about the meeting.
@@ -15133,7 +15139,7 @@ pub struct MeetingPermanentlyDeleted {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: MeetingPayload,
+    pub payload: Box<MeetingPayload>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -15210,7 +15216,7 @@ pub struct RecordingRegistrationCreated {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: RecordingRegistrationCreatedPayload,
+    pub payload: Box<RecordingRegistrationCreatedPayload>,
 }
 
 /// The `payload` property of [`RecordingRegistrationCreated`].
@@ -15261,7 +15267,7 @@ pub struct RecordingRegistrationCreatedPayloadObject {
     /// The scheduled meeting or webinar duration.
     pub duration: i64,
     /// Information about the recording registrant.
-    pub registrant: RecordingRegistrationCreatedPayloadObjectRegistrant,
+    pub registrant: Box<RecordingRegistrationCreatedPayloadObjectRegistrant>,
     /// Not declared in the spec; seen in its examples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occurrences: Option<serde_json::Value>,
@@ -15434,7 +15440,7 @@ pub struct MeetingCreatedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<PayloadOperation>,
     /// Information about the meeting.
-    pub object: MeetingCreatedPayloadObject,
+    pub object: Box<MeetingCreatedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -15683,7 +15689,7 @@ pub struct MeetingLiveStreamingPayload {
     /// The user ID of the user who updated the meeting.
     pub operator_id: String,
     /// Information about the meeting.
-    pub object: MeetingLiveStreamingPayloadObject,
+    pub object: Box<MeetingLiveStreamingPayloadObject>,
 }
 
 /// Information about the meeting.
@@ -15894,7 +15900,7 @@ pub struct WebinarRegistrationApprovedPayload {
     /// The user ID of the user who approved the webinar registration.
     pub operator_id: String,
     /// Information about the webinar registration.
-    pub object: WebinarRegistrationApprovedPayloadObject,
+    pub object: Box<WebinarRegistrationApprovedPayloadObject>,
 }
 
 /// Information about the webinar registration.
@@ -16012,7 +16018,7 @@ pub struct MeetingParticipantBindPayloadObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// Information about the meeting participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
-    pub participant: MeetingParticipantBindPayloadObjectParticipant,
+    pub participant: Box<MeetingParticipantBindPayloadObjectParticipant>,
 }
 
 /// Information about the meeting participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
@@ -16095,7 +16101,7 @@ pub struct RecordingDeletedPayload {
     /// The user ID of the user who deleted the recording.
     pub operator_id: String,
     /// Information about the webinar or meeting recording.
-    pub object: RecordingDeletedPayloadObject,
+    pub object: Box<RecordingDeletedPayloadObject>,
 }
 
 /// Information about the webinar or meeting recording.
@@ -16222,7 +16228,7 @@ pub struct RecordingPausedPayload {
     /// The account ID of the user that started the meeting or webinar recording.
     pub account_id: String,
     /// Information about the meeting or webinar recording.
-    pub object: RecordingPausedPayloadObject,
+    pub object: Box<RecordingPausedPayloadObject>,
 }
 
 /// Information about the meeting or webinar recording.
@@ -16306,7 +16312,7 @@ pub struct RecordingPayload {
     /// The account ID of the user that started the meeting or webinar recording.
     pub account_id: String,
     /// Information about the meeting or webinar recording.
-    pub object: RecordingPayloadObject,
+    pub object: Box<RecordingPayloadObject>,
 }
 
 /// Information about the meeting or webinar recording.
@@ -16364,7 +16370,7 @@ pub struct UserTspUpdated {
     pub event_ts: Option<i64>,
     /// The `payload` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<UserTspUpdatedPayload>,
+    pub payload: Option<Box<UserTspUpdatedPayload>>,
 }
 
 /// The `payload` property of [`UserTspUpdated`].
@@ -16439,7 +16445,7 @@ pub struct MeetingParticipantAdmitted {
     /// A timestamp when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: MeetingParticipantAdmittedPayload,
+    pub payload: Box<MeetingParticipantAdmittedPayload>,
 }
 
 /// The `payload` property of [`MeetingParticipantAdmitted`].
@@ -16489,7 +16495,7 @@ pub struct MeetingParticipantAdmittedPayloadObject {
     /// The scheduled meeting duration.
     pub duration: i64,
     /// Information about the meeting participant. If the participant is not part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](/docs/api/using-zoom-apis/#email-address-display-rules) for details.
-    pub participant: MeetingParticipantAdmittedPayloadObjectParticipant,
+    pub participant: Box<MeetingParticipantAdmittedPayloadObjectParticipant>,
 }
 
 /// Information about the meeting participant. If the participant is not part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](/docs/api/using-zoom-apis/#email-address-display-rules) for details.
@@ -16736,7 +16742,7 @@ pub struct MeetingSummaryUpdatedPayload {
     /// The user ID of the user who updated the meeting summary.
     pub operator_id: String,
     /// Information about the meeting summary.
-    pub object: MeetingSummaryUpdatedPayloadObject,
+    pub object: Box<MeetingSummaryUpdatedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -16853,7 +16859,7 @@ pub struct WebinarParticipantJoinedPayloadObject {
     /// The scheduled webinar duration.
     pub duration: i64,
     /// Information about the webinar participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
-    pub participant: WebinarParticipantJoinedPayloadObjectParticipant,
+    pub participant: Box<WebinarParticipantJoinedPayloadObjectParticipant>,
 }
 
 /// Information about the webinar participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
@@ -16904,7 +16910,7 @@ pub struct RecordingRenamed {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: RecordingRenamedPayload,
+    pub payload: Box<RecordingRenamedPayload>,
 }
 
 /// The `payload` property of [`RecordingRenamed`].
@@ -17004,7 +17010,7 @@ pub struct WebinarCreatedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<PayloadOperation>,
     /// Information about the webinar.
-    pub object: WebinarCreatedPayloadObject,
+    pub object: Box<WebinarCreatedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -17146,7 +17152,7 @@ pub struct RecordingRegistrationDeniedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the recording registration.
-    pub object: RecordingRegistrationPayloadObject,
+    pub object: Box<RecordingRegistrationPayloadObject>,
 }
 
 /// The payload of the `meeting.live_streaming_stopped` webhook.
@@ -17182,7 +17188,7 @@ pub struct WebinarRegistrationCancelledPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the webinar registration.
-    pub object: WebinarRegistrationPayloadObject,
+    pub object: Box<WebinarRegistrationPayloadObject>,
 }
 
 /// The payload of the `meeting.recovered` webhook.
@@ -17193,7 +17199,7 @@ pub struct MeetingRecovered {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: MeetingPayload,
+    pub payload: Box<MeetingPayload>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -17208,7 +17214,7 @@ pub struct WebinarPermanentlyDeleted {
     /// A timestamp when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: WebinarPayload,
+    pub payload: Box<WebinarPayload>,
 }
 
 /// The payload of the `recording.completed` webhook.
@@ -17236,7 +17242,7 @@ pub struct RecordingCompletedPayload {
     /// The account ID of the user who completed the meeting or webinar recording.
     pub account_id: String,
     /// Information about the meeting or webinar recording.
-    pub object: RecordingCompletedPayloadObject,
+    pub object: Box<RecordingCompletedPayloadObject>,
 }
 
 /// Information about the meeting or webinar recording.
@@ -17611,7 +17617,7 @@ pub struct RecordingTrashedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the webinar or meeting recording.
-    pub object: RecordingTrashedPayloadObject,
+    pub object: Box<RecordingTrashedPayloadObject>,
 }
 
 /// Information about the webinar or meeting recording.
@@ -17964,7 +17970,7 @@ pub struct WebinarParticipantBindPayloadObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// Information about the webinar participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
-    pub participant: WebinarParticipantBindPayloadObjectParticipant,
+    pub participant: Box<WebinarParticipantBindPayloadObjectParticipant>,
 }
 
 /// Information about the webinar participant. If the participant is **not** part of the host's account, email returns an empty string value, with some exceptions. See [Email address display rules](https://developers.zoom.us/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
@@ -18034,13 +18040,13 @@ pub struct WebinarUpdatedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<UpdatedPayloadScope>,
     /// Information about the webinar.
-    pub object: WebinarUpdatedPayloadObject,
+    pub object: Box<WebinarUpdatedPayloadObject>,
     /// The webinar's update timestamp, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the webinar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_object: Option<WebinarUpdatedPayloadObject>,
+    pub old_object: Option<Box<WebinarUpdatedPayloadObject>>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -18090,7 +18096,7 @@ pub struct WebinarUpdatedPayloadObject {
     pub occurrences: Option<Vec<MeetingUpdatedPayloadObjectOccurrencesItem>>,
     /// Information about the updated webinar settings. This **only** returns updated webinar settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<WebinarUpdatedPayloadObjectSettings>,
+    pub settings: Option<Box<WebinarUpdatedPayloadObjectSettings>>,
     /// Information about [recurring webinars](https://marketplace.zoom.us/docs/api-reference/other-references/recurrence-object-definitions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<PayloadObjectRecurrence>,

@@ -56,11 +56,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `node.rc_stat`.
     ///
@@ -76,7 +78,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:recording_stat:admin`
     ///
     /// **Event type**: `node.rc_stat`
-    NodeRcStat(NodeRcStat),
+    NodeRcStat(Box<NodeRcStat>),
     /// Delivered `node.server_cpu_alert`.
     ///
     /// The **Server CPU alert** event is triggered when the corresponding alert fires. Alert data is collected and sent via this event.
@@ -93,7 +95,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.server_cpu_alert`
-    NodeServerCpuAlert(NodeServerCpuAlert),
+    NodeServerCpuAlert(Box<NodeServerCpuAlert>),
     /// Delivered `node.server_registered`.
     ///
     /// The **Server registered** event is triggered when the server registers to Zoom. Node server data is collected and sent via this event.
@@ -110,7 +112,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_registered`
-    NodeServerRegistered(NodeServerRegistered),
+    NodeServerRegistered(Box<NodeServerRegistered>),
     /// Delivered `node.server_update_failed`.
     ///
     /// The **Server update failed** event is triggered when the server OS update fails. Node server data and OS update data are collected and sent via this event.
@@ -127,7 +129,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_update_failed`
-    NodeServerUpdateFailed(NodeServerUpdateFailed),
+    NodeServerUpdateFailed(Box<NodeServerUpdateFailed>),
     /// Delivered `node.zone_added`.
     ///
     /// The **Zone added** event is triggered when the user adds a meeting zone or recording zone. Zone data is collected and sent via this event.
@@ -144,7 +146,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:service_stat:admin`
     ///
     /// **Event type**: `node.zone_added`
-    NodeZoneAdded(NodeZoneAdded),
+    NodeZoneAdded(Box<NodeZoneAdded>),
     /// Delivered `node.service_started`.
     ///
     /// The **Service started** event is triggered when the service starts. Node service data is collected and sent via this event.
@@ -161,7 +163,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:service_stat:admin`
     ///
     /// **Event type**: `node.service_started`
-    NodeServiceStarted(NodeServiceStarted),
+    NodeServiceStarted(Box<NodeServiceStarted>),
     /// Delivered `node.zhm_stat`.
     ///
     /// The **Hybrid Meeting statistics** event is triggered every 1 minute. Meeting data is collected and sent via this event.
@@ -178,7 +180,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:meeting_stat:admin`
     ///
     /// **Event type**: `node.zhm_stat`
-    NodeZhmStat(NodeZhmStat),
+    NodeZhmStat(Box<NodeZhmStat>),
     /// Delivered `node.server_confirmed`.
     ///
     /// The **Server confirmed** event is triggered when the user confirms the server under Node Management -&gt; Modules -&gt; Nodes -&gt; Unconfirmed Nodes. Server data is collected and sent via this event.
@@ -195,7 +197,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_confirmed`
-    NodeServerConfirmed(NodeServerConfirmed),
+    NodeServerConfirmed(Box<NodeServerConfirmed>),
     /// Delivered `node.service_memory_alert`.
     ///
     /// The **Service memory alert** event is triggered when the corresponding alert fires. Alert data is collected and sent via this event.
@@ -212,7 +214,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.service_memory_alert`
-    NodeServiceMemoryAlert(NodeServiceMemoryAlert),
+    NodeServiceMemoryAlert(Box<NodeServiceMemoryAlert>),
     /// Delivered `node.service_update_success`.
     ///
     /// The **Service update success** event is triggered when the service update succeeds. Node service data and update data are collected and sent via this event.
@@ -229,7 +231,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:service_stat:admin`
     ///
     /// **Event type**: `node.service_update_success`
-    NodeServiceUpdateSuccess(NodeServiceUpdateSuccess),
+    NodeServiceUpdateSuccess(Box<NodeServiceUpdateSuccess>),
     /// Delivered `node.service_cpu_alert`.
     ///
     /// The **Service CPU alert** event is triggered when the corresponding alert fires. Alert data is collected and sent via this event.
@@ -246,7 +248,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.service_cpu_alert`
-    NodeServiceCpuAlert(NodeServiceCpuAlert),
+    NodeServiceCpuAlert(Box<NodeServiceCpuAlert>),
     /// Delivered `node.server_stat`.
     ///
     /// The **Server statistics** event is triggered every 1 minute. Node server data is collected and sent via this event.
@@ -263,7 +265,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_stat`
-    NodeServerStat(NodeServerStat),
+    NodeServerStat(Box<NodeServerStat>),
     /// Delivered `node.server_deleted`.
     ///
     /// The **Server deleted** event is triggered when the user deletes the node. Node server data is collected and sent via this event.
@@ -280,7 +282,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_deleted`
-    NodeServerDeleted(NodeServerDeleted),
+    NodeServerDeleted(Box<NodeServerDeleted>),
     /// Delivered `node.service_update_failed`.
     ///
     /// The **Service update failed** event is triggered when the service fails to update. Node service data and update data are collected and sent via this event.
@@ -297,7 +299,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:service_stat:admin`
     ///
     /// **Event type**: `node.service_update_failed`
-    NodeServiceUpdateFailed(NodeServiceUpdateFailed),
+    NodeServiceUpdateFailed(Box<NodeServiceUpdateFailed>),
     /// Delivered `node.server_update_success`.
     ///
     /// The **Server update success** event is triggered when the server OS update succeeds. Node server data and OS update data are collected and sent via this event.
@@ -314,7 +316,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_update_success`
-    NodeServerUpdateSuccess(NodeServerUpdateSuccess),
+    NodeServerUpdateSuccess(Box<NodeServerUpdateSuccess>),
     /// Delivered `node.server_update_available`.
     ///
     /// The **Server update available** event is triggered when the server OS update becomes available. Node server data and OS update data are collected and sent via this event.
@@ -331,7 +333,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_update_available`
-    NodeServerUpdateAvailable(NodeServerUpdateAvailable),
+    NodeServerUpdateAvailable(Box<NodeServerUpdateAvailable>),
     /// Delivered `node.mc_stat`.
     ///
     /// The **Meeting connector statistics** event is triggered every 1 minute. Meeting connector data is collected and sent via this event.
@@ -348,7 +350,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:meeting_stat:admin`
     ///
     /// **Event type**: `node.mc_stat`
-    NodeMcStat(NodeMcStat),
+    NodeMcStat(Box<NodeMcStat>),
     /// Delivered `node.server_online`.
     ///
     /// The **Server online** event is triggered when the server goes online. Node server data is collected and sent via this event.
@@ -365,7 +367,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_online`
-    NodeServerOnline(NodeServerOnline),
+    NodeServerOnline(Box<NodeServerOnline>),
     /// Delivered `node.server_memory_alert`.
     ///
     /// The **Server memory alert** event is triggered when the corresponding alert fires. Alert data is collected and sent via this event.
@@ -382,7 +384,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.server_memory_alert`
-    NodeServerMemoryAlert(NodeServerMemoryAlert),
+    NodeServerMemoryAlert(Box<NodeServerMemoryAlert>),
     /// Delivered `node.service_stopped`.
     ///
     /// The **Service stopped** event is triggered when the service stops. Node service data is collected and sent via this event.
@@ -399,7 +401,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:service_stat:admin`
     ///
     /// **Event type**: `node.service_stopped`
-    NodeServiceStopped(NodeServiceStopped),
+    NodeServiceStopped(Box<NodeServiceStopped>),
     /// Delivered `node.mc_stat_alert`.
     ///
     /// The **Meeting connector statistics alert** event is triggered when corresponding alert fires. Alert data is collected and sent via this event.
@@ -416,7 +418,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.mc_stat_alert`
-    NodeMcStatAlert(NodeMcStatAlert),
+    NodeMcStatAlert(Box<NodeMcStatAlert>),
     /// Delivered `node.service_update_available`.
     ///
     /// The **Service update available** event is triggered when the service update becomes available. Node service data and update data are collected and sent via this event.
@@ -433,7 +435,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:service_stat:admin`
     ///
     /// **Event type**: `node.service_update_available`
-    NodeServiceUpdateAvailable(NodeServiceUpdateAvailable),
+    NodeServiceUpdateAvailable(Box<NodeServiceUpdateAvailable>),
     /// Delivered `node.server_rebooted`.
     ///
     /// The **Server rebooted** event is triggered when the user reboots the server. Node server data is collected and sent via this event.
@@ -450,7 +452,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_rebooted`
-    NodeServerRebooted(NodeServerRebooted),
+    NodeServerRebooted(Box<NodeServerRebooted>),
     /// Delivered `node.server_offline`.
     ///
     /// The **Server offline** event is triggered when the server goes offline. Node server data is collected and sent via this event.
@@ -467,7 +469,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_offline`
-    NodeServerOffline(NodeServerOffline),
+    NodeServerOffline(Box<NodeServerOffline>),
     /// Delivered `node.zhm_stat_alert`.
     ///
     /// The **Hybrid meeting statistics alert** event is triggered when the corresponding alert fires. Alert data is collected and sent via this event.
@@ -484,7 +486,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.zhm_stat_alert`
-    NodeZhmStatAlert(NodeZhmStatAlert),
+    NodeZhmStatAlert(Box<NodeZhmStatAlert>),
     /// Delivered `node.nfs_alert`.
     ///
     /// The **NFS alert** event is triggered when the corresponding alert fires. Alert data is collected and sent via this event.
@@ -501,7 +503,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.nfs_alert`
-    NodeNfsAlert(NodeNfsAlert),
+    NodeNfsAlert(Box<NodeNfsAlert>),
     /// Delivered `node.zhm_zone_stat_alert`.
     ///
     /// The **Hybrid meeting zone statistics alert** event is triggered when the corresponding alert fires. Alert data is collected and sent via this event.
@@ -518,7 +520,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.zhm_zone_stat_alert`
-    NodeZhmZoneStatAlert(NodeZhmZoneStatAlert),
+    NodeZhmZoneStatAlert(Box<NodeZhmZoneStatAlert>),
     /// Delivered `node.mc_zone_stat_alert`.
     ///
     /// The **Meeting connector zone statistics alert** event is triggered when the corresponding alert fires. Alert data is collected and sent via this event.
@@ -535,7 +537,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.mc_zone_stat_alert`
-    NodeMcZoneStatAlert(NodeMcZoneStatAlert),
+    NodeMcZoneStatAlert(Box<NodeMcZoneStatAlert>),
     /// Delivered `node.service_stat`.
     ///
     /// The **Service statistics** event is triggered every 1 minute. Node service data is collected and sent via this event.
@@ -552,7 +554,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:service_stat:admin`
     ///
     /// **Event type**: `node.service_stat`
-    NodeServiceStat(NodeServiceStat),
+    NodeServiceStat(Box<NodeServiceStat>),
     /// Delivered `node.rc_stat_alert`.
     ///
     /// The **Recording connector statistics alert** event is triggered when the corresponding alert fires. Alert data is collected and sent via this event.
@@ -569,7 +571,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.rc_stat_alert`
-    NodeRcStatAlert(NodeRcStatAlert),
+    NodeRcStatAlert(Box<NodeRcStatAlert>),
     /// Delivered `node.zone_deleted`.
     ///
     /// The **Zone added** event is triggered when the user deletes a meeting zone or recording zone. Zone data is collected and sent via this event.
@@ -586,7 +588,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:service_stat:admin`
     ///
     /// **Event type**: `node.zone_deleted`
-    NodeZoneDeleted(NodeZoneDeleted),
+    NodeZoneDeleted(Box<NodeZoneDeleted>),
     /// Delivered `node.server_shutdown`.
     ///
     /// The **Server shutdown** event is triggered when the user shuts down the server. Node server data is collected and sent via this event.
@@ -603,7 +605,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_shutdown`
-    NodeServerShutdown(NodeServerShutdown),
+    NodeServerShutdown(Box<NodeServerShutdown>),
     /// Delivered `node.service_deleted`.
     ///
     /// The **Service deleted** event is triggered when the user deletes the service. Node service data is collected and sent via this event.
@@ -620,7 +622,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:service_stat:admin`
     ///
     /// **Event type**: `node.service_deleted`
-    NodeServiceDeleted(NodeServiceDeleted),
+    NodeServiceDeleted(Box<NodeServiceDeleted>),
     /// Delivered `node.service_update_started`.
     ///
     /// The **Service update started** event is triggered when the service update starts. Node service data and update data are collected and sent via this event.
@@ -637,7 +639,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:service_stat:admin`
     ///
     /// **Event type**: `node.service_update_started`
-    NodeServiceUpdateStarted(NodeServiceUpdateStarted),
+    NodeServiceUpdateStarted(Box<NodeServiceUpdateStarted>),
     /// Delivered `node.server_update_started`.
     ///
     /// The **Server update started** event is triggered when the server OS update starts. Node server data and OS update data are collected and sent via this event.
@@ -654,7 +656,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:server_stat:admin`
     ///
     /// **Event type**: `node.server_update_started`
-    NodeServerUpdateStarted(NodeServerUpdateStarted),
+    NodeServerUpdateStarted(Box<NodeServerUpdateStarted>),
     /// Delivered `node.service_abnormal_status`.
     ///
     /// The **Service abnormal status** event is triggered every few minutes. Node service abnormal status is collected and sent via this event.
@@ -671,7 +673,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:service_stat:admin`
     ///
     /// **Event type**: `node.service_abnormal_status`
-    NodeServiceAbnormalStatus(NodeServiceAbnormalStatus),
+    NodeServiceAbnormalStatus(Box<NodeServiceAbnormalStatus>),
     /// Delivered `node.server_disk_alert`.
     ///
     /// The **Server disk alert** event is triggered when the corresponding alert fires. Alert data is collected and sent via this event.
@@ -688,7 +690,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.server_disk_alert`
-    NodeServerDiskAlert(NodeServerDiskAlert),
+    NodeServerDiskAlert(Box<NodeServerDiskAlert>),
     /// Delivered `node.server_bandwidth_alert`.
     ///
     /// The **Server bandwidth statistics alert** event is triggered when the corresponding alert fires. Alert data is collected and sent via this event.
@@ -705,7 +707,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_node:read:alert:admin`
     ///
     /// **Event type**: `node.server_bandwidth_alert`
-    NodeServerBandwidthAlert(NodeServerBandwidthAlert),
+    NodeServerBandwidthAlert(Box<NodeServerBandwidthAlert>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -2089,79 +2091,81 @@ pub async fn handle<H: Handler>(
     event: Event,
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
-        Event::NodeRcStat(event) => handler.on_node_rc_stat(event).await,
-        Event::NodeServerCpuAlert(event) => handler.on_node_server_cpu_alert(event).await,
+        Event::NodeRcStat(event) => handler.on_node_rc_stat(*event).await,
+        Event::NodeServerCpuAlert(event) => {
+            handler.on_node_server_cpu_alert(*event).await
+        }
         Event::NodeServerRegistered(event) => {
-            handler.on_node_server_registered(event).await
+            handler.on_node_server_registered(*event).await
         }
         Event::NodeServerUpdateFailed(event) => {
-            handler.on_node_server_update_failed(event).await
+            handler.on_node_server_update_failed(*event).await
         }
-        Event::NodeZoneAdded(event) => handler.on_node_zone_added(event).await,
-        Event::NodeServiceStarted(event) => handler.on_node_service_started(event).await,
-        Event::NodeZhmStat(event) => handler.on_node_zhm_stat(event).await,
+        Event::NodeZoneAdded(event) => handler.on_node_zone_added(*event).await,
+        Event::NodeServiceStarted(event) => handler.on_node_service_started(*event).await,
+        Event::NodeZhmStat(event) => handler.on_node_zhm_stat(*event).await,
         Event::NodeServerConfirmed(event) => {
-            handler.on_node_server_confirmed(event).await
+            handler.on_node_server_confirmed(*event).await
         }
         Event::NodeServiceMemoryAlert(event) => {
-            handler.on_node_service_memory_alert(event).await
+            handler.on_node_service_memory_alert(*event).await
         }
         Event::NodeServiceUpdateSuccess(event) => {
-            handler.on_node_service_update_success(event).await
+            handler.on_node_service_update_success(*event).await
         }
         Event::NodeServiceCpuAlert(event) => {
-            handler.on_node_service_cpu_alert(event).await
+            handler.on_node_service_cpu_alert(*event).await
         }
-        Event::NodeServerStat(event) => handler.on_node_server_stat(event).await,
-        Event::NodeServerDeleted(event) => handler.on_node_server_deleted(event).await,
+        Event::NodeServerStat(event) => handler.on_node_server_stat(*event).await,
+        Event::NodeServerDeleted(event) => handler.on_node_server_deleted(*event).await,
         Event::NodeServiceUpdateFailed(event) => {
-            handler.on_node_service_update_failed(event).await
+            handler.on_node_service_update_failed(*event).await
         }
         Event::NodeServerUpdateSuccess(event) => {
-            handler.on_node_server_update_success(event).await
+            handler.on_node_server_update_success(*event).await
         }
         Event::NodeServerUpdateAvailable(event) => {
-            handler.on_node_server_update_available(event).await
+            handler.on_node_server_update_available(*event).await
         }
-        Event::NodeMcStat(event) => handler.on_node_mc_stat(event).await,
-        Event::NodeServerOnline(event) => handler.on_node_server_online(event).await,
+        Event::NodeMcStat(event) => handler.on_node_mc_stat(*event).await,
+        Event::NodeServerOnline(event) => handler.on_node_server_online(*event).await,
         Event::NodeServerMemoryAlert(event) => {
-            handler.on_node_server_memory_alert(event).await
+            handler.on_node_server_memory_alert(*event).await
         }
-        Event::NodeServiceStopped(event) => handler.on_node_service_stopped(event).await,
-        Event::NodeMcStatAlert(event) => handler.on_node_mc_stat_alert(event).await,
+        Event::NodeServiceStopped(event) => handler.on_node_service_stopped(*event).await,
+        Event::NodeMcStatAlert(event) => handler.on_node_mc_stat_alert(*event).await,
         Event::NodeServiceUpdateAvailable(event) => {
-            handler.on_node_service_update_available(event).await
+            handler.on_node_service_update_available(*event).await
         }
-        Event::NodeServerRebooted(event) => handler.on_node_server_rebooted(event).await,
-        Event::NodeServerOffline(event) => handler.on_node_server_offline(event).await,
-        Event::NodeZhmStatAlert(event) => handler.on_node_zhm_stat_alert(event).await,
-        Event::NodeNfsAlert(event) => handler.on_node_nfs_alert(event).await,
+        Event::NodeServerRebooted(event) => handler.on_node_server_rebooted(*event).await,
+        Event::NodeServerOffline(event) => handler.on_node_server_offline(*event).await,
+        Event::NodeZhmStatAlert(event) => handler.on_node_zhm_stat_alert(*event).await,
+        Event::NodeNfsAlert(event) => handler.on_node_nfs_alert(*event).await,
         Event::NodeZhmZoneStatAlert(event) => {
-            handler.on_node_zhm_zone_stat_alert(event).await
+            handler.on_node_zhm_zone_stat_alert(*event).await
         }
         Event::NodeMcZoneStatAlert(event) => {
-            handler.on_node_mc_zone_stat_alert(event).await
+            handler.on_node_mc_zone_stat_alert(*event).await
         }
-        Event::NodeServiceStat(event) => handler.on_node_service_stat(event).await,
-        Event::NodeRcStatAlert(event) => handler.on_node_rc_stat_alert(event).await,
-        Event::NodeZoneDeleted(event) => handler.on_node_zone_deleted(event).await,
-        Event::NodeServerShutdown(event) => handler.on_node_server_shutdown(event).await,
-        Event::NodeServiceDeleted(event) => handler.on_node_service_deleted(event).await,
+        Event::NodeServiceStat(event) => handler.on_node_service_stat(*event).await,
+        Event::NodeRcStatAlert(event) => handler.on_node_rc_stat_alert(*event).await,
+        Event::NodeZoneDeleted(event) => handler.on_node_zone_deleted(*event).await,
+        Event::NodeServerShutdown(event) => handler.on_node_server_shutdown(*event).await,
+        Event::NodeServiceDeleted(event) => handler.on_node_service_deleted(*event).await,
         Event::NodeServiceUpdateStarted(event) => {
-            handler.on_node_service_update_started(event).await
+            handler.on_node_service_update_started(*event).await
         }
         Event::NodeServerUpdateStarted(event) => {
-            handler.on_node_server_update_started(event).await
+            handler.on_node_server_update_started(*event).await
         }
         Event::NodeServiceAbnormalStatus(event) => {
-            handler.on_node_service_abnormal_status(event).await
+            handler.on_node_service_abnormal_status(*event).await
         }
         Event::NodeServerDiskAlert(event) => {
-            handler.on_node_server_disk_alert(event).await
+            handler.on_node_server_disk_alert(*event).await
         }
         Event::NodeServerBandwidthAlert(event) => {
-            handler.on_node_server_bandwidth_alert(event).await
+            handler.on_node_server_bandwidth_alert(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -2256,7 +2260,7 @@ pub struct NodeServerCpuAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
     /// Information about the alert.
-    pub object: NodeServerCpuAlertPayloadObject,
+    pub object: Box<NodeServerCpuAlertPayloadObject>,
 }
 
 /// Information about the alert.
@@ -2696,7 +2700,7 @@ pub struct NodeServerUpdateFailed {
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: NodeServerUpdatePayload,
+    pub payload: Box<NodeServerUpdatePayload>,
 }
 
 /// The `payload` property of [`NodeServerUpdateFailed`].
@@ -2836,7 +2840,7 @@ pub struct NodeServicePayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the server.
-    pub object: NodeServicePayloadObject,
+    pub object: Box<NodeServicePayloadObject>,
 }
 
 /// Information about the server.
@@ -3234,7 +3238,7 @@ pub struct NodeServiceMemoryAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
     /// Information about the alert.
-    pub object: NodeServiceMemoryAlertPayloadObject,
+    pub object: Box<NodeServiceMemoryAlertPayloadObject>,
 }
 
 /// Information about the alert.
@@ -3377,7 +3381,7 @@ pub struct NodeServiceUpdatePayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the server.
-    pub object: NodeServiceUpdatePayloadObject,
+    pub object: Box<NodeServiceUpdatePayloadObject>,
 }
 
 /// Information about the server.
@@ -3410,7 +3414,7 @@ pub struct NodeServiceCpuAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
     /// Information about the alert.
-    pub object: NodeServiceCpuAlertPayloadObject,
+    pub object: Box<NodeServiceCpuAlertPayloadObject>,
 }
 
 /// Information about the alert.
@@ -3514,7 +3518,7 @@ pub struct NodeServerStatPayloadObject {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeServerStatPayloadObjectStatsItem {
     /// Information about the server.
-    pub server: NodeServerStatPayloadObjectStatsItemServer,
+    pub server: Box<NodeServerStatPayloadObjectStatsItemServer>,
     /// The server's CPU usage in percent. The figure is accurate to two decimal places.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_used_percent: Option<serde_json::Number>,
@@ -3575,7 +3579,7 @@ pub struct NodeServerDeleted {
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: NodeServerPayload,
+    pub payload: Box<NodeServerPayload>,
 }
 
 /// The `payload` property of [`NodeServerDeleted`].
@@ -3616,7 +3620,7 @@ pub struct NodeServiceUpdateFailedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the server.
-    pub object: NodeServiceUpdateFailedPayloadObject,
+    pub object: Box<NodeServiceUpdateFailedPayloadObject>,
 }
 
 /// Information about the server.
@@ -3640,7 +3644,7 @@ pub struct NodeServerUpdateSuccess {
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: NodeServerUpdatePayload,
+    pub payload: Box<NodeServerUpdatePayload>,
 }
 
 /// The payload of the `node.server_update_available` webhook.
@@ -3651,7 +3655,7 @@ pub struct NodeServerUpdateAvailable {
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: NodeServerUpdateAvailablePayload,
+    pub payload: Box<NodeServerUpdateAvailablePayload>,
 }
 
 /// The `payload` property of [`NodeServerUpdateAvailable`].
@@ -3881,7 +3885,7 @@ pub struct NodeServerMemoryAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
     /// Information about the alert.
-    pub object: NodeServerMemoryAlertPayloadObject,
+    pub object: Box<NodeServerMemoryAlertPayloadObject>,
 }
 
 /// Information about the alert.
@@ -3971,7 +3975,7 @@ pub struct NodeMcStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
     /// Information about the alert.
-    pub object: NodeMcStatAlertPayloadObject,
+    pub object: Box<NodeMcStatAlertPayloadObject>,
 }
 
 /// Information about the alert.
@@ -4106,7 +4110,7 @@ pub struct NodeServiceUpdateAvailablePayload {
     /// The account ID of server.
     pub account_id: String,
     /// Information about the server.
-    pub object: NodeServiceUpdateAvailablePayloadObject,
+    pub object: Box<NodeServiceUpdateAvailablePayloadObject>,
 }
 
 /// Information about the server.
@@ -4136,7 +4140,7 @@ pub struct NodeServerRebooted {
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: NodeServerPayload,
+    pub payload: Box<NodeServerPayload>,
 }
 
 /// The payload of the `node.server_offline` webhook.
@@ -4205,7 +4209,7 @@ pub struct NodeZhmStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
     /// Information about the alert.
-    pub object: NodeZhmStatAlertPayloadObject,
+    pub object: Box<NodeZhmStatAlertPayloadObject>,
 }
 
 /// Information about the alert.
@@ -4320,7 +4324,7 @@ pub struct NodeNfsAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
     /// Information about the alert.
-    pub object: NodeNfsAlertPayloadObject,
+    pub object: Box<NodeNfsAlertPayloadObject>,
 }
 
 /// Information about the alert.
@@ -4846,7 +4850,7 @@ pub struct NodeRcStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
     /// Information about the alert.
-    pub object: NodeRcStatAlertPayloadObject,
+    pub object: Box<NodeRcStatAlertPayloadObject>,
 }
 
 /// Information about the alert.
@@ -4981,7 +4985,7 @@ pub struct NodeServerShutdown {
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: NodeServerPayload,
+    pub payload: Box<NodeServerPayload>,
 }
 
 /// The payload of the `node.service_deleted` webhook.
@@ -5005,7 +5009,7 @@ pub struct NodeServiceDeletedPayload {
     /// The user ID of the user who deleted the service.
     pub operator_id: String,
     /// Information about the server.
-    pub object: NodeServicePayloadObject,
+    pub object: Box<NodeServicePayloadObject>,
 }
 
 /// The payload of the `node.service_update_started` webhook.
@@ -5027,7 +5031,7 @@ pub struct NodeServerUpdateStarted {
     /// A timestamp for when the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: NodeServerUpdatePayload,
+    pub payload: Box<NodeServerUpdatePayload>,
 }
 
 /// The payload of the `node.service_abnormal_status` webhook.
@@ -5047,7 +5051,7 @@ pub struct NodeServiceAbnormalStatusPayload {
     /// The account ID of server.
     pub account_id: String,
     /// Information about the server.
-    pub object: NodeServiceAbnormalStatusPayloadObject,
+    pub object: Box<NodeServiceAbnormalStatusPayloadObject>,
 }
 
 /// Information about the server.
@@ -5141,7 +5145,7 @@ pub struct NodeServerDiskAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
     /// Information about the alert.
-    pub object: NodeServerDiskAlertPayloadObject,
+    pub object: Box<NodeServerDiskAlertPayloadObject>,
 }
 
 /// Information about the alert.
@@ -5220,7 +5224,7 @@ pub struct NodeServerBandwidthAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
     /// Information about the alert.
-    pub object: NodeServerBandwidthAlertPayloadObject,
+    pub object: Box<NodeServerBandwidthAlertPayloadObject>,
 }
 
 /// Information about the alert.

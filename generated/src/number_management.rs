@@ -23,11 +23,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `number_management.peering_number_emergency_address_updated`.
     ///
@@ -35,14 +37,16 @@ pub enum Event {
     ///
     /// The **Emergency address has changed** event triggers when the emergency addresses associated with PSTN phone numbers have been updated. This event is for partners who have completed the MoU to peer with Zoom.
     NumberManagementPeeringNumberEmergencyAddressUpdated(
-        NumberManagementPeeringNumberEmergencyAddressUpdated,
+        Box<NumberManagementPeeringNumberEmergencyAddressUpdated>,
     ),
     /// Delivered `number_management.peering_number_cnam_updated`.
     ///
     /// CNAM has changed
     ///
     /// The **CNAM has changed** event triggers when the Caller ID name (CNAM) has been updated for PSTN phone numbers. This event is for partners who have completed the MoU to peer with Zoom.
-    NumberManagementPeeringNumberCnamUpdated(NumberManagementPeeringNumberCnamUpdated),
+    NumberManagementPeeringNumberCnamUpdated(
+        Box<NumberManagementPeeringNumberCnamUpdated>,
+    ),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -218,11 +222,11 @@ pub async fn handle<H: Handler>(
     let outcome = match event {
         Event::NumberManagementPeeringNumberEmergencyAddressUpdated(event) => {
             handler
-                .on_number_management_peering_number_emergency_address_updated(event)
+                .on_number_management_peering_number_emergency_address_updated(*event)
                 .await
         }
         Event::NumberManagementPeeringNumberCnamUpdated(event) => {
-            handler.on_number_management_peering_number_cnam_updated(event).await
+            handler.on_number_management_peering_number_cnam_updated(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };

@@ -88,11 +88,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `phone.recording_deleted`.
     ///
@@ -110,7 +112,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_recording:master`,`phone:read:call_recording`,`phone:read:call_recording:admin`
     ///
     /// **Event type**: `phone.recording_deleted`
-    PhoneRecordingDeleted(PhoneRecordingDeleted),
+    PhoneRecordingDeleted(Box<PhoneRecordingDeleted>),
     /// Delivered `phone.caller_call_log_completed`.
     ///
     /// The **Caller call log is completed** event triggers every time the outgoing call log record for a call is made available for the Caller to view.
@@ -127,7 +129,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_log:master`,`phone:read:call_log`,`phone:read:call_log:admin`
     ///
     /// **Event type**: `phone.caller_call_log_completed`
-    PhoneCallerCallLogCompleted(PhoneCallerCallLogCompleted),
+    PhoneCallerCallLogCompleted(Box<PhoneCallerCallLogCompleted>),
     /// Delivered `phone.recording_completed_for_access_member`.
     ///
     /// The **Call recording is completed for access member** event triggers when a recording of a Zoom phone call completes. The access members of the recording owner will receive this event.
@@ -144,7 +146,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_recording:master`,`phone:read:call_recording`,`phone:read:call_recording:admin`
     ///
     /// **Event type**: `phone.recording_completed_for_access_member`
-    PhoneRecordingCompletedForAccessMember(PhoneRecordingCompletedForAccessMember),
+    PhoneRecordingCompletedForAccessMember(Box<PhoneRecordingCompletedForAccessMember>),
     /// Delivered `phone.recording_resumed`.
     ///
     /// The **Call recording has resumed** event triggers when the owner resumes the recording during a phone call.
@@ -162,7 +164,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_recording:master`,`phone:read:call_recording`,`phone:read:call_recording:admin`
     ///
     /// **Event type**: `phone.recording_resumed`
-    PhoneRecordingResumed(PhoneRecordingResumed),
+    PhoneRecordingResumed(Box<PhoneRecordingResumed>),
     /// Delivered `phone.fax_log_deleted`.
     ///
     /// The **Fax Log Deleted** event triggers when one or more fax logs are deleted from a Zoom Phone account.
@@ -179,7 +181,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:list_fax_log`,`phone:read:list_fax_log:admin`,`phone:read:list_fax_log:master`
     ///
     /// **Event type**: `phone.fax_log_deleted`
-    PhoneFaxLogDeleted(PhoneFaxLogDeleted),
+    PhoneFaxLogDeleted(Box<PhoneFaxLogDeleted>),
     /// Delivered `phone.fax_log_permanently_deleted`.
     ///
     /// The **Fax Log Permanently Deleted** event triggers when one or more fax logs are permanently deleted from a Zoom Phone account.
@@ -198,7 +200,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:list_fax_log`,`phone:read:list_fax_log:admin`,`phone:read:list_fax_log:master`
     ///
     /// **Event type**: `phone.fax_log_permanently_deleted`
-    PhoneFaxLogPermanentlyDeleted(PhoneFaxLogPermanentlyDeleted),
+    PhoneFaxLogPermanentlyDeleted(Box<PhoneFaxLogPermanentlyDeleted>),
     /// Delivered `phone.transfer_recipient_updated`.
     ///
     /// The **Recipient of warm/blind transfer call updated** event triggers when the recipient of warm/blind transfer call is updated, to inform that the call connector has changed.
@@ -215,7 +217,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.transfer_recipient_updated`
-    PhoneTransferRecipientUpdated(PhoneTransferRecipientUpdated),
+    PhoneTransferRecipientUpdated(Box<PhoneTransferRecipientUpdated>),
     /// Delivered `phone.recording_transcript_completed`.
     ///
     /// The **Call recording transcription is complete** event triggers when a transcription of a call recording has completed.
@@ -232,7 +234,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:recording_transcript:master`,`phone:read:recording_transcript`,`phone:read:recording_transcript:admin`
     ///
     /// **Event type**: `phone.recording_transcript_completed`
-    PhoneRecordingTranscriptCompleted(PhoneRecordingTranscriptCompleted),
+    PhoneRecordingTranscriptCompleted(Box<PhoneRecordingTranscriptCompleted>),
     /// Delivered `phone.call_log_permanently_deleted`.
     ///
     /// The **Call log has been permanently deleted** event triggers each time a call log is permanently deleted from the trash.
@@ -248,7 +250,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_log:master`,`phone:read:call_log`,`phone:read:call_log:admin`
     ///
     /// **Event type**: `phone.call_log_permanently_deleted`
-    PhoneCallLogPermanentlyDeleted(PhoneCallLogPermanentlyDeleted),
+    PhoneCallLogPermanentlyDeleted(Box<PhoneCallLogPermanentlyDeleted>),
     /// Delivered `phone.transfer_call_to_voicemail_initiated`.
     ///
     /// The **Transfer call to voicemail initiated** event triggers when a call begins transferring to voicemail.
@@ -265,7 +267,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.transfer_call_to_voicemail_initiated`
-    PhoneTransferCallToVoicemailInitiated(PhoneTransferCallToVoicemailInitiated),
+    PhoneTransferCallToVoicemailInitiated(Box<PhoneTransferCallToVoicemailInitiated>),
     /// Delivered `phone.callee_missed`.
     ///
     /// The **Callee missed a phone call** event triggers every time a callee misses a phone call.
@@ -282,7 +284,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_missed`
-    PhoneCalleeMissed(PhoneCalleeMissed),
+    PhoneCalleeMissed(Box<PhoneCalleeMissed>),
     /// Delivered `phone.caller_ringing`.
     ///
     /// The **Caller hears a ringback tone** event triggers every time your account user or app user dials a call over Zoom Phone and hears a ringing tone on the phone device. To receive this notification, you must meet the prerequisites listed below.
@@ -299,7 +301,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.caller_ringing`
-    PhoneCallerRinging(PhoneCallerRinging),
+    PhoneCallerRinging(Box<PhoneCallerRinging>),
     /// Delivered `phone.voicemail_received`.
     ///
     /// The **Voicemail is received** event triggers each time a callee (the person called by a caller over Zoom Phone) misses a call and receives a voicemail from the caller.
@@ -317,7 +319,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:voicemail:master`,`phone:read:voicemail`,`phone:read:voicemail:admin`
     ///
     /// **Event type**: `phone.voicemail_received`
-    PhoneVoicemailReceived(PhoneVoicemailReceived),
+    PhoneVoicemailReceived(Box<PhoneVoicemailReceived>),
     /// Delivered `phone.sms_sent`.
     ///
     /// The **SMS sent from Zoom phone** event triggers when a user account sends an SMS message. The sender must either be a user on your account or a user of your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -334,7 +336,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:sms_message:master`,`phone:read:sms_message`,`phone:read:sms_message:admin`
     ///
     /// **Event type**: `phone.sms_sent`
-    PhoneSmsSent(PhoneSmsSent),
+    PhoneSmsSent(Box<PhoneSmsSent>),
     /// Delivered `phone.voicemail_deleted`.
     ///
     /// The **Voicemail has been deleted** event triggers each time a voicemail is deleted. When a voicemail is deleted, it is sent to the trash.
@@ -350,7 +352,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:voicemail:master`,`phone:read:voicemail`,`phone:read:voicemail:admin`
     ///
     /// **Event type**: `phone.voicemail_deleted`
-    PhoneVoicemailDeleted(PhoneVoicemailDeleted),
+    PhoneVoicemailDeleted(Box<PhoneVoicemailDeleted>),
     /// Delivered `phone.voicemail_transcript_completed`.
     ///
     /// The **Voicemail transcription is complete** event triggers when a voicemail transcription has completed.
@@ -367,7 +369,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:voicemail:master`,`phone:read:voicemail`,`phone:read:voicemail:admin`
     ///
     /// **Event type**: `phone.voicemail_transcript_completed`
-    PhoneVoicemailTranscriptCompleted(PhoneVoicemailTranscriptCompleted),
+    PhoneVoicemailTranscriptCompleted(Box<PhoneVoicemailTranscriptCompleted>),
     /// Delivered `phone.recording_permanently_deleted`.
     ///
     /// The **Call recording has been permenently deleted** event triggers when a recording has been deleted permanently.
@@ -384,7 +386,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_recording:master`,`phone:read:call_recording`,`phone:read:call_recording:admin`
     ///
     /// **Event type**: `phone.recording_permanently_deleted`
-    PhoneRecordingPermanentlyDeleted(PhoneRecordingPermanentlyDeleted),
+    PhoneRecordingPermanentlyDeleted(Box<PhoneRecordingPermanentlyDeleted>),
     /// Delivered `phone.peering_number_emergency_address_updated`.
     ///
     /// The **Emergency address has changed** event triggers when the emergency addresses associated with PSTN phone numbers have been updated.
@@ -403,7 +405,9 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:emergency_location:master`,`phone:read:emergency_location:admin`
     ///
     /// **Event type**: `phone.peering_number_emergency_address_updated`
-    PhonePeeringNumberEmergencyAddressUpdated(PhonePeeringNumberEmergencyAddressUpdated),
+    PhonePeeringNumberEmergencyAddressUpdated(
+        Box<PhonePeeringNumberEmergencyAddressUpdated>,
+    ),
     /// Delivered `phone.sms_campaign_number_opt_out`.
     ///
     /// The **SMS Opt-out event from Zoom phone** triggers when an account user receives an SMS message with text of an opt-out keyword, such as **STOP**. The recipient must be a user of your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -420,7 +424,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:sms_campaign_number_opt_status:master`,`phone:read:sms_campaign_number_opt_status:admin`
     ///
     /// **Event type**: `phone.sms_campaign_number_opt_out`
-    PhoneSmsCampaignNumberOptOut(PhoneSmsCampaignNumberOptOut),
+    PhoneSmsCampaignNumberOptOut(Box<PhoneSmsCampaignNumberOptOut>),
     /// Delivered `phone.caller_ended`.
     ///
     /// The **Caller ended a phone call** event triggers whenever a caller, who is also a user in your account or app, ends a phone call on Zoom Phone.
@@ -437,7 +441,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.caller_ended`
-    PhoneCallerEnded(PhoneCallerEnded),
+    PhoneCallerEnded(Box<PhoneCallerEnded>),
     /// Delivered `phone.callee_ended`.
     ///
     /// The **Callee ended the phone call** event triggers whenever the callee, who is either a user on your account or a user of your app, terminates a call on Zoom Phone.
@@ -454,7 +458,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_ended`
-    PhoneCalleeEnded(PhoneCalleeEnded),
+    PhoneCalleeEnded(Box<PhoneCalleeEnded>),
     /// Delivered `phone.callee_call_history_completed`.
     ///
     /// The **Callee call history is completed** event triggers every time the incoming call history record for a call is made available for the callee to view.
@@ -471,7 +475,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_log:master`,`phone:read:call_log`,`phone:read:call_log:admin`
     ///
     /// **Event type**: `phone.callee_call_history_completed`
-    PhoneCalleeCallHistoryCompleted(PhoneCalleeCallHistoryCompleted),
+    PhoneCalleeCallHistoryCompleted(Box<PhoneCalleeCallHistoryCompleted>),
     /// Delivered `phone.call_element_deleted`.
     ///
     /// The **Call element has been deleted** event triggers each time a call element is deleted.
@@ -490,7 +494,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_log:master`,`phone:read:call_log`,`phone:read:call_log:admin`
     ///
     /// **Event type**: `phone.call_element_deleted`
-    PhoneCallElementDeleted(PhoneCallElementDeleted),
+    PhoneCallElementDeleted(Box<PhoneCallElementDeleted>),
     /// Delivered `phone.voicemail_permanently_deleted`.
     ///
     /// The **Voicemail has been permanently deleted** event triggers each time a voicemail is permanently deleted from the trash.
@@ -506,7 +510,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:voicemail:master`,`phone:read:voicemail`,`phone:read:voicemail:admin`
     ///
     /// **Event type**: `phone.voicemail_permanently_deleted`
-    PhoneVoicemailPermanentlyDeleted(PhoneVoicemailPermanentlyDeleted),
+    PhoneVoicemailPermanentlyDeleted(Box<PhoneVoicemailPermanentlyDeleted>),
     /// Delivered `phone.sms_campaign_number_opt_in`.
     ///
     /// The **Opt-in-status event received by Zoom phone** triggers when an account user receives an SMS message with text of an opt-in keyword, such as **START**. The recipient must be a user of your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -523,7 +527,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:sms_campaign_number_opt_status:master`,`phone:read:sms_campaign_number_opt_status:admin`
     ///
     /// **Event type**: `phone.sms_campaign_number_opt_in`
-    PhoneSmsCampaignNumberOptIn(PhoneSmsCampaignNumberOptIn),
+    PhoneSmsCampaignNumberOptIn(Box<PhoneSmsCampaignNumberOptIn>),
     /// Delivered `phone.fax_received`.
     ///
     /// The **Fax Received** event triggers when a fax is received.
@@ -540,7 +544,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:list_fax_log`,`phone:read:list_fax_log:admin`,`phone:read:list_fax_log:master`
     ///
     /// **Event type**: `phone.fax_received`
-    PhoneFaxReceived(PhoneFaxReceived),
+    PhoneFaxReceived(Box<PhoneFaxReceived>),
     /// Delivered `phone.callee_call_element_completed`.
     ///
     /// The **Callee call element is completed** event triggers every time the incoming call element record for a call is made available for the callee to view.
@@ -557,7 +561,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_call_element_completed`
-    PhoneCalleeCallElementCompleted(PhoneCalleeCallElementCompleted),
+    PhoneCalleeCallElementCompleted(Box<PhoneCalleeCallElementCompleted>),
     /// Delivered `phone.warm_transfer_completed`.
     ///
     /// The **Warm transfer is completed** event triggers when a call warm transfer is completed.
@@ -574,7 +578,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.warm_transfer_completed`
-    PhoneWarmTransferCompleted(PhoneWarmTransferCompleted),
+    PhoneWarmTransferCompleted(Box<PhoneWarmTransferCompleted>),
     /// Delivered `phone.callee_mute`.
     ///
     /// The **Callee mutes a phone call** event triggers when the callee mutes themselves during a call.
@@ -594,7 +598,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_mute`
-    PhoneCalleeMute(PhoneCalleeMute),
+    PhoneCalleeMute(Box<PhoneCalleeMute>),
     /// Delivered `phone.sms_etiquette_warn`.
     ///
     /// The **SMS etiquette warn event from Zoom phone** triggers when an account user's outbound text violates a SMS etiquette warn policy defined in Zoom phone web admin portal. The recipient must be a user of your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -611,7 +615,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:sms_message:admin`,`phone:read:sms_message:master`
     ///
     /// **Event type**: `phone.sms_etiquette_warn`
-    PhoneSmsEtiquetteWarn(PhoneSmsEtiquetteWarn),
+    PhoneSmsEtiquetteWarn(Box<PhoneSmsEtiquetteWarn>),
     /// Delivered `phone.call_history_deleted`.
     ///
     /// The **Call history has been deleted** event triggers each time a call history is deleted.
@@ -630,7 +634,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_log:master`,`phone:read:call_log`,`phone:read:call_log:admin`
     ///
     /// **Event type**: `phone.call_history_deleted`
-    PhoneCallHistoryDeleted(PhoneCallHistoryDeleted),
+    PhoneCallHistoryDeleted(Box<PhoneCallHistoryDeleted>),
     /// Delivered `phone.sms_etiquette_block`.
     ///
     /// The **SMS etiquette block event from Zoom phone** triggers when an account user's outbound text violates a SMS etiquette block policy defined in the Zoom phone web admin portal. The recipient must be a user of your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -647,7 +651,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:sms_message:admin`,`phone:read:sms_message:master`
     ///
     /// **Event type**: `phone.sms_etiquette_block`
-    PhoneSmsEtiquetteBlock(PhoneSmsEtiquetteBlock),
+    PhoneSmsEtiquetteBlock(Box<PhoneSmsEtiquetteBlock>),
     /// Delivered `phone.call_log_deleted`.
     ///
     /// The **Call log has been deleted** event triggers each time a call log is deleted. When a log is deleted, it is sent to the trash.
@@ -664,7 +668,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_log:master`,`phone:read:call_log`,`phone:read:call_log:admin`
     ///
     /// **Event type**: `phone.call_log_deleted`
-    PhoneCallLogDeleted(PhoneCallLogDeleted),
+    PhoneCallLogDeleted(Box<PhoneCallLogDeleted>),
     /// Delivered `phone.caller_hold`.
     ///
     /// The **Caller hold a phone call** event triggers every time a caller over Zoom Phone puts a phone call on hold.
@@ -682,7 +686,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.caller_hold`
-    PhoneCallerHold(PhoneCallerHold),
+    PhoneCallerHold(Box<PhoneCallerHold>),
     /// Delivered `phone.caller_connected`.
     ///
     /// The **Caller is connected to the callee** event triggers when a connection starts between the caller and callee on Zoom Phone after the caller hears the ringing tone. To receive this notification, you must meet the prerequisites listed below.
@@ -699,7 +703,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.caller_connected`
-    PhoneCallerConnected(PhoneCallerConnected),
+    PhoneCallerConnected(Box<PhoneCallerConnected>),
     /// Delivered `phone.recording_completed`.
     ///
     /// The **Call recording is completed** event triggers when a recording of a Zoom phone call completes.
@@ -716,7 +720,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_recording:master`,`phone:read:call_recording`,`phone:read:call_recording:admin`
     ///
     /// **Event type**: `phone.recording_completed`
-    PhoneRecordingCompleted(PhoneRecordingCompleted),
+    PhoneRecordingCompleted(Box<PhoneRecordingCompleted>),
     /// Delivered `phone.recording_started`.
     ///
     /// The **Call recording has started** event triggers when the recordings has been initiated in a phone call.
@@ -734,7 +738,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_recording:master`,`phone:read:call_recording`,`phone:read:call_recording:admin`
     ///
     /// **Event type**: `phone.recording_started`
-    PhoneRecordingStarted(PhoneRecordingStarted),
+    PhoneRecordingStarted(Box<PhoneRecordingStarted>),
     /// Delivered `phone.sms_sent_failed`.
     ///
     /// The **SMS sent failed from Zoom phone** event triggers when a user account fails to send the SMS message. The sender must either be a user on your account or a user of your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -749,7 +753,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:sms_message:master`,`phone:read:sms_message`,`phone:read:sms_message:admin`
     ///
     /// **Event type**: `phone.sms_sent_failed`
-    PhoneSmsSentFailed(PhoneSmsSentFailed),
+    PhoneSmsSentFailed(Box<PhoneSmsSentFailed>),
     /// Delivered `phone.callee_call_log_completed`.
     ///
     /// The **Callee call log is completed** event triggers every time the incoming call log record for a call is made available for the callee to view.
@@ -766,7 +770,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_log:master`,`phone:read:call_log`,`phone:read:call_log:admin`
     ///
     /// **Event type**: `phone.callee_call_log_completed`
-    PhoneCalleeCallLogCompleted(PhoneCalleeCallLogCompleted),
+    PhoneCalleeCallLogCompleted(Box<PhoneCalleeCallLogCompleted>),
     /// Delivered `phone.callee_ringing`.
     ///
     /// The **Callee phone is ringing** event triggers whenever the caller starts a Zoom Phone call, and the callee receives a call notification or hears the phone ring..
@@ -783,7 +787,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_ringing`
-    PhoneCalleeRinging(PhoneCalleeRinging),
+    PhoneCalleeRinging(Box<PhoneCalleeRinging>),
     /// Delivered `phone.caller_unhold`.
     ///
     /// The **Caller unhold a phone call** event triggers every time the person who is being called by the caller over Zoom Phone unholds the phone call.
@@ -801,7 +805,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.caller_unhold`
-    PhoneCallerUnhold(PhoneCallerUnhold),
+    PhoneCallerUnhold(Box<PhoneCallerUnhold>),
     /// Delivered `phone.callee_hold`.
     ///
     /// The **Callee hold a phone call** event triggers every time the person who is being called by the caller over Zoom Phone puts a phone call on hold.
@@ -819,7 +823,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_hold`
-    PhoneCalleeHold(PhoneCalleeHold),
+    PhoneCalleeHold(Box<PhoneCalleeHold>),
     /// Delivered `phone.callee_answered`.
     ///
     /// The **Callee Answered** event triggers whenever the recipient of a Zoom Phone call answers the incoming call..
@@ -836,7 +840,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_answered`
-    PhoneCalleeAnswered(PhoneCalleeAnswered),
+    PhoneCalleeAnswered(Box<PhoneCalleeAnswered>),
     /// Delivered `phone.warm_transfer_initiated`.
     ///
     /// The **Warm transfer is initiated** event triggers when a call warm transfer is initiated.
@@ -853,7 +857,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.warm_transfer_initiated`
-    PhoneWarmTransferInitiated(PhoneWarmTransferInitiated),
+    PhoneWarmTransferInitiated(Box<PhoneWarmTransferInitiated>),
     /// Delivered `phone.caller_unmute`.
     ///
     /// The **Caller unmutes a phone call** event triggers when the caller unmutes during a call.
@@ -873,7 +877,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.caller_unmute`
-    PhoneCallerUnmute(PhoneCallerUnmute),
+    PhoneCallerUnmute(Box<PhoneCallerUnmute>),
     /// Delivered `phone.device_registration`.
     ///
     /// The **Desk phone registered** event triggers the first time a *new* desk phone or device is registered.
@@ -892,7 +896,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:device:master`,`phone:read:device:admin`
     ///
     /// **Event type**: `phone.device_registration`
-    PhoneDeviceRegistration(PhoneDeviceRegistration),
+    PhoneDeviceRegistration(Box<PhoneDeviceRegistration>),
     /// Delivered `phone.blind_transfer_initiated`.
     ///
     /// The **Blind transfer is initiated** event triggers when a call blind transfer is initiated.
@@ -909,7 +913,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.blind_transfer_initiated`
-    PhoneBlindTransferInitiated(PhoneBlindTransferInitiated),
+    PhoneBlindTransferInitiated(Box<PhoneBlindTransferInitiated>),
     /// Delivered `phone.caller_call_element_completed`.
     ///
     /// The **Caller call element is completed** event triggers every time the outgoing call element record for a call is made available for the caller to view.
@@ -926,7 +930,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_log:master`,`phone:read:call_log`,`phone:read:call_log:admin`
     ///
     /// **Event type**: `phone.caller_call_element_completed`
-    PhoneCallerCallElementCompleted(PhoneCallerCallElementCompleted),
+    PhoneCallerCallElementCompleted(Box<PhoneCallerCallElementCompleted>),
     /// Delivered `phone.account_settings_updated`.
     ///
     /// The **Account settings updated** event is triggered every time an Account's settings are updated.
@@ -943,7 +947,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:settings:master`,`phone:read:settings`,`phone:read:settings:admin`
     ///
     /// **Event type**: `phone.account_settings_updated`
-    PhoneAccountSettingsUpdated(PhoneAccountSettingsUpdated),
+    PhoneAccountSettingsUpdated(Box<PhoneAccountSettingsUpdated>),
     /// Delivered `phone.callee_meeting_inviting`.
     ///
     /// The **Callee invited to join a meeting** event triggers each time a callee over Zoom Phone escalates a phone call to a Zoom meeting.
@@ -960,7 +964,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_meeting_inviting`
-    PhoneCalleeMeetingInviting(PhoneCalleeMeetingInviting),
+    PhoneCalleeMeetingInviting(Box<PhoneCalleeMeetingInviting>),
     /// Delivered `phone.callee_parked`.
     ///
     /// The **Callee [parks a phone call](https://support.zoom.us/hc/en-us/articles/360042175291-Using-call-park)** event triggers every time the callee parks a phone call over a Zoom Phone.
@@ -978,7 +982,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_parked`
-    PhoneCalleeParked(PhoneCalleeParked),
+    PhoneCalleeParked(Box<PhoneCalleeParked>),
     /// Delivered `phone.emergency_alert`.
     ///
     /// The **Emergency Call Alert** event triggers every time Zoom phone users dial 911 from their Zoom phone. To receive this notification, you must meet the prerequisites.
@@ -996,7 +1000,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.emergency_alert`
-    PhoneEmergencyAlert(PhoneEmergencyAlert),
+    PhoneEmergencyAlert(Box<PhoneEmergencyAlert>),
     /// Delivered `phone.ai_call_summary_changed`.
     ///
     /// The **Call summary changed** event triggers when the system generates or updates an AI call summary.
@@ -1014,7 +1018,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_log`,`phone:read:call_log:admin`
     ///
     /// **Event type**: `phone.ai_call_summary_changed`
-    PhoneAiCallSummaryChanged(PhoneAiCallSummaryChanged),
+    PhoneAiCallSummaryChanged(Box<PhoneAiCallSummaryChanged>),
     /// Delivered `phone.callee_rejected`.
     ///
     /// The **Callee rejected a phone call** event triggers whenever a callee, who is either a user in your account or a user of your app, declines an incoming call on their Zoom Phone.
@@ -1031,7 +1035,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_rejected`
-    PhoneCalleeRejected(PhoneCalleeRejected),
+    PhoneCalleeRejected(Box<PhoneCalleeRejected>),
     /// Delivered `phone.group_settings_updated`.
     ///
     /// The **Group settings updated** event triggers when group settings changed.
@@ -1050,7 +1054,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:group_setting:master`,`phone:read:group_setting`,`phone:read:group_setting:admin`
     ///
     /// **Event type**: `phone.group_settings_updated`
-    PhoneGroupSettingsUpdated(PhoneGroupSettingsUpdated),
+    PhoneGroupSettingsUpdated(Box<PhoneGroupSettingsUpdated>),
     /// Delivered `phone.callee_unmute`.
     ///
     /// The **Callee unmutes a phone call** event triggers when the callee unmutes themselves during a call.
@@ -1070,7 +1074,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_unmute`
-    PhoneCalleeUnmute(PhoneCalleeUnmute),
+    PhoneCalleeUnmute(Box<PhoneCalleeUnmute>),
     /// Delivered `phone.recording_stopped`.
     ///
     /// The **Call recording has stopped** event triggers when the recording of a phone call has stopped.
@@ -1088,7 +1092,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_recording:master`,`phone:read:call_recording`,`phone:read:call_recording:admin`
     ///
     /// **Event type**: `phone.recording_stopped`
-    PhoneRecordingStopped(PhoneRecordingStopped),
+    PhoneRecordingStopped(Box<PhoneRecordingStopped>),
     /// Delivered `phone.caller_meeting_inviting`.
     ///
     /// The **Caller invited to join a meeting** event triggers each time a callee over Zoom Phone escalates a phone call to a Zoom meeting.
@@ -1105,7 +1109,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.caller_meeting_inviting`
-    PhoneCallerMeetingInviting(PhoneCallerMeetingInviting),
+    PhoneCallerMeetingInviting(Box<PhoneCallerMeetingInviting>),
     /// Delivered `phone.warm_transfer_cancelled`.
     ///
     /// The **Warm transfer is cancelled** event triggers when a call warm transfer is cancelled.
@@ -1122,7 +1126,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.warm_transfer_cancelled`
-    PhoneWarmTransferCancelled(PhoneWarmTransferCancelled),
+    PhoneWarmTransferCancelled(Box<PhoneWarmTransferCancelled>),
     /// Delivered `phone.voicemail_received_for_access_member`.
     ///
     /// The **Voicemail is received for access member** event triggers each time a callee (the person called via Zoom Phone) misses a call and receives a voicemail from the caller. In this case, the callee's access member receives the event.
@@ -1140,7 +1144,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:voicemail:master`,`phone:read:voicemail`,`phone:read:voicemail:admin`
     ///
     /// **Event type**: `phone.voicemail_received_for_access_member`
-    PhoneVoicemailReceivedForAccessMember(PhoneVoicemailReceivedForAccessMember),
+    PhoneVoicemailReceivedForAccessMember(Box<PhoneVoicemailReceivedForAccessMember>),
     /// Delivered `phone.callee_unhold`.
     ///
     /// The **Callee unhold a phone call** event triggers every time the person who is being called by the caller over Zoom Phone unholds the phone call.
@@ -1158,7 +1162,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.callee_unhold`
-    PhoneCalleeUnhold(PhoneCalleeUnhold),
+    PhoneCalleeUnhold(Box<PhoneCalleeUnhold>),
     /// Delivered `phone.conference_started`.
     ///
     /// The **Conference call started** event triggers when a conference call has started.
@@ -1175,7 +1179,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:conference:master`,`phone:read:conference`,`phone:read:conference:admin`
     ///
     /// **Event type**: `phone.conference_started`
-    PhoneConferenceStarted(PhoneConferenceStarted),
+    PhoneConferenceStarted(Box<PhoneConferenceStarted>),
     /// Delivered `phone.fax_sent`.
     ///
     /// The **Fax Sent** event triggers when a fax has been successfully sent from a Zoom Phone user or extension.
@@ -1194,7 +1198,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:list_fax_log`,`phone:read:list_fax_log:admin`,`phone:read:list_fax_log:master`
     ///
     /// **Event type**: `phone.fax_sent`
-    PhoneFaxSent(PhoneFaxSent),
+    PhoneFaxSent(Box<PhoneFaxSent>),
     /// Delivered `phone.generic_device_provision`.
     ///
     /// The **Zoom Phone device provisioned** event triggers every time an admin or end user makes any of the following changes to a device:
@@ -1220,7 +1224,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:device:master`,`phone:read:device:admin`
     ///
     /// **Event type**: `phone.generic_device_provision`
-    PhoneGenericDeviceProvision(PhoneGenericDeviceProvision),
+    PhoneGenericDeviceProvision(Box<PhoneGenericDeviceProvision>),
     /// Delivered `phone.recording_paused`.
     ///
     /// The **Call recording is paused** event triggers when the owner pauses the recording during a phone call.
@@ -1238,7 +1242,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_recording:master`,`phone:read:call_recording`,`phone:read:call_recording:admin`
     ///
     /// **Event type**: `phone.recording_paused`
-    PhoneRecordingPaused(PhoneRecordingPaused),
+    PhoneRecordingPaused(Box<PhoneRecordingPaused>),
     /// Delivered `phone.sms_received`.
     ///
     /// The **SMS received by Zoom phone** event triggers when a user account receives an SMS message. The recipient must be a user on your account or a user of your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
@@ -1255,7 +1259,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:sms_message:master`,`phone:read:sms_message`,`phone:read:sms_message:admin`
     ///
     /// **Event type**: `phone.sms_received`
-    PhoneSmsReceived(PhoneSmsReceived),
+    PhoneSmsReceived(Box<PhoneSmsReceived>),
     /// Delivered `phone.recording_failed`.
     ///
     /// The **Call recording failed** event triggers when the recording of a phone call fails.
@@ -1272,7 +1276,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_recording:master`,`phone:read:call_recording`,`phone:read:call_recording:admin`
     ///
     /// **Event type**: `phone.recording_failed`
-    PhoneRecordingFailed(PhoneRecordingFailed),
+    PhoneRecordingFailed(Box<PhoneRecordingFailed>),
     /// Delivered `phone.caller_call_history_completed`.
     ///
     /// The **Caller call history is completed** event triggers every time the outgoing call history record for a call is made available for the caller to view.
@@ -1289,7 +1293,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_log:master`,`phone:read:call_log`,`phone:read:call_log:admin`
     ///
     /// **Event type**: `phone.caller_call_history_completed`
-    PhoneCallerCallHistoryCompleted(PhoneCallerCallHistoryCompleted),
+    PhoneCallerCallHistoryCompleted(Box<PhoneCallerCallHistoryCompleted>),
     /// Delivered `phone.peering_number_cnam_updated`.
     ///
     /// The **CNAM has changed** event triggers when the Caller ID name (CNAM) has been updated for PSTN phone numbers.
@@ -1308,7 +1312,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:peering_number:master`,`phone:read:peering_number:admin`
     ///
     /// **Event type**: `phone.peering_number_cnam_updated`
-    PhonePeeringNumberCnamUpdated(PhonePeeringNumberCnamUpdated),
+    PhonePeeringNumberCnamUpdated(Box<PhonePeeringNumberCnamUpdated>),
     /// Delivered `phone.caller_mute`.
     ///
     /// The **Caller mutes a phone call** event triggers when the caller mutes themselves during a call.
@@ -1326,7 +1330,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call:master`,`phone:read:call`,`phone:read:call:admin`
     ///
     /// **Event type**: `phone.caller_mute`
-    PhoneCallerMute(PhoneCallerMute),
+    PhoneCallerMute(Box<PhoneCallerMute>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -3964,175 +3968,179 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::PhoneRecordingDeleted(event) => {
-            handler.on_phone_recording_deleted(event).await
+            handler.on_phone_recording_deleted(*event).await
         }
         Event::PhoneCallerCallLogCompleted(event) => {
-            handler.on_phone_caller_call_log_completed(event).await
+            handler.on_phone_caller_call_log_completed(*event).await
         }
         Event::PhoneRecordingCompletedForAccessMember(event) => {
-            handler.on_phone_recording_completed_for_access_member(event).await
+            handler.on_phone_recording_completed_for_access_member(*event).await
         }
         Event::PhoneRecordingResumed(event) => {
-            handler.on_phone_recording_resumed(event).await
+            handler.on_phone_recording_resumed(*event).await
         }
-        Event::PhoneFaxLogDeleted(event) => handler.on_phone_fax_log_deleted(event).await,
+        Event::PhoneFaxLogDeleted(event) => {
+            handler.on_phone_fax_log_deleted(*event).await
+        }
         Event::PhoneFaxLogPermanentlyDeleted(event) => {
-            handler.on_phone_fax_log_permanently_deleted(event).await
+            handler.on_phone_fax_log_permanently_deleted(*event).await
         }
         Event::PhoneTransferRecipientUpdated(event) => {
-            handler.on_phone_transfer_recipient_updated(event).await
+            handler.on_phone_transfer_recipient_updated(*event).await
         }
         Event::PhoneRecordingTranscriptCompleted(event) => {
-            handler.on_phone_recording_transcript_completed(event).await
+            handler.on_phone_recording_transcript_completed(*event).await
         }
         Event::PhoneCallLogPermanentlyDeleted(event) => {
-            handler.on_phone_call_log_permanently_deleted(event).await
+            handler.on_phone_call_log_permanently_deleted(*event).await
         }
         Event::PhoneTransferCallToVoicemailInitiated(event) => {
-            handler.on_phone_transfer_call_to_voicemail_initiated(event).await
+            handler.on_phone_transfer_call_to_voicemail_initiated(*event).await
         }
-        Event::PhoneCalleeMissed(event) => handler.on_phone_callee_missed(event).await,
-        Event::PhoneCallerRinging(event) => handler.on_phone_caller_ringing(event).await,
+        Event::PhoneCalleeMissed(event) => handler.on_phone_callee_missed(*event).await,
+        Event::PhoneCallerRinging(event) => handler.on_phone_caller_ringing(*event).await,
         Event::PhoneVoicemailReceived(event) => {
-            handler.on_phone_voicemail_received(event).await
+            handler.on_phone_voicemail_received(*event).await
         }
-        Event::PhoneSmsSent(event) => handler.on_phone_sms_sent(event).await,
+        Event::PhoneSmsSent(event) => handler.on_phone_sms_sent(*event).await,
         Event::PhoneVoicemailDeleted(event) => {
-            handler.on_phone_voicemail_deleted(event).await
+            handler.on_phone_voicemail_deleted(*event).await
         }
         Event::PhoneVoicemailTranscriptCompleted(event) => {
-            handler.on_phone_voicemail_transcript_completed(event).await
+            handler.on_phone_voicemail_transcript_completed(*event).await
         }
         Event::PhoneRecordingPermanentlyDeleted(event) => {
-            handler.on_phone_recording_permanently_deleted(event).await
+            handler.on_phone_recording_permanently_deleted(*event).await
         }
         Event::PhonePeeringNumberEmergencyAddressUpdated(event) => {
-            handler.on_phone_peering_number_emergency_address_updated(event).await
+            handler.on_phone_peering_number_emergency_address_updated(*event).await
         }
         Event::PhoneSmsCampaignNumberOptOut(event) => {
-            handler.on_phone_sms_campaign_number_opt_out(event).await
+            handler.on_phone_sms_campaign_number_opt_out(*event).await
         }
-        Event::PhoneCallerEnded(event) => handler.on_phone_caller_ended(event).await,
-        Event::PhoneCalleeEnded(event) => handler.on_phone_callee_ended(event).await,
+        Event::PhoneCallerEnded(event) => handler.on_phone_caller_ended(*event).await,
+        Event::PhoneCalleeEnded(event) => handler.on_phone_callee_ended(*event).await,
         Event::PhoneCalleeCallHistoryCompleted(event) => {
-            handler.on_phone_callee_call_history_completed(event).await
+            handler.on_phone_callee_call_history_completed(*event).await
         }
         Event::PhoneCallElementDeleted(event) => {
-            handler.on_phone_call_element_deleted(event).await
+            handler.on_phone_call_element_deleted(*event).await
         }
         Event::PhoneVoicemailPermanentlyDeleted(event) => {
-            handler.on_phone_voicemail_permanently_deleted(event).await
+            handler.on_phone_voicemail_permanently_deleted(*event).await
         }
         Event::PhoneSmsCampaignNumberOptIn(event) => {
-            handler.on_phone_sms_campaign_number_opt_in(event).await
+            handler.on_phone_sms_campaign_number_opt_in(*event).await
         }
-        Event::PhoneFaxReceived(event) => handler.on_phone_fax_received(event).await,
+        Event::PhoneFaxReceived(event) => handler.on_phone_fax_received(*event).await,
         Event::PhoneCalleeCallElementCompleted(event) => {
-            handler.on_phone_callee_call_element_completed(event).await
+            handler.on_phone_callee_call_element_completed(*event).await
         }
         Event::PhoneWarmTransferCompleted(event) => {
-            handler.on_phone_warm_transfer_completed(event).await
+            handler.on_phone_warm_transfer_completed(*event).await
         }
-        Event::PhoneCalleeMute(event) => handler.on_phone_callee_mute(event).await,
+        Event::PhoneCalleeMute(event) => handler.on_phone_callee_mute(*event).await,
         Event::PhoneSmsEtiquetteWarn(event) => {
-            handler.on_phone_sms_etiquette_warn(event).await
+            handler.on_phone_sms_etiquette_warn(*event).await
         }
         Event::PhoneCallHistoryDeleted(event) => {
-            handler.on_phone_call_history_deleted(event).await
+            handler.on_phone_call_history_deleted(*event).await
         }
         Event::PhoneSmsEtiquetteBlock(event) => {
-            handler.on_phone_sms_etiquette_block(event).await
+            handler.on_phone_sms_etiquette_block(*event).await
         }
         Event::PhoneCallLogDeleted(event) => {
-            handler.on_phone_call_log_deleted(event).await
+            handler.on_phone_call_log_deleted(*event).await
         }
-        Event::PhoneCallerHold(event) => handler.on_phone_caller_hold(event).await,
+        Event::PhoneCallerHold(event) => handler.on_phone_caller_hold(*event).await,
         Event::PhoneCallerConnected(event) => {
-            handler.on_phone_caller_connected(event).await
+            handler.on_phone_caller_connected(*event).await
         }
         Event::PhoneRecordingCompleted(event) => {
-            handler.on_phone_recording_completed(event).await
+            handler.on_phone_recording_completed(*event).await
         }
         Event::PhoneRecordingStarted(event) => {
-            handler.on_phone_recording_started(event).await
+            handler.on_phone_recording_started(*event).await
         }
-        Event::PhoneSmsSentFailed(event) => handler.on_phone_sms_sent_failed(event).await,
+        Event::PhoneSmsSentFailed(event) => {
+            handler.on_phone_sms_sent_failed(*event).await
+        }
         Event::PhoneCalleeCallLogCompleted(event) => {
-            handler.on_phone_callee_call_log_completed(event).await
+            handler.on_phone_callee_call_log_completed(*event).await
         }
-        Event::PhoneCalleeRinging(event) => handler.on_phone_callee_ringing(event).await,
-        Event::PhoneCallerUnhold(event) => handler.on_phone_caller_unhold(event).await,
-        Event::PhoneCalleeHold(event) => handler.on_phone_callee_hold(event).await,
+        Event::PhoneCalleeRinging(event) => handler.on_phone_callee_ringing(*event).await,
+        Event::PhoneCallerUnhold(event) => handler.on_phone_caller_unhold(*event).await,
+        Event::PhoneCalleeHold(event) => handler.on_phone_callee_hold(*event).await,
         Event::PhoneCalleeAnswered(event) => {
-            handler.on_phone_callee_answered(event).await
+            handler.on_phone_callee_answered(*event).await
         }
         Event::PhoneWarmTransferInitiated(event) => {
-            handler.on_phone_warm_transfer_initiated(event).await
+            handler.on_phone_warm_transfer_initiated(*event).await
         }
-        Event::PhoneCallerUnmute(event) => handler.on_phone_caller_unmute(event).await,
+        Event::PhoneCallerUnmute(event) => handler.on_phone_caller_unmute(*event).await,
         Event::PhoneDeviceRegistration(event) => {
-            handler.on_phone_device_registration(event).await
+            handler.on_phone_device_registration(*event).await
         }
         Event::PhoneBlindTransferInitiated(event) => {
-            handler.on_phone_blind_transfer_initiated(event).await
+            handler.on_phone_blind_transfer_initiated(*event).await
         }
         Event::PhoneCallerCallElementCompleted(event) => {
-            handler.on_phone_caller_call_element_completed(event).await
+            handler.on_phone_caller_call_element_completed(*event).await
         }
         Event::PhoneAccountSettingsUpdated(event) => {
-            handler.on_phone_account_settings_updated(event).await
+            handler.on_phone_account_settings_updated(*event).await
         }
         Event::PhoneCalleeMeetingInviting(event) => {
-            handler.on_phone_callee_meeting_inviting(event).await
+            handler.on_phone_callee_meeting_inviting(*event).await
         }
-        Event::PhoneCalleeParked(event) => handler.on_phone_callee_parked(event).await,
+        Event::PhoneCalleeParked(event) => handler.on_phone_callee_parked(*event).await,
         Event::PhoneEmergencyAlert(event) => {
-            handler.on_phone_emergency_alert(event).await
+            handler.on_phone_emergency_alert(*event).await
         }
         Event::PhoneAiCallSummaryChanged(event) => {
-            handler.on_phone_ai_call_summary_changed(event).await
+            handler.on_phone_ai_call_summary_changed(*event).await
         }
         Event::PhoneCalleeRejected(event) => {
-            handler.on_phone_callee_rejected(event).await
+            handler.on_phone_callee_rejected(*event).await
         }
         Event::PhoneGroupSettingsUpdated(event) => {
-            handler.on_phone_group_settings_updated(event).await
+            handler.on_phone_group_settings_updated(*event).await
         }
-        Event::PhoneCalleeUnmute(event) => handler.on_phone_callee_unmute(event).await,
+        Event::PhoneCalleeUnmute(event) => handler.on_phone_callee_unmute(*event).await,
         Event::PhoneRecordingStopped(event) => {
-            handler.on_phone_recording_stopped(event).await
+            handler.on_phone_recording_stopped(*event).await
         }
         Event::PhoneCallerMeetingInviting(event) => {
-            handler.on_phone_caller_meeting_inviting(event).await
+            handler.on_phone_caller_meeting_inviting(*event).await
         }
         Event::PhoneWarmTransferCancelled(event) => {
-            handler.on_phone_warm_transfer_cancelled(event).await
+            handler.on_phone_warm_transfer_cancelled(*event).await
         }
         Event::PhoneVoicemailReceivedForAccessMember(event) => {
-            handler.on_phone_voicemail_received_for_access_member(event).await
+            handler.on_phone_voicemail_received_for_access_member(*event).await
         }
-        Event::PhoneCalleeUnhold(event) => handler.on_phone_callee_unhold(event).await,
+        Event::PhoneCalleeUnhold(event) => handler.on_phone_callee_unhold(*event).await,
         Event::PhoneConferenceStarted(event) => {
-            handler.on_phone_conference_started(event).await
+            handler.on_phone_conference_started(*event).await
         }
-        Event::PhoneFaxSent(event) => handler.on_phone_fax_sent(event).await,
+        Event::PhoneFaxSent(event) => handler.on_phone_fax_sent(*event).await,
         Event::PhoneGenericDeviceProvision(event) => {
-            handler.on_phone_generic_device_provision(event).await
+            handler.on_phone_generic_device_provision(*event).await
         }
         Event::PhoneRecordingPaused(event) => {
-            handler.on_phone_recording_paused(event).await
+            handler.on_phone_recording_paused(*event).await
         }
-        Event::PhoneSmsReceived(event) => handler.on_phone_sms_received(event).await,
+        Event::PhoneSmsReceived(event) => handler.on_phone_sms_received(*event).await,
         Event::PhoneRecordingFailed(event) => {
-            handler.on_phone_recording_failed(event).await
+            handler.on_phone_recording_failed(*event).await
         }
         Event::PhoneCallerCallHistoryCompleted(event) => {
-            handler.on_phone_caller_call_history_completed(event).await
+            handler.on_phone_caller_call_history_completed(*event).await
         }
         Event::PhonePeeringNumberCnamUpdated(event) => {
-            handler.on_phone_peering_number_cnam_updated(event).await
+            handler.on_phone_peering_number_cnam_updated(*event).await
         }
-        Event::PhoneCallerMute(event) => handler.on_phone_caller_mute(event).await,
+        Event::PhoneCallerMute(event) => handler.on_phone_caller_mute(*event).await,
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
     outcome.map_err(DispatchError::Handler)
@@ -5085,7 +5093,7 @@ pub struct PhoneRecordingResumedPayload {
     /// The account ID of the user.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneRecordingResumedPayloadObject,
+    pub object: Box<PhoneRecordingResumedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneRecordingResumedPayload`].
@@ -5385,7 +5393,7 @@ pub struct PhoneTransferRecipientUpdatedPayload {
     /// The account ID of the user.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneTransferRecipientUpdatedPayloadObject,
+    pub object: Box<PhoneTransferRecipientUpdatedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneTransferRecipientUpdatedPayload`].
@@ -5820,7 +5828,7 @@ pub struct PhoneTransferCallToVoicemailInitiatedPayload {
     /// The account ID of the user.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneTransferCallToVoicemailInitiatedPayloadObject,
+    pub object: Box<PhoneTransferCallToVoicemailInitiatedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneTransferCallToVoicemailInitiatedPayload`].
@@ -5947,7 +5955,7 @@ pub struct PhoneCalleeMissedPayload {
     /// The account ID of the callee.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCalleeMissedPayloadObject,
+    pub object: Box<PhoneCalleeMissedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCalleeMissedPayload`].
@@ -5956,7 +5964,7 @@ pub struct PhoneCalleeMissedPayloadObject {
     /// The unique identifier of the call.
     pub call_id: String,
     /// Callee object: Represents the person who is called by the caller.
-    pub callee: PhoneCalleePayloadObjectCallee,
+    pub callee: Box<PhoneCalleePayloadObjectCallee>,
     /// Caller object: Represents the person who initiated the call.
     pub caller: PhoneCalleePayloadObjectCaller,
     /// The GMT time at which the ringing started in "yyyy-MM-dd'T'HH:mm:ss'Z'" format.
@@ -6228,7 +6236,7 @@ pub struct PhoneCallerRingingPayload {
     /// Account ID of the caller.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCallerRingingPayloadObject,
+    pub object: Box<PhoneCallerRingingPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCallerRingingPayload`].
@@ -6237,7 +6245,7 @@ pub struct PhoneCallerRingingPayloadObject {
     /// Unique identifier of the call.
     pub call_id: String,
     /// Caller object: Represents the person who initiated the call.
-    pub caller: PhoneCallerRingingPayloadObjectCaller,
+    pub caller: Box<PhoneCallerRingingPayloadObjectCaller>,
     /// Callee object: Represents the person who is called by the caller.
     pub callee: PhoneCallerRingingPayloadObjectCallee,
     /// The GMT time at which the ringing started in "yyyy-MM-dd'T'HH:mm:ss'Z'" format.
@@ -6381,7 +6389,7 @@ pub struct PhoneVoicemailReceivedPayload {
     /// The callee's account ID.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneVoicemailReceivedPayloadObject,
+    pub object: Box<PhoneVoicemailReceivedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneVoicemailReceivedPayload`].
@@ -6512,7 +6520,7 @@ pub struct PhoneSmsSentPayload {
     /// The account ID of the owner.
     pub account_id: String,
     /// The payload of SMS/MMS message that was sent.
-    pub object: PhoneSmsSentPayloadObject,
+    pub object: Box<PhoneSmsSentPayloadObject>,
 }
 
 /// The payload of SMS/MMS message that was sent.
@@ -7006,7 +7014,7 @@ pub struct PhoneVoicemailTranscriptCompletedPayload {
     /// The callee's account ID.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneVoicemailTranscriptCompletedPayloadObject,
+    pub object: Box<PhoneVoicemailTranscriptCompletedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneVoicemailTranscriptCompletedPayload`].
@@ -7442,7 +7450,7 @@ pub struct PhoneCallerEndedPayload {
     /// The account ID of the caller.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCallerEndedPayloadObject,
+    pub object: Box<PhoneCallerEndedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCallerEndedPayload`].
@@ -7453,7 +7461,7 @@ pub struct PhoneCallerEndedPayloadObject {
     /// Callee object: Represents the person who is called by the caller.
     pub callee: PhoneCallerPayloadObjectCallee,
     /// Caller object: Represents the person who initiated the call.
-    pub caller: PhoneCallerEndedPayloadObjectCaller,
+    pub caller: Box<PhoneCallerEndedPayloadObjectCaller>,
     /// The GMT time at which the ringing started,"yyyy-MM-dd'T'HH:mm:ss'Z'" format.
     pub ringing_start_time: String,
     /// The GMT time at which the call was answered, "yyyy-MM-dd'T'HH:mm:ss'Z'" format.
@@ -7556,7 +7564,7 @@ pub struct PhoneCalleeEndedPayload {
     /// The account ID of the callee.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCalleeEndedPayloadObject,
+    pub object: Box<PhoneCalleeEndedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCalleeEndedPayload`].
@@ -7565,7 +7573,7 @@ pub struct PhoneCalleeEndedPayloadObject {
     /// The unique identifier of the call.
     pub call_id: String,
     /// Callee object: Represents the person who is called by the caller.
-    pub callee: PhoneCalleeEndedPayloadObjectCallee,
+    pub callee: Box<PhoneCalleeEndedPayloadObjectCallee>,
     /// Caller object: Represents the person who initiated the call.
     pub caller: PhoneCalleeEndedPayloadObjectCaller,
     /// The GMT time at which the ringing started in "yyyy-MM-dd'T'HH:mm:ss'Z'" format.
@@ -8782,7 +8790,7 @@ pub struct PhoneFaxPayload {
     /// The owner account ID.
     pub account_id: String,
     /// object
-    pub object: PhoneFaxPayloadObject,
+    pub object: Box<PhoneFaxPayloadObject>,
 }
 
 /// object
@@ -9332,7 +9340,7 @@ pub struct PhoneWarmTransferCompletedPayload {
     /// The account ID of the user.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneWarmTransferCompletedPayloadObject,
+    pub object: Box<PhoneWarmTransferCompletedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneWarmTransferCompletedPayload`].
@@ -9373,7 +9381,7 @@ pub struct PhoneCalleeMutePayload {
     /// The callee's account ID.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCalleeMutePayloadObject,
+    pub object: Box<PhoneCalleeMutePayloadObject>,
 }
 
 /// The `object` property of [`PhoneCalleeMutePayload`].
@@ -9382,7 +9390,7 @@ pub struct PhoneCalleeMutePayloadObject {
     /// The call unique ID.
     pub call_id: String,
     /// Information about the person called by the caller.
-    pub callee: PhoneCalleeMutePayloadObjectCallee,
+    pub callee: Box<PhoneCalleeMutePayloadObjectCallee>,
     /// Information about the person who initiated the call.
     pub caller: PhoneCalleePayloadObjectCaller,
     /// The time and date (GMT) at which the callee muted a call in yyyy-MM-dd'T'HH:mm:ss'Z' format.
@@ -9769,7 +9777,7 @@ pub struct PhoneCallerPayload {
     /// The caller's account ID.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCallerPayloadObject,
+    pub object: Box<PhoneCallerPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCallerPayload`].
@@ -9782,7 +9790,7 @@ pub struct PhoneCallerPayloadObject {
     /// Information about the person called by the caller.
     pub callee: PhoneCallerPayloadObjectCallee,
     /// Information about the person who initiated the call.
-    pub caller: PhoneCallerPayloadObjectCaller,
+    pub caller: Box<PhoneCallerPayloadObjectCaller>,
     /// The date and time (GMT) at which the call hold began, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
 }
@@ -9838,7 +9846,7 @@ pub struct PhoneCallerConnectedPayload {
     /// Account ID of the caller.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCallerConnectedPayloadObject,
+    pub object: Box<PhoneCallerConnectedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCallerConnectedPayload`].
@@ -9847,7 +9855,7 @@ pub struct PhoneCallerConnectedPayloadObject {
     /// Unique identifier of the call.
     pub call_id: String,
     /// Caller object: Represents the person who initiated the call.
-    pub caller: PhoneCallerConnectedPayloadObjectCaller,
+    pub caller: Box<PhoneCallerConnectedPayloadObjectCaller>,
     /// Callee object: Represents the person who is called by the caller.
     pub callee: PhoneCallerRingingPayloadObjectCallee,
     /// The GMT time at which the ringing started in "yyyy-MM-dd'T'HH:mm:ss'Z'" format.
@@ -9972,7 +9980,7 @@ pub struct PhoneRecordingPayload {
     /// The Account ID of the user.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneRecordingPayloadObject,
+    pub object: Box<PhoneRecordingPayloadObject>,
 }
 
 /// The `object` property of [`PhoneRecordingPayload`].
@@ -10084,7 +10092,7 @@ pub struct PhoneSmsSentFailedPayload {
     /// The account ID of the owner.
     pub account_id: String,
     /// The payload of SMS/MMS message that failed to be sent.
-    pub object: PhoneSmsSentFailedPayloadObject,
+    pub object: Box<PhoneSmsSentFailedPayloadObject>,
 }
 
 /// The payload of SMS/MMS message that failed to be sent.
@@ -10373,7 +10381,7 @@ pub struct PhoneCalleeRingingPayload {
     /// The account ID of the callee.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCalleeRingingPayloadObject,
+    pub object: Box<PhoneCalleeRingingPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCalleeRingingPayload`].
@@ -10382,7 +10390,7 @@ pub struct PhoneCalleeRingingPayloadObject {
     /// The unique identifier of the call.
     pub call_id: String,
     /// Callee object: Represents the person who is called by the caller.
-    pub callee: PhoneCallerRingingPayloadObjectCaller,
+    pub callee: Box<PhoneCallerRingingPayloadObjectCaller>,
     /// Caller object: Represents the person who initiated the call.
     pub caller: PhoneCallerRingingPayloadObjectCallee,
     /// The GMT time at which the ringing started. "yyyy-MM-dd'T'HH:mm:ss'Z'" format.
@@ -10425,7 +10433,7 @@ pub struct PhoneCalleePayload {
     /// The callee's account ID.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCalleePayloadObject,
+    pub object: Box<PhoneCalleePayloadObject>,
 }
 
 /// The `object` property of [`PhoneCalleePayload`].
@@ -10436,7 +10444,7 @@ pub struct PhoneCalleePayloadObject {
     /// The call's unique ID.
     pub call_id: String,
     /// Information about the person called by the caller.
-    pub callee: PhoneCalleeHoldPayloadObjectCallee,
+    pub callee: Box<PhoneCalleeHoldPayloadObjectCallee>,
     /// Information about the person who initiated the call.
     pub caller: PhoneCalleePayloadObjectCaller,
     /// The date and time (GMT) when the call hold began, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
@@ -10493,7 +10501,7 @@ pub struct PhoneCalleeAnsweredPayload {
     /// The account ID of the callee.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCalleeAnsweredPayloadObject,
+    pub object: Box<PhoneCalleeAnsweredPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCalleeAnsweredPayload`].
@@ -10502,7 +10510,7 @@ pub struct PhoneCalleeAnsweredPayloadObject {
     /// The unique identifier of the call.
     pub call_id: String,
     /// Callee object: Represents the person who is called by the caller.
-    pub callee: PhoneCalleeAnsweredPayloadObjectCallee,
+    pub callee: Box<PhoneCalleeAnsweredPayloadObjectCallee>,
     /// Caller object: Represents the entity that initiated the call.
     pub caller: PhoneCalleeAnsweredPayloadObjectCaller,
     /// The GMT time at which the ringing started in "yyyy-MM-dd'T'HH:mm:ss'Z'" format.
@@ -10608,7 +10616,7 @@ pub struct PhoneWarmTransferInitiatedPayload {
     /// The account ID of the user.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneWarmTransferInitiatedPayloadObject,
+    pub object: Box<PhoneWarmTransferInitiatedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneWarmTransferInitiatedPayload`].
@@ -10653,7 +10661,7 @@ pub struct PhoneCallerUnmutePayload {
     /// The caller's account ID.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCallerUnmutePayloadObject,
+    pub object: Box<PhoneCallerUnmutePayloadObject>,
 }
 
 /// The `object` property of [`PhoneCallerUnmutePayload`].
@@ -10666,7 +10674,7 @@ pub struct PhoneCallerUnmutePayloadObject {
     /// Information about the person called by the caller.
     pub callee: PhoneCallerUnmutePayloadObjectCallee,
     /// Information about the person who initiated the call.
-    pub caller: PhoneCallerUnmutePayloadObjectCaller,
+    pub caller: Box<PhoneCallerUnmutePayloadObjectCaller>,
     /// The time and date (GMT) at which the caller unmuted a call in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
 }
@@ -10782,7 +10790,7 @@ pub struct PhoneBlindTransferInitiatedPayload {
     /// The account ID of the user.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneBlindTransferInitiatedPayloadObject,
+    pub object: Box<PhoneBlindTransferInitiatedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneBlindTransferInitiatedPayload`].
@@ -10930,7 +10938,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObject {
     /// The updated account's ID.
     pub id: String,
     /// The `settings` property.
-    pub settings: PhoneAccountSettingsUpdatedPayloadObjectSettings,
+    pub settings: Box<PhoneAccountSettingsUpdatedPayloadObjectSettings>,
 }
 
 /// The `settings` property of [`PhoneAccountSettingsUpdatedPayloadObject`].
@@ -10997,12 +11005,12 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettings {
     /// Whether to allow automatic recording of all inbound and outbound calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_call_recording: Option<
-        PhoneAccountSettingsUpdatedPayloadObjectSettingsAutoCallRecording,
+        Box<PhoneAccountSettingsUpdatedPayloadObjectSettingsAutoCallRecording>,
     >,
     /// Whether to allow extensions to record and save calls in the cloud.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_hoc_call_recording: Option<
-        PhoneAccountSettingsUpdatedPayloadObjectSettingsAdHocCallRecording,
+        Box<PhoneAccountSettingsUpdatedPayloadObjectSettingsAdHocCallRecording>,
     >,
     /// Whether to allow extensions to place international calls outside of the calling plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11066,7 +11074,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettings {
     >,
     /// Whether to allow calls placed on hold to be resumed from another location using a retrieval code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_park: Option<PhoneAccountSettingsUpdatedPayloadObjectSettingsCallPark>,
+    pub call_park: Option<Box<PhoneAccountSettingsUpdatedPayloadObjectSettingsCallPark>>,
     /// Whether to allow users to send a call to a Zoom Room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand_off_to_room: Option<
@@ -11153,7 +11161,7 @@ pub struct PhoneAccountSettingsUpdatedPayloadObjectSettings {
     /// Allow calls placed on hold to be resumed by allowed users with the retrieval code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_call_park: Option<
-        PhoneAccountSettingsUpdatedPayloadObjectSettingsCallPark,
+        Box<PhoneAccountSettingsUpdatedPayloadObjectSettingsCallPark>,
     >,
     /// Use pre-defined templates to help users compose messages. Power Pack license is required for this feature to work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13395,7 +13403,7 @@ pub struct PhoneCalleeMeetingInvitingPayload {
     /// The callee's account ID.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCalleeMeetingInvitingPayloadObject,
+    pub object: Box<PhoneCalleeMeetingInvitingPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCalleeMeetingInvitingPayload`].
@@ -13488,7 +13496,7 @@ pub struct PhoneCalleeParkedPayload {
     /// The callee's account ID.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCalleeParkedPayloadObject,
+    pub object: Box<PhoneCalleeParkedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCalleeParkedPayload`].
@@ -13527,7 +13535,7 @@ pub struct PhoneEmergencyAlertPayload {
     /// The account ID of the caller.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneEmergencyAlertPayloadObject,
+    pub object: Box<PhoneEmergencyAlertPayloadObject>,
 }
 
 /// The `object` property of [`PhoneEmergencyAlertPayload`].
@@ -13869,9 +13877,9 @@ pub struct PhoneCalleeRejectedPayloadObject {
     /// The unique identifier of the call.
     pub call_id: String,
     /// Callee object: Represents the person who is called by the caller.
-    pub callee: PhoneCalleePayloadObjectCallee,
+    pub callee: Box<PhoneCalleePayloadObjectCallee>,
     /// Caller object: Represents the person who initiated the call.
-    pub caller: PhoneCalleeRejectedPayloadObjectCaller,
+    pub caller: Box<PhoneCalleeRejectedPayloadObjectCaller>,
     /// The GMT time at which the ringing started. "yyyy-MM-dd'T'HH:mm:ss'Z'" format.
     pub ringing_start_time: String,
     /// The callee declined the call at a specific GMT time. "yyyy-MM-dd'T'HH:mm:ss'Z'" format.
@@ -13985,7 +13993,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObject {
     /// The group ID.
     pub group_id: String,
     /// The `settings` property.
-    pub settings: PhoneGroupSettingsUpdatedPayloadObjectSettings,
+    pub settings: Box<PhoneGroupSettingsUpdatedPayloadObjectSettings>,
 }
 
 /// The `settings` property of [`PhoneGroupSettingsUpdatedPayloadObject`].
@@ -14047,12 +14055,12 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettings {
     /// whether to automatically record all inbound and outbound calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_call_recording: Option<
-        PhoneGroupSettingsUpdatedPayloadObjectSettingsAutoCallRecording,
+        Box<PhoneGroupSettingsUpdatedPayloadObjectSettingsAutoCallRecording>,
     >,
     /// Whether to allow extensions to record and save calls in the cloud.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_hoc_call_recording: Option<
-        PhoneGroupSettingsUpdatedPayloadObjectSettingsAdHocCallRecording,
+        Box<PhoneGroupSettingsUpdatedPayloadObjectSettingsAdHocCallRecording>,
     >,
     /// The `zoom_phone_on_mobile` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14114,7 +14122,7 @@ pub struct PhoneGroupSettingsUpdatedPayloadObjectSettings {
     >,
     /// The `call_park` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_park: Option<PhoneGroupSettingsUpdatedPayloadObjectSettingsCallPark>,
+    pub call_park: Option<Box<PhoneGroupSettingsUpdatedPayloadObjectSettingsCallPark>>,
     /// The `hand_off_to_room` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand_off_to_room: Option<
@@ -15236,7 +15244,7 @@ pub struct PhoneCallerMeetingInvitingPayload {
     /// The caller's account ID.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCallerMeetingInvitingPayloadObject,
+    pub object: Box<PhoneCallerMeetingInvitingPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCallerMeetingInvitingPayload`].
@@ -15325,7 +15333,7 @@ pub struct PhoneWarmTransferCancelledPayload {
     /// The account ID of the user.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneWarmTransferCancelledPayloadObject,
+    pub object: Box<PhoneWarmTransferCancelledPayloadObject>,
 }
 
 /// The `object` property of [`PhoneWarmTransferCancelledPayload`].
@@ -15410,7 +15418,7 @@ pub struct PhoneVoicemailReceivedForAccessMemberPayload {
     /// The access member's account ID.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneVoicemailReceivedForAccessMemberPayloadObject,
+    pub object: Box<PhoneVoicemailReceivedForAccessMemberPayloadObject>,
 }
 
 /// The `object` property of [`PhoneVoicemailReceivedForAccessMemberPayload`].
@@ -15558,7 +15566,7 @@ pub struct PhoneCalleeUnholdPayload {
     /// The callee's account ID.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneCalleeUnholdPayloadObject,
+    pub object: Box<PhoneCalleeUnholdPayloadObject>,
 }
 
 /// The `object` property of [`PhoneCalleeUnholdPayload`].
@@ -15567,7 +15575,7 @@ pub struct PhoneCalleeUnholdPayloadObject {
     /// The call's unique ID.
     pub call_id: String,
     /// Information about the person called by the caller.
-    pub callee: PhoneCalleeUnholdPayloadObjectCallee,
+    pub callee: Box<PhoneCalleeUnholdPayloadObjectCallee>,
     /// Information about the person who initiated the call.
     pub caller: PhoneCalleeUnholdPayloadObjectCaller,
     /// The date and time (GMT) at which the call hold ended, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
@@ -15643,7 +15651,7 @@ pub struct PhoneConferenceStarted {
     /// The timestamp in milliseconds since epoch when the event occurred; long (int64) format.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: PhoneConferenceStartedPayload,
+    pub payload: Box<PhoneConferenceStartedPayload>,
 }
 
 /// The `payload` property of [`PhoneConferenceStarted`].
@@ -15901,7 +15909,7 @@ pub struct PhoneRecordingPausedPayload {
     /// The account ID of the user.
     pub account_id: String,
     /// The `object` property.
-    pub object: PhoneRecordingPausedPayloadObject,
+    pub object: Box<PhoneRecordingPausedPayloadObject>,
 }
 
 /// The `object` property of [`PhoneRecordingPausedPayload`].
@@ -16013,7 +16021,7 @@ pub struct PhoneSmsReceivedPayload {
     /// The account ID of the owner.
     pub account_id: String,
     /// The payload of the received SMS/MMS.
-    pub object: PhoneSmsReceivedPayloadObject,
+    pub object: Box<PhoneSmsReceivedPayloadObject>,
 }
 
 /// The payload of the received SMS/MMS.

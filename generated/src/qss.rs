@@ -42,11 +42,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `webinar.participant_data`.
     ///
@@ -64,7 +66,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `qss:read:webinar_participant_data:master`,`qss:read:webinar_participant_data:admin`
     ///
     /// **Event type**: `webinar.participant_data`
-    WebinarParticipantData(WebinarParticipantData),
+    WebinarParticipantData(Box<WebinarParticipantData>),
     /// Delivered `phone.call_qos_summary`.
     ///
     /// The **Phone call's quality of service (QoS) Summary** event triggers when the call ends. Zoom collects the call's quality of service data and sends it in this event.
@@ -81,7 +83,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_qos:admin`,`phone:read:call_qos:master`
     ///
     /// **Event type**: `phone.call_qos_summary`
-    PhoneCallQosSummary(PhoneCallQosSummary),
+    PhoneCallQosSummary(Box<PhoneCallQosSummary>),
     /// Delivered `meeting.participant_qos`.
     ///
     /// When participants are in a meeting, the **Meeting Participant QoS** event collects performance data every 6 seconds, aggregates approximately 10 data points into one record every minute, and sends it.
@@ -98,7 +100,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `dashboard:read:meeting_participant_qos:master`,`dashboard:read:meeting_participant_qos:admin`
     ///
     /// **Event type**: `meeting.participant_qos`
-    MeetingParticipantQos(MeetingParticipantQos),
+    MeetingParticipantQos(Box<MeetingParticipantQos>),
     /// Delivered `webinar.participant_data_summary`.
     ///
     /// The **Webinar Participant Data Summary** event triggers when a participant leaves a webinar. The webinar participants' data is then collected and sent via this event.
@@ -115,7 +117,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `qss:read:webinar_participant_data:master`,`qss:read:webinar_participant_data:admin`
     ///
     /// **Event type**: `webinar.participant_data_summary`
-    WebinarParticipantDataSummary(WebinarParticipantDataSummary),
+    WebinarParticipantDataSummary(Box<WebinarParticipantDataSummary>),
     /// Delivered `webinar.participant_qos`.
     ///
     /// When participants are in a webinar, the **Webinar Participant QoS** event collects performance metrics every 6 seconds. Zoom aggregates roughly 10 data into a single record every minute, then sends it to your endpoint.
@@ -131,7 +133,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `dashboard:read:webinar_participant_qos:master`,`dashboard:read:webinar_participant_qos:admin`
     ///
     /// **Event type**: `webinar.participant_qos`
-    WebinarParticipantQos(WebinarParticipantQos),
+    WebinarParticipantQos(Box<WebinarParticipantQos>),
     /// Delivered `session.user_qos_summary`.
     ///
     /// The **Session User QoS Summary** event triggers when a user leaves a session. The collected QoS metrics for that user are then sent via this event.
@@ -145,7 +147,7 @@ pub enum Event {
     /// **[Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `dashboard_meetings:read:admin`,`dashboard:read:admin`,`dashboard:master`
     ///
     /// **Event type**: `session.user_qos_summary`
-    SessionUserQosSummary(SessionUserQosSummary),
+    SessionUserQosSummary(Box<SessionUserQosSummary>),
     /// Delivered `webinar.participant_qos_summary`.
     ///
     /// The **Webinar Participant QoS Summary** event triggers each time a participant leaves a webinar. The collected QoS metrics for that participant are then sent via this event.
@@ -161,7 +163,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `dashboard:read:webinar_participant_qos:master`,`dashboard:read:webinar_participant_qos:admin`
     ///
     /// **Event type**: `webinar.participant_qos_summary`
-    WebinarParticipantQosSummary(WebinarParticipantQosSummary),
+    WebinarParticipantQosSummary(Box<WebinarParticipantQosSummary>),
     /// Delivered `meeting.participant_data`.
     ///
     /// The **Meeting Participant Data** event triggers when participants in a meeting make setting changes. For example, when a participant enables their camera, there will be an event notification triggered during the meeting. When you subscribe to this event, you will receive multiple events in one meeting for each participant.
@@ -178,7 +180,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `qss:read:meeting_participant_data:master`,`qss:read:meeting_participant_data:admin`
     ///
     /// **Event type**: `meeting.participant_data`
-    MeetingParticipantData(MeetingParticipantData),
+    MeetingParticipantData(Box<MeetingParticipantData>),
     /// Delivered `phone.call_qos`.
     ///
     /// The **Phone call's quality of service (QoS)** event triggers every few seconds. When the call is on-going, the call's quality of service data is then collected and sent via this event.
@@ -195,7 +197,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `phone:read:call_qos:master`,`phone:read:call_qos:admin`
     ///
     /// **Event type**: `phone.call_qos`
-    PhoneCallQos(PhoneCallQos),
+    PhoneCallQos(Box<PhoneCallQos>),
     /// Delivered `session.user_data`.
     ///
     /// The **Session User Data** event triggers when users in a session make setting changes. For example, when a user enables their camera, an event notification is triggered during the session. When you subscribe to this event, you will receive multiple events in one session for each user.
@@ -210,7 +212,7 @@ pub enum Event {
     /// **[Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `dashboard_meetings:read:admin`,`dashboard:read:admin`,`dashboard:master`
     ///
     /// **Event type**: `session.user_data`
-    SessionUserData(SessionUserData),
+    SessionUserData(Box<SessionUserData>),
     /// Delivered `meeting.participant_data_summary`.
     ///
     /// Zoom triggers the **Meeting Participant Data Summary** event when a participant leaves a meeting. The event collects and sends the participants' meeting data.
@@ -227,7 +229,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `qss:read:meeting_participant_data:master`,`qss:read:meeting_participant_data:admin`
     ///
     /// **Event type**: `meeting.participant_data_summary`
-    MeetingParticipantDataSummary(MeetingParticipantDataSummary),
+    MeetingParticipantDataSummary(Box<MeetingParticipantDataSummary>),
     /// Delivered `session.user_data_summary`.
     ///
     /// The **Session User Data Summary** event triggers when a user leaves a session. The session users' data is then collected and sent via this event.
@@ -242,7 +244,7 @@ pub enum Event {
     /// **[Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `dashboard_meetings:read:admin`,`dashboard:read:admin`,`dashboard:master`
     ///
     /// **Event type**: `session.user_data_summary`
-    SessionUserDataSummary(SessionUserDataSummary),
+    SessionUserDataSummary(Box<SessionUserDataSummary>),
     /// Delivered `meeting.participant_qos_summary`.
     ///
     /// The **Meeting Participant QoS Summary** event triggers when a participant leaves a meeting. The meeting participants' QoS data is then collected and sent via this event.
@@ -259,7 +261,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `dashboard:read:meeting_participant_qos:master`,`dashboard:read:meeting_participant_qos:admin`
     ///
     /// **Event type**: `meeting.participant_qos_summary`
-    MeetingParticipantQosSummary(MeetingParticipantQosSummary),
+    MeetingParticipantQosSummary(Box<MeetingParticipantQosSummary>),
     /// Delivered `session.user_qos`.
     ///
     /// When users are in a session, the **Session User QoS** event collects performance metrics every 6 seconds. Zoom aggregates roughly 10 data points into a single record every minute and sends that record to your configured endpoint.
@@ -273,7 +275,7 @@ pub enum Event {
     /// **[Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `dashboard_meetings:read:admin`,`dashboard:read:admin`,`dashboard:master`
     ///
     /// **Event type**: `session.user_qos`
-    SessionUserQos(SessionUserQos),
+    SessionUserQos(Box<SessionUserQos>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -870,41 +872,41 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::WebinarParticipantData(event) => {
-            handler.on_webinar_participant_data(event).await
+            handler.on_webinar_participant_data(*event).await
         }
         Event::PhoneCallQosSummary(event) => {
-            handler.on_phone_call_qos_summary(event).await
+            handler.on_phone_call_qos_summary(*event).await
         }
         Event::MeetingParticipantQos(event) => {
-            handler.on_meeting_participant_qos(event).await
+            handler.on_meeting_participant_qos(*event).await
         }
         Event::WebinarParticipantDataSummary(event) => {
-            handler.on_webinar_participant_data_summary(event).await
+            handler.on_webinar_participant_data_summary(*event).await
         }
         Event::WebinarParticipantQos(event) => {
-            handler.on_webinar_participant_qos(event).await
+            handler.on_webinar_participant_qos(*event).await
         }
         Event::SessionUserQosSummary(event) => {
-            handler.on_session_user_qos_summary(event).await
+            handler.on_session_user_qos_summary(*event).await
         }
         Event::WebinarParticipantQosSummary(event) => {
-            handler.on_webinar_participant_qos_summary(event).await
+            handler.on_webinar_participant_qos_summary(*event).await
         }
         Event::MeetingParticipantData(event) => {
-            handler.on_meeting_participant_data(event).await
+            handler.on_meeting_participant_data(*event).await
         }
-        Event::PhoneCallQos(event) => handler.on_phone_call_qos(event).await,
-        Event::SessionUserData(event) => handler.on_session_user_data(event).await,
+        Event::PhoneCallQos(event) => handler.on_phone_call_qos(*event).await,
+        Event::SessionUserData(event) => handler.on_session_user_data(*event).await,
         Event::MeetingParticipantDataSummary(event) => {
-            handler.on_meeting_participant_data_summary(event).await
+            handler.on_meeting_participant_data_summary(*event).await
         }
         Event::SessionUserDataSummary(event) => {
-            handler.on_session_user_data_summary(event).await
+            handler.on_session_user_data_summary(*event).await
         }
         Event::MeetingParticipantQosSummary(event) => {
-            handler.on_meeting_participant_qos_summary(event).await
+            handler.on_meeting_participant_qos_summary(*event).await
         }
-        Event::SessionUserQos(event) => handler.on_session_user_qos(event).await,
+        Event::SessionUserQos(event) => handler.on_session_user_qos(*event).await,
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
     outcome.map_err(DispatchError::Handler)
@@ -1237,7 +1239,7 @@ pub struct QosItem {
     #[serde(rename = "type")]
     pub type_: QosItemType,
     /// The QoS details object.
-    pub details: QosItemDetails,
+    pub details: Box<QosItemDetails>,
 }
 
 /// The QoS type. See type in [List meeting participants QoS Summary](https://developers.zoom.us/docs/api/rest/reference/qss/methods/#operation/dashboardMeetingParticipantsQOSSummary) for a description.
@@ -1898,7 +1900,7 @@ pub struct WebinarParticipantQosPayloadObjectParticipantQosItem {
     #[serde(rename = "type")]
     pub type_: QosItemType,
     /// Quality of Service (QoS) details object.
-    pub details: WebinarParticipantQosPayloadObjectParticipantQosItemDetails,
+    pub details: Box<WebinarParticipantQosPayloadObjectParticipantQosItemDetails>,
 }
 
 /// Quality of Service (QoS) details object.
@@ -2031,7 +2033,7 @@ pub struct SessionUserQosSummaryPayloadObjectUserQosItem {
     #[serde(rename = "type")]
     pub type_: SessionUserQosSummaryPayloadObjectUserQosItemType,
     /// The `details` property.
-    pub details: SessionUserQosSummaryPayloadObjectUserQosItemDetails,
+    pub details: Box<SessionUserQosSummaryPayloadObjectUserQosItemDetails>,
 }
 
 /// The QoS type.
@@ -2696,7 +2698,7 @@ pub struct PhoneCallQosPayloadObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_end_time: Option<String>,
     /// The call quality of service (QoS)
-    pub call_qos: PhoneCallQosPayloadObjectCallQos,
+    pub call_qos: Box<PhoneCallQosPayloadObjectCallQos>,
 }
 
 /// The call quality of service (QoS)

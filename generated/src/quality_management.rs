@@ -20,11 +20,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `quality_management.interaction_analysis_completed`.
     ///
@@ -43,7 +45,7 @@ pub enum Event {
     ///
     /// **Event type**: `quality_management.interaction_analysis_completed`
     QualityManagementInteractionAnalysisCompleted(
-        QualityManagementInteractionAnalysisCompleted,
+        Box<QualityManagementInteractionAnalysisCompleted>,
     ),
     /// Delivered `quality_management.evaluation_completed`.
     ///
@@ -61,7 +63,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_quality_management:read:evaluations`,`zoom_quality_management:read:evaluations:admin`
     ///
     /// **Event type**: `quality_management.evaluation_completed`
-    QualityManagementEvaluationCompleted(QualityManagementEvaluationCompleted),
+    QualityManagementEvaluationCompleted(Box<QualityManagementEvaluationCompleted>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -258,10 +260,10 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::QualityManagementInteractionAnalysisCompleted(event) => {
-            handler.on_quality_management_interaction_analysis_completed(event).await
+            handler.on_quality_management_interaction_analysis_completed(*event).await
         }
         Event::QualityManagementEvaluationCompleted(event) => {
-            handler.on_quality_management_evaluation_completed(event).await
+            handler.on_quality_management_evaluation_completed(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -306,7 +308,7 @@ pub struct QualityManagementInteractionAnalysisCompletedPayload {
     /// The account ID of the user who recorded the interaction.
     pub account_id: String,
     /// Information about the interaction.
-    pub object: QualityManagementInteractionAnalysisCompletedPayloadObject,
+    pub object: Box<QualityManagementInteractionAnalysisCompletedPayloadObject>,
 }
 
 /// Information about the interaction.
@@ -470,7 +472,7 @@ pub struct QualityManagementEvaluationCompletedPayload {
     /// The account ID of the user who recorded the interaction.
     pub account_id: String,
     /// Information about the interaction.
-    pub object: QualityManagementEvaluationCompletedPayloadObject,
+    pub object: Box<QualityManagementEvaluationCompletedPayloadObject>,
 }
 
 /// Information about the interaction.

@@ -23,11 +23,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `revenue_accelerator.conversation_analysis_completed`.
     ///
@@ -44,7 +46,7 @@ pub enum Event {
     ///
     /// **Event type**: `revenue_accelerator.conversation_analysis_completed`
     RevenueAcceleratorConversationAnalysisCompleted(
-        RevenueAcceleratorConversationAnalysisCompleted,
+        Box<RevenueAcceleratorConversationAnalysisCompleted>,
     ),
     /// Delivered `revenue_accelerator.playlist_remove_moment`.
     ///
@@ -60,7 +62,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zra:read:list_conversation_playlists`,`zra:read:list_conversation_playlists:admin`
     ///
     /// **Event type**: `revenue_accelerator.playlist_remove_moment`
-    RevenueAcceleratorPlaylistRemoveMoment(RevenueAcceleratorPlaylistRemoveMoment),
+    RevenueAcceleratorPlaylistRemoveMoment(Box<RevenueAcceleratorPlaylistRemoveMoment>),
     /// Delivered `revenue_accelerator.playlist_add_moment`.
     ///
     /// Zoom triggers this event when a ZRA user adds a moment to a playlist.
@@ -75,7 +77,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zra:read:list_conversation_playlists`,`zra:read:list_conversation_playlists:admin`
     ///
     /// **Event type**: `revenue_accelerator.playlist_add_moment`
-    RevenueAcceleratorPlaylistAddMoment(RevenueAcceleratorPlaylistAddMoment),
+    RevenueAcceleratorPlaylistAddMoment(Box<RevenueAcceleratorPlaylistAddMoment>),
     /// Delivered `revenue_accelerator.playlist_create`.
     ///
     /// Zoom triggers this event when a ZRA user creates a playlist.
@@ -90,7 +92,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zra:read:list_conversation_playlists`,`zra:read:list_conversation_playlists:admin`
     ///
     /// **Event type**: `revenue_accelerator.playlist_create`
-    RevenueAcceleratorPlaylistCreate(RevenueAcceleratorPlaylistCreate),
+    RevenueAcceleratorPlaylistCreate(Box<RevenueAcceleratorPlaylistCreate>),
     /// Delivered `revenue_accelerator.post_comment_completed`.
     ///
     /// Zoom triggers this event after a ZRA user comments on a conversation.
@@ -105,7 +107,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zra:read:list_conversation_comments`,`zra:read:list_conversation_comments:admin`
     ///
     /// **Event type**: `revenue_accelerator.post_comment_completed`
-    RevenueAcceleratorPostCommentCompleted(RevenueAcceleratorPostCommentCompleted),
+    RevenueAcceleratorPostCommentCompleted(Box<RevenueAcceleratorPostCommentCompleted>),
     /// Delivered `revenue_accelerator.playlist_delete`.
     ///
     /// Zoom triggers this event when a ZRA user deletes a playlist.
@@ -120,7 +122,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zra:read:list_conversation_playlists`,`zra:read:list_conversation_playlists:admin`
     ///
     /// **Event type**: `revenue_accelerator.playlist_delete`
-    RevenueAcceleratorPlaylistDelete(RevenueAcceleratorPlaylistDelete),
+    RevenueAcceleratorPlaylistDelete(Box<RevenueAcceleratorPlaylistDelete>),
     /// Delivered `revenue_accelerator.conversation_crm_associations_changed`.
     ///
     /// This event is triggered when the ZRA conversation associations with CRM objects are changed.
@@ -138,7 +140,7 @@ pub enum Event {
     ///
     /// **Event type**: `revenue_accelerator.conversation_crm_associations_changed`
     RevenueAcceleratorConversationCrmAssociationsChanged(
-        RevenueAcceleratorConversationCrmAssociationsChanged,
+        Box<RevenueAcceleratorConversationCrmAssociationsChanged>,
     ),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
@@ -524,26 +526,26 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::RevenueAcceleratorConversationAnalysisCompleted(event) => {
-            handler.on_revenue_accelerator_conversation_analysis_completed(event).await
+            handler.on_revenue_accelerator_conversation_analysis_completed(*event).await
         }
         Event::RevenueAcceleratorPlaylistRemoveMoment(event) => {
-            handler.on_revenue_accelerator_playlist_remove_moment(event).await
+            handler.on_revenue_accelerator_playlist_remove_moment(*event).await
         }
         Event::RevenueAcceleratorPlaylistAddMoment(event) => {
-            handler.on_revenue_accelerator_playlist_add_moment(event).await
+            handler.on_revenue_accelerator_playlist_add_moment(*event).await
         }
         Event::RevenueAcceleratorPlaylistCreate(event) => {
-            handler.on_revenue_accelerator_playlist_create(event).await
+            handler.on_revenue_accelerator_playlist_create(*event).await
         }
         Event::RevenueAcceleratorPostCommentCompleted(event) => {
-            handler.on_revenue_accelerator_post_comment_completed(event).await
+            handler.on_revenue_accelerator_post_comment_completed(*event).await
         }
         Event::RevenueAcceleratorPlaylistDelete(event) => {
-            handler.on_revenue_accelerator_playlist_delete(event).await
+            handler.on_revenue_accelerator_playlist_delete(*event).await
         }
         Event::RevenueAcceleratorConversationCrmAssociationsChanged(event) => {
             handler
-                .on_revenue_accelerator_conversation_crm_associations_changed(event)
+                .on_revenue_accelerator_conversation_crm_associations_changed(*event)
                 .await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,

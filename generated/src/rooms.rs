@@ -50,11 +50,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `visitor_management.checked_out`.
     ///
@@ -72,7 +74,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `visitor_management:read:visitor_checked_out:admin`
     ///
     /// **Event type**: `visitor_management.checked_out`
-    VisitorManagementCheckedOut(VisitorManagementCheckedOut),
+    VisitorManagementCheckedOut(Box<VisitorManagementCheckedOut>),
     /// Delivered `workspace.user_unassigned`.
     ///
     /// The **Workspace User Unassigned** event is triggered every time a user is unassigned from a Workspace in your account. Admins and account owners can unassign a user from Workspace in you account. The Workspace can be unassign users using the [Delete a desk assignment API](https://developers.zoom.us/docs/api/rest/reference/zoom-rooms/methods/#operation/Deleteadeskassignment) or by deleting the Workspace' assignment using the Zoom Web Portal itself.
@@ -89,7 +91,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `workspace:read:assignment`,`workspace:read:assignment:admin`
     ///
     /// **Event type**: `workspace.user_unassigned`
-    WorkspaceUserUnassigned(WorkspaceUserUnassigned),
+    WorkspaceUserUnassigned(Box<WorkspaceUserUnassigned>),
     /// Delivered `workspace.reservation_questionnaire_response_created`.
     ///
     /// The **Workspace reservation questionnaire created** event is triggered every time when a questionnaire is submitted as a part of workspace reservation. Admin and Users can create a workspace reservation and submit a questionnaire during the reservation creation process.
@@ -107,7 +109,7 @@ pub enum Event {
     ///
     /// **Event type**: `workspace.reservation_questionnaire_response_created`
     WorkspaceReservationQuestionnaireResponseCreated(
-        WorkspaceReservationQuestionnaireResponseCreated,
+        Box<WorkspaceReservationQuestionnaireResponseCreated>,
     ),
     /// Delivered `zoomroom.sensor_data`.
     ///
@@ -127,7 +129,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:sensor_data:admin`
     ///
     /// **Event type**: `zoomroom.sensor_data`
-    ZoomroomSensorData(ZoomroomSensorData),
+    ZoomroomSensorData(Box<ZoomroomSensorData>),
     /// Delivered `visitor_management.invitation_deleted`.
     ///
     /// The **Visitor Management Invitation Deleted** event is triggered when an [invitation is deleted](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0073629#mcetoc_1hi1ubsr1fh).
@@ -144,7 +146,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `visitor_management:read:visitor_invitation:admin`
     ///
     /// **Event type**: `visitor_management.invitation_deleted`
-    VisitorManagementInvitationDeleted(VisitorManagementInvitationDeleted),
+    VisitorManagementInvitationDeleted(Box<VisitorManagementInvitationDeleted>),
     /// Delivered `zoomroom.alert`.
     ///
     /// The **Zoom Room Alert** event is triggered when there is an issue with a Zoom Room on a Zoom account that has installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app. Some of the issues that can trigger this event are:
@@ -170,7 +172,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:alert:admin`
     ///
     /// **Event type**: `zoomroom.alert`
-    ZoomroomAlert(ZoomroomAlert),
+    ZoomroomAlert(Box<ZoomroomAlert>),
     /// Delivered `workspace.reservation_questionnaire_response_updated`.
     ///
     /// The **Workspace reservation questionnaire updated** event is triggered every time a questionnaire is updated. Users or Admins can update the questionnaire by updating the existing reservation.
@@ -187,7 +189,7 @@ pub enum Event {
     ///
     /// **Event type**: `workspace.reservation_questionnaire_response_updated`
     WorkspaceReservationQuestionnaireResponseUpdated(
-        WorkspaceReservationQuestionnaireResponseUpdated,
+        Box<WorkspaceReservationQuestionnaireResponseUpdated>,
     ),
     /// Delivered `workspace.reservation_update`.
     ///
@@ -205,7 +207,7 @@ pub enum Event {
     ///    * The **Workspace Reservation Updated** subscription enabled under the **Workspace Reservation** event.
     ///
     /// **Event type**: `workspace.reservation_update`
-    WorkspaceReservationUpdate(WorkspaceReservationUpdate),
+    WorkspaceReservationUpdate(Box<WorkspaceReservationUpdate>),
     /// Delivered `workspace.user_assigned`.
     ///
     /// The **Workspace User Assigned** event is triggered every time a user is assigned to a Workspace in your account. Admins and account owners can assign a user to Workspace in you account. The Workspace can be assign users using the [Set a desk assignment API](https://developers.zoom.us/docs/api/rest/reference/zoom-rooms/methods/#operation/setADeskAssignment) or by set the Workspace' assignment using the Zoom Web Portal itself.
@@ -222,7 +224,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `workspace:read:assignment`,`workspace:read:assignment:admin`
     ///
     /// **Event type**: `workspace.user_assigned`
-    WorkspaceUserAssigned(WorkspaceUserAssigned),
+    WorkspaceUserAssigned(Box<WorkspaceUserAssigned>),
     /// Delivered `zoomroom.digital_signage_app_ended`.
     ///
     /// The **[Zoom Room digital signage](https://support.zoom.us/hc/en-us/articles/360000030683-Zoom-Rooms-digital-signage) play ended** event triggers when the digital signage finishes playing or showing.
@@ -238,7 +240,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:digital_signage_app:admin`
     ///
     /// **Event type**: `zoomroom.digital_signage_app_ended`
-    ZoomroomDigitalSignageAppEnded(ZoomroomDigitalSignageAppEnded),
+    ZoomroomDigitalSignageAppEnded(Box<ZoomroomDigitalSignageAppEnded>),
     /// Delivered `zoomroom.checked_in`.
     ///
     /// The **Zoom Room Checked In** event is triggered when a user [checks in](https://support.zoom.us/hc/en-us/articles/360001147163-Using-the-Zoom-Rooms-check-in-feature) to confirm that they will be using the Zoom Room for a certain period of time.
@@ -260,7 +262,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:room:admin`
     ///
     /// **Event type**: `zoomroom.checked_in`
-    ZoomroomCheckedIn(ZoomroomCheckedIn),
+    ZoomroomCheckedIn(Box<ZoomroomCheckedIn>),
     /// Delivered `workspace.reservation_checked_in`.
     ///
     /// The **Workspace Reservation Checked In** event is triggered when a user checks in their [Workspace reservation](https://support.zoom.us/hc/en-us/articles/4417951085965-Using-Workspace-Reservation-Beta-for-Zoom-Rooms) to confirm that they will be using a Zoom Room or Zoom device-enabled desk.
@@ -281,7 +283,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `workspace:read:reservation`,`workspace:read:reservation:admin`
     ///
     /// **Event type**: `workspace.reservation_checked_in`
-    WorkspaceReservationCheckedIn(WorkspaceReservationCheckedIn),
+    WorkspaceReservationCheckedIn(Box<WorkspaceReservationCheckedIn>),
     /// Delivered `zoomroom.updated`.
     ///
     /// The **Zoom Room Updated** event is triggered when a user updates a [**Zoom Room**](https://support.zoom.us/hc/en-us/categories/200108436)
@@ -298,7 +300,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:room:admin`
     ///
     /// **Event type**: `zoomroom.updated`
-    ZoomroomUpdated(ZoomroomUpdated),
+    ZoomroomUpdated(Box<ZoomroomUpdated>),
     /// Delivered `zoomroom.location_updated`.
     ///
     /// The **Zoom Rooms Location has been updated** event is triggered every time you update a Zoom Room Location in your account. Admins and account owners can update a Zoom Room Location to an account. Update the location using the [Update a Zoom Rooms Location API](https://developers.zoom.us/docs/api/rest/reference/zoom-rooms/methods/#operation/updateZRLocationProfile) or by updating the Zoom Room Location using the Zoom Web Portal itself.
@@ -315,7 +317,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:room:admin`
     ///
     /// **Event type**: `zoomroom.location_updated`
-    ZoomroomLocationUpdated(ZoomroomLocationUpdated),
+    ZoomroomLocationUpdated(Box<ZoomroomLocationUpdated>),
     /// Delivered `workspace.pre_check_in_questionnaire_response_created`.
     ///
     /// The **Workspace pre-check-in questionnaire created** event is triggered every time a pre-check-in questionnaire is submitted. Users can submit the questionnaire by clicking the workspace questionnarie link in the email.
@@ -329,7 +331,7 @@ pub enum Event {
     ///
     /// **Event type**: `workspace.pre_check_in_questionnaire_response_created `
     WorkspacePreCheckInQuestionnaireResponseCreated(
-        WorkspacePreCheckInQuestionnaireResponseCreated,
+        Box<WorkspacePreCheckInQuestionnaireResponseCreated>,
     ),
     /// Delivered `workspace.reservation_checked_out`.
     ///
@@ -351,7 +353,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `workspace:read:reservation`,`workspace:read:reservation:admin`
     ///
     /// **Event type**: `workspace.reservation_checked_out`
-    WorkspaceReservationCheckedOut(WorkspaceReservationCheckedOut),
+    WorkspaceReservationCheckedOut(Box<WorkspaceReservationCheckedOut>),
     /// Delivered `visitor_management.checked_in`.
     ///
     /// The **Visitor Management Checked In** event is triggered when a [visitor checks in](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0073629#h_63082000168761703023137137).
@@ -368,7 +370,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `visitor_management:read:visitor_checked_in:admin`
     ///
     /// **Event type**: `visitor_management.checked_in`
-    VisitorManagementCheckedIn(VisitorManagementCheckedIn),
+    VisitorManagementCheckedIn(Box<VisitorManagementCheckedIn>),
     /// Delivered `workspace.reservation_deleted`.
     ///
     /// The **Workspace Reservation Deleted** event is triggered when a user deletes their [Workspace reservation](https://support.zoom.us/hc/en-us/articles/4417951085965-Using-Workspace-Reservation-Beta-for-Zoom-Rooms).
@@ -389,7 +391,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `workspace:read:reservation`,`workspace:read:reservation:admin`
     ///
     /// **Event type**: `workspace.reservation_deleted`
-    WorkspaceReservationDeleted(WorkspaceReservationDeleted),
+    WorkspaceReservationDeleted(Box<WorkspaceReservationDeleted>),
     /// Delivered `visitor_management.invitation_created`.
     ///
     /// The **Visitor Management Invitation Created** event is triggered when an [invitation is created](https://support.zoom.com/hc/en?id=zm_kb&sysparm_article=KB0073629#mcetoc_1hi1ubsr1fb).
@@ -406,7 +408,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `visitor_management:read:visitor_invitation:admin`
     ///
     /// **Event type**: `visitor_management.invitation_created`
-    VisitorManagementInvitationCreated(VisitorManagementInvitationCreated),
+    VisitorManagementInvitationCreated(Box<VisitorManagementInvitationCreated>),
     /// Delivered `zoomroom.location_deleted`.
     ///
     /// The **Zoom Rooms location has been deleted** event is triggered every time a Zoom Room location is deleted in your account. Admins and account owners can delete Zoom Rooms locations in a Zoom account.  Deleting Zoom Rooms locations permanently removes them and their data from the Zoom system.  To delete a Zoom Rooms location, delete the Zoom Rooms location from the Zoom Web Portal itself.
@@ -423,7 +425,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:room:admin`
     ///
     /// **Event type**: `zoomroom.location_deleted`
-    ZoomroomLocationDeleted(ZoomroomLocationDeleted),
+    ZoomroomLocationDeleted(Box<ZoomroomLocationDeleted>),
     /// Delivered `workspace.reservation_created`.
     ///
     /// The **Workspace Reservation Created** event is triggered when a user [reserves](https://support.zoom.us/hc/en-us/articles/4417951085965-Using-Workspace-Reservation-Beta-for-Zoom-Rooms) a Zoom Room or Zoom device-enabled desk.
@@ -444,7 +446,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `workspace:read:reservation`,`workspace:read:reservation:admin`
     ///
     /// **Event type**: `workspace.reservation_created`
-    WorkspaceReservationCreated(WorkspaceReservationCreated),
+    WorkspaceReservationCreated(Box<WorkspaceReservationCreated>),
     /// Delivered `zoomroom.checked_out`.
     ///
     /// The **Zoom Room Checked Out** event is triggered when a user checks out of the Zoom Room to confirm that they are releasing the room for other users to use.
@@ -464,7 +466,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:room:admin`
     ///
     /// **Event type**: `zoomroom.checked_out`
-    ZoomroomCheckedOut(ZoomroomCheckedOut),
+    ZoomroomCheckedOut(Box<ZoomroomCheckedOut>),
     /// Delivered `zoomroom.delayed_alert`.
     ///
     /// The **Zoom Room Delayed Alert** event is triggered when there is an issue with a Zoom Room on a Zoom account that has installed your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app. Some of the issues that can trigger this event are:
@@ -492,7 +494,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:alert:admin`
     ///
     /// **Event type**: `zoomroom.delayed_alert`
-    ZoomroomDelayedAlert(ZoomroomDelayedAlert),
+    ZoomroomDelayedAlert(Box<ZoomroomDelayedAlert>),
     /// Delivered `workspace.deleted`.
     ///
     /// The **Workspace Deleted** event is triggered every time a Workspace is deleted in your account. Admins and account owners can delete a Workspaces to an account. The Workspace can be deleted using the [Delete a Workspace API](https://developers.zoom.us/docs/api/rest/reference/zoom-rooms/methods/#operation/deleteWorkspace) or by deleting the Workspace using the Zoom Web Portal itself.
@@ -509,7 +511,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `workspace:read:workspace`,`workspace:read:workspace:admin`
     ///
     /// **Event type**: `workspace.deleted`
-    WorkspaceDeleted(WorkspaceDeleted),
+    WorkspaceDeleted(Box<WorkspaceDeleted>),
     /// Delivered `zoomroom.deleted`.
     ///
     /// The **Zoom Room Deleted** event is triggered when a user deletes a [**Zoom Room**](https://support.zoom.us/hc/en-us/categories/200108436).
@@ -526,7 +528,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:room:admin`
     ///
     /// **Event type**: `zoomroom.deleted`
-    ZoomroomDeleted(ZoomroomDeleted),
+    ZoomroomDeleted(Box<ZoomroomDeleted>),
     /// Delivered `visitor_management.invitation_updated`.
     ///
     /// The **Visitor Management Invitation Updated** event is triggered when the [invitation is updated](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0073629#mcetoc_1hi1ubsr1ff).
@@ -543,7 +545,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `visitor_management:read:visitor_invitation:admin`
     ///
     /// **Event type**: `visitor_management.invitation_updated`
-    VisitorManagementInvitationUpdated(VisitorManagementInvitationUpdated),
+    VisitorManagementInvitationUpdated(Box<VisitorManagementInvitationUpdated>),
     /// Delivered `zoomroom.location_created`.
     ///
     /// The **Zoom Rooms location has been created** event is triggered every time a new Zoom Room location is created in your account. Admins and account owners can add new Zoom Room Location to an account. The Location can be added using the [Add a Zoom Rooms Location API](https://developers.zoom.us/docs/api/rest/reference/zoom-rooms/methods/#operation/addAZRLocation) or by adding the Zoom Room Location using the Zoom Web Portal itself.
@@ -560,7 +562,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:room:admin`
     ///
     /// **Event type**: `zoomroom.location_created`
-    ZoomroomLocationCreated(ZoomroomLocationCreated),
+    ZoomroomLocationCreated(Box<ZoomroomLocationCreated>),
     /// Delivered `zoomroom.created`.
     ///
     /// The **Zoom Room Created** event is triggered when a user creates a [**Zoom Room**](https://support.zoom.us/hc/en-us/categories/200108436)
@@ -577,7 +579,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:room:admin`
     ///
     /// **Event type**: `zoomroom.created`
-    ZoomroomCreated(ZoomroomCreated),
+    ZoomroomCreated(Box<ZoomroomCreated>),
     /// Delivered `workspace.created`.
     ///
     /// The **Workspace created** event is triggered every time a Workspace is created in your account. Admins and account owners can add new Workspaces to an account. The Workspace can be added using the [Create a Workspace API](https://developers.zoom.us/docs/api/rest/reference/zoom-rooms/methods/#operation/createWorkspace) or by adding the Workspace using the Zoom Web Portal itself.
@@ -594,7 +596,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `workspace:read:workspace`,`workspace:read:workspace:admin`
     ///
     /// **Event type**: `workspace.created`
-    WorkspaceCreated(WorkspaceCreated),
+    WorkspaceCreated(Box<WorkspaceCreated>),
     /// Delivered `workspace.updated`.
     ///
     /// The **Workspace Updated** event is triggered every time a Workspace is updated in your account. Admins and account owners can update a Workspaces to an account. The Workspace can be updated using the [Update a Workspace API](https://developers.zoom.us/docs/api/rest/reference/zoom-rooms/methods/#operation/updateWorkspace) or by updating the Workspace using the Zoom Web Portal itself.
@@ -611,7 +613,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `workspace:read:workspace`,`workspace:read:workspace:admin`
     ///
     /// **Event type**: `workspace.updated`
-    WorkspaceUpdated(WorkspaceUpdated),
+    WorkspaceUpdated(Box<WorkspaceUpdated>),
     /// Delivered `zoomroom.thirdparty_meeting_attempted`.
     ///
     /// The **Zoom Room third party meeting attempted** event triggers when a Zoom Room is invited or actively joins a third party meeting.
@@ -627,7 +629,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:room_control:admin`
     ///
     /// **Event type**: `zoomroom.thirdparty_meeting_attempted`
-    ZoomroomThirdpartyMeetingAttempted(ZoomroomThirdpartyMeetingAttempted),
+    ZoomroomThirdpartyMeetingAttempted(Box<ZoomroomThirdpartyMeetingAttempted>),
     /// Delivered `zoomroom.digital_signage_app_started`.
     ///
     /// The **[Zoom Room digital signage](https://support.zoom.us/hc/en-us/articles/360000030683-Zoom-Rooms-digital-signage) play started** event triggers when the digital signage starts playing or showing.
@@ -643,7 +645,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `zoom_rooms:read:digital_signage_app:admin`
     ///
     /// **Event type**: `zoomroom.digital_signage_app_started`
-    ZoomroomDigitalSignageAppStarted(ZoomroomDigitalSignageAppStarted),
+    ZoomroomDigitalSignageAppStarted(Box<ZoomroomDigitalSignageAppStarted>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -1949,80 +1951,82 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::VisitorManagementCheckedOut(event) => {
-            handler.on_visitor_management_checked_out(event).await
+            handler.on_visitor_management_checked_out(*event).await
         }
         Event::WorkspaceUserUnassigned(event) => {
-            handler.on_workspace_user_unassigned(event).await
+            handler.on_workspace_user_unassigned(*event).await
         }
         Event::WorkspaceReservationQuestionnaireResponseCreated(event) => {
-            handler.on_workspace_reservation_questionnaire_response_created(event).await
+            handler.on_workspace_reservation_questionnaire_response_created(*event).await
         }
-        Event::ZoomroomSensorData(event) => handler.on_zoomroom_sensor_data(event).await,
+        Event::ZoomroomSensorData(event) => handler.on_zoomroom_sensor_data(*event).await,
         Event::VisitorManagementInvitationDeleted(event) => {
-            handler.on_visitor_management_invitation_deleted(event).await
+            handler.on_visitor_management_invitation_deleted(*event).await
         }
-        Event::ZoomroomAlert(event) => handler.on_zoomroom_alert(event).await,
+        Event::ZoomroomAlert(event) => handler.on_zoomroom_alert(*event).await,
         Event::WorkspaceReservationQuestionnaireResponseUpdated(event) => {
-            handler.on_workspace_reservation_questionnaire_response_updated(event).await
+            handler.on_workspace_reservation_questionnaire_response_updated(*event).await
         }
         Event::WorkspaceReservationUpdate(event) => {
-            handler.on_workspace_reservation_update(event).await
+            handler.on_workspace_reservation_update(*event).await
         }
         Event::WorkspaceUserAssigned(event) => {
-            handler.on_workspace_user_assigned(event).await
+            handler.on_workspace_user_assigned(*event).await
         }
         Event::ZoomroomDigitalSignageAppEnded(event) => {
-            handler.on_zoomroom_digital_signage_app_ended(event).await
+            handler.on_zoomroom_digital_signage_app_ended(*event).await
         }
-        Event::ZoomroomCheckedIn(event) => handler.on_zoomroom_checked_in(event).await,
+        Event::ZoomroomCheckedIn(event) => handler.on_zoomroom_checked_in(*event).await,
         Event::WorkspaceReservationCheckedIn(event) => {
-            handler.on_workspace_reservation_checked_in(event).await
+            handler.on_workspace_reservation_checked_in(*event).await
         }
-        Event::ZoomroomUpdated(event) => handler.on_zoomroom_updated(event).await,
+        Event::ZoomroomUpdated(event) => handler.on_zoomroom_updated(*event).await,
         Event::ZoomroomLocationUpdated(event) => {
-            handler.on_zoomroom_location_updated(event).await
+            handler.on_zoomroom_location_updated(*event).await
         }
         Event::WorkspacePreCheckInQuestionnaireResponseCreated(event) => {
-            handler.on_workspace_pre_check_in_questionnaire_response_created(event).await
+            handler
+                .on_workspace_pre_check_in_questionnaire_response_created(*event)
+                .await
         }
         Event::WorkspaceReservationCheckedOut(event) => {
-            handler.on_workspace_reservation_checked_out(event).await
+            handler.on_workspace_reservation_checked_out(*event).await
         }
         Event::VisitorManagementCheckedIn(event) => {
-            handler.on_visitor_management_checked_in(event).await
+            handler.on_visitor_management_checked_in(*event).await
         }
         Event::WorkspaceReservationDeleted(event) => {
-            handler.on_workspace_reservation_deleted(event).await
+            handler.on_workspace_reservation_deleted(*event).await
         }
         Event::VisitorManagementInvitationCreated(event) => {
-            handler.on_visitor_management_invitation_created(event).await
+            handler.on_visitor_management_invitation_created(*event).await
         }
         Event::ZoomroomLocationDeleted(event) => {
-            handler.on_zoomroom_location_deleted(event).await
+            handler.on_zoomroom_location_deleted(*event).await
         }
         Event::WorkspaceReservationCreated(event) => {
-            handler.on_workspace_reservation_created(event).await
+            handler.on_workspace_reservation_created(*event).await
         }
-        Event::ZoomroomCheckedOut(event) => handler.on_zoomroom_checked_out(event).await,
+        Event::ZoomroomCheckedOut(event) => handler.on_zoomroom_checked_out(*event).await,
         Event::ZoomroomDelayedAlert(event) => {
-            handler.on_zoomroom_delayed_alert(event).await
+            handler.on_zoomroom_delayed_alert(*event).await
         }
-        Event::WorkspaceDeleted(event) => handler.on_workspace_deleted(event).await,
-        Event::ZoomroomDeleted(event) => handler.on_zoomroom_deleted(event).await,
+        Event::WorkspaceDeleted(event) => handler.on_workspace_deleted(*event).await,
+        Event::ZoomroomDeleted(event) => handler.on_zoomroom_deleted(*event).await,
         Event::VisitorManagementInvitationUpdated(event) => {
-            handler.on_visitor_management_invitation_updated(event).await
+            handler.on_visitor_management_invitation_updated(*event).await
         }
         Event::ZoomroomLocationCreated(event) => {
-            handler.on_zoomroom_location_created(event).await
+            handler.on_zoomroom_location_created(*event).await
         }
-        Event::ZoomroomCreated(event) => handler.on_zoomroom_created(event).await,
-        Event::WorkspaceCreated(event) => handler.on_workspace_created(event).await,
-        Event::WorkspaceUpdated(event) => handler.on_workspace_updated(event).await,
+        Event::ZoomroomCreated(event) => handler.on_zoomroom_created(*event).await,
+        Event::WorkspaceCreated(event) => handler.on_workspace_created(*event).await,
+        Event::WorkspaceUpdated(event) => handler.on_workspace_updated(*event).await,
         Event::ZoomroomThirdpartyMeetingAttempted(event) => {
-            handler.on_zoomroom_thirdparty_meeting_attempted(event).await
+            handler.on_zoomroom_thirdparty_meeting_attempted(*event).await
         }
         Event::ZoomroomDigitalSignageAppStarted(event) => {
-            handler.on_zoomroom_digital_signage_app_started(event).await
+            handler.on_zoomroom_digital_signage_app_started(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -2887,7 +2891,7 @@ pub struct ZoomroomCheckedIn {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ZoomroomCheckedPayload,
+    pub payload: Box<ZoomroomCheckedPayload>,
 }
 
 /// The `payload` property of [`ZoomroomCheckedIn`].
@@ -3154,7 +3158,7 @@ pub struct WorkspacePreCheckInQuestionnaireResponseCreatedPayload {
     /// The user ID of the user that completed the questionnaire.
     pub operator_id: String,
     /// Information about the questionnaire when creating a reservation for a workspace.
-    pub object: WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject,
+    pub object: Box<WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject>,
 }
 
 /// Information about the questionnaire when creating a reservation for a workspace.
@@ -3330,7 +3334,7 @@ pub struct ZoomroomCheckedOut {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ZoomroomCheckedPayload,
+    pub payload: Box<ZoomroomCheckedPayload>,
 }
 
 /// The payload of the `zoomroom.delayed_alert` webhook.

@@ -29,11 +29,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `session.rtms_interrupted`.
     ///
@@ -46,7 +48,7 @@ pub enum Event {
     ///    * The **RTMS Interrupted** subscription enabled under the **RTMS** event.
     ///
     /// **Event type**: `session.rtms_interrupted`
-    SessionRtmsInterrupted(SessionRtmsInterrupted),
+    SessionRtmsInterrupted(Box<SessionRtmsInterrupted>),
     /// Delivered `meeting.rtms_interrupted`.
     ///
     /// The **RTMS interrupted in Meeting** event is triggered when an ongoing meeting stream gets disrupted due to a broken signaling socket connection.
@@ -62,7 +64,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `rtms:read:rtms_interrupted`,`rtms:read:rtms_interrupted:admin`
     ///
     /// **Event type**: `meeting.rtms_interrupted`
-    MeetingRtmsInterrupted(MeetingRtmsInterrupted),
+    MeetingRtmsInterrupted(Box<MeetingRtmsInterrupted>),
     /// Delivered `meeting.rtms_stopped`.
     ///
     /// The **RTMS stopped in Meeting** event is triggered when the meeting host or the initiator stops a real-time stream.
@@ -78,7 +80,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `rtms:read:rtms_stopped`,`rtms:read:rtms_stopped:admin`
     ///
     /// **Event type**: `meeting.rtms_stopped`
-    MeetingRtmsStopped(MeetingRtmsStopped),
+    MeetingRtmsStopped(Box<MeetingRtmsStopped>),
     /// Delivered `rtms.concurrency_near_limit`.
     ///
     /// The **RTMS Concurrency Near Limit** event is triggered when the app is nearing the predetermined number of concurrent streams. The default limit is 2000 concurrent streams.
@@ -96,7 +98,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `rtms:read:rtms_concurrency_near_limit`,`rtms:read:rtms_concurrency_near_limit:admin`
     ///
     /// **Event type**: `rtms.concurrency_near_limit`
-    RtmsConcurrencyNearLimit(RtmsConcurrencyNearLimit),
+    RtmsConcurrencyNearLimit(Box<RtmsConcurrencyNearLimit>),
     /// Delivered `meeting.rtms_started`.
     ///
     /// The **RTMS started in Meeting** event is triggered when a meeting host or a meeting participant starts a real-time stream action.
@@ -113,7 +115,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `rtms:read:rtms_started`,`rtms:read:rtms_started:admin`
     ///
     /// **Event type**: `meeting.rtms_started`
-    MeetingRtmsStarted(MeetingRtmsStarted),
+    MeetingRtmsStarted(Box<MeetingRtmsStarted>),
     /// Delivered `webinar.rtms_stopped`.
     ///
     /// The **RTMS stopped in Webinar** event is triggered when the webinar host or the initiator stops a real-time stream.
@@ -129,7 +131,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `rtms:read:rtms_stopped`,`rtms:read:rtms_stopped:admin`
     ///
     /// **Event type**: `webinar.rtms_stopped`
-    WebinarRtmsStopped(WebinarRtmsStopped),
+    WebinarRtmsStopped(Box<WebinarRtmsStopped>),
     /// Delivered `webinar.rtms_started`.
     ///
     /// The **RTMS started in Webinar** event is triggered when a webinar host or a webinar panelist starts a real-time stream action.
@@ -146,7 +148,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `rtms:read:rtms_started`,`rtms:read:rtms_started:admin`
     ///
     /// **Event type**: `webinar.rtms_started`
-    WebinarRtmsStarted(WebinarRtmsStarted),
+    WebinarRtmsStarted(Box<WebinarRtmsStarted>),
     /// Delivered `webinar.rtms_interrupted`.
     ///
     /// The **RTMS interrupted in Webinar** event is triggered when an ongoing webinar stream gets disrupted due to a broken signaling socket connection.
@@ -162,7 +164,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `rtms:read:rtms_interrupted`,`rtms:read:rtms_interrupted:admin`
     ///
     /// **Event type**: `webinar.rtms_interrupted`
-    WebinarRtmsInterrupted(WebinarRtmsInterrupted),
+    WebinarRtmsInterrupted(Box<WebinarRtmsInterrupted>),
     /// Delivered `session.rtms_stopped`.
     ///
     /// The **RTMS Stopped** event is triggered when the session host stops a realtime media stream.
@@ -174,7 +176,7 @@ pub enum Event {
     ///    * The **RTMS Stopped** subscription enabled under the **RTMS** event.
     ///
     /// **Event type**: `session.rtms_stopped`
-    SessionRtmsStopped(SessionRtmsStopped),
+    SessionRtmsStopped(Box<SessionRtmsStopped>),
     /// Delivered `session.rtms_started`.
     ///
     /// The **RTMS Started** event is triggered when a session host starts a real-time stream.
@@ -187,7 +189,7 @@ pub enum Event {
     ///   * The initiator must be a user of your [webhook-enabled](https://marketplace.zoom.us/docs/api-reference/webhook-reference#enable-webhooks) app.
     ///
     /// **Event type**: `session.rtms_started`
-    SessionRtmsStarted(SessionRtmsStarted),
+    SessionRtmsStarted(Box<SessionRtmsStarted>),
     /// Delivered `rtms.concurrency_limited`.
     ///
     /// The **RTMS Concurrency Limited** event is triggered when an app reaches the predetermined limit of concurrent streams for the app owner's account. The default is 2000 concurrent streams.
@@ -207,7 +209,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `rtms:read:rtms_concurrency_limited`,`rtms:read:rtms_concurrency_limited:admin`
     ///
     /// **Event type**: `rtms.concurrency_limited`
-    RtmsConcurrencyLimited(RtmsConcurrencyLimited),
+    RtmsConcurrencyLimited(Box<RtmsConcurrencyLimited>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -683,25 +685,25 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::SessionRtmsInterrupted(event) => {
-            handler.on_session_rtms_interrupted(event).await
+            handler.on_session_rtms_interrupted(*event).await
         }
         Event::MeetingRtmsInterrupted(event) => {
-            handler.on_meeting_rtms_interrupted(event).await
+            handler.on_meeting_rtms_interrupted(*event).await
         }
-        Event::MeetingRtmsStopped(event) => handler.on_meeting_rtms_stopped(event).await,
+        Event::MeetingRtmsStopped(event) => handler.on_meeting_rtms_stopped(*event).await,
         Event::RtmsConcurrencyNearLimit(event) => {
-            handler.on_rtms_concurrency_near_limit(event).await
+            handler.on_rtms_concurrency_near_limit(*event).await
         }
-        Event::MeetingRtmsStarted(event) => handler.on_meeting_rtms_started(event).await,
-        Event::WebinarRtmsStopped(event) => handler.on_webinar_rtms_stopped(event).await,
-        Event::WebinarRtmsStarted(event) => handler.on_webinar_rtms_started(event).await,
+        Event::MeetingRtmsStarted(event) => handler.on_meeting_rtms_started(*event).await,
+        Event::WebinarRtmsStopped(event) => handler.on_webinar_rtms_stopped(*event).await,
+        Event::WebinarRtmsStarted(event) => handler.on_webinar_rtms_started(*event).await,
         Event::WebinarRtmsInterrupted(event) => {
-            handler.on_webinar_rtms_interrupted(event).await
+            handler.on_webinar_rtms_interrupted(*event).await
         }
-        Event::SessionRtmsStopped(event) => handler.on_session_rtms_stopped(event).await,
-        Event::SessionRtmsStarted(event) => handler.on_session_rtms_started(event).await,
+        Event::SessionRtmsStopped(event) => handler.on_session_rtms_stopped(*event).await,
+        Event::SessionRtmsStarted(event) => handler.on_session_rtms_started(*event).await,
         Event::RtmsConcurrencyLimited(event) => {
-            handler.on_rtms_concurrency_limited(event).await
+            handler.on_rtms_concurrency_limited(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };

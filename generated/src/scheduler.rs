@@ -20,11 +20,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `scheduler.scheduled_event_created`.
     ///
@@ -41,7 +43,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `scheduler:read:scheduled_event`,`scheduler:read:scheduled_event:admin`
     ///
     /// **Event type**: `scheduler.scheduled_event_created`
-    SchedulerScheduledEventCreated(SchedulerScheduledEventCreated),
+    SchedulerScheduledEventCreated(Box<SchedulerScheduledEventCreated>),
     /// Delivered `scheduler.scheduled_event_canceled`.
     ///
     /// The **Scheduled event canceled** event triggers each time the host or booker cancels the scheduled event.
@@ -57,7 +59,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `scheduler:read:scheduled_event`,`scheduler:read:scheduled_event:admin`
     ///
     /// **Event type**: `scheduler.scheduled_event_canceled`
-    SchedulerScheduledEventCanceled(SchedulerScheduledEventCanceled),
+    SchedulerScheduledEventCanceled(Box<SchedulerScheduledEventCanceled>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -252,10 +254,10 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::SchedulerScheduledEventCreated(event) => {
-            handler.on_scheduler_scheduled_event_created(event).await
+            handler.on_scheduler_scheduled_event_created(*event).await
         }
         Event::SchedulerScheduledEventCanceled(event) => {
-            handler.on_scheduler_scheduled_event_canceled(event).await
+            handler.on_scheduler_scheduled_event_canceled(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -305,7 +307,7 @@ pub struct SchedulerScheduledEventCreatedPayload {
     pub user_id: Option<String>,
     /// The event information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<SchedulerScheduledEventCreatedPayloadObject>,
+    pub object: Option<Box<SchedulerScheduledEventCreatedPayloadObject>>,
 }
 
 /// The event information.
@@ -333,7 +335,7 @@ pub struct SchedulerScheduledEventCreatedPayloadObject {
     >,
     /// The scheduled event information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheduled_event: Option<SchedulerScheduledEventPayloadObjectScheduledEvent>,
+    pub scheduled_event: Option<Box<SchedulerScheduledEventPayloadObjectScheduledEvent>>,
     /// The information to track the invitee source. This field is only present when UTM parameters are added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<SchedulerScheduledEventPayloadObjectTracking>,
@@ -958,7 +960,7 @@ pub struct SchedulerScheduledEventCanceledPayload {
     pub user_id: Option<String>,
     /// The information about the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<SchedulerScheduledEventCanceledPayloadObject>,
+    pub object: Option<Box<SchedulerScheduledEventCanceledPayloadObject>>,
 }
 
 /// The information about the event.
@@ -989,7 +991,7 @@ pub struct SchedulerScheduledEventCanceledPayloadObject {
     >,
     /// The information about the scheduled event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheduled_event: Option<SchedulerScheduledEventPayloadObjectScheduledEvent>,
+    pub scheduled_event: Option<Box<SchedulerScheduledEventPayloadObjectScheduledEvent>>,
     /// The information to track the source of the invitee.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<SchedulerScheduledEventPayloadObjectTracking>,

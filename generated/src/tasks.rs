@@ -24,11 +24,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `task.deleted`.
     ///
@@ -45,7 +47,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `tasks:read:task`,`tasks:read:task:admin`
     ///
     /// **Event type**: `task.deleted`
-    TaskDeleted(TaskDeleted),
+    TaskDeleted(Box<TaskDeleted>),
     /// Delivered `task.updated`.
     ///
     /// The **Task was updated** event is triggered every time a task is updated.
@@ -61,7 +63,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `tasks:read:task`,`tasks:read:task:admin`
     ///
     /// **Event type**: `task.updated`
-    TaskUpdated(TaskUpdated),
+    TaskUpdated(Box<TaskUpdated>),
     /// Delivered `task.comment_updated`.
     ///
     /// The **Task comment was updated** event is triggered every time a task comment is updated to task.
@@ -77,7 +79,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `tasks:read:comments`,`tasks:read:comments:admin`
     ///
     /// **Event type**: `task.comment_updated`
-    TaskCommentUpdated(TaskCommentUpdated),
+    TaskCommentUpdated(Box<TaskCommentUpdated>),
     /// Delivered `task.completed`.
     ///
     /// The **task was completed** event is triggered every time a task status is done.
@@ -93,7 +95,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `tasks:read:task`,`tasks:read:task:admin`
     ///
     /// **Event type**: `task.completed`
-    TaskCompleted(TaskCompleted),
+    TaskCompleted(Box<TaskCompleted>),
     /// Delivered `task.collaborator_updated`.
     ///
     /// The **Task collaborator were updated** event is triggered every time a task collaborator is added or deleted to share a task with a Zoom user
@@ -109,7 +111,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `tasks:read:list_collaborators`,`tasks:read:list_collaborators:admin`
     ///
     /// **Event type**: `task.collaborator_updated`
-    TaskCollaboratorUpdated(TaskCollaboratorUpdated),
+    TaskCollaboratorUpdated(Box<TaskCollaboratorUpdated>),
     /// Delivered `task.created`.
     ///
     /// The **Task was created** event is triggered every time a task is created by one of your app users or account users.
@@ -127,7 +129,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `tasks:read:task`,`tasks:read:task:admin`
     ///
     /// **Event type**: `task.created`
-    TaskCreated(TaskCreated),
+    TaskCreated(Box<TaskCreated>),
     /// Delivered `task.assignee_updated`.
     ///
     /// The **Task assignee were updated** event is triggered every time a task assignee is added or deleted to share a task with a Zoom user
@@ -143,7 +145,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `tasks:read:assignees`,`tasks:read:assignees:admin`
     ///
     /// **Event type**: `task.assignee_updated`
-    TaskAssigneeUpdated(TaskAssigneeUpdated),
+    TaskAssigneeUpdated(Box<TaskAssigneeUpdated>),
     /// Delivered `task.reopened`.
     ///
     /// The **task was reopened** event is triggered every time a task is opened.
@@ -159,7 +161,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `tasks:read:task`,`tasks:read:task:admin`
     ///
     /// **Event type**: `task.reopened`
-    TaskReopened(TaskReopened),
+    TaskReopened(Box<TaskReopened>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -527,18 +529,18 @@ pub async fn handle<H: Handler>(
     event: Event,
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
-        Event::TaskDeleted(event) => handler.on_task_deleted(event).await,
-        Event::TaskUpdated(event) => handler.on_task_updated(event).await,
-        Event::TaskCommentUpdated(event) => handler.on_task_comment_updated(event).await,
-        Event::TaskCompleted(event) => handler.on_task_completed(event).await,
+        Event::TaskDeleted(event) => handler.on_task_deleted(*event).await,
+        Event::TaskUpdated(event) => handler.on_task_updated(*event).await,
+        Event::TaskCommentUpdated(event) => handler.on_task_comment_updated(*event).await,
+        Event::TaskCompleted(event) => handler.on_task_completed(*event).await,
         Event::TaskCollaboratorUpdated(event) => {
-            handler.on_task_collaborator_updated(event).await
+            handler.on_task_collaborator_updated(*event).await
         }
-        Event::TaskCreated(event) => handler.on_task_created(event).await,
+        Event::TaskCreated(event) => handler.on_task_created(*event).await,
         Event::TaskAssigneeUpdated(event) => {
-            handler.on_task_assignee_updated(event).await
+            handler.on_task_assignee_updated(*event).await
         }
-        Event::TaskReopened(event) => handler.on_task_reopened(event).await,
+        Event::TaskReopened(event) => handler.on_task_reopened(*event).await,
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
     outcome.map_err(DispatchError::Handler)
@@ -590,7 +592,7 @@ pub struct TaskDeletedPayload {
     /// The user ID of the user who deleted the task.
     pub operator_id: String,
     /// Information about the task
-    pub object: TaskDeletedPayloadObject,
+    pub object: Box<TaskDeletedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -1228,7 +1230,7 @@ pub struct TaskCreatedPayload {
     /// The user ID of the user who created the task.
     pub operator_id: String,
     /// Information about the task.
-    pub object: TaskCreatedPayloadObject,
+    pub object: Box<TaskCreatedPayloadObject>,
 }
 
 /// Information about the task.

@@ -72,11 +72,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `team_chat.shared_spaces_member_left`.
     ///
@@ -94,7 +96,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_shared_space_members`,`team_chat:read:list_shared_space_members:admin`
     ///
     /// **Event type**: `team_chat.shared_spaces_member_left`
-    TeamChatSharedSpacesMemberLeft(TeamChatSharedSpacesMemberLeft),
+    TeamChatSharedSpacesMemberLeft(Box<TeamChatSharedSpacesMemberLeft>),
     /// Delivered `team_chat.channel_invitation_removed`.
     ///
     /// The **Team Chat channel invitation removed** event triggers when an inviter removed the chat channel invitation which previously he created.
@@ -104,7 +106,7 @@ pub enum Event {
     ///   * The **Team Chat channel invitation removed** subscription enabled under the **Team Chat** event.
     ///
     /// **Event type**: `team_chat.channel_invitation_removed `
-    TeamChatChannelInvitationRemoved(TeamChatChannelInvitationRemoved),
+    TeamChatChannelInvitationRemoved(Box<TeamChatChannelInvitationRemoved>),
     /// Delivered `team_chat.emoji_added`.
     ///
     /// The **Custom emoji added** event is triggered when a user adds a custom emoji.
@@ -120,7 +122,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_custom_emojis`,`team_chat:read:list_custom_emojis:admin`
     ///
     /// **Event type**: `team_chat.emoji_added`
-    TeamChatEmojiAdded(TeamChatEmojiAdded),
+    TeamChatEmojiAdded(Box<TeamChatEmojiAdded>),
     /// Delivered `team_chat.file_changed`.
     ///
     /// This event is triggered when a user changes files in Team Chat.
@@ -138,7 +140,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:file`,`team_chat:read:file:admin`
     ///
     /// **Event type**: `team_chat.file_changed`
-    TeamChatFileChanged(TeamChatFileChanged),
+    TeamChatFileChanged(Box<TeamChatFileChanged>),
     /// Delivered `team_chat.channel_join_declined`.
     ///
     /// The **Team Chat channel join declined** event triggers when the join request is declined. For the invitation workflow, it both needs the admin of the channel owner and requester to approve when the channel account and requester account enable the **[Require admin approval for inviting external users in group chats and channels](https://zoom.us/account/setting)** option. Also the join requster finally needs the channel owner to approve.
@@ -152,7 +154,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_invitations`,`team_chat:read:list_invitations:admin`
     ///
     /// **Event type**: `team_chat.channel_join_declined`
-    TeamChatChannelJoinDeclined(TeamChatChannelJoinDeclined),
+    TeamChatChannelJoinDeclined(Box<TeamChatChannelJoinDeclined>),
     /// Delivered `chat_channel.member_joined`.
     ///
     /// The **Member Joined** event is triggered when a user manually joins a public chat channel or joins via the [**Join a Channel**](/api-reference/chat/methods#operation/joinChannel) API. Users can also manually join public chat channels using either the Zoom desktop client or the Zoom mobile app. This event does **not** trigger if someone invites the user join the channel.
@@ -171,7 +173,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_members`,`team_chat:read:list_members:admin`
     ///
     /// **Event type**: `chat_channel.member_joined`
-    ChatChannelMemberJoined(ChatChannelMemberJoined),
+    ChatChannelMemberJoined(Box<ChatChannelMemberJoined>),
     /// Delivered `chat_message.updated`.
     ///
     /// The **Chat Message Updated** event is triggered when a user updates a message that was previously sent to a contact or a chat channel.
@@ -190,7 +192,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `chat_message.updated`
-    ChatMessageUpdated(ChatMessageUpdated),
+    ChatMessageUpdated(Box<ChatMessageUpdated>),
     /// Delivered `chat_channel.deleted`.
     ///
     /// The **Chat Channel Deleted** event is triggered when a chat channel administrator deletes the channel.
@@ -211,7 +213,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:channel`,`team_chat:read:channel:admin`
     ///
     /// **Event type**: `chat_channel.deleted`
-    ChatChannelDeleted(ChatChannelDeleted),
+    ChatChannelDeleted(Box<ChatChannelDeleted>),
     /// Delivered `chat_message.deleted`.
     ///
     /// The **Chat Message Deleted** event is triggered when a user deletes a chat message that was previously sent to a contact or a chat channel.
@@ -230,7 +232,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `chat_message.deleted`
-    ChatMessageDeleted(ChatMessageDeleted),
+    ChatMessageDeleted(Box<ChatMessageDeleted>),
     /// Delivered `team_chat.emoji_removed`.
     ///
     /// The **Custom emoji removed** event is triggered when a user removes a custom emoji.
@@ -246,7 +248,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_custom_emojis`,`team_chat:read:list_custom_emojis:admin`
     ///
     /// **Event type**: `team_chat.emoji_removed`
-    TeamChatEmojiRemoved(TeamChatEmojiRemoved),
+    TeamChatEmojiRemoved(Box<TeamChatEmojiRemoved>),
     /// Delivered `team_chat.channel_pin_added`.
     ///
     /// The **Message pinned** event triggers when a pin is added to a chat channel.
@@ -265,7 +267,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_pinned_messages`,`team_chat:read:list_pinned_messages:admin`
     ///
     /// **Event type**: `team_chat.channel_pin_added`
-    TeamChatChannelPinAdded(TeamChatChannelPinAdded),
+    TeamChatChannelPinAdded(Box<TeamChatChannelPinAdded>),
     /// Delivered `team_chat.dm_reaction_added`.
     ///
     /// The **Team Chat direct reaction added** event triggers when a user sends a reaction under a chat message of a contact and the app is installed for the message receiver user.
@@ -282,7 +284,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:message_emoji`,`team_chat:read:message_emoji:admin`
     ///
     /// **Event type**: `team_chat.dm_reaction_added`
-    TeamChatDmReactionAdded(TeamChatDmReactionAdded),
+    TeamChatDmReactionAdded(Box<TeamChatDmReactionAdded>),
     /// Delivered `team_chat.channel_archived`.
     ///
     /// The **Chat channel archived** event triggers when a chat channel owner archives the channel.
@@ -298,7 +300,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:archive_channels`,`team_chat:read:archive_channels:admin`
     ///
     /// **Event type**: `team_chat.channel_archived`
-    TeamChatChannelArchived(TeamChatChannelArchived),
+    TeamChatChannelArchived(Box<TeamChatChannelArchived>),
     /// Delivered `team_chat.bookmark_removed`.
     ///
     /// The **Message bookmark removed** event triggers when user removes a bookmark to a message.
@@ -317,7 +319,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_bookmarks`,`team_chat:read:list_bookmarks:admin`
     ///
     /// **Event type**: `team_chat.bookmark_removed`
-    TeamChatBookmarkRemoved(TeamChatBookmarkRemoved),
+    TeamChatBookmarkRemoved(Box<TeamChatBookmarkRemoved>),
     /// Delivered `team_chat.channel_pin_removed`.
     ///
     /// The **Message unpinned** event triggers when a pin is removed from a chat channel.
@@ -336,7 +338,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_pinned_messages`,`team_chat:read:list_pinned_messages:admin`
     ///
     /// **Event type**: `team_chat.channel_pin_removed`
-    TeamChatChannelPinRemoved(TeamChatChannelPinRemoved),
+    TeamChatChannelPinRemoved(Box<TeamChatChannelPinRemoved>),
     /// Delivered `team_chat.channel_join_approval_requested`.
     ///
     /// The **Team Chat channel join approval requested** event triggers when the channel account or requester account enable the **[Require admin approval for inviting external users in group chats and channels](https://zoom.us/account/setting)** option and it needs them to approve the invitation. The event also triggers when it needs the channel owner to approve the join request.
@@ -352,7 +354,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_invitations`,`team_chat:read:list_invitations:admin`
     ///
     /// **Event type**: `team_chat.channel_join_approval_requested`
-    TeamChatChannelJoinApprovalRequested(TeamChatChannelJoinApprovalRequested),
+    TeamChatChannelJoinApprovalRequested(Box<TeamChatChannelJoinApprovalRequested>),
     /// Delivered `team_chat.file_downloaded`.
     ///
     /// The **Team Chat file downloaded** event triggers when a user downloads a file sent in the IM chat. The file could be from a contact or a channel.
@@ -368,7 +370,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:file`,`team_chat:read:file:admin`
     ///
     /// **Event type**: `team_chat.file_downloaded`
-    TeamChatFileDownloaded(TeamChatFileDownloaded),
+    TeamChatFileDownloaded(Box<TeamChatFileDownloaded>),
     /// Delivered `team_chat.dm_message_posted`.
     ///
     /// The **Team Chat DM message posted** event triggers when a message is received in a DM chat.
@@ -387,7 +389,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `team_chat.dm_message_posted`
-    TeamChatDmMessagePosted(TeamChatDmMessagePosted),
+    TeamChatDmMessagePosted(Box<TeamChatDmMessagePosted>),
     /// Delivered `team_chat.shared_spaces_edited`.
     ///
     /// The **Space has been edited** event triggers the settings of shared space changes.
@@ -404,7 +406,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_shared_spaces`,`team_chat:read:list_shared_spaces:admin`
     ///
     /// **Event type**: `team_chat.shared_spaces_edited`
-    TeamChatSharedSpacesEdited(TeamChatSharedSpacesEdited),
+    TeamChatSharedSpacesEdited(Box<TeamChatSharedSpacesEdited>),
     /// Delivered `chat_channel.updated`.
     ///
     /// The **Chat Channel Updated** event is triggered when a chat channel administrator updates a channel's information. A chat channel administrator can edit a channel's information, such as the channel's name or the channel's type (public or private).
@@ -423,7 +425,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:channel`,`team_chat:read:channel:admin`
     ///
     /// **Event type**: `chat_channel.updated`
-    ChatChannelUpdated(ChatChannelUpdated),
+    ChatChannelUpdated(Box<ChatChannelUpdated>),
     /// Delivered `team_chat.channel_app_added`.
     ///
     /// The **Team Chat channel app added** event triggers when some chat bot apps are added to a chat channel
@@ -442,7 +444,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `team_chat.channel_app_added`
-    TeamChatChannelAppAdded(TeamChatChannelAppAdded),
+    TeamChatChannelAppAdded(Box<TeamChatChannelAppAdded>),
     /// Delivered `team_chat.starred`.
     ///
     /// The **Session starred** event triggers when user stars some contacts and channels.
@@ -459,7 +461,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:chat_control`,`team_chat:read:chat_control:admin`
     ///
     /// **Event type**: `team_chat.starred`
-    TeamChatStarred(TeamChatStarred),
+    TeamChatStarred(Box<TeamChatStarred>),
     /// Delivered `team_chat.channel_message_deleted`.
     ///
     /// This event triggers when a message is deleted in a chat channel.
@@ -478,7 +480,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `team_chat.channel_message_deleted`
-    TeamChatChannelMessageDeleted(TeamChatChannelMessageDeleted),
+    TeamChatChannelMessageDeleted(Box<TeamChatChannelMessageDeleted>),
     /// Delivered `chat_channel.created`.
     ///
     /// The **Chat Channel Created** event is triggered when a user creates a chat channel.
@@ -499,7 +501,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:channel`,`team_chat:read:channel:admin`
     ///
     /// **Event type**: `chat_channel.created`
-    ChatChannelCreated(ChatChannelCreated),
+    ChatChannelCreated(Box<ChatChannelCreated>),
     /// Delivered `chat_channel.member_invited`.
     ///
     /// The **Member Invited** event is triggered when a user is invited to a chat channel.
@@ -520,7 +522,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_members`,`team_chat:read:list_members:admin`
     ///
     /// **Event type**: `chat_channel.member_invited`
-    ChatChannelMemberInvited(ChatChannelMemberInvited),
+    ChatChannelMemberInvited(Box<ChatChannelMemberInvited>),
     /// Delivered `team_chat.channel_invitation_accepted`.
     ///
     /// The **Team Chat channel invitation accepted** event triggers when a user accepted the chat channel invitation which previously sent to him .
@@ -534,7 +536,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_invitations`,`team_chat:read:list_invitations:admin`
     ///
     /// **Event type**: `team_chat.channel_invitation_accepted`
-    TeamChatChannelInvitationAccepted(TeamChatChannelInvitationAccepted),
+    TeamChatChannelInvitationAccepted(Box<TeamChatChannelInvitationAccepted>),
     /// Delivered `chat_channel.member_left`.
     ///
     /// The **Member Left** event is triggered when a user leaves a chat channel. A member of a chat channel can leave the channel at any time. After a member leaves a channel, the user loses access to **all** chat channel messages.
@@ -553,7 +555,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_members`,`team_chat:read:list_members:admin`
     ///
     /// **Event type**: `chat_channel.member_left`
-    ChatChannelMemberLeft(ChatChannelMemberLeft),
+    ChatChannelMemberLeft(Box<ChatChannelMemberLeft>),
     /// Delivered `team_chat.channel_join_requested`.
     ///
     /// The **Team Chat channel join requested** event triggers when a user requested to join into a team chat channel. One user can request to join a chat channel through deeplink and sharelink. For the deeplink, it's designed for the internal user. The private channel needs the channel owner to approve the request. For the share link, it's both designed for the internal and external user. For the external user, it needs the channel owner and account admin to approve.
@@ -567,7 +569,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_invitations`,`team_chat:read:list_invitations:admin`
     ///
     /// **Event type**: `team_chat.channel_join_requested`
-    TeamChatChannelJoinRequested(TeamChatChannelJoinRequested),
+    TeamChatChannelJoinRequested(Box<TeamChatChannelJoinRequested>),
     /// Delivered `team_chat.dm_message_updated`.
     ///
     /// The **Team Chat DM message updated** event triggers when a direct message (DM) chat message is updated.
@@ -586,7 +588,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `team_chat.dm_message_updated`
-    TeamChatDmMessageUpdated(TeamChatDmMessageUpdated),
+    TeamChatDmMessageUpdated(Box<TeamChatDmMessageUpdated>),
     /// Delivered `chat_message.replied`.
     ///
     /// The **Chat Message Replied** event is triggered when a user replies to a chat message in a thread. The reply could be to a contact or a channel.
@@ -605,7 +607,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `chat_message.replied`
-    ChatMessageReplied(ChatMessageReplied),
+    ChatMessageReplied(Box<ChatMessageReplied>),
     /// Delivered `team_chat.channel_invitation_rejected`.
     ///
     /// The **Team Chat channel invitation rejected** event triggers when a user rejects the chat channel invitation that was previously sent.
@@ -619,7 +621,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_invitations`,`team_chat:read:list_invitations:admin`
     ///
     /// **Event type**: `team_chat.channel_invitation_rejected`
-    TeamChatChannelInvitationRejected(TeamChatChannelInvitationRejected),
+    TeamChatChannelInvitationRejected(Box<TeamChatChannelInvitationRejected>),
     /// Delivered `team_chat.channel_reaction_removed`.
     ///
     /// The **Team Chat channel reaction removed** event triggers when a user removes a reaction under a chat message of a channel and the event is sent to all channel members who can see the content that was reacted to.
@@ -635,7 +637,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:message_emoji`,`team_chat:read:message_emoji:admin`
     ///
     /// **Event type**: `team_chat.channel_reaction_removed`
-    TeamChatChannelReactionRemoved(TeamChatChannelReactionRemoved),
+    TeamChatChannelReactionRemoved(Box<TeamChatChannelReactionRemoved>),
     /// Delivered `team_chat.shared_spaces_member_invited`.
     ///
     /// The **Member has been invited** event triggers when a contact is invited to a shared space.
@@ -652,7 +654,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_shared_space_members`,`team_chat:read:list_shared_space_members:admin`
     ///
     /// **Event type**: `team_chat.shared_spaces_member_invited`
-    TeamChatSharedSpacesMemberInvited(TeamChatSharedSpacesMemberInvited),
+    TeamChatSharedSpacesMemberInvited(Box<TeamChatSharedSpacesMemberInvited>),
     /// Delivered `team_chat.unstarred`.
     ///
     /// The **Session unstarred** event triggers when user unstars some contacts and channels.
@@ -669,7 +671,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:chat_control`,`team_chat:read:chat_control:admin`
     ///
     /// **Event type**: `team_chat.unstarred`
-    TeamChatUnstarred(TeamChatUnstarred),
+    TeamChatUnstarred(Box<TeamChatUnstarred>),
     /// Delivered `team_chat.file_unshared`.
     ///
     /// The **Team chat file unshared** event triggers when a user unshares files with a contact or a channel in Team Chat.
@@ -687,7 +689,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:file`,`team_chat:read:file:admin`
     ///
     /// **Event type**: `team_chat.file_unshared`
-    TeamChatFileUnshared(TeamChatFileUnshared),
+    TeamChatFileUnshared(Box<TeamChatFileUnshared>),
     /// Delivered `team_chat.channel_message_updated`.
     ///
     /// The **Team Chat channel message updated** event triggers when a chat channel message updates.
@@ -706,7 +708,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `team_chat.channel_message_updated`
-    TeamChatChannelMessageUpdated(TeamChatChannelMessageUpdated),
+    TeamChatChannelMessageUpdated(Box<TeamChatChannelMessageUpdated>),
     /// Delivered `chat_channel.member_removed`.
     ///
     /// The **Member Removed** event is triggered when a chat channel member removes a user from the channel. A chat channel administrator or an existing member of a channel can remove channel users. After a member is removed from a channel, the user loses access to **all** chat channel messages.
@@ -725,7 +727,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_members`,`team_chat:read:list_members:admin`
     ///
     /// **Event type**: `chat_channel.member_removed`
-    ChatChannelMemberRemoved(ChatChannelMemberRemoved),
+    ChatChannelMemberRemoved(Box<ChatChannelMemberRemoved>),
     /// Delivered `team_chat.dm_reaction_removed`.
     ///
     /// The **Team Chat direct reaction removed** event triggers when a user removes a reaction under a chat message of a contact and the app is installed for the message receiver user.
@@ -742,7 +744,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:message_emoji`,`team_chat:read:message_emoji:admin`
     ///
     /// **Event type**: `team_chat.dm_reaction_removed`
-    TeamChatDmReactionRemoved(TeamChatDmReactionRemoved),
+    TeamChatDmReactionRemoved(Box<TeamChatDmReactionRemoved>),
     /// Delivered `team_chat.dm_message_deleted`.
     ///
     /// The **Team Chat DM message deleted** event triggers when a message is deleted in a DM chat.
@@ -761,7 +763,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `team_chat.dm_message_deleted`
-    TeamChatDmMessageDeleted(TeamChatDmMessageDeleted),
+    TeamChatDmMessageDeleted(Box<TeamChatDmMessageDeleted>),
     /// Delivered `team_chat.channel_unarchived`.
     ///
     /// The **Chat channel unarchived** event triggers when a chat channel owner unarchives the channel.
@@ -777,7 +779,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:archive_channels`,`team_chat:read:archive_channels:admin`
     ///
     /// **Event type**: `team_chat.channel_unarchived`
-    TeamChatChannelUnarchived(TeamChatChannelUnarchived),
+    TeamChatChannelUnarchived(Box<TeamChatChannelUnarchived>),
     /// Delivered `team_chat.channel_message_posted`.
     ///
     /// The **Team Chat channel message posted** event triggers when a chat channel receives a message.
@@ -796,7 +798,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `team_chat.channel_message_posted`
-    TeamChatChannelMessagePosted(TeamChatChannelMessagePosted),
+    TeamChatChannelMessagePosted(Box<TeamChatChannelMessagePosted>),
     /// Delivered `team_chat.channel_join_approved`.
     ///
     /// The **Team Chat Channel Join Approved** event triggers when the join request is approved. For the invitation workflow, it needs both admins of the channel owner and requester to approve this when channel account and requester account enable **[Require admin approval for inviting external users in group chats and channels](https://zoom.us/account/setting)** option. Also the join requster finally needs the channel owner to approve.
@@ -810,7 +812,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_invitations`,`team_chat:read:list_invitations:admin`
     ///
     /// **Event type**: `team_chat.channel_join_approved`
-    TeamChatChannelJoinApproved(TeamChatChannelJoinApproved),
+    TeamChatChannelJoinApproved(Box<TeamChatChannelJoinApproved>),
     /// Delivered `team_chat.bookmark_added`.
     ///
     /// The **Message bookmark added** event triggers when user bookmarks a message.
@@ -829,7 +831,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_bookmarks`,`team_chat:read:list_bookmarks:admin`
     ///
     /// **Event type**: `team_chat.bookmark_added`
-    TeamChatBookmarkAdded(TeamChatBookmarkAdded),
+    TeamChatBookmarkAdded(Box<TeamChatBookmarkAdded>),
     /// Delivered `team_chat.channel_reaction_added`.
     ///
     /// The **Team Chat channel reaction added** event triggers when a user adds a reaction under a chat message of a channel and the event is sent to all channel members who can see the content that was reacted to.
@@ -838,7 +840,7 @@ pub enum Event {
     ///    * The **Team Chat channel reaction added** subscription enabled under the **Chat message** event.
     ///
     /// **Event type**: `team_chat.channel_reaction_added `
-    TeamChatChannelReactionAdded(TeamChatChannelReactionAdded),
+    TeamChatChannelReactionAdded(Box<TeamChatChannelReactionAdded>),
     /// Delivered `team_chat.channel_invitation_created`.
     ///
     /// The **Team Chat channel invitation created** event triggers when a user is invited into a team chat channel.
@@ -852,7 +854,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_invitations`,`team_chat:read:list_invitations:admin`
     ///
     /// **Event type**: `team_chat.channel_invitation_created`
-    TeamChatChannelInvitationCreated(TeamChatChannelInvitationCreated),
+    TeamChatChannelInvitationCreated(Box<TeamChatChannelInvitationCreated>),
     /// Delivered `team_chat.channel_app_removed`.
     ///
     /// The **Team Chat channel app removed** event triggers when a chat bot app is removed from a chat channel.
@@ -869,7 +871,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `team_chat.channel_app_removed`
-    TeamChatChannelAppRemoved(TeamChatChannelAppRemoved),
+    TeamChatChannelAppRemoved(Box<TeamChatChannelAppRemoved>),
     /// Delivered `team_chat.shared_spaces_member_removed`.
     ///
     /// The **Member has been removed** event triggers when a member removes other users from a shared space.
@@ -886,7 +888,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_shared_space_members`,`team_chat:read:list_shared_space_members:admin`
     ///
     /// **Event type**: `team_chat.shared_spaces_member_removed`
-    TeamChatSharedSpacesMemberRemoved(TeamChatSharedSpacesMemberRemoved),
+    TeamChatSharedSpacesMemberRemoved(Box<TeamChatSharedSpacesMemberRemoved>),
     /// Delivered `team_chat.file_shared`.
     ///
     /// The **Team chat file shared** event triggers when a user shares files with a contact or a channel in Team Chat.
@@ -904,7 +906,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:file`,`team_chat:read:file:admin`
     ///
     /// **Event type**: `team_chat.file_shared`
-    TeamChatFileShared(TeamChatFileShared),
+    TeamChatFileShared(Box<TeamChatFileShared>),
     /// Delivered `team_chat.channel_invitation_approved`.
     ///
     /// The **Team Chat channel invitation approved** event triggers when the inviation is approved. For the invitation workflow, it needs the admin of the channel owner and the invitee to approve when the channel account and invitee account enable the **[Require admin approval for inviting external users in group chats and channels](https://zoom.us/account/setting)** option so the invitee can get the invitation.
@@ -918,7 +920,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_invitations`,`team_chat:read:list_invitations:admin`
     ///
     /// **Event type**: `team_chat.channel_invitation_approved`
-    TeamChatChannelInvitationApproved(TeamChatChannelInvitationApproved),
+    TeamChatChannelInvitationApproved(Box<TeamChatChannelInvitationApproved>),
     /// Delivered `team_chat.file_uploaded`.
     ///
     /// This event is triggered when a user uploads files in Team Chat.
@@ -936,7 +938,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:file`,`team_chat:read:file:admin`
     ///
     /// **Event type**: `team_chat.file_uploaded`
-    TeamChatFileUploaded(TeamChatFileUploaded),
+    TeamChatFileUploaded(Box<TeamChatFileUploaded>),
     /// Delivered `team_chat.file_deleted`.
     ///
     /// This event is triggered when a user deletes files in Team Chat.
@@ -954,7 +956,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:file`,`team_chat:read:file:admin`
     ///
     /// **Event type**: `team_chat.file_deleted`
-    TeamChatFileDeleted(TeamChatFileDeleted),
+    TeamChatFileDeleted(Box<TeamChatFileDeleted>),
     /// Delivered `chat_message.sent`.
     ///
     /// The **Chat Message Sent** event is triggered when a user sends a chat message to a contact or a chat channel.
@@ -973,7 +975,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:user_message`,`team_chat:read:user_message:admin`
     ///
     /// **Event type**: `chat_message.sent`
-    ChatMessageSent(ChatMessageSent),
+    ChatMessageSent(Box<ChatMessageSent>),
     /// Delivered `team_chat.channel_invitation_declined`.
     ///
     /// The **Team Chat channel invitation declined** event triggers when the inviation is declined. For the invitation workflow, it both needs admin of channel owner and invitee to approve this when channel account and invitee account enable **[Require admin approval for inviting external users in group chats and channels](https://zoom.us/account/setting)** option, so the invitee can get the invitation.
@@ -987,7 +989,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `team_chat:read:list_invitations`,`team_chat:read:list_invitations:admin`
     ///
     /// **Event type**: `team_chat.channel_invitation_declined`
-    TeamChatChannelInvitationDeclined(TeamChatChannelInvitationDeclined),
+    TeamChatChannelInvitationDeclined(Box<TeamChatChannelInvitationDeclined>),
     /// Delivered `team_chat.channel_invitation_approval_requested`.
     ///
     /// The **Team Chat channel invitation approval requested** event triggers when the channel account or invitee account enables the **[Require admin approval for inviting external users in group chats and channels](https://zoom.us/account/setting)** option and it needs them to approve the invitation. The event also triggers when it needs an invitee to accept the inviatiton.
@@ -1004,7 +1006,7 @@ pub enum Event {
     ///
     /// **Event type**: `team_chat.channel_invitation_approval_requested`
     TeamChatChannelInvitationApprovalRequested(
-        TeamChatChannelInvitationApprovalRequested,
+        Box<TeamChatChannelInvitationApprovalRequested>,
     ),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
@@ -3069,144 +3071,148 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::TeamChatSharedSpacesMemberLeft(event) => {
-            handler.on_team_chat_shared_spaces_member_left(event).await
+            handler.on_team_chat_shared_spaces_member_left(*event).await
         }
         Event::TeamChatChannelInvitationRemoved(event) => {
-            handler.on_team_chat_channel_invitation_removed(event).await
+            handler.on_team_chat_channel_invitation_removed(*event).await
         }
-        Event::TeamChatEmojiAdded(event) => handler.on_team_chat_emoji_added(event).await,
+        Event::TeamChatEmojiAdded(event) => {
+            handler.on_team_chat_emoji_added(*event).await
+        }
         Event::TeamChatFileChanged(event) => {
-            handler.on_team_chat_file_changed(event).await
+            handler.on_team_chat_file_changed(*event).await
         }
         Event::TeamChatChannelJoinDeclined(event) => {
-            handler.on_team_chat_channel_join_declined(event).await
+            handler.on_team_chat_channel_join_declined(*event).await
         }
         Event::ChatChannelMemberJoined(event) => {
-            handler.on_chat_channel_member_joined(event).await
+            handler.on_chat_channel_member_joined(*event).await
         }
-        Event::ChatMessageUpdated(event) => handler.on_chat_message_updated(event).await,
-        Event::ChatChannelDeleted(event) => handler.on_chat_channel_deleted(event).await,
-        Event::ChatMessageDeleted(event) => handler.on_chat_message_deleted(event).await,
+        Event::ChatMessageUpdated(event) => handler.on_chat_message_updated(*event).await,
+        Event::ChatChannelDeleted(event) => handler.on_chat_channel_deleted(*event).await,
+        Event::ChatMessageDeleted(event) => handler.on_chat_message_deleted(*event).await,
         Event::TeamChatEmojiRemoved(event) => {
-            handler.on_team_chat_emoji_removed(event).await
+            handler.on_team_chat_emoji_removed(*event).await
         }
         Event::TeamChatChannelPinAdded(event) => {
-            handler.on_team_chat_channel_pin_added(event).await
+            handler.on_team_chat_channel_pin_added(*event).await
         }
         Event::TeamChatDmReactionAdded(event) => {
-            handler.on_team_chat_dm_reaction_added(event).await
+            handler.on_team_chat_dm_reaction_added(*event).await
         }
         Event::TeamChatChannelArchived(event) => {
-            handler.on_team_chat_channel_archived(event).await
+            handler.on_team_chat_channel_archived(*event).await
         }
         Event::TeamChatBookmarkRemoved(event) => {
-            handler.on_team_chat_bookmark_removed(event).await
+            handler.on_team_chat_bookmark_removed(*event).await
         }
         Event::TeamChatChannelPinRemoved(event) => {
-            handler.on_team_chat_channel_pin_removed(event).await
+            handler.on_team_chat_channel_pin_removed(*event).await
         }
         Event::TeamChatChannelJoinApprovalRequested(event) => {
-            handler.on_team_chat_channel_join_approval_requested(event).await
+            handler.on_team_chat_channel_join_approval_requested(*event).await
         }
         Event::TeamChatFileDownloaded(event) => {
-            handler.on_team_chat_file_downloaded(event).await
+            handler.on_team_chat_file_downloaded(*event).await
         }
         Event::TeamChatDmMessagePosted(event) => {
-            handler.on_team_chat_dm_message_posted(event).await
+            handler.on_team_chat_dm_message_posted(*event).await
         }
         Event::TeamChatSharedSpacesEdited(event) => {
-            handler.on_team_chat_shared_spaces_edited(event).await
+            handler.on_team_chat_shared_spaces_edited(*event).await
         }
-        Event::ChatChannelUpdated(event) => handler.on_chat_channel_updated(event).await,
+        Event::ChatChannelUpdated(event) => handler.on_chat_channel_updated(*event).await,
         Event::TeamChatChannelAppAdded(event) => {
-            handler.on_team_chat_channel_app_added(event).await
+            handler.on_team_chat_channel_app_added(*event).await
         }
-        Event::TeamChatStarred(event) => handler.on_team_chat_starred(event).await,
+        Event::TeamChatStarred(event) => handler.on_team_chat_starred(*event).await,
         Event::TeamChatChannelMessageDeleted(event) => {
-            handler.on_team_chat_channel_message_deleted(event).await
+            handler.on_team_chat_channel_message_deleted(*event).await
         }
-        Event::ChatChannelCreated(event) => handler.on_chat_channel_created(event).await,
+        Event::ChatChannelCreated(event) => handler.on_chat_channel_created(*event).await,
         Event::ChatChannelMemberInvited(event) => {
-            handler.on_chat_channel_member_invited(event).await
+            handler.on_chat_channel_member_invited(*event).await
         }
         Event::TeamChatChannelInvitationAccepted(event) => {
-            handler.on_team_chat_channel_invitation_accepted(event).await
+            handler.on_team_chat_channel_invitation_accepted(*event).await
         }
         Event::ChatChannelMemberLeft(event) => {
-            handler.on_chat_channel_member_left(event).await
+            handler.on_chat_channel_member_left(*event).await
         }
         Event::TeamChatChannelJoinRequested(event) => {
-            handler.on_team_chat_channel_join_requested(event).await
+            handler.on_team_chat_channel_join_requested(*event).await
         }
         Event::TeamChatDmMessageUpdated(event) => {
-            handler.on_team_chat_dm_message_updated(event).await
+            handler.on_team_chat_dm_message_updated(*event).await
         }
-        Event::ChatMessageReplied(event) => handler.on_chat_message_replied(event).await,
+        Event::ChatMessageReplied(event) => handler.on_chat_message_replied(*event).await,
         Event::TeamChatChannelInvitationRejected(event) => {
-            handler.on_team_chat_channel_invitation_rejected(event).await
+            handler.on_team_chat_channel_invitation_rejected(*event).await
         }
         Event::TeamChatChannelReactionRemoved(event) => {
-            handler.on_team_chat_channel_reaction_removed(event).await
+            handler.on_team_chat_channel_reaction_removed(*event).await
         }
         Event::TeamChatSharedSpacesMemberInvited(event) => {
-            handler.on_team_chat_shared_spaces_member_invited(event).await
+            handler.on_team_chat_shared_spaces_member_invited(*event).await
         }
-        Event::TeamChatUnstarred(event) => handler.on_team_chat_unstarred(event).await,
+        Event::TeamChatUnstarred(event) => handler.on_team_chat_unstarred(*event).await,
         Event::TeamChatFileUnshared(event) => {
-            handler.on_team_chat_file_unshared(event).await
+            handler.on_team_chat_file_unshared(*event).await
         }
         Event::TeamChatChannelMessageUpdated(event) => {
-            handler.on_team_chat_channel_message_updated(event).await
+            handler.on_team_chat_channel_message_updated(*event).await
         }
         Event::ChatChannelMemberRemoved(event) => {
-            handler.on_chat_channel_member_removed(event).await
+            handler.on_chat_channel_member_removed(*event).await
         }
         Event::TeamChatDmReactionRemoved(event) => {
-            handler.on_team_chat_dm_reaction_removed(event).await
+            handler.on_team_chat_dm_reaction_removed(*event).await
         }
         Event::TeamChatDmMessageDeleted(event) => {
-            handler.on_team_chat_dm_message_deleted(event).await
+            handler.on_team_chat_dm_message_deleted(*event).await
         }
         Event::TeamChatChannelUnarchived(event) => {
-            handler.on_team_chat_channel_unarchived(event).await
+            handler.on_team_chat_channel_unarchived(*event).await
         }
         Event::TeamChatChannelMessagePosted(event) => {
-            handler.on_team_chat_channel_message_posted(event).await
+            handler.on_team_chat_channel_message_posted(*event).await
         }
         Event::TeamChatChannelJoinApproved(event) => {
-            handler.on_team_chat_channel_join_approved(event).await
+            handler.on_team_chat_channel_join_approved(*event).await
         }
         Event::TeamChatBookmarkAdded(event) => {
-            handler.on_team_chat_bookmark_added(event).await
+            handler.on_team_chat_bookmark_added(*event).await
         }
         Event::TeamChatChannelReactionAdded(event) => {
-            handler.on_team_chat_channel_reaction_added(event).await
+            handler.on_team_chat_channel_reaction_added(*event).await
         }
         Event::TeamChatChannelInvitationCreated(event) => {
-            handler.on_team_chat_channel_invitation_created(event).await
+            handler.on_team_chat_channel_invitation_created(*event).await
         }
         Event::TeamChatChannelAppRemoved(event) => {
-            handler.on_team_chat_channel_app_removed(event).await
+            handler.on_team_chat_channel_app_removed(*event).await
         }
         Event::TeamChatSharedSpacesMemberRemoved(event) => {
-            handler.on_team_chat_shared_spaces_member_removed(event).await
+            handler.on_team_chat_shared_spaces_member_removed(*event).await
         }
-        Event::TeamChatFileShared(event) => handler.on_team_chat_file_shared(event).await,
+        Event::TeamChatFileShared(event) => {
+            handler.on_team_chat_file_shared(*event).await
+        }
         Event::TeamChatChannelInvitationApproved(event) => {
-            handler.on_team_chat_channel_invitation_approved(event).await
+            handler.on_team_chat_channel_invitation_approved(*event).await
         }
         Event::TeamChatFileUploaded(event) => {
-            handler.on_team_chat_file_uploaded(event).await
+            handler.on_team_chat_file_uploaded(*event).await
         }
         Event::TeamChatFileDeleted(event) => {
-            handler.on_team_chat_file_deleted(event).await
+            handler.on_team_chat_file_deleted(*event).await
         }
-        Event::ChatMessageSent(event) => handler.on_chat_message_sent(event).await,
+        Event::ChatMessageSent(event) => handler.on_chat_message_sent(*event).await,
         Event::TeamChatChannelInvitationDeclined(event) => {
-            handler.on_team_chat_channel_invitation_declined(event).await
+            handler.on_team_chat_channel_invitation_declined(*event).await
         }
         Event::TeamChatChannelInvitationApprovalRequested(event) => {
-            handler.on_team_chat_channel_invitation_approval_requested(event).await
+            handler.on_team_chat_channel_invitation_approval_requested(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -3296,7 +3302,7 @@ pub struct TeamChatChannelInvitationPayload {
     /// The member ID of the user who removed the chat channel invitation.
     pub operator_member_id: String,
     /// Information about the invitation.
-    pub object: TeamChatChannelInvitationPayloadObject,
+    pub object: Box<TeamChatChannelInvitationPayloadObject>,
 }
 
 /// Information about the invitation.
@@ -3564,7 +3570,7 @@ pub struct TeamChatChannelJoinPayload {
     /// The member ID of the user who declined the channel join request.
     pub operator_member_id: String,
     /// Information about the request.
-    pub object: TeamChatChannelJoinPayloadObject,
+    pub object: Box<TeamChatChannelJoinPayloadObject>,
 }
 
 /// Information about the request.
@@ -3719,7 +3725,7 @@ pub struct ChatMessageUpdated {
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ChatMessagePayload,
+    pub payload: Box<ChatMessagePayload>,
 }
 
 /// The `payload` property of [`ChatMessageUpdated`].
@@ -3835,7 +3841,7 @@ pub struct ChatMessageDeleted {
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ChatMessagePayload,
+    pub payload: Box<ChatMessagePayload>,
 }
 
 /// The payload of the `team_chat.emoji_removed` webhook.
@@ -3857,7 +3863,7 @@ pub struct TeamChatChannelPinAdded {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: TeamChatChannelPinPayload,
+    pub payload: Box<TeamChatChannelPinPayload>,
 }
 
 /// The `payload` property of [`TeamChatChannelPinAdded`].
@@ -4120,7 +4126,7 @@ pub struct TeamChatDmReactionAdded {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: TeamChatDmReactionPayload,
+    pub payload: Box<TeamChatDmReactionPayload>,
 }
 
 /// The `payload` property of [`TeamChatDmReactionAdded`].
@@ -4220,7 +4226,7 @@ pub struct TeamChatBookmarkPayload {
     /// The member ID of the user who unbookmarked the message.
     pub operator_member_id: String,
     /// Information about the unbookmarked message.
-    pub object: TeamChatBookmarkPayloadObject,
+    pub object: Box<TeamChatBookmarkPayloadObject>,
 }
 
 /// Information about the unbookmarked message.
@@ -4270,7 +4276,7 @@ pub struct TeamChatChannelPinRemoved {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: TeamChatChannelPinPayload,
+    pub payload: Box<TeamChatChannelPinPayload>,
 }
 
 /// The payload of the `team_chat.channel_join_approval_requested` webhook.
@@ -4288,7 +4294,7 @@ pub struct TeamChatChannelJoinApprovalRequested {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TeamChatChannelJoinApprovalRequestedPayload {
     /// Information about the request.
-    pub object: TeamChatChannelJoinApprovalRequestedPayloadObject,
+    pub object: Box<TeamChatChannelJoinApprovalRequestedPayloadObject>,
 }
 
 /// Information about the request.
@@ -4389,7 +4395,7 @@ pub struct TeamChatFileDownloadedPayload {
     /// The member ID of the user who downloaded the team chat file.
     pub operator_member_id: String,
     /// Information about the chat message file.
-    pub object: TeamChatFileDownloadedPayloadObject,
+    pub object: Box<TeamChatFileDownloadedPayloadObject>,
 }
 
 /// Information about the chat message file.
@@ -4458,7 +4464,7 @@ pub struct TeamChatDmMessagePayload {
     /// Whether this action was performed by an external user.
     pub by_external_user: bool,
     /// The Iiformation about the message.
-    pub object: TeamChatDmMessagePayloadObject,
+    pub object: Box<TeamChatDmMessagePayloadObject>,
 }
 
 /// The Iiformation about the message.
@@ -4534,7 +4540,7 @@ pub struct TeamChatSharedSpacesEditedPayload {
     /// The member ID of the user who edited the space.
     pub operator_member_id: String,
     /// The `object` property.
-    pub object: TeamChatSharedSpacesEditedPayloadObject,
+    pub object: Box<TeamChatSharedSpacesEditedPayloadObject>,
     /// The `additionalProperties` property.
     #[serde(
         rename = "additionalProperties",
@@ -4889,7 +4895,7 @@ pub struct TeamChatChannelMessageDeleted {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: TeamChatChannelMessageDeletedPayload,
+    pub payload: Box<TeamChatChannelMessageDeletedPayload>,
 }
 
 /// The `payload` property of [`TeamChatChannelMessageDeleted`].
@@ -5054,7 +5060,7 @@ pub struct TeamChatChannelJoinRequested {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: TeamChatChannelJoinRequestedPayload,
+    pub payload: Box<TeamChatChannelJoinRequestedPayload>,
 }
 
 /// The `payload` property of [`TeamChatChannelJoinRequested`].
@@ -5121,7 +5127,7 @@ pub struct ChatMessageRepliedPayload {
     /// The email address of the user who replied to the message.
     pub operator: String,
     /// Information about the message.
-    pub object: ChatMessageRepliedPayloadObject,
+    pub object: Box<ChatMessageRepliedPayloadObject>,
     /// The user ID of the user who sent the message reply.
     pub operator_id: String,
 }
@@ -5182,7 +5188,7 @@ pub struct TeamChatChannelInvitationRejectedPayload {
     /// Whether this action was performed by an external user.
     pub by_external_user: bool,
     /// Information about invitation.
-    pub object: TeamChatChannelInvitationRejectedPayloadObject,
+    pub object: Box<TeamChatChannelInvitationRejectedPayloadObject>,
 }
 
 /// Information about invitation.
@@ -5413,7 +5419,7 @@ pub struct TeamChatFileUnshared {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: TeamChatFileUnsharedPayload,
+    pub payload: Box<TeamChatFileUnsharedPayload>,
 }
 
 /// The `payload` property of [`TeamChatFileUnshared`].
@@ -5491,7 +5497,7 @@ pub struct TeamChatChannelMessagePayload {
     /// Whether this action was performed by an external user.
     pub by_external_user: bool,
     /// The information about the message.
-    pub object: TeamChatChannelMessagePayloadObject,
+    pub object: Box<TeamChatChannelMessagePayloadObject>,
 }
 
 /// The information about the message.
@@ -5669,7 +5675,7 @@ pub struct TeamChatDmReactionRemoved {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: TeamChatDmReactionPayload,
+    pub payload: Box<TeamChatDmReactionPayload>,
 }
 
 /// The payload of the `team_chat.dm_message_deleted` webhook.
@@ -5697,7 +5703,7 @@ pub struct TeamChatDmMessageDeletedPayload {
     /// Whether this action was performed by an external user.
     pub by_external_user: bool,
     /// The information about the message.
-    pub object: TeamChatDmMessageDeletedPayloadObject,
+    pub object: Box<TeamChatDmMessageDeletedPayloadObject>,
 }
 
 /// The information about the message.
@@ -5810,7 +5816,7 @@ pub struct TeamChatChannelInvitationCreatedPayload {
     /// Whether this action was performed by an external user.
     pub by_external_user: bool,
     /// The `object` property.
-    pub object: TeamChatChannelInvitationCreatedPayloadObject,
+    pub object: Box<TeamChatChannelInvitationCreatedPayloadObject>,
 }
 
 /// The `object` property of [`TeamChatChannelInvitationCreatedPayload`].
@@ -5937,7 +5943,7 @@ pub struct TeamChatFileShared {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: TeamChatFileUnsharedPayload,
+    pub payload: Box<TeamChatFileUnsharedPayload>,
 }
 
 /// The payload of the `team_chat.channel_invitation_approved` webhook.
@@ -5965,7 +5971,7 @@ pub struct TeamChatChannelInvitationApprovedPayload {
     /// Whether this action was performed by an external user.
     pub by_external_user: bool,
     /// Information about the invitation.
-    pub object: TeamChatChannelInvitationApprovedPayloadObject,
+    pub object: Box<TeamChatChannelInvitationApprovedPayloadObject>,
 }
 
 /// Information about the invitation.
@@ -6072,7 +6078,7 @@ pub struct ChatMessageSent {
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: ChatMessagePayload,
+    pub payload: Box<ChatMessagePayload>,
 }
 
 /// The payload of the `team_chat.channel_invitation_declined` webhook.
@@ -6098,7 +6104,7 @@ pub struct TeamChatChannelInvitationDeclinedPayload {
     /// The member ID of the user who rejected the chat channel invitation.
     pub operator_member_id: String,
     /// Information about the invitation.
-    pub object: TeamChatChannelInvitationDeclinedPayloadObject,
+    pub object: Box<TeamChatChannelInvitationDeclinedPayloadObject>,
 }
 
 /// Information about the invitation.
@@ -6140,7 +6146,7 @@ pub struct TeamChatChannelInvitationApprovalRequested {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TeamChatChannelInvitationApprovalRequestedPayload {
     /// Information about the invitation.
-    pub object: TeamChatChannelInvitationApprovalRequestedPayloadObject,
+    pub object: Box<TeamChatChannelInvitationApprovalRequestedPayloadObject>,
 }
 
 /// Information about the invitation.

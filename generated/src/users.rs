@@ -39,11 +39,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `group.admin_added`.
     ///
@@ -61,7 +63,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `group:read:administrator:master`,`group:read:administrator:admin`
     ///
     /// **Event type**: `group.admin_added`
-    GroupAdminAdded(GroupAdminAdded),
+    GroupAdminAdded(Box<GroupAdminAdded>),
     /// Delivered `group.lock_settings_updated`.
     ///
     /// Zoom triggers the **Group's lock settings updated** event when an account owner or user updates a [group's lock settings](https://support.zoom.us/hc/en-us/articles/204519819-Managing-user-groups-and-settings).
@@ -78,7 +80,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `group:read:lock_settings:master`,`group:read:lock_settings:admin`
     ///
     /// **Event type**: `group.lock_settings_updated`
-    GroupLockSettingsUpdated(GroupLockSettingsUpdated),
+    GroupLockSettingsUpdated(Box<GroupLockSettingsUpdated>),
     /// Delivered `group.admin_deleted`.
     ///
     /// The **Group admin deleted** event is triggered every time one of your app users or account users delete a group admin. Group admins can be deleted in the [Zoom web portal](https://support.zoom.us/hc/en-us/articles/204519819-Managing-user-groups-and-settings) or via the [**Delete group admins**](/api-reference/zoom-api/methods#operation/groupAdminsDelete) API.
@@ -95,7 +97,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `group:read:administrator:master`,`group:read:administrator:admin`
     ///
     /// **Event type**: `group.admin_deleted`
-    GroupAdminDeleted(GroupAdminDeleted),
+    GroupAdminDeleted(Box<GroupAdminDeleted>),
     /// Delivered `group.member_deleted`.
     ///
     /// The **Group member deleted** event is triggered every time one of your app users or account users delete members in a group. Group members can be removed in the [Zoom web portal](https://support.zoom.us/hc/en-us/articles/204519819-Managing-user-groups-and-settings#h_a96c2cc7-224b-4a02-9c35-c7b7fea8508a) or via the [**Delete group members**](/api-reference/zoom-api/methods#operation/groupMembersDelete) API.
@@ -112,7 +114,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `group:read:member:master`,`group:read:member:admin`
     ///
     /// **Event type**: `group.member_deleted`
-    GroupMemberDeleted(GroupMemberDeleted),
+    GroupMemberDeleted(Box<GroupMemberDeleted>),
     /// Delivered `user.deleted`.
     ///
     /// The **User has been deleted** event is triggered when an admin or account owner deletes a user from a Zoom account.
@@ -132,7 +134,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:user:master`,`user:read:user:admin`,`user:read:user`
     ///
     /// **Event type**: `user.deleted`
-    UserDeleted(UserDeleted),
+    UserDeleted(Box<UserDeleted>),
     /// Delivered `user.deactivated`.
     ///
     /// The **User has been deactivated** event is triggered every time one of your app users or account users gets deactivated.
@@ -151,7 +153,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:user:master`,`user:read:user:admin`
     ///
     /// **Event type**: `user.deactivated`
-    UserDeactivated(UserDeactivated),
+    UserDeactivated(Box<UserDeactivated>),
     /// Delivered `user.settings_updated`.
     ///
     /// Zoom triggers the **User's settings have been updated** event when a user updates the settings of your app users or account.
@@ -170,7 +172,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:settings:master`,`user:read:settings`,`user:read:settings:admin`
     ///
     /// **Event type**: `user.settings_updated`
-    UserSettingsUpdated(UserSettingsUpdated),
+    UserSettingsUpdated(Box<UserSettingsUpdated>),
     /// Delivered `user.invitation_accepted`.
     ///
     /// The **User has accepted the account invitation** event is triggered every time a user accepts the invitation to join a Zoom account.
@@ -189,7 +191,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:user:master`,`user:read:user:admin`
     ///
     /// **Event type**: `user.invitation_accepted`
-    UserInvitationAccepted(UserInvitationAccepted),
+    UserInvitationAccepted(Box<UserInvitationAccepted>),
     /// Delivered `group.created`.
     ///
     /// The **Group created** event is triggered every time one of your app users or account users creates a group. Groups can be added in the [Zoom web portal](https://support.zoom.us/hc/en-us/articles/204519819-Managing-user-groups-and-settings#h_1e8d02d6-3ab6-4084-81e1-27e47864f262) or via the [**Create a group**](/api-reference/zoom-api/methods#operation/groupCreate) API.
@@ -206,7 +208,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `group:read:group:master`,`group:read:group:admin`
     ///
     /// **Event type**: `group.created`
-    GroupCreated(GroupCreated),
+    GroupCreated(Box<GroupCreated>),
     /// Delivered `group.settings_updated`.
     ///
     /// Zoom triggers the **Group's setting updated** event when account owners or users update a group's [settings](https://zoom.us/account/group/{groupId}/setting).
@@ -222,7 +224,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `group:read:settings:master`,`group:read:settings:admin`
     ///
     /// **Event type**: `group.settings_updated`
-    GroupSettingsUpdated(GroupSettingsUpdated),
+    GroupSettingsUpdated(Box<GroupSettingsUpdated>),
     /// Delivered `user.disassociated`.
     ///
     /// The **User has been disassociated** event is triggered every time one of your app users or account users is unlinked from an account.
@@ -241,7 +243,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:user:master`,`user:read:user:admin`
     ///
     /// **Event type**: `user.disassociated`
-    UserDisassociated(UserDisassociated),
+    UserDisassociated(Box<UserDisassociated>),
     /// Delivered `group.updated`.
     ///
     /// The **Group updated** event is triggered every time one of your app users or account users update a group. Groups can be updated in the [Zoom web portal](https://support.zoomus/hc/en-us/articles/204519819-Managing-user-groups-and-settings) or via the [**Update a group**](/api-reference/zoom-api/methods#operation/groupUpdate) API.
@@ -258,7 +260,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `group:read:group:master`,`group:read:group:admin`
     ///
     /// **Event type**: `group.updated`
-    GroupUpdated(GroupUpdated),
+    GroupUpdated(Box<GroupUpdated>),
     /// Delivered `user.presence_status_updated`.
     ///
     /// The **User's presence status has been updated** event is triggered every time one of your app users' presence status is updated in the Zoom Client app.
@@ -277,7 +279,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:presence_status:master`,`user:read:presence_status`,`user:read:presence_status:admin`
     ///
     /// **Event type**: `user.presence_status_updated`
-    UserPresenceStatusUpdated(UserPresenceStatusUpdated),
+    UserPresenceStatusUpdated(Box<UserPresenceStatusUpdated>),
     /// Delivered `user.activated`.
     ///
     /// The **User has been activated** event is triggered every time one of your app users or account users activates a deactivated user.
@@ -295,7 +297,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:user:master`,`user:read:user:admin`
     ///
     /// **Event type**: `user.activated`
-    UserActivated(UserActivated),
+    UserActivated(Box<UserActivated>),
     /// Delivered `user.signed_in`.
     ///
     /// The **User has signed in** event is triggered every time one of your app users or account users signs in to Zoom.
@@ -313,7 +315,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:user:master`,`user:read:user`,`user:read:user:admin`
     ///
     /// **Event type**: `user.signed_in`
-    UserSignedIn(UserSignedIn),
+    UserSignedIn(Box<UserSignedIn>),
     /// Delivered `user.signed_out`.
     ///
     /// The **User has signed out** event is triggered every time one of your app users or account users signs out of Zoom.
@@ -331,7 +333,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:user:master`,`user:read:user`,`user:read:user:admin`
     ///
     /// **Event type**: `user.signed_out`
-    UserSignedOut(UserSignedOut),
+    UserSignedOut(Box<UserSignedOut>),
     /// Delivered `user.personal_notes_updated`.
     ///
     /// The **User's personal notes have been updated** event is triggered every time one of your app users or account users updates personal notes on the Zoom Client app.
@@ -349,7 +351,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:personal_note:master`,`user:read:personal_note`,`user:read:personal_note:admin`
     ///
     /// **Event type**: `user.personal_notes_updated`
-    UserPersonalNotesUpdated(UserPersonalNotesUpdated),
+    UserPersonalNotesUpdated(Box<UserPersonalNotesUpdated>),
     /// Delivered `group.member_added`.
     ///
     /// The **Group member added** event is triggered every time one of your app users or account users add members to a group. Group members can be added in the [Zoom web portal](https://support.zoom.us/hc/en-us/articles/204519819-Managing-user-groups-and-settings#h_a96c2cc7-224b-4a02-9c35-c7b7fea8508a) or via the [**Add group members**](/api-reference/zoom-api/methods#operation/groupMembersCreate) API.
@@ -366,7 +368,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `group:read:member:master`,`group:read:member:admin`
     ///
     /// **Event type**: `group.member_added`
-    GroupMemberAdded(GroupMemberAdded),
+    GroupMemberAdded(Box<GroupMemberAdded>),
     /// Delivered `user.updated`.
     ///
     /// The **User's profile info has been updated** event is triggered every time the profile of one of your app users or account users is updated.
@@ -384,7 +386,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:user:master`,`user:read:user`,`user:read:user:admin`
     ///
     /// **Event type**: `user.updated`
-    UserUpdated(UserUpdated),
+    UserUpdated(Box<UserUpdated>),
     /// Delivered `group.deleted`.
     ///
     /// The **Group deleted** event is triggered every time one of your app users or account users delete a group. Groups can be deleted in the [Zoom web portal](https://support.zoomus/hc/en-us/articles/204519819-Managing-user-groups-and-settings) or via the [**Delete a group**](/api-reference/zoom-api/methods#operation/groupDelete) API.
@@ -401,7 +403,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `group:read:group:master`,`group:read:group:admin`
     ///
     /// **Event type**: `group.deleted`
-    GroupDeleted(GroupDeleted),
+    GroupDeleted(Box<GroupDeleted>),
     /// Delivered `user.created`.
     ///
     /// The **User has been created** event is triggered every time one of your app users or account users adds another user to the account.
@@ -420,7 +422,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `user:read:user:master`,`user:read:user:admin`
     ///
     /// **Event type**: `user.created`
-    UserCreated(UserCreated),
+    UserCreated(Box<UserCreated>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -1242,39 +1244,39 @@ pub async fn handle<H: Handler>(
     event: Event,
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
-        Event::GroupAdminAdded(event) => handler.on_group_admin_added(event).await,
+        Event::GroupAdminAdded(event) => handler.on_group_admin_added(*event).await,
         Event::GroupLockSettingsUpdated(event) => {
-            handler.on_group_lock_settings_updated(event).await
+            handler.on_group_lock_settings_updated(*event).await
         }
-        Event::GroupAdminDeleted(event) => handler.on_group_admin_deleted(event).await,
-        Event::GroupMemberDeleted(event) => handler.on_group_member_deleted(event).await,
-        Event::UserDeleted(event) => handler.on_user_deleted(event).await,
-        Event::UserDeactivated(event) => handler.on_user_deactivated(event).await,
+        Event::GroupAdminDeleted(event) => handler.on_group_admin_deleted(*event).await,
+        Event::GroupMemberDeleted(event) => handler.on_group_member_deleted(*event).await,
+        Event::UserDeleted(event) => handler.on_user_deleted(*event).await,
+        Event::UserDeactivated(event) => handler.on_user_deactivated(*event).await,
         Event::UserSettingsUpdated(event) => {
-            handler.on_user_settings_updated(event).await
+            handler.on_user_settings_updated(*event).await
         }
         Event::UserInvitationAccepted(event) => {
-            handler.on_user_invitation_accepted(event).await
+            handler.on_user_invitation_accepted(*event).await
         }
-        Event::GroupCreated(event) => handler.on_group_created(event).await,
+        Event::GroupCreated(event) => handler.on_group_created(*event).await,
         Event::GroupSettingsUpdated(event) => {
-            handler.on_group_settings_updated(event).await
+            handler.on_group_settings_updated(*event).await
         }
-        Event::UserDisassociated(event) => handler.on_user_disassociated(event).await,
-        Event::GroupUpdated(event) => handler.on_group_updated(event).await,
+        Event::UserDisassociated(event) => handler.on_user_disassociated(*event).await,
+        Event::GroupUpdated(event) => handler.on_group_updated(*event).await,
         Event::UserPresenceStatusUpdated(event) => {
-            handler.on_user_presence_status_updated(event).await
+            handler.on_user_presence_status_updated(*event).await
         }
-        Event::UserActivated(event) => handler.on_user_activated(event).await,
-        Event::UserSignedIn(event) => handler.on_user_signed_in(event).await,
-        Event::UserSignedOut(event) => handler.on_user_signed_out(event).await,
+        Event::UserActivated(event) => handler.on_user_activated(*event).await,
+        Event::UserSignedIn(event) => handler.on_user_signed_in(*event).await,
+        Event::UserSignedOut(event) => handler.on_user_signed_out(*event).await,
         Event::UserPersonalNotesUpdated(event) => {
-            handler.on_user_personal_notes_updated(event).await
+            handler.on_user_personal_notes_updated(*event).await
         }
-        Event::GroupMemberAdded(event) => handler.on_group_member_added(event).await,
-        Event::UserUpdated(event) => handler.on_user_updated(event).await,
-        Event::GroupDeleted(event) => handler.on_group_deleted(event).await,
-        Event::UserCreated(event) => handler.on_user_created(event).await,
+        Event::GroupMemberAdded(event) => handler.on_group_member_added(*event).await,
+        Event::UserUpdated(event) => handler.on_user_updated(*event).await,
+        Event::GroupDeleted(event) => handler.on_group_deleted(*event).await,
+        Event::UserCreated(event) => handler.on_user_created(*event).await,
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
     outcome.map_err(DispatchError::Handler)
@@ -1392,7 +1394,7 @@ pub struct GroupLockSettingsUpdatedPayloadObject {
     /// The updated group's ID.
     pub id: String,
     /// The `settings` property.
-    pub settings: GroupLockSettingsUpdatedPayloadObjectSettings,
+    pub settings: Box<GroupLockSettingsUpdatedPayloadObjectSettings>,
 }
 
 /// The `settings` property of [`GroupLockSettingsUpdatedPayloadObject`].
@@ -1412,7 +1414,7 @@ pub struct GroupLockSettingsUpdatedPayloadObjectSettings {
     >,
     /// The `in_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_meeting: Option<GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    pub in_meeting: Option<Box<GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// The `other_options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_options: Option<GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions>,
@@ -2092,7 +2094,7 @@ pub struct UserSettingsUpdatedPayloadObject {
     /// The modified user's unique ID (userId).
     pub id: String,
     /// The `settings` property.
-    pub settings: UserSettingsUpdatedPayloadObjectSettings,
+    pub settings: Box<UserSettingsUpdatedPayloadObjectSettings>,
 }
 
 /// The `settings` property of [`UserSettingsUpdatedPayloadObject`].
@@ -2108,11 +2110,11 @@ pub struct UserSettingsUpdatedPayloadObjectSettings {
     /// Information about the scheduled meeting settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
-        UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
+        Box<UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// Information about the in meeting settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_meeting: Option<UserSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    pub in_meeting: Option<Box<UserSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// Information about the email notification settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
@@ -2120,7 +2122,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettings {
     >,
     /// Information about recording settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording: Option<UserSettingsUpdatedPayloadObjectSettingsRecording>,
+    pub recording: Option<Box<UserSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// Information about telephony settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephony: Option<UserSettingsUpdatedPayloadObjectSettingsTelephony>,
@@ -2130,7 +2132,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettings {
     /// Whether to require that all meetings are secured with at least one security option.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
-        UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
+        Box<UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// Information about the Telephony Service Provider (TSP) settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4376,7 +4378,7 @@ pub struct UserSettingsUpdatedPayloadOldObject {
     pub id: Option<String>,
     /// Information about the user's previous settings. This only returns modified settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<UserSettingsUpdatedPayloadObjectSettings>,
+    pub settings: Option<Box<UserSettingsUpdatedPayloadObjectSettings>>,
 }
 
 /// The payload of the `user.invitation_accepted` webhook.
@@ -4476,7 +4478,7 @@ pub struct GroupSettingsUpdatedPayloadObject {
     /// The updated group's ID.
     pub id: String,
     /// The `settings` property.
-    pub settings: GroupSettingsUpdatedPayloadObjectSettings,
+    pub settings: Box<GroupSettingsUpdatedPayloadObjectSettings>,
 }
 
 /// The `settings` property of [`GroupSettingsUpdatedPayloadObject`].
@@ -4487,7 +4489,7 @@ pub struct GroupSettingsUpdatedPayloadObjectSettings {
     /// The `audio_conferencing` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
-        GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing,
+        Box<GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing>,
     >,
     /// The `email_notification` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4496,7 +4498,7 @@ pub struct GroupSettingsUpdatedPayloadObjectSettings {
     >,
     /// The `in_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_meeting: Option<GroupSettingsUpdatedPayloadObjectSettingsInMeeting>,
+    pub in_meeting: Option<Box<GroupSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// The `other_options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_options: Option<GroupSettingsUpdatedPayloadObjectSettingsOtherOptions>,
@@ -4505,11 +4507,11 @@ pub struct GroupSettingsUpdatedPayloadObjectSettings {
     pub profile: Option<GroupSettingsUpdatedPayloadObjectSettingsProfile>,
     /// The `recording` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording: Option<GroupSettingsUpdatedPayloadObjectSettingsRecording>,
+    pub recording: Option<Box<GroupSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// The `schedule_meeting` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
-        GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
+        Box<GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// The `telephony` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4517,11 +4519,11 @@ pub struct GroupSettingsUpdatedPayloadObjectSettings {
     /// The `meeting_security` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
-        GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
+        Box<GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// The account's chat settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chat: Option<GroupSettingsUpdatedPayloadObjectSettingsChat>,
+    pub chat: Option<Box<GroupSettingsUpdatedPayloadObjectSettingsChat>>,
 }
 
 /// The `audio_conferencing` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
@@ -6109,7 +6111,7 @@ pub struct UserPresenceStatusUpdatedPayload {
     /// The account ID of the user's account owner.
     pub account_id: String,
     /// Information about the user.
-    pub object: UserPresenceStatusUpdatedPayloadObject,
+    pub object: Box<UserPresenceStatusUpdatedPayloadObject>,
 }
 
 /// Information about the user.
@@ -6678,13 +6680,13 @@ pub struct UserUpdatedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<UserUpdatedPayloadOperation>,
     /// Information about the updated user.
-    pub object: UserUpdatedPayloadObject,
+    pub object: Box<UserUpdatedPayloadObject>,
     /// The user's update timestamp, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the user's previous value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_object: Option<UserUpdatedPayloadObject>,
+    pub old_object: Option<Box<UserUpdatedPayloadObject>>,
 }
 
 /// This field only returns for the following operations:
@@ -6870,7 +6872,7 @@ pub struct UserCreated {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: UserCreatedPayload,
+    pub payload: Box<UserCreatedPayload>,
 }
 
 /// The `payload` property of [`UserCreated`].

@@ -20,11 +20,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `video_management.channel_video_added`.
     ///
@@ -43,7 +45,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `video_mgmt:read:list_videos`,`video_mgmt:read:list_videos:admin`
     ///
     /// **Event type**: `video_management.channel_video_added`
-    VideoManagementChannelVideoAdded(VideoManagementChannelVideoAdded),
+    VideoManagementChannelVideoAdded(Box<VideoManagementChannelVideoAdded>),
     /// Delivered `video_management.channel_published`.
     ///
     /// The **Channel Published** event is triggered every time a user in your account or your app, publishes a video channel.
@@ -61,7 +63,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `video_mgmt:read:channel`,`video_mgmt:read:channel:admin`
     ///
     /// **Event type**: `video_management.channel_published`
-    VideoManagementChannelPublished(VideoManagementChannelPublished),
+    VideoManagementChannelPublished(Box<VideoManagementChannelPublished>),
     /// Delivered `video_management.channel_unpublished`.
     ///
     /// The **Channel unpublished** event is triggered every time a user in your account or your app unpublishes a video channel
@@ -79,7 +81,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `video_mgmt:read:channel`,`video_mgmt:read:channel:admin`
     ///
     /// **Event type**: `video_management.channel_unpublished`
-    VideoManagementChannelUnpublished(VideoManagementChannelUnpublished),
+    VideoManagementChannelUnpublished(Box<VideoManagementChannelUnpublished>),
     /// Delivered `video_management.channel_video_removed`.
     ///
     /// The **channel video removed** event is triggered every time a user in your account or your app, removed a video from a channel.
@@ -97,7 +99,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `video_mgmt:read:list_videos`,`video_mgmt:read:list_videos:admin`
     ///
     /// **Event type**: `video_management.channel_video_removed`
-    VideoManagementChannelVideoRemoved(VideoManagementChannelVideoRemoved),
+    VideoManagementChannelVideoRemoved(Box<VideoManagementChannelVideoRemoved>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -378,16 +380,16 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::VideoManagementChannelVideoAdded(event) => {
-            handler.on_video_management_channel_video_added(event).await
+            handler.on_video_management_channel_video_added(*event).await
         }
         Event::VideoManagementChannelPublished(event) => {
-            handler.on_video_management_channel_published(event).await
+            handler.on_video_management_channel_published(*event).await
         }
         Event::VideoManagementChannelUnpublished(event) => {
-            handler.on_video_management_channel_unpublished(event).await
+            handler.on_video_management_channel_unpublished(*event).await
         }
         Event::VideoManagementChannelVideoRemoved(event) => {
-            handler.on_video_management_channel_video_removed(event).await
+            handler.on_video_management_channel_video_removed(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };

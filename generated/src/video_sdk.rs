@@ -59,11 +59,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `session.user_phone_callout_ringing`.
     ///
@@ -76,7 +78,7 @@ pub enum Event {
     ///   * The **Invited party's phone (call out) ringing** subscription enabled under the **Session** event.
     ///
     /// **Event type**: `session.user_phone_callout_ringing`
-    SessionUserPhoneCalloutRinging(SessionUserPhoneCalloutRinging),
+    SessionUserPhoneCalloutRinging(Box<SessionUserPhoneCalloutRinging>),
     /// Delivered `session.user_room_system_callout_ringing`.
     ///
     /// The **Invited party's phone (call out) ringing in Zoom room** event is triggered every time a user's phone is ringing when they were invited to [join a session through phone (call out) from a Zoom room](https://support.zoom.us/hc/en-us/articles/205369035).
@@ -88,7 +90,7 @@ pub enum Event {
     /// * The **Invited party's phone (call out) ringing in Zoom room** subscription enabled under the **Session** event.
     ///
     /// **Event type**: `session.user_room_system_callout_ringing`
-    SessionUserRoomSystemCalloutRinging(SessionUserRoomSystemCalloutRinging),
+    SessionUserRoomSystemCalloutRinging(Box<SessionUserRoomSystemCalloutRinging>),
     /// Delivered `session.recording_started`.
     ///
     /// Event: `session.recording_started`
@@ -109,7 +111,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.recording_started` event notification:
     ///
     /// **Event type**: `session.recording_started`
-    SessionRecordingStarted(SessionRecordingStarted),
+    SessionRecordingStarted(Box<SessionRecordingStarted>),
     /// Delivered `session.recording_resumed`.
     ///
     /// Event: `session.recording_resumed`
@@ -130,7 +132,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.recording_resumed` event notification:
     ///
     /// **Event type**: `session.recording_resumed`
-    SessionRecordingResumed(SessionRecordingResumed),
+    SessionRecordingResumed(Box<SessionRecordingResumed>),
     /// Delivered `session.live_streaming_stopped`.
     ///
     /// The Session Live Streaming Stopped event is triggered every time a user stops a live stream.
@@ -144,7 +146,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.live_streaming_stopped` event notification:
     ///
     /// **Event type**: `session.live_streaming_stopped`
-    SessionLiveStreamingStopped(SessionLiveStreamingStopped),
+    SessionLiveStreamingStopped(Box<SessionLiveStreamingStopped>),
     /// Delivered `session.stream_ingestion_stopped`.
     ///
     /// Zoom triggers the **Session stream ingestion stopped** event every time a user stops sending live incoming streams.
@@ -156,7 +158,7 @@ pub enum Event {
     ///   * The **Session stream ingestion stopped** subscription enabled under the **Video SDK** event.
     ///
     /// **Event type**: `session.stream_ingestion_stopped`
-    SessionStreamIngestionStopped(SessionStreamIngestionStopped),
+    SessionStreamIngestionStopped(Box<SessionStreamIngestionStopped>),
     /// Delivered `session.user_room_system_callout_rejected`.
     ///
     /// The **Invited party rejected a session invitation through phone (call out) via Zoom room** event is triggered every time a user rejects an invitation to [join a session through phone (call out) from a Zoom room](https://support.zoom.us/hc/en-us/articles/205369035).
@@ -168,7 +170,7 @@ pub enum Event {
     /// * The **Invited party rejected a session invitation through phone (call out) via Zoom room** subscription enabled under the **Session** event.
     ///
     /// **Event type**: `session.user_room_system_callout_rejected`
-    SessionUserRoomSystemCalloutRejected(SessionUserRoomSystemCalloutRejected),
+    SessionUserRoomSystemCalloutRejected(Box<SessionUserRoomSystemCalloutRejected>),
     /// Delivered `session.alert`.
     ///
     /// The Session Alert event is triggered every time a service issue is encountered during a session in your account.
@@ -190,7 +192,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.alert` event notification:
     ///
     /// **Event type**: `session.alert`
-    SessionAlert(SessionAlert),
+    SessionAlert(Box<SessionAlert>),
     /// Delivered `session.recording_summary_completed`.
     ///
     /// Event: `session.recording_summary_completed`
@@ -212,7 +214,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.recording_summary_completed` event notification:
     ///
     /// **Event type**: `session.recording_summary_completed`
-    SessionRecordingSummaryCompleted(SessionRecordingSummaryCompleted),
+    SessionRecordingSummaryCompleted(Box<SessionRecordingSummaryCompleted>),
     /// Delivered `session.sharing_ended`.
     ///
     /// The Session Sharing Ended event is triggered every time a user stops sharing the screen during a session.
@@ -226,7 +228,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.sharing_ended` event notification:
     ///
     /// **Event type**: `session.sharing_ended`
-    SessionSharingEnded(SessionSharingEnded),
+    SessionSharingEnded(Box<SessionSharingEnded>),
     /// Delivered `session.recording_paused`.
     ///
     /// Event: `session.recording_paused`
@@ -247,7 +249,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.recording_paused` event notification:
     ///
     /// **Event type**: `session.recording_paused`
-    SessionRecordingPaused(SessionRecordingPaused),
+    SessionRecordingPaused(Box<SessionRecordingPaused>),
     /// Delivered `session.ended`.
     ///
     /// The Session Ended event is triggered when the host ends the session, or when all users have left the session.
@@ -261,7 +263,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.ended` event notification:
     ///
     /// **Event type**: `session.ended`
-    SessionEnded(SessionEnded),
+    SessionEnded(Box<SessionEnded>),
     /// Delivered `session.started`.
     ///
     /// The Session Start event is triggered when the first user (including host and co-host) joins.
@@ -275,7 +277,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.started` event notification:
     ///
     /// **Event type**: `session.started`
-    SessionStarted(SessionStarted),
+    SessionStarted(Box<SessionStarted>),
     /// Delivered `session.stream_ingestion_unbind`.
     ///
     /// Zoom triggers the **Session stream ingestion unbind** event every time a session unbinds a stream key.
@@ -287,7 +289,7 @@ pub enum Event {
     ///   * The **Session stream ingestion unbind** subscription enabled under the **Video SDK** event.
     ///
     /// **Event type**: `session.stream_ingestion_unbind`
-    SessionStreamIngestionUnbind(SessionStreamIngestionUnbind),
+    SessionStreamIngestionUnbind(Box<SessionStreamIngestionUnbind>),
     /// Delivered `session.live_streaming_started`.
     ///
     /// The Session Live Streaming Started event is triggered every time a user starts a live stream.
@@ -301,7 +303,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.live_streaming_started` event notification:
     ///
     /// **Event type**: `session.live_streaming_started`
-    SessionLiveStreamingStarted(SessionLiveStreamingStarted),
+    SessionLiveStreamingStarted(Box<SessionLiveStreamingStarted>),
     /// Delivered `session.user_room_system_callout_missed`.
     ///
     /// The **Invited party missed a session invitation through phone (call out) via Zoom room** event is triggered every time an invitation to [join a session through phone (call out) from a Zoom room](https://support.zoom.us/hc/en-us/articles/205369035) times out.
@@ -313,7 +315,7 @@ pub enum Event {
     /// * The **Invited party missed a session invitation through phone (call out) via Zoom room** subscription enabled under the **Session** event.
     ///
     /// **Event type**: `session.user_room_system_callout_missed`
-    SessionUserRoomSystemCalloutMissed(SessionUserRoomSystemCalloutMissed),
+    SessionUserRoomSystemCalloutMissed(Box<SessionUserRoomSystemCalloutMissed>),
     /// Delivered `session.user_phone_callout_accepted`.
     ///
     /// The **Invited party answered a session invitation through phone (call out)** event is triggered every time a user accepts an invitation to join a session through phone (call out). Video SDK call out operates in a similar manner as [Zoom meeting call out](https://support.zoom.com/hc/article?id=zm_kb&sysparm_article=KB0062038).
@@ -325,7 +327,7 @@ pub enum Event {
     ///   * The **Invited party answered a session invitation through phone (call out)** subscription enabled under the **Session** event.
     ///
     /// **Event type**: `session.user_phone_callout_accepted`
-    SessionUserPhoneCalloutAccepted(SessionUserPhoneCalloutAccepted),
+    SessionUserPhoneCalloutAccepted(Box<SessionUserPhoneCalloutAccepted>),
     /// Delivered `session.user_left`.
     ///
     /// The Session User Left event is triggered every time a user (including host and co-host) leaves a session.
@@ -337,7 +339,7 @@ pub enum Event {
     /// * Session User Left subscription enabled under the Video SDK event.
     ///
     /// **Event type**: `session.user_left`
-    SessionUserLeft(SessionUserLeft),
+    SessionUserLeft(Box<SessionUserLeft>),
     /// Delivered `session.sharing_started`.
     ///
     /// The Session Sharing Started event is triggered every time a user starts sharing the screen during a session.
@@ -351,7 +353,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.sharing_started` event notification:
     ///
     /// **Event type**: `session.sharing_started`
-    SessionSharingStarted(SessionSharingStarted),
+    SessionSharingStarted(Box<SessionSharingStarted>),
     /// Delivered `session.user_phone_callout_canceled`.
     ///
     /// The **Invited party's phone (call out) canceled** event is triggered every time the inviter cancels the call out when they were invited to join a session through phone (call out). Video SDK call out operates in a similar manner as [Zoom meeting call out](https://support.zoom.com/hc/article?id=zm_kb&sysparm_article=KB0062038).
@@ -363,7 +365,7 @@ pub enum Event {
     ///   * The **Invited party's phone (call out) canceled** subscription enabled under the **Session** event.
     ///
     /// **Event type**: `session.user_phone_callout_canceled`
-    SessionUserPhoneCalloutCanceled(SessionUserPhoneCalloutCanceled),
+    SessionUserPhoneCalloutCanceled(Box<SessionUserPhoneCalloutCanceled>),
     /// Delivered `session.recording_transcript_completed`.
     ///
     /// Event: `session.recording_transcript_completed`
@@ -384,7 +386,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.recording_transcript_completed` event notification:
     ///
     /// **Event type**: `session.recording_transcript_completed`
-    SessionRecordingTranscriptCompleted(SessionRecordingTranscriptCompleted),
+    SessionRecordingTranscriptCompleted(Box<SessionRecordingTranscriptCompleted>),
     /// Delivered `session.recording_deleted`.
     ///
     /// Event: `session.recording_deleted`
@@ -408,7 +410,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.recording_deleted` event notification:
     ///
     /// **Event type**: `session.recording_deleted`
-    SessionRecordingDeleted(SessionRecordingDeleted),
+    SessionRecordingDeleted(Box<SessionRecordingDeleted>),
     /// Delivered `session.user_room_system_callout_failed`.
     ///
     /// The **Session invitation through phone (call out) via Zoom room failed** event is triggered every time an invitation to [join a session through phone (call out) from a Zoom room](https://support.zoom.us/hc/en-us/articles/205369035) fails.
@@ -420,7 +422,7 @@ pub enum Event {
     /// * The **Session invitation through phone (call out) via Zoom room failed** subscription enabled under the **Session** event.
     ///
     /// **Event type**: `session.user_room_system_callout_failed`
-    SessionUserRoomSystemCalloutFailed(SessionUserRoomSystemCalloutFailed),
+    SessionUserRoomSystemCalloutFailed(Box<SessionUserRoomSystemCalloutFailed>),
     /// Delivered `session.recording_completed`.
     ///
     /// Event: `session.recording_completed`
@@ -441,7 +443,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.recording_completed` event notification:
     ///
     /// **Event type**: `session.recording_completed`
-    SessionRecordingCompleted(SessionRecordingCompleted),
+    SessionRecordingCompleted(Box<SessionRecordingCompleted>),
     /// Delivered `session.recording_transcript_failed`.
     ///
     /// Event: `session.recording_transcript_failed`
@@ -462,7 +464,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.recording_transcript_completed` event notification:
     ///
     /// **Event type**: `session.recording_transcript_failed`
-    SessionRecordingTranscriptFailed(SessionRecordingTranscriptFailed),
+    SessionRecordingTranscriptFailed(Box<SessionRecordingTranscriptFailed>),
     /// Delivered `session.recording_trashed`.
     ///
     /// Event: `session.recording_trashed`
@@ -486,7 +488,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.recording_trashed` event notification:
     ///
     /// **Event type**: `session.recording_trashed`
-    SessionRecordingTrashed(SessionRecordingTrashed),
+    SessionRecordingTrashed(Box<SessionRecordingTrashed>),
     /// Delivered `session.user_joined`.
     ///
     /// The Session User Joined event is triggered every time a user (including host and co-host) joins a session.
@@ -500,7 +502,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.user_joined` event notification:
     ///
     /// **Event type**: `session.user_joined`
-    SessionUserJoined(SessionUserJoined),
+    SessionUserJoined(Box<SessionUserJoined>),
     /// Delivered `session.stream_ingestion_started`.
     ///
     /// Zoom triggers the **Session stream ingestion started** event every time a host starts sending an incoming live stream to a session. The session user can subscribe to it to see what's being streamed live into this session.
@@ -512,7 +514,7 @@ pub enum Event {
     ///   * The **Session stream ingestion started** subscription enabled under the **Video SDK** event.
     ///
     /// **Event type**: `session.stream_ingestion_started`
-    SessionStreamIngestionStarted(SessionStreamIngestionStarted),
+    SessionStreamIngestionStarted(Box<SessionStreamIngestionStarted>),
     /// Delivered `session.stream_ingestion_connected`.
     ///
     /// Zoom triggers the **Session stream ingestion connected** event every time live streaming software connects to the Zoom Video SDK session. This indicates that the Zoom streaming platform is receiving data from the streaming software, but the received Real-Time Messaging Protocol (RTMP) data is not sent to the session yet.
@@ -524,7 +526,7 @@ pub enum Event {
     ///   * The **Session stream ingestion connected** subscription enabled under the **Video SDK** event.
     ///
     /// **Event type**: `session.stream_ingestion_connected`
-    SessionStreamIngestionConnected(SessionStreamIngestionConnected),
+    SessionStreamIngestionConnected(Box<SessionStreamIngestionConnected>),
     /// Delivered `session.stream_ingestion_disconnected`.
     ///
     /// Zoom triggers the **Session stream ingestion disconnected** event every time a Real-Time Messaging Protocol (RTMP) software program disconnects.
@@ -536,7 +538,7 @@ pub enum Event {
     ///   * The **Session stream ingestion disconnected** subscription enabled under the **Video SDK** event.
     ///
     /// **Event type**: `session.stream_ingestion_disconnected`
-    SessionStreamIngestionDisconnected(SessionStreamIngestionDisconnected),
+    SessionStreamIngestionDisconnected(Box<SessionStreamIngestionDisconnected>),
     /// Delivered `session.recording_recovered`.
     ///
     /// Event: `session.recording_recovered`
@@ -560,7 +562,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.recording_recovered` event notification:
     ///
     /// **Event type**: `session.recording_recovered`
-    SessionRecordingRecovered(SessionRecordingRecovered),
+    SessionRecordingRecovered(Box<SessionRecordingRecovered>),
     /// Delivered `session.user_phone_callout_missed`.
     ///
     /// The **Invited party missed a session invitation through phone (call out)** event is triggered every time an invitation to join a session through phone (call out) times out. Video SDK call out operates in a similar manner as [Zoom meeting call out](https://support.zoom.com/hc/article?id=zm_kb&sysparm_article=KB0062038).
@@ -572,7 +574,7 @@ pub enum Event {
     ///   * The **Invited party missed a session invitation through phone (call out)** subscription enabled under the **Session** event.
     ///
     /// **Event type**: `session.user_phone_callout_missed`
-    SessionUserPhoneCalloutMissed(SessionUserPhoneCalloutMissed),
+    SessionUserPhoneCalloutMissed(Box<SessionUserPhoneCalloutMissed>),
     /// Delivered `session.user_phone_callout_rejected`.
     ///
     /// The **Invited party rejected a session invitation through phone (call out)** event is triggered every time a user rejects an invitation to join a session through phone (call out). Video SDK call out operates in a similar manner as [Zoom meeting call out](https://support.zoom.com/hc/article?id=zm_kb&sysparm_article=KB0062038).
@@ -584,7 +586,7 @@ pub enum Event {
     ///   * The **Invited party rejected a session invitation through phone (call out)** subscription enabled under the **Session** event.
     ///
     /// **Event type**: `session.user_phone_callout_rejected`
-    SessionUserPhoneCalloutRejected(SessionUserPhoneCalloutRejected),
+    SessionUserPhoneCalloutRejected(Box<SessionUserPhoneCalloutRejected>),
     /// Delivered `session.user_room_system_callout_accepted`.
     ///
     /// The **Invited party answered a session invitation through phone (call out) via Zoom room** event is triggered every time a user [joins a session through phone (call out) from a Zoom room](https://support.zoom.us/hc/en-us/articles/205369035).
@@ -596,7 +598,7 @@ pub enum Event {
     /// * The **Invited party answered a session invitation through phone (call out) via Zoom room** subscription enabled under the **Session** event.
     ///
     /// **Event type**: `session.user_room_system_callout_accepted`
-    SessionUserRoomSystemCalloutAccepted(SessionUserRoomSystemCalloutAccepted),
+    SessionUserRoomSystemCalloutAccepted(Box<SessionUserRoomSystemCalloutAccepted>),
     /// Delivered `session.recording_stopped`.
     ///
     /// Event: `session.recording_stopped`
@@ -617,7 +619,7 @@ pub enum Event {
     /// The tabs below display the complete schema, payload with data types, and an example of the `session.recording_stopped` event notification:
     ///
     /// **Event type**: `session.recording_stopped`
-    SessionRecordingStopped(SessionRecordingStopped),
+    SessionRecordingStopped(Box<SessionRecordingStopped>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -1983,99 +1985,99 @@ pub async fn handle<H: Handler>(
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
         Event::SessionUserPhoneCalloutRinging(event) => {
-            handler.on_session_user_phone_callout_ringing(event).await
+            handler.on_session_user_phone_callout_ringing(*event).await
         }
         Event::SessionUserRoomSystemCalloutRinging(event) => {
-            handler.on_session_user_room_system_callout_ringing(event).await
+            handler.on_session_user_room_system_callout_ringing(*event).await
         }
         Event::SessionRecordingStarted(event) => {
-            handler.on_session_recording_started(event).await
+            handler.on_session_recording_started(*event).await
         }
         Event::SessionRecordingResumed(event) => {
-            handler.on_session_recording_resumed(event).await
+            handler.on_session_recording_resumed(*event).await
         }
         Event::SessionLiveStreamingStopped(event) => {
-            handler.on_session_live_streaming_stopped(event).await
+            handler.on_session_live_streaming_stopped(*event).await
         }
         Event::SessionStreamIngestionStopped(event) => {
-            handler.on_session_stream_ingestion_stopped(event).await
+            handler.on_session_stream_ingestion_stopped(*event).await
         }
         Event::SessionUserRoomSystemCalloutRejected(event) => {
-            handler.on_session_user_room_system_callout_rejected(event).await
+            handler.on_session_user_room_system_callout_rejected(*event).await
         }
-        Event::SessionAlert(event) => handler.on_session_alert(event).await,
+        Event::SessionAlert(event) => handler.on_session_alert(*event).await,
         Event::SessionRecordingSummaryCompleted(event) => {
-            handler.on_session_recording_summary_completed(event).await
+            handler.on_session_recording_summary_completed(*event).await
         }
         Event::SessionSharingEnded(event) => {
-            handler.on_session_sharing_ended(event).await
+            handler.on_session_sharing_ended(*event).await
         }
         Event::SessionRecordingPaused(event) => {
-            handler.on_session_recording_paused(event).await
+            handler.on_session_recording_paused(*event).await
         }
-        Event::SessionEnded(event) => handler.on_session_ended(event).await,
-        Event::SessionStarted(event) => handler.on_session_started(event).await,
+        Event::SessionEnded(event) => handler.on_session_ended(*event).await,
+        Event::SessionStarted(event) => handler.on_session_started(*event).await,
         Event::SessionStreamIngestionUnbind(event) => {
-            handler.on_session_stream_ingestion_unbind(event).await
+            handler.on_session_stream_ingestion_unbind(*event).await
         }
         Event::SessionLiveStreamingStarted(event) => {
-            handler.on_session_live_streaming_started(event).await
+            handler.on_session_live_streaming_started(*event).await
         }
         Event::SessionUserRoomSystemCalloutMissed(event) => {
-            handler.on_session_user_room_system_callout_missed(event).await
+            handler.on_session_user_room_system_callout_missed(*event).await
         }
         Event::SessionUserPhoneCalloutAccepted(event) => {
-            handler.on_session_user_phone_callout_accepted(event).await
+            handler.on_session_user_phone_callout_accepted(*event).await
         }
-        Event::SessionUserLeft(event) => handler.on_session_user_left(event).await,
+        Event::SessionUserLeft(event) => handler.on_session_user_left(*event).await,
         Event::SessionSharingStarted(event) => {
-            handler.on_session_sharing_started(event).await
+            handler.on_session_sharing_started(*event).await
         }
         Event::SessionUserPhoneCalloutCanceled(event) => {
-            handler.on_session_user_phone_callout_canceled(event).await
+            handler.on_session_user_phone_callout_canceled(*event).await
         }
         Event::SessionRecordingTranscriptCompleted(event) => {
-            handler.on_session_recording_transcript_completed(event).await
+            handler.on_session_recording_transcript_completed(*event).await
         }
         Event::SessionRecordingDeleted(event) => {
-            handler.on_session_recording_deleted(event).await
+            handler.on_session_recording_deleted(*event).await
         }
         Event::SessionUserRoomSystemCalloutFailed(event) => {
-            handler.on_session_user_room_system_callout_failed(event).await
+            handler.on_session_user_room_system_callout_failed(*event).await
         }
         Event::SessionRecordingCompleted(event) => {
-            handler.on_session_recording_completed(event).await
+            handler.on_session_recording_completed(*event).await
         }
         Event::SessionRecordingTranscriptFailed(event) => {
-            handler.on_session_recording_transcript_failed(event).await
+            handler.on_session_recording_transcript_failed(*event).await
         }
         Event::SessionRecordingTrashed(event) => {
-            handler.on_session_recording_trashed(event).await
+            handler.on_session_recording_trashed(*event).await
         }
-        Event::SessionUserJoined(event) => handler.on_session_user_joined(event).await,
+        Event::SessionUserJoined(event) => handler.on_session_user_joined(*event).await,
         Event::SessionStreamIngestionStarted(event) => {
-            handler.on_session_stream_ingestion_started(event).await
+            handler.on_session_stream_ingestion_started(*event).await
         }
         Event::SessionStreamIngestionConnected(event) => {
-            handler.on_session_stream_ingestion_connected(event).await
+            handler.on_session_stream_ingestion_connected(*event).await
         }
         Event::SessionStreamIngestionDisconnected(event) => {
-            handler.on_session_stream_ingestion_disconnected(event).await
+            handler.on_session_stream_ingestion_disconnected(*event).await
         }
         Event::SessionRecordingRecovered(event) => {
-            handler.on_session_recording_recovered(event).await
+            handler.on_session_recording_recovered(*event).await
         }
         Event::SessionUserPhoneCalloutMissed(event) => {
-            handler.on_session_user_phone_callout_missed(event).await
+            handler.on_session_user_phone_callout_missed(*event).await
         }
         Event::SessionUserPhoneCalloutRejected(event) => {
-            handler.on_session_user_phone_callout_rejected(event).await
+            handler.on_session_user_phone_callout_rejected(*event).await
         }
         Event::SessionUserRoomSystemCalloutAccepted(event) => {
-            handler.on_session_user_room_system_callout_accepted(event).await
+            handler.on_session_user_room_system_callout_accepted(*event).await
         }
         Event::SessionRecordingStopped(event) => {
-            handler.on_session_recording_stopped(event).await
+            handler.on_session_recording_stopped(*event).await
         }
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
@@ -2182,7 +2184,7 @@ pub struct SessionUserRoomSystemCalloutPayload {
     /// The account ID of the session host.
     pub account_id: String,
     /// Information about the session.
-    pub object: SessionUserRoomSystemCalloutPayloadObject,
+    pub object: Box<SessionUserRoomSystemCalloutPayloadObject>,
 }
 
 /// Information about the session.
@@ -2233,7 +2235,7 @@ pub struct SessionRecordingStarted {
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: SessionRecordingPayload,
+    pub payload: Box<SessionRecordingPayload>,
 }
 
 /// The event's name.
@@ -2327,7 +2329,7 @@ pub struct SessionRecordingResumed {
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: SessionRecordingPayload,
+    pub payload: Box<SessionRecordingPayload>,
 }
 
 /// The event's name.
@@ -2431,7 +2433,7 @@ pub struct SessionLiveStreamingPayload {
     /// The Video SDK account ID.
     pub account_id: String,
     /// Information about the session.
-    pub object: SessionLiveStreamingPayloadObject,
+    pub object: Box<SessionLiveStreamingPayloadObject>,
 }
 
 /// Information about the session.
@@ -3104,7 +3106,7 @@ pub struct SessionSharingEnded {
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: SessionSharingPayload,
+    pub payload: Box<SessionSharingPayload>,
 }
 
 /// The event's name.
@@ -3274,7 +3276,7 @@ pub struct SessionRecordingPaused {
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: SessionRecordingPayload,
+    pub payload: Box<SessionRecordingPayload>,
 }
 
 /// The event's name.
@@ -3656,7 +3658,7 @@ pub struct SessionUserLeftPayload {
     /// The Video SDK account ID.
     pub account_id: String,
     /// Information about the session. This object only returns updated properties.
-    pub object: SessionUserLeftPayloadObject,
+    pub object: Box<SessionUserLeftPayloadObject>,
 }
 
 /// Information about the session. This object only returns updated properties.
@@ -3717,7 +3719,7 @@ pub struct SessionSharingStarted {
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: SessionSharingPayload,
+    pub payload: Box<SessionSharingPayload>,
 }
 
 /// The event's name.
@@ -4354,7 +4356,7 @@ pub struct SessionUserRoomSystemCalloutFailedPayload {
     /// The account ID of the session host.
     pub account_id: String,
     /// Information about the session.
-    pub object: SessionUserRoomSystemCalloutFailedPayloadObject,
+    pub object: Box<SessionUserRoomSystemCalloutFailedPayloadObject>,
 }
 
 /// Information about the session.
@@ -4565,7 +4567,7 @@ pub struct SessionRecordingCompletedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
     /// Information about the session. This object only returns updated properties.
-    pub object: SessionRecordingCompletedPayloadObject,
+    pub object: Box<SessionRecordingCompletedPayloadObject>,
 }
 
 /// Information about the session. This object only returns updated properties.
@@ -5182,7 +5184,7 @@ pub struct SessionUserJoinedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
     /// Information about the session. This object only returns updated properties.
-    pub object: SessionUserJoinedPayloadObject,
+    pub object: Box<SessionUserJoinedPayloadObject>,
 }
 
 /// Information about the session. This object only returns updated properties.
@@ -5473,7 +5475,7 @@ pub struct SessionRecordingStopped {
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: SessionRecordingPayload,
+    pub payload: Box<SessionRecordingPayload>,
 }
 
 /// The event's name.

@@ -26,11 +26,13 @@ pub const EVENT_NAMES: &[&str] = &[
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `whiteboard.shared`.
     ///
@@ -47,7 +49,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `whiteboard:read:list_collaborators`,`whiteboard:read:list_collaborators:admin`
     ///
     /// **Event type**: `whiteboard.shared`
-    WhiteboardShared(WhiteboardShared),
+    WhiteboardShared(Box<WhiteboardShared>),
     /// Delivered `whiteboard.sharing_updated`.
     ///
     /// The **Whiteboard collaborator's sharing settings were updated** event is triggered every time the of a whiteboard collaborator is updated or removed by one of your whiteboard owners.
@@ -63,7 +65,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `whiteboard:read:list_collaborators`,`whiteboard:read:list_collaborators:admin`
     ///
     /// **Event type**: `whiteboard.sharing_updated`
-    WhiteboardSharingUpdated(WhiteboardSharingUpdated),
+    WhiteboardSharingUpdated(Box<WhiteboardSharingUpdated>),
     /// Delivered `whiteboard.share_settings_updated`.
     ///
     /// Whiteboard share settings can be updated by a whiteboard owner or co-owners.
@@ -81,7 +83,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `whiteboard:read:share_setting`,`whiteboard:read:share_setting:admin`
     ///
     /// **Event type**: `whiteboard.share_settings_updated`
-    WhiteboardShareSettingsUpdated(WhiteboardShareSettingsUpdated),
+    WhiteboardShareSettingsUpdated(Box<WhiteboardShareSettingsUpdated>),
     /// Delivered `whiteboard.archive_available`.
     ///
     /// The **Whiteboard archive was available** event is emitted whenever a whiteboard archived sessions is successfully generated. This event can be used to notify subscribers when an archive is ready to be accessed.
@@ -97,7 +99,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `whiteboard:read:session:admin`
     ///
     /// **Event type**: `whiteboard.archive_available`
-    WhiteboardArchiveAvailable(WhiteboardArchiveAvailable),
+    WhiteboardArchiveAvailable(Box<WhiteboardArchiveAvailable>),
     /// Delivered `whiteboard.opened`.
     ///
     /// The **Whiteboard was opened** event is triggered every time a whiteboard is opened.
@@ -113,7 +115,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `whiteboard:read:whiteboard`,`whiteboard:read:whiteboard:admin`
     ///
     /// **Event type**: `whiteboard.opened`
-    WhiteboardOpened(WhiteboardOpened),
+    WhiteboardOpened(Box<WhiteboardOpened>),
     /// Delivered `whiteboard.file_added`.
     ///
     /// The **Whiteboard file was added**  event is triggered when a file is successfully added to a whiteboard.
@@ -129,7 +131,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `whiteboard:read:file:admin`,`whiteboard:read:file`
     ///
     /// **Event type**: `whiteboard.file_added`
-    WhiteboardFileAdded(WhiteboardFileAdded),
+    WhiteboardFileAdded(Box<WhiteboardFileAdded>),
     /// Delivered `whiteboard.created`.
     ///
     /// The **Whiteboard was created** event is triggered every time a whiteboard is created by one of your app users or account users.
@@ -147,7 +149,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `whiteboard:read:whiteboard`,`whiteboard:read:whiteboard:admin`
     ///
     /// **Event type**: `whiteboard.created`
-    WhiteboardCreated(WhiteboardCreated),
+    WhiteboardCreated(Box<WhiteboardCreated>),
     /// Delivered `whiteboard.deleted`.
     ///
     /// The **Whiteboard deleted** event is triggered every time a whiteboard is delete by one of your app users or account users.
@@ -163,7 +165,7 @@ pub enum Event {
     /// **[Granular Scopes](https://developers.zoom.us/docs/integrations/oauth-scopes-overview/):** `whiteboard:read:whiteboard`,`whiteboard:read:whiteboard:admin`
     ///
     /// **Event type**: `whiteboard.deleted`
-    WhiteboardDeleted(WhiteboardDeleted),
+    WhiteboardDeleted(Box<WhiteboardDeleted>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -550,22 +552,22 @@ pub async fn handle<H: Handler>(
     event: Event,
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
-        Event::WhiteboardShared(event) => handler.on_whiteboard_shared(event).await,
+        Event::WhiteboardShared(event) => handler.on_whiteboard_shared(*event).await,
         Event::WhiteboardSharingUpdated(event) => {
-            handler.on_whiteboard_sharing_updated(event).await
+            handler.on_whiteboard_sharing_updated(*event).await
         }
         Event::WhiteboardShareSettingsUpdated(event) => {
-            handler.on_whiteboard_share_settings_updated(event).await
+            handler.on_whiteboard_share_settings_updated(*event).await
         }
         Event::WhiteboardArchiveAvailable(event) => {
-            handler.on_whiteboard_archive_available(event).await
+            handler.on_whiteboard_archive_available(*event).await
         }
-        Event::WhiteboardOpened(event) => handler.on_whiteboard_opened(event).await,
+        Event::WhiteboardOpened(event) => handler.on_whiteboard_opened(*event).await,
         Event::WhiteboardFileAdded(event) => {
-            handler.on_whiteboard_file_added(event).await
+            handler.on_whiteboard_file_added(*event).await
         }
-        Event::WhiteboardCreated(event) => handler.on_whiteboard_created(event).await,
-        Event::WhiteboardDeleted(event) => handler.on_whiteboard_deleted(event).await,
+        Event::WhiteboardCreated(event) => handler.on_whiteboard_created(*event).await,
+        Event::WhiteboardDeleted(event) => handler.on_whiteboard_deleted(*event).await,
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
     outcome.map_err(DispatchError::Handler)
@@ -882,7 +884,7 @@ pub struct WhiteboardShareSettingsUpdated {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: WhiteboardShareSettingsUpdatedPayload,
+    pub payload: Box<WhiteboardShareSettingsUpdatedPayload>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
@@ -1246,7 +1248,7 @@ pub struct WhiteboardDeleted {
     /// A timestamp at which the event occurred.
     pub event_ts: i64,
     /// The `payload` property.
-    pub payload: WhiteboardDeletedPayload,
+    pub payload: Box<WhiteboardDeletedPayload>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]

@@ -10,6 +10,8 @@
 //! unknown_properties: keep # `ignore` (default): objects keep only declared properties, unless their
 //!                          # schema says `additionalProperties`; `keep`: every object keeps the rest
 //! signature: standard      # how deliveries are signed: `zoom`, `standard` (Standard Webhooks) or `none`
+//! required: optional       # `as_declared` (default): `required` properties are plain fields;
+//!                          # `optional`: every property is an `Option`, for traffic that omits them
 //! ```
 
 use serde_json::Value;
@@ -69,6 +71,17 @@ pub enum SignatureScheme {
     None,
 }
 
+/// Whether the spec's `required` lists make plain fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RequiredProperties {
+    /// A required property is a plain field: a delivery without it fails to parse.
+    #[default]
+    AsDeclared,
+    /// Every property is an `Option`, required or not: for vendors whose deliveries omit properties their
+    /// spec requires.
+    Optional,
+}
+
 /// The settings of one spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecConfig {
@@ -84,6 +97,8 @@ pub struct SpecConfig {
     pub unknown_properties: UnknownProperties,
     /// How the vendor signs deliveries.
     pub signature: SignatureScheme,
+    /// Whether `required` properties are plain fields.
+    pub required: RequiredProperties,
 }
 
 impl Default for SpecConfig {
@@ -95,6 +110,7 @@ impl Default for SpecConfig {
             deduplicate: true,
             unknown_properties: UnknownProperties::Ignore,
             signature: SignatureScheme::Unspecified,
+            required: RequiredProperties::AsDeclared,
         }
     }
 }
@@ -151,13 +167,22 @@ impl SpecConfig {
                 ("signature", _) => {
                     return Err(error(pointer, "`signature` must be `zoom`, `standard` or `none`".to_owned()));
                 }
+                ("required", Value::String(policy)) if policy == "as_declared" => {
+                    config.required = RequiredProperties::AsDeclared
+                }
+                ("required", Value::String(policy)) if policy == "optional" => {
+                    config.required = RequiredProperties::Optional
+                }
+                ("required", _) => {
+                    return Err(error(pointer, "`required` must be `as_declared` or `optional`".to_owned()));
+                }
                 ("module" | "discriminator", _) => return Err(error(pointer, format!("`{key}` must be a string"))),
                 _ => {
                     return Err(error(
                         pointer,
                         format!(
                             "unknown setting `{key}` (known: `module`, `discriminator`, `examples`, `deduplicate`, \
-                             `unknown_properties`, `signature`)"
+                             `unknown_properties`, `signature`, `required`)"
                         ),
                     ));
                 }
@@ -197,11 +222,22 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_required_policy() {
+        assert_eq!(SpecConfig::default().required, RequiredProperties::AsDeclared);
+        let optional = SpecConfig::parse("s.codegen.yaml", b"required: optional\n").unwrap();
+        assert_eq!(optional.required, RequiredProperties::Optional);
+        let declared = SpecConfig::parse("s.codegen.yaml", b"required: as_declared\n").unwrap();
+        assert_eq!(declared.required, RequiredProperties::AsDeclared);
+        let err = SpecConfig::parse("specs/s.codegen.yaml", b"required: false\n").unwrap_err().to_string();
+        assert_eq!(err, "specs/s.codegen.yaml#/required: `required` must be `as_declared` or `optional`");
+    }
+
+    #[test]
     fn rejects_what_it_does_not_know() {
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"modul: x\n").unwrap_err().to_string();
         assert_eq!(
             err,
-            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`, `unknown_properties`, `signature`)"
+            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`, `unknown_properties`, `signature`, `required`)"
         );
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"signature: hmac\n").unwrap_err().to_string();
         assert_eq!(err, "specs/s.codegen.yaml#/signature: `signature` must be `zoom`, `standard` or `none`");

@@ -490,6 +490,9 @@ fn events(module: &Module) -> TokenStream {
     let names = module.events.iter().map(|event| event.name.as_str());
     let variants: Vec<Ident> = module.events.iter().map(|event| ident(&event.variant)).collect();
     let payloads: Vec<TokenStream> = module.events.iter().map(|event| type_tokens(module, &event.payload)).collect();
+    // Every payload is boxed, so an `Event` is small whatever its largest payload is (a match over
+    // hundreds of webhooks would otherwise keep a slot of that size per arm on the stack).
+    let boxed_payloads = payloads.iter().map(|payload| quote!(Box<#payload>));
     let variant_docs = module.events.iter().map(|event| event_doc(event, "Delivered"));
     let method_docs = module.events.iter().map(|event| event_doc(event, "Called for"));
     let methods: Vec<Ident> = module.events.iter().map(|event| ident(&event.handler_method)).collect();
@@ -513,15 +516,17 @@ fn events(module: &Module) -> TokenStream {
 
         /// One webhook delivery, parsed into the type of its event.
         ///
+        /// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+        /// moves a pointer, and reading one needs little stack.
+        ///
         /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
         /// (minus properties the spec does not declare, except in objects it declares open).
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         #[serde(untagged)]
-        #[allow(clippy::large_enum_variant)] // Boxing would cost an allocation per delivery.
         pub enum Event {
             #(
                 #variant_docs
-                #variants(#payloads),
+                #variants(#boxed_payloads),
             )*
             /// A webhook this module does not know (the vendor added it after the spec was generated).
             Unknown(UnknownEvent),
@@ -593,7 +598,7 @@ fn events(module: &Module) -> TokenStream {
         /// [`DispatchError::Handler`] when the handler method fails.
         pub async fn handle<H: Handler>(handler: &H, event: Event) -> Result<(), DispatchError<H::Error>> {
             let outcome = match event {
-                #(Event::#variants(event) => handler.#methods(event).await,)*
+                #(Event::#variants(event) => handler.#methods(*event).await,)*
                 Event::Unknown(event) => handler.on_unknown(event).await,
             };
             outcome.map_err(DispatchError::Handler)

@@ -48,7 +48,9 @@ mod ref_relocation;
 mod source;
 
 pub use builder::{BuildError, Builder, Changes, Check, Generated, IndexFile, OutputForm};
-pub use config::{DiscriminatorChoice, ExamplePolicy, SignatureScheme, SpecConfig, UnknownProperties};
+pub use config::{
+    DiscriminatorChoice, ExamplePolicy, RequiredProperties, SignatureScheme, SpecConfig, UnknownProperties,
+};
 pub use crate_index::{SharedEventName, shared_event_names};
 pub use docs::inline_text;
 pub use document::{Body, Document, Example, Info, Operation, SkipReason, SkippedExample, Webhook};

@@ -237,3 +237,31 @@ fn open_objects_kept_by_settings() {
         ]
     );
 }
+
+/// `required: optional` makes every property an `Option`, so a delivery without a property the spec
+/// requires (a vendor adding `required` entries its deliveries do not honour yet) still parses.
+#[test]
+fn required_made_optional_by_settings() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/optional.yaml");
+    let bytes = std::fs::read(&path).unwrap();
+    let config = webhook_codegen::SpecConfig::parse("optional.codegen.yaml", b"required: optional\n").unwrap();
+    let relaxed = webhook_codegen::generate_with("fixtures/optional.yaml", &bytes, &config).unwrap();
+    let declared = generate("optional.yaml");
+    let required_fields = |generated: &webhook_codegen::GeneratedModule| -> Vec<String> {
+        generated
+            .module
+            .types
+            .iter()
+            .filter_map(|def| match &def.kind {
+                webhook_codegen::ir::TypeKind::Struct { fields, .. } => Some(fields),
+                _ => None,
+            })
+            .flatten()
+            .filter(|field| field.required)
+            .map(|field| field.json_name.clone())
+            .collect()
+    };
+    assert!(required_fields(&declared).contains(&"event_ts".to_owned()), "{:?}", required_fields(&declared));
+    assert_eq!(required_fields(&relaxed), Vec::<String>::new());
+    assert!(relaxed.source.contains("pub event_ts: Option<i64>,"), "{}", relaxed.source);
+}

@@ -3,7 +3,8 @@
 //! This module lowers events; `schema` lowers schemas to types, with `enums` and `composition` for the
 //! keywords that make enums and merge or choose schemas, and `keywords` for how odd keyword values are
 //! read. Then `examples` widens types the spec's examples disagree with, `dedup` merges identical types,
-//! and `discriminator` decides how deliveries are told apart.
+//! `sizes` boxes what is too large to hold inline, and `discriminator` decides how deliveries are told
+//! apart.
 
 mod composition;
 mod dedup;
@@ -12,6 +13,7 @@ mod enums;
 mod examples;
 mod keywords;
 mod schema;
+mod sizes;
 
 use std::collections::{HashMap, HashSet};
 
@@ -42,6 +44,8 @@ pub struct ModuleOptions {
     pub unknown_properties: crate::config::UnknownProperties,
     /// How the vendor signs deliveries (said in the module's docs).
     pub signature: crate::config::SignatureScheme,
+    /// Whether `required` properties are plain fields.
+    pub required: crate::config::RequiredProperties,
 }
 
 impl ModuleOptions {
@@ -56,6 +60,7 @@ impl ModuleOptions {
             deduplicate: config.deduplicate,
             unknown_properties: config.unknown_properties,
             signature: config.signature,
+            required: config.required,
         }
     }
 }
@@ -71,6 +76,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         in_progress: HashSet::new(),
         lowering: IndexMap::new(),
         unknown_properties: options.unknown_properties,
+        required: options.required,
     };
     let mut variants = UniqueNames::with_reserved(&["Unknown"]);
     let mut methods = UniqueNames::with_reserved(&["on_unknown"]);
@@ -114,6 +120,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
     if options.deduplicate {
         lowerer.deduplicate(&mut events);
     }
+    lowerer.box_large_types();
     let discriminator = lowerer.find_discriminator(&events, &options.discriminator);
     Ok(Module {
         name: options.module_name.clone(),
@@ -157,6 +164,8 @@ struct Lowerer<'a, 'd> {
     lowering: IndexMap<JsonPointer, Option<usize>>,
     /// What objects that say nothing about `additionalProperties` do with undeclared properties.
     unknown_properties: crate::config::UnknownProperties,
+    /// Whether `required` properties are plain fields.
+    required: crate::config::RequiredProperties,
 }
 
 impl Lowerer<'_, '_> {

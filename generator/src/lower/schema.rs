@@ -423,7 +423,8 @@ impl Lowerer<'_, '_> {
                 name: field_name,
                 boxed: lowered.recursive && matches!(lowered.ty, TypeRef::Named(_)),
                 ty: lowered.ty,
-                required: required.contains(&json_name),
+                required: self.required == crate::config::RequiredProperties::AsDeclared
+                    && required.contains(&json_name),
                 nullable: lowered.nullable,
                 json_name,
                 docs,
