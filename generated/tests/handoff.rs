@@ -1,6 +1,6 @@
 //! The hand-off end to end, with a worker killed mid-run: a receiver in hand-off mode behind a real TCP
-//! listener publishes to NATS JetStream; the `worker` example, built and run as a process of its own,
-//! handles the stream. 2,000 distinct signed deliveries come from 16 concurrent clients; once the worker
+//! listener publishes to NATS JetStream; the hand-off example's worker (`examples/zoom-handoff`), built
+//! and run as a process of its own, handles the stream. 2,000 distinct signed deliveries come from 16 concurrent clients; once the worker
 //! has printed a few hundred `handled` lines it is killed (SIGKILL) and a new one started. Every delivery
 //! answered 200 must have been handled (its handler's own log line printed), none lost, nothing
 //! dead-lettered, and the second worker must stop cleanly on SIGTERM. Run twice: with duplicates
@@ -101,26 +101,24 @@ async fn redis_answers(test: &str, url: &str) -> bool {
     true
 }
 
-/// The `worker` example's binary, built once per test process with only the modules it handles (Meetings
-/// and Number Management), so the build stays small whichever features this test was built with. Under
-/// `cargo test --workspace` other members' dependencies change the features of shared crates, and cargo
-/// builds the runtime and this crate once more for the example (about 20 s here).
+/// The hand-off example's worker (`examples/zoom-handoff`, binary `worker`), built once per test process.
+/// The example crate asks only for the modules it handles (Meetings and Number Management), so the
+/// build stays small whichever features this test was built with; cargo builds the runtime and this
+/// crate once more for it when the example's features differ from this test's (about 20 s here).
 fn worker_binary() -> PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY
         .get_or_init(|| {
-            let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/zoom-handoff/Cargo.toml");
             let output = Command::new(env!("CARGO"))
-                .args(["build", "--example", "worker", "--no-default-features"])
-                .args(["--features", "nats,redis,meetings,number_management"])
-                .args(["--message-format", "json-render-diagnostics", "--manifest-path"])
+                .args(["build", "--bin", "worker", "--message-format", "json-render-diagnostics", "--manifest-path"])
                 .arg(&manifest)
                 .output()
                 .expect("run cargo build");
             // Quiet unless it fails: cargo's progress would land in the middle of the test output.
             assert!(
                 output.status.success(),
-                "cargo build --example worker failed:\n{}",
+                "cargo build of the hand-off example's worker failed:\n{}",
                 String::from_utf8_lossy(&output.stderr)
             );
             String::from_utf8_lossy(&output.stdout)
@@ -177,7 +175,7 @@ impl WorkerLogs {
     }
 }
 
-/// A `worker` example process, killed when dropped so a failing test leaves none behind.
+/// A worker process of the hand-off example, killed when dropped so a failing test leaves none behind.
 struct WorkerProcess(Child);
 
 impl WorkerProcess {
@@ -197,7 +195,7 @@ impl WorkerProcess {
         if let Some(redis) = redis {
             command.env("ZOOM_WEBHOOK_REDIS_URL", redis);
         }
-        let mut child = command.spawn().expect("start the worker example");
+        let mut child = command.spawn().expect("start the hand-off example's worker");
         let stdout = child.stdout.take().expect("the worker's stdout");
         let logs = logs.clone();
         std::thread::spawn(move || {

@@ -30,6 +30,7 @@ use crate::{ParseError, Route, UnknownEvent};
 
 mod scheme;
 mod serve;
+mod service;
 
 use crate::InvalidDelivery;
 use crate::duplicates::{DeliveryKey, DuplicateFilter};
@@ -40,6 +41,7 @@ pub use serve::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_TIMEOUT, Serve,
     serve,
 };
+pub use service::{DEFAULT_BODY_LIMIT, ReceiverService};
 
 /// The webhook Zoom sends to check that an endpoint belongs to the app; the receiver answers it itself.
 pub const URL_VALIDATION_EVENT: &str = "endpoint.url_validation";

@@ -1,12 +1,12 @@
-//! A worker handling the Zoom webhook deliveries the `receiver` example hands off to NATS JetStream.
+//! A worker handling the Zoom webhook deliveries this example's `receiver` hands off to NATS JetStream.
 //!
 //! ```text
-//! ZOOM_WEBHOOK_NATS_URL=nats://127.0.0.1:4222 cargo run -p zoom-webhooks --example worker --features nats
+//! ZOOM_WEBHOOK_NATS_URL=nats://127.0.0.1:4222 cargo run -p example-zoom-handoff --bin worker
 //! ZOOM_WEBHOOK_NATS_URL=nats://127.0.0.1:4222 ZOOM_WEBHOOK_SECRET_TOKEN=... \
-//!     cargo run -p zoom-webhooks --example receiver --features axum,nats
+//!     cargo run -p example-zoom-handoff --bin receiver
 //! ```
 //!
-//! It runs the same Meetings and Number Management handlers as the receiver example on each stored delivery, then
+//! It runs the same Meetings and Number Management handlers as the Zoom receiver example on each stored delivery, then
 //! acknowledges it; a failing handler's delivery is retried with a backoff and dead-lettered after 5
 //! attempts. Each delivery handled is logged at `info` level as `handled`, with `event`, `module` and
 //! `sha256` (of the raw body), once per handling, so the deliveries of several workers can be counted from
@@ -20,35 +20,34 @@
 //! - `ZOOM_WEBHOOK_NATS_ACK_WAIT_SECS` (default 30): how long JetStream waits for this worker's answer on
 //!   a delivery before giving it to another worker; a worker that dies holding deliveries delays them by
 //!   this much.
-//! - `ZOOM_WEBHOOK_REDIS_URL` (`redis://127.0.0.1:6379/`, with `--features nats,redis`): duplicates are
+//! - `ZOOM_WEBHOOK_REDIS_URL` (`redis://127.0.0.1:6379/`): duplicates are
 //!   filtered in Redis, shared by every worker and kept past a worker's death, so a delivery handled by a
 //!   worker killed before its acknowledgement is not handled again. A claim of a worker that died holds
 //!   for the ack wait when `ZOOM_WEBHOOK_NATS_ACK_WAIT_SECS` is set (the store's 30 s otherwise). Without
 //!   it duplicates are filtered in this process's memory, which a restart forgets.
 
-mod common;
-
 use std::process::ExitCode;
 
-use common::{LogMeetings, LogNumbers};
+use example_zoom_handoff::{NATS_URL, NatsSettings, ack_wait};
+use example_zoom_receiver::{LogMeetings, LogNumbers, duplicate_filter};
 use zoom_webhooks::UnknownEvent;
 use zoom_webhooks::{meetings, number_management};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    common::init_logging();
-    let Some(settings) = common::NatsSettings::from_env() else {
-        tracing::error!("set {} to the NATS server (nats://127.0.0.1:4222)", common::NATS_URL);
+    example_zoom_receiver::init_logging();
+    let Some(settings) = NatsSettings::from_env() else {
+        tracing::error!("set {NATS_URL} to the NATS server (nats://127.0.0.1:4222)");
         return ExitCode::FAILURE;
     };
-    let ack_wait = match common::ack_wait() {
+    let ack_wait = match ack_wait() {
         Ok(ack_wait) => ack_wait,
         Err(err) => {
             tracing::error!(%err, "cannot set up the worker");
             return ExitCode::FAILURE;
         }
     };
-    let filter = match common::duplicate_filter(ack_wait).await {
+    let filter = match duplicate_filter(ack_wait).await {
         Ok(filter) => filter,
         Err(err) => {
             tracing::error!(%err, "cannot set up the duplicate filter");

@@ -1,11 +1,13 @@
-//! Shared by the `receiver` and `worker` examples: the Meetings and Number Management handlers, logging, the
-//! duplicate filter and the NATS settings, all read from the same environment variables.
+//! The handlers, logging and duplicate filter of the Zoom receiver example (`src/main.rs`), shared with
+//! the hand-off example's receiver and worker (`examples/zoom-handoff`): Meetings and Number Management
+//! handlers that log each event, and the duplicate filter, in memory or in Redis when
+//! `ZOOM_WEBHOOK_REDIS_URL` is set.
 
-#![allow(dead_code)] // Each example uses a different part.
-
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use zoom_webhooks::duplicates::DuplicateFilter;
+use zoom_webhooks::axum::Receiver;
+use zoom_webhooks::duplicates::{DuplicateFilter, RedisStore, StoreFailure};
 use zoom_webhooks::meetings::{self, MeetingParticipantJoined, MeetingStarted, RecordingCompleted};
 use zoom_webhooks::number_management::{
     self, NumberManagementPeeringNumberCnamUpdated, NumberManagementPeeringNumberEmergencyAddressUpdated,
@@ -157,13 +159,7 @@ pub const REDIS_URL: &str = "ZOOM_WEBHOOK_REDIS_URL";
 /// `None`); the worker passes its ack wait, after which JetStream gives the delivery to another worker.
 pub async fn duplicate_filter(in_flight: Option<Duration>) -> Result<DuplicateFilter, String> {
     let Ok(url) = std::env::var(REDIS_URL) else { return Ok(DuplicateFilter::default()) };
-    redis_filter(&url, in_flight).await
-}
-
-#[cfg(feature = "redis")]
-async fn redis_filter(url: &str, in_flight: Option<Duration>) -> Result<DuplicateFilter, String> {
-    use zoom_webhooks::duplicates::{RedisStore, StoreFailure};
-    let mut store = RedisStore::connect(url).await.map_err(|err| format!("{REDIS_URL} is not usable: {err}"))?;
+    let mut store = RedisStore::connect(&url).await.map_err(|err| format!("{REDIS_URL} is not usable: {err}"))?;
     if let Some(in_flight) = in_flight {
         store = store.in_flight_ttl(in_flight);
     }
@@ -175,71 +171,20 @@ async fn redis_filter(url: &str, in_flight: Option<Duration>) -> Result<Duplicat
     Ok(DuplicateFilter::with_store(store).on_store_failure(StoreFailure::FailClosed))
 }
 
-#[cfg(not(feature = "redis"))]
-async fn redis_filter(_url: &str, _in_flight: Option<Duration>) -> Result<DuplicateFilter, String> {
-    Err(format!("{REDIS_URL} is set, but the example was built without the `redis` feature"))
+/// A receiver for `ZOOM_WEBHOOK_SECRET_TOKEN`, without routes yet; an unset, empty or blank secret is
+/// refused, since anyone could sign with an empty key.
+pub fn receiver_from_env() -> Result<Receiver, String> {
+    let secret = std::env::var("ZOOM_WEBHOOK_SECRET_TOKEN")
+        .map_err(|_| "set ZOOM_WEBHOOK_SECRET_TOKEN to the app's secret token".to_owned())?;
+    Receiver::try_new(secret).map_err(|err| format!("ZOOM_WEBHOOK_SECRET_TOKEN is not usable: {err}"))
 }
 
-/// The variable naming the NATS server: set, the receiver hands deliveries off to JetStream.
-pub const NATS_URL: &str = "ZOOM_WEBHOOK_NATS_URL";
-/// The variable naming the JetStream stream (default `WEBHOOKS`).
-pub const NATS_STREAM: &str = "ZOOM_WEBHOOK_NATS_STREAM";
-/// The variable naming the subject prefix (default `webhooks`).
-pub const NATS_SUBJECT: &str = "ZOOM_WEBHOOK_NATS_SUBJECT";
-/// The variable setting the worker's ack wait in seconds (default 30).
-pub const NATS_ACK_WAIT_SECS: &str = "ZOOM_WEBHOOK_NATS_ACK_WAIT_SECS";
-
-/// `ZOOM_WEBHOOK_NATS_URL`, when it is set.
-pub fn nats_url() -> Option<String> {
-    std::env::var(NATS_URL).ok()
-}
-
-/// Where deliveries are handed off to and read from: the server, the stream and the subject prefix.
-#[derive(Debug, Clone)]
-pub struct NatsSettings {
-    pub url: String,
-    pub stream: String,
-    pub subject_prefix: String,
-}
-
-#[cfg(feature = "nats")]
-impl NatsSettings {
-    /// From the environment, or `None` when `ZOOM_WEBHOOK_NATS_URL` is not set. The stream and the
-    /// prefix default to the runtime's.
-    pub fn from_env() -> Option<Self> {
-        use zoom_webhooks::nats::{DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX};
-        let url = nats_url()?;
-        let stream = std::env::var(NATS_STREAM).unwrap_or_else(|_| DEFAULT_STREAM.to_owned());
-        let subject_prefix = std::env::var(NATS_SUBJECT).unwrap_or_else(|_| DEFAULT_SUBJECT_PREFIX.to_owned());
-        Some(Self { url, stream, subject_prefix })
-    }
-
-    /// A sink publishing to the stream, which is created when missing. NATS down at start is a warning:
-    /// the sink connects once the server is back, and deliveries are answered 503 meanwhile.
-    pub async fn sink(&self) -> Result<zoom_webhooks::nats::JetStreamSink, zoom_webhooks::nats::NatsError> {
-        let sink = zoom_webhooks::nats::JetStreamSink::connect(&self.url)
-            .await?
-            .stream(self.stream.clone())
-            .subject_prefix(self.subject_prefix.clone());
-        if let Err(err) = sink.ensure_stream().await {
-            tracing::warn!(%err, "NATS JetStream does not answer yet; deliveries are answered 503 until it does");
-        }
-        Ok(sink)
-    }
-
-    /// A worker reading the stream, without routes yet.
-    pub async fn worker(&self) -> Result<zoom_webhooks::nats::Worker, zoom_webhooks::nats::NatsError> {
-        let worker = zoom_webhooks::nats::Worker::connect(&self.url).await?;
-        Ok(worker.stream(self.stream.clone()).subject_prefix(self.subject_prefix.clone()))
-    }
-}
-
-/// `ZOOM_WEBHOOK_NATS_ACK_WAIT_SECS`, when it is set: how long JetStream waits for a worker's answer
-/// before it delivers the message again.
-pub fn ack_wait() -> Result<Option<Duration>, String> {
-    let Ok(secs) = std::env::var(NATS_ACK_WAIT_SECS) else { return Ok(None) };
-    match secs.parse::<u64>() {
-        Ok(secs) if secs > 0 => Ok(Some(Duration::from_secs(secs))),
-        _ => Err(format!("{NATS_ACK_WAIT_SECS} must be a whole number of seconds above 0, not `{secs}`")),
-    }
+/// A listener on every address, at `PORT` (8080 when unset).
+pub async fn listener_from_env() -> Result<tokio::net::TcpListener, String> {
+    let port = match std::env::var("PORT") {
+        Err(_) => 8080,
+        Ok(port) => port.parse::<u16>().map_err(|err| format!("PORT must be a port number: {err}"))?,
+    };
+    let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
+    tokio::net::TcpListener::bind(address).await.map_err(|err| format!("cannot listen on {address}: {err}"))
 }
