@@ -139,7 +139,7 @@ mod tests {
     use tower_service::Service as _;
 
     use super::*;
-    use crate::signature::{self, Verifier};
+    use crate::signature::zoom::{self as signature, Verifier};
     use crate::{Route, UnknownEvent};
 
     const SECRET: &str = "service-secret";
