@@ -18,20 +18,22 @@ pub const EVENT_NAMES: &[&str] = &["endpoint.created", "endpoint.deleted"];
 
 /// One webhook delivery, parsed into the type of its event.
 ///
+/// Each payload is in a [`Box`], so an `Event` is small whatever its payloads are: moving one
+/// moves a pointer, and reading one needs little stack.
+///
 /// Serializes as the payload alone, so a parsed delivery writes back the JSON it was read from
 /// (minus properties the spec does not declare, except in objects it declares open).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Delivered `endpoint.created`.
     ///
     /// Sent when an endpoint is created.
-    EndpointCreated(EndpointCreatedEvent),
+    EndpointCreated(Box<EndpointCreatedEvent>),
     /// Delivered `endpoint.deleted`.
     ///
     /// Sent when an endpoint is deleted.
-    EndpointDeleted(EndpointDeletedEvent),
+    EndpointDeleted(Box<EndpointDeletedEvent>),
     /// A webhook this module does not know (the vendor added it after the spec was generated).
     Unknown(UnknownEvent),
 }
@@ -187,8 +189,8 @@ pub async fn handle<H: Handler>(
     event: Event,
 ) -> Result<(), DispatchError<H::Error>> {
     let outcome = match event {
-        Event::EndpointCreated(event) => handler.on_endpoint_created(event).await,
-        Event::EndpointDeleted(event) => handler.on_endpoint_deleted(event).await,
+        Event::EndpointCreated(event) => handler.on_endpoint_created(*event).await,
+        Event::EndpointDeleted(event) => handler.on_endpoint_deleted(*event).await,
         Event::Unknown(event) => handler.on_unknown(event).await,
     };
     outcome.map_err(DispatchError::Handler)
@@ -220,6 +222,7 @@ where
 pub struct EndpointCreatedEvent {
     /// Sent when an endpoint is created, updated, or deleted
     pub data: EndpointEventData,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: EndpointCreatedEventType,
 }
@@ -296,6 +299,7 @@ impl<'de> serde::Deserialize<'de> for EndpointCreatedEventType {
 pub struct EndpointDeletedEvent {
     /// Sent when an endpoint is created, updated, or deleted
     pub data: EndpointEventData,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: EndpointDeletedEventType,
 }
