@@ -36,7 +36,8 @@ webhooks:
 
 /// Run in the scratch crate: parses each body (a file, one per line) with `from_slice`, checks it against `from_named` with the
 /// name looked up by hand, and prints one line per body.
-const CHECK: &str = r#"
+const CHECK: &str = r#"//! Checks `from_slice` against `from_named` on each body of a file.
+
 use zoom_webhooks::ParseError;
 use zoom_webhooks::batches::Event;
 

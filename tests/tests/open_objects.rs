@@ -53,7 +53,8 @@ webhooks:
 /// Run in the scratch crate: parses each body (one per line) as both modules (the spec as it is, and
 /// with `unknown_properties: keep`), checks that `from_slice` agrees with `from_named`, and prints what
 /// each writes back (or the error).
-const CHECK: &str = r#"
+const CHECK: &str = r#"//! Parses each body of a file as both modules and prints what each writes back.
+
 fn main() {
     let path = std::env::args().nth(1).expect("usage: open_objects_check <bodies, one per line>");
     for body in std::fs::read_to_string(path).expect("bodies").lines() {
