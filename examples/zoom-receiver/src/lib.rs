@@ -17,18 +17,25 @@ use zoom_webhooks::number_management::{
 /// trait's default method, which accepts it. Like [`LogNumbers`], quick enough to run in the receiver.
 #[derive(Debug, Default)]
 pub struct LogMeetings {
-    /// As [`LogNumbers`]' `accepted`.
-    accepted: Option<fn(&str)>,
+    accepted: Accepted,
 }
 
 impl LogMeetings {
     /// Logs each event, then calls `accepted` with its name.
     pub fn then(accepted: fn(&str)) -> Self {
-        Self { accepted: Some(accepted) }
+        Self { accepted: Accepted(Some(accepted)) }
     }
+}
 
-    fn accepted(&self, event: &str) {
-        if let Some(accepted) = self.accepted {
+/// What a handler calls with the event's name once the event is logged: the receiver logs its `handled`
+/// line there. The worker leaves it unset, since the worker itself logs `handled` for each delivery it
+/// completes.
+#[derive(Debug, Default, Clone, Copy)]
+struct Accepted(Option<fn(&str)>);
+
+impl Accepted {
+    fn call(self, event: &str) {
+        if let Some(accepted) = self.0 {
             accepted(event);
         }
     }
@@ -47,7 +54,7 @@ impl meetings::Handler for LogMeetings {
             start_time = meeting.start_time,
             "meeting started"
         );
-        self.accepted(&event.event);
+        self.accepted.call(&event.event);
         Ok(())
     }
 
@@ -62,7 +69,7 @@ impl meetings::Handler for LogMeetings {
             join_time = meeting.participant.join_time,
             "participant joined"
         );
-        self.accepted(&event.event);
+        self.accepted.call(&event.event);
         Ok(())
     }
 
@@ -77,7 +84,7 @@ impl meetings::Handler for LogMeetings {
             total_size = recording.total_size,
             "recording completed"
         );
-        self.accepted(&event.event);
+        self.accepted.call(&event.event);
         Ok(())
     }
 }
@@ -86,21 +93,13 @@ impl meetings::Handler for LogMeetings {
 /// Zoom waits 3 seconds.
 #[derive(Debug, Default)]
 pub struct LogNumbers {
-    /// Called with the event's name once the event is logged: the receiver logs its `handled` line there.
-    /// The worker leaves it unset, since the worker itself logs `handled` for each delivery it completes.
-    accepted: Option<fn(&str)>,
+    accepted: Accepted,
 }
 
 impl LogNumbers {
     /// Logs each event, then calls `accepted` with its name.
     pub fn then(accepted: fn(&str)) -> Self {
-        Self { accepted: Some(accepted) }
-    }
-
-    fn accepted(&self, event: &str) {
-        if let Some(accepted) = self.accepted {
-            accepted(event);
-        }
+        Self { accepted: Accepted(Some(accepted)) }
     }
 }
 
@@ -121,7 +120,7 @@ impl number_management::Handler for LogNumbers {
             address = ?object.emergency_address.as_ref().map(|address| &address.address_line1),
             "emergency address updated"
         );
-        self.accepted(&event.event);
+        self.accepted.call(&event.event);
         Ok(())
     }
 
@@ -139,7 +138,7 @@ impl number_management::Handler for LogNumbers {
             cnam = ?object.cnam,
             "CNAM updated"
         );
-        self.accepted(&event.event);
+        self.accepted.call(&event.event);
         Ok(())
     }
 }
