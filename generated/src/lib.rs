@@ -82,6 +82,7 @@ mod modules;
 pub use modules::*;
 #[cfg(feature = "axum")]
 pub use webhook_runtime::axum;
+pub use webhook_runtime::drift;
 pub use webhook_runtime::duplicates;
 pub use webhook_runtime::handoff;
 #[cfg(feature = "nats")]

@@ -632,3 +632,32 @@ async fn drifted_payloads_are_handed_to_on_invalid_raw_with_the_error() {
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(answer.body.contains("payload.object.carrier_code"), "{}", answer.body);
 }
+
+#[tokio::test]
+async fn a_drift_collector_fed_by_on_invalid_counts_drifted_deliveries_per_webhook_and_path() {
+    use zoom_webhooks::drift::{DriftCollector, DriftKind};
+
+    let drift = DriftCollector::new();
+    let recorder = Recorder::default();
+    let receiver = Receiver::new(SECRET).route(number_management::route(recorder.clone())).on_invalid({
+        let drift = drift.clone();
+        move |delivery: zoom_webhooks::InvalidDelivery| {
+            drift.record_invalid(&delivery);
+            async { Ok::<_, std::convert::Infallible>(()) }
+        }
+    });
+    let address = start(receiver).await;
+    for n in 1..=3 {
+        assert_eq!(deliver(address, &drifted_body(n)).await.status, StatusCode::OK);
+    }
+    assert_eq!(deliver(address, &cnam_body(4, "ACME")).await.status, StatusCode::OK);
+    let snapshot = drift.snapshot();
+    assert_eq!(recorder.total(), 1, "the valid delivery reached its handler");
+    assert_eq!(snapshot.webhooks.len(), 1, "{snapshot:?}");
+    let cnam = &snapshot.webhooks["number_management.peering_number_cnam_updated"];
+    assert_eq!(cnam.invalid, 3, "{snapshot:?}");
+    assert_eq!(cnam.paths.len(), 1, "{snapshot:?}");
+    let path = &cnam.paths[0];
+    assert_eq!((path.path.as_str(), path.kind, path.count), ("payload.object.carrier_code", DriftKind::WrongType, 3));
+    assert_eq!(snapshot.overflow, 0);
+}
