@@ -47,6 +47,11 @@ enum Command {
         /// Spec files, and folders whose .yaml, .yml and .json files are all measured (default: specs/).
         #[arg(value_name = "FILE|DIR")]
         paths: Vec<PathBuf>,
+        /// Compare instead: the checked-in generated crate at this commit (a git revision) against this
+        /// checkout's, each built clean in debug, checked and built in release, one after the other, with
+        /// the ratio of each build.
+        #[arg(long, value_name = "REV", conflicts_with = "paths")]
+        baseline: Option<String>,
     },
     /// POST a webhook's example from specs/ (or --spec) to a receiver, signed with the current time, and
     /// print the answer (`webhook-codegen send`, finding the spec by the webhook's name). Each send sets the example's `event_ts` to now (Zoom), or sends a new
@@ -108,7 +113,15 @@ fn main() -> ExitCode {
         Command::Conformance { paths, quiet, strict_examples } => {
             run_conformance(&root, &paths, quiet, strict_examples).map_err(|err| err.to_string())
         }
-        Command::Codesize { paths } => run_codesize(&root, &paths).map_err(|err| err.to_string()),
+        Command::Codesize { paths, baseline: None } => run_codesize(&root, &paths).map_err(|err| err.to_string()),
+        Command::Codesize { baseline: Some(rev), .. } => {
+            codesize::compare::run(&root, &rev, &mut |message| eprintln!("{message}"))
+                .map(|comparison| {
+                    print!("{}", comparison.render());
+                    ExitCode::SUCCESS
+                })
+                .map_err(|err| err.to_string())
+        }
         Command::Send { event, url, secret, example, scheme, spec } => {
             let args = SendArgs {
                 event: &event,

@@ -4,6 +4,9 @@
 //! (user + system) cargo and the compiler used. All builds run in the same scratch crate, one after
 //! another, so the times compare with each other; CPU time varies much less than wall time when other
 //! work shares the machine.
+//!
+//! With `--baseline <rev>` it compares instead (`compare.rs`): the generated crate of an earlier commit
+//! against this checkout's, each built clean in debug, checked, and built in release, one after the other.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -11,6 +14,8 @@ use std::time::{Duration, Instant};
 use webhook_codegen::GeneratedModule;
 
 use crate::codegen::{self, CodegenError};
+
+pub mod compare;
 use crate::scratch::ScratchCrate;
 
 /// The scratch crate the builds run in.
@@ -216,9 +221,15 @@ fn build_args(features: Features<'_>) -> Vec<&str> {
 /// Removes the crate's own build output, then times building it.
 fn clean_build(scratch: &ScratchCrate, features: Features<'_>) -> Result<BuildTime, CodesizeError> {
     cargo_ok(scratch, &["clean", "-p", "zoom-webhooks"])?;
+    timed(|| cargo_ok(scratch, &build_args(features)))
+}
+
+/// Runs `work` (which waits for the processes it starts) and gives the wall time and the CPU time of
+/// those processes.
+fn timed<E>(work: impl FnOnce() -> Result<(), E>) -> Result<BuildTime, E> {
     let cpu_before = children_cpu_time();
     let started = Instant::now();
-    cargo_ok(scratch, &build_args(features))?;
+    work()?;
     let wall = started.elapsed();
     let cpu = match (cpu_before, children_cpu_time()) {
         (Some(before), Some(after)) => after.checked_sub(before),
