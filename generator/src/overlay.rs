@@ -173,7 +173,7 @@ impl Overlay {
     }
 
     /// Applies every action in order to `document` (a parsed spec, before its `$ref`s are followed).
-    /// Returns one line per action: what it changed, at the first node it changed, or that it matched
+    /// Returns one line per action: what it changed, at the first node it changed (by location: array entries by index, keys by name), or that it matched
     /// nothing.
     ///
     /// # Errors
