@@ -19,10 +19,11 @@
 //! [`files`] holds what it uses to read specs and to write only files the generator owns.
 //!
 //! The sections below are the reference: generating from a `build.rs` or with the command, a spec's
-//! settings, how deliveries are told apart, the quirks of real-world specs, how schemas become Rust, and
+//! settings, overlays that fix a vendor's spec, how deliveries are told apart, the quirks of real-world specs, how schemas become Rust, and
 //! checking generated code and specs.
 #![doc = include_str!("../docs/generating.md")]
 #![doc = include_str!("../docs/settings.md")]
+#![doc = include_str!("../docs/overlays.md")]
 #![doc = include_str!("../docs/telling-webhooks-apart.md")]
 #![doc = include_str!("../docs/real-world-specs.md")]
 #![doc = include_str!("../docs/schema-to-rust.md")]
