@@ -25,7 +25,9 @@ use crate::{GeneratedModule, RenderOptions, SpecConfig};
 /// Specs are files ([`spec`](Self::spec)), every spec of a folder ([`spec_dir`](Self::spec_dir)) or bytes
 /// with a label ([`spec_bytes`](Self::spec_bytes)). Each spec's settings come from its `.codegen.yaml`
 /// sidecar when it has one (`specs/svix.codegen.yaml`, the keys of [`SpecConfig`]), or are given
-/// (`*_with_settings`). Files are written for `include!` by default, or as module files
+/// (`*_with_settings`). A spec file's overlay (`specs/svix.overlay.yaml`, see [`Overlay`](crate::Overlay))
+/// is applied to it before it is loaded; settings can name another (`overlay`), or give one read already
+/// ([`OverlaySource::Loaded`](crate::OverlaySource::Loaded)), for a spec in memory too. Files are written for `include!` by default, or as module files
 /// ([`OutputForm::ModuleFile`]), with the module list of a crate of several specs if asked
 /// ([`index_file`](Self::index_file)).
 ///
@@ -39,8 +41,8 @@ use crate::{GeneratedModule, RenderOptions, SpecConfig};
 /// - [`check`](Self::check) a folder: which files differ from what the specs give, each with a unified
 ///   diff, and the command that fixes it.
 ///
-/// Unless [`quiet`](Self::quiet), reading the specs prints `cargo:rerun-if-changed=` for each spec, sidecar
-/// and folder, and each tolerated quirk as a `cargo:warning=` line, so `cargo build` shows them. A spec
+/// Unless [`quiet`](Self::quiet), reading the specs prints `cargo:rerun-if-changed=` for each spec, sidecar,
+/// overlay and folder, and each tolerated quirk as a `cargo:warning=` line, so `cargo build` shows them. A spec
 /// that cannot be generated is an error naming its file and JSON pointer.
 ///
 /// ```
@@ -193,7 +195,8 @@ impl Builder {
         self.add(SpecSource::File(path.as_ref().to_owned()), None)
     }
 
-    /// Adds a spec file with these settings; its sidecar, if any, is not read.
+    /// Adds a spec file with these settings; its sidecar, if any, is not read, nor an overlay beside it (an
+    /// overlay file the settings name is, relative to the spec's folder).
     pub fn spec_with_settings(&mut self, path: impl AsRef<Path>, settings: SpecConfig) -> &mut Self {
         self.add(SpecSource::File(path.as_ref().to_owned()), Some(settings))
     }
@@ -210,7 +213,8 @@ impl Builder {
         self.add(SpecSource::Bytes { label: label.into(), bytes: bytes.into() }, None)
     }
 
-    /// Adds a spec held in memory with these settings.
+    /// Adds a spec held in memory with these settings. An overlay file they name
+    /// ([`OverlaySource::File`](crate::OverlaySource::File)) is read relative to the label's folder.
     pub fn spec_bytes_with_settings(
         &mut self,
         label: impl Into<String>,
@@ -319,7 +323,9 @@ impl Builder {
                     }
                 }
                 SpecSource::Bytes { label, bytes } => {
-                    let settings = input.settings.clone().unwrap_or_default();
+                    let mut settings = input.settings.clone().unwrap_or_default();
+                    // An overlay file named in the settings is read relative to the label's folder.
+                    files::read_overlay(&self.resolve(Path::new(label)), label, &mut settings, false)?;
                     let generated =
                         crate::generate_rendered(label, bytes, &settings, &render).map_err(FileError::from)?;
                     self.warn(&generated);
@@ -495,10 +501,22 @@ impl Builder {
         let resolved = self.resolve(path);
         self.say(&format!("cargo:rerun-if-changed={}", resolved.display()));
         let settings = match settings {
-            Some(settings) => settings.clone(),
+            Some(settings) => {
+                let mut settings = settings.clone();
+                if let Some(overlay) = files::read_overlay(&resolved, &label, &mut settings, false)? {
+                    self.say(&format!("cargo:rerun-if-changed={}", self.resolve(Path::new(&overlay)).display()));
+                }
+                settings
+            }
             None => {
                 self.say(&format!("cargo:rerun-if-changed={}", files::settings_file(&resolved).display()));
-                files::read_settings(&resolved, &label)?
+                let settings = files::read_settings(&resolved, &label)?;
+                // An overlay the settings name or one found beside the spec; none is watched until it
+                // exists (a missing file would make cargo rerun the build script every time).
+                if let Some(crate::OverlaySource::Loaded(overlay)) = &settings.overlay {
+                    self.say(&format!("cargo:rerun-if-changed={}", self.resolve(Path::new(overlay.file())).display()));
+                }
+                settings
             }
         };
         let bytes = std::fs::read(&resolved).map_err(FileError::io(&resolved))?;
@@ -649,6 +667,66 @@ mod tests {
             .map(|generated| (generated.module.name.as_str(), generated.module.source_file.as_str()))
             .collect();
         assert_eq!(modules, [("whiteboard", "specs/board.yaml"), ("shop", "specs/shop.json")]);
+    }
+
+    /// An overlay beside a spec file is applied and is not a spec of its own; one the settings name is
+    /// read relative to the spec's folder; one given in the settings applies to a spec in memory.
+    #[test]
+    fn overlays_beside_named_by_or_given_in_the_settings_apply() {
+        let root = fresh_dir("overlays");
+        std::fs::create_dir_all(root.join("specs/fixes")).expect("specs/");
+        std::fs::write(root.join("specs/shop.json"), SHOP).expect("write");
+        std::fs::write(root.join("specs/board.yaml"), BOARD).expect("write");
+        let relax = "overlay: 1.1.0\ninfo: {title: Relax, version: '1'}\nactions:\n  - target: $..required[?@ == 'event']\n    remove: true\n";
+        std::fs::write(root.join("specs/shop.overlay.yaml"), relax).expect("write");
+        let rename = "{\"overlay\": \"1.0.0\", \"info\": {\"title\": \"Rename\", \"version\": \"1\"}, \"actions\": [{\"target\": \"$.webhooks\", \"update\": {\"board.renamed\": {\"post\": {}}}}]}";
+        std::fs::write(root.join("specs/fixes/board.json"), rename).expect("write");
+        std::fs::write(root.join("specs/board.codegen.yaml"), "overlay: fixes/board.json\n").expect("write");
+        let generated =
+            Builder::new().root(&root).spec_dir("specs").quiet(true).generate_in_memory().expect("generates");
+        let names: Vec<&str> = generated.modules.iter().map(|generated| generated.module.name.as_str()).collect();
+        assert_eq!(names, ["board", "shop"], "the overlay is not a spec");
+        let board = &generated.modules[0];
+        let events: Vec<&str> = board.module.events.iter().map(|event| event.name.as_str()).collect();
+        assert_eq!(events, ["board.created", "board.renamed"]);
+        assert_eq!(
+            board.warnings[0].to_string(),
+            "/webhooks: overlay `specs/fixes/board.json#/actions/0` updated 1 node"
+        );
+        let shop = &generated.modules[1];
+        assert_eq!(
+            shop.warnings[0].to_string(),
+            "/webhooks/order.paid/post/requestBody/content/application~1json/schema/required/0: overlay \
+             `specs/shop.overlay.yaml#/actions/0` removed 1 node"
+        );
+        assert!(shop.source.contains("pub event: Option<String>"), "{}", shop.source);
+
+        // Settings given in code: no overlay is looked for beside the spec, one named is read.
+        let plain =
+            Builder::new().root(&root).spec_with_settings("specs/shop.json", SpecConfig::default()).quiet(true).clone();
+        assert!(plain.generate_in_memory().expect("generates").modules[0].source.contains("pub event: String"));
+        let named = SpecConfig {
+            overlay: Some(crate::OverlaySource::File("shop.overlay.yaml".into())),
+            ..SpecConfig::default()
+        };
+        let mut builder = Builder::new();
+        builder.root(&root).spec_bytes_with_settings("specs/shop.json", SHOP, named).quiet(true);
+        assert!(
+            builder.generate_in_memory().expect("generates").modules[0].source.contains("pub event: Option<String>")
+        );
+        let given = crate::Overlay::parse("relax.yaml", relax.as_bytes()).expect("an overlay");
+        let settings = SpecConfig { overlay: Some(crate::OverlaySource::Loaded(given)), ..SpecConfig::default() };
+        let generated = Builder::new()
+            .spec_bytes_with_settings("memory/shop.json", SHOP, settings)
+            .quiet(true)
+            .generate_in_memory()
+            .expect("generates");
+        assert!(generated.modules[0].warnings[0].message.starts_with("overlay `relax.yaml#/actions/0` removed 1 node"));
+
+        // Two overlays beside one spec are refused.
+        std::fs::write(root.join("specs/shop.overlay.json"), rename).expect("write");
+        let err = Builder::new().root(&root).spec("specs/shop.json").quiet(true).generate_in_memory().expect_err("two");
+        assert!(err.to_string().starts_with("specs/shop.json#/: two overlays are beside this spec"), "{err}");
     }
 
     #[test]

@@ -12,12 +12,17 @@
 //! signature: standard      # how deliveries are signed: `zoom`, `standard` (Standard Webhooks) or `none`
 //! required: optional       # `as_declared` (default): `required` properties are plain fields;
 //!                          # `optional`: every property is an `Option`, for traffic that omits them
+//! overlay: fixes.yaml      # an Overlay document applied to the spec, relative to this file
+//!                          # (default: `<name>.overlay.yaml` or `.overlay.json` beside the spec)
 //! ```
+
+use std::path::PathBuf;
 
 use serde_json::Value;
 
 use crate::error::Error;
 use crate::naming;
+use crate::overlay::Overlay;
 use crate::pointer::JsonPointer;
 use crate::source;
 
@@ -82,6 +87,16 @@ pub enum RequiredProperties {
     Optional,
 }
 
+/// The overlay applied to a spec before it is loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverlaySource {
+    /// An overlay file, relative to the spec's folder (where its settings file is), as the settings name
+    /// it. The [`Builder`](crate::Builder) reads it; the pipeline alone reads no file and refuses it.
+    File(PathBuf),
+    /// An overlay already read.
+    Loaded(Overlay),
+}
+
 /// The settings of one spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecConfig {
@@ -99,6 +114,9 @@ pub struct SpecConfig {
     pub signature: SignatureScheme,
     /// Whether `required` properties are plain fields.
     pub required: RequiredProperties,
+    /// The overlay to apply to the spec: named by the settings, found beside a spec file
+    /// (`<name>.overlay.yaml`), or given.
+    pub overlay: Option<OverlaySource>,
 }
 
 impl Default for SpecConfig {
@@ -111,6 +129,7 @@ impl Default for SpecConfig {
             unknown_properties: UnknownProperties::Ignore,
             signature: SignatureScheme::Unspecified,
             required: RequiredProperties::AsDeclared,
+            overlay: None,
         }
     }
 }
@@ -176,13 +195,19 @@ impl SpecConfig {
                 ("required", _) => {
                     return Err(error(pointer, "`required` must be `as_declared` or `optional`".to_owned()));
                 }
+                ("overlay", Value::String(path)) if !path.is_empty() => {
+                    config.overlay = Some(OverlaySource::File(PathBuf::from(path)))
+                }
+                ("overlay", _) => {
+                    return Err(error(pointer, "`overlay` must be the path of an overlay file".to_owned()));
+                }
                 ("module" | "discriminator", _) => return Err(error(pointer, format!("`{key}` must be a string"))),
                 _ => {
                     return Err(error(
                         pointer,
                         format!(
                             "unknown setting `{key}` (known: `module`, `discriminator`, `examples`, `deduplicate`, \
-                             `unknown_properties`, `signature`, `required`)"
+                             `unknown_properties`, `signature`, `required`, `overlay`)"
                         ),
                     ));
                 }
@@ -233,11 +258,19 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_overlay_file_name() {
+        let config = SpecConfig::parse("s.codegen.yaml", b"overlay: fixes/s.overlay.yaml\n").unwrap();
+        assert_eq!(config.overlay, Some(OverlaySource::File(PathBuf::from("fixes/s.overlay.yaml"))));
+        let err = SpecConfig::parse("specs/s.codegen.yaml", b"overlay: [a.yaml]\n").unwrap_err().to_string();
+        assert_eq!(err, "specs/s.codegen.yaml#/overlay: `overlay` must be the path of an overlay file");
+    }
+
+    #[test]
     fn rejects_what_it_does_not_know() {
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"modul: x\n").unwrap_err().to_string();
         assert_eq!(
             err,
-            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`, `unknown_properties`, `signature`, `required`)"
+            "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`, `unknown_properties`, `signature`, `required`, `overlay`)"
         );
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"signature: hmac\n").unwrap_err().to_string();
         assert_eq!(err, "specs/s.codegen.yaml#/signature: `signature` must be `zoom`, `standard` or `none`");

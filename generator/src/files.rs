@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{Error, GeneratedModule, SpecConfig, Warning};
+use crate::{Error, GeneratedModule, Overlay, OverlaySource, SpecConfig, Warning};
 
 /// Module names whose file is a crate root (`lib.rs`, `main.rs`), never a module of its own. A spec that
 /// would become one is refused. (A spec named `mod` becomes `mod_`, a keyword's module name.)
@@ -89,30 +89,90 @@ pub fn settings_file(spec: &Path) -> PathBuf {
     spec.with_extension("codegen.yaml")
 }
 
-/// Whether `path` is a settings sidecar rather than a spec.
+/// Whether `path` is a settings sidecar or an overlay rather than a spec.
 pub fn is_settings_file(path: &Path) -> bool {
-    path.file_name().and_then(|name| name.to_str()).is_some_and(|name| name.contains(".codegen."))
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.contains(".codegen.") || name.contains(".overlay."))
 }
 
-/// The settings of the spec at `path` (its `.codegen.yaml` sidecar), or the defaults when it has none;
-/// `label` is how the spec is named in messages.
+/// The overlay files found beside a spec: `specs/github.json` -> `specs/github.overlay.yaml` and
+/// `specs/github.overlay.json`.
+pub fn overlay_files(spec: &Path) -> [PathBuf; 2] {
+    [spec.with_extension("overlay.yaml"), spec.with_extension("overlay.json")]
+}
+
+/// The settings of the spec at `path` (its `.codegen.yaml` sidecar), or the defaults when it has none,
+/// with its overlay read ([`read_overlay`], found beside the spec unless the settings name one); `label`
+/// is how the spec is named in messages.
 ///
 /// # Errors
 ///
-/// When the sidecar cannot be read or is invalid.
+/// When the sidecar or the overlay cannot be read or is invalid.
 pub fn read_settings(path: &Path, label: &str) -> Result<SpecConfig, FileError> {
     let settings_path = settings_file(path);
-    match fs::read(&settings_path) {
+    let mut settings = match fs::read(&settings_path) {
         Ok(settings) => {
             let settings_label = Path::new(label).with_extension("codegen.yaml").display().to_string();
-            Ok(SpecConfig::parse(&settings_label, &settings)?)
+            SpecConfig::parse(&settings_label, &settings)?
         }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(SpecConfig::default()),
-        Err(source) => Err(FileError::Io { path: settings_path, source }),
-    }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => SpecConfig::default(),
+        Err(source) => return Err(FileError::Io { path: settings_path, source }),
+    };
+    read_overlay(path, label, &mut settings, true)?;
+    Ok(settings)
 }
 
-/// The spec at `path` with its settings sidecar, loaded and lowered (not rendered): the webhooks, their
+/// Reads the overlay of the spec at `path` into `settings`: the file they name
+/// ([`OverlaySource::File`], relative to the spec's folder), or with `find_beside` and none named, the
+/// one beside the spec ([`overlay_files`]). Returns the overlay file's label (`label`'s folder and the
+/// file name: how messages name it), or `None` when no file was read.
+///
+/// # Errors
+///
+/// When a named overlay cannot be read, both a YAML and a JSON overlay are beside the spec, or the
+/// overlay is invalid.
+pub fn read_overlay(
+    path: &Path,
+    label: &str,
+    settings: &mut SpecConfig,
+    find_beside: bool,
+) -> Result<Option<String>, FileError> {
+    let folder = |of: &Path| of.parent().map(Path::to_path_buf).unwrap_or_default();
+    let (file, file_label) = match &settings.overlay {
+        Some(OverlaySource::Loaded(_)) => return Ok(None),
+        Some(OverlaySource::File(name)) => (folder(path).join(name), folder(Path::new(label)).join(name)),
+        None if find_beside => {
+            let found: Vec<PathBuf> = overlay_files(path).into_iter().filter(|file| file.is_file()).collect();
+            match found.as_slice() {
+                [] => return Ok(None),
+                [file] => {
+                    let name = file.file_name().map(PathBuf::from).unwrap_or_default();
+                    (file.clone(), folder(Path::new(label)).join(name))
+                }
+                [yaml, json, ..] => {
+                    return Err(FileError::Spec(Error::Spec {
+                        file: label.to_owned(),
+                        pointer: crate::JsonPointer::root(),
+                        message: format!(
+                            "two overlays are beside this spec, {} and {}; keep one (or name it with `overlay` in \
+                             the settings)",
+                            yaml.display(),
+                            json.display()
+                        ),
+                    }));
+                }
+            }
+        }
+        None => return Ok(None),
+    };
+    let bytes = fs::read(&file).map_err(FileError::io(&file))?;
+    let file_label = file_label.display().to_string();
+    settings.overlay = Some(OverlaySource::Loaded(Overlay::parse(&file_label, &bytes)?));
+    Ok(Some(file_label))
+}
+
+/// The spec at `path` with its settings sidecar and overlay, loaded and lowered (not rendered): the webhooks, their
 /// examples and the types generated code would have, for tools that work from a spec without building
 /// Rust (the command's `send` and `check`). Returns the module and the quirks tolerated on the way.
 ///
@@ -123,14 +183,14 @@ pub fn lower_spec_file(path: &Path) -> Result<(crate::ir::Module, Vec<Warning>),
     let label = path.display().to_string();
     let settings = read_settings(path, &label)?;
     let bytes = fs::read(path).map_err(FileError::io(path))?;
-    let crate::Loaded { document, mut warnings } = crate::load(&label, &bytes)?;
+    let crate::Loaded { document, mut warnings } = crate::load_with_settings(&label, &bytes, &settings)?;
     let (module, lowered) = crate::lower(&document, &crate::ModuleOptions::new(&label, &settings))?;
     warnings.extend(lowered);
     Ok((module, warnings))
 }
 
 /// The spec files directly in `dir`, sorted by name: `.yaml`, `.yml` and `.json`, not the `.codegen.yaml`
-/// settings beside them.
+/// settings and `.overlay.yaml` overlays beside them.
 ///
 /// # Errors
 ///

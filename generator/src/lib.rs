@@ -19,10 +19,11 @@
 //! [`files`] holds what it uses to read specs and to write only files the generator owns.
 //!
 //! The sections below are the reference: generating from a `build.rs` or with the command, a spec's
-//! settings, how deliveries are told apart, the quirks of real-world specs, how schemas become Rust, and
+//! settings, overlays that fix a vendor's spec, how deliveries are told apart, the quirks of real-world specs, how schemas become Rust, and
 //! checking generated code and specs.
 #![doc = include_str!("../docs/generating.md")]
 #![doc = include_str!("../docs/settings.md")]
+#![doc = include_str!("../docs/overlays.md")]
 #![doc = include_str!("../docs/telling-webhooks-apart.md")]
 #![doc = include_str!("../docs/real-world-specs.md")]
 #![doc = include_str!("../docs/schema-to-rust.md")]
@@ -43,13 +44,15 @@ mod format;
 pub mod ir;
 mod lower;
 pub mod naming;
+mod overlay;
 mod pointer;
 mod ref_relocation;
 mod source;
 
 pub use builder::{BuildError, Builder, Changes, Check, Generated, IndexFile, OutputForm};
 pub use config::{
-    DiscriminatorChoice, ExamplePolicy, RequiredProperties, SignatureScheme, SpecConfig, UnknownProperties,
+    DiscriminatorChoice, ExamplePolicy, OverlaySource, RequiredProperties, SignatureScheme, SpecConfig,
+    UnknownProperties,
 };
 pub use crate_index::{SharedEventName, shared_event_names};
 pub use docs::inline_text;
@@ -57,6 +60,7 @@ pub use document::{Body, Document, Example, Info, Operation, SkipReason, Skipped
 pub use error::{Error, Warning};
 pub use format::header;
 pub use lower::ModuleOptions;
+pub use overlay::{MAX_ACTIONS, MAX_COPIED_VALUES, MAX_TARGET_CHARS, Overlay};
 pub use pointer::JsonPointer;
 
 use error::Diagnostics;
@@ -87,10 +91,50 @@ pub struct GeneratedModule {
 ///
 /// When the bytes are not JSON or YAML, or a node the model needs has the wrong shape.
 pub fn load(file: &str, bytes: &[u8]) -> Result<Loaded, Error> {
-    let root = source::parse(file, bytes)?;
+    load_with_overlay(file, bytes, None)
+}
+
+/// Stage 1 with an overlay applied to the parsed document first (before its `$ref`s are followed). The
+/// overlay's report, a line per action naming the overlay file and the action, comes first among the
+/// warnings.
+///
+/// # Errors
+///
+/// As [`load`], and when an action cannot be applied ([`Overlay::apply`]).
+pub fn load_with_overlay(file: &str, bytes: &[u8], overlay: Option<&Overlay>) -> Result<Loaded, Error> {
+    let mut root = source::parse(file, bytes)?;
+    let mut warnings = match overlay {
+        Some(overlay) => overlay.apply(&mut root)?,
+        None => Vec::new(),
+    };
     let mut diag = Diagnostics::new(file);
     let document = Document::from_value(root, &mut diag)?;
-    Ok(Loaded { document, warnings: diag.into_warnings() })
+    warnings.extend(diag.into_warnings());
+    Ok(Loaded { document, warnings })
+}
+
+/// Stage 1 for a spec with its settings: [`load_with_overlay`] with the overlay they give, which must be
+/// read already ([`OverlaySource::Loaded`]; the [`Builder`] and [`files::read_settings`] read files).
+///
+/// # Errors
+///
+/// As [`load_with_overlay`], and [`Error::Option`] for an overlay file not read.
+pub fn load_with_settings(file: &str, bytes: &[u8], config: &SpecConfig) -> Result<Loaded, Error> {
+    let overlay = match &config.overlay {
+        None => None,
+        Some(OverlaySource::Loaded(overlay)) => Some(overlay),
+        Some(OverlaySource::File(path)) => {
+            return Err(Error::Option {
+                option: "overlay",
+                message: format!(
+                    "`{}` is a file, and generating from bytes reads none: give the overlay read \
+                     (`Overlay::parse`), or generate with the `Builder`, which reads it",
+                    path.display()
+                ),
+            });
+        }
+    };
+    load_with_overlay(file, bytes, overlay)
 }
 
 /// Stage 2: lowers a document to the IR of one module.
@@ -220,7 +264,7 @@ pub(crate) fn generate_rendered(
     config: &SpecConfig,
     render: &RenderOptions,
 ) -> Result<GeneratedModule, Error> {
-    let Loaded { document, mut warnings } = load(file, bytes)?;
+    let Loaded { document, mut warnings } = load_with_settings(file, bytes, config)?;
     let options = ModuleOptions::new(file, config);
     let (module, lower_warnings) = lower(&document, &options)?;
     warnings.extend(lower_warnings);

@@ -232,3 +232,44 @@ fn arrays_nested_too_deep_name_the_schema() {
         )
     );
 }
+
+/// An invalid overlay beside a spec stops generation with the overlay file and the pointer of the bad part.
+#[test]
+fn an_invalid_overlay_beside_a_spec_names_the_overlay_file_and_pointer() {
+    let root = std::env::temp_dir().join(format!("webhook-codegen-errors-overlay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("specs")).unwrap();
+    std::fs::write(root.join("specs/github.yaml"), with_schema("{$ref: '#/components/schemas/Pet'}")).unwrap();
+    std::fs::write(
+        root.join("specs/github.overlay.yaml"),
+        "overlay: 1.0.0\ninfo: {title: Fixes, version: '1'}\nactions:\n  - target: $.components\n    update: {}\n  - target: $.webhooks[?(@.x ==]\n    remove: true\n",
+    )
+    .unwrap();
+    let err = webhook_codegen::Builder::new()
+        .root(&root)
+        .spec("specs/github.yaml")
+        .quiet(true)
+        .generate_in_memory()
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("specs/github.overlay.yaml#/actions/1/target: invalid JSONPath: "), "{err}");
+
+    // An overlay that parses but cannot apply names its action's part too.
+    std::fs::write(
+        root.join("specs/github.overlay.yaml"),
+        "overlay: 1.0.0\ninfo: {title: Fixes, version: '1'}\nactions:\n  - target: $.components.schemas.Pet\n    update: {properties: [1]}\n",
+    )
+    .unwrap();
+    let err = webhook_codegen::Builder::new()
+        .root(&root)
+        .spec("specs/github.yaml")
+        .quiet(true)
+        .generate_in_memory()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "specs/github.overlay.yaml#/actions/0/update/properties: is a list and the spec has a mapping at \
+         /components/schemas/Pet/properties; an update merges a mapping into a mapping, appends a list to a list and \
+         replaces a primitive value with one"
+    );
+}
