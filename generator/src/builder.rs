@@ -509,7 +509,7 @@ impl Builder {
                 settings
             }
             None => {
-                self.say(&format!("cargo:rerun-if-changed={}", files::settings_file(&resolved).display()));
+                self.watch(&files::settings_file(&resolved));
                 let settings = files::read_settings(&resolved, &label)?;
                 // An overlay the settings name or one found beside the spec; none is watched until it
                 // exists (a missing file would make cargo rerun the build script every time).
@@ -538,10 +538,28 @@ impl Builder {
         }
     }
 
+    /// Tells cargo to rerun the build script when `path` changes. A file that does not exist is watched
+    /// through its folder, so creating it reruns the script: cargo reruns a build script on every build
+    /// while a path it watches is missing.
+    fn watch(&self, path: &Path) {
+        self.say(&format!("cargo:rerun-if-changed={}", watched_path(path).display()));
+    }
+
     fn say(&self, line: &str) {
         if !self.quiet {
             println!("{line}");
         }
+    }
+}
+
+/// What to watch for `path`: itself when it exists, else its folder (the current one for a bare name).
+fn watched_path(path: &Path) -> &Path {
+    if path.exists() {
+        return path;
+    }
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
     }
 }
 

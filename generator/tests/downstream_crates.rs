@@ -96,6 +96,13 @@ fn a_build_script_generates_into_out_dir() {
     let main_rs = format!("pub mod svix {{\n    include!(concat!(env!(\"OUT_DIR\"), \"/svix.rs\"));\n}}\n{MAIN_BODY}");
     let dir = new_crate("downstream-build-rs", &spec, Some(build_rs), &main_rs);
     parses_the_example(&dir, &event, &example);
+    // Nothing changed, so nothing runs again: the spec has no settings file, and a missing file that the
+    // build script watched would make cargo rerun it (and rebuild the crate) on every build.
+    let again = cargo(&dir, &["build", "--verbose"]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(!stderr.contains("build-script-build`"), "the build script ran again:\n{stderr}");
+    assert!(stderr.contains("Fresh downstream-build-rs"), "{stderr}");
 }
 
 #[test]
