@@ -57,7 +57,8 @@ pub struct Operation {
     pub summary: Option<String>,
     /// `description`, or the request body's description when the operation has none (Zoom's habit).
     pub description: Option<String>,
-    /// The JSON payload, when the operation has a request body.
+    /// The JSON payload, when the operation has a request body (or, in some 3.0 documents, describes
+    /// the payload as a 2xx response).
     pub body: Option<Body>,
 }
 
@@ -256,10 +257,56 @@ fn read_webhook(
             operation.description = request_body.get("description").and_then(Value::as_str).map(str::to_owned);
         }
         operation.body = read_body(root, name, &body_pointer, request_body, diag)?;
+    } else if let Some((code, response_pointer, response)) = payload_response(root, &op_pointer, op, diag)? {
+        diag.warn(
+            &op_pointer.push("responses").push(code),
+            format!("webhook `{name}` describes its payload under `responses/{code}`; read as the delivery's body"),
+        );
+        if operation.description.is_none() {
+            operation.description = response.get("description").and_then(Value::as_str).map(str::to_owned);
+        }
+        operation.body = read_body(root, name, &response_pointer, response, diag)?;
     } else {
         diag.warn(&op_pointer, format!("webhook `{name}` has no request body; its payload is kept as JSON"));
     }
     Ok(Some(Webhook { name: name.to_owned(), operation }))
+}
+
+/// The response some 3.0 documents with `x-webhooks` describe the payload as, for an operation without a
+/// `requestBody`: `200`, else the first other 2xx response (`2XX` included), that has JSON `content`;
+/// `default` is never the payload. Returns the status code, and where the response is and its object.
+fn payload_response<'a, 'o>(
+    root: &'a Value,
+    op_pointer: &JsonPointer,
+    op: &'o Map<String, Value>,
+    diag: &Diagnostics,
+) -> Result<Option<(&'o str, JsonPointer, &'a Map<String, Value>)>, Error> {
+    let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    let is_2xx = |code: &str| code.len() == 3 && code.starts_with('2') && code.bytes().all(|b| b.is_ascii_digit());
+    let codes = responses
+        .keys()
+        .filter(|code| code.as_str() == "200")
+        .chain(responses.keys().filter(|code| code.as_str() != "200" && (is_2xx(code) || code.as_str() == "2XX")));
+    for code in codes {
+        let (pointer, response) = deref(root, &op_pointer.push("responses").push(code), diag)?;
+        let Some(response) = response.as_object() else { continue };
+        let has_json = response
+            .get("content")
+            .and_then(Value::as_object)
+            .is_some_and(|content| content.keys().any(|media| is_json_media(media)));
+        if has_json {
+            return Ok(Some((code, pointer, response)));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether a media type is JSON (`application/json`, `*/*+json`, parameters ignored).
+fn is_json_media(media: &str) -> bool {
+    let essence = media.split(';').next().unwrap_or(media).trim().to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json") || essence.ends_with("/json")
 }
 
 fn read_body(
@@ -280,10 +327,7 @@ fn read_body(
     let Some(content) = content.as_object() else {
         return Err(diag.error(&content_pointer, "`content` must be an object mapping media types"));
     };
-    let is_json = |media: &str| {
-        let essence = media.split(';').next().unwrap_or(media).trim().to_ascii_lowercase();
-        essence == "application/json" || essence.ends_with("+json") || essence.ends_with("/json")
-    };
+    let is_json = is_json_media;
     let chosen = content.iter().find(|(media, _)| is_json(media)).or_else(|| content.iter().next());
     let Some((media, media_object)) = chosen else {
         diag.warn(&content_pointer, format!("webhook `{name}` has an empty `content`; its payload is kept as JSON"));
@@ -419,5 +463,92 @@ fn follow_example_ref<'a>(
         Some((target_pointer.push("value"), &target["value"]))
     } else {
         Some((target_pointer, target))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn load(doc: Value) -> (Document, Vec<String>) {
+        let mut diag = Diagnostics::new("spec.json");
+        let document = Document::from_value(doc, &mut diag).unwrap();
+        (document, diag.into_warnings().iter().map(ToString::to_string).collect())
+    }
+
+    fn x_webhook(operation: Value) -> Value {
+        json!({"openapi": "3.0.3", "x-webhooks": {"order.paid": {"post": operation}}})
+    }
+
+    fn json_content(schema: Value) -> Value {
+        json!({"content": {"application/json": {"schema": schema, "example": {"id": 1}}}})
+    }
+
+    #[test]
+    fn a_payload_under_responses_200_is_read_as_the_body() {
+        let (document, warnings) = load(x_webhook(json!({
+            "responses": {
+                "201": json_content(json!({"type": "object", "title": "created"})),
+                "200": {"description": "The paid order.", "content": {"application/json": {
+                    "schema": {"type": "object"}, "example": {"id": 1}
+                }}},
+            }
+        })));
+        let operation = &document.webhooks[0].operation;
+        let body = operation.body.as_ref().unwrap();
+        assert_eq!(body.pointer.as_str(), "/x-webhooks/order.paid/post/responses/200/content/application~1json");
+        assert_eq!(body.schema.as_ref().unwrap().as_str(), format!("{}/schema", body.pointer.as_str()));
+        assert_eq!(body.examples.len(), 1);
+        assert_eq!(body.examples[0].value, json!({"id": 1}));
+        assert_eq!(operation.description.as_deref(), Some("The paid order."));
+        assert_eq!(
+            warnings,
+            ["/x-webhooks/order.paid/post/responses/200: webhook `order.paid` describes its payload \
+              under `responses/200`; read as the delivery's body"]
+        );
+    }
+
+    #[test]
+    fn without_200_the_first_2xx_with_json_is_read_and_default_never() {
+        let (document, warnings) = load(x_webhook(json!({
+            "responses": {
+                "default": json_content(json!({"type": "object"})),
+                "202": {"description": "no content"},
+                "204": {"content": {"text/plain": {"schema": {"type": "string"}}}},
+                "2XX": json_content(json!({"type": "object"})),
+            }
+        })));
+        let body = document.webhooks[0].operation.body.as_ref().unwrap();
+        assert_eq!(body.pointer.as_str(), "/x-webhooks/order.paid/post/responses/2XX/content/application~1json");
+        assert!(warnings[0].contains("under `responses/2XX`"), "{warnings:?}");
+
+        let (document, warnings) = load(x_webhook(json!({"responses": {"default": json_content(json!({}))}})));
+        assert!(document.webhooks[0].operation.body.is_none());
+        assert_eq!(
+            warnings,
+            ["/x-webhooks/order.paid/post: webhook `order.paid` has no request body; its payload is kept as JSON"]
+        );
+    }
+
+    #[test]
+    fn a_request_body_wins_over_responses() {
+        let (document, warnings) = load(x_webhook(json!({
+            "requestBody": json_content(json!({"type": "object"})),
+            "responses": {"200": json_content(json!({"type": "string"}))},
+        })));
+        let body = document.webhooks[0].operation.body.as_ref().unwrap();
+        assert_eq!(body.pointer.as_str(), "/x-webhooks/order.paid/post/requestBody/content/application~1json");
+        assert_eq!(warnings, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_response_given_by_ref_is_followed() {
+        let mut doc = x_webhook(json!({"responses": {"200": {"$ref": "#/components/responses/Paid"}}}));
+        doc["components"] = json!({"responses": {"Paid": json_content(json!({"type": "object"}))}});
+        let (document, warnings) = load(doc);
+        let body = document.webhooks[0].operation.body.as_ref().unwrap();
+        assert_eq!(body.pointer.as_str(), "/components/responses/Paid/content/application~1json");
+        assert!(warnings[0].starts_with("/x-webhooks/order.paid/post/responses/200: "), "{warnings:?}");
     }
 }

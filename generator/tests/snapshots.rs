@@ -155,6 +155,16 @@ fn dedup() {
     );
 }
 
+/// A 3.0 document with `x-webhooks` that describes payloads as responses: `200` first, else the first
+/// 2xx with JSON content; `default` never.
+#[test]
+fn response_payload() {
+    let generated = generate("response_payload.yaml");
+    insta::assert_snapshot!("response_payload", generated.source);
+    insta::assert_snapshot!("response_payload_warnings", warnings(&generated));
+    assert_eq!(generated.module.events[0].examples.len(), 1);
+}
+
 /// A spec without webhooks still generates a module (and says so).
 #[test]
 fn empty() {
