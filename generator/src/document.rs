@@ -272,15 +272,18 @@ fn read_webhook(
     Ok(Some(Webhook { name: name.to_owned(), operation }))
 }
 
+/// A response read as the payload: its status code, and where the response object is and its object.
+type PayloadResponse<'o, 'a> = (&'o str, JsonPointer, &'a Map<String, Value>);
+
 /// The response some 3.0 documents with `x-webhooks` describe the payload as, for an operation without a
 /// `requestBody`: `200`, else the first other 2xx response (`2XX` included), that has JSON `content`;
-/// `default` is never the payload. Returns the status code, and where the response is and its object.
+/// `default` is never the payload.
 fn payload_response<'a, 'o>(
     root: &'a Value,
     op_pointer: &JsonPointer,
     op: &'o Map<String, Value>,
     diag: &Diagnostics,
-) -> Result<Option<(&'o str, JsonPointer, &'a Map<String, Value>)>, Error> {
+) -> Result<Option<PayloadResponse<'o, 'a>>, Error> {
     let Some(responses) = op.get("responses").and_then(Value::as_object) else {
         return Ok(None);
     };
