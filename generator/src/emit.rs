@@ -500,12 +500,28 @@ fn events(module: &Module) -> TokenStream {
     let from_slice = from_slice(module);
     let discriminated = discriminated(module);
     let dispatch = dispatch(module);
+    // A webhook posted as a form has its JSON in one field, taken from the body first.
+    let parse_payloads = module.events.iter().map(|event| {
+        let name = &event.name;
+        match &event.form_field {
+            Some(field) => quote!(__runtime::parse_payload(#name, &__runtime::form_field(body, #field)?)),
+            None => quote!(__runtime::parse_payload(#name, body)),
+        }
+    });
+    let form_errors = module.events.iter().any(|event| event.form_field.is_some()).then(|| {
+        quote! {
+            ///
+            /// A webhook posted as a form has its JSON read from its form field (multipart or url-encoded, as
+            /// the body is): [`ParseError::MissingFormField`] when the body has no such field,
+            /// [`ParseError::InvalidForm`] when the form is malformed.
+        }
+    });
     let from_named_body = if module.events.is_empty() {
         quote!(Ok(Self::Unknown(UnknownEvent::parse(name, body)?)))
     } else {
         quote! {
             Ok(match name {
-                #(#event_names => Self::#variants(__runtime::parse_payload(#event_names, body)?),)*
+                #(#event_names => Self::#variants(#parse_payloads?),)*
                 _ => Self::Unknown(UnknownEvent::parse(name, body)?),
             })
         }
@@ -541,6 +557,7 @@ fn events(module: &Module) -> TokenStream {
             ///
             /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
             /// does not match the webhook's schema (with the path of the failing field).
+            #form_errors
             pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
                 #from_named_body
             }
@@ -802,6 +819,7 @@ mod tests {
                     variant: name.to_uppercase(),
                     handler_method: format!("on_{name}"),
                     payload: TypeRef::Json,
+                    form_field: None,
                     docs: None,
                     examples: Vec::new(),
                     skipped_examples: Vec::new(),

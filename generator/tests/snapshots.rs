@@ -165,6 +165,32 @@ fn response_payload() {
     assert_eq!(generated.module.events[0].examples.len(), 1);
 }
 
+/// Webhooks posted as forms with their JSON in one field: a multipart `json` field given by `$ref`, a
+/// url-encoded `payload` of JSON text with its `contentSchema`; JSON content wins over a form.
+#[test]
+fn forms() {
+    let generated = generate("forms.yaml");
+    insta::assert_snapshot!("forms", generated.source);
+    insta::assert_snapshot!("forms_warnings", warnings(&generated));
+    let fields: Vec<Option<&str>> = generated.module.events.iter().map(|event| event.form_field.as_deref()).collect();
+    assert_eq!(fields, [Some("json"), Some("payload"), None]);
+    assert!(generated.module.discriminator.is_none());
+    let examples: Vec<String> = generated
+        .module
+        .events
+        .iter()
+        .flat_map(|event| &event.examples)
+        .map(|example| example.pointer.to_string())
+        .collect();
+    assert_eq!(
+        examples,
+        [
+            "/webhooks/signature_request.signed/post/requestBody/content/multipart~1form-data/examples/signed/value/json",
+            "/webhooks/issue_comment/post/requestBody/content/application~1x-www-form-urlencoded/example/payload",
+        ]
+    );
+}
+
 /// A spec without webhooks still generates a module (and says so).
 #[test]
 fn empty() {

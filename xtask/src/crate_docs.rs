@@ -65,6 +65,7 @@ mod tests {
                     variant: String::new(),
                     handler_method: String::new(),
                     payload: webhook_codegen::ir::TypeRef::Json,
+                    form_field: None,
                     docs: None,
                     examples: Vec::new(),
                     skipped_examples: Vec::new(),

@@ -102,6 +102,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
             variant,
             handler_method,
             payload,
+            form_field: webhook.operation.body.as_ref().and_then(|body| body.form_field.clone()),
             docs: event_docs(webhook),
             examples: webhook.operation.body.as_ref().map(|body| body.examples.clone()).unwrap_or_default(),
             skipped_examples: webhook
@@ -121,7 +122,21 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         lowerer.deduplicate(&mut events);
     }
     lowerer.box_large_types();
-    let discriminator = lowerer.find_discriminator(&events, &options.discriminator);
+    // A form body has no JSON property to read the webhook's name from before its form field is known.
+    let discriminator = match events.iter().find(|event| event.form_field.is_some()) {
+        Some(form) => {
+            lowerer.warn(
+                &JsonPointer::root(),
+                format!(
+                    "webhook `{}` is posted as a form, so deliveries are told apart by name only \
+                     (`Event::from_named`, `dispatch_named`)",
+                    form.name
+                ),
+            );
+            None
+        }
+        None => lowerer.find_discriminator(&events, &options.discriminator),
+    };
     Ok(Module {
         name: options.module_name.clone(),
         source_file: options.source_file.clone(),
