@@ -81,6 +81,9 @@ pub enum DiscriminatorRule {
 pub struct Event {
     /// The webhook name as the spec lists it.
     pub name: String,
+    /// Whether the name is a template (`{dataType}.write.successful`): the event is every webhook whose
+    /// name matches it, as the runtime's `template_matches` reads it.
+    pub template: bool,
     /// The `Event` variant name.
     pub variant: String,
     /// The `Handler` method name (`on_...`).

@@ -191,6 +191,17 @@ fn forms() {
     );
 }
 
+/// A webhook key that is a template (`{dataType}.write.successful`): `from_named` and the body's `event`
+/// match exact names first, then templates; `EVENT_NAMES` keeps the template.
+#[test]
+fn templates() {
+    let generated = generate("templates.yaml");
+    insta::assert_snapshot!("templates", generated.source);
+    insta::assert_snapshot!("templates_warnings", warnings(&generated));
+    let templated: Vec<bool> = generated.module.events.iter().map(|event| event.template).collect();
+    assert_eq!(templated, [true, false, false]);
+}
+
 /// A spec without webhooks still generates a module (and says so).
 #[test]
 fn empty() {

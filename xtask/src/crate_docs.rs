@@ -62,6 +62,7 @@ mod tests {
                 .iter()
                 .map(|event| webhook_codegen::ir::Event {
                     name: (*event).to_owned(),
+                    template: false,
                     variant: String::new(),
                     handler_method: String::new(),
                     payload: webhook_codegen::ir::TypeRef::Json,
