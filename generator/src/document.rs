@@ -57,7 +57,8 @@ pub struct Operation {
     pub summary: Option<String>,
     /// `description`, or the request body's description when the operation has none (Zoom's habit).
     pub description: Option<String>,
-    /// The JSON payload, when the operation has a request body.
+    /// The JSON payload, when the operation has a request body (or, in some 3.0 documents, describes
+    /// the payload as a 2xx response).
     pub body: Option<Body>,
 }
 
@@ -68,6 +69,9 @@ pub struct Body {
     pub pointer: JsonPointer,
     /// Where the payload schema is, if the media type has one.
     pub schema: Option<JsonPointer>,
+    /// For a webhook posted as a form (`multipart/form-data` or `application/x-www-form-urlencoded`) with
+    /// its JSON in one field, that field's name; the schema and examples are then the field's.
+    pub form_field: Option<String>,
     /// The payload examples, in document order.
     pub examples: Vec<Example>,
     /// Examples the spec gives that could not be used, each also reported as a warning.
@@ -256,10 +260,59 @@ fn read_webhook(
             operation.description = request_body.get("description").and_then(Value::as_str).map(str::to_owned);
         }
         operation.body = read_body(root, name, &body_pointer, request_body, diag)?;
+    } else if let Some((code, response_pointer, response)) = payload_response(root, &op_pointer, op, diag)? {
+        diag.warn(
+            &op_pointer.push("responses").push(code),
+            format!("webhook `{name}` describes its payload under `responses/{code}`; read as the delivery's body"),
+        );
+        if operation.description.is_none() {
+            operation.description = response.get("description").and_then(Value::as_str).map(str::to_owned);
+        }
+        operation.body = read_body(root, name, &response_pointer, response, diag)?;
     } else {
         diag.warn(&op_pointer, format!("webhook `{name}` has no request body; its payload is kept as JSON"));
     }
     Ok(Some(Webhook { name: name.to_owned(), operation }))
+}
+
+/// A response read as the payload: its status code, and where the response object is and its object.
+type PayloadResponse<'o, 'a> = (&'o str, JsonPointer, &'a Map<String, Value>);
+
+/// The response some 3.0 documents with `x-webhooks` describe the payload as, for an operation without a
+/// `requestBody`: `200`, else the first other 2xx response (`2XX` included), that has JSON `content`;
+/// `default` is never the payload.
+fn payload_response<'a, 'o>(
+    root: &'a Value,
+    op_pointer: &JsonPointer,
+    op: &'o Map<String, Value>,
+    diag: &Diagnostics,
+) -> Result<Option<PayloadResponse<'o, 'a>>, Error> {
+    let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    let is_2xx = |code: &str| code.len() == 3 && code.starts_with('2') && code.bytes().all(|b| b.is_ascii_digit());
+    let codes = responses
+        .keys()
+        .filter(|code| code.as_str() == "200")
+        .chain(responses.keys().filter(|code| code.as_str() != "200" && (is_2xx(code) || code.as_str() == "2XX")));
+    for code in codes {
+        let (pointer, response) = deref(root, &op_pointer.push("responses").push(code), diag)?;
+        let Some(response) = response.as_object() else { continue };
+        let has_json = response
+            .get("content")
+            .and_then(Value::as_object)
+            .is_some_and(|content| content.keys().any(|media| is_json_media(media)));
+        if has_json {
+            return Ok(Some((code, pointer, response)));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether a media type is JSON (`application/json`, `*/*+json`, parameters ignored).
+fn is_json_media(media: &str) -> bool {
+    let essence = media.split(';').next().unwrap_or(media).trim().to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json") || essence.ends_with("/json")
 }
 
 fn read_body(
@@ -280,26 +333,39 @@ fn read_body(
     let Some(content) = content.as_object() else {
         return Err(diag.error(&content_pointer, "`content` must be an object mapping media types"));
     };
-    let is_json = |media: &str| {
-        let essence = media.split(';').next().unwrap_or(media).trim().to_ascii_lowercase();
-        essence == "application/json" || essence.ends_with("+json") || essence.ends_with("/json")
-    };
+    let is_json = is_json_media;
     let chosen = content.iter().find(|(media, _)| is_json(media)).or_else(|| content.iter().next());
     let Some((media, media_object)) = chosen else {
         diag.warn(&content_pointer, format!("webhook `{name}` has an empty `content`; its payload is kept as JSON"));
         return Ok(None);
     };
     let media_pointer = content_pointer.push(media);
-    if !is_json(media) {
-        diag.warn(&media_pointer, format!("webhook `{name}` has no JSON body; `{media}` read as JSON"));
-    }
     let Some(media_object) = media_object.as_object() else {
         return Err(diag.error(&media_pointer, "a media type must be an object"));
     };
-    let schema = media_object.contains_key("schema").then(|| media_pointer.push("schema"));
+    let form = if is_json(media) { None } else { form_json_field(root, &media_pointer, media, media_object, diag)? };
+    let (schema, form_field) = match form {
+        Some(FormField { name: field, schema }) => {
+            diag.warn(
+                &media_pointer,
+                format!(
+                    "webhook `{name}` is posted as `{media}` with its JSON in the form field `{field}`; the payload \
+                     is that field's JSON"
+                ),
+            );
+            (schema, Some(field))
+        }
+        None => {
+            if !is_json(media) {
+                diag.warn(&media_pointer, format!("webhook `{name}` has no JSON body; `{media}` read as JSON"));
+            }
+            (media_object.contains_key("schema").then(|| media_pointer.push("schema")), None)
+        }
+    };
     let mut examples = Examples::default();
+    let field = form_field.as_deref();
     if let Some(example) = media_object.get("example") {
-        examples.push(root, media_pointer.push("example"), None, example, diag);
+        examples.push_payload(root, field, media_pointer.push("example"), None, example, diag);
     }
     if let Some(map) = media_object.get("examples") {
         let map_pointer = media_pointer.push("examples");
@@ -310,7 +376,7 @@ fn read_body(
                     match example.as_object() {
                         Some(object) if object.contains_key("value") => {
                             let value_pointer = example_pointer.push("value");
-                            examples.push(root, value_pointer, Some(key), &object["value"], diag);
+                            examples.push_payload(root, field, value_pointer, Some(key), &object["value"], diag);
                         }
                         Some(object) if object.contains_key("externalValue") => {
                             diag.warn(&example_pointer, "external example values are not fetched; example skipped");
@@ -343,7 +409,72 @@ fn read_body(
             examples.push(root, schema_pointer.push("example"), None, value, diag);
         }
     }
-    Ok(Some(Body { pointer: media_pointer, schema, examples: examples.used, skipped_examples: examples.skipped }))
+    Ok(Some(Body {
+        pointer: media_pointer,
+        schema,
+        form_field,
+        examples: examples.used,
+        skipped_examples: examples.skipped,
+    }))
+}
+
+/// The form field a webhook posted as a form puts its JSON in, with the payload schema.
+struct FormField {
+    name: String,
+    schema: Option<JsonPointer>,
+}
+
+/// The field of a form body (`multipart/form-data` or `application/x-www-form-urlencoded`) that holds
+/// the delivery's JSON: among the properties of the form's schema, those whose schema is an object or a
+/// `$ref`, or JSON text (`contentMediaType: application/json`, or the media type's `encoding` saying
+/// `contentType: application/json`), or a string named `json` or `payload`. The one such property, else
+/// the one of them named `json` or `payload`; `None` when there is no such choice.
+fn form_json_field(
+    root: &Value,
+    media_pointer: &JsonPointer,
+    media: &str,
+    media_object: &Map<String, Value>,
+    diag: &Diagnostics,
+) -> Result<Option<FormField>, Error> {
+    let essence = media.split(';').next().unwrap_or(media).trim().to_ascii_lowercase();
+    if essence != "multipart/form-data" && essence != "application/x-www-form-urlencoded" {
+        return Ok(None);
+    }
+    if !media_object.contains_key("schema") {
+        return Ok(None);
+    }
+    let (schema_pointer, schema) = deref(root, &media_pointer.push("schema"), diag)?;
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return Ok(None) };
+    let encoding = media_object.get("encoding").and_then(Value::as_object);
+    let mut candidates = Vec::new();
+    for (property, property_schema) in properties {
+        let pointer = schema_pointer.push("properties").push(property);
+        let (resolved_pointer, node) = deref(root, &pointer, diag)?;
+        let text = |key: &str| node.get(key).and_then(Value::as_str);
+        let encoded_as_json = text("contentMediaType").is_some_and(is_json_media)
+            || encoding
+                .and_then(|encoding| encoding.get(property))
+                .and_then(|encoding| encoding.get("contentType"))
+                .and_then(Value::as_str)
+                .is_some_and(is_json_media);
+        let is_object = property_schema.get("$ref").is_some()
+            || text("type") == Some("object")
+            || node.get("properties").is_some_and(Value::is_object);
+        let is_string = text("type") == Some("string");
+        let schema = if is_string && (encoded_as_json || matches!(property.as_str(), "json" | "payload")) {
+            // JSON text: its schema is `contentSchema` (3.1), else unknown.
+            node.get("contentSchema").map(|_| resolved_pointer.push("contentSchema"))
+        } else if is_object || encoded_as_json {
+            Some(pointer)
+        } else {
+            continue;
+        };
+        candidates.push(FormField { name: property.clone(), schema });
+    }
+    if candidates.len() == 1 {
+        return Ok(candidates.pop());
+    }
+    Ok(candidates.into_iter().find(|candidate| matches!(candidate.name.as_str(), "json" | "payload")))
 }
 
 /// The examples of one body: those that can be used and those skipped.
@@ -388,6 +519,27 @@ impl Examples {
         self.used.push(Example { pointer, name: name.map(str::to_owned), value });
     }
 
+    /// Records a body's example: for a webhook posted as a form (`form_field`), an example is a form and
+    /// the payload example is the value of its JSON field.
+    fn push_payload(
+        &mut self,
+        root: &Value,
+        form_field: Option<&str>,
+        pointer: JsonPointer,
+        name: Option<&str>,
+        value: &Value,
+        diag: &mut Diagnostics,
+    ) {
+        let Some(field) = form_field else { return self.push(root, pointer, name, value, diag) };
+        match value.get(field) {
+            Some(payload) => self.push(root, pointer.push(field), name, payload, diag),
+            None => {
+                diag.warn(&pointer, format!("a form example without the field `{field}`; example skipped"));
+                self.skip(pointer, SkipReason::NoValue);
+            }
+        }
+    }
+
     fn skip(&mut self, pointer: JsonPointer, reason: SkipReason) {
         self.skipped.push(SkippedExample { pointer, reason });
     }
@@ -419,5 +571,141 @@ fn follow_example_ref<'a>(
         Some((target_pointer.push("value"), &target["value"]))
     } else {
         Some((target_pointer, target))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn load(doc: Value) -> (Document, Vec<String>) {
+        let mut diag = Diagnostics::new("spec.json");
+        let document = Document::from_value(doc, &mut diag).unwrap();
+        (document, diag.into_warnings().iter().map(ToString::to_string).collect())
+    }
+
+    fn x_webhook(operation: Value) -> Value {
+        json!({"openapi": "3.0.3", "x-webhooks": {"order.paid": {"post": operation}}})
+    }
+
+    fn json_content(schema: Value) -> Value {
+        json!({"content": {"application/json": {"schema": schema, "example": {"id": 1}}}})
+    }
+
+    #[test]
+    fn a_payload_under_responses_200_is_read_as_the_body() {
+        let (document, warnings) = load(x_webhook(json!({
+            "responses": {
+                "201": json_content(json!({"type": "object", "title": "created"})),
+                "200": {"description": "The paid order.", "content": {"application/json": {
+                    "schema": {"type": "object"}, "example": {"id": 1}
+                }}},
+            }
+        })));
+        let operation = &document.webhooks[0].operation;
+        let body = operation.body.as_ref().unwrap();
+        assert_eq!(body.pointer.as_str(), "/x-webhooks/order.paid/post/responses/200/content/application~1json");
+        assert_eq!(body.schema.as_ref().unwrap().as_str(), format!("{}/schema", body.pointer.as_str()));
+        assert_eq!(body.examples.len(), 1);
+        assert_eq!(body.examples[0].value, json!({"id": 1}));
+        assert_eq!(operation.description.as_deref(), Some("The paid order."));
+        assert_eq!(
+            warnings,
+            ["/x-webhooks/order.paid/post/responses/200: webhook `order.paid` describes its payload \
+              under `responses/200`; read as the delivery's body"]
+        );
+    }
+
+    #[test]
+    fn without_200_the_first_2xx_with_json_is_read_and_default_never() {
+        let (document, warnings) = load(x_webhook(json!({
+            "responses": {
+                "default": json_content(json!({"type": "object"})),
+                "202": {"description": "no content"},
+                "204": {"content": {"text/plain": {"schema": {"type": "string"}}}},
+                "2XX": json_content(json!({"type": "object"})),
+            }
+        })));
+        let body = document.webhooks[0].operation.body.as_ref().unwrap();
+        assert_eq!(body.pointer.as_str(), "/x-webhooks/order.paid/post/responses/2XX/content/application~1json");
+        assert!(warnings[0].contains("under `responses/2XX`"), "{warnings:?}");
+
+        let (document, warnings) = load(x_webhook(json!({"responses": {"default": json_content(json!({}))}})));
+        assert!(document.webhooks[0].operation.body.is_none());
+        assert_eq!(
+            warnings,
+            ["/x-webhooks/order.paid/post: webhook `order.paid` has no request body; its payload is kept as JSON"]
+        );
+    }
+
+    #[test]
+    fn a_request_body_wins_over_responses() {
+        let (document, warnings) = load(x_webhook(json!({
+            "requestBody": json_content(json!({"type": "object"})),
+            "responses": {"200": json_content(json!({"type": "string"}))},
+        })));
+        let body = document.webhooks[0].operation.body.as_ref().unwrap();
+        assert_eq!(body.pointer.as_str(), "/x-webhooks/order.paid/post/requestBody/content/application~1json");
+        assert_eq!(warnings, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_response_given_by_ref_is_followed() {
+        let mut doc = x_webhook(json!({"responses": {"200": {"$ref": "#/components/responses/Paid"}}}));
+        doc["components"] = json!({"responses": {"Paid": json_content(json!({"type": "object"}))}});
+        let (document, warnings) = load(doc);
+        let body = document.webhooks[0].operation.body.as_ref().unwrap();
+        assert_eq!(body.pointer.as_str(), "/components/responses/Paid/content/application~1json");
+        assert!(warnings[0].starts_with("/x-webhooks/order.paid/post/responses/200: "), "{warnings:?}");
+    }
+
+    fn form_webhook(media: &str, properties: Value) -> Value {
+        json!({"openapi": "3.1.0", "webhooks": {"signed": {"post": {"requestBody": {"content": {
+            media: {"schema": {"type": "object", "properties": properties}}
+        }}}}}})
+    }
+
+    #[test]
+    fn the_one_json_property_of_a_form_is_the_payload() {
+        let (document, warnings) =
+            load(form_webhook("multipart/form-data", json!({"json": {"type": "object"}, "note": {"type": "string"}})));
+        let body = document.webhooks[0].operation.body.as_ref().unwrap();
+        assert_eq!(body.form_field.as_deref(), Some("json"));
+        assert_eq!(
+            body.schema.as_ref().unwrap().as_str(),
+            "/webhooks/signed/post/requestBody/content/multipart~1form-data/schema/properties/json"
+        );
+        assert!(warnings[0].contains("in the form field `json`"), "{warnings:?}");
+    }
+
+    #[test]
+    fn among_several_json_properties_json_or_payload_is_chosen_else_none() {
+        let mut doc = form_webhook(
+            "application/x-www-form-urlencoded",
+            json!({"user": {"$ref": "#/components/schemas/User"}, "payload": {"type": "string"}}),
+        );
+        doc["components"] = json!({"schemas": {"User": {"type": "string"}}});
+        let (document, _) = load(doc);
+        let body = document.webhooks[0].operation.body.as_ref().unwrap();
+        assert_eq!(body.form_field.as_deref(), Some("payload"));
+        assert_eq!(body.schema, None, "JSON text without `contentSchema` is any JSON");
+
+        let (document, warnings) =
+            load(form_webhook("multipart/form-data", json!({"a": {"type": "object"}, "b": {"type": "object"}})));
+        let body = document.webhooks[0].operation.body.as_ref().unwrap();
+        assert_eq!(body.form_field, None);
+        assert!(warnings[0].ends_with("has no JSON body; `multipart/form-data` read as JSON"), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_json_media_type_wins_over_a_form() {
+        let mut doc = form_webhook("multipart/form-data", json!({"json": {"type": "object"}}));
+        doc["webhooks"]["signed"]["post"]["requestBody"]["content"]["application/json"] = json!({"schema": {}});
+        let (document, warnings) = load(doc);
+        let body = document.webhooks[0].operation.body.as_ref().unwrap();
+        assert_eq!(body.form_field, None);
+        assert_eq!(body.pointer.as_str(), "/webhooks/signed/post/requestBody/content/application~1json");
+        assert_eq!(warnings, Vec::<String>::new());
     }
 }

@@ -500,12 +500,44 @@ fn events(module: &Module) -> TokenStream {
     let from_slice = from_slice(module);
     let discriminated = discriminated(module);
     let dispatch = dispatch(module);
+    // A webhook posted as a form has its JSON in one field, taken from the body first.
+    let parse_payloads = module.events.iter().map(|event| {
+        let name = &event.name;
+        match &event.form_field {
+            Some(field) => quote!(__runtime::parse_payload(#name, &__runtime::form_field(body, #field)?)),
+            None => quote!(__runtime::parse_payload(#name, body)),
+        }
+    });
+    let form_errors = module.events.iter().any(|event| event.form_field.is_some()).then(|| {
+        quote! {
+            ///
+            /// A webhook posted as a form has its JSON read from its form field (multipart or url-encoded, as
+            /// the body is): [`ParseError::MissingFormField`] when the body has no such field,
+            /// [`ParseError::InvalidForm`] when the form is malformed.
+        }
+    });
     let from_named_body = if module.events.is_empty() {
         quote!(Ok(Self::Unknown(UnknownEvent::parse(name, body)?)))
     } else {
+        // Exact names first, then templates in spec order.
+        let arms: Vec<(bool, TokenStream)> = module
+            .events
+            .iter()
+            .zip(&variants)
+            .zip(parse_payloads)
+            .map(|((event, variant), parse)| {
+                let name = &event.name;
+                let pattern =
+                    if event.template { quote!(_ if __runtime::template_matches(#name, name)) } else { quote!(#name) };
+                (event.template, quote!(#pattern => Self::#variant(#parse?),))
+            })
+            .collect();
+        let exact = arms.iter().filter(|(template, _)| !template).map(|(_, arm)| arm);
+        let templates = arms.iter().filter(|(template, _)| *template).map(|(_, arm)| arm);
         quote! {
             Ok(match name {
-                #(#event_names => Self::#variants(__runtime::parse_payload(#event_names, body)?),)*
+                #(#exact)*
+                #(#templates)*
                 _ => Self::Unknown(UnknownEvent::parse(name, body)?),
             })
         }
@@ -541,6 +573,7 @@ fn events(module: &Module) -> TokenStream {
             ///
             /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
             /// does not match the webhook's schema (with the path of the failing field).
+            #form_errors
             pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
                 #from_named_body
             }
@@ -607,7 +640,11 @@ fn events(module: &Module) -> TokenStream {
 }
 
 fn event_doc(event: &Event, lead: &str) -> TokenStream {
-    let mut text = format!("{lead} {}.", code_span(&event.name));
+    let mut text = if event.template {
+        format!("{lead} {}: a template, so every webhook whose name matches it.", code_span(&event.name))
+    } else {
+        format!("{lead} {}.", code_span(&event.name))
+    };
     if let Some(docs) = &event.docs {
         text.push_str("\n\n");
         text.push_str(docs);
@@ -688,17 +725,27 @@ fn discriminated(module: &Module) -> TokenStream {
             Ok(())
         }
     } else {
-        let arms = selecting_values(module, &discriminator.values).into_iter().zip(&module.events).filter_map(
-            |(values, event)| {
-                let variant = ident(&event.variant);
-                (!values.is_empty())
-                    .then(|| quote!(#(#values)|* => Self::#variant(serde::Deserialize::deserialize(payload)?),))
-            },
-        );
+        // A templated webhook's name, as a value, selects it by template, after every exact value.
+        let mut exact = Vec::new();
+        let mut templates = Vec::new();
+        for (values, event) in selecting_values(module, &discriminator.values).into_iter().zip(&module.events) {
+            let variant = ident(&event.variant);
+            let (by_template, values): (Vec<String>, Vec<String>) =
+                values.into_iter().partition(|value| event.template && *value == event.name);
+            if !values.is_empty() {
+                exact.push(quote!(#(#values)|* => Self::#variant(serde::Deserialize::deserialize(payload)?),));
+            }
+            for template in by_template {
+                templates.push(quote! {
+                    _ if __runtime::template_matches(#template, value) => Self::#variant(serde::Deserialize::deserialize(payload)?),
+                });
+            }
+        }
         quote! {
             let payload = serde::de::value::MapAccessDeserializer::new(map);
             *parsed = Some(match value {
-                #(#arms)*
+                #(#exact)*
+                #(#templates)*
                 _ => return Ok(()),
             });
             Ok(())
@@ -799,9 +846,11 @@ mod tests {
                 .iter()
                 .map(|name| Event {
                     name: (*name).to_owned(),
+                    template: false,
                     variant: name.to_uppercase(),
                     handler_method: format!("on_{name}"),
                     payload: TypeRef::Json,
+                    form_field: None,
                     docs: None,
                     examples: Vec::new(),
                     skipped_examples: Vec::new(),

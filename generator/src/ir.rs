@@ -19,7 +19,8 @@ pub struct Module {
     pub description: Option<String>,
     /// `info.version`.
     pub version: Option<String>,
-    /// How `Event::from_slice` tells webhooks apart; `None` means only `Event::from_named` works.
+    /// How `Event::from_slice` tells webhooks apart; `None` means only `Event::from_named` works (always
+    /// so when a webhook is posted as a form).
     pub discriminator: Option<Discriminator>,
     /// How the vendor signs deliveries (from the spec's settings).
     pub signature: crate::config::SignatureScheme,
@@ -80,12 +81,18 @@ pub enum DiscriminatorRule {
 pub struct Event {
     /// The webhook name as the spec lists it.
     pub name: String,
+    /// Whether the name is a template (`{dataType}.write.successful`): the event is every webhook whose
+    /// name matches it, as the runtime's `template_matches` reads it.
+    pub template: bool,
     /// The `Event` variant name.
     pub variant: String,
     /// The `Handler` method name (`on_...`).
     pub handler_method: String,
     /// The payload type.
     pub payload: TypeRef,
+    /// For a webhook posted as a form with its JSON in one field (Dropbox Sign's `json`, GitHub's and
+    /// Slack's `payload`), the field's name: the payload is read from that field of the body.
+    pub form_field: Option<String>,
     /// Doc text for the variant and handler method (Markdown, already made rustdoc-safe).
     pub docs: Option<String>,
     /// The spec's payload examples.

@@ -155,6 +155,53 @@ fn dedup() {
     );
 }
 
+/// A 3.0 document with `x-webhooks` that describes payloads as responses: `200` first, else the first
+/// 2xx with JSON content; `default` never.
+#[test]
+fn response_payload() {
+    let generated = generate("response_payload.yaml");
+    insta::assert_snapshot!("response_payload", generated.source);
+    insta::assert_snapshot!("response_payload_warnings", warnings(&generated));
+    assert_eq!(generated.module.events[0].examples.len(), 1);
+}
+
+/// Webhooks posted as forms with their JSON in one field: a multipart `json` field given by `$ref`, a
+/// url-encoded `payload` of JSON text with its `contentSchema`; JSON content wins over a form.
+#[test]
+fn forms() {
+    let generated = generate("forms.yaml");
+    insta::assert_snapshot!("forms", generated.source);
+    insta::assert_snapshot!("forms_warnings", warnings(&generated));
+    let fields: Vec<Option<&str>> = generated.module.events.iter().map(|event| event.form_field.as_deref()).collect();
+    assert_eq!(fields, [Some("json"), Some("payload"), None]);
+    assert!(generated.module.discriminator.is_none());
+    let examples: Vec<String> = generated
+        .module
+        .events
+        .iter()
+        .flat_map(|event| &event.examples)
+        .map(|example| example.pointer.to_string())
+        .collect();
+    assert_eq!(
+        examples,
+        [
+            "/webhooks/signature_request.signed/post/requestBody/content/multipart~1form-data/examples/signed/value/json",
+            "/webhooks/issue_comment/post/requestBody/content/application~1x-www-form-urlencoded/example/payload",
+        ]
+    );
+}
+
+/// A webhook key that is a template (`{dataType}.write.successful`): `from_named` and the body's `event`
+/// match exact names first, then templates; `EVENT_NAMES` keeps the template.
+#[test]
+fn templates() {
+    let generated = generate("templates.yaml");
+    insta::assert_snapshot!("templates", generated.source);
+    insta::assert_snapshot!("templates_warnings", warnings(&generated));
+    let templated: Vec<bool> = generated.module.events.iter().map(|event| event.template).collect();
+    assert_eq!(templated, [true, false, false]);
+}
+
 /// A spec without webhooks still generates a module (and says so).
 #[test]
 fn empty() {

@@ -64,7 +64,9 @@ pub const DEFAULT_HAND_OFF_TIMEOUT: Duration = Duration::from_secs(2);
 /// # Routing
 ///
 /// A delivery goes to the first route (in the order they were added) whose module declares the webhook
-/// its body names, read by each route's discriminator property ([`Route::discriminator`]). A webhook no
+/// its body names, read by each route's discriminator property ([`Route::discriminator`]); a name no
+/// route lists exactly goes to the first route with a templated name it matches (a webhook listed as
+/// `{dataType}.write.successful` receives `contact.write.successful`). A webhook no
 /// route answers for (a new Zoom event, or one of a module you did not route) goes to the receiver's
 /// [`on_unknown`](Receiver::on_unknown) fallback, never to a module's
 /// `Handler::on_unknown`; by default it is accepted with 200 and logged.

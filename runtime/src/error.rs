@@ -61,6 +61,22 @@ pub enum ParseError {
         /// The property that was looked for, such as `event`.
         property: &'static str,
     },
+    /// The webhook posts its JSON in a form field (Dropbox Sign's `json`, GitHub's `payload`), and the
+    /// form body has no such field.
+    #[error("the form body has no `{field}` field")]
+    MissingFormField {
+        /// The form field that holds the JSON.
+        field: &'static str,
+    },
+    /// The webhook posts its JSON in a form field, and the form body is malformed (a multipart part not
+    /// closed by its boundary) or gives the field more than once.
+    #[error("the form body's `{field}` field cannot be read: {reason}")]
+    InvalidForm {
+        /// The form field that holds the JSON.
+        field: &'static str,
+        /// What is wrong with the form.
+        reason: &'static str,
+    },
     /// The body is JSON but does not match the schema of its webhook.
     #[error("the `{event}` payload does not match its schema at `{path}`: {source}")]
     InvalidPayload {

@@ -47,6 +47,7 @@ mod route_table;
 #[cfg(any(feature = "axum", feature = "nats"))]
 mod shutdown;
 pub mod signature;
+mod template;
 #[cfg(feature = "testing")]
 pub mod testing;
 

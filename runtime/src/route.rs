@@ -10,6 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::template::template_matches;
 use crate::{DispatchError, ParseError, UnknownEvent};
 
 /// A handler error with its type erased, as routes and receivers report it.
@@ -117,9 +118,11 @@ impl Route {
         self.event_names
     }
 
-    /// Whether this route answers for the webhook `name`.
+    /// Whether this route answers for the webhook `name`: one of its event names, or a name that matches
+    /// one of them that is a template (`{dataType}.write.successful` answers for
+    /// `contact.write.successful`).
     pub fn handles(&self, name: &str) -> bool {
-        self.event_names.contains(&name)
+        self.event_names.iter().any(|candidate| template_matches(candidate, name))
     }
 
     /// The body property whose value names the webhook of a delivery (`event` for Zoom, `type` for
@@ -148,14 +151,19 @@ impl Route {
     }
 
     /// The webhook name that the [`Route::discriminator`] value `value` selects, as the module's
-    /// `from_slice` reads it: the event whose value it is, else the event of that name; `None` when
-    /// the route has no such webhook.
+    /// `from_slice` reads it: the event whose value it is, else the event of that name, else the first
+    /// event whose value or name is a template `value` matches (that template); `None` when the route
+    /// has no such webhook.
     pub fn event_for(&self, value: &str) -> Option<&'static str> {
-        let by_value = self.discriminator.and_then(|discriminator| {
-            let index = discriminator.values.iter().position(|candidate| *candidate == value)?;
+        let values = self.discriminator.map_or(&[][..], |discriminator| discriminator.values);
+        let by_value = |matches: &dyn Fn(&str) -> bool| {
+            let index = values.iter().position(|candidate| matches(candidate))?;
             self.event_names.get(index).copied()
-        });
-        by_value.or_else(|| self.event_names.iter().find(|name| **name == value).copied())
+        };
+        let by_name = |matches: &dyn Fn(&str) -> bool| self.event_names.iter().find(|name| matches(name)).copied();
+        let exact = |candidate: &str| candidate == value;
+        let template = |candidate: &str| template_matches(candidate, value);
+        by_value(&exact).or_else(|| by_name(&exact)).or_else(|| by_value(&template)).or_else(|| by_name(&template))
     }
 
     /// Each discriminator value this route answers for, with the webhook it selects, as `from_slice`
@@ -244,5 +252,58 @@ where
 {
     fn dispatch<'a>(&'a self, name: &'a str, body: &'a [u8]) -> BoxFuture<'a, RouteResult> {
         (self.dispatch)(&self.handler, name, body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    const NAMES: &[&str] = &["contact.created", "{dataType}.write.successful", "{dataType}.write.{outcome}"];
+
+    #[test]
+    fn a_concrete_name_is_handled_by_the_template_it_matches() {
+        let route = Route::from_fn("crm", NAMES, |_: UnknownEvent| async { Ok::<_, std::convert::Infallible>(()) });
+        assert!(route.handles("contact.created"));
+        assert!(route.handles("contact.write.successful"));
+        assert!(route.handles("deal.write.failed"));
+        assert!(!route.handles("contact.deleted"));
+        assert!(!route.handles(".write.successful"));
+        assert_eq!(route.event_for("contact.created"), Some("contact.created"));
+        // Exact names first, then templates in order.
+        assert_eq!(route.event_for("deal.write.successful"), Some("{dataType}.write.successful"));
+        assert_eq!(route.event_for("deal.write.failed"), Some("{dataType}.write.{outcome}"));
+        assert_eq!(route.event_for("deal.read.failed"), None);
+    }
+
+    #[test]
+    fn a_templated_value_selects_its_webhook() {
+        let route = module_route(
+            "crm",
+            &["contact_created", "write_successful"],
+            Some(("type", &["contact.created", "{dataType}.write.successful"])),
+            (),
+            |_: &(), _: &str, _: &[u8]| Box::pin(async { Ok(()) }),
+        );
+        assert_eq!(route.event_for("deal.write.successful"), Some("write_successful"));
+        assert_eq!(route.event_for("contact.created"), Some("contact_created"));
+        assert_eq!(route.event_for("write_successful"), Some("write_successful"));
+    }
+
+    #[test]
+    fn a_delivery_of_a_concrete_name_reaches_the_handler() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let handler_seen = Arc::clone(&seen);
+        let route = Route::from_fn("crm", NAMES, move |event: UnknownEvent| {
+            handler_seen.lock().unwrap().push(event.name);
+            async { Ok::<_, std::convert::Infallible>(()) }
+        });
+        let name = "contact.write.successful";
+        assert!(route.handles(name));
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime.block_on(route.dispatch(name, br#"{"event":"contact.write.successful"}"#)).unwrap();
+        assert_eq!(*seen.lock().unwrap(), [name]);
     }
 }

@@ -147,7 +147,9 @@ impl Routes {
         for (property, table) in properties {
             match crate::private::discriminator(body, property) {
                 Ok(value) => {
-                    if let Some(&target) = table.and_then(|table| table.get(&*value)) {
+                    let exact = table.and_then(|table| table.get(&*value).copied());
+                    let target = exact.or_else(|| table.and_then(|_| self.by_template(property, &value)));
+                    if let Some(target) = target {
                         return Ok(Resolved { property, value, target: Some(target) });
                     }
                     found.get_or_insert(Resolved { property, value, target: None });
@@ -163,6 +165,18 @@ impl Routes {
             (None, Some(err)) => Err(err),
             (None, None) => Err(ParseError::MissingEventName { property: "event" }),
         }
+    }
+
+    #[cfg(feature = "axum")]
+    /// For a `property` value no route lists: the first route reading `property` with a webhook whose
+    /// value or name is a template the value matches ([`Route::event_for`]).
+    fn by_template(&self, property: &str, value: &str) -> Option<(usize, &'static str)> {
+        self.routes.iter().enumerate().find_map(|(index, route)| {
+            (route.discriminator() == Some(property))
+                .then(|| route.event_for(value))
+                .flatten()
+                .map(|name| (index, name))
+        })
     }
 
     #[cfg(feature = "axum")]
@@ -262,5 +276,26 @@ mod tests {
         assert_eq!(module(Some("recordings"), "meeting.ended"), Some("meetings"));
         assert_eq!(module(None, "meeting.ended"), Some("meetings"));
         assert_eq!(module(Some("meetings"), "webinar.started"), None);
+    }
+}
+
+#[cfg(all(test, feature = "axum"))]
+mod template_tests {
+    use super::*;
+
+    fn route(module: &'static str, names: &'static [&'static str]) -> Route {
+        Route::from_fn(module, names, |_: UnknownEvent| async { Ok::<_, std::convert::Infallible>(()) })
+    }
+
+    #[test]
+    fn a_concrete_name_reaches_the_route_of_the_template_it_matches() {
+        let mut routes = Routes::default();
+        routes.push(route("contacts", &["contact.created"]));
+        routes.push(route("crm", &["{dataType}.write.successful"]));
+        let resolved = routes.resolve(br#"{"event":"deal.write.successful"}"#, false).ok().unwrap();
+        assert_eq!(resolved.target, Some((1, "{dataType}.write.successful")));
+        assert_eq!(routes.find(None, "deal.write.successful").map(Route::module), Some("crm"));
+        let resolved = routes.resolve(br#"{"event":"deal.deleted"}"#, false).ok().unwrap();
+        assert_eq!(resolved.target, None);
     }
 }

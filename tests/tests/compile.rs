@@ -29,6 +29,7 @@ fn fixture_modules_compile_without_warnings() {
         "empty",
         "enums",
         "example_evidence",
+        "forms",
         "keywords",
         "naming",
         "nested",
@@ -36,6 +37,8 @@ fn fixture_modules_compile_without_warnings() {
         "open_objects",
         "optional",
         "recursive",
+        "response_payload",
+        "templates",
         "zoom_form",
     ] {
         assert!(doc_root.join(module).join("index.html").is_file(), "no docs for `{module}`");

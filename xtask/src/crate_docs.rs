@@ -62,9 +62,11 @@ mod tests {
                 .iter()
                 .map(|event| webhook_codegen::ir::Event {
                     name: (*event).to_owned(),
+                    template: false,
                     variant: String::new(),
                     handler_method: String::new(),
                     payload: webhook_codegen::ir::TypeRef::Json,
+                    form_field: None,
                     docs: None,
                     examples: Vec::new(),
                     skipped_examples: Vec::new(),

@@ -35,7 +35,8 @@ impl Lowerer<'_, '_> {
             DiscriminatorChoice::None => return None,
             DiscriminatorChoice::Property(property) => self.configured_property(events, property),
         };
-        for (event, expected) in events.iter().zip(&discriminator.values) {
+        // A templated webhook's examples carry names that match it, not the template.
+        for (event, expected) in events.iter().zip(&discriminator.values).filter(|(event, _)| !event.template) {
             for example in &event.examples {
                 if let Some(value) = example.value.get(&discriminator.property).and_then(Value::as_str) {
                     if value != expected {

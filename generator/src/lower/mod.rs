@@ -99,9 +99,11 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         });
         events.push(Event {
             name: webhook.name.clone(),
+            template: is_template(&webhook.name),
             variant,
             handler_method,
             payload,
+            form_field: webhook.operation.body.as_ref().and_then(|body| body.form_field.clone()),
             docs: event_docs(webhook),
             examples: webhook.operation.body.as_ref().map(|body| body.examples.clone()).unwrap_or_default(),
             skipped_examples: webhook
@@ -121,7 +123,21 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         lowerer.deduplicate(&mut events);
     }
     lowerer.box_large_types();
-    let discriminator = lowerer.find_discriminator(&events, &options.discriminator);
+    // A form body has no JSON property to read the webhook's name from before its form field is known.
+    let discriminator = match events.iter().find(|event| event.form_field.is_some()) {
+        Some(form) => {
+            lowerer.warn(
+                &JsonPointer::root(),
+                format!(
+                    "webhook `{}` is posted as a form, so deliveries are told apart by name only \
+                     (`Event::from_named`, `dispatch_named`)",
+                    form.name
+                ),
+            );
+            None
+        }
+        None => lowerer.find_discriminator(&events, &options.discriminator),
+    };
     Ok(Module {
         name: options.module_name.clone(),
         source_file: options.source_file.clone(),
@@ -187,6 +203,14 @@ pub(super) fn component_schema_name(pointer: &JsonPointer) -> Option<String> {
     }
 }
 
+/// Whether a webhook name is a template: it has a variable, `{` a name without braces `}`
+/// (`{dataType}.write.successful`). The runtime's `template_matches` reads the same syntax.
+fn is_template(name: &str) -> bool {
+    name.split('{')
+        .skip(1)
+        .any(|after| after.find(['{', '}']).is_some_and(|close| close > 0 && after[close..].starts_with('}')))
+}
+
 /// The docs of an event: summary, then description without a leading heading that only repeats the
 /// webhook name (Zoom starts every description with `# <event name>` and a rule).
 fn event_docs(webhook: &Webhook) -> Option<String> {
@@ -223,5 +247,20 @@ pub(super) fn kind_of(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_template;
+
+    #[test]
+    fn a_template_has_a_variable_with_a_name() {
+        for template in ["{dataType}.write.successful", "crm.{object}", "a{{b}", "{a}{b}"] {
+            assert!(is_template(template), "{template}");
+        }
+        for name in ["meeting.started", "a{}b", "a{b", "}a{", "{{", "{a{b"] {
+            assert!(!is_template(name), "{name}");
+        }
     }
 }
