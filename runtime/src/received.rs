@@ -105,10 +105,10 @@ impl Received {
         &self.0.body
     }
 
-    /// The delivery key, as the receiver's signature scheme keys the delivery and its duplicate filter
-    /// claims it: the SHA-256 of GitHub's `X-GitHub-Delivery`, of Standard Webhooks' `webhook-id`, of the
-    /// body for Zoom (which sends no delivery id). The receiver and the worker always set it; `None` for
-    /// a value built without [`Received::with_key`].
+    /// The delivery key: what the receiver's duplicate filter claims and the hand-off carries
+    /// ([`Delivery::key`](crate::handoff::Delivery::key)), derived from GitHub's `X-GitHub-Delivery`,
+    /// Standard Webhooks' `webhook-id`, or the body for Zoom (which sends no delivery id). The receiver
+    /// and the worker always set it; `None` for a value built without [`Received::with_key`].
     pub fn key(&self) -> Option<&DeliveryKey> {
         self.0.key.as_ref()
     }
