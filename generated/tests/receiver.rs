@@ -662,10 +662,13 @@ async fn a_drift_collector_fed_by_on_invalid_counts_drifted_deliveries_per_webho
     assert_eq!(snapshot.overflow, 0);
 }
 
+/// A CNAM event and the delivery its handler saw it come in (`None`: none was set).
+type Kept = (number_management::NumberManagementPeeringNumberCnamUpdated, Option<Received>);
+
 /// A Number Management handler that keeps each CNAM event it gets with the delivery it came in.
 #[derive(Clone, Default)]
 struct KeepsReceived {
-    kept: Arc<Mutex<Vec<(number_management::NumberManagementPeeringNumberCnamUpdated, Option<Received>)>>>,
+    kept: Arc<Mutex<Vec<Kept>>>,
 }
 
 impl number_management::Handler for KeepsReceived {

@@ -134,16 +134,14 @@ impl Received {
     /// Runs `future` with this delivery as [`Received::current`]: it is set while `future` is polled, on
     /// whatever thread polls it, and the value it replaced is back after each poll (also when the poll
     /// panics).
-    pub fn scope<F: Future>(self, future: F) -> impl Future<Output = F::Output> {
-        async move {
-            let mut future = std::pin::pin!(future);
-            let mut value = Some(self);
-            std::future::poll_fn(move |cx| {
-                let _installed = Installed::new(&mut value);
-                future.as_mut().poll(cx)
-            })
-            .await
-        }
+    pub async fn scope<F: Future>(self, future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut value = Some(self);
+        std::future::poll_fn(move |cx| {
+            let _installed = Installed::new(&mut value);
+            future.as_mut().poll(cx)
+        })
+        .await
     }
 }
 
