@@ -10,6 +10,10 @@
 //! deterministically), and, for information only, the small example with `event` as its last property
 //! (the two-pass path of `from_slice`).
 //!
+//! Also, without a target: the module's route (`Route::dispatch`, as a receiver calls it) alone and inside
+//! a `Received::scope` (what a receiver and a worker add to give handlers the raw body), each against
+//! `dispatch` called directly, in the same rounds.
+//!
 //! `cargo bench -p zoom-webhooks --bench dispatch` (`SAMPLES` and `SAMPLE_MS` in the environment change the
 //! number of samples and the length of each). All candidates run in turn within each sample round; the
 //! table shows the median throughput of each and the median of the per-round ratios.
@@ -21,11 +25,11 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use zoom_webhooks::UnknownEvent;
 use zoom_webhooks::number_management::{
     self, Event, Handler, NumberManagementPeeringNumberCnamUpdated,
     NumberManagementPeeringNumberEmergencyAddressUpdated,
 };
+use zoom_webhooks::{Received, Route, UnknownEvent};
 
 const EMERGENCY: &str = "number_management.peering_number_emergency_address_updated";
 const CNAM: &str = "number_management.peering_number_cnam_updated";
@@ -92,24 +96,45 @@ const FLOOR_TARGET: f64 = 0.9;
 /// At least this multiple of the Value-first dispatcher's throughput.
 const VALUE_FIRST_TARGET: f64 = 1.5;
 
-const CANDIDATES: [&str; 4] =
-    ["Event::from_slice", "dispatch (no-op handler)", "floor: from_slice::<T>", "Value-first"];
+const CANDIDATES: [&str; 6] = [
+    "Event::from_slice",
+    "dispatch (no-op handler)",
+    "floor: from_slice::<T>",
+    "Value-first",
+    "Route::dispatch",
+    "Route::dispatch in a scope",
+];
 
-fn run(candidate: usize, event: &str, body: &[u8]) -> bool {
-    let body = black_box(body);
+/// What the candidates run on: the body, the module's route, and the body shared as a receiver holds it
+/// (in a `Received`, whose body a new one shares).
+struct Input<'a> {
+    event: &'static str,
+    body: &'a [u8],
+    shared: Received,
+    route: Route,
+}
+
+fn run(candidate: usize, input: &Input<'_>) -> bool {
+    let body = black_box(input.body);
     match candidate {
         0 => black_box(Event::from_slice(body)).is_ok(),
         1 => black_box(block_on(number_management::dispatch(&NoOp, body))).is_ok(),
-        2 => typed(event, body),
-        _ => black_box(value_first(body)).is_ok(),
+        2 => typed(input.event, body),
+        3 => black_box(value_first(body)).is_ok(),
+        4 => black_box(block_on(input.route.dispatch(input.event, body))).is_ok(),
+        _ => {
+            // As the receiver does per delivery: the delivery's `Received`, then the route inside its scope.
+            let received = Received::new(input.event, black_box(&input.shared).body().clone());
+            black_box(block_on(received.scope(input.route.dispatch(input.event, body)))).is_ok()
+        }
     }
 }
 
 /// Runs `candidate` `iterations` times; the time per run.
-fn time(candidate: usize, event: &str, body: &[u8], iterations: u64) -> f64 {
+fn time(candidate: usize, input: &Input<'_>, iterations: u64) -> f64 {
     let started = Instant::now();
     for _ in 0..iterations {
-        assert!(run(candidate, event, body), "{} failed", CANDIDATES[candidate]);
+        assert!(run(candidate, input), "{} failed", CANDIDATES[candidate]);
     }
     started.elapsed().as_secs_f64() / iterations as f64
 }
@@ -119,14 +144,16 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-fn bench(label: &str, event: &str, body: &[u8], samples: usize, sample_time: Duration) -> Ratios {
+fn bench(label: &str, event: &'static str, body: &[u8], samples: usize, sample_time: Duration) -> Ratios {
+    let input =
+        Input { event, body, shared: Received::new(event, body.to_vec()), route: number_management::route(NoOp) };
     // Calibrate on the slowest candidate so every sample of every candidate lasts about `sample_time`
     // (this also warms the caches and the allocator up).
     let slowest = (0..CANDIDATES.len())
         .map(|candidate| {
             let mut iterations = 1;
             loop {
-                let per_run = time(candidate, event, body, iterations);
+                let per_run = time(candidate, &input, iterations);
                 if per_run * iterations as f64 >= sample_time.as_secs_f64() / 4.0 {
                     break per_run;
                 }
@@ -135,21 +162,25 @@ fn bench(label: &str, event: &str, body: &[u8], samples: usize, sample_time: Dur
         })
         .fold(0.0, f64::max);
     let iterations = ((sample_time.as_secs_f64() / slowest) as u64).max(1);
-    let rounds: Vec<[f64; 4]> =
-        (0..samples).map(|_| std::array::from_fn(|candidate| time(candidate, event, body, iterations))).collect();
+    let rounds: Vec<[f64; CANDIDATES.len()]> =
+        (0..samples).map(|_| std::array::from_fn(|candidate| time(candidate, &input, iterations))).collect();
     let per_run: Vec<f64> = (0..CANDIDATES.len()).map(|c| median(rounds.iter().map(|r| r[c]).collect())).collect();
     // Ratios of throughputs, paired within each round (the machine's state is the same for both).
     let ratio = |c: usize, base: usize| median(rounds.iter().map(|r| r[base] / r[c]).collect());
 
     println!("{label}: {} bytes, {iterations} runs x {samples} samples", body.len());
-    println!("  {:<26} {:>10} {:>12} {:>10} {:>14}", "", "MB/s", "deliveries/s", "vs floor", "vs Value-first");
+    println!(
+        "  {:<26} {:>10} {:>12} {:>10} {:>14} {:>12}",
+        "", "MB/s", "deliveries/s", "vs floor", "vs Value-first", "vs dispatch"
+    );
     for (candidate, name) in CANDIDATES.iter().enumerate() {
         let seconds = per_run[candidate];
         let throughput = format!("{:10.1} {:12.0}", body.len() as f64 / seconds / 1e6, 1.0 / seconds);
         let ratios = match candidate {
             0 | 1 => format!("{:9.2}x {:13.2}x", ratio(candidate, 2), ratio(candidate, 3)),
             2 => format!("{:>10} {:13.2}x", "1", ratio(2, 3)),
-            _ => format!("{:9.2}x {:>14}", ratio(3, 2), "1"),
+            3 => format!("{:9.2}x {:>14}", ratio(3, 2), "1"),
+            _ => format!("{:9.2}x {:13.2}x {:11.2}x", ratio(candidate, 2), ratio(candidate, 3), ratio(candidate, 1)),
         };
         println!("  {name:<26} {throughput} {ratios}");
     }

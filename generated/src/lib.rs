@@ -92,7 +92,9 @@ pub use webhook_runtime::shutdown_signal;
 pub use webhook_runtime::signature;
 #[cfg(feature = "testing")]
 pub use webhook_runtime::testing;
-pub use webhook_runtime::{BoxError, DispatchError, InvalidDelivery, ParseError, Route, RouteResult, UnknownEvent};
+pub use webhook_runtime::{
+    BoxError, DispatchError, InvalidDelivery, ParseError, Received, Route, RouteResult, UnknownEvent,
+};
 
 /// A spec module of this crate: its name, title, spec file, webhook names and `from_named` into
 /// [`AnyEvent`].

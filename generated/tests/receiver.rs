@@ -13,9 +13,9 @@ use std::time::Duration;
 use common::{Client, Recorder, SECRET, address_body, cnam_body, deliver, now, post, serve, signed};
 use hyper::StatusCode;
 use zoom_webhooks::axum::Receiver;
-use zoom_webhooks::duplicates::DuplicateFilter;
+use zoom_webhooks::duplicates::{DeliveryKey, DuplicateFilter};
 use zoom_webhooks::signature::zoom::{self, UrlValidationResponse};
-use zoom_webhooks::{Route, UnknownEvent, number_management};
+use zoom_webhooks::{Received, Route, UnknownEvent, number_management};
 
 fn app(receiver: Receiver) -> axum::Router {
     axum::Router::new().route(common::PATH, receiver.into_method_router())
@@ -660,4 +660,53 @@ async fn a_drift_collector_fed_by_on_invalid_counts_drifted_deliveries_per_webho
     let path = &cnam.paths[0];
     assert_eq!((path.path.as_str(), path.kind, path.count), ("payload.object.carrier_code", DriftKind::WrongType, 3));
     assert_eq!(snapshot.overflow, 0);
+}
+
+/// A CNAM event and the delivery its handler saw it come in (`None`: none was set).
+type Kept = (number_management::NumberManagementPeeringNumberCnamUpdated, Option<Received>);
+
+/// A Number Management handler that keeps each CNAM event it gets with the delivery it came in.
+#[derive(Clone, Default)]
+struct KeepsReceived {
+    kept: Arc<Mutex<Vec<Kept>>>,
+}
+
+impl number_management::Handler for KeepsReceived {
+    type Error = std::convert::Infallible;
+
+    async fn on_number_management_peering_number_cnam_updated(
+        &self,
+        event: number_management::NumberManagementPeeringNumberCnamUpdated,
+    ) -> Result<(), Self::Error> {
+        self.kept.lock().expect("lock").push((event, Received::current()));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_handler_reads_every_byte_of_its_delivery_next_to_the_typed_event() {
+    let handler = KeepsReceived::default();
+    let address = start(Receiver::new(SECRET).route(number_management::route(handler.clone()))).await;
+    // Properties the spec does not declare at the top, in `payload` and in `payload.object`; numbers
+    // written as no serializer writes them; `event` after `event_ts`, and `object`'s keys shuffled.
+    let body = br#"{"event_ts":1619155436400,"event":"number_management.peering_number_cnam_updated","payload":{"object":{"phone_numbers":["+18008001000"],"price":100.50,"custom_properties":{"tier":"gold","weight":1.0e2},"carrier_code":3457,"cnam":"ACME"},"account_id":"Mt6sv4u0TAyPkwgsL2lxiA","web_commit_signoff_required":false},"installation":{"id":-0.0,"big":123456789012345678901234567890}}"#;
+    let answer = deliver(address, body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+
+    let kept = handler.kept.lock().expect("lock").clone();
+    let [(event, received)] = kept.as_slice() else { panic!("one delivery handled, got {}", kept.len()) };
+    assert_eq!(event.payload.object.cnam.as_deref(), Some("ACME"));
+    let received = received.as_ref().expect("the handler sees the delivery it came in");
+    assert_eq!(received.body().as_ref(), &body[..], "every byte back");
+    assert_eq!(received.name(), "number_management.peering_number_cnam_updated");
+    assert_eq!(received.key(), Some(&DeliveryKey::of(body)), "Zoom's deliveries are keyed by their body");
+    let age = received.received_at().elapsed().expect("received in the past");
+    assert!(age < Duration::from_secs(60), "received during this test, {age:?} ago");
+
+    // The typed event alone has lost what its types do not declare.
+    let typed = serde_json::to_string(event).expect("JSON");
+    for undeclared in ["installation", "web_commit_signoff_required", "custom_properties", "price", "100.50", "1.0e2"] {
+        assert!(!typed.contains(undeclared), "{undeclared} in {typed}");
+    }
+    assert!(Received::current().is_none(), "only inside the handler");
 }

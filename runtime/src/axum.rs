@@ -26,7 +26,7 @@ use crate::route::BoxError;
 use crate::route_table::{Failure, Routes, fallback};
 use crate::signature::zoom::Verifier;
 use crate::signature::{SecretError, github, standard};
-use crate::{ParseError, Route, UnknownEvent};
+use crate::{ParseError, Received, Route, UnknownEvent};
 
 mod scheme;
 mod serve;
@@ -299,6 +299,12 @@ impl Receiver {
     /// `refused` (signature), `invalid` (body), `failed` (handler), `store_down`, `too_large`,
     /// `queue_down`, `url_validation`. No body is logged at `info` or above.
     pub async fn receive_from(&self, remote: Option<SocketAddr>, headers: &HeaderMap, body: &[u8]) -> Response {
+        self.receive_body(remote, headers, Bytes::copy_from_slice(body)).await
+    }
+
+    /// [`Receiver::receive_from`] with the body as the server read it, shared with the handlers'
+    /// [`Received`] and the hand-off without a copy.
+    pub(crate) async fn receive_body(&self, remote: Option<SocketAddr>, headers: &HeaderMap, body: Bytes) -> Response {
         let span = tracing::info_span!(
             "webhook_delivery",
             scheme = self.scheme.name(),
@@ -324,9 +330,12 @@ impl Receiver {
     }
 
     /// The answer to one delivery and what became of it, inside its span.
-    async fn answer(&self, headers: &HeaderMap, body: &[u8]) -> (Response, Outcome) {
+    /// `bytes` is the body (shared, not copied, with the handlers' [`Received`] or the hand-off).
+    async fn answer(&self, headers: &HeaderMap, bytes: Bytes) -> (Response, Outcome) {
         let span = tracing::Span::current();
-        if let Err(err) = self.scheme.verify(headers, body, SystemTime::now()) {
+        let received_at = SystemTime::now();
+        let body = &bytes[..];
+        if let Err(err) = self.scheme.verify(headers, body, received_at) {
             tracing::warn!(error = %err, "refused a webhook delivery: signature check failed");
             return ((StatusCode::UNAUTHORIZED, err.to_string()).into_response(), Outcome::Refused);
         }
@@ -388,11 +397,12 @@ impl Receiver {
             None => None,
         };
         if let Some(sink) = &self.sink {
-            let delivery = Delivery::new(name, route.map(Route::module), Bytes::copy_from_slice(body)).with_key(key);
+            let delivery = Delivery::new(name, route.map(Route::module), bytes.clone()).with_key(key);
             return self.hand_off_to(sink.as_ref(), &delivery, claim).await;
         }
         let started = Instant::now();
-        let result = self.routes.handle(route, name, body).await;
+        let received = Received::new(name, bytes.clone()).with_key(key).with_received_at(received_at);
+        let result = self.routes.handle(route, &received).await;
         let elapsed = started.elapsed();
         if elapsed > RESPONSE_BUDGET {
             tracing::warn!(
@@ -479,7 +489,7 @@ where
 {
     post(move |RemoteAddr(remote): RemoteAddr, SignatureHeaders(headers): SignatureHeaders<KIND>, body: Bytes| {
         let receiver = Arc::clone(&receiver);
-        async move { receiver.receive_from(remote, &headers, &body).await }
+        async move { receiver.receive_body(remote, &headers, body).await }
     })
 }
 

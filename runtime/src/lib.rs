@@ -13,6 +13,8 @@
 //!   In hand-off mode it publishes each verified delivery to a durable queue ([`handoff::Sink`]) instead.
 //! - [`nats`] (feature `nats`): the queue on NATS JetStream: a sink for the receiver and a worker that runs
 //!   the same routes on the queued deliveries, with retries and dead letters.
+//! - [`Received`]: what arrived with the delivery being handled, the exact body next to the typed event:
+//!   every handler the receiver or the worker runs reads it with [`Received::current`].
 //! - [`drift`]: counts of deliveries that did not match their schema, per webhook and JSON path, fed by
 //!   the receiver's or worker's `on_invalid`.
 //! - [`duplicates`]: the duplicate filter of receivers and workers; with the `redis` feature, it can live
@@ -41,6 +43,7 @@ pub mod handoff;
 #[cfg(feature = "nats")]
 pub mod nats;
 mod private;
+mod received;
 mod route;
 #[cfg(any(feature = "axum", feature = "nats"))]
 mod route_table;
@@ -55,6 +58,7 @@ pub use error::{DispatchError, ParseError, UnknownEvent};
 /// The map type of typed `additionalProperties` in generated structs (`indexmap::IndexMap`, so the
 /// properties keep the order they came in).
 pub use indexmap;
+pub use received::Received;
 pub use route::{BoxError, InvalidDelivery, Route, RouteResult};
 #[cfg(any(feature = "axum", feature = "nats"))]
 pub use shutdown::shutdown_signal;

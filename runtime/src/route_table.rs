@@ -11,7 +11,7 @@ use std::task::Poll;
 
 use crate::error_chain::ErrorChain;
 use crate::route::{BoxError, BoxFuture};
-use crate::{DispatchError, InvalidDelivery, ParseError, Route, UnknownEvent};
+use crate::{DispatchError, InvalidDelivery, ParseError, Received, Route, UnknownEvent};
 
 /// For one discriminator property: each value's route index and the webhook name it selects.
 type ValueTable = HashMap<&'static str, (usize, &'static str)>;
@@ -194,10 +194,12 @@ impl Routes {
         of_module.or_else(|| self.routes.iter().find(|route| route.handles(name)))
     }
 
-    /// Runs the route's handler (or the `on_unknown` fallback when `route` is `None`), catching a panic; a
-    /// payload that does not match its schema goes to the `on_invalid` handler when there is one.
-    pub(crate) async fn handle(&self, route: Option<&Route>, name: &str, body: &[u8]) -> Result<(), Failure> {
-        let result = match catch_unwind(self.dispatch(route, name, body)).await {
+    /// Runs the route's handler (or the `on_unknown` fallback when `route` is `None`) on the delivery
+    /// `received`, inside its [`Received::scope`], catching a panic; a payload that does not match its
+    /// schema goes to the `on_invalid` handler when there is one (inside the scope too).
+    pub(crate) async fn handle(&self, route: Option<&Route>, received: &Received) -> Result<(), Failure> {
+        let dispatch = self.dispatch(route, received.name(), received.body());
+        let result = match catch_unwind(received.clone().scope(dispatch)).await {
             Ok(result) => result,
             Err(panic) => return Err(Failure::Panic(panic_message(&*panic).to_owned())),
         };

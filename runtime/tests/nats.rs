@@ -470,6 +470,62 @@ async fn a_signed_delivery_is_answered_200_and_handled_once_by_the_worker() {
     assert_eq!(receiver.receive(&sign(again), again).await.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
+#[cfg(feature = "axum")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workers_handler_reads_the_body_and_key_the_receiver_handed_off() {
+    use axum::http::StatusCode;
+    use webhook_runtime::Received;
+    use webhook_runtime::axum::Receiver;
+    use webhook_runtime::signature::standard;
+
+    let Some(fixture) =
+        Fixture::new("the_workers_handler_reads_the_body_and_key_the_receiver_handed_off", "received").await
+    else {
+        return;
+    };
+    let seen = Arc::new(Mutex::new(Vec::<Option<Received>>::new()));
+    let route = || {
+        let seen = Arc::clone(&seen);
+        Route::from_fn("invoices", &["invoice.paid"], move |_: UnknownEvent| {
+            seen.lock().unwrap().push(Received::current());
+            async { Ok::<_, std::convert::Infallible>(()) }
+        })
+        .with_discriminator("type")
+    };
+    let receiver = Receiver::standard(&[STANDARD_SECRET]).unwrap().route(route()).hand_off(fixture.sink());
+    // Undeclared properties, a number as no serializer writes it, keys in an unusual order.
+    let body =
+        br#"{"data":{"amount":100.50,"extra":{"z":1.0e2,"a":[]}},"type":"invoice.paid","installation":{"id":7}}"#;
+    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(standard::ID_HEADER, axum::http::HeaderValue::from_static("msg_received"));
+    headers.insert(standard::TIMESTAMP_HEADER, axum::http::HeaderValue::from_str(&timestamp).unwrap());
+    let signature = standard::sign(STANDARD_SECRET, "msg_received", &timestamp, body).unwrap();
+    headers.insert(standard::SIGNATURE_HEADER, axum::http::HeaderValue::from_str(&signature).unwrap());
+    let handed_off = SystemTime::now();
+    assert_eq!(receiver.receive(&headers, body).await.status(), StatusCode::OK);
+    assert!(seen.lock().unwrap().is_empty(), "in hand-off mode the receiver runs no handler");
+
+    let stored = fixture.messages_on("deliveries.invoices").await;
+    let [message] = stored.as_slice() else { panic!("one delivery stored, got {}", stored.len()) };
+    let key = header(message, "Webhook-Delivery-Key").unwrap();
+    let running = Running::start(fixture.worker().route(route()));
+    fixture.all_acknowledged(1).await;
+    running.stop().await;
+
+    let seen = seen.lock().unwrap().clone();
+    let [Some(received)] = seen.as_slice() else { panic!("one delivery handled inside its scope: {seen:?}") };
+    assert_eq!(received.body().as_ref(), &body[..], "every byte the receiver handed off");
+    assert_eq!(received.name(), "invoice.paid");
+    assert_eq!(received.key().map(DeliveryKey::to_hex), Some(key), "the key the receiver handed off");
+    assert_ne!(received.key(), Some(&DeliveryKey::of(body)), "keyed by the webhook-id, not the body");
+    // When JetStream stored it (its clock and ours may differ by a little).
+    let stored_at = SystemTime::from(message.time);
+    assert_eq!(received.received_at(), stored_at);
+    let from_hand_off = stored_at.duration_since(handed_off).unwrap_or_else(|early| early.duration());
+    assert!(from_hand_off < Duration::from_secs(60), "stored {from_hand_off:?} from the hand-off");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_duplicate_filter_handles_a_body_stored_twice_once() {
     let Some(fixture) = Fixture::new("the_duplicate_filter_handles_a_body_stored_twice_once", "filter").await else {

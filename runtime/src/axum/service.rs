@@ -85,7 +85,7 @@ impl ReceiverService {
                 return (StatusCode::BAD_REQUEST, "the request body could not be read").into_response();
             }
         };
-        self.receiver.receive_from(remote, &parts.headers, &body).await
+        self.receiver.receive_body(remote, &parts.headers, body).await
     }
 
     /// The scheme's pre-body check of the signature headers (`SignatureHeaders`, as the router runs it):

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_nats::jetstream::context::CreateStreamErrorKind;
 use async_nats::jetstream::message::AckKind;
@@ -21,7 +21,7 @@ use crate::duplicates::{Claim, DeliveryKey, DuplicateFilter};
 use crate::error_chain::ErrorChain;
 use crate::route::BoxError;
 use crate::route_table::{Failure, Routes, fallback};
-use crate::{InvalidDelivery, Route, UnknownEvent};
+use crate::{InvalidDelivery, Received, Route, UnknownEvent};
 
 /// How long a worker first waits before claiming a body again while an identical one is in flight or the
 /// duplicate store cannot answer; the pause doubles after each try, up to [`MAX_CLAIM_RETRY_PAUSE`].
@@ -354,8 +354,12 @@ impl Worker {
 
     /// Handles one message: acknowledges it once handled or dead-lettered, else asks for its redelivery.
     async fn process(&self, message: jetstream::Message, stopping: watch::Receiver<bool>) {
-        let (delivered, sequence) = match message.info() {
-            Ok(info) => (u32::try_from(info.delivered).unwrap_or(u32::MAX), info.stream_sequence),
+        let (delivered, sequence, published) = match message.info() {
+            Ok(info) => (
+                u32::try_from(info.delivered).unwrap_or(u32::MAX),
+                info.stream_sequence,
+                SystemTime::from(info.published),
+            ),
             Err(err) => {
                 tracing::error!(error = %err, subject = %message.subject, "a message without JetStream metadata; leaving it");
                 return;
@@ -397,7 +401,9 @@ impl Worker {
             },
             None => None,
         };
-        match self.in_progress(&message, self.routes.handle(route, &name, &message.payload)).await {
+        // The time JetStream stored the message: when the receiver handed the delivery off.
+        let received = Received::new(name.as_str(), message.payload.clone()).with_key(key).with_received_at(published);
+        match self.in_progress(&message, self.routes.handle(route, &received)).await {
             Ok(()) => {
                 if let Some(claim) = claim {
                     // Marked before the log line and the ack: a worker killed in between leaves a mark, so
