@@ -9,7 +9,8 @@
 //! deduplicate: false       # `true` (default): structurally identical schemas become one type
 //! unknown_properties: keep # `ignore` (default): objects keep only declared properties, unless their
 //!                          # schema says `additionalProperties`; `keep`: every object keeps the rest
-//! signature: standard      # how deliveries are signed: `zoom`, `standard` (Standard Webhooks) or `none`
+//! signature: standard      # how deliveries are signed: `zoom`, `standard` (Standard Webhooks), `github`
+//!                          # or `none`
 //! required: optional       # `as_declared` (default): `required` properties are plain fields;
 //!                          # `optional`: every property is an `Option`, for traffic that omits them
 //! overlay: fixes.yaml      # an Overlay document applied to the spec, relative to this file
@@ -72,6 +73,8 @@ pub enum SignatureScheme {
     Zoom,
     /// Standard Webhooks, `webhook-*` or Svix's `svix-*` headers (`webhook_runtime::signature::standard`).
     Standard,
+    /// GitHub's `X-Hub-Signature-256` (`webhook_runtime::signature::github`).
+    GitHub,
     /// The vendor signs nothing the runtime checks: deliveries must be authenticated another way.
     None,
 }
@@ -182,9 +185,15 @@ impl SpecConfig {
                 ("signature", Value::String(scheme)) if scheme == "standard" => {
                     config.signature = SignatureScheme::Standard
                 }
+                ("signature", Value::String(scheme)) if scheme == "github" => {
+                    config.signature = SignatureScheme::GitHub
+                }
                 ("signature", Value::String(scheme)) if scheme == "none" => config.signature = SignatureScheme::None,
                 ("signature", _) => {
-                    return Err(error(pointer, "`signature` must be `zoom`, `standard` or `none`".to_owned()));
+                    return Err(error(
+                        pointer,
+                        "`signature` must be `zoom`, `standard`, `github` or `none`".to_owned(),
+                    ));
                 }
                 ("required", Value::String(policy)) if policy == "as_declared" => {
                     config.required = RequiredProperties::AsDeclared
@@ -240,6 +249,7 @@ mod tests {
         for (text, scheme) in [
             ("signature: zoom\n", SignatureScheme::Zoom),
             ("signature: standard\n", SignatureScheme::Standard),
+            ("signature: github\n", SignatureScheme::GitHub),
             ("signature: none\n", SignatureScheme::None),
         ] {
             assert_eq!(SpecConfig::parse("s.codegen.yaml", text.as_bytes()).unwrap().signature, scheme, "{text}");
@@ -273,7 +283,7 @@ mod tests {
             "specs/s.codegen.yaml#/modul: unknown setting `modul` (known: `module`, `discriminator`, `examples`, `deduplicate`, `unknown_properties`, `signature`, `required`, `overlay`)"
         );
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"signature: hmac\n").unwrap_err().to_string();
-        assert_eq!(err, "specs/s.codegen.yaml#/signature: `signature` must be `zoom`, `standard` or `none`");
+        assert_eq!(err, "specs/s.codegen.yaml#/signature: `signature` must be `zoom`, `standard`, `github` or `none`");
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"examples: loose\n").unwrap_err().to_string();
         assert_eq!(err, "specs/s.codegen.yaml#/examples: `examples` must be `widen` or `strict`");
         let err = SpecConfig::parse("specs/s.codegen.yaml", b"module: Not-Snake\n").unwrap_err().to_string();

@@ -118,6 +118,11 @@ pub(crate) fn module_docs_text(module: &Module) -> String {
              check them with the runtime's `signature::standard::Verifier`, or serve `route` with its \
              `axum::Receiver::standard` (feature `axum`).",
         ),
+        SignatureScheme::GitHub => Some(
+            "Deliveries are signed with GitHub's scheme (`X-Hub-Signature-256`) and named by `X-GitHub-Event` \
+             and the body's `action`: check them with the runtime's `signature::github::Verifier`, or serve \
+             `route` with its `axum::Receiver::github` (feature `axum`).",
+        ),
         SignatureScheme::None => Some(
             "The vendor signs no delivery: authenticate them another way (a secret URL, mutual TLS) before \
              trusting them.",

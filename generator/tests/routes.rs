@@ -197,6 +197,7 @@ fn the_signature_setting_is_said_in_the_module_docs() {
     use webhook_codegen::SignatureScheme;
     assert!(docs(SignatureScheme::Standard).contains("//! `axum::Receiver::standard` (feature `axum`)."));
     assert!(docs(SignatureScheme::Zoom).contains("`axum::Receiver::new` (feature `axum`)."));
+    assert!(docs(SignatureScheme::GitHub).contains("`axum::Receiver::github` (feature `axum`)."));
     assert!(docs(SignatureScheme::None).contains("The vendor signs no delivery"));
     let unspecified = docs(SignatureScheme::Unspecified);
     assert!(!unspecified.contains("signed") && !unspecified.contains("signs"), "{unspecified}");

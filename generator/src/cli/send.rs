@@ -139,6 +139,7 @@ impl Scheme {
         match scheme {
             SignatureScheme::Zoom => Some(Self::Zoom),
             SignatureScheme::Standard => Some(Self::Standard),
+            SignatureScheme::GitHub => Some(Self::GitHub),
             SignatureScheme::Unspecified | SignatureScheme::None => None,
         }
     }
