@@ -245,13 +245,12 @@ fn an_invalid_overlay_beside_a_spec_names_the_overlay_file_and_pointer() {
         "overlay: 1.0.0\ninfo: {title: Fixes, version: '1'}\nactions:\n  - target: $.components\n    update: {}\n  - target: $.webhooks[?(@.x ==]\n    remove: true\n",
     )
     .unwrap();
-    let err = webhook_codegen::Builder::new()
-        .root(&root)
-        .spec("specs/github.yaml")
-        .quiet(true)
-        .generate_in_memory()
-        .unwrap_err()
-        .to_string();
+    let error = || {
+        let mut builder = webhook_codegen::Builder::new();
+        builder.root(&root).spec("specs/github.yaml").quiet(true);
+        builder.generate_in_memory().unwrap_err().to_string()
+    };
+    let err = error();
     assert!(err.starts_with("specs/github.overlay.yaml#/actions/1/target: invalid JSONPath: "), "{err}");
 
     // An overlay that parses but cannot apply names its action's part too.
@@ -260,14 +259,8 @@ fn an_invalid_overlay_beside_a_spec_names_the_overlay_file_and_pointer() {
         "overlay: 1.0.0\ninfo: {title: Fixes, version: '1'}\nactions:\n  - target: $.components.schemas.Pet\n    update: {properties: [1]}\n",
     )
     .unwrap();
-    let err = webhook_codegen::Builder::new()
-        .root(&root)
-        .spec("specs/github.yaml")
-        .quiet(true)
-        .generate_in_memory()
-        .unwrap_err();
     assert_eq!(
-        err.to_string(),
+        error(),
         "specs/github.overlay.yaml#/actions/0/update/properties: is a list and the spec has a mapping at \
          /components/schemas/Pet/properties; an update merges a mapping into a mapping, appends a list to a list and \
          replaces a primitive value with one"

@@ -4,8 +4,6 @@
 
 mod scratch;
 
-use scratch::cargo;
-
 /// Parses each delivery by name and prints its name and payload, or the error.
 const MAIN: &str = r#"pub mod forms;
 
@@ -35,15 +33,7 @@ fn main() {
 
 #[test]
 fn form_fields_are_parsed_by_name_and_written_back_as_json() {
-    let spec = std::fs::read(scratch::workspace_root().join("generator/tests/fixtures/forms.yaml")).expect("fixture");
-    let module = webhook_codegen::generate("fixtures/forms.yaml", &spec).expect("spec generates");
-    let dir = scratch::fresh_dir("form-bodies");
-    scratch::write_manifest(&dir, "form-bodies", "");
-    std::fs::write(dir.join("src/forms.rs"), module.source).expect("write the module");
-    std::fs::write(dir.join("src/main.rs"), MAIN).expect("write main.rs");
-    let output = cargo(&dir, &["run", "--quiet"]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the crate builds and runs:\n{stderr}");
+    let printed = scratch::run_fixture("form-bodies", "forms", MAIN);
     let expected = [
         r#"signature_request.signed {"event":{"event_type":"signature_request_signed"}}"#,
         r#"issue_comment {"action":"created","comment":{"body":"a b"}}"#,
@@ -52,5 +42,5 @@ fn form_fields_are_parsed_by_name_and_written_back_as_json() {
         "error: the form body's `json` field cannot be read: a part is not closed by the boundary",
         r#"both.posted {"id":7}"#,
     ];
-    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().collect::<Vec<_>>(), expected, "{stderr}");
+    assert_eq!(printed, expected);
 }

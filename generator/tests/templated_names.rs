@@ -4,8 +4,6 @@
 
 mod scratch;
 
-use scratch::cargo;
-
 /// Parses each body by its `event` and by name and prints the variant both give, or the error.
 const MAIN: &str = r##"pub mod templates;
 
@@ -35,16 +33,7 @@ fn main() {
 
 #[test]
 fn a_concrete_name_is_read_as_the_template_it_matches() {
-    let spec =
-        std::fs::read(scratch::workspace_root().join("generator/tests/fixtures/templates.yaml")).expect("fixture");
-    let module = webhook_codegen::generate("fixtures/templates.yaml", &spec).expect("spec generates");
-    let dir = scratch::fresh_dir("templated-names");
-    scratch::write_manifest(&dir, "templated-names", "");
-    std::fs::write(dir.join("src/templates.rs"), module.source).expect("write the module");
-    std::fs::write(dir.join("src/main.rs"), MAIN).expect("write main.rs");
-    let output = cargo(&dir, &["run", "--quiet"]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the crate builds and runs:\n{stderr}");
+    let printed = scratch::run_fixture("templated-names", "templates", MAIN);
     let expected = [
         "contact.write.successful -> {dataType}.write.successful",
         "company.write.successful -> {dataType}.write.successful",
@@ -53,5 +42,5 @@ fn a_concrete_name_is_read_as_the_template_it_matches() {
         "contact.write.successful: the `{dataType}.write.successful` payload does not match its schema at `.`: \
          missing field `id` at line 1 column 36",
     ];
-    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().collect::<Vec<_>>(), expected, "{stderr}");
+    assert_eq!(printed, expected);
 }

@@ -58,3 +58,20 @@ pub fn cargo(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("cargo runs")
 }
+
+/// Generates the fixture `generator/tests/fixtures/<fixture>.yaml` as module `<fixture>` of a fresh scratch
+/// crate `name` with `main_rs`, runs it, and gives the lines it printed (panicking, with what cargo said,
+/// when it does not build or run).
+pub fn run_fixture(name: &str, fixture: &str, main_rs: &str) -> Vec<String> {
+    let file = format!("fixtures/{fixture}.yaml");
+    let spec = std::fs::read(workspace_root().join("generator/tests").join(&file)).expect("fixture");
+    let module = webhook_codegen::generate(&file, &spec).expect("spec generates");
+    let dir = fresh_dir(name);
+    write_manifest(&dir, name, "");
+    std::fs::write(dir.join("src").join(format!("{fixture}.rs")), module.source).expect("write the module");
+    std::fs::write(dir.join("src/main.rs"), main_rs).expect("write main.rs");
+    let output = cargo(&dir, &["run", "--quiet"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the crate builds and runs:\n{stderr}");
+    String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect()
+}
