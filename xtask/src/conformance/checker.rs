@@ -57,7 +57,10 @@ fn check(example: &ExampleLine) -> Outcome {
         return Outcome::NoModule;
     };
     let body = match serde_json::to_vec(&example.value) {
-        Ok(body) => body,
+        Ok(body) => match &example.form_field {
+            Some(field) => url_encoded_form(field, &body),
+            None => body,
+        },
         Err(err) => return Outcome::SerializeError { error: err.to_string() },
     };
     let parsed = match (module.from_named)(&example.event, &body) {
@@ -76,4 +79,23 @@ fn check(example: &ExampleLine) -> Outcome {
         Ok(actual) => Outcome::Mismatch { actual },
         Err(err) => Outcome::SerializeError { error: err.to_string() },
     }
+}
+
+/// An `application/x-www-form-urlencoded` body with one field, `field`, holding `value`: every byte but
+/// ASCII letters, digits and `-._~` percent-encoded.
+fn url_encoded_form(field: &str, value: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(field.len() + 1 + value.len() * 3);
+    for (index, part) in [field.as_bytes(), value].into_iter().enumerate() {
+        if index == 1 {
+            body.push(b'=');
+        }
+        for &byte in part {
+            if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+                body.push(byte);
+            } else {
+                body.extend_from_slice(format!("%{byte:02X}").as_bytes());
+            }
+        }
+    }
+    body
 }

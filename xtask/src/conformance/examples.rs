@@ -38,6 +38,7 @@ pub(super) fn write_examples<'a>(path: &Path, specs: &[&'a Candidate]) -> Result
                     event: event.name.clone(),
                     pointer: example.pointer.to_string(),
                     value: example.value.clone(),
+                    form_field: event.form_field.clone(),
                 };
                 text.push_str(&serde_json::to_string(&line)?);
                 text.push('\n');

@@ -16,6 +16,10 @@ pub struct ExampleLine {
     pub pointer: String,
     /// The example payload.
     pub value: Value,
+    /// The form field that carries the payload's JSON when the webhook is posted as a form: the checker
+    /// then sends the example url-encoded in that field, as the vendor posts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_field: Option<String>,
 }
 
 /// The checker's result for one example, a line of its output.
