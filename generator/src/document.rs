@@ -309,9 +309,14 @@ fn payload_response<'a, 'o>(
     Ok(None)
 }
 
+/// A media type without its parameters, lowercased (`Application/JSON; charset=utf-8` -> `application/json`).
+fn media_essence(media: &str) -> String {
+    media.split(';').next().unwrap_or(media).trim().to_ascii_lowercase()
+}
+
 /// Whether a media type is JSON (`application/json`, `*/*+json`, parameters ignored).
 fn is_json_media(media: &str) -> bool {
-    let essence = media.split(';').next().unwrap_or(media).trim().to_ascii_lowercase();
+    let essence = media_essence(media);
     essence == "application/json" || essence.ends_with("+json") || essence.ends_with("/json")
 }
 
@@ -333,8 +338,7 @@ fn read_body(
     let Some(content) = content.as_object() else {
         return Err(diag.error(&content_pointer, "`content` must be an object mapping media types"));
     };
-    let is_json = is_json_media;
-    let chosen = content.iter().find(|(media, _)| is_json(media)).or_else(|| content.iter().next());
+    let chosen = content.iter().find(|(media, _)| is_json_media(media)).or_else(|| content.iter().next());
     let Some((media, media_object)) = chosen else {
         diag.warn(&content_pointer, format!("webhook `{name}` has an empty `content`; its payload is kept as JSON"));
         return Ok(None);
@@ -343,7 +347,8 @@ fn read_body(
     let Some(media_object) = media_object.as_object() else {
         return Err(diag.error(&media_pointer, "a media type must be an object"));
     };
-    let form = if is_json(media) { None } else { form_json_field(root, &media_pointer, media, media_object, diag)? };
+    let form =
+        if is_json_media(media) { None } else { form_json_field(root, &media_pointer, media, media_object, diag)? };
     let (schema, form_field) = match form {
         Some(FormField { name: field, schema }) => {
             diag.warn(
@@ -356,7 +361,7 @@ fn read_body(
             (schema, Some(field))
         }
         None => {
-            if !is_json(media) {
+            if !is_json_media(media) {
                 diag.warn(&media_pointer, format!("webhook `{name}` has no JSON body; `{media}` read as JSON"));
             }
             (media_object.contains_key("schema").then(|| media_pointer.push("schema")), None)
@@ -436,7 +441,7 @@ fn form_json_field(
     media_object: &Map<String, Value>,
     diag: &Diagnostics,
 ) -> Result<Option<FormField>, Error> {
-    let essence = media.split(';').next().unwrap_or(media).trim().to_ascii_lowercase();
+    let essence = media_essence(media);
     if essence != "multipart/form-data" && essence != "application/x-www-form-urlencoded" {
         return Ok(None);
     }

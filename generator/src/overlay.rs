@@ -746,23 +746,19 @@ mod tests {
     #[test]
     fn removals_in_arrays_do_not_shift_each_other() {
         let mut doc = json!({"list": [{"k": 0, "tags": ["drop", "keep"]}, {"k": 1}, {"k": 2, "tags": ["keep", "drop"]}, {"k": 3}]});
-        let overlay = overlay("  - target: $..[?@ == 'drop' || @.k == 1 || @.k == 3]\n    remove: true\n");
+        let drops = overlay("  - target: $..[?@ == 'drop' || @.k == 1 || @.k == 3]\n    remove: true\n");
         assert_eq!(
-            report(&overlay, &mut doc),
+            report(&drops, &mut doc),
             ["/list/0/tags/0: overlay `specs/shop.overlay.yaml#/actions/0` removed 4 nodes"]
         );
         assert_eq!(doc, json!({"list": [{"k": 0, "tags": ["keep"]}, {"k": 2, "tags": ["keep"]}]}));
         // A node inside a removed node goes with it, and counts once.
         let mut doc = json!({"a": [{"b": [1, 2]}, 3]});
         assert_eq!(
-            report(&overlay_of("  - target: $..*\n    remove: true\n"), &mut doc),
+            report(&overlay("  - target: $..*\n    remove: true\n"), &mut doc),
             ["/a: overlay `specs/shop.overlay.yaml#/actions/0` removed 1 node"]
         );
         assert_eq!(doc, json!({}));
-    }
-
-    fn overlay_of(actions: &str) -> Overlay {
-        overlay(actions)
     }
 
     #[test]

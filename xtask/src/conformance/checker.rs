@@ -81,21 +81,23 @@ fn check(example: &ExampleLine) -> Outcome {
     }
 }
 
-/// An `application/x-www-form-urlencoded` body with one field, `field`, holding `value`: every byte but
-/// ASCII letters, digits and `-._~` percent-encoded.
+/// An `application/x-www-form-urlencoded` body with one field, `field`, holding `value`.
 fn url_encoded_form(field: &str, value: &[u8]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(field.len() + 1 + value.len() * 3);
-    for (index, part) in [field.as_bytes(), value].into_iter().enumerate() {
-        if index == 1 {
-            body.push(b'=');
-        }
-        for &byte in part {
-            if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-                body.push(byte);
-            } else {
-                body.extend_from_slice(format!("%{byte:02X}").as_bytes());
-            }
+    let mut body = percent_encoded(field.as_bytes());
+    body.push(b'=');
+    body.extend(percent_encoded(value));
+    body
+}
+
+/// `bytes` with every byte but ASCII letters, digits and `-._~` percent-encoded.
+fn percent_encoded(bytes: &[u8]) -> Vec<u8> {
+    let mut encoded = Vec::with_capacity(bytes.len() * 3);
+    for &byte in bytes {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(byte);
+        } else {
+            encoded.extend_from_slice(format!("%{byte:02X}").as_bytes());
         }
     }
-    body
+    encoded
 }
