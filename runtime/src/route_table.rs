@@ -187,11 +187,14 @@ impl Routes {
 
     #[cfg(any(feature = "axum", feature = "nats"))]
     /// The route for a delivery handed off as the webhook `name` of `module` (or named by its scheme, GitHub's): the first route of that
-    /// module answering for the name, else the first route answering for the name.
+    /// module answering for the name, else the first route listing the name, else the first with a
+    /// templated name it matches (as [`Routes::resolve`] picks them).
     pub(crate) fn find(&self, module: Option<&str>, name: &str) -> Option<&Route> {
         let of_module =
             module.and_then(|module| self.routes.iter().find(|route| route.module() == module && route.handles(name)));
-        of_module.or_else(|| self.routes.iter().find(|route| route.handles(name)))
+        of_module
+            .or_else(|| self.routes.iter().find(|route| route.event_names().contains(&name)))
+            .or_else(|| self.routes.iter().find(|route| route.handles(name)))
     }
 
     /// Runs the route's handler (or the `on_unknown` fallback when `route` is `None`) on the delivery
@@ -257,7 +260,7 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
     }
 }
 
-#[cfg(all(test, feature = "nats"))]
+#[cfg(all(test, any(feature = "axum", feature = "nats")))]
 mod tests {
     use super::*;
 
@@ -279,16 +282,8 @@ mod tests {
         assert_eq!(module(None, "meeting.ended"), Some("meetings"));
         assert_eq!(module(Some("meetings"), "webinar.started"), None);
     }
-}
 
-#[cfg(all(test, feature = "axum"))]
-mod template_tests {
-    use super::*;
-
-    fn route(module: &'static str, names: &'static [&'static str]) -> Route {
-        Route::from_fn(module, names, |_: UnknownEvent| async { Ok::<_, std::convert::Infallible>(()) })
-    }
-
+    #[cfg(feature = "axum")]
     #[test]
     fn a_concrete_name_reaches_the_route_of_the_template_it_matches() {
         let mut routes = Routes::default();
@@ -299,5 +294,19 @@ mod template_tests {
         assert_eq!(routes.find(None, "deal.write.successful").map(Route::module), Some("crm"));
         let resolved = routes.resolve(br#"{"event":"deal.deleted"}"#, false).ok().unwrap();
         assert_eq!(resolved.target, None);
+    }
+
+    /// A route listing a name exactly wins over an earlier one whose template matches it, by the body's
+    /// discriminator and by the name a scheme or a hand-off gives alike.
+    #[cfg(feature = "axum")]
+    #[test]
+    fn an_exact_name_wins_over_an_earlier_template() {
+        let mut routes = Routes::default();
+        routes.push(route("crm", &["{dataType}.write.successful"]));
+        routes.push(route("contacts", &["contact.write.successful"]));
+        let resolved = routes.resolve(br#"{"event":"contact.write.successful"}"#, false).ok().unwrap();
+        assert_eq!(resolved.target, Some((1, "contact.write.successful")));
+        assert_eq!(routes.find(None, "contact.write.successful").map(Route::module), Some("contacts"));
+        assert_eq!(routes.find(None, "deal.write.successful").map(Route::module), Some("crm"));
     }
 }
