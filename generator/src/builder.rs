@@ -504,17 +504,18 @@ impl Builder {
             Some(settings) => {
                 let mut settings = settings.clone();
                 if let Some(overlay) = files::read_overlay(&resolved, &label, &mut settings, false)? {
-                    self.say(&format!("cargo:rerun-if-changed={}", self.resolve(Path::new(&overlay)).display()));
+                    self.watch(&self.resolve(Path::new(&overlay)));
                 }
                 settings
             }
             None => {
                 self.watch(&files::settings_file(&resolved));
                 let settings = files::read_settings(&resolved, &label)?;
-                // An overlay the settings name or one found beside the spec; none is watched until it
-                // exists (a missing file would make cargo rerun the build script every time).
-                if let Some(crate::OverlaySource::Loaded(overlay)) = &settings.overlay {
-                    self.say(&format!("cargo:rerun-if-changed={}", self.resolve(Path::new(overlay.file())).display()));
+                // The overlay the settings name or the one found beside the spec; without one, an overlay
+                // put beside the spec later is seen through the folder.
+                match &settings.overlay {
+                    Some(crate::OverlaySource::Loaded(overlay)) => self.watch(&self.resolve(Path::new(overlay.file()))),
+                    _ => self.watch(&files::overlay_files(&resolved)[0]),
                 }
                 settings
             }

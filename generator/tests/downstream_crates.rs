@@ -103,6 +103,15 @@ fn a_build_script_generates_into_out_dir() {
     assert!(again.status.success(), "{stderr}");
     assert!(!stderr.contains("build-script-build`"), "the build script ran again:\n{stderr}");
     assert!(stderr.contains("Fresh downstream-build-rs"), "{stderr}");
+    // With a settings file, an overlay put beside the spec later still reruns the build script.
+    std::fs::write(dir.join("specs").join("svix.codegen.yaml"), "module: svix\n").expect("write the settings");
+    let ran = |build: &std::process::Output| String::from_utf8_lossy(&build.stderr).contains("build-script-build`");
+    assert!(ran(&cargo(&dir, &["build", "--verbose"])), "a new settings file reruns the build script");
+    assert!(!ran(&cargo(&dir, &["build", "--verbose"])), "and then nothing changed");
+    let overlay =
+        "overlay: 1.0.0\ninfo: {title: Fixes, version: '1'}\nactions:\n  - target: $.nothing\n    remove: true\n";
+    std::fs::write(dir.join("specs").join("svix.overlay.yaml"), overlay).expect("write the overlay");
+    assert!(ran(&cargo(&dir, &["build", "--verbose"])), "a new overlay reruns the build script");
 }
 
 #[test]
