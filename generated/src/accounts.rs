@@ -757,7 +757,7 @@ where
 }
 
 /// The payload of the `account.vanity_url_rejected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountVanityUrlRejected {
     /// The name of the event.
     pub event: String,
@@ -767,10 +767,41 @@ pub struct AccountVanityUrlRejected {
     pub payload: AccountVanityUrlPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountVanityUrlRejected {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountVanityUrlRejected {
+    const EXPECTING: &'static str = "struct AccountVanityUrlRejected";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`AccountVanityUrlRejected`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountVanityUrlPayload {
     /// The account ID of the account's owner.
     pub account_id: String,
@@ -780,10 +811,43 @@ pub struct AccountVanityUrlPayload {
     pub object: AccountVanityUrlPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountVanityUrlPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountVanityUrlPayload {
+    const EXPECTING: &'static str = "struct AccountVanityUrlPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the account's rejected vanity URL.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountVanityUrlPayloadObject {
     /// The account's ID.
     pub id: String,
@@ -791,53 +855,183 @@ pub struct AccountVanityUrlPayloadObject {
     pub vanity_url: String,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountVanityUrlPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountVanityUrlPayloadObject {
+    const EXPECTING: &'static str = "struct AccountVanityUrlPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut vanity_url = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "vanity_url" => {
+                    __runtime::field(&mut __map, &mut vanity_url, "vanity_url")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            vanity_url: __runtime::required::<A, _>(vanity_url, "vanity_url")?,
+        })
+    }
+}
+
 /// The payload of the `account.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountCreated {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountCreatedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountCreated {
+    const EXPECTING: &'static str = "struct AccountCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`AccountCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountCreatedPayload {
     /// The account ID of the account's owner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The email address of the user who created the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who created the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the created account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<AccountCreatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountCreatedPayload {
+    const EXPECTING: &'static str = "struct AccountCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            operator_id: operator_id.unwrap_or_default(),
+            object: object.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the created account.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountCreatedPayloadObject {
     /// The account's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The account owner's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The account email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct AccountCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut owner_id = None;
+        let mut email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            owner_id: owner_id.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `information_barriers.policy_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InformationBarriersPolicyDeleted {
     /// The name of the event.
     pub event: String,
@@ -847,10 +1041,41 @@ pub struct InformationBarriersPolicyDeleted {
     pub payload: InformationBarriersPolicyPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for InformationBarriersPolicyDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InformationBarriersPolicyDeleted {
+    const EXPECTING: &'static str = "struct InformationBarriersPolicyDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`InformationBarriersPolicyDeleted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InformationBarriersPolicyPayload {
     /// The account ID of the user who deleted the policy.
     pub account_id: String,
@@ -858,10 +1083,40 @@ pub struct InformationBarriersPolicyPayload {
     pub object: InformationBarriersPolicyPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for InformationBarriersPolicyPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InformationBarriersPolicyPayload {
+    const EXPECTING: &'static str = "struct InformationBarriersPolicyPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// An [information barrier's](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers) policies and its information.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InformationBarriersPolicyPayloadObject {
     /// The assigner group's (Group 1) ID.
     pub assigned_group_id: String,
@@ -890,12 +1145,68 @@ pub struct InformationBarriersPolicyPayloadObject {
     pub type_: InformationBarriersPolicyDeletedPayloadObjectType,
 }
 
+impl<'de> serde::Deserialize<'de> for InformationBarriersPolicyPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InformationBarriersPolicyPayloadObject {
+    const EXPECTING: &'static str = "struct InformationBarriersPolicyPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut assigned_group_id = None;
+        let mut id = None;
+        let mut policy_name = None;
+        let mut settings = None;
+        let mut status = None;
+        let mut to_group_id = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "assigned_group_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut assigned_group_id,
+                        "assigned_group_id",
+                    )?
+                }
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "policy_name" => {
+                    __runtime::field(&mut __map, &mut policy_name, "policy_name")?
+                }
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "to_group_id" => {
+                    __runtime::field(&mut __map, &mut to_group_id, "to_group_id")?
+                }
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            assigned_group_id: __runtime::required::<
+                A,
+                _,
+            >(assigned_group_id, "assigned_group_id")?,
+            id: __runtime::required::<A, _>(id, "id")?,
+            policy_name: __runtime::required::<A, _>(policy_name, "policy_name")?,
+            settings: __runtime::required::<A, _>(settings, "settings")?,
+            status: __runtime::required::<A, _>(status, "status")?,
+            to_group_id: __runtime::required::<A, _>(to_group_id, "to_group_id")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
+}
+
 /// The information barriers policy's settings.
 /// * If the meeting setting is true, then a [hard block](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers#h_a603c6f7-05c8-4de5-b4b6-91982d748b34) exists between both groups.
 /// * If the meeting setting is false but the screen_share, file_transfer, in_meeting_chat, im, and/or recording settings are true, then a [soft block](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers#h_a603c6f7-05c8-4de5-b4b6-91982d748b34) exists between both groups.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InformationBarriersPolicyPayloadObjectSettings {
     /// If true, users between groups **cannot** call each other.
     pub complete_phone_calls: bool,
@@ -915,6 +1226,83 @@ pub struct InformationBarriersPolicyPayloadObjectSettings {
     pub recording: bool,
     /// If true, users between groups **cannot** share screens in a meeting. This also creates a [soft block](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers#h_a603c6f7-05c8-4de5-b4b6-91982d748b34) between both groups if the meeting value is false.
     pub screen_share: bool,
+}
+
+impl<'de> serde::Deserialize<'de> for InformationBarriersPolicyPayloadObjectSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InformationBarriersPolicyPayloadObjectSettings {
+    const EXPECTING: &'static str = "struct InformationBarriersPolicyPayloadObjectSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut complete_phone_calls = None;
+        let mut file_transfer = None;
+        let mut im = None;
+        let mut in_meeting_chat = None;
+        let mut meeting = None;
+        let mut message_via_sms = None;
+        let mut recording = None;
+        let mut screen_share = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "complete_phone_calls" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut complete_phone_calls,
+                        "complete_phone_calls",
+                    )?
+                }
+                "file_transfer" => {
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                }
+                "im" => __runtime::field(&mut __map, &mut im, "im")?,
+                "in_meeting_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut in_meeting_chat,
+                        "in_meeting_chat",
+                    )?
+                }
+                "meeting" => __runtime::field(&mut __map, &mut meeting, "meeting")?,
+                "message_via_sms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut message_via_sms,
+                        "message_via_sms",
+                    )?
+                }
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
+                "screen_share" => {
+                    __runtime::field(&mut __map, &mut screen_share, "screen_share")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            complete_phone_calls: __runtime::required::<
+                A,
+                _,
+            >(complete_phone_calls, "complete_phone_calls")?,
+            file_transfer: __runtime::required::<A, _>(file_transfer, "file_transfer")?,
+            im: __runtime::required::<A, _>(im, "im")?,
+            in_meeting_chat: __runtime::required::<
+                A,
+                _,
+            >(in_meeting_chat, "in_meeting_chat")?,
+            meeting: __runtime::required::<A, _>(meeting, "meeting")?,
+            message_via_sms: __runtime::required::<
+                A,
+                _,
+            >(message_via_sms, "message_via_sms")?,
+            recording: __runtime::required::<A, _>(recording, "recording")?,
+            screen_share: __runtime::required::<A, _>(screen_share, "screen_share")?,
+        })
+    }
 }
 
 /// The information barrier's policy's status:
@@ -1027,44 +1415,121 @@ impl<'de> serde::Deserialize<'de> for InformationBarriersPolicyDeletedPayloadObj
 }
 
 /// The payload of the `account.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountUpdated {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<AccountUpdatedPayload>>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountUpdated {
+    const EXPECTING: &'static str = "struct AccountUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`AccountUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountUpdatedPayload {
     /// The account ID of the account's owner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The email address of the user who updated the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// This field only returns for the following operations:
     /// * apply_vanity_url
     /// * managed_domains_added
     /// * managed_domains_deleted
     /// * managed_domains_verifying
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<AccountUpdatedPayloadOperation>,
     /// Information about the updated account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<AccountUpdatedPayloadObject>,
     /// Information about the account's previous profile settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<Box<AccountUpdatedPayloadOldObject>>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<serde_json::Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for AccountUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountUpdatedPayload {
+    const EXPECTING: &'static str = "struct AccountUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operation = None;
+        let mut object = None;
+        let mut old_object = None;
+        let mut operator_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operation" => __runtime::field(&mut __map, &mut operation, "operation")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "old_object" => {
+                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                }
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            operation: operation.unwrap_or_default(),
+            object: object.unwrap_or_default(),
+            old_object: old_object.unwrap_or_default(),
+            operator_id: operator_id.unwrap_or_default(),
+        })
+    }
 }
 
 /// This field only returns for the following operations:
@@ -1124,51 +1589,153 @@ impl<'de> serde::Deserialize<'de> for AccountUpdatedPayloadOperation {
 }
 
 /// Information about the updated account.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountUpdatedPayloadObject {
     /// The account's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The account's updated name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// The account's updated alias.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_alias: Option<String>,
     /// The account's updated name for account support.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_support_name: Option<String>,
     /// The account's updated email address for account support.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_support_email: Option<String>,
     /// The account's updated managed domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_domains: Option<Vec<String>>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct AccountUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut account_name = None;
+        let mut account_alias = None;
+        let mut account_support_name = None;
+        let mut account_support_email = None;
+        let mut managed_domains = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "account_name" => {
+                    __runtime::field(&mut __map, &mut account_name, "account_name")?
+                }
+                "account_alias" => {
+                    __runtime::field(&mut __map, &mut account_alias, "account_alias")?
+                }
+                "account_support_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_support_name,
+                        "account_support_name",
+                    )?
+                }
+                "account_support_email" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_support_email,
+                        "account_support_email",
+                    )?
+                }
+                "managed_domains" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut managed_domains,
+                        "managed_domains",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            account_name: account_name.unwrap_or_default(),
+            account_alias: account_alias.unwrap_or_default(),
+            account_support_name: account_support_name.unwrap_or_default(),
+            account_support_email: account_support_email.unwrap_or_default(),
+            managed_domains: managed_domains.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the account's previous profile settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountUpdatedPayloadOldObject {
     /// The updated field name and its previous value.
-    #[serde(
-        rename = "$changed_field_name",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "$changed_field_name", skip_serializing_if = "Option::is_none")]
     pub changed_field_name: Option<String>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_name: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_alias: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountUpdatedPayloadOldObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountUpdatedPayloadOldObject {
+    const EXPECTING: &'static str = "struct AccountUpdatedPayloadOldObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut changed_field_name = None;
+        let mut id = None;
+        let mut account_name = None;
+        let mut account_alias = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "$changed_field_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut changed_field_name,
+                        "$changed_field_name",
+                    )?
+                }
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "account_name" => {
+                    __runtime::field(&mut __map, &mut account_name, "account_name")?
+                }
+                "account_alias" => {
+                    __runtime::field(&mut __map, &mut account_alias, "account_alias")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            changed_field_name: changed_field_name.unwrap_or_default(),
+            id: id.unwrap_or_default(),
+            account_name: account_name.unwrap_or_default(),
+            account_alias: account_alias.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `information_barriers.policy_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InformationBarriersPolicyCreated {
     /// The name of the event.
     pub event: String,
@@ -1178,697 +1745,2461 @@ pub struct InformationBarriersPolicyCreated {
     pub payload: InformationBarriersPolicyPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for InformationBarriersPolicyCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InformationBarriersPolicyCreated {
+    const EXPECTING: &'static str = "struct InformationBarriersPolicyCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `account.lock_settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdated {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountLockSettingsUpdatedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountLockSettingsUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdated {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`AccountLockSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayload {
     /// The account ID of the account's owner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The email address of the user who updated the account's lock settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the account's lock settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the updated fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<AccountLockSettingsUpdatedPayloadObject>,
     /// A timestamp that indicates when the lock setting was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the account's previous lock settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<AccountLockSettingsUpdatedPayloadOldObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountLockSettingsUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdatedPayload {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        let mut time_stamp = None;
+        let mut old_object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "time_stamp" => {
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                }
+                "old_object" => {
+                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            operator_id: operator_id.unwrap_or_default(),
+            object: object.unwrap_or_default(),
+            time_stamp: time_stamp.unwrap_or_default(),
+            old_object: old_object.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the updated fields.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObject {
     /// The updated account's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the account's updated lock settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Box<AccountLockSettingsUpdatedPayloadObjectSettings>>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountLockSettingsUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut settings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            settings: settings.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the account's updated lock settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettings {
     /// The `schedule_meeting` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
     >,
     /// The `in_meeting` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<
         Box<AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
     >,
     /// The `email_notification` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// The `recording` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<AccountLockSettingsUpdatedPayloadObjectSettingsRecording>,
     /// Account Settings: Telephony.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<AccountLockSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// Account Audio Conference Settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
     /// The `chat` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<Box<AccountLockSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `other_options` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions,
     >,
     /// Account Settings: TSP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tsp: Option<AccountLockSettingsUpdatedPayloadObjectSettingsTsp>,
     /// The `meeting_security` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountLockSettingsUpdatedPayloadObjectSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettings {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObjectSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut schedule_meeting = None;
+        let mut in_meeting = None;
+        let mut email_notification = None;
+        let mut recording = None;
+        let mut telephony = None;
+        let mut audio_conferencing = None;
+        let mut chat = None;
+        let mut other_options = None;
+        let mut tsp = None;
+        let mut meeting_security = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "schedule_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_meeting,
+                        "schedule_meeting",
+                    )?
+                }
+                "in_meeting" => {
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                }
+                "email_notification" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut email_notification,
+                        "email_notification",
+                    )?
+                }
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
+                "audio_conferencing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_conferencing,
+                        "audio_conferencing",
+                    )?
+                }
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "other_options" => {
+                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                }
+                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp")?,
+                "meeting_security" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_security,
+                        "meeting_security",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            schedule_meeting: schedule_meeting.unwrap_or_default(),
+            in_meeting: in_meeting.unwrap_or_default(),
+            email_notification: email_notification.unwrap_or_default(),
+            recording: recording.unwrap_or_default(),
+            telephony: telephony.unwrap_or_default(),
+            audio_conferencing: audio_conferencing.unwrap_or_default(),
+            chat: chat.unwrap_or_default(),
+            other_options: other_options.unwrap_or_default(),
+            tsp: tsp.unwrap_or_default(),
+            meeting_security: meeting_security.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `schedule_meeting` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// Determine how participants can join the audio portion of the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<bool>,
     /// If the value is set to true, the meeting password will be encrypted and included in the join meeting link to allow participants to join with just one click without having to enter the password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Allow only signed-in users to join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enforce_login: Option<bool>,
     /// Allow only signed-in users with specified domains to join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enforce_login_with_domains: Option<bool>,
     /// Start meetings with host video on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_video: Option<bool>,
     /// Allow participants to join the meeting before the host arrives
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_before_host: Option<bool>,
     /// Only authenticated users can join meetings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_authentication: Option<bool>,
     /// Whether to enable the [**Always display "Zoom Meeting" as the meeting topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_store_meeting_topic: Option<bool>,
     /// Start meetings with participant video on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_video: Option<bool>,
     /// Require password for instant meetings. If you use a PMI for your instant meetings, this option will be disabled. This setting is always enabled for free accounts and Pro accounts with a single host and cannot be modified for these accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_instant_meetings: Option<bool>,
     /// Require participants to enter password for PMI meetings. This setting is always enabled for free accounts and Pro accounts with a single host and cannot be modified for these accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_pmi_meetings: Option<bool>,
     /// This setting applies for regular meetings that do not use a PMI. If enabled, a password will be generated while a host schedules a new meeting and participants will be required to enter the password before they can join the meeting. This setting is always enabled for free accounts and Pro accounts with a single host and cannot be modified for these accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduling_new_meetings: Option<bool>,
     /// Use a Personal Meeting ID (PMI) when starting an instant meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_instant_meetings: Option<bool>,
     /// Use a Personal Meeting ID (PMI) when scheduling a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_scheduled_meetings: Option<bool>,
     /// Whether to enable the [**Always show "Zoom Webinar" as the webinar topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub always_display_zoom_webinar_as_topic: Option<bool>,
     /// Whether to enable the **Meeting Templates** setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_template: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut audio_type = None;
+        let mut embed_password_in_join_link = None;
+        let mut enforce_login = None;
+        let mut enforce_login_with_domains = None;
+        let mut host_video = None;
+        let mut join_before_host = None;
+        let mut meeting_authentication = None;
+        let mut not_store_meeting_topic = None;
+        let mut participant_video = None;
+        let mut require_password_for_instant_meetings = None;
+        let mut require_password_for_pmi_meetings = None;
+        let mut require_password_for_scheduling_new_meetings = None;
+        let mut use_pmi_for_instant_meetings = None;
+        let mut use_pmi_for_scheduled_meetings = None;
+        let mut always_display_zoom_webinar_as_topic = None;
+        let mut meeting_template = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "audio_type" => {
+                    __runtime::field(&mut __map, &mut audio_type, "audio_type")?
+                }
+                "embed_password_in_join_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut embed_password_in_join_link,
+                        "embed_password_in_join_link",
+                    )?
+                }
+                "enforce_login" => {
+                    __runtime::field(&mut __map, &mut enforce_login, "enforce_login")?
+                }
+                "enforce_login_with_domains" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut enforce_login_with_domains,
+                        "enforce_login_with_domains",
+                    )?
+                }
+                "host_video" => {
+                    __runtime::field(&mut __map, &mut host_video, "host_video")?
+                }
+                "join_before_host" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut join_before_host,
+                        "join_before_host",
+                    )?
+                }
+                "meeting_authentication" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_authentication,
+                        "meeting_authentication",
+                    )?
+                }
+                "not_store_meeting_topic" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut not_store_meeting_topic,
+                        "not_store_meeting_topic",
+                    )?
+                }
+                "participant_video" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_video,
+                        "participant_video",
+                    )?
+                }
+                "require_password_for_instant_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_instant_meetings,
+                        "require_password_for_instant_meetings",
+                    )?
+                }
+                "require_password_for_pmi_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_pmi_meetings,
+                        "require_password_for_pmi_meetings",
+                    )?
+                }
+                "require_password_for_scheduling_new_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduling_new_meetings,
+                        "require_password_for_scheduling_new_meetings",
+                    )?
+                }
+                "use_pmi_for_instant_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_pmi_for_instant_meetings,
+                        "use_pmi_for_instant_meetings",
+                    )?
+                }
+                "use_pmi_for_scheduled_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_pmi_for_scheduled_meetings,
+                        "use_pmi_for_scheduled_meetings",
+                    )?
+                }
+                "always_display_zoom_webinar_as_topic" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut always_display_zoom_webinar_as_topic,
+                        "always_display_zoom_webinar_as_topic",
+                    )?
+                }
+                "meeting_template" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_template,
+                        "meeting_template",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            audio_type: audio_type.unwrap_or_default(),
+            embed_password_in_join_link: embed_password_in_join_link.unwrap_or_default(),
+            enforce_login: enforce_login.unwrap_or_default(),
+            enforce_login_with_domains: enforce_login_with_domains.unwrap_or_default(),
+            host_video: host_video.unwrap_or_default(),
+            join_before_host: join_before_host.unwrap_or_default(),
+            meeting_authentication: meeting_authentication.unwrap_or_default(),
+            not_store_meeting_topic: not_store_meeting_topic.unwrap_or_default(),
+            participant_video: participant_video.unwrap_or_default(),
+            require_password_for_instant_meetings: require_password_for_instant_meetings
+                .unwrap_or_default(),
+            require_password_for_pmi_meetings: require_password_for_pmi_meetings
+                .unwrap_or_default(),
+            require_password_for_scheduling_new_meetings: require_password_for_scheduling_new_meetings
+                .unwrap_or_default(),
+            use_pmi_for_instant_meetings: use_pmi_for_instant_meetings
+                .unwrap_or_default(),
+            use_pmi_for_scheduled_meetings: use_pmi_for_scheduled_meetings
+                .unwrap_or_default(),
+            always_display_zoom_webinar_as_topic: always_display_zoom_webinar_as_topic
+                .unwrap_or_default(),
+            meeting_template: meeting_template.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `in_meeting` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Allow participants who belong to your account to see that a guest (someone who does not belong to your account) is participating in the meeting or webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_guest_join: Option<bool>,
     /// If the value of this field is set to true,  allow users to delete messages in the in-meeting chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_delete_messages_in_meeting_chat: Option<bool>,
     /// Whether to allow livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_live_streaming: Option<bool>,
     /// Show Zoom windows during screen share.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_show_zoom_windows: Option<bool>,
     /// Allow participants to use annotation tools to add information to shared screens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotation: Option<bool>,
     /// The `anonymous_question_answer` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub anonymous_question_answer: Option<bool>,
     /// Allow host to put attendee on hold.
     ///
     /// **This field has been deprecated and is no longer supported.**
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendee_on_hold: Option<bool>,
     /// Whether to enable the [**Focus Mode**](https://support.zoom.us/hc/en-us/articles/360061113751-Using-focus-mode) feature. When enabled, this feature only displays the host and co-hosts' video and profile pictures during a meeting.
     ///
     ///  This value defaults to false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attention_mode_focus_mode: Option<bool>,
     /// Enable users to see and add contacts to 'auto-answer group' in the contact list on chat. Any call from members of this group will be automatically answered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_answer: Option<bool>,
     /// Whether to enable Zoom's [live transcription feature](https://support.zoom.us/hc/en-us/articles/207279736-Managing-closed-captioning-and-live-transcription#h_01FHGGHYJ4457H4GSZY0KM3NSB).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_generated_captions: Option<bool>,
     /// Automatically save all in-meeting chats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_saving_chat: Option<bool>,
     /// Allow host to split meeting participants into separate, smaller rooms.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room: Option<bool>,
     /// Allow meeting participants to send chat message visible to all participants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<bool>,
     /// Allow host to type closed captions or assign a participant/third party device to add closed captions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_caption: Option<bool>,
     /// Allow the host to add co-hosts. Co-hosts have the same in-meeting controls as the host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub co_host: Option<bool>,
     /// Displays whether or not custom [data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-hosted-meetings-and-webinars) have been selected for meetings/webinars hosted by the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// Whether to enable the **Disable desktop screen sharing for meetings you host** setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_host_meetings: Option<bool>,
     /// Whether to enable the **Disable screen sharing when guests are in the meeting** setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_in_meeting_guests: Option<bool>,
     /// Enable DSCP marking for signaling and media packets. (Default is 56 for audio, 40 for video, and 40 for signaling.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_marking: Option<bool>,
     /// Require that all meetings are encrypted using AES.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<bool>,
     /// Allow another user to take control of the camera during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub far_end_camera_control: Option<bool>,
     /// Enable users to provide feedback to Zoom at the end of the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<bool>,
     /// Indicates whether [in-meeting file transfer](https://support.zoom.us/hc/en-us/articles/209605493-In-meeting-file-transfer) setting has been enabled for all users on the account or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether full transcripts are available for viewing in the in-meeting side panel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub full_transcript: Option<bool>,
     /// Enable higher quality video for host and participants. This will require more bandwidth.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_hd: Option<bool>,
     /// Whether hosts can assign participants as interpreters to interpret one language into another in real-time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language_interpretation: Option<bool>,
     /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_language_interpretation: Option<bool>,
     /// Whether to enable manual closed captioning. When [enabled](https://support.zoom.us/hc/en-us/articles/207279736-Managing-closed-captioning-and-live-transcription), the host or assigned participant can provide manual captioning or a [3rd-party device](https://support.zoom.us/hc/en-us/articles/115002212983) can be assigned to provide captioning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manual_captions: Option<bool>,
     /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions) located in the **Reactions** menu in the meeting toolbar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions: Option<bool>,
     /// Set this field to true to use [webinar reactions](https://support.zoom.us/hc/en-us/articles/4803536268429).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_reactions: Option<bool>,
     /// Whether the host can present a survey to participants once a meeting has ended. This feature is only available in version 5.7.3 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_survey: Option<bool>,
     /// Allow users to select original sound during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_audio: Option<bool>,
     /// Add 'Polls' to the meeting controls. This allows the host to survey the attendees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub polling: Option<bool>,
     /// Display end-of-meeting experience feedback survey.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_meeting_feedback: Option<bool>,
     /// Allow meeting participants to send a private 1:1 message to another participant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_chat: Option<bool>,
     /// During screen sharing, allow the person who is sharing to let others control the shared content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_control: Option<bool>,
     /// Whether to enable the [**Non-verbal feedback**](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions-) setting.  This value defaults to false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_verbal_feedback: Option<bool>,
     /// Whether to enable the [**Remote support**](https://support.zoom.us/hc/en-us/articles/360060951012-Enabling-remote-support) setting. This value defaults to false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_support: Option<bool>,
     /// Whether to enable the [**Request permission to unmute participants**](https://support.zoom.us/hc/en-us/articles/203435537-Muting-and-unmuting-participants-in-a-meeting) setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_permission_to_unmute_participants: Option<bool>,
     /// Whether participants can save closed captions or transcripts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_caption: Option<bool>,
     /// Whether participants can [save closed caption or transcripts](https://support.zoom.us/hc/en-us/articles/360060958752).
     ///
     ///  **Note:** If the full_transcript field is set to false, participants **cannot** save captions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_captions: Option<bool>,
     /// Allow host and participants to share their screen or content during meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_sharing: Option<bool>,
     /// Allow users to invite participants by email only by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sending_default_email_invites: Option<bool>,
     /// Always show meeting controls during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_meeting_control_toolbar: Option<bool>,
     /// Whether the person sharing during a presentation can allow others to control the slide presentation. This feature is only available in version 5.8.3 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub slide_control: Option<bool>,
     /// Allow users to select stereo audio during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stereo_audio: Option<bool>,
     /// Allow  HTML formatting instead of plain text for meeting invitations scheduled with the Outlook plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_html_format_email: Option<bool>,
     /// Enable virtual background.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background: Option<bool>,
     /// Whether to allow webinar participants to send chat messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<bool>,
     /// Whether to enable webinar livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<bool>,
     /// Whether the host can add polls before or during a webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_polling: Option<bool>,
     /// Whether attendees can ask the host and panelists questions in the webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_question_answer: Option<bool>,
     /// Allow participants to ask questions for the host and participants to answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_question_answer: Option<bool>,
     /// Whether the host can present surveys to attendees once a webinar has ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_survey: Option<bool>,
     /// Allow participants to share a whiteboard that includes annotation tools.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whiteboard: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut alert_guest_join = None;
+        let mut allow_users_to_delete_messages_in_meeting_chat = None;
+        let mut allow_live_streaming = None;
+        let mut allow_show_zoom_windows = None;
+        let mut annotation = None;
+        let mut anonymous_question_answer = None;
+        let mut attendee_on_hold = None;
+        let mut attention_mode_focus_mode = None;
+        let mut auto_answer = None;
+        let mut auto_generated_captions = None;
+        let mut auto_saving_chat = None;
+        let mut breakout_room = None;
+        let mut chat = None;
+        let mut closed_caption = None;
+        let mut co_host = None;
+        let mut custom_data_center_regions = None;
+        let mut disable_screen_sharing_for_host_meetings = None;
+        let mut disable_screen_sharing_for_in_meeting_guests = None;
+        let mut dscp_marking = None;
+        let mut e2e_encryption = None;
+        let mut far_end_camera_control = None;
+        let mut feedback = None;
+        let mut file_transfer = None;
+        let mut full_transcript = None;
+        let mut group_hd = None;
+        let mut language_interpretation = None;
+        let mut sign_language_interpretation = None;
+        let mut manual_captions = None;
+        let mut meeting_reactions = None;
+        let mut webinar_reactions = None;
+        let mut meeting_survey = None;
+        let mut original_audio = None;
+        let mut polling = None;
+        let mut post_meeting_feedback = None;
+        let mut private_chat = None;
+        let mut remote_control = None;
+        let mut non_verbal_feedback = None;
+        let mut remote_support = None;
+        let mut request_permission_to_unmute_participants = None;
+        let mut save_caption = None;
+        let mut save_captions = None;
+        let mut screen_sharing = None;
+        let mut sending_default_email_invites = None;
+        let mut show_meeting_control_toolbar = None;
+        let mut slide_control = None;
+        let mut stereo_audio = None;
+        let mut use_html_format_email = None;
+        let mut virtual_background = None;
+        let mut webinar_chat = None;
+        let mut webinar_live_streaming = None;
+        let mut webinar_polling = None;
+        let mut webinar_question_answer = None;
+        let mut meeting_question_answer = None;
+        let mut webinar_survey = None;
+        let mut whiteboard = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "alert_guest_join" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut alert_guest_join,
+                        "alert_guest_join",
+                    )?
+                }
+                "allow_users_to_delete_messages_in_meeting_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_delete_messages_in_meeting_chat,
+                        "allow_users_to_delete_messages_in_meeting_chat",
+                    )?
+                }
+                "allow_live_streaming" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_live_streaming,
+                        "allow_live_streaming",
+                    )?
+                }
+                "allow_show_zoom_windows" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_show_zoom_windows,
+                        "allow_show_zoom_windows",
+                    )?
+                }
+                "annotation" => {
+                    __runtime::field(&mut __map, &mut annotation, "annotation")?
+                }
+                "anonymous_question_answer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut anonymous_question_answer,
+                        "anonymous_question_answer",
+                    )?
+                }
+                "attendee_on_hold" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut attendee_on_hold,
+                        "attendee_on_hold",
+                    )?
+                }
+                "attention_mode_focus_mode" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut attention_mode_focus_mode,
+                        "attention_mode_focus_mode",
+                    )?
+                }
+                "auto_answer" => {
+                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")?
+                }
+                "auto_generated_captions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_generated_captions,
+                        "auto_generated_captions",
+                    )?
+                }
+                "auto_saving_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_saving_chat,
+                        "auto_saving_chat",
+                    )?
+                }
+                "breakout_room" => {
+                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")?
+                }
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "closed_caption" => {
+                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")?
+                }
+                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host")?,
+                "custom_data_center_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_data_center_regions,
+                        "custom_data_center_regions",
+                    )?
+                }
+                "disable_screen_sharing_for_host_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disable_screen_sharing_for_host_meetings,
+                        "disable_screen_sharing_for_host_meetings",
+                    )?
+                }
+                "disable_screen_sharing_for_in_meeting_guests" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disable_screen_sharing_for_in_meeting_guests,
+                        "disable_screen_sharing_for_in_meeting_guests",
+                    )?
+                }
+                "dscp_marking" => {
+                    __runtime::field(&mut __map, &mut dscp_marking, "dscp_marking")?
+                }
+                "e2e_encryption" => {
+                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")?
+                }
+                "far_end_camera_control" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut far_end_camera_control,
+                        "far_end_camera_control",
+                    )?
+                }
+                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback")?,
+                "file_transfer" => {
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                }
+                "full_transcript" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut full_transcript,
+                        "full_transcript",
+                    )?
+                }
+                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd")?,
+                "language_interpretation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut language_interpretation,
+                        "language_interpretation",
+                    )?
+                }
+                "sign_language_interpretation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sign_language_interpretation,
+                        "sign_language_interpretation",
+                    )?
+                }
+                "manual_captions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut manual_captions,
+                        "manual_captions",
+                    )?
+                }
+                "meeting_reactions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_reactions,
+                        "meeting_reactions",
+                    )?
+                }
+                "webinar_reactions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_reactions,
+                        "webinar_reactions",
+                    )?
+                }
+                "meeting_survey" => {
+                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")?
+                }
+                "original_audio" => {
+                    __runtime::field(&mut __map, &mut original_audio, "original_audio")?
+                }
+                "polling" => __runtime::field(&mut __map, &mut polling, "polling")?,
+                "post_meeting_feedback" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut post_meeting_feedback,
+                        "post_meeting_feedback",
+                    )?
+                }
+                "private_chat" => {
+                    __runtime::field(&mut __map, &mut private_chat, "private_chat")?
+                }
+                "remote_control" => {
+                    __runtime::field(&mut __map, &mut remote_control, "remote_control")?
+                }
+                "non_verbal_feedback" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut non_verbal_feedback,
+                        "non_verbal_feedback",
+                    )?
+                }
+                "remote_support" => {
+                    __runtime::field(&mut __map, &mut remote_support, "remote_support")?
+                }
+                "request_permission_to_unmute_participants" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut request_permission_to_unmute_participants,
+                        "request_permission_to_unmute_participants",
+                    )?
+                }
+                "save_caption" => {
+                    __runtime::field(&mut __map, &mut save_caption, "save_caption")?
+                }
+                "save_captions" => {
+                    __runtime::field(&mut __map, &mut save_captions, "save_captions")?
+                }
+                "screen_sharing" => {
+                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")?
+                }
+                "sending_default_email_invites" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sending_default_email_invites,
+                        "sending_default_email_invites",
+                    )?
+                }
+                "show_meeting_control_toolbar" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_meeting_control_toolbar,
+                        "show_meeting_control_toolbar",
+                    )?
+                }
+                "slide_control" => {
+                    __runtime::field(&mut __map, &mut slide_control, "slide_control")?
+                }
+                "stereo_audio" => {
+                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")?
+                }
+                "use_html_format_email" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_html_format_email,
+                        "use_html_format_email",
+                    )?
+                }
+                "virtual_background" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut virtual_background,
+                        "virtual_background",
+                    )?
+                }
+                "webinar_chat" => {
+                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")?
+                }
+                "webinar_live_streaming" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_live_streaming,
+                        "webinar_live_streaming",
+                    )?
+                }
+                "webinar_polling" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_polling,
+                        "webinar_polling",
+                    )?
+                }
+                "webinar_question_answer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_question_answer,
+                        "webinar_question_answer",
+                    )?
+                }
+                "meeting_question_answer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_question_answer,
+                        "meeting_question_answer",
+                    )?
+                }
+                "webinar_survey" => {
+                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")?
+                }
+                "whiteboard" => {
+                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            alert_guest_join: alert_guest_join.unwrap_or_default(),
+            allow_users_to_delete_messages_in_meeting_chat: allow_users_to_delete_messages_in_meeting_chat
+                .unwrap_or_default(),
+            allow_live_streaming: allow_live_streaming.unwrap_or_default(),
+            allow_show_zoom_windows: allow_show_zoom_windows.unwrap_or_default(),
+            annotation: annotation.unwrap_or_default(),
+            anonymous_question_answer: anonymous_question_answer.unwrap_or_default(),
+            attendee_on_hold: attendee_on_hold.unwrap_or_default(),
+            attention_mode_focus_mode: attention_mode_focus_mode.unwrap_or_default(),
+            auto_answer: auto_answer.unwrap_or_default(),
+            auto_generated_captions: auto_generated_captions.unwrap_or_default(),
+            auto_saving_chat: auto_saving_chat.unwrap_or_default(),
+            breakout_room: breakout_room.unwrap_or_default(),
+            chat: chat.unwrap_or_default(),
+            closed_caption: closed_caption.unwrap_or_default(),
+            co_host: co_host.unwrap_or_default(),
+            custom_data_center_regions: custom_data_center_regions.unwrap_or_default(),
+            disable_screen_sharing_for_host_meetings: disable_screen_sharing_for_host_meetings
+                .unwrap_or_default(),
+            disable_screen_sharing_for_in_meeting_guests: disable_screen_sharing_for_in_meeting_guests
+                .unwrap_or_default(),
+            dscp_marking: dscp_marking.unwrap_or_default(),
+            e2e_encryption: e2e_encryption.unwrap_or_default(),
+            far_end_camera_control: far_end_camera_control.unwrap_or_default(),
+            feedback: feedback.unwrap_or_default(),
+            file_transfer: file_transfer.unwrap_or_default(),
+            full_transcript: full_transcript.unwrap_or_default(),
+            group_hd: group_hd.unwrap_or_default(),
+            language_interpretation: language_interpretation.unwrap_or_default(),
+            sign_language_interpretation: sign_language_interpretation
+                .unwrap_or_default(),
+            manual_captions: manual_captions.unwrap_or_default(),
+            meeting_reactions: meeting_reactions.unwrap_or_default(),
+            webinar_reactions: webinar_reactions.unwrap_or_default(),
+            meeting_survey: meeting_survey.unwrap_or_default(),
+            original_audio: original_audio.unwrap_or_default(),
+            polling: polling.unwrap_or_default(),
+            post_meeting_feedback: post_meeting_feedback.unwrap_or_default(),
+            private_chat: private_chat.unwrap_or_default(),
+            remote_control: remote_control.unwrap_or_default(),
+            non_verbal_feedback: non_verbal_feedback.unwrap_or_default(),
+            remote_support: remote_support.unwrap_or_default(),
+            request_permission_to_unmute_participants: request_permission_to_unmute_participants
+                .unwrap_or_default(),
+            save_caption: save_caption.unwrap_or_default(),
+            save_captions: save_captions.unwrap_or_default(),
+            screen_sharing: screen_sharing.unwrap_or_default(),
+            sending_default_email_invites: sending_default_email_invites
+                .unwrap_or_default(),
+            show_meeting_control_toolbar: show_meeting_control_toolbar
+                .unwrap_or_default(),
+            slide_control: slide_control.unwrap_or_default(),
+            stereo_audio: stereo_audio.unwrap_or_default(),
+            use_html_format_email: use_html_format_email.unwrap_or_default(),
+            virtual_background: virtual_background.unwrap_or_default(),
+            webinar_chat: webinar_chat.unwrap_or_default(),
+            webinar_live_streaming: webinar_live_streaming.unwrap_or_default(),
+            webinar_polling: webinar_polling.unwrap_or_default(),
+            webinar_question_answer: webinar_question_answer.unwrap_or_default(),
+            meeting_question_answer: meeting_question_answer.unwrap_or_default(),
+            webinar_survey: webinar_survey.unwrap_or_default(),
+            whiteboard: whiteboard.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `email_notification` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
     /// Notify the alternative host who is set or removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_host_reminder: Option<bool>,
     /// Notify host and participants when the meeting is cancelled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_meeting_reminder: Option<bool>,
     /// Whether to notify the host when a cloud recording is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_available_reminder: Option<bool>,
     /// Notify host when participants join the meeting before them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_reminder: Option<bool>,
     /// Notify the host there is a meeting is scheduled, rescheduled, or cancelled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_for_reminder: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut alternative_host_reminder = None;
+        let mut cancel_meeting_reminder = None;
+        let mut cloud_recording_available_reminder = None;
+        let mut jbh_reminder = None;
+        let mut schedule_for_reminder = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "alternative_host_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut alternative_host_reminder,
+                        "alternative_host_reminder",
+                    )?
+                }
+                "cancel_meeting_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cancel_meeting_reminder,
+                        "cancel_meeting_reminder",
+                    )?
+                }
+                "cloud_recording_available_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording_available_reminder,
+                        "cloud_recording_available_reminder",
+                    )?
+                }
+                "jbh_reminder" => {
+                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")?
+                }
+                "schedule_for_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_for_reminder,
+                        "schedule_for_reminder",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            alternative_host_reminder: alternative_host_reminder.unwrap_or_default(),
+            cancel_meeting_reminder: cancel_meeting_reminder.unwrap_or_default(),
+            cloud_recording_available_reminder: cloud_recording_available_reminder
+                .unwrap_or_default(),
+            jbh_reminder: jbh_reminder.unwrap_or_default(),
+            schedule_for_reminder: schedule_for_reminder.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `recording` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsRecording {
     /// Make cloud recordings accessible to account members only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_user_access_recording: Option<bool>,
     /// Allow Zoom to automatically delete recordings permanently after a specified number of days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr: Option<bool>,
     /// Record meetings automatically as they start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_recording: Option<serde_json::Value>,
     /// Allow hosts to record and save the meeting / webinar in the cloud.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording: Option<bool>,
     /// Allow anyone with a link to the cloud recording to download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download: Option<bool>,
     /// Allow the host to delete the recordings. If this option is disabled, the recordings cannot be deleted by the host and only admin can delete them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_delete_cloud_recording: Option<bool>,
     /// Setting to allow cloud recording access only from specific IP address ranges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address_access_control: Option<bool>,
     /// Allow hosts and participants to record the meeting to a local file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_recording: Option<bool>,
     /// Only authenticated users can view cloud recordings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_authentication: Option<bool>,
     /// [Archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings. This setting can only be used if you have been granted archiving solution access by the Zoom support team.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub archive: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountLockSettingsUpdatedPayloadObjectSettingsRecording {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsRecording {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObjectSettingsRecording";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_user_access_recording = None;
+        let mut auto_delete_cmr = None;
+        let mut auto_recording = None;
+        let mut cloud_recording = None;
+        let mut cloud_recording_download = None;
+        let mut host_delete_cloud_recording = None;
+        let mut ip_address_access_control = None;
+        let mut local_recording = None;
+        let mut recording_authentication = None;
+        let mut archive = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_user_access_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_user_access_recording,
+                        "account_user_access_recording",
+                    )?
+                }
+                "auto_delete_cmr" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_delete_cmr,
+                        "auto_delete_cmr",
+                    )?
+                }
+                "auto_recording" => {
+                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")?
+                }
+                "cloud_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording,
+                        "cloud_recording",
+                    )?
+                }
+                "cloud_recording_download" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording_download,
+                        "cloud_recording_download",
+                    )?
+                }
+                "host_delete_cloud_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut host_delete_cloud_recording,
+                        "host_delete_cloud_recording",
+                    )?
+                }
+                "ip_address_access_control" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ip_address_access_control,
+                        "ip_address_access_control",
+                    )?
+                }
+                "local_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut local_recording,
+                        "local_recording",
+                    )?
+                }
+                "recording_authentication" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_authentication,
+                        "recording_authentication",
+                    )?
+                }
+                "archive" => __runtime::field(&mut __map, &mut archive, "archive")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_user_access_recording: account_user_access_recording
+                .unwrap_or_default(),
+            auto_delete_cmr: auto_delete_cmr.unwrap_or_default(),
+            auto_recording: auto_recording.unwrap_or_default(),
+            cloud_recording: cloud_recording.unwrap_or_default(),
+            cloud_recording_download: cloud_recording_download.unwrap_or_default(),
+            host_delete_cloud_recording: host_delete_cloud_recording.unwrap_or_default(),
+            ip_address_access_control: ip_address_access_control.unwrap_or_default(),
+            local_recording: local_recording.unwrap_or_default(),
+            recording_authentication: recording_authentication.unwrap_or_default(),
+            archive: archive.unwrap_or_default(),
+        })
+    }
+}
+
 /// Account Settings: Telephony.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsTelephony {
     /// Indicates where most of the participants call into or call from during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony_regions: Option<bool>,
     /// Allow users to join the meeting using the existing 3rd party audio configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_audio: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountLockSettingsUpdatedPayloadObjectSettingsTelephony {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsTelephony {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObjectSettingsTelephony";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut telephony_regions = None;
+        let mut third_party_audio = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "telephony_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut telephony_regions,
+                        "telephony_regions",
+                    )?
+                }
+                "third_party_audio" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut third_party_audio,
+                        "third_party_audio",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            telephony_regions: telephony_regions.unwrap_or_default(),
+            third_party_audio: third_party_audio.unwrap_or_default(),
+        })
+    }
+}
+
 /// Account Audio Conference Settings
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     /// Whether the account has the [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_free_and_fee_based_toll_call: Option<bool>,
     /// Whether the account has the [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_call: Option<bool>,
     /// Whether the account has the [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_me_and_invite_by_phone: Option<bool>,
     /// Whether the account has the [**Personal Audio Conference**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449#h_01F5BPMEB7GK6XXPKHDBHYFF27) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_audio_conference: Option<bool>,
     /// Whether the account has the [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut toll_free_and_fee_based_toll_call = None;
+        let mut toll_call = None;
+        let mut call_me_and_invite_by_phone = None;
+        let mut personal_audio_conference = None;
+        let mut participant_phone_masking = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "toll_free_and_fee_based_toll_call" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut toll_free_and_fee_based_toll_call,
+                        "toll_free_and_fee_based_toll_call",
+                    )?
+                }
+                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call")?,
+                "call_me_and_invite_by_phone" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut call_me_and_invite_by_phone,
+                        "call_me_and_invite_by_phone",
+                    )?
+                }
+                "personal_audio_conference" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut personal_audio_conference,
+                        "personal_audio_conference",
+                    )?
+                }
+                "participant_phone_masking" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_phone_masking,
+                        "participant_phone_masking",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            toll_free_and_fee_based_toll_call: toll_free_and_fee_based_toll_call
+                .unwrap_or_default(),
+            toll_call: toll_call.unwrap_or_default(),
+            call_me_and_invite_by_phone: call_me_and_invite_by_phone.unwrap_or_default(),
+            personal_audio_conference: personal_audio_conference.unwrap_or_default(),
+            participant_phone_masking: participant_phone_masking.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `chat` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsChat {
     /// Users can share files in chats and channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_files: Option<bool>,
     /// Allow users to use the emoji library in direct messages or group conversations. Choose between allowing users to use any emoji in the library, or choose to allow only pre-selected emojis. If the setting is disabled, users can still use keyboard shortcuts to add emojis. Users can change their emoji skin tone in Settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_emojis: Option<bool>,
     /// Allow users to record voice messages that can be sent in direct messages or group conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_voice_messages: Option<bool>,
     /// Allow users to record video messages that can be sent in direct messages or group conversations. If the file share setting is disabled, they will not be able to record and send video messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_video_messages: Option<bool>,
     /// Allow users to take and send screenshots in direct messages or group conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_capture: Option<bool>,
     /// Share links to messages and channels in Team Chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_links_in_chat: Option<bool>,
     /// Schedule a meeting from chat or channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meetings_in_chat: Option<bool>,
     /// Whether to allow users to add contacts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_add_contacts: Option<bool>,
     /// Whether to Allow users to chat with others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_chat_with_others: Option<bool>,
     /// Whether to enable the **Chat Etiquette Tool**.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<bool>,
     /// Whether to send data to third-party archiving service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_data_to_third_party_archiving_service: Option<bool>,
     /// Allow users to translate team chat messages. \[Learn more\].(<https://support.zoom.us/hc/en-us/articles/12998089084685>)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub translate_messages: Option<bool>,
     /// Whether to allow users to search GIF images from GIPHY when they compose messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub search_and_send_animated_gif_images: Option<bool>,
     /// Store messages in Zoom's cloud.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub set_retention_period_in_cloud: Option<bool>,
     /// Set retention period for messages on local devices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub set_retention_period_in_local: Option<bool>,
     /// Whether to allow users to create Shared Spaces.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_spaces: Option<bool>,
     /// Whether to allow users to create channels and group chats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_create_channels_and_group_chats: Option<bool>,
     /// Whether to allow huddles from channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_huddles_from_channels: Option<bool>,
     /// Whether to allow users to downloading files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_file: Option<bool>,
     /// Whether to allow users to share screen in chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_screen_in_chat: Option<bool>,
     /// Chat email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_email_address: Option<bool>,
     /// Whether to enable read receipts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_receipts: Option<bool>,
     /// Whether to allow users to delete messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_delete_message: Option<bool>,
     /// Whether to allow users to edit messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_edit_message: Option<bool>,
     /// Change my presence status when I am in a meeting or call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence_on_meeting: Option<bool>,
     /// Change my status to away when screen saver begins.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence_away_when_screen_saver: Option<bool>,
     /// Summarize with AI Companion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_summary: Option<bool>,
     /// Compose with AI Companion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_compose: Option<bool>,
     /// Chat Recommendation with Zoom AI Companion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_recommend: Option<bool>,
     /// Quick reply with AI Companion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_reply: Option<bool>,
     /// Sentence completion with AI Companion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_sentence_completion: Option<bool>,
     /// Quick schedule with AI Companion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_quick_schedule: Option<bool>,
     /// Allow users to launch a poll in chats and channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub survey_poll: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountLockSettingsUpdatedPayloadObjectSettingsChat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsChat {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObjectSettingsChat";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut share_files = None;
+        let mut chat_emojis = None;
+        let mut record_voice_messages = None;
+        let mut record_video_messages = None;
+        let mut screen_capture = None;
+        let mut share_links_in_chat = None;
+        let mut schedule_meetings_in_chat = None;
+        let mut allow_users_to_add_contacts = None;
+        let mut allow_users_to_chat_with_others = None;
+        let mut chat_etiquette_tool = None;
+        let mut send_data_to_third_party_archiving_service = None;
+        let mut translate_messages = None;
+        let mut search_and_send_animated_gif_images = None;
+        let mut set_retention_period_in_cloud = None;
+        let mut set_retention_period_in_local = None;
+        let mut shared_spaces = None;
+        let mut allow_create_channels_and_group_chats = None;
+        let mut allow_huddles_from_channels = None;
+        let mut download_file = None;
+        let mut share_screen_in_chat = None;
+        let mut chat_email_address = None;
+        let mut read_receipts = None;
+        let mut allow_delete_message = None;
+        let mut allow_edit_message = None;
+        let mut presence_on_meeting = None;
+        let mut presence_away_when_screen_saver = None;
+        let mut ai_summary = None;
+        let mut ai_compose = None;
+        let mut ai_recommend = None;
+        let mut ai_reply = None;
+        let mut ai_sentence_completion = None;
+        let mut ai_quick_schedule = None;
+        let mut survey_poll = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "share_files" => {
+                    __runtime::field(&mut __map, &mut share_files, "share_files")?
+                }
+                "chat_emojis" => {
+                    __runtime::field(&mut __map, &mut chat_emojis, "chat_emojis")?
+                }
+                "record_voice_messages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_voice_messages,
+                        "record_voice_messages",
+                    )?
+                }
+                "record_video_messages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_video_messages,
+                        "record_video_messages",
+                    )?
+                }
+                "screen_capture" => {
+                    __runtime::field(&mut __map, &mut screen_capture, "screen_capture")?
+                }
+                "share_links_in_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut share_links_in_chat,
+                        "share_links_in_chat",
+                    )?
+                }
+                "schedule_meetings_in_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_meetings_in_chat,
+                        "schedule_meetings_in_chat",
+                    )?
+                }
+                "allow_users_to_add_contacts" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_add_contacts,
+                        "allow_users_to_add_contacts",
+                    )?
+                }
+                "allow_users_to_chat_with_others" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_chat_with_others,
+                        "allow_users_to_chat_with_others",
+                    )?
+                }
+                "chat_etiquette_tool" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut chat_etiquette_tool,
+                        "chat_etiquette_tool",
+                    )?
+                }
+                "send_data_to_third_party_archiving_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut send_data_to_third_party_archiving_service,
+                        "send_data_to_third_party_archiving_service",
+                    )?
+                }
+                "translate_messages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut translate_messages,
+                        "translate_messages",
+                    )?
+                }
+                "search_and_send_animated_gif_images" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut search_and_send_animated_gif_images,
+                        "search_and_send_animated_gif_images",
+                    )?
+                }
+                "set_retention_period_in_cloud" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut set_retention_period_in_cloud,
+                        "set_retention_period_in_cloud",
+                    )?
+                }
+                "set_retention_period_in_local" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut set_retention_period_in_local,
+                        "set_retention_period_in_local",
+                    )?
+                }
+                "shared_spaces" => {
+                    __runtime::field(&mut __map, &mut shared_spaces, "shared_spaces")?
+                }
+                "allow_create_channels_and_group_chats" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_create_channels_and_group_chats,
+                        "allow_create_channels_and_group_chats",
+                    )?
+                }
+                "allow_huddles_from_channels" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_huddles_from_channels,
+                        "allow_huddles_from_channels",
+                    )?
+                }
+                "download_file" => {
+                    __runtime::field(&mut __map, &mut download_file, "download_file")?
+                }
+                "share_screen_in_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut share_screen_in_chat,
+                        "share_screen_in_chat",
+                    )?
+                }
+                "chat_email_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut chat_email_address,
+                        "chat_email_address",
+                    )?
+                }
+                "read_receipts" => {
+                    __runtime::field(&mut __map, &mut read_receipts, "read_receipts")?
+                }
+                "allow_delete_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_delete_message,
+                        "allow_delete_message",
+                    )?
+                }
+                "allow_edit_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_edit_message,
+                        "allow_edit_message",
+                    )?
+                }
+                "presence_on_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut presence_on_meeting,
+                        "presence_on_meeting",
+                    )?
+                }
+                "presence_away_when_screen_saver" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut presence_away_when_screen_saver,
+                        "presence_away_when_screen_saver",
+                    )?
+                }
+                "ai_summary" => {
+                    __runtime::field(&mut __map, &mut ai_summary, "ai_summary")?
+                }
+                "ai_compose" => {
+                    __runtime::field(&mut __map, &mut ai_compose, "ai_compose")?
+                }
+                "ai_recommend" => {
+                    __runtime::field(&mut __map, &mut ai_recommend, "ai_recommend")?
+                }
+                "ai_reply" => __runtime::field(&mut __map, &mut ai_reply, "ai_reply")?,
+                "ai_sentence_completion" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ai_sentence_completion,
+                        "ai_sentence_completion",
+                    )?
+                }
+                "ai_quick_schedule" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ai_quick_schedule,
+                        "ai_quick_schedule",
+                    )?
+                }
+                "survey_poll" => {
+                    __runtime::field(&mut __map, &mut survey_poll, "survey_poll")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            share_files: share_files.unwrap_or_default(),
+            chat_emojis: chat_emojis.unwrap_or_default(),
+            record_voice_messages: record_voice_messages.unwrap_or_default(),
+            record_video_messages: record_video_messages.unwrap_or_default(),
+            screen_capture: screen_capture.unwrap_or_default(),
+            share_links_in_chat: share_links_in_chat.unwrap_or_default(),
+            schedule_meetings_in_chat: schedule_meetings_in_chat.unwrap_or_default(),
+            allow_users_to_add_contacts: allow_users_to_add_contacts.unwrap_or_default(),
+            allow_users_to_chat_with_others: allow_users_to_chat_with_others
+                .unwrap_or_default(),
+            chat_etiquette_tool: chat_etiquette_tool.unwrap_or_default(),
+            send_data_to_third_party_archiving_service: send_data_to_third_party_archiving_service
+                .unwrap_or_default(),
+            translate_messages: translate_messages.unwrap_or_default(),
+            search_and_send_animated_gif_images: search_and_send_animated_gif_images
+                .unwrap_or_default(),
+            set_retention_period_in_cloud: set_retention_period_in_cloud
+                .unwrap_or_default(),
+            set_retention_period_in_local: set_retention_period_in_local
+                .unwrap_or_default(),
+            shared_spaces: shared_spaces.unwrap_or_default(),
+            allow_create_channels_and_group_chats: allow_create_channels_and_group_chats
+                .unwrap_or_default(),
+            allow_huddles_from_channels: allow_huddles_from_channels.unwrap_or_default(),
+            download_file: download_file.unwrap_or_default(),
+            share_screen_in_chat: share_screen_in_chat.unwrap_or_default(),
+            chat_email_address: chat_email_address.unwrap_or_default(),
+            read_receipts: read_receipts.unwrap_or_default(),
+            allow_delete_message: allow_delete_message.unwrap_or_default(),
+            allow_edit_message: allow_edit_message.unwrap_or_default(),
+            presence_on_meeting: presence_on_meeting.unwrap_or_default(),
+            presence_away_when_screen_saver: presence_away_when_screen_saver
+                .unwrap_or_default(),
+            ai_summary: ai_summary.unwrap_or_default(),
+            ai_compose: ai_compose.unwrap_or_default(),
+            ai_recommend: ai_recommend.unwrap_or_default(),
+            ai_reply: ai_reply.unwrap_or_default(),
+            ai_sentence_completion: ai_sentence_completion.unwrap_or_default(),
+            ai_quick_schedule: ai_quick_schedule.unwrap_or_default(),
+            survey_poll: survey_poll.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `other_options` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions {
     /// If true, iOS blurs the screenshot in the task switcher when multiple apps are open. Android hides the screenshot in the system-level list of recent apps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub blur_snapshot: Option<bool>,
     /// Webinar registration options.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_registration_options: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut blur_snapshot = None;
+        let mut webinar_registration_options = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "blur_snapshot" => {
+                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")?
+                }
+                "webinar_registration_options" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_registration_options,
+                        "webinar_registration_options",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            blur_snapshot: blur_snapshot.unwrap_or_default(),
+            webinar_registration_options: webinar_registration_options
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// Account Settings: TSP.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsTsp {
     /// Call Out Countries/Regions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out: Option<bool>,
     /// Show international numbers link on the invitation email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_international_numbers_link: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountLockSettingsUpdatedPayloadObjectSettingsTsp {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsTsp {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObjectSettingsTsp";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut call_out = None;
+        let mut show_international_numbers_link = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "call_out" => __runtime::field(&mut __map, &mut call_out, "call_out")?,
+                "show_international_numbers_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_international_numbers_link,
+                        "show_international_numbers_link",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            call_out: call_out.unwrap_or_default(),
+            show_international_numbers_link: show_international_numbers_link
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// The `meeting_security` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     /// Whether to enable the [**Approve or block entry for users from specific countries/regions**](https://support.zoom.us/hc/en-us/articles/360060086231-Joining-from-specific-countries-regions) setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub approved_or_denied_countries_or_regions: Option<bool>,
     /// Whether all meetings must be secured with at least one security option.
     ///
     ///  This setting can only be disabled by Enterprise, ISV, Business (with more than 100 licenses), and Education accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_security: Option<bool>,
     /// Whether users in specific domains are blocked from joining meetings and webinars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain: Option<bool>,
     /// Whether to enable the **Chat Etiquette Tool**.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<bool>,
     /// Whether the meeting password is encrypted and included in the invitation link. The provided link will allow participants to join the meeting without having to enter the password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Whether use encryption to start a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<bool>,
     /// Whether to enable end-to-end encryption for meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_to_end_encrypted_meetings: Option<bool>,
     /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.us/hc/en-us/articles/203276937) meetings are **not** included in this setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password: Option<bool>,
     /// Whether to specify that only authenticated users can join the meeting from the web client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_authenticated_can_join_from_webclient: Option<bool>,
     /// Whether passwords are required for participants joining by phone.
     ///
     ///  If enabled and the meeting is password-protected, a numeric password is required for participants to join by phone. For meetings with alphanumeric passwords, a numeric password will be generated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_password: Option<bool>,
     /// Whether all Personal Meeting ID (PMI) meetings that users can join via client or Zoom Rooms systems are password-protected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<bool>,
     /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/115000332726-Waiting-Room) when they join a meeting.
     ///
     ///  If the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.us/hc/en-us/articles/202828525-Allow-participants-to-join-before-host) setting is automatically disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Whether to generate a password when scheduling webinars. Participants must use the generated password to join the scheduled webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_password: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut approved_or_denied_countries_or_regions = None;
+        let mut auto_security = None;
+        let mut block_user_domain = None;
+        let mut chat_etiquette_tool = None;
+        let mut embed_password_in_join_link = None;
+        let mut encryption_type = None;
+        let mut end_to_end_encrypted_meetings = None;
+        let mut meeting_password = None;
+        let mut only_authenticated_can_join_from_webclient = None;
+        let mut phone_password = None;
+        let mut pmi_password = None;
+        let mut waiting_room = None;
+        let mut webinar_password = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "approved_or_denied_countries_or_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut approved_or_denied_countries_or_regions,
+                        "approved_or_denied_countries_or_regions",
+                    )?
+                }
+                "auto_security" => {
+                    __runtime::field(&mut __map, &mut auto_security, "auto_security")?
+                }
+                "block_user_domain" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut block_user_domain,
+                        "block_user_domain",
+                    )?
+                }
+                "chat_etiquette_tool" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut chat_etiquette_tool,
+                        "chat_etiquette_tool",
+                    )?
+                }
+                "embed_password_in_join_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut embed_password_in_join_link,
+                        "embed_password_in_join_link",
+                    )?
+                }
+                "encryption_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut encryption_type,
+                        "encryption_type",
+                    )?
+                }
+                "end_to_end_encrypted_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut end_to_end_encrypted_meetings,
+                        "end_to_end_encrypted_meetings",
+                    )?
+                }
+                "meeting_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_password,
+                        "meeting_password",
+                    )?
+                }
+                "only_authenticated_can_join_from_webclient" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_authenticated_can_join_from_webclient,
+                        "only_authenticated_can_join_from_webclient",
+                    )?
+                }
+                "phone_password" => {
+                    __runtime::field(&mut __map, &mut phone_password, "phone_password")?
+                }
+                "pmi_password" => {
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                }
+                "waiting_room" => {
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                }
+                "webinar_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_password,
+                        "webinar_password",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            approved_or_denied_countries_or_regions: approved_or_denied_countries_or_regions
+                .unwrap_or_default(),
+            auto_security: auto_security.unwrap_or_default(),
+            block_user_domain: block_user_domain.unwrap_or_default(),
+            chat_etiquette_tool: chat_etiquette_tool.unwrap_or_default(),
+            embed_password_in_join_link: embed_password_in_join_link.unwrap_or_default(),
+            encryption_type: encryption_type.unwrap_or_default(),
+            end_to_end_encrypted_meetings: end_to_end_encrypted_meetings
+                .unwrap_or_default(),
+            meeting_password: meeting_password.unwrap_or_default(),
+            only_authenticated_can_join_from_webclient: only_authenticated_can_join_from_webclient
+                .unwrap_or_default(),
+            phone_password: phone_password.unwrap_or_default(),
+            pmi_password: pmi_password.unwrap_or_default(),
+            waiting_room: waiting_room.unwrap_or_default(),
+            webinar_password: webinar_password.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the account's previous lock settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadOldObject {
     /// The updated account's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the updated account or sub account settings. This only returns modified settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Box<AccountLockSettingsUpdatedPayloadOldObjectSettings>>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountLockSettingsUpdatedPayloadOldObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdatedPayloadOldObject {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadOldObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut settings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            settings: settings.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the updated account or sub account settings. This only returns modified settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountLockSettingsUpdatedPayloadOldObjectSettings {
     /// The `schedule_meeting` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
     >,
     /// The `in_meeting` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<
         Box<AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
     >,
     /// The `email_notification` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// The `recording` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<AccountLockSettingsUpdatedPayloadObjectSettingsRecording>,
     /// Account Settings: Telephony.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<AccountLockSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// The `other_options` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions,
     >,
     /// Account Audio Conference Settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
     /// The `chat` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<Box<AccountLockSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `meeting_security` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
     >,
     /// Account Settings: TSP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tsp: Option<AccountLockSettingsUpdatedPayloadObjectSettingsTsp>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountLockSettingsUpdatedPayloadOldObjectSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountLockSettingsUpdatedPayloadOldObjectSettings {
+    const EXPECTING: &'static str = "struct AccountLockSettingsUpdatedPayloadOldObjectSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut schedule_meeting = None;
+        let mut in_meeting = None;
+        let mut email_notification = None;
+        let mut recording = None;
+        let mut telephony = None;
+        let mut other_options = None;
+        let mut audio_conferencing = None;
+        let mut chat = None;
+        let mut meeting_security = None;
+        let mut tsp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "schedule_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_meeting,
+                        "schedule_meeting",
+                    )?
+                }
+                "in_meeting" => {
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                }
+                "email_notification" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut email_notification,
+                        "email_notification",
+                    )?
+                }
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
+                "other_options" => {
+                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                }
+                "audio_conferencing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_conferencing,
+                        "audio_conferencing",
+                    )?
+                }
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "meeting_security" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_security,
+                        "meeting_security",
+                    )?
+                }
+                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            schedule_meeting: schedule_meeting.unwrap_or_default(),
+            in_meeting: in_meeting.unwrap_or_default(),
+            email_notification: email_notification.unwrap_or_default(),
+            recording: recording.unwrap_or_default(),
+            telephony: telephony.unwrap_or_default(),
+            other_options: other_options.unwrap_or_default(),
+            audio_conferencing: audio_conferencing.unwrap_or_default(),
+            chat: chat.unwrap_or_default(),
+            meeting_security: meeting_security.unwrap_or_default(),
+            tsp: tsp.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `account.disassociated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountDisassociated {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountDisassociatedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountDisassociated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountDisassociated {
+    const EXPECTING: &'static str = "struct AccountDisassociated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`AccountDisassociated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountDisassociatedPayload {
     /// The account ID under which the account was [disassociated](https://support.zoom.us/hc/en-us/articles/115005269946-Removing-a-user-from-your-account#h_98a81098-0ca3-45ae-8d00-aab235cc781d).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The email address of the user who disassociated the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who disassociated the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the disassociated account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<AccountDisassociatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountDisassociatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountDisassociatedPayload {
+    const EXPECTING: &'static str = "struct AccountDisassociatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            operator_id: operator_id.unwrap_or_default(),
+            object: object.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the disassociated account.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountDisassociatedPayloadObject {
     /// The account's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The account owner's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The account owner's email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_email: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountDisassociatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountDisassociatedPayloadObject {
+    const EXPECTING: &'static str = "struct AccountDisassociatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut owner_id = None;
+        let mut owner_email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id")?,
+                "owner_email" => {
+                    __runtime::field(&mut __map, &mut owner_email, "owner_email")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            owner_id: owner_id.unwrap_or_default(),
+            owner_email: owner_email.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `information_barriers.policy_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InformationBarriersPolicyUpdated {
     /// The name of the event.
     pub event: String,
@@ -1878,8 +4209,39 @@ pub struct InformationBarriersPolicyUpdated {
     pub payload: InformationBarriersPolicyUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for InformationBarriersPolicyUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InformationBarriersPolicyUpdated {
+    const EXPECTING: &'static str = "struct InformationBarriersPolicyUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`InformationBarriersPolicyUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InformationBarriersPolicyUpdatedPayload {
     /// The account ID of the user who updated the policy.
     pub account_id: String,
@@ -1887,27 +4249,57 @@ pub struct InformationBarriersPolicyUpdatedPayload {
     pub object: Box<InformationBarriersPolicyUpdatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for InformationBarriersPolicyUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InformationBarriersPolicyUpdatedPayload {
+    const EXPECTING: &'static str = "struct InformationBarriersPolicyUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The diff of the [Information Barrier](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers) policy and its information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InformationBarriersPolicyUpdatedPayloadObject {
     /// The assigner group's (Group 1) ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_group_id: Option<String>,
     /// The Information Barriers policy's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_name: Option<String>,
     /// The Information Barriers policy's settings.
     /// * If the meeting setting is true, then a [hard block](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers#h_a603c6f7-05c8-4de5-b4b6-91982d748b34) exists between both groups.
     /// * If the meeting setting is false but the screen_share, file_transfer, in_meeting_chat, im, and/or recording settings are true, then a [soft block](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers#h_a603c6f7-05c8-4de5-b4b6-91982d748b34) exists between both groups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<InformationBarriersPolicyPayloadObjectSettings>,
     /// The Information Barriers policy's status:
     /// * 0 — Disabled.
     /// * 1 — Enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InformationBarriersPolicyDeletedPayloadObjectStatus>,
     /// The assignee group's (Group 2) ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to_group_id: Option<String>,
     /// The Information Barriers policy's type of settings restrictions:
     /// * 0 — A [hard or soft block](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers#h_a603c6f7-05c8-4de5-b4b6-91982d748b34) exists, but users in Group 1 and Group 2 can chat with each other.
@@ -1916,21 +4308,84 @@ pub struct InformationBarriersPolicyUpdatedPayloadObject {
     /// * 3 — No blocks exist and users in Group 1 and Group 2 can chat with each other.
     ///
     /// This field only supports 0.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<InformationBarriersPolicyDeletedPayloadObjectType>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_policy: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_policy: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for InformationBarriersPolicyUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InformationBarriersPolicyUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct InformationBarriersPolicyUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut assigned_group_id = None;
+        let mut policy_name = None;
+        let mut settings = None;
+        let mut status = None;
+        let mut to_group_id = None;
+        let mut type_ = None;
+        let mut id = None;
+        let mut new_policy = None;
+        let mut old_policy = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "assigned_group_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut assigned_group_id,
+                        "assigned_group_id",
+                    )?
+                }
+                "policy_name" => {
+                    __runtime::field(&mut __map, &mut policy_name, "policy_name")?
+                }
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "to_group_id" => {
+                    __runtime::field(&mut __map, &mut to_group_id, "to_group_id")?
+                }
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "new_policy" => {
+                    __runtime::field(&mut __map, &mut new_policy, "new_policy")?
+                }
+                "old_policy" => {
+                    __runtime::field(&mut __map, &mut old_policy, "old_policy")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            assigned_group_id: assigned_group_id.unwrap_or_default(),
+            policy_name: policy_name.unwrap_or_default(),
+            settings: settings.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+            to_group_id: to_group_id.unwrap_or_default(),
+            type_: type_.unwrap_or_default(),
+            id: id.unwrap_or_default(),
+            new_policy: new_policy.unwrap_or_default(),
+            old_policy: old_policy.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `account.vanity_url_approved` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountVanityUrlApproved {
     /// The name of the event.
     pub event: String,
@@ -1940,169 +4395,431 @@ pub struct AccountVanityUrlApproved {
     pub payload: AccountVanityUrlPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountVanityUrlApproved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountVanityUrlApproved {
+    const EXPECTING: &'static str = "struct AccountVanityUrlApproved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `account.settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdated {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountSettingsUpdatedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdated {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`AccountSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayload {
     /// The account ID of the account's owner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The email address of the user who updated the account's settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the account's settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the updated fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<AccountSettingsUpdatedPayloadObject>,
     /// A timestamp that indicates when the setting was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the account's previous settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<AccountSettingsUpdatedPayloadOldObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayload {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        let mut time_stamp = None;
+        let mut old_object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "time_stamp" => {
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                }
+                "old_object" => {
+                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            operator_id: operator_id.unwrap_or_default(),
+            object: object.unwrap_or_default(),
+            time_stamp: time_stamp.unwrap_or_default(),
+            old_object: old_object.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the updated fields.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObject {
     /// The updated account's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the account's updated settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Box<AccountSettingsUpdatedPayloadObjectSettings>>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut settings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            settings: settings.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the account's updated settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettings {
     /// Information about the schedule meeting settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// Information about the in meeting settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// Information about the email notification settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         AccountSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// Information about the Zoom Rooms settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_rooms: Option<AccountSettingsUpdatedPayloadObjectSettingsZoomRooms>,
     /// Information about the security settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub security: Option<AccountSettingsUpdatedPayloadObjectSettingsSecurity>,
     /// Information about recording settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// Information about telephony settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<AccountSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// Information about TSP settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tsp: Option<AccountSettingsUpdatedPayloadObjectSettingsTsp>,
     /// Information about integration settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub integration: Option<AccountSettingsUpdatedPayloadObjectSettingsIntegration>,
     /// Feature
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<AccountSettingsUpdatedPayloadObjectSettingsFeature>,
     /// The `other_options` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<AccountSettingsUpdatedPayloadObjectSettingsOtherOptions>,
     /// The account's audio conference settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsAudioConferencing>,
     >,
     /// The account's chat settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `meeting_security` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// The `in_session` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_session: Option<AccountSettingsUpdatedPayloadObjectSettingsInSession>,
     /// The `session_security` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_security: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity,
     >,
     /// Email and calendar related settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mail_calendar: Option<AccountSettingsUpdatedPayloadObjectSettingsMailCalendar>,
     /// General settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub general_setting: Option<
         AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadObjectSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettings {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut schedule_meeting = None;
+        let mut in_meeting = None;
+        let mut email_notification = None;
+        let mut zoom_rooms = None;
+        let mut security = None;
+        let mut recording = None;
+        let mut telephony = None;
+        let mut tsp = None;
+        let mut integration = None;
+        let mut feature = None;
+        let mut other_options = None;
+        let mut audio_conferencing = None;
+        let mut chat = None;
+        let mut meeting_security = None;
+        let mut in_session = None;
+        let mut session_security = None;
+        let mut mail_calendar = None;
+        let mut general_setting = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "schedule_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_meeting,
+                        "schedule_meeting",
+                    )?
+                }
+                "in_meeting" => {
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                }
+                "email_notification" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut email_notification,
+                        "email_notification",
+                    )?
+                }
+                "zoom_rooms" => {
+                    __runtime::field(&mut __map, &mut zoom_rooms, "zoom_rooms")?
+                }
+                "security" => __runtime::field(&mut __map, &mut security, "security")?,
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
+                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp")?,
+                "integration" => {
+                    __runtime::field(&mut __map, &mut integration, "integration")?
+                }
+                "feature" => __runtime::field(&mut __map, &mut feature, "feature")?,
+                "other_options" => {
+                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                }
+                "audio_conferencing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_conferencing,
+                        "audio_conferencing",
+                    )?
+                }
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "meeting_security" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_security,
+                        "meeting_security",
+                    )?
+                }
+                "in_session" => {
+                    __runtime::field(&mut __map, &mut in_session, "in_session")?
+                }
+                "session_security" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut session_security,
+                        "session_security",
+                    )?
+                }
+                "mail_calendar" => {
+                    __runtime::field(&mut __map, &mut mail_calendar, "mail_calendar")?
+                }
+                "general_setting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut general_setting,
+                        "general_setting",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            schedule_meeting: schedule_meeting.unwrap_or_default(),
+            in_meeting: in_meeting.unwrap_or_default(),
+            email_notification: email_notification.unwrap_or_default(),
+            zoom_rooms: zoom_rooms.unwrap_or_default(),
+            security: security.unwrap_or_default(),
+            recording: recording.unwrap_or_default(),
+            telephony: telephony.unwrap_or_default(),
+            tsp: tsp.unwrap_or_default(),
+            integration: integration.unwrap_or_default(),
+            feature: feature.unwrap_or_default(),
+            other_options: other_options.unwrap_or_default(),
+            audio_conferencing: audio_conferencing.unwrap_or_default(),
+            chat: chat.unwrap_or_default(),
+            meeting_security: meeting_security.unwrap_or_default(),
+            in_session: in_session.unwrap_or_default(),
+            session_security: session_security.unwrap_or_default(),
+            mail_calendar: mail_calendar.unwrap_or_default(),
+            general_setting: general_setting.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the schedule meeting settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// Whether to start meetings with the host video on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_video: Option<bool>,
     /// Whether to start meetings with the participant video on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_video: Option<bool>,
     /// The type of audio used to join the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<String>,
     /// Whether participants can join the meeting before its host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_before_host: Option<bool>,
     /// Whether only users who are signed in to Zoom can join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enforce_login: Option<bool>,
     /// Whether only users with a specific domain can join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enforce_login_with_domains: Option<bool>,
     /// The specified domains for users to sign in to in order to join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enforce_login_domains: Option<String>,
     /// Whether to display the "Zoom Meeting" message as the meeting's topic.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_store_meeting_topic: Option<bool>,
     /// Whether to require a password for personal meetings if attendees can join before host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_pmi_jbh_password: Option<bool>,
     /// Use a [PMI (Personal Meeting ID)](https://support.zoom.us/hc/en-us/articles/203276937-Using-Personal-Meeting-ID-PMI-) to schedule meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_scheduled_meetings: Option<bool>,
     /// Require a password from participants before joining a meeting via [PSTN](https://support.zoom.us/hc/en-us/articles/204517069-Getting-Started-with-Personal-Audio-Conference).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pstn_password_protected: Option<String>,
     /// If the value of the join_before_host field is true, this field indicates the time limits within which a participant can join a meeting before the meeting's host:
     ///
     /// * 0 — Allow the participant to join the meeting at anytime.
     /// * 5 — Allow the participant to join 5 minutes before the meeting's start time.
     /// * 10 — Allow the participant to join 10 minutes before the meeting's start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_time: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingJbhTime,
     >,
@@ -2113,58 +4830,282 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// **For Zoom Phone only:**
     ///
     /// If a user has been assigned a desk phone, the desk phone's **Elevate to Zoom Meeting** setting will be disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_meeting: Option<bool>,
     /// Whether a random password will be generated on the end of user who starts the instant meeting. Other meeting participants **must** enter the generated password to join the meeting.
     ///
     /// If instant meetings use a PMI, this option is **disabled**.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_instant_meetings: Option<bool>,
     /// Whether to automatically mute all participants when they join the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mute_upon_entry: Option<bool>,
     /// Require participants to enter password for PMI meetings:
     /// * jbh_only — Only when a participant joins before the host.
     /// * all — All participants must enter a password to join the meeting.
     /// * none — No password required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_pmi_meetings: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordForPmiMeetings,
     >,
     /// Whether PMI is enabled for all instant meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_instant_meetings: Option<bool>,
     /// Whether a password is generated when a meeting host schedules a new meeting. Meeting participants will be required to enter the password before they can join the meeting.
     ///
     /// This setting only applies to regular meetings that do **not** use a PMI.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduling_new_meetings: Option<bool>,
     /// The PMI's password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<String>,
     /// Whether to receive a desktop notification for upcoming meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upcoming_meeting_reminder: Option<bool>,
     /// Information about the [**Always display "Zoom Meeting" as the meeting topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub always_display_zoom_meeting_as_topic: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic,
     >,
     /// Information about the **Hide meeting description** feature.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_meeting_description: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescription,
     >,
     /// Information about the [**Always show "Zoom Webinar" as the webinar topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub always_display_zoom_webinar_as_topic: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic,
     >,
     /// Information about the **Hide webinar description** feature.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_webinar_description: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescription,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut host_video = None;
+        let mut participant_video = None;
+        let mut audio_type = None;
+        let mut join_before_host = None;
+        let mut enforce_login = None;
+        let mut enforce_login_with_domains = None;
+        let mut enforce_login_domains = None;
+        let mut not_store_meeting_topic = None;
+        let mut force_pmi_jbh_password = None;
+        let mut use_pmi_for_scheduled_meetings = None;
+        let mut pstn_password_protected = None;
+        let mut jbh_time = None;
+        let mut personal_meeting = None;
+        let mut require_password_for_instant_meetings = None;
+        let mut mute_upon_entry = None;
+        let mut require_password_for_pmi_meetings = None;
+        let mut use_pmi_for_instant_meetings = None;
+        let mut require_password_for_scheduling_new_meetings = None;
+        let mut pmi_password = None;
+        let mut upcoming_meeting_reminder = None;
+        let mut always_display_zoom_meeting_as_topic = None;
+        let mut hide_meeting_description = None;
+        let mut always_display_zoom_webinar_as_topic = None;
+        let mut hide_webinar_description = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "host_video" => {
+                    __runtime::field(&mut __map, &mut host_video, "host_video")?
+                }
+                "participant_video" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_video,
+                        "participant_video",
+                    )?
+                }
+                "audio_type" => {
+                    __runtime::field(&mut __map, &mut audio_type, "audio_type")?
+                }
+                "join_before_host" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut join_before_host,
+                        "join_before_host",
+                    )?
+                }
+                "enforce_login" => {
+                    __runtime::field(&mut __map, &mut enforce_login, "enforce_login")?
+                }
+                "enforce_login_with_domains" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut enforce_login_with_domains,
+                        "enforce_login_with_domains",
+                    )?
+                }
+                "enforce_login_domains" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut enforce_login_domains,
+                        "enforce_login_domains",
+                    )?
+                }
+                "not_store_meeting_topic" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut not_store_meeting_topic,
+                        "not_store_meeting_topic",
+                    )?
+                }
+                "force_pmi_jbh_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut force_pmi_jbh_password,
+                        "force_pmi_jbh_password",
+                    )?
+                }
+                "use_pmi_for_scheduled_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_pmi_for_scheduled_meetings,
+                        "use_pmi_for_scheduled_meetings",
+                    )?
+                }
+                "pstn_password_protected" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut pstn_password_protected,
+                        "pstn_password_protected",
+                    )?
+                }
+                "jbh_time" => __runtime::field(&mut __map, &mut jbh_time, "jbh_time")?,
+                "personal_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut personal_meeting,
+                        "personal_meeting",
+                    )?
+                }
+                "require_password_for_instant_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_instant_meetings,
+                        "require_password_for_instant_meetings",
+                    )?
+                }
+                "mute_upon_entry" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut mute_upon_entry,
+                        "mute_upon_entry",
+                    )?
+                }
+                "require_password_for_pmi_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_pmi_meetings,
+                        "require_password_for_pmi_meetings",
+                    )?
+                }
+                "use_pmi_for_instant_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_pmi_for_instant_meetings,
+                        "use_pmi_for_instant_meetings",
+                    )?
+                }
+                "require_password_for_scheduling_new_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduling_new_meetings,
+                        "require_password_for_scheduling_new_meetings",
+                    )?
+                }
+                "pmi_password" => {
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                }
+                "upcoming_meeting_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut upcoming_meeting_reminder,
+                        "upcoming_meeting_reminder",
+                    )?
+                }
+                "always_display_zoom_meeting_as_topic" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut always_display_zoom_meeting_as_topic,
+                        "always_display_zoom_meeting_as_topic",
+                    )?
+                }
+                "hide_meeting_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut hide_meeting_description,
+                        "hide_meeting_description",
+                    )?
+                }
+                "always_display_zoom_webinar_as_topic" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut always_display_zoom_webinar_as_topic,
+                        "always_display_zoom_webinar_as_topic",
+                    )?
+                }
+                "hide_webinar_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut hide_webinar_description,
+                        "hide_webinar_description",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            host_video: host_video.unwrap_or_default(),
+            participant_video: participant_video.unwrap_or_default(),
+            audio_type: audio_type.unwrap_or_default(),
+            join_before_host: join_before_host.unwrap_or_default(),
+            enforce_login: enforce_login.unwrap_or_default(),
+            enforce_login_with_domains: enforce_login_with_domains.unwrap_or_default(),
+            enforce_login_domains: enforce_login_domains.unwrap_or_default(),
+            not_store_meeting_topic: not_store_meeting_topic.unwrap_or_default(),
+            force_pmi_jbh_password: force_pmi_jbh_password.unwrap_or_default(),
+            use_pmi_for_scheduled_meetings: use_pmi_for_scheduled_meetings
+                .unwrap_or_default(),
+            pstn_password_protected: pstn_password_protected.unwrap_or_default(),
+            jbh_time: jbh_time.unwrap_or_default(),
+            personal_meeting: personal_meeting.unwrap_or_default(),
+            require_password_for_instant_meetings: require_password_for_instant_meetings
+                .unwrap_or_default(),
+            mute_upon_entry: mute_upon_entry.unwrap_or_default(),
+            require_password_for_pmi_meetings: require_password_for_pmi_meetings
+                .unwrap_or_default(),
+            use_pmi_for_instant_meetings: use_pmi_for_instant_meetings
+                .unwrap_or_default(),
+            require_password_for_scheduling_new_meetings: require_password_for_scheduling_new_meetings
+                .unwrap_or_default(),
+            pmi_password: pmi_password.unwrap_or_default(),
+            upcoming_meeting_reminder: upcoming_meeting_reminder.unwrap_or_default(),
+            always_display_zoom_meeting_as_topic: always_display_zoom_meeting_as_topic
+                .unwrap_or_default(),
+            hide_meeting_description: hide_meeting_description.unwrap_or_default(),
+            always_display_zoom_webinar_as_topic: always_display_zoom_webinar_as_topic
+                .unwrap_or_default(),
+            hide_webinar_description: hide_webinar_description.unwrap_or_default(),
+        })
+    }
 }
 
 /// If the value of the join_before_host field is true, this field indicates the time limits within which a participant can join a meeting before the meeting's host:
@@ -2285,68 +5226,216 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordFor
 /// Information about the [**Always display "Zoom Meeting" as the meeting topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic {
     /// Whether the **Always display "Zoom Meeting" as the meeting topic** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to display "Zoom Meeting" as the topic for already-scheduled meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_topic_for_scheduled_meetings: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut display_topic_for_scheduled_meetings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "display_topic_for_scheduled_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut display_topic_for_scheduled_meetings,
+                        "display_topic_for_scheduled_meetings",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            display_topic_for_scheduled_meetings: display_topic_for_scheduled_meetings
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the **Hide meeting description** feature.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescription {
     /// Whether the **Hide meeting description** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to hide the description for already-scheduled meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_description_for_scheduled_meetings: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescription {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescription {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescription";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut hide_description_for_scheduled_meetings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "hide_description_for_scheduled_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut hide_description_for_scheduled_meetings,
+                        "hide_description_for_scheduled_meetings",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            hide_description_for_scheduled_meetings: hide_description_for_scheduled_meetings
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the [**Always show "Zoom Webinar" as the webinar topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic {
     /// Whether the **Always show "Zoom Webinar" as the webinar topic** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to display "Zoom Webinar" as the topic for already-scheduled meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_topic_for_scheduled_webinars: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut display_topic_for_scheduled_webinars = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "display_topic_for_scheduled_webinars" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut display_topic_for_scheduled_webinars,
+                        "display_topic_for_scheduled_webinars",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            display_topic_for_scheduled_webinars: display_topic_for_scheduled_webinars
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the **Hide webinar description** feature.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescription {
     /// Whether the **Hide webinar description** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to hide webinar description for the webinars which have already been scheduled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_description_for_scheduled_webinars: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescription {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescription {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescription";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut hide_description_for_scheduled_webinars = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "hide_description_for_scheduled_webinars" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut hide_description_for_scheduled_webinars,
+                        "hide_description_for_scheduled_webinars",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            hide_description_for_scheduled_webinars: hide_description_for_scheduled_webinars
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the in meeting settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether to require [AES encryption](https://en.wikipedia.org/wiki/Advanced_Encryption_Standard) for meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<bool>,
     /// Whether meeting participants can use [in-meeting chat](https://support.zoom.us/hc/en-us/articles/203650445-In-Meeting-Chat).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<bool>,
     /// If the value of this field is set to true,  allow users to delete messages in the in-meeting chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_delete_messages_in_meeting_chat: Option<bool>,
     /// Whether participants can chat with certain groups:
     /// * 1 — The participants cannot use chat.
@@ -2355,7 +5444,7 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * 4 - The participants can chat with other participants publicly and privately.
     ///
     /// **Note:** This setting is only available with client versions 5.7.3 and above.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_participants_chat_with: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
@@ -2363,143 +5452,143 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * 1 — Participants cannot save meeting chats.
     /// * 2 — Participants can only save host and co-host meeting chats.
     /// * 3 — Participants can save all meeting chats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// Whether meeting participants can use private chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_chat: Option<bool>,
     /// Whether to automatically save all in-meeting chats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_saving_chat: Option<bool>,
     /// Whether file sharing via in-meeting chat is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether users can send feedback to Zoom at the end of the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<bool>,
     /// Whether to display a post-meeting feedback survey at the end of a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_meeting_feedback: Option<bool>,
     /// Whether to allow the meeting host to add co-hosts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub co_host: Option<bool>,
     /// Whether polls are available in the meeting controls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub polling: Option<bool>,
     /// Information about the account's meeting polling settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_polling: Option<AccountSettingsUpdatedPayloadPolling>,
     /// Whether hosts can temporarily place an attendee on hold.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendee_on_hold: Option<bool>,
     /// Whether to always display the meeting control bar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_meeting_control_toolbar: Option<bool>,
     /// Whether to display the Zoom desktop application when sharing access.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_show_zoom_windows: Option<bool>,
     /// Whether participants can use annotation tools to add information to shared screens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotation: Option<bool>,
     /// Whether participants can share a whiteboard that includes annotation tools.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whiteboard: Option<bool>,
     /// Whether Q&A is enabled in a webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_question_answer: Option<bool>,
     /// Allow participants to ask questions for the host and participants to answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_question_answer: Option<bool>,
     /// Whether anonymous Q&A is enabled in a webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub anonymous_question_answer: Option<bool>,
     /// Whether the host can split meeting participants into separate, smaller rooms.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room: Option<bool>,
     /// Whether the host can assign participants to breakout rooms when scheduling. This feature is **only** available in version 4.5.0 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room_schedule: Option<bool>,
     /// Whether the host can add closed captions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_caption: Option<bool>,
     /// Whether another user can take control of camera during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub far_end_camera_control: Option<bool>,
     /// Whether higher quality video for the host and participants is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_hd: Option<bool>,
     /// Whether users can change their background.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background: Option<bool>,
     /// Whether to add watermark when viewing a shared screen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub watermark: Option<bool>,
     /// Whether to turn on watermark by default when scheduling a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub watermark_by_default: Option<bool>,
     /// Whether to turn on [audio watermark](https://support.zoom.us/hc/en-us/articles/360021839031-Adding-audio-watermark) by default when scheduling a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_watermark_by_default: Option<bool>,
     /// Whether the [**Focus Mode**](https://support.zoom.us/hc/en-us/articles/360061113751-Using-focus-mode) feature is enabled. When enabled, this feature only displays the host and co-hosts' video and profile pictures during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attention_mode_focus_mode: Option<bool>,
     /// Whether the host can enable [**Focus Mode**](https://support.zoom.us/hc/en-us/articles/360061113751-Using-focus-mode) when scheduling a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_enable_focus_mode: Option<bool>,
     /// Whether to alert when a guest joins a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_guest_join: Option<bool>,
     /// Whether users can see and add contacts to the **auto-answer** group in the chat contact list. Any call from members of this group will automatically be answered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_answer: Option<bool>,
     /// Whether peer-to-peer connection when only two people are in a meeting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub p2p_connetion: Option<bool>,
     /// Whether a peer-to-peer listening ports range is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub p2p_ports: Option<bool>,
     /// The comma-separated peer-to-peer listening ports range (for example, 55,56), between 1 to 65535.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ports_range: Option<String>,
     /// Whether to display the default email when sending email invites.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sending_default_email_invites: Option<bool>,
     /// Whether to use HTML-formatted email for the Outlook plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_html_format_email: Option<bool>,
     /// Whether to use DSCP (differentiated services code point) marking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_marking: Option<bool>,
     /// The DSCP audio value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_audio: Option<i64>,
     /// The DSCP video value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_video: Option<i64>,
     /// Whether users can select stereo audio in their client settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stereo_audio: Option<bool>,
     /// Whether users can select original sound in their client settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_audio: Option<bool>,
     /// Whether to allow screen sharing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_sharing: Option<bool>,
     /// Whether users can request remote control.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_control: Option<bool>,
     /// Whether to enable the [**Non-verbal feedback**](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions-) setting.  This value defaults to false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_verbal_feedback: Option<bool>,
     /// Whether to enable the [**Remote support**](https://support.zoom.us/hc/en-us/articles/360060951012-Enabling-remote-support) setting. This value defaults to false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_support: Option<bool>,
     /// Whether custom [data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-hosted-meetings-and-webinars) are enabled for hosting real-time meeting and webinar traffic:
     /// * true — Enabled. Provide the data center regions in the data_center_regions field.
     /// * false — Disabled. Only use the default data center regions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// The user's selected custom data center regions. This field only returns if the custom_data_center_regions value is true:
     /// * AU — Australia.
@@ -2515,107 +5604,107 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * NL — Netherlands.
     /// * SG — Singapore.
     /// * US — United States.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center_regions: Option<
         Vec<AccountSettingsUpdatedPayloadDataCenterRegionsItem>,
     >,
     /// Information about the [language interpretation](https://support.zoom.us/hc/en-us/articles/360034919791-Using-Language-Interpretation-in-your-meeting-or-webinar) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language_interpretation: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation,
     >,
     /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_language_interpretation: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretation,
     >,
     /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions) located in the **Reactions** menu in the meeting toolbar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions: Option<bool>,
     /// Choose from the following meeting reaction options:
     /// * all — All emojis: Allow meeting participants to use any emoji available in Zoom chat as a reaction in a meeting.
     /// * selected — Selected emojis: Allow meeting participants to use the 6 standard meeting reaction emojis: Clapping Hands, Thumbs Up, Heart, Tears of Joy, Open Mouth, Party Popper (Tada, Celebration)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions_emojis: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
     >,
     /// Whether to allow host and panelist to use audible clap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_panelists_to_use_audible_clap: Option<bool>,
     /// Set this field to true to use [webinar reactions](https://support.zoom.us/hc/en-us/articles/4803536268429).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_reactions: Option<bool>,
     /// Whether participants can join a meeting directly from their browser and bypass the Zoom application download process.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_a_join_from_your_browser_link: Option<bool>,
     /// Whether participants can join a meeting directly from their mobile browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_mobile: Option<bool>,
     /// Whether participants can join a meeting directly from their desktop browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_desktop: Option<bool>,
     /// Whether to allow livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_live_streaming: Option<bool>,
     /// Whether to allow Facebook livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_facebook: Option<bool>,
     /// Whether to allow Workplace by Facebook livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub workplace_by_facebook: Option<bool>,
     /// Whether to allow YouTube livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_youtube: Option<bool>,
     /// Whether to allow custom livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_live_streaming_service: Option<bool>,
     /// The custom livestreaming service instructions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// The `webinar_live_streaming` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming,
     >,
     /// The `webinar_chat` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat,
     >,
     /// The account's closed captioning settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_captioning: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning,
     >,
     /// Whether the person sharing during a presentation can allow others to control the slide presentation. This feature is only available in version 5.8.3 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub slide_control: Option<bool>,
     /// Whether to allow the host to present a survey to participants once a meeting has ended. This feature is only available in version 5.7.3 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_survey: Option<bool>,
     /// Information about the account's webinar polling settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_polling: Option<AccountSettingsUpdatedPayloadPolling>,
     /// Whether to allow the host to present surveys to attendees once a webinar has ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_survey: Option<bool>,
     /// Whether the **Disable desktop screen sharing for meetings you host** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_host_meetings: Option<bool>,
     /// Whether the **Disable screen sharing when guests are in the meeting** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_in_meeting_guests: Option<bool>,
     /// The type of user who can share their screen or content during meetings:
     /// * host — Only hosts can screen share.
     /// * all — Both hosts and participants can screen share.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
     /// The type of user that can begin sharing their screen when someone else in the meeting is sharing their screen:
     /// * host — Only hosts can screen share when someone else is sharing.
     /// * all — Both hosts and participants can screen share when someone else is sharing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen_when_someone_is_sharing: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
@@ -2625,10 +5714,609 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// .
     ///
     /// multiple: Multiple participants can screen share simultaneously (dual monitors recommended).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_share_simultaneously: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingParticipantsShareSimultaneously,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut e2e_encryption = None;
+        let mut chat = None;
+        let mut allow_users_to_delete_messages_in_meeting_chat = None;
+        let mut allow_participants_chat_with = None;
+        let mut allow_users_save_chats = None;
+        let mut private_chat = None;
+        let mut auto_saving_chat = None;
+        let mut file_transfer = None;
+        let mut feedback = None;
+        let mut post_meeting_feedback = None;
+        let mut co_host = None;
+        let mut polling = None;
+        let mut meeting_polling = None;
+        let mut attendee_on_hold = None;
+        let mut show_meeting_control_toolbar = None;
+        let mut allow_show_zoom_windows = None;
+        let mut annotation = None;
+        let mut whiteboard = None;
+        let mut webinar_question_answer = None;
+        let mut meeting_question_answer = None;
+        let mut anonymous_question_answer = None;
+        let mut breakout_room = None;
+        let mut breakout_room_schedule = None;
+        let mut closed_caption = None;
+        let mut far_end_camera_control = None;
+        let mut group_hd = None;
+        let mut virtual_background = None;
+        let mut watermark = None;
+        let mut watermark_by_default = None;
+        let mut audio_watermark_by_default = None;
+        let mut attention_mode_focus_mode = None;
+        let mut allow_host_to_enable_focus_mode = None;
+        let mut alert_guest_join = None;
+        let mut auto_answer = None;
+        let mut p2p_connetion = None;
+        let mut p2p_ports = None;
+        let mut ports_range = None;
+        let mut sending_default_email_invites = None;
+        let mut use_html_format_email = None;
+        let mut dscp_marking = None;
+        let mut dscp_audio = None;
+        let mut dscp_video = None;
+        let mut stereo_audio = None;
+        let mut original_audio = None;
+        let mut screen_sharing = None;
+        let mut remote_control = None;
+        let mut non_verbal_feedback = None;
+        let mut remote_support = None;
+        let mut custom_data_center_regions = None;
+        let mut data_center_regions = None;
+        let mut language_interpretation = None;
+        let mut sign_language_interpretation = None;
+        let mut meeting_reactions = None;
+        let mut meeting_reactions_emojis = None;
+        let mut allow_host_panelists_to_use_audible_clap = None;
+        let mut webinar_reactions = None;
+        let mut show_a_join_from_your_browser_link = None;
+        let mut join_from_mobile = None;
+        let mut join_from_desktop = None;
+        let mut allow_live_streaming = None;
+        let mut live_streaming_facebook = None;
+        let mut workplace_by_facebook = None;
+        let mut live_streaming_youtube = None;
+        let mut custom_live_streaming_service = None;
+        let mut custom_service_instructions = None;
+        let mut webinar_live_streaming = None;
+        let mut webinar_chat = None;
+        let mut closed_captioning = None;
+        let mut slide_control = None;
+        let mut meeting_survey = None;
+        let mut webinar_polling = None;
+        let mut webinar_survey = None;
+        let mut disable_screen_sharing_for_host_meetings = None;
+        let mut disable_screen_sharing_for_in_meeting_guests = None;
+        let mut who_can_share_screen = None;
+        let mut who_can_share_screen_when_someone_is_sharing = None;
+        let mut participants_share_simultaneously = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "e2e_encryption" => {
+                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")?
+                }
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "allow_users_to_delete_messages_in_meeting_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_delete_messages_in_meeting_chat,
+                        "allow_users_to_delete_messages_in_meeting_chat",
+                    )?
+                }
+                "allow_participants_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_participants_chat_with,
+                        "allow_participants_chat_with",
+                    )?
+                }
+                "allow_users_save_chats" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_save_chats,
+                        "allow_users_save_chats",
+                    )?
+                }
+                "private_chat" => {
+                    __runtime::field(&mut __map, &mut private_chat, "private_chat")?
+                }
+                "auto_saving_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_saving_chat,
+                        "auto_saving_chat",
+                    )?
+                }
+                "file_transfer" => {
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                }
+                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback")?,
+                "post_meeting_feedback" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut post_meeting_feedback,
+                        "post_meeting_feedback",
+                    )?
+                }
+                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host")?,
+                "polling" => __runtime::field(&mut __map, &mut polling, "polling")?,
+                "meeting_polling" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_polling,
+                        "meeting_polling",
+                    )?
+                }
+                "attendee_on_hold" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut attendee_on_hold,
+                        "attendee_on_hold",
+                    )?
+                }
+                "show_meeting_control_toolbar" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_meeting_control_toolbar,
+                        "show_meeting_control_toolbar",
+                    )?
+                }
+                "allow_show_zoom_windows" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_show_zoom_windows,
+                        "allow_show_zoom_windows",
+                    )?
+                }
+                "annotation" => {
+                    __runtime::field(&mut __map, &mut annotation, "annotation")?
+                }
+                "whiteboard" => {
+                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")?
+                }
+                "webinar_question_answer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_question_answer,
+                        "webinar_question_answer",
+                    )?
+                }
+                "meeting_question_answer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_question_answer,
+                        "meeting_question_answer",
+                    )?
+                }
+                "anonymous_question_answer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut anonymous_question_answer,
+                        "anonymous_question_answer",
+                    )?
+                }
+                "breakout_room" => {
+                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")?
+                }
+                "breakout_room_schedule" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut breakout_room_schedule,
+                        "breakout_room_schedule",
+                    )?
+                }
+                "closed_caption" => {
+                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")?
+                }
+                "far_end_camera_control" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut far_end_camera_control,
+                        "far_end_camera_control",
+                    )?
+                }
+                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd")?,
+                "virtual_background" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut virtual_background,
+                        "virtual_background",
+                    )?
+                }
+                "watermark" => __runtime::field(&mut __map, &mut watermark, "watermark")?,
+                "watermark_by_default" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut watermark_by_default,
+                        "watermark_by_default",
+                    )?
+                }
+                "audio_watermark_by_default" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_watermark_by_default,
+                        "audio_watermark_by_default",
+                    )?
+                }
+                "attention_mode_focus_mode" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut attention_mode_focus_mode,
+                        "attention_mode_focus_mode",
+                    )?
+                }
+                "allow_host_to_enable_focus_mode" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_host_to_enable_focus_mode,
+                        "allow_host_to_enable_focus_mode",
+                    )?
+                }
+                "alert_guest_join" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut alert_guest_join,
+                        "alert_guest_join",
+                    )?
+                }
+                "auto_answer" => {
+                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")?
+                }
+                "p2p_connetion" => {
+                    __runtime::field(&mut __map, &mut p2p_connetion, "p2p_connetion")?
+                }
+                "p2p_ports" => __runtime::field(&mut __map, &mut p2p_ports, "p2p_ports")?,
+                "ports_range" => {
+                    __runtime::field(&mut __map, &mut ports_range, "ports_range")?
+                }
+                "sending_default_email_invites" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sending_default_email_invites,
+                        "sending_default_email_invites",
+                    )?
+                }
+                "use_html_format_email" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_html_format_email,
+                        "use_html_format_email",
+                    )?
+                }
+                "dscp_marking" => {
+                    __runtime::field(&mut __map, &mut dscp_marking, "dscp_marking")?
+                }
+                "dscp_audio" => {
+                    __runtime::field(&mut __map, &mut dscp_audio, "dscp_audio")?
+                }
+                "dscp_video" => {
+                    __runtime::field(&mut __map, &mut dscp_video, "dscp_video")?
+                }
+                "stereo_audio" => {
+                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")?
+                }
+                "original_audio" => {
+                    __runtime::field(&mut __map, &mut original_audio, "original_audio")?
+                }
+                "screen_sharing" => {
+                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")?
+                }
+                "remote_control" => {
+                    __runtime::field(&mut __map, &mut remote_control, "remote_control")?
+                }
+                "non_verbal_feedback" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut non_verbal_feedback,
+                        "non_verbal_feedback",
+                    )?
+                }
+                "remote_support" => {
+                    __runtime::field(&mut __map, &mut remote_support, "remote_support")?
+                }
+                "custom_data_center_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_data_center_regions,
+                        "custom_data_center_regions",
+                    )?
+                }
+                "data_center_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut data_center_regions,
+                        "data_center_regions",
+                    )?
+                }
+                "language_interpretation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut language_interpretation,
+                        "language_interpretation",
+                    )?
+                }
+                "sign_language_interpretation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sign_language_interpretation,
+                        "sign_language_interpretation",
+                    )?
+                }
+                "meeting_reactions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_reactions,
+                        "meeting_reactions",
+                    )?
+                }
+                "meeting_reactions_emojis" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_reactions_emojis,
+                        "meeting_reactions_emojis",
+                    )?
+                }
+                "allow_host_panelists_to_use_audible_clap" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_host_panelists_to_use_audible_clap,
+                        "allow_host_panelists_to_use_audible_clap",
+                    )?
+                }
+                "webinar_reactions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_reactions,
+                        "webinar_reactions",
+                    )?
+                }
+                "show_a_join_from_your_browser_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_a_join_from_your_browser_link,
+                        "show_a_join_from_your_browser_link",
+                    )?
+                }
+                "join_from_mobile" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut join_from_mobile,
+                        "join_from_mobile",
+                    )?
+                }
+                "join_from_desktop" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut join_from_desktop,
+                        "join_from_desktop",
+                    )?
+                }
+                "allow_live_streaming" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_live_streaming,
+                        "allow_live_streaming",
+                    )?
+                }
+                "live_streaming_facebook" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_facebook,
+                        "live_streaming_facebook",
+                    )?
+                }
+                "workplace_by_facebook" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut workplace_by_facebook,
+                        "workplace_by_facebook",
+                    )?
+                }
+                "live_streaming_youtube" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_youtube,
+                        "live_streaming_youtube",
+                    )?
+                }
+                "custom_live_streaming_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_live_streaming_service,
+                        "custom_live_streaming_service",
+                    )?
+                }
+                "custom_service_instructions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_service_instructions,
+                        "custom_service_instructions",
+                    )?
+                }
+                "webinar_live_streaming" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_live_streaming,
+                        "webinar_live_streaming",
+                    )?
+                }
+                "webinar_chat" => {
+                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")?
+                }
+                "closed_captioning" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut closed_captioning,
+                        "closed_captioning",
+                    )?
+                }
+                "slide_control" => {
+                    __runtime::field(&mut __map, &mut slide_control, "slide_control")?
+                }
+                "meeting_survey" => {
+                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")?
+                }
+                "webinar_polling" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_polling,
+                        "webinar_polling",
+                    )?
+                }
+                "webinar_survey" => {
+                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")?
+                }
+                "disable_screen_sharing_for_host_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disable_screen_sharing_for_host_meetings,
+                        "disable_screen_sharing_for_host_meetings",
+                    )?
+                }
+                "disable_screen_sharing_for_in_meeting_guests" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disable_screen_sharing_for_in_meeting_guests,
+                        "disable_screen_sharing_for_in_meeting_guests",
+                    )?
+                }
+                "who_can_share_screen" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut who_can_share_screen,
+                        "who_can_share_screen",
+                    )?
+                }
+                "who_can_share_screen_when_someone_is_sharing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut who_can_share_screen_when_someone_is_sharing,
+                        "who_can_share_screen_when_someone_is_sharing",
+                    )?
+                }
+                "participants_share_simultaneously" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participants_share_simultaneously,
+                        "participants_share_simultaneously",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            e2e_encryption: e2e_encryption.unwrap_or_default(),
+            chat: chat.unwrap_or_default(),
+            allow_users_to_delete_messages_in_meeting_chat: allow_users_to_delete_messages_in_meeting_chat
+                .unwrap_or_default(),
+            allow_participants_chat_with: allow_participants_chat_with
+                .unwrap_or_default(),
+            allow_users_save_chats: allow_users_save_chats.unwrap_or_default(),
+            private_chat: private_chat.unwrap_or_default(),
+            auto_saving_chat: auto_saving_chat.unwrap_or_default(),
+            file_transfer: file_transfer.unwrap_or_default(),
+            feedback: feedback.unwrap_or_default(),
+            post_meeting_feedback: post_meeting_feedback.unwrap_or_default(),
+            co_host: co_host.unwrap_or_default(),
+            polling: polling.unwrap_or_default(),
+            meeting_polling: meeting_polling.unwrap_or_default(),
+            attendee_on_hold: attendee_on_hold.unwrap_or_default(),
+            show_meeting_control_toolbar: show_meeting_control_toolbar
+                .unwrap_or_default(),
+            allow_show_zoom_windows: allow_show_zoom_windows.unwrap_or_default(),
+            annotation: annotation.unwrap_or_default(),
+            whiteboard: whiteboard.unwrap_or_default(),
+            webinar_question_answer: webinar_question_answer.unwrap_or_default(),
+            meeting_question_answer: meeting_question_answer.unwrap_or_default(),
+            anonymous_question_answer: anonymous_question_answer.unwrap_or_default(),
+            breakout_room: breakout_room.unwrap_or_default(),
+            breakout_room_schedule: breakout_room_schedule.unwrap_or_default(),
+            closed_caption: closed_caption.unwrap_or_default(),
+            far_end_camera_control: far_end_camera_control.unwrap_or_default(),
+            group_hd: group_hd.unwrap_or_default(),
+            virtual_background: virtual_background.unwrap_or_default(),
+            watermark: watermark.unwrap_or_default(),
+            watermark_by_default: watermark_by_default.unwrap_or_default(),
+            audio_watermark_by_default: audio_watermark_by_default.unwrap_or_default(),
+            attention_mode_focus_mode: attention_mode_focus_mode.unwrap_or_default(),
+            allow_host_to_enable_focus_mode: allow_host_to_enable_focus_mode
+                .unwrap_or_default(),
+            alert_guest_join: alert_guest_join.unwrap_or_default(),
+            auto_answer: auto_answer.unwrap_or_default(),
+            p2p_connetion: p2p_connetion.unwrap_or_default(),
+            p2p_ports: p2p_ports.unwrap_or_default(),
+            ports_range: ports_range.unwrap_or_default(),
+            sending_default_email_invites: sending_default_email_invites
+                .unwrap_or_default(),
+            use_html_format_email: use_html_format_email.unwrap_or_default(),
+            dscp_marking: dscp_marking.unwrap_or_default(),
+            dscp_audio: dscp_audio.unwrap_or_default(),
+            dscp_video: dscp_video.unwrap_or_default(),
+            stereo_audio: stereo_audio.unwrap_or_default(),
+            original_audio: original_audio.unwrap_or_default(),
+            screen_sharing: screen_sharing.unwrap_or_default(),
+            remote_control: remote_control.unwrap_or_default(),
+            non_verbal_feedback: non_verbal_feedback.unwrap_or_default(),
+            remote_support: remote_support.unwrap_or_default(),
+            custom_data_center_regions: custom_data_center_regions.unwrap_or_default(),
+            data_center_regions: data_center_regions.unwrap_or_default(),
+            language_interpretation: language_interpretation.unwrap_or_default(),
+            sign_language_interpretation: sign_language_interpretation
+                .unwrap_or_default(),
+            meeting_reactions: meeting_reactions.unwrap_or_default(),
+            meeting_reactions_emojis: meeting_reactions_emojis.unwrap_or_default(),
+            allow_host_panelists_to_use_audible_clap: allow_host_panelists_to_use_audible_clap
+                .unwrap_or_default(),
+            webinar_reactions: webinar_reactions.unwrap_or_default(),
+            show_a_join_from_your_browser_link: show_a_join_from_your_browser_link
+                .unwrap_or_default(),
+            join_from_mobile: join_from_mobile.unwrap_or_default(),
+            join_from_desktop: join_from_desktop.unwrap_or_default(),
+            allow_live_streaming: allow_live_streaming.unwrap_or_default(),
+            live_streaming_facebook: live_streaming_facebook.unwrap_or_default(),
+            workplace_by_facebook: workplace_by_facebook.unwrap_or_default(),
+            live_streaming_youtube: live_streaming_youtube.unwrap_or_default(),
+            custom_live_streaming_service: custom_live_streaming_service
+                .unwrap_or_default(),
+            custom_service_instructions: custom_service_instructions.unwrap_or_default(),
+            webinar_live_streaming: webinar_live_streaming.unwrap_or_default(),
+            webinar_chat: webinar_chat.unwrap_or_default(),
+            closed_captioning: closed_captioning.unwrap_or_default(),
+            slide_control: slide_control.unwrap_or_default(),
+            meeting_survey: meeting_survey.unwrap_or_default(),
+            webinar_polling: webinar_polling.unwrap_or_default(),
+            webinar_survey: webinar_survey.unwrap_or_default(),
+            disable_screen_sharing_for_host_meetings: disable_screen_sharing_for_host_meetings
+                .unwrap_or_default(),
+            disable_screen_sharing_for_in_meeting_guests: disable_screen_sharing_for_in_meeting_guests
+                .unwrap_or_default(),
+            who_can_share_screen: who_can_share_screen.unwrap_or_default(),
+            who_can_share_screen_when_someone_is_sharing: who_can_share_screen_when_someone_is_sharing
+                .unwrap_or_default(),
+            participants_share_simultaneously: participants_share_simultaneously
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Whether participants can chat with certain groups:
@@ -2751,26 +6439,95 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats {
 /// Information about the account's meeting polling settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadPolling {
     /// Whether the host can add polls before or during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the host can create advanced polls and quizzes. Advanced polls and quizzes include single choice, multiple choice, drop down, matching, short answer, long answer, rank order, and fill-in-the-blank questions. Hosts can also set the correct answers for quizzes they create.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub advanced_polls: Option<bool>,
     /// Whether to require answers to be anonymous.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_answers_to_be_anonymous: Option<bool>,
     /// Whether alternative hosts can add or edit polls and quizzes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_alternative_host_to_add_edit: Option<bool>,
     /// Whether to allow users to manage saved polls and quizzes from Meetings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_saved_polls_and_quizzes: Option<bool>,
     /// Whether to allow host to upload an image for each question.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_upload_image: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadPolling {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadPolling {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadPolling";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut advanced_polls = None;
+        let mut require_answers_to_be_anonymous = None;
+        let mut allow_alternative_host_to_add_edit = None;
+        let mut manage_saved_polls_and_quizzes = None;
+        let mut allow_host_to_upload_image = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "advanced_polls" => {
+                    __runtime::field(&mut __map, &mut advanced_polls, "advanced_polls")?
+                }
+                "require_answers_to_be_anonymous" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_answers_to_be_anonymous,
+                        "require_answers_to_be_anonymous",
+                    )?
+                }
+                "allow_alternative_host_to_add_edit" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_alternative_host_to_add_edit,
+                        "allow_alternative_host_to_add_edit",
+                    )?
+                }
+                "manage_saved_polls_and_quizzes" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut manage_saved_polls_and_quizzes,
+                        "manage_saved_polls_and_quizzes",
+                    )?
+                }
+                "allow_host_to_upload_image" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_host_to_upload_image,
+                        "allow_host_to_upload_image",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            advanced_polls: advanced_polls.unwrap_or_default(),
+            require_answers_to_be_anonymous: require_answers_to_be_anonymous
+                .unwrap_or_default(),
+            allow_alternative_host_to_add_edit: allow_alternative_host_to_add_edit
+                .unwrap_or_default(),
+            manage_saved_polls_and_quizzes: manage_saved_polls_and_quizzes
+                .unwrap_or_default(),
+            allow_host_to_upload_image: allow_host_to_upload_image.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `data_center_regions` property of [`AccountSettingsUpdatedPayloadObjectSettingsInMeeting`].
@@ -2867,49 +6624,167 @@ for AccountSettingsUpdatedPayloadDataCenterRegionsItem {
 /// Information about the [language interpretation](https://support.zoom.us/hc/en-us/articles/360034919791-Using-Language-Interpretation-in-your-meeting-or-webinar) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
     /// Whether hosts can assign participants as interpreters to interpret one language into another in real-time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether enable language interpretation by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_language_interpretation_by_default: Option<bool>,
     /// Whether to allow participants to speak in listening channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_participants_to_speak_in_listening_channel: Option<bool>,
     /// Whether to allow up to 25 custom languages when scheduling meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_up_to_25_custom_languages_when_scheduling_meetings: Option<bool>,
     /// A list of system-supported languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
     /// A list of user-defined supported languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_languages: Option<Vec<String>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut enable_language_interpretation_by_default = None;
+        let mut allow_participants_to_speak_in_listening_channel = None;
+        let mut allow_up_to_25_custom_languages_when_scheduling_meetings = None;
+        let mut languages = None;
+        let mut custom_languages = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable_language_interpretation_by_default" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut enable_language_interpretation_by_default,
+                        "enable_language_interpretation_by_default",
+                    )?
+                }
+                "allow_participants_to_speak_in_listening_channel" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_participants_to_speak_in_listening_channel,
+                        "allow_participants_to_speak_in_listening_channel",
+                    )?
+                }
+                "allow_up_to_25_custom_languages_when_scheduling_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_up_to_25_custom_languages_when_scheduling_meetings,
+                        "allow_up_to_25_custom_languages_when_scheduling_meetings",
+                    )?
+                }
+                "languages" => __runtime::field(&mut __map, &mut languages, "languages")?,
+                "custom_languages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_languages,
+                        "custom_languages",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            enable_language_interpretation_by_default: enable_language_interpretation_by_default
+                .unwrap_or_default(),
+            allow_participants_to_speak_in_listening_channel: allow_participants_to_speak_in_listening_channel
+                .unwrap_or_default(),
+            allow_up_to_25_custom_languages_when_scheduling_meetings: allow_up_to_25_custom_languages_when_scheduling_meetings
+                .unwrap_or_default(),
+            languages: languages.unwrap_or_default(),
+            custom_languages: custom_languages.unwrap_or_default(),
+        })
+    }
 }
 
 /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretation {
     /// Whether to allow hosts to assign participants as sign language interpreters who can interpret one language into another in real-time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to enable sign language interpretation view by default in scheduler.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_sign_language_interpretation_by_default: Option<bool>,
     /// A list of system-supported languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub languages: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretationLanguagesItem,
         >,
     >,
     /// A list of user-defined supported languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_languages: Option<Vec<String>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretation {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretation";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut enable_sign_language_interpretation_by_default = None;
+        let mut languages = None;
+        let mut custom_languages = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable_sign_language_interpretation_by_default" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut enable_sign_language_interpretation_by_default,
+                        "enable_sign_language_interpretation_by_default",
+                    )?
+                }
+                "languages" => __runtime::field(&mut __map, &mut languages, "languages")?,
+                "custom_languages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_languages,
+                        "custom_languages",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            enable_sign_language_interpretation_by_default: enable_sign_language_interpretation_by_default
+                .unwrap_or_default(),
+            languages: languages.unwrap_or_default(),
+            custom_languages: custom_languages.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `languages` property of [`AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretation`].
@@ -3045,28 +6920,82 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis {
 /// The `webinar_live_streaming` property of [`AccountSettingsUpdatedPayloadObjectSettingsInMeeting`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
     /// Whether webinar livestreaming is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The available livestreaming services:
     /// * facebook
     /// * workplace_by_facebook
     /// * youtube
     /// * custom_live_streaming_service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_service: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreamingLiveStreamingServiceItem,
         >,
     >,
     /// The specific instructions that allow the account's meeting hosts to configure a custom livestream.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// Whether to notify users to watch the livestream. This does not apply to custom RTMP (real-time messaging protocol).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_reminder: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut live_streaming_service = None;
+        let mut custom_service_instructions = None;
+        let mut live_streaming_reminder = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "live_streaming_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_service,
+                        "live_streaming_service",
+                    )?
+                }
+                "custom_service_instructions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_service_instructions,
+                        "custom_service_instructions",
+                    )?
+                }
+                "live_streaming_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_reminder,
+                        "live_streaming_reminder",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            live_streaming_service: live_streaming_service.unwrap_or_default(),
+            custom_service_instructions: custom_service_instructions.unwrap_or_default(),
+            live_streaming_reminder: live_streaming_reminder.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `live_streaming_service` property of [`AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming`].
@@ -3128,15 +7057,15 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreamingLive
 /// The `webinar_chat` property of [`AccountSettingsUpdatedPayloadObjectSettingsInMeeting`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
     /// Whether webinar participants can send chat messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Webinar panelists can chat with:
     /// * 1 — Host and all panelists.
     /// * 2 — Everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_chat_with: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
@@ -3144,31 +7073,114 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
     /// * 1 — No one.
     /// * 2 — Host and all panelists.
     /// * 3 — Everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_attendees_chat_with: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// By default, webinar attendees can chat with:
     /// * 1 — Host and all panelists.
     /// * 2 — Everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_attendees_chat_with: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
     /// Whether webinar panelists can send direct messages to other panelists.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_send_direct_message: Option<bool>,
     /// Whether webinar attendees can save chats:
     /// * 0 — Attendees cannot save chats.
     /// * 1 — Attendees can only save host and panelist chats.
     /// * 2 — Attendees can save all chats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// Whether chat messages are saved automatically to a local file on the host's computer when the webinar ends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_auto_save_local_chat_file: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut allow_panelists_chat_with = None;
+        let mut allow_attendees_chat_with = None;
+        let mut default_attendees_chat_with = None;
+        let mut allow_panelists_send_direct_message = None;
+        let mut allow_users_save_chats = None;
+        let mut allow_auto_save_local_chat_file = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "allow_panelists_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_panelists_chat_with,
+                        "allow_panelists_chat_with",
+                    )?
+                }
+                "allow_attendees_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_attendees_chat_with,
+                        "allow_attendees_chat_with",
+                    )?
+                }
+                "default_attendees_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut default_attendees_chat_with,
+                        "default_attendees_chat_with",
+                    )?
+                }
+                "allow_panelists_send_direct_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_panelists_send_direct_message,
+                        "allow_panelists_send_direct_message",
+                    )?
+                }
+                "allow_users_save_chats" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_save_chats,
+                        "allow_users_save_chats",
+                    )?
+                }
+                "allow_auto_save_local_chat_file" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_auto_save_local_chat_file,
+                        "allow_auto_save_local_chat_file",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            allow_panelists_chat_with: allow_panelists_chat_with.unwrap_or_default(),
+            allow_attendees_chat_with: allow_attendees_chat_with.unwrap_or_default(),
+            default_attendees_chat_with: default_attendees_chat_with.unwrap_or_default(),
+            allow_panelists_send_direct_message: allow_panelists_send_direct_message
+                .unwrap_or_default(),
+            allow_users_save_chats: allow_users_save_chats.unwrap_or_default(),
+            allow_auto_save_local_chat_file: allow_auto_save_local_chat_file
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Webinar panelists can chat with:
@@ -3279,23 +7291,83 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSav
 /// The account's closed captioning settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
     /// Whether to allow the host to type closed captions or assign a participant or 3rd-party service to provide closed captioning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to allow the use of an API token to integrate with 3rd-party closed captioning services.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_captioning_service: Option<bool>,
     /// Whether to allow a live transcription service to transcribe meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_transcribing: Option<bool>,
     /// Whether to allow the viewing of full transcripts in the in-meeting side panel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_full_transcript: Option<bool>,
     /// Whether to allow participants to save closed captions or transcripts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_caption: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut third_party_captioning_service = None;
+        let mut auto_transcribing = None;
+        let mut view_full_transcript = None;
+        let mut save_caption = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "third_party_captioning_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut third_party_captioning_service,
+                        "third_party_captioning_service",
+                    )?
+                }
+                "auto_transcribing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_transcribing,
+                        "auto_transcribing",
+                    )?
+                }
+                "view_full_transcript" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut view_full_transcript,
+                        "view_full_transcript",
+                    )?
+                }
+                "save_caption" => {
+                    __runtime::field(&mut __map, &mut save_caption, "save_caption")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            third_party_captioning_service: third_party_captioning_service
+                .unwrap_or_default(),
+            auto_transcribing: auto_transcribing.unwrap_or_default(),
+            view_full_transcript: view_full_transcript.unwrap_or_default(),
+            save_caption: save_caption.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of user who can share their screen or content during meetings:
@@ -3404,136 +7476,469 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingParticipantsShareSimulta
 /// Information about the email notification settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsEmailNotification {
     /// Whether to notify the host when a cloud recording is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_available_reminder: Option<bool>,
     /// Whether to notify the person who scheduled the meeting or webinar for the host when a cloud recording is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_schedulers: Option<bool>,
     /// Whether to notify any alternative hosts when a cloud recording is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_alternative_hosts: Option<bool>,
     /// Whether to notify the host when participants join the meeting before them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_reminder: Option<bool>,
     /// Whether to notify the host and participants when a meeting is canceled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_meeting_reminder: Option<bool>,
     /// Whether to notify the user when host licenses are running low.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub low_host_count_reminder: Option<bool>,
     /// Whether to notify when an alternative host is added to or removed from a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_host_reminder: Option<bool>,
     /// Whether to notify the host that there is a meeting is scheduled, rescheduled, or canceled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_for_reminder: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsEmailNotification";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut cloud_recording_available_reminder = None;
+        let mut recording_available_reminder_schedulers = None;
+        let mut recording_available_reminder_alternative_hosts = None;
+        let mut jbh_reminder = None;
+        let mut cancel_meeting_reminder = None;
+        let mut low_host_count_reminder = None;
+        let mut alternative_host_reminder = None;
+        let mut schedule_for_reminder = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "cloud_recording_available_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording_available_reminder,
+                        "cloud_recording_available_reminder",
+                    )?
+                }
+                "recording_available_reminder_schedulers" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_available_reminder_schedulers,
+                        "recording_available_reminder_schedulers",
+                    )?
+                }
+                "recording_available_reminder_alternative_hosts" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_available_reminder_alternative_hosts,
+                        "recording_available_reminder_alternative_hosts",
+                    )?
+                }
+                "jbh_reminder" => {
+                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")?
+                }
+                "cancel_meeting_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cancel_meeting_reminder,
+                        "cancel_meeting_reminder",
+                    )?
+                }
+                "low_host_count_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut low_host_count_reminder,
+                        "low_host_count_reminder",
+                    )?
+                }
+                "alternative_host_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut alternative_host_reminder,
+                        "alternative_host_reminder",
+                    )?
+                }
+                "schedule_for_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_for_reminder,
+                        "schedule_for_reminder",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            cloud_recording_available_reminder: cloud_recording_available_reminder
+                .unwrap_or_default(),
+            recording_available_reminder_schedulers: recording_available_reminder_schedulers
+                .unwrap_or_default(),
+            recording_available_reminder_alternative_hosts: recording_available_reminder_alternative_hosts
+                .unwrap_or_default(),
+            jbh_reminder: jbh_reminder.unwrap_or_default(),
+            cancel_meeting_reminder: cancel_meeting_reminder.unwrap_or_default(),
+            low_host_count_reminder: low_host_count_reminder.unwrap_or_default(),
+            alternative_host_reminder: alternative_host_reminder.unwrap_or_default(),
+            schedule_for_reminder: schedule_for_reminder.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the Zoom Rooms settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsZoomRooms {
     /// Whether upcoming meeting alerts are enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upcoming_meeting_alert: Option<bool>,
     /// Whether to start the AirPlay service manually.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_airplay_manually: Option<bool>,
     /// Whether weekly system restarts are enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weekly_system_restart: Option<bool>,
     /// Whether to display meeting lists with calendar integration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub list_meetings_with_calendar: Option<bool>,
     /// Whether Zoom Room post-meeting feedback is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zr_post_meeting_feedback: Option<bool>,
     /// Whether the automatic direct sharing using an ultrasonic proximity signal is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ultrasonic: Option<bool>,
     /// Whether to force all meetings to be [private meetings](https://support.zoom.us/hc/en-us/articles/115001051063-Zoom-Rooms-Private-Meetings).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_private_meeting: Option<bool>,
     /// Whether hiding of the host and meeting ID in private meetings is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_host_information: Option<bool>,
     /// Whether cloud recording for instant meetings is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cmr_for_instant_meeting: Option<bool>,
     /// Whether an automatic start time and stop time for scheduled meetings is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_start_stop_scheduled_meetings: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsZoomRooms {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsZoomRooms {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsZoomRooms";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut upcoming_meeting_alert = None;
+        let mut start_airplay_manually = None;
+        let mut weekly_system_restart = None;
+        let mut list_meetings_with_calendar = None;
+        let mut zr_post_meeting_feedback = None;
+        let mut ultrasonic = None;
+        let mut force_private_meeting = None;
+        let mut hide_host_information = None;
+        let mut cmr_for_instant_meeting = None;
+        let mut auto_start_stop_scheduled_meetings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "upcoming_meeting_alert" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut upcoming_meeting_alert,
+                        "upcoming_meeting_alert",
+                    )?
+                }
+                "start_airplay_manually" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut start_airplay_manually,
+                        "start_airplay_manually",
+                    )?
+                }
+                "weekly_system_restart" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut weekly_system_restart,
+                        "weekly_system_restart",
+                    )?
+                }
+                "list_meetings_with_calendar" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut list_meetings_with_calendar,
+                        "list_meetings_with_calendar",
+                    )?
+                }
+                "zr_post_meeting_feedback" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zr_post_meeting_feedback,
+                        "zr_post_meeting_feedback",
+                    )?
+                }
+                "ultrasonic" => {
+                    __runtime::field(&mut __map, &mut ultrasonic, "ultrasonic")?
+                }
+                "force_private_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut force_private_meeting,
+                        "force_private_meeting",
+                    )?
+                }
+                "hide_host_information" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut hide_host_information,
+                        "hide_host_information",
+                    )?
+                }
+                "cmr_for_instant_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cmr_for_instant_meeting,
+                        "cmr_for_instant_meeting",
+                    )?
+                }
+                "auto_start_stop_scheduled_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_start_stop_scheduled_meetings,
+                        "auto_start_stop_scheduled_meetings",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            upcoming_meeting_alert: upcoming_meeting_alert.unwrap_or_default(),
+            start_airplay_manually: start_airplay_manually.unwrap_or_default(),
+            weekly_system_restart: weekly_system_restart.unwrap_or_default(),
+            list_meetings_with_calendar: list_meetings_with_calendar.unwrap_or_default(),
+            zr_post_meeting_feedback: zr_post_meeting_feedback.unwrap_or_default(),
+            ultrasonic: ultrasonic.unwrap_or_default(),
+            force_private_meeting: force_private_meeting.unwrap_or_default(),
+            hide_host_information: hide_host_information.unwrap_or_default(),
+            cmr_for_instant_meeting: cmr_for_instant_meeting.unwrap_or_default(),
+            auto_start_stop_scheduled_meetings: auto_start_stop_scheduled_meetings
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the security settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSecurity {
     /// Whether only account administrators can change a user's username and picture.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_change_name_pic: Option<bool>,
     /// Whether users can import photos from a photo library on a device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub import_photos_from_devices: Option<bool>,
     /// Whether hiding of billing information is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_billing_info: Option<bool>,
     /// Information about the [enhanced password rules](https://support.zoom.us/hc/en-us/articles/360034675592-Advanced-security-settings#h_bf8a25f6-9a66-447a-befd-f02ed3404f89) that allows Zoom account administrators and owners to apply additinal requirements to the users' Zoom login password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub password_requirement: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement,
     >,
     /// Allow users to sign in with single sign-on (SSO).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signin_with_sso: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsSecurity {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsSecurity {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsSecurity";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut admin_change_name_pic = None;
+        let mut import_photos_from_devices = None;
+        let mut hide_billing_info = None;
+        let mut password_requirement = None;
+        let mut signin_with_sso = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "admin_change_name_pic" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut admin_change_name_pic,
+                        "admin_change_name_pic",
+                    )?
+                }
+                "import_photos_from_devices" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut import_photos_from_devices,
+                        "import_photos_from_devices",
+                    )?
+                }
+                "hide_billing_info" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut hide_billing_info,
+                        "hide_billing_info",
+                    )?
+                }
+                "password_requirement" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut password_requirement,
+                        "password_requirement",
+                    )?
+                }
+                "signin_with_sso" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signin_with_sso,
+                        "signin_with_sso",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            admin_change_name_pic: admin_change_name_pic.unwrap_or_default(),
+            import_photos_from_devices: import_photos_from_devices.unwrap_or_default(),
+            hide_billing_info: hide_billing_info.unwrap_or_default(),
+            password_requirement: password_requirement.unwrap_or_default(),
+            signin_with_sso: signin_with_sso.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the [enhanced password rules](https://support.zoom.us/hc/en-us/articles/360034675592-Advanced-security-settings#h_bf8a25f6-9a66-447a-befd-f02ed3404f89) that allows Zoom account administrators and owners to apply additinal requirements to the users' Zoom login password.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement {
     /// A password's required minimum length value. The password length can be between a minimum of 8 characters, up to 14 characters.
     ///
     /// If this is a 0 value, this setting is **disabled** and is not used. The default password length requirement will be a minimum of 8 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_password_length: Option<i64>,
     /// Whether a password requires at least one special character (for example, !, @, and #).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// The password's maximum length of consecutive characters (for example, abcde).
     ///
     /// If this is a 0 value, there is no consecutive character restriction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consecutive_characters_length: Option<i64>,
     /// Whether passwords must pass detection through a weak password dictionary.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weak_enhance_detection: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut minimum_password_length = None;
+        let mut have_special_character = None;
+        let mut consecutive_characters_length = None;
+        let mut weak_enhance_detection = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "minimum_password_length" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut minimum_password_length,
+                        "minimum_password_length",
+                    )?
+                }
+                "have_special_character" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut have_special_character,
+                        "have_special_character",
+                    )?
+                }
+                "consecutive_characters_length" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consecutive_characters_length,
+                        "consecutive_characters_length",
+                    )?
+                }
+                "weak_enhance_detection" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut weak_enhance_detection,
+                        "weak_enhance_detection",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            minimum_password_length: minimum_password_length.unwrap_or_default(),
+            have_special_character: have_special_character.unwrap_or_default(),
+            consecutive_characters_length: consecutive_characters_length
+                .unwrap_or_default(),
+            weak_enhance_detection: weak_enhance_detection.unwrap_or_default(),
+        })
+    }
 }
 
 /// Allow users to sign in with single sign-on (SSO).
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso {
     /// Whether to allow users to sign in with single sign-on (SSO). Enabling this requires you to configure your account's SSO settings. This lets users sign in with SSO through your company's vanity URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to require users to sign in with single sign-on (SSO) if their e-mail address belongs to one of the domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_sso_for_domains: Option<bool>,
     /// Users using these domains are required to sign in with single sign-on (SSO).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// The users can bypass SSO sign-in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_bypass_users: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUsersItem,
@@ -3541,145 +7946,543 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso {
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut require_sso_for_domains = None;
+        let mut domains = None;
+        let mut sso_bypass_users = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "require_sso_for_domains" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_sso_for_domains,
+                        "require_sso_for_domains",
+                    )?
+                }
+                "domains" => __runtime::field(&mut __map, &mut domains, "domains")?,
+                "sso_bypass_users" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sso_bypass_users,
+                        "sso_bypass_users",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            require_sso_for_domains: require_sso_for_domains.unwrap_or_default(),
+            domains: domains.unwrap_or_default(),
+            sso_bypass_users: sso_bypass_users.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `sso_bypass_users` property of [`AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUsersItem {
     /// The user's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The user's email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUsersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUsersItem {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUsersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about recording settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecording {
     /// Whether hosts and participants can record the meeting using a local file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_recording: Option<bool>,
     /// Whether hosts can record and save the meeting in the cloud.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording: Option<bool>,
     /// Whether recording the active speaker with a shared screen is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_speaker_view: Option<bool>,
     /// Whether recording the [gallery view](https://support.zoom.us/hc/en-us/articles/360000005883-Displaying-Participants-in-Gallery-View) with a shared screen is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_gallery_view: Option<bool>,
     /// Whether recording an audio-only file is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file: Option<bool>,
     /// Whether saving the chat text from the meeting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_chat_text: Option<bool>,
     /// Whether adding a timestamp to the recording is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_timestamp: Option<bool>,
     /// Whether automatically transcribing the audio of the meeting or webinar to the cloud is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_audio_transcript: Option<bool>,
     /// The automatic recording setting:
     /// * local — Record locally
     /// * cloud — Record on the cloud.
     /// * none — Disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_recording: Option<String>,
     /// Whether cloud recording downloads are enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download: Option<bool>,
     /// Whether only the host can download cloud recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download_host: Option<bool>,
     /// Whether cloud recordings are only accessible to account members. People outside of your organization **cannot** open links that provide access to cloud recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_user_access_recording: Option<bool>,
     /// Whether Zoom will permanently delete recordings automatically after a specified number of days is enabled. The number of days is displayed in the auto_delete_cmr_days field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr: Option<bool>,
     /// When the auto_delete_cmr value is true, this value is the number of days before the auto-deletion of cloud recordings:
     /// * 30 — 30 days.
     /// * 60 — 60 days.
     /// * 90 — 90 days.
     /// * 120 — 120 days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr_days: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingAutoDeleteCmrDays,
     >,
     /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.us/hc/en-us/articles/360060316092-Changing-basic-and-advanced-cloud-recording-settings#h_01F4CYJTCTXNS2MXH00W9EFG6R) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_files_separately: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately,
     >,
     /// Whether participants' names display in the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_participant_name: Option<bool>,
     /// Whether thumbnails of the presenter are recorded when they are sharing their screen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_thumbnails: Option<bool>,
     /// Whether recordings will be optimized for a 3rd party video editor. This can increase the file size and the time it takes to generate recording files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub optimize_recording_for_3rd_party_video_editor: Option<bool>,
     /// Whether the [recording highlights](https://support.zoom.us/hc/en-us/articles/360060802432) feature is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_highlight: Option<bool>,
     /// By selecting this option, your recording will have meeting smart chapters, and next steps. You are directing Zoom to access, process, and use your account's recording data for the purpose of analysis and insights.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub smart_recording: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording,
     >,
     /// Whether panelist chats are saved to the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_panelist_chat: Option<bool>,
     /// Whether poll results shared during the meeting or webinar are saved. This also includes poll results shared during the meeting or webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_poll_results: Option<bool>,
     /// Whether [closed captions](https://support.zoom.us/hc/en-us/articles/207279736) are saved as a VTT (Video Track Text) file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_close_caption: Option<bool>,
     /// Whether to record separate audio files for each participant is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file_each_participant: Option<bool>,
     /// Whether the meeting's host can pause or stop the cloud's auto recording is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_pause_stop_recording: Option<bool>,
     /// Whether to display a disclaimer to participants before a recording begins is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_disclaimer: Option<bool>,
     /// Whether to ask participants for consent when a recording begins is enabled. This is only available when the value of the recording_disclaimer field is set to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ask_participants_to_consent_disclaimer: Option<bool>,
     /// Whether to ask the host to confirm the recording disclaimer is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ask_host_to_confirm_disclaimer: Option<bool>,
     /// Information about the minimum password requirements for recordings via the Account Recording settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_password_requirement: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement,
     >,
     /// Information about the settings to allow cloud recording access only from specific IP address ranges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address_access_control: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl,
     >,
     /// Whether meeting hosts are prevented from accessing their meeting cloud recordings. Only the administrators with recording management privileges can access them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prevent_host_access_recording: Option<bool>,
     /// Whether the host can delete recordings. If this is disabled, the recordings cannot be deleted by the host. Only an administrator can delete the recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_delete_cloud_recording: Option<bool>,
     /// Whether the recovery of deleted cloud recordings from the trash is enabled.
     ///
     /// If enabled, then deleted cloud recordings are kept in the trash for 30 days after deletion. The recordings can be recovered within that period.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_recovery_deleted_cloud_recordings: Option<bool>,
     /// Information about the [archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings. This is only available if granted archiving solution access by the Zoom support team.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub archive: Option<AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsRecording {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsRecording {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsRecording";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut local_recording = None;
+        let mut cloud_recording = None;
+        let mut record_speaker_view = None;
+        let mut record_gallery_view = None;
+        let mut record_audio_file = None;
+        let mut save_chat_text = None;
+        let mut show_timestamp = None;
+        let mut recording_audio_transcript = None;
+        let mut auto_recording = None;
+        let mut cloud_recording_download = None;
+        let mut cloud_recording_download_host = None;
+        let mut account_user_access_recording = None;
+        let mut auto_delete_cmr = None;
+        let mut auto_delete_cmr_days = None;
+        let mut record_files_separately = None;
+        let mut display_participant_name = None;
+        let mut recording_thumbnails = None;
+        let mut optimize_recording_for_3rd_party_video_editor = None;
+        let mut recording_highlight = None;
+        let mut smart_recording = None;
+        let mut save_panelist_chat = None;
+        let mut save_poll_results = None;
+        let mut save_close_caption = None;
+        let mut record_audio_file_each_participant = None;
+        let mut host_pause_stop_recording = None;
+        let mut recording_disclaimer = None;
+        let mut ask_participants_to_consent_disclaimer = None;
+        let mut ask_host_to_confirm_disclaimer = None;
+        let mut recording_password_requirement = None;
+        let mut ip_address_access_control = None;
+        let mut prevent_host_access_recording = None;
+        let mut host_delete_cloud_recording = None;
+        let mut allow_recovery_deleted_cloud_recordings = None;
+        let mut archive = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "local_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut local_recording,
+                        "local_recording",
+                    )?
+                }
+                "cloud_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording,
+                        "cloud_recording",
+                    )?
+                }
+                "record_speaker_view" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_speaker_view,
+                        "record_speaker_view",
+                    )?
+                }
+                "record_gallery_view" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_gallery_view,
+                        "record_gallery_view",
+                    )?
+                }
+                "record_audio_file" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_audio_file,
+                        "record_audio_file",
+                    )?
+                }
+                "save_chat_text" => {
+                    __runtime::field(&mut __map, &mut save_chat_text, "save_chat_text")?
+                }
+                "show_timestamp" => {
+                    __runtime::field(&mut __map, &mut show_timestamp, "show_timestamp")?
+                }
+                "recording_audio_transcript" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_audio_transcript,
+                        "recording_audio_transcript",
+                    )?
+                }
+                "auto_recording" => {
+                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")?
+                }
+                "cloud_recording_download" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording_download,
+                        "cloud_recording_download",
+                    )?
+                }
+                "cloud_recording_download_host" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording_download_host,
+                        "cloud_recording_download_host",
+                    )?
+                }
+                "account_user_access_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_user_access_recording,
+                        "account_user_access_recording",
+                    )?
+                }
+                "auto_delete_cmr" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_delete_cmr,
+                        "auto_delete_cmr",
+                    )?
+                }
+                "auto_delete_cmr_days" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_delete_cmr_days,
+                        "auto_delete_cmr_days",
+                    )?
+                }
+                "record_files_separately" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_files_separately,
+                        "record_files_separately",
+                    )?
+                }
+                "display_participant_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut display_participant_name,
+                        "display_participant_name",
+                    )?
+                }
+                "recording_thumbnails" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_thumbnails,
+                        "recording_thumbnails",
+                    )?
+                }
+                "optimize_recording_for_3rd_party_video_editor" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut optimize_recording_for_3rd_party_video_editor,
+                        "optimize_recording_for_3rd_party_video_editor",
+                    )?
+                }
+                "recording_highlight" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_highlight,
+                        "recording_highlight",
+                    )?
+                }
+                "smart_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut smart_recording,
+                        "smart_recording",
+                    )?
+                }
+                "save_panelist_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut save_panelist_chat,
+                        "save_panelist_chat",
+                    )?
+                }
+                "save_poll_results" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut save_poll_results,
+                        "save_poll_results",
+                    )?
+                }
+                "save_close_caption" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut save_close_caption,
+                        "save_close_caption",
+                    )?
+                }
+                "record_audio_file_each_participant" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_audio_file_each_participant,
+                        "record_audio_file_each_participant",
+                    )?
+                }
+                "host_pause_stop_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut host_pause_stop_recording,
+                        "host_pause_stop_recording",
+                    )?
+                }
+                "recording_disclaimer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_disclaimer,
+                        "recording_disclaimer",
+                    )?
+                }
+                "ask_participants_to_consent_disclaimer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ask_participants_to_consent_disclaimer,
+                        "ask_participants_to_consent_disclaimer",
+                    )?
+                }
+                "ask_host_to_confirm_disclaimer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ask_host_to_confirm_disclaimer,
+                        "ask_host_to_confirm_disclaimer",
+                    )?
+                }
+                "recording_password_requirement" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_password_requirement,
+                        "recording_password_requirement",
+                    )?
+                }
+                "ip_address_access_control" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ip_address_access_control,
+                        "ip_address_access_control",
+                    )?
+                }
+                "prevent_host_access_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut prevent_host_access_recording,
+                        "prevent_host_access_recording",
+                    )?
+                }
+                "host_delete_cloud_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut host_delete_cloud_recording,
+                        "host_delete_cloud_recording",
+                    )?
+                }
+                "allow_recovery_deleted_cloud_recordings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_recovery_deleted_cloud_recordings,
+                        "allow_recovery_deleted_cloud_recordings",
+                    )?
+                }
+                "archive" => __runtime::field(&mut __map, &mut archive, "archive")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            local_recording: local_recording.unwrap_or_default(),
+            cloud_recording: cloud_recording.unwrap_or_default(),
+            record_speaker_view: record_speaker_view.unwrap_or_default(),
+            record_gallery_view: record_gallery_view.unwrap_or_default(),
+            record_audio_file: record_audio_file.unwrap_or_default(),
+            save_chat_text: save_chat_text.unwrap_or_default(),
+            show_timestamp: show_timestamp.unwrap_or_default(),
+            recording_audio_transcript: recording_audio_transcript.unwrap_or_default(),
+            auto_recording: auto_recording.unwrap_or_default(),
+            cloud_recording_download: cloud_recording_download.unwrap_or_default(),
+            cloud_recording_download_host: cloud_recording_download_host
+                .unwrap_or_default(),
+            account_user_access_recording: account_user_access_recording
+                .unwrap_or_default(),
+            auto_delete_cmr: auto_delete_cmr.unwrap_or_default(),
+            auto_delete_cmr_days: auto_delete_cmr_days.unwrap_or_default(),
+            record_files_separately: record_files_separately.unwrap_or_default(),
+            display_participant_name: display_participant_name.unwrap_or_default(),
+            recording_thumbnails: recording_thumbnails.unwrap_or_default(),
+            optimize_recording_for_3rd_party_video_editor: optimize_recording_for_3rd_party_video_editor
+                .unwrap_or_default(),
+            recording_highlight: recording_highlight.unwrap_or_default(),
+            smart_recording: smart_recording.unwrap_or_default(),
+            save_panelist_chat: save_panelist_chat.unwrap_or_default(),
+            save_poll_results: save_poll_results.unwrap_or_default(),
+            save_close_caption: save_close_caption.unwrap_or_default(),
+            record_audio_file_each_participant: record_audio_file_each_participant
+                .unwrap_or_default(),
+            host_pause_stop_recording: host_pause_stop_recording.unwrap_or_default(),
+            recording_disclaimer: recording_disclaimer.unwrap_or_default(),
+            ask_participants_to_consent_disclaimer: ask_participants_to_consent_disclaimer
+                .unwrap_or_default(),
+            ask_host_to_confirm_disclaimer: ask_host_to_confirm_disclaimer
+                .unwrap_or_default(),
+            recording_password_requirement: recording_password_requirement
+                .unwrap_or_default(),
+            ip_address_access_control: ip_address_access_control.unwrap_or_default(),
+            prevent_host_access_recording: prevent_host_access_recording
+                .unwrap_or_default(),
+            host_delete_cloud_recording: host_delete_cloud_recording.unwrap_or_default(),
+            allow_recovery_deleted_cloud_recordings: allow_recovery_deleted_cloud_recordings
+                .unwrap_or_default(),
+            archive: archive.unwrap_or_default(),
+        })
+    }
 }
 
 /// When the auto_delete_cmr value is true, this value is the number of days before the auto-deletion of cloud recordings:
@@ -3745,142 +8548,457 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingAutoDeleteCmrDays {
 /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.us/hc/en-us/articles/360060316092-Changing-basic-and-advanced-cloud-recording-settings#h_01F4CYJTCTXNS2MXH00W9EFG6R) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately {
     /// Whether recording only the active speaker is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active_speaker: Option<bool>,
     /// Whether recording only the gallery view is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gallery_view: Option<bool>,
     /// Whether recording only the gallery view is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_screen: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut active_speaker = None;
+        let mut gallery_view = None;
+        let mut shared_screen = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "active_speaker" => {
+                    __runtime::field(&mut __map, &mut active_speaker, "active_speaker")?
+                }
+                "gallery_view" => {
+                    __runtime::field(&mut __map, &mut gallery_view, "gallery_view")?
+                }
+                "shared_screen" => {
+                    __runtime::field(&mut __map, &mut shared_screen, "shared_screen")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            active_speaker: active_speaker.unwrap_or_default(),
+            gallery_view: gallery_view.unwrap_or_default(),
+            shared_screen: shared_screen.unwrap_or_default(),
+        })
+    }
 }
 
 /// By selecting this option, your recording will have meeting smart chapters, and next steps. You are directing Zoom to access, process, and use your account's recording data for the purpose of analysis and insights.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
     /// By selecting this option, meeting details in the audio transcript will be highlighted. Hosts can modify highlighted sections and generate a video summary (highlighted sections may have a 3-second offset) based on these sections. The summary is for informational purposes only and may not be complete.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_recording_highlights: Option<bool>,
     /// By selecting this option, your recording will have chapters with overview. Hosts can edit the chapters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_smart_chapters: Option<bool>,
     /// By selecting this option, there will be a summary of actions to take after the recorded meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_next_steps: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut create_recording_highlights = None;
+        let mut create_smart_chapters = None;
+        let mut create_next_steps = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "create_recording_highlights" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_recording_highlights,
+                        "create_recording_highlights",
+                    )?
+                }
+                "create_smart_chapters" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_smart_chapters,
+                        "create_smart_chapters",
+                    )?
+                }
+                "create_next_steps" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_next_steps,
+                        "create_next_steps",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            create_recording_highlights: create_recording_highlights.unwrap_or_default(),
+            create_smart_chapters: create_smart_chapters.unwrap_or_default(),
+            create_next_steps: create_next_steps.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the minimum password requirements for recordings via the Account Recording settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement {
     /// The password's minimum required length.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
     /// Whether the password must contain at least one alphabetical letter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_letter: Option<bool>,
     /// Whether the password must contain at least one numeric character.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_number: Option<bool>,
     /// Whether the password must contain at least one special character (for example, !, @, or #).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// Whether the password must contain **only** numeric characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_numeric: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut length = None;
+        let mut have_letter = None;
+        let mut have_number = None;
+        let mut have_special_character = None;
+        let mut only_allow_numeric = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "length" => __runtime::field(&mut __map, &mut length, "length")?,
+                "have_letter" => {
+                    __runtime::field(&mut __map, &mut have_letter, "have_letter")?
+                }
+                "have_number" => {
+                    __runtime::field(&mut __map, &mut have_number, "have_number")?
+                }
+                "have_special_character" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut have_special_character,
+                        "have_special_character",
+                    )?
+                }
+                "only_allow_numeric" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_allow_numeric,
+                        "only_allow_numeric",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            length: length.unwrap_or_default(),
+            have_letter: have_letter.unwrap_or_default(),
+            have_number: have_number.unwrap_or_default(),
+            have_special_character: have_special_character.unwrap_or_default(),
+            only_allow_numeric: only_allow_numeric.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the settings to allow cloud recording access only from specific IP address ranges.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl {
     /// Whether the cloud recordings of the account can only be accessed by the IP addresses defined in the ip_addresses_or_ranges property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The IP addresses or ranges that have access to the cloud recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_addresses_or_ranges: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut ip_addresses_or_ranges = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "ip_addresses_or_ranges" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ip_addresses_or_ranges,
+                        "ip_addresses_or_ranges",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            ip_addresses_or_ranges: ip_addresses_or_ranges.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the [archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings. This is only available if granted archiving solution access by the Zoom support team.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive {
     /// Whether the archiving feature is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The archive solution type:
     /// * 1 — Only meetings are archived.
     /// * 2 — Only webinars are archived.
     /// * 3 — Both meetings and webinars are archived.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// The `settings` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings>,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut type_ = None;
+        let mut settings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            type_: type_.unwrap_or_default(),
+            settings: settings.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `settings` property of [`AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
     /// Whether to include in-meeting chat in the archive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_file: Option<bool>,
     /// Whether to include user emails in the in-meeting chat file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_with_sender_email: Option<bool>,
     /// Whether to include in-meeting and/or in-webinar audio in the archive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_file: Option<bool>,
     /// Whether to include in-meeting and/or in-webinar video in the archive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_file: Option<bool>,
     /// Whether to include closed captions or transcripts in the archive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_transcript_file: Option<bool>,
     /// Include direct message in in-meeting chat file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_with_direct_message: Option<serde_json::Value>,
     /// The retention period for archiving content, in days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub archive_retention: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettingsArchiveRetention,
     >,
     /// Perform the action when meetings or webinars cannot be archived.
     /// 1 - Participants can stay in the meeting and will receive a notification.
     /// 2 - Nobody can join or stay in the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_when_archive_failed: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
     /// Show notification when video or audio archiving starts.
     /// 1 - Participants can stay in the meeting and will receive a notification.
     /// 2 - Nobody can join or stay in the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_when_archiving_starts: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettingsNotificationWhenArchivingStarts,
     >,
     /// Play voice prompt when video or audio archiving starts.
     /// 1 - Participants can stay in the meeting and will receive a notification.
     /// 2 - Nobody can join or stay in the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub play_voice_prompt_when_archiving_starts: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettingsPlayVoicePromptWhenArchivingStarts,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut chat_file = None;
+        let mut chat_with_sender_email = None;
+        let mut audio_file = None;
+        let mut video_file = None;
+        let mut cc_transcript_file = None;
+        let mut chat_with_direct_message = None;
+        let mut archive_retention = None;
+        let mut action_when_archive_failed = None;
+        let mut notification_when_archiving_starts = None;
+        let mut play_voice_prompt_when_archiving_starts = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "chat_file" => __runtime::field(&mut __map, &mut chat_file, "chat_file")?,
+                "chat_with_sender_email" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut chat_with_sender_email,
+                        "chat_with_sender_email",
+                    )?
+                }
+                "audio_file" => {
+                    __runtime::field(&mut __map, &mut audio_file, "audio_file")?
+                }
+                "video_file" => {
+                    __runtime::field(&mut __map, &mut video_file, "video_file")?
+                }
+                "cc_transcript_file" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cc_transcript_file,
+                        "cc_transcript_file",
+                    )?
+                }
+                "chat_with_direct_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut chat_with_direct_message,
+                        "chat_with_direct_message",
+                    )?
+                }
+                "archive_retention" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut archive_retention,
+                        "archive_retention",
+                    )?
+                }
+                "action_when_archive_failed" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut action_when_archive_failed,
+                        "action_when_archive_failed",
+                    )?
+                }
+                "notification_when_archiving_starts" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut notification_when_archiving_starts,
+                        "notification_when_archiving_starts",
+                    )?
+                }
+                "play_voice_prompt_when_archiving_starts" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut play_voice_prompt_when_archiving_starts,
+                        "play_voice_prompt_when_archiving_starts",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            chat_file: chat_file.unwrap_or_default(),
+            chat_with_sender_email: chat_with_sender_email.unwrap_or_default(),
+            audio_file: audio_file.unwrap_or_default(),
+            video_file: video_file.unwrap_or_default(),
+            cc_transcript_file: cc_transcript_file.unwrap_or_default(),
+            chat_with_direct_message: chat_with_direct_message.unwrap_or_default(),
+            archive_retention: archive_retention.unwrap_or_default(),
+            action_when_archive_failed: action_when_archive_failed.unwrap_or_default(),
+            notification_when_archiving_starts: notification_when_archiving_starts
+                .unwrap_or_default(),
+            play_voice_prompt_when_archiving_starts: play_voice_prompt_when_archiving_starts
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// The retention period for archiving content, in days.
@@ -4150,163 +9268,579 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettingsPlayVoice
 /// Information about telephony settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsTelephony {
     /// Whether users can join the meeting using an existing third-party audio configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_audio: Option<bool>,
     /// Information about the third-party audio configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conference_info: Option<String>,
     /// Information about where most of the participants call into or call from during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony_regions: Option<
         AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsTelephony {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsTelephony {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsTelephony";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut third_party_audio = None;
+        let mut audio_conference_info = None;
+        let mut telephony_regions = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "third_party_audio" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut third_party_audio,
+                        "third_party_audio",
+                    )?
+                }
+                "audio_conference_info" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_conference_info,
+                        "audio_conference_info",
+                    )?
+                }
+                "telephony_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut telephony_regions,
+                        "telephony_regions",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            third_party_audio: third_party_audio.unwrap_or_default(),
+            audio_conference_info: audio_conference_info.unwrap_or_default(),
+            telephony_regions: telephony_regions.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about where most of the participants call into or call from during a meeting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
     /// The telephony region options provided by Zoom.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Vec<String>>,
     /// The account's selected telephony regions that indicates where most of the participants call into or call from during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selection_values: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allowed_values = None;
+        let mut selection_values = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allowed_values" => {
+                    __runtime::field(&mut __map, &mut allowed_values, "allowed_values")?
+                }
+                "selection_values" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut selection_values,
+                        "selection_values",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allowed_values: allowed_values.unwrap_or_default(),
+            selection_values: selection_values.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about TSP settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsTsp {
     /// Call Out
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out: Option<bool>,
     /// Call Out Countries/Regions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out_countries: Option<Vec<String>>,
     /// Whether webinar attendees can use Call Me to connect audio. This feature is only available in version 5.2.2 and higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_call_me: Option<bool>,
     /// Display toll-free numbers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_toll_free_numbers: Option<bool>,
     /// Whether webinar attendees can dial in through the account's **Toll-free** phone numbers. This feature is only available with version 5.2.2 or later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_toll_free_dial: Option<bool>,
     /// Show international numbers link on the invitation email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_international_numbers_link: Option<bool>,
     /// The account's **Global Dial-in Countries/Regions** settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_dial_in_countries: Option<AccountSettingsUpdatedPayloadCountries>,
+}
+
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadObjectSettingsTsp {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsTsp {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsTsp";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut call_out = None;
+        let mut call_out_countries = None;
+        let mut allow_webinar_attendees_call_me = None;
+        let mut display_toll_free_numbers = None;
+        let mut allow_webinar_attendees_toll_free_dial = None;
+        let mut show_international_numbers_link = None;
+        let mut global_dial_in_countries = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "call_out" => __runtime::field(&mut __map, &mut call_out, "call_out")?,
+                "call_out_countries" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut call_out_countries,
+                        "call_out_countries",
+                    )?
+                }
+                "allow_webinar_attendees_call_me" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_webinar_attendees_call_me,
+                        "allow_webinar_attendees_call_me",
+                    )?
+                }
+                "display_toll_free_numbers" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut display_toll_free_numbers,
+                        "display_toll_free_numbers",
+                    )?
+                }
+                "allow_webinar_attendees_toll_free_dial" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_webinar_attendees_toll_free_dial,
+                        "allow_webinar_attendees_toll_free_dial",
+                    )?
+                }
+                "show_international_numbers_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_international_numbers_link,
+                        "show_international_numbers_link",
+                    )?
+                }
+                "global_dial_in_countries" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut global_dial_in_countries,
+                        "global_dial_in_countries",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            call_out: call_out.unwrap_or_default(),
+            call_out_countries: call_out_countries.unwrap_or_default(),
+            allow_webinar_attendees_call_me: allow_webinar_attendees_call_me
+                .unwrap_or_default(),
+            display_toll_free_numbers: display_toll_free_numbers.unwrap_or_default(),
+            allow_webinar_attendees_toll_free_dial: allow_webinar_attendees_toll_free_dial
+                .unwrap_or_default(),
+            show_international_numbers_link: show_international_numbers_link
+                .unwrap_or_default(),
+            global_dial_in_countries: global_dial_in_countries.unwrap_or_default(),
+        })
+    }
 }
 
 /// The account's **Global Dial-in Countries/Regions** settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadCountries {
     /// The list of selected countries/regions whose dial-in numbers will be listed in the email invitation. You can adjust the order that the dial-in numbers appear in the email invitation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_countries: Option<
         Vec<AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem>,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadCountries {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadCountries {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadCountries";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut selected_countries = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "selected_countries" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut selected_countries,
+                        "selected_countries",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            selected_countries: selected_countries.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `selected_countries` property of [`AccountSettingsUpdatedPayloadCountries`].
 ///
 /// One type for 6 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem {
     /// The code of the country or region.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The name of the country or region.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut code = None;
+        let mut name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "code" => __runtime::field(&mut __map, &mut code, "code")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            code: code.unwrap_or_default(),
+            name: name.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about integration settings
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsIntegration {
     /// Whether meetings can be scheduled using Google Calendar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub google_calendar: Option<bool>,
     /// Whether users who join a meeting from their mobile device can share content from their Google Drive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub google_drive: Option<bool>,
     /// Whether users who join a meeting from their mobile device can share content from their Dropbox account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dropbox: Option<bool>,
     /// Whether users who join a meeting from their mobile device can share content from their Box account.
-    #[serde(rename = "box", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "box", skip_serializing_if = "Option::is_none")]
     pub box_: Option<bool>,
     /// Whether users who join a meeting from their mobile device can share content from their Microsoft OneDrive account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub microsoft_one_drive: Option<bool>,
     /// Whether users can control a connected Kubi device from within a Zoom meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kubi: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsIntegration {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsIntegration {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsIntegration";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut google_calendar = None;
+        let mut google_drive = None;
+        let mut dropbox = None;
+        let mut box_ = None;
+        let mut microsoft_one_drive = None;
+        let mut kubi = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "google_calendar" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut google_calendar,
+                        "google_calendar",
+                    )?
+                }
+                "google_drive" => {
+                    __runtime::field(&mut __map, &mut google_drive, "google_drive")?
+                }
+                "dropbox" => __runtime::field(&mut __map, &mut dropbox, "dropbox")?,
+                "box" => __runtime::field(&mut __map, &mut box_, "box")?,
+                "microsoft_one_drive" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut microsoft_one_drive,
+                        "microsoft_one_drive",
+                    )?
+                }
+                "kubi" => __runtime::field(&mut __map, &mut kubi, "kubi")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            google_calendar: google_calendar.unwrap_or_default(),
+            google_drive: google_drive.unwrap_or_default(),
+            dropbox: dropbox.unwrap_or_default(),
+            box_: box_.unwrap_or_default(),
+            microsoft_one_drive: microsoft_one_drive.unwrap_or_default(),
+            kubi: kubi.unwrap_or_default(),
+        })
+    }
 }
 
 /// Feature
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsFeature {
     /// The maximum number of participants a host can have in a single meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_capacity: Option<i64>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsFeature {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsFeature {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsFeature";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut meeting_capacity = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "meeting_capacity" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_capacity,
+                        "meeting_capacity",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            meeting_capacity: meeting_capacity.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `other_options` property of [`AccountSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsOtherOptions {
     /// Whether administrators can activate users with a single default password when they add users. This immediately activates the users without waiting for them to set their own password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_auto_active_users: Option<bool>,
     /// Whether iOS blurs the screenshot in the task switcher when multiple apps are open. Android hides the screenshot in the system-level list of recent apps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub blur_snapshot: Option<bool>,
     /// Whether a user with the [scheduling privilege](https://support.zoom.us/hc/en-us/articles/201362803-Scheduling-privilege) can view other users' meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_meetings_scheduled_for_others: Option<bool>,
     /// Allow connections to different CDNs (content delivery networks) for a better web browsing experience. All users in your organization will use the selected CDN to access static resources:
     /// * none — Do not use a CDN.
     /// * default — Use the Amazon CloudFront CDN for users **except** Chinese Mainland users. Chinese Mainland users will use the Wangsu CDN (China).
     /// * wangsu — Use the Wangsu CDN for all users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_cdn: Option<AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsUseCdn>,
     /// Whether to display the Zoom Help badge on the bottom-right of the page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_contact_support_via_chat: Option<bool>,
     /// Whether meetings with only one person will display on the Dashboard and in reports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_one_user_meeting_on_dashboard: Option<bool>,
     /// The Dashboard meeting [quality scores and network alerts](https://support.zoom.us/hc/en-us/articles/360061244651) setting:
     /// * 0 — Do not enable meeting quality scores and network alerts on the Dashboard.
     /// * 1 — Display the meeting quality score and network alerts on the Dashboard.
     /// * 2 — Use custom thresholds for quality scores and network alerts.
     /// * 3 —Both Use custom thresholds for quality scores and network alerts and Display the meeting quality score and network alerts on the Dashboard.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_qos_and_mos: Option<InformationBarriersPolicyDeletedPayloadObjectType>,
     /// Whether users can add pronouns to their profile cards and share them during meetings and webinars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_enter_and_share_pronouns: Option<bool>,
     /// Webinar registration options.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_registration_options: Option<
         AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsOtherOptions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allow_auto_active_users = None;
+        let mut blur_snapshot = None;
+        let mut display_meetings_scheduled_for_others = None;
+        let mut use_cdn = None;
+        let mut allow_users_contact_support_via_chat = None;
+        let mut show_one_user_meeting_on_dashboard = None;
+        let mut meeting_qos_and_mos = None;
+        let mut allow_users_enter_and_share_pronouns = None;
+        let mut webinar_registration_options = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allow_auto_active_users" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_auto_active_users,
+                        "allow_auto_active_users",
+                    )?
+                }
+                "blur_snapshot" => {
+                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")?
+                }
+                "display_meetings_scheduled_for_others" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut display_meetings_scheduled_for_others,
+                        "display_meetings_scheduled_for_others",
+                    )?
+                }
+                "use_cdn" => __runtime::field(&mut __map, &mut use_cdn, "use_cdn")?,
+                "allow_users_contact_support_via_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_contact_support_via_chat,
+                        "allow_users_contact_support_via_chat",
+                    )?
+                }
+                "show_one_user_meeting_on_dashboard" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_one_user_meeting_on_dashboard,
+                        "show_one_user_meeting_on_dashboard",
+                    )?
+                }
+                "meeting_qos_and_mos" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_qos_and_mos,
+                        "meeting_qos_and_mos",
+                    )?
+                }
+                "allow_users_enter_and_share_pronouns" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_enter_and_share_pronouns,
+                        "allow_users_enter_and_share_pronouns",
+                    )?
+                }
+                "webinar_registration_options" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_registration_options,
+                        "webinar_registration_options",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allow_auto_active_users: allow_auto_active_users.unwrap_or_default(),
+            blur_snapshot: blur_snapshot.unwrap_or_default(),
+            display_meetings_scheduled_for_others: display_meetings_scheduled_for_others
+                .unwrap_or_default(),
+            use_cdn: use_cdn.unwrap_or_default(),
+            allow_users_contact_support_via_chat: allow_users_contact_support_via_chat
+                .unwrap_or_default(),
+            show_one_user_meeting_on_dashboard: show_one_user_meeting_on_dashboard
+                .unwrap_or_default(),
+            meeting_qos_and_mos: meeting_qos_and_mos.unwrap_or_default(),
+            allow_users_enter_and_share_pronouns: allow_users_enter_and_share_pronouns
+                .unwrap_or_default(),
+            webinar_registration_options: webinar_registration_options
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Allow connections to different CDNs (content delivery networks) for a better web browsing experience. All users in your organization will use the selected CDN to access static resources:
@@ -4366,96 +9900,287 @@ for AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsUseCdn {
 /// Webinar registration options.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions {
     /// Allow host to enable "Show social share buttons on registration page"
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_enable_social_share_buttons: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allow_host_to_enable_social_share_buttons = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allow_host_to_enable_social_share_buttons" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_host_to_enable_social_share_buttons,
+                        "allow_host_to_enable_social_share_buttons",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allow_host_to_enable_social_share_buttons: allow_host_to_enable_social_share_buttons
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// The account's audio conference settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     /// The account's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_free_and_fee_based_toll_call: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall,
     >,
     /// The account's [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_call: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall,
     >,
     /// The account's [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_me_and_invite_by_phone: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone,
     >,
     /// Whether the account has the [**Personal Audio Conference**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449#h_01F5BPMEB7GK6XXPKHDBHYFF27) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_audio_conference: Option<bool>,
     /// The account's [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking,
     >,
     /// The account's [**Global Dial-in Countries/Regions**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068094#h_01F5KK9J31ZXNW10BRH86NHX4G) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_dial_in_countries: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencing";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut toll_free_and_fee_based_toll_call = None;
+        let mut toll_call = None;
+        let mut call_me_and_invite_by_phone = None;
+        let mut personal_audio_conference = None;
+        let mut participant_phone_masking = None;
+        let mut global_dial_in_countries = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "toll_free_and_fee_based_toll_call" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut toll_free_and_fee_based_toll_call,
+                        "toll_free_and_fee_based_toll_call",
+                    )?
+                }
+                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call")?,
+                "call_me_and_invite_by_phone" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut call_me_and_invite_by_phone,
+                        "call_me_and_invite_by_phone",
+                    )?
+                }
+                "personal_audio_conference" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut personal_audio_conference,
+                        "personal_audio_conference",
+                    )?
+                }
+                "participant_phone_masking" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_phone_masking,
+                        "participant_phone_masking",
+                    )?
+                }
+                "global_dial_in_countries" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut global_dial_in_countries,
+                        "global_dial_in_countries",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            toll_free_and_fee_based_toll_call: toll_free_and_fee_based_toll_call
+                .unwrap_or_default(),
+            toll_call: toll_call.unwrap_or_default(),
+            call_me_and_invite_by_phone: call_me_and_invite_by_phone.unwrap_or_default(),
+            personal_audio_conference: personal_audio_conference.unwrap_or_default(),
+            participant_phone_masking: participant_phone_masking.unwrap_or_default(),
+            global_dial_in_countries: global_dial_in_countries.unwrap_or_default(),
+        })
+    }
+}
+
 /// The account's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
     /// Whether the account has the [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The account's phone numbers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCallNumbersItem,
         >,
     >,
     /// Whether webinar attendees can dial in through the account's **Toll-free and Fee-based Toll Call** phone numbers. This feature is only available with version 5.2.2 or later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_dial: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut numbers = None;
+        let mut allow_webinar_attendees_dial = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers")?,
+                "allow_webinar_attendees_dial" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_webinar_attendees_dial,
+                        "allow_webinar_attendees_dial",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            numbers: numbers.unwrap_or_default(),
+            allow_webinar_attendees_dial: allow_webinar_attendees_dial
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `numbers` property of [`AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCallNumbersItem {
     /// The phone number's [E.164 country calling code](https://en.wikipedia.org/wiki/List_of_country_calling_codes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The phone number's [country code](https://marketplace.zoom.us/docs/api-reference/other-references/abbreviation-lists#countries).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// The country name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_name: Option<String>,
     /// The phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// The phone number's display number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_number: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCallNumbersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCallNumbersItem {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCallNumbersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut code = None;
+        let mut country_code = None;
+        let mut country_name = None;
+        let mut number = None;
+        let mut display_number = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "code" => __runtime::field(&mut __map, &mut code, "code")?,
+                "country_code" => {
+                    __runtime::field(&mut __map, &mut country_code, "country_code")?
+                }
+                "country_name" => {
+                    __runtime::field(&mut __map, &mut country_name, "country_name")?
+                }
+                "number" => __runtime::field(&mut __map, &mut number, "number")?,
+                "display_number" => {
+                    __runtime::field(&mut __map, &mut display_number, "display_number")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            code: code.unwrap_or_default(),
+            country_code: country_code.unwrap_or_default(),
+            country_name: country_name.unwrap_or_default(),
+            number: number.unwrap_or_default(),
+            display_number: display_number.unwrap_or_default(),
+        })
+    }
 }
 
 /// The account's [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
     /// Whether the account has the [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The account's **Toll Call** phone number information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersItem,
@@ -4463,50 +10188,180 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall 
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut numbers = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            numbers: numbers.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `numbers` property of [`AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersItem {
     /// The phone number's [E.164 country calling code](https://en.wikipedia.org/wiki/List_of_country_calling_codes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The phone number's two-letter [country code](https://developers.zoom.us/docs/api/rest/other-references/abbreviation-lists/#countries).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// The country name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_name: Option<String>,
     /// The phone number's display number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_number: Option<String>,
     /// The phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersItem {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut code = None;
+        let mut country_code = None;
+        let mut country_name = None;
+        let mut display_number = None;
+        let mut number = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "code" => __runtime::field(&mut __map, &mut code, "code")?,
+                "country_code" => {
+                    __runtime::field(&mut __map, &mut country_code, "country_code")?
+                }
+                "country_name" => {
+                    __runtime::field(&mut __map, &mut country_name, "country_name")?
+                }
+                "display_number" => {
+                    __runtime::field(&mut __map, &mut display_number, "display_number")?
+                }
+                "number" => __runtime::field(&mut __map, &mut number, "number")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            code: code.unwrap_or_default(),
+            country_code: country_code.unwrap_or_default(),
+            country_name: country_name.unwrap_or_default(),
+            display_number: display_number.unwrap_or_default(),
+            number: number.unwrap_or_default(),
+        })
+    }
 }
 
 /// The account's [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone {
     /// Whether the account has the [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Require Call Me users to press 1 before being connected to the meeting.
     /// * auto - Automatically determine whether to require pressing 1 before connecting to the meeting.
     /// * always - Always require Call Me users to press 1 before connecting to the meeting.
     /// * never - Never require Call Me users to press 1 before connecting to the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_press_1_for_call_me: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhoneRequirePress1ForCallMe,
     >,
     /// The account's call out countries/regions settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out_countries: Option<AccountSettingsUpdatedPayloadCountries>,
     /// Whether webinar attendees can use Call Me to connect audio. This feature is only available in version 5.2.2 and higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_call_me: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut require_press_1_for_call_me = None;
+        let mut call_out_countries = None;
+        let mut allow_webinar_attendees_call_me = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "require_press_1_for_call_me" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_press_1_for_call_me,
+                        "require_press_1_for_call_me",
+                    )?
+                }
+                "call_out_countries" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut call_out_countries,
+                        "call_out_countries",
+                    )?
+                }
+                "allow_webinar_attendees_call_me" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_webinar_attendees_call_me,
+                        "allow_webinar_attendees_call_me",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            require_press_1_for_call_me: require_press_1_for_call_me.unwrap_or_default(),
+            call_out_countries: call_out_countries.unwrap_or_default(),
+            allow_webinar_attendees_call_me: allow_webinar_attendees_call_me
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Require Call Me users to press 1 before being connected to the meeting.
@@ -4567,19 +10422,51 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteB
 /// The account's [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking {
     /// Whether the account has the [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of phone number masking pattern to apply.
     /// * mask_default - Default masking pattern (Example: 888****666).
     /// * mask_first_5 - Mask first five digits (Example: *****66666).
     /// * mask_except_last_4 - Mask everything except last four digits (Example: *****6666).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub masking_type: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMaskingMaskingType,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut masking_type = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "masking_type" => {
+                    __runtime::field(&mut __map, &mut masking_type, "masking_type")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            masking_type: masking_type.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of phone number masking pattern to apply.
@@ -4640,235 +10527,770 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhone
 /// The account's [**Global Dial-in Countries/Regions**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068094#h_01F5KK9J31ZXNW10BRH86NHX4G) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries {
     /// The list of selected countries/regions whose dial-in numbers will be listed in the email invitation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_countries: Option<
         Vec<AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem>,
     >,
     /// Whether to include toll-free numbers in the email invitation for the selected countries/regions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_toll_free: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut selected_countries = None;
+        let mut include_toll_free = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "selected_countries" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut selected_countries,
+                        "selected_countries",
+                    )?
+                }
+                "include_toll_free" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut include_toll_free,
+                        "include_toll_free",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            selected_countries: selected_countries.unwrap_or_default(),
+            include_toll_free: include_toll_free.unwrap_or_default(),
+        })
+    }
 }
 
 /// The account's chat settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChat {
     /// Whether chatbots added to chats and channels can read and write messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_bots_chat: Option<bool>,
     /// Users can share files in chats and channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_files: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsChatShareFiles>,
     >,
     /// Chat emojis.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_emojis: Option<AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis>,
     /// Allow users to record voice messages that can be sent in direct messages or group conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_voice_messages: Option<bool>,
     /// Allow users to record video messages that can be sent in direct messages or group conversations. If the file share setting is disabled, they will not be able to record and send video messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_video_messages: Option<bool>,
     /// Allow users to take and send screenshots in direct messages or group conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_capture: Option<bool>,
     /// Allow users to create public channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_public_channels: Option<bool>,
     /// Allow users to create private channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_private_channels: Option<bool>,
     /// Allow users to create group chats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_group_chat: Option<bool>,
     /// Share links to messages and channels in Team Chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_links_in_chat: Option<bool>,
     /// Schedule a meeting from chat or channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meetings_in_chat: Option<bool>,
     /// Set retention period for messages and files in Zoom's cloud.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub set_retention_period_in_cloud: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud,
     >,
     /// Store messages on local devices, excluding personal channel messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub set_retention_period_in_local: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud,
     >,
     /// Allow users to add contacts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_add_contacts: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts,
     >,
     /// Allow users to chat with others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_chat_with_others: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts,
     >,
     /// Information about the **Chat Etiquette Tool**.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool,
     >,
     /// Send data to third-party archiving service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_data_to_third_party_archiving_service: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService,
     >,
     /// Store personal channel messages on local devices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_local_storage_to_personal_channel: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalChannel,
     >,
     /// Allow users to translate team chat messages. \[Learn more\].(<https://support.zoom.us/hc/en-us/articles/12998089084685>)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub translate_messages: Option<bool>,
     /// Allow users to search GIF images from GIPHY when they compose messages. See GIPHY's website for more information about content ratings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub search_and_send_animated_gif_images: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImages,
     >,
     /// Restrict external collaboration in group chats and channels for a select group
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_collab_restrict: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrict,
     >,
     /// Add external users into group chats and channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_user_control: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl,
     >,
     /// Require admin approval for adding external users in group chats and channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_invite_approve: Option<AccountSettingsUpdatedPayloadApprove>,
     /// Allow members of your organization to join external group chats and channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_member_join: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin,
     >,
     /// Require admin approval for joining external group chats and channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_join_approve: Option<AccountSettingsUpdatedPayloadApprove>,
     /// Downloading files
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_file: Option<bool>,
     /// Share screen in chat
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_screen_in_chat: Option<bool>,
     /// Send code snippet
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_snippet: Option<bool>,
     /// Enable Personal Chat
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_channel: Option<bool>,
     /// Store edited and deleted message revisions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub store_revise_chat: Option<bool>,
     /// Set Team Chat as a default tab for first-time users
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub set_chat_as_default_tab: Option<bool>,
     /// Allow hyperlinks in Team Chat
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hyper_link: Option<bool>,
     /// Suppress deleted, deactivated, and reactivated user notice in group chats and channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suppress_removal_notification: Option<bool>,
     /// Suppress add and remove user notice in channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suppress_user_group_notification: Option<bool>,
     /// Allow channel owner and admin(s) to remove messages of other members
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_remove_msg_by_owner_and_admins: Option<bool>,
     /// Allow huddles from channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_huddles_from_channels: Option<bool>,
     /// Allow users to create Shared Spaces
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_spaces: Option<bool>,
     /// Allow users to create email addresses for chats and channels. Email sent to a created address will also be posted in respective chat or channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_email_address: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress,
     >,
     /// Indicate when messages have been seen by recipients, for chats and channels with less than 20 members.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_receipts: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatReadReceipts,
     >,
     /// When this setting is enabled, users can delete their own messages in Team Chat. If the user is the channel owner or admin and this setting is disabled, the user will also not be able to remove messages of other members in that channel even if other settings allow this. Time frame is configurable even when account setting is OFF and unlocked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_delete_message: Option<AccountSettingsUpdatedPayloadMessage>,
     /// When this setting is enabled, users can edit their own messages in Team Chat. Time frame is configurable even when account setting is OFF and unlocked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_edit_message: Option<AccountSettingsUpdatedPayloadMessage>,
     /// Show status to internal contacts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_status_to_internal_contact: Option<bool>,
     /// Change my presence status when I am in a meeting or call
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence_on_meeting: Option<bool>,
     /// Change my status to away when screen saver begins
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence_away_when_screen_saver: Option<bool>,
     /// Show H.323 contacts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_h323_contact_tab: Option<bool>,
     /// Allow users to summarize chats, channels, and shared documents.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_summary: Option<AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary>,
     /// Allow users to summarize chats, channels, and shared documents.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_compose: Option<AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary>,
     /// Chat Recommendation with Zoom AI Companion
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_recommend: Option<bool>,
     /// Quick reply with AI Companion
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_quick_reply: Option<bool>,
     /// Sentence completion with AI Companion
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_sentence_completion: Option<bool>,
     /// Quick schedule with AI Companion
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_quick_schedule: Option<bool>,
     /// Allow users to launch a poll in chats and channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub survey_poll: Option<bool>,
     /// The `type` property.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadObjectSettingsChat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChat {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChat";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allow_bots_chat = None;
+        let mut share_files = None;
+        let mut chat_emojis = None;
+        let mut record_voice_messages = None;
+        let mut record_video_messages = None;
+        let mut screen_capture = None;
+        let mut create_public_channels = None;
+        let mut create_private_channels = None;
+        let mut create_group_chat = None;
+        let mut share_links_in_chat = None;
+        let mut schedule_meetings_in_chat = None;
+        let mut set_retention_period_in_cloud = None;
+        let mut set_retention_period_in_local = None;
+        let mut allow_users_to_add_contacts = None;
+        let mut allow_users_to_chat_with_others = None;
+        let mut chat_etiquette_tool = None;
+        let mut send_data_to_third_party_archiving_service = None;
+        let mut apply_local_storage_to_personal_channel = None;
+        let mut translate_messages = None;
+        let mut search_and_send_animated_gif_images = None;
+        let mut external_collab_restrict = None;
+        let mut external_user_control = None;
+        let mut external_invite_approve = None;
+        let mut external_member_join = None;
+        let mut external_join_approve = None;
+        let mut download_file = None;
+        let mut share_screen_in_chat = None;
+        let mut code_snippet = None;
+        let mut personal_channel = None;
+        let mut store_revise_chat = None;
+        let mut set_chat_as_default_tab = None;
+        let mut hyper_link = None;
+        let mut suppress_removal_notification = None;
+        let mut suppress_user_group_notification = None;
+        let mut allow_remove_msg_by_owner_and_admins = None;
+        let mut allow_huddles_from_channels = None;
+        let mut shared_spaces = None;
+        let mut chat_email_address = None;
+        let mut read_receipts = None;
+        let mut allow_delete_message = None;
+        let mut allow_edit_message = None;
+        let mut show_status_to_internal_contact = None;
+        let mut presence_on_meeting = None;
+        let mut presence_away_when_screen_saver = None;
+        let mut show_h323_contact_tab = None;
+        let mut ai_summary = None;
+        let mut ai_compose = None;
+        let mut ai_recommend = None;
+        let mut ai_quick_reply = None;
+        let mut ai_sentence_completion = None;
+        let mut ai_quick_schedule = None;
+        let mut survey_poll = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allow_bots_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_bots_chat,
+                        "allow_bots_chat",
+                    )?
+                }
+                "share_files" => {
+                    __runtime::field(&mut __map, &mut share_files, "share_files")?
+                }
+                "chat_emojis" => {
+                    __runtime::field(&mut __map, &mut chat_emojis, "chat_emojis")?
+                }
+                "record_voice_messages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_voice_messages,
+                        "record_voice_messages",
+                    )?
+                }
+                "record_video_messages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_video_messages,
+                        "record_video_messages",
+                    )?
+                }
+                "screen_capture" => {
+                    __runtime::field(&mut __map, &mut screen_capture, "screen_capture")?
+                }
+                "create_public_channels" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_public_channels,
+                        "create_public_channels",
+                    )?
+                }
+                "create_private_channels" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_private_channels,
+                        "create_private_channels",
+                    )?
+                }
+                "create_group_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_group_chat,
+                        "create_group_chat",
+                    )?
+                }
+                "share_links_in_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut share_links_in_chat,
+                        "share_links_in_chat",
+                    )?
+                }
+                "schedule_meetings_in_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_meetings_in_chat,
+                        "schedule_meetings_in_chat",
+                    )?
+                }
+                "set_retention_period_in_cloud" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut set_retention_period_in_cloud,
+                        "set_retention_period_in_cloud",
+                    )?
+                }
+                "set_retention_period_in_local" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut set_retention_period_in_local,
+                        "set_retention_period_in_local",
+                    )?
+                }
+                "allow_users_to_add_contacts" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_add_contacts,
+                        "allow_users_to_add_contacts",
+                    )?
+                }
+                "allow_users_to_chat_with_others" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_chat_with_others,
+                        "allow_users_to_chat_with_others",
+                    )?
+                }
+                "chat_etiquette_tool" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut chat_etiquette_tool,
+                        "chat_etiquette_tool",
+                    )?
+                }
+                "send_data_to_third_party_archiving_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut send_data_to_third_party_archiving_service,
+                        "send_data_to_third_party_archiving_service",
+                    )?
+                }
+                "apply_local_storage_to_personal_channel" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut apply_local_storage_to_personal_channel,
+                        "apply_local_storage_to_personal_channel",
+                    )?
+                }
+                "translate_messages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut translate_messages,
+                        "translate_messages",
+                    )?
+                }
+                "search_and_send_animated_gif_images" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut search_and_send_animated_gif_images,
+                        "search_and_send_animated_gif_images",
+                    )?
+                }
+                "external_collab_restrict" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_collab_restrict,
+                        "external_collab_restrict",
+                    )?
+                }
+                "external_user_control" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_user_control,
+                        "external_user_control",
+                    )?
+                }
+                "external_invite_approve" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_invite_approve,
+                        "external_invite_approve",
+                    )?
+                }
+                "external_member_join" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_member_join,
+                        "external_member_join",
+                    )?
+                }
+                "external_join_approve" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_join_approve,
+                        "external_join_approve",
+                    )?
+                }
+                "download_file" => {
+                    __runtime::field(&mut __map, &mut download_file, "download_file")?
+                }
+                "share_screen_in_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut share_screen_in_chat,
+                        "share_screen_in_chat",
+                    )?
+                }
+                "code_snippet" => {
+                    __runtime::field(&mut __map, &mut code_snippet, "code_snippet")?
+                }
+                "personal_channel" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut personal_channel,
+                        "personal_channel",
+                    )?
+                }
+                "store_revise_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut store_revise_chat,
+                        "store_revise_chat",
+                    )?
+                }
+                "set_chat_as_default_tab" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut set_chat_as_default_tab,
+                        "set_chat_as_default_tab",
+                    )?
+                }
+                "hyper_link" => {
+                    __runtime::field(&mut __map, &mut hyper_link, "hyper_link")?
+                }
+                "suppress_removal_notification" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut suppress_removal_notification,
+                        "suppress_removal_notification",
+                    )?
+                }
+                "suppress_user_group_notification" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut suppress_user_group_notification,
+                        "suppress_user_group_notification",
+                    )?
+                }
+                "allow_remove_msg_by_owner_and_admins" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_remove_msg_by_owner_and_admins,
+                        "allow_remove_msg_by_owner_and_admins",
+                    )?
+                }
+                "allow_huddles_from_channels" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_huddles_from_channels,
+                        "allow_huddles_from_channels",
+                    )?
+                }
+                "shared_spaces" => {
+                    __runtime::field(&mut __map, &mut shared_spaces, "shared_spaces")?
+                }
+                "chat_email_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut chat_email_address,
+                        "chat_email_address",
+                    )?
+                }
+                "read_receipts" => {
+                    __runtime::field(&mut __map, &mut read_receipts, "read_receipts")?
+                }
+                "allow_delete_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_delete_message,
+                        "allow_delete_message",
+                    )?
+                }
+                "allow_edit_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_edit_message,
+                        "allow_edit_message",
+                    )?
+                }
+                "show_status_to_internal_contact" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_status_to_internal_contact,
+                        "show_status_to_internal_contact",
+                    )?
+                }
+                "presence_on_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut presence_on_meeting,
+                        "presence_on_meeting",
+                    )?
+                }
+                "presence_away_when_screen_saver" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut presence_away_when_screen_saver,
+                        "presence_away_when_screen_saver",
+                    )?
+                }
+                "show_h323_contact_tab" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_h323_contact_tab,
+                        "show_h323_contact_tab",
+                    )?
+                }
+                "ai_summary" => {
+                    __runtime::field(&mut __map, &mut ai_summary, "ai_summary")?
+                }
+                "ai_compose" => {
+                    __runtime::field(&mut __map, &mut ai_compose, "ai_compose")?
+                }
+                "ai_recommend" => {
+                    __runtime::field(&mut __map, &mut ai_recommend, "ai_recommend")?
+                }
+                "ai_quick_reply" => {
+                    __runtime::field(&mut __map, &mut ai_quick_reply, "ai_quick_reply")?
+                }
+                "ai_sentence_completion" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ai_sentence_completion,
+                        "ai_sentence_completion",
+                    )?
+                }
+                "ai_quick_schedule" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ai_quick_schedule,
+                        "ai_quick_schedule",
+                    )?
+                }
+                "survey_poll" => {
+                    __runtime::field(&mut __map, &mut survey_poll, "survey_poll")?
+                }
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allow_bots_chat: allow_bots_chat.unwrap_or_default(),
+            share_files: share_files.unwrap_or_default(),
+            chat_emojis: chat_emojis.unwrap_or_default(),
+            record_voice_messages: record_voice_messages.unwrap_or_default(),
+            record_video_messages: record_video_messages.unwrap_or_default(),
+            screen_capture: screen_capture.unwrap_or_default(),
+            create_public_channels: create_public_channels.unwrap_or_default(),
+            create_private_channels: create_private_channels.unwrap_or_default(),
+            create_group_chat: create_group_chat.unwrap_or_default(),
+            share_links_in_chat: share_links_in_chat.unwrap_or_default(),
+            schedule_meetings_in_chat: schedule_meetings_in_chat.unwrap_or_default(),
+            set_retention_period_in_cloud: set_retention_period_in_cloud
+                .unwrap_or_default(),
+            set_retention_period_in_local: set_retention_period_in_local
+                .unwrap_or_default(),
+            allow_users_to_add_contacts: allow_users_to_add_contacts.unwrap_or_default(),
+            allow_users_to_chat_with_others: allow_users_to_chat_with_others
+                .unwrap_or_default(),
+            chat_etiquette_tool: chat_etiquette_tool.unwrap_or_default(),
+            send_data_to_third_party_archiving_service: send_data_to_third_party_archiving_service
+                .unwrap_or_default(),
+            apply_local_storage_to_personal_channel: apply_local_storage_to_personal_channel
+                .unwrap_or_default(),
+            translate_messages: translate_messages.unwrap_or_default(),
+            search_and_send_animated_gif_images: search_and_send_animated_gif_images
+                .unwrap_or_default(),
+            external_collab_restrict: external_collab_restrict.unwrap_or_default(),
+            external_user_control: external_user_control.unwrap_or_default(),
+            external_invite_approve: external_invite_approve.unwrap_or_default(),
+            external_member_join: external_member_join.unwrap_or_default(),
+            external_join_approve: external_join_approve.unwrap_or_default(),
+            download_file: download_file.unwrap_or_default(),
+            share_screen_in_chat: share_screen_in_chat.unwrap_or_default(),
+            code_snippet: code_snippet.unwrap_or_default(),
+            personal_channel: personal_channel.unwrap_or_default(),
+            store_revise_chat: store_revise_chat.unwrap_or_default(),
+            set_chat_as_default_tab: set_chat_as_default_tab.unwrap_or_default(),
+            hyper_link: hyper_link.unwrap_or_default(),
+            suppress_removal_notification: suppress_removal_notification
+                .unwrap_or_default(),
+            suppress_user_group_notification: suppress_user_group_notification
+                .unwrap_or_default(),
+            allow_remove_msg_by_owner_and_admins: allow_remove_msg_by_owner_and_admins
+                .unwrap_or_default(),
+            allow_huddles_from_channels: allow_huddles_from_channels.unwrap_or_default(),
+            shared_spaces: shared_spaces.unwrap_or_default(),
+            chat_email_address: chat_email_address.unwrap_or_default(),
+            read_receipts: read_receipts.unwrap_or_default(),
+            allow_delete_message: allow_delete_message.unwrap_or_default(),
+            allow_edit_message: allow_edit_message.unwrap_or_default(),
+            show_status_to_internal_contact: show_status_to_internal_contact
+                .unwrap_or_default(),
+            presence_on_meeting: presence_on_meeting.unwrap_or_default(),
+            presence_away_when_screen_saver: presence_away_when_screen_saver
+                .unwrap_or_default(),
+            show_h323_contact_tab: show_h323_contact_tab.unwrap_or_default(),
+            ai_summary: ai_summary.unwrap_or_default(),
+            ai_compose: ai_compose.unwrap_or_default(),
+            ai_recommend: ai_recommend.unwrap_or_default(),
+            ai_quick_reply: ai_quick_reply.unwrap_or_default(),
+            ai_sentence_completion: ai_sentence_completion.unwrap_or_default(),
+            ai_quick_schedule: ai_quick_schedule.unwrap_or_default(),
+            survey_poll: survey_poll.unwrap_or_default(),
+            type_: type_.unwrap_or_default(),
+        })
+    }
 }
 
 /// Users can share files in chats and channels.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatShareFiles {
     /// Allow users to view, share, and forward files in chats and channels. When disabled, users can still take, share, and forward screenshots; record and forward voice and video messages; send and forward GIF images; and send and forward code snippets if those specific settings are enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Allow users of this account to send files in chats and channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesShareOption,
     >,
     /// Allow users of this account to view files in chats and channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesViewOption,
     >,
     /// The restrictions of users can share files in chats and channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub restrictions: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatShareFiles {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatShareFiles {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatShareFiles";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut share_option = None;
+        let mut view_option = None;
+        let mut restrictions = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "share_option" => {
+                    __runtime::field(&mut __map, &mut share_option, "share_option")?
+                }
+                "view_option" => {
+                    __runtime::field(&mut __map, &mut view_option, "view_option")?
+                }
+                "restrictions" => {
+                    __runtime::field(&mut __map, &mut restrictions, "restrictions")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            share_option: share_option.unwrap_or_default(),
+            view_option: view_option.unwrap_or_default(),
+            restrictions: restrictions.unwrap_or_default(),
+        })
+    }
 }
 
 /// Allow users of this account to send files in chats and channels.
@@ -4982,37 +11404,127 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesViewOption {
 /// The restrictions of users can share files in chats and channels
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions {
     /// Only allow specified file types
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_specific_file_types: Option<bool>,
     /// The restrictions of users can share files in chats and channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type_restrictions: Option<Vec<AccountSettingsUpdatedPayloadItem>>,
     /// The `file_type_restrictions_for_external` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type_restrictions_for_external: Option<
         Vec<AccountSettingsUpdatedPayloadItem>,
     >,
     /// Whether to restrict file size
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_file_size: Option<bool>,
     /// Maximum file size
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size_restrictions: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictionsFileSizeRestrictions,
     >,
     /// Maximum file size for external users
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size_restrictions_for_external: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictionsFileSizeRestrictions,
     >,
     /// Apply restrictions to both sharing and viewing, or only apply to sharing
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_restrictions_apply_to: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictionsFileRestrictionsApplyTo,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut only_allow_specific_file_types = None;
+        let mut file_type_restrictions = None;
+        let mut file_type_restrictions_for_external = None;
+        let mut maximum_file_size = None;
+        let mut file_size_restrictions = None;
+        let mut file_size_restrictions_for_external = None;
+        let mut file_restrictions_apply_to = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "only_allow_specific_file_types" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_allow_specific_file_types,
+                        "only_allow_specific_file_types",
+                    )?
+                }
+                "file_type_restrictions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut file_type_restrictions,
+                        "file_type_restrictions",
+                    )?
+                }
+                "file_type_restrictions_for_external" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut file_type_restrictions_for_external,
+                        "file_type_restrictions_for_external",
+                    )?
+                }
+                "maximum_file_size" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut maximum_file_size,
+                        "maximum_file_size",
+                    )?
+                }
+                "file_size_restrictions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut file_size_restrictions,
+                        "file_size_restrictions",
+                    )?
+                }
+                "file_size_restrictions_for_external" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut file_size_restrictions_for_external,
+                        "file_size_restrictions_for_external",
+                    )?
+                }
+                "file_restrictions_apply_to" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut file_restrictions_apply_to,
+                        "file_restrictions_apply_to",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            only_allow_specific_file_types: only_allow_specific_file_types
+                .unwrap_or_default(),
+            file_type_restrictions: file_type_restrictions.unwrap_or_default(),
+            file_type_restrictions_for_external: file_type_restrictions_for_external
+                .unwrap_or_default(),
+            maximum_file_size: maximum_file_size.unwrap_or_default(),
+            file_size_restrictions: file_size_restrictions.unwrap_or_default(),
+            file_size_restrictions_for_external: file_size_restrictions_for_external
+                .unwrap_or_default(),
+            file_restrictions_apply_to: file_restrictions_apply_to.unwrap_or_default(),
+        })
+    }
 }
 
 /// Specified file type
@@ -5232,111 +11744,331 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictionsFileRes
 /// Chat emojis.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
     /// Allow users to use the emoji library in direct messages or group conversations. Choose between allowing users to use any emoji in the library, or choose to allow only pre-selected emojis. If the setting is disabled, users can still use keyboard shortcuts to add emojis. Users can change their emoji skin tone in Settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The `emojis_option` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub emojis_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut emojis_option = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "emojis_option" => {
+                    __runtime::field(&mut __map, &mut emojis_option, "emojis_option")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            emojis_option: emojis_option.unwrap_or_default(),
+        })
+    }
+}
+
 /// Set retention period for messages and files in Zoom's cloud.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud {
     /// By default, messages and files are stored in Zoom's cloud. Enable this setting to specify when they are deleted. When retention is disabled, messages sent by offline users can be received within 7 days before they are deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Delete direct messages and group conversations after retention period. 'y' - year, 'm' - month, 'd' - day
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_period_of_direct_messages_and_group_conversation: Option<String>,
     /// Delete data in channels after retention period. 'y' - year, 'm' - month, 'd' - day
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_period_of_channels: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut retention_period_of_direct_messages_and_group_conversation = None;
+        let mut retention_period_of_channels = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "retention_period_of_direct_messages_and_group_conversation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut retention_period_of_direct_messages_and_group_conversation,
+                        "retention_period_of_direct_messages_and_group_conversation",
+                    )?
+                }
+                "retention_period_of_channels" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut retention_period_of_channels,
+                        "retention_period_of_channels",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            retention_period_of_direct_messages_and_group_conversation: retention_period_of_direct_messages_and_group_conversation
+                .unwrap_or_default(),
+            retention_period_of_channels: retention_period_of_channels
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Allow users to add contacts.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
     /// By disabling this setting, users will not be able to add contacts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of allowing users to add contacts:
     /// * 1 — Anyone (internal and external contacts).
     /// * 2 — In the same organization.
     /// * 3 — In the same organization and specified domains.
     /// * 4 — In the same organization and specified users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
     /// The domains or emails (internal or external).
     /// * When the selected_option field value is 3, the value is internal or external domains. Use a comma to separate multiple domains. Example: company.com.
     /// * When the selected_option field value is 4, the value is internal or external email addresses. Use a comma to separate multiple emails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email_addresses: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut selected_option = None;
+        let mut user_email_addresses = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "selected_option" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut selected_option,
+                        "selected_option",
+                    )?
+                }
+                "user_email_addresses" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_email_addresses,
+                        "user_email_addresses",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            selected_option: selected_option.unwrap_or_default(),
+            user_email_addresses: user_email_addresses.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the **Chat Etiquette Tool**.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
     /// Whether to enable the **Chat Etiquette Tool**.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Information about the defined **Chat Etiquette Tool** policies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policies: Option<
         Vec<AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem>,
     >,
     /// The read-only maximum number of **Chat Etiquette Tool** policies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_max_count: Option<i64>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut policies = None;
+        let mut policy_max_count = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "policies" => __runtime::field(&mut __map, &mut policies, "policies")?,
+                "policy_max_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut policy_max_count,
+                        "policy_max_count",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            policies: policies.unwrap_or_default(),
+            policy_max_count: policy_max_count.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `policies` property of [`AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
     /// The policy's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The policy ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether the policy is locked by an account-level user. When it is locked, users cannot update the policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// A list of defined rule keywords.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
     /// The policy name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The regular expression to match to the content of chat messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regular_expression: Option<String>,
     /// The policy's current status.
     /// * activated — Activated.
     /// * deactivated — Deactivated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AccountSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus>,
     /// The policy's trigger action.
     /// * 1 — Ask the user to confirm before they send the message.
     /// * 2 — Block the user's message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger_action: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut description = None;
+        let mut id = None;
+        let mut is_locked = None;
+        let mut keywords = None;
+        let mut name = None;
+        let mut regular_expression = None;
+        let mut status = None;
+        let mut trigger_action = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "description" => {
+                    __runtime::field(&mut __map, &mut description, "description")?
+                }
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "is_locked" => __runtime::field(&mut __map, &mut is_locked, "is_locked")?,
+                "keywords" => __runtime::field(&mut __map, &mut keywords, "keywords")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "regular_expression" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut regular_expression,
+                        "regular_expression",
+                    )?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "trigger_action" => {
+                    __runtime::field(&mut __map, &mut trigger_action, "trigger_action")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            description: description.unwrap_or_default(),
+            id: id.unwrap_or_default(),
+            is_locked: is_locked.unwrap_or_default(),
+            keywords: keywords.unwrap_or_default(),
+            name: name.unwrap_or_default(),
+            regular_expression: regular_expression.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+            trigger_action: trigger_action.unwrap_or_default(),
+        })
+    }
 }
 
 /// The policy's current status.
@@ -5392,30 +12124,84 @@ for AccountSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus {
 /// Send data to third-party archiving service.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService {
     /// Allow users to send data to third-party archiving service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of global relay.
     /// * global_relay — The participant cannot use chat.
     /// * smarsh — Host and co-hosts only.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingServiceType,
     >,
     /// SMTP delivery address. It is used when the field type value is global_relay.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp_delivery_address: Option<String>,
     /// User name. It is used when the field type value is global_relay.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// passcode. It is used when the field type value is global_relay.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub passcode: Option<String>,
     /// Authorized channel token. It is used when the field type value is smarsh.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_channel_token: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut type_ = None;
+        let mut smtp_delivery_address = None;
+        let mut user_name = None;
+        let mut passcode = None;
+        let mut authorized_channel_token = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "smtp_delivery_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut smtp_delivery_address,
+                        "smtp_delivery_address",
+                    )?
+                }
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
+                "passcode" => __runtime::field(&mut __map, &mut passcode, "passcode")?,
+                "authorized_channel_token" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut authorized_channel_token,
+                        "authorized_channel_token",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            type_: type_.unwrap_or_default(),
+            smtp_delivery_address: smtp_delivery_address.unwrap_or_default(),
+            user_name: user_name.unwrap_or_default(),
+            passcode: passcode.unwrap_or_default(),
+            authorized_channel_token: authorized_channel_token.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of global relay.
@@ -5471,49 +12257,156 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchiving
 /// Store personal channel messages on local devices.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalChannel {
     /// Specify how long your messages sent in your personal channel are saved on local devices. If this setting is disabled, messages are never deleted locally.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Delete data after retention period. 'y' - year, 'm' - month, 'd' - day.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_period: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalChannel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalChannel {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalChannel";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut retention_period = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "retention_period" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut retention_period,
+                        "retention_period",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            retention_period: retention_period.unwrap_or_default(),
+        })
+    }
 }
 
 /// Allow users to search GIF images from GIPHY when they compose messages. See GIPHY's website for more information about content ratings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImages {
     /// Whether to allow users to search GIF images from GIPHY when they compose messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Set the GIPHY content rating. This feature is only available for Zoom Client v5.11.0 or later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub giphy_content_rating: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImages {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImages {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImages";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut giphy_content_rating = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "giphy_content_rating" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut giphy_content_rating,
+                        "giphy_content_rating",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            giphy_content_rating: giphy_content_rating.unwrap_or_default(),
+        })
+    }
+}
+
 /// Restrict external collaboration in group chats and channels for a select group
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrict {
     /// Restrict external collaboration in group chats and channels for a select group
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of restrict external collaboration in group chats and channels for a select group
     /// *  - Allowed user group
     /// *  - Not allowed user group
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_chat: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrictExternalChat,
     >,
     /// The group Id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrict {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrict {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrict";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut external_chat = None;
+        let mut group_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "external_chat" => {
+                    __runtime::field(&mut __map, &mut external_chat, "external_chat")?
+                }
+                "group_id" => __runtime::field(&mut __map, &mut group_id, "group_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            external_chat: external_chat.unwrap_or_default(),
+            group_id: group_id.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of restrict external collaboration in group chats and channels for a select group
@@ -5569,98 +12462,335 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrictExterna
 /// Add external users into group chats and channels
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl {
     /// Allow to add external users into group chats and channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of allowing external user control
     /// * 1 - Everyone
     /// * 2 - Only members in your organization, plus specified external accounts
     /// * 3 - Only the account owner and admins
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// Allow this setting to be edited for specified accounts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_account: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut selected_option = None;
+        let mut external_account = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "selected_option" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut selected_option,
+                        "selected_option",
+                    )?
+                }
+                "external_account" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_account,
+                        "external_account",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            selected_option: selected_option.unwrap_or_default(),
+            external_account: external_account.unwrap_or_default(),
+        })
+    }
 }
 
 /// Require admin approval for adding external users in group chats and channels
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadApprove {
     /// Require admin approval for adding external users in group chats and channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of requiring admin approval for adding external users in group chats and channels* 1 - Send requests directly to all approvers* 2 - Send requests to a specific channel
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
     /// The channel Id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// Allow this setting to be edited for specified accounts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_account: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadApprove {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadApprove {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadApprove";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut selected_option = None;
+        let mut channel_id = None;
+        let mut external_account = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "selected_option" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut selected_option,
+                        "selected_option",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "external_account" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_account,
+                        "external_account",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            selected_option: selected_option.unwrap_or_default(),
+            channel_id: channel_id.unwrap_or_default(),
+            external_account: external_account.unwrap_or_default(),
+        })
+    }
 }
 
 /// Allow members of your organization to join external group chats and channels
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin {
     /// Allow members of your organization to join external group chats and channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Allow this setting to be edited for specified accounts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_account: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut external_account = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "external_account" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_account,
+                        "external_account",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            external_account: external_account.unwrap_or_default(),
+        })
+    }
 }
 
 /// Allow users to create email addresses for chats and channels. Email sent to a created address will also be posted in respective chat or channel.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress {
     /// Chat email address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Only allow emails from specified domains
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_specific_domains: Option<bool>,
     /// The `specific_domains` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub specific_domains: Option<Vec<String>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut only_allow_specific_domains = None;
+        let mut specific_domains = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "only_allow_specific_domains" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_allow_specific_domains,
+                        "only_allow_specific_domains",
+                    )?
+                }
+                "specific_domains" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut specific_domains,
+                        "specific_domains",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            only_allow_specific_domains: only_allow_specific_domains.unwrap_or_default(),
+            specific_domains: specific_domains.unwrap_or_default(),
+        })
+    }
 }
 
 /// Indicate when messages have been seen by recipients, for chats and channels with less than 20 members.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatReadReceipts {
     /// Enable read receipts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Allow users to opt out
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_opt_out: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatReadReceipts {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatReadReceipts {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatReadReceipts";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut allow_users_opt_out = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "allow_users_opt_out" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_opt_out,
+                        "allow_users_opt_out",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            allow_users_opt_out: allow_users_opt_out.unwrap_or_default(),
+        })
+    }
 }
 
 /// When this setting is enabled, users can delete their own messages in Team Chat. If the user is the channel owner or admin and this setting is disabled, the user will also not be able to remove messages of other members in that channel even if other settings allow this. Time frame is configurable even when account setting is OFF and unlocked.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadMessage {
     /// Allow users to delete messages
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Within how many minitues of posting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<AccountSettingsUpdatedPayloadMessageTime>,
+}
+
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadMessage {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadMessage";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "time" => __runtime::field(&mut __map, &mut time, "time")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            time: time.unwrap_or_default(),
+        })
+    }
 }
 
 /// Within how many minitues of posting
@@ -5728,148 +12858,486 @@ impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadMessageTime {
 /// Allow users to summarize chats, channels, and shared documents.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary {
     /// Summarize with AI Companion
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Show in Team Chat
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shown_in_team_chat: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut shown_in_team_chat = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "shown_in_team_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut shown_in_team_chat,
+                        "shown_in_team_chat",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            shown_in_team_chat: shown_in_team_chat.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `meeting_security` property of [`AccountSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     /// Whether to require that all meetings are secured with at least one security option.
     ///
     ///  This setting can only be disabled by Enterprise, ISV, Business (with more than 100 licenses), and Education accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_security: Option<bool>,
     /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/115000332726-Waiting-Room) when they join a meeting.
     ///
     ///  If the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.us/hc/en-us/articles/202828525-Allow-participants-to-join-before-host) setting is automatically disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Information about the waiting room settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_settings: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings,
     >,
     /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.us/hc/en-us/articles/203276937) meetings are **not** included in this setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password: Option<bool>,
     /// Whether to require a password for meetings that have already been scheduled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_meeting: Option<bool>,
     /// Whether all Personal Meeting ID (PMI) meetings that users can join via client or Zoom Rooms systems are password-protected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<bool>,
     /// Whether to require a password for participants joining by phone.
     ///
     ///  If enabled and the meeting is password-protected, a numeric password is required for participants to join by phone. For meetings with alphanumeric passwords, a numeric password will be generated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_password: Option<bool>,
     /// Whether to generate a password when scheduling webinars. Participants must use the generated password to join the scheduled webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_password: Option<bool>,
     /// Whether to require a password for webinars that have already been scheduled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_webinar: Option<bool>,
     /// Information about the meeting and webinar [password requirements](https://support.zoom.us/hc/en-us/articles/360033559832-Meeting-and-webinar-passwords#h_a427384b-e383-4f80-864d-794bf0a37604).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password_requirement: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement,
     >,
     /// Whether the meeting password will be encrypted and included in the invitation link. The provided link will allow participants to join the meeting without having to enter the password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Whether to enable end-to-end encryption for meetings. If enabled, you can specify the type of encryption in the encryption_type field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_to_end_encrypted_meetings: Option<bool>,
     /// The type of encryption to use when starting a meeting:
     /// * enhanced_encryption — Use enhanced encryption. Encryption data is stored in the cloud.
     /// * e2ee — End-to-end encryption. The encryption key is stored on the local device and cannot be obtained by anyone else. Enabling E2EE also [**disables** certain features](https://support.zoom.us/hc/en-us/articles/360048660871), such as cloud recording, live streaming, and allowing participants to join before the host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityEncryptionType,
     >,
     /// Whether to block users in specific domains from joining meetings and webinars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain: Option<bool>,
     /// The domain to block, up to 20 domains. For example, the *.example.com domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain_list: Option<Vec<String>>,
     /// Whether to specify that only authenticated users can join the meeting from the web client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_authenticated_can_join_from_webclient: Option<bool>,
     /// Information about the **Chat Etiquette** Tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut auto_security = None;
+        let mut waiting_room = None;
+        let mut waiting_room_settings = None;
+        let mut meeting_password = None;
+        let mut require_password_for_scheduled_meeting = None;
+        let mut pmi_password = None;
+        let mut phone_password = None;
+        let mut webinar_password = None;
+        let mut require_password_for_scheduled_webinar = None;
+        let mut meeting_password_requirement = None;
+        let mut embed_password_in_join_link = None;
+        let mut end_to_end_encrypted_meetings = None;
+        let mut encryption_type = None;
+        let mut block_user_domain = None;
+        let mut block_user_domain_list = None;
+        let mut only_authenticated_can_join_from_webclient = None;
+        let mut chat_etiquette_tool = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "auto_security" => {
+                    __runtime::field(&mut __map, &mut auto_security, "auto_security")?
+                }
+                "waiting_room" => {
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                }
+                "waiting_room_settings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut waiting_room_settings,
+                        "waiting_room_settings",
+                    )?
+                }
+                "meeting_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_password,
+                        "meeting_password",
+                    )?
+                }
+                "require_password_for_scheduled_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduled_meeting,
+                        "require_password_for_scheduled_meeting",
+                    )?
+                }
+                "pmi_password" => {
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                }
+                "phone_password" => {
+                    __runtime::field(&mut __map, &mut phone_password, "phone_password")?
+                }
+                "webinar_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_password,
+                        "webinar_password",
+                    )?
+                }
+                "require_password_for_scheduled_webinar" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduled_webinar,
+                        "require_password_for_scheduled_webinar",
+                    )?
+                }
+                "meeting_password_requirement" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_password_requirement,
+                        "meeting_password_requirement",
+                    )?
+                }
+                "embed_password_in_join_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut embed_password_in_join_link,
+                        "embed_password_in_join_link",
+                    )?
+                }
+                "end_to_end_encrypted_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut end_to_end_encrypted_meetings,
+                        "end_to_end_encrypted_meetings",
+                    )?
+                }
+                "encryption_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut encryption_type,
+                        "encryption_type",
+                    )?
+                }
+                "block_user_domain" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut block_user_domain,
+                        "block_user_domain",
+                    )?
+                }
+                "block_user_domain_list" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut block_user_domain_list,
+                        "block_user_domain_list",
+                    )?
+                }
+                "only_authenticated_can_join_from_webclient" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_authenticated_can_join_from_webclient,
+                        "only_authenticated_can_join_from_webclient",
+                    )?
+                }
+                "chat_etiquette_tool" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut chat_etiquette_tool,
+                        "chat_etiquette_tool",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            auto_security: auto_security.unwrap_or_default(),
+            waiting_room: waiting_room.unwrap_or_default(),
+            waiting_room_settings: waiting_room_settings.unwrap_or_default(),
+            meeting_password: meeting_password.unwrap_or_default(),
+            require_password_for_scheduled_meeting: require_password_for_scheduled_meeting
+                .unwrap_or_default(),
+            pmi_password: pmi_password.unwrap_or_default(),
+            phone_password: phone_password.unwrap_or_default(),
+            webinar_password: webinar_password.unwrap_or_default(),
+            require_password_for_scheduled_webinar: require_password_for_scheduled_webinar
+                .unwrap_or_default(),
+            meeting_password_requirement: meeting_password_requirement
+                .unwrap_or_default(),
+            embed_password_in_join_link: embed_password_in_join_link.unwrap_or_default(),
+            end_to_end_encrypted_meetings: end_to_end_encrypted_meetings
+                .unwrap_or_default(),
+            encryption_type: encryption_type.unwrap_or_default(),
+            block_user_domain: block_user_domain.unwrap_or_default(),
+            block_user_domain_list: block_user_domain_list.unwrap_or_default(),
+            only_authenticated_can_join_from_webclient: only_authenticated_can_join_from_webclient
+                .unwrap_or_default(),
+            chat_etiquette_tool: chat_etiquette_tool.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the waiting room settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
     /// The type of participants to be admitted to the Waiting Room:
     /// * 0 — All attendees.
     /// * 1 — Users who are not in your account.
     /// * 2 — Users who are not in your account and are not part of your [allowed domains list](https://support.zoom.us/hc/en-us/articles/360037117472-Configuring-authentication-profiles#h_e3cf0d5f-eec7-4c2a-ad29-ef2a5079a7da).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_to_place_in_waiting_room: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// If the participants_to_place_in_waiting_room field is 2, a comma-separated list of the domains that can bypass the Waiting Room ("example.com,example2.com").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_domains_for_waiting_room: Option<String>,
     /// The users who can admit participants from the Waiting Room:
     /// * 0 — Host and co-hosts only.
     /// * 1 — Host, co-hosts, and anyone who bypassed the Waiting Room if the host and co-hosts are not present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub users_who_can_admit_participants_from_waiting_room: Option<
         InformationBarriersPolicyDeletedPayloadObjectStatus,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut participants_to_place_in_waiting_room = None;
+        let mut whitelisted_domains_for_waiting_room = None;
+        let mut users_who_can_admit_participants_from_waiting_room = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "participants_to_place_in_waiting_room" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participants_to_place_in_waiting_room,
+                        "participants_to_place_in_waiting_room",
+                    )?
+                }
+                "whitelisted_domains_for_waiting_room" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whitelisted_domains_for_waiting_room,
+                        "whitelisted_domains_for_waiting_room",
+                    )?
+                }
+                "users_who_can_admit_participants_from_waiting_room" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut users_who_can_admit_participants_from_waiting_room,
+                        "users_who_can_admit_participants_from_waiting_room",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            participants_to_place_in_waiting_room: participants_to_place_in_waiting_room
+                .unwrap_or_default(),
+            whitelisted_domains_for_waiting_room: whitelisted_domains_for_waiting_room
+                .unwrap_or_default(),
+            users_who_can_admit_participants_from_waiting_room: users_who_can_admit_participants_from_waiting_room
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the meeting and webinar [password requirements](https://support.zoom.us/hc/en-us/articles/360033559832-Meeting-and-webinar-passwords#h_a427384b-e383-4f80-864d-794bf0a37604).
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
     /// The password's minimum length.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
     /// Whether the password must contain at least one letter character.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_letter: Option<bool>,
     /// Whether the password must contain at least one numeric character.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_number: Option<bool>,
     /// Whether the password must contain at least one special character. For example, !, @, and/or # characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// Whether the password must contain **only** numeric characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_numeric: Option<bool>,
     /// Whether the password must include uppercase and lowercase characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_upper_and_lower_characters: Option<bool>,
     /// The maximum length of consecutive characters (for example, abcdef) allowed in a password:
     /// * 4 through 8 — The maximum consecutive characters length. The length is n minus 1, where n is the provided value. For example, if you provide the 4 value, there can only be a maximum of 3 consecutive characters in a password (for example, abc1x@8fdh).
     /// * 0 — Do not apply a consecutive character restriction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consecutive_characters_length: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirementConsecutiveCharactersLength,
     >,
     /// Whether users will be informed when the provided password is weak.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weak_enhance_detection: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut length = None;
+        let mut have_letter = None;
+        let mut have_number = None;
+        let mut have_special_character = None;
+        let mut only_allow_numeric = None;
+        let mut have_upper_and_lower_characters = None;
+        let mut consecutive_characters_length = None;
+        let mut weak_enhance_detection = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "length" => __runtime::field(&mut __map, &mut length, "length")?,
+                "have_letter" => {
+                    __runtime::field(&mut __map, &mut have_letter, "have_letter")?
+                }
+                "have_number" => {
+                    __runtime::field(&mut __map, &mut have_number, "have_number")?
+                }
+                "have_special_character" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut have_special_character,
+                        "have_special_character",
+                    )?
+                }
+                "only_allow_numeric" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_allow_numeric,
+                        "only_allow_numeric",
+                    )?
+                }
+                "have_upper_and_lower_characters" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut have_upper_and_lower_characters,
+                        "have_upper_and_lower_characters",
+                    )?
+                }
+                "consecutive_characters_length" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consecutive_characters_length,
+                        "consecutive_characters_length",
+                    )?
+                }
+                "weak_enhance_detection" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut weak_enhance_detection,
+                        "weak_enhance_detection",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            length: length.unwrap_or_default(),
+            have_letter: have_letter.unwrap_or_default(),
+            have_number: have_number.unwrap_or_default(),
+            have_special_character: have_special_character.unwrap_or_default(),
+            only_allow_numeric: only_allow_numeric.unwrap_or_default(),
+            have_upper_and_lower_characters: have_upper_and_lower_characters
+                .unwrap_or_default(),
+            consecutive_characters_length: consecutive_characters_length
+                .unwrap_or_default(),
+            weak_enhance_detection: weak_enhance_detection.unwrap_or_default(),
+        })
+    }
 }
 
 /// The maximum length of consecutive characters (for example, abcdef) allowed in a password:
@@ -5991,15 +13459,15 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityEncryptionType {
 /// Information about the **Chat Etiquette** Tool.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
     /// Whether to enable the **Chat Etiquette Tool**. This value defaults to false.
     ///
     ///  The **Chat Etiquette Tool** allows you to define specific keywords and text patterns in chat to prevent users from inadvertently sharing unwanted messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Information about the defined **Chat Etiquette Tool** policies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policies: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem,
@@ -6007,52 +13475,140 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquet
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut policies = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "policies" => __runtime::field(&mut __map, &mut policies, "policies")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            policies: policies.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `policies` property of [`AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem {
     /// The policy ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The policy name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The policy's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The policy's trigger action:
     /// * 1 — Ask the user to confirm before they send the message.
     /// * 2 — Block the user's message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger_action: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
     /// A list of defined rule keywords.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
     /// The regular expression to match to the content of chat messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regular_expression: Option<String>,
     /// The policy's current status:
     /// * activated — Activated.
     /// * deactivated — Deactivated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AccountSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus>,
     /// Whether to lock the policy. When it is locked, users cannot update the policy. This value defaults to false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut description = None;
+        let mut trigger_action = None;
+        let mut keywords = None;
+        let mut regular_expression = None;
+        let mut status = None;
+        let mut is_locked = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "description" => {
+                    __runtime::field(&mut __map, &mut description, "description")?
+                }
+                "trigger_action" => {
+                    __runtime::field(&mut __map, &mut trigger_action, "trigger_action")?
+                }
+                "keywords" => __runtime::field(&mut __map, &mut keywords, "keywords")?,
+                "regular_expression" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut regular_expression,
+                        "regular_expression",
+                    )?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "is_locked" => __runtime::field(&mut __map, &mut is_locked, "is_locked")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            name: name.unwrap_or_default(),
+            description: description.unwrap_or_default(),
+            trigger_action: trigger_action.unwrap_or_default(),
+            keywords: keywords.unwrap_or_default(),
+            regular_expression: regular_expression.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+            is_locked: is_locked.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `in_session` property of [`AccountSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInSession {
     /// Whether to use custom [data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-meetings-webinars):
     /// * true — Users can [select data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-hosted-meetings-and-webinars) to use for hosting real-time meeting traffic. The data center regions can be provided in the data_center_regions field.
     /// * false — Only use the default data center regions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// If the value of custom_data_center_regions is true, a comma-separated list of the following [data center regions](https://support.zoom.us/hc/en-us/articles/360059254691-Datacenter-abbreviation-list) to opt in to:
     /// * AU — Australia.
@@ -6068,73 +13624,223 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInSession {
     /// * NL — Netherlands.
     /// * SG — Singapore.
     /// * US — United States.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center_regions: Option<
         Vec<AccountSettingsUpdatedPayloadDataCenterRegionsItem>,
     >,
     /// Whether to enable the [**Peer to Peer connection while only 2 people are in a meeting**](https://support.zoom.us/hc/en-us/articles/360061410851-Enabling-Peer-to-Peer-connection-for-2-people-in-a-meeting) setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub p2p_connetion: Option<bool>,
     /// Whether to enable the **Listening ports range** setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub p2p_ports: Option<bool>,
     /// When the p2p_ports value is true, the value is a semi-colon list of the peer to peer listening ports range, between 1 to 65535. This value defaults to an empty string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ports_range: Option<String>,
     /// The DSCP audio marking value. This value defaults to 56.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_audio: Option<i64>,
     /// Whether to enable [differentiated services code point (DSCP)](https://en.wikipedia.org/wiki/Differentiated_services) marking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_marking: Option<bool>,
     /// The DSCP video marking value. This value defaults to 40.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_video: Option<i64>,
     /// Whether to use the differentiated services code point classifiers ('dscp_video', 'dscp_audio') in the dual way (incoming and outgoing).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_dual: Option<bool>,
     /// Allow host to split meeting participants into separate, smaller rooms.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subsession: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsInSession {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsInSession {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsInSession";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut custom_data_center_regions = None;
+        let mut data_center_regions = None;
+        let mut p2p_connetion = None;
+        let mut p2p_ports = None;
+        let mut ports_range = None;
+        let mut dscp_audio = None;
+        let mut dscp_marking = None;
+        let mut dscp_video = None;
+        let mut dscp_dual = None;
+        let mut subsession = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "custom_data_center_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_data_center_regions,
+                        "custom_data_center_regions",
+                    )?
+                }
+                "data_center_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut data_center_regions,
+                        "data_center_regions",
+                    )?
+                }
+                "p2p_connetion" => {
+                    __runtime::field(&mut __map, &mut p2p_connetion, "p2p_connetion")?
+                }
+                "p2p_ports" => __runtime::field(&mut __map, &mut p2p_ports, "p2p_ports")?,
+                "ports_range" => {
+                    __runtime::field(&mut __map, &mut ports_range, "ports_range")?
+                }
+                "dscp_audio" => {
+                    __runtime::field(&mut __map, &mut dscp_audio, "dscp_audio")?
+                }
+                "dscp_marking" => {
+                    __runtime::field(&mut __map, &mut dscp_marking, "dscp_marking")?
+                }
+                "dscp_video" => {
+                    __runtime::field(&mut __map, &mut dscp_video, "dscp_video")?
+                }
+                "dscp_dual" => __runtime::field(&mut __map, &mut dscp_dual, "dscp_dual")?,
+                "subsession" => {
+                    __runtime::field(&mut __map, &mut subsession, "subsession")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            custom_data_center_regions: custom_data_center_regions.unwrap_or_default(),
+            data_center_regions: data_center_regions.unwrap_or_default(),
+            p2p_connetion: p2p_connetion.unwrap_or_default(),
+            p2p_ports: p2p_ports.unwrap_or_default(),
+            ports_range: ports_range.unwrap_or_default(),
+            dscp_audio: dscp_audio.unwrap_or_default(),
+            dscp_marking: dscp_marking.unwrap_or_default(),
+            dscp_video: dscp_video.unwrap_or_default(),
+            dscp_dual: dscp_dual.unwrap_or_default(),
+            subsession: subsession.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `session_security` property of [`AccountSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity {
     /// Approve or block users from specific regions or countries from joining this meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub approved_or_denied_countries_or_regions: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCountriesOrRegions,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut approved_or_denied_countries_or_regions = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "approved_or_denied_countries_or_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut approved_or_denied_countries_or_regions,
+                        "approved_or_denied_countries_or_regions",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            approved_or_denied_countries_or_regions: approved_or_denied_countries_or_regions
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// Approve or block users from specific regions or countries from joining this meeting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCountriesOrRegions {
     /// List of countries/regions from where participants can join this meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub approved_list: Option<Vec<String>>,
     /// List of countries/regions from where participants can not join this meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub denied_list: Option<Vec<String>>,
     /// true: Setting enabled to either allow or block users from specific regions from joining your meetings.
     ///
     /// false: Setting disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Specify whether to allow users from specific regions to join this meeting; or block users from specific regions from joining this meeting.
     ///
     /// approve: Allow users from specific regions or countries to join this meeting. If this setting is selected, the approved regions or countries must be included in the approved_list.
     ///
     /// deny: Block users from specific regions or countries from joining this meeting. If this setting is selected, the approved regions or countries must be included in the denied_list
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCountriesOrRegionsMethod,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCountriesOrRegions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCountriesOrRegions {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCountriesOrRegions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut approved_list = None;
+        let mut denied_list = None;
+        let mut enable = None;
+        let mut method = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "approved_list" => {
+                    __runtime::field(&mut __map, &mut approved_list, "approved_list")?
+                }
+                "denied_list" => {
+                    __runtime::field(&mut __map, &mut denied_list, "denied_list")?
+                }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "method" => __runtime::field(&mut __map, &mut method, "method")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            approved_list: approved_list.unwrap_or_default(),
+            denied_list: denied_list.unwrap_or_default(),
+            enable: enable.unwrap_or_default(),
+            method: method.unwrap_or_default(),
+        })
+    }
 }
 
 /// Specify whether to allow users from specific regions to join this meeting; or block users from specific regions from joining this meeting.
@@ -6192,161 +13898,518 @@ for AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCo
 /// Email and calendar related settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMailCalendar {
     /// Allow the Zoom client to manage both emails and calendar events for the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_calendar_management: Option<bool>,
     /// Allow the Zoom client to manage user emails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_management: Option<bool>,
     /// Allow users to select Zoom as their email service provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_email_provider: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsMailCalendar {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsMailCalendar {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsMailCalendar";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut email_calendar_management = None;
+        let mut email_management = None;
+        let mut zoom_email_provider = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "email_calendar_management" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut email_calendar_management,
+                        "email_calendar_management",
+                    )?
+                }
+                "email_management" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut email_management,
+                        "email_management",
+                    )?
+                }
+                "zoom_email_provider" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_email_provider,
+                        "zoom_email_provider",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            email_calendar_management: email_calendar_management.unwrap_or_default(),
+            email_management: email_management.unwrap_or_default(),
+            zoom_email_provider: zoom_email_provider.unwrap_or_default(),
+        })
+    }
 }
 
 /// General settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting {
     /// Allow automatic direct sharing and connecting to Zoom Rooms using ultrasonic proximity signal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_zoom_room_proximity_connect: Option<bool>,
     /// Show "Zoom Room" feature in the Zoom Workplace app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_zoom_room_feature: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut auto_zoom_room_proximity_connect = None;
+        let mut show_zoom_room_feature = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "auto_zoom_room_proximity_connect" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_zoom_room_proximity_connect,
+                        "auto_zoom_room_proximity_connect",
+                    )?
+                }
+                "show_zoom_room_feature" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_zoom_room_feature,
+                        "show_zoom_room_feature",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            auto_zoom_room_proximity_connect: auto_zoom_room_proximity_connect
+                .unwrap_or_default(),
+            show_zoom_room_feature: show_zoom_room_feature.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the account's previous settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadOldObject {
     /// The updated account's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the updated account or sub account settings. This only returns modified settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Box<AccountSettingsUpdatedPayloadOldObjectSettings>>,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadOldObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadOldObject {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadOldObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut settings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            settings: settings.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the updated account or sub account settings. This only returns modified settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadOldObjectSettings {
     /// Information about the schedule meeting settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// Information about the in meeting settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// Information about the email notification settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         AccountSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// Information about the Zoom Rooms settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_rooms: Option<AccountSettingsUpdatedPayloadObjectSettingsZoomRooms>,
     /// Information about the security settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub security: Option<AccountSettingsUpdatedPayloadObjectSettingsSecurity>,
     /// Information about recording settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// Information about telephony settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<AccountSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// Information about TSP settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tsp: Option<AccountSettingsUpdatedPayloadObjectSettingsTsp>,
     /// Information about integration settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub integration: Option<AccountSettingsUpdatedPayloadObjectSettingsIntegration>,
     /// Feature
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<AccountSettingsUpdatedPayloadObjectSettingsFeature>,
     /// The `other_options` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<AccountSettingsUpdatedPayloadObjectSettingsOtherOptions>,
     /// The account's audio conference settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         Box<AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing>,
     >,
     /// The account's chat settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `meeting_security` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// The `in_session` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_session: Option<AccountSettingsUpdatedPayloadObjectSettingsInSession>,
     /// The `session_security` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_security: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity,
     >,
     /// Email and calendar related settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mail_calendar: Option<AccountSettingsUpdatedPayloadObjectSettingsMailCalendar>,
     /// General settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub general_setting: Option<
         AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadOldObjectSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AccountSettingsUpdatedPayloadOldObjectSettings {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadOldObjectSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut schedule_meeting = None;
+        let mut in_meeting = None;
+        let mut email_notification = None;
+        let mut zoom_rooms = None;
+        let mut security = None;
+        let mut recording = None;
+        let mut telephony = None;
+        let mut tsp = None;
+        let mut integration = None;
+        let mut feature = None;
+        let mut other_options = None;
+        let mut audio_conferencing = None;
+        let mut chat = None;
+        let mut meeting_security = None;
+        let mut in_session = None;
+        let mut session_security = None;
+        let mut mail_calendar = None;
+        let mut general_setting = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "schedule_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_meeting,
+                        "schedule_meeting",
+                    )?
+                }
+                "in_meeting" => {
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                }
+                "email_notification" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut email_notification,
+                        "email_notification",
+                    )?
+                }
+                "zoom_rooms" => {
+                    __runtime::field(&mut __map, &mut zoom_rooms, "zoom_rooms")?
+                }
+                "security" => __runtime::field(&mut __map, &mut security, "security")?,
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
+                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp")?,
+                "integration" => {
+                    __runtime::field(&mut __map, &mut integration, "integration")?
+                }
+                "feature" => __runtime::field(&mut __map, &mut feature, "feature")?,
+                "other_options" => {
+                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                }
+                "audio_conferencing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_conferencing,
+                        "audio_conferencing",
+                    )?
+                }
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "meeting_security" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_security,
+                        "meeting_security",
+                    )?
+                }
+                "in_session" => {
+                    __runtime::field(&mut __map, &mut in_session, "in_session")?
+                }
+                "session_security" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut session_security,
+                        "session_security",
+                    )?
+                }
+                "mail_calendar" => {
+                    __runtime::field(&mut __map, &mut mail_calendar, "mail_calendar")?
+                }
+                "general_setting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut general_setting,
+                        "general_setting",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            schedule_meeting: schedule_meeting.unwrap_or_default(),
+            in_meeting: in_meeting.unwrap_or_default(),
+            email_notification: email_notification.unwrap_or_default(),
+            zoom_rooms: zoom_rooms.unwrap_or_default(),
+            security: security.unwrap_or_default(),
+            recording: recording.unwrap_or_default(),
+            telephony: telephony.unwrap_or_default(),
+            tsp: tsp.unwrap_or_default(),
+            integration: integration.unwrap_or_default(),
+            feature: feature.unwrap_or_default(),
+            other_options: other_options.unwrap_or_default(),
+            audio_conferencing: audio_conferencing.unwrap_or_default(),
+            chat: chat.unwrap_or_default(),
+            meeting_security: meeting_security.unwrap_or_default(),
+            in_session: in_session.unwrap_or_default(),
+            session_security: session_security.unwrap_or_default(),
+            mail_calendar: mail_calendar.unwrap_or_default(),
+            general_setting: general_setting.unwrap_or_default(),
+        })
+    }
+}
+
 /// The account's audio conference settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing {
     /// The account's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_free_and_fee_based_toll_call: Option<
         AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall,
     >,
     /// The account's [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_call: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall,
     >,
     /// The account's [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_me_and_invite_by_phone: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone,
     >,
     /// Whether the account has the [**Personal Audio Conference**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449#h_01F5BPMEB7GK6XXPKHDBHYFF27) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_audio_conference: Option<bool>,
     /// The account's [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking,
     >,
     /// The account's [**Global Dial-in Countries/Regions**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068094#h_01F5KK9J31ZXNW10BRH86NHX4G) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_dial_in_countries: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut toll_free_and_fee_based_toll_call = None;
+        let mut toll_call = None;
+        let mut call_me_and_invite_by_phone = None;
+        let mut personal_audio_conference = None;
+        let mut participant_phone_masking = None;
+        let mut global_dial_in_countries = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "toll_free_and_fee_based_toll_call" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut toll_free_and_fee_based_toll_call,
+                        "toll_free_and_fee_based_toll_call",
+                    )?
+                }
+                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call")?,
+                "call_me_and_invite_by_phone" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut call_me_and_invite_by_phone,
+                        "call_me_and_invite_by_phone",
+                    )?
+                }
+                "personal_audio_conference" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut personal_audio_conference,
+                        "personal_audio_conference",
+                    )?
+                }
+                "participant_phone_masking" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_phone_masking,
+                        "participant_phone_masking",
+                    )?
+                }
+                "global_dial_in_countries" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut global_dial_in_countries,
+                        "global_dial_in_countries",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            toll_free_and_fee_based_toll_call: toll_free_and_fee_based_toll_call
+                .unwrap_or_default(),
+            toll_call: toll_call.unwrap_or_default(),
+            call_me_and_invite_by_phone: call_me_and_invite_by_phone.unwrap_or_default(),
+            personal_audio_conference: personal_audio_conference.unwrap_or_default(),
+            participant_phone_masking: participant_phone_masking.unwrap_or_default(),
+            global_dial_in_countries: global_dial_in_countries.unwrap_or_default(),
+        })
+    }
+}
+
 /// The account's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
     /// Whether webinar attendees can dial in through the account's **Toll-free and Fee-based Toll Call** phone numbers. This feature is only available with version 5.2.2 or later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_dial: Option<bool>,
     /// Whether the account has the [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The account's phone numbers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCallNumbersItem,
         >,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
+    const EXPECTING: &'static str = "struct AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allow_webinar_attendees_dial = None;
+        let mut enable = None;
+        let mut numbers = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allow_webinar_attendees_dial" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_webinar_attendees_dial,
+                        "allow_webinar_attendees_dial",
+                    )?
+                }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allow_webinar_attendees_dial: allow_webinar_attendees_dial
+                .unwrap_or_default(),
+            enable: enable.unwrap_or_default(),
+            numbers: numbers.unwrap_or_default(),
+        })
+    }
 }

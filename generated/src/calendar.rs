@@ -766,7 +766,7 @@ where
 }
 
 /// The payload of the `calendar.event_delete` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarEventDelete {
     /// The name of the event.
     pub event: String,
@@ -776,37 +776,131 @@ pub struct CalendarEventDelete {
     pub payload: CalendarEventPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarEventDelete {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarEventDelete {
+    const EXPECTING: &'static str = "struct CalendarEventDelete";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`CalendarEventDelete`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarEventPayload {
     /// The account ID of the user's calendar that has the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// This field indicates who performed the action.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The information of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<CalendarEventPayloadObject>,
+}
+
+impl<'de> serde::Deserialize<'de> for CalendarEventPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarEventPayload {
+    const EXPECTING: &'static str = "struct CalendarEventPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            object: object.unwrap_or_default(),
+        })
+    }
 }
 
 /// The information of the event.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarEventPayloadObject {
     /// The resource ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// The event ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarEventPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarEventPayloadObject {
+    const EXPECTING: &'static str = "struct CalendarEventPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut resource_id = None;
+        let mut event_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "resource_id" => {
+                    __runtime::field(&mut __map, &mut resource_id, "resource_id")?
+                }
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            resource_id: resource_id.unwrap_or_default(),
+            event_id: event_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `calendar.acl_delete` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarAclDelete {
     /// The name of the event.
     pub event: String,
@@ -816,37 +910,131 @@ pub struct CalendarAclDelete {
     pub payload: CalendarAclPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarAclDelete {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarAclDelete {
+    const EXPECTING: &'static str = "struct CalendarAclDelete";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`CalendarAclDelete`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarAclPayload {
     /// The account ID of the user's calendar that has the ACL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// This field indicates who performed the action.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The information of the ACL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<CalendarAclPayloadObject>,
+}
+
+impl<'de> serde::Deserialize<'de> for CalendarAclPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarAclPayload {
+    const EXPECTING: &'static str = "struct CalendarAclPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            object: object.unwrap_or_default(),
+        })
+    }
 }
 
 /// The information of the ACL.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarAclPayloadObject {
     /// The resource ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// The ACL ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acl_id: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarAclPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarAclPayloadObject {
+    const EXPECTING: &'static str = "struct CalendarAclPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut resource_id = None;
+        let mut acl_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "resource_id" => {
+                    __runtime::field(&mut __map, &mut resource_id, "resource_id")?
+                }
+                "acl_id" => __runtime::field(&mut __map, &mut acl_id, "acl_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            resource_id: resource_id.unwrap_or_default(),
+            acl_id: acl_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `calendar.acl_create` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarAclCreate {
     /// The name of the event.
     pub event: String,
@@ -856,8 +1044,39 @@ pub struct CalendarAclCreate {
     pub payload: CalendarAclPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarAclCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarAclCreate {
+    const EXPECTING: &'static str = "struct CalendarAclCreate";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `calendar.event_create` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarEventCreate {
     /// The name of the event.
     pub event: String,
@@ -867,8 +1086,39 @@ pub struct CalendarEventCreate {
     pub payload: CalendarEventPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarEventCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarEventCreate {
+    const EXPECTING: &'static str = "struct CalendarEventCreate";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `calendar.setting_create` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarSettingCreate {
     /// The name of the event.
     pub event: String,
@@ -878,37 +1128,133 @@ pub struct CalendarSettingCreate {
     pub payload: CalendarSettingPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarSettingCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarSettingCreate {
+    const EXPECTING: &'static str = "struct CalendarSettingCreate";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`CalendarSettingCreate`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarSettingPayload {
     /// The account ID of the user's calendar that has the setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// This field indicates who performed the action.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The information of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<CalendarSettingPayloadObject>,
+}
+
+impl<'de> serde::Deserialize<'de> for CalendarSettingPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarSettingPayload {
+    const EXPECTING: &'static str = "struct CalendarSettingPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            object: object.unwrap_or_default(),
+        })
+    }
 }
 
 /// The information of the event.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarSettingPayloadObject {
     /// The resource ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// The setting ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarSettingPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarSettingPayloadObject {
+    const EXPECTING: &'static str = "struct CalendarSettingPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut resource_id = None;
+        let mut setting_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "resource_id" => {
+                    __runtime::field(&mut __map, &mut resource_id, "resource_id")?
+                }
+                "setting_id" => {
+                    __runtime::field(&mut __map, &mut setting_id, "setting_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            resource_id: resource_id.unwrap_or_default(),
+            setting_id: setting_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `calendar.setting_update` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarSettingUpdate {
     /// The name of the event.
     pub event: String,
@@ -918,8 +1264,39 @@ pub struct CalendarSettingUpdate {
     pub payload: CalendarSettingPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarSettingUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarSettingUpdate {
+    const EXPECTING: &'static str = "struct CalendarSettingUpdate";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `calendar.calendarlist_update` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarCalendarlistUpdate {
     /// The name of the event.
     pub event: String,
@@ -929,37 +1306,137 @@ pub struct CalendarCalendarlistUpdate {
     pub payload: CalendarCalendarlistPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarCalendarlistUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarCalendarlistUpdate {
+    const EXPECTING: &'static str = "struct CalendarCalendarlistUpdate";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`CalendarCalendarlistUpdate`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarCalendarlistPayload {
     /// The account ID of a user's calendar where the user can add or remove other calendars for event viewing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// This field indicates who performed the action.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The information of the calendar list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<CalendarCalendarlistPayloadObject>,
+}
+
+impl<'de> serde::Deserialize<'de> for CalendarCalendarlistPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarCalendarlistPayload {
+    const EXPECTING: &'static str = "struct CalendarCalendarlistPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            object: object.unwrap_or_default(),
+        })
+    }
 }
 
 /// The information of the calendar list.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarCalendarlistPayloadObject {
     /// The resource ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// The calendar ID that the user subscribes to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscribed_calendar_id: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarCalendarlistPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarCalendarlistPayloadObject {
+    const EXPECTING: &'static str = "struct CalendarCalendarlistPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut resource_id = None;
+        let mut subscribed_calendar_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "resource_id" => {
+                    __runtime::field(&mut __map, &mut resource_id, "resource_id")?
+                }
+                "subscribed_calendar_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut subscribed_calendar_id,
+                        "subscribed_calendar_id",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            resource_id: resource_id.unwrap_or_default(),
+            subscribed_calendar_id: subscribed_calendar_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `calendar.acl_update` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarAclUpdate {
     /// The name of the event.
     pub event: String,
@@ -969,8 +1446,39 @@ pub struct CalendarAclUpdate {
     pub payload: CalendarAclPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarAclUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarAclUpdate {
+    const EXPECTING: &'static str = "struct CalendarAclUpdate";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `calendar.event_update` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarEventUpdate {
     /// The name of the event.
     pub event: String,
@@ -980,8 +1488,39 @@ pub struct CalendarEventUpdate {
     pub payload: CalendarEventPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarEventUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarEventUpdate {
+    const EXPECTING: &'static str = "struct CalendarEventUpdate";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `calendar.calendarlist_create` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarCalendarlistCreate {
     /// The name of the event.
     pub event: String,
@@ -991,8 +1530,39 @@ pub struct CalendarCalendarlistCreate {
     pub payload: CalendarCalendarlistPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for CalendarCalendarlistCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarCalendarlistCreate {
+    const EXPECTING: &'static str = "struct CalendarCalendarlistCreate";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `calendar.calendarlist_delete` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalendarCalendarlistDelete {
     /// The name of the event.
     pub event: String,
@@ -1000,4 +1570,35 @@ pub struct CalendarCalendarlistDelete {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: CalendarCalendarlistPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for CalendarCalendarlistDelete {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CalendarCalendarlistDelete {
+    const EXPECTING: &'static str = "struct CalendarCalendarlistDelete";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }

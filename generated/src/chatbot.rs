@@ -472,7 +472,7 @@ where
 }
 
 /// The payload of the `team_chat.link_shared` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatLinkShared {
     /// The name of the event.
     pub event: TeamChatLinkSharedEvent,
@@ -482,6 +482,42 @@ pub struct TeamChatLinkShared {
     pub response_url: String,
     /// The `payload` property.
     pub payload: TeamChatLinkSharedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatLinkShared {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatLinkShared {
+    const EXPECTING: &'static str = "struct TeamChatLinkShared";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut response_url = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "response_url" => {
+                    __runtime::field(&mut __map, &mut response_url, "response_url")?
+                }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            response_url: __runtime::required::<A, _>(response_url, "response_url")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The name of the event.
@@ -525,7 +561,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatLinkSharedEvent {
 }
 
 /// The `payload` property of [`TeamChatLinkShared`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatLinkSharedPayload {
     /// The account ID of the user who sent the app mention message.
     pub account_id: String,
@@ -541,11 +577,73 @@ pub struct TeamChatLinkSharedPayload {
     pub object: Box<TeamChatLinkSharedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatLinkSharedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatLinkSharedPayload {
+    const EXPECTING: &'static str = "struct TeamChatLinkSharedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator_id = None;
+        let mut operator = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the app mention message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatLinkSharedPayloadObject {
     /// The message's ID. If the preview is provided in an unfurl for a posted message, rather than a link inside the message composer, we will simply ignore this property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// The type of message:
     /// * to_contact — The message was sent to a contact.
@@ -553,28 +651,105 @@ pub struct TeamChatLinkSharedPayloadObject {
     #[serde(rename = "type")]
     pub type_: TeamChatLinkSharedPayloadObjectType,
     /// The chat channel's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The chat channel's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// The message contact's user ID. If the user ID does not belong to the same account as the current user, this field will be empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The message contact's member ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_member_id: Option<String>,
     /// The unique identification of this webook event, app can use this trigger_id to invoke openAPI
     pub trigger_id: String,
     /// The link content in message.
     pub link: String,
     /// The ID of the parent message in the chat thread.It's only available if the message is a reply to a main message in a thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<String>,
     /// The date and time at which the message was sent, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
     /// The timestamp for when the message was sent.
     pub timestamp: i64,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatLinkSharedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatLinkSharedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatLinkSharedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut message_id = None;
+        let mut type_ = None;
+        let mut channel_id = None;
+        let mut channel_name = None;
+        let mut contact_id = None;
+        let mut contact_member_id = None;
+        let mut trigger_id = None;
+        let mut link = None;
+        let mut reply_main_message_id = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "contact_id" => {
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                }
+                "contact_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_member_id,
+                        "contact_member_id",
+                    )?
+                }
+                "trigger_id" => {
+                    __runtime::field(&mut __map, &mut trigger_id, "trigger_id")?
+                }
+                "link" => __runtime::field(&mut __map, &mut link, "link")?,
+                "reply_main_message_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut reply_main_message_id,
+                        "reply_main_message_id",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            message_id: message_id.unwrap_or_default(),
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            contact_id: contact_id.unwrap_or_default(),
+            contact_member_id: contact_member_id.unwrap_or_default(),
+            trigger_id: __runtime::required::<A, _>(trigger_id, "trigger_id")?,
+            link: __runtime::required::<A, _>(link, "link")?,
+            reply_main_message_id: reply_main_message_id.unwrap_or_default(),
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+        })
+    }
 }
 
 /// The type of message:
@@ -624,18 +799,18 @@ impl<'de> serde::Deserialize<'de> for TeamChatLinkSharedPayloadObjectType {
 }
 
 /// The payload of the `interactive_message_fields_editable` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageFieldsEditable {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp (in milliseconds since epcoch) at which the event occured. The value of this field is returned in long(int64) format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// Use this endpoint to send a one-time asynchronous response within 30 minutes of receiving the event.
     /// The response payload should follow the same structure as the [Send Chatbot Messages](https://developers.zoom.us/docs/api/chatbot/#tag/chatbot-messages/POST/im/chat/messages) API with required property **content** and optional properties *reply_to*, *visible_to_user* and *is_markdown_support*.
     /// Include the **callback_token** value from the event as **Bearer token in the Authorization header** of your HTTP POST request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Use the generated token value with the **callback_url** value to send a one-time asynchronous response. The token only lasts for 30 mins. Include the **callback_token** as a **Bearer token in the Authorization header** of your HTTP request.
     ///  Example:
@@ -645,188 +820,556 @@ pub struct InteractiveMessageFieldsEditable {
     ///   --header 'authorization: Bearer {callback_token}' \
     ///   --header 'content-type: application/json'\
     ///   --data-raw '{"content":{"head":{"text":"Response Header"},"body":\[{"type":"message","text":"This is an asynchronous chatbot response."}\]}}'
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_token: Option<String>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<InteractiveMessageFieldsEditablePayload>>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageFieldsEditable {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageFieldsEditable {
+    const EXPECTING: &'static str = "struct InteractiveMessageFieldsEditable";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut callback_url = None;
+        let mut callback_token = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "callback_url" => {
+                    __runtime::field(&mut __map, &mut callback_url, "callback_url")?
+                }
+                "callback_token" => {
+                    __runtime::field(&mut __map, &mut callback_token, "callback_token")?
+                }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            callback_url: callback_url.unwrap_or_default(),
+            callback_token: callback_token.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`InteractiveMessageFieldsEditable`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageFieldsEditablePayload {
     /// The account ID of the user sending the command.
-    #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The channel in which the message was sent.
-    #[serde(rename = "channelName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "channelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// The item that the user edits.
-    #[serde(rename = "fieldEditItem", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fieldEditItem", skip_serializing_if = "Option::is_none")]
     pub field_edit_item: Option<InteractiveMessageFieldsEditablePayloadFieldEditItem>,
     /// The unique ID of the message.
-    #[serde(rename = "messageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// The original message sent to the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<InteractiveMessageFieldsEditablePayloadOriginal>,
     /// The unique credential of the Chatbot.
-    #[serde(rename = "robotJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// The time command message was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<serde_json::Value>,
     /// The JID of the channel or user the message was sent to.
-    #[serde(rename = "toJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toJid", skip_serializing_if = "Option::is_none")]
     pub to_jid: Option<String>,
     /// The user who sends the command.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The JID of user who is sending the command.
-    #[serde(rename = "userJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// The user's display name.
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageFieldsEditablePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageFieldsEditablePayload {
+    const EXPECTING: &'static str = "struct InteractiveMessageFieldsEditablePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut channel_name = None;
+        let mut field_edit_item = None;
+        let mut message_id = None;
+        let mut original = None;
+        let mut robot_jid = None;
+        let mut timestamp = None;
+        let mut to_jid = None;
+        let mut user_id = None;
+        let mut user_jid = None;
+        let mut user_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "accountId" => {
+                    __runtime::field(&mut __map, &mut account_id, "accountId")?
+                }
+                "channelName" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channelName")?
+                }
+                "fieldEditItem" => {
+                    __runtime::field(&mut __map, &mut field_edit_item, "fieldEditItem")?
+                }
+                "messageId" => {
+                    __runtime::field(&mut __map, &mut message_id, "messageId")?
+                }
+                "original" => __runtime::field(&mut __map, &mut original, "original")?,
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid")?,
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            field_edit_item: field_edit_item.unwrap_or_default(),
+            message_id: message_id.unwrap_or_default(),
+            original: original.unwrap_or_default(),
+            robot_jid: robot_jid.unwrap_or_default(),
+            timestamp: timestamp.unwrap_or_default(),
+            to_jid: to_jid.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_jid: user_jid.unwrap_or_default(),
+            user_name: user_name.unwrap_or_default(),
+        })
+    }
+}
+
 /// The item that the user edits.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageFieldsEditablePayloadFieldEditItem {
     /// The `currentValue` property.
-    #[serde(rename = "currentValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "currentValue", skip_serializing_if = "Option::is_none")]
     pub current_value: Option<String>,
     /// The `key` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// The `newValue` property.
-    #[serde(rename = "newValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "newValue", skip_serializing_if = "Option::is_none")]
     pub new_value: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for InteractiveMessageFieldsEditablePayloadFieldEditItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageFieldsEditablePayloadFieldEditItem {
+    const EXPECTING: &'static str = "struct InteractiveMessageFieldsEditablePayloadFieldEditItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut current_value = None;
+        let mut key = None;
+        let mut new_value = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "currentValue" => {
+                    __runtime::field(&mut __map, &mut current_value, "currentValue")?
+                }
+                "key" => __runtime::field(&mut __map, &mut key, "key")?,
+                "newValue" => __runtime::field(&mut __map, &mut new_value, "newValue")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            current_value: current_value.unwrap_or_default(),
+            key: key.unwrap_or_default(),
+            new_value: new_value.unwrap_or_default(),
+        })
+    }
+}
+
 /// The original message sent to the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageFieldsEditablePayloadOriginal {
     /// The `head` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
     /// The `body` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageFieldsEditablePayloadOriginalBodyItem>>,
+}
+
+impl<'de> serde::Deserialize<'de> for InteractiveMessageFieldsEditablePayloadOriginal {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageFieldsEditablePayloadOriginal {
+    const EXPECTING: &'static str = "struct InteractiveMessageFieldsEditablePayloadOriginal";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut head = None;
+        let mut body = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "head" => __runtime::field(&mut __map, &mut head, "head")?,
+                "body" => __runtime::field(&mut __map, &mut body, "body")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            head: head.unwrap_or_default(),
+            body: body.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `head` property of [`InteractiveMessageFieldsEditablePayloadOriginal`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessagePayloadOriginalHead {
     /// The `sub_head` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_head: Option<InteractiveMessagePayloadOriginalHeadSubHead>,
     /// The `text` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for InteractiveMessagePayloadOriginalHead {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessagePayloadOriginalHead {
+    const EXPECTING: &'static str = "struct InteractiveMessagePayloadOriginalHead";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut sub_head = None;
+        let mut text = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "sub_head" => __runtime::field(&mut __map, &mut sub_head, "sub_head")?,
+                "text" => __runtime::field(&mut __map, &mut text, "text")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            sub_head: sub_head.unwrap_or_default(),
+            text: text.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `sub_head` property of [`InteractiveMessagePayloadOriginalHead`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessagePayloadOriginalHeadSubHead {
     /// The `text` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessagePayloadOriginalHeadSubHead {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessagePayloadOriginalHeadSubHead {
+    const EXPECTING: &'static str = "struct InteractiveMessagePayloadOriginalHeadSubHead";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut text = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "text" => __runtime::field(&mut __map, &mut text, "text")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            text: text.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `body` property of [`InteractiveMessageFieldsEditablePayloadOriginal`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageFieldsEditablePayloadOriginalBodyItem {
     /// The `type` property.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `items` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<
         Vec<InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem>,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for InteractiveMessageFieldsEditablePayloadOriginalBodyItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageFieldsEditablePayloadOriginalBodyItem {
+    const EXPECTING: &'static str = "struct InteractiveMessageFieldsEditablePayloadOriginalBodyItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut items = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "items" => __runtime::field(&mut __map, &mut items, "items")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            type_: type_.unwrap_or_default(),
+            items: items.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `items` property of [`InteractiveMessageFieldsEditablePayloadOriginalBodyItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem {
     /// The `editable` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<serde_json::Value>,
     /// The `value` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// The `key` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem {
+    const EXPECTING: &'static str = "struct InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut editable = None;
+        let mut value = None;
+        let mut key = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "editable" => __runtime::field(&mut __map, &mut editable, "editable")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "key" => __runtime::field(&mut __map, &mut key, "key")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            editable: editable.unwrap_or_default(),
+            value: value.unwrap_or_default(),
+            key: key.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `bot_notification` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BotNotification {
     /// Name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// Timestamp (in milliseconds since epcoch) at which the event occured. The value of this field is returned in long(int64) format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<BotNotificationPayload>>,
 }
 
+impl<'de> serde::Deserialize<'de> for BotNotification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for BotNotification {
+    const EXPECTING: &'static str = "struct BotNotification";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`BotNotification`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BotNotificationPayload {
     /// The account ID of the user sending the command.
-    #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Channel in which the message was sent.
-    #[serde(rename = "channelName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "channelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// Slash command entered by the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cmd: Option<String>,
     /// Chatbot Name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Unique credential of the Chatbot.
-    #[serde(rename = "robotJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// Time command message was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// JID of the channel or user the message was sent to.
-    #[serde(rename = "toJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toJid", skip_serializing_if = "Option::is_none")]
     pub to_jid: Option<String>,
     /// User sending the command.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// JID of user who is sending the command.
-    #[serde(rename = "userJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// User's display name.
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for BotNotificationPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for BotNotificationPayload {
+    const EXPECTING: &'static str = "struct BotNotificationPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut channel_name = None;
+        let mut cmd = None;
+        let mut name = None;
+        let mut robot_jid = None;
+        let mut timestamp = None;
+        let mut to_jid = None;
+        let mut user_id = None;
+        let mut user_jid = None;
+        let mut user_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "accountId" => {
+                    __runtime::field(&mut __map, &mut account_id, "accountId")?
+                }
+                "channelName" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channelName")?
+                }
+                "cmd" => __runtime::field(&mut __map, &mut cmd, "cmd")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid")?,
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            cmd: cmd.unwrap_or_default(),
+            name: name.unwrap_or_default(),
+            robot_jid: robot_jid.unwrap_or_default(),
+            timestamp: timestamp.unwrap_or_default(),
+            to_jid: to_jid.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_jid: user_jid.unwrap_or_default(),
+            user_name: user_name.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `interactive_message_actions` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageActions {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp (in milliseconds since epcoch) at which the event occured. The value of this field is returned in long(int64) format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// Use this endpoint to send a one-time asynchronous response within 30 minutes of receiving the event.
     /// The response payload should follow the same structure as the [Send Chatbot Messages](https://developers.zoom.us/docs/api/chatbot/#tag/chatbot-messages/POST/im/chat/messages) API with required property **content** and optional properties *reply_to*, *visible_to_user* and *is_markdown_support*.
     /// Include the **callback_token** value from the event as **Bearer token in the Authorization header** of your HTTP POST request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Use the generated token value with the **callback_url** value to send a one-time asynchronous response. The token only lasts for 30 mins. Include the **callback_token** as a **Bearer token in the Authorization header** of your HTTP request.
     ///  Example:
@@ -836,113 +1379,333 @@ pub struct InteractiveMessageActions {
     ///   --header 'authorization: Bearer {callback_token}' \
     ///   --header 'content-type: application/json'\
     ///   --data-raw '{"content":{"head":{"text":"Response Header"},"body":\[{"type":"message","text":"This is an asynchronous chatbot response."}\]}}'
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_token: Option<String>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<InteractiveMessageActionsPayload>>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageActions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageActions {
+    const EXPECTING: &'static str = "struct InteractiveMessageActions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut callback_url = None;
+        let mut callback_token = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "callback_url" => {
+                    __runtime::field(&mut __map, &mut callback_url, "callback_url")?
+                }
+                "callback_token" => {
+                    __runtime::field(&mut __map, &mut callback_token, "callback_token")?
+                }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            callback_url: callback_url.unwrap_or_default(),
+            callback_token: callback_token.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`InteractiveMessageActions`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageActionsPayload {
     /// The account ID of the user sending the command.
-    #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Action taken by the user.
-    #[serde(rename = "actionItem", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "actionItem", skip_serializing_if = "Option::is_none")]
     pub action_item: Option<InteractiveMessageItem>,
     /// Channel in which the message was sent.
-    #[serde(rename = "channelName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "channelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// Unique ID of the message.
-    #[serde(rename = "messageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// Original message sent to the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<InteractiveMessageActionsPayloadOriginal>,
     /// Unique credential of the Chatbot.
-    #[serde(rename = "robotJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// Time command message was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// JID of the channel or user the message was sent to.
-    #[serde(rename = "toJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toJid", skip_serializing_if = "Option::is_none")]
     pub to_jid: Option<String>,
     /// User sending the command.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// JID of user who is sending the command.
-    #[serde(rename = "userJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// User's display name.
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for InteractiveMessageActionsPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageActionsPayload {
+    const EXPECTING: &'static str = "struct InteractiveMessageActionsPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut action_item = None;
+        let mut channel_name = None;
+        let mut message_id = None;
+        let mut original = None;
+        let mut robot_jid = None;
+        let mut timestamp = None;
+        let mut to_jid = None;
+        let mut user_id = None;
+        let mut user_jid = None;
+        let mut user_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "accountId" => {
+                    __runtime::field(&mut __map, &mut account_id, "accountId")?
+                }
+                "actionItem" => {
+                    __runtime::field(&mut __map, &mut action_item, "actionItem")?
+                }
+                "channelName" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channelName")?
+                }
+                "messageId" => {
+                    __runtime::field(&mut __map, &mut message_id, "messageId")?
+                }
+                "original" => __runtime::field(&mut __map, &mut original, "original")?,
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid")?,
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            action_item: action_item.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            message_id: message_id.unwrap_or_default(),
+            original: original.unwrap_or_default(),
+            robot_jid: robot_jid.unwrap_or_default(),
+            timestamp: timestamp.unwrap_or_default(),
+            to_jid: to_jid.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_jid: user_jid.unwrap_or_default(),
+            user_name: user_name.unwrap_or_default(),
+        })
+    }
 }
 
 /// Action taken by the user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageItem {
     /// The `text` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The `value` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for InteractiveMessageItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageItem {
+    const EXPECTING: &'static str = "struct InteractiveMessageItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut text = None;
+        let mut value = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "text" => __runtime::field(&mut __map, &mut text, "text")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            text: text.unwrap_or_default(),
+            value: value.unwrap_or_default(),
+        })
+    }
 }
 
 /// Original message sent to the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageActionsPayloadOriginal {
     /// The `head` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
     /// The `body` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageActionsPayloadOriginalBodyItem>>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageActionsPayloadOriginal {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageActionsPayloadOriginal {
+    const EXPECTING: &'static str = "struct InteractiveMessageActionsPayloadOriginal";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut head = None;
+        let mut body = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "head" => __runtime::field(&mut __map, &mut head, "head")?,
+                "body" => __runtime::field(&mut __map, &mut body, "body")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            head: head.unwrap_or_default(),
+            body: body.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `body` property of [`InteractiveMessageActionsPayloadOriginal`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageActionsPayloadOriginalBodyItem {
     /// The `type` property.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `items` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InteractiveMessageActionsPayloadOriginalBodyItemItemsItem>>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageActionsPayloadOriginalBodyItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageActionsPayloadOriginalBodyItem {
+    const EXPECTING: &'static str = "struct InteractiveMessageActionsPayloadOriginalBodyItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut items = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "items" => __runtime::field(&mut __map, &mut items, "items")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            type_: type_.unwrap_or_default(),
+            items: items.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `items` property of [`InteractiveMessageActionsPayloadOriginalBodyItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageActionsPayloadOriginalBodyItemItemsItem {
     /// The `style` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
     /// The `text` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The `value` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for InteractiveMessageActionsPayloadOriginalBodyItemItemsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageActionsPayloadOriginalBodyItemItemsItem {
+    const EXPECTING: &'static str = "struct InteractiveMessageActionsPayloadOriginalBodyItemItemsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut style = None;
+        let mut text = None;
+        let mut value = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "style" => __runtime::field(&mut __map, &mut style, "style")?,
+                "text" => __runtime::field(&mut __map, &mut text, "text")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            style: style.unwrap_or_default(),
+            text: text.unwrap_or_default(),
+            value: value.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `interactive_message_editable` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageEditable {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp (in milliseconds since epcoch) at which the event occured. The value of this field is returned in long(int64) format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// Use this endpoint to send a one-time asynchronous response within 30 minutes of receiving the event.
     /// The response payload should follow the same structure as the [Send Chatbot Messages](https://developers.zoom.us/docs/api/chatbot/#tag/chatbot-messages/POST/im/chat/messages) API with required property **content** and optional properties *reply_to*, *visible_to_user* and *is_markdown_support*.
     /// Include the **callback_token** value from the event as **Bearer token in the Authorization header** of your HTTP POST request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Use the generated token value with the **callback_url** value to send a one-time asynchronous response. The token only lasts for 30 mins. Include the **callback_token** as a **Bearer token in the Authorization header** of your HTTP request.
     ///  Example:
@@ -952,140 +1715,434 @@ pub struct InteractiveMessageEditable {
     ///   --header 'authorization: Bearer {callback_token}' \
     ///   --header 'content-type: application/json'\
     ///   --data-raw '{"content":{"head":{"text":"Response Header"},"body":\[{"type":"message","text":"This is an asynchronous chatbot response."}\]}}'
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_token: Option<String>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<InteractiveMessageEditablePayload>>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageEditable {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageEditable {
+    const EXPECTING: &'static str = "struct InteractiveMessageEditable";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut callback_url = None;
+        let mut callback_token = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "callback_url" => {
+                    __runtime::field(&mut __map, &mut callback_url, "callback_url")?
+                }
+                "callback_token" => {
+                    __runtime::field(&mut __map, &mut callback_token, "callback_token")?
+                }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            callback_url: callback_url.unwrap_or_default(),
+            callback_token: callback_token.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`InteractiveMessageEditable`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageEditablePayload {
     /// The account ID of the user editing the message.
-    #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The channel in which the message was edited.
-    #[serde(rename = "channelName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "channelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// The object containing original and edited value.
-    #[serde(rename = "editItem", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "editItem", skip_serializing_if = "Option::is_none")]
     pub edit_item: Option<InteractiveMessageEditablePayloadEditItem>,
     /// The unique ID of the message.
-    #[serde(rename = "messageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// The original message sent to the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<InteractiveMessageEditablePayloadOriginal>,
     /// The unique credential of the Chatbot.
-    #[serde(rename = "robotJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// The time command message was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// The JID of the channel or user the message was sent to.
-    #[serde(rename = "toJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toJid", skip_serializing_if = "Option::is_none")]
     pub to_jid: Option<String>,
     /// The user who sends the command.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The JID of user who is sending the command.
-    #[serde(rename = "userJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// The user's display name.
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for InteractiveMessageEditablePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageEditablePayload {
+    const EXPECTING: &'static str = "struct InteractiveMessageEditablePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut channel_name = None;
+        let mut edit_item = None;
+        let mut message_id = None;
+        let mut original = None;
+        let mut robot_jid = None;
+        let mut timestamp = None;
+        let mut to_jid = None;
+        let mut user_id = None;
+        let mut user_jid = None;
+        let mut user_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "accountId" => {
+                    __runtime::field(&mut __map, &mut account_id, "accountId")?
+                }
+                "channelName" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channelName")?
+                }
+                "editItem" => __runtime::field(&mut __map, &mut edit_item, "editItem")?,
+                "messageId" => {
+                    __runtime::field(&mut __map, &mut message_id, "messageId")?
+                }
+                "original" => __runtime::field(&mut __map, &mut original, "original")?,
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid")?,
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            edit_item: edit_item.unwrap_or_default(),
+            message_id: message_id.unwrap_or_default(),
+            original: original.unwrap_or_default(),
+            robot_jid: robot_jid.unwrap_or_default(),
+            timestamp: timestamp.unwrap_or_default(),
+            to_jid: to_jid.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_jid: user_jid.unwrap_or_default(),
+            user_name: user_name.unwrap_or_default(),
+        })
+    }
 }
 
 /// The object containing original and edited value.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageEditablePayloadEditItem {
     /// The `origin` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
     /// The `target` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageEditablePayloadEditItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageEditablePayloadEditItem {
+    const EXPECTING: &'static str = "struct InteractiveMessageEditablePayloadEditItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut origin = None;
+        let mut target = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "origin" => __runtime::field(&mut __map, &mut origin, "origin")?,
+                "target" => __runtime::field(&mut __map, &mut target, "target")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            origin: origin.unwrap_or_default(),
+            target: target.unwrap_or_default(),
+        })
+    }
+}
+
 /// The original message sent to the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageEditablePayloadOriginal {
     /// The `head` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
     /// The `body` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageEditablePayloadOriginalBodyItem>>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageEditablePayloadOriginal {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageEditablePayloadOriginal {
+    const EXPECTING: &'static str = "struct InteractiveMessageEditablePayloadOriginal";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut head = None;
+        let mut body = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "head" => __runtime::field(&mut __map, &mut head, "head")?,
+                "body" => __runtime::field(&mut __map, &mut body, "body")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            head: head.unwrap_or_default(),
+            body: body.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `body` property of [`InteractiveMessageEditablePayloadOriginal`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageEditablePayloadOriginalBodyItem {
     /// The ` ` property.
-    #[serde(rename = "", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "", skip_serializing_if = "Option::is_none")]
     pub empty: Option<InteractiveMessageEditablePayloadOriginalBodyItemEmpty>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageEditablePayloadOriginalBodyItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageEditablePayloadOriginalBodyItem {
+    const EXPECTING: &'static str = "struct InteractiveMessageEditablePayloadOriginalBodyItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut empty = None;
+        let mut editable = None;
+        let mut text = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "" => __runtime::field(&mut __map, &mut empty, "")?,
+                "editable" => __runtime::field(&mut __map, &mut editable, "editable")?,
+                "text" => __runtime::field(&mut __map, &mut text, "text")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            empty: empty.unwrap_or_default(),
+            editable: editable.unwrap_or_default(),
+            text: text.unwrap_or_default(),
+            type_: type_.unwrap_or_default(),
+        })
+    }
+}
+
 /// The ` ` property of [`InteractiveMessageEditablePayloadOriginalBodyItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageEditablePayloadOriginalBodyItemEmpty {
     /// The `editable` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<bool>,
     /// The `text` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The `type` property.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for InteractiveMessageEditablePayloadOriginalBodyItemEmpty {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageEditablePayloadOriginalBodyItemEmpty {
+    const EXPECTING: &'static str = "struct InteractiveMessageEditablePayloadOriginalBodyItemEmpty";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut editable = None;
+        let mut text = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "editable" => __runtime::field(&mut __map, &mut editable, "editable")?,
+                "text" => __runtime::field(&mut __map, &mut text, "text")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            editable: editable.unwrap_or_default(),
+            text: text.unwrap_or_default(),
+            type_: type_.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `bot_installed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BotInstalled {
     /// Name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<BotInstalledPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for BotInstalled {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for BotInstalled {
+    const EXPECTING: &'static str = "struct BotInstalled";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`BotInstalled`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BotInstalledPayload {
     /// The account ID of the user sending the command.
-    #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Unique credential of the Chatbot.
-    #[serde(rename = "robotJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// Time command message was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// User sending the command.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// JID of user who is sending the command.
-    #[serde(rename = "userJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// User's display name.
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for BotInstalledPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for BotInstalledPayload {
+    const EXPECTING: &'static str = "struct BotInstalledPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut robot_jid = None;
+        let mut timestamp = None;
+        let mut user_id = None;
+        let mut user_jid = None;
+        let mut user_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "accountId" => {
+                    __runtime::field(&mut __map, &mut account_id, "accountId")?
+                }
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            robot_jid: robot_jid.unwrap_or_default(),
+            timestamp: timestamp.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_jid: user_jid.unwrap_or_default(),
+            user_name: user_name.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `team_chat.app_mention` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatAppMention {
     /// The name of the event.
     pub event: TeamChatAppMentionEvent,
@@ -1093,6 +2150,37 @@ pub struct TeamChatAppMention {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: TeamChatAppMentionPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatAppMention {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatAppMention {
+    const EXPECTING: &'static str = "struct TeamChatAppMention";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The name of the event.
@@ -1136,7 +2224,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatAppMentionEvent {
 }
 
 /// The `payload` property of [`TeamChatAppMention`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatAppMentionPayload {
     /// The account ID of the user who sent the app mention message. Will be empty when by_external_user is true
     pub account_id: String,
@@ -1152,8 +2240,70 @@ pub struct TeamChatAppMentionPayload {
     pub object: Box<TeamChatAppMentionPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatAppMentionPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatAppMentionPayload {
+    const EXPECTING: &'static str = "struct TeamChatAppMentionPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator_id = None;
+        let mut operator = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the app mention message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatAppMentionPayloadObject {
     /// The message's ID.
     pub message_id: String,
@@ -1162,28 +2312,92 @@ pub struct TeamChatAppMentionPayloadObject {
     #[serde(rename = "type")]
     pub type_: TeamChatAppMentionPayloadObjectType,
     /// The chat channel's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The chat channel's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// The sent message's content.
     pub message: String,
     /// The attachments file info in sent message's content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TeamChatAppMentionPayloadObjectFilesItem>>,
     /// The [rich text formatting](https://support.zoom.us/hc/en-us/articles/115004789183-Replying-to-and-managing-chat-messages)object. Use this object to include rich text info in sent message's content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_text: Option<Vec<TeamChatAppMentionPayloadObjectRichTextItem>>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<serde_json::Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatAppMentionPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatAppMentionPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatAppMentionPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut message_id = None;
+        let mut type_ = None;
+        let mut channel_id = None;
+        let mut channel_name = None;
+        let mut message = None;
+        let mut files = None;
+        let mut rich_text = None;
+        let mut reply_main_message_id = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "message" => __runtime::field(&mut __map, &mut message, "message")?,
+                "files" => __runtime::field(&mut __map, &mut files, "files")?,
+                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text")?,
+                "reply_main_message_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut reply_main_message_id,
+                        "reply_main_message_id",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            message: __runtime::required::<A, _>(message, "message")?,
+            files: files.unwrap_or_default(),
+            rich_text: rich_text.unwrap_or_default(),
+            reply_main_message_id: reply_main_message_id.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            timestamp: timestamp.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of message:
@@ -1228,7 +2442,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatAppMentionPayloadObjectType {
 }
 
 /// An item of the `files` property of [`TeamChatAppMentionPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatAppMentionPayloadObjectFilesItem {
     /// The attachments file extension type
     #[serde(rename = "OS_file_type")]
@@ -1241,6 +2455,54 @@ pub struct TeamChatAppMentionPayloadObjectFilesItem {
     pub file_name: String,
     /// The attachments file's size, in bytes.
     pub file_size: i64,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatAppMentionPayloadObjectFilesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatAppMentionPayloadObjectFilesItem {
+    const EXPECTING: &'static str = "struct TeamChatAppMentionPayloadObjectFilesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut os_file_type = None;
+        let mut file_id = None;
+        let mut file_message_type = None;
+        let mut file_name = None;
+        let mut file_size = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "OS_file_type" => {
+                    __runtime::field(&mut __map, &mut os_file_type, "OS_file_type")?
+                }
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
+                "file_message_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut file_message_type,
+                        "file_message_type",
+                    )?
+                }
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            os_file_type: __runtime::required::<A, _>(os_file_type, "OS_file_type")?,
+            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
+            file_message_type: __runtime::required::<
+                A,
+                _,
+            >(file_message_type, "file_message_type")?,
+            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
+            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+        })
+    }
 }
 
 /// The attachments file message type
@@ -1305,7 +2567,7 @@ for TeamChatAppMentionPayloadObjectFilesItemFileMessageType {
 }
 
 /// An item of the `rich_text` property of [`TeamChatAppMentionPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatAppMentionPayloadObjectRichTextItem {
     /// The start position of the rich text in the message string.
     ///
@@ -1326,8 +2588,53 @@ pub struct TeamChatAppMentionPayloadObjectRichTextItem {
     /// 4.Paragraph value: h1 for Heading 1, h2 for Heading 2, or h3 for Heading 3.
     ///
     /// 5.AddLink value: must be a valid URL, with an http or https prefix. For example: <https://example.com>
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format_attr: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatAppMentionPayloadObjectRichTextItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatAppMentionPayloadObjectRichTextItem {
+    const EXPECTING: &'static str = "struct TeamChatAppMentionPayloadObjectRichTextItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut start_position = None;
+        let mut end_position = None;
+        let mut format_type = None;
+        let mut format_attr = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "start_position" => {
+                    __runtime::field(&mut __map, &mut start_position, "start_position")?
+                }
+                "end_position" => {
+                    __runtime::field(&mut __map, &mut end_position, "end_position")?
+                }
+                "format_type" => {
+                    __runtime::field(&mut __map, &mut format_type, "format_type")?
+                }
+                "format_attr" => {
+                    __runtime::field(&mut __map, &mut format_attr, "format_attr")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            start_position: __runtime::required::<
+                A,
+                _,
+            >(start_position, "start_position")?,
+            end_position: __runtime::required::<A, _>(end_position, "end_position")?,
+            format_type: __runtime::required::<A, _>(format_type, "format_type")?,
+            format_attr: format_attr.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of rich text.
@@ -1420,86 +2727,266 @@ for TeamChatAppMentionPayloadObjectRichTextItemFormatType {
 }
 
 /// The payload of the `interactive_message_select` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageSelect {
     /// Name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<InteractiveMessageSelectPayload>>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageSelect {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageSelect {
+    const EXPECTING: &'static str = "struct InteractiveMessageSelect";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut payload = None;
+        let mut event_ts = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`InteractiveMessageSelect`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageSelectPayload {
     /// The account ID of the user sending the command.
-    #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Channel in which the message was sent.
-    #[serde(rename = "channelName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "channelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// Unique ID of the message.
-    #[serde(rename = "messageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// Original message sent to user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<InteractiveMessageSelectPayloadOriginal>,
     /// Unique credential of the Chatbot.
-    #[serde(rename = "robotJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// Value of item selected by the user.
-    #[serde(rename = "selectedItems", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "selectedItems", skip_serializing_if = "Option::is_none")]
     pub selected_items: Option<Vec<InteractiveMessageSelectPayloadSelectedItemsItem>>,
     /// Time command message was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// JID of the channel or user the message was sent to.
-    #[serde(rename = "toJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toJid", skip_serializing_if = "Option::is_none")]
     pub to_jid: Option<String>,
     /// User sending the command.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// JID of user who is sending the command.
-    #[serde(rename = "userJid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// User's display name.
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageSelectPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageSelectPayload {
+    const EXPECTING: &'static str = "struct InteractiveMessageSelectPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut channel_name = None;
+        let mut message_id = None;
+        let mut original = None;
+        let mut robot_jid = None;
+        let mut selected_items = None;
+        let mut timestamp = None;
+        let mut to_jid = None;
+        let mut user_id = None;
+        let mut user_jid = None;
+        let mut user_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "accountId" => {
+                    __runtime::field(&mut __map, &mut account_id, "accountId")?
+                }
+                "channelName" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channelName")?
+                }
+                "messageId" => {
+                    __runtime::field(&mut __map, &mut message_id, "messageId")?
+                }
+                "original" => __runtime::field(&mut __map, &mut original, "original")?,
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
+                "selectedItems" => {
+                    __runtime::field(&mut __map, &mut selected_items, "selectedItems")?
+                }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid")?,
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            message_id: message_id.unwrap_or_default(),
+            original: original.unwrap_or_default(),
+            robot_jid: robot_jid.unwrap_or_default(),
+            selected_items: selected_items.unwrap_or_default(),
+            timestamp: timestamp.unwrap_or_default(),
+            to_jid: to_jid.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_jid: user_jid.unwrap_or_default(),
+            user_name: user_name.unwrap_or_default(),
+        })
+    }
+}
+
 /// Original message sent to user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageSelectPayloadOriginal {
     /// The `head` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
     /// The `body` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageSelectPayloadOriginalBodyItem>>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageSelectPayloadOriginal {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageSelectPayloadOriginal {
+    const EXPECTING: &'static str = "struct InteractiveMessageSelectPayloadOriginal";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut head = None;
+        let mut body = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "head" => __runtime::field(&mut __map, &mut head, "head")?,
+                "body" => __runtime::field(&mut __map, &mut body, "body")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            head: head.unwrap_or_default(),
+            body: body.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `body` property of [`InteractiveMessageSelectPayloadOriginal`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageSelectPayloadOriginalBodyItem {
     /// The `select_items` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub select_items: Option<Vec<InteractiveMessageItem>>,
     /// The `text` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The `type` property.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for InteractiveMessageSelectPayloadOriginalBodyItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageSelectPayloadOriginalBodyItem {
+    const EXPECTING: &'static str = "struct InteractiveMessageSelectPayloadOriginalBodyItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut select_items = None;
+        let mut text = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "select_items" => {
+                    __runtime::field(&mut __map, &mut select_items, "select_items")?
+                }
+                "text" => __runtime::field(&mut __map, &mut text, "text")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            select_items: select_items.unwrap_or_default(),
+            text: text.unwrap_or_default(),
+            type_: type_.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `selectedItems` property of [`InteractiveMessageSelectPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InteractiveMessageSelectPayloadSelectedItemsItem {
     /// The `value` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for InteractiveMessageSelectPayloadSelectedItemsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for InteractiveMessageSelectPayloadSelectedItemsItem {
+    const EXPECTING: &'static str = "struct InteractiveMessageSelectPayloadSelectedItemsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut value = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            value: value.unwrap_or_default(),
+        })
+    }
 }

@@ -349,7 +349,7 @@ where
 }
 
 /// The payload of the `cobrowse.session_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionStarted {
     /// The name of the event.
     pub event: CobrowseSessionStartedEvent,
@@ -357,6 +357,37 @@ pub struct CobrowseSessionStarted {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: CobrowseSessionStartedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for CobrowseSessionStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionStarted {
+    const EXPECTING: &'static str = "struct CobrowseSessionStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The name of the event.
@@ -400,7 +431,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionStartedEvent {
 }
 
 /// The `payload` property of [`CobrowseSessionStarted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionStartedPayload {
     /// The account ID.
     pub account_id: String,
@@ -408,25 +439,99 @@ pub struct CobrowseSessionStartedPayload {
     pub object: CobrowseSessionStartedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for CobrowseSessionStartedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionStartedPayload {
+    const EXPECTING: &'static str = "struct CobrowseSessionStartedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The session's information
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionStartedPayloadObject {
     /// The Cobrowse session's ID.
     pub session_id: String,
     /// The URL the session started from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_url: Option<String>,
     /// The ID of the user who started the session. This is a unique ID assigned to the user joining a session and is valid for only that session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// The joining user's role type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_type: Option<CobrowseSessionPayloadObjectRoleType>,
     /// The session's start time.
     pub start_time: String,
+}
+
+impl<'de> serde::Deserialize<'de> for CobrowseSessionStartedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionStartedPayloadObject {
+    const EXPECTING: &'static str = "struct CobrowseSessionStartedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut start_url = None;
+        let mut user_id = None;
+        let mut user_name = None;
+        let mut role_type = None;
+        let mut start_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "start_url" => __runtime::field(&mut __map, &mut start_url, "start_url")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
+                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type")?,
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            start_url: start_url.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_name: user_name.unwrap_or_default(),
+            role_type: role_type.unwrap_or_default(),
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+        })
+    }
 }
 
 /// The joining user's role type.
@@ -476,7 +581,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionPayloadObjectRoleType {
 }
 
 /// The payload of the `cobrowse.session_user_left` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionUserLeft {
     /// The name of the event.
     pub event: CobrowseSessionUserLeftEvent,
@@ -484,6 +589,37 @@ pub struct CobrowseSessionUserLeft {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: CobrowseSessionUserLeftPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for CobrowseSessionUserLeft {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionUserLeft {
+    const EXPECTING: &'static str = "struct CobrowseSessionUserLeft";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The name of the event.
@@ -527,7 +663,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionUserLeftEvent {
 }
 
 /// The `payload` property of [`CobrowseSessionUserLeft`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionUserLeftPayload {
     /// The account ID.
     pub account_id: String,
@@ -535,8 +671,38 @@ pub struct CobrowseSessionUserLeftPayload {
     pub object: CobrowseSessionUserLeftPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for CobrowseSessionUserLeftPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionUserLeftPayload {
+    const EXPECTING: &'static str = "struct CobrowseSessionUserLeftPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The session's information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionUserLeftPayloadObject {
     /// The Cobrowse session's ID.
     pub session_id: String,
@@ -545,16 +711,74 @@ pub struct CobrowseSessionUserLeftPayloadObject {
     /// The user's ID. This is a unique ID assigned to the user joining a session and is valid for only that session.
     pub user_id: String,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// The joining user's role type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_type: Option<CobrowseSessionPayloadObjectRoleType>,
     /// The time when the user left the session.
     pub leave_time: String,
     /// The reason why the user left the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub leave_reason: Option<CobrowseSessionUserLeftPayloadObjectLeaveReason>,
+}
+
+impl<'de> serde::Deserialize<'de> for CobrowseSessionUserLeftPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionUserLeftPayloadObject {
+    const EXPECTING: &'static str = "struct CobrowseSessionUserLeftPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut user_connection_id = None;
+        let mut user_id = None;
+        let mut user_name = None;
+        let mut role_type = None;
+        let mut leave_time = None;
+        let mut leave_reason = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "user_connection_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_connection_id,
+                        "user_connection_id",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
+                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type")?,
+                "leave_time" => {
+                    __runtime::field(&mut __map, &mut leave_time, "leave_time")?
+                }
+                "leave_reason" => {
+                    __runtime::field(&mut __map, &mut leave_reason, "leave_reason")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            user_connection_id: __runtime::required::<
+                A,
+                _,
+            >(user_connection_id, "user_connection_id")?,
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_name: user_name.unwrap_or_default(),
+            role_type: role_type.unwrap_or_default(),
+            leave_time: __runtime::required::<A, _>(leave_time, "leave_time")?,
+            leave_reason: leave_reason.unwrap_or_default(),
+        })
+    }
 }
 
 /// The reason why the user left the session.
@@ -616,7 +840,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionUserLeftPayloadObjectLeaveR
 }
 
 /// The payload of the `cobrowse.session_user_joined` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionUserJoined {
     /// The name of the event.
     pub event: CobrowseSessionUserJoinedEvent,
@@ -624,6 +848,37 @@ pub struct CobrowseSessionUserJoined {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: CobrowseSessionUserJoinedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for CobrowseSessionUserJoined {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionUserJoined {
+    const EXPECTING: &'static str = "struct CobrowseSessionUserJoined";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The name of the event.
@@ -667,7 +922,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionUserJoinedEvent {
 }
 
 /// The `payload` property of [`CobrowseSessionUserJoined`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionUserJoinedPayload {
     /// The account ID.
     pub account_id: String,
@@ -675,8 +930,38 @@ pub struct CobrowseSessionUserJoinedPayload {
     pub object: CobrowseSessionUserJoinedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for CobrowseSessionUserJoinedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionUserJoinedPayload {
+    const EXPECTING: &'static str = "struct CobrowseSessionUserJoinedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The session's information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionUserJoinedPayloadObject {
     /// The Cobrowse session's ID.
     pub session_id: String,
@@ -685,17 +970,68 @@ pub struct CobrowseSessionUserJoinedPayloadObject {
     /// The user's ID. This is a unique ID assigned to the user joining a session and is valid for only that session.
     pub user_id: String,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// The joining user's role type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_type: Option<CobrowseSessionPayloadObjectRoleType>,
     /// The time when the user joined the session.
     pub join_time: String,
 }
 
+impl<'de> serde::Deserialize<'de> for CobrowseSessionUserJoinedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionUserJoinedPayloadObject {
+    const EXPECTING: &'static str = "struct CobrowseSessionUserJoinedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut user_connection_id = None;
+        let mut user_id = None;
+        let mut user_name = None;
+        let mut role_type = None;
+        let mut join_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "user_connection_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_connection_id,
+                        "user_connection_id",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
+                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type")?,
+                "join_time" => __runtime::field(&mut __map, &mut join_time, "join_time")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            user_connection_id: __runtime::required::<
+                A,
+                _,
+            >(user_connection_id, "user_connection_id")?,
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_name: user_name.unwrap_or_default(),
+            role_type: role_type.unwrap_or_default(),
+            join_time: __runtime::required::<A, _>(join_time, "join_time")?,
+        })
+    }
+}
+
 /// The payload of the `cobrowse.session_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionEnded {
     /// The name of the event.
     pub event: CobrowseSessionEndedEvent,
@@ -703,6 +1039,37 @@ pub struct CobrowseSessionEnded {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: Box<CobrowseSessionEndedPayload>,
+}
+
+impl<'de> serde::Deserialize<'de> for CobrowseSessionEnded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionEnded {
+    const EXPECTING: &'static str = "struct CobrowseSessionEnded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The name of the event.
@@ -746,7 +1113,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionEndedEvent {
 }
 
 /// The `payload` property of [`CobrowseSessionEnded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionEndedPayload {
     /// The account ID.
     pub account_id: String,
@@ -754,31 +1121,115 @@ pub struct CobrowseSessionEndedPayload {
     pub object: CobrowseSessionEndedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for CobrowseSessionEndedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionEndedPayload {
+    const EXPECTING: &'static str = "struct CobrowseSessionEndedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The session's information
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CobrowseSessionEndedPayloadObject {
     /// The Cobrowse session's ID.
     pub session_id: String,
     /// The Cobrowse session's pin code that can be used to join the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_pin: Option<String>,
     /// The ID of the user who ended the session. This is a unique ID assigned to the user joining a session and is valid for only that session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// The joining user's role type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_type: Option<CobrowseSessionPayloadObjectRoleType>,
     /// The Cobrowse session's start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The Cobrowse session's end time.
     pub end_time: String,
     /// The reason why the user left the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_reason: Option<CobrowseSessionEndedPayloadObjectEndReason>,
+}
+
+impl<'de> serde::Deserialize<'de> for CobrowseSessionEndedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CobrowseSessionEndedPayloadObject {
+    const EXPECTING: &'static str = "struct CobrowseSessionEndedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_pin = None;
+        let mut user_id = None;
+        let mut user_name = None;
+        let mut role_type = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        let mut end_reason = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_pin" => {
+                    __runtime::field(&mut __map, &mut session_pin, "session_pin")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
+                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type")?,
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "end_reason" => {
+                    __runtime::field(&mut __map, &mut end_reason, "end_reason")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_pin: session_pin.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_name: user_name.unwrap_or_default(),
+            role_type: role_type.unwrap_or_default(),
+            start_time: start_time.unwrap_or_default(),
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            end_reason: end_reason.unwrap_or_default(),
+        })
+    }
 }
 
 /// The reason why the user left the session.

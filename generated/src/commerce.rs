@@ -406,45 +406,152 @@ where
 }
 
 /// The payload of the `commerce.account_status_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceAccountStatusChanged {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp at which the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// A unique identifier for the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceAccountStatusChangedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for CommerceAccountStatusChanged {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceAccountStatusChanged {
+    const EXPECTING: &'static str = "struct CommerceAccountStatusChanged";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut event_id = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            event_id: event_id.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`CommerceAccountStatusChanged`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceAccountStatusChangedPayload {
     /// The ID of the account that triggered the webhook.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The account details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<CommerceAccountStatusChangedPayloadAccount>,
 }
 
+impl<'de> serde::Deserialize<'de> for CommerceAccountStatusChangedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceAccountStatusChangedPayload {
+    const EXPECTING: &'static str = "struct CommerceAccountStatusChangedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut account = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "account" => __runtime::field(&mut __map, &mut account, "account")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            account: account.unwrap_or_default(),
+        })
+    }
+}
+
 /// The account details.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceAccountStatusChangedPayloadAccount {
     /// The unique ID for the account in the Zoom CRM system.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub crm_account_number: Option<String>,
     /// The unique reference ID for this account if created through the Zoom Commerce API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_reference_id: Option<String>,
     /// The account's latest status: success, partial success, submitted, in review, or failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommerceAccountStatusChangedPayloadAccountStatus>,
+}
+
+impl<'de> serde::Deserialize<'de> for CommerceAccountStatusChangedPayloadAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceAccountStatusChangedPayloadAccount {
+    const EXPECTING: &'static str = "struct CommerceAccountStatusChangedPayloadAccount";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut crm_account_number = None;
+        let mut create_reference_id = None;
+        let mut status = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "crm_account_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut crm_account_number,
+                        "crm_account_number",
+                    )?
+                }
+                "create_reference_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_reference_id,
+                        "create_reference_id",
+                    )?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            crm_account_number: crm_account_number.unwrap_or_default(),
+            create_reference_id: create_reference_id.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+        })
+    }
 }
 
 /// The account's latest status: success, partial success, submitted, in review, or failure.
@@ -504,42 +611,140 @@ impl<'de> serde::Deserialize<'de> for CommerceAccountStatusChangedPayloadAccount
 }
 
 /// The payload of the `commerce.quote_status_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceQuoteStatusChanged {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp at which the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// A unique identifier for the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceQuoteStatusChangedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for CommerceQuoteStatusChanged {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceQuoteStatusChanged {
+    const EXPECTING: &'static str = "struct CommerceQuoteStatusChanged";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut event_id = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            event_id: event_id.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`CommerceQuoteStatusChanged`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceQuoteStatusChangedPayload {
     /// The ID of the account that triggered the webhook.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The quote details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quote: Option<CommerceQuoteStatusChangedPayloadQuote>,
 }
 
+impl<'de> serde::Deserialize<'de> for CommerceQuoteStatusChangedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceQuoteStatusChangedPayload {
+    const EXPECTING: &'static str = "struct CommerceQuoteStatusChangedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut quote = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "quote" => __runtime::field(&mut __map, &mut quote, "quote")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            quote: quote.unwrap_or_default(),
+        })
+    }
+}
+
 /// The quote details.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceQuoteStatusChangedPayloadQuote {
     /// Reference ID for a quote.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quote_reference_id: Option<String>,
     /// The status of the quote.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommerceQuoteStatusChangedPayloadQuoteStatus>,
+}
+
+impl<'de> serde::Deserialize<'de> for CommerceQuoteStatusChangedPayloadQuote {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceQuoteStatusChangedPayloadQuote {
+    const EXPECTING: &'static str = "struct CommerceQuoteStatusChangedPayloadQuote";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut quote_reference_id = None;
+        let mut status = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "quote_reference_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut quote_reference_id,
+                        "quote_reference_id",
+                    )?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            quote_reference_id: quote_reference_id.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+        })
+    }
 }
 
 /// The status of the quote.
@@ -619,49 +824,163 @@ impl<'de> serde::Deserialize<'de> for CommerceQuoteStatusChangedPayloadQuoteStat
 }
 
 /// The payload of the `commerce.deal_registration_status_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceDealRegistrationStatusChanged {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp at which the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// A unique identifier for the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceDealRegistrationStatusChangedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for CommerceDealRegistrationStatusChanged {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceDealRegistrationStatusChanged {
+    const EXPECTING: &'static str = "struct CommerceDealRegistrationStatusChanged";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut event_id = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            event_id: event_id.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`CommerceDealRegistrationStatusChanged`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceDealRegistrationStatusChangedPayload {
     /// The ID of the account that triggered the webhook.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The deal registration details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deal_registration: Option<
         CommerceDealRegistrationStatusChangedPayloadDealRegistration,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for CommerceDealRegistrationStatusChangedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceDealRegistrationStatusChangedPayload {
+    const EXPECTING: &'static str = "struct CommerceDealRegistrationStatusChangedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut deal_registration = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "deal_registration" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut deal_registration,
+                        "deal_registration",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            deal_registration: deal_registration.unwrap_or_default(),
+        })
+    }
+}
+
 /// The deal registration details.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceDealRegistrationStatusChangedPayloadDealRegistration {
     /// The deal registration number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deal_reg_number: Option<String>,
     /// The unique reference ID for this deal registration if created using the Deal Registration API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_reference_id: Option<String>,
     /// The deal registration's status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<
         CommerceDealRegistrationStatusChangedPayloadDealRegistrationStatus,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for CommerceDealRegistrationStatusChangedPayloadDealRegistration {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceDealRegistrationStatusChangedPayloadDealRegistration {
+    const EXPECTING: &'static str = "struct CommerceDealRegistrationStatusChangedPayloadDealRegistration";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut deal_reg_number = None;
+        let mut create_reference_id = None;
+        let mut status = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "deal_reg_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut deal_reg_number,
+                        "deal_reg_number",
+                    )?
+                }
+                "create_reference_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_reference_id,
+                        "create_reference_id",
+                    )?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            deal_reg_number: deal_reg_number.unwrap_or_default(),
+            create_reference_id: create_reference_id.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+        })
+    }
 }
 
 /// The deal registration's status.
@@ -755,42 +1074,140 @@ for CommerceDealRegistrationStatusChangedPayloadDealRegistrationStatus {
 }
 
 /// The payload of the `commerce.order_status_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceOrderStatusChanged {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp at which the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// A unique identifier for the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceOrderStatusChangedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for CommerceOrderStatusChanged {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceOrderStatusChanged {
+    const EXPECTING: &'static str = "struct CommerceOrderStatusChanged";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut event_id = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            event_id: event_id.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`CommerceOrderStatusChanged`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceOrderStatusChangedPayload {
     /// The ID of the account that triggered the webhook.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The order details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<CommerceOrderStatusChangedPayloadOrder>,
 }
 
+impl<'de> serde::Deserialize<'de> for CommerceOrderStatusChangedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceOrderStatusChangedPayload {
+    const EXPECTING: &'static str = "struct CommerceOrderStatusChangedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut order = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "order" => __runtime::field(&mut __map, &mut order, "order")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            order: order.unwrap_or_default(),
+        })
+    }
+}
+
 /// The order details.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CommerceOrderStatusChangedPayloadOrder {
     /// The reference ID for the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_reference_id: Option<String>,
     /// The order's status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommerceOrderStatusChangedPayloadOrderStatus>,
+}
+
+impl<'de> serde::Deserialize<'de> for CommerceOrderStatusChangedPayloadOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CommerceOrderStatusChangedPayloadOrder {
+    const EXPECTING: &'static str = "struct CommerceOrderStatusChangedPayloadOrder";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut order_reference_id = None;
+        let mut status = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "order_reference_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut order_reference_id,
+                        "order_reference_id",
+                    )?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            order_reference_id: order_reference_id.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+        })
+    }
 }
 
 /// The order's status.

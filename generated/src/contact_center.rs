@@ -6606,7 +6606,7 @@ where
 }
 
 /// The payload of the `contact_center.task_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskCreated {
     /// The event's name.
     pub event: String,
@@ -6616,10 +6616,41 @@ pub struct ContactCenterTaskCreated {
     pub payload: ContactCenterTaskPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskCreated {
+    const EXPECTING: &'static str = "struct ContactCenterTaskCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterTaskCreated`].
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskPayload {
     /// The account ID.
     pub account_id: String,
@@ -6627,15 +6658,45 @@ pub struct ContactCenterTaskPayload {
     pub object: Box<ContactCenterTaskPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskPayload {
+    const EXPECTING: &'static str = "struct ContactCenterTaskPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the created task.
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskPayloadObject {
     /// The task's ID.
     pub task_id: String,
     /// The task's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The task's status.
     /// * pending
@@ -6644,13 +6705,13 @@ pub struct ContactCenterTaskPayloadObject {
     /// * canceled
     /// * completed
     /// * wrapping
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_status: Option<ContactCenterTaskStatus>,
     /// The flow name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The task's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
@@ -6658,46 +6719,167 @@ pub struct ContactCenterTaskPayloadObject {
     /// * chat
     /// * video
     /// * in_app_chat
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<ContactCenterPayloadObjectChannelName>,
     /// The task's priority, from 0 to 10. The greater the value, the higher the priority. The maximum value is 10.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_priority: Option<i64>,
     /// The task queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The task queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The date and time when the task was created, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time: Option<String>,
     /// The date and time when the task was created, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time_ms: Option<String>,
     /// The date and time when the task was last modified, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified_time: Option<String>,
     /// The date and time when the task was last modified, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified_time_ms: Option<String>,
     /// The task queue's engagement ID.
     pub engagement_id: String,
     /// Whether the task gets manually assigned to a target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_assign: Option<bool>,
     /// The task queue's timeout, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_timeout: Option<i64>,
     /// The caller's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_number: Option<String>,
     /// The callee's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callee_number: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterTaskPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        let mut flow_id = None;
+        let mut task_status = None;
+        let mut flow_name = None;
+        let mut channel_id = None;
+        let mut channel_name = None;
+        let mut task_priority = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut created_time = None;
+        let mut created_time_ms = None;
+        let mut last_modified_time = None;
+        let mut last_modified_time_ms = None;
+        let mut engagement_id = None;
+        let mut auto_assign = None;
+        let mut task_timeout = None;
+        let mut caller_number = None;
+        let mut callee_number = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "task_status" => {
+                    __runtime::field(&mut __map, &mut task_status, "task_status")?
+                }
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "task_priority" => {
+                    __runtime::field(&mut __map, &mut task_priority, "task_priority")?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "created_time" => {
+                    __runtime::field(&mut __map, &mut created_time, "created_time")?
+                }
+                "created_time_ms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut created_time_ms,
+                        "created_time_ms",
+                    )?
+                }
+                "last_modified_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut last_modified_time,
+                        "last_modified_time",
+                    )?
+                }
+                "last_modified_time_ms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut last_modified_time_ms,
+                        "last_modified_time_ms",
+                    )?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "auto_assign" => {
+                    __runtime::field(&mut __map, &mut auto_assign, "auto_assign")?
+                }
+                "task_timeout" => {
+                    __runtime::field(&mut __map, &mut task_timeout, "task_timeout")?
+                }
+                "caller_number" => {
+                    __runtime::field(&mut __map, &mut caller_number, "caller_number")?
+                }
+                "callee_number" => {
+                    __runtime::field(&mut __map, &mut callee_number, "callee_number")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            flow_id: flow_id.unwrap_or_default(),
+            task_status: task_status.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            channel_id: channel_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            task_priority: task_priority.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            created_time: created_time.unwrap_or_default(),
+            created_time_ms: created_time_ms.unwrap_or_default(),
+            last_modified_time: last_modified_time.unwrap_or_default(),
+            last_modified_time_ms: last_modified_time_ms.unwrap_or_default(),
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            auto_assign: auto_assign.unwrap_or_default(),
+            task_timeout: task_timeout.unwrap_or_default(),
+            caller_number: caller_number.unwrap_or_default(),
+            callee_number: callee_number.unwrap_or_default(),
+        })
+    }
 }
 
 /// The task's status.
@@ -6832,7 +7014,7 @@ impl<'de> serde::Deserialize<'de> for ContactCenterPayloadObjectChannelName {
 }
 
 /// The payload of the `contact_center.inbox_message_downloaded` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageDownloaded {
     /// The event's name.
     pub event: String,
@@ -6842,8 +7024,39 @@ pub struct ContactCenterInboxMessageDownloaded {
     pub payload: ContactCenterInboxMessageDownloadedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageDownloaded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageDownloaded {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageDownloaded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterInboxMessageDownloaded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageDownloadedPayload {
     /// The account ID.
     pub account_id: String,
@@ -6851,8 +7064,38 @@ pub struct ContactCenterInboxMessageDownloadedPayload {
     pub object: Box<ContactCenterInboxMessageDownloadedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageDownloadedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageDownloadedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageDownloadedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the downloaded inbox message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageDownloadedPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -6862,28 +7105,28 @@ pub struct ContactCenterInboxMessageDownloadedPayloadObject {
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_display_name: Option<String>,
     /// The inbox's ID.
     pub inbox_id: String,
@@ -6897,6 +7140,113 @@ pub struct ContactCenterInboxMessageDownloadedPayloadObject {
     pub download_type: ContactCenterInboxMessageDownloadedPayloadObjectDownloadType,
     /// The date and time when the message is downloaded, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageDownloadedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageDownloadedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageDownloadedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut inbox_id = None;
+        let mut inbox_name = None;
+        let mut message_id = None;
+        let mut download_type = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "inbox_id" => __runtime::field(&mut __map, &mut inbox_id, "inbox_id")?,
+                "inbox_name" => {
+                    __runtime::field(&mut __map, &mut inbox_name, "inbox_name")?
+                }
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "download_type" => {
+                    __runtime::field(&mut __map, &mut download_type, "download_type")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_display_name: user_display_name.unwrap_or_default(),
+            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
+            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            download_type: __runtime::required::<A, _>(download_type, "download_type")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The engagement's direction.
@@ -7034,7 +7384,7 @@ for ContactCenterInboxMessageDownloadedPayloadObjectDownloadType {
 }
 
 /// The payload of the `contact_center.inbox_message_reopened` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageReopened {
     /// The event's name.
     pub event: String,
@@ -7044,10 +7394,41 @@ pub struct ContactCenterInboxMessageReopened {
     pub payload: ContactCenterInboxMessagePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageReopened {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageReopened {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageReopened";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterInboxMessageReopened`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessagePayload {
     /// The account ID.
     pub account_id: String,
@@ -7055,10 +7436,40 @@ pub struct ContactCenterInboxMessagePayload {
     pub object: Box<ContactCenterInboxMessagePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessagePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessagePayload {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessagePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the reopened inbox message.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessagePayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -7068,28 +7479,28 @@ pub struct ContactCenterInboxMessagePayloadObject {
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_display_name: Option<String>,
     /// The inbox's ID.
     pub inbox_id: String,
@@ -7101,8 +7512,110 @@ pub struct ContactCenterInboxMessagePayloadObject {
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessagePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessagePayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessagePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut inbox_id = None;
+        let mut inbox_name = None;
+        let mut message_id = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "inbox_id" => __runtime::field(&mut __map, &mut inbox_id, "inbox_id")?,
+                "inbox_name" => {
+                    __runtime::field(&mut __map, &mut inbox_name, "inbox_name")?
+                }
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_display_name: user_display_name.unwrap_or_default(),
+            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
+            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.queue_supervisor_assigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueSupervisorAssigned {
     /// The event's name.
     pub event: String,
@@ -7112,10 +7625,41 @@ pub struct ContactCenterQueueSupervisorAssigned {
     pub payload: ContactCenterQueuePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueSupervisorAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueSupervisorAssigned {
+    const EXPECTING: &'static str = "struct ContactCenterQueueSupervisorAssigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterQueueSupervisorAssigned`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueuePayload {
     /// The account ID.
     pub account_id: String,
@@ -7123,33 +7667,114 @@ pub struct ContactCenterQueuePayload {
     pub object: ContactCenterQueuePayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueuePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueuePayload {
+    const EXPECTING: &'static str = "struct ContactCenterQueuePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the assigned queue supervisor.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueuePayloadObject {
     /// The queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
     pub cc_queue_id: String,
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The user's email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The date and time when the supervisor was assigned to the queue, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the supervisor was assigned to the queue, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueuePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueuePayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterQueuePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: display_name.unwrap_or_default(),
+            user_email: user_email.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_monitor_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementMonitorStarted {
     /// The event's name.
     pub event: String,
@@ -7159,10 +7784,41 @@ pub struct ContactCenterEngagementMonitorStarted {
     pub payload: ContactCenterEngagementMonitorPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementMonitorStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementMonitorStarted {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementMonitorStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementMonitorStarted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementMonitorPayload {
     /// The account ID.
     pub account_id: String,
@@ -7170,21 +7826,51 @@ pub struct ContactCenterEngagementMonitorPayload {
     pub object: Box<ContactCenterEngagementMonitorPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementMonitorPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementMonitorPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementMonitorPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the started engagement monitor.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementMonitorPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
@@ -7195,19 +7881,19 @@ pub struct ContactCenterEngagementMonitorPayloadObject {
     /// * whisper - Voice channel support.
     pub action_type: ContactCenterEngagementMonitorPayloadObjectActionType,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The assigned user's ID.
     pub user_id: String,
@@ -7218,22 +7904,177 @@ pub struct ContactCenterEngagementMonitorPayloadObject {
     /// The monitoring user's display name.
     pub monitoring_user_display_name: String,
     /// The user's Contact Center phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_center_number: Option<String>,
     /// The consumer's address book contact ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The consumer's address book contact display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The monitor starting time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The monitor starting time, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementMonitorPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementMonitorPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementMonitorPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut action_type = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut monitoring_user_id = None;
+        let mut monitoring_user_display_name = None;
+        let mut contact_center_number = None;
+        let mut consumer_id = None;
+        let mut consumer_number = None;
+        let mut consumer_display_name = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "action_type" => {
+                    __runtime::field(&mut __map, &mut action_type, "action_type")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "monitoring_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut monitoring_user_id,
+                        "monitoring_user_id",
+                    )?
+                }
+                "monitoring_user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut monitoring_user_display_name,
+                        "monitoring_user_display_name",
+                    )?
+                }
+                "contact_center_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_center_number,
+                        "contact_center_number",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            action_type: __runtime::required::<A, _>(action_type, "action_type")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            monitoring_user_id: __runtime::required::<
+                A,
+                _,
+            >(monitoring_user_id, "monitoring_user_id")?,
+            monitoring_user_display_name: __runtime::required::<
+                A,
+                _,
+            >(monitoring_user_display_name, "monitoring_user_display_name")?,
+            contact_center_number: contact_center_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The engagement's direction.
@@ -7337,7 +8178,7 @@ for ContactCenterEngagementMonitorPayloadObjectActionType {
 }
 
 /// The payload of the `contact_center.engagement_monitor_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementMonitorEnded {
     /// The event's name.
     pub event: String,
@@ -7347,8 +8188,39 @@ pub struct ContactCenterEngagementMonitorEnded {
     pub payload: ContactCenterEngagementMonitorPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementMonitorEnded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementMonitorEnded {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementMonitorEnded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_note_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementNoteAdded {
     /// The event's name.
     pub event: String,
@@ -7358,8 +8230,39 @@ pub struct ContactCenterEngagementNoteAdded {
     pub payload: ContactCenterEngagementNoteAddedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementNoteAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementNoteAdded {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementNoteAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementNoteAdded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementNoteAddedPayload {
     /// The account ID.
     pub account_id: String,
@@ -7367,8 +8270,38 @@ pub struct ContactCenterEngagementNoteAddedPayload {
     pub object: Box<ContactCenterEngagementNoteAddedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementNoteAddedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementNoteAddedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementNoteAddedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the added engagement note.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementNoteAddedPayloadObject {
     /// The note's unique ID.
     pub note_id: String,
@@ -7382,7 +8315,7 @@ pub struct ContactCenterEngagementNoteAddedPayloadObject {
     /// * sms
     /// * chat
     /// * phone
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<ContactCenterEngagementNoteAddedPayloadObjectChannelType>,
     /// The task's channel.
     /// * voice
@@ -7398,32 +8331,32 @@ pub struct ContactCenterEngagementNoteAddedPayloadObject {
     /// * sms - Only applies to messaging channel.
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterEngagementPayloadObjectChannelSource>,
     /// The task queue's engagement ID.
     pub engagement_id: String,
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement's queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The channel type.
     /// * voice
@@ -7431,26 +8364,176 @@ pub struct ContactCenterEngagementNoteAddedPayloadObject {
     /// * chat
     /// * video
     /// * in_app_chat
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<ContactCenterPayloadObjectChannelName>,
     /// The user's ID.
     pub user_id: String,
     /// The user's name.
     pub user_display_name: String,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The date and time when the note was added, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the note was added, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementNoteAddedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementNoteAddedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementNoteAddedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut note_id = None;
+        let mut note = None;
+        let mut last_modified_time = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut channel_id = None;
+        let mut channel_name = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut consumer_number = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "note_id" => __runtime::field(&mut __map, &mut note_id, "note_id")?,
+                "note" => __runtime::field(&mut __map, &mut note, "note")?,
+                "last_modified_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut last_modified_time,
+                        "last_modified_time",
+                    )?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            note_id: __runtime::required::<A, _>(note_id, "note_id")?,
+            note: __runtime::required::<A, _>(note, "note")?,
+            last_modified_time: __runtime::required::<
+                A,
+                _,
+            >(last_modified_time, "last_modified_time")?,
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            channel_id: channel_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The task's channel type.
@@ -7647,7 +8730,7 @@ impl<'de> serde::Deserialize<'de> for ContactCenterEngagementPayloadObjectChanne
 }
 
 /// The payload of the `contact_center.outbound_campaign_dialer_status` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterOutboundCampaignDialerStatus {
     /// The event's name.
     pub event: String,
@@ -7657,8 +8740,39 @@ pub struct ContactCenterOutboundCampaignDialerStatus {
     pub payload: ContactCenterOutboundCampaignDialerStatusPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterOutboundCampaignDialerStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterOutboundCampaignDialerStatus {
+    const EXPECTING: &'static str = "struct ContactCenterOutboundCampaignDialerStatus";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterOutboundCampaignDialerStatus`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterOutboundCampaignDialerStatusPayload {
     /// The account ID.
     pub account_id: String,
@@ -7666,21 +8780,108 @@ pub struct ContactCenterOutboundCampaignDialerStatusPayload {
     pub object: ContactCenterOutboundCampaignDialerStatusPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterOutboundCampaignDialerStatusPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterOutboundCampaignDialerStatusPayload {
+    const EXPECTING: &'static str = "struct ContactCenterOutboundCampaignDialerStatusPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the outbound campaign dialer status.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterOutboundCampaignDialerStatusPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
     /// External engagement's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_engagement_id: Option<String>,
     /// The call result.
     pub campaign_dialer_status: ContactCenterOutboundCampaignDialerStatusPayloadObjectCampaignDialerStatus,
     /// The campaign dialer execution time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The campaign dialer execution time, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterOutboundCampaignDialerStatusPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterOutboundCampaignDialerStatusPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterOutboundCampaignDialerStatusPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut external_engagement_id = None;
+        let mut campaign_dialer_status = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "external_engagement_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_engagement_id,
+                        "external_engagement_id",
+                    )?
+                }
+                "campaign_dialer_status" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut campaign_dialer_status,
+                        "campaign_dialer_status",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            external_engagement_id: external_engagement_id.unwrap_or_default(),
+            campaign_dialer_status: __runtime::required::<
+                A,
+                _,
+            >(campaign_dialer_status, "campaign_dialer_status")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The call result.
@@ -7754,7 +8955,7 @@ for ContactCenterOutboundCampaignDialerStatusPayloadObjectCampaignDialerStatus {
 }
 
 /// The payload of the `contact_center.call_control_make_call_executed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterCallControlMakeCallExecuted {
     /// The event's name.
     pub event: String,
@@ -7764,8 +8965,39 @@ pub struct ContactCenterCallControlMakeCallExecuted {
     pub payload: ContactCenterCallControlMakeCallExecutedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterCallControlMakeCallExecuted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterCallControlMakeCallExecuted {
+    const EXPECTING: &'static str = "struct ContactCenterCallControlMakeCallExecuted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterCallControlMakeCallExecuted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterCallControlMakeCallExecutedPayload {
     /// The account ID.
     pub account_id: String,
@@ -7773,8 +9005,38 @@ pub struct ContactCenterCallControlMakeCallExecutedPayload {
     pub object: ContactCenterCallControlMakeCallExecutedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterCallControlMakeCallExecutedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterCallControlMakeCallExecutedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterCallControlMakeCallExecutedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the executed call control make call.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterCallControlMakeCallExecutedPayloadObject {
     /// The app request ID.
     pub request_id: String,
@@ -7786,8 +9048,49 @@ pub struct ContactCenterCallControlMakeCallExecutedPayloadObject {
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterCallControlMakeCallExecutedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterCallControlMakeCallExecutedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterCallControlMakeCallExecutedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut request_id = None;
+        let mut engagement_id = None;
+        let mut user_id = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "request_id" => {
+                    __runtime::field(&mut __map, &mut request_id, "request_id")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            request_id: __runtime::required::<A, _>(request_id, "request_id")?,
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.user_opt_out` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserOptOut {
     /// The event's name.
     pub event: String,
@@ -7797,10 +9100,41 @@ pub struct ContactCenterUserOptOut {
     pub payload: ContactCenterUserOptPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserOptOut {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserOptOut {
+    const EXPECTING: &'static str = "struct ContactCenterUserOptOut";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterUserOptOut`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserOptPayload {
     /// The account ID.
     pub account_id: String,
@@ -7808,34 +9142,120 @@ pub struct ContactCenterUserOptPayload {
     pub object: ContactCenterUserOptPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserOptPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserOptPayload {
+    const EXPECTING: &'static str = "struct ContactCenterUserOptPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the user queue opt-out.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserOptPayloadObject {
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub display_name: String,
     /// The user's email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
     pub cc_queue_id: String,
     /// The queue's name.
     pub queue_name: String,
     /// The date and time when the user opted out of a queue, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the user opted out of a queue, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserOptPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserOptPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterUserOptPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: user_email.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            queue_name: __runtime::required::<A, _>(queue_name, "queue_name")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.inbox_message_resolved` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageResolved {
     /// The event's name.
     pub event: String,
@@ -7845,8 +9265,39 @@ pub struct ContactCenterInboxMessageResolved {
     pub payload: ContactCenterInboxMessagePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageResolved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageResolved {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageResolved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.task_reservation_canceled` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskReservationCanceled {
     /// The event's name.
     pub event: String,
@@ -7856,10 +9307,41 @@ pub struct ContactCenterTaskReservationCanceled {
     pub payload: ContactCenterTaskReservationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskReservationCanceled {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskReservationCanceled {
+    const EXPECTING: &'static str = "struct ContactCenterTaskReservationCanceled";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterTaskReservationCanceled`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskReservationPayload {
     /// The account ID.
     pub account_id: String,
@@ -7867,25 +9349,55 @@ pub struct ContactCenterTaskReservationPayload {
     pub object: Box<ContactCenterTaskReservationPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskReservationPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskReservationPayload {
+    const EXPECTING: &'static str = "struct ContactCenterTaskReservationPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the canceled task reservation.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskReservationPayloadObject {
     /// The reservation's ID.
     pub task_reservation_id: String,
     /// The task's ID.
     pub task_id: String,
     /// The task's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The task's assigned user's ID.
     pub assigned_user_id: String,
     /// The flow name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The task's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
@@ -7893,7 +9405,7 @@ pub struct ContactCenterTaskReservationPayloadObject {
     /// * chat
     /// * video
     /// * in_app_chat
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<ContactCenterPayloadObjectChannelName>,
     /// The task's channel.
     /// * voice
@@ -7909,43 +9421,186 @@ pub struct ContactCenterTaskReservationPayloadObject {
     /// * sms - Only applies to messaging channel.
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterTaskPayloadObjectChannelSource>,
     /// The task queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The task queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The date and time when the task was created, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time: Option<String>,
     /// The date and time when the task was created, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time_ms: Option<String>,
     /// The date and time when the task was last modified, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified_time: Option<String>,
     /// The date and time when the task was last modified, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified_time_ms: Option<String>,
     /// The task queue's engagement ID.
     pub engagement_id: String,
     /// Whether the task gets manually assigned to a target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_assign: Option<bool>,
     /// The task queue's timeout, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_timeout: Option<i64>,
     /// The caller's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_number: Option<String>,
     /// The callee's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callee_number: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskReservationPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskReservationPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterTaskReservationPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_reservation_id = None;
+        let mut task_id = None;
+        let mut flow_id = None;
+        let mut assigned_user_id = None;
+        let mut flow_name = None;
+        let mut channel_id = None;
+        let mut channel_name = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut created_time = None;
+        let mut created_time_ms = None;
+        let mut last_modified_time = None;
+        let mut last_modified_time_ms = None;
+        let mut engagement_id = None;
+        let mut auto_assign = None;
+        let mut task_timeout = None;
+        let mut caller_number = None;
+        let mut callee_number = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_reservation_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut task_reservation_id,
+                        "task_reservation_id",
+                    )?
+                }
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "assigned_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut assigned_user_id,
+                        "assigned_user_id",
+                    )?
+                }
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "created_time" => {
+                    __runtime::field(&mut __map, &mut created_time, "created_time")?
+                }
+                "created_time_ms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut created_time_ms,
+                        "created_time_ms",
+                    )?
+                }
+                "last_modified_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut last_modified_time,
+                        "last_modified_time",
+                    )?
+                }
+                "last_modified_time_ms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut last_modified_time_ms,
+                        "last_modified_time_ms",
+                    )?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "auto_assign" => {
+                    __runtime::field(&mut __map, &mut auto_assign, "auto_assign")?
+                }
+                "task_timeout" => {
+                    __runtime::field(&mut __map, &mut task_timeout, "task_timeout")?
+                }
+                "caller_number" => {
+                    __runtime::field(&mut __map, &mut caller_number, "caller_number")?
+                }
+                "callee_number" => {
+                    __runtime::field(&mut __map, &mut callee_number, "callee_number")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_reservation_id: __runtime::required::<
+                A,
+                _,
+            >(task_reservation_id, "task_reservation_id")?,
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            flow_id: flow_id.unwrap_or_default(),
+            assigned_user_id: __runtime::required::<
+                A,
+                _,
+            >(assigned_user_id, "assigned_user_id")?,
+            flow_name: flow_name.unwrap_or_default(),
+            channel_id: channel_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            created_time: created_time.unwrap_or_default(),
+            created_time_ms: created_time_ms.unwrap_or_default(),
+            last_modified_time: last_modified_time.unwrap_or_default(),
+            last_modified_time_ms: last_modified_time_ms.unwrap_or_default(),
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            auto_assign: auto_assign.unwrap_or_default(),
+            task_timeout: task_timeout.unwrap_or_default(),
+            caller_number: caller_number.unwrap_or_default(),
+            callee_number: callee_number.unwrap_or_default(),
+        })
+    }
 }
 
 /// The channel's source.
@@ -8027,7 +9682,7 @@ impl<'de> serde::Deserialize<'de> for ContactCenterTaskPayloadObjectChannelSourc
 }
 
 /// The payload of the `contact_center.engagement_consumer_sent_file` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementConsumerSentFile {
     /// The event's name.
     pub event: String,
@@ -8037,10 +9692,41 @@ pub struct ContactCenterEngagementConsumerSentFile {
     pub payload: ContactCenterEngagementSentFilePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementConsumerSentFile {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementConsumerSentFile {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementConsumerSentFile";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementConsumerSentFile`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementSentFilePayload {
     /// The account ID.
     pub account_id: String,
@@ -8048,10 +9734,40 @@ pub struct ContactCenterEngagementSentFilePayload {
     pub object: Box<ContactCenterEngagementSentFilePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementSentFilePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementSentFilePayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementSentFilePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement customer sent files.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementSentFilePayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -8066,42 +9782,156 @@ pub struct ContactCenterEngagementSentFilePayloadObject {
     /// * sms - Only applies to messaging channel.
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<
         ContactCenterEngagementConsumerSentFilePayloadObjectChannelSource,
     >,
     /// The user's end time, to the millisecond.
     pub date_time_ms: String,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub user_display_name: String,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's address book contact ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's address book contact display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The file details.
     pub files: Vec<ContactCenterEngagementSentFilePayloadObjectFilesItem>,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementSentFilePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementSentFilePayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementSentFilePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut date_time_ms = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut flow_number = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut files = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "files" => __runtime::field(&mut __map, &mut files, "files")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            files: __runtime::required::<A, _>(files, "files")?,
+        })
+    }
 }
 
 /// The task's channel.
@@ -8215,7 +10045,7 @@ for ContactCenterEngagementConsumerSentFilePayloadObjectChannelSource {
 /// An item of the `files` property of [`ContactCenterEngagementSentFilePayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementSentFilePayloadObjectFilesItem {
     /// The file's unique ID.
     pub file_id: String,
@@ -8225,6 +10055,41 @@ pub struct ContactCenterEngagementSentFilePayloadObjectFilesItem {
     pub file_size: i64,
     /// The file's type.
     pub file_type: ContactCenterEngagementSentFilePayloadObjectFilesItemFileType,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementSentFilePayloadObjectFilesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementSentFilePayloadObjectFilesItem {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementSentFilePayloadObjectFilesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut file_id = None;
+        let mut file_name = None;
+        let mut file_size = None;
+        let mut file_type = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
+            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
+            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
+        })
+    }
 }
 
 /// The file's type.
@@ -8287,7 +10152,7 @@ for ContactCenterEngagementSentFilePayloadObjectFilesItemFileType {
 }
 
 /// The payload of the `contact_center.queue_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueCreated {
     /// The event's name.
     pub event: String,
@@ -8297,8 +10162,39 @@ pub struct ContactCenterQueueCreated {
     pub payload: ContactCenterQueueCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueCreated {
+    const EXPECTING: &'static str = "struct ContactCenterQueueCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterQueueCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueCreatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -8306,144 +10202,557 @@ pub struct ContactCenterQueueCreatedPayload {
     pub object: Box<ContactCenterQueueCreatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueCreatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterQueueCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the created task queue.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueCreatedPayloadObject {
     /// The task queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
     pub cc_queue_id: String,
     /// The task queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The task queue's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_description: Option<String>,
     /// The count of dispositions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dispositions_count: Option<i64>,
     /// The count of disposition sets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disposition_sets_count: Option<i64>,
     /// The task queue's channel types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_types: Option<Vec<ContactCenterQueuePayloadObjectChannelTypesItem>>,
     /// Maximum wait time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_wait_time: Option<i64>,
     /// The task queue's wrap up time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wrap_up_time: Option<i64>,
     /// The task queue's maximum engagement in queue. Value must be between 1 and 3000.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_engagement_in_queue: Option<i64>,
     /// Whether to enable the **Short Abandon** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_abandon_enable: Option<bool>,
     /// The task queue's short abandon threshold, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_abandon_threshold: Option<i64>,
     /// Distribute incoming engagements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution_type: Option<i64>,
     /// Distribution duration, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution_duration_in_seconds: Option<i64>,
     /// Notify duration for each queue user, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connecting_media_id: Option<String>,
     /// File name of the media in use while consumers are being connected.
     /// Channel type - Voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connecting_media_name: Option<String>,
     /// Media ID to use while users are being transferred.
     /// Channel type - Voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transferring_media_id: Option<String>,
     /// File name of the media to use while users are being transferred.
     /// Channel type - Voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transferring_media_name: Option<String>,
     /// Media ID to use while users are on hold.
     /// Channel type - Voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub holding_media_id: Option<String>,
     /// File name of the media to use while users are on hold.
     /// Channel type - Voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub holding_media_name: Option<String>,
     /// Name of the user's waiting room.
     /// Channel type - Video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_name: Option<String>,
     /// ID of the waiting room for users.
     /// Channel type - Video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_id: Option<String>,
     /// Option to accept a message manually or automatically.
     /// Channel type - Chat, SMS
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_accept: Option<ContactCenterPayloadObjectMessageAccept>,
     /// If enabled, engagements auto close at the end of the wrap-up duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wrap_up_expiration: Option<bool>,
     /// If enabled, a goodbye message plays and then disconnects when the wait time is exceeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overflow_to_goodbye_message: Option<bool>,
     /// Queue ID. If the overflow type is queue, the consumer is routed to this queue when the wait time is exceeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overflow_to_queue_id: Option<String>,
     /// Contact Center queue ID. If the overflow type is queue, the consumer is routed to this queue when the wait time is exceeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overflow_to_cc_queue_id: Option<String>,
     /// Flow ID. If the overflow type is flow, the consumer is routed to this flow when the wait time is exceeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overflow_to_flow_id: Option<String>,
     /// Inbox ID. If the overflow type is inbox, the consumer is routed to this inbox when the wait time is exceeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overflow_to_inbox_id: Option<String>,
     /// If enabled, a warning message is sent when auto closed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_message_enabled: Option<bool>,
     /// A warning message is sent when auto close.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_message: Option<String>,
     /// Auto close message time, to the minute.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_timeout: Option<i64>,
     /// If enabled, a warning message is sent before auto close.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_alert_message_enabled: Option<bool>,
     /// A warning message is sent before auto close.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_alert_message: Option<String>,
     /// Auto close alert message time, to the minute.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_alert_message_time: Option<i64>,
     /// The recording storage location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_storage_location: Option<String>,
     /// If channel type is voice or video, this threshold is answer time by agents for all inbound calls. Otherwise, this threshold is first message speed by agents for all engagements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_threshold_in_seconds: Option<i64>,
     /// If enabled, short-abandoned calls are excluded from all inbound calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_exclude_short_abandoned_calls: Option<bool>,
     /// If enabled, long-abandoned calls are excluded from all inbound calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_exclude_long_abandoned_calls: Option<bool>,
     /// If enabled, abandon quit engagements are excluded from total inbound messaging engagements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_exclude_abandoned_quit_engagements: Option<bool>,
     /// A target for the service level as the benchmark to refer to in reports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_target_in_percentage: Option<i64>,
     /// The queue creation time, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_created_time: Option<String>,
     /// The date and time when the queue was created, to the millisecond. Refer to queue_created_time for a more accurate time when the queue was created.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterQueueCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut queue_description = None;
+        let mut dispositions_count = None;
+        let mut disposition_sets_count = None;
+        let mut channel_types = None;
+        let mut max_wait_time = None;
+        let mut wrap_up_time = None;
+        let mut max_engagement_in_queue = None;
+        let mut short_abandon_enable = None;
+        let mut short_abandon_threshold = None;
+        let mut distribution_type = None;
+        let mut distribution_duration_in_seconds = None;
+        let mut connecting_media_id = None;
+        let mut connecting_media_name = None;
+        let mut transferring_media_id = None;
+        let mut transferring_media_name = None;
+        let mut holding_media_id = None;
+        let mut holding_media_name = None;
+        let mut waiting_room_name = None;
+        let mut waiting_room_id = None;
+        let mut message_accept = None;
+        let mut wrap_up_expiration = None;
+        let mut overflow_to_goodbye_message = None;
+        let mut overflow_to_queue_id = None;
+        let mut overflow_to_cc_queue_id = None;
+        let mut overflow_to_flow_id = None;
+        let mut overflow_to_inbox_id = None;
+        let mut auto_close_message_enabled = None;
+        let mut auto_close_message = None;
+        let mut auto_close_timeout = None;
+        let mut auto_close_alert_message_enabled = None;
+        let mut auto_close_alert_message = None;
+        let mut auto_close_alert_message_time = None;
+        let mut recording_storage_location = None;
+        let mut service_level_threshold_in_seconds = None;
+        let mut service_level_exclude_short_abandoned_calls = None;
+        let mut service_level_exclude_long_abandoned_calls = None;
+        let mut service_level_exclude_abandoned_quit_engagements = None;
+        let mut service_level_target_in_percentage = None;
+        let mut queue_created_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "queue_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut queue_description,
+                        "queue_description",
+                    )?
+                }
+                "dispositions_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut dispositions_count,
+                        "dispositions_count",
+                    )?
+                }
+                "disposition_sets_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disposition_sets_count,
+                        "disposition_sets_count",
+                    )?
+                }
+                "channel_types" => {
+                    __runtime::field(&mut __map, &mut channel_types, "channel_types")?
+                }
+                "max_wait_time" => {
+                    __runtime::field(&mut __map, &mut max_wait_time, "max_wait_time")?
+                }
+                "wrap_up_time" => {
+                    __runtime::field(&mut __map, &mut wrap_up_time, "wrap_up_time")?
+                }
+                "max_engagement_in_queue" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut max_engagement_in_queue,
+                        "max_engagement_in_queue",
+                    )?
+                }
+                "short_abandon_enable" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut short_abandon_enable,
+                        "short_abandon_enable",
+                    )?
+                }
+                "short_abandon_threshold" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut short_abandon_threshold,
+                        "short_abandon_threshold",
+                    )?
+                }
+                "distribution_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut distribution_type,
+                        "distribution_type",
+                    )?
+                }
+                "distribution_duration_in_seconds" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut distribution_duration_in_seconds,
+                        "distribution_duration_in_seconds",
+                    )?
+                }
+                "connecting_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connecting_media_id,
+                        "connecting_media_id",
+                    )?
+                }
+                "connecting_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connecting_media_name,
+                        "connecting_media_name",
+                    )?
+                }
+                "transferring_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transferring_media_id,
+                        "transferring_media_id",
+                    )?
+                }
+                "transferring_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transferring_media_name,
+                        "transferring_media_name",
+                    )?
+                }
+                "holding_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut holding_media_id,
+                        "holding_media_id",
+                    )?
+                }
+                "holding_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut holding_media_name,
+                        "holding_media_name",
+                    )?
+                }
+                "waiting_room_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut waiting_room_name,
+                        "waiting_room_name",
+                    )?
+                }
+                "waiting_room_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut waiting_room_id,
+                        "waiting_room_id",
+                    )?
+                }
+                "message_accept" => {
+                    __runtime::field(&mut __map, &mut message_accept, "message_accept")?
+                }
+                "wrap_up_expiration" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut wrap_up_expiration,
+                        "wrap_up_expiration",
+                    )?
+                }
+                "overflow_to_goodbye_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut overflow_to_goodbye_message,
+                        "overflow_to_goodbye_message",
+                    )?
+                }
+                "overflow_to_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut overflow_to_queue_id,
+                        "overflow_to_queue_id",
+                    )?
+                }
+                "overflow_to_cc_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut overflow_to_cc_queue_id,
+                        "overflow_to_cc_queue_id",
+                    )?
+                }
+                "overflow_to_flow_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut overflow_to_flow_id,
+                        "overflow_to_flow_id",
+                    )?
+                }
+                "overflow_to_inbox_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut overflow_to_inbox_id,
+                        "overflow_to_inbox_id",
+                    )?
+                }
+                "auto_close_message_enabled" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_message_enabled,
+                        "auto_close_message_enabled",
+                    )?
+                }
+                "auto_close_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_message,
+                        "auto_close_message",
+                    )?
+                }
+                "auto_close_timeout" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_timeout,
+                        "auto_close_timeout",
+                    )?
+                }
+                "auto_close_alert_message_enabled" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_alert_message_enabled,
+                        "auto_close_alert_message_enabled",
+                    )?
+                }
+                "auto_close_alert_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_alert_message,
+                        "auto_close_alert_message",
+                    )?
+                }
+                "auto_close_alert_message_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_alert_message_time,
+                        "auto_close_alert_message_time",
+                    )?
+                }
+                "recording_storage_location" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_storage_location,
+                        "recording_storage_location",
+                    )?
+                }
+                "service_level_threshold_in_seconds" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_threshold_in_seconds,
+                        "service_level_threshold_in_seconds",
+                    )?
+                }
+                "service_level_exclude_short_abandoned_calls" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_exclude_short_abandoned_calls,
+                        "service_level_exclude_short_abandoned_calls",
+                    )?
+                }
+                "service_level_exclude_long_abandoned_calls" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_exclude_long_abandoned_calls,
+                        "service_level_exclude_long_abandoned_calls",
+                    )?
+                }
+                "service_level_exclude_abandoned_quit_engagements" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_exclude_abandoned_quit_engagements,
+                        "service_level_exclude_abandoned_quit_engagements",
+                    )?
+                }
+                "service_level_target_in_percentage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_target_in_percentage,
+                        "service_level_target_in_percentage",
+                    )?
+                }
+                "queue_created_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut queue_created_time,
+                        "queue_created_time",
+                    )?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            queue_name: queue_name.unwrap_or_default(),
+            queue_description: queue_description.unwrap_or_default(),
+            dispositions_count: dispositions_count.unwrap_or_default(),
+            disposition_sets_count: disposition_sets_count.unwrap_or_default(),
+            channel_types: channel_types.unwrap_or_default(),
+            max_wait_time: max_wait_time.unwrap_or_default(),
+            wrap_up_time: wrap_up_time.unwrap_or_default(),
+            max_engagement_in_queue: max_engagement_in_queue.unwrap_or_default(),
+            short_abandon_enable: short_abandon_enable.unwrap_or_default(),
+            short_abandon_threshold: short_abandon_threshold.unwrap_or_default(),
+            distribution_type: distribution_type.unwrap_or_default(),
+            distribution_duration_in_seconds: distribution_duration_in_seconds
+                .unwrap_or_default(),
+            connecting_media_id: connecting_media_id.unwrap_or_default(),
+            connecting_media_name: connecting_media_name.unwrap_or_default(),
+            transferring_media_id: transferring_media_id.unwrap_or_default(),
+            transferring_media_name: transferring_media_name.unwrap_or_default(),
+            holding_media_id: holding_media_id.unwrap_or_default(),
+            holding_media_name: holding_media_name.unwrap_or_default(),
+            waiting_room_name: waiting_room_name.unwrap_or_default(),
+            waiting_room_id: waiting_room_id.unwrap_or_default(),
+            message_accept: message_accept.unwrap_or_default(),
+            wrap_up_expiration: wrap_up_expiration.unwrap_or_default(),
+            overflow_to_goodbye_message: overflow_to_goodbye_message.unwrap_or_default(),
+            overflow_to_queue_id: overflow_to_queue_id.unwrap_or_default(),
+            overflow_to_cc_queue_id: overflow_to_cc_queue_id.unwrap_or_default(),
+            overflow_to_flow_id: overflow_to_flow_id.unwrap_or_default(),
+            overflow_to_inbox_id: overflow_to_inbox_id.unwrap_or_default(),
+            auto_close_message_enabled: auto_close_message_enabled.unwrap_or_default(),
+            auto_close_message: auto_close_message.unwrap_or_default(),
+            auto_close_timeout: auto_close_timeout.unwrap_or_default(),
+            auto_close_alert_message_enabled: auto_close_alert_message_enabled
+                .unwrap_or_default(),
+            auto_close_alert_message: auto_close_alert_message.unwrap_or_default(),
+            auto_close_alert_message_time: auto_close_alert_message_time
+                .unwrap_or_default(),
+            recording_storage_location: recording_storage_location.unwrap_or_default(),
+            service_level_threshold_in_seconds: service_level_threshold_in_seconds
+                .unwrap_or_default(),
+            service_level_exclude_short_abandoned_calls: service_level_exclude_short_abandoned_calls
+                .unwrap_or_default(),
+            service_level_exclude_long_abandoned_calls: service_level_exclude_long_abandoned_calls
+                .unwrap_or_default(),
+            service_level_exclude_abandoned_quit_engagements: service_level_exclude_abandoned_quit_engagements
+                .unwrap_or_default(),
+            service_level_target_in_percentage: service_level_target_in_percentage
+                .unwrap_or_default(),
+            queue_created_time: queue_created_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// An item of the `channel_types` property of [`ContactCenterQueueCreatedPayloadObject`].
@@ -8552,7 +10861,7 @@ impl<'de> serde::Deserialize<'de> for ContactCenterPayloadObjectMessageAccept {
 }
 
 /// The payload of the `contact_center.inbox_message_opened` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageOpened {
     /// The event's name.
     pub event: String,
@@ -8562,8 +10871,39 @@ pub struct ContactCenterInboxMessageOpened {
     pub payload: ContactCenterInboxMessagePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageOpened {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageOpened {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageOpened";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.recording_transcript_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingTranscriptCompleted {
     /// The event's name.
     pub event: String,
@@ -8573,8 +10913,39 @@ pub struct ContactCenterRecordingTranscriptCompleted {
     pub payload: ContactCenterRecordingTranscriptCompletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingTranscriptCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingTranscriptCompleted {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingTranscriptCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterRecordingTranscriptCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingTranscriptCompletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -8582,8 +10953,38 @@ pub struct ContactCenterRecordingTranscriptCompletedPayload {
     pub object: Box<ContactCenterRecordingTranscriptCompletedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingTranscriptCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingTranscriptCompletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingTranscriptCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the completed recording transcript.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingTranscriptCompletedPayloadObject {
     /// The recording's unique ID.
     pub recording_id: String,
@@ -8592,12 +10993,12 @@ pub struct ContactCenterRecordingTranscriptCompletedPayloadObject {
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
     /// * video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<
         ContactCenterRecordingTranscriptCompletedPayloadObjectChannelType,
     >,
@@ -8606,50 +11007,50 @@ pub struct ContactCenterRecordingTranscriptCompletedPayloadObject {
     /// * video
     pub channel: ContactCenterRecordingTranscriptCompletedPayloadObjectChannelType,
     /// The recording's start time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start_time: Option<String>,
     /// The recording's start time, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start_time_ms: Option<String>,
     /// The recording's end time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end_time: Option<String>,
     /// The recording's end time, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end_time_ms: Option<String>,
     /// The recording's type.
     /// * on_demand - Manually trigger recording.
     /// * automatic - Automatically trigger recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<ContactCenterRecordingPayloadObjectRecordingType>,
     /// The recording's duration, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_duration: Option<i64>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The recording's owner ID, either the queue ID or user ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The recording's owner name, either the queue name or user name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_name: Option<String>,
     /// The recording's owner type.
     /// * user - This recording belongs to a user.
     /// * queue - This recording belongs to a queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_type: Option<ContactCenterRecordingPayloadObjectOwnerType>,
     /// The URL to download the recording transcript file.
     ///
@@ -8660,8 +11061,162 @@ pub struct ContactCenterRecordingTranscriptCompletedPayloadObject {
     /// Information about the users.
     pub users: Vec<ContactCenterPayloadObjectUsersItem>,
     /// Information about the consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumers: Option<Vec<ContactCenterPayloadObjectConsumersItem>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterRecordingTranscriptCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingTranscriptCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingTranscriptCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut recording_id = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut recording_start_time = None;
+        let mut recording_start_time_ms = None;
+        let mut recording_end_time = None;
+        let mut recording_end_time_ms = None;
+        let mut recording_type = None;
+        let mut recording_duration = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut owner_id = None;
+        let mut owner_name = None;
+        let mut owner_type = None;
+        let mut transcript_url = None;
+        let mut users = None;
+        let mut consumers = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "recording_id" => {
+                    __runtime::field(&mut __map, &mut recording_id, "recording_id")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "recording_start_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start_time,
+                        "recording_start_time",
+                    )?
+                }
+                "recording_start_time_ms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start_time_ms,
+                        "recording_start_time_ms",
+                    )?
+                }
+                "recording_end_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_end_time,
+                        "recording_end_time",
+                    )?
+                }
+                "recording_end_time_ms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_end_time_ms,
+                        "recording_end_time_ms",
+                    )?
+                }
+                "recording_type" => {
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                }
+                "recording_duration" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_duration,
+                        "recording_duration",
+                    )?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id")?,
+                "owner_name" => {
+                    __runtime::field(&mut __map, &mut owner_name, "owner_name")?
+                }
+                "owner_type" => {
+                    __runtime::field(&mut __map, &mut owner_type, "owner_type")?
+                }
+                "transcript_url" => {
+                    __runtime::field(&mut __map, &mut transcript_url, "transcript_url")?
+                }
+                "users" => __runtime::field(&mut __map, &mut users, "users")?,
+                "consumers" => __runtime::field(&mut __map, &mut consumers, "consumers")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            recording_id: __runtime::required::<A, _>(recording_id, "recording_id")?,
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            recording_start_time: recording_start_time.unwrap_or_default(),
+            recording_start_time_ms: recording_start_time_ms.unwrap_or_default(),
+            recording_end_time: recording_end_time.unwrap_or_default(),
+            recording_end_time_ms: recording_end_time_ms.unwrap_or_default(),
+            recording_type: recording_type.unwrap_or_default(),
+            recording_duration: recording_duration.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            owner_id: owner_id.unwrap_or_default(),
+            owner_name: owner_name.unwrap_or_default(),
+            owner_type: owner_type.unwrap_or_default(),
+            transcript_url: __runtime::required::<
+                A,
+                _,
+            >(transcript_url, "transcript_url")?,
+            users: __runtime::required::<A, _>(users, "users")?,
+            consumers: consumers.unwrap_or_default(),
+        })
+    }
 }
 
 /// The task's channel type.
@@ -8813,33 +11368,112 @@ impl<'de> serde::Deserialize<'de> for ContactCenterRecordingPayloadObjectOwnerTy
 /// An item of the `users` property of [`ContactCenterRecordingTranscriptCompletedPayloadObject`].
 ///
 /// One type for 9 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterPayloadObjectUsersItem {
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_display_name: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterPayloadObjectUsersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterPayloadObjectUsersItem {
+    const EXPECTING: &'static str = "struct ContactCenterPayloadObjectUsersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut user_display_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: user_display_name.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `consumers` property of [`ContactCenterRecordingTranscriptCompletedPayloadObject`].
 ///
 /// One type for 9 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterPayloadObjectConsumersItem {
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The consumer's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterPayloadObjectConsumersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterPayloadObjectConsumersItem {
+    const EXPECTING: &'static str = "struct ContactCenterPayloadObjectConsumersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut consumer_id = None;
+        let mut consumer_number = None;
+        let mut consumer_display_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.business_hours_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursCreated {
     /// The event's name.
     pub event: String,
@@ -8849,8 +11483,39 @@ pub struct ContactCenterBusinessHoursCreated {
     pub payload: Box<ContactCenterBusinessHoursCreatedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterBusinessHoursCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursCreated {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterBusinessHoursCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursCreatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -8858,22 +11523,52 @@ pub struct ContactCenterBusinessHoursCreatedPayload {
     pub object: ContactCenterBusinessHoursCreatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterBusinessHoursCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursCreatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the created business hours.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursCreatedPayloadObject {
     /// The business hours' ID.
     pub business_hour_id: String,
     /// The ID of the user that last modified this data.
     pub modified_by: String,
     /// The date and time when the business hours are created, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the business hours are created, to the millisecond.
     pub date_time_ms: String,
     /// The business hours' name.
     pub business_hour_name: String,
     /// The business hours' description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_hour_description: Option<String>,
     /// The business hours' timezone ID.
     pub timezone: String,
@@ -8883,19 +11578,135 @@ pub struct ContactCenterBusinessHoursCreatedPayloadObject {
     pub hours: ContactCenterBusinessHoursHours,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterBusinessHoursCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut business_hour_id = None;
+        let mut modified_by = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut business_hour_name = None;
+        let mut business_hour_description = None;
+        let mut timezone = None;
+        let mut account_default = None;
+        let mut hours = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "business_hour_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut business_hour_id,
+                        "business_hour_id",
+                    )?
+                }
+                "modified_by" => {
+                    __runtime::field(&mut __map, &mut modified_by, "modified_by")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "business_hour_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut business_hour_name,
+                        "business_hour_name",
+                    )?
+                }
+                "business_hour_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut business_hour_description,
+                        "business_hour_description",
+                    )?
+                }
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "account_default" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_default,
+                        "account_default",
+                    )?
+                }
+                "hours" => __runtime::field(&mut __map, &mut hours, "hours")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            business_hour_id: __runtime::required::<
+                A,
+                _,
+            >(business_hour_id, "business_hour_id")?,
+            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            business_hour_name: __runtime::required::<
+                A,
+                _,
+            >(business_hour_name, "business_hour_name")?,
+            business_hour_description: business_hour_description.unwrap_or_default(),
+            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            account_default: __runtime::required::<
+                A,
+                _,
+            >(account_default, "account_default")?,
+            hours: __runtime::required::<A, _>(hours, "hours")?,
+        })
+    }
+}
+
 /// Information about the hours.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursHours {
     /// The type of business hours.
     /// * 1 - 24 hours, 7 days a week.
     /// * 2 - Custom hours.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hour_type: Option<ContactCenterType>,
     /// The custom hours' settings. Returned only for the Custom hours type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_hours: Option<Vec<ContactCenterBusinessHoursHoursCustomHoursItem>>,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterBusinessHoursHours {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursHours {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursHours";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut hour_type = None;
+        let mut custom_hours = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "hour_type" => __runtime::field(&mut __map, &mut hour_type, "hour_type")?,
+                "custom_hours" => {
+                    __runtime::field(&mut __map, &mut custom_hours, "custom_hours")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            hour_type: hour_type.unwrap_or_default(),
+            custom_hours: custom_hours.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of business hours.
@@ -8949,7 +11760,7 @@ impl<'de> serde::Deserialize<'de> for ContactCenterType {
 /// An item of the `custom_hours` property of [`ContactCenterBusinessHoursHours`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursHoursCustomHoursItem {
     /// The day of the week.
     /// * 1 - Monday
@@ -8959,7 +11770,7 @@ pub struct ContactCenterBusinessHoursHoursCustomHoursItem {
     /// * 5 - Friday
     /// * 6 - Saturday
     /// * 7 - Sunday
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<
         ContactCenterBusinessHoursCreatedPayloadObjectHoursCustomHoursItemDayOfWeek,
     >,
@@ -8967,15 +11778,60 @@ pub struct ContactCenterBusinessHoursHoursCustomHoursItem {
     /// * 0 - Disabled.
     /// * 1 - 24 hours.
     /// * 2 - Customized hours.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_hour_type: Option<
         ContactCenterBusinessHoursHoursCustomHoursItemCustomHourType,
     >,
     /// The custom hours' range. Returned only for the Customized hours type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_hour_ranges: Option<
         Vec<ContactCenterBusinessHoursHoursCustomHoursItemCustomHourRangesItem>,
     >,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterBusinessHoursHoursCustomHoursItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursHoursCustomHoursItem {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursHoursCustomHoursItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut day_of_week = None;
+        let mut custom_hour_type = None;
+        let mut custom_hour_ranges = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "day_of_week" => {
+                    __runtime::field(&mut __map, &mut day_of_week, "day_of_week")?
+                }
+                "custom_hour_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_hour_type,
+                        "custom_hour_type",
+                    )?
+                }
+                "custom_hour_ranges" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_hour_ranges,
+                        "custom_hour_ranges",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            day_of_week: day_of_week.unwrap_or_default(),
+            custom_hour_type: custom_hour_type.unwrap_or_default(),
+            custom_hour_ranges: custom_hour_ranges.unwrap_or_default(),
+        })
+    }
 }
 
 /// The day of the week.
@@ -9110,18 +11966,50 @@ for ContactCenterBusinessHoursHoursCustomHoursItemCustomHourType {
 /// An item of the `custom_hour_ranges` property of [`ContactCenterBusinessHoursHoursCustomHoursItem`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursHoursCustomHoursItemCustomHourRangesItem {
     /// The custom hours' start time, in HH:mm and 24-hour clock format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The custom hours' end time, in HH:mm and 24-hour clock format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterBusinessHoursHoursCustomHoursItemCustomHourRangesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for ContactCenterBusinessHoursHoursCustomHoursItemCustomHourRangesItem {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursHoursCustomHoursItemCustomHourRangesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut start_time = None;
+        let mut end_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            start_time: start_time.unwrap_or_default(),
+            end_time: end_time.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.recording_paused` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingPaused {
     /// The event's name.
     pub event: String,
@@ -9131,10 +12019,41 @@ pub struct ContactCenterRecordingPaused {
     pub payload: ContactCenterRecordingPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingPaused {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingPaused {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingPaused";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterRecordingPaused`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingPayload {
     /// The account ID.
     pub account_id: String,
@@ -9142,10 +12061,40 @@ pub struct ContactCenterRecordingPayload {
     pub object: Box<ContactCenterRecordingPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingPayload {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement's paused recording.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingPayloadObject {
     /// The recording's unique ID.
     pub recording_id: String,
@@ -9154,12 +12103,12 @@ pub struct ContactCenterRecordingPayloadObject {
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
     /// * video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<
         ContactCenterRecordingTranscriptCompletedPayloadObjectChannelType,
     >,
@@ -9168,71 +12117,232 @@ pub struct ContactCenterRecordingPayloadObject {
     /// * video
     pub channel: ContactCenterRecordingTranscriptCompletedPayloadObjectChannelType,
     /// The recording's start time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start_time: Option<String>,
     /// The recording's start time, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start_time_ms: Option<String>,
     /// The recording's pause time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The recording's pause time, to the millisecond.
     pub date_time_ms: String,
     /// The recording's type.
     /// * on_demand - Manually trigger recording.
     /// * automatic - Automatically trigger recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<ContactCenterRecordingPayloadObjectRecordingType>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The user's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_display_name: Option<String>,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The consumer's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The recording's owner ID, such as the queue ID or user ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The recording's owner name, such as the queue name or user name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_name: Option<String>,
     /// The recording's owner type.
     /// * user - This recording belongs to a user.
     /// * queue - This recording belongs to a queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_type: Option<ContactCenterRecordingPayloadObjectOwnerType>,
     /// Information about the users.
     pub users: Vec<ContactCenterPayloadObjectUsersItem>,
     /// Information about the consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumers: Option<Vec<ContactCenterPayloadObjectConsumersItem>>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut recording_id = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut recording_start_time = None;
+        let mut recording_start_time_ms = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut recording_type = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut consumer_id = None;
+        let mut consumer_number = None;
+        let mut consumer_display_name = None;
+        let mut owner_id = None;
+        let mut owner_name = None;
+        let mut owner_type = None;
+        let mut users = None;
+        let mut consumers = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "recording_id" => {
+                    __runtime::field(&mut __map, &mut recording_id, "recording_id")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "recording_start_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start_time,
+                        "recording_start_time",
+                    )?
+                }
+                "recording_start_time_ms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start_time_ms,
+                        "recording_start_time_ms",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "recording_type" => {
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id")?,
+                "owner_name" => {
+                    __runtime::field(&mut __map, &mut owner_name, "owner_name")?
+                }
+                "owner_type" => {
+                    __runtime::field(&mut __map, &mut owner_type, "owner_type")?
+                }
+                "users" => __runtime::field(&mut __map, &mut users, "users")?,
+                "consumers" => __runtime::field(&mut __map, &mut consumers, "consumers")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            recording_id: __runtime::required::<A, _>(recording_id, "recording_id")?,
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            recording_start_time: recording_start_time.unwrap_or_default(),
+            recording_start_time_ms: recording_start_time_ms.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            recording_type: recording_type.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_display_name: user_display_name.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            owner_id: owner_id.unwrap_or_default(),
+            owner_name: owner_name.unwrap_or_default(),
+            owner_type: owner_type.unwrap_or_default(),
+            users: __runtime::required::<A, _>(users, "users")?,
+            consumers: consumers.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.queue_supervisor_unassigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueSupervisorUnassigned {
     /// The event's name.
     pub event: String,
@@ -9242,8 +12352,39 @@ pub struct ContactCenterQueueSupervisorUnassigned {
     pub payload: ContactCenterQueuePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueSupervisorUnassigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueSupervisorUnassigned {
+    const EXPECTING: &'static str = "struct ContactCenterQueueSupervisorUnassigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.user_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserUpdated {
     /// The event's name.
     pub event: String,
@@ -9253,8 +12394,39 @@ pub struct ContactCenterUserUpdated {
     pub payload: ContactCenterUserUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserUpdated {
+    const EXPECTING: &'static str = "struct ContactCenterUserUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterUserUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserUpdatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -9262,13 +12434,43 @@ pub struct ContactCenterUserUpdatedPayload {
     pub object: ContactCenterUserUpdatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserUpdatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterUserUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the updated user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserUpdatedPayloadObject {
     /// The user's ID.
     pub user_id: String,
     /// The date and time when the user was updated, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the user was updated, to the millisecond.
     pub date_time_ms: String,
@@ -9276,23 +12478,59 @@ pub struct ContactCenterUserUpdatedPayloadObject {
     pub updates: Box<ContactCenterUserUpdatedPayloadObjectUpdates>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterUserUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut updates = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "updates" => __runtime::field(&mut __map, &mut updates, "updates")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            updates: __runtime::required::<A, _>(updates, "updates")?,
+        })
+    }
+}
+
 /// Information about the updated user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserUpdatedPayloadObjectUpdates {
     /// The user's role ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_id: Option<String>,
     /// The user's role name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
     /// The user's status ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_id: Option<String>,
     /// The user's status name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_name: Option<ContactCenterUserStatusName>,
     /// The user's reason ID when the user status is Not Ready
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_status_id: Option<String>,
     /// The user's reason when the user status is Not Ready.
     ///
@@ -9305,7 +12543,7 @@ pub struct ContactCenterUserUpdatedPayloadObjectUpdates {
     /// * Meal
     /// * Meeting
     /// * Training
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_status_name: Option<String>,
     /// The contact center's client integration.
     /// * Default
@@ -9313,34 +12551,149 @@ pub struct ContactCenterUserUpdatedPayloadObjectUpdates {
     /// * Zendesk
     /// * ServiceNow
     /// * Microsoft_Dynamics_365
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_integration: Option<ContactCenterUserClientIntegration>,
     /// The user's access status.
     /// * active - The user's role permissions allow them to access the Contact Center.
     /// * inactive - The user cannot access the Contact Center.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_access: Option<ContactCenterUserUserAccess>,
     /// The [ISO country code](/docs/api/references/abbreviations/#countries).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_iso_code: Option<String>,
     /// Information about the channel settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_settings: Option<ContactCenterUserChannelSettings>,
     /// Allow users to contact emergency services through their device's native phone system or Zoom Phone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_calling: Option<bool>,
     /// Launch a URL for incoming calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_url: Option<ContactCenterUserUpdatedPayloadObjectUpdatesExternalUrl>,
     /// The user's intents.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_intents: Option<Vec<ContactCenterUserUserIntentsItem>>,
     /// The user's Contact Center plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_package: Option<ContactCenterUserUserPackage>,
     /// The user's Contact Center add-ons plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_add_ons_plans: Option<Vec<ContactCenterUserUserAddOnsPlansItem>>,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterUserUpdatedPayloadObjectUpdates {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserUpdatedPayloadObjectUpdates {
+    const EXPECTING: &'static str = "struct ContactCenterUserUpdatedPayloadObjectUpdates";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut role_id = None;
+        let mut role_name = None;
+        let mut status_id = None;
+        let mut status_name = None;
+        let mut sub_status_id = None;
+        let mut sub_status_name = None;
+        let mut client_integration = None;
+        let mut user_access = None;
+        let mut country_iso_code = None;
+        let mut channel_settings = None;
+        let mut emergency_calling = None;
+        let mut external_url = None;
+        let mut user_intents = None;
+        let mut user_package = None;
+        let mut user_add_ons_plans = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "role_id" => __runtime::field(&mut __map, &mut role_id, "role_id")?,
+                "role_name" => __runtime::field(&mut __map, &mut role_name, "role_name")?,
+                "status_id" => __runtime::field(&mut __map, &mut status_id, "status_id")?,
+                "status_name" => {
+                    __runtime::field(&mut __map, &mut status_name, "status_name")?
+                }
+                "sub_status_id" => {
+                    __runtime::field(&mut __map, &mut sub_status_id, "sub_status_id")?
+                }
+                "sub_status_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sub_status_name,
+                        "sub_status_name",
+                    )?
+                }
+                "client_integration" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut client_integration,
+                        "client_integration",
+                    )?
+                }
+                "user_access" => {
+                    __runtime::field(&mut __map, &mut user_access, "user_access")?
+                }
+                "country_iso_code" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut country_iso_code,
+                        "country_iso_code",
+                    )?
+                }
+                "channel_settings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut channel_settings,
+                        "channel_settings",
+                    )?
+                }
+                "emergency_calling" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut emergency_calling,
+                        "emergency_calling",
+                    )?
+                }
+                "external_url" => {
+                    __runtime::field(&mut __map, &mut external_url, "external_url")?
+                }
+                "user_intents" => {
+                    __runtime::field(&mut __map, &mut user_intents, "user_intents")?
+                }
+                "user_package" => {
+                    __runtime::field(&mut __map, &mut user_package, "user_package")?
+                }
+                "user_add_ons_plans" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_add_ons_plans,
+                        "user_add_ons_plans",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            role_id: role_id.unwrap_or_default(),
+            role_name: role_name.unwrap_or_default(),
+            status_id: status_id.unwrap_or_default(),
+            status_name: status_name.unwrap_or_default(),
+            sub_status_id: sub_status_id.unwrap_or_default(),
+            sub_status_name: sub_status_name.unwrap_or_default(),
+            client_integration: client_integration.unwrap_or_default(),
+            user_access: user_access.unwrap_or_default(),
+            country_iso_code: country_iso_code.unwrap_or_default(),
+            channel_settings: channel_settings.unwrap_or_default(),
+            emergency_calling: emergency_calling.unwrap_or_default(),
+            external_url: external_url.unwrap_or_default(),
+            user_intents: user_intents.unwrap_or_default(),
+            user_package: user_package.unwrap_or_default(),
+            user_add_ons_plans: user_add_ons_plans.unwrap_or_default(),
+        })
+    }
 }
 
 /// The user's status name.
@@ -9511,75 +12864,274 @@ impl<'de> serde::Deserialize<'de> for ContactCenterUserUserAccess {
 /// Information about the channel settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserChannelSettings {
     /// Information about the setting's multi-channel engagements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_channel_engagements: Option<
         ContactCenterUserChannelSettingsMultiChannelEngagements,
     >,
     /// The maximum number of concurrent messaging conversations that can be assigned to a user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrent_message_capacity: Option<i64>,
     /// The maximum number of concurrent email conversations that can be assigned to a user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrent_email_capacity: Option<i64>,
     /// Mark the user's status as “Occupied” if they lack capacity for an additional active messaging engagement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_occupied: Option<bool>,
     /// Mark the user's status as “Occupied” if they lack capacity for an additional active email engagement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_occupied: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterUserChannelSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserChannelSettings {
+    const EXPECTING: &'static str = "struct ContactCenterUserChannelSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut multi_channel_engagements = None;
+        let mut concurrent_message_capacity = None;
+        let mut concurrent_email_capacity = None;
+        let mut messaging_occupied = None;
+        let mut email_occupied = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "multi_channel_engagements" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut multi_channel_engagements,
+                        "multi_channel_engagements",
+                    )?
+                }
+                "concurrent_message_capacity" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut concurrent_message_capacity,
+                        "concurrent_message_capacity",
+                    )?
+                }
+                "concurrent_email_capacity" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut concurrent_email_capacity,
+                        "concurrent_email_capacity",
+                    )?
+                }
+                "messaging_occupied" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut messaging_occupied,
+                        "messaging_occupied",
+                    )?
+                }
+                "email_occupied" => {
+                    __runtime::field(&mut __map, &mut email_occupied, "email_occupied")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            multi_channel_engagements: multi_channel_engagements.unwrap_or_default(),
+            concurrent_message_capacity: concurrent_message_capacity.unwrap_or_default(),
+            concurrent_email_capacity: concurrent_email_capacity.unwrap_or_default(),
+            messaging_occupied: messaging_occupied.unwrap_or_default(),
+            email_occupied: email_occupied.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the setting's multi-channel engagements.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserChannelSettingsMultiChannelEngagements {
     /// Whether to allow users to receive voice or video engagements while handling chat and SMS engagements based on the max_agent_load value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// If the multi_channel_engagements value is true, this shows the maximum load percentage an user needs to undertake in order to receive voice and video calls. This value is based on the engagements the user is currently handling.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_agent_load: Option<i64>,
     /// If the multi_channel_engagements value is true, this is the maximum load percentage that a user needs to take in order to receive voice and video calls. This value is based on the engagements the user is currently handling.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_max_agent_load: Option<i64>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterUserChannelSettingsMultiChannelEngagements {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserChannelSettingsMultiChannelEngagements {
+    const EXPECTING: &'static str = "struct ContactCenterUserChannelSettingsMultiChannelEngagements";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut max_agent_load = None;
+        let mut email_max_agent_load = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "max_agent_load" => {
+                    __runtime::field(&mut __map, &mut max_agent_load, "max_agent_load")?
+                }
+                "email_max_agent_load" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut email_max_agent_load,
+                        "email_max_agent_load",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            max_agent_load: max_agent_load.unwrap_or_default(),
+            email_max_agent_load: email_max_agent_load.unwrap_or_default(),
+        })
+    }
+}
+
 /// Launch a URL for incoming calls.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserUpdatedPayloadObjectUpdatesExternalUrl {
     /// If set to true, Enable Launch will be activated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Enable Launch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_launch_url: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterUserUpdatedPayloadObjectUpdatesExternalUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserUpdatedPayloadObjectUpdatesExternalUrl {
+    const EXPECTING: &'static str = "struct ContactCenterUserUpdatedPayloadObjectUpdatesExternalUrl";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut external_launch_url = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "external_launch_url" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_launch_url,
+                        "external_launch_url",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            external_launch_url: external_launch_url.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `user_intents` property of [`ContactCenterUserUpdatedPayloadObjectUpdates`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserUserIntentsItem {
     /// The intent's group ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub intent_group_id: Option<String>,
     /// The intent's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub intent_id: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterUserUserIntentsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserUserIntentsItem {
+    const EXPECTING: &'static str = "struct ContactCenterUserUserIntentsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut intent_group_id = None;
+        let mut intent_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "intent_group_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut intent_group_id,
+                        "intent_group_id",
+                    )?
+                }
+                "intent_id" => __runtime::field(&mut __map, &mut intent_id, "intent_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            intent_group_id: intent_group_id.unwrap_or_default(),
+            intent_id: intent_id.unwrap_or_default(),
+        })
+    }
 }
 
 /// The user's Contact Center plan.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserUserPackage {
     /// The Contact Center plan's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub package_name: Option<ContactCenterUserUserPackagePackageName>,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterUserUserPackage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserUserPackage {
+    const EXPECTING: &'static str = "struct ContactCenterUserUserPackage";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut package_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "package_name" => {
+                    __runtime::field(&mut __map, &mut package_name, "package_name")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            package_name: package_name.unwrap_or_default(),
+        })
+    }
 }
 
 /// The Contact Center plan's name.
@@ -9635,11 +13187,42 @@ impl<'de> serde::Deserialize<'de> for ContactCenterUserUserPackagePackageName {
 /// An item of the `user_add_ons_plans` property of [`ContactCenterUserUpdatedPayloadObjectUpdates`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserUserAddOnsPlansItem {
     /// The Contact Center add-ons plan's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub add_ons_plan_name: Option<ContactCenterUserUserAddOnsPlansItemAddOnsPlanName>,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterUserUserAddOnsPlansItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserUserAddOnsPlansItem {
+    const EXPECTING: &'static str = "struct ContactCenterUserUserAddOnsPlansItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut add_ons_plan_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "add_ons_plan_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut add_ons_plan_name,
+                        "add_ons_plan_name",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            add_ons_plan_name: add_ons_plan_name.unwrap_or_default(),
+        })
+    }
 }
 
 /// The Contact Center add-ons plan's name.
@@ -9694,7 +13277,7 @@ for ContactCenterUserUserAddOnsPlansItemAddOnsPlanName {
 }
 
 /// The payload of the `contact_center.engagement_user_muted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserMuted {
     /// The event's name.
     pub event: String,
@@ -9704,10 +13287,41 @@ pub struct ContactCenterEngagementUserMuted {
     pub payload: ContactCenterEngagementUserPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserMuted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserMuted {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserMuted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementUserMuted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserPayload {
     /// The account ID.
     pub account_id: String,
@@ -9715,65 +13329,217 @@ pub struct ContactCenterEngagementUserPayload {
     pub object: Box<ContactCenterEngagementUserPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the user muted in the engagement.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub user_display_name: String,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's address-book contact ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's address-book contact display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The user's muted time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The user's muted time, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut flow_number = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_user_unmuted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserUnmuted {
     /// The event's name.
     pub event: String,
@@ -9783,8 +13549,39 @@ pub struct ContactCenterEngagementUserUnmuted {
     pub payload: ContactCenterEngagementUserPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserUnmuted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserUnmuted {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserUnmuted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.user_phone_numbers_assigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserPhoneNumbersAssigned {
     /// The event's name.
     pub event: String,
@@ -9794,10 +13591,41 @@ pub struct ContactCenterUserPhoneNumbersAssigned {
     pub payload: ContactCenterUserPhoneNumbersPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserPhoneNumbersAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserPhoneNumbersAssigned {
+    const EXPECTING: &'static str = "struct ContactCenterUserPhoneNumbersAssigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterUserPhoneNumbersAssigned`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserPhoneNumbersPayload {
     /// The account ID.
     pub account_id: String,
@@ -9805,10 +13633,40 @@ pub struct ContactCenterUserPhoneNumbersPayload {
     pub object: ContactCenterUserPhoneNumbersPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserPhoneNumbersPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserPhoneNumbersPayload {
+    const EXPECTING: &'static str = "struct ContactCenterUserPhoneNumbersPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the user's assigned phone numbers.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserPhoneNumbersPayloadObject {
     /// The user's ID.
     pub user_id: String,
@@ -9826,10 +13684,61 @@ pub struct ContactCenterUserPhoneNumbersPayloadObject {
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserPhoneNumbersPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserPhoneNumbersPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterUserPhoneNumbersPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut role_id = None;
+        let mut role_name = None;
+        let mut phone_numbers = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "role_id" => __runtime::field(&mut __map, &mut role_id, "role_id")?,
+                "role_name" => __runtime::field(&mut __map, &mut role_name, "role_name")?,
+                "phone_numbers" => {
+                    __runtime::field(&mut __map, &mut phone_numbers, "phone_numbers")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            role_id: __runtime::required::<A, _>(role_id, "role_id")?,
+            role_name: __runtime::required::<A, _>(role_name, "role_name")?,
+            phone_numbers: __runtime::required::<A, _>(phone_numbers, "phone_numbers")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// An item of the `phone_numbers` property of [`ContactCenterUserPhoneNumbersPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserPhoneNumbersPayloadObjectPhoneNumbersItem {
     /// The phone number in E164 format.
     pub phone_number: String,
@@ -9837,8 +13746,48 @@ pub struct ContactCenterUserPhoneNumbersPayloadObjectPhoneNumbersItem {
     pub phone_number_id: String,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterUserPhoneNumbersPayloadObjectPhoneNumbersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserPhoneNumbersPayloadObjectPhoneNumbersItem {
+    const EXPECTING: &'static str = "struct ContactCenterUserPhoneNumbersPayloadObjectPhoneNumbersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut phone_number = None;
+        let mut phone_number_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "phone_number" => {
+                    __runtime::field(&mut __map, &mut phone_number, "phone_number")?
+                }
+                "phone_number_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut phone_number_id,
+                        "phone_number_id",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number_id: __runtime::required::<
+                A,
+                _,
+            >(phone_number_id, "phone_number_id")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_wrap_up_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementWrapUpStarted {
     /// The event's name.
     pub event: String,
@@ -9848,10 +13797,41 @@ pub struct ContactCenterEngagementWrapUpStarted {
     pub payload: ContactCenterEngagementWrapUpPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementWrapUpStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementWrapUpStarted {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementWrapUpStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementWrapUpStarted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementWrapUpPayload {
     /// The account ID.
     pub account_id: String,
@@ -9859,19 +13839,49 @@ pub struct ContactCenterEngagementWrapUpPayload {
     pub object: Box<ContactCenterEngagementWrapUpPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementWrapUpPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementWrapUpPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementWrapUpPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the started engagement wrap up.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementWrapUpPayloadObject {
     /// The task's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The task's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
@@ -9879,7 +13889,7 @@ pub struct ContactCenterEngagementWrapUpPayloadObject {
     /// * chat
     /// * video
     /// * in_app_chat
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<ContactCenterPayloadObjectChannelName>,
     /// The task's channel.
     /// * voice
@@ -9893,37 +13903,37 @@ pub struct ContactCenterEngagementWrapUpPayloadObject {
     /// * in_app_chat - Only applies to messaging channel.
     /// * web_chat - Only applies to messaging channel.
     /// * sms - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<
         ContactCenterEngagementWrapUpStartedPayloadObjectChannelSource,
     >,
     /// The task queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The task queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's name.
     pub user_display_name: String,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The date and time when the engagement wrap up started, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the engagement wrap up started, to the millisecond.
     pub date_time_ms: String,
@@ -9931,6 +13941,133 @@ pub struct ContactCenterEngagementWrapUpPayloadObject {
     pub engagement_id: String,
     /// The engagement's direction.
     pub engagement_direction: ContactCenterEngagementWrapUpPayloadObjectEngagementDirection,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementWrapUpPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementWrapUpPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementWrapUpPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut channel_id = None;
+        let mut channel_name = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut flow_number = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut consumer_number = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            channel_id: channel_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+        })
+    }
 }
 
 /// The channel's source.
@@ -10051,7 +14188,7 @@ for ContactCenterEngagementWrapUpPayloadObjectEngagementDirection {
 }
 
 /// The payload of the `contact_center.closure_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureUpdated {
     /// The event's name.
     pub event: String,
@@ -10061,8 +14198,39 @@ pub struct ContactCenterClosureUpdated {
     pub payload: Box<ContactCenterClosureUpdatedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterClosureUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureUpdated {
+    const EXPECTING: &'static str = "struct ContactCenterClosureUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterClosureUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureUpdatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -10070,15 +14238,45 @@ pub struct ContactCenterClosureUpdatedPayload {
     pub object: ContactCenterClosureUpdatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterClosureUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureUpdatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterClosureUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the closure set.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureUpdatedPayloadObject {
     /// The closure set's ID.
     pub closure_set_id: String,
     /// The ID of the user that last modified this data.
     pub modified_by: String,
     /// The date and time when the closure is updated, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the closure set is updated, to the millisecond.
     pub date_time_ms: String,
@@ -10086,58 +14284,159 @@ pub struct ContactCenterClosureUpdatedPayloadObject {
     pub updates: ContactCenterClosureUpdatedPayloadObjectUpdates,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterClosureUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterClosureUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut closure_set_id = None;
+        let mut modified_by = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut updates = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "closure_set_id" => {
+                    __runtime::field(&mut __map, &mut closure_set_id, "closure_set_id")?
+                }
+                "modified_by" => {
+                    __runtime::field(&mut __map, &mut modified_by, "modified_by")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "updates" => __runtime::field(&mut __map, &mut updates, "updates")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            closure_set_id: __runtime::required::<
+                A,
+                _,
+            >(closure_set_id, "closure_set_id")?,
+            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            updates: __runtime::required::<A, _>(updates, "updates")?,
+        })
+    }
+}
+
 /// Information about the updated closure set.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureUpdatedPayloadObjectUpdates {
     /// The closure set's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closure_set_name: Option<String>,
     /// The closure set's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closure_set_description: Option<String>,
     /// The closure set's timezone ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Default closure for the newly created queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_default: Option<bool>,
     /// Information about the updated closures.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closures: Option<
         Vec<ContactCenterClosureUpdatedPayloadObjectUpdatesClosuresItem>,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterClosureUpdatedPayloadObjectUpdates {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureUpdatedPayloadObjectUpdates {
+    const EXPECTING: &'static str = "struct ContactCenterClosureUpdatedPayloadObjectUpdates";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut closure_set_name = None;
+        let mut closure_set_description = None;
+        let mut timezone = None;
+        let mut account_default = None;
+        let mut closures = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "closure_set_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut closure_set_name,
+                        "closure_set_name",
+                    )?
+                }
+                "closure_set_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut closure_set_description,
+                        "closure_set_description",
+                    )?
+                }
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "account_default" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_default,
+                        "account_default",
+                    )?
+                }
+                "closures" => __runtime::field(&mut __map, &mut closures, "closures")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            closure_set_name: closure_set_name.unwrap_or_default(),
+            closure_set_description: closure_set_description.unwrap_or_default(),
+            timezone: timezone.unwrap_or_default(),
+            account_default: account_default.unwrap_or_default(),
+            closures: closures.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `closures` property of [`ContactCenterClosureUpdatedPayloadObjectUpdates`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureUpdatedPayloadObjectUpdatesClosuresItem {
     /// The closure's ID.
     pub closure_id: String,
     /// The closure's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closure_name: Option<String>,
     /// The closure's time type.
     /// * 1 - All day.
     /// * 2 - Customized time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closure_hour_type: Option<ContactCenterType>,
     /// The closure's start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The closure's end time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// The frequency of a closure's recurrence.
     /// * 0 - Never.
     /// * 1 - Annually.
     /// * 2 - Monthly.
     /// * 3 - Weekly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring_frequency: Option<ContactCenterClosureClosuresItemRecurringFrequency>,
     /// The closure time's type of recurrence. Applies to Annually, Monthly, and Weekly repeat frequency. Returns only for the not Never recurrence type.
     /// * 1 - Specific.
     /// * 2 - Customized.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring_frequency_type: Option<ContactCenterType>,
     /// The recurrence month. Returns only for the Annually recurrence type.
     /// * 1 - January
@@ -10152,10 +14451,10 @@ pub struct ContactCenterClosureUpdatedPayloadObjectUpdatesClosuresItem {
     /// * 10 - October
     /// * 11 - November
     /// * 12 - December
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring_month: Option<ContactCenterClosureClosuresItemRecurringMonth>,
     /// The number of weekly recurrences. Returns only for the Customized recurrence time types. When the type is Annually/Customized or Monthly/Customized, the minimum value is 1 and the maximum value is 5. When it is Weekly/Customized, the minimum value is 1 and the maximum value is 12.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring_week_interval: Option<i64>,
     /// The week days of a recurrence. Returns only for the Weekly/Customized, the Weekly/Specific, the Annually/Customized, and the Monthly/Customized recurrence time types. When the type is Weekly/Customized, there may be multiple values.
     /// * 1 - Monday
@@ -10165,10 +14464,105 @@ pub struct ContactCenterClosureUpdatedPayloadObjectUpdatesClosuresItem {
     /// * 5 - Friday
     /// * 6 - Saturday
     /// * 7 - Sunday
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring_days_of_week: Option<
         Vec<ContactCenterBusinessHoursCreatedPayloadObjectHoursCustomHoursItemDayOfWeek>,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterClosureUpdatedPayloadObjectUpdatesClosuresItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureUpdatedPayloadObjectUpdatesClosuresItem {
+    const EXPECTING: &'static str = "struct ContactCenterClosureUpdatedPayloadObjectUpdatesClosuresItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut closure_id = None;
+        let mut closure_name = None;
+        let mut closure_hour_type = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        let mut recurring_frequency = None;
+        let mut recurring_frequency_type = None;
+        let mut recurring_month = None;
+        let mut recurring_week_interval = None;
+        let mut recurring_days_of_week = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "closure_id" => {
+                    __runtime::field(&mut __map, &mut closure_id, "closure_id")?
+                }
+                "closure_name" => {
+                    __runtime::field(&mut __map, &mut closure_name, "closure_name")?
+                }
+                "closure_hour_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut closure_hour_type,
+                        "closure_hour_type",
+                    )?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "recurring_frequency" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recurring_frequency,
+                        "recurring_frequency",
+                    )?
+                }
+                "recurring_frequency_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recurring_frequency_type,
+                        "recurring_frequency_type",
+                    )?
+                }
+                "recurring_month" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recurring_month,
+                        "recurring_month",
+                    )?
+                }
+                "recurring_week_interval" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recurring_week_interval,
+                        "recurring_week_interval",
+                    )?
+                }
+                "recurring_days_of_week" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recurring_days_of_week,
+                        "recurring_days_of_week",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            closure_id: __runtime::required::<A, _>(closure_id, "closure_id")?,
+            closure_name: closure_name.unwrap_or_default(),
+            closure_hour_type: closure_hour_type.unwrap_or_default(),
+            start_time: start_time.unwrap_or_default(),
+            end_time: end_time.unwrap_or_default(),
+            recurring_frequency: recurring_frequency.unwrap_or_default(),
+            recurring_frequency_type: recurring_frequency_type.unwrap_or_default(),
+            recurring_month: recurring_month.unwrap_or_default(),
+            recurring_week_interval: recurring_week_interval.unwrap_or_default(),
+            recurring_days_of_week: recurring_days_of_week.unwrap_or_default(),
+        })
+    }
 }
 
 /// The frequency of a closure's recurrence.
@@ -10329,7 +14723,7 @@ impl<'de> serde::Deserialize<'de> for ContactCenterClosureClosuresItemRecurringM
 }
 
 /// The payload of the `contact_center.engagement_messaging_transcript_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementMessagingTranscriptCompleted {
     /// The event's name.
     pub event: String,
@@ -10339,8 +14733,40 @@ pub struct ContactCenterEngagementMessagingTranscriptCompleted {
     pub payload: ContactCenterEngagementMessagingTranscriptCompletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementMessagingTranscriptCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementMessagingTranscriptCompleted {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementMessagingTranscriptCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementMessagingTranscriptCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementMessagingTranscriptCompletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -10348,8 +14774,39 @@ pub struct ContactCenterEngagementMessagingTranscriptCompletedPayload {
     pub object: Box<ContactCenterEngagementMessagingTranscriptCompletedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementMessagingTranscriptCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementMessagingTranscriptCompletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementMessagingTranscriptCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the completed engagement messaging transcript.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementMessagingTranscriptCompletedPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -10364,15 +14821,15 @@ pub struct ContactCenterEngagementMessagingTranscriptCompletedPayloadObject {
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
     /// * sms - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<
         ContactCenterEngagementMessagingTranscriptCompletedPayloadObjectChannelSource,
     >,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The URL to download the recording transcript file.
     ///
@@ -10381,10 +14838,81 @@ pub struct ContactCenterEngagementMessagingTranscriptCompletedPayloadObject {
     ///  curl -H 'Authorization: Bearer &lt;ACCESS_TOKEN&gt;' <https://{{base-domain}}/rec/archive/download/xyz>
     pub transcript_url: String,
     /// The date and time when the messaging transcript was completed, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the messaging transcript was completed, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementMessagingTranscriptCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for ContactCenterEngagementMessagingTranscriptCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementMessagingTranscriptCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut transcript_url = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "transcript_url" => {
+                    __runtime::field(&mut __map, &mut transcript_url, "transcript_url")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            transcript_url: __runtime::required::<
+                A,
+                _,
+            >(transcript_url, "transcript_url")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The channel's source.
@@ -10451,7 +14979,7 @@ for ContactCenterEngagementMessagingTranscriptCompletedPayloadObjectChannelSourc
 }
 
 /// The payload of the `contact_center.recording_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingDeleted {
     /// The event's name.
     pub event: String,
@@ -10461,10 +14989,41 @@ pub struct ContactCenterRecordingDeleted {
     pub payload: ContactCenterRecordingDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingDeleted {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterRecordingDeleted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingDeletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -10472,22 +15031,87 @@ pub struct ContactCenterRecordingDeletedPayload {
     pub object: ContactCenterRecordingDeletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingDeletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement's deleted recording.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingDeletedPayloadObject {
     /// The recording's unique ID.
     pub recording_id: String,
     /// The date and time when the recording was deleted, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the recording was deleted, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut recording_id = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "recording_id" => {
+                    __runtime::field(&mut __map, &mut recording_id, "recording_id")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            recording_id: __runtime::required::<A, _>(recording_id, "recording_id")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.queue_agent_unassigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueAgentUnassigned {
     /// The event's name.
     pub event: String,
@@ -10497,8 +15121,39 @@ pub struct ContactCenterQueueAgentUnassigned {
     pub payload: ContactCenterQueuePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueAgentUnassigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueAgentUnassigned {
+    const EXPECTING: &'static str = "struct ContactCenterQueueAgentUnassigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_transfer_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferCompleted {
     /// The event's name.
     pub event: String,
@@ -10508,10 +15163,41 @@ pub struct ContactCenterEngagementTransferCompleted {
     pub payload: ContactCenterEngagementTransferPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferCompleted {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementTransferCompleted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferPayload {
     /// The account ID.
     pub account_id: String,
@@ -10519,10 +15205,40 @@ pub struct ContactCenterEngagementTransferPayload {
     pub object: Box<ContactCenterEngagementTransferPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the completed engagement transfer.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferPayloadObject {
     /// The task's ID.
     pub task_id: String,
@@ -10535,7 +15251,7 @@ pub struct ContactCenterEngagementTransferPayloadObject {
     /// * canceled
     /// * completed
     /// * wrapping
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_status: Option<ContactCenterTaskStatus>,
     /// The transfer task's status.
     /// * pending
@@ -10544,26 +15260,26 @@ pub struct ContactCenterEngagementTransferPayloadObject {
     /// * canceled
     /// * completed
     /// * wrapping
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_task_status: Option<ContactCenterTaskStatus>,
     /// The task's timeout, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_timeout: Option<i64>,
     /// The transfer task's timeout, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_task_timeout: Option<i64>,
     /// The transfer level.
     /// * queue
     /// * agent
     /// * flow
     /// * did
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_level: Option<
         ContactCenterEngagementTransferPayloadObjectTransferLevel,
     >,
     /// The transfer type.
     /// * warm
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<ContactCenterEngagementTransferPayloadObjectTransferType>,
     /// The task queue's engagement ID.
     pub engagement_id: String,
@@ -10573,71 +15289,314 @@ pub struct ContactCenterEngagementTransferPayloadObject {
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The flow's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The transfer's flow ID. This displays when the transfer_level is flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_flow_id: Option<String>,
     /// The transfer's flow name. This displays when the transfer_level is flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The transfer queue's ID. This displays when the transfer_level is queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_queue_id: Option<String>,
     /// The transfer queue's ID. This displays when the transfer_level is queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_cc_queue_id: Option<String>,
     /// The transfer queue's name. This displays when the transfer_level is queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_queue_name: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's name.
     pub user_display_name: String,
     /// The transfer user's ID. This displays when the transfer_level is agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_user_id: Option<String>,
     /// The transfer user's name. This displays when the transfer_level is agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_user_display_name: Option<String>,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The transfer's phone number. This displays when the transfer_level is did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_number: Option<String>,
     /// The date and time when the transfer is completed, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the transfer is completed, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        let mut transfer_to_task_id = None;
+        let mut task_status = None;
+        let mut transfer_to_task_status = None;
+        let mut task_timeout = None;
+        let mut transfer_to_task_timeout = None;
+        let mut transfer_level = None;
+        let mut transfer_type = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_name = None;
+        let mut channel = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut transfer_to_flow_id = None;
+        let mut transfer_to_flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut transfer_to_queue_id = None;
+        let mut transfer_to_cc_queue_id = None;
+        let mut transfer_to_queue_name = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut transfer_to_user_id = None;
+        let mut transfer_to_user_display_name = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut consumer_number = None;
+        let mut transfer_to_number = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "transfer_to_task_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_task_id,
+                        "transfer_to_task_id",
+                    )?
+                }
+                "task_status" => {
+                    __runtime::field(&mut __map, &mut task_status, "task_status")?
+                }
+                "transfer_to_task_status" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_task_status,
+                        "transfer_to_task_status",
+                    )?
+                }
+                "task_timeout" => {
+                    __runtime::field(&mut __map, &mut task_timeout, "task_timeout")?
+                }
+                "transfer_to_task_timeout" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_task_timeout,
+                        "transfer_to_task_timeout",
+                    )?
+                }
+                "transfer_level" => {
+                    __runtime::field(&mut __map, &mut transfer_level, "transfer_level")?
+                }
+                "transfer_type" => {
+                    __runtime::field(&mut __map, &mut transfer_type, "transfer_type")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "transfer_to_flow_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_flow_id,
+                        "transfer_to_flow_id",
+                    )?
+                }
+                "transfer_to_flow_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_flow_name,
+                        "transfer_to_flow_name",
+                    )?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "transfer_to_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_queue_id,
+                        "transfer_to_queue_id",
+                    )?
+                }
+                "transfer_to_cc_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_cc_queue_id,
+                        "transfer_to_cc_queue_id",
+                    )?
+                }
+                "transfer_to_queue_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_queue_name,
+                        "transfer_to_queue_name",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "transfer_to_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_user_id,
+                        "transfer_to_user_id",
+                    )?
+                }
+                "transfer_to_user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_user_display_name,
+                        "transfer_to_user_display_name",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "transfer_to_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_number,
+                        "transfer_to_number",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            transfer_to_task_id: __runtime::required::<
+                A,
+                _,
+            >(transfer_to_task_id, "transfer_to_task_id")?,
+            task_status: task_status.unwrap_or_default(),
+            transfer_to_task_status: transfer_to_task_status.unwrap_or_default(),
+            task_timeout: task_timeout.unwrap_or_default(),
+            transfer_to_task_timeout: transfer_to_task_timeout.unwrap_or_default(),
+            transfer_level: transfer_level.unwrap_or_default(),
+            transfer_type: transfer_type.unwrap_or_default(),
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_name: channel_name.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            transfer_to_flow_id: transfer_to_flow_id.unwrap_or_default(),
+            transfer_to_flow_name: transfer_to_flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            transfer_to_queue_id: transfer_to_queue_id.unwrap_or_default(),
+            transfer_to_cc_queue_id: transfer_to_cc_queue_id.unwrap_or_default(),
+            transfer_to_queue_name: transfer_to_queue_name.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            transfer_to_user_id: transfer_to_user_id.unwrap_or_default(),
+            transfer_to_user_display_name: transfer_to_user_display_name
+                .unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            transfer_to_number: transfer_to_number.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The transfer level.
@@ -10744,7 +15703,7 @@ for ContactCenterEngagementTransferPayloadObjectTransferType {
 }
 
 /// The payload of the `contact_center.team_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamUpdated {
     /// The event's name.
     pub event: String,
@@ -10754,8 +15713,39 @@ pub struct ContactCenterTeamUpdated {
     pub payload: ContactCenterTeamUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamUpdated {
+    const EXPECTING: &'static str = "struct ContactCenterTeamUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterTeamUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamUpdatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -10763,23 +15753,95 @@ pub struct ContactCenterTeamUpdatedPayload {
     pub object: ContactCenterTeamUpdatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamUpdatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterTeamUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the team.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamUpdatedPayloadObject {
     /// The team's ID.
     pub team_id: String,
     /// The team's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub team_name: Option<String>,
     /// The team's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub team_description: Option<String>,
     /// The date and time when the team was updated, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterTeamUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut team_id = None;
+        let mut team_name = None;
+        let mut team_description = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "team_id" => __runtime::field(&mut __map, &mut team_id, "team_id")?,
+                "team_name" => __runtime::field(&mut __map, &mut team_name, "team_name")?,
+                "team_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut team_description,
+                        "team_description",
+                    )?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            team_id: __runtime::required::<A, _>(team_id, "team_id")?,
+            team_name: team_name.unwrap_or_default(),
+            team_description: team_description.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_user_dtmf_sent` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserDtmfSent {
     /// The event's name.
     pub event: String,
@@ -10789,8 +15851,39 @@ pub struct ContactCenterEngagementUserDtmfSent {
     pub payload: ContactCenterEngagementUserDtmfSentPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserDtmfSent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserDtmfSent {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserDtmfSent";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementUserDtmfSent`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserDtmfSentPayload {
     /// The account ID.
     pub account_id: String,
@@ -10798,56 +15891,86 @@ pub struct ContactCenterEngagementUserDtmfSentPayload {
     pub object: Box<ContactCenterEngagementUserDtmfSentPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserDtmfSentPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserDtmfSentPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserDtmfSentPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement user-sent DTMF.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserDtmfSentPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub user_display_name: String,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's address-book contact ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's address-book contact display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The engagement dual tone multi-frequency input time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The engagement dual tone multi-frequency input time, to the millisecond.
     pub date_time_ms: String,
@@ -10855,8 +15978,135 @@ pub struct ContactCenterEngagementUserDtmfSentPayloadObject {
     pub dtmf_input: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserDtmfSentPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserDtmfSentPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserDtmfSentPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut flow_number = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut dtmf_input = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "dtmf_input" => {
+                    __runtime::field(&mut __map, &mut dtmf_input, "dtmf_input")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            dtmf_input: __runtime::required::<A, _>(dtmf_input, "dtmf_input")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.queue_inbound_sla_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueInboundSlaUpdated {
     /// The event's name.
     pub event: String,
@@ -10866,8 +16116,39 @@ pub struct ContactCenterQueueInboundSlaUpdated {
     pub payload: ContactCenterQueueInboundSlaUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueInboundSlaUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueInboundSlaUpdated {
+    const EXPECTING: &'static str = "struct ContactCenterQueueInboundSlaUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterQueueInboundSlaUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueInboundSlaUpdatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -10875,16 +16156,46 @@ pub struct ContactCenterQueueInboundSlaUpdatedPayload {
     pub object: ContactCenterQueueInboundSlaUpdatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueInboundSlaUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueInboundSlaUpdatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterQueueInboundSlaUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the queue's inbound service level.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueInboundSlaUpdatedPayloadObject {
     /// The date and time when the queue service level is updated, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the queue service level is updated, to the millisecond.
     pub date_time_ms: String,
     /// The queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
     pub cc_queue_id: String,
@@ -10892,28 +16203,142 @@ pub struct ContactCenterQueueInboundSlaUpdatedPayloadObject {
     pub updates: ContactCenterQueueInboundSlaUpdatedPayloadObjectUpdates,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueInboundSlaUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueInboundSlaUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterQueueInboundSlaUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut updates = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "updates" => __runtime::field(&mut __map, &mut updates, "updates")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            updates: __runtime::required::<A, _>(updates, "updates")?,
+        })
+    }
+}
+
 /// Information about the updated queue's inbound service level.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueInboundSlaUpdatedPayloadObjectUpdates {
     /// The amount of time the consumer waits for the call to be answered, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_threshold_in_seconds: Option<i64>,
     /// The service level, excluding short abandoned calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_exclude_short_abandoned_calls: Option<bool>,
     /// The service level, excluding long abandoned calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_exclude_long_abandoned_calls: Option<bool>,
     /// The service level, excluding abandoned quit engagements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_exclude_abandoned_quit_engagements: Option<bool>,
     /// Set a target percentage for service levels, as a benchmark for reports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_target_in_percentage: Option<i64>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterQueueInboundSlaUpdatedPayloadObjectUpdates {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueInboundSlaUpdatedPayloadObjectUpdates {
+    const EXPECTING: &'static str = "struct ContactCenterQueueInboundSlaUpdatedPayloadObjectUpdates";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut service_level_threshold_in_seconds = None;
+        let mut service_level_exclude_short_abandoned_calls = None;
+        let mut service_level_exclude_long_abandoned_calls = None;
+        let mut service_level_exclude_abandoned_quit_engagements = None;
+        let mut service_level_target_in_percentage = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "service_level_threshold_in_seconds" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_threshold_in_seconds,
+                        "service_level_threshold_in_seconds",
+                    )?
+                }
+                "service_level_exclude_short_abandoned_calls" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_exclude_short_abandoned_calls,
+                        "service_level_exclude_short_abandoned_calls",
+                    )?
+                }
+                "service_level_exclude_long_abandoned_calls" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_exclude_long_abandoned_calls,
+                        "service_level_exclude_long_abandoned_calls",
+                    )?
+                }
+                "service_level_exclude_abandoned_quit_engagements" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_exclude_abandoned_quit_engagements,
+                        "service_level_exclude_abandoned_quit_engagements",
+                    )?
+                }
+                "service_level_target_in_percentage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_target_in_percentage,
+                        "service_level_target_in_percentage",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            service_level_threshold_in_seconds: service_level_threshold_in_seconds
+                .unwrap_or_default(),
+            service_level_exclude_short_abandoned_calls: service_level_exclude_short_abandoned_calls
+                .unwrap_or_default(),
+            service_level_exclude_long_abandoned_calls: service_level_exclude_long_abandoned_calls
+                .unwrap_or_default(),
+            service_level_exclude_abandoned_quit_engagements: service_level_exclude_abandoned_quit_engagements
+                .unwrap_or_default(),
+            service_level_target_in_percentage: service_level_target_in_percentage
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_consumer_sent_message` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementConsumerSentMessage {
     /// The event's name.
     pub event: String,
@@ -10923,8 +16348,39 @@ pub struct ContactCenterEngagementConsumerSentMessage {
     pub payload: ContactCenterEngagementConsumerSentMessagePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementConsumerSentMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementConsumerSentMessage {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementConsumerSentMessage";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementConsumerSentMessage`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementConsumerSentMessagePayload {
     /// The account ID.
     pub account_id: String,
@@ -10932,8 +16388,38 @@ pub struct ContactCenterEngagementConsumerSentMessagePayload {
     pub object: Box<ContactCenterEngagementConsumerSentMessagePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementConsumerSentMessagePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementConsumerSentMessagePayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementConsumerSentMessagePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement's consumer-sent message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementConsumerSentMessagePayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -10948,46 +16434,163 @@ pub struct ContactCenterEngagementConsumerSentMessagePayloadObject {
     /// * sms - Only applies to messaging channel.
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<
         ContactCenterEngagementConsumerSentFilePayloadObjectChannelSource,
     >,
     /// The user's end time, to the millisecond.
     pub date_time_ms: String,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub user_display_name: String,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's address book contact ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's address book contact display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The message's content.
     pub message_text: String,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementConsumerSentMessagePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementConsumerSentMessagePayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementConsumerSentMessagePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut date_time_ms = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut flow_number = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut message_text = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "message_text" => {
+                    __runtime::field(&mut __map, &mut message_text, "message_text")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            message_text: __runtime::required::<A, _>(message_text, "message_text")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_consumer_notified` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementConsumerNotified {
     /// The event's name.
     pub event: String,
@@ -10997,8 +16600,39 @@ pub struct ContactCenterEngagementConsumerNotified {
     pub payload: ContactCenterEngagementConsumerNotifiedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementConsumerNotified {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementConsumerNotified {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementConsumerNotified";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementConsumerNotified`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementConsumerNotifiedPayload {
     /// The account ID.
     pub account_id: String,
@@ -11006,19 +16640,49 @@ pub struct ContactCenterEngagementConsumerNotifiedPayload {
     pub object: Box<ContactCenterEngagementConsumerNotifiedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementConsumerNotifiedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementConsumerNotifiedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementConsumerNotifiedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement consumer notified.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementConsumerNotifiedPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
@@ -11028,50 +16692,196 @@ pub struct ContactCenterEngagementConsumerNotifiedPayloadObject {
     /// * in_app_video - Only applies to video channel.
     /// * kiosk_video - Only applies to video channel.
     /// * web_video - Only applies to video channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterEngagementChannelSource>,
     /// The consumer's ring time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The consumer's ring time, to the millisecond.
     pub date_time_ms: String,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub user_display_name: String,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's address-book contact ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's address-book contact display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The consumer's invite phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_invite_number: Option<String>,
     /// The consumer's invite email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_invite_email: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementConsumerNotifiedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementConsumerNotifiedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementConsumerNotifiedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut flow_number = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut consumer_invite_number = None;
+        let mut consumer_invite_email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "consumer_invite_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_invite_number,
+                        "consumer_invite_number",
+                    )?
+                }
+                "consumer_invite_email" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_invite_email,
+                        "consumer_invite_email",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            consumer_invite_number: consumer_invite_number.unwrap_or_default(),
+            consumer_invite_email: consumer_invite_email.unwrap_or_default(),
+        })
+    }
 }
 
 /// The channel's source.
@@ -11128,7 +16938,7 @@ impl<'de> serde::Deserialize<'de> for ContactCenterEngagementChannelSource {
 }
 
 /// The payload of the `contact_center.recording_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingStopped {
     /// The event's name.
     pub event: String,
@@ -11138,8 +16948,39 @@ pub struct ContactCenterRecordingStopped {
     pub payload: ContactCenterRecordingPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingStopped {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingStopped {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingStopped";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.user_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserDeleted {
     /// The event's name.
     pub event: String,
@@ -11149,8 +16990,39 @@ pub struct ContactCenterUserDeleted {
     pub payload: ContactCenterUserDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserDeleted {
+    const EXPECTING: &'static str = "struct ContactCenterUserDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterUserDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserDeletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -11158,11 +17030,41 @@ pub struct ContactCenterUserDeletedPayload {
     pub object: ContactCenterUserDeletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserDeletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterUserDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the deleted user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserDeletedPayloadObject {
     /// The date and time when the user was deleted, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the user was deleted, to the millisecond.
     pub date_time_ms: String,
@@ -11170,15 +17072,73 @@ pub struct ContactCenterUserDeletedPayloadObject {
     pub users: Vec<ContactCenterUserDeletedPayloadObjectUsersItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterUserDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut users = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "users" => __runtime::field(&mut __map, &mut users, "users")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            users: __runtime::required::<A, _>(users, "users")?,
+        })
+    }
+}
+
 /// An item of the `users` property of [`ContactCenterUserDeletedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserDeletedPayloadObjectUsersItem {
     /// The user's ID.
     pub user_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserDeletedPayloadObjectUsersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserDeletedPayloadObjectUsersItem {
+    const EXPECTING: &'static str = "struct ContactCenterUserDeletedPayloadObjectUsersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.task_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskDeleted {
     /// The event's name.
     pub event: String,
@@ -11188,8 +17148,39 @@ pub struct ContactCenterTaskDeleted {
     pub payload: ContactCenterTaskPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskDeleted {
+    const EXPECTING: &'static str = "struct ContactCenterTaskDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_wrap_up_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementWrapUpEnded {
     /// The event's name.
     pub event: String,
@@ -11199,8 +17190,39 @@ pub struct ContactCenterEngagementWrapUpEnded {
     pub payload: ContactCenterEngagementWrapUpPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementWrapUpEnded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementWrapUpEnded {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementWrapUpEnded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_user_hold` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserHold {
     /// The event's name.
     pub event: String,
@@ -11210,10 +17232,41 @@ pub struct ContactCenterEngagementUserHold {
     pub payload: ContactCenterEngagementUserHoldPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserHold {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserHold {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserHold";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementUserHold`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserHoldPayload {
     /// The account ID.
     pub account_id: String,
@@ -11221,21 +17274,51 @@ pub struct ContactCenterEngagementUserHoldPayload {
     pub object: Box<ContactCenterEngagementUserHoldPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserHoldPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserHoldPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserHoldPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the user on hold in the engagement.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserHoldPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
@@ -11245,48 +17328,175 @@ pub struct ContactCenterEngagementUserHoldPayloadObject {
     /// * in_app_video - Only applies to video channel.
     /// * kiosk_video - Only applies to video channel.
     /// * web_video - Only applies to video channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterEngagementChannelSource>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub user_display_name: String,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's address-book contact ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's address-book contact display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The user's hold time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The user's hold time, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserHoldPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserHoldPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserHoldPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut flow_number = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_transfer_rejected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferRejected {
     /// The event's name.
     pub event: String,
@@ -11296,10 +17506,41 @@ pub struct ContactCenterEngagementTransferRejected {
     pub payload: ContactCenterEngagementTransferRejectedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferRejected {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferRejected {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferRejected";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementTransferRejected`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferRejectedPayload {
     /// The account ID.
     pub account_id: String,
@@ -11307,10 +17548,40 @@ pub struct ContactCenterEngagementTransferRejectedPayload {
     pub object: Box<ContactCenterEngagementTransferRejectedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferRejectedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferRejectedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferRejectedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the rejected engagement transfer.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferRejectedPayloadObject {
     /// The task's ID.
     pub task_id: String,
@@ -11323,7 +17594,7 @@ pub struct ContactCenterEngagementTransferRejectedPayloadObject {
     /// * canceled
     /// * completed
     /// * wrapping
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_status: Option<ContactCenterTaskStatus>,
     /// The transfer task's status.
     /// * pending
@@ -11332,25 +17603,25 @@ pub struct ContactCenterEngagementTransferRejectedPayloadObject {
     /// * canceled
     /// * completed
     /// * wrapping
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_task_status: Option<ContactCenterTaskStatus>,
     /// The task's timeout, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_timeout: Option<i64>,
     /// The transfer task's timeout, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_task_timeout: Option<i64>,
     /// The transfer level.
     /// * queue
     /// * agent
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_level: Option<
         ContactCenterEngagementTransferRejectedPayloadObjectTransferLevel,
     >,
     /// The transfer type.
     /// * warm
     /// * cold
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<
         ContactCenterEngagementTransferRejectedPayloadObjectTransferType,
     >,
@@ -11362,62 +17633,279 @@ pub struct ContactCenterEngagementTransferRejectedPayloadObject {
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The flow's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The transfer queue's ID. This displays when the transfer_level is queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_queue_id: Option<String>,
     /// The Contact Center transfer queue's ID. This displays when the transfer_level is queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_cc_queue_id: Option<String>,
     /// The transfer queue's name. This displays when the transfer_level is queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_queue_name: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's name.
     pub user_display_name: String,
     /// The transfer user's ID. This displays when the transfer_level is agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_user_id: Option<String>,
     /// The transfer user's name. This displays when the transfer_level is agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_user_display_name: Option<String>,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The date and time when the transfer is rejected, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the transfer is rejected, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementTransferRejectedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferRejectedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferRejectedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        let mut transfer_to_task_id = None;
+        let mut task_status = None;
+        let mut transfer_to_task_status = None;
+        let mut task_timeout = None;
+        let mut transfer_to_task_timeout = None;
+        let mut transfer_level = None;
+        let mut transfer_type = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_name = None;
+        let mut channel = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut transfer_to_queue_id = None;
+        let mut transfer_to_cc_queue_id = None;
+        let mut transfer_to_queue_name = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut transfer_to_user_id = None;
+        let mut transfer_to_user_display_name = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut consumer_number = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "transfer_to_task_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_task_id,
+                        "transfer_to_task_id",
+                    )?
+                }
+                "task_status" => {
+                    __runtime::field(&mut __map, &mut task_status, "task_status")?
+                }
+                "transfer_to_task_status" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_task_status,
+                        "transfer_to_task_status",
+                    )?
+                }
+                "task_timeout" => {
+                    __runtime::field(&mut __map, &mut task_timeout, "task_timeout")?
+                }
+                "transfer_to_task_timeout" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_task_timeout,
+                        "transfer_to_task_timeout",
+                    )?
+                }
+                "transfer_level" => {
+                    __runtime::field(&mut __map, &mut transfer_level, "transfer_level")?
+                }
+                "transfer_type" => {
+                    __runtime::field(&mut __map, &mut transfer_type, "transfer_type")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "transfer_to_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_queue_id,
+                        "transfer_to_queue_id",
+                    )?
+                }
+                "transfer_to_cc_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_cc_queue_id,
+                        "transfer_to_cc_queue_id",
+                    )?
+                }
+                "transfer_to_queue_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_queue_name,
+                        "transfer_to_queue_name",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "transfer_to_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_user_id,
+                        "transfer_to_user_id",
+                    )?
+                }
+                "transfer_to_user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_user_display_name,
+                        "transfer_to_user_display_name",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            transfer_to_task_id: __runtime::required::<
+                A,
+                _,
+            >(transfer_to_task_id, "transfer_to_task_id")?,
+            task_status: task_status.unwrap_or_default(),
+            transfer_to_task_status: transfer_to_task_status.unwrap_or_default(),
+            task_timeout: task_timeout.unwrap_or_default(),
+            transfer_to_task_timeout: transfer_to_task_timeout.unwrap_or_default(),
+            transfer_level: transfer_level.unwrap_or_default(),
+            transfer_type: transfer_type.unwrap_or_default(),
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_name: channel_name.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            transfer_to_queue_id: transfer_to_queue_id.unwrap_or_default(),
+            transfer_to_cc_queue_id: transfer_to_cc_queue_id.unwrap_or_default(),
+            transfer_to_queue_name: transfer_to_queue_name.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            transfer_to_user_id: transfer_to_user_id.unwrap_or_default(),
+            transfer_to_user_display_name: transfer_to_user_display_name
+                .unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The transfer level.
@@ -11521,7 +18009,7 @@ for ContactCenterEngagementTransferRejectedPayloadObjectTransferType {
 }
 
 /// The payload of the `contact_center.user_status_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserStatusChanged {
     /// The event's name.
     pub event: String,
@@ -11531,8 +18019,39 @@ pub struct ContactCenterUserStatusChanged {
     pub payload: ContactCenterUserStatusChangedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserStatusChanged {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserStatusChanged {
+    const EXPECTING: &'static str = "struct ContactCenterUserStatusChanged";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterUserStatusChanged`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserStatusChangedPayload {
     /// The account ID.
     pub account_id: String,
@@ -11540,22 +18059,52 @@ pub struct ContactCenterUserStatusChangedPayload {
     pub object: Box<ContactCenterUserStatusChangedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserStatusChangedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserStatusChangedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterUserStatusChangedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the user status change.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserStatusChangedPayloadObject {
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub display_name: String,
     /// The user's email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The user's previous status ID.
     pub previous_status_id: String,
     /// The user's previous status name.
     pub previous_status_name: String,
     /// The user's previous reason ID when the user previous status is Not Ready.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_sub_status_id: Option<String>,
     /// The user's previous reason when the user previous status is Not Ready.
     ///
@@ -11568,14 +18117,14 @@ pub struct ContactCenterUserStatusChangedPayloadObject {
     /// * Meal
     /// * Meeting
     /// * Training
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_sub_status_name: Option<String>,
     /// The user's current status ID.
     pub current_status_id: String,
     /// The user's current status name.
     pub current_status_name: String,
     /// The user's current reason ID when the user current status is Not Ready.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_sub_status_id: Option<String>,
     /// The user's current reason when the user current status is Not Ready.
     ///
@@ -11588,17 +18137,144 @@ pub struct ContactCenterUserStatusChangedPayloadObject {
     /// * Meal
     /// * Meeting
     /// * Training
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_sub_status_name: Option<String>,
     /// The date and time when the user's status was last changed, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the user's status was last changed, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserStatusChangedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserStatusChangedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterUserStatusChangedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut previous_status_id = None;
+        let mut previous_status_name = None;
+        let mut previous_sub_status_id = None;
+        let mut previous_sub_status_name = None;
+        let mut current_status_id = None;
+        let mut current_status_name = None;
+        let mut current_sub_status_id = None;
+        let mut current_sub_status_name = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "previous_status_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut previous_status_id,
+                        "previous_status_id",
+                    )?
+                }
+                "previous_status_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut previous_status_name,
+                        "previous_status_name",
+                    )?
+                }
+                "previous_sub_status_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut previous_sub_status_id,
+                        "previous_sub_status_id",
+                    )?
+                }
+                "previous_sub_status_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut previous_sub_status_name,
+                        "previous_sub_status_name",
+                    )?
+                }
+                "current_status_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut current_status_id,
+                        "current_status_id",
+                    )?
+                }
+                "current_status_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut current_status_name,
+                        "current_status_name",
+                    )?
+                }
+                "current_sub_status_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut current_sub_status_id,
+                        "current_sub_status_id",
+                    )?
+                }
+                "current_sub_status_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut current_sub_status_name,
+                        "current_sub_status_name",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: user_email.unwrap_or_default(),
+            previous_status_id: __runtime::required::<
+                A,
+                _,
+            >(previous_status_id, "previous_status_id")?,
+            previous_status_name: __runtime::required::<
+                A,
+                _,
+            >(previous_status_name, "previous_status_name")?,
+            previous_sub_status_id: previous_sub_status_id.unwrap_or_default(),
+            previous_sub_status_name: previous_sub_status_name.unwrap_or_default(),
+            current_status_id: __runtime::required::<
+                A,
+                _,
+            >(current_status_id, "current_status_id")?,
+            current_status_name: __runtime::required::<
+                A,
+                _,
+            >(current_status_name, "current_status_name")?,
+            current_sub_status_id: current_sub_status_id.unwrap_or_default(),
+            current_sub_status_name: current_sub_status_name.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.task_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskUpdated {
     /// The event's name.
     pub event: String,
@@ -11608,8 +18284,39 @@ pub struct ContactCenterTaskUpdated {
     pub payload: ContactCenterTaskPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskUpdated {
+    const EXPECTING: &'static str = "struct ContactCenterTaskUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.recording_resumed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingResumed {
     /// The event's name.
     pub event: String,
@@ -11619,8 +18326,39 @@ pub struct ContactCenterRecordingResumed {
     pub payload: ContactCenterRecordingPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingResumed {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingResumed {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingResumed";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_disposition_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementDispositionAdded {
     /// The event's name.
     pub event: String,
@@ -11630,8 +18368,39 @@ pub struct ContactCenterEngagementDispositionAdded {
     pub payload: ContactCenterEngagementDispositionAddedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementDispositionAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementDispositionAdded {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementDispositionAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementDispositionAdded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementDispositionAddedPayload {
     /// The account ID.
     pub account_id: String,
@@ -11639,15 +18408,45 @@ pub struct ContactCenterEngagementDispositionAddedPayload {
     pub object: Box<ContactCenterEngagementDispositionAddedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementDispositionAddedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementDispositionAddedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementDispositionAddedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement disposition.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementDispositionAddedPayloadObject {
     /// The disposition's ID.
     pub disposition_id: String,
     /// The disposition's name.
     pub disposition_name: String,
     /// The disposition's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disposition_description: Option<String>,
     /// The disposition's active status.
     /// * inactive - Deactivated.
@@ -11662,25 +18461,25 @@ pub struct ContactCenterEngagementDispositionAddedPayloadObject {
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The flow's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The channel's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The channel's type.
     /// * voice
@@ -11688,7 +18487,7 @@ pub struct ContactCenterEngagementDispositionAddedPayloadObject {
     /// * chat
     /// * video
     /// * in_app_chat
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<ContactCenterPayloadObjectChannelName>,
     /// The engagement's channel.
     /// * voice
@@ -11704,26 +18503,203 @@ pub struct ContactCenterEngagementDispositionAddedPayloadObject {
     /// * sms - Only applies to messaging channel.
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterEngagementPayloadObjectChannelSource>,
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub user_display_name: String,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The date and time when the engagement disposition was added, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the engagement disposition was added, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementDispositionAddedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementDispositionAddedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementDispositionAddedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut disposition_id = None;
+        let mut disposition_name = None;
+        let mut disposition_description = None;
+        let mut status = None;
+        let mut last_modified_time = None;
+        let mut modified_by = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut channel_id = None;
+        let mut channel_name = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut consumer_number = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "disposition_id" => {
+                    __runtime::field(&mut __map, &mut disposition_id, "disposition_id")?
+                }
+                "disposition_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disposition_name,
+                        "disposition_name",
+                    )?
+                }
+                "disposition_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disposition_description,
+                        "disposition_description",
+                    )?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "last_modified_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut last_modified_time,
+                        "last_modified_time",
+                    )?
+                }
+                "modified_by" => {
+                    __runtime::field(&mut __map, &mut modified_by, "modified_by")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            disposition_id: __runtime::required::<
+                A,
+                _,
+            >(disposition_id, "disposition_id")?,
+            disposition_name: __runtime::required::<
+                A,
+                _,
+            >(disposition_name, "disposition_name")?,
+            disposition_description: disposition_description.unwrap_or_default(),
+            status: __runtime::required::<A, _>(status, "status")?,
+            last_modified_time: __runtime::required::<
+                A,
+                _,
+            >(last_modified_time, "last_modified_time")?,
+            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            channel_id: channel_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The disposition's active status.
@@ -11774,7 +18750,7 @@ for ContactCenterEngagementDispositionAddedPayloadObjectStatus {
 }
 
 /// The payload of the `contact_center.asset_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetCreated {
     /// The event's name.
     pub event: String,
@@ -11784,8 +18760,39 @@ pub struct ContactCenterAssetCreated {
     pub payload: ContactCenterAssetCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterAssetCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterAssetCreated {
+    const EXPECTING: &'static str = "struct ContactCenterAssetCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterAssetCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetCreatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -11793,15 +18800,45 @@ pub struct ContactCenterAssetCreatedPayload {
     pub object: Box<ContactCenterAssetCreatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterAssetCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterAssetCreatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterAssetCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the added asset.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetCreatedPayloadObject {
     /// The asset's ID.
     pub asset_id: String,
     /// The asset's name.
     pub asset_name: String,
     /// The asset's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_description: Option<String>,
     /// The asset's type.
     pub asset_type: ContactCenterAssetCreatedPayloadObjectAssetType,
@@ -11811,18 +18848,99 @@ pub struct ContactCenterAssetCreatedPayloadObject {
     ///
     /// ### Restriction
     /// Each item has a different asset_item_language, and only one item has a is_default set to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_items: Option<Vec<ContactCenterAssetItem>>,
     /// The asset category's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// The asset category's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category_name: Option<String>,
     /// The ID of the user that last modified this data.
     pub modified_by: String,
     /// The date and time when the asset is created, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterAssetCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterAssetCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterAssetCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut asset_id = None;
+        let mut asset_name = None;
+        let mut asset_description = None;
+        let mut asset_type = None;
+        let mut asset_language_code = None;
+        let mut asset_items = None;
+        let mut category_id = None;
+        let mut category_name = None;
+        let mut modified_by = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "asset_id" => __runtime::field(&mut __map, &mut asset_id, "asset_id")?,
+                "asset_name" => {
+                    __runtime::field(&mut __map, &mut asset_name, "asset_name")?
+                }
+                "asset_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_description,
+                        "asset_description",
+                    )?
+                }
+                "asset_type" => {
+                    __runtime::field(&mut __map, &mut asset_type, "asset_type")?
+                }
+                "asset_language_code" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_language_code,
+                        "asset_language_code",
+                    )?
+                }
+                "asset_items" => {
+                    __runtime::field(&mut __map, &mut asset_items, "asset_items")?
+                }
+                "category_id" => {
+                    __runtime::field(&mut __map, &mut category_id, "category_id")?
+                }
+                "category_name" => {
+                    __runtime::field(&mut __map, &mut category_name, "category_name")?
+                }
+                "modified_by" => {
+                    __runtime::field(&mut __map, &mut modified_by, "modified_by")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            asset_id: __runtime::required::<A, _>(asset_id, "asset_id")?,
+            asset_name: __runtime::required::<A, _>(asset_name, "asset_name")?,
+            asset_description: asset_description.unwrap_or_default(),
+            asset_type: __runtime::required::<A, _>(asset_type, "asset_type")?,
+            asset_language_code: __runtime::required::<
+                A,
+                _,
+            >(asset_language_code, "asset_language_code")?,
+            asset_items: asset_items.unwrap_or_default(),
+            category_id: category_id.unwrap_or_default(),
+            category_name: category_name.unwrap_or_default(),
+            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The asset's type.
@@ -12031,12 +19149,12 @@ for ContactCenterAssetCreatedPayloadObjectAssetLanguageCode {
 /// An item of the `asset_items` property of [`ContactCenterAssetCreatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetItem {
     /// The asset item's ID.
     pub asset_item_id: String,
     /// The asset item's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_name: Option<String>,
     /// The asset item's language code.
     pub asset_item_language: ContactCenterAssetCreatedPayloadObjectAssetLanguageCode,
@@ -12044,11 +19162,11 @@ pub struct ContactCenterAssetItem {
     pub is_default: bool,
     /// The asset item's file URL.
     /// This data only applies to the asset_type is one of these: image, audio, video, slides.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_file_url: Option<String>,
     /// The asset item's content.
     /// This data only applies to asset_types text and saved_reply.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_content: Option<String>,
     /// The asset item's text-to-speech voice. It only applies to the audio type.
     ///
@@ -12133,12 +19251,92 @@ pub struct ContactCenterAssetItem {
     /// Astrid                                                                                                                          |
     /// | tr-TR               | Filiz
     /// Burcu                                                                                                                          |
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_voice: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterAssetItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterAssetItem {
+    const EXPECTING: &'static str = "struct ContactCenterAssetItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut asset_item_id = None;
+        let mut asset_item_name = None;
+        let mut asset_item_language = None;
+        let mut is_default = None;
+        let mut asset_item_file_url = None;
+        let mut asset_item_content = None;
+        let mut asset_item_voice = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "asset_item_id" => {
+                    __runtime::field(&mut __map, &mut asset_item_id, "asset_item_id")?
+                }
+                "asset_item_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_name,
+                        "asset_item_name",
+                    )?
+                }
+                "asset_item_language" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_language,
+                        "asset_item_language",
+                    )?
+                }
+                "is_default" => {
+                    __runtime::field(&mut __map, &mut is_default, "is_default")?
+                }
+                "asset_item_file_url" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_file_url,
+                        "asset_item_file_url",
+                    )?
+                }
+                "asset_item_content" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_content,
+                        "asset_item_content",
+                    )?
+                }
+                "asset_item_voice" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_voice,
+                        "asset_item_voice",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            asset_item_id: __runtime::required::<A, _>(asset_item_id, "asset_item_id")?,
+            asset_item_name: asset_item_name.unwrap_or_default(),
+            asset_item_language: __runtime::required::<
+                A,
+                _,
+            >(asset_item_language, "asset_item_language")?,
+            is_default: __runtime::required::<A, _>(is_default, "is_default")?,
+            asset_item_file_url: asset_item_file_url.unwrap_or_default(),
+            asset_item_content: asset_item_content.unwrap_or_default(),
+            asset_item_voice: asset_item_voice.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.team_members_unassigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamMembersUnassigned {
     /// The event's name.
     pub event: String,
@@ -12148,10 +19346,41 @@ pub struct ContactCenterTeamMembersUnassigned {
     pub payload: ContactCenterTeamMembersPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamMembersUnassigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamMembersUnassigned {
+    const EXPECTING: &'static str = "struct ContactCenterTeamMembersUnassigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterTeamMembersUnassigned`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamMembersPayload {
     /// The account ID.
     pub account_id: String,
@@ -12159,10 +19388,40 @@ pub struct ContactCenterTeamMembersPayload {
     pub object: ContactCenterTeamMembersPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamMembersPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamMembersPayload {
+    const EXPECTING: &'static str = "struct ContactCenterTeamMembersPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the unassigned members.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamMembersPayloadObject {
     /// The team's ID.
     pub team_id: String,
@@ -12172,6 +19431,42 @@ pub struct ContactCenterTeamMembersPayloadObject {
     pub team_role: ContactCenterTeamMembersPayloadObjectTeamRole,
     /// The date and time when a user is unassigned from the team.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamMembersPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamMembersPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterTeamMembersPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut team_id = None;
+        let mut user_ids = None;
+        let mut team_role = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "team_id" => __runtime::field(&mut __map, &mut team_id, "team_id")?,
+                "user_ids" => __runtime::field(&mut __map, &mut user_ids, "user_ids")?,
+                "team_role" => __runtime::field(&mut __map, &mut team_role, "team_role")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            team_id: __runtime::required::<A, _>(team_id, "team_id")?,
+            user_ids: __runtime::required::<A, _>(user_ids, "user_ids")?,
+            team_role: __runtime::required::<A, _>(team_role, "team_role")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The user's role in the team.
@@ -12221,7 +19516,7 @@ impl<'de> serde::Deserialize<'de> for ContactCenterTeamMembersPayloadObjectTeamR
 }
 
 /// The payload of the `contact_center.team_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamDeleted {
     /// The event's name.
     pub event: String,
@@ -12231,10 +19526,41 @@ pub struct ContactCenterTeamDeleted {
     pub payload: ContactCenterTeamPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamDeleted {
+    const EXPECTING: &'static str = "struct ContactCenterTeamDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterTeamDeleted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamPayload {
     /// The account ID.
     pub account_id: String,
@@ -12242,30 +19568,116 @@ pub struct ContactCenterTeamPayload {
     pub object: ContactCenterTeamPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamPayload {
+    const EXPECTING: &'static str = "struct ContactCenterTeamPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the team.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamPayloadObject {
     /// The team's ID.
     pub team_id: String,
     /// The team's name.
     pub team_name: String,
     /// The team's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub team_description: Option<String>,
     /// The team's parent team ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_team_id: Option<String>,
     /// The team's parent team name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_team_name: Option<String>,
     /// The date and time when the team is deleted.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterTeamPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut team_id = None;
+        let mut team_name = None;
+        let mut team_description = None;
+        let mut parent_team_id = None;
+        let mut parent_team_name = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "team_id" => __runtime::field(&mut __map, &mut team_id, "team_id")?,
+                "team_name" => __runtime::field(&mut __map, &mut team_name, "team_name")?,
+                "team_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut team_description,
+                        "team_description",
+                    )?
+                }
+                "parent_team_id" => {
+                    __runtime::field(&mut __map, &mut parent_team_id, "parent_team_id")?
+                }
+                "parent_team_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut parent_team_name,
+                        "parent_team_name",
+                    )?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            team_id: __runtime::required::<A, _>(team_id, "team_id")?,
+            team_name: __runtime::required::<A, _>(team_name, "team_name")?,
+            team_description: team_description.unwrap_or_default(),
+            parent_team_id: parent_team_id.unwrap_or_default(),
+            parent_team_name: parent_team_name.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.cx_engagement_end_data_ready` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterCxEngagementEndDataReady {
     /// The event's name.
     pub event: String,
@@ -12275,8 +19687,39 @@ pub struct ContactCenterCxEngagementEndDataReady {
     pub payload: ContactCenterCxEngagementEndDataReadyPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterCxEngagementEndDataReady {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterCxEngagementEndDataReady {
+    const EXPECTING: &'static str = "struct ContactCenterCxEngagementEndDataReady";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterCxEngagementEndDataReady`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterCxEngagementEndDataReadyPayload {
     /// The account ID.
     pub account_id: String,
@@ -12284,8 +19727,38 @@ pub struct ContactCenterCxEngagementEndDataReadyPayload {
     pub object: ContactCenterCxEngagementEndDataReadyPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterCxEngagementEndDataReadyPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterCxEngagementEndDataReadyPayload {
+    const EXPECTING: &'static str = "struct ContactCenterCxEngagementEndDataReadyPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement-end report V2 data.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterCxEngagementEndDataReadyPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -12297,6 +19770,59 @@ pub struct ContactCenterCxEngagementEndDataReadyPayloadObject {
     pub start_time: String,
     /// The date and time when the engagement-end data is ready, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterCxEngagementEndDataReadyPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterCxEngagementEndDataReadyPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterCxEngagementEndDataReadyPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut start_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The task's channel.
@@ -12357,7 +19883,7 @@ for ContactCenterCxEngagementEndDataReadyPayloadObjectChannel {
 }
 
 /// The payload of the `contact_center.engagement_upgrade_expired` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUpgradeExpired {
     /// The event's name.
     pub event: String,
@@ -12367,10 +19893,41 @@ pub struct ContactCenterEngagementUpgradeExpired {
     pub payload: ContactCenterEngagementUpgradePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUpgradeExpired {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUpgradeExpired {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUpgradeExpired";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementUpgradeExpired`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUpgradePayload {
     /// The account ID.
     pub account_id: String,
@@ -12378,10 +19935,40 @@ pub struct ContactCenterEngagementUpgradePayload {
     pub object: Box<ContactCenterEngagementUpgradePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUpgradePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUpgradePayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUpgradePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the expired engagement's upgrade.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUpgradePayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -12398,43 +19985,141 @@ pub struct ContactCenterEngagementUpgradePayloadObject {
     /// * in_app_chat - Only applies to messaging channel.
     /// * web_chat - Only applies to messaging channel.
     /// * sms - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<
         ContactCenterEngagementWrapUpStartedPayloadObjectChannelSource,
     >,
     /// The upgraded channel's type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrade_to_channel: Option<
         ContactCenterEngagementUpgradePayloadObjectUpgradeToChannel,
     >,
     /// The upgraded channel's source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrade_to_channel_source: Option<ContactCenterEngagementChannelSource>,
     /// The flow ID where the engagement expired.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow name where the engagement expired.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// Information about the users.
     pub users: Vec<ContactCenterPayloadObjectUsersItem>,
     /// Information about the consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumers: Option<Vec<ContactCenterPayloadObjectConsumersItem>>,
     /// The date and time when the engagement expired, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the engagement expired, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUpgradePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUpgradePayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUpgradePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut upgrade_to_channel = None;
+        let mut upgrade_to_channel_source = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut users = None;
+        let mut consumers = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "upgrade_to_channel" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut upgrade_to_channel,
+                        "upgrade_to_channel",
+                    )?
+                }
+                "upgrade_to_channel_source" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut upgrade_to_channel_source,
+                        "upgrade_to_channel_source",
+                    )?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "users" => __runtime::field(&mut __map, &mut users, "users")?,
+                "consumers" => __runtime::field(&mut __map, &mut consumers, "consumers")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            upgrade_to_channel: upgrade_to_channel.unwrap_or_default(),
+            upgrade_to_channel_source: upgrade_to_channel_source.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            users: __runtime::required::<A, _>(users, "users")?,
+            consumers: consumers.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The task's channel.
@@ -12530,7 +20215,7 @@ for ContactCenterEngagementUpgradePayloadObjectUpgradeToChannel {
 }
 
 /// The payload of the `contact_center.engagement_consumer_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementConsumerEnded {
     /// The event's name.
     pub event: String,
@@ -12540,8 +20225,39 @@ pub struct ContactCenterEngagementConsumerEnded {
     pub payload: ContactCenterEngagementConsumerEndedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementConsumerEnded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementConsumerEnded {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementConsumerEnded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementConsumerEnded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementConsumerEndedPayload {
     /// The account ID.
     pub account_id: String,
@@ -12549,65 +20265,214 @@ pub struct ContactCenterEngagementConsumerEndedPayload {
     pub object: Box<ContactCenterEngagementConsumerEndedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementConsumerEndedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementConsumerEndedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementConsumerEndedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the consumer ended engagement.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementConsumerEndedPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The consumer's end time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The consumer's end time, to the millisecond.
     pub date_time_ms: String,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_display_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's address book contact ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's address book contact display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementConsumerEndedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementConsumerEndedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementConsumerEndedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut flow_number = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_display_name: user_display_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.queue_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueDeleted {
     /// The event's name.
     pub event: String,
@@ -12617,8 +20482,39 @@ pub struct ContactCenterQueueDeleted {
     pub payload: ContactCenterQueueDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueDeleted {
+    const EXPECTING: &'static str = "struct ContactCenterQueueDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterQueueDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueDeletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -12626,145 +20522,549 @@ pub struct ContactCenterQueueDeletedPayload {
     pub object: Box<ContactCenterQueueDeletedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueDeletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterQueueDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the deleted task queue.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueDeletedPayloadObject {
     /// The task queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
     pub cc_queue_id: String,
     /// The task queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The task queue's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_description: Option<String>,
     /// The count of dispositions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dispositions_count: Option<i64>,
     /// The count of disposition sets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disposition_sets_count: Option<i64>,
     /// The task queue's channel types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_types: Option<Vec<ContactCenterQueuePayloadObjectChannelTypesItem>>,
     /// Maximum wait time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_wait_time: Option<i64>,
     /// The task queue's wrap up time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wrap_up_time: Option<i64>,
     /// The task queue's maximum engagement in queue. Value must be between 1 and 3000.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_engagement_in_queue: Option<i64>,
     /// Whether the **Short Abandon** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_abandon_enable: Option<bool>,
     /// The task queue's short abandon threshold, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_abandon_threshold: Option<i64>,
     /// Distribute incoming engagements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution_type: Option<i64>,
     /// Distribution duration, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution_duration_in_seconds: Option<i64>,
     /// Notify duration for each queue user, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connecting_media_id: Option<String>,
     /// File name of the media in use while consumers are being connected.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connecting_media_name: Option<String>,
     /// Media ID to use while users are being transferred.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transferring_media_id: Option<String>,
     /// File name of the media to use while users are being transferred.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transferring_media_name: Option<String>,
     /// Media ID to use while users are on hold.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub holding_media_id: Option<String>,
     /// File name of the media to use while users are on hold.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub holding_media_name: Option<String>,
     /// Name of the user's waiting room.
     /// Channel type - video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_name: Option<String>,
     /// ID of the waiting room for users.
     /// Channel type - video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_id: Option<String>,
     /// Option to accept a message manually or automatically.
     /// Channel type - chat, SMS
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_accept: Option<ContactCenterPayloadObjectMessageAccept>,
     /// If enabled, engagements auto close at the end of wrap-up duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wrap_up_expiration: Option<bool>,
     /// If enabled, a goodbye message plays and then disconnects when the wait time is exceeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overflow_to_goodbye_message: Option<bool>,
     /// Queue ID. If overflow type is queue, the consumer is routed to this queue when the wait time is exceeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overflow_to_queue_id: Option<String>,
     /// The Contact Center queue's ID. If overflow type is queue, the consumer is routed to this queue when the wait time is exceeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overflow_to_cc_queue_id: Option<String>,
     /// Flow ID. If overflow type is flow, the consumer is routed to this flow when the wait time is exceeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overflow_to_flow_id: Option<String>,
     /// Inbox ID. If overflow type is inbox, the consumer is routed to this inbox when the wait time is exceeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overflow_to_inbox_id: Option<String>,
     /// If enabled, a warning message is sent when auto close.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_message_enabled: Option<bool>,
     /// Warning message, will sent when auto close.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_message: Option<String>,
     /// Auto close message time, to the minute.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_timeout: Option<i64>,
     /// If enabled, a warning message is sent before auto close.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_alert_message_enabled: Option<bool>,
     /// Warning message sent before auto close.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_alert_message: Option<String>,
     /// Auto close alert message time, to the minute.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_close_alert_message_time: Option<i64>,
     /// The recording storage location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_storage_location: Option<String>,
     /// If channel type is voice or video, this threshold is answer time by agents for all inbound calls. Otherwise, this threshold is first message speed by agents for all engagements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_threshold_in_seconds: Option<i64>,
     /// If enabled, short-abandoned calls are excluded from all inbound calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_exclude_short_abandoned_calls: Option<bool>,
     /// If enabled, long-abandoned calls are excluded from all inbound calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_exclude_long_abandoned_calls: Option<bool>,
     /// If enabled, abandon quit engagements are excluded from total inbound messaging engagements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_exclude_abandoned_quit_engagements: Option<bool>,
     /// A target for service level as the benchmark to refer to in reports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_target_in_percentage: Option<i64>,
     /// The date and time when the queue was deleted, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterQueueDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut queue_description = None;
+        let mut dispositions_count = None;
+        let mut disposition_sets_count = None;
+        let mut channel_types = None;
+        let mut max_wait_time = None;
+        let mut wrap_up_time = None;
+        let mut max_engagement_in_queue = None;
+        let mut short_abandon_enable = None;
+        let mut short_abandon_threshold = None;
+        let mut distribution_type = None;
+        let mut distribution_duration_in_seconds = None;
+        let mut connecting_media_id = None;
+        let mut connecting_media_name = None;
+        let mut transferring_media_id = None;
+        let mut transferring_media_name = None;
+        let mut holding_media_id = None;
+        let mut holding_media_name = None;
+        let mut waiting_room_name = None;
+        let mut waiting_room_id = None;
+        let mut message_accept = None;
+        let mut wrap_up_expiration = None;
+        let mut overflow_to_goodbye_message = None;
+        let mut overflow_to_queue_id = None;
+        let mut overflow_to_cc_queue_id = None;
+        let mut overflow_to_flow_id = None;
+        let mut overflow_to_inbox_id = None;
+        let mut auto_close_message_enabled = None;
+        let mut auto_close_message = None;
+        let mut auto_close_timeout = None;
+        let mut auto_close_alert_message_enabled = None;
+        let mut auto_close_alert_message = None;
+        let mut auto_close_alert_message_time = None;
+        let mut recording_storage_location = None;
+        let mut service_level_threshold_in_seconds = None;
+        let mut service_level_exclude_short_abandoned_calls = None;
+        let mut service_level_exclude_long_abandoned_calls = None;
+        let mut service_level_exclude_abandoned_quit_engagements = None;
+        let mut service_level_target_in_percentage = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "queue_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut queue_description,
+                        "queue_description",
+                    )?
+                }
+                "dispositions_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut dispositions_count,
+                        "dispositions_count",
+                    )?
+                }
+                "disposition_sets_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disposition_sets_count,
+                        "disposition_sets_count",
+                    )?
+                }
+                "channel_types" => {
+                    __runtime::field(&mut __map, &mut channel_types, "channel_types")?
+                }
+                "max_wait_time" => {
+                    __runtime::field(&mut __map, &mut max_wait_time, "max_wait_time")?
+                }
+                "wrap_up_time" => {
+                    __runtime::field(&mut __map, &mut wrap_up_time, "wrap_up_time")?
+                }
+                "max_engagement_in_queue" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut max_engagement_in_queue,
+                        "max_engagement_in_queue",
+                    )?
+                }
+                "short_abandon_enable" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut short_abandon_enable,
+                        "short_abandon_enable",
+                    )?
+                }
+                "short_abandon_threshold" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut short_abandon_threshold,
+                        "short_abandon_threshold",
+                    )?
+                }
+                "distribution_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut distribution_type,
+                        "distribution_type",
+                    )?
+                }
+                "distribution_duration_in_seconds" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut distribution_duration_in_seconds,
+                        "distribution_duration_in_seconds",
+                    )?
+                }
+                "connecting_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connecting_media_id,
+                        "connecting_media_id",
+                    )?
+                }
+                "connecting_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connecting_media_name,
+                        "connecting_media_name",
+                    )?
+                }
+                "transferring_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transferring_media_id,
+                        "transferring_media_id",
+                    )?
+                }
+                "transferring_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transferring_media_name,
+                        "transferring_media_name",
+                    )?
+                }
+                "holding_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut holding_media_id,
+                        "holding_media_id",
+                    )?
+                }
+                "holding_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut holding_media_name,
+                        "holding_media_name",
+                    )?
+                }
+                "waiting_room_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut waiting_room_name,
+                        "waiting_room_name",
+                    )?
+                }
+                "waiting_room_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut waiting_room_id,
+                        "waiting_room_id",
+                    )?
+                }
+                "message_accept" => {
+                    __runtime::field(&mut __map, &mut message_accept, "message_accept")?
+                }
+                "wrap_up_expiration" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut wrap_up_expiration,
+                        "wrap_up_expiration",
+                    )?
+                }
+                "overflow_to_goodbye_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut overflow_to_goodbye_message,
+                        "overflow_to_goodbye_message",
+                    )?
+                }
+                "overflow_to_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut overflow_to_queue_id,
+                        "overflow_to_queue_id",
+                    )?
+                }
+                "overflow_to_cc_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut overflow_to_cc_queue_id,
+                        "overflow_to_cc_queue_id",
+                    )?
+                }
+                "overflow_to_flow_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut overflow_to_flow_id,
+                        "overflow_to_flow_id",
+                    )?
+                }
+                "overflow_to_inbox_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut overflow_to_inbox_id,
+                        "overflow_to_inbox_id",
+                    )?
+                }
+                "auto_close_message_enabled" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_message_enabled,
+                        "auto_close_message_enabled",
+                    )?
+                }
+                "auto_close_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_message,
+                        "auto_close_message",
+                    )?
+                }
+                "auto_close_timeout" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_timeout,
+                        "auto_close_timeout",
+                    )?
+                }
+                "auto_close_alert_message_enabled" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_alert_message_enabled,
+                        "auto_close_alert_message_enabled",
+                    )?
+                }
+                "auto_close_alert_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_alert_message,
+                        "auto_close_alert_message",
+                    )?
+                }
+                "auto_close_alert_message_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_close_alert_message_time,
+                        "auto_close_alert_message_time",
+                    )?
+                }
+                "recording_storage_location" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_storage_location,
+                        "recording_storage_location",
+                    )?
+                }
+                "service_level_threshold_in_seconds" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_threshold_in_seconds,
+                        "service_level_threshold_in_seconds",
+                    )?
+                }
+                "service_level_exclude_short_abandoned_calls" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_exclude_short_abandoned_calls,
+                        "service_level_exclude_short_abandoned_calls",
+                    )?
+                }
+                "service_level_exclude_long_abandoned_calls" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_exclude_long_abandoned_calls,
+                        "service_level_exclude_long_abandoned_calls",
+                    )?
+                }
+                "service_level_exclude_abandoned_quit_engagements" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_exclude_abandoned_quit_engagements,
+                        "service_level_exclude_abandoned_quit_engagements",
+                    )?
+                }
+                "service_level_target_in_percentage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut service_level_target_in_percentage,
+                        "service_level_target_in_percentage",
+                    )?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            queue_name: queue_name.unwrap_or_default(),
+            queue_description: queue_description.unwrap_or_default(),
+            dispositions_count: dispositions_count.unwrap_or_default(),
+            disposition_sets_count: disposition_sets_count.unwrap_or_default(),
+            channel_types: channel_types.unwrap_or_default(),
+            max_wait_time: max_wait_time.unwrap_or_default(),
+            wrap_up_time: wrap_up_time.unwrap_or_default(),
+            max_engagement_in_queue: max_engagement_in_queue.unwrap_or_default(),
+            short_abandon_enable: short_abandon_enable.unwrap_or_default(),
+            short_abandon_threshold: short_abandon_threshold.unwrap_or_default(),
+            distribution_type: distribution_type.unwrap_or_default(),
+            distribution_duration_in_seconds: distribution_duration_in_seconds
+                .unwrap_or_default(),
+            connecting_media_id: connecting_media_id.unwrap_or_default(),
+            connecting_media_name: connecting_media_name.unwrap_or_default(),
+            transferring_media_id: transferring_media_id.unwrap_or_default(),
+            transferring_media_name: transferring_media_name.unwrap_or_default(),
+            holding_media_id: holding_media_id.unwrap_or_default(),
+            holding_media_name: holding_media_name.unwrap_or_default(),
+            waiting_room_name: waiting_room_name.unwrap_or_default(),
+            waiting_room_id: waiting_room_id.unwrap_or_default(),
+            message_accept: message_accept.unwrap_or_default(),
+            wrap_up_expiration: wrap_up_expiration.unwrap_or_default(),
+            overflow_to_goodbye_message: overflow_to_goodbye_message.unwrap_or_default(),
+            overflow_to_queue_id: overflow_to_queue_id.unwrap_or_default(),
+            overflow_to_cc_queue_id: overflow_to_cc_queue_id.unwrap_or_default(),
+            overflow_to_flow_id: overflow_to_flow_id.unwrap_or_default(),
+            overflow_to_inbox_id: overflow_to_inbox_id.unwrap_or_default(),
+            auto_close_message_enabled: auto_close_message_enabled.unwrap_or_default(),
+            auto_close_message: auto_close_message.unwrap_or_default(),
+            auto_close_timeout: auto_close_timeout.unwrap_or_default(),
+            auto_close_alert_message_enabled: auto_close_alert_message_enabled
+                .unwrap_or_default(),
+            auto_close_alert_message: auto_close_alert_message.unwrap_or_default(),
+            auto_close_alert_message_time: auto_close_alert_message_time
+                .unwrap_or_default(),
+            recording_storage_location: recording_storage_location.unwrap_or_default(),
+            service_level_threshold_in_seconds: service_level_threshold_in_seconds
+                .unwrap_or_default(),
+            service_level_exclude_short_abandoned_calls: service_level_exclude_short_abandoned_calls
+                .unwrap_or_default(),
+            service_level_exclude_long_abandoned_calls: service_level_exclude_long_abandoned_calls
+                .unwrap_or_default(),
+            service_level_exclude_abandoned_quit_engagements: service_level_exclude_abandoned_quit_engagements
+                .unwrap_or_default(),
+            service_level_target_in_percentage: service_level_target_in_percentage
+                .unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.business_hours_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursUpdated {
     /// The event's name.
     pub event: String,
@@ -12774,8 +21074,39 @@ pub struct ContactCenterBusinessHoursUpdated {
     pub payload: ContactCenterBusinessHoursUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterBusinessHoursUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursUpdated {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterBusinessHoursUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursUpdatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -12783,15 +21114,45 @@ pub struct ContactCenterBusinessHoursUpdatedPayload {
     pub object: Box<ContactCenterBusinessHoursUpdatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterBusinessHoursUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursUpdatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the business hours.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursUpdatedPayloadObject {
     /// The business hours' ID.
     pub business_hour_id: String,
     /// The ID of the user that last modified this data.
     pub modified_by: String,
     /// The date and time when the business hours are updated, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the business hours are updated, to the millisecond.
     pub date_time_ms: String,
@@ -12799,28 +21160,134 @@ pub struct ContactCenterBusinessHoursUpdatedPayloadObject {
     pub updates: ContactCenterBusinessHoursUpdatedPayloadObjectUpdates,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterBusinessHoursUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut business_hour_id = None;
+        let mut modified_by = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut updates = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "business_hour_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut business_hour_id,
+                        "business_hour_id",
+                    )?
+                }
+                "modified_by" => {
+                    __runtime::field(&mut __map, &mut modified_by, "modified_by")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "updates" => __runtime::field(&mut __map, &mut updates, "updates")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            business_hour_id: __runtime::required::<
+                A,
+                _,
+            >(business_hour_id, "business_hour_id")?,
+            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            updates: __runtime::required::<A, _>(updates, "updates")?,
+        })
+    }
+}
+
 /// Information about the updated business hours.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursUpdatedPayloadObjectUpdates {
     /// The business hours' name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_hour_name: Option<String>,
     /// The business hours' description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_hour_description: Option<String>,
     /// The business hours' timezone ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Default business hours for the newly created queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_default: Option<bool>,
     /// Information about the hours.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<ContactCenterBusinessHoursHours>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterBusinessHoursUpdatedPayloadObjectUpdates {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursUpdatedPayloadObjectUpdates {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursUpdatedPayloadObjectUpdates";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut business_hour_name = None;
+        let mut business_hour_description = None;
+        let mut timezone = None;
+        let mut account_default = None;
+        let mut hours = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "business_hour_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut business_hour_name,
+                        "business_hour_name",
+                    )?
+                }
+                "business_hour_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut business_hour_description,
+                        "business_hour_description",
+                    )?
+                }
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "account_default" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_default,
+                        "account_default",
+                    )?
+                }
+                "hours" => __runtime::field(&mut __map, &mut hours, "hours")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            business_hour_name: business_hour_name.unwrap_or_default(),
+            business_hour_description: business_hour_description.unwrap_or_default(),
+            timezone: timezone.unwrap_or_default(),
+            account_default: account_default.unwrap_or_default(),
+            hours: hours.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.queue_agent_assigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueAgentAssigned {
     /// The event's name.
     pub event: String,
@@ -12830,8 +21297,39 @@ pub struct ContactCenterQueueAgentAssigned {
     pub payload: ContactCenterQueuePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueAgentAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueAgentAssigned {
+    const EXPECTING: &'static str = "struct ContactCenterQueueAgentAssigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.business_hours_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursDeleted {
     /// The event's name.
     pub event: String,
@@ -12841,8 +21339,39 @@ pub struct ContactCenterBusinessHoursDeleted {
     pub payload: ContactCenterBusinessHoursDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterBusinessHoursDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursDeleted {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterBusinessHoursDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursDeletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -12850,22 +21379,99 @@ pub struct ContactCenterBusinessHoursDeletedPayload {
     pub object: ContactCenterBusinessHoursDeletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterBusinessHoursDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursDeletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the deleted business hours.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterBusinessHoursDeletedPayloadObject {
     /// The business hours' ID.
     pub business_hour_id: String,
     /// The ID of the user that last modified this data.
     pub modified_by: String,
     /// The date and time when the business hours are deleted, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the business hours are deleted, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterBusinessHoursDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterBusinessHoursDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterBusinessHoursDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut business_hour_id = None;
+        let mut modified_by = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "business_hour_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut business_hour_id,
+                        "business_hour_id",
+                    )?
+                }
+                "modified_by" => {
+                    __runtime::field(&mut __map, &mut modified_by, "modified_by")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            business_hour_id: __runtime::required::<
+                A,
+                _,
+            >(business_hour_id, "business_hour_id")?,
+            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.task_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskCompleted {
     /// The event's name.
     pub event: String,
@@ -12875,8 +21481,39 @@ pub struct ContactCenterTaskCompleted {
     pub payload: ContactCenterTaskPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskCompleted {
+    const EXPECTING: &'static str = "struct ContactCenterTaskCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.inbox_message_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageDeleted {
     /// The event's name.
     pub event: String,
@@ -12886,8 +21523,39 @@ pub struct ContactCenterInboxMessageDeleted {
     pub payload: ContactCenterInboxMessageDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageDeleted {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterInboxMessageDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageDeletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -12895,8 +21563,38 @@ pub struct ContactCenterInboxMessageDeletedPayload {
     pub object: Box<ContactCenterInboxMessageDeletedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageDeletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the deleted inbox message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageDeletedPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -12906,28 +21604,28 @@ pub struct ContactCenterInboxMessageDeletedPayloadObject {
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_display_name: Option<String>,
     /// The inbox's ID.
     pub inbox_id: String,
@@ -12941,6 +21639,113 @@ pub struct ContactCenterInboxMessageDeletedPayloadObject {
     pub delete_type: ContactCenterInboxMessageDeletedPayloadObjectDeleteType,
     /// The date and time when the message was deleted, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut inbox_id = None;
+        let mut inbox_name = None;
+        let mut message_id = None;
+        let mut delete_type = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "inbox_id" => __runtime::field(&mut __map, &mut inbox_id, "inbox_id")?,
+                "inbox_name" => {
+                    __runtime::field(&mut __map, &mut inbox_name, "inbox_name")?
+                }
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "delete_type" => {
+                    __runtime::field(&mut __map, &mut delete_type, "delete_type")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_display_name: user_display_name.unwrap_or_default(),
+            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
+            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            delete_type: __runtime::required::<A, _>(delete_type, "delete_type")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The message's delete type.
@@ -12991,7 +21796,7 @@ for ContactCenterInboxMessageDeletedPayloadObjectDeleteType {
 }
 
 /// The payload of the `contact_center.task_reservation_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskReservationCreated {
     /// The event's name.
     pub event: String,
@@ -13001,10 +21806,41 @@ pub struct ContactCenterTaskReservationCreated {
     pub payload: ContactCenterTaskReservationCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskReservationCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskReservationCreated {
+    const EXPECTING: &'static str = "struct ContactCenterTaskReservationCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterTaskReservationCreated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskReservationCreatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -13012,25 +21848,55 @@ pub struct ContactCenterTaskReservationCreatedPayload {
     pub object: Box<ContactCenterTaskReservationCreatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskReservationCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskReservationCreatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterTaskReservationCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the created task reservation.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskReservationCreatedPayloadObject {
     /// The reservation's ID.
     pub task_reservation_id: String,
     /// The task's ID.
     pub task_id: String,
     /// The task's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The task's assigned user's ID.
     pub assigned_user_id: String,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The task's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
@@ -13038,7 +21904,7 @@ pub struct ContactCenterTaskReservationCreatedPayloadObject {
     /// * chat
     /// * video
     /// * in_app_chat
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<ContactCenterPayloadObjectChannelName>,
     /// The task's channel.
     /// * voice
@@ -13054,49 +21920,204 @@ pub struct ContactCenterTaskReservationCreatedPayloadObject {
     /// * sms - Only applies to messaging channel.
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterTaskPayloadObjectChannelSource>,
     /// The task queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The task queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The date and time when the task was created, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time: Option<String>,
     /// The date and time when the task was created, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_time_ms: Option<String>,
     /// The date and time when the task was last modified, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified_time: Option<String>,
     /// The date and time when the task was last modified, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified_time_ms: Option<String>,
     /// The task queue's engagement ID.
     pub engagement_id: String,
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// Whether the task gets manually assigned to a target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_assign: Option<bool>,
     /// The task queue's timeout, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_timeout: Option<i64>,
     /// The caller's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_number: Option<String>,
     /// The callee's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callee_number: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskReservationCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskReservationCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterTaskReservationCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_reservation_id = None;
+        let mut task_id = None;
+        let mut flow_id = None;
+        let mut assigned_user_id = None;
+        let mut flow_name = None;
+        let mut channel_id = None;
+        let mut channel_name = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut created_time = None;
+        let mut created_time_ms = None;
+        let mut last_modified_time = None;
+        let mut last_modified_time_ms = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut auto_assign = None;
+        let mut task_timeout = None;
+        let mut caller_number = None;
+        let mut callee_number = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_reservation_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut task_reservation_id,
+                        "task_reservation_id",
+                    )?
+                }
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "assigned_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut assigned_user_id,
+                        "assigned_user_id",
+                    )?
+                }
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "created_time" => {
+                    __runtime::field(&mut __map, &mut created_time, "created_time")?
+                }
+                "created_time_ms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut created_time_ms,
+                        "created_time_ms",
+                    )?
+                }
+                "last_modified_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut last_modified_time,
+                        "last_modified_time",
+                    )?
+                }
+                "last_modified_time_ms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut last_modified_time_ms,
+                        "last_modified_time_ms",
+                    )?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "auto_assign" => {
+                    __runtime::field(&mut __map, &mut auto_assign, "auto_assign")?
+                }
+                "task_timeout" => {
+                    __runtime::field(&mut __map, &mut task_timeout, "task_timeout")?
+                }
+                "caller_number" => {
+                    __runtime::field(&mut __map, &mut caller_number, "caller_number")?
+                }
+                "callee_number" => {
+                    __runtime::field(&mut __map, &mut callee_number, "callee_number")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_reservation_id: __runtime::required::<
+                A,
+                _,
+            >(task_reservation_id, "task_reservation_id")?,
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            flow_id: flow_id.unwrap_or_default(),
+            assigned_user_id: __runtime::required::<
+                A,
+                _,
+            >(assigned_user_id, "assigned_user_id")?,
+            flow_name: flow_name.unwrap_or_default(),
+            channel_id: channel_id.unwrap_or_default(),
+            channel_name: channel_name.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            created_time: created_time.unwrap_or_default(),
+            created_time_ms: created_time_ms.unwrap_or_default(),
+            last_modified_time: last_modified_time.unwrap_or_default(),
+            last_modified_time_ms: last_modified_time_ms.unwrap_or_default(),
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            auto_assign: auto_assign.unwrap_or_default(),
+            task_timeout: task_timeout.unwrap_or_default(),
+            caller_number: caller_number.unwrap_or_default(),
+            callee_number: callee_number.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.sms_status` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterSmsStatus {
     /// The event's name.
     pub event: String,
@@ -13106,8 +22127,39 @@ pub struct ContactCenterSmsStatus {
     pub payload: ContactCenterSmsStatusPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterSmsStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterSmsStatus {
+    const EXPECTING: &'static str = "struct ContactCenterSmsStatus";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterSmsStatus`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterSmsStatusPayload {
     /// The account ID.
     pub account_id: String,
@@ -13115,13 +22167,43 @@ pub struct ContactCenterSmsStatusPayload {
     pub object: ContactCenterSmsStatusPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterSmsStatusPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterSmsStatusPayload {
+    const EXPECTING: &'static str = "struct ContactCenterSmsStatusPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the SMS status.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterSmsStatusPayloadObject {
     /// Call /v2/contact_center/sms to return the message ID. It uniquely represents this message.
     pub message_id: String,
     /// The SMS' destionation number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_center_number: Option<String>,
     /// The SMS sent status.
     /// * delivered
@@ -13129,13 +22211,69 @@ pub struct ContactCenterSmsStatusPayloadObject {
     /// * failed
     pub status: ContactCenterSmsStatusPayloadObjectStatus,
     /// The SMS' source number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// If the SMS status is failed or undelivered, give the reason here.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The SMS status update time, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterSmsStatusPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterSmsStatusPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterSmsStatusPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut message_id = None;
+        let mut contact_center_number = None;
+        let mut status = None;
+        let mut consumer_number = None;
+        let mut reason = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "contact_center_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_center_number,
+                        "contact_center_number",
+                    )?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "reason" => __runtime::field(&mut __map, &mut reason, "reason")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            contact_center_number: contact_center_number.unwrap_or_default(),
+            status: __runtime::required::<A, _>(status, "status")?,
+            consumer_number: consumer_number.unwrap_or_default(),
+            reason: reason.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The SMS sent status.
@@ -13190,7 +22328,7 @@ impl<'de> serde::Deserialize<'de> for ContactCenterSmsStatusPayloadObjectStatus 
 }
 
 /// The payload of the `contact_center.closure_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureCreated {
     /// The event's name.
     pub event: String,
@@ -13200,8 +22338,39 @@ pub struct ContactCenterClosureCreated {
     pub payload: ContactCenterClosureCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterClosureCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureCreated {
+    const EXPECTING: &'static str = "struct ContactCenterClosureCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterClosureCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureCreatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -13209,22 +22378,52 @@ pub struct ContactCenterClosureCreatedPayload {
     pub object: ContactCenterClosureCreatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterClosureCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureCreatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterClosureCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the created closure set.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureCreatedPayloadObject {
     /// The closure's ID.
     pub closure_set_id: String,
     /// The ID of the user that last modified this data.
     pub modified_by: String,
     /// The date and time when the closure is created, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the closure set is created, to the millisecond.
     pub date_time_ms: String,
     /// The closure set's name.
     pub closure_set_name: String,
     /// The closure set's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closure_set_description: Option<String>,
     /// The closure set's timezone ID.
     pub timezone: String,
@@ -13234,8 +22433,90 @@ pub struct ContactCenterClosureCreatedPayloadObject {
     pub closures: Vec<ContactCenterClosureCreatedPayloadObjectClosuresItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterClosureCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterClosureCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut closure_set_id = None;
+        let mut modified_by = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut closure_set_name = None;
+        let mut closure_set_description = None;
+        let mut timezone = None;
+        let mut account_default = None;
+        let mut closures = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "closure_set_id" => {
+                    __runtime::field(&mut __map, &mut closure_set_id, "closure_set_id")?
+                }
+                "modified_by" => {
+                    __runtime::field(&mut __map, &mut modified_by, "modified_by")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "closure_set_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut closure_set_name,
+                        "closure_set_name",
+                    )?
+                }
+                "closure_set_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut closure_set_description,
+                        "closure_set_description",
+                    )?
+                }
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "account_default" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_default,
+                        "account_default",
+                    )?
+                }
+                "closures" => __runtime::field(&mut __map, &mut closures, "closures")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            closure_set_id: __runtime::required::<
+                A,
+                _,
+            >(closure_set_id, "closure_set_id")?,
+            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            closure_set_name: __runtime::required::<
+                A,
+                _,
+            >(closure_set_name, "closure_set_name")?,
+            closure_set_description: closure_set_description.unwrap_or_default(),
+            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            account_default: __runtime::required::<
+                A,
+                _,
+            >(account_default, "account_default")?,
+            closures: __runtime::required::<A, _>(closures, "closures")?,
+        })
+    }
+}
+
 /// An item of the `closures` property of [`ContactCenterClosureCreatedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureCreatedPayloadObjectClosuresItem {
     /// The closure's ID.
     pub closure_id: String,
@@ -13244,25 +22525,25 @@ pub struct ContactCenterClosureCreatedPayloadObjectClosuresItem {
     /// The closure's time type.
     /// * 1 - All day.
     /// * 2 - Customized time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closure_hour_type: Option<ContactCenterType>,
     /// The closure's start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The closure's end time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// The frequency of a closure's recurrence.
     /// * 0 - Never.
     /// * 1 - Annually.
     /// * 2 - Monthly.
     /// * 3 - Weekly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring_frequency: Option<ContactCenterClosureClosuresItemRecurringFrequency>,
     /// The closure time's type of recurrence. Applies to Annually, Monthly, and Weekly repeat frequency. Returns only for the not Never recurrence type.
     /// * 1 - Specific.
     /// * 2 - Customized.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring_frequency_type: Option<ContactCenterType>,
     /// The recurrence month. Returns only for the Annually recurrence type.
     /// * 1 - January
@@ -13277,10 +22558,10 @@ pub struct ContactCenterClosureCreatedPayloadObjectClosuresItem {
     /// * 10 - October
     /// * 11 - November
     /// * 12 - December
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring_month: Option<ContactCenterClosureClosuresItemRecurringMonth>,
     /// The number of weekly recurrences. Returns only for the Customized recurrence time types. When the type is Annually/Customized or Monthly/Customized, the minimum value is 1 and the maximum value is 5. When it is Weekly/Customized, the minimum value is 1 and the maximum value is 12.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring_week_interval: Option<i64>,
     /// The week days of a recurrence. Returns only for the Weekly/Customized, the Weekly/Specific, the Annually/Customized, and the Monthly/Customized recurrence time types. When the type is Weekly/Customized, there may be multiple values.
     /// * 1 - Monday
@@ -13290,14 +22571,109 @@ pub struct ContactCenterClosureCreatedPayloadObjectClosuresItem {
     /// * 5 - Friday
     /// * 6 - Saturday
     /// * 7 - Sunday
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring_days_of_week: Option<
         Vec<ContactCenterBusinessHoursCreatedPayloadObjectHoursCustomHoursItemDayOfWeek>,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterClosureCreatedPayloadObjectClosuresItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureCreatedPayloadObjectClosuresItem {
+    const EXPECTING: &'static str = "struct ContactCenterClosureCreatedPayloadObjectClosuresItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut closure_id = None;
+        let mut closure_name = None;
+        let mut closure_hour_type = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        let mut recurring_frequency = None;
+        let mut recurring_frequency_type = None;
+        let mut recurring_month = None;
+        let mut recurring_week_interval = None;
+        let mut recurring_days_of_week = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "closure_id" => {
+                    __runtime::field(&mut __map, &mut closure_id, "closure_id")?
+                }
+                "closure_name" => {
+                    __runtime::field(&mut __map, &mut closure_name, "closure_name")?
+                }
+                "closure_hour_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut closure_hour_type,
+                        "closure_hour_type",
+                    )?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "recurring_frequency" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recurring_frequency,
+                        "recurring_frequency",
+                    )?
+                }
+                "recurring_frequency_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recurring_frequency_type,
+                        "recurring_frequency_type",
+                    )?
+                }
+                "recurring_month" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recurring_month,
+                        "recurring_month",
+                    )?
+                }
+                "recurring_week_interval" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recurring_week_interval,
+                        "recurring_week_interval",
+                    )?
+                }
+                "recurring_days_of_week" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recurring_days_of_week,
+                        "recurring_days_of_week",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            closure_id: __runtime::required::<A, _>(closure_id, "closure_id")?,
+            closure_name: __runtime::required::<A, _>(closure_name, "closure_name")?,
+            closure_hour_type: closure_hour_type.unwrap_or_default(),
+            start_time: start_time.unwrap_or_default(),
+            end_time: end_time.unwrap_or_default(),
+            recurring_frequency: recurring_frequency.unwrap_or_default(),
+            recurring_frequency_type: recurring_frequency_type.unwrap_or_default(),
+            recurring_month: recurring_month.unwrap_or_default(),
+            recurring_week_interval: recurring_week_interval.unwrap_or_default(),
+            recurring_days_of_week: recurring_days_of_week.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.task_canceled` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskCanceled {
     /// The event's name.
     pub event: String,
@@ -13307,8 +22683,39 @@ pub struct ContactCenterTaskCanceled {
     pub payload: ContactCenterTaskPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskCanceled {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskCanceled {
+    const EXPECTING: &'static str = "struct ContactCenterTaskCanceled";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.legacy_engagement_end_data_ready` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterLegacyEngagementEndDataReady {
     /// The event's name.
     pub event: String,
@@ -13318,8 +22725,39 @@ pub struct ContactCenterLegacyEngagementEndDataReady {
     pub payload: ContactCenterLegacyEngagementEndDataReadyPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterLegacyEngagementEndDataReady {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterLegacyEngagementEndDataReady {
+    const EXPECTING: &'static str = "struct ContactCenterLegacyEngagementEndDataReady";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterLegacyEngagementEndDataReady`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterLegacyEngagementEndDataReadyPayload {
     /// The account ID.
     pub account_id: String,
@@ -13327,8 +22765,38 @@ pub struct ContactCenterLegacyEngagementEndDataReadyPayload {
     pub object: ContactCenterLegacyEngagementEndDataReadyPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterLegacyEngagementEndDataReadyPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterLegacyEngagementEndDataReadyPayload {
+    const EXPECTING: &'static str = "struct ContactCenterLegacyEngagementEndDataReadyPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement-end report V1 data.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterLegacyEngagementEndDataReadyPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -13340,6 +22808,59 @@ pub struct ContactCenterLegacyEngagementEndDataReadyPayloadObject {
     pub start_time: String,
     /// The date and time when the engagement-end data is ready, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterLegacyEngagementEndDataReadyPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterLegacyEngagementEndDataReadyPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterLegacyEngagementEndDataReadyPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut start_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The task's channel.
@@ -13396,7 +22917,7 @@ for ContactCenterLegacyEngagementEndDataReadyPayloadObjectChannel {
 }
 
 /// The payload of the `contact_center.engagement_upgrade_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUpgradeCompleted {
     /// The event's name.
     pub event: String,
@@ -13406,8 +22927,39 @@ pub struct ContactCenterEngagementUpgradeCompleted {
     pub payload: ContactCenterEngagementUpgradePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUpgradeCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUpgradeCompleted {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUpgradeCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.recording_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingStarted {
     /// The event's name.
     pub event: String,
@@ -13417,8 +22969,39 @@ pub struct ContactCenterRecordingStarted {
     pub payload: ContactCenterRecordingStartedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingStarted {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterRecordingStarted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingStartedPayload {
     /// The account ID.
     pub account_id: String,
@@ -13426,8 +23009,38 @@ pub struct ContactCenterRecordingStartedPayload {
     pub object: Box<ContactCenterRecordingStartedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingStartedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingStartedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingStartedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement's started recording.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingStartedPayloadObject {
     /// The recording's unique ID.
     pub recording_id: String,
@@ -13436,12 +23049,12 @@ pub struct ContactCenterRecordingStartedPayloadObject {
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
     /// * video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<
         ContactCenterRecordingTranscriptCompletedPayloadObjectChannelType,
     >,
@@ -13450,65 +23063,208 @@ pub struct ContactCenterRecordingStartedPayloadObject {
     /// * video
     pub channel: ContactCenterRecordingTranscriptCompletedPayloadObjectChannelType,
     /// The recording's start time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The recording's start time, to the millisecond.
     pub date_time_ms: String,
     /// The recording's type.
     /// * on_demand - Manually trigger recording.
     /// * automatic - Automatically trigger recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<ContactCenterRecordingPayloadObjectRecordingType>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The user's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_display_name: Option<String>,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The consumer's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The recording's owner ID, such as a queue ID or user ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The recording's owner name, such as a queue name or user name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_name: Option<String>,
     /// The recording's owner type.
     /// * user - This recording belongs to a user.
     /// * queue - This recording belongs to a queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_type: Option<ContactCenterRecordingPayloadObjectOwnerType>,
     /// Information about the users.
     pub users: Vec<ContactCenterPayloadObjectUsersItem>,
     /// Information about the consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumers: Option<Vec<ContactCenterPayloadObjectConsumersItem>>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingStartedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingStartedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingStartedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut recording_id = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut recording_type = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut consumer_id = None;
+        let mut consumer_number = None;
+        let mut consumer_display_name = None;
+        let mut owner_id = None;
+        let mut owner_name = None;
+        let mut owner_type = None;
+        let mut users = None;
+        let mut consumers = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "recording_id" => {
+                    __runtime::field(&mut __map, &mut recording_id, "recording_id")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "recording_type" => {
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id")?,
+                "owner_name" => {
+                    __runtime::field(&mut __map, &mut owner_name, "owner_name")?
+                }
+                "owner_type" => {
+                    __runtime::field(&mut __map, &mut owner_type, "owner_type")?
+                }
+                "users" => __runtime::field(&mut __map, &mut users, "users")?,
+                "consumers" => __runtime::field(&mut __map, &mut consumers, "consumers")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            recording_id: __runtime::required::<A, _>(recording_id, "recording_id")?,
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            recording_type: recording_type.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_display_name: user_display_name.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            owner_id: owner_id.unwrap_or_default(),
+            owner_name: owner_name.unwrap_or_default(),
+            owner_type: owner_type.unwrap_or_default(),
+            users: __runtime::required::<A, _>(users, "users")?,
+            consumers: consumers.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.closure_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureDeleted {
     /// The event's name.
     pub event: String,
@@ -13518,8 +23274,39 @@ pub struct ContactCenterClosureDeleted {
     pub payload: ContactCenterClosureDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterClosureDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureDeleted {
+    const EXPECTING: &'static str = "struct ContactCenterClosureDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterClosureDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureDeletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -13527,22 +23314,95 @@ pub struct ContactCenterClosureDeletedPayload {
     pub object: ContactCenterClosureDeletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterClosureDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureDeletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterClosureDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the deleted closure set.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterClosureDeletedPayloadObject {
     /// The closure set's ID.
     pub closure_set_id: String,
     /// The ID of the user that last modified this data.
     pub modified_by: String,
     /// The date and time when the closure is deleted, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the closure set is deleted, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterClosureDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterClosureDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterClosureDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut closure_set_id = None;
+        let mut modified_by = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "closure_set_id" => {
+                    __runtime::field(&mut __map, &mut closure_set_id, "closure_set_id")?
+                }
+                "modified_by" => {
+                    __runtime::field(&mut __map, &mut modified_by, "modified_by")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            closure_set_id: __runtime::required::<
+                A,
+                _,
+            >(closure_set_id, "closure_set_id")?,
+            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.user_login` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserLogin {
     /// The event's name.
     pub event: String,
@@ -13552,10 +23412,41 @@ pub struct ContactCenterUserLogin {
     pub payload: ContactCenterUserPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserLogin {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserLogin {
+    const EXPECTING: &'static str = "struct ContactCenterUserLogin";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterUserLogin`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserPayload {
     /// The account ID.
     pub account_id: String,
@@ -13563,27 +23454,100 @@ pub struct ContactCenterUserPayload {
     pub object: ContactCenterUserPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserPayload {
+    const EXPECTING: &'static str = "struct ContactCenterUserPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the user login.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserPayloadObject {
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub display_name: String,
     /// The user's email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The date and time when the user logged in to Contact Center, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the user logged in to Contact Center, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterUserPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: user_email.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.user_skills_assigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserSkillsAssigned {
     /// The event's name.
     pub event: String,
@@ -13593,10 +23557,41 @@ pub struct ContactCenterUserSkillsAssigned {
     pub payload: ContactCenterUserSkillsPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserSkillsAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserSkillsAssigned {
+    const EXPECTING: &'static str = "struct ContactCenterUserSkillsAssigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterUserSkillsAssigned`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserSkillsPayload {
     /// The account ID.
     pub account_id: String,
@@ -13604,10 +23599,40 @@ pub struct ContactCenterUserSkillsPayload {
     pub object: ContactCenterUserSkillsPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserSkillsPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserSkillsPayload {
+    const EXPECTING: &'static str = "struct ContactCenterUserSkillsPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the skills assigned to the user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserSkillsPayloadObject {
     /// The user's ID.
     pub user_id: String,
@@ -13625,17 +23650,91 @@ pub struct ContactCenterUserSkillsPayloadObject {
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserSkillsPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserSkillsPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterUserSkillsPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut role_id = None;
+        let mut role_name = None;
+        let mut skills = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "role_id" => __runtime::field(&mut __map, &mut role_id, "role_id")?,
+                "role_name" => __runtime::field(&mut __map, &mut role_name, "role_name")?,
+                "skills" => __runtime::field(&mut __map, &mut skills, "skills")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            role_id: __runtime::required::<A, _>(role_id, "role_id")?,
+            role_name: __runtime::required::<A, _>(role_name, "role_name")?,
+            skills: __runtime::required::<A, _>(skills, "skills")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// An item of the `skills` property of [`ContactCenterUserSkillsPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserSkillsPayloadObjectSkillsItem {
     /// The skill's ID.
     pub skill_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserSkillsPayloadObjectSkillsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserSkillsPayloadObjectSkillsItem {
+    const EXPECTING: &'static str = "struct ContactCenterUserSkillsPayloadObjectSkillsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut skill_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "skill_id" => __runtime::field(&mut __map, &mut skill_id, "skill_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            skill_id: __runtime::required::<A, _>(skill_id, "skill_id")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_user_sent_file` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserSentFile {
     /// The event's name.
     pub event: String,
@@ -13645,8 +23744,39 @@ pub struct ContactCenterEngagementUserSentFile {
     pub payload: ContactCenterEngagementSentFilePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserSentFile {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserSentFile {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserSentFile";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_consumer_answered` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementConsumerAnswered {
     /// The event's name.
     pub event: String,
@@ -13656,10 +23786,41 @@ pub struct ContactCenterEngagementConsumerAnswered {
     pub payload: ContactCenterEngagementPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementConsumerAnswered {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementConsumerAnswered {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementConsumerAnswered";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementConsumerAnswered`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementPayload {
     /// The account ID.
     pub account_id: String,
@@ -13667,21 +23828,51 @@ pub struct ContactCenterEngagementPayload {
     pub object: Box<ContactCenterEngagementPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement consumer answered.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
@@ -13691,48 +23882,175 @@ pub struct ContactCenterEngagementPayloadObject {
     /// * in_app_video - Only applies to video channel.
     /// * kiosk_video - Only applies to video channel.
     /// * web_video - Only applies to video channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterEngagementChannelSource>,
     /// The consumer's answer time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The consumer's answer time, to the millisecond.
     pub date_time_ms: String,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The consumer phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub user_display_name: String,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's address book contact ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's address book contact display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut flow_number = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementEnded {
     /// The event's name.
     pub event: String,
@@ -13742,8 +24060,39 @@ pub struct ContactCenterEngagementEnded {
     pub payload: Box<ContactCenterEngagementEndedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementEnded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementEnded {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementEnded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementEnded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementEndedPayload {
     /// The account ID.
     pub account_id: String,
@@ -13751,8 +24100,38 @@ pub struct ContactCenterEngagementEndedPayload {
     pub object: ContactCenterEngagementEndedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementEndedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementEndedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementEndedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement ended.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementEndedPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -13772,19 +24151,80 @@ pub struct ContactCenterEngagementEndedPayloadObject {
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
     /// * sms - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterEngagementEndedPayloadObjectChannelSource>,
     /// The flow ID where the engagement ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow name where the engagement ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The date and time when the engagement ended, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the engagement ended, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementEndedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementEndedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementEndedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The channel's source.
@@ -13865,7 +24305,7 @@ for ContactCenterEngagementEndedPayloadObjectChannelSource {
 }
 
 /// The payload of the `contact_center.user_opt_in` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserOptIn {
     /// The event's name.
     pub event: String,
@@ -13875,8 +24315,39 @@ pub struct ContactCenterUserOptIn {
     pub payload: ContactCenterUserOptPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserOptIn {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserOptIn {
+    const EXPECTING: &'static str = "struct ContactCenterUserOptIn";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_transfer_timeout` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferTimeout {
     /// The event's name.
     pub event: String,
@@ -13886,8 +24357,39 @@ pub struct ContactCenterEngagementTransferTimeout {
     pub payload: ContactCenterEngagementTransferTimeoutPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferTimeout {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferTimeout {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferTimeout";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementTransferTimeout`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferTimeoutPayload {
     /// The account ID.
     pub account_id: String,
@@ -13895,8 +24397,38 @@ pub struct ContactCenterEngagementTransferTimeoutPayload {
     pub object: Box<ContactCenterEngagementTransferTimeoutPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferTimeoutPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferTimeoutPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferTimeoutPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement transfer timeout.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferTimeoutPayloadObject {
     /// The task's ID.
     pub task_id: String,
@@ -13909,25 +24441,25 @@ pub struct ContactCenterEngagementTransferTimeoutPayloadObject {
     /// * canceled
     /// * completed
     /// * wrapping
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_status: Option<ContactCenterTaskStatus>,
     /// The task's timeout, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_timeout: Option<i64>,
     /// The transfer task's timeout, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_task_timeout: Option<i64>,
     /// The transfer's level.
     /// * queue
     /// * agent
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_level: Option<
         ContactCenterEngagementTransferRejectedPayloadObjectTransferLevel,
     >,
     /// The transfer's type.
     /// * warm
     /// * cold
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<
         ContactCenterEngagementTransferRejectedPayloadObjectTransferType,
     >,
@@ -13939,66 +24471,274 @@ pub struct ContactCenterEngagementTransferTimeoutPayloadObject {
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The flow's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The transfer queue's ID. This displays when the transfer_level is queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_queue_id: Option<String>,
     /// The Contact Center transfer queue's ID. This displays when the transfer_level is queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_cc_queue_id: Option<String>,
     /// The transfer queue's name. This displays when the transfer_level is queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_queue_name: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's name.
     pub user_display_name: String,
     /// The transfer user's ID. This displays when the transfer_level is agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_user_id: Option<String>,
     /// The transfer user's name. This displays when the transfer_level is agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_user_display_name: Option<String>,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The date and time when the transfer timed out, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the transfer timed out, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementTransferTimeoutPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferTimeoutPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferTimeoutPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        let mut transfer_to_task_id = None;
+        let mut task_status = None;
+        let mut task_timeout = None;
+        let mut transfer_to_task_timeout = None;
+        let mut transfer_level = None;
+        let mut transfer_type = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_name = None;
+        let mut channel = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut transfer_to_queue_id = None;
+        let mut transfer_to_cc_queue_id = None;
+        let mut transfer_to_queue_name = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut transfer_to_user_id = None;
+        let mut transfer_to_user_display_name = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut consumer_number = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "transfer_to_task_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_task_id,
+                        "transfer_to_task_id",
+                    )?
+                }
+                "task_status" => {
+                    __runtime::field(&mut __map, &mut task_status, "task_status")?
+                }
+                "task_timeout" => {
+                    __runtime::field(&mut __map, &mut task_timeout, "task_timeout")?
+                }
+                "transfer_to_task_timeout" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_task_timeout,
+                        "transfer_to_task_timeout",
+                    )?
+                }
+                "transfer_level" => {
+                    __runtime::field(&mut __map, &mut transfer_level, "transfer_level")?
+                }
+                "transfer_type" => {
+                    __runtime::field(&mut __map, &mut transfer_type, "transfer_type")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "transfer_to_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_queue_id,
+                        "transfer_to_queue_id",
+                    )?
+                }
+                "transfer_to_cc_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_cc_queue_id,
+                        "transfer_to_cc_queue_id",
+                    )?
+                }
+                "transfer_to_queue_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_queue_name,
+                        "transfer_to_queue_name",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "transfer_to_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_user_id,
+                        "transfer_to_user_id",
+                    )?
+                }
+                "transfer_to_user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_user_display_name,
+                        "transfer_to_user_display_name",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            transfer_to_task_id: __runtime::required::<
+                A,
+                _,
+            >(transfer_to_task_id, "transfer_to_task_id")?,
+            task_status: task_status.unwrap_or_default(),
+            task_timeout: task_timeout.unwrap_or_default(),
+            transfer_to_task_timeout: transfer_to_task_timeout.unwrap_or_default(),
+            transfer_level: transfer_level.unwrap_or_default(),
+            transfer_type: transfer_type.unwrap_or_default(),
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_name: channel_name.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            transfer_to_queue_id: transfer_to_queue_id.unwrap_or_default(),
+            transfer_to_cc_queue_id: transfer_to_cc_queue_id.unwrap_or_default(),
+            transfer_to_queue_name: transfer_to_queue_name.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            transfer_to_user_id: transfer_to_user_id.unwrap_or_default(),
+            transfer_to_user_display_name: transfer_to_user_display_name
+                .unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.recording_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingCompleted {
     /// The event's name.
     pub event: String,
@@ -14008,8 +24748,39 @@ pub struct ContactCenterRecordingCompleted {
     pub payload: ContactCenterRecordingCompletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingCompleted {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterRecordingCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingCompletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -14017,8 +24788,38 @@ pub struct ContactCenterRecordingCompletedPayload {
     pub object: Box<ContactCenterRecordingCompletedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingCompletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement's recording completed.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingCompletedPayloadObject {
     /// The recording's unique ID.
     pub recording_id: String,
@@ -14027,12 +24828,12 @@ pub struct ContactCenterRecordingCompletedPayloadObject {
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
     /// * video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<
         ContactCenterRecordingTranscriptCompletedPayloadObjectChannelType,
     >,
@@ -14041,75 +24842,255 @@ pub struct ContactCenterRecordingCompletedPayloadObject {
     /// * video
     pub channel: ContactCenterRecordingTranscriptCompletedPayloadObjectChannelType,
     /// The recording's start time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start_time: Option<String>,
     /// The recording's start time, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start_time_ms: Option<String>,
     /// The recording's end time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end_time: Option<String>,
     /// The recording's end time, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end_time_ms: Option<String>,
     /// The recording's type.
     /// * on_demand - Manually trigger recording.
     /// * automatic - Automatically trigger recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<ContactCenterRecordingPayloadObjectRecordingType>,
     /// The recording's duration, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_duration: Option<i64>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The user's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_display_name: Option<String>,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The consumer's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The recording's owner ID - either a queue ID or user ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The recording's owner name - either a queue name or user name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_name: Option<String>,
     /// The recording's owner type.
     /// * user - This recording belongs to a user.
     /// * queue - This recording belongs to a queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_type: Option<ContactCenterRecordingPayloadObjectOwnerType>,
     /// Information about the users.
     pub users: Vec<ContactCenterPayloadObjectUsersItem>,
     /// Information about the consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumers: Option<Vec<ContactCenterPayloadObjectConsumersItem>>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut recording_id = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut recording_start_time = None;
+        let mut recording_start_time_ms = None;
+        let mut recording_end_time = None;
+        let mut recording_end_time_ms = None;
+        let mut recording_type = None;
+        let mut recording_duration = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut consumer_id = None;
+        let mut consumer_number = None;
+        let mut consumer_display_name = None;
+        let mut owner_id = None;
+        let mut owner_name = None;
+        let mut owner_type = None;
+        let mut users = None;
+        let mut consumers = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "recording_id" => {
+                    __runtime::field(&mut __map, &mut recording_id, "recording_id")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "recording_start_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start_time,
+                        "recording_start_time",
+                    )?
+                }
+                "recording_start_time_ms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start_time_ms,
+                        "recording_start_time_ms",
+                    )?
+                }
+                "recording_end_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_end_time,
+                        "recording_end_time",
+                    )?
+                }
+                "recording_end_time_ms" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_end_time_ms,
+                        "recording_end_time_ms",
+                    )?
+                }
+                "recording_type" => {
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                }
+                "recording_duration" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_duration,
+                        "recording_duration",
+                    )?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id")?,
+                "owner_name" => {
+                    __runtime::field(&mut __map, &mut owner_name, "owner_name")?
+                }
+                "owner_type" => {
+                    __runtime::field(&mut __map, &mut owner_type, "owner_type")?
+                }
+                "users" => __runtime::field(&mut __map, &mut users, "users")?,
+                "consumers" => __runtime::field(&mut __map, &mut consumers, "consumers")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            recording_id: __runtime::required::<A, _>(recording_id, "recording_id")?,
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            recording_start_time: recording_start_time.unwrap_or_default(),
+            recording_start_time_ms: recording_start_time_ms.unwrap_or_default(),
+            recording_end_time: recording_end_time.unwrap_or_default(),
+            recording_end_time_ms: recording_end_time_ms.unwrap_or_default(),
+            recording_type: recording_type.unwrap_or_default(),
+            recording_duration: recording_duration.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_display_name: user_display_name.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            owner_id: owner_id.unwrap_or_default(),
+            owner_name: owner_name.unwrap_or_default(),
+            owner_type: owner_type.unwrap_or_default(),
+            users: __runtime::required::<A, _>(users, "users")?,
+            consumers: consumers.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_transfer_accepted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferAccepted {
     /// The event's name.
     pub event: String,
@@ -14119,8 +25100,39 @@ pub struct ContactCenterEngagementTransferAccepted {
     pub payload: ContactCenterEngagementTransferRejectedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferAccepted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferAccepted {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferAccepted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.team_moved` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamMoved {
     /// The event's name.
     pub event: String,
@@ -14130,8 +25142,39 @@ pub struct ContactCenterTeamMoved {
     pub payload: ContactCenterTeamMovedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamMoved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamMoved {
+    const EXPECTING: &'static str = "struct ContactCenterTeamMoved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterTeamMoved`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamMovedPayload {
     /// The account ID.
     pub account_id: String,
@@ -14139,21 +25182,51 @@ pub struct ContactCenterTeamMovedPayload {
     pub object: ContactCenterTeamMovedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamMovedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamMovedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterTeamMovedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the team.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamMovedPayloadObject {
     /// The team's ID.
     pub team_id: String,
     /// The team's name.
     pub team_name: String,
     /// The team's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub team_description: Option<String>,
     /// The team's previous parent team ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_parent_team_id: Option<String>,
     /// The team's previous parent team name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_parent_team_name: Option<String>,
     /// The team's new parent team ID.
     pub new_parent_team_id: String,
@@ -14163,8 +25236,92 @@ pub struct ContactCenterTeamMovedPayloadObject {
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamMovedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamMovedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterTeamMovedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut team_id = None;
+        let mut team_name = None;
+        let mut team_description = None;
+        let mut previous_parent_team_id = None;
+        let mut previous_parent_team_name = None;
+        let mut new_parent_team_id = None;
+        let mut new_parent_team_name = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "team_id" => __runtime::field(&mut __map, &mut team_id, "team_id")?,
+                "team_name" => __runtime::field(&mut __map, &mut team_name, "team_name")?,
+                "team_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut team_description,
+                        "team_description",
+                    )?
+                }
+                "previous_parent_team_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut previous_parent_team_id,
+                        "previous_parent_team_id",
+                    )?
+                }
+                "previous_parent_team_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut previous_parent_team_name,
+                        "previous_parent_team_name",
+                    )?
+                }
+                "new_parent_team_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut new_parent_team_id,
+                        "new_parent_team_id",
+                    )?
+                }
+                "new_parent_team_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut new_parent_team_name,
+                        "new_parent_team_name",
+                    )?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            team_id: __runtime::required::<A, _>(team_id, "team_id")?,
+            team_name: __runtime::required::<A, _>(team_name, "team_name")?,
+            team_description: team_description.unwrap_or_default(),
+            previous_parent_team_id: previous_parent_team_id.unwrap_or_default(),
+            previous_parent_team_name: previous_parent_team_name.unwrap_or_default(),
+            new_parent_team_id: __runtime::required::<
+                A,
+                _,
+            >(new_parent_team_id, "new_parent_team_id")?,
+            new_parent_team_name: __runtime::required::<
+                A,
+                _,
+            >(new_parent_team_name, "new_parent_team_name")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.user_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserCreated {
     /// The event's name.
     pub event: String,
@@ -14174,8 +25331,39 @@ pub struct ContactCenterUserCreated {
     pub payload: ContactCenterUserCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserCreated {
+    const EXPECTING: &'static str = "struct ContactCenterUserCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterUserCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserCreatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -14183,8 +25371,38 @@ pub struct ContactCenterUserCreatedPayload {
     pub object: Box<ContactCenterUserCreatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserCreatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterUserCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the created user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserCreatedPayloadObject {
     /// The user's ID.
     pub user_id: String,
@@ -14197,10 +25415,10 @@ pub struct ContactCenterUserCreatedPayloadObject {
     /// The user's role name.
     pub role_name: String,
     /// The user's status ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_id: Option<String>,
     /// The user's status name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_name: Option<ContactCenterUserStatusName>,
     /// The contact center's client integration.
     /// * Default
@@ -14208,40 +25426,157 @@ pub struct ContactCenterUserCreatedPayloadObject {
     /// * Zendesk
     /// * ServiceNow
     /// * Microsoft_Dynamics_365
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_integration: Option<ContactCenterUserClientIntegration>,
     /// The user's access status.
     /// * active - The user's role permissions allow them to access the Contact Center.
     /// * inactive - The user cannot access the Contact Center.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_access: Option<ContactCenterUserUserAccess>,
     /// The [ISO country code](/docs/api/references/abbreviations/#countries).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_iso_code: Option<String>,
     /// Information about the channel settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_settings: Option<ContactCenterUserChannelSettings>,
     /// Allow users to contact emergency services through their device's native phone system or Zoom Phone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_calling: Option<bool>,
     /// The user's intents.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_intents: Option<Vec<ContactCenterUserUserIntentsItem>>,
     /// The user's Contact Center plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_package: Option<ContactCenterUserUserPackage>,
     /// The user's Contact Center add-ons plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_add_ons_plans: Option<Vec<ContactCenterUserUserAddOnsPlansItem>>,
     /// The date and time when the user was created, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the user was created, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterUserCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut role_id = None;
+        let mut role_name = None;
+        let mut status_id = None;
+        let mut status_name = None;
+        let mut client_integration = None;
+        let mut user_access = None;
+        let mut country_iso_code = None;
+        let mut channel_settings = None;
+        let mut emergency_calling = None;
+        let mut user_intents = None;
+        let mut user_package = None;
+        let mut user_add_ons_plans = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "role_id" => __runtime::field(&mut __map, &mut role_id, "role_id")?,
+                "role_name" => __runtime::field(&mut __map, &mut role_name, "role_name")?,
+                "status_id" => __runtime::field(&mut __map, &mut status_id, "status_id")?,
+                "status_name" => {
+                    __runtime::field(&mut __map, &mut status_name, "status_name")?
+                }
+                "client_integration" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut client_integration,
+                        "client_integration",
+                    )?
+                }
+                "user_access" => {
+                    __runtime::field(&mut __map, &mut user_access, "user_access")?
+                }
+                "country_iso_code" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut country_iso_code,
+                        "country_iso_code",
+                    )?
+                }
+                "channel_settings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut channel_settings,
+                        "channel_settings",
+                    )?
+                }
+                "emergency_calling" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut emergency_calling,
+                        "emergency_calling",
+                    )?
+                }
+                "user_intents" => {
+                    __runtime::field(&mut __map, &mut user_intents, "user_intents")?
+                }
+                "user_package" => {
+                    __runtime::field(&mut __map, &mut user_package, "user_package")?
+                }
+                "user_add_ons_plans" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_add_ons_plans,
+                        "user_add_ons_plans",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            role_id: __runtime::required::<A, _>(role_id, "role_id")?,
+            role_name: __runtime::required::<A, _>(role_name, "role_name")?,
+            status_id: status_id.unwrap_or_default(),
+            status_name: status_name.unwrap_or_default(),
+            client_integration: client_integration.unwrap_or_default(),
+            user_access: user_access.unwrap_or_default(),
+            country_iso_code: country_iso_code.unwrap_or_default(),
+            channel_settings: channel_settings.unwrap_or_default(),
+            emergency_calling: emergency_calling.unwrap_or_default(),
+            user_intents: user_intents.unwrap_or_default(),
+            user_package: user_package.unwrap_or_default(),
+            user_add_ons_plans: user_add_ons_plans.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.inbox_message_assigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageAssigned {
     /// The event's name.
     pub event: String,
@@ -14251,8 +25586,39 @@ pub struct ContactCenterInboxMessageAssigned {
     pub payload: ContactCenterInboxMessageAssignedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageAssigned {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageAssigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterInboxMessageAssigned`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageAssignedPayload {
     /// The account ID.
     pub account_id: String,
@@ -14260,8 +25626,38 @@ pub struct ContactCenterInboxMessageAssignedPayload {
     pub object: Box<ContactCenterInboxMessageAssignedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageAssignedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageAssignedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageAssignedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the inbox message assigned.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageAssignedPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -14271,32 +25667,32 @@ pub struct ContactCenterInboxMessageAssignedPayloadObject {
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub user_display_name: String,
     /// The message previous assign user's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_user_id: Option<String>,
     /// The message previous assign user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_user_display_name: Option<String>,
     /// The inbox's ID.
     pub inbox_id: String,
@@ -14310,6 +25706,134 @@ pub struct ContactCenterInboxMessageAssignedPayloadObject {
     pub assign_type: ContactCenterInboxMessageAssignedPayloadObjectAssignType,
     /// The date and time when the message was assigned, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageAssignedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageAssignedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageAssignedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut previous_user_id = None;
+        let mut previous_user_display_name = None;
+        let mut inbox_id = None;
+        let mut inbox_name = None;
+        let mut message_id = None;
+        let mut assign_type = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "previous_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut previous_user_id,
+                        "previous_user_id",
+                    )?
+                }
+                "previous_user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut previous_user_display_name,
+                        "previous_user_display_name",
+                    )?
+                }
+                "inbox_id" => __runtime::field(&mut __map, &mut inbox_id, "inbox_id")?,
+                "inbox_name" => {
+                    __runtime::field(&mut __map, &mut inbox_name, "inbox_name")?
+                }
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "assign_type" => {
+                    __runtime::field(&mut __map, &mut assign_type, "assign_type")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            previous_user_id: previous_user_id.unwrap_or_default(),
+            previous_user_display_name: previous_user_display_name.unwrap_or_default(),
+            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
+            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            assign_type: __runtime::required::<A, _>(assign_type, "assign_type")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The message's assign type.
@@ -14360,7 +25884,7 @@ for ContactCenterInboxMessageAssignedPayloadObjectAssignType {
 }
 
 /// The payload of the `contact_center.task_entered_queue` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskEnteredQueue {
     /// The event's name.
     pub event: String,
@@ -14370,8 +25894,39 @@ pub struct ContactCenterTaskEnteredQueue {
     pub payload: ContactCenterTaskEnteredQueuePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskEnteredQueue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskEnteredQueue {
+    const EXPECTING: &'static str = "struct ContactCenterTaskEnteredQueue";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterTaskEnteredQueue`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskEnteredQueuePayload {
     /// The account ID.
     pub account_id: String,
@@ -14379,25 +25934,55 @@ pub struct ContactCenterTaskEnteredQueuePayload {
     pub object: Box<ContactCenterTaskEnteredQueuePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskEnteredQueuePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskEnteredQueuePayload {
+    const EXPECTING: &'static str = "struct ContactCenterTaskEnteredQueuePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the task that entered the queue.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskEnteredQueuePayloadObject {
     /// The task's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The task's ID.
     pub task_id: String,
     /// The task queue's channel types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_types: Option<Vec<ContactCenterTaskQueuePayloadObjectChannelTypesItem>>,
     /// The task's channel.
     /// * voice
     /// * video
     /// * messaging
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<ContactCenterPayloadObjectChannel>,
     /// The channel's source.
     /// * in_app_video - Only applies to video channel.
@@ -14408,85 +25993,312 @@ pub struct ContactCenterTaskEnteredQueuePayloadObject {
     /// * sms - Only applies to messaging channel.
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterTaskPayloadObjectChannelSource>,
     /// The task queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
     pub cc_queue_id: String,
     /// The task queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The task queue's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_description: Option<String>,
     /// The count of dispositions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dispositions_count: Option<i64>,
     /// The count of disposition sets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disposition_sets_count: Option<i64>,
     /// Maximum wait time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_wait_time: Option<i64>,
     /// The task queue's wrap up time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wrap_up_time: Option<i64>,
     /// The task queue's maximum engagement in queue. Value must be between 1 and 3000.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_engagement_in_queue: Option<i64>,
     /// Whether to enable the **Short Abandon** setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_abandon_enable: Option<bool>,
     /// The task queue's short abandon threshold, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_abandon_threshold: Option<i64>,
     /// Use this option to distribute incoming engagements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution_type: Option<i64>,
     /// The distribution duration, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution_duration_in_seconds: Option<i64>,
     /// Notify duration for each queue user, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connecting_media_id: Option<String>,
     /// File name of the media in use while consumers are being connected.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connecting_media_name: Option<String>,
     /// Media ID to use while users are being transferred.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transferring_media_id: Option<String>,
     /// File name of the media to use while users are being transferred.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transferring_media_name: Option<String>,
     /// Media ID to use while users are on hold.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub holding_media_id: Option<String>,
     /// File name of the media to use while users are on hold.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub holding_media_name: Option<String>,
     /// Name of the user's waiting room.
     /// Channel type - video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_name: Option<String>,
     /// ID of the waiting room for users.
     /// Channel type - video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_id: Option<String>,
     /// Option to accept a message manually or automatically.
     /// Channel type - chat, SMS
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_accept: Option<ContactCenterPayloadObjectMessageAccept>,
     /// The engagement's ID.
     pub engagement_id: String,
     /// The time the task entered the queue, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskEnteredQueuePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskEnteredQueuePayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterTaskEnteredQueuePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut task_id = None;
+        let mut channel_types = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut queue_description = None;
+        let mut dispositions_count = None;
+        let mut disposition_sets_count = None;
+        let mut max_wait_time = None;
+        let mut wrap_up_time = None;
+        let mut max_engagement_in_queue = None;
+        let mut short_abandon_enable = None;
+        let mut short_abandon_threshold = None;
+        let mut distribution_type = None;
+        let mut distribution_duration_in_seconds = None;
+        let mut connecting_media_id = None;
+        let mut connecting_media_name = None;
+        let mut transferring_media_id = None;
+        let mut transferring_media_name = None;
+        let mut holding_media_id = None;
+        let mut holding_media_name = None;
+        let mut waiting_room_name = None;
+        let mut waiting_room_id = None;
+        let mut message_accept = None;
+        let mut engagement_id = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "channel_types" => {
+                    __runtime::field(&mut __map, &mut channel_types, "channel_types")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "queue_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut queue_description,
+                        "queue_description",
+                    )?
+                }
+                "dispositions_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut dispositions_count,
+                        "dispositions_count",
+                    )?
+                }
+                "disposition_sets_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disposition_sets_count,
+                        "disposition_sets_count",
+                    )?
+                }
+                "max_wait_time" => {
+                    __runtime::field(&mut __map, &mut max_wait_time, "max_wait_time")?
+                }
+                "wrap_up_time" => {
+                    __runtime::field(&mut __map, &mut wrap_up_time, "wrap_up_time")?
+                }
+                "max_engagement_in_queue" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut max_engagement_in_queue,
+                        "max_engagement_in_queue",
+                    )?
+                }
+                "short_abandon_enable" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut short_abandon_enable,
+                        "short_abandon_enable",
+                    )?
+                }
+                "short_abandon_threshold" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut short_abandon_threshold,
+                        "short_abandon_threshold",
+                    )?
+                }
+                "distribution_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut distribution_type,
+                        "distribution_type",
+                    )?
+                }
+                "distribution_duration_in_seconds" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut distribution_duration_in_seconds,
+                        "distribution_duration_in_seconds",
+                    )?
+                }
+                "connecting_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connecting_media_id,
+                        "connecting_media_id",
+                    )?
+                }
+                "connecting_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connecting_media_name,
+                        "connecting_media_name",
+                    )?
+                }
+                "transferring_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transferring_media_id,
+                        "transferring_media_id",
+                    )?
+                }
+                "transferring_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transferring_media_name,
+                        "transferring_media_name",
+                    )?
+                }
+                "holding_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut holding_media_id,
+                        "holding_media_id",
+                    )?
+                }
+                "holding_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut holding_media_name,
+                        "holding_media_name",
+                    )?
+                }
+                "waiting_room_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut waiting_room_name,
+                        "waiting_room_name",
+                    )?
+                }
+                "waiting_room_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut waiting_room_id,
+                        "waiting_room_id",
+                    )?
+                }
+                "message_accept" => {
+                    __runtime::field(&mut __map, &mut message_accept, "message_accept")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            channel_types: channel_types.unwrap_or_default(),
+            channel: channel.unwrap_or_default(),
+            channel_source: channel_source.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            queue_name: queue_name.unwrap_or_default(),
+            queue_description: queue_description.unwrap_or_default(),
+            dispositions_count: dispositions_count.unwrap_or_default(),
+            disposition_sets_count: disposition_sets_count.unwrap_or_default(),
+            max_wait_time: max_wait_time.unwrap_or_default(),
+            wrap_up_time: wrap_up_time.unwrap_or_default(),
+            max_engagement_in_queue: max_engagement_in_queue.unwrap_or_default(),
+            short_abandon_enable: short_abandon_enable.unwrap_or_default(),
+            short_abandon_threshold: short_abandon_threshold.unwrap_or_default(),
+            distribution_type: distribution_type.unwrap_or_default(),
+            distribution_duration_in_seconds: distribution_duration_in_seconds
+                .unwrap_or_default(),
+            connecting_media_id: connecting_media_id.unwrap_or_default(),
+            connecting_media_name: connecting_media_name.unwrap_or_default(),
+            transferring_media_id: transferring_media_id.unwrap_or_default(),
+            transferring_media_name: transferring_media_name.unwrap_or_default(),
+            holding_media_id: holding_media_id.unwrap_or_default(),
+            holding_media_name: holding_media_name.unwrap_or_default(),
+            waiting_room_name: waiting_room_name.unwrap_or_default(),
+            waiting_room_id: waiting_room_id.unwrap_or_default(),
+            message_accept: message_accept.unwrap_or_default(),
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// An item of the `channel_types` property of [`ContactCenterTaskEnteredQueuePayloadObject`].
@@ -14549,7 +26361,7 @@ for ContactCenterTaskQueuePayloadObjectChannelTypesItem {
 }
 
 /// The payload of the `contact_center.asset_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetDeleted {
     /// The event's name.
     pub event: String,
@@ -14559,8 +26371,39 @@ pub struct ContactCenterAssetDeleted {
     pub payload: ContactCenterAssetDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterAssetDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterAssetDeleted {
+    const EXPECTING: &'static str = "struct ContactCenterAssetDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterAssetDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetDeletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -14568,8 +26411,38 @@ pub struct ContactCenterAssetDeletedPayload {
     pub object: ContactCenterAssetDeletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterAssetDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterAssetDeletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterAssetDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the deleted asset.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetDeletedPayloadObject {
     /// The asset's ID.
     pub asset_id: String,
@@ -14578,7 +26451,7 @@ pub struct ContactCenterAssetDeletedPayloadObject {
     /// Is the asset archived? After archiving, it won't be deleted immediately, but will be automatically deleted after a period of time. During this time, you can restore it.
     pub archived: bool,
     /// The date and time when this data was archived.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub archived_time: Option<String>,
     /// The ID of the user that last modified this data.
     pub modified_by: String,
@@ -14586,8 +26459,56 @@ pub struct ContactCenterAssetDeletedPayloadObject {
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterAssetDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterAssetDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterAssetDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut asset_id = None;
+        let mut asset_name = None;
+        let mut archived = None;
+        let mut archived_time = None;
+        let mut modified_by = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "asset_id" => __runtime::field(&mut __map, &mut asset_id, "asset_id")?,
+                "asset_name" => {
+                    __runtime::field(&mut __map, &mut asset_name, "asset_name")?
+                }
+                "archived" => __runtime::field(&mut __map, &mut archived, "archived")?,
+                "archived_time" => {
+                    __runtime::field(&mut __map, &mut archived_time, "archived_time")?
+                }
+                "modified_by" => {
+                    __runtime::field(&mut __map, &mut modified_by, "modified_by")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            asset_id: __runtime::required::<A, _>(asset_id, "asset_id")?,
+            asset_name: __runtime::required::<A, _>(asset_name, "asset_name")?,
+            archived: __runtime::required::<A, _>(archived, "archived")?,
+            archived_time: archived_time.unwrap_or_default(),
+            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.team_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamCreated {
     /// The event's name.
     pub event: String,
@@ -14597,8 +26518,39 @@ pub struct ContactCenterTeamCreated {
     pub payload: ContactCenterTeamPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamCreated {
+    const EXPECTING: &'static str = "struct ContactCenterTeamCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementStarted {
     /// The event's name.
     pub event: String,
@@ -14608,8 +26560,39 @@ pub struct ContactCenterEngagementStarted {
     pub payload: ContactCenterEngagementStartedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementStarted {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementStarted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementStartedPayload {
     /// The account ID.
     pub account_id: String,
@@ -14617,8 +26600,38 @@ pub struct ContactCenterEngagementStartedPayload {
     pub object: Box<ContactCenterEngagementStartedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementStartedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementStartedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementStartedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement started.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementStartedPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -14631,7 +26644,7 @@ pub struct ContactCenterEngagementStartedPayloadObject {
     /// * video
     /// * sms
     /// * messaging
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<ContactCenterEngagementStartedPayloadObjectChannelType>,
     /// The task's channel.
     /// * voice
@@ -14647,25 +26660,105 @@ pub struct ContactCenterEngagementStartedPayloadObject {
     /// * sms - Only applies to messaging channel.
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterEngagementPayloadObjectChannelSource>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The date and time the engagement started, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the engagement started, to the millisecond.
     pub date_time_ms: String,
     /// The name of the other Zoom product if the engagement is transferred from another Zoom product to Contact Center. Currently only supports transfer from Zoom Phone for voice channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_from: Option<ContactCenterEngagementStartedPayloadObjectTransferFrom>,
     /// The unique session identifier of another Zoom product, such as a Zoom Phone call ID, if the engagement is transferred from another Zoom product to Contact Center. Currently only supports transfer from Zoom Phone for voice channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_from_id: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementStartedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementStartedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementStartedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut transfer_from = None;
+        let mut transfer_from_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "transfer_from" => {
+                    __runtime::field(&mut __map, &mut transfer_from, "transfer_from")?
+                }
+                "transfer_from_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_from_id,
+                        "transfer_from_id",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            transfer_from: transfer_from.unwrap_or_default(),
+            transfer_from_id: transfer_from_id.unwrap_or_default(),
+        })
+    }
 }
 
 /// The engagement's channel type.
@@ -14777,7 +26870,7 @@ for ContactCenterEngagementStartedPayloadObjectTransferFrom {
 }
 
 /// The payload of the `contact_center.engagement_transfer_reserved` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferReserved {
     /// The event's name.
     pub event: String,
@@ -14787,8 +26880,39 @@ pub struct ContactCenterEngagementTransferReserved {
     pub payload: ContactCenterEngagementTransferRejectedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferReserved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferReserved {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferReserved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_upgrade_initiated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUpgradeInitiated {
     /// The event's name.
     pub event: String,
@@ -14798,8 +26922,39 @@ pub struct ContactCenterEngagementUpgradeInitiated {
     pub payload: ContactCenterEngagementUpgradePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUpgradeInitiated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUpgradeInitiated {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUpgradeInitiated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.asset_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetUpdated {
     /// The event's name.
     pub event: String,
@@ -14809,8 +26964,39 @@ pub struct ContactCenterAssetUpdated {
     pub payload: ContactCenterAssetUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterAssetUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterAssetUpdated {
+    const EXPECTING: &'static str = "struct ContactCenterAssetUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterAssetUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetUpdatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -14818,8 +27004,38 @@ pub struct ContactCenterAssetUpdatedPayload {
     pub object: Box<ContactCenterAssetUpdatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterAssetUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterAssetUpdatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterAssetUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the asset.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetUpdatedPayloadObject {
     /// The asset's ID.
     pub asset_id: String,
@@ -14831,59 +27047,168 @@ pub struct ContactCenterAssetUpdatedPayloadObject {
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterAssetUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterAssetUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterAssetUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut asset_id = None;
+        let mut updates = None;
+        let mut modified_by = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "asset_id" => __runtime::field(&mut __map, &mut asset_id, "asset_id")?,
+                "updates" => __runtime::field(&mut __map, &mut updates, "updates")?,
+                "modified_by" => {
+                    __runtime::field(&mut __map, &mut modified_by, "modified_by")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            asset_id: __runtime::required::<A, _>(asset_id, "asset_id")?,
+            updates: __runtime::required::<A, _>(updates, "updates")?,
+            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// Information about the updated asset.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetUpdatedPayloadObjectUpdates {
     /// The asset's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_name: Option<String>,
     /// The asset's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_description: Option<String>,
     /// A list of the added asset's items. This displays when the asset item is added.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_added: Option<Vec<ContactCenterAssetItem>>,
     /// A list of the updated asset's items. This displays when the asset item is updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_updated: Option<
         Vec<ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemUpdatedItem>,
     >,
     /// A list of the deleted asset's items. This displays when the asset item is deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_deleted: Option<
         Vec<ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemDeletedItem>,
     >,
     /// The asset category's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Whether this asset is restored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub restore: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterAssetUpdatedPayloadObjectUpdates {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterAssetUpdatedPayloadObjectUpdates {
+    const EXPECTING: &'static str = "struct ContactCenterAssetUpdatedPayloadObjectUpdates";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut asset_name = None;
+        let mut asset_description = None;
+        let mut asset_item_added = None;
+        let mut asset_item_updated = None;
+        let mut asset_item_deleted = None;
+        let mut category_id = None;
+        let mut restore = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "asset_name" => {
+                    __runtime::field(&mut __map, &mut asset_name, "asset_name")?
+                }
+                "asset_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_description,
+                        "asset_description",
+                    )?
+                }
+                "asset_item_added" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_added,
+                        "asset_item_added",
+                    )?
+                }
+                "asset_item_updated" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_updated,
+                        "asset_item_updated",
+                    )?
+                }
+                "asset_item_deleted" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_deleted,
+                        "asset_item_deleted",
+                    )?
+                }
+                "category_id" => {
+                    __runtime::field(&mut __map, &mut category_id, "category_id")?
+                }
+                "restore" => __runtime::field(&mut __map, &mut restore, "restore")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            asset_name: asset_name.unwrap_or_default(),
+            asset_description: asset_description.unwrap_or_default(),
+            asset_item_added: asset_item_added.unwrap_or_default(),
+            asset_item_updated: asset_item_updated.unwrap_or_default(),
+            asset_item_deleted: asset_item_deleted.unwrap_or_default(),
+            category_id: category_id.unwrap_or_default(),
+            restore: restore.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `asset_item_updated` property of [`ContactCenterAssetUpdatedPayloadObjectUpdates`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemUpdatedItem {
     /// The asset item's ID.
     pub asset_item_id: String,
     /// The asset item's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_name: Option<String>,
     /// The asset item's language code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_language: Option<
         ContactCenterAssetCreatedPayloadObjectAssetLanguageCode,
     >,
     /// Whether this item is the asset's default. Each asset can only have one isDefault set to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The asset item's file URL.
     /// This data only applies when the asset_type is one of these: image, audio, video, or slides.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_file_url: Option<String>,
     /// The asset item's content.
     /// This data only applies to asset_types text and saved_reply.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_content: Option<String>,
     /// The asset item's text-to-speech voice. It only applies to the audio type.
     ///
@@ -14968,22 +27293,139 @@ pub struct ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemUpdatedItem {
     /// Astrid                                                                                                                          |
     /// | tr-TR               | Filiz
     /// Burcu                                                                                                                          |
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_voice: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemUpdatedItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemUpdatedItem {
+    const EXPECTING: &'static str = "struct ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemUpdatedItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut asset_item_id = None;
+        let mut asset_item_name = None;
+        let mut asset_item_language = None;
+        let mut is_default = None;
+        let mut asset_item_file_url = None;
+        let mut asset_item_content = None;
+        let mut asset_item_voice = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "asset_item_id" => {
+                    __runtime::field(&mut __map, &mut asset_item_id, "asset_item_id")?
+                }
+                "asset_item_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_name,
+                        "asset_item_name",
+                    )?
+                }
+                "asset_item_language" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_language,
+                        "asset_item_language",
+                    )?
+                }
+                "is_default" => {
+                    __runtime::field(&mut __map, &mut is_default, "is_default")?
+                }
+                "asset_item_file_url" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_file_url,
+                        "asset_item_file_url",
+                    )?
+                }
+                "asset_item_content" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_content,
+                        "asset_item_content",
+                    )?
+                }
+                "asset_item_voice" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_voice,
+                        "asset_item_voice",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            asset_item_id: __runtime::required::<A, _>(asset_item_id, "asset_item_id")?,
+            asset_item_name: asset_item_name.unwrap_or_default(),
+            asset_item_language: asset_item_language.unwrap_or_default(),
+            is_default: is_default.unwrap_or_default(),
+            asset_item_file_url: asset_item_file_url.unwrap_or_default(),
+            asset_item_content: asset_item_content.unwrap_or_default(),
+            asset_item_voice: asset_item_voice.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `asset_item_deleted` property of [`ContactCenterAssetUpdatedPayloadObjectUpdates`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemDeletedItem {
     /// The asset item's ID.
     pub asset_item_id: String,
     /// The asset item's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_item_name: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemDeletedItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemDeletedItem {
+    const EXPECTING: &'static str = "struct ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemDeletedItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut asset_item_id = None;
+        let mut asset_item_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "asset_item_id" => {
+                    __runtime::field(&mut __map, &mut asset_item_id, "asset_item_id")?
+                }
+                "asset_item_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut asset_item_name,
+                        "asset_item_name",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            asset_item_id: __runtime::required::<A, _>(asset_item_id, "asset_item_id")?,
+            asset_item_name: asset_item_name.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_user_sent_message` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserSentMessage {
     /// The event's name.
     pub event: String,
@@ -14993,8 +27435,39 @@ pub struct ContactCenterEngagementUserSentMessage {
     pub payload: ContactCenterEngagementUserSentMessagePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserSentMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserSentMessage {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserSentMessage";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementUserSentMessage`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserSentMessagePayload {
     /// The account ID.
     pub account_id: String,
@@ -15002,8 +27475,38 @@ pub struct ContactCenterEngagementUserSentMessagePayload {
     pub object: Box<ContactCenterEngagementUserSentMessagePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserSentMessagePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserSentMessagePayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserSentMessagePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the user-sent message in the engagement.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserSentMessagePayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -15018,42 +27521,159 @@ pub struct ContactCenterEngagementUserSentMessagePayloadObject {
     /// * sms - Only applies to messaging channel.
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<
         ContactCenterEngagementUserSentMessagePayloadObjectChannelSource,
     >,
     /// The user's end time, to the millisecond.
     pub date_time_ms: String,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's display name.
     pub user_display_name: String,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's address-book contact ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's address-book contact display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The message's content.
     pub message_text: String,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementUserSentMessagePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserSentMessagePayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserSentMessagePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut date_time_ms = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut consumer_number = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut flow_number = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut message_text = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "message_text" => {
+                    __runtime::field(&mut __map, &mut message_text, "message_text")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            message_text: __runtime::required::<A, _>(message_text, "message_text")?,
+        })
+    }
 }
 
 /// The channel's source.
@@ -15120,7 +27740,7 @@ for ContactCenterEngagementUserSentMessagePayloadObjectChannelSource {
 }
 
 /// The payload of the `contact_center.task_exited_queue` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskExitedQueue {
     /// The event's name.
     pub event: String,
@@ -15130,8 +27750,39 @@ pub struct ContactCenterTaskExitedQueue {
     pub payload: ContactCenterTaskExitedQueuePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskExitedQueue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskExitedQueue {
+    const EXPECTING: &'static str = "struct ContactCenterTaskExitedQueue";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterTaskExitedQueue`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskExitedQueuePayload {
     /// The account ID.
     pub account_id: String,
@@ -15139,19 +27790,49 @@ pub struct ContactCenterTaskExitedQueuePayload {
     pub object: Box<ContactCenterTaskExitedQueuePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskExitedQueuePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskExitedQueuePayload {
+    const EXPECTING: &'static str = "struct ContactCenterTaskExitedQueuePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the task that exited the queue.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskExitedQueuePayloadObject {
     /// The task's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The task's ID.
     pub task_id: String,
     /// The task queue's channel types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_types: Option<Vec<ContactCenterTaskQueuePayloadObjectChannelTypesItem>>,
     /// The task's channel.
     /// * voice
@@ -15167,80 +27848,80 @@ pub struct ContactCenterTaskExitedQueuePayloadObject {
     /// * sms - Only applies to the messaging channel.
     /// * facebook_messenger - Only applies to the messaging channel.
     /// * whatsapp - Only applies to the messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterTaskPayloadObjectChannelSource>,
     /// The task queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
     pub cc_queue_id: String,
     /// The task queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The task queue's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_description: Option<String>,
     /// The count of dispositions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dispositions_count: Option<i64>,
     /// The count of disposition sets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disposition_sets_count: Option<i64>,
     /// Maximum wait time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_wait_time: Option<i64>,
     /// The task queue's wrap up time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wrap_up_time: Option<i64>,
     /// The task queue's maximum engagement in queue. Value must be between 1 and 3000.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_engagement_in_queue: Option<i64>,
     /// Whether to enable the **Short Abandon** setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_abandon_enable: Option<bool>,
     /// The task queue's short abandon threshold, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_abandon_threshold: Option<i64>,
     /// Use this option to distribute incoming engagements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution_type: Option<i64>,
     /// The distribution duration, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution_duration_in_seconds: Option<i64>,
     /// Notify duration for each queue user, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connecting_media_id: Option<String>,
     /// File name of the media in use while consumers are being connected.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connecting_media_name: Option<String>,
     /// Media ID to use while users are being transferred.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transferring_media_id: Option<String>,
     /// File name of the media to use while users are being transferred.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transferring_media_name: Option<String>,
     /// Media ID to use while users are on hold.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub holding_media_id: Option<String>,
     /// File name of the media to use while users are on hold.
     /// Channel type - voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub holding_media_name: Option<String>,
     /// Name of the user's waiting room.
     /// Channel type - video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_name: Option<String>,
     /// ID of the waiting room for users.
     /// Channel type - video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_id: Option<String>,
     /// Option to accept a message manually or automatically.
     /// Channel type - chat, SMS
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_accept: Option<ContactCenterPayloadObjectMessageAccept>,
     /// The engagement's ID.
     pub engagement_id: String,
@@ -15248,8 +27929,235 @@ pub struct ContactCenterTaskExitedQueuePayloadObject {
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskExitedQueuePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskExitedQueuePayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterTaskExitedQueuePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut task_id = None;
+        let mut channel_types = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut queue_description = None;
+        let mut dispositions_count = None;
+        let mut disposition_sets_count = None;
+        let mut max_wait_time = None;
+        let mut wrap_up_time = None;
+        let mut max_engagement_in_queue = None;
+        let mut short_abandon_enable = None;
+        let mut short_abandon_threshold = None;
+        let mut distribution_type = None;
+        let mut distribution_duration_in_seconds = None;
+        let mut connecting_media_id = None;
+        let mut connecting_media_name = None;
+        let mut transferring_media_id = None;
+        let mut transferring_media_name = None;
+        let mut holding_media_id = None;
+        let mut holding_media_name = None;
+        let mut waiting_room_name = None;
+        let mut waiting_room_id = None;
+        let mut message_accept = None;
+        let mut engagement_id = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "channel_types" => {
+                    __runtime::field(&mut __map, &mut channel_types, "channel_types")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "queue_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut queue_description,
+                        "queue_description",
+                    )?
+                }
+                "dispositions_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut dispositions_count,
+                        "dispositions_count",
+                    )?
+                }
+                "disposition_sets_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disposition_sets_count,
+                        "disposition_sets_count",
+                    )?
+                }
+                "max_wait_time" => {
+                    __runtime::field(&mut __map, &mut max_wait_time, "max_wait_time")?
+                }
+                "wrap_up_time" => {
+                    __runtime::field(&mut __map, &mut wrap_up_time, "wrap_up_time")?
+                }
+                "max_engagement_in_queue" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut max_engagement_in_queue,
+                        "max_engagement_in_queue",
+                    )?
+                }
+                "short_abandon_enable" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut short_abandon_enable,
+                        "short_abandon_enable",
+                    )?
+                }
+                "short_abandon_threshold" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut short_abandon_threshold,
+                        "short_abandon_threshold",
+                    )?
+                }
+                "distribution_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut distribution_type,
+                        "distribution_type",
+                    )?
+                }
+                "distribution_duration_in_seconds" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut distribution_duration_in_seconds,
+                        "distribution_duration_in_seconds",
+                    )?
+                }
+                "connecting_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connecting_media_id,
+                        "connecting_media_id",
+                    )?
+                }
+                "connecting_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connecting_media_name,
+                        "connecting_media_name",
+                    )?
+                }
+                "transferring_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transferring_media_id,
+                        "transferring_media_id",
+                    )?
+                }
+                "transferring_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transferring_media_name,
+                        "transferring_media_name",
+                    )?
+                }
+                "holding_media_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut holding_media_id,
+                        "holding_media_id",
+                    )?
+                }
+                "holding_media_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut holding_media_name,
+                        "holding_media_name",
+                    )?
+                }
+                "waiting_room_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut waiting_room_name,
+                        "waiting_room_name",
+                    )?
+                }
+                "waiting_room_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut waiting_room_id,
+                        "waiting_room_id",
+                    )?
+                }
+                "message_accept" => {
+                    __runtime::field(&mut __map, &mut message_accept, "message_accept")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            channel_types: channel_types.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            queue_name: queue_name.unwrap_or_default(),
+            queue_description: queue_description.unwrap_or_default(),
+            dispositions_count: dispositions_count.unwrap_or_default(),
+            disposition_sets_count: disposition_sets_count.unwrap_or_default(),
+            max_wait_time: max_wait_time.unwrap_or_default(),
+            wrap_up_time: wrap_up_time.unwrap_or_default(),
+            max_engagement_in_queue: max_engagement_in_queue.unwrap_or_default(),
+            short_abandon_enable: short_abandon_enable.unwrap_or_default(),
+            short_abandon_threshold: short_abandon_threshold.unwrap_or_default(),
+            distribution_type: distribution_type.unwrap_or_default(),
+            distribution_duration_in_seconds: distribution_duration_in_seconds
+                .unwrap_or_default(),
+            connecting_media_id: connecting_media_id.unwrap_or_default(),
+            connecting_media_name: connecting_media_name.unwrap_or_default(),
+            transferring_media_id: transferring_media_id.unwrap_or_default(),
+            transferring_media_name: transferring_media_name.unwrap_or_default(),
+            holding_media_id: holding_media_id.unwrap_or_default(),
+            holding_media_name: holding_media_name.unwrap_or_default(),
+            waiting_room_name: waiting_room_name.unwrap_or_default(),
+            waiting_room_id: waiting_room_id.unwrap_or_default(),
+            message_accept: message_accept.unwrap_or_default(),
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.user_skills_unassigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserSkillsUnassigned {
     /// The event's name.
     pub event: String,
@@ -15259,8 +28167,39 @@ pub struct ContactCenterUserSkillsUnassigned {
     pub payload: ContactCenterUserSkillsPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserSkillsUnassigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserSkillsUnassigned {
+    const EXPECTING: &'static str = "struct ContactCenterUserSkillsUnassigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.task_reservation_rejected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskReservationRejected {
     /// The event's name.
     pub event: String,
@@ -15270,8 +28209,39 @@ pub struct ContactCenterTaskReservationRejected {
     pub payload: ContactCenterTaskReservationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskReservationRejected {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskReservationRejected {
+    const EXPECTING: &'static str = "struct ContactCenterTaskReservationRejected";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.inbox_message_received` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageReceived {
     /// The event's name.
     pub event: String,
@@ -15281,8 +28251,39 @@ pub struct ContactCenterInboxMessageReceived {
     pub payload: ContactCenterInboxMessageReceivedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageReceived {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageReceived {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageReceived";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterInboxMessageReceived`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageReceivedPayload {
     /// The account ID.
     pub account_id: String,
@@ -15290,8 +28291,38 @@ pub struct ContactCenterInboxMessageReceivedPayload {
     pub object: Box<ContactCenterInboxMessageReceivedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageReceivedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageReceivedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageReceivedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the received inbox message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterInboxMessageReceivedPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -15301,22 +28332,22 @@ pub struct ContactCenterInboxMessageReceivedPayloadObject {
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The inbox's ID.
     pub inbox_id: String,
@@ -15328,8 +28359,98 @@ pub struct ContactCenterInboxMessageReceivedPayloadObject {
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterInboxMessageReceivedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterInboxMessageReceivedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterInboxMessageReceivedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut consumer_number = None;
+        let mut inbox_id = None;
+        let mut inbox_name = None;
+        let mut message_id = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "inbox_id" => __runtime::field(&mut __map, &mut inbox_id, "inbox_id")?,
+                "inbox_name" => {
+                    __runtime::field(&mut __map, &mut inbox_name, "inbox_name")?
+                }
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
+            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_transfer_canceled` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferCanceled {
     /// The event's name.
     pub event: String,
@@ -15339,8 +28460,39 @@ pub struct ContactCenterEngagementTransferCanceled {
     pub payload: ContactCenterEngagementTransferPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferCanceled {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferCanceled {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferCanceled";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.recording_permanently_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterRecordingPermanentlyDeleted {
     /// The event's name.
     pub event: String,
@@ -15350,8 +28502,39 @@ pub struct ContactCenterRecordingPermanentlyDeleted {
     pub payload: ContactCenterRecordingDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterRecordingPermanentlyDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterRecordingPermanentlyDeleted {
+    const EXPECTING: &'static str = "struct ContactCenterRecordingPermanentlyDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.queue_operating_hours_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueOperatingHoursUpdated {
     /// The event's name.
     pub event: String,
@@ -15361,8 +28544,39 @@ pub struct ContactCenterQueueOperatingHoursUpdated {
     pub payload: ContactCenterQueueOperatingHoursUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueOperatingHoursUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueOperatingHoursUpdated {
+    const EXPECTING: &'static str = "struct ContactCenterQueueOperatingHoursUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterQueueOperatingHoursUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueOperatingHoursUpdatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -15370,16 +28584,46 @@ pub struct ContactCenterQueueOperatingHoursUpdatedPayload {
     pub object: Box<ContactCenterQueueOperatingHoursUpdatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueOperatingHoursUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueOperatingHoursUpdatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterQueueOperatingHoursUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the queue operating hours.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueOperatingHoursUpdatedPayloadObject {
     /// The date and time when the operating hours are updated, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the operating hours are updated, to the millisecond.
     pub date_time_ms: String,
     /// The queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
     pub cc_queue_id: String,
@@ -15387,31 +28631,147 @@ pub struct ContactCenterQueueOperatingHoursUpdatedPayloadObject {
     pub updates: ContactCenterQueueOperatingHoursUpdatedPayloadObjectUpdates,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterQueueOperatingHoursUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueOperatingHoursUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterQueueOperatingHoursUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut updates = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "updates" => __runtime::field(&mut __map, &mut updates, "updates")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            updates: __runtime::required::<A, _>(updates, "updates")?,
+        })
+    }
+}
+
 /// Information about the updated queue operating hours.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueOperatingHoursUpdatedPayloadObjectUpdates {
     /// The business hour's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_hour_id: Option<String>,
     /// The business hour's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_hour_name: Option<String>,
     /// Whether this is the account's default business hours.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_default_business_hour: Option<bool>,
     /// The closure set's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closure_set_id: Option<String>,
     /// The closure set's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closure_set_name: Option<String>,
     /// Whether this is the account's default closure set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_default_closure_set: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterQueueOperatingHoursUpdatedPayloadObjectUpdates {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueOperatingHoursUpdatedPayloadObjectUpdates {
+    const EXPECTING: &'static str = "struct ContactCenterQueueOperatingHoursUpdatedPayloadObjectUpdates";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut business_hour_id = None;
+        let mut business_hour_name = None;
+        let mut account_default_business_hour = None;
+        let mut closure_set_id = None;
+        let mut closure_set_name = None;
+        let mut account_default_closure_set = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "business_hour_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut business_hour_id,
+                        "business_hour_id",
+                    )?
+                }
+                "business_hour_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut business_hour_name,
+                        "business_hour_name",
+                    )?
+                }
+                "account_default_business_hour" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_default_business_hour,
+                        "account_default_business_hour",
+                    )?
+                }
+                "closure_set_id" => {
+                    __runtime::field(&mut __map, &mut closure_set_id, "closure_set_id")?
+                }
+                "closure_set_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut closure_set_name,
+                        "closure_set_name",
+                    )?
+                }
+                "account_default_closure_set" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_default_closure_set,
+                        "account_default_closure_set",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            business_hour_id: business_hour_id.unwrap_or_default(),
+            business_hour_name: business_hour_name.unwrap_or_default(),
+            account_default_business_hour: account_default_business_hour
+                .unwrap_or_default(),
+            closure_set_id: closure_set_id.unwrap_or_default(),
+            closure_set_name: closure_set_name.unwrap_or_default(),
+            account_default_closure_set: account_default_closure_set.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_transfer_initiated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferInitiated {
     /// The event's name.
     pub event: String,
@@ -15421,8 +28781,39 @@ pub struct ContactCenterEngagementTransferInitiated {
     pub payload: ContactCenterEngagementTransferInitiatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferInitiated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferInitiated {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferInitiated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementTransferInitiated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferInitiatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -15430,8 +28821,38 @@ pub struct ContactCenterEngagementTransferInitiatedPayload {
     pub object: Box<ContactCenterEngagementTransferInitiatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferInitiatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferInitiatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferInitiatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the initiated engagement transfer.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferInitiatedPayloadObject {
     /// The task's ID.
     pub task_id: String,
@@ -15444,7 +28865,7 @@ pub struct ContactCenterEngagementTransferInitiatedPayloadObject {
     /// * canceled
     /// * completed
     /// * wrapping
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_status: Option<ContactCenterTaskStatus>,
     /// The transfer task's status.
     /// * pending
@@ -15453,13 +28874,13 @@ pub struct ContactCenterEngagementTransferInitiatedPayloadObject {
     /// * canceled
     /// * completed
     /// * wrapping
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_task_status: Option<ContactCenterTaskStatus>,
     /// The task's timeout, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_timeout: Option<i64>,
     /// The transfer task's timeout, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_task_timeout: Option<i64>,
     /// The transfer level.
     /// * queue
@@ -15467,14 +28888,14 @@ pub struct ContactCenterEngagementTransferInitiatedPayloadObject {
     /// * flow
     /// * inbox
     /// * did
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_level: Option<
         ContactCenterEngagementTransferInitiatedPayloadObjectTransferLevel,
     >,
     /// The transfer type.
     /// * warm
     /// * cold
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<
         ContactCenterEngagementTransferRejectedPayloadObjectTransferType,
     >,
@@ -15486,77 +28907,339 @@ pub struct ContactCenterEngagementTransferInitiatedPayloadObject {
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The flow's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The transfer's flow ID. This displays when the transfer_level is flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_flow_id: Option<String>,
     /// The transfer's flow name. This displays when the transfer_level is flow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_flow_name: Option<String>,
     /// The engagement's queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement's queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The transfer queue's ID. This displays when the transfer_level is queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_cc_queue_id: Option<String>,
     /// The transfer queue's name. This displays when the transfer_level is queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_queue_name: Option<String>,
     /// The user's ID.
     pub user_id: String,
     /// The user's name.
     pub user_display_name: String,
     /// The transfer user's ID. This displays when the transfer_level is agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_user_id: Option<String>,
     /// The transfer user's name. This displays when the transfer_level is agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_user_display_name: Option<String>,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The transfer's inbox ID. This displays when the transfer_level is inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_inbox_id: Option<String>,
     /// The transfer's inbox name. This displays when the transfer_level is inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_inbox_name: Option<String>,
     /// The transfer's phone number. This displays when the transfer_level is did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer_to_number: Option<String>,
     /// The date and time when the transfer is initiated, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the transfer is initiated, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementTransferInitiatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferInitiatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferInitiatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        let mut transfer_to_task_id = None;
+        let mut task_status = None;
+        let mut transfer_to_task_status = None;
+        let mut task_timeout = None;
+        let mut transfer_to_task_timeout = None;
+        let mut transfer_level = None;
+        let mut transfer_type = None;
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_name = None;
+        let mut channel = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut transfer_to_flow_id = None;
+        let mut transfer_to_flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut transfer_to_queue_id = None;
+        let mut transfer_to_cc_queue_id = None;
+        let mut transfer_to_queue_name = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut transfer_to_user_id = None;
+        let mut transfer_to_user_display_name = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut consumer_number = None;
+        let mut transfer_to_inbox_id = None;
+        let mut transfer_to_inbox_name = None;
+        let mut transfer_to_number = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "transfer_to_task_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_task_id,
+                        "transfer_to_task_id",
+                    )?
+                }
+                "task_status" => {
+                    __runtime::field(&mut __map, &mut task_status, "task_status")?
+                }
+                "transfer_to_task_status" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_task_status,
+                        "transfer_to_task_status",
+                    )?
+                }
+                "task_timeout" => {
+                    __runtime::field(&mut __map, &mut task_timeout, "task_timeout")?
+                }
+                "transfer_to_task_timeout" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_task_timeout,
+                        "transfer_to_task_timeout",
+                    )?
+                }
+                "transfer_level" => {
+                    __runtime::field(&mut __map, &mut transfer_level, "transfer_level")?
+                }
+                "transfer_type" => {
+                    __runtime::field(&mut __map, &mut transfer_type, "transfer_type")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "transfer_to_flow_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_flow_id,
+                        "transfer_to_flow_id",
+                    )?
+                }
+                "transfer_to_flow_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_flow_name,
+                        "transfer_to_flow_name",
+                    )?
+                }
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "transfer_to_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_queue_id,
+                        "transfer_to_queue_id",
+                    )?
+                }
+                "transfer_to_cc_queue_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_cc_queue_id,
+                        "transfer_to_cc_queue_id",
+                    )?
+                }
+                "transfer_to_queue_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_queue_name,
+                        "transfer_to_queue_name",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "transfer_to_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_user_id,
+                        "transfer_to_user_id",
+                    )?
+                }
+                "transfer_to_user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_user_display_name,
+                        "transfer_to_user_display_name",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "transfer_to_inbox_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_inbox_id,
+                        "transfer_to_inbox_id",
+                    )?
+                }
+                "transfer_to_inbox_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_inbox_name,
+                        "transfer_to_inbox_name",
+                    )?
+                }
+                "transfer_to_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transfer_to_number,
+                        "transfer_to_number",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            transfer_to_task_id: __runtime::required::<
+                A,
+                _,
+            >(transfer_to_task_id, "transfer_to_task_id")?,
+            task_status: task_status.unwrap_or_default(),
+            transfer_to_task_status: transfer_to_task_status.unwrap_or_default(),
+            task_timeout: task_timeout.unwrap_or_default(),
+            transfer_to_task_timeout: transfer_to_task_timeout.unwrap_or_default(),
+            transfer_level: transfer_level.unwrap_or_default(),
+            transfer_type: transfer_type.unwrap_or_default(),
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_name: channel_name.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            transfer_to_flow_id: transfer_to_flow_id.unwrap_or_default(),
+            transfer_to_flow_name: transfer_to_flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            transfer_to_queue_id: transfer_to_queue_id.unwrap_or_default(),
+            transfer_to_cc_queue_id: transfer_to_cc_queue_id.unwrap_or_default(),
+            transfer_to_queue_name: transfer_to_queue_name.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            transfer_to_user_id: transfer_to_user_id.unwrap_or_default(),
+            transfer_to_user_display_name: transfer_to_user_display_name
+                .unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            transfer_to_inbox_id: transfer_to_inbox_id.unwrap_or_default(),
+            transfer_to_inbox_name: transfer_to_inbox_name.unwrap_or_default(),
+            transfer_to_number: transfer_to_number.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The transfer level.
@@ -15623,7 +29306,7 @@ for ContactCenterEngagementTransferInitiatedPayloadObjectTransferLevel {
 }
 
 /// The payload of the `contact_center.engagement_takeover_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTakeoverStarted {
     /// The event's name.
     pub event: String,
@@ -15633,8 +29316,39 @@ pub struct ContactCenterEngagementTakeoverStarted {
     pub payload: ContactCenterEngagementTakeoverStartedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTakeoverStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTakeoverStarted {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTakeoverStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementTakeoverStarted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTakeoverStartedPayload {
     /// The account ID.
     pub account_id: String,
@@ -15642,37 +29356,67 @@ pub struct ContactCenterEngagementTakeoverStartedPayload {
     pub object: Box<ContactCenterEngagementTakeoverStartedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTakeoverStartedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTakeoverStartedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTakeoverStartedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the started engagement takeover.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTakeoverStartedPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
     /// The engagement's direction.
     pub engagement_direction: ContactCenterPayloadObjectEngagementDirection,
     /// The engagement's channel ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The task's channel type.
     /// * voice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<ContactCenterInboxMessageDownloadedPayloadObjectChannel>,
     /// The task's channel.
     /// * voice
     pub channel: ContactCenterInboxMessageDownloadedPayloadObjectChannel,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The assigned user's ID.
     pub user_id: String,
@@ -15683,26 +29427,177 @@ pub struct ContactCenterEngagementTakeoverStartedPayloadObject {
     /// The takeover user's display name.
     pub takeover_user_display_name: String,
     /// The user's contact center phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_center_number: Option<String>,
     /// The consumer's address book contact ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The consumer's address book contact display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The monitor initiation time, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The monitor initiation time, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementTakeoverStartedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTakeoverStartedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTakeoverStartedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel_id = None;
+        let mut channel_type = None;
+        let mut channel = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut takeover_user_id = None;
+        let mut takeover_user_display_name = None;
+        let mut contact_center_number = None;
+        let mut consumer_id = None;
+        let mut consumer_number = None;
+        let mut consumer_display_name = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "takeover_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut takeover_user_id,
+                        "takeover_user_id",
+                    )?
+                }
+                "takeover_user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut takeover_user_display_name,
+                        "takeover_user_display_name",
+                    )?
+                }
+                "contact_center_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_center_number,
+                        "contact_center_number",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel_id: channel_id.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: __runtime::required::<
+                A,
+                _,
+            >(user_display_name, "user_display_name")?,
+            takeover_user_id: __runtime::required::<
+                A,
+                _,
+            >(takeover_user_id, "takeover_user_id")?,
+            takeover_user_display_name: __runtime::required::<
+                A,
+                _,
+            >(takeover_user_display_name, "takeover_user_display_name")?,
+            contact_center_number: contact_center_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.voicemail_transcript_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterVoicemailTranscriptCompleted {
     /// The event's name.
     pub event: String,
@@ -15712,8 +29607,39 @@ pub struct ContactCenterVoicemailTranscriptCompleted {
     pub payload: ContactCenterVoicemailTranscriptCompletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterVoicemailTranscriptCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterVoicemailTranscriptCompleted {
+    const EXPECTING: &'static str = "struct ContactCenterVoicemailTranscriptCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterVoicemailTranscriptCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterVoicemailTranscriptCompletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -15721,8 +29647,38 @@ pub struct ContactCenterVoicemailTranscriptCompletedPayload {
     pub object: Box<ContactCenterVoicemailTranscriptCompletedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterVoicemailTranscriptCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterVoicemailTranscriptCompletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterVoicemailTranscriptCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the completed voicemail transcript.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterVoicemailTranscriptCompletedPayloadObject {
     /// The voicemail's unique ID.
     pub message_id: String,
@@ -15733,43 +29689,151 @@ pub struct ContactCenterVoicemailTranscriptCompletedPayloadObject {
     /// The engagement ID.
     pub engagement_id: String,
     /// The date and time when the engagement ended, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The date and time when the engagement ended, to the millisecond.
     pub date_time_ms: String,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The engagement queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The URL to the voicemail transcript.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript_url: Option<String>,
     /// The inbox message's duration, to the second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_duration: Option<i64>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The inbox message soft delete flag, normal or deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ContactCenterVoicemailTranscriptCompletedPayloadObjectStatus>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterVoicemailTranscriptCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterVoicemailTranscriptCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterVoicemailTranscriptCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut message_id = None;
+        let mut inbox_id = None;
+        let mut inbox_name = None;
+        let mut engagement_id = None;
+        let mut date_time = None;
+        let mut date_time_ms = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut queue_id = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut transcript_url = None;
+        let mut message_duration = None;
+        let mut consumer_number = None;
+        let mut consumer_id = None;
+        let mut consumer_display_name = None;
+        let mut status = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "inbox_id" => __runtime::field(&mut __map, &mut inbox_id, "inbox_id")?,
+                "inbox_name" => {
+                    __runtime::field(&mut __map, &mut inbox_name, "inbox_name")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "transcript_url" => {
+                    __runtime::field(&mut __map, &mut transcript_url, "transcript_url")?
+                }
+                "message_duration" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut message_duration,
+                        "message_duration",
+                    )?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
+            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            date_time: date_time.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            transcript_url: transcript_url.unwrap_or_default(),
+            message_duration: message_duration.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+        })
+    }
 }
 
 /// The inbox message soft delete flag, normal or deleted.
@@ -15818,7 +29882,7 @@ for ContactCenterVoicemailTranscriptCompletedPayloadObjectStatus {
 }
 
 /// The payload of the `contact_center.task_reservation_accepted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskReservationAccepted {
     /// The event's name.
     pub event: String,
@@ -15828,8 +29892,39 @@ pub struct ContactCenterTaskReservationAccepted {
     pub payload: ContactCenterTaskReservationCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskReservationAccepted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskReservationAccepted {
+    const EXPECTING: &'static str = "struct ContactCenterTaskReservationAccepted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_email_transcript_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementEmailTranscriptCompleted {
     /// The event's name.
     pub event: String,
@@ -15839,8 +29934,39 @@ pub struct ContactCenterEngagementEmailTranscriptCompleted {
     pub payload: Box<ContactCenterEngagementEmailTranscriptCompletedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementEmailTranscriptCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementEmailTranscriptCompleted {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementEmailTranscriptCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementEmailTranscriptCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementEmailTranscriptCompletedPayload {
     /// The account ID.
     pub account_id: String,
@@ -15848,8 +29974,39 @@ pub struct ContactCenterEngagementEmailTranscriptCompletedPayload {
     pub object: ContactCenterEngagementEmailTranscriptCompletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementEmailTranscriptCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementEmailTranscriptCompletedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementEmailTranscriptCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`ContactCenterEngagementEmailTranscriptCompletedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementEmailTranscriptCompletedPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -15862,21 +30019,88 @@ pub struct ContactCenterEngagementEmailTranscriptCompletedPayloadObject {
     /// * email_address - Only applies to email channel.
     pub channel_source: ContactCenterEngagementEmailTranscriptCompletedPayloadObjectChannelSource,
     /// The engagement's flow ID where the engagement ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The engagement's flow name where the engagement ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The URL to download the recording transcript file.
     ///
     ///  If a user has authorized and installed your OAuth app containing contact center recording scopes, use the user's [OAuth access token](/docs/integrations/oauth/) to download the file, and set the access_token as a Bearer token in the Authorization header.
     ///
     ///  curl -H 'Authorization: Bearer &lt;ACCESS_TOKEN&gt;' <https://{{base-domain}}/rec/archive/download/xyz>
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript_url: Option<String>,
     /// The date and time when the email transcript was completed, to the millisecond.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time_ms: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterEngagementEmailTranscriptCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementEmailTranscriptCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementEmailTranscriptCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut engagement_direction = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut transcript_url = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "engagement_direction" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_direction,
+                        "engagement_direction",
+                    )?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "transcript_url" => {
+                    __runtime::field(&mut __map, &mut transcript_url, "transcript_url")?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_direction: __runtime::required::<
+                A,
+                _,
+            >(engagement_direction, "engagement_direction")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: __runtime::required::<
+                A,
+                _,
+            >(channel_source, "channel_source")?,
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            transcript_url: transcript_url.unwrap_or_default(),
+            date_time_ms: date_time_ms.unwrap_or_default(),
+        })
+    }
 }
 
 /// The task's channel.
@@ -15966,7 +30190,7 @@ for ContactCenterEngagementEmailTranscriptCompletedPayloadObjectChannelSource {
 }
 
 /// The payload of the `contact_center.user_phone_numbers_unassigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserPhoneNumbersUnassigned {
     /// The event's name.
     pub event: String,
@@ -15976,8 +30200,39 @@ pub struct ContactCenterUserPhoneNumbersUnassigned {
     pub payload: ContactCenterUserPhoneNumbersPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserPhoneNumbersUnassigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserPhoneNumbersUnassigned {
+    const EXPECTING: &'static str = "struct ContactCenterUserPhoneNumbersUnassigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_user_unhold` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserUnhold {
     /// The event's name.
     pub event: String,
@@ -15987,8 +30242,39 @@ pub struct ContactCenterEngagementUserUnhold {
     pub payload: ContactCenterEngagementUserHoldPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserUnhold {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserUnhold {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserUnhold";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.user_logout` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterUserLogout {
     /// The event's name.
     pub event: String,
@@ -15998,8 +30284,39 @@ pub struct ContactCenterUserLogout {
     pub payload: ContactCenterUserPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterUserLogout {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterUserLogout {
+    const EXPECTING: &'static str = "struct ContactCenterUserLogout";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.task_reservation_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskReservationCompleted {
     /// The event's name.
     pub event: String,
@@ -16009,8 +30326,39 @@ pub struct ContactCenterTaskReservationCompleted {
     pub payload: ContactCenterTaskReservationCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskReservationCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskReservationCompleted {
+    const EXPECTING: &'static str = "struct ContactCenterTaskReservationCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.queue_scheduled_callback_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueScheduledCallbackCreated {
     /// The event's name.
     pub event: String,
@@ -16020,8 +30368,39 @@ pub struct ContactCenterQueueScheduledCallbackCreated {
     pub payload: ContactCenterQueueScheduledCallbackCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueScheduledCallbackCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueScheduledCallbackCreated {
+    const EXPECTING: &'static str = "struct ContactCenterQueueScheduledCallbackCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterQueueScheduledCallbackCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueScheduledCallbackCreatedPayload {
     /// The account ID.
     pub account_id: String,
@@ -16029,8 +30408,38 @@ pub struct ContactCenterQueueScheduledCallbackCreatedPayload {
     pub object: ContactCenterQueueScheduledCallbackCreatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterQueueScheduledCallbackCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueScheduledCallbackCreatedPayload {
+    const EXPECTING: &'static str = "struct ContactCenterQueueScheduledCallbackCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the created scheduled callback.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueScheduledCallbackCreatedPayloadObject {
     /// The booking slot's start time.
     pub start_time: String,
@@ -16046,8 +30455,54 @@ pub struct ContactCenterQueueScheduledCallbackCreatedPayloadObject {
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterQueueScheduledCallbackCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterQueueScheduledCallbackCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterQueueScheduledCallbackCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut start_time = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut queue_channel = None;
+        let mut attendees = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "queue_channel" => {
+                    __runtime::field(&mut __map, &mut queue_channel, "queue_channel")?
+                }
+                "attendees" => __runtime::field(&mut __map, &mut attendees, "attendees")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            queue_name: __runtime::required::<A, _>(queue_name, "queue_name")?,
+            queue_channel: __runtime::required::<A, _>(queue_channel, "queue_channel")?,
+            attendees: __runtime::required::<A, _>(attendees, "attendees")?,
+        })
+    }
+}
+
 /// An item of the `attendees` property of [`ContactCenterQueueScheduledCallbackCreatedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterQueueScheduledCallbackCreatedPayloadObjectAttendeesItem {
     /// The attendee's ID.
     pub attendee_id: String,
@@ -16061,8 +30516,53 @@ pub struct ContactCenterQueueScheduledCallbackCreatedPayloadObjectAttendeesItem 
     pub phone_number: String,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ContactCenterQueueScheduledCallbackCreatedPayloadObjectAttendeesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for ContactCenterQueueScheduledCallbackCreatedPayloadObjectAttendeesItem {
+    const EXPECTING: &'static str = "struct ContactCenterQueueScheduledCallbackCreatedPayloadObjectAttendeesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut attendee_id = None;
+        let mut first_name = None;
+        let mut last_name = None;
+        let mut email = None;
+        let mut phone_number = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "attendee_id" => {
+                    __runtime::field(&mut __map, &mut attendee_id, "attendee_id")?
+                }
+                "first_name" => {
+                    __runtime::field(&mut __map, &mut first_name, "first_name")?
+                }
+                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "phone_number" => {
+                    __runtime::field(&mut __map, &mut phone_number, "phone_number")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            attendee_id: __runtime::required::<A, _>(attendee_id, "attendee_id")?,
+            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
+            last_name: __runtime::required::<A, _>(last_name, "last_name")?,
+            email: __runtime::required::<A, _>(email, "email")?,
+            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_survey_status` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementSurveyStatus {
     /// The event's name.
     pub event: String,
@@ -16072,8 +30572,39 @@ pub struct ContactCenterEngagementSurveyStatus {
     pub payload: ContactCenterEngagementSurveyStatusPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementSurveyStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementSurveyStatus {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementSurveyStatus";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterEngagementSurveyStatus`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementSurveyStatusPayload {
     /// The account ID.
     pub account_id: String,
@@ -16081,8 +30612,38 @@ pub struct ContactCenterEngagementSurveyStatusPayload {
     pub object: Box<ContactCenterEngagementSurveyStatusPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementSurveyStatusPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementSurveyStatusPayload {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementSurveyStatusPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the engagement survey.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementSurveyStatusPayloadObject {
     /// The engagement's ID.
     pub engagement_id: String,
@@ -16100,22 +30661,22 @@ pub struct ContactCenterEngagementSurveyStatusPayloadObject {
     /// * sms - Only applies to messaging channel.
     /// * facebook_messenger - Only applies to messaging channel.
     /// * whatsapp - Only applies to messaging channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_source: Option<ContactCenterEngagementPayloadObjectChannelSource>,
     /// The Contact Center queue's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_queue_id: Option<String>,
     /// The engagement queue's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The engagement's flow ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<String>,
     /// The flow's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_name: Option<String>,
     /// The flow's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_number: Option<String>,
     /// The engagement survey's status.
     /// * sent
@@ -16126,31 +30687,161 @@ pub struct ContactCenterEngagementSurveyStatusPayloadObject {
     /// The survey's ID.
     pub survey_id: String,
     /// The survey question's ID. Only has a value if the survey status is question_submitted and channel is voice.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub survey_question_id: Option<String>,
     /// The triggered survey's source.
     /// * queue
     /// * flow
     pub survey_trigger_from: ContactCenterEngagementSurveyStatusPayloadObjectSurveyTriggerFrom,
     /// The consumer's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_id: Option<String>,
     /// The consumer's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_number: Option<String>,
     /// The consumer's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_display_name: Option<String>,
     /// The consumer's email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_email: Option<String>,
     /// The last agent's ID.
     pub user_id: String,
     /// The last agent's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_display_name: Option<String>,
     /// The date and time when the engagement survey's status is triggered, to the millisecond.
     pub date_time_ms: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementSurveyStatusPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementSurveyStatusPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementSurveyStatusPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut engagement_id = None;
+        let mut channel = None;
+        let mut channel_source = None;
+        let mut cc_queue_id = None;
+        let mut queue_name = None;
+        let mut flow_id = None;
+        let mut flow_name = None;
+        let mut flow_number = None;
+        let mut survey_status = None;
+        let mut survey_id = None;
+        let mut survey_question_id = None;
+        let mut survey_trigger_from = None;
+        let mut consumer_id = None;
+        let mut consumer_number = None;
+        let mut consumer_display_name = None;
+        let mut consumer_email = None;
+        let mut user_id = None;
+        let mut user_display_name = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "channel_source" => {
+                    __runtime::field(&mut __map, &mut channel_source, "channel_source")?
+                }
+                "cc_queue_id" => {
+                    __runtime::field(&mut __map, &mut cc_queue_id, "cc_queue_id")?
+                }
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "flow_id" => __runtime::field(&mut __map, &mut flow_id, "flow_id")?,
+                "flow_name" => __runtime::field(&mut __map, &mut flow_name, "flow_name")?,
+                "flow_number" => {
+                    __runtime::field(&mut __map, &mut flow_number, "flow_number")?
+                }
+                "survey_status" => {
+                    __runtime::field(&mut __map, &mut survey_status, "survey_status")?
+                }
+                "survey_id" => __runtime::field(&mut __map, &mut survey_id, "survey_id")?,
+                "survey_question_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut survey_question_id,
+                        "survey_question_id",
+                    )?
+                }
+                "survey_trigger_from" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut survey_trigger_from,
+                        "survey_trigger_from",
+                    )?
+                }
+                "consumer_id" => {
+                    __runtime::field(&mut __map, &mut consumer_id, "consumer_id")?
+                }
+                "consumer_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_number,
+                        "consumer_number",
+                    )?
+                }
+                "consumer_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consumer_display_name,
+                        "consumer_display_name",
+                    )?
+                }
+                "consumer_email" => {
+                    __runtime::field(&mut __map, &mut consumer_email, "consumer_email")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_display_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_display_name,
+                        "user_display_name",
+                    )?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel_source: channel_source.unwrap_or_default(),
+            cc_queue_id: cc_queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            flow_id: flow_id.unwrap_or_default(),
+            flow_name: flow_name.unwrap_or_default(),
+            flow_number: flow_number.unwrap_or_default(),
+            survey_status: __runtime::required::<A, _>(survey_status, "survey_status")?,
+            survey_id: __runtime::required::<A, _>(survey_id, "survey_id")?,
+            survey_question_id: survey_question_id.unwrap_or_default(),
+            survey_trigger_from: __runtime::required::<
+                A,
+                _,
+            >(survey_trigger_from, "survey_trigger_from")?,
+            consumer_id: consumer_id.unwrap_or_default(),
+            consumer_number: consumer_number.unwrap_or_default(),
+            consumer_display_name: consumer_display_name.unwrap_or_default(),
+            consumer_email: consumer_email.unwrap_or_default(),
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_display_name: user_display_name.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
 }
 
 /// The engagement survey's status.
@@ -16259,7 +30950,7 @@ for ContactCenterEngagementSurveyStatusPayloadObjectSurveyTriggerFrom {
 }
 
 /// The payload of the `contact_center.task_reservation_timeout` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTaskReservationTimeout {
     /// The event's name.
     pub event: String,
@@ -16269,8 +30960,39 @@ pub struct ContactCenterTaskReservationTimeout {
     pub payload: ContactCenterTaskReservationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTaskReservationTimeout {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTaskReservationTimeout {
+    const EXPECTING: &'static str = "struct ContactCenterTaskReservationTimeout";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_user_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserEnded {
     /// The event's name.
     pub event: String,
@@ -16280,8 +31002,39 @@ pub struct ContactCenterEngagementUserEnded {
     pub payload: ContactCenterEngagementPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserEnded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserEnded {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserEnded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_user_answered` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementUserAnswered {
     /// The event's name.
     pub event: String,
@@ -16291,8 +31044,39 @@ pub struct ContactCenterEngagementUserAnswered {
     pub payload: ContactCenterEngagementPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementUserAnswered {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementUserAnswered {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementUserAnswered";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.team_members_assigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterTeamMembersAssigned {
     /// The event's name.
     pub event: String,
@@ -16302,8 +31086,39 @@ pub struct ContactCenterTeamMembersAssigned {
     pub payload: ContactCenterTeamMembersPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterTeamMembersAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterTeamMembersAssigned {
+    const EXPECTING: &'static str = "struct ContactCenterTeamMembersAssigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.engagement_transfer_queued` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterEngagementTransferQueued {
     /// The event's name.
     pub event: String,
@@ -16313,8 +31128,39 @@ pub struct ContactCenterEngagementTransferQueued {
     pub payload: ContactCenterEngagementTransferRejectedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterEngagementTransferQueued {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterEngagementTransferQueued {
+    const EXPECTING: &'static str = "struct ContactCenterEngagementTransferQueued";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `contact_center.message_status` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterMessageStatus {
     /// The event's name.
     pub event: String,
@@ -16324,8 +31170,39 @@ pub struct ContactCenterMessageStatus {
     pub payload: ContactCenterMessageStatusPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterMessageStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterMessageStatus {
+    const EXPECTING: &'static str = "struct ContactCenterMessageStatus";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ContactCenterMessageStatus`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterMessageStatusPayload {
     /// The account ID.
     pub account_id: String,
@@ -16333,35 +31210,146 @@ pub struct ContactCenterMessageStatusPayload {
     pub object: ContactCenterMessageStatusPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterMessageStatusPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterMessageStatusPayload {
+    const EXPECTING: &'static str = "struct ContactCenterMessageStatusPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the message status.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterMessageStatusPayloadObject {
     /// The unique message identifier returned when the message was sent using the [**Send a Message**](/docs/api/contact-center/messages) API.
     pub message_id: String,
     /// The sender's identifier. Different channels use platform-specific formats. For number-based channels, such as WhatsApp, the value must be in E.164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The recipient's identifier. Different channels use platform-specific formats. For number-based channels, such as WhatsApp, the value must be in E.164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The WhatsApp message status details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whatsapp_message: Option<ContactCenterMessageStatusPayloadObjectWhatsappMessage>,
     /// The message status update time, to the millisecond.
     pub date_time_ms: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ContactCenterMessageStatusPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterMessageStatusPayloadObject {
+    const EXPECTING: &'static str = "struct ContactCenterMessageStatusPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut message_id = None;
+        let mut from = None;
+        let mut to = None;
+        let mut whatsapp_message = None;
+        let mut date_time_ms = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "from" => __runtime::field(&mut __map, &mut from, "from")?,
+                "to" => __runtime::field(&mut __map, &mut to, "to")?,
+                "whatsapp_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whatsapp_message,
+                        "whatsapp_message",
+                    )?
+                }
+                "date_time_ms" => {
+                    __runtime::field(&mut __map, &mut date_time_ms, "date_time_ms")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            from: from.unwrap_or_default(),
+            to: to.unwrap_or_default(),
+            whatsapp_message: whatsapp_message.unwrap_or_default(),
+            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+        })
+    }
+}
+
 /// The WhatsApp message status details.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContactCenterMessageStatusPayloadObjectWhatsappMessage {
     /// The WhatsApp message status.
     pub status: ContactCenterMessageStatusPayloadObjectWhatsappMessageStatus,
     /// A short description of the failure reason when the status is failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Additional detailed information about the failure when the status is failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_detail: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ContactCenterMessageStatusPayloadObjectWhatsappMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ContactCenterMessageStatusPayloadObjectWhatsappMessage {
+    const EXPECTING: &'static str = "struct ContactCenterMessageStatusPayloadObjectWhatsappMessage";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut status = None;
+        let mut reason = None;
+        let mut error_detail = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "reason" => __runtime::field(&mut __map, &mut reason, "reason")?,
+                "error_detail" => {
+                    __runtime::field(&mut __map, &mut error_detail, "error_detail")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            status: __runtime::required::<A, _>(status, "status")?,
+            reason: reason.unwrap_or_default(),
+            error_detail: error_detail.unwrap_or_default(),
+        })
+    }
 }
 
 /// The WhatsApp message status.

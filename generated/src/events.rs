@@ -1442,7 +1442,7 @@ where
 }
 
 /// The payload of the `zoom_events.session_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSessionDeleted {
     /// The name of the event. zoom_events.event.session_deleted.
     pub event: String,
@@ -1452,10 +1452,41 @@ pub struct ZoomEventsSessionDeleted {
     pub payload: ZoomEventsSessionPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSessionDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSessionDeleted {
+    const EXPECTING: &'static str = "struct ZoomEventsSessionDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomEventsSessionDeleted`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSessionPayload {
     /// The account ID of the host who deleted the session post event publishing.
     pub account_id: String,
@@ -1463,10 +1494,40 @@ pub struct ZoomEventsSessionPayload {
     pub object: ZoomEventsSessionPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSessionPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSessionPayload {
+    const EXPECTING: &'static str = "struct ZoomEventsSessionPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSessionPayloadObject {
     /// The Zoom Events ID.
     pub event_id: String,
@@ -1482,7 +1543,7 @@ pub struct ZoomEventsSessionPayloadObject {
     #[serde(rename = "type")]
     pub type_: ZoomEventsSessionPayloadObjectType,
     /// The type of attendee experience for the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendance_type: Option<ZoomEventsPayloadObjectAttendanceType>,
     /// The start time of the session in UTC. The format should be yyyy-MM-ddTHH:mm:ssZ
     pub start_time: String,
@@ -1490,6 +1551,65 @@ pub struct ZoomEventsSessionPayloadObject {
     pub end_time: String,
     /// The session's [timezone](https://marketplace.zoom.us/docs/api-reference/other-references/abbreviation-lists#timezones).
     pub timezone: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ZoomEventsSessionPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSessionPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomEventsSessionPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event_id = None;
+        let mut host_id = None;
+        let mut session_id = None;
+        let mut name = None;
+        let mut type_ = None;
+        let mut attendance_type = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        let mut timezone = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "attendance_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut attendance_type,
+                        "attendance_type",
+                    )?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            attendance_type: attendance_type.unwrap_or_default(),
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+        })
+    }
 }
 
 /// The session type.
@@ -1591,7 +1711,7 @@ impl<'de> serde::Deserialize<'de> for ZoomEventsPayloadObjectAttendanceType {
 }
 
 /// The payload of the `zoom_events.ticket_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketUpdated {
     /// The name of the event, zoom_events.ticket_updated
     pub event: String,
@@ -1601,8 +1721,39 @@ pub struct ZoomEventsTicketUpdated {
     pub payload: Box<ZoomEventsTicketUpdatedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketUpdated {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomEventsTicketUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketUpdatedPayload {
     /// The account ID of the host who created the event.
     pub account_id: String,
@@ -1610,8 +1761,38 @@ pub struct ZoomEventsTicketUpdatedPayload {
     pub object: ZoomEventsTicketUpdatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketUpdatedPayload {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The ticket Description.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketUpdatedPayloadObject {
     /// The Zoom Events ID.
     pub event_id: String,
@@ -1620,10 +1801,10 @@ pub struct ZoomEventsTicketUpdatedPayloadObject {
     /// The ticket ID generated from the registration.
     pub ticket_id: String,
     /// The ticket type ID for which the user registers to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_type_id: Option<String>,
     /// A set of unique alphanumeric characters that references the external ticket ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ticket_id: Option<String>,
     /// The registrant's email.
     pub email: String,
@@ -1644,12 +1825,78 @@ pub struct ZoomEventsTicketUpdatedPayloadObject {
     ///  * hub_host The hub host ticket
     ///  * hub_owner The hub owner ticket &quot;,
     ///  * subscription The subscription ticket &quot;
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_role_type: Option<ZoomEventsTicketUpdatedPayloadObjectTicketRoleType>,
     /// The event authentication method for the ticket:
     ///  * zoom_account Zoom account holder  * zoom_account_otp Zoom account holder with OTP  * corporate_idp Corporate IDP  * no_auth No authentication
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_method: Option<ZoomEventsTicketPayloadObjectAuthenticationMethod>,
+}
+
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event_id = None;
+        let mut host_id = None;
+        let mut ticket_id = None;
+        let mut ticket_type_id = None;
+        let mut external_ticket_id = None;
+        let mut email = None;
+        let mut ticket_role_type = None;
+        let mut authentication_method = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "ticket_id" => __runtime::field(&mut __map, &mut ticket_id, "ticket_id")?,
+                "ticket_type_id" => {
+                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")?
+                }
+                "external_ticket_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_ticket_id,
+                        "external_ticket_id",
+                    )?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "ticket_role_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ticket_role_type,
+                        "ticket_role_type",
+                    )?
+                }
+                "authentication_method" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut authentication_method,
+                        "authentication_method",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            ticket_id: __runtime::required::<A, _>(ticket_id, "ticket_id")?,
+            ticket_type_id: ticket_type_id.unwrap_or_default(),
+            external_ticket_id: external_ticket_id.unwrap_or_default(),
+            email: __runtime::required::<A, _>(email, "email")?,
+            ticket_role_type: ticket_role_type.unwrap_or_default(),
+            authentication_method: authentication_method.unwrap_or_default(),
+        })
+    }
 }
 
 /// The ticket role type:
@@ -1825,7 +2072,7 @@ impl<'de> serde::Deserialize<'de> for ZoomEventsTicketPayloadObjectAuthenticatio
 }
 
 /// The payload of the `zoom_events.event_published` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsEventPublished {
     /// The name of the event. zoom_events.event_published.
     pub event: String,
@@ -1835,10 +2082,41 @@ pub struct ZoomEventsEventPublished {
     pub payload: ZoomEventsEventPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsEventPublished {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsEventPublished {
+    const EXPECTING: &'static str = "struct ZoomEventsEventPublished";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomEventsEventPublished`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsEventPayload {
     /// The account ID of the host who published the event.
     pub account_id: String,
@@ -1846,13 +2124,43 @@ pub struct ZoomEventsEventPayload {
     pub object: Box<ZoomEventsEventPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsEventPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsEventPayload {
+    const EXPECTING: &'static str = "struct ZoomEventsEventPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The Zoom Event description.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsEventPayloadObject {
     /// The ID of the event hub.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hub_id: Option<String>,
     /// The ID of the event.
     pub event_id: String,
@@ -1861,7 +2169,7 @@ pub struct ZoomEventsEventPayloadObject {
     /// The name of the event.
     pub name: String,
     /// The description of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Event Types:
     ///  * CONFERENCE - Multi session event
@@ -1872,10 +2180,10 @@ pub struct ZoomEventsEventPayloadObject {
     ///  * PUBLISHED - Published event
     ///  * DRAFT - Draft event
     ///  * CANCELLED - Cancelled event
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ZoomEventsEventPayloadObjectStatus>,
     /// The type of attendee experience for the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendance_type: Option<ZoomEventsPayloadObjectAttendanceType>,
     /// The start time of the event in UTC. The format should be yyyy-MM-ddTHH:mm:ssZ
     pub start_time: String,
@@ -1883,6 +2191,73 @@ pub struct ZoomEventsEventPayloadObject {
     pub end_time: String,
     /// The timezone of the event.
     pub timezone: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ZoomEventsEventPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsEventPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomEventsEventPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut hub_id = None;
+        let mut event_id = None;
+        let mut host_id = None;
+        let mut name = None;
+        let mut description = None;
+        let mut event_type = None;
+        let mut status = None;
+        let mut attendance_type = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        let mut timezone = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "hub_id" => __runtime::field(&mut __map, &mut hub_id, "hub_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "description" => {
+                    __runtime::field(&mut __map, &mut description, "description")?
+                }
+                "event_type" => {
+                    __runtime::field(&mut __map, &mut event_type, "event_type")?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "attendance_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut attendance_type,
+                        "attendance_type",
+                    )?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            hub_id: hub_id.unwrap_or_default(),
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            description: description.unwrap_or_default(),
+            event_type: __runtime::required::<A, _>(event_type, "event_type")?,
+            status: status.unwrap_or_default(),
+            attendance_type: attendance_type.unwrap_or_default(),
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+        })
+    }
 }
 
 /// Event Types:
@@ -1992,7 +2367,7 @@ impl<'de> serde::Deserialize<'de> for ZoomEventsEventPayloadObjectStatus {
 }
 
 /// The payload of the `zoom_events.ticket_type_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketTypeUpdated {
     /// The name of the event, zoom_events.ticket_type_updated
     pub event: String,
@@ -2002,10 +2377,41 @@ pub struct ZoomEventsTicketTypeUpdated {
     pub payload: ZoomEventsTicketTypePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketTypeUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketTypeUpdated {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketTypeUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomEventsTicketTypeUpdated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketTypePayload {
     /// The account ID of the host who updated the ticketType.
     pub account_id: String,
@@ -2013,10 +2419,40 @@ pub struct ZoomEventsTicketTypePayload {
     pub object: ZoomEventsTicketTypePayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketTypePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketTypePayload {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketTypePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the ticketType.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketTypePayloadObject {
     /// The zoom-events event ID.
     pub event_id: String,
@@ -2027,10 +2463,10 @@ pub struct ZoomEventsTicketTypePayloadObject {
     /// The name of the ticketType.
     pub name: String,
     /// The description of the ticketType.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The type of attendee experience for the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendance_type: Option<ZoomEventsPayloadObjectAttendanceType>,
     /// The start time of the ticket sales in UTC. The format should be yyyy-MM-ddTHH:mm:ssZ
     pub start_time: String,
@@ -2038,8 +2474,69 @@ pub struct ZoomEventsTicketTypePayloadObject {
     pub end_time: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketTypePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketTypePayloadObject {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketTypePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event_id = None;
+        let mut host_id = None;
+        let mut ticket_type_id = None;
+        let mut name = None;
+        let mut description = None;
+        let mut attendance_type = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "ticket_type_id" => {
+                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")?
+                }
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "description" => {
+                    __runtime::field(&mut __map, &mut description, "description")?
+                }
+                "attendance_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut attendance_type,
+                        "attendance_type",
+                    )?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            ticket_type_id: __runtime::required::<
+                A,
+                _,
+            >(ticket_type_id, "ticket_type_id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            description: description.unwrap_or_default(),
+            attendance_type: attendance_type.unwrap_or_default(),
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.exhibitor_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsExhibitorCreated {
     /// The name of the event, zoom_events.exhibitor_created
     pub event: String,
@@ -2049,10 +2546,41 @@ pub struct ZoomEventsExhibitorCreated {
     pub payload: ZoomEventsExhibitorPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsExhibitorCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsExhibitorCreated {
+    const EXPECTING: &'static str = "struct ZoomEventsExhibitorCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomEventsExhibitorCreated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsExhibitorPayload {
     /// The account ID of the host who created the event exhibitor.
     pub account_id: String,
@@ -2060,10 +2588,40 @@ pub struct ZoomEventsExhibitorPayload {
     pub object: ZoomEventsExhibitorPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsExhibitorPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsExhibitorPayload {
+    const EXPECTING: &'static str = "struct ZoomEventsExhibitorPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Exhibitor Description.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsExhibitorPayloadObject {
     /// The zoom-events event ID.
     pub event_id: String,
@@ -2074,12 +2632,12 @@ pub struct ZoomEventsExhibitorPayloadObject {
     /// The exhibitors's name.
     pub name: String,
     /// The exhibitor's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether the exhibitor is a sponsor.
     pub is_sponsor: bool,
     /// The sponsor tier ID for a particular event. This field only applies to a sponsor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tier_id: Option<String>,
     /// The contact's full name.
     pub contact_name: String,
@@ -2087,8 +2645,67 @@ pub struct ZoomEventsExhibitorPayloadObject {
     pub contact_email: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsExhibitorPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsExhibitorPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomEventsExhibitorPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event_id = None;
+        let mut host_id = None;
+        let mut exhibitor_id = None;
+        let mut name = None;
+        let mut description = None;
+        let mut is_sponsor = None;
+        let mut tier_id = None;
+        let mut contact_name = None;
+        let mut contact_email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "exhibitor_id" => {
+                    __runtime::field(&mut __map, &mut exhibitor_id, "exhibitor_id")?
+                }
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "description" => {
+                    __runtime::field(&mut __map, &mut description, "description")?
+                }
+                "is_sponsor" => {
+                    __runtime::field(&mut __map, &mut is_sponsor, "is_sponsor")?
+                }
+                "tier_id" => __runtime::field(&mut __map, &mut tier_id, "tier_id")?,
+                "contact_name" => {
+                    __runtime::field(&mut __map, &mut contact_name, "contact_name")?
+                }
+                "contact_email" => {
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            exhibitor_id: __runtime::required::<A, _>(exhibitor_id, "exhibitor_id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            description: description.unwrap_or_default(),
+            is_sponsor: __runtime::required::<A, _>(is_sponsor, "is_sponsor")?,
+            tier_id: tier_id.unwrap_or_default(),
+            contact_name: __runtime::required::<A, _>(contact_name, "contact_name")?,
+            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.exhibitor_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsExhibitorUpdated {
     /// The name of the event, zoom_events.exhibitor_updated
     pub event: String,
@@ -2098,8 +2715,39 @@ pub struct ZoomEventsExhibitorUpdated {
     pub payload: ZoomEventsExhibitorPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsExhibitorUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsExhibitorUpdated {
+    const EXPECTING: &'static str = "struct ZoomEventsExhibitorUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.event_cancelled` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsEventCancelled {
     /// The name of the event. zoom_events.event_cancelled.
     pub event: String,
@@ -2109,8 +2757,39 @@ pub struct ZoomEventsEventCancelled {
     pub payload: ZoomEventsEventPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsEventCancelled {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsEventCancelled {
+    const EXPECTING: &'static str = "struct ZoomEventsEventCancelled";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.event_duplicated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsEventDuplicated {
     /// The name of the event. zoom_events.event_duplicated.
     pub event: String,
@@ -2120,8 +2799,39 @@ pub struct ZoomEventsEventDuplicated {
     pub payload: ZoomEventsEventDuplicatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsEventDuplicated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsEventDuplicated {
+    const EXPECTING: &'static str = "struct ZoomEventsEventDuplicated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomEventsEventDuplicated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsEventDuplicatedPayload {
     /// The account ID of the host who duplicated the event.
     pub account_id: String,
@@ -2129,23 +2839,53 @@ pub struct ZoomEventsEventDuplicatedPayload {
     pub object: Box<ZoomEventsEventDuplicatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsEventDuplicatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsEventDuplicatedPayload {
+    const EXPECTING: &'static str = "struct ZoomEventsEventDuplicatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The Zoom Event description.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsEventDuplicatedPayloadObject {
     /// The ID of the event hub.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hub_id: Option<String>,
     /// The ID of the event.
     pub event_id: String,
     /// The ID of the event from which this event was duplicated from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_event_id: Option<String>,
     /// The event host(creator)'s user ID.
     pub host_id: String,
     /// The name of the event.
     pub name: String,
     /// The description of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Event Types:
     ///  * CONFERENCE - Multi session event
@@ -2156,10 +2896,10 @@ pub struct ZoomEventsEventDuplicatedPayloadObject {
     ///  * PUBLISHED - Published event
     ///  * DRAFT - Draft event
     ///  * CANCELLED - Cancelled event
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ZoomEventsEventPayloadObjectStatus>,
     /// The type of attendee experience for the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendance_type: Option<ZoomEventsPayloadObjectAttendanceType>,
     /// The start time of the event in UTC. The format should be yyyy-MM-ddTHH:mm:ssZ
     pub start_time: String,
@@ -2169,8 +2909,84 @@ pub struct ZoomEventsEventDuplicatedPayloadObject {
     pub timezone: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsEventDuplicatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsEventDuplicatedPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomEventsEventDuplicatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut hub_id = None;
+        let mut event_id = None;
+        let mut source_event_id = None;
+        let mut host_id = None;
+        let mut name = None;
+        let mut description = None;
+        let mut event_type = None;
+        let mut status = None;
+        let mut attendance_type = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        let mut timezone = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "hub_id" => __runtime::field(&mut __map, &mut hub_id, "hub_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "source_event_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut source_event_id,
+                        "source_event_id",
+                    )?
+                }
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "description" => {
+                    __runtime::field(&mut __map, &mut description, "description")?
+                }
+                "event_type" => {
+                    __runtime::field(&mut __map, &mut event_type, "event_type")?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "attendance_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut attendance_type,
+                        "attendance_type",
+                    )?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            hub_id: hub_id.unwrap_or_default(),
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            source_event_id: source_event_id.unwrap_or_default(),
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            description: description.unwrap_or_default(),
+            event_type: __runtime::required::<A, _>(event_type, "event_type")?,
+            status: status.unwrap_or_default(),
+            attendance_type: attendance_type.unwrap_or_default(),
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.session_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSessionEnded {
     /// The name of the event.
     pub event: String,
@@ -2180,8 +2996,39 @@ pub struct ZoomEventsSessionEnded {
     pub payload: ZoomEventsSessionEndedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSessionEnded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSessionEnded {
+    const EXPECTING: &'static str = "struct ZoomEventsSessionEnded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomEventsSessionEnded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSessionEndedPayload {
     /// The account ID of the user who ended the session.
     pub account_id: String,
@@ -2189,8 +3036,38 @@ pub struct ZoomEventsSessionEndedPayload {
     pub object: ZoomEventsSessionEndedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSessionEndedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSessionEndedPayload {
+    const EXPECTING: &'static str = "struct ZoomEventsSessionEndedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSessionEndedPayloadObject {
     /// The Zoom Events event ID.
     pub event_id: String,
@@ -2213,8 +3090,58 @@ pub struct ZoomEventsSessionEndedPayloadObject {
     pub timezone: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSessionEndedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSessionEndedPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomEventsSessionEndedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event_id = None;
+        let mut host_id = None;
+        let mut session_id = None;
+        let mut name = None;
+        let mut type_ = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        let mut timezone = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.vod_registration_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsVodRegistrationCreated {
     /// The name of the event, zoom_events.vod_registration_created.
     pub event: String,
@@ -2224,8 +3151,39 @@ pub struct ZoomEventsVodRegistrationCreated {
     pub payload: ZoomEventsVodRegistrationCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsVodRegistrationCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsVodRegistrationCreated {
+    const EXPECTING: &'static str = "struct ZoomEventsVodRegistrationCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomEventsVodRegistrationCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsVodRegistrationCreatedPayload {
     /// The account ID of the host who created the event.
     pub account_id: String,
@@ -2233,8 +3191,38 @@ pub struct ZoomEventsVodRegistrationCreatedPayload {
     pub object: Box<ZoomEventsVodRegistrationCreatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsVodRegistrationCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsVodRegistrationCreatedPayload {
+    const EXPECTING: &'static str = "struct ZoomEventsVodRegistrationCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The VOD channel registration description.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsVodRegistrationCreatedPayloadObject {
     /// The VOD channel ID.
     pub channel_id: String,
@@ -2247,61 +3235,188 @@ pub struct ZoomEventsVodRegistrationCreatedPayloadObject {
     /// The registrant's email.
     pub email: String,
     /// The registrantion date in UTC. The format should be yyyy-MM-ddTHH:mm:ssZ.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_date: Option<String>,
     /// The VOD channel authentication method
     ///  * zoom_account Zoom account holder   * no_auth No authentication* email_opt registration using email OTP verification*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_method: Option<
         ZoomEventsVodRegistrationCreatedPayloadObjectAuthenticationMethod,
     >,
     /// The unique join link for the vod registrant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_link: Option<String>,
     /// The registrant's first name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// The registrant's last name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The registrant's address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The registrant's city.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// The registrant's state or province.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The registrant's ZIP or postal code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// The registrant's two-letter [country code](https://marketplace.zoom.us/docs/api-reference/other-references/abbreviation-lists#countries).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The registrant's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// The registrant's industry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub industry: Option<String>,
     /// The registrant's job title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
     /// The registrant's organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
     /// The registrant's number of employees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_size: Option<String>,
     /// The registrant's questions and comments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comments: Option<String>,
     /// The information about custom questions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_questions: Option<
         Vec<ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem>,
     >,
+}
+
+impl<'de> serde::Deserialize<'de> for ZoomEventsVodRegistrationCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsVodRegistrationCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomEventsVodRegistrationCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut channel_id = None;
+        let mut hub_id = None;
+        let mut host_id = None;
+        let mut registration_id = None;
+        let mut email = None;
+        let mut registration_date = None;
+        let mut authentication_method = None;
+        let mut join_link = None;
+        let mut first_name = None;
+        let mut last_name = None;
+        let mut address = None;
+        let mut city = None;
+        let mut state = None;
+        let mut zip = None;
+        let mut country = None;
+        let mut phone = None;
+        let mut industry = None;
+        let mut job_title = None;
+        let mut organization = None;
+        let mut organization_size = None;
+        let mut comments = None;
+        let mut custom_questions = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "hub_id" => __runtime::field(&mut __map, &mut hub_id, "hub_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "registration_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut registration_id,
+                        "registration_id",
+                    )?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "registration_date" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut registration_date,
+                        "registration_date",
+                    )?
+                }
+                "authentication_method" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut authentication_method,
+                        "authentication_method",
+                    )?
+                }
+                "join_link" => __runtime::field(&mut __map, &mut join_link, "join_link")?,
+                "first_name" => {
+                    __runtime::field(&mut __map, &mut first_name, "first_name")?
+                }
+                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name")?,
+                "address" => __runtime::field(&mut __map, &mut address, "address")?,
+                "city" => __runtime::field(&mut __map, &mut city, "city")?,
+                "state" => __runtime::field(&mut __map, &mut state, "state")?,
+                "zip" => __runtime::field(&mut __map, &mut zip, "zip")?,
+                "country" => __runtime::field(&mut __map, &mut country, "country")?,
+                "phone" => __runtime::field(&mut __map, &mut phone, "phone")?,
+                "industry" => __runtime::field(&mut __map, &mut industry, "industry")?,
+                "job_title" => __runtime::field(&mut __map, &mut job_title, "job_title")?,
+                "organization" => {
+                    __runtime::field(&mut __map, &mut organization, "organization")?
+                }
+                "organization_size" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut organization_size,
+                        "organization_size",
+                    )?
+                }
+                "comments" => __runtime::field(&mut __map, &mut comments, "comments")?,
+                "custom_questions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_questions,
+                        "custom_questions",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+            hub_id: __runtime::required::<A, _>(hub_id, "hub_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            registration_id: __runtime::required::<
+                A,
+                _,
+            >(registration_id, "registration_id")?,
+            email: __runtime::required::<A, _>(email, "email")?,
+            registration_date: registration_date.unwrap_or_default(),
+            authentication_method: authentication_method.unwrap_or_default(),
+            join_link: join_link.unwrap_or_default(),
+            first_name: first_name.unwrap_or_default(),
+            last_name: last_name.unwrap_or_default(),
+            address: address.unwrap_or_default(),
+            city: city.unwrap_or_default(),
+            state: state.unwrap_or_default(),
+            zip: zip.unwrap_or_default(),
+            country: country.unwrap_or_default(),
+            phone: phone.unwrap_or_default(),
+            industry: industry.unwrap_or_default(),
+            job_title: job_title.unwrap_or_default(),
+            organization: organization.unwrap_or_default(),
+            organization_size: organization_size.unwrap_or_default(),
+            comments: comments.unwrap_or_default(),
+            custom_questions: custom_questions.unwrap_or_default(),
+        })
+    }
 }
 
 /// The VOD channel authentication method
@@ -2356,18 +3471,48 @@ for ZoomEventsVodRegistrationCreatedPayloadObjectAuthenticationMethod {
 }
 
 /// An item of the `custom_questions` property of [`ZoomEventsVodRegistrationCreatedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem {
     /// The title of the custom question.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The custom question's response value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem {
+    const EXPECTING: &'static str = "struct ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut title = None;
+        let mut answer = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "title" => __runtime::field(&mut __map, &mut title, "title")?,
+                "answer" => __runtime::field(&mut __map, &mut answer, "answer")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            title: title.unwrap_or_default(),
+            answer: answer.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `zoom_events.speaker_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSpeakerUpdated {
     /// The name of the event, zoom_events.speaker_updated
     pub event: String,
@@ -2377,10 +3522,41 @@ pub struct ZoomEventsSpeakerUpdated {
     pub payload: ZoomEventsSpeakerPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSpeakerUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSpeakerUpdated {
+    const EXPECTING: &'static str = "struct ZoomEventsSpeakerUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomEventsSpeakerUpdated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSpeakerPayload {
     /// The account ID of the host who updated the event speaker.
     pub account_id: String,
@@ -2388,10 +3564,40 @@ pub struct ZoomEventsSpeakerPayload {
     pub object: ZoomEventsSpeakerPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSpeakerPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSpeakerPayload {
+    const EXPECTING: &'static str = "struct ZoomEventsSpeakerPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Speaker Description.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSpeakerPayloadObject {
     /// The zoom-events event ID.
     pub event_id: String,
@@ -2402,12 +3608,51 @@ pub struct ZoomEventsSpeakerPayloadObject {
     /// The speaker's name.
     pub name: String,
     /// The speaker's email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSpeakerPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSpeakerPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomEventsSpeakerPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event_id = None;
+        let mut host_id = None;
+        let mut speaker_id = None;
+        let mut name = None;
+        let mut email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "speaker_id" => {
+                    __runtime::field(&mut __map, &mut speaker_id, "speaker_id")?
+                }
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            speaker_id: __runtime::required::<A, _>(speaker_id, "speaker_id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            email: email.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `zoom_events.ticket_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketDeleted {
     /// The name of the event. zoom_events.ticket_deleted.
     pub event: String,
@@ -2417,8 +3662,39 @@ pub struct ZoomEventsTicketDeleted {
     pub payload: Box<ZoomEventsTicketDeletedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketDeleted {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomEventsTicketDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketDeletedPayload {
     /// The account ID of the host who created the event.
     pub account_id: String,
@@ -2426,8 +3702,38 @@ pub struct ZoomEventsTicketDeletedPayload {
     pub object: ZoomEventsTicketDeletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketDeletedPayload {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The Zoom Event description.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketDeletedPayloadObject {
     /// The Zoom Events ID.
     pub event_id: String,
@@ -2436,10 +3742,10 @@ pub struct ZoomEventsTicketDeletedPayloadObject {
     /// The ticket ID generated from the registration.
     pub ticket_id: String,
     /// The ticket type ID for which the user registers to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_type_id: Option<String>,
     /// A set of unique alphanumeric characters that references the external ticket ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ticket_id: Option<String>,
     /// The registrant's email.
     pub email: String,
@@ -2461,12 +3767,78 @@ pub struct ZoomEventsTicketDeletedPayloadObject {
     ///  * hub_host The hub host ticket
     ///  * hub_owner The hub owner ticket
     ///  * subscription The subscription ticket
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_role_type: Option<ZoomEventsTicketPayloadObjectTicketRoleType>,
     /// The event authentication method for the ticket:
     ///  * zoom_account Zoom account holder  * zoom_account_otp Zoom account holder with OTP  * corporate_idp Corporate IDP  * no_auth No authentication
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_method: Option<ZoomEventsTicketPayloadObjectAuthenticationMethod>,
+}
+
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event_id = None;
+        let mut host_id = None;
+        let mut ticket_id = None;
+        let mut ticket_type_id = None;
+        let mut external_ticket_id = None;
+        let mut email = None;
+        let mut ticket_role_type = None;
+        let mut authentication_method = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "ticket_id" => __runtime::field(&mut __map, &mut ticket_id, "ticket_id")?,
+                "ticket_type_id" => {
+                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")?
+                }
+                "external_ticket_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_ticket_id,
+                        "external_ticket_id",
+                    )?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "ticket_role_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ticket_role_type,
+                        "ticket_role_type",
+                    )?
+                }
+                "authentication_method" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut authentication_method,
+                        "authentication_method",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            ticket_id: __runtime::required::<A, _>(ticket_id, "ticket_id")?,
+            ticket_type_id: ticket_type_id.unwrap_or_default(),
+            external_ticket_id: external_ticket_id.unwrap_or_default(),
+            email: __runtime::required::<A, _>(email, "email")?,
+            ticket_role_type: ticket_role_type.unwrap_or_default(),
+            authentication_method: authentication_method.unwrap_or_default(),
+        })
+    }
 }
 
 /// The ticket role type:
@@ -2593,7 +3965,7 @@ impl<'de> serde::Deserialize<'de> for ZoomEventsTicketPayloadObjectTicketRoleTyp
 }
 
 /// The payload of the `zoom_events.speaker_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSpeakerDeleted {
     /// The name of the event, zoom_events.speaker_deleted
     pub event: String,
@@ -2603,8 +3975,39 @@ pub struct ZoomEventsSpeakerDeleted {
     pub payload: ZoomEventsSpeakerPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSpeakerDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSpeakerDeleted {
+    const EXPECTING: &'static str = "struct ZoomEventsSpeakerDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.ticket_type_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketTypeDeleted {
     /// The name of the event, zoom_events.ticket_type_deleted
     pub event: String,
@@ -2614,8 +4017,39 @@ pub struct ZoomEventsTicketTypeDeleted {
     pub payload: ZoomEventsTicketTypePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketTypeDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketTypeDeleted {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketTypeDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.session_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSessionUpdated {
     /// The name of the event. zoom_events.event.session_updated.
     pub event: String,
@@ -2625,8 +4059,39 @@ pub struct ZoomEventsSessionUpdated {
     pub payload: ZoomEventsSessionPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSessionUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSessionUpdated {
+    const EXPECTING: &'static str = "struct ZoomEventsSessionUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.session_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSessionCreated {
     /// The name of the event. zoom_events.event.session_created.
     pub event: String,
@@ -2636,8 +4101,39 @@ pub struct ZoomEventsSessionCreated {
     pub payload: ZoomEventsSessionPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSessionCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSessionCreated {
+    const EXPECTING: &'static str = "struct ZoomEventsSessionCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.ticket_type_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketTypeCreated {
     /// The name of the event, zoom_events.ticket_type_created
     pub event: String,
@@ -2647,8 +4143,39 @@ pub struct ZoomEventsTicketTypeCreated {
     pub payload: ZoomEventsTicketTypePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketTypeCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketTypeCreated {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketTypeCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.event_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsEventUpdated {
     /// The name of the event. zoom_events.event_updated.
     pub event: String,
@@ -2658,8 +4185,39 @@ pub struct ZoomEventsEventUpdated {
     pub payload: ZoomEventsEventPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsEventUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsEventUpdated {
+    const EXPECTING: &'static str = "struct ZoomEventsEventUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.speaker_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsSpeakerCreated {
     /// The name of the event, zoom_events.speaker_created
     pub event: String,
@@ -2669,8 +4227,39 @@ pub struct ZoomEventsSpeakerCreated {
     pub payload: ZoomEventsSpeakerPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsSpeakerCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsSpeakerCreated {
+    const EXPECTING: &'static str = "struct ZoomEventsSpeakerCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoom_events.ticket_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketCreated {
     /// The name of the event. zoom_events.ticket_created.
     pub event: String,
@@ -2680,8 +4269,39 @@ pub struct ZoomEventsTicketCreated {
     pub payload: Box<ZoomEventsTicketCreatedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketCreated {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomEventsTicketCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketCreatedPayload {
     /// The account ID of the host who created the event.
     pub account_id: String,
@@ -2689,8 +4309,38 @@ pub struct ZoomEventsTicketCreatedPayload {
     pub object: ZoomEventsTicketCreatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketCreatedPayload {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The Zoom Event description.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsTicketCreatedPayloadObject {
     /// The Zoom Events ID.
     pub event_id: String,
@@ -2699,10 +4349,10 @@ pub struct ZoomEventsTicketCreatedPayloadObject {
     /// The event host(creator)'s user ID.
     pub host_id: String,
     /// The ticket type ID for which the user registers to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_type_id: Option<String>,
     /// A set of unique alphanumeric characters that references the external ticket ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ticket_id: Option<String>,
     /// The registrant's email.
     pub email: String,
@@ -2724,16 +4374,82 @@ pub struct ZoomEventsTicketCreatedPayloadObject {
     ///  * hub_host The hub host ticket
     ///  * hub_owner The hub owner ticket
     ///  * subscription The subscription ticket
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_role_type: Option<ZoomEventsTicketPayloadObjectTicketRoleType>,
     /// The event authentication method for the ticket:
     ///  * zoom_account Zoom account holder  * zoom_account_otp Zoom account holder with OTP  * corporate_idp Corporate IDP  * no_auth No authentication
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_method: Option<ZoomEventsTicketPayloadObjectAuthenticationMethod>,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomEventsTicketCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsTicketCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomEventsTicketCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event_id = None;
+        let mut ticket_id = None;
+        let mut host_id = None;
+        let mut ticket_type_id = None;
+        let mut external_ticket_id = None;
+        let mut email = None;
+        let mut ticket_role_type = None;
+        let mut authentication_method = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "ticket_id" => __runtime::field(&mut __map, &mut ticket_id, "ticket_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "ticket_type_id" => {
+                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")?
+                }
+                "external_ticket_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_ticket_id,
+                        "external_ticket_id",
+                    )?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "ticket_role_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ticket_role_type,
+                        "ticket_role_type",
+                    )?
+                }
+                "authentication_method" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut authentication_method,
+                        "authentication_method",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            ticket_id: __runtime::required::<A, _>(ticket_id, "ticket_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            ticket_type_id: ticket_type_id.unwrap_or_default(),
+            external_ticket_id: external_ticket_id.unwrap_or_default(),
+            email: __runtime::required::<A, _>(email, "email")?,
+            ticket_role_type: ticket_role_type.unwrap_or_default(),
+            authentication_method: authentication_method.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `zoom_events.exhibitor_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomEventsExhibitorDeleted {
     /// The name of the event, zoom_events.exhibitor_deleted
     pub event: String,
@@ -2741,4 +4457,35 @@ pub struct ZoomEventsExhibitorDeleted {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: ZoomEventsExhibitorPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for ZoomEventsExhibitorDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomEventsExhibitorDeleted {
+    const EXPECTING: &'static str = "struct ZoomEventsExhibitorDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }

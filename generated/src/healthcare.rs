@@ -222,7 +222,7 @@ where
 }
 
 /// The payload of the `clinical_notes.note_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClinicalNotesNoteCreated {
     /// The event's name.
     pub event: String,
@@ -236,8 +236,41 @@ pub struct ClinicalNotesNoteCreated {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for ClinicalNotesNoteCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ClinicalNotesNoteCreated {
+    const EXPECTING: &'static str = "struct ClinicalNotesNoteCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+            additional_properties,
+        })
+    }
+}
+
 /// The `payload` property of [`ClinicalNotesNoteCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClinicalNotesNoteCreatedPayload {
     /// The account ID of the user who started the clinical notes session in the meeting and owns the note document.
     pub account_id: String,
@@ -249,8 +282,40 @@ pub struct ClinicalNotesNoteCreatedPayload {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for ClinicalNotesNoteCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ClinicalNotesNoteCreatedPayload {
+    const EXPECTING: &'static str = "struct ClinicalNotesNoteCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            additional_properties,
+        })
+    }
+}
+
 /// Information about the meeting clinical note.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClinicalNotesNoteCreatedPayloadObject {
     /// Unique meeting ID. Each meeting instance generates its own meeting UUID. After a meeting ends, a new UUID is generated for the next instance of the meeting. Retrieve a list of UUIDs from past meeting instances using the [**List past meeting instances**](https://developers.zoom.us/docs/api/rest/reference/zoom-api/methods/#operation/pastMeetings) API. [Double encode](https://developers.zoom.us/docs/api/using-zoom-apis/#double-encoding) your UUID when using it for API calls if the UUID begins with a / or contains // in it.
     pub meeting_id: String,
@@ -278,4 +343,119 @@ pub struct ClinicalNotesNoteCreatedPayloadObject {
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for ClinicalNotesNoteCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ClinicalNotesNoteCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct ClinicalNotesNoteCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut meeting_id = None;
+        let mut meeting_number = None;
+        let mut meeting_topic = None;
+        let mut meeting_host_id = None;
+        let mut note_id = None;
+        let mut note_owner_user_id = None;
+        let mut note_start_time = None;
+        let mut note_end_time = None;
+        let mut note_created_time = None;
+        let mut note_title = None;
+        let mut ehr_context_available = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "meeting_id" => {
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                }
+                "meeting_number" => {
+                    __runtime::field(&mut __map, &mut meeting_number, "meeting_number")?
+                }
+                "meeting_topic" => {
+                    __runtime::field(&mut __map, &mut meeting_topic, "meeting_topic")?
+                }
+                "meeting_host_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_host_id,
+                        "meeting_host_id",
+                    )?
+                }
+                "note_id" => __runtime::field(&mut __map, &mut note_id, "note_id")?,
+                "note_owner_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut note_owner_user_id,
+                        "note_owner_user_id",
+                    )?
+                }
+                "note_start_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut note_start_time,
+                        "note_start_time",
+                    )?
+                }
+                "note_end_time" => {
+                    __runtime::field(&mut __map, &mut note_end_time, "note_end_time")?
+                }
+                "note_created_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut note_created_time,
+                        "note_created_time",
+                    )?
+                }
+                "note_title" => {
+                    __runtime::field(&mut __map, &mut note_title, "note_title")?
+                }
+                "ehr_context_available" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ehr_context_available,
+                        "ehr_context_available",
+                    )?
+                }
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
+            meeting_number: __runtime::required::<
+                A,
+                _,
+            >(meeting_number, "meeting_number")?,
+            meeting_topic: __runtime::required::<A, _>(meeting_topic, "meeting_topic")?,
+            meeting_host_id: __runtime::required::<
+                A,
+                _,
+            >(meeting_host_id, "meeting_host_id")?,
+            note_id: __runtime::required::<A, _>(note_id, "note_id")?,
+            note_owner_user_id: __runtime::required::<
+                A,
+                _,
+            >(note_owner_user_id, "note_owner_user_id")?,
+            note_start_time: __runtime::required::<
+                A,
+                _,
+            >(note_start_time, "note_start_time")?,
+            note_end_time: __runtime::required::<A, _>(note_end_time, "note_end_time")?,
+            note_created_time: __runtime::required::<
+                A,
+                _,
+            >(note_created_time, "note_created_time")?,
+            note_title: __runtime::required::<A, _>(note_title, "note_title")?,
+            ehr_context_available: __runtime::required::<
+                A,
+                _,
+            >(ehr_context_available, "ehr_context_available")?,
+            additional_properties,
+        })
+    }
 }

@@ -222,7 +222,7 @@ where
 }
 
 /// The payload of the `mail.history_event` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MailHistoryEvent {
     /// The name of the event.
     pub event: String,
@@ -232,8 +232,39 @@ pub struct MailHistoryEvent {
     pub payload: MailHistoryEventPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for MailHistoryEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MailHistoryEvent {
+    const EXPECTING: &'static str = "struct MailHistoryEvent";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`MailHistoryEvent`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MailHistoryEventPayload {
     /// The account ID of the user whose mailbox having the event.
     pub account_id: String,
@@ -243,11 +274,74 @@ pub struct MailHistoryEventPayload {
     pub object: MailHistoryEventPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for MailHistoryEventPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MailHistoryEventPayload {
+    const EXPECTING: &'static str = "struct MailHistoryEventPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The information of the event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MailHistoryEventPayloadObject {
     /// The mailbox email of which event is from.
     pub email: String,
     /// History ID of the event that is generated from the message change.
     pub history_id: i64,
+}
+
+impl<'de> serde::Deserialize<'de> for MailHistoryEventPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MailHistoryEventPayloadObject {
+    const EXPECTING: &'static str = "struct MailHistoryEventPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut email = None;
+        let mut history_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "history_id" => {
+                    __runtime::field(&mut __map, &mut history_id, "history_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            email: __runtime::required::<A, _>(email, "email")?,
+            history_id: __runtime::required::<A, _>(history_id, "history_id")?,
+        })
+    }
 }

@@ -267,94 +267,297 @@ where
 }
 
 /// The payload of the `app_deauthorized` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AppDeauthorized {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<AppDeauthorizedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for AppDeauthorized {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AppDeauthorized {
+    const EXPECTING: &'static str = "struct AppDeauthorized";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`AppDeauthorized`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AppDeauthorizedPayload {
     /// The user's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's account ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The app's client ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The date and time at which the user uninstalled the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deauthorization_time: Option<String>,
     /// A unique ID for each instance of app deauthorization and uninstallation by the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
     /// The timestamp of the webhook event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<serde_json::Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for AppDeauthorizedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AppDeauthorizedPayload {
+    const EXPECTING: &'static str = "struct AppDeauthorizedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut account_id = None;
+        let mut client_id = None;
+        let mut deauthorization_time = None;
+        let mut signature = None;
+        let mut event_ts = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "client_id" => __runtime::field(&mut __map, &mut client_id, "client_id")?,
+                "deauthorization_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut deauthorization_time,
+                        "deauthorization_time",
+                    )?
+                }
+                "signature" => __runtime::field(&mut __map, &mut signature, "signature")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: user_id.unwrap_or_default(),
+            account_id: account_id.unwrap_or_default(),
+            client_id: client_id.unwrap_or_default(),
+            deauthorization_time: deauthorization_time.unwrap_or_default(),
+            signature: signature.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+        })
+    }
 }
 
 /// The payload of the `app.authorization_request_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AppAuthorizationRequestCreated {
     /// The name of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<serde_json::Value>,
     /// The `payload` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<AppAuthorizationRequestCreatedPayload>>,
 }
 
+impl<'de> serde::Deserialize<'de> for AppAuthorizationRequestCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AppAuthorizationRequestCreated {
+    const EXPECTING: &'static str = "struct AppAuthorizationRequestCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: event.unwrap_or_default(),
+            event_ts: event_ts.unwrap_or_default(),
+            payload: payload.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`AppAuthorizationRequestCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AppAuthorizationRequestCreatedPayload {
     /// The app's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The app's type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_type: Option<String>,
     /// The app's status:
     /// * published
     /// * development
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_status: Option<AppAuthorizationRequestCreatedPayloadAppStatus>,
     /// The app's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_description: Option<String>,
     /// Information about the app's developer documentation URLs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_link: Option<AppAuthorizationRequestCreatedPayloadAppLink>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_permissions: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub install_requirements: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_scopes: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requester_name: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requester_department: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requester_user_groups: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_reason: Option<serde_json::Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for AppAuthorizationRequestCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AppAuthorizationRequestCreatedPayload {
+    const EXPECTING: &'static str = "struct AppAuthorizationRequestCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut app_name = None;
+        let mut app_type = None;
+        let mut app_status = None;
+        let mut app_description = None;
+        let mut app_link = None;
+        let mut app_permissions = None;
+        let mut install_requirements = None;
+        let mut app_scopes = None;
+        let mut requester_name = None;
+        let mut requester_department = None;
+        let mut requester_user_groups = None;
+        let mut request_reason = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "app_name" => __runtime::field(&mut __map, &mut app_name, "app_name")?,
+                "app_type" => __runtime::field(&mut __map, &mut app_type, "app_type")?,
+                "app_status" => {
+                    __runtime::field(&mut __map, &mut app_status, "app_status")?
+                }
+                "app_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut app_description,
+                        "app_description",
+                    )?
+                }
+                "app_link" => __runtime::field(&mut __map, &mut app_link, "app_link")?,
+                "app_permissions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut app_permissions,
+                        "app_permissions",
+                    )?
+                }
+                "install_requirements" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut install_requirements,
+                        "install_requirements",
+                    )?
+                }
+                "app_scopes" => {
+                    __runtime::field(&mut __map, &mut app_scopes, "app_scopes")?
+                }
+                "requester_name" => {
+                    __runtime::field(&mut __map, &mut requester_name, "requester_name")?
+                }
+                "requester_department" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut requester_department,
+                        "requester_department",
+                    )?
+                }
+                "requester_user_groups" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut requester_user_groups,
+                        "requester_user_groups",
+                    )?
+                }
+                "request_reason" => {
+                    __runtime::field(&mut __map, &mut request_reason, "request_reason")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            app_name: app_name.unwrap_or_default(),
+            app_type: app_type.unwrap_or_default(),
+            app_status: app_status.unwrap_or_default(),
+            app_description: app_description.unwrap_or_default(),
+            app_link: app_link.unwrap_or_default(),
+            app_permissions: app_permissions.unwrap_or_default(),
+            install_requirements: install_requirements.unwrap_or_default(),
+            app_scopes: app_scopes.unwrap_or_default(),
+            requester_name: requester_name.unwrap_or_default(),
+            requester_department: requester_department.unwrap_or_default(),
+            requester_user_groups: requester_user_groups.unwrap_or_default(),
+            request_reason: request_reason.unwrap_or_default(),
+        })
+    }
 }
 
 /// The app's status:
@@ -404,18 +607,76 @@ impl<'de> serde::Deserialize<'de> for AppAuthorizationRequestCreatedPayloadAppSt
 }
 
 /// Information about the app's developer documentation URLs.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AppAuthorizationRequestCreatedPayloadAppLink {
     /// The app's documentation URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer_documentation: Option<String>,
     /// The app's privacy policy URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer_privacy_policy: Option<String>,
     /// The app's support URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer_support: Option<String>,
     /// The app's Terms of Use URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer_terms_of_use: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for AppAuthorizationRequestCreatedPayloadAppLink {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for AppAuthorizationRequestCreatedPayloadAppLink {
+    const EXPECTING: &'static str = "struct AppAuthorizationRequestCreatedPayloadAppLink";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut developer_documentation = None;
+        let mut developer_privacy_policy = None;
+        let mut developer_support = None;
+        let mut developer_terms_of_use = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "developer_documentation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut developer_documentation,
+                        "developer_documentation",
+                    )?
+                }
+                "developer_privacy_policy" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut developer_privacy_policy,
+                        "developer_privacy_policy",
+                    )?
+                }
+                "developer_support" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut developer_support,
+                        "developer_support",
+                    )?
+                }
+                "developer_terms_of_use" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut developer_terms_of_use,
+                        "developer_terms_of_use",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            developer_documentation: developer_documentation.unwrap_or_default(),
+            developer_privacy_policy: developer_privacy_policy.unwrap_or_default(),
+            developer_support: developer_support.unwrap_or_default(),
+            developer_terms_of_use: developer_terms_of_use.unwrap_or_default(),
+        })
+    }
 }

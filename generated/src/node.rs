@@ -2194,7 +2194,7 @@ where
 }
 
 /// The payload of the `node.rc_stat` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeRcStat {
     /// The name of the event.
     pub event: String,
@@ -2204,8 +2204,39 @@ pub struct NodeRcStat {
     pub payload: NodeRcStatPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeRcStat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeRcStat {
+    const EXPECTING: &'static str = "struct NodeRcStat";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeRcStat`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeRcStatPayload {
     /// The account ID for the recording statistics.
     pub account_id: String,
@@ -2213,15 +2244,70 @@ pub struct NodeRcStatPayload {
     pub object: NodeRcStatPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeRcStatPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeRcStatPayload {
+    const EXPECTING: &'static str = "struct NodeRcStatPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`NodeRcStatPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeRcStatPayloadObject {
     /// The `rc_stats` property.
     pub rc_stats: Vec<NodeRcStatPayloadObjectRcStatsItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeRcStatPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeRcStatPayloadObject {
+    const EXPECTING: &'static str = "struct NodeRcStatPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut rc_stats = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "rc_stats" => __runtime::field(&mut __map, &mut rc_stats, "rc_stats")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            rc_stats: __runtime::required::<A, _>(rc_stats, "rc_stats")?,
+        })
+    }
+}
+
 /// Information about the recording statistics.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeRcStatPayloadObjectRcStatsItem {
     /// The RC's Zoom Node service ID.
     pub rc_service_id: String,
@@ -2230,21 +2316,98 @@ pub struct NodeRcStatPayloadObjectRcStatsItem {
     /// The RC's recording zone.
     pub recording_zone: String,
     /// The number of concurrent recordings on the RC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_recording_count: Option<serde_json::Number>,
     /// The number of concurrent transcodings on the RC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_transcoding_count: Option<serde_json::Number>,
     /// The number of recordings waiting to be transcoded on the RC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcoding_queue_depth: Option<serde_json::Number>,
     /// The timestamp of the data being collected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeRcStatPayloadObjectRcStatsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeRcStatPayloadObjectRcStatsItem {
+    const EXPECTING: &'static str = "struct NodeRcStatPayloadObjectRcStatsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut rc_service_id = None;
+        let mut rc_service_name = None;
+        let mut recording_zone = None;
+        let mut current_recording_count = None;
+        let mut current_transcoding_count = None;
+        let mut transcoding_queue_depth = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "rc_service_id" => {
+                    __runtime::field(&mut __map, &mut rc_service_id, "rc_service_id")?
+                }
+                "rc_service_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut rc_service_name,
+                        "rc_service_name",
+                    )?
+                }
+                "recording_zone" => {
+                    __runtime::field(&mut __map, &mut recording_zone, "recording_zone")?
+                }
+                "current_recording_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut current_recording_count,
+                        "current_recording_count",
+                    )?
+                }
+                "current_transcoding_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut current_transcoding_count,
+                        "current_transcoding_count",
+                    )?
+                }
+                "transcoding_queue_depth" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut transcoding_queue_depth,
+                        "transcoding_queue_depth",
+                    )?
+                }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            rc_service_id: __runtime::required::<A, _>(rc_service_id, "rc_service_id")?,
+            rc_service_name: __runtime::required::<
+                A,
+                _,
+            >(rc_service_name, "rc_service_name")?,
+            recording_zone: __runtime::required::<
+                A,
+                _,
+            >(recording_zone, "recording_zone")?,
+            current_recording_count: current_recording_count.unwrap_or_default(),
+            current_transcoding_count: current_transcoding_count.unwrap_or_default(),
+            transcoding_queue_depth: transcoding_queue_depth.unwrap_or_default(),
+            timestamp: timestamp.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `node.server_cpu_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerCpuAlert {
     /// The name of the event.
     pub event: String,
@@ -2254,8 +2417,39 @@ pub struct NodeServerCpuAlert {
     pub payload: NodeServerCpuAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerCpuAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerCpuAlert {
+    const EXPECTING: &'static str = "struct NodeServerCpuAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerCpuAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerCpuAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -2263,8 +2457,38 @@ pub struct NodeServerCpuAlertPayload {
     pub object: Box<NodeServerCpuAlertPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerCpuAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerCpuAlertPayload {
+    const EXPECTING: &'static str = "struct NodeServerCpuAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerCpuAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -2282,10 +2506,53 @@ pub struct NodeServerCpuAlertPayloadObject {
     pub level: NodeAlertPayloadObjectLevel,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerCpuAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerCpuAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServerCpuAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+        })
+    }
+}
+
 /// Information about the server.
 ///
 /// One type for 25 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodePayloadObjectServer {
     /// The server ID.
     pub id: String,
@@ -2296,7 +2563,7 @@ pub struct NodePayloadObjectServer {
     /// The server's geo-location.
     pub location: String,
     /// The server's group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The server's OS image version.
     pub os_image: String,
@@ -2304,6 +2571,52 @@ pub struct NodePayloadObjectServer {
     pub status: NodeServerStatus,
     /// The server's module.
     pub module: NodeModule,
+}
+
+impl<'de> serde::Deserialize<'de> for NodePayloadObjectServer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodePayloadObjectServer {
+    const EXPECTING: &'static str = "struct NodePayloadObjectServer";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut udid = None;
+        let mut name = None;
+        let mut location = None;
+        let mut group = None;
+        let mut os_image = None;
+        let mut status = None;
+        let mut module = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "group" => __runtime::field(&mut __map, &mut group, "group")?,
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "module" => __runtime::field(&mut __map, &mut module, "module")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            udid: __runtime::required::<A, _>(udid, "udid")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            location: __runtime::required::<A, _>(location, "location")?,
+            group: group.unwrap_or_default(),
+            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
+            status: __runtime::required::<A, _>(status, "status")?,
+            module: __runtime::required::<A, _>(module, "module")?,
+        })
+    }
 }
 
 /// The server's status message.
@@ -2609,7 +2922,7 @@ impl<'de> serde::Deserialize<'de> for NodeAlertPayloadObjectLevel {
 }
 
 /// The payload of the `node.server_registered` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerRegistered {
     /// The event name.
     pub event: String,
@@ -2619,8 +2932,39 @@ pub struct NodeServerRegistered {
     pub payload: NodeServerRegisteredPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerRegistered {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerRegistered {
+    const EXPECTING: &'static str = "struct NodeServerRegistered";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerRegistered`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerRegisteredPayload {
     /// The account ID of the server.
     pub account_id: String,
@@ -2628,15 +2972,70 @@ pub struct NodeServerRegisteredPayload {
     pub object: NodeServerRegisteredPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerRegisteredPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerRegisteredPayload {
+    const EXPECTING: &'static str = "struct NodeServerRegisteredPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerRegisteredPayloadObject {
     /// The server object.
     pub server: NodeServerRegisteredPayloadObjectServer,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerRegisteredPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerRegisteredPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServerRegisteredPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+        })
+    }
+}
+
 /// The server object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerRegisteredPayloadObjectServer {
     /// The server ID.
     pub id: String,
@@ -2650,6 +3049,46 @@ pub struct NodeServerRegisteredPayloadObjectServer {
     pub status: NodeServerRegisteredPayloadObjectServerStatus,
     /// The server's module.
     pub module: NodeModule,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeServerRegisteredPayloadObjectServer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerRegisteredPayloadObjectServer {
+    const EXPECTING: &'static str = "struct NodeServerRegisteredPayloadObjectServer";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut udid = None;
+        let mut name = None;
+        let mut os_image = None;
+        let mut status = None;
+        let mut module = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "module" => __runtime::field(&mut __map, &mut module, "module")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            udid: __runtime::required::<A, _>(udid, "udid")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
+            status: __runtime::required::<A, _>(status, "status")?,
+            module: __runtime::required::<A, _>(module, "module")?,
+        })
+    }
 }
 
 /// The server's status message.
@@ -2693,7 +3132,7 @@ impl<'de> serde::Deserialize<'de> for NodeServerRegisteredPayloadObjectServerSta
 }
 
 /// The payload of the `node.server_update_failed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerUpdateFailed {
     /// The event name.
     pub event: String,
@@ -2703,34 +3142,128 @@ pub struct NodeServerUpdateFailed {
     pub payload: Box<NodeServerUpdatePayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerUpdateFailed {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerUpdateFailed {
+    const EXPECTING: &'static str = "struct NodeServerUpdateFailed";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerUpdateFailed`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerUpdatePayload {
     /// The account ID of server.
     pub account_id: String,
     /// The email of the user who updated the server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the server.
     pub object: NodeServerPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerUpdatePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerUpdatePayload {
+    const EXPECTING: &'static str = "struct NodeServerUpdatePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: operator.unwrap_or_default(),
+            operator_id: operator_id.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
 ///
 /// One type for 6 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerPayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServerPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+        })
+    }
+}
+
 /// The payload of the `node.zone_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZoneAdded {
     /// The event name.
     pub event: String,
@@ -2740,10 +3273,41 @@ pub struct NodeZoneAdded {
     pub payload: NodeZonePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeZoneAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZoneAdded {
+    const EXPECTING: &'static str = "struct NodeZoneAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeZoneAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZonePayload {
     /// The account ID of the user who added the zone.
     pub account_id: String,
@@ -2755,10 +3319,48 @@ pub struct NodeZonePayload {
     pub object: NodeZonePayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeZonePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZonePayload {
+    const EXPECTING: &'static str = "struct NodeZonePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZonePayloadObject {
     /// Zone name.
     pub zone: String,
@@ -2767,6 +3369,37 @@ pub struct NodeZonePayloadObject {
     /// Zone type.
     #[serde(rename = "type")]
     pub type_: NodeZonePayloadObjectType,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeZonePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZonePayloadObject {
+    const EXPECTING: &'static str = "struct NodeZonePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut zone = None;
+        let mut module = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "zone" => __runtime::field(&mut __map, &mut zone, "zone")?,
+                "module" => __runtime::field(&mut __map, &mut module, "module")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            zone: __runtime::required::<A, _>(zone, "zone")?,
+            module: __runtime::required::<A, _>(module, "module")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
 }
 
 /// Zone type.
@@ -2816,7 +3449,7 @@ impl<'de> serde::Deserialize<'de> for NodeZonePayloadObjectType {
 }
 
 /// The payload of the `node.service_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceStarted {
     /// The event name.
     pub event: String,
@@ -2826,27 +3459,96 @@ pub struct NodeServiceStarted {
     pub payload: NodeServicePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceStarted {
+    const EXPECTING: &'static str = "struct NodeServiceStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServiceStarted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServicePayload {
     /// The account ID of server.
     pub account_id: String,
     /// The email of the user who started the service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who started the service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the server.
     pub object: Box<NodeServicePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServicePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServicePayload {
+    const EXPECTING: &'static str = "struct NodeServicePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: operator.unwrap_or_default(),
+            operator_id: operator_id.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServicePayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -2854,10 +3556,38 @@ pub struct NodeServicePayloadObject {
     pub service: NodeService,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServicePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServicePayloadObject {
+    const EXPECTING: &'static str = "struct NodeServicePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut service = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            service: __runtime::required::<A, _>(service, "service")?,
+        })
+    }
+}
+
 /// Information about the service.
 ///
 /// One type for 14 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeService {
     /// The service's ID.
     pub id: String,
@@ -2869,10 +3599,50 @@ pub struct NodeService {
     #[serde(rename = "type")]
     pub type_: NodeServiceType,
     /// The service's meeting zone or recording zone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
     /// The service status.
     pub status: NodeServiceStatus,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeService {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeService {
+    const EXPECTING: &'static str = "struct NodeService";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut version = None;
+        let mut type_ = None;
+        let mut zone = None;
+        let mut status = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "zone" => __runtime::field(&mut __map, &mut zone, "zone")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            version: __runtime::required::<A, _>(version, "version")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            zone: zone.unwrap_or_default(),
+            status: __runtime::required::<A, _>(status, "status")?,
+        })
+    }
 }
 
 /// The service type.
@@ -3056,7 +3826,7 @@ impl<'de> serde::Deserialize<'de> for NodeServiceStatus {
 }
 
 /// The payload of the `node.zhm_stat` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZhmStat {
     /// The event name.
     pub event: String,
@@ -3066,8 +3836,39 @@ pub struct NodeZhmStat {
     pub payload: NodeZhmStatPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeZhmStat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZhmStat {
+    const EXPECTING: &'static str = "struct NodeZhmStat";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeZhmStat`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZhmStatPayload {
     /// The account ID for the meeting statistics.
     pub account_id: String,
@@ -3075,8 +3876,38 @@ pub struct NodeZhmStatPayload {
     pub object: NodeZhmStatPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeZhmStatPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZhmStatPayload {
+    const EXPECTING: &'static str = "struct NodeZhmStatPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the meeting statistics.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZhmStatPayloadObject {
     /// The `mmr_stats` property.
     pub mmr_stats: Vec<NodeZhmStatPayloadObjectMmrStatsItem>,
@@ -3084,8 +3915,36 @@ pub struct NodeZhmStatPayloadObject {
     pub zc_stats: Vec<NodeStatPayloadObjectZcStatsItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeZhmStatPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZhmStatPayloadObject {
+    const EXPECTING: &'static str = "struct NodeZhmStatPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut mmr_stats = None;
+        let mut zc_stats = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "mmr_stats" => __runtime::field(&mut __map, &mut mmr_stats, "mmr_stats")?,
+                "zc_stats" => __runtime::field(&mut __map, &mut zc_stats, "zc_stats")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            mmr_stats: __runtime::required::<A, _>(mmr_stats, "mmr_stats")?,
+            zc_stats: __runtime::required::<A, _>(zc_stats, "zc_stats")?,
+        })
+    }
+}
+
 /// Information about the Multi Media Router (MMR).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZhmStatPayloadObjectMmrStatsItem {
     /// The MMR's Zoom Node service ID.
     pub mmr_service_id: String,
@@ -3094,32 +3953,137 @@ pub struct NodeZhmStatPayloadObjectMmrStatsItem {
     /// The MMR's meeting zone.
     pub meeting_zone: String,
     /// The number of participants in SFU meetings on the MMR.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sfu_mode_participant_count: Option<i64>,
     /// The number of participants in private meetings on the MMR.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_mode_participant_count: Option<i64>,
     /// The total number of participants in all types of meetings on the MMR.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_participant_count: Option<i64>,
     /// The number of onging SFU meetings on the MMR.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sfu_mode_meeting_count: Option<i64>,
     /// The number of onging private meetings on the MMR.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_mode_meeting_count: Option<i64>,
     /// The total number of onging meetings on the MMR.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_meeting_count: Option<i64>,
     /// The timestamp of the data being collected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeZhmStatPayloadObjectMmrStatsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZhmStatPayloadObjectMmrStatsItem {
+    const EXPECTING: &'static str = "struct NodeZhmStatPayloadObjectMmrStatsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut mmr_service_id = None;
+        let mut mmr_service_name = None;
+        let mut meeting_zone = None;
+        let mut sfu_mode_participant_count = None;
+        let mut private_mode_participant_count = None;
+        let mut total_participant_count = None;
+        let mut sfu_mode_meeting_count = None;
+        let mut private_mode_meeting_count = None;
+        let mut total_meeting_count = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "mmr_service_id" => {
+                    __runtime::field(&mut __map, &mut mmr_service_id, "mmr_service_id")?
+                }
+                "mmr_service_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut mmr_service_name,
+                        "mmr_service_name",
+                    )?
+                }
+                "meeting_zone" => {
+                    __runtime::field(&mut __map, &mut meeting_zone, "meeting_zone")?
+                }
+                "sfu_mode_participant_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sfu_mode_participant_count,
+                        "sfu_mode_participant_count",
+                    )?
+                }
+                "private_mode_participant_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut private_mode_participant_count,
+                        "private_mode_participant_count",
+                    )?
+                }
+                "total_participant_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut total_participant_count,
+                        "total_participant_count",
+                    )?
+                }
+                "sfu_mode_meeting_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sfu_mode_meeting_count,
+                        "sfu_mode_meeting_count",
+                    )?
+                }
+                "private_mode_meeting_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut private_mode_meeting_count,
+                        "private_mode_meeting_count",
+                    )?
+                }
+                "total_meeting_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut total_meeting_count,
+                        "total_meeting_count",
+                    )?
+                }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            mmr_service_id: __runtime::required::<
+                A,
+                _,
+            >(mmr_service_id, "mmr_service_id")?,
+            mmr_service_name: __runtime::required::<
+                A,
+                _,
+            >(mmr_service_name, "mmr_service_name")?,
+            meeting_zone: __runtime::required::<A, _>(meeting_zone, "meeting_zone")?,
+            sfu_mode_participant_count: sfu_mode_participant_count.unwrap_or_default(),
+            private_mode_participant_count: private_mode_participant_count
+                .unwrap_or_default(),
+            total_participant_count: total_participant_count.unwrap_or_default(),
+            sfu_mode_meeting_count: sfu_mode_meeting_count.unwrap_or_default(),
+            private_mode_meeting_count: private_mode_meeting_count.unwrap_or_default(),
+            total_meeting_count: total_meeting_count.unwrap_or_default(),
+            timestamp: timestamp.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the zone controller.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeStatPayloadObjectZcStatsItem {
     /// The zone controller's Zoom Node service ID.
     pub zc_service_id: String,
@@ -3129,8 +4093,52 @@ pub struct NodeStatPayloadObjectZcStatsItem {
     pub meeting_zone: String,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeStatPayloadObjectZcStatsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeStatPayloadObjectZcStatsItem {
+    const EXPECTING: &'static str = "struct NodeStatPayloadObjectZcStatsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut zc_service_id = None;
+        let mut zc_service_name = None;
+        let mut meeting_zone = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "zc_service_id" => {
+                    __runtime::field(&mut __map, &mut zc_service_id, "zc_service_id")?
+                }
+                "zc_service_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zc_service_name,
+                        "zc_service_name",
+                    )?
+                }
+                "meeting_zone" => {
+                    __runtime::field(&mut __map, &mut meeting_zone, "meeting_zone")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            zc_service_id: __runtime::required::<A, _>(zc_service_id, "zc_service_id")?,
+            zc_service_name: __runtime::required::<
+                A,
+                _,
+            >(zc_service_name, "zc_service_name")?,
+            meeting_zone: __runtime::required::<A, _>(meeting_zone, "meeting_zone")?,
+        })
+    }
+}
+
 /// The payload of the `node.server_confirmed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerConfirmed {
     /// The event name.
     pub event: String,
@@ -3140,8 +4148,39 @@ pub struct NodeServerConfirmed {
     pub payload: NodeServerConfirmedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerConfirmed {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerConfirmed {
+    const EXPECTING: &'static str = "struct NodeServerConfirmed";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerConfirmed`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerConfirmedPayload {
     /// The account ID of the user who confirmed the server.
     pub account_id: String,
@@ -3153,15 +4192,78 @@ pub struct NodeServerConfirmedPayload {
     pub object: NodeServerConfirmedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerConfirmedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerConfirmedPayload {
+    const EXPECTING: &'static str = "struct NodeServerConfirmedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerConfirmedPayloadObject {
     /// The server object.
     pub server: NodeServerConfirmedPayloadObjectServer,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerConfirmedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerConfirmedPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServerConfirmedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+        })
+    }
+}
+
 /// The server object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerConfirmedPayloadObjectServer {
     /// The server ID.
     pub id: String,
@@ -3177,6 +4279,49 @@ pub struct NodeServerConfirmedPayloadObjectServer {
     pub status: NodeServerPayloadObjectServerStatus,
     /// The server's module.
     pub module: NodeModule,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeServerConfirmedPayloadObjectServer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerConfirmedPayloadObjectServer {
+    const EXPECTING: &'static str = "struct NodeServerConfirmedPayloadObjectServer";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut udid = None;
+        let mut name = None;
+        let mut location = None;
+        let mut os_image = None;
+        let mut status = None;
+        let mut module = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "module" => __runtime::field(&mut __map, &mut module, "module")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            udid: __runtime::required::<A, _>(udid, "udid")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            location: __runtime::required::<A, _>(location, "location")?,
+            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
+            status: __runtime::required::<A, _>(status, "status")?,
+            module: __runtime::required::<A, _>(module, "module")?,
+        })
+    }
 }
 
 /// The server's status message.
@@ -3222,7 +4367,7 @@ impl<'de> serde::Deserialize<'de> for NodeServerPayloadObjectServerStatus {
 }
 
 /// The payload of the `node.service_memory_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceMemoryAlert {
     /// The name of the event.
     pub event: String,
@@ -3232,8 +4377,39 @@ pub struct NodeServiceMemoryAlert {
     pub payload: NodeServiceMemoryAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceMemoryAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceMemoryAlert {
+    const EXPECTING: &'static str = "struct NodeServiceMemoryAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServiceMemoryAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceMemoryAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -3241,13 +4417,43 @@ pub struct NodeServiceMemoryAlertPayload {
     pub object: Box<NodeServiceMemoryAlertPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceMemoryAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceMemoryAlertPayload {
+    const EXPECTING: &'static str = "struct NodeServiceMemoryAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceMemoryAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
     /// Information about the service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<NodeService>,
     /// The alert metric name.
     pub metric: NodeServiceMemoryAlertPayloadObjectMetric,
@@ -3262,8 +4468,57 @@ pub struct NodeServiceMemoryAlertPayloadObject {
     /// The alert level.
     pub level: NodeAlertPayloadObjectLevel,
     /// The container that triggered the alert.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeServiceMemoryAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceMemoryAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServiceMemoryAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut service = None;
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        let mut container = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                "container" => __runtime::field(&mut __map, &mut container, "container")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            service: service.unwrap_or_default(),
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+            container: container.unwrap_or_default(),
+        })
+    }
 }
 
 /// The alert metric name.
@@ -3357,7 +4612,7 @@ impl<'de> serde::Deserialize<'de> for NodeMemoryAlertPayloadObjectField {
 }
 
 /// The payload of the `node.service_update_success` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceUpdateSuccess {
     /// The event name.
     pub event: String,
@@ -3367,27 +4622,96 @@ pub struct NodeServiceUpdateSuccess {
     pub payload: NodeServiceUpdatePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceUpdateSuccess {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceUpdateSuccess {
+    const EXPECTING: &'static str = "struct NodeServiceUpdateSuccess";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServiceUpdateSuccess`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceUpdatePayload {
     /// The account ID of server.
     pub account_id: String,
     /// The email of the user who updated the service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the server.
     pub object: Box<NodeServiceUpdatePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceUpdatePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceUpdatePayload {
+    const EXPECTING: &'static str = "struct NodeServiceUpdatePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: operator.unwrap_or_default(),
+            operator_id: operator_id.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceUpdatePayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -3397,8 +4721,44 @@ pub struct NodeServiceUpdatePayloadObject {
     pub target_version: String,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceUpdatePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceUpdatePayloadObject {
+    const EXPECTING: &'static str = "struct NodeServiceUpdatePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut service = None;
+        let mut target_version = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "target_version" => {
+                    __runtime::field(&mut __map, &mut target_version, "target_version")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            service: __runtime::required::<A, _>(service, "service")?,
+            target_version: __runtime::required::<
+                A,
+                _,
+            >(target_version, "target_version")?,
+        })
+    }
+}
+
 /// The payload of the `node.service_cpu_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceCpuAlert {
     /// The name of the event.
     pub event: String,
@@ -3408,8 +4768,39 @@ pub struct NodeServiceCpuAlert {
     pub payload: NodeServiceCpuAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceCpuAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceCpuAlert {
+    const EXPECTING: &'static str = "struct NodeServiceCpuAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServiceCpuAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceCpuAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -3417,13 +4808,43 @@ pub struct NodeServiceCpuAlertPayload {
     pub object: Box<NodeServiceCpuAlertPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceCpuAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceCpuAlertPayload {
+    const EXPECTING: &'static str = "struct NodeServiceCpuAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceCpuAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
     /// Information about the service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<NodeService>,
     /// The alert metric name.
     pub metric: NodeServiceCpuAlertPayloadObjectMetric,
@@ -3437,6 +4858,52 @@ pub struct NodeServiceCpuAlertPayloadObject {
     pub operator: NodeAlertPayloadObjectOperator,
     /// The alert level.
     pub level: NodeAlertPayloadObjectLevel,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeServiceCpuAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceCpuAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServiceCpuAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut service = None;
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            service: service.unwrap_or_default(),
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+        })
+    }
 }
 
 /// The alert metric name.
@@ -3488,7 +4955,7 @@ impl<'de> serde::Deserialize<'de> for NodeServiceCpuAlertPayloadObjectMetric {
 }
 
 /// The payload of the `node.server_stat` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerStat {
     /// The event's name.
     pub event: String,
@@ -3498,8 +4965,39 @@ pub struct NodeServerStat {
     pub payload: NodeServerStatPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerStat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerStat {
+    const EXPECTING: &'static str = "struct NodeServerStat";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerStat`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerStatPayload {
     /// The account ID for the recording statistics.
     pub account_id: String,
@@ -3507,46 +5005,172 @@ pub struct NodeServerStatPayload {
     pub object: NodeServerStatPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerStatPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerStatPayload {
+    const EXPECTING: &'static str = "struct NodeServerStatPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the recording statistics.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerStatPayloadObject {
     /// The `stats` property.
     pub stats: Vec<NodeServerStatPayloadObjectStatsItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerStatPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerStatPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServerStatPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut stats = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "stats" => __runtime::field(&mut __map, &mut stats, "stats")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            stats: __runtime::required::<A, _>(stats, "stats")?,
+        })
+    }
+}
+
 /// An item of the `stats` property of [`NodeServerStatPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerStatPayloadObjectStatsItem {
     /// Information about the server.
     pub server: Box<NodeServerStatPayloadObjectStatsItemServer>,
     /// The server's CPU usage in percent. The figure is accurate to two decimal places.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_used_percent: Option<serde_json::Number>,
     /// The server's memory usage in KB.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_used: Option<serde_json::Number>,
     /// The server's disk usage in KB. The figure is accurate to two decimal places.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_used: Option<serde_json::Number>,
     /// The server's total disk size in KB. The figure is accurate to two decimal places.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_total: Option<serde_json::Number>,
     /// The timestamp when the metric was collected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_used_percent_ts: Option<String>,
     /// The timestamp when the metric was collected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_used_ts: Option<String>,
     /// The timestamp when the metric was collected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_used_ts: Option<String>,
     /// The timestamp when the metric was collected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_total_ts: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerStatPayloadObjectStatsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerStatPayloadObjectStatsItem {
+    const EXPECTING: &'static str = "struct NodeServerStatPayloadObjectStatsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut cpu_used_percent = None;
+        let mut memory_used = None;
+        let mut disk_used = None;
+        let mut disk_total = None;
+        let mut cpu_used_percent_ts = None;
+        let mut memory_used_ts = None;
+        let mut disk_used_ts = None;
+        let mut disk_total_ts = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "cpu_used_percent" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cpu_used_percent,
+                        "cpu_used_percent",
+                    )?
+                }
+                "memory_used" => {
+                    __runtime::field(&mut __map, &mut memory_used, "memory_used")?
+                }
+                "disk_used" => __runtime::field(&mut __map, &mut disk_used, "disk_used")?,
+                "disk_total" => {
+                    __runtime::field(&mut __map, &mut disk_total, "disk_total")?
+                }
+                "cpu_used_percent_ts" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cpu_used_percent_ts,
+                        "cpu_used_percent_ts",
+                    )?
+                }
+                "memory_used_ts" => {
+                    __runtime::field(&mut __map, &mut memory_used_ts, "memory_used_ts")?
+                }
+                "disk_used_ts" => {
+                    __runtime::field(&mut __map, &mut disk_used_ts, "disk_used_ts")?
+                }
+                "disk_total_ts" => {
+                    __runtime::field(&mut __map, &mut disk_total_ts, "disk_total_ts")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            cpu_used_percent: cpu_used_percent.unwrap_or_default(),
+            memory_used: memory_used.unwrap_or_default(),
+            disk_used: disk_used.unwrap_or_default(),
+            disk_total: disk_total.unwrap_or_default(),
+            cpu_used_percent_ts: cpu_used_percent_ts.unwrap_or_default(),
+            memory_used_ts: memory_used_ts.unwrap_or_default(),
+            disk_used_ts: disk_used_ts.unwrap_or_default(),
+            disk_total_ts: disk_total_ts.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerStatPayloadObjectStatsItemServer {
     /// The server ID.
     pub id: String,
@@ -3557,22 +5181,71 @@ pub struct NodeServerStatPayloadObjectStatsItemServer {
     /// The server's geo-location.
     pub location: String,
     /// The server's group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The server's OS image version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub os_image: Option<String>,
     /// The server's status message.
     pub status: NodeServerStatus,
     /// The server's module.
     pub module: NodeModule,
     /// Not declared in the spec; seen in its examples.
-    #[serde(rename = "osImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "osImage", skip_serializing_if = "Option::is_none")]
     pub os_image_2: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerStatPayloadObjectStatsItemServer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerStatPayloadObjectStatsItemServer {
+    const EXPECTING: &'static str = "struct NodeServerStatPayloadObjectStatsItemServer";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut udid = None;
+        let mut name = None;
+        let mut location = None;
+        let mut group = None;
+        let mut os_image = None;
+        let mut status = None;
+        let mut module = None;
+        let mut os_image_2 = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "group" => __runtime::field(&mut __map, &mut group, "group")?,
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "module" => __runtime::field(&mut __map, &mut module, "module")?,
+                "osImage" => __runtime::field(&mut __map, &mut os_image_2, "osImage")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            udid: __runtime::required::<A, _>(udid, "udid")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            location: __runtime::required::<A, _>(location, "location")?,
+            group: group.unwrap_or_default(),
+            os_image: os_image.unwrap_or_default(),
+            status: __runtime::required::<A, _>(status, "status")?,
+            module: __runtime::required::<A, _>(module, "module")?,
+            os_image_2: os_image_2.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `node.server_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerDeleted {
     /// The event name.
     pub event: String,
@@ -3582,10 +5255,41 @@ pub struct NodeServerDeleted {
     pub payload: Box<NodeServerPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerDeleted {
+    const EXPECTING: &'static str = "struct NodeServerDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerDeleted`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerPayload {
     /// The account ID of the user who deleted the server.
     pub account_id: String,
@@ -3597,8 +5301,46 @@ pub struct NodeServerPayload {
     pub object: NodeServerPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerPayload {
+    const EXPECTING: &'static str = "struct NodeServerPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The payload of the `node.service_update_failed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceUpdateFailed {
     /// The event name.
     pub event: String,
@@ -3608,23 +5350,92 @@ pub struct NodeServiceUpdateFailed {
     pub payload: NodeServiceUpdateFailedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceUpdateFailed {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceUpdateFailed {
+    const EXPECTING: &'static str = "struct NodeServiceUpdateFailed";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServiceUpdateFailed`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceUpdateFailedPayload {
     /// The account ID of server.
     pub account_id: String,
     /// The email of the user who updated the service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the server.
     pub object: Box<NodeServiceUpdateFailedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceUpdateFailedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceUpdateFailedPayload {
+    const EXPECTING: &'static str = "struct NodeServiceUpdateFailedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: operator.unwrap_or_default(),
+            operator_id: operator_id.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceUpdateFailedPayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -3636,8 +5447,47 @@ pub struct NodeServiceUpdateFailedPayloadObject {
     pub error: String,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceUpdateFailedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceUpdateFailedPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServiceUpdateFailedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut service = None;
+        let mut target_version = None;
+        let mut error = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "target_version" => {
+                    __runtime::field(&mut __map, &mut target_version, "target_version")?
+                }
+                "error" => __runtime::field(&mut __map, &mut error, "error")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            service: __runtime::required::<A, _>(service, "service")?,
+            target_version: __runtime::required::<
+                A,
+                _,
+            >(target_version, "target_version")?,
+            error: __runtime::required::<A, _>(error, "error")?,
+        })
+    }
+}
+
 /// The payload of the `node.server_update_success` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerUpdateSuccess {
     /// The event name.
     pub event: String,
@@ -3647,8 +5497,39 @@ pub struct NodeServerUpdateSuccess {
     pub payload: Box<NodeServerUpdatePayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerUpdateSuccess {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerUpdateSuccess {
+    const EXPECTING: &'static str = "struct NodeServerUpdateSuccess";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `node.server_update_available` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerUpdateAvailable {
     /// The event name.
     pub event: String,
@@ -3658,8 +5539,39 @@ pub struct NodeServerUpdateAvailable {
     pub payload: Box<NodeServerUpdateAvailablePayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerUpdateAvailable {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerUpdateAvailable {
+    const EXPECTING: &'static str = "struct NodeServerUpdateAvailable";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerUpdateAvailable`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerUpdateAvailablePayload {
     /// The account ID of server.
     pub account_id: String,
@@ -3667,13 +5579,71 @@ pub struct NodeServerUpdateAvailablePayload {
     pub object: NodeServerUpdateAvailablePayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerUpdateAvailablePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerUpdateAvailablePayload {
+    const EXPECTING: &'static str = "struct NodeServerUpdateAvailablePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerUpdateAvailablePayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
     /// Severity of the os update
     pub severity: NodeUpdateAvailablePayloadObjectSeverity,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeServerUpdateAvailablePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerUpdateAvailablePayloadObject {
+    const EXPECTING: &'static str = "struct NodeServerUpdateAvailablePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut severity = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "severity" => __runtime::field(&mut __map, &mut severity, "severity")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            severity: __runtime::required::<A, _>(severity, "severity")?,
+        })
+    }
 }
 
 /// Severity of the os update
@@ -3731,7 +5701,7 @@ impl<'de> serde::Deserialize<'de> for NodeUpdateAvailablePayloadObjectSeverity {
 }
 
 /// The payload of the `node.mc_stat` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeMcStat {
     /// The name of the event.
     pub event: String,
@@ -3741,8 +5711,39 @@ pub struct NodeMcStat {
     pub payload: NodeMcStatPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeMcStat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeMcStat {
+    const EXPECTING: &'static str = "struct NodeMcStat";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeMcStat`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeMcStatPayload {
     /// The account ID associated to the meeting statistics.
     pub account_id: String,
@@ -3750,8 +5751,38 @@ pub struct NodeMcStatPayload {
     pub object: NodeMcStatPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeMcStatPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeMcStatPayload {
+    const EXPECTING: &'static str = "struct NodeMcStatPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the meeting statistics.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeMcStatPayloadObject {
     /// The `mmr_stats` property.
     pub mmr_stats: Vec<NodeMcStatPayloadObjectMmrStatsItem>,
@@ -3759,8 +5790,36 @@ pub struct NodeMcStatPayloadObject {
     pub zc_stats: Vec<NodeStatPayloadObjectZcStatsItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeMcStatPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeMcStatPayloadObject {
+    const EXPECTING: &'static str = "struct NodeMcStatPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut mmr_stats = None;
+        let mut zc_stats = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "mmr_stats" => __runtime::field(&mut __map, &mut mmr_stats, "mmr_stats")?,
+                "zc_stats" => __runtime::field(&mut __map, &mut zc_stats, "zc_stats")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            mmr_stats: __runtime::required::<A, _>(mmr_stats, "mmr_stats")?,
+            zc_stats: __runtime::required::<A, _>(zc_stats, "zc_stats")?,
+        })
+    }
+}
+
 /// Information about the Multi Media Router (MMR).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeMcStatPayloadObjectMmrStatsItem {
     /// The MMR's Zoom Node service ID.
     pub mmr_service_id: String,
@@ -3769,18 +5828,86 @@ pub struct NodeMcStatPayloadObjectMmrStatsItem {
     /// The MMR's meeting zone.
     pub meeting_zone: String,
     /// The total number of meeting participants on the MMR.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_participant_count: Option<i64>,
     /// The total number of onging meetings on the MMR.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_meeting_count: Option<i64>,
     /// The timestamp of the data being collected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeMcStatPayloadObjectMmrStatsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeMcStatPayloadObjectMmrStatsItem {
+    const EXPECTING: &'static str = "struct NodeMcStatPayloadObjectMmrStatsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut mmr_service_id = None;
+        let mut mmr_service_name = None;
+        let mut meeting_zone = None;
+        let mut total_participant_count = None;
+        let mut total_meeting_count = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "mmr_service_id" => {
+                    __runtime::field(&mut __map, &mut mmr_service_id, "mmr_service_id")?
+                }
+                "mmr_service_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut mmr_service_name,
+                        "mmr_service_name",
+                    )?
+                }
+                "meeting_zone" => {
+                    __runtime::field(&mut __map, &mut meeting_zone, "meeting_zone")?
+                }
+                "total_participant_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut total_participant_count,
+                        "total_participant_count",
+                    )?
+                }
+                "total_meeting_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut total_meeting_count,
+                        "total_meeting_count",
+                    )?
+                }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            mmr_service_id: __runtime::required::<
+                A,
+                _,
+            >(mmr_service_id, "mmr_service_id")?,
+            mmr_service_name: __runtime::required::<
+                A,
+                _,
+            >(mmr_service_name, "mmr_service_name")?,
+            meeting_zone: __runtime::required::<A, _>(meeting_zone, "meeting_zone")?,
+            total_participant_count: total_participant_count.unwrap_or_default(),
+            total_meeting_count: total_meeting_count.unwrap_or_default(),
+            timestamp: timestamp.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `node.server_online` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerOnline {
     /// The event name.
     pub event: String,
@@ -3790,8 +5917,39 @@ pub struct NodeServerOnline {
     pub payload: NodeServerOnlinePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerOnline {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerOnline {
+    const EXPECTING: &'static str = "struct NodeServerOnline";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerOnline`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerOnlinePayload {
     /// The account ID of the server.
     pub account_id: String,
@@ -3799,15 +5957,70 @@ pub struct NodeServerOnlinePayload {
     pub object: NodeServerOnlinePayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerOnlinePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerOnlinePayload {
+    const EXPECTING: &'static str = "struct NodeServerOnlinePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerOnlinePayloadObject {
     /// The server object.
     pub server: NodeServerOnlinePayloadObjectServer,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerOnlinePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerOnlinePayloadObject {
+    const EXPECTING: &'static str = "struct NodeServerOnlinePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+        })
+    }
+}
+
 /// The server object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerOnlinePayloadObjectServer {
     /// The server ID.
     pub id: String,
@@ -3818,7 +6031,7 @@ pub struct NodeServerOnlinePayloadObjectServer {
     /// The server's geo-location.
     pub location: String,
     /// The server's group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The server's OS image version.
     pub os_image: String,
@@ -3826,6 +6039,52 @@ pub struct NodeServerOnlinePayloadObjectServer {
     pub status: NodeServerOnlinePayloadObjectServerStatus,
     /// The server's module.
     pub module: NodeModule,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeServerOnlinePayloadObjectServer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerOnlinePayloadObjectServer {
+    const EXPECTING: &'static str = "struct NodeServerOnlinePayloadObjectServer";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut udid = None;
+        let mut name = None;
+        let mut location = None;
+        let mut group = None;
+        let mut os_image = None;
+        let mut status = None;
+        let mut module = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "group" => __runtime::field(&mut __map, &mut group, "group")?,
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "module" => __runtime::field(&mut __map, &mut module, "module")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            udid: __runtime::required::<A, _>(udid, "udid")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            location: __runtime::required::<A, _>(location, "location")?,
+            group: group.unwrap_or_default(),
+            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
+            status: __runtime::required::<A, _>(status, "status")?,
+            module: __runtime::required::<A, _>(module, "module")?,
+        })
+    }
 }
 
 /// The server's status message.
@@ -3869,7 +6128,7 @@ impl<'de> serde::Deserialize<'de> for NodeServerOnlinePayloadObjectServerStatus 
 }
 
 /// The payload of the `node.server_memory_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerMemoryAlert {
     /// The name of the event.
     pub event: String,
@@ -3879,8 +6138,39 @@ pub struct NodeServerMemoryAlert {
     pub payload: NodeServerMemoryAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerMemoryAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerMemoryAlert {
+    const EXPECTING: &'static str = "struct NodeServerMemoryAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerMemoryAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerMemoryAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -3888,8 +6178,38 @@ pub struct NodeServerMemoryAlertPayload {
     pub object: Box<NodeServerMemoryAlertPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerMemoryAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerMemoryAlertPayload {
+    const EXPECTING: &'static str = "struct NodeServerMemoryAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerMemoryAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -3905,6 +6225,49 @@ pub struct NodeServerMemoryAlertPayloadObject {
     pub operator: NodeAlertPayloadObjectOperator,
     /// The alert level.
     pub level: NodeAlertPayloadObjectLevel,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeServerMemoryAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerMemoryAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServerMemoryAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+        })
+    }
 }
 
 /// The alert metric name.
@@ -3948,7 +6311,7 @@ impl<'de> serde::Deserialize<'de> for NodeServerMemoryAlertPayloadObjectMetric {
 }
 
 /// The payload of the `node.service_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceStopped {
     /// The event name.
     pub event: String,
@@ -3958,8 +6321,39 @@ pub struct NodeServiceStopped {
     pub payload: NodeServicePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceStopped {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceStopped {
+    const EXPECTING: &'static str = "struct NodeServiceStopped";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `node.mc_stat_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeMcStatAlert {
     /// The name of the event.
     pub event: String,
@@ -3969,8 +6363,39 @@ pub struct NodeMcStatAlert {
     pub payload: NodeMcStatAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeMcStatAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeMcStatAlert {
+    const EXPECTING: &'static str = "struct NodeMcStatAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeMcStatAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeMcStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -3978,8 +6403,38 @@ pub struct NodeMcStatAlertPayload {
     pub object: Box<NodeMcStatAlertPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeMcStatAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeMcStatAlertPayload {
+    const EXPECTING: &'static str = "struct NodeMcStatAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeMcStatAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -3997,6 +6452,52 @@ pub struct NodeMcStatAlertPayloadObject {
     pub operator: NodeAlertPayloadObjectOperator,
     /// The alert level.
     pub level: NodeAlertPayloadObjectLevel,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeMcStatAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeMcStatAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeMcStatAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut service = None;
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            service: __runtime::required::<A, _>(service, "service")?,
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+        })
+    }
 }
 
 /// The alert metric name.
@@ -4094,7 +6595,7 @@ impl<'de> serde::Deserialize<'de> for NodeMcStatAlertPayloadObjectField {
 }
 
 /// The payload of the `node.service_update_available` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceUpdateAvailable {
     /// The event name.
     pub event: String,
@@ -4104,8 +6605,39 @@ pub struct NodeServiceUpdateAvailable {
     pub payload: NodeServiceUpdateAvailablePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceUpdateAvailable {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceUpdateAvailable {
+    const EXPECTING: &'static str = "struct NodeServiceUpdateAvailable";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServiceUpdateAvailable`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceUpdateAvailablePayload {
     /// The account ID of server.
     pub account_id: String,
@@ -4113,8 +6645,38 @@ pub struct NodeServiceUpdateAvailablePayload {
     pub object: Box<NodeServiceUpdateAvailablePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceUpdateAvailablePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceUpdateAvailablePayload {
+    const EXPECTING: &'static str = "struct NodeServiceUpdateAvailablePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceUpdateAvailablePayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -4132,8 +6694,64 @@ pub struct NodeServiceUpdateAvailablePayloadObject {
     pub release_note: String,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceUpdateAvailablePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceUpdateAvailablePayloadObject {
+    const EXPECTING: &'static str = "struct NodeServiceUpdateAvailablePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut service = None;
+        let mut available_version = None;
+        let mut severity = None;
+        let mut deadline = None;
+        let mut publish_time = None;
+        let mut release_note = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "available_version" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut available_version,
+                        "available_version",
+                    )?
+                }
+                "severity" => __runtime::field(&mut __map, &mut severity, "severity")?,
+                "deadline" => __runtime::field(&mut __map, &mut deadline, "deadline")?,
+                "publish_time" => {
+                    __runtime::field(&mut __map, &mut publish_time, "publish_time")?
+                }
+                "release_note" => {
+                    __runtime::field(&mut __map, &mut release_note, "release_note")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            service: __runtime::required::<A, _>(service, "service")?,
+            available_version: __runtime::required::<
+                A,
+                _,
+            >(available_version, "available_version")?,
+            severity: __runtime::required::<A, _>(severity, "severity")?,
+            deadline: __runtime::required::<A, _>(deadline, "deadline")?,
+            publish_time: __runtime::required::<A, _>(publish_time, "publish_time")?,
+            release_note: __runtime::required::<A, _>(release_note, "release_note")?,
+        })
+    }
+}
+
 /// The payload of the `node.server_rebooted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerRebooted {
     /// The event name.
     pub event: String,
@@ -4143,8 +6761,39 @@ pub struct NodeServerRebooted {
     pub payload: Box<NodeServerPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerRebooted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerRebooted {
+    const EXPECTING: &'static str = "struct NodeServerRebooted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `node.server_offline` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerOffline {
     /// The event name.
     pub event: String,
@@ -4154,8 +6803,39 @@ pub struct NodeServerOffline {
     pub payload: NodeServerOfflinePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerOffline {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerOffline {
+    const EXPECTING: &'static str = "struct NodeServerOffline";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerOffline`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerOfflinePayload {
     /// The account ID of the server.
     pub account_id: String,
@@ -4163,15 +6843,70 @@ pub struct NodeServerOfflinePayload {
     pub object: NodeServerOfflinePayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerOfflinePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerOfflinePayload {
+    const EXPECTING: &'static str = "struct NodeServerOfflinePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerOfflinePayloadObject {
     /// The server object.
     pub server: NodeServerOfflinePayloadObjectServer,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerOfflinePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerOfflinePayloadObject {
+    const EXPECTING: &'static str = "struct NodeServerOfflinePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+        })
+    }
+}
+
 /// The server object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerOfflinePayloadObjectServer {
     /// The server ID.
     pub id: String,
@@ -4182,7 +6917,7 @@ pub struct NodeServerOfflinePayloadObjectServer {
     /// The server's geo-location.
     pub location: String,
     /// The server's group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The server's OS image version.
     pub os_image: String,
@@ -4192,8 +6927,54 @@ pub struct NodeServerOfflinePayloadObjectServer {
     pub module: NodeModule,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerOfflinePayloadObjectServer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerOfflinePayloadObjectServer {
+    const EXPECTING: &'static str = "struct NodeServerOfflinePayloadObjectServer";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut udid = None;
+        let mut name = None;
+        let mut location = None;
+        let mut group = None;
+        let mut os_image = None;
+        let mut status = None;
+        let mut module = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "group" => __runtime::field(&mut __map, &mut group, "group")?,
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "module" => __runtime::field(&mut __map, &mut module, "module")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            udid: __runtime::required::<A, _>(udid, "udid")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            location: __runtime::required::<A, _>(location, "location")?,
+            group: group.unwrap_or_default(),
+            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
+            status: __runtime::required::<A, _>(status, "status")?,
+            module: __runtime::required::<A, _>(module, "module")?,
+        })
+    }
+}
+
 /// The payload of the `node.zhm_stat_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZhmStatAlert {
     /// The name of the event.
     pub event: String,
@@ -4203,8 +6984,39 @@ pub struct NodeZhmStatAlert {
     pub payload: NodeZhmStatAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeZhmStatAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZhmStatAlert {
+    const EXPECTING: &'static str = "struct NodeZhmStatAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeZhmStatAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZhmStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -4212,8 +7024,38 @@ pub struct NodeZhmStatAlertPayload {
     pub object: Box<NodeZhmStatAlertPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeZhmStatAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZhmStatAlertPayload {
+    const EXPECTING: &'static str = "struct NodeZhmStatAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZhmStatAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -4231,6 +7073,52 @@ pub struct NodeZhmStatAlertPayloadObject {
     pub operator: NodeAlertPayloadObjectOperator,
     /// The alert level.
     pub level: NodeAlertPayloadObjectLevel,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeZhmStatAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZhmStatAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeZhmStatAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut service = None;
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            service: __runtime::required::<A, _>(service, "service")?,
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+        })
+    }
 }
 
 /// The alert field name.
@@ -4308,7 +7196,7 @@ impl<'de> serde::Deserialize<'de> for NodeZhmStatAlertPayloadObjectField {
 }
 
 /// The payload of the `node.nfs_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeNfsAlert {
     /// The name of the event.
     pub event: String,
@@ -4318,8 +7206,39 @@ pub struct NodeNfsAlert {
     pub payload: NodeNfsAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeNfsAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeNfsAlert {
+    const EXPECTING: &'static str = "struct NodeNfsAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeNfsAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeNfsAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -4327,8 +7246,38 @@ pub struct NodeNfsAlertPayload {
     pub object: Box<NodeNfsAlertPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeNfsAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeNfsAlertPayload {
+    const EXPECTING: &'static str = "struct NodeNfsAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeNfsAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -4348,8 +7297,54 @@ pub struct NodeNfsAlertPayloadObject {
     pub level: NodeAlertPayloadObjectLevel,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeNfsAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeNfsAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeNfsAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut nfs = None;
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "nfs" => __runtime::field(&mut __map, &mut nfs, "nfs")?,
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            nfs: __runtime::required::<A, _>(nfs, "nfs")?,
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+        })
+    }
+}
+
 /// Information about the NFS.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeNfsAlertPayloadObjectNfs {
     /// The NFS host address.
     pub host: String,
@@ -4357,6 +7352,37 @@ pub struct NodeNfsAlertPayloadObjectNfs {
     pub path: String,
     /// The NFS status.
     pub status: NodeNfsAlertPayloadObjectNfsStatus,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeNfsAlertPayloadObjectNfs {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeNfsAlertPayloadObjectNfs {
+    const EXPECTING: &'static str = "struct NodeNfsAlertPayloadObjectNfs";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut host = None;
+        let mut path = None;
+        let mut status = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "host" => __runtime::field(&mut __map, &mut host, "host")?,
+                "path" => __runtime::field(&mut __map, &mut path, "path")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            host: __runtime::required::<A, _>(host, "host")?,
+            path: __runtime::required::<A, _>(path, "path")?,
+            status: __runtime::required::<A, _>(status, "status")?,
+        })
+    }
 }
 
 /// The NFS status.
@@ -4544,7 +7570,7 @@ impl<'de> serde::Deserialize<'de> for NodeNfsAlertPayloadObjectOperator {
 }
 
 /// The payload of the `node.zhm_zone_stat_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZhmZoneStatAlert {
     /// The name of the event.
     pub event: String,
@@ -4554,8 +7580,39 @@ pub struct NodeZhmZoneStatAlert {
     pub payload: NodeZhmZoneStatAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeZhmZoneStatAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZhmZoneStatAlert {
+    const EXPECTING: &'static str = "struct NodeZhmZoneStatAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeZhmZoneStatAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZhmZoneStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -4563,8 +7620,38 @@ pub struct NodeZhmZoneStatAlertPayload {
     pub object: NodeZhmZoneStatAlertPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeZhmZoneStatAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZhmZoneStatAlertPayload {
+    const EXPECTING: &'static str = "struct NodeZhmZoneStatAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZhmZoneStatAlertPayloadObject {
     /// The alert metric name.
     pub metric: NodeZoneStatAlertPayloadObjectMetric,
@@ -4580,6 +7667,49 @@ pub struct NodeZhmZoneStatAlertPayloadObject {
     pub level: NodeAlertPayloadObjectLevel,
     /// Meeting zone name.
     pub zone: String,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeZhmZoneStatAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZhmZoneStatAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeZhmZoneStatAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        let mut zone = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                "zone" => __runtime::field(&mut __map, &mut zone, "zone")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+            zone: __runtime::required::<A, _>(zone, "zone")?,
+        })
+    }
 }
 
 /// The alert metric name.
@@ -4625,7 +7755,7 @@ impl<'de> serde::Deserialize<'de> for NodeZoneStatAlertPayloadObjectMetric {
 }
 
 /// The payload of the `node.mc_zone_stat_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeMcZoneStatAlert {
     /// The name of the event.
     pub event: String,
@@ -4635,8 +7765,39 @@ pub struct NodeMcZoneStatAlert {
     pub payload: NodeMcZoneStatAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeMcZoneStatAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeMcZoneStatAlert {
+    const EXPECTING: &'static str = "struct NodeMcZoneStatAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeMcZoneStatAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeMcZoneStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -4644,8 +7805,38 @@ pub struct NodeMcZoneStatAlertPayload {
     pub object: NodeMcZoneStatAlertPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeMcZoneStatAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeMcZoneStatAlertPayload {
+    const EXPECTING: &'static str = "struct NodeMcZoneStatAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeMcZoneStatAlertPayloadObject {
     /// The alert metric name.
     pub metric: NodeZoneStatAlertPayloadObjectMetric,
@@ -4661,6 +7852,49 @@ pub struct NodeMcZoneStatAlertPayloadObject {
     pub level: NodeAlertPayloadObjectLevel,
     /// Meeting zone name.
     pub zone: String,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeMcZoneStatAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeMcZoneStatAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeMcZoneStatAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        let mut zone = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                "zone" => __runtime::field(&mut __map, &mut zone, "zone")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+            zone: __runtime::required::<A, _>(zone, "zone")?,
+        })
+    }
 }
 
 /// The alert field name.
@@ -4712,7 +7946,7 @@ impl<'de> serde::Deserialize<'de> for NodeMcZoneStatAlertPayloadObjectField {
 }
 
 /// The payload of the `node.service_stat` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceStat {
     /// The event's name.
     pub event: String,
@@ -4722,8 +7956,39 @@ pub struct NodeServiceStat {
     pub payload: NodeServiceStatPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceStat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceStat {
+    const EXPECTING: &'static str = "struct NodeServiceStat";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServiceStat`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceStatPayload {
     /// The account ID for the Zoom Node service statistics.
     pub account_id: String,
@@ -4731,36 +7996,147 @@ pub struct NodeServiceStatPayload {
     pub object: NodeServiceStatPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceStatPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceStatPayload {
+    const EXPECTING: &'static str = "struct NodeServiceStatPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the Zoom Node service statistics.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceStatPayloadObject {
     /// The `stats` property.
     pub stats: Vec<NodeServiceStatPayloadObjectStatsItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceStatPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceStatPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServiceStatPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut stats = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "stats" => __runtime::field(&mut __map, &mut stats, "stats")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            stats: __runtime::required::<A, _>(stats, "stats")?,
+        })
+    }
+}
+
 /// An item of the `stats` property of [`NodeServiceStatPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceStatPayloadObjectStatsItem {
     /// The `server` property.
     pub server: NodeServiceStatPayloadObjectStatsItemServer,
     /// Information about the service.
     pub service: NodeService,
     /// The service's CPU usage in percent. The figure is accurate to two decimal places. This field is valid if and only if the service doesn't run on top of Docker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_used_percent: Option<serde_json::Number>,
     /// The service's memory usage in percent. The figure is accurate to two decimal places. This field is valid if and only if the service doesn't run on top of Docker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_used: Option<serde_json::Number>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_used_percent_ts: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_used_ts: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceStatPayloadObjectStatsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceStatPayloadObjectStatsItem {
+    const EXPECTING: &'static str = "struct NodeServiceStatPayloadObjectStatsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut service = None;
+        let mut cpu_used_percent = None;
+        let mut memory_used = None;
+        let mut cpu_used_percent_ts = None;
+        let mut memory_used_ts = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "cpu_used_percent" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cpu_used_percent,
+                        "cpu_used_percent",
+                    )?
+                }
+                "memory_used" => {
+                    __runtime::field(&mut __map, &mut memory_used, "memory_used")?
+                }
+                "cpu_used_percent_ts" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cpu_used_percent_ts,
+                        "cpu_used_percent_ts",
+                    )?
+                }
+                "memory_used_ts" => {
+                    __runtime::field(&mut __map, &mut memory_used_ts, "memory_used_ts")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            service: __runtime::required::<A, _>(service, "service")?,
+            cpu_used_percent: cpu_used_percent.unwrap_or_default(),
+            memory_used: memory_used.unwrap_or_default(),
+            cpu_used_percent_ts: cpu_used_percent_ts.unwrap_or_default(),
+            memory_used_ts: memory_used_ts.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `server` property of [`NodeServiceStatPayloadObjectStatsItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceStatPayloadObjectStatsItemServer {
     /// The server ID.
     pub id: String,
@@ -4777,8 +8153,54 @@ pub struct NodeServiceStatPayloadObjectStatsItemServer {
     /// The server's status.
     pub status: NodeServiceStatPayloadObjectStatsItemServerStatus,
     /// The server's group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeServiceStatPayloadObjectStatsItemServer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceStatPayloadObjectStatsItemServer {
+    const EXPECTING: &'static str = "struct NodeServiceStatPayloadObjectStatsItemServer";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut udid = None;
+        let mut name = None;
+        let mut location = None;
+        let mut os_image = None;
+        let mut module = None;
+        let mut status = None;
+        let mut group = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
+                "module" => __runtime::field(&mut __map, &mut module, "module")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "group" => __runtime::field(&mut __map, &mut group, "group")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            udid: __runtime::required::<A, _>(udid, "udid")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            location: __runtime::required::<A, _>(location, "location")?,
+            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
+            module: __runtime::required::<A, _>(module, "module")?,
+            status: __runtime::required::<A, _>(status, "status")?,
+            group: group.unwrap_or_default(),
+        })
+    }
 }
 
 /// The server's status.
@@ -4834,7 +8256,7 @@ impl<'de> serde::Deserialize<'de> for NodeServiceStatPayloadObjectStatsItemServe
 }
 
 /// The payload of the `node.rc_stat_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeRcStatAlert {
     /// The name of the event.
     pub event: String,
@@ -4844,8 +8266,39 @@ pub struct NodeRcStatAlert {
     pub payload: NodeRcStatAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeRcStatAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeRcStatAlert {
+    const EXPECTING: &'static str = "struct NodeRcStatAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeRcStatAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeRcStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -4853,8 +8306,38 @@ pub struct NodeRcStatAlertPayload {
     pub object: Box<NodeRcStatAlertPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeRcStatAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeRcStatAlertPayload {
+    const EXPECTING: &'static str = "struct NodeRcStatAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeRcStatAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -4872,6 +8355,52 @@ pub struct NodeRcStatAlertPayloadObject {
     pub operator: NodeAlertPayloadObjectOperator,
     /// The alert level.
     pub level: NodeAlertPayloadObjectLevel,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeRcStatAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeRcStatAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeRcStatAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut service = None;
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            service: __runtime::required::<A, _>(service, "service")?,
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+        })
+    }
 }
 
 /// The alert metric name.
@@ -4967,7 +8496,7 @@ impl<'de> serde::Deserialize<'de> for NodeRcStatAlertPayloadObjectField {
 }
 
 /// The payload of the `node.zone_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeZoneDeleted {
     /// The event name.
     pub event: String,
@@ -4977,8 +8506,39 @@ pub struct NodeZoneDeleted {
     pub payload: NodeZonePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeZoneDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeZoneDeleted {
+    const EXPECTING: &'static str = "struct NodeZoneDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `node.server_shutdown` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerShutdown {
     /// The event name.
     pub event: String,
@@ -4988,8 +8548,39 @@ pub struct NodeServerShutdown {
     pub payload: Box<NodeServerPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerShutdown {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerShutdown {
+    const EXPECTING: &'static str = "struct NodeServerShutdown";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `node.service_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceDeleted {
     /// The event name.
     pub event: String,
@@ -4999,8 +8590,39 @@ pub struct NodeServiceDeleted {
     pub payload: NodeServiceDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceDeleted {
+    const EXPECTING: &'static str = "struct NodeServiceDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServiceDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceDeletedPayload {
     /// The server's account ID.
     pub account_id: String,
@@ -5012,8 +8634,46 @@ pub struct NodeServiceDeletedPayload {
     pub object: Box<NodeServicePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceDeletedPayload {
+    const EXPECTING: &'static str = "struct NodeServiceDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The payload of the `node.service_update_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceUpdateStarted {
     /// The event name.
     pub event: String,
@@ -5023,8 +8683,39 @@ pub struct NodeServiceUpdateStarted {
     pub payload: NodeServiceUpdatePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceUpdateStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceUpdateStarted {
+    const EXPECTING: &'static str = "struct NodeServiceUpdateStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `node.server_update_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerUpdateStarted {
     /// The event name.
     pub event: String,
@@ -5034,8 +8725,39 @@ pub struct NodeServerUpdateStarted {
     pub payload: Box<NodeServerUpdatePayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerUpdateStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerUpdateStarted {
+    const EXPECTING: &'static str = "struct NodeServerUpdateStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `node.service_abnormal_status` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceAbnormalStatus {
     /// The event name.
     pub event: String,
@@ -5045,8 +8767,39 @@ pub struct NodeServiceAbnormalStatus {
     pub payload: NodeServiceAbnormalStatusPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceAbnormalStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceAbnormalStatus {
+    const EXPECTING: &'static str = "struct NodeServiceAbnormalStatus";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServiceAbnormalStatus`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceAbnormalStatusPayload {
     /// The account ID of server.
     pub account_id: String,
@@ -5054,8 +8807,38 @@ pub struct NodeServiceAbnormalStatusPayload {
     pub object: Box<NodeServiceAbnormalStatusPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceAbnormalStatusPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceAbnormalStatusPayload {
+    const EXPECTING: &'static str = "struct NodeServiceAbnormalStatusPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceAbnormalStatusPayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -5067,8 +8850,48 @@ pub struct NodeServiceAbnormalStatusPayloadObject {
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServiceAbnormalStatusPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceAbnormalStatusPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServiceAbnormalStatusPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut service = None;
+        let mut abnormal_statuses = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "abnormal_statuses" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut abnormal_statuses,
+                        "abnormal_statuses",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            service: __runtime::required::<A, _>(service, "service")?,
+            abnormal_statuses: __runtime::required::<
+                A,
+                _,
+            >(abnormal_statuses, "abnormal_statuses")?,
+        })
+    }
+}
+
 /// An item of the `abnormal_statuses` property of [`NodeServiceAbnormalStatusPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItem {
     /// Status code
     pub code: String,
@@ -5076,6 +8899,38 @@ pub struct NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItem {
     pub message: String,
     /// Status level
     pub level: NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItemLevel,
+}
+
+impl<'de> serde::Deserialize<'de>
+for NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItem {
+    const EXPECTING: &'static str = "struct NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut code = None;
+        let mut message = None;
+        let mut level = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "code" => __runtime::field(&mut __map, &mut code, "code")?,
+                "message" => __runtime::field(&mut __map, &mut message, "message")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            code: __runtime::required::<A, _>(code, "code")?,
+            message: __runtime::required::<A, _>(message, "message")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+        })
+    }
 }
 
 /// Status level
@@ -5129,7 +8984,7 @@ for NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItemLevel {
 }
 
 /// The payload of the `node.server_disk_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerDiskAlert {
     /// The name of the event.
     pub event: String,
@@ -5139,8 +8994,39 @@ pub struct NodeServerDiskAlert {
     pub payload: NodeServerDiskAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerDiskAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerDiskAlert {
+    const EXPECTING: &'static str = "struct NodeServerDiskAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerDiskAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerDiskAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -5148,8 +9034,38 @@ pub struct NodeServerDiskAlertPayload {
     pub object: Box<NodeServerDiskAlertPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerDiskAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerDiskAlertPayload {
+    const EXPECTING: &'static str = "struct NodeServerDiskAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerDiskAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -5165,6 +9081,49 @@ pub struct NodeServerDiskAlertPayloadObject {
     pub operator: NodeAlertPayloadObjectOperator,
     /// The alert level.
     pub level: NodeAlertPayloadObjectLevel,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeServerDiskAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerDiskAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServerDiskAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+        })
+    }
 }
 
 /// The alert metric name.
@@ -5208,7 +9167,7 @@ impl<'de> serde::Deserialize<'de> for NodeServerDiskAlertPayloadObjectMetric {
 }
 
 /// The payload of the `node.server_bandwidth_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerBandwidthAlert {
     /// The name of the event.
     pub event: String,
@@ -5218,8 +9177,39 @@ pub struct NodeServerBandwidthAlert {
     pub payload: NodeServerBandwidthAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerBandwidthAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerBandwidthAlert {
+    const EXPECTING: &'static str = "struct NodeServerBandwidthAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NodeServerBandwidthAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerBandwidthAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -5227,8 +9217,38 @@ pub struct NodeServerBandwidthAlertPayload {
     pub object: Box<NodeServerBandwidthAlertPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for NodeServerBandwidthAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerBandwidthAlertPayload {
+    const EXPECTING: &'static str = "struct NodeServerBandwidthAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeServerBandwidthAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -5244,6 +9264,49 @@ pub struct NodeServerBandwidthAlertPayloadObject {
     pub operator: NodeAlertPayloadObjectOperator,
     /// The alert level.
     pub level: NodeAlertPayloadObjectLevel,
+}
+
+impl<'de> serde::Deserialize<'de> for NodeServerBandwidthAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NodeServerBandwidthAlertPayloadObject {
+    const EXPECTING: &'static str = "struct NodeServerBandwidthAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut server = None;
+        let mut metric = None;
+        let mut field = None;
+        let mut value = None;
+        let mut threshold = None;
+        let mut operator = None;
+        let mut level = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
+                "field" => __runtime::field(&mut __map, &mut field, "field")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "level" => __runtime::field(&mut __map, &mut level, "level")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            server: __runtime::required::<A, _>(server, "server")?,
+            metric: __runtime::required::<A, _>(metric, "metric")?,
+            field: __runtime::required::<A, _>(field, "field")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            level: __runtime::required::<A, _>(level, "level")?,
+        })
+    }
 }
 
 /// The alert metric name.

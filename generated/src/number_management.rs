@@ -255,7 +255,7 @@ where
 }
 
 /// The payload of the `number_management.peering_number_emergency_address_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdated {
     /// The name of the event.
     pub event: String,
@@ -265,8 +265,40 @@ pub struct NumberManagementPeeringNumberEmergencyAddressUpdated {
     pub payload: NumberManagementPeeringNumberEmergencyAddressUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de>
+for NumberManagementPeeringNumberEmergencyAddressUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NumberManagementPeeringNumberEmergencyAddressUpdated {
+    const EXPECTING: &'static str = "struct NumberManagementPeeringNumberEmergencyAddressUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NumberManagementPeeringNumberEmergencyAddressUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayload {
     /// The account ID of the customer using provider exchange.
     pub account_id: String,
@@ -274,11 +306,42 @@ pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayload {
     pub object: NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de>
+for NumberManagementPeeringNumberEmergencyAddressUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NumberManagementPeeringNumberEmergencyAddressUpdatedPayload {
+    const EXPECTING: &'static str = "struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`NumberManagementPeeringNumberEmergencyAddressUpdatedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
     /// The emergency address info.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_address: Option<
         NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress,
     >,
@@ -288,30 +351,121 @@ pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
     pub phone_numbers: Vec<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut emergency_address = None;
+        let mut carrier_code = None;
+        let mut phone_numbers = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "emergency_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut emergency_address,
+                        "emergency_address",
+                    )?
+                }
+                "carrier_code" => {
+                    __runtime::field(&mut __map, &mut carrier_code, "carrier_code")?
+                }
+                "phone_numbers" => {
+                    __runtime::field(&mut __map, &mut phone_numbers, "phone_numbers")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            emergency_address: emergency_address.unwrap_or_default(),
+            carrier_code: __runtime::required::<A, _>(carrier_code, "carrier_code")?,
+            phone_numbers: __runtime::required::<A, _>(phone_numbers, "phone_numbers")?,
+        })
+    }
+}
+
 /// The emergency address info.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress {
     /// The abbreviated country ID of the country.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The emergency address (house number and street name).
     pub address_line1: String,
     /// The additional emergency address information (building, floor or unit number).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address_line2: Option<String>,
     /// The city.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// The zip code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// The abbreviated state code of the state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress {
+    const EXPECTING: &'static str = "struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut country = None;
+        let mut address_line1 = None;
+        let mut address_line2 = None;
+        let mut city = None;
+        let mut zip = None;
+        let mut state_code = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "country" => __runtime::field(&mut __map, &mut country, "country")?,
+                "address_line1" => {
+                    __runtime::field(&mut __map, &mut address_line1, "address_line1")?
+                }
+                "address_line2" => {
+                    __runtime::field(&mut __map, &mut address_line2, "address_line2")?
+                }
+                "city" => __runtime::field(&mut __map, &mut city, "city")?,
+                "zip" => __runtime::field(&mut __map, &mut zip, "zip")?,
+                "state_code" => {
+                    __runtime::field(&mut __map, &mut state_code, "state_code")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            country: country.unwrap_or_default(),
+            address_line1: __runtime::required::<A, _>(address_line1, "address_line1")?,
+            address_line2: address_line2.unwrap_or_default(),
+            city: city.unwrap_or_default(),
+            zip: zip.unwrap_or_default(),
+            state_code: state_code.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `number_management.peering_number_cnam_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NumberManagementPeeringNumberCnamUpdated {
     /// The name of the event.
     pub event: String,
@@ -321,8 +475,39 @@ pub struct NumberManagementPeeringNumberCnamUpdated {
     pub payload: NumberManagementPeeringNumberCnamUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for NumberManagementPeeringNumberCnamUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NumberManagementPeeringNumberCnamUpdated {
+    const EXPECTING: &'static str = "struct NumberManagementPeeringNumberCnamUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`NumberManagementPeeringNumberCnamUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NumberManagementPeeringNumberCnamUpdatedPayload {
     /// The account ID of the customer using provider exchange.
     pub account_id: String,
@@ -330,14 +515,80 @@ pub struct NumberManagementPeeringNumberCnamUpdatedPayload {
     pub object: NumberManagementPeeringNumberCnamUpdatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for NumberManagementPeeringNumberCnamUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NumberManagementPeeringNumberCnamUpdatedPayload {
+    const EXPECTING: &'static str = "struct NumberManagementPeeringNumberCnamUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`NumberManagementPeeringNumberCnamUpdatedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NumberManagementPeeringNumberCnamUpdatedPayloadObject {
     /// The caller ID name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam: Option<String>,
     /// The carrier code.
     pub carrier_code: i32,
     /// The phone numbers ([E.164](https://en.wikipedia.org/wiki/E.164) format) with CNAM updates.
     pub phone_numbers: Vec<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for NumberManagementPeeringNumberCnamUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for NumberManagementPeeringNumberCnamUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct NumberManagementPeeringNumberCnamUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut cnam = None;
+        let mut carrier_code = None;
+        let mut phone_numbers = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "cnam" => __runtime::field(&mut __map, &mut cnam, "cnam")?,
+                "carrier_code" => {
+                    __runtime::field(&mut __map, &mut carrier_code, "carrier_code")?
+                }
+                "phone_numbers" => {
+                    __runtime::field(&mut __map, &mut phone_numbers, "phone_numbers")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            cnam: cnam.unwrap_or_default(),
+            carrier_code: __runtime::required::<A, _>(carrier_code, "carrier_code")?,
+            phone_numbers: __runtime::required::<A, _>(phone_numbers, "phone_numbers")?,
+        })
+    }
 }

@@ -934,7 +934,7 @@ where
 }
 
 /// The payload of the `webinar.participant_data` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantData {
     /// Name of the event.
     pub event: String,
@@ -944,8 +944,39 @@ pub struct WebinarParticipantData {
     pub payload: WebinarParticipantDataPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarParticipantData {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantData {
+    const EXPECTING: &'static str = "struct WebinarParticipantData";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WebinarParticipantData`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantDataPayload {
     /// The Account ID of the Zoom Room that is experiencing issues.
     pub account_id: String,
@@ -953,8 +984,38 @@ pub struct WebinarParticipantDataPayload {
     pub object: WebinarParticipantDataPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarParticipantDataPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantDataPayload {
+    const EXPECTING: &'static str = "struct WebinarParticipantDataPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Meeting object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantDataPayloadObject {
     /// Meeting uuid.
     pub uuid: String,
@@ -962,23 +1023,98 @@ pub struct WebinarParticipantDataPayloadObject {
     pub participant: WebinarParticipantDataPayloadObjectParticipant,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarParticipantDataPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantDataPayloadObject {
+    const EXPECTING: &'static str = "struct WebinarParticipantDataPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut uuid = None;
+        let mut participant = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "participant" => {
+                    __runtime::field(&mut __map, &mut participant, "participant")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
+            participant: __runtime::required::<A, _>(participant, "participant")?,
+        })
+    }
+}
+
 /// Participant object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantDataPayloadObjectParticipant {
     /// Participant id.
     pub participant_id: String,
     /// The participant's universally unique ID (UUID). Returns an empty value for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is **not** part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](https://marketplace.zoom.us/docs/api-reference/using-zoom-apis#email-address) for details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Array of participant data.
     pub data: Vec<WebinarParticipantDataPayloadObjectParticipantDataItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarParticipantDataPayloadObjectParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantDataPayloadObjectParticipant {
+    const EXPECTING: &'static str = "struct WebinarParticipantDataPayloadObjectParticipant";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut participant_id = None;
+        let mut participant_user_id = None;
+        let mut email = None;
+        let mut data = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "participant_id" => {
+                    __runtime::field(&mut __map, &mut participant_id, "participant_id")?
+                }
+                "participant_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_user_id,
+                        "participant_user_id",
+                    )?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "data" => __runtime::field(&mut __map, &mut data, "data")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            participant_id: __runtime::required::<
+                A,
+                _,
+            >(participant_id, "participant_id")?,
+            participant_user_id: participant_user_id.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            data: __runtime::required::<A, _>(data, "data")?,
+        })
+    }
+}
+
 /// Participant items.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantDataPayloadObjectParticipantDataItem {
     /// The type of device using which the participant joined the webinar. The possible values for this field are:
     /// * Phone: Participant joined via PSTN.
@@ -987,81 +1123,257 @@ pub struct WebinarParticipantDataPayloadObjectParticipantDataItem {
     /// * Mac: Participant joined via VoIP using a Mac device.
     /// * iOS: Participant joined via VoIP using an iOS device.
     /// * Android: Participant joined via VoIP using an Android device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
     /// Participant location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Participant network type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_type: Option<String>,
     /// Participant microphone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub microphone: Option<String>,
     /// Participant speaker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub speaker: Option<String>,
     /// The type of camera used by participant during the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub camera: Option<String>,
     /// Data Center where participant's meeting data is stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center: Option<String>,
     /// Participant connection type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<String>,
     /// Name of Participant's PC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pc_name: Option<String>,
     /// Participant's PC domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Participant's MAC address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_addr: Option<String>,
     /// Participant's hard disk ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub harddisk_id: Option<String>,
     /// Participant's Zoom Client version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Participant's signaling ip address for information other than audio, video, or share screen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_ip_address: Option<String>,
     /// Signaling internal ip address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_address: Option<String>,
     /// Signaling internal ip port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_port: Option<String>,
     /// Audio internal ip address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_address: Option<String>,
     /// Audio internal ip port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_port: Option<String>,
     /// Video internal ip address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_address: Option<String>,
     /// Video internal ip port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_port: Option<String>,
     /// Sharing internal ip address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_address: Option<String>,
     /// Sharing internal ip port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_port: Option<String>,
     /// Destination internal ip domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_domain: Option<String>,
     /// Destination internal ip port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_port: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for WebinarParticipantDataPayloadObjectParticipantDataItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantDataPayloadObjectParticipantDataItem {
+    const EXPECTING: &'static str = "struct WebinarParticipantDataPayloadObjectParticipantDataItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut device = None;
+        let mut location = None;
+        let mut network_type = None;
+        let mut microphone = None;
+        let mut speaker = None;
+        let mut camera = None;
+        let mut data_center = None;
+        let mut connection_type = None;
+        let mut pc_name = None;
+        let mut domain = None;
+        let mut mac_addr = None;
+        let mut harddisk_id = None;
+        let mut version = None;
+        let mut signaling_ip_address = None;
+        let mut signaling_internal_ip_address = None;
+        let mut signaling_internal_ip_port = None;
+        let mut audio_internal_ip_address = None;
+        let mut audio_internal_ip_port = None;
+        let mut video_internal_ip_address = None;
+        let mut video_internal_ip_port = None;
+        let mut as_internal_ip_address = None;
+        let mut as_internal_ip_port = None;
+        let mut destination_ip_domain = None;
+        let mut destination_ip_port = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "device" => __runtime::field(&mut __map, &mut device, "device")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "network_type" => {
+                    __runtime::field(&mut __map, &mut network_type, "network_type")?
+                }
+                "microphone" => {
+                    __runtime::field(&mut __map, &mut microphone, "microphone")?
+                }
+                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker")?,
+                "camera" => __runtime::field(&mut __map, &mut camera, "camera")?,
+                "data_center" => {
+                    __runtime::field(&mut __map, &mut data_center, "data_center")?
+                }
+                "connection_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connection_type,
+                        "connection_type",
+                    )?
+                }
+                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name")?,
+                "domain" => __runtime::field(&mut __map, &mut domain, "domain")?,
+                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr")?,
+                "harddisk_id" => {
+                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")?
+                }
+                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "signaling_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_ip_address,
+                        "signaling_ip_address",
+                    )?
+                }
+                "signaling_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_internal_ip_address,
+                        "signaling_internal_ip_address",
+                    )?
+                }
+                "signaling_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_internal_ip_port,
+                        "signaling_internal_ip_port",
+                    )?
+                }
+                "audio_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_internal_ip_address,
+                        "audio_internal_ip_address",
+                    )?
+                }
+                "audio_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_internal_ip_port,
+                        "audio_internal_ip_port",
+                    )?
+                }
+                "video_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut video_internal_ip_address,
+                        "video_internal_ip_address",
+                    )?
+                }
+                "video_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut video_internal_ip_port,
+                        "video_internal_ip_port",
+                    )?
+                }
+                "as_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut as_internal_ip_address,
+                        "as_internal_ip_address",
+                    )?
+                }
+                "as_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut as_internal_ip_port,
+                        "as_internal_ip_port",
+                    )?
+                }
+                "destination_ip_domain" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut destination_ip_domain,
+                        "destination_ip_domain",
+                    )?
+                }
+                "destination_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut destination_ip_port,
+                        "destination_ip_port",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            device: device.unwrap_or_default(),
+            location: location.unwrap_or_default(),
+            network_type: network_type.unwrap_or_default(),
+            microphone: microphone.unwrap_or_default(),
+            speaker: speaker.unwrap_or_default(),
+            camera: camera.unwrap_or_default(),
+            data_center: data_center.unwrap_or_default(),
+            connection_type: connection_type.unwrap_or_default(),
+            pc_name: pc_name.unwrap_or_default(),
+            domain: domain.unwrap_or_default(),
+            mac_addr: mac_addr.unwrap_or_default(),
+            harddisk_id: harddisk_id.unwrap_or_default(),
+            version: version.unwrap_or_default(),
+            signaling_ip_address: signaling_ip_address.unwrap_or_default(),
+            signaling_internal_ip_address: signaling_internal_ip_address
+                .unwrap_or_default(),
+            signaling_internal_ip_port: signaling_internal_ip_port.unwrap_or_default(),
+            audio_internal_ip_address: audio_internal_ip_address.unwrap_or_default(),
+            audio_internal_ip_port: audio_internal_ip_port.unwrap_or_default(),
+            video_internal_ip_address: video_internal_ip_address.unwrap_or_default(),
+            video_internal_ip_port: video_internal_ip_port.unwrap_or_default(),
+            as_internal_ip_address: as_internal_ip_address.unwrap_or_default(),
+            as_internal_ip_port: as_internal_ip_port.unwrap_or_default(),
+            destination_ip_domain: destination_ip_domain.unwrap_or_default(),
+            destination_ip_port: destination_ip_port.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `phone.call_qos_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhoneCallQosSummary {
     /// Name of the event.
     pub event: PhoneCallQosSummaryEvent,
@@ -1069,6 +1381,37 @@ pub struct PhoneCallQosSummary {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: PhoneCallQosSummaryPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for PhoneCallQosSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for PhoneCallQosSummary {
+    const EXPECTING: &'static str = "struct PhoneCallQosSummary";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// Name of the event.
@@ -1112,7 +1455,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCallQosSummaryEvent {
 }
 
 /// The `payload` property of [`PhoneCallQosSummary`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhoneCallQosSummaryPayload {
     /// The owner's account ID.
     pub account_id: String,
@@ -1120,8 +1463,38 @@ pub struct PhoneCallQosSummaryPayload {
     pub object: PhoneCallQosSummaryPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for PhoneCallQosSummaryPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for PhoneCallQosSummaryPayload {
+    const EXPECTING: &'static str = "struct PhoneCallQosSummaryPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`PhoneCallQosSummaryPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhoneCallQosSummaryPayloadObject {
     /// The call ID.
     pub call_id: String,
@@ -1133,8 +1506,53 @@ pub struct PhoneCallQosSummaryPayloadObject {
     pub call_qos: Vec<PhoneCallQosSummaryPayloadObjectCallQosItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for PhoneCallQosSummaryPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for PhoneCallQosSummaryPayloadObject {
+    const EXPECTING: &'static str = "struct PhoneCallQosSummaryPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut call_id = None;
+        let mut call_start_time = None;
+        let mut call_end_time = None;
+        let mut call_qos = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "call_id" => __runtime::field(&mut __map, &mut call_id, "call_id")?,
+                "call_start_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut call_start_time,
+                        "call_start_time",
+                    )?
+                }
+                "call_end_time" => {
+                    __runtime::field(&mut __map, &mut call_end_time, "call_end_time")?
+                }
+                "call_qos" => __runtime::field(&mut __map, &mut call_qos, "call_qos")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            call_start_time: __runtime::required::<
+                A,
+                _,
+            >(call_start_time, "call_start_time")?,
+            call_end_time: __runtime::required::<A, _>(call_end_time, "call_end_time")?,
+            call_qos: __runtime::required::<A, _>(call_qos, "call_qos")?,
+        })
+    }
+}
+
 /// An item of the `call_qos` property of [`PhoneCallQosSummaryPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhoneCallQosSummaryPayloadObjectCallQosItem {
     /// The type: caller or callee.
     #[serde(rename = "type")]
@@ -1142,16 +1560,52 @@ pub struct PhoneCallQosSummaryPayloadObjectCallQosItem {
     /// The caller or callee's user ID.
     pub user_id: String,
     /// The caller or callee's email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The quality of service (QoS) data.
     pub qos: Vec<PhoneCallQosSummaryPayloadObjectCallQosItemQosItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for PhoneCallQosSummaryPayloadObjectCallQosItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for PhoneCallQosSummaryPayloadObjectCallQosItem {
+    const EXPECTING: &'static str = "struct PhoneCallQosSummaryPayloadObjectCallQosItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut user_id = None;
+        let mut user_email = None;
+        let mut qos = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_email: user_email.unwrap_or_default(),
+            qos: __runtime::required::<A, _>(qos, "qos")?,
+        })
+    }
+}
+
 /// An item of the `qos` property of [`PhoneCallQosSummaryPayloadObjectCallQosItem`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhoneCallQosSummaryPayloadObjectCallQosItemQosItem {
     /// The date and time when the QoS data was received.
     pub date_time: String,
@@ -1162,10 +1616,42 @@ pub struct PhoneCallQosSummaryPayloadObjectCallQosItemQosItem {
     pub details: PhoneCallQosDetails,
 }
 
+impl<'de> serde::Deserialize<'de>
+for PhoneCallQosSummaryPayloadObjectCallQosItemQosItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for PhoneCallQosSummaryPayloadObjectCallQosItemQosItem {
+    const EXPECTING: &'static str = "struct PhoneCallQosSummaryPayloadObjectCallQosItemQosItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut date_time = None;
+        let mut type_ = None;
+        let mut details = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "details" => __runtime::field(&mut __map, &mut details, "details")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            details: __runtime::required::<A, _>(details, "details")?,
+        })
+    }
+}
+
 /// QoS details.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhoneCallQosDetails {
     /// The number of bits per second, in Kbps, that can be transmitted along a digital network.
     pub bitrate: String,
@@ -1180,12 +1666,57 @@ pub struct PhoneCallQosDetails {
     /// The Mean Opinion Score (MOS). This measures voice quality on a scale of 1 to 5. A score above or equal to 3.5 means good quality, while below 3.5 means poor quality.
     pub mos: String,
     /// The type of networks such as LAN, WiFi, VPN etc
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for PhoneCallQosDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for PhoneCallQosDetails {
+    const EXPECTING: &'static str = "struct PhoneCallQosDetails";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut bitrate = None;
+        let mut avg_loss = None;
+        let mut max_loss = None;
+        let mut jitter = None;
+        let mut network_delay = None;
+        let mut mos = None;
+        let mut network = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "bitrate" => __runtime::field(&mut __map, &mut bitrate, "bitrate")?,
+                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss")?,
+                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss")?,
+                "jitter" => __runtime::field(&mut __map, &mut jitter, "jitter")?,
+                "network_delay" => {
+                    __runtime::field(&mut __map, &mut network_delay, "network_delay")?
+                }
+                "mos" => __runtime::field(&mut __map, &mut mos, "mos")?,
+                "network" => __runtime::field(&mut __map, &mut network, "network")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            bitrate: __runtime::required::<A, _>(bitrate, "bitrate")?,
+            avg_loss: __runtime::required::<A, _>(avg_loss, "avg_loss")?,
+            max_loss: __runtime::required::<A, _>(max_loss, "max_loss")?,
+            jitter: __runtime::required::<A, _>(jitter, "jitter")?,
+            network_delay: __runtime::required::<A, _>(network_delay, "network_delay")?,
+            mos: __runtime::required::<A, _>(mos, "mos")?,
+            network: network.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `meeting.participant_qos` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantQos {
     /// The name of the event.
     pub event: String,
@@ -1195,8 +1726,39 @@ pub struct MeetingParticipantQos {
     pub payload: MeetingParticipantQosPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantQos {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantQos {
+    const EXPECTING: &'static str = "struct MeetingParticipantQos";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`MeetingParticipantQos`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantQosPayload {
     /// The meeting host's account ID.
     pub account_id: String,
@@ -1204,8 +1766,38 @@ pub struct MeetingParticipantQosPayload {
     pub object: MeetingParticipantQosPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantQosPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantQosPayload {
+    const EXPECTING: &'static str = "struct MeetingParticipantQosPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the meeting.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantQosPayloadObject {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub uuid: String,
@@ -1213,25 +1805,95 @@ pub struct MeetingParticipantQosPayloadObject {
     pub participant: MeetingParticipantQosPayloadObjectParticipant,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantQosPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantQosPayloadObject {
+    const EXPECTING: &'static str = "struct MeetingParticipantQosPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut uuid = None;
+        let mut participant = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "participant" => {
+                    __runtime::field(&mut __map, &mut participant, "participant")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
+            participant: __runtime::required::<A, _>(participant, "participant")?,
+        })
+    }
+}
+
 /// Information about the meeting participant.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantQosPayloadObjectParticipant {
     /// The participant's meeting user ID. This value is assigned to a participant upon joining a meeting and is only valid for the duration of the meeting.
     pub user_id: String,
     /// The participant's universally unique identifier (UUID). Returns an empty value for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is not part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Information about the participant's quality of service (QoS).
     pub qos: Vec<QosItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantQosPayloadObjectParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantQosPayloadObjectParticipant {
+    const EXPECTING: &'static str = "struct MeetingParticipantQosPayloadObjectParticipant";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut participant_user_id = None;
+        let mut email = None;
+        let mut qos = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "participant_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_user_id,
+                        "participant_user_id",
+                    )?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            participant_user_id: participant_user_id.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            qos: __runtime::required::<A, _>(qos, "qos")?,
+        })
+    }
+}
+
 /// An item of the `qos` property of [`MeetingParticipantQosPayloadObjectParticipant`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QosItem {
     /// The timestamp when the QoS data was generated.
     pub date_time: String,
@@ -1240,6 +1902,37 @@ pub struct QosItem {
     pub type_: QosItemType,
     /// The QoS details object.
     pub details: Box<QosItemDetails>,
+}
+
+impl<'de> serde::Deserialize<'de> for QosItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for QosItem {
+    const EXPECTING: &'static str = "struct QosItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut date_time = None;
+        let mut type_ = None;
+        let mut details = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "details" => __runtime::field(&mut __map, &mut details, "details")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            details: __runtime::required::<A, _>(details, "details")?,
+        })
+    }
 }
 
 /// The QoS type. See type in [List meeting participants QoS Summary](https://developers.zoom.us/docs/api/rest/reference/qss/methods/#operation/dashboardMeetingParticipantsQOSSummary) for a description.
@@ -1379,71 +2072,213 @@ impl<'de> serde::Deserialize<'de> for QosItemType {
 /// The QoS details object.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QosItemDetails {
     /// The bits per second transmitted along a digital network, in Kbps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<String>,
     /// The time it takes a packet to travel from one point to another, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latency: Option<String>,
     /// The variation in the delay of received packets, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jitter: Option<String>,
     /// The average amount of packet loss. For example, the percentage of packets that failed to arrive at their destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_loss: Option<String>,
     /// The maximum amount of packet loss. For example, the maximum percentage of packets that failed to arrive at their destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_loss: Option<String>,
     /// The number of pixels in each dimension that the video camera can display.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
     /// The rate at which the video camera can produce unique images (frames). Zoom supports a frame rate of up to 30 frames per second (FPS).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub frame_rate: Option<String>,
     /// Zoom's minimum CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_min_cpu_usage: Option<String>,
     /// Zoom's average CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_avg_cpu_usage: Option<String>,
     /// Zoom's maximum CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_max_cpu_usage: Option<String>,
     /// The system's maximum CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_usage: Option<String>,
     /// The system's minimum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_min_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's average CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_avg_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's maximum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The meeting quality level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<QosItemDetailsQuality>,
     /// The meeting quality score.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality_score: Option<String>,
     /// Maximum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_rssi: Option<String>,
     /// Average value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_rssi: Option<String>,
     /// Minimum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_rssi: Option<String>,
     /// Unit of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rssi_unit: Option<String>,
     /// The client-triggered network instability notification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_notification: Option<QosItemDetailsNetworkNotification>,
+}
+
+impl<'de> serde::Deserialize<'de> for QosItemDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for QosItemDetails {
+    const EXPECTING: &'static str = "struct QosItemDetails";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut bitrate = None;
+        let mut latency = None;
+        let mut jitter = None;
+        let mut avg_loss = None;
+        let mut max_loss = None;
+        let mut resolution = None;
+        let mut frame_rate = None;
+        let mut zoom_min_cpu_usage = None;
+        let mut zoom_avg_cpu_usage = None;
+        let mut zoom_max_cpu_usage = None;
+        let mut system_max_cpu_usage = None;
+        let mut system_min_cpu_pressure_level = None;
+        let mut system_avg_cpu_pressure_level = None;
+        let mut system_max_cpu_pressure_level = None;
+        let mut quality = None;
+        let mut quality_score = None;
+        let mut max_rssi = None;
+        let mut avg_rssi = None;
+        let mut min_rssi = None;
+        let mut rssi_unit = None;
+        let mut network_notification = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "bitrate" => __runtime::field(&mut __map, &mut bitrate, "bitrate")?,
+                "latency" => __runtime::field(&mut __map, &mut latency, "latency")?,
+                "jitter" => __runtime::field(&mut __map, &mut jitter, "jitter")?,
+                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss")?,
+                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss")?,
+                "resolution" => {
+                    __runtime::field(&mut __map, &mut resolution, "resolution")?
+                }
+                "frame_rate" => {
+                    __runtime::field(&mut __map, &mut frame_rate, "frame_rate")?
+                }
+                "zoom_min_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_min_cpu_usage,
+                        "zoom_min_cpu_usage",
+                    )?
+                }
+                "zoom_avg_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_avg_cpu_usage,
+                        "zoom_avg_cpu_usage",
+                    )?
+                }
+                "zoom_max_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_max_cpu_usage,
+                        "zoom_max_cpu_usage",
+                    )?
+                }
+                "system_max_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_max_cpu_usage,
+                        "system_max_cpu_usage",
+                    )?
+                }
+                "system_min_cpu_pressure_level" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_min_cpu_pressure_level,
+                        "system_min_cpu_pressure_level",
+                    )?
+                }
+                "system_avg_cpu_pressure_level" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_avg_cpu_pressure_level,
+                        "system_avg_cpu_pressure_level",
+                    )?
+                }
+                "system_max_cpu_pressure_level" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_max_cpu_pressure_level,
+                        "system_max_cpu_pressure_level",
+                    )?
+                }
+                "quality" => __runtime::field(&mut __map, &mut quality, "quality")?,
+                "quality_score" => {
+                    __runtime::field(&mut __map, &mut quality_score, "quality_score")?
+                }
+                "max_rssi" => __runtime::field(&mut __map, &mut max_rssi, "max_rssi")?,
+                "avg_rssi" => __runtime::field(&mut __map, &mut avg_rssi, "avg_rssi")?,
+                "min_rssi" => __runtime::field(&mut __map, &mut min_rssi, "min_rssi")?,
+                "rssi_unit" => __runtime::field(&mut __map, &mut rssi_unit, "rssi_unit")?,
+                "network_notification" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut network_notification,
+                        "network_notification",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            bitrate: bitrate.unwrap_or_default(),
+            latency: latency.unwrap_or_default(),
+            jitter: jitter.unwrap_or_default(),
+            avg_loss: avg_loss.unwrap_or_default(),
+            max_loss: max_loss.unwrap_or_default(),
+            resolution: resolution.unwrap_or_default(),
+            frame_rate: frame_rate.unwrap_or_default(),
+            zoom_min_cpu_usage: zoom_min_cpu_usage.unwrap_or_default(),
+            zoom_avg_cpu_usage: zoom_avg_cpu_usage.unwrap_or_default(),
+            zoom_max_cpu_usage: zoom_max_cpu_usage.unwrap_or_default(),
+            system_max_cpu_usage: system_max_cpu_usage.unwrap_or_default(),
+            system_min_cpu_pressure_level: system_min_cpu_pressure_level
+                .unwrap_or_default(),
+            system_avg_cpu_pressure_level: system_avg_cpu_pressure_level
+                .unwrap_or_default(),
+            system_max_cpu_pressure_level: system_max_cpu_pressure_level
+                .unwrap_or_default(),
+            quality: quality.unwrap_or_default(),
+            quality_score: quality_score.unwrap_or_default(),
+            max_rssi: max_rssi.unwrap_or_default(),
+            avg_rssi: avg_rssi.unwrap_or_default(),
+            min_rssi: min_rssi.unwrap_or_default(),
+            rssi_unit: rssi_unit.unwrap_or_default(),
+            network_notification: network_notification.unwrap_or_default(),
+        })
+    }
 }
 
 /// The system's minimum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
@@ -1601,7 +2436,7 @@ impl<'de> serde::Deserialize<'de> for QosItemDetailsNetworkNotification {
 }
 
 /// The payload of the `webinar.participant_data_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantDataSummary {
     /// Name of the event.
     pub event: WebinarParticipantDataSummaryEvent,
@@ -1609,6 +2444,37 @@ pub struct WebinarParticipantDataSummary {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: WebinarParticipantDataSummaryPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for WebinarParticipantDataSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantDataSummary {
+    const EXPECTING: &'static str = "struct WebinarParticipantDataSummary";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// Name of the event.
@@ -1654,7 +2520,7 @@ impl<'de> serde::Deserialize<'de> for WebinarParticipantDataSummaryEvent {
 }
 
 /// The `payload` property of [`WebinarParticipantDataSummary`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantDataSummaryPayload {
     /// Account ID
     pub account_id: String,
@@ -1662,8 +2528,38 @@ pub struct WebinarParticipantDataSummaryPayload {
     pub object: WebinarParticipantDataSummaryPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarParticipantDataSummaryPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantDataSummaryPayload {
+    const EXPECTING: &'static str = "struct WebinarParticipantDataSummaryPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`WebinarParticipantDataSummaryPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantDataSummaryPayloadObject {
     /// Webinar ID
     pub uuid: String,
@@ -1671,23 +2567,99 @@ pub struct WebinarParticipantDataSummaryPayloadObject {
     pub participant: WebinarParticipantDataSummaryPayloadObjectParticipant,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarParticipantDataSummaryPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantDataSummaryPayloadObject {
+    const EXPECTING: &'static str = "struct WebinarParticipantDataSummaryPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut uuid = None;
+        let mut participant = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "participant" => {
+                    __runtime::field(&mut __map, &mut participant, "participant")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
+            participant: __runtime::required::<A, _>(participant, "participant")?,
+        })
+    }
+}
+
 /// The `participant` property of [`WebinarParticipantDataSummaryPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantDataSummaryPayloadObjectParticipant {
     /// Participant ID
     pub participant_id: String,
     /// The participant's universally unique ID (UUID). Returns an empty value for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is **not** part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](https://marketplace.zoom.us/docs/api-reference/using-zoom-apis#email-address) for details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The `data` property.
     pub data: Vec<WebinarParticipantDataSummaryPayloadObjectParticipantDataItem>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for WebinarParticipantDataSummaryPayloadObjectParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantDataSummaryPayloadObjectParticipant {
+    const EXPECTING: &'static str = "struct WebinarParticipantDataSummaryPayloadObjectParticipant";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut participant_id = None;
+        let mut participant_user_id = None;
+        let mut email = None;
+        let mut data = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "participant_id" => {
+                    __runtime::field(&mut __map, &mut participant_id, "participant_id")?
+                }
+                "participant_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_user_id,
+                        "participant_user_id",
+                    )?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "data" => __runtime::field(&mut __map, &mut data, "data")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            participant_id: __runtime::required::<
+                A,
+                _,
+            >(participant_id, "participant_id")?,
+            participant_user_id: participant_user_id.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            data: __runtime::required::<A, _>(data, "data")?,
+        })
+    }
+}
+
 /// An item of the `data` property of [`WebinarParticipantDataSummaryPayloadObjectParticipant`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantDataSummaryPayloadObjectParticipantDataItem {
     /// The `device` property.
     pub device: WebinarParticipantDataSummaryPayloadObjectParticipantDataItemDevice,
@@ -1737,6 +2709,218 @@ pub struct WebinarParticipantDataSummaryPayloadObjectParticipantDataItem {
     pub destination_ip_domain: String,
     /// Destination internal ip port
     pub destination_ip_port: String,
+}
+
+impl<'de> serde::Deserialize<'de>
+for WebinarParticipantDataSummaryPayloadObjectParticipantDataItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for WebinarParticipantDataSummaryPayloadObjectParticipantDataItem {
+    const EXPECTING: &'static str = "struct WebinarParticipantDataSummaryPayloadObjectParticipantDataItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut device = None;
+        let mut location = None;
+        let mut network_type = None;
+        let mut microphone = None;
+        let mut speaker = None;
+        let mut camera = None;
+        let mut data_center = None;
+        let mut connection_type = None;
+        let mut pc_name = None;
+        let mut domain = None;
+        let mut mac_addr = None;
+        let mut harddisk_id = None;
+        let mut version = None;
+        let mut signaling_ip_address = None;
+        let mut signaling_internal_ip_address = None;
+        let mut signaling_internal_ip_port = None;
+        let mut audio_internal_ip_address = None;
+        let mut audio_internal_ip_port = None;
+        let mut video_internal_ip_address = None;
+        let mut video_internal_ip_port = None;
+        let mut as_internal_ip_address = None;
+        let mut as_internal_ip_port = None;
+        let mut destination_ip_domain = None;
+        let mut destination_ip_port = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "device" => __runtime::field(&mut __map, &mut device, "device")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "network_type" => {
+                    __runtime::field(&mut __map, &mut network_type, "network_type")?
+                }
+                "microphone" => {
+                    __runtime::field(&mut __map, &mut microphone, "microphone")?
+                }
+                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker")?,
+                "camera" => __runtime::field(&mut __map, &mut camera, "camera")?,
+                "data_center" => {
+                    __runtime::field(&mut __map, &mut data_center, "data_center")?
+                }
+                "connection_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connection_type,
+                        "connection_type",
+                    )?
+                }
+                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name")?,
+                "domain" => __runtime::field(&mut __map, &mut domain, "domain")?,
+                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr")?,
+                "harddisk_id" => {
+                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")?
+                }
+                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "signaling_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_ip_address,
+                        "signaling_ip_address",
+                    )?
+                }
+                "signaling_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_internal_ip_address,
+                        "signaling_internal_ip_address",
+                    )?
+                }
+                "signaling_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_internal_ip_port,
+                        "signaling_internal_ip_port",
+                    )?
+                }
+                "audio_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_internal_ip_address,
+                        "audio_internal_ip_address",
+                    )?
+                }
+                "audio_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_internal_ip_port,
+                        "audio_internal_ip_port",
+                    )?
+                }
+                "video_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut video_internal_ip_address,
+                        "video_internal_ip_address",
+                    )?
+                }
+                "video_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut video_internal_ip_port,
+                        "video_internal_ip_port",
+                    )?
+                }
+                "as_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut as_internal_ip_address,
+                        "as_internal_ip_address",
+                    )?
+                }
+                "as_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut as_internal_ip_port,
+                        "as_internal_ip_port",
+                    )?
+                }
+                "destination_ip_domain" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut destination_ip_domain,
+                        "destination_ip_domain",
+                    )?
+                }
+                "destination_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut destination_ip_port,
+                        "destination_ip_port",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            device: __runtime::required::<A, _>(device, "device")?,
+            location: __runtime::required::<A, _>(location, "location")?,
+            network_type: __runtime::required::<A, _>(network_type, "network_type")?,
+            microphone: __runtime::required::<A, _>(microphone, "microphone")?,
+            speaker: __runtime::required::<A, _>(speaker, "speaker")?,
+            camera: __runtime::required::<A, _>(camera, "camera")?,
+            data_center: __runtime::required::<A, _>(data_center, "data_center")?,
+            connection_type: __runtime::required::<
+                A,
+                _,
+            >(connection_type, "connection_type")?,
+            pc_name: __runtime::required::<A, _>(pc_name, "pc_name")?,
+            domain: __runtime::required::<A, _>(domain, "domain")?,
+            mac_addr: __runtime::required::<A, _>(mac_addr, "mac_addr")?,
+            harddisk_id: __runtime::required::<A, _>(harddisk_id, "harddisk_id")?,
+            version: __runtime::required::<A, _>(version, "version")?,
+            signaling_ip_address: __runtime::required::<
+                A,
+                _,
+            >(signaling_ip_address, "signaling_ip_address")?,
+            signaling_internal_ip_address: __runtime::required::<
+                A,
+                _,
+            >(signaling_internal_ip_address, "signaling_internal_ip_address")?,
+            signaling_internal_ip_port: __runtime::required::<
+                A,
+                _,
+            >(signaling_internal_ip_port, "signaling_internal_ip_port")?,
+            audio_internal_ip_address: __runtime::required::<
+                A,
+                _,
+            >(audio_internal_ip_address, "audio_internal_ip_address")?,
+            audio_internal_ip_port: __runtime::required::<
+                A,
+                _,
+            >(audio_internal_ip_port, "audio_internal_ip_port")?,
+            video_internal_ip_address: __runtime::required::<
+                A,
+                _,
+            >(video_internal_ip_address, "video_internal_ip_address")?,
+            video_internal_ip_port: __runtime::required::<
+                A,
+                _,
+            >(video_internal_ip_port, "video_internal_ip_port")?,
+            as_internal_ip_address: __runtime::required::<
+                A,
+                _,
+            >(as_internal_ip_address, "as_internal_ip_address")?,
+            as_internal_ip_port: __runtime::required::<
+                A,
+                _,
+            >(as_internal_ip_port, "as_internal_ip_port")?,
+            destination_ip_domain: __runtime::required::<
+                A,
+                _,
+            >(destination_ip_domain, "destination_ip_domain")?,
+            destination_ip_port: __runtime::required::<
+                A,
+                _,
+            >(destination_ip_port, "destination_ip_port")?,
+        })
+    }
 }
 
 /// The `device` property of [`WebinarParticipantDataSummaryPayloadObjectParticipantDataItem`].
@@ -1848,7 +3032,7 @@ for WebinarParticipantDataSummaryPayloadObjectParticipantDataItemNetworkType {
 }
 
 /// The payload of the `webinar.participant_qos` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantQos {
     /// The event's name.
     pub event: String,
@@ -1858,8 +3042,39 @@ pub struct WebinarParticipantQos {
     pub payload: WebinarParticipantQosPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarParticipantQos {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantQos {
+    const EXPECTING: &'static str = "struct WebinarParticipantQos";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WebinarParticipantQos`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantQosPayload {
     /// The Account ID associated with the event.
     pub account_id: String,
@@ -1867,8 +3082,38 @@ pub struct WebinarParticipantQosPayload {
     pub object: WebinarParticipantQosPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarParticipantQosPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantQosPayload {
+    const EXPECTING: &'static str = "struct WebinarParticipantQosPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Meeting object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantQosPayloadObject {
     /// The meeting's universally unique identifier (UUID).
     pub uuid: String,
@@ -1876,23 +3121,93 @@ pub struct WebinarParticipantQosPayloadObject {
     pub participant: WebinarParticipantQosPayloadObjectParticipant,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarParticipantQosPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantQosPayloadObject {
+    const EXPECTING: &'static str = "struct WebinarParticipantQosPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut uuid = None;
+        let mut participant = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "participant" => {
+                    __runtime::field(&mut __map, &mut participant, "participant")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
+            participant: __runtime::required::<A, _>(participant, "participant")?,
+        })
+    }
+}
+
 /// Participant object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantQosPayloadObjectParticipant {
     /// The participant's unique identifier.
     pub user_id: String,
     /// The participant's universally unique identifier (UUID). Returns an empty value for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is not part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](/docs/api/using-zoom-apis/#email-address-display-rules) for details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// An array of Quality of Service (QoS) data.
     pub qos: Vec<WebinarParticipantQosPayloadObjectParticipantQosItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarParticipantQosPayloadObjectParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantQosPayloadObjectParticipant {
+    const EXPECTING: &'static str = "struct WebinarParticipantQosPayloadObjectParticipant";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut participant_user_id = None;
+        let mut email = None;
+        let mut qos = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "participant_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_user_id,
+                        "participant_user_id",
+                    )?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            participant_user_id: participant_user_id.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            qos: __runtime::required::<A, _>(qos, "qos")?,
+        })
+    }
+}
+
 /// Quality of Service (QoS) items.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantQosPayloadObjectParticipantQosItem {
     /// The timestamp for when the participant left.
     pub date_time: String,
@@ -1903,76 +3218,251 @@ pub struct WebinarParticipantQosPayloadObjectParticipantQosItem {
     pub details: Box<WebinarParticipantQosPayloadObjectParticipantQosItemDetails>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for WebinarParticipantQosPayloadObjectParticipantQosItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantQosPayloadObjectParticipantQosItem {
+    const EXPECTING: &'static str = "struct WebinarParticipantQosPayloadObjectParticipantQosItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut date_time = None;
+        let mut type_ = None;
+        let mut details = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "details" => __runtime::field(&mut __map, &mut details, "details")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            details: __runtime::required::<A, _>(details, "details")?,
+        })
+    }
+}
+
 /// Quality of Service (QoS) details object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantQosPayloadObjectParticipantQosItemDetails {
     /// The number of bits per second that can be transmitted along a digital network, in Kbps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<String>,
     /// The amount of time it takes for a packet to travel from one point to another, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latency: Option<String>,
     /// The variation in the delay of received packets, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jitter: Option<String>,
     /// The average amount of packet loss, displayed as the percentage of packets that failed to arrive at their destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_loss: Option<String>,
     /// The maximum amount of packet loss, displayed as the maximum percentage of packets that failed to arrive at their destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_loss: Option<String>,
     /// The number of pixels in each dimension that can be displayed by your video camera.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
     /// The rate at which your video camera can produce unique images, or frames. Zoom supports a frame rate of up to 30 frames per second (FPS).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub frame_rate: Option<String>,
     /// Zoom's minimum CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_min_cpu_usage: Option<String>,
     /// Zoom's average CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_avg_cpu_usage: Option<String>,
     /// Zoom's maximum CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_max_cpu_usage: Option<String>,
     /// System's maximum CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_usage: Option<String>,
     /// The system's minimum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_min_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's average CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_avg_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's maximum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The `quality` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<serde_json::Value>,
     /// The quality score value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality_score: Option<String>,
     /// Maximum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_rssi: Option<String>,
     /// Average value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_rssi: Option<String>,
     /// Minimum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_rssi: Option<String>,
     /// Unit of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rssi_unit: Option<String>,
     /// Client-triggered network instability notification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_notification: Option<QosItemDetailsNetworkNotification>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for WebinarParticipantQosPayloadObjectParticipantQosItemDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantQosPayloadObjectParticipantQosItemDetails {
+    const EXPECTING: &'static str = "struct WebinarParticipantQosPayloadObjectParticipantQosItemDetails";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut bitrate = None;
+        let mut latency = None;
+        let mut jitter = None;
+        let mut avg_loss = None;
+        let mut max_loss = None;
+        let mut resolution = None;
+        let mut frame_rate = None;
+        let mut zoom_min_cpu_usage = None;
+        let mut zoom_avg_cpu_usage = None;
+        let mut zoom_max_cpu_usage = None;
+        let mut system_max_cpu_usage = None;
+        let mut system_min_cpu_pressure_level = None;
+        let mut system_avg_cpu_pressure_level = None;
+        let mut system_max_cpu_pressure_level = None;
+        let mut quality = None;
+        let mut quality_score = None;
+        let mut max_rssi = None;
+        let mut avg_rssi = None;
+        let mut min_rssi = None;
+        let mut rssi_unit = None;
+        let mut network_notification = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "bitrate" => __runtime::field(&mut __map, &mut bitrate, "bitrate")?,
+                "latency" => __runtime::field(&mut __map, &mut latency, "latency")?,
+                "jitter" => __runtime::field(&mut __map, &mut jitter, "jitter")?,
+                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss")?,
+                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss")?,
+                "resolution" => {
+                    __runtime::field(&mut __map, &mut resolution, "resolution")?
+                }
+                "frame_rate" => {
+                    __runtime::field(&mut __map, &mut frame_rate, "frame_rate")?
+                }
+                "zoom_min_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_min_cpu_usage,
+                        "zoom_min_cpu_usage",
+                    )?
+                }
+                "zoom_avg_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_avg_cpu_usage,
+                        "zoom_avg_cpu_usage",
+                    )?
+                }
+                "zoom_max_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_max_cpu_usage,
+                        "zoom_max_cpu_usage",
+                    )?
+                }
+                "system_max_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_max_cpu_usage,
+                        "system_max_cpu_usage",
+                    )?
+                }
+                "system_min_cpu_pressure_level" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_min_cpu_pressure_level,
+                        "system_min_cpu_pressure_level",
+                    )?
+                }
+                "system_avg_cpu_pressure_level" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_avg_cpu_pressure_level,
+                        "system_avg_cpu_pressure_level",
+                    )?
+                }
+                "system_max_cpu_pressure_level" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_max_cpu_pressure_level,
+                        "system_max_cpu_pressure_level",
+                    )?
+                }
+                "quality" => __runtime::field(&mut __map, &mut quality, "quality")?,
+                "quality_score" => {
+                    __runtime::field(&mut __map, &mut quality_score, "quality_score")?
+                }
+                "max_rssi" => __runtime::field(&mut __map, &mut max_rssi, "max_rssi")?,
+                "avg_rssi" => __runtime::field(&mut __map, &mut avg_rssi, "avg_rssi")?,
+                "min_rssi" => __runtime::field(&mut __map, &mut min_rssi, "min_rssi")?,
+                "rssi_unit" => __runtime::field(&mut __map, &mut rssi_unit, "rssi_unit")?,
+                "network_notification" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut network_notification,
+                        "network_notification",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            bitrate: bitrate.unwrap_or_default(),
+            latency: latency.unwrap_or_default(),
+            jitter: jitter.unwrap_or_default(),
+            avg_loss: avg_loss.unwrap_or_default(),
+            max_loss: max_loss.unwrap_or_default(),
+            resolution: resolution.unwrap_or_default(),
+            frame_rate: frame_rate.unwrap_or_default(),
+            zoom_min_cpu_usage: zoom_min_cpu_usage.unwrap_or_default(),
+            zoom_avg_cpu_usage: zoom_avg_cpu_usage.unwrap_or_default(),
+            zoom_max_cpu_usage: zoom_max_cpu_usage.unwrap_or_default(),
+            system_max_cpu_usage: system_max_cpu_usage.unwrap_or_default(),
+            system_min_cpu_pressure_level: system_min_cpu_pressure_level
+                .unwrap_or_default(),
+            system_avg_cpu_pressure_level: system_avg_cpu_pressure_level
+                .unwrap_or_default(),
+            system_max_cpu_pressure_level: system_max_cpu_pressure_level
+                .unwrap_or_default(),
+            quality: quality.unwrap_or_default(),
+            quality_score: quality_score.unwrap_or_default(),
+            max_rssi: max_rssi.unwrap_or_default(),
+            avg_rssi: avg_rssi.unwrap_or_default(),
+            min_rssi: min_rssi.unwrap_or_default(),
+            rssi_unit: rssi_unit.unwrap_or_default(),
+            network_notification: network_notification.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `session.user_qos_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserQosSummary {
     /// The name of the event.
     pub event: String,
@@ -1982,8 +3472,39 @@ pub struct SessionUserQosSummary {
     pub payload: SessionUserQosSummaryPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserQosSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserQosSummary {
+    const EXPECTING: &'static str = "struct SessionUserQosSummary";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`SessionUserQosSummary`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserQosSummaryPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -1991,32 +3512,102 @@ pub struct SessionUserQosSummaryPayload {
     pub object: SessionUserQosSummaryPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserQosSummaryPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserQosSummaryPayload {
+    const EXPECTING: &'static str = "struct SessionUserQosSummaryPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserQosSummaryPayloadObject {
     /// The unique session identifier. Each session instance has its own session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// The session's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_name: Option<String>,
     /// The Video SDK custom session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<SessionUserQosSummaryPayloadObjectUser>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserQosSummaryPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserQosSummaryPayloadObject {
+    const EXPECTING: &'static str = "struct SessionUserQosSummaryPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut user = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "user" => __runtime::field(&mut __map, &mut user, "user")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: session_id.unwrap_or_default(),
+            session_name: session_name.unwrap_or_default(),
+            session_key: session_key.unwrap_or_default(),
+            user: user.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserQosSummaryPayloadObjectUser {
     /// The user's unique ID assigned upon joining the session, valid only for that session.
     pub id: String,
     /// The user's username.
     pub name: String,
     /// An additional identifier for the user. Can be numeric or alphanumeric.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Whether the current user is the original host of this session.
     pub is_original_host: bool,
@@ -2024,16 +3615,90 @@ pub struct SessionUserQosSummaryPayloadObjectUser {
     pub qos: Vec<SessionUserQosSummaryPayloadObjectUserQosItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserQosSummaryPayloadObjectUser {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserQosSummaryPayloadObjectUser {
+    const EXPECTING: &'static str = "struct SessionUserQosSummaryPayloadObjectUser";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut user_key = None;
+        let mut is_original_host = None;
+        let mut qos = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "is_original_host" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut is_original_host,
+                        "is_original_host",
+                    )?
+                }
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            user_key: user_key.unwrap_or_default(),
+            is_original_host: __runtime::required::<
+                A,
+                _,
+            >(is_original_host, "is_original_host")?,
+            qos: __runtime::required::<A, _>(qos, "qos")?,
+        })
+    }
+}
+
 /// An item of the `qos` property of [`SessionUserQosSummaryPayloadObjectUser`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserQosSummaryPayloadObjectUserQosItem {
     /// The QoS type.
     #[serde(rename = "type")]
     pub type_: SessionUserQosSummaryPayloadObjectUserQosItemType,
     /// The `details` property.
     pub details: Box<SessionUserQosSummaryPayloadObjectUserQosItemDetails>,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionUserQosSummaryPayloadObjectUserQosItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserQosSummaryPayloadObjectUserQosItem {
+    const EXPECTING: &'static str = "struct SessionUserQosSummaryPayloadObjectUserQosItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut details = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "details" => __runtime::field(&mut __map, &mut details, "details")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            details: __runtime::required::<A, _>(details, "details")?,
+        })
+    }
 }
 
 /// The QoS type.
@@ -2169,99 +3834,282 @@ impl<'de> serde::Deserialize<'de> for SessionUserQosSummaryPayloadObjectUserQosI
 /// The `details` property of [`SessionUserQosSummaryPayloadObjectUserQosItem`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserQosSummaryPayloadObjectUserQosItemDetails {
     /// The minimum bits per second transmitted along a digital network, in Kbps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_bitrate: Option<String>,
     /// The average bits per second transmitted along a digital network, in Kbps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_bitrate: Option<String>,
     /// The maximum bits per second transmitted along a digital network, in Kbps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_bitrate: Option<String>,
     /// The minimum time it took a packet to travel from one point to another, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_latency: Option<String>,
     /// The average time it took a packet to travel from one point to another, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_latency: Option<String>,
     /// The maximum time it took a packet to travel from one point to another, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_latency: Option<String>,
     /// The minimum variation in the delay of received packets, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_jitter: Option<String>,
     /// The average variation in the delay of received packets, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_jitter: Option<String>,
     /// The maximum variation in the delay of received packets, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_jitter: Option<String>,
     /// The minimum amount of packet loss as a percentage of packets that failed to arrive at their destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_loss: Option<String>,
     /// The average amount of packet loss as a percentage of packets that failed to arrive at their destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_loss: Option<String>,
     /// The maximum amount of packet loss as a percentage of packets that failed to arrive at their destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_loss: Option<String>,
     /// The number of pixels in each dimension that the video camera can display.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
     /// The minimum rate at which the video camera can produce unique images (frames). Zoom supports a frame rate of up to 30 frames per second (FPS).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_frame_rate: Option<String>,
     /// The average rate at which the video camera can produce unique images (frames). Zoom supports a frame rate of up to 30 frames per second (FPS).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_frame_rate: Option<String>,
     /// The maximum rate at which the video camera can produce unique images (frames). Zoom supports a frame rate of up to 30 frames per second (FPS).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_frame_rate: Option<String>,
     /// Zoom's minimum CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_min_cpu_usage: Option<String>,
     /// Zoom's average CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_avg_cpu_usage: Option<String>,
     /// Zoom's maximum CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_max_cpu_usage: Option<String>,
     /// The system's maximum CPU usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_usage: Option<String>,
     /// The system's minimum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_min_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's average CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_avg_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's maximum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The meeting quality assessment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<QosItemDetailsQuality>,
     /// The session quality score.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality_score: Option<String>,
     /// Maximum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_rssi: Option<i64>,
     /// Average value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_rssi: Option<i64>,
     /// Minimum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_rssi: Option<i64>,
     /// Unit of the wireless network's received signal strength indicator (RSSI).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rssi_unit: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for SessionUserQosSummaryPayloadObjectUserQosItemDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserQosSummaryPayloadObjectUserQosItemDetails {
+    const EXPECTING: &'static str = "struct SessionUserQosSummaryPayloadObjectUserQosItemDetails";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut min_bitrate = None;
+        let mut avg_bitrate = None;
+        let mut max_bitrate = None;
+        let mut min_latency = None;
+        let mut avg_latency = None;
+        let mut max_latency = None;
+        let mut min_jitter = None;
+        let mut avg_jitter = None;
+        let mut max_jitter = None;
+        let mut min_loss = None;
+        let mut avg_loss = None;
+        let mut max_loss = None;
+        let mut resolution = None;
+        let mut min_frame_rate = None;
+        let mut avg_frame_rate = None;
+        let mut max_frame_rate = None;
+        let mut zoom_min_cpu_usage = None;
+        let mut zoom_avg_cpu_usage = None;
+        let mut zoom_max_cpu_usage = None;
+        let mut system_max_cpu_usage = None;
+        let mut system_min_cpu_pressure_level = None;
+        let mut system_avg_cpu_pressure_level = None;
+        let mut system_max_cpu_pressure_level = None;
+        let mut quality = None;
+        let mut quality_score = None;
+        let mut max_rssi = None;
+        let mut avg_rssi = None;
+        let mut min_rssi = None;
+        let mut rssi_unit = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "min_bitrate" => {
+                    __runtime::field(&mut __map, &mut min_bitrate, "min_bitrate")?
+                }
+                "avg_bitrate" => {
+                    __runtime::field(&mut __map, &mut avg_bitrate, "avg_bitrate")?
+                }
+                "max_bitrate" => {
+                    __runtime::field(&mut __map, &mut max_bitrate, "max_bitrate")?
+                }
+                "min_latency" => {
+                    __runtime::field(&mut __map, &mut min_latency, "min_latency")?
+                }
+                "avg_latency" => {
+                    __runtime::field(&mut __map, &mut avg_latency, "avg_latency")?
+                }
+                "max_latency" => {
+                    __runtime::field(&mut __map, &mut max_latency, "max_latency")?
+                }
+                "min_jitter" => {
+                    __runtime::field(&mut __map, &mut min_jitter, "min_jitter")?
+                }
+                "avg_jitter" => {
+                    __runtime::field(&mut __map, &mut avg_jitter, "avg_jitter")?
+                }
+                "max_jitter" => {
+                    __runtime::field(&mut __map, &mut max_jitter, "max_jitter")?
+                }
+                "min_loss" => __runtime::field(&mut __map, &mut min_loss, "min_loss")?,
+                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss")?,
+                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss")?,
+                "resolution" => {
+                    __runtime::field(&mut __map, &mut resolution, "resolution")?
+                }
+                "min_frame_rate" => {
+                    __runtime::field(&mut __map, &mut min_frame_rate, "min_frame_rate")?
+                }
+                "avg_frame_rate" => {
+                    __runtime::field(&mut __map, &mut avg_frame_rate, "avg_frame_rate")?
+                }
+                "max_frame_rate" => {
+                    __runtime::field(&mut __map, &mut max_frame_rate, "max_frame_rate")?
+                }
+                "zoom_min_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_min_cpu_usage,
+                        "zoom_min_cpu_usage",
+                    )?
+                }
+                "zoom_avg_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_avg_cpu_usage,
+                        "zoom_avg_cpu_usage",
+                    )?
+                }
+                "zoom_max_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_max_cpu_usage,
+                        "zoom_max_cpu_usage",
+                    )?
+                }
+                "system_max_cpu_usage" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_max_cpu_usage,
+                        "system_max_cpu_usage",
+                    )?
+                }
+                "system_min_cpu_pressure_level" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_min_cpu_pressure_level,
+                        "system_min_cpu_pressure_level",
+                    )?
+                }
+                "system_avg_cpu_pressure_level" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_avg_cpu_pressure_level,
+                        "system_avg_cpu_pressure_level",
+                    )?
+                }
+                "system_max_cpu_pressure_level" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut system_max_cpu_pressure_level,
+                        "system_max_cpu_pressure_level",
+                    )?
+                }
+                "quality" => __runtime::field(&mut __map, &mut quality, "quality")?,
+                "quality_score" => {
+                    __runtime::field(&mut __map, &mut quality_score, "quality_score")?
+                }
+                "max_rssi" => __runtime::field(&mut __map, &mut max_rssi, "max_rssi")?,
+                "avg_rssi" => __runtime::field(&mut __map, &mut avg_rssi, "avg_rssi")?,
+                "min_rssi" => __runtime::field(&mut __map, &mut min_rssi, "min_rssi")?,
+                "rssi_unit" => __runtime::field(&mut __map, &mut rssi_unit, "rssi_unit")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            min_bitrate: min_bitrate.unwrap_or_default(),
+            avg_bitrate: avg_bitrate.unwrap_or_default(),
+            max_bitrate: max_bitrate.unwrap_or_default(),
+            min_latency: min_latency.unwrap_or_default(),
+            avg_latency: avg_latency.unwrap_or_default(),
+            max_latency: max_latency.unwrap_or_default(),
+            min_jitter: min_jitter.unwrap_or_default(),
+            avg_jitter: avg_jitter.unwrap_or_default(),
+            max_jitter: max_jitter.unwrap_or_default(),
+            min_loss: min_loss.unwrap_or_default(),
+            avg_loss: avg_loss.unwrap_or_default(),
+            max_loss: max_loss.unwrap_or_default(),
+            resolution: resolution.unwrap_or_default(),
+            min_frame_rate: min_frame_rate.unwrap_or_default(),
+            avg_frame_rate: avg_frame_rate.unwrap_or_default(),
+            max_frame_rate: max_frame_rate.unwrap_or_default(),
+            zoom_min_cpu_usage: zoom_min_cpu_usage.unwrap_or_default(),
+            zoom_avg_cpu_usage: zoom_avg_cpu_usage.unwrap_or_default(),
+            zoom_max_cpu_usage: zoom_max_cpu_usage.unwrap_or_default(),
+            system_max_cpu_usage: system_max_cpu_usage.unwrap_or_default(),
+            system_min_cpu_pressure_level: system_min_cpu_pressure_level
+                .unwrap_or_default(),
+            system_avg_cpu_pressure_level: system_avg_cpu_pressure_level
+                .unwrap_or_default(),
+            system_max_cpu_pressure_level: system_max_cpu_pressure_level
+                .unwrap_or_default(),
+            quality: quality.unwrap_or_default(),
+            quality_score: quality_score.unwrap_or_default(),
+            max_rssi: max_rssi.unwrap_or_default(),
+            avg_rssi: avg_rssi.unwrap_or_default(),
+            min_rssi: min_rssi.unwrap_or_default(),
+            rssi_unit: rssi_unit.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `webinar.participant_qos_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarParticipantQosSummary {
     /// The event's name.
     pub event: WebinarParticipantQosSummaryEvent,
@@ -2269,6 +4117,37 @@ pub struct WebinarParticipantQosSummary {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: ParticipantQosSummaryPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for WebinarParticipantQosSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarParticipantQosSummary {
+    const EXPECTING: &'static str = "struct WebinarParticipantQosSummary";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -2316,7 +4195,7 @@ impl<'de> serde::Deserialize<'de> for WebinarParticipantQosSummaryEvent {
 /// The `payload` property of [`WebinarParticipantQosSummary`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ParticipantQosSummaryPayload {
     /// The `account_id` property.
     pub account_id: String,
@@ -2324,26 +4203,89 @@ pub struct ParticipantQosSummaryPayload {
     pub object: ParticipantQosSummaryPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ParticipantQosSummaryPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ParticipantQosSummaryPayload {
+    const EXPECTING: &'static str = "struct ParticipantQosSummaryPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`ParticipantQosSummaryPayload`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ParticipantQosSummaryPayloadObject {
     /// The webinar's universally unique identifier (UUID).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     /// The webinar number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `participant` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant: Option<ParticipantQosSummaryPayloadObjectParticipant>,
+}
+
+impl<'de> serde::Deserialize<'de> for ParticipantQosSummaryPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ParticipantQosSummaryPayloadObject {
+    const EXPECTING: &'static str = "struct ParticipantQosSummaryPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut uuid = None;
+        let mut id = None;
+        let mut participant = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "participant" => {
+                    __runtime::field(&mut __map, &mut participant, "participant")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            uuid: uuid.unwrap_or_default(),
+            id: id.unwrap_or_default(),
+            participant: participant.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `participant` property of [`ParticipantQosSummaryPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ParticipantQosSummaryPayloadObjectParticipant {
     /// The participant's meeting user ID. This value is assigned to a participant upon joining a meeting and is only valid for the duration of the meeting.
     pub participant_id: String,
@@ -2359,8 +4301,50 @@ pub struct ParticipantQosSummaryPayloadObjectParticipant {
     pub qos: Vec<SessionUserQosSummaryPayloadObjectUserQosItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for ParticipantQosSummaryPayloadObjectParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ParticipantQosSummaryPayloadObjectParticipant {
+    const EXPECTING: &'static str = "struct ParticipantQosSummaryPayloadObjectParticipant";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut participant_id = None;
+        let mut user_name = None;
+        let mut id = None;
+        let mut email = None;
+        let mut qos = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "participant_id" => {
+                    __runtime::field(&mut __map, &mut participant_id, "participant_id")?
+                }
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            participant_id: __runtime::required::<
+                A,
+                _,
+            >(participant_id, "participant_id")?,
+            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
+            id: __runtime::required::<A, _>(id, "id")?,
+            email: __runtime::required::<A, _>(email, "email")?,
+            qos: __runtime::required::<A, _>(qos, "qos")?,
+        })
+    }
+}
+
 /// The payload of the `meeting.participant_data` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantData {
     /// The name of the event.
     pub event: String,
@@ -2370,8 +4354,39 @@ pub struct MeetingParticipantData {
     pub payload: MeetingParticipantDataPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantData {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantData {
+    const EXPECTING: &'static str = "struct MeetingParticipantData";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`MeetingParticipantData`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantDataPayload {
     /// The meeting host's account ID.
     pub account_id: String,
@@ -2379,8 +4394,38 @@ pub struct MeetingParticipantDataPayload {
     pub object: MeetingParticipantDataPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantDataPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantDataPayload {
+    const EXPECTING: &'static str = "struct MeetingParticipantDataPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the meeting.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantDataPayloadObject {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub uuid: String,
@@ -2388,23 +4433,98 @@ pub struct MeetingParticipantDataPayloadObject {
     pub participant: MeetingParticipantDataPayloadObjectParticipant,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantDataPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantDataPayloadObject {
+    const EXPECTING: &'static str = "struct MeetingParticipantDataPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut uuid = None;
+        let mut participant = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "participant" => {
+                    __runtime::field(&mut __map, &mut participant, "participant")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
+            participant: __runtime::required::<A, _>(participant, "participant")?,
+        })
+    }
+}
+
 /// Information about the meeting participant.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantDataPayloadObjectParticipant {
     /// The participant's meeting user ID. This value is assigned to a participant upon joining a meeting and is only valid for the duration of the meeting.
     pub participant_id: String,
     /// The participant's universally unique ID (UUID). Returns an empty value for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is **not** part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](https://marketplace.zoom.us/docs/api-reference/using-zoom-apis#email-address) for details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The participant's data information.
     pub data: Vec<MeetingParticipantDataPayloadObjectParticipantDataItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantDataPayloadObjectParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantDataPayloadObjectParticipant {
+    const EXPECTING: &'static str = "struct MeetingParticipantDataPayloadObjectParticipant";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut participant_id = None;
+        let mut participant_user_id = None;
+        let mut email = None;
+        let mut data = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "participant_id" => {
+                    __runtime::field(&mut __map, &mut participant_id, "participant_id")?
+                }
+                "participant_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_user_id,
+                        "participant_user_id",
+                    )?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "data" => __runtime::field(&mut __map, &mut data, "data")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            participant_id: __runtime::required::<
+                A,
+                _,
+            >(participant_id, "participant_id")?,
+            participant_user_id: participant_user_id.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            data: __runtime::required::<A, _>(data, "data")?,
+        })
+    }
+}
+
 /// An item of the `data` property of [`MeetingParticipantDataPayloadObjectParticipant`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantDataPayloadObjectParticipantDataItem {
     /// The type of device the participant used to join the meeting:
     /// * Phone — The participant joined via PSTN.
@@ -2413,13 +4533,13 @@ pub struct MeetingParticipantDataPayloadObjectParticipantDataItem {
     /// * Mac — The participant joined via VoIP using a Mac device.
     /// * iOS — The participant joined via VoIP using an iOS device.
     /// * Android — The participant joined via VoIP using an Android device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<DataItemDevice>,
     /// The participant's location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Deprecated, use location.
-    #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location_2: Option<String>,
     /// The participant's network type:
     ///
@@ -2428,71 +4548,250 @@ pub struct MeetingParticipantDataPayloadObjectParticipantDataItem {
     /// * PPP — Point-to-Point.
     /// * Cellular — 3G, 4G, and 5G cellular.
     /// * Others — An unknown device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_type: Option<DataItemNetworkType>,
     /// The type of microphone that the participant used during the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub microphone: Option<String>,
     /// The type of speaker that the participant used during the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub speaker: Option<String>,
     /// The type of camera that the participant used during the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub camera: Option<String>,
     /// The data center where participant's meeting data is stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center: Option<String>,
     /// The participant's connection type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<String>,
     /// The participant's PC name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pc_name: Option<String>,
     /// The participant's PC domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// The participant's MAC address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_addr: Option<String>,
     /// The participant's hard disk ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub harddisk_id: Option<String>,
     /// The participant's Zoom client version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The participant's signaling IP address for information other than audio, video, or share screen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_ip_address: Option<String>,
     /// The participant's signaling internal IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_address: Option<String>,
     /// The participant's signaling internal IP port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_port: Option<String>,
     /// The participant's audio internal IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_address: Option<String>,
     /// The participant's audio internal IP port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_port: Option<String>,
     /// The participant's video internal IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_address: Option<String>,
     /// The participant's video internal IP port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_port: Option<String>,
     /// The participant's sharing internal IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_address: Option<String>,
     /// The participant's sharing internal IP port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_port: Option<String>,
     /// The participant's destination internal IP domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_domain: Option<String>,
     /// The participant's destination internal IP port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_port: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for MeetingParticipantDataPayloadObjectParticipantDataItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantDataPayloadObjectParticipantDataItem {
+    const EXPECTING: &'static str = "struct MeetingParticipantDataPayloadObjectParticipantDataItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut device = None;
+        let mut location = None;
+        let mut location_2 = None;
+        let mut network_type = None;
+        let mut microphone = None;
+        let mut speaker = None;
+        let mut camera = None;
+        let mut data_center = None;
+        let mut connection_type = None;
+        let mut pc_name = None;
+        let mut domain = None;
+        let mut mac_addr = None;
+        let mut harddisk_id = None;
+        let mut version = None;
+        let mut signaling_ip_address = None;
+        let mut signaling_internal_ip_address = None;
+        let mut signaling_internal_ip_port = None;
+        let mut audio_internal_ip_address = None;
+        let mut audio_internal_ip_port = None;
+        let mut video_internal_ip_address = None;
+        let mut video_internal_ip_port = None;
+        let mut as_internal_ip_address = None;
+        let mut as_internal_ip_port = None;
+        let mut destination_ip_domain = None;
+        let mut destination_ip_port = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "device" => __runtime::field(&mut __map, &mut device, "device")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "Location" => __runtime::field(&mut __map, &mut location_2, "Location")?,
+                "network_type" => {
+                    __runtime::field(&mut __map, &mut network_type, "network_type")?
+                }
+                "microphone" => {
+                    __runtime::field(&mut __map, &mut microphone, "microphone")?
+                }
+                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker")?,
+                "camera" => __runtime::field(&mut __map, &mut camera, "camera")?,
+                "data_center" => {
+                    __runtime::field(&mut __map, &mut data_center, "data_center")?
+                }
+                "connection_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connection_type,
+                        "connection_type",
+                    )?
+                }
+                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name")?,
+                "domain" => __runtime::field(&mut __map, &mut domain, "domain")?,
+                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr")?,
+                "harddisk_id" => {
+                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")?
+                }
+                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "signaling_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_ip_address,
+                        "signaling_ip_address",
+                    )?
+                }
+                "signaling_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_internal_ip_address,
+                        "signaling_internal_ip_address",
+                    )?
+                }
+                "signaling_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_internal_ip_port,
+                        "signaling_internal_ip_port",
+                    )?
+                }
+                "audio_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_internal_ip_address,
+                        "audio_internal_ip_address",
+                    )?
+                }
+                "audio_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_internal_ip_port,
+                        "audio_internal_ip_port",
+                    )?
+                }
+                "video_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut video_internal_ip_address,
+                        "video_internal_ip_address",
+                    )?
+                }
+                "video_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut video_internal_ip_port,
+                        "video_internal_ip_port",
+                    )?
+                }
+                "as_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut as_internal_ip_address,
+                        "as_internal_ip_address",
+                    )?
+                }
+                "as_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut as_internal_ip_port,
+                        "as_internal_ip_port",
+                    )?
+                }
+                "destination_ip_domain" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut destination_ip_domain,
+                        "destination_ip_domain",
+                    )?
+                }
+                "destination_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut destination_ip_port,
+                        "destination_ip_port",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            device: device.unwrap_or_default(),
+            location: location.unwrap_or_default(),
+            location_2: location_2.unwrap_or_default(),
+            network_type: network_type.unwrap_or_default(),
+            microphone: microphone.unwrap_or_default(),
+            speaker: speaker.unwrap_or_default(),
+            camera: camera.unwrap_or_default(),
+            data_center: data_center.unwrap_or_default(),
+            connection_type: connection_type.unwrap_or_default(),
+            pc_name: pc_name.unwrap_or_default(),
+            domain: domain.unwrap_or_default(),
+            mac_addr: mac_addr.unwrap_or_default(),
+            harddisk_id: harddisk_id.unwrap_or_default(),
+            version: version.unwrap_or_default(),
+            signaling_ip_address: signaling_ip_address.unwrap_or_default(),
+            signaling_internal_ip_address: signaling_internal_ip_address
+                .unwrap_or_default(),
+            signaling_internal_ip_port: signaling_internal_ip_port.unwrap_or_default(),
+            audio_internal_ip_address: audio_internal_ip_address.unwrap_or_default(),
+            audio_internal_ip_port: audio_internal_ip_port.unwrap_or_default(),
+            video_internal_ip_address: video_internal_ip_address.unwrap_or_default(),
+            video_internal_ip_port: video_internal_ip_port.unwrap_or_default(),
+            as_internal_ip_address: as_internal_ip_address.unwrap_or_default(),
+            as_internal_ip_port: as_internal_ip_port.unwrap_or_default(),
+            destination_ip_domain: destination_ip_domain.unwrap_or_default(),
+            destination_ip_port: destination_ip_port.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of device the participant used to join the meeting:
@@ -2628,7 +4927,7 @@ impl<'de> serde::Deserialize<'de> for DataItemNetworkType {
 }
 
 /// The payload of the `phone.call_qos` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhoneCallQos {
     /// Name of the event.
     pub event: PhoneCallQosEvent,
@@ -2636,6 +4935,37 @@ pub struct PhoneCallQos {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: PhoneCallQosPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for PhoneCallQos {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for PhoneCallQos {
+    const EXPECTING: &'static str = "struct PhoneCallQos";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// Name of the event.
@@ -2679,7 +5009,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCallQosEvent {
 }
 
 /// The `payload` property of [`PhoneCallQos`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhoneCallQosPayload {
     /// The Account ID of the owner.
     pub account_id: String,
@@ -2687,22 +5017,97 @@ pub struct PhoneCallQosPayload {
     pub object: PhoneCallQosPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for PhoneCallQosPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for PhoneCallQosPayload {
+    const EXPECTING: &'static str = "struct PhoneCallQosPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`PhoneCallQosPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhoneCallQosPayloadObject {
     /// The call ID.
     pub call_id: String,
     /// The date and time when the call started.
     pub call_start_time: String,
     /// The date and time when the call ended. Only shows up if the call ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_end_time: Option<String>,
     /// The call quality of service (QoS)
     pub call_qos: Box<PhoneCallQosPayloadObjectCallQos>,
 }
 
+impl<'de> serde::Deserialize<'de> for PhoneCallQosPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for PhoneCallQosPayloadObject {
+    const EXPECTING: &'static str = "struct PhoneCallQosPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut call_id = None;
+        let mut call_start_time = None;
+        let mut call_end_time = None;
+        let mut call_qos = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "call_id" => __runtime::field(&mut __map, &mut call_id, "call_id")?,
+                "call_start_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut call_start_time,
+                        "call_start_time",
+                    )?
+                }
+                "call_end_time" => {
+                    __runtime::field(&mut __map, &mut call_end_time, "call_end_time")?
+                }
+                "call_qos" => __runtime::field(&mut __map, &mut call_qos, "call_qos")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            call_start_time: __runtime::required::<
+                A,
+                _,
+            >(call_start_time, "call_start_time")?,
+            call_end_time: call_end_time.unwrap_or_default(),
+            call_qos: __runtime::required::<A, _>(call_qos, "call_qos")?,
+        })
+    }
+}
+
 /// The call quality of service (QoS)
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhoneCallQosPayloadObjectCallQos {
     /// The type: caller or callee.
     #[serde(rename = "type")]
@@ -2710,14 +5115,50 @@ pub struct PhoneCallQosPayloadObjectCallQos {
     /// The caller or callee's ID.
     pub id: String,
     /// The caller or callee's email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The quality of service (QoS) data.
     pub qos: PhoneCallQosSummaryPayloadObjectCallQosItemQosItem,
 }
 
+impl<'de> serde::Deserialize<'de> for PhoneCallQosPayloadObjectCallQos {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for PhoneCallQosPayloadObjectCallQos {
+    const EXPECTING: &'static str = "struct PhoneCallQosPayloadObjectCallQos";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut id = None;
+        let mut user_email = None;
+        let mut qos = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            id: __runtime::required::<A, _>(id, "id")?,
+            user_email: user_email.unwrap_or_default(),
+            qos: __runtime::required::<A, _>(qos, "qos")?,
+        })
+    }
+}
+
 /// The payload of the `session.user_data` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserData {
     /// The event's name.
     pub event: String,
@@ -2727,8 +5168,39 @@ pub struct SessionUserData {
     pub payload: SessionUserDataPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserData {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserData {
+    const EXPECTING: &'static str = "struct SessionUserData";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`SessionUserData`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserDataPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -2736,30 +5208,100 @@ pub struct SessionUserDataPayload {
     pub object: SessionUserDataPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserDataPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserDataPayload {
+    const EXPECTING: &'static str = "struct SessionUserDataPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserDataPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the session user.
     pub user: SessionUserDataPayloadObjectUser,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserDataPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserDataPayloadObject {
+    const EXPECTING: &'static str = "struct SessionUserDataPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut user = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "user" => __runtime::field(&mut __map, &mut user, "user")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: session_key.unwrap_or_default(),
+            user: __runtime::required::<A, _>(user, "user")?,
+        })
+    }
+}
+
 /// Information about the session user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserDataPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
     /// The user's username.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Another identifier for the user. Can be a number or characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Whether the current user is the original host of this session.
     pub is_original_host: bool,
@@ -2767,8 +5309,54 @@ pub struct SessionUserDataPayloadObjectUser {
     pub data: Vec<SessionUserDataPayloadObjectUserDataItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserDataPayloadObjectUser {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserDataPayloadObjectUser {
+    const EXPECTING: &'static str = "struct SessionUserDataPayloadObjectUser";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut user_key = None;
+        let mut is_original_host = None;
+        let mut data = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "is_original_host" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut is_original_host,
+                        "is_original_host",
+                    )?
+                }
+                "data" => __runtime::field(&mut __map, &mut data, "data")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: name.unwrap_or_default(),
+            user_key: user_key.unwrap_or_default(),
+            is_original_host: __runtime::required::<
+                A,
+                _,
+            >(is_original_host, "is_original_host")?,
+            data: __runtime::required::<A, _>(data, "data")?,
+        })
+    }
+}
+
 /// An item of the `data` property of [`SessionUserDataPayloadObjectUser`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserDataPayloadObjectUserDataItem {
     /// The type of device the user used to join the session.
     /// * Phone - The user joined via PSTN.
@@ -2777,10 +5365,10 @@ pub struct SessionUserDataPayloadObjectUserDataItem {
     /// * Mac - The user joined via VoIP using a macOS device.
     /// * iOS - The user joined via VoIP using an iOS device.
     /// * Android - The user joined via VoIP using an Android device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<DataItemDevice>,
     /// The user's location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// The user's network type.
     ///
@@ -2789,75 +5377,250 @@ pub struct SessionUserDataPayloadObjectUserDataItem {
     /// * PPP - Point-to-Point.
     /// * Cellular - 3G, 4G, and 5G cellular.
     /// * Others - An unknown device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_type: Option<DataItemNetworkType>,
     /// The type of microphone that the user used during the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub microphone: Option<String>,
     /// The type of speaker that the user used during the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub speaker: Option<String>,
     /// The type of camera that the user used during the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub camera: Option<String>,
     /// The data center where user's session data is stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center: Option<String>,
     /// The user's connection type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<String>,
     /// The user's PC name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pc_name: Option<String>,
     /// The user's PC domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// The user's MAC address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_addr: Option<String>,
     /// The user's hard disk ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub harddisk_id: Option<String>,
     /// The user's Zoom client version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The user's signaling IP address for information other than audio, video, or share screen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_ip_address: Option<String>,
     /// The user's signaling internal IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_address: Option<String>,
     /// The user's signaling internal IP port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_port: Option<String>,
     /// The user's audio internal IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_address: Option<String>,
     /// The user's audio internal IP port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_port: Option<String>,
     /// The user's video internal IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_address: Option<String>,
     /// The user's video internal IP port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_port: Option<String>,
     /// The user's sharing internal IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_address: Option<String>,
     /// The user's sharing internal IP port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_port: Option<String>,
     /// The user's destination internal IP domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_domain: Option<String>,
     /// The user's destination internal IP port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_port: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserDataPayloadObjectUserDataItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserDataPayloadObjectUserDataItem {
+    const EXPECTING: &'static str = "struct SessionUserDataPayloadObjectUserDataItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut device = None;
+        let mut location = None;
+        let mut network_type = None;
+        let mut microphone = None;
+        let mut speaker = None;
+        let mut camera = None;
+        let mut data_center = None;
+        let mut connection_type = None;
+        let mut pc_name = None;
+        let mut domain = None;
+        let mut mac_addr = None;
+        let mut harddisk_id = None;
+        let mut version = None;
+        let mut signaling_ip_address = None;
+        let mut signaling_internal_ip_address = None;
+        let mut signaling_internal_ip_port = None;
+        let mut audio_internal_ip_address = None;
+        let mut audio_internal_ip_port = None;
+        let mut video_internal_ip_address = None;
+        let mut video_internal_ip_port = None;
+        let mut as_internal_ip_address = None;
+        let mut as_internal_ip_port = None;
+        let mut destination_ip_domain = None;
+        let mut destination_ip_port = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "device" => __runtime::field(&mut __map, &mut device, "device")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "network_type" => {
+                    __runtime::field(&mut __map, &mut network_type, "network_type")?
+                }
+                "microphone" => {
+                    __runtime::field(&mut __map, &mut microphone, "microphone")?
+                }
+                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker")?,
+                "camera" => __runtime::field(&mut __map, &mut camera, "camera")?,
+                "data_center" => {
+                    __runtime::field(&mut __map, &mut data_center, "data_center")?
+                }
+                "connection_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connection_type,
+                        "connection_type",
+                    )?
+                }
+                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name")?,
+                "domain" => __runtime::field(&mut __map, &mut domain, "domain")?,
+                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr")?,
+                "harddisk_id" => {
+                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")?
+                }
+                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "signaling_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_ip_address,
+                        "signaling_ip_address",
+                    )?
+                }
+                "signaling_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_internal_ip_address,
+                        "signaling_internal_ip_address",
+                    )?
+                }
+                "signaling_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_internal_ip_port,
+                        "signaling_internal_ip_port",
+                    )?
+                }
+                "audio_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_internal_ip_address,
+                        "audio_internal_ip_address",
+                    )?
+                }
+                "audio_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_internal_ip_port,
+                        "audio_internal_ip_port",
+                    )?
+                }
+                "video_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut video_internal_ip_address,
+                        "video_internal_ip_address",
+                    )?
+                }
+                "video_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut video_internal_ip_port,
+                        "video_internal_ip_port",
+                    )?
+                }
+                "as_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut as_internal_ip_address,
+                        "as_internal_ip_address",
+                    )?
+                }
+                "as_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut as_internal_ip_port,
+                        "as_internal_ip_port",
+                    )?
+                }
+                "destination_ip_domain" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut destination_ip_domain,
+                        "destination_ip_domain",
+                    )?
+                }
+                "destination_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut destination_ip_port,
+                        "destination_ip_port",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            device: device.unwrap_or_default(),
+            location: location.unwrap_or_default(),
+            network_type: network_type.unwrap_or_default(),
+            microphone: microphone.unwrap_or_default(),
+            speaker: speaker.unwrap_or_default(),
+            camera: camera.unwrap_or_default(),
+            data_center: data_center.unwrap_or_default(),
+            connection_type: connection_type.unwrap_or_default(),
+            pc_name: pc_name.unwrap_or_default(),
+            domain: domain.unwrap_or_default(),
+            mac_addr: mac_addr.unwrap_or_default(),
+            harddisk_id: harddisk_id.unwrap_or_default(),
+            version: version.unwrap_or_default(),
+            signaling_ip_address: signaling_ip_address.unwrap_or_default(),
+            signaling_internal_ip_address: signaling_internal_ip_address
+                .unwrap_or_default(),
+            signaling_internal_ip_port: signaling_internal_ip_port.unwrap_or_default(),
+            audio_internal_ip_address: audio_internal_ip_address.unwrap_or_default(),
+            audio_internal_ip_port: audio_internal_ip_port.unwrap_or_default(),
+            video_internal_ip_address: video_internal_ip_address.unwrap_or_default(),
+            video_internal_ip_port: video_internal_ip_port.unwrap_or_default(),
+            as_internal_ip_address: as_internal_ip_address.unwrap_or_default(),
+            as_internal_ip_port: as_internal_ip_port.unwrap_or_default(),
+            destination_ip_domain: destination_ip_domain.unwrap_or_default(),
+            destination_ip_port: destination_ip_port.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `meeting.participant_data_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantDataSummary {
     /// The name of the event.
     pub event: String,
@@ -2867,8 +5630,39 @@ pub struct MeetingParticipantDataSummary {
     pub payload: MeetingParticipantDataSummaryPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantDataSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantDataSummary {
+    const EXPECTING: &'static str = "struct MeetingParticipantDataSummary";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`MeetingParticipantDataSummary`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantDataSummaryPayload {
     /// The meeting host's account ID.
     pub account_id: String,
@@ -2876,37 +5670,146 @@ pub struct MeetingParticipantDataSummaryPayload {
     pub object: MeetingParticipantDataSummaryPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantDataSummaryPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantDataSummaryPayload {
+    const EXPECTING: &'static str = "struct MeetingParticipantDataSummaryPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the meeting.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantDataSummaryPayloadObject {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub uuid: String,
     /// The meeting ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the meeting participant.
     pub participant: MeetingParticipantDataSummaryPayloadObjectParticipant,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantDataSummaryPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantDataSummaryPayloadObject {
+    const EXPECTING: &'static str = "struct MeetingParticipantDataSummaryPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut uuid = None;
+        let mut id = None;
+        let mut participant = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "participant" => {
+                    __runtime::field(&mut __map, &mut participant, "participant")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
+            id: id.unwrap_or_default(),
+            participant: __runtime::required::<A, _>(participant, "participant")?,
+        })
+    }
+}
+
 /// Information about the meeting participant.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantDataSummaryPayloadObjectParticipant {
     /// The participant's meeting user ID. This value is assigned to a participant upon joining a meeting and is only valid for the duration of the meeting.
     pub participant_id: String,
     /// The participant's universally unique ID (UUID). Returns an empty value for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is **not** part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](https://marketplace.zoom.us/docs/api-reference/using-zoom-apis#email-address) for details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The participant's data information.
     pub data: Vec<DataItem>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for MeetingParticipantDataSummaryPayloadObjectParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantDataSummaryPayloadObjectParticipant {
+    const EXPECTING: &'static str = "struct MeetingParticipantDataSummaryPayloadObjectParticipant";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut participant_id = None;
+        let mut participant_user_id = None;
+        let mut email = None;
+        let mut data = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "participant_id" => {
+                    __runtime::field(&mut __map, &mut participant_id, "participant_id")?
+                }
+                "participant_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_user_id,
+                        "participant_user_id",
+                    )?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "data" => __runtime::field(&mut __map, &mut data, "data")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            participant_id: __runtime::required::<
+                A,
+                _,
+            >(participant_id, "participant_id")?,
+            participant_user_id: participant_user_id.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            data: __runtime::required::<A, _>(data, "data")?,
+        })
+    }
+}
+
 /// An item of the `data` property of [`MeetingParticipantDataSummaryPayloadObjectParticipant`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DataItem {
     /// The type of device the participant used to join the meeting:
     /// * Phone — The participant joined via PSTN.
@@ -2969,15 +5872,233 @@ pub struct DataItem {
     /// The participant's destination internal IP port.
     pub destination_ip_port: String,
     /// The participant's detail device information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_detail: Option<String>,
     /// The participant's sdk client version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for DataItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for DataItem {
+    const EXPECTING: &'static str = "struct DataItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut device = None;
+        let mut location = None;
+        let mut network_type = None;
+        let mut microphone = None;
+        let mut speaker = None;
+        let mut camera = None;
+        let mut data_center = None;
+        let mut connection_type = None;
+        let mut pc_name = None;
+        let mut domain = None;
+        let mut mac_addr = None;
+        let mut harddisk_id = None;
+        let mut version = None;
+        let mut signaling_ip_address = None;
+        let mut signaling_internal_ip_address = None;
+        let mut signaling_internal_ip_port = None;
+        let mut audio_internal_ip_address = None;
+        let mut audio_internal_ip_port = None;
+        let mut video_internal_ip_address = None;
+        let mut video_internal_ip_port = None;
+        let mut as_internal_ip_address = None;
+        let mut as_internal_ip_port = None;
+        let mut destination_ip_domain = None;
+        let mut destination_ip_port = None;
+        let mut device_detail = None;
+        let mut client = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "device" => __runtime::field(&mut __map, &mut device, "device")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "network_type" => {
+                    __runtime::field(&mut __map, &mut network_type, "network_type")?
+                }
+                "microphone" => {
+                    __runtime::field(&mut __map, &mut microphone, "microphone")?
+                }
+                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker")?,
+                "camera" => __runtime::field(&mut __map, &mut camera, "camera")?,
+                "data_center" => {
+                    __runtime::field(&mut __map, &mut data_center, "data_center")?
+                }
+                "connection_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut connection_type,
+                        "connection_type",
+                    )?
+                }
+                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name")?,
+                "domain" => __runtime::field(&mut __map, &mut domain, "domain")?,
+                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr")?,
+                "harddisk_id" => {
+                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")?
+                }
+                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "signaling_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_ip_address,
+                        "signaling_ip_address",
+                    )?
+                }
+                "signaling_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_internal_ip_address,
+                        "signaling_internal_ip_address",
+                    )?
+                }
+                "signaling_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut signaling_internal_ip_port,
+                        "signaling_internal_ip_port",
+                    )?
+                }
+                "audio_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_internal_ip_address,
+                        "audio_internal_ip_address",
+                    )?
+                }
+                "audio_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_internal_ip_port,
+                        "audio_internal_ip_port",
+                    )?
+                }
+                "video_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut video_internal_ip_address,
+                        "video_internal_ip_address",
+                    )?
+                }
+                "video_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut video_internal_ip_port,
+                        "video_internal_ip_port",
+                    )?
+                }
+                "as_internal_ip_address" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut as_internal_ip_address,
+                        "as_internal_ip_address",
+                    )?
+                }
+                "as_internal_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut as_internal_ip_port,
+                        "as_internal_ip_port",
+                    )?
+                }
+                "destination_ip_domain" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut destination_ip_domain,
+                        "destination_ip_domain",
+                    )?
+                }
+                "destination_ip_port" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut destination_ip_port,
+                        "destination_ip_port",
+                    )?
+                }
+                "device_detail" => {
+                    __runtime::field(&mut __map, &mut device_detail, "device_detail")?
+                }
+                "client" => __runtime::field(&mut __map, &mut client, "client")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            device: __runtime::required::<A, _>(device, "device")?,
+            location: __runtime::required::<A, _>(location, "location")?,
+            network_type: __runtime::required::<A, _>(network_type, "network_type")?,
+            microphone: __runtime::required::<A, _>(microphone, "microphone")?,
+            speaker: __runtime::required::<A, _>(speaker, "speaker")?,
+            camera: __runtime::required::<A, _>(camera, "camera")?,
+            data_center: __runtime::required::<A, _>(data_center, "data_center")?,
+            connection_type: __runtime::required::<
+                A,
+                _,
+            >(connection_type, "connection_type")?,
+            pc_name: __runtime::required::<A, _>(pc_name, "pc_name")?,
+            domain: __runtime::required::<A, _>(domain, "domain")?,
+            mac_addr: __runtime::required::<A, _>(mac_addr, "mac_addr")?,
+            harddisk_id: __runtime::required::<A, _>(harddisk_id, "harddisk_id")?,
+            version: __runtime::required::<A, _>(version, "version")?,
+            signaling_ip_address: __runtime::required::<
+                A,
+                _,
+            >(signaling_ip_address, "signaling_ip_address")?,
+            signaling_internal_ip_address: __runtime::required::<
+                A,
+                _,
+            >(signaling_internal_ip_address, "signaling_internal_ip_address")?,
+            signaling_internal_ip_port: __runtime::required::<
+                A,
+                _,
+            >(signaling_internal_ip_port, "signaling_internal_ip_port")?,
+            audio_internal_ip_address: __runtime::required::<
+                A,
+                _,
+            >(audio_internal_ip_address, "audio_internal_ip_address")?,
+            audio_internal_ip_port: __runtime::required::<
+                A,
+                _,
+            >(audio_internal_ip_port, "audio_internal_ip_port")?,
+            video_internal_ip_address: __runtime::required::<
+                A,
+                _,
+            >(video_internal_ip_address, "video_internal_ip_address")?,
+            video_internal_ip_port: __runtime::required::<
+                A,
+                _,
+            >(video_internal_ip_port, "video_internal_ip_port")?,
+            as_internal_ip_address: __runtime::required::<
+                A,
+                _,
+            >(as_internal_ip_address, "as_internal_ip_address")?,
+            as_internal_ip_port: __runtime::required::<
+                A,
+                _,
+            >(as_internal_ip_port, "as_internal_ip_port")?,
+            destination_ip_domain: __runtime::required::<
+                A,
+                _,
+            >(destination_ip_domain, "destination_ip_domain")?,
+            destination_ip_port: __runtime::required::<
+                A,
+                _,
+            >(destination_ip_port, "destination_ip_port")?,
+            device_detail: device_detail.unwrap_or_default(),
+            client: client.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `session.user_data_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserDataSummary {
     /// The event's name.
     pub event: String,
@@ -2987,8 +6108,39 @@ pub struct SessionUserDataSummary {
     pub payload: SessionUserDataSummaryPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserDataSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserDataSummary {
+    const EXPECTING: &'static str = "struct SessionUserDataSummary";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`SessionUserDataSummary`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserDataSummaryPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -2996,30 +6148,100 @@ pub struct SessionUserDataSummaryPayload {
     pub object: SessionUserDataSummaryPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserDataSummaryPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserDataSummaryPayload {
+    const EXPECTING: &'static str = "struct SessionUserDataSummaryPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserDataSummaryPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the session user.
     pub user: SessionUserDataSummaryPayloadObjectUser,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserDataSummaryPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserDataSummaryPayloadObject {
+    const EXPECTING: &'static str = "struct SessionUserDataSummaryPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut user = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "user" => __runtime::field(&mut __map, &mut user, "user")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: session_key.unwrap_or_default(),
+            user: __runtime::required::<A, _>(user, "user")?,
+        })
+    }
+}
+
 /// Information about the session user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserDataSummaryPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
     /// The user's username.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Another identifier for the user. Can be a number or characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Whether the current user is the original host of this session.
     pub is_original_host: bool,
@@ -3027,8 +6249,54 @@ pub struct SessionUserDataSummaryPayloadObjectUser {
     pub data: Vec<DataItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserDataSummaryPayloadObjectUser {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserDataSummaryPayloadObjectUser {
+    const EXPECTING: &'static str = "struct SessionUserDataSummaryPayloadObjectUser";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut user_key = None;
+        let mut is_original_host = None;
+        let mut data = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "is_original_host" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut is_original_host,
+                        "is_original_host",
+                    )?
+                }
+                "data" => __runtime::field(&mut __map, &mut data, "data")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: name.unwrap_or_default(),
+            user_key: user_key.unwrap_or_default(),
+            is_original_host: __runtime::required::<
+                A,
+                _,
+            >(is_original_host, "is_original_host")?,
+            data: __runtime::required::<A, _>(data, "data")?,
+        })
+    }
+}
+
 /// The payload of the `meeting.participant_qos_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingParticipantQosSummary {
     /// The name of the event.
     pub event: String,
@@ -3038,8 +6306,39 @@ pub struct MeetingParticipantQosSummary {
     pub payload: ParticipantQosSummaryPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingParticipantQosSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingParticipantQosSummary {
+    const EXPECTING: &'static str = "struct MeetingParticipantQosSummary";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `session.user_qos` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserQos {
     /// The event's name.
     pub event: String,
@@ -3049,8 +6348,39 @@ pub struct SessionUserQos {
     pub payload: SessionUserQosPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserQos {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserQos {
+    const EXPECTING: &'static str = "struct SessionUserQos";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`SessionUserQos`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserQosPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -3058,32 +6388,148 @@ pub struct SessionUserQosPayload {
     pub object: SessionUserQosPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserQosPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserQosPayload {
+    const EXPECTING: &'static str = "struct SessionUserQosPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserQosPayloadObject {
     /// The unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
     /// The session name.
     pub session_name: String,
     /// The Video SDK custom session identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the user.
     pub user: SessionUserQosPayloadObjectUser,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserQosPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserQosPayloadObject {
+    const EXPECTING: &'static str = "struct SessionUserQosPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut user = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "user" => __runtime::field(&mut __map, &mut user, "user")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: session_key.unwrap_or_default(),
+            user: __runtime::required::<A, _>(user, "user")?,
+        })
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserQosPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
     /// The user's username.
     pub name: String,
     /// An additional identifier for the user. Can be numeric or alphanumeric.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Whether the current user is the original host of this session.
     pub is_original_host: bool,
     /// Information about the user's quality of service (QoS).
     pub qos: Vec<QosItem>,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionUserQosPayloadObjectUser {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserQosPayloadObjectUser {
+    const EXPECTING: &'static str = "struct SessionUserQosPayloadObjectUser";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut user_key = None;
+        let mut is_original_host = None;
+        let mut qos = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "is_original_host" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut is_original_host,
+                        "is_original_host",
+                    )?
+                }
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            user_key: user_key.unwrap_or_default(),
+            is_original_host: __runtime::required::<
+                A,
+                _,
+            >(is_original_host, "is_original_host")?,
+            qos: __runtime::required::<A, _>(qos, "qos")?,
+        })
+    }
 }

@@ -292,7 +292,7 @@ where
 }
 
 /// The payload of the `quality_management.interaction_analysis_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QualityManagementInteractionAnalysisCompleted {
     /// The name of the event.
     pub event: String,
@@ -302,8 +302,39 @@ pub struct QualityManagementInteractionAnalysisCompleted {
     pub payload: QualityManagementInteractionAnalysisCompletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for QualityManagementInteractionAnalysisCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for QualityManagementInteractionAnalysisCompleted {
+    const EXPECTING: &'static str = "struct QualityManagementInteractionAnalysisCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`QualityManagementInteractionAnalysisCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QualityManagementInteractionAnalysisCompletedPayload {
     /// The account ID of the user who recorded the interaction.
     pub account_id: String,
@@ -311,76 +342,268 @@ pub struct QualityManagementInteractionAnalysisCompletedPayload {
     pub object: Box<QualityManagementInteractionAnalysisCompletedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for QualityManagementInteractionAnalysisCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for QualityManagementInteractionAnalysisCompletedPayload {
+    const EXPECTING: &'static str = "struct QualityManagementInteractionAnalysisCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the interaction.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QualityManagementInteractionAnalysisCompletedPayloadObject {
     /// The start time of the interaction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The interaction duration in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// The ID of the queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The name of the queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The engagement ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub engagement_id: Option<String>,
     /// The direction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
     /// The disposition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disposition: Option<String>,
     /// The count of silence events
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub silence_event_count: Option<i64>,
     /// The count of crosstalk events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub crosstalk_event_count: Option<i64>,
     /// The count of hold events
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_event_count: Option<i64>,
     /// The primary language.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_language: Option<String>,
     /// The interaction infomation.
     pub interaction_info: QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo,
     /// The summary information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<
         QualityManagementInteractionAnalysisCompletedPayloadObjectSummary,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for QualityManagementInteractionAnalysisCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for QualityManagementInteractionAnalysisCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct QualityManagementInteractionAnalysisCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut start_time = None;
+        let mut duration = None;
+        let mut queue_id = None;
+        let mut queue_name = None;
+        let mut engagement_id = None;
+        let mut direction = None;
+        let mut disposition = None;
+        let mut silence_event_count = None;
+        let mut crosstalk_event_count = None;
+        let mut hold_event_count = None;
+        let mut primary_language = None;
+        let mut interaction_info = None;
+        let mut summary = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "duration" => __runtime::field(&mut __map, &mut duration, "duration")?,
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "queue_name" => {
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                }
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                "direction" => __runtime::field(&mut __map, &mut direction, "direction")?,
+                "disposition" => {
+                    __runtime::field(&mut __map, &mut disposition, "disposition")?
+                }
+                "silence_event_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut silence_event_count,
+                        "silence_event_count",
+                    )?
+                }
+                "crosstalk_event_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut crosstalk_event_count,
+                        "crosstalk_event_count",
+                    )?
+                }
+                "hold_event_count" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut hold_event_count,
+                        "hold_event_count",
+                    )?
+                }
+                "primary_language" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut primary_language,
+                        "primary_language",
+                    )?
+                }
+                "interaction_info" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut interaction_info,
+                        "interaction_info",
+                    )?
+                }
+                "summary" => __runtime::field(&mut __map, &mut summary, "summary")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            start_time: start_time.unwrap_or_default(),
+            duration: duration.unwrap_or_default(),
+            queue_id: queue_id.unwrap_or_default(),
+            queue_name: queue_name.unwrap_or_default(),
+            engagement_id: engagement_id.unwrap_or_default(),
+            direction: direction.unwrap_or_default(),
+            disposition: disposition.unwrap_or_default(),
+            silence_event_count: silence_event_count.unwrap_or_default(),
+            crosstalk_event_count: crosstalk_event_count.unwrap_or_default(),
+            hold_event_count: hold_event_count.unwrap_or_default(),
+            primary_language: primary_language.unwrap_or_default(),
+            interaction_info: __runtime::required::<
+                A,
+                _,
+            >(interaction_info, "interaction_info")?,
+            summary: summary.unwrap_or_default(),
+        })
+    }
+}
+
 /// The interaction infomation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo {
     /// The caller's phone number in E.164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The recipient's phone number in E.164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The interaction ID.
     pub interaction_id: String,
     /// The agent name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
     /// The consumer name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_name: Option<String>,
     /// The channel type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<
         QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfoChannelType,
     >,
     /// The associated interaction IDs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub associated_ids: Option<Vec<String>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo {
+    const EXPECTING: &'static str = "struct QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut from = None;
+        let mut to = None;
+        let mut interaction_id = None;
+        let mut agent_name = None;
+        let mut consumer_name = None;
+        let mut channel_type = None;
+        let mut associated_ids = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "from" => __runtime::field(&mut __map, &mut from, "from")?,
+                "to" => __runtime::field(&mut __map, &mut to, "to")?,
+                "interaction_id" => {
+                    __runtime::field(&mut __map, &mut interaction_id, "interaction_id")?
+                }
+                "agent_name" => {
+                    __runtime::field(&mut __map, &mut agent_name, "agent_name")?
+                }
+                "consumer_name" => {
+                    __runtime::field(&mut __map, &mut consumer_name, "consumer_name")?
+                }
+                "channel_type" => {
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                }
+                "associated_ids" => {
+                    __runtime::field(&mut __map, &mut associated_ids, "associated_ids")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            from: from.unwrap_or_default(),
+            to: to.unwrap_or_default(),
+            interaction_id: __runtime::required::<
+                A,
+                _,
+            >(interaction_id, "interaction_id")?,
+            agent_name: agent_name.unwrap_or_default(),
+            consumer_name: consumer_name.unwrap_or_default(),
+            channel_type: channel_type.unwrap_or_default(),
+            associated_ids: associated_ids.unwrap_or_default(),
+        })
+    }
 }
 
 /// The channel type.
@@ -442,21 +665,72 @@ for QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfoCha
 }
 
 /// The summary information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QualityManagementInteractionAnalysisCompletedPayloadObjectSummary {
     /// The evaluation score.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation_score: Option<serde_json::Number>,
     /// The sentiment score.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sentiment_score: Option<serde_json::Number>,
     /// The engagement score.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub engagement_score: Option<serde_json::Number>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for QualityManagementInteractionAnalysisCompletedPayloadObjectSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for QualityManagementInteractionAnalysisCompletedPayloadObjectSummary {
+    const EXPECTING: &'static str = "struct QualityManagementInteractionAnalysisCompletedPayloadObjectSummary";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut evaluation_score = None;
+        let mut sentiment_score = None;
+        let mut engagement_score = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "evaluation_score" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut evaluation_score,
+                        "evaluation_score",
+                    )?
+                }
+                "sentiment_score" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sentiment_score,
+                        "sentiment_score",
+                    )?
+                }
+                "engagement_score" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut engagement_score,
+                        "engagement_score",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            evaluation_score: evaluation_score.unwrap_or_default(),
+            sentiment_score: sentiment_score.unwrap_or_default(),
+            engagement_score: engagement_score.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `quality_management.evaluation_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QualityManagementEvaluationCompleted {
     /// The name of the event.
     pub event: String,
@@ -466,8 +740,39 @@ pub struct QualityManagementEvaluationCompleted {
     pub payload: QualityManagementEvaluationCompletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for QualityManagementEvaluationCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for QualityManagementEvaluationCompleted {
+    const EXPECTING: &'static str = "struct QualityManagementEvaluationCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`QualityManagementEvaluationCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QualityManagementEvaluationCompletedPayload {
     /// The account ID of the user who recorded the interaction.
     pub account_id: String,
@@ -475,70 +780,277 @@ pub struct QualityManagementEvaluationCompletedPayload {
     pub object: Box<QualityManagementEvaluationCompletedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for QualityManagementEvaluationCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for QualityManagementEvaluationCompletedPayload {
+    const EXPECTING: &'static str = "struct QualityManagementEvaluationCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the interaction.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QualityManagementEvaluationCompletedPayloadObject {
     /// The interaction's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interaction_id: Option<String>,
     /// The agent's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_user_id: Option<String>,
     /// The evaluator's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluator_user_id: Option<String>,
     /// The evaluation's ID.
     pub evaluation_id: String,
     /// The agent information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_info: Option<QualityManagementEvaluationCompletedPayloadObjectAgentInfo>,
     /// The evaluators' information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluators_info: Option<
         Vec<QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem>,
     >,
     /// The scorecard's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scorecard_name: Option<String>,
     /// The scoring format of the scorecard.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scoring_format: Option<String>,
     /// the maximum possible score for this evaluation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_possible_score: Option<serde_json::Number>,
     /// The overall score of the evaluation, calculated based on the scorecard and answers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation_score: Option<serde_json::Number>,
     /// Score received by the agent, expressed as a ratio 0.00-1.00.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation_score_ratio: Option<serde_json::Number>,
     /// Distinguish between automatic scoring and manual scoring.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation_type: Option<
         QualityManagementEvaluationCompletedPayloadObjectEvaluationType,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for QualityManagementEvaluationCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for QualityManagementEvaluationCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct QualityManagementEvaluationCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut interaction_id = None;
+        let mut agent_user_id = None;
+        let mut evaluator_user_id = None;
+        let mut evaluation_id = None;
+        let mut agent_info = None;
+        let mut evaluators_info = None;
+        let mut scorecard_name = None;
+        let mut scoring_format = None;
+        let mut total_possible_score = None;
+        let mut evaluation_score = None;
+        let mut evaluation_score_ratio = None;
+        let mut evaluation_type = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "interaction_id" => {
+                    __runtime::field(&mut __map, &mut interaction_id, "interaction_id")?
+                }
+                "agent_user_id" => {
+                    __runtime::field(&mut __map, &mut agent_user_id, "agent_user_id")?
+                }
+                "evaluator_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut evaluator_user_id,
+                        "evaluator_user_id",
+                    )?
+                }
+                "evaluation_id" => {
+                    __runtime::field(&mut __map, &mut evaluation_id, "evaluation_id")?
+                }
+                "agent_info" => {
+                    __runtime::field(&mut __map, &mut agent_info, "agent_info")?
+                }
+                "evaluators_info" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut evaluators_info,
+                        "evaluators_info",
+                    )?
+                }
+                "scorecard_name" => {
+                    __runtime::field(&mut __map, &mut scorecard_name, "scorecard_name")?
+                }
+                "scoring_format" => {
+                    __runtime::field(&mut __map, &mut scoring_format, "scoring_format")?
+                }
+                "total_possible_score" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut total_possible_score,
+                        "total_possible_score",
+                    )?
+                }
+                "evaluation_score" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut evaluation_score,
+                        "evaluation_score",
+                    )?
+                }
+                "evaluation_score_ratio" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut evaluation_score_ratio,
+                        "evaluation_score_ratio",
+                    )?
+                }
+                "evaluation_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut evaluation_type,
+                        "evaluation_type",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            interaction_id: interaction_id.unwrap_or_default(),
+            agent_user_id: agent_user_id.unwrap_or_default(),
+            evaluator_user_id: evaluator_user_id.unwrap_or_default(),
+            evaluation_id: __runtime::required::<A, _>(evaluation_id, "evaluation_id")?,
+            agent_info: agent_info.unwrap_or_default(),
+            evaluators_info: evaluators_info.unwrap_or_default(),
+            scorecard_name: scorecard_name.unwrap_or_default(),
+            scoring_format: scoring_format.unwrap_or_default(),
+            total_possible_score: total_possible_score.unwrap_or_default(),
+            evaluation_score: evaluation_score.unwrap_or_default(),
+            evaluation_score_ratio: evaluation_score_ratio.unwrap_or_default(),
+            evaluation_type: evaluation_type.unwrap_or_default(),
+        })
+    }
+}
+
 /// The agent information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QualityManagementEvaluationCompletedPayloadObjectAgentInfo {
     /// The agent's user ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_user_id: Option<String>,
     /// The agent's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for QualityManagementEvaluationCompletedPayloadObjectAgentInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for QualityManagementEvaluationCompletedPayloadObjectAgentInfo {
+    const EXPECTING: &'static str = "struct QualityManagementEvaluationCompletedPayloadObjectAgentInfo";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut agent_user_id = None;
+        let mut display_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "agent_user_id" => {
+                    __runtime::field(&mut __map, &mut agent_user_id, "agent_user_id")?
+                }
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            agent_user_id: agent_user_id.unwrap_or_default(),
+            display_name: display_name.unwrap_or_default(),
+        })
+    }
+}
+
 /// The evaluator's information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem {
     /// The evaluator's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluator_user_id: Option<String>,
     /// The evaluator's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem {
+    const EXPECTING: &'static str = "struct QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut evaluator_user_id = None;
+        let mut display_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "evaluator_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut evaluator_user_id,
+                        "evaluator_user_id",
+                    )?
+                }
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            evaluator_user_id: evaluator_user_id.unwrap_or_default(),
+            display_name: display_name.unwrap_or_default(),
+        })
+    }
 }
 
 /// Distinguish between automatic scoring and manual scoring.

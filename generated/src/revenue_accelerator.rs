@@ -575,7 +575,7 @@ where
 }
 
 /// The payload of the `revenue_accelerator.conversation_analysis_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorConversationAnalysisCompleted {
     /// The name of the event.
     pub event: String,
@@ -585,8 +585,39 @@ pub struct RevenueAcceleratorConversationAnalysisCompleted {
     pub payload: RevenueAcceleratorConversationAnalysisCompletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorConversationAnalysisCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompleted {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorConversationAnalysisCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorConversationAnalysisCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorConversationAnalysisCompletedPayload {
     /// The account ID of the user who recorded the conversation.
     pub account_id: String,
@@ -594,22 +625,99 @@ pub struct RevenueAcceleratorConversationAnalysisCompletedPayload {
     pub object: RevenueAcceleratorConversationAnalysisCompletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de>
+for RevenueAcceleratorConversationAnalysisCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompletedPayload {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorConversationAnalysisCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the conversation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorConversationAnalysisCompletedPayloadObject {
     /// The conversation's ID.
     pub conversation_id: String,
     /// The conversation's source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<
         RevenueAcceleratorConversationAnalysisCompletedPayloadObjectSource,
     >,
     /// The conversation host's Zoom user ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_id: Option<String>,
     /// The ID of the engagement in Zoom Contact Center (ZCC) that this conversation is associated with. Present only when the conversation source is ZOOM_CONTACT_CENTER.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub engagement_id: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for RevenueAcceleratorConversationAnalysisCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorConversationAnalysisCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut conversation_id = None;
+        let mut source = None;
+        let mut host_id = None;
+        let mut engagement_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "conversation_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut conversation_id,
+                        "conversation_id",
+                    )?
+                }
+                "source" => __runtime::field(&mut __map, &mut source, "source")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "engagement_id" => {
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            conversation_id: __runtime::required::<
+                A,
+                _,
+            >(conversation_id, "conversation_id")?,
+            source: source.unwrap_or_default(),
+            host_id: host_id.unwrap_or_default(),
+            engagement_id: engagement_id.unwrap_or_default(),
+        })
+    }
 }
 
 /// The conversation's source.
@@ -675,7 +783,7 @@ for RevenueAcceleratorConversationAnalysisCompletedPayloadObjectSource {
 }
 
 /// The payload of the `revenue_accelerator.playlist_remove_moment` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPlaylistRemoveMoment {
     /// The name of the event.
     pub event: String,
@@ -685,48 +793,171 @@ pub struct RevenueAcceleratorPlaylistRemoveMoment {
     pub payload: RevenueAcceleratorPlaylistMomentPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPlaylistRemoveMoment {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPlaylistRemoveMoment {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPlaylistRemoveMoment";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorPlaylistRemoveMoment`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPlaylistMomentPayload {
     /// The account ID of the user who removed the moment.
     pub account_id: String,
     /// The ID of the user who added the moment to the playlist.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// The identifier of the user who added the moment to the playlist, represented by email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// Details about the removed moment.
     pub object: RevenueAcceleratorPlaylistMomentPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPlaylistMomentPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPlaylistMomentPayload {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPlaylistMomentPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator_id = None;
+        let mut operator = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator_id: operator_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Details about the removed moment.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPlaylistMomentPayloadObject {
     /// The ID of the playlist from which the moment was removed.
     pub playlist_id: String,
     /// The name of the playlist from which the moment was removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub playlist_name: Option<String>,
     /// The ID representing the relationship between the playlist and the moment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub playlist_detail_id: Option<String>,
     /// The ID of the removed moment.
     pub moment_id: String,
     /// The name of the removed moment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub moment_name: Option<String>,
     /// The timestamp (in milliseconds) when the moment was removed from the playlist.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<i64>,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPlaylistMomentPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPlaylistMomentPayloadObject {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPlaylistMomentPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut playlist_id = None;
+        let mut playlist_name = None;
+        let mut playlist_detail_id = None;
+        let mut moment_id = None;
+        let mut moment_name = None;
+        let mut update_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "playlist_id" => {
+                    __runtime::field(&mut __map, &mut playlist_id, "playlist_id")?
+                }
+                "playlist_name" => {
+                    __runtime::field(&mut __map, &mut playlist_name, "playlist_name")?
+                }
+                "playlist_detail_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut playlist_detail_id,
+                        "playlist_detail_id",
+                    )?
+                }
+                "moment_id" => __runtime::field(&mut __map, &mut moment_id, "moment_id")?,
+                "moment_name" => {
+                    __runtime::field(&mut __map, &mut moment_name, "moment_name")?
+                }
+                "update_time" => {
+                    __runtime::field(&mut __map, &mut update_time, "update_time")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            playlist_id: __runtime::required::<A, _>(playlist_id, "playlist_id")?,
+            playlist_name: playlist_name.unwrap_or_default(),
+            playlist_detail_id: playlist_detail_id.unwrap_or_default(),
+            moment_id: __runtime::required::<A, _>(moment_id, "moment_id")?,
+            moment_name: moment_name.unwrap_or_default(),
+            update_time: update_time.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `revenue_accelerator.playlist_add_moment` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPlaylistAddMoment {
     /// The name of the event.
     pub event: String,
@@ -736,8 +967,39 @@ pub struct RevenueAcceleratorPlaylistAddMoment {
     pub payload: RevenueAcceleratorPlaylistMomentPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPlaylistAddMoment {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPlaylistAddMoment {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPlaylistAddMoment";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `revenue_accelerator.playlist_create` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPlaylistCreate {
     /// The name of the event.
     pub event: String,
@@ -747,23 +1009,92 @@ pub struct RevenueAcceleratorPlaylistCreate {
     pub payload: RevenueAcceleratorPlaylistCreatePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPlaylistCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPlaylistCreate {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPlaylistCreate";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorPlaylistCreate`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPlaylistCreatePayload {
     /// The account ID of the user who created the playlist.
     pub account_id: String,
     /// The ID of the user who created the playlist.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// The identifier of the user who created the playlist, represented by email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// Details about the created playlist.
     pub object: RevenueAcceleratorPlaylistCreatePayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPlaylistCreatePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPlaylistCreatePayload {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPlaylistCreatePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator_id = None;
+        let mut operator = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator_id: operator_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Details about the created playlist.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPlaylistCreatePayloadObject {
     /// The ID of the created playlist.
     pub playlist_id: String,
@@ -772,8 +1103,50 @@ pub struct RevenueAcceleratorPlaylistCreatePayloadObject {
     /// The name of the created playlist.
     pub playlist_name: String,
     /// The creation timestamp, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<i64>,
+}
+
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPlaylistCreatePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPlaylistCreatePayloadObject {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPlaylistCreatePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut playlist_id = None;
+        let mut playlist_type = None;
+        let mut playlist_name = None;
+        let mut create_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "playlist_id" => {
+                    __runtime::field(&mut __map, &mut playlist_id, "playlist_id")?
+                }
+                "playlist_type" => {
+                    __runtime::field(&mut __map, &mut playlist_type, "playlist_type")?
+                }
+                "playlist_name" => {
+                    __runtime::field(&mut __map, &mut playlist_name, "playlist_name")?
+                }
+                "create_time" => {
+                    __runtime::field(&mut __map, &mut create_time, "create_time")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            playlist_id: __runtime::required::<A, _>(playlist_id, "playlist_id")?,
+            playlist_type: __runtime::required::<A, _>(playlist_type, "playlist_type")?,
+            playlist_name: __runtime::required::<A, _>(playlist_name, "playlist_name")?,
+            create_time: create_time.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of playlist created.
@@ -822,7 +1195,7 @@ for RevenueAcceleratorPlaylistCreatePayloadObjectPlaylistType {
 }
 
 /// The payload of the `revenue_accelerator.post_comment_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPostCommentCompleted {
     /// The name of the event.
     pub event: String,
@@ -832,35 +1205,147 @@ pub struct RevenueAcceleratorPostCommentCompleted {
     pub payload: RevenueAcceleratorPostCommentCompletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPostCommentCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPostCommentCompleted {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPostCommentCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorPostCommentCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPostCommentCompletedPayload {
     /// The account ID under which the comment was created.
     pub account_id: String,
     /// The unique identifier of the user who posted the comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// The identifier of the user who posted the comment, represented by email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// Detailed information about the comment.
     pub object: RevenueAcceleratorPostCommentCompletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPostCommentCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPostCommentCompletedPayload {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPostCommentCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator_id = None;
+        let mut operator = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator_id: operator_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Detailed information about the comment.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPostCommentCompletedPayloadObject {
     /// The unique identifier of the comment.
     pub comment_id: String,
     /// The unique identifier of the conversation being commented on.
     pub conversation_id: String,
     /// The content of the comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for RevenueAcceleratorPostCommentCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPostCommentCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPostCommentCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut comment_id = None;
+        let mut conversation_id = None;
+        let mut text = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "comment_id" => {
+                    __runtime::field(&mut __map, &mut comment_id, "comment_id")?
+                }
+                "conversation_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut conversation_id,
+                        "conversation_id",
+                    )?
+                }
+                "text" => __runtime::field(&mut __map, &mut text, "text")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            comment_id: __runtime::required::<A, _>(comment_id, "comment_id")?,
+            conversation_id: __runtime::required::<
+                A,
+                _,
+            >(conversation_id, "conversation_id")?,
+            text: text.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `revenue_accelerator.playlist_delete` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPlaylistDelete {
     /// The name of the event.
     pub event: String,
@@ -870,36 +1355,142 @@ pub struct RevenueAcceleratorPlaylistDelete {
     pub payload: RevenueAcceleratorPlaylistDeletePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPlaylistDelete {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPlaylistDelete {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPlaylistDelete";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorPlaylistDelete`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPlaylistDeletePayload {
     /// The account ID of the user who deleted the playlist.
     pub account_id: String,
     /// The ID of the user who deleted the playlist.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// The identifier of the user who deleted the playlist, represented by email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// Details about the deleted playlist.
     pub object: RevenueAcceleratorPlaylistDeletePayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPlaylistDeletePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPlaylistDeletePayload {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPlaylistDeletePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator_id = None;
+        let mut operator = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator_id: operator_id.unwrap_or_default(),
+            operator: operator.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Details about the deleted playlist.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorPlaylistDeletePayloadObject {
     /// The ID of the deleted playlist.
     pub playlist_id: String,
     /// The name of the deleted playlist.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub playlist_name: Option<String>,
     /// The timestamp when the playlist was deleted, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delete_time: Option<i64>,
 }
 
+impl<'de> serde::Deserialize<'de> for RevenueAcceleratorPlaylistDeletePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorPlaylistDeletePayloadObject {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorPlaylistDeletePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut playlist_id = None;
+        let mut playlist_name = None;
+        let mut delete_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "playlist_id" => {
+                    __runtime::field(&mut __map, &mut playlist_id, "playlist_id")?
+                }
+                "playlist_name" => {
+                    __runtime::field(&mut __map, &mut playlist_name, "playlist_name")?
+                }
+                "delete_time" => {
+                    __runtime::field(&mut __map, &mut delete_time, "delete_time")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            playlist_id: __runtime::required::<A, _>(playlist_id, "playlist_id")?,
+            playlist_name: playlist_name.unwrap_or_default(),
+            delete_time: delete_time.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `revenue_accelerator.conversation_crm_associations_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorConversationCrmAssociationsChanged {
     /// The event's name.
     pub event: String,
@@ -909,8 +1500,40 @@ pub struct RevenueAcceleratorConversationCrmAssociationsChanged {
     pub payload: RevenueAcceleratorConversationCrmAssociationsChangedPayload,
 }
 
+impl<'de> serde::Deserialize<'de>
+for RevenueAcceleratorConversationCrmAssociationsChanged {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorConversationCrmAssociationsChanged {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorConversationCrmAssociationsChanged";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorConversationCrmAssociationsChanged`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorConversationCrmAssociationsChangedPayload {
     /// The Zoom account ID where the changes occurred.
     pub account_id: String,
@@ -920,21 +1543,52 @@ pub struct RevenueAcceleratorConversationCrmAssociationsChangedPayload {
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for RevenueAcceleratorConversationCrmAssociationsChangedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RevenueAcceleratorConversationCrmAssociationsChangedPayload {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorConversationCrmAssociationsChangedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// An item of the `object` property of [`RevenueAcceleratorConversationCrmAssociationsChangedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem {
     /// ZRA Conversation ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<String>,
     /// List of CRM object IDs whose associations with the conversation will be removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_associations: Option<
         Vec<
             RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAssociationsItem,
         >,
     >,
     /// List of CRM object IDs to be associated with the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_associations: Option<
         Vec<
             RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAssociationsItem,
@@ -942,50 +1596,166 @@ pub struct RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut conversation_id = None;
+        let mut old_associations = None;
+        let mut new_associations = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "conversation_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut conversation_id,
+                        "conversation_id",
+                    )?
+                }
+                "old_associations" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut old_associations,
+                        "old_associations",
+                    )?
+                }
+                "new_associations" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut new_associations,
+                        "new_associations",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            conversation_id: conversation_id.unwrap_or_default(),
+            old_associations: old_associations.unwrap_or_default(),
+            new_associations: new_associations.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `old_associations` property of [`RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAssociationsItem {
     /// CRM deal object ID.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "__runtime::nullable"
+        serialize_with = "__runtime::nullable::serialize"
     )]
     pub deal_id: Option<Option<String>>,
     /// CRM account object ID.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "__runtime::nullable"
+        serialize_with = "__runtime::nullable::serialize"
     )]
     pub account_id: Option<Option<String>>,
     /// CRM lead object ID.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "__runtime::nullable"
+        serialize_with = "__runtime::nullable::serialize"
     )]
     pub lead_id: Option<Option<String>>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAssociationsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAssociationsItem {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAssociationsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut deal_id = None;
+        let mut account_id = None;
+        let mut lead_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "deal_id" => __runtime::field(&mut __map, &mut deal_id, "deal_id")?,
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "lead_id" => __runtime::field(&mut __map, &mut lead_id, "lead_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            deal_id,
+            account_id,
+            lead_id,
+        })
+    }
+}
+
 /// An item of the `new_associations` property of [`RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAssociationsItem {
     /// CRM deal object ID.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "__runtime::nullable"
+        serialize_with = "__runtime::nullable::serialize"
     )]
     pub deal_id: Option<Option<String>>,
     /// CRM account object ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// CRM lead object ID.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "__runtime::nullable"
+        serialize_with = "__runtime::nullable::serialize"
     )]
     pub lead_id: Option<Option<String>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAssociationsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAssociationsItem {
+    const EXPECTING: &'static str = "struct RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAssociationsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut deal_id = None;
+        let mut account_id = None;
+        let mut lead_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "deal_id" => __runtime::field(&mut __map, &mut deal_id, "deal_id")?,
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "lead_id" => __runtime::field(&mut __map, &mut lead_id, "lead_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            deal_id,
+            account_id: account_id.unwrap_or_default(),
+            lead_id,
+        })
+    }
 }

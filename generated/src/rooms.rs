@@ -2055,7 +2055,7 @@ where
 }
 
 /// The payload of the `visitor_management.checked_out` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitorManagementCheckedOut {
     /// The name of the event.
     pub event: String,
@@ -2065,10 +2065,41 @@ pub struct VisitorManagementCheckedOut {
     pub payload: VisitorManagementCheckedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for VisitorManagementCheckedOut {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VisitorManagementCheckedOut {
+    const EXPECTING: &'static str = "struct VisitorManagementCheckedOut";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`VisitorManagementCheckedOut`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitorManagementCheckedPayload {
     /// The host user account ID.
     pub account_id: String,
@@ -2080,10 +2111,48 @@ pub struct VisitorManagementCheckedPayload {
     pub object: VisitorManagementCheckedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for VisitorManagementCheckedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VisitorManagementCheckedPayload {
+    const EXPECTING: &'static str = "struct VisitorManagementCheckedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the checked out invitation.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitorManagementCheckedPayloadObject {
     /// The email address of the invited visitor.
     pub visitor_email: String,
@@ -2103,8 +2172,71 @@ pub struct VisitorManagementCheckedPayloadObject {
     pub host_email: String,
 }
 
+impl<'de> serde::Deserialize<'de> for VisitorManagementCheckedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VisitorManagementCheckedPayloadObject {
+    const EXPECTING: &'static str = "struct VisitorManagementCheckedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut visitor_email = None;
+        let mut visitor_name = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        let mut invite_location_id = None;
+        let mut host_id = None;
+        let mut host_name = None;
+        let mut host_email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "visitor_email" => {
+                    __runtime::field(&mut __map, &mut visitor_email, "visitor_email")?
+                }
+                "visitor_name" => {
+                    __runtime::field(&mut __map, &mut visitor_name, "visitor_name")?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "invite_location_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut invite_location_id,
+                        "invite_location_id",
+                    )?
+                }
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "host_name" => __runtime::field(&mut __map, &mut host_name, "host_name")?,
+                "host_email" => {
+                    __runtime::field(&mut __map, &mut host_email, "host_email")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            visitor_email: __runtime::required::<A, _>(visitor_email, "visitor_email")?,
+            visitor_name: __runtime::required::<A, _>(visitor_name, "visitor_name")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            invite_location_id: __runtime::required::<
+                A,
+                _,
+            >(invite_location_id, "invite_location_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            host_name: __runtime::required::<A, _>(host_name, "host_name")?,
+            host_email: __runtime::required::<A, _>(host_email, "host_email")?,
+        })
+    }
+}
+
 /// The payload of the `workspace.user_unassigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceUserUnassigned {
     /// The name of the event.
     pub event: String,
@@ -2114,8 +2246,39 @@ pub struct WorkspaceUserUnassigned {
     pub payload: WorkspaceUserUnassignedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceUserUnassigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceUserUnassigned {
+    const EXPECTING: &'static str = "struct WorkspaceUserUnassigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WorkspaceUserUnassigned`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceUserUnassignedPayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -2127,8 +2290,46 @@ pub struct WorkspaceUserUnassignedPayload {
     pub object: WorkspaceUserUnassignedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceUserUnassignedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceUserUnassignedPayload {
+    const EXPECTING: &'static str = "struct WorkspaceUserUnassignedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the user unassigned when unassign a user from a workspace.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceUserUnassignedPayloadObject {
     /// The workspace's ID.
     pub workspace_id: String,
@@ -2140,6 +2341,54 @@ pub struct WorkspaceUserUnassignedPayloadObject {
     pub user_id: String,
     /// The type of assign before unassign.
     pub assign_type: WorkspaceUserPayloadObjectAssignType,
+}
+
+impl<'de> serde::Deserialize<'de> for WorkspaceUserUnassignedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceUserUnassignedPayloadObject {
+    const EXPECTING: &'static str = "struct WorkspaceUserUnassignedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut workspace_id = None;
+        let mut workspace_name = None;
+        let mut account_id = None;
+        let mut user_id = None;
+        let mut assign_type = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "workspace_id" => {
+                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")?
+                }
+                "workspace_name" => {
+                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")?
+                }
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "assign_type" => {
+                    __runtime::field(&mut __map, &mut assign_type, "assign_type")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            workspace_id: __runtime::required::<A, _>(workspace_id, "workspace_id")?,
+            workspace_name: __runtime::required::<
+                A,
+                _,
+            >(workspace_name, "workspace_name")?,
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            assign_type: __runtime::required::<A, _>(assign_type, "assign_type")?,
+        })
+    }
 }
 
 /// The type of assign before unassign.
@@ -2185,7 +2434,7 @@ impl<'de> serde::Deserialize<'de> for WorkspaceUserPayloadObjectAssignType {
 }
 
 /// The payload of the `workspace.reservation_questionnaire_response_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationQuestionnaireResponseCreated {
     /// The name of the event.
     pub event: String,
@@ -2195,10 +2444,41 @@ pub struct WorkspaceReservationQuestionnaireResponseCreated {
     pub payload: WorkspaceReservationQuestionnaireResponsePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationQuestionnaireResponseCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationQuestionnaireResponseCreated {
+    const EXPECTING: &'static str = "struct WorkspaceReservationQuestionnaireResponseCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WorkspaceReservationQuestionnaireResponseCreated`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationQuestionnaireResponsePayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -2210,10 +2490,48 @@ pub struct WorkspaceReservationQuestionnaireResponsePayload {
     pub object: WorkspaceReservationQuestionnaireResponsePayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationQuestionnaireResponsePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationQuestionnaireResponsePayload {
+    const EXPECTING: &'static str = "struct WorkspaceReservationQuestionnaireResponsePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the questionnaire when creating a reservation for a workspace.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationQuestionnaireResponsePayloadObject {
     /// The start time of the workspace reservation.
     pub start_time: String,
@@ -2231,10 +2549,72 @@ pub struct WorkspaceReservationQuestionnaireResponsePayloadObject {
     pub questionnaire_response: Vec<WorkspacePayloadObjectQuestionnaireResponseItem>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for WorkspaceReservationQuestionnaireResponsePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationQuestionnaireResponsePayloadObject {
+    const EXPECTING: &'static str = "struct WorkspaceReservationQuestionnaireResponsePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut start_time = None;
+        let mut event_id = None;
+        let mut user_name = None;
+        let mut desk_id = None;
+        let mut workspace_name = None;
+        let mut location_id = None;
+        let mut questionnaire_response = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
+                "desk_id" => __runtime::field(&mut __map, &mut desk_id, "desk_id")?,
+                "workspace_name" => {
+                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")?
+                }
+                "location_id" => {
+                    __runtime::field(&mut __map, &mut location_id, "location_id")?
+                }
+                "questionnaire_response" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut questionnaire_response,
+                        "questionnaire_response",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
+            desk_id: __runtime::required::<A, _>(desk_id, "desk_id")?,
+            workspace_name: __runtime::required::<
+                A,
+                _,
+            >(workspace_name, "workspace_name")?,
+            location_id: __runtime::required::<A, _>(location_id, "location_id")?,
+            questionnaire_response: __runtime::required::<
+                A,
+                _,
+            >(questionnaire_response, "questionnaire_response")?,
+        })
+    }
+}
+
 /// An item of the `questionnaire_response` property of [`WorkspaceReservationQuestionnaireResponsePayloadObject`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspacePayloadObjectQuestionnaireResponseItem {
     /// The view ID.
     pub id: String,
@@ -2246,10 +2626,44 @@ pub struct WorkspacePayloadObjectQuestionnaireResponseItem {
     pub list: Vec<WorkspacePayloadObjectQuestionnaireResponseItemListItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspacePayloadObjectQuestionnaireResponseItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspacePayloadObjectQuestionnaireResponseItem {
+    const EXPECTING: &'static str = "struct WorkspacePayloadObjectQuestionnaireResponseItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut title = None;
+        let mut subject = None;
+        let mut list = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "title" => __runtime::field(&mut __map, &mut title, "title")?,
+                "subject" => __runtime::field(&mut __map, &mut subject, "subject")?,
+                "list" => __runtime::field(&mut __map, &mut list, "list")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            title: __runtime::required::<A, _>(title, "title")?,
+            subject: __runtime::required::<A, _>(subject, "subject")?,
+            list: __runtime::required::<A, _>(list, "list")?,
+        })
+    }
+}
+
 /// An item of the `list` property of [`WorkspacePayloadObjectQuestionnaireResponseItem`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspacePayloadObjectQuestionnaireResponseItemListItem {
     /// The question ID.
     pub question_id: String,
@@ -2264,10 +2678,50 @@ pub struct WorkspacePayloadObjectQuestionnaireResponseItemListItem {
     pub options: Vec<WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for WorkspacePayloadObjectQuestionnaireResponseItemListItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspacePayloadObjectQuestionnaireResponseItemListItem {
+    const EXPECTING: &'static str = "struct WorkspacePayloadObjectQuestionnaireResponseItemListItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut question_id = None;
+        let mut title = None;
+        let mut type_ = None;
+        let mut reply_id = None;
+        let mut options = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "question_id" => {
+                    __runtime::field(&mut __map, &mut question_id, "question_id")?
+                }
+                "title" => __runtime::field(&mut __map, &mut title, "title")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "reply_id" => __runtime::field(&mut __map, &mut reply_id, "reply_id")?,
+                "options" => __runtime::field(&mut __map, &mut options, "options")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            question_id: __runtime::required::<A, _>(question_id, "question_id")?,
+            title: __runtime::required::<A, _>(title, "title")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            reply_id: __runtime::required::<A, _>(reply_id, "reply_id")?,
+            options: __runtime::required::<A, _>(options, "options")?,
+        })
+    }
+}
+
 /// An item of the `options` property of [`WorkspacePayloadObjectQuestionnaireResponseItemListItem`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem {
     /// The option ID.
     pub option_id: String,
@@ -2275,8 +2729,38 @@ pub struct WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem {
     pub text: String,
 }
 
+impl<'de> serde::Deserialize<'de>
+for WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem {
+    const EXPECTING: &'static str = "struct WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut option_id = None;
+        let mut text = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "option_id" => __runtime::field(&mut __map, &mut option_id, "option_id")?,
+                "text" => __runtime::field(&mut __map, &mut text, "text")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            option_id: __runtime::required::<A, _>(option_id, "option_id")?,
+            text: __runtime::required::<A, _>(text, "text")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.sensor_data` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomSensorData {
     /// The name of the event.
     pub event: String,
@@ -2286,8 +2770,39 @@ pub struct ZoomroomSensorData {
     pub payload: ZoomroomSensorDataPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomSensorData {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomSensorData {
+    const EXPECTING: &'static str = "struct ZoomroomSensorData";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomroomSensorData`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomSensorDataPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -2295,8 +2810,38 @@ pub struct ZoomroomSensorDataPayload {
     pub object: ZoomroomSensorDataPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomSensorDataPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomSensorDataPayload {
+    const EXPECTING: &'static str = "struct ZoomroomSensorDataPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the Zoom Room.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomSensorDataPayloadObject {
     /// The Zoom Room ID.
     pub id: String,
@@ -2308,8 +2853,44 @@ pub struct ZoomroomSensorDataPayloadObject {
     pub sensor_data: Vec<ZoomroomSensorDataPayloadObjectSensorDataItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomSensorDataPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomSensorDataPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomroomSensorDataPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut room_name = None;
+        let mut device_id = None;
+        let mut sensor_data = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name")?,
+                "device_id" => __runtime::field(&mut __map, &mut device_id, "device_id")?,
+                "sensor_data" => {
+                    __runtime::field(&mut __map, &mut sensor_data, "sensor_data")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            room_name: __runtime::required::<A, _>(room_name, "room_name")?,
+            device_id: __runtime::required::<A, _>(device_id, "device_id")?,
+            sensor_data: __runtime::required::<A, _>(sensor_data, "sensor_data")?,
+        })
+    }
+}
+
 /// An item of the `sensor_data` property of [`ZoomroomSensorDataPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomSensorDataPayloadObjectSensorDataItem {
     /// The time when the sensor data was reported.
     pub date_time: String,
@@ -2317,6 +2898,41 @@ pub struct ZoomroomSensorDataPayloadObjectSensorDataItem {
     pub sensor_type: ZoomroomSensorDataPayloadObjectSensorDataItemSensorType,
     /// The sensor value.
     pub sensor_value: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ZoomroomSensorDataPayloadObjectSensorDataItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomSensorDataPayloadObjectSensorDataItem {
+    const EXPECTING: &'static str = "struct ZoomroomSensorDataPayloadObjectSensorDataItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut date_time = None;
+        let mut sensor_type = None;
+        let mut sensor_value = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "sensor_type" => {
+                    __runtime::field(&mut __map, &mut sensor_type, "sensor_type")?
+                }
+                "sensor_value" => {
+                    __runtime::field(&mut __map, &mut sensor_value, "sensor_value")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            sensor_type: __runtime::required::<A, _>(sensor_type, "sensor_type")?,
+            sensor_value: __runtime::required::<A, _>(sensor_value, "sensor_value")?,
+        })
+    }
 }
 
 /// The sensor type.
@@ -2393,7 +3009,7 @@ for ZoomroomSensorDataPayloadObjectSensorDataItemSensorType {
 }
 
 /// The payload of the `visitor_management.invitation_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitorManagementInvitationDeleted {
     /// The name of the event.
     pub event: String,
@@ -2403,8 +3019,39 @@ pub struct VisitorManagementInvitationDeleted {
     pub payload: VisitorManagementInvitationDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for VisitorManagementInvitationDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VisitorManagementInvitationDeleted {
+    const EXPECTING: &'static str = "struct VisitorManagementInvitationDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`VisitorManagementInvitationDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitorManagementInvitationDeletedPayload {
     /// The user account ID.
     pub account_id: String,
@@ -2416,8 +3063,46 @@ pub struct VisitorManagementInvitationDeletedPayload {
     pub object: VisitorManagementInvitationDeletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for VisitorManagementInvitationDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VisitorManagementInvitationDeletedPayload {
+    const EXPECTING: &'static str = "struct VisitorManagementInvitationDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the deleted invitation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitorManagementInvitationDeletedPayloadObject {
     /// The email address of the invited visitor.
     pub visitor_email: String,
@@ -2433,8 +3118,63 @@ pub struct VisitorManagementInvitationDeletedPayloadObject {
     pub host_email: String,
 }
 
+impl<'de> serde::Deserialize<'de> for VisitorManagementInvitationDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VisitorManagementInvitationDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct VisitorManagementInvitationDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut visitor_email = None;
+        let mut visitor_name = None;
+        let mut invite_location_id = None;
+        let mut host_id = None;
+        let mut host_name = None;
+        let mut host_email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "visitor_email" => {
+                    __runtime::field(&mut __map, &mut visitor_email, "visitor_email")?
+                }
+                "visitor_name" => {
+                    __runtime::field(&mut __map, &mut visitor_name, "visitor_name")?
+                }
+                "invite_location_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut invite_location_id,
+                        "invite_location_id",
+                    )?
+                }
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "host_name" => __runtime::field(&mut __map, &mut host_name, "host_name")?,
+                "host_email" => {
+                    __runtime::field(&mut __map, &mut host_email, "host_email")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            visitor_email: __runtime::required::<A, _>(visitor_email, "visitor_email")?,
+            visitor_name: __runtime::required::<A, _>(visitor_name, "visitor_name")?,
+            invite_location_id: __runtime::required::<
+                A,
+                _,
+            >(invite_location_id, "invite_location_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            host_name: __runtime::required::<A, _>(host_name, "host_name")?,
+            host_email: __runtime::required::<A, _>(host_email, "host_email")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomAlert {
     /// The name of the event.
     pub event: String,
@@ -2444,10 +3184,41 @@ pub struct ZoomroomAlert {
     pub payload: ZoomroomAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomAlert {
+    const EXPECTING: &'static str = "struct ZoomroomAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomroomAlert`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomAlertPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -2455,10 +3226,40 @@ pub struct ZoomroomAlertPayload {
     pub object: ZoomroomAlertPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomAlertPayload {
+    const EXPECTING: &'static str = "struct ZoomroomAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the Zoom Room.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomAlertPayloadObject {
     /// The Zoom Room's unique ID.
     pub id: String,
@@ -2516,7 +3317,7 @@ pub struct ZoomroomAlertPayloadObject {
     /// * 0 - Other.
     pub component: ZoomroomAlertPayloadObjectComponent,
     /// The timestamp when the alert occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_time: Option<i64>,
     /// The kind of alert:
     /// * 1 — Triggered. There was an encountered problem. When the problem is resolved, a follow-up response will contain this field with the 2 (Cleared) value.
@@ -2524,6 +3325,63 @@ pub struct ZoomroomAlertPayloadObject {
     /// * 3 — Observed. There is a potential issue-causing condition. If the issue is cleared (2), there will **not** be a follow-up response.
     /// * 4 - Other.
     pub alert_kind: ZoomroomAlertPayloadObjectAlertKind,
+}
+
+impl<'de> serde::Deserialize<'de> for ZoomroomAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomAlertPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomroomAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut room_name = None;
+        let mut calendar_name = None;
+        let mut email = None;
+        let mut issue = None;
+        let mut alert_type = None;
+        let mut component = None;
+        let mut alert_time = None;
+        let mut alert_kind = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name")?,
+                "calendar_name" => {
+                    __runtime::field(&mut __map, &mut calendar_name, "calendar_name")?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "issue" => __runtime::field(&mut __map, &mut issue, "issue")?,
+                "alert_type" => {
+                    __runtime::field(&mut __map, &mut alert_type, "alert_type")?
+                }
+                "component" => __runtime::field(&mut __map, &mut component, "component")?,
+                "alert_time" => {
+                    __runtime::field(&mut __map, &mut alert_time, "alert_time")?
+                }
+                "alert_kind" => {
+                    __runtime::field(&mut __map, &mut alert_kind, "alert_kind")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            room_name: __runtime::required::<A, _>(room_name, "room_name")?,
+            calendar_name: __runtime::required::<A, _>(calendar_name, "calendar_name")?,
+            email: __runtime::required::<A, _>(email, "email")?,
+            issue: __runtime::required::<A, _>(issue, "issue")?,
+            alert_type: __runtime::required::<A, _>(alert_type, "alert_type")?,
+            component: __runtime::required::<A, _>(component, "component")?,
+            alert_time: alert_time.unwrap_or_default(),
+            alert_kind: __runtime::required::<A, _>(alert_kind, "alert_kind")?,
+        })
+    }
 }
 
 /// The type of alert sent:
@@ -2751,7 +3609,7 @@ impl<'de> serde::Deserialize<'de> for ZoomroomAlertPayloadObjectAlertKind {
 }
 
 /// The payload of the `workspace.reservation_questionnaire_response_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationQuestionnaireResponseUpdated {
     /// The name of the event.
     pub event: String,
@@ -2761,8 +3619,39 @@ pub struct WorkspaceReservationQuestionnaireResponseUpdated {
     pub payload: WorkspaceReservationQuestionnaireResponsePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationQuestionnaireResponseUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationQuestionnaireResponseUpdated {
+    const EXPECTING: &'static str = "struct WorkspaceReservationQuestionnaireResponseUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `workspace.reservation_update` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationUpdate {
     /// The name of the event.
     pub event: String,
@@ -2772,10 +3661,41 @@ pub struct WorkspaceReservationUpdate {
     pub payload: WorkspaceReservationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationUpdate {
+    const EXPECTING: &'static str = "struct WorkspaceReservationUpdate";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WorkspaceReservationUpdate`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationPayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -2787,10 +3707,48 @@ pub struct WorkspaceReservationPayload {
     pub object: WorkspaceReservationPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationPayload {
+    const EXPECTING: &'static str = "struct WorkspaceReservationPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the workspace reservation.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationPayloadObject {
     /// The reservation ID.
     pub id: String,
@@ -2803,12 +3761,58 @@ pub struct WorkspaceReservationPayloadObject {
     /// The reservation's description.
     pub topic: String,
     /// The ID of the user for whom to create a workspace reservation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reserve_for: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationPayloadObject {
+    const EXPECTING: &'static str = "struct WorkspaceReservationPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut workspace_id = None;
+        let mut end_time = None;
+        let mut start_time = None;
+        let mut topic = None;
+        let mut reserve_for = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "workspace_id" => {
+                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "topic" => __runtime::field(&mut __map, &mut topic, "topic")?,
+                "reserve_for" => {
+                    __runtime::field(&mut __map, &mut reserve_for, "reserve_for")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            workspace_id: __runtime::required::<A, _>(workspace_id, "workspace_id")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            topic: __runtime::required::<A, _>(topic, "topic")?,
+            reserve_for: reserve_for.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `workspace.user_assigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceUserAssigned {
     /// The name of the event.
     pub event: String,
@@ -2818,8 +3822,39 @@ pub struct WorkspaceUserAssigned {
     pub payload: WorkspaceUserAssignedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceUserAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceUserAssigned {
+    const EXPECTING: &'static str = "struct WorkspaceUserAssigned";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WorkspaceUserAssigned`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceUserAssignedPayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -2831,8 +3866,46 @@ pub struct WorkspaceUserAssignedPayload {
     pub object: WorkspaceUserAssignedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceUserAssignedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceUserAssignedPayload {
+    const EXPECTING: &'static str = "struct WorkspaceUserAssignedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the assignment when updating assignment of a workspace.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceUserAssignedPayloadObject {
     /// The workspace's ID.
     pub workspace_id: String,
@@ -2848,8 +3921,61 @@ pub struct WorkspaceUserAssignedPayloadObject {
     pub user_email: String,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceUserAssignedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceUserAssignedPayloadObject {
+    const EXPECTING: &'static str = "struct WorkspaceUserAssignedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut workspace_id = None;
+        let mut workspace_name = None;
+        let mut assign_type = None;
+        let mut account_id = None;
+        let mut user_id = None;
+        let mut user_email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "workspace_id" => {
+                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")?
+                }
+                "workspace_name" => {
+                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")?
+                }
+                "assign_type" => {
+                    __runtime::field(&mut __map, &mut assign_type, "assign_type")?
+                }
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            workspace_id: __runtime::required::<A, _>(workspace_id, "workspace_id")?,
+            workspace_name: __runtime::required::<
+                A,
+                _,
+            >(workspace_name, "workspace_name")?,
+            assign_type: __runtime::required::<A, _>(assign_type, "assign_type")?,
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.digital_signage_app_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomDigitalSignageAppEnded {
     /// The name of the event.
     pub event: String,
@@ -2859,8 +3985,39 @@ pub struct ZoomroomDigitalSignageAppEnded {
     pub payload: ZoomroomDigitalSignageAppEndedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomDigitalSignageAppEnded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomDigitalSignageAppEnded {
+    const EXPECTING: &'static str = "struct ZoomroomDigitalSignageAppEnded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomroomDigitalSignageAppEnded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomDigitalSignageAppEndedPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -2868,8 +4025,38 @@ pub struct ZoomroomDigitalSignageAppEndedPayload {
     pub object: ZoomroomDigitalSignageAppEndedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomDigitalSignageAppEndedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomDigitalSignageAppEndedPayload {
+    const EXPECTING: &'static str = "struct ZoomroomDigitalSignageAppEndedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The information on the digital signage played in a Zoom Room.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomDigitalSignageAppEndedPayloadObject {
     /// The Zoom Room ID.
     pub room_id: String,
@@ -2883,8 +4070,47 @@ pub struct ZoomroomDigitalSignageAppEndedPayloadObject {
     pub end_time: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomDigitalSignageAppEndedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomDigitalSignageAppEndedPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomroomDigitalSignageAppEndedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut room_id = None;
+        let mut app_name = None;
+        let mut app_id = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "room_id" => __runtime::field(&mut __map, &mut room_id, "room_id")?,
+                "app_name" => __runtime::field(&mut __map, &mut app_name, "app_name")?,
+                "app_id" => __runtime::field(&mut __map, &mut app_id, "app_id")?,
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            room_id: __runtime::required::<A, _>(room_id, "room_id")?,
+            app_name: __runtime::required::<A, _>(app_name, "app_name")?,
+            app_id: __runtime::required::<A, _>(app_id, "app_id")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.checked_in` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomCheckedIn {
     /// The name of the event.
     pub event: String,
@@ -2894,10 +4120,41 @@ pub struct ZoomroomCheckedIn {
     pub payload: Box<ZoomroomCheckedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomCheckedIn {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomCheckedIn {
+    const EXPECTING: &'static str = "struct ZoomroomCheckedIn";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomroomCheckedIn`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomCheckedPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -2905,10 +4162,40 @@ pub struct ZoomroomCheckedPayload {
     pub object: ZoomroomCheckedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomCheckedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomCheckedPayload {
+    const EXPECTING: &'static str = "struct ZoomroomCheckedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the Zoom Room.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomCheckedPayloadObject {
     /// The Zoom Room's unique ID.
     pub id: String,
@@ -2943,6 +4230,71 @@ pub struct ZoomroomCheckedPayloadObject {
     /// * 1 — [Microsoft Graph API](https://docs.microsoft.com/en-us/azure/active-directory/develop/microsoft-graph-intro)
     /// * An empty string — The API returns this value when the calendar_type value is 0 (Google Calendar).
     pub api_type: ZoomroomCheckedPayloadObjectApiType,
+}
+
+impl<'de> serde::Deserialize<'de> for ZoomroomCheckedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomCheckedPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomroomCheckedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut room_name = None;
+        let mut calendar_name = None;
+        let mut email = None;
+        let mut event_id = None;
+        let mut change_key = None;
+        let mut resource_email = None;
+        let mut calendar_id = None;
+        let mut calendar_type = None;
+        let mut api_type = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name")?,
+                "calendar_name" => {
+                    __runtime::field(&mut __map, &mut calendar_name, "calendar_name")?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "change_key" => {
+                    __runtime::field(&mut __map, &mut change_key, "change_key")?
+                }
+                "resource_email" => {
+                    __runtime::field(&mut __map, &mut resource_email, "resource_email")?
+                }
+                "calendar_id" => {
+                    __runtime::field(&mut __map, &mut calendar_id, "calendar_id")?
+                }
+                "calendar_type" => {
+                    __runtime::field(&mut __map, &mut calendar_type, "calendar_type")?
+                }
+                "api_type" => __runtime::field(&mut __map, &mut api_type, "api_type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            room_name: __runtime::required::<A, _>(room_name, "room_name")?,
+            calendar_name: __runtime::required::<A, _>(calendar_name, "calendar_name")?,
+            email: __runtime::required::<A, _>(email, "email")?,
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            change_key: __runtime::required::<A, _>(change_key, "change_key")?,
+            resource_email: __runtime::required::<
+                A,
+                _,
+            >(resource_email, "resource_email")?,
+            calendar_id: __runtime::required::<A, _>(calendar_id, "calendar_id")?,
+            calendar_type: __runtime::required::<A, _>(calendar_type, "calendar_type")?,
+            api_type: __runtime::required::<A, _>(api_type, "api_type")?,
+        })
+    }
 }
 
 /// The calendar's type:
@@ -3052,7 +4404,7 @@ impl<'de> serde::Deserialize<'de> for ZoomroomCheckedPayloadObjectApiType {
 }
 
 /// The payload of the `workspace.reservation_checked_in` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationCheckedIn {
     /// The name of the event.
     pub event: String,
@@ -3062,8 +4414,39 @@ pub struct WorkspaceReservationCheckedIn {
     pub payload: WorkspaceReservationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationCheckedIn {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationCheckedIn {
+    const EXPECTING: &'static str = "struct WorkspaceReservationCheckedIn";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomUpdated {
     /// The name of the event.
     pub event: String,
@@ -3073,10 +4456,41 @@ pub struct ZoomroomUpdated {
     pub payload: ZoomroomPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomUpdated {
+    const EXPECTING: &'static str = "struct ZoomroomUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomroomUpdated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -3084,10 +4498,40 @@ pub struct ZoomroomPayload {
     pub object: ZoomroomPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomPayload {
+    const EXPECTING: &'static str = "struct ZoomroomPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the Zoom Room.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomPayloadObject {
     /// The Zoom Room's unique ID.
     pub id: String,
@@ -3095,8 +4539,36 @@ pub struct ZoomroomPayloadObject {
     pub room_name: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomroomPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut room_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            room_name: __runtime::required::<A, _>(room_name, "room_name")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.location_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomLocationUpdated {
     /// The name of the event.
     pub event: String,
@@ -3106,10 +4578,41 @@ pub struct ZoomroomLocationUpdated {
     pub payload: ZoomroomLocationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomLocationUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomLocationUpdated {
+    const EXPECTING: &'static str = "struct ZoomroomLocationUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomroomLocationUpdated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomLocationPayload {
     /// The account ID of the user who updated the Zoom Rooms Location.
     pub account_id: String,
@@ -3121,10 +4624,48 @@ pub struct ZoomroomLocationPayload {
     pub object: ZoomroomLocationPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomLocationPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomLocationPayload {
+    const EXPECTING: &'static str = "struct ZoomroomLocationPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the updated Location.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomLocationPayloadObject {
     /// The Zoom Rooms location's ID.
     pub id: String,
@@ -3137,8 +4678,51 @@ pub struct ZoomroomLocationPayloadObject {
     pub type_: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomLocationPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomLocationPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomroomLocationPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut parent_location_id = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "parent_location_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut parent_location_id,
+                        "parent_location_id",
+                    )?
+                }
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            parent_location_id: __runtime::required::<
+                A,
+                _,
+            >(parent_location_id, "parent_location_id")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
+}
+
 /// The payload of the `workspace.pre_check_in_questionnaire_response_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspacePreCheckInQuestionnaireResponseCreated {
     /// The name of the event.
     pub event: String,
@@ -3148,8 +4732,39 @@ pub struct WorkspacePreCheckInQuestionnaireResponseCreated {
     pub payload: WorkspacePreCheckInQuestionnaireResponseCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspacePreCheckInQuestionnaireResponseCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreated {
+    const EXPECTING: &'static str = "struct WorkspacePreCheckInQuestionnaireResponseCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WorkspacePreCheckInQuestionnaireResponseCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspacePreCheckInQuestionnaireResponseCreatedPayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -3161,8 +4776,47 @@ pub struct WorkspacePreCheckInQuestionnaireResponseCreatedPayload {
     pub object: Box<WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for WorkspacePreCheckInQuestionnaireResponseCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreatedPayload {
+    const EXPECTING: &'static str = "struct WorkspacePreCheckInQuestionnaireResponseCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the questionnaire when creating a reservation for a workspace.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject {
     /// The start time of the workspace reservation.
     pub start_time: String,
@@ -3177,17 +4831,85 @@ pub struct WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject {
     /// The location ID.
     pub location_id: String,
     /// List of questionnaires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub questionnaire_response: Option<
         Vec<WorkspacePayloadObjectQuestionnaireResponseItem>,
     >,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub questionnaire_respnse: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut start_time = None;
+        let mut event_id = None;
+        let mut user_name = None;
+        let mut desk_id = None;
+        let mut workspace_name = None;
+        let mut location_id = None;
+        let mut questionnaire_response = None;
+        let mut questionnaire_respnse = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
+                "desk_id" => __runtime::field(&mut __map, &mut desk_id, "desk_id")?,
+                "workspace_name" => {
+                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")?
+                }
+                "location_id" => {
+                    __runtime::field(&mut __map, &mut location_id, "location_id")?
+                }
+                "questionnaire_response" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut questionnaire_response,
+                        "questionnaire_response",
+                    )?
+                }
+                "questionnaire_respnse" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut questionnaire_respnse,
+                        "questionnaire_respnse",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
+            desk_id: __runtime::required::<A, _>(desk_id, "desk_id")?,
+            workspace_name: __runtime::required::<
+                A,
+                _,
+            >(workspace_name, "workspace_name")?,
+            location_id: __runtime::required::<A, _>(location_id, "location_id")?,
+            questionnaire_response: questionnaire_response.unwrap_or_default(),
+            questionnaire_respnse: questionnaire_respnse.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `workspace.reservation_checked_out` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationCheckedOut {
     /// The name of the event.
     pub event: String,
@@ -3197,8 +4919,39 @@ pub struct WorkspaceReservationCheckedOut {
     pub payload: WorkspaceReservationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationCheckedOut {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationCheckedOut {
+    const EXPECTING: &'static str = "struct WorkspaceReservationCheckedOut";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `visitor_management.checked_in` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitorManagementCheckedIn {
     /// The name of the event.
     pub event: String,
@@ -3208,8 +4961,39 @@ pub struct VisitorManagementCheckedIn {
     pub payload: VisitorManagementCheckedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for VisitorManagementCheckedIn {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VisitorManagementCheckedIn {
+    const EXPECTING: &'static str = "struct VisitorManagementCheckedIn";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `workspace.reservation_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationDeleted {
     /// The name of the event.
     pub event: String,
@@ -3219,8 +5003,39 @@ pub struct WorkspaceReservationDeleted {
     pub payload: WorkspaceReservationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationDeleted {
+    const EXPECTING: &'static str = "struct WorkspaceReservationDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `visitor_management.invitation_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitorManagementInvitationCreated {
     /// The name of the event.
     pub event: String,
@@ -3230,10 +5045,41 @@ pub struct VisitorManagementInvitationCreated {
     pub payload: VisitorManagementInvitationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for VisitorManagementInvitationCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VisitorManagementInvitationCreated {
+    const EXPECTING: &'static str = "struct VisitorManagementInvitationCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`VisitorManagementInvitationCreated`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitorManagementInvitationPayload {
     /// The user account ID.
     pub account_id: String,
@@ -3245,10 +5091,48 @@ pub struct VisitorManagementInvitationPayload {
     pub object: VisitorManagementInvitationPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for VisitorManagementInvitationPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VisitorManagementInvitationPayload {
+    const EXPECTING: &'static str = "struct VisitorManagementInvitationPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the created invitation.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitorManagementInvitationPayloadObject {
     /// The invitation ID.
     pub invitation_id: String,
@@ -3270,8 +5154,76 @@ pub struct VisitorManagementInvitationPayloadObject {
     pub host_email: String,
 }
 
+impl<'de> serde::Deserialize<'de> for VisitorManagementInvitationPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VisitorManagementInvitationPayloadObject {
+    const EXPECTING: &'static str = "struct VisitorManagementInvitationPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut invitation_id = None;
+        let mut visitor_email = None;
+        let mut visitor_name = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        let mut invite_location_id = None;
+        let mut host_id = None;
+        let mut host_name = None;
+        let mut host_email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "invitation_id" => {
+                    __runtime::field(&mut __map, &mut invitation_id, "invitation_id")?
+                }
+                "visitor_email" => {
+                    __runtime::field(&mut __map, &mut visitor_email, "visitor_email")?
+                }
+                "visitor_name" => {
+                    __runtime::field(&mut __map, &mut visitor_name, "visitor_name")?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "invite_location_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut invite_location_id,
+                        "invite_location_id",
+                    )?
+                }
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "host_name" => __runtime::field(&mut __map, &mut host_name, "host_name")?,
+                "host_email" => {
+                    __runtime::field(&mut __map, &mut host_email, "host_email")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            invitation_id: __runtime::required::<A, _>(invitation_id, "invitation_id")?,
+            visitor_email: __runtime::required::<A, _>(visitor_email, "visitor_email")?,
+            visitor_name: __runtime::required::<A, _>(visitor_name, "visitor_name")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            invite_location_id: __runtime::required::<
+                A,
+                _,
+            >(invite_location_id, "invite_location_id")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            host_name: __runtime::required::<A, _>(host_name, "host_name")?,
+            host_email: __runtime::required::<A, _>(host_email, "host_email")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.location_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomLocationDeleted {
     /// The name of the event.
     pub event: String,
@@ -3281,8 +5233,39 @@ pub struct ZoomroomLocationDeleted {
     pub payload: ZoomroomLocationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomLocationDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomLocationDeleted {
+    const EXPECTING: &'static str = "struct ZoomroomLocationDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `workspace.reservation_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationCreated {
     /// The name of the event.
     pub event: String,
@@ -3292,8 +5275,39 @@ pub struct WorkspaceReservationCreated {
     pub payload: WorkspaceReservationCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationCreated {
+    const EXPECTING: &'static str = "struct WorkspaceReservationCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WorkspaceReservationCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationCreatedPayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -3305,8 +5319,46 @@ pub struct WorkspaceReservationCreatedPayload {
     pub object: WorkspaceReservationCreatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationCreatedPayload {
+    const EXPECTING: &'static str = "struct WorkspaceReservationCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the workspace reservation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceReservationCreatedPayloadObject {
     /// The reservation ID.
     pub id: String,
@@ -3319,15 +5371,70 @@ pub struct WorkspaceReservationCreatedPayloadObject {
     /// The reservation's description.
     pub topic: String,
     /// The ID of the user for whom to create a workspace reservation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reserve_for: Option<String>,
     /// Whether the assigned workspace is checked in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assignment_checkin: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceReservationCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceReservationCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct WorkspaceReservationCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut workspace_id = None;
+        let mut end_time = None;
+        let mut start_time = None;
+        let mut topic = None;
+        let mut reserve_for = None;
+        let mut assignment_checkin = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "workspace_id" => {
+                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "topic" => __runtime::field(&mut __map, &mut topic, "topic")?,
+                "reserve_for" => {
+                    __runtime::field(&mut __map, &mut reserve_for, "reserve_for")?
+                }
+                "assignment_checkin" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut assignment_checkin,
+                        "assignment_checkin",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            workspace_id: __runtime::required::<A, _>(workspace_id, "workspace_id")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            topic: __runtime::required::<A, _>(topic, "topic")?,
+            reserve_for: reserve_for.unwrap_or_default(),
+            assignment_checkin: assignment_checkin.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `zoomroom.checked_out` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomCheckedOut {
     /// The name of the event.
     pub event: String,
@@ -3337,8 +5444,39 @@ pub struct ZoomroomCheckedOut {
     pub payload: Box<ZoomroomCheckedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomCheckedOut {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomCheckedOut {
+    const EXPECTING: &'static str = "struct ZoomroomCheckedOut";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.delayed_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomDelayedAlert {
     /// The name of the event.
     pub event: String,
@@ -3348,8 +5486,39 @@ pub struct ZoomroomDelayedAlert {
     pub payload: ZoomroomAlertPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomDelayedAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomDelayedAlert {
+    const EXPECTING: &'static str = "struct ZoomroomDelayedAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `workspace.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceDeleted {
     /// The name of the event.
     pub event: String,
@@ -3359,10 +5528,41 @@ pub struct WorkspaceDeleted {
     pub payload: WorkspacePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceDeleted {
+    const EXPECTING: &'static str = "struct WorkspaceDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WorkspaceDeleted`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspacePayload {
     /// The account ID of the user who deleted the Workspace.
     pub account_id: String,
@@ -3374,10 +5574,48 @@ pub struct WorkspacePayload {
     pub object: WorkspacePayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspacePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspacePayload {
+    const EXPECTING: &'static str = "struct WorkspacePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the deleted Workspace.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspacePayloadObject {
     /// The Workspace ID.
     pub id: String,
@@ -3385,8 +5623,41 @@ pub struct WorkspacePayloadObject {
     pub workspace_name: String,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspacePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspacePayloadObject {
+    const EXPECTING: &'static str = "struct WorkspacePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut workspace_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "workspace_name" => {
+                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            workspace_name: __runtime::required::<
+                A,
+                _,
+            >(workspace_name, "workspace_name")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomDeleted {
     /// The name of the event.
     pub event: String,
@@ -3396,8 +5667,39 @@ pub struct ZoomroomDeleted {
     pub payload: ZoomroomPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomDeleted {
+    const EXPECTING: &'static str = "struct ZoomroomDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `visitor_management.invitation_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitorManagementInvitationUpdated {
     /// The name of the event.
     pub event: String,
@@ -3407,8 +5709,39 @@ pub struct VisitorManagementInvitationUpdated {
     pub payload: VisitorManagementInvitationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for VisitorManagementInvitationUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VisitorManagementInvitationUpdated {
+    const EXPECTING: &'static str = "struct VisitorManagementInvitationUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.location_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomLocationCreated {
     /// The name of the event.
     pub event: String,
@@ -3418,8 +5751,39 @@ pub struct ZoomroomLocationCreated {
     pub payload: ZoomroomLocationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomLocationCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomLocationCreated {
+    const EXPECTING: &'static str = "struct ZoomroomLocationCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomCreated {
     /// The name of the event.
     pub event: String,
@@ -3429,8 +5793,39 @@ pub struct ZoomroomCreated {
     pub payload: ZoomroomPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomCreated {
+    const EXPECTING: &'static str = "struct ZoomroomCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `workspace.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceCreated {
     /// The name of the event.
     pub event: String,
@@ -3440,8 +5835,39 @@ pub struct WorkspaceCreated {
     pub payload: WorkspacePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceCreated {
+    const EXPECTING: &'static str = "struct WorkspaceCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `workspace.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceUpdated {
     /// The name of the event.
     pub event: String,
@@ -3451,8 +5877,39 @@ pub struct WorkspaceUpdated {
     pub payload: WorkspacePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WorkspaceUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WorkspaceUpdated {
+    const EXPECTING: &'static str = "struct WorkspaceUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `zoomroom.thirdparty_meeting_attempted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomThirdpartyMeetingAttempted {
     /// The name of the event.
     pub event: String,
@@ -3462,8 +5919,39 @@ pub struct ZoomroomThirdpartyMeetingAttempted {
     pub payload: ZoomroomThirdpartyMeetingAttemptedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomThirdpartyMeetingAttempted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomThirdpartyMeetingAttempted {
+    const EXPECTING: &'static str = "struct ZoomroomThirdpartyMeetingAttempted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomroomThirdpartyMeetingAttempted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomThirdpartyMeetingAttemptedPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -3471,31 +5959,118 @@ pub struct ZoomroomThirdpartyMeetingAttemptedPayload {
     pub object: ZoomroomThirdpartyMeetingAttemptedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomThirdpartyMeetingAttemptedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomThirdpartyMeetingAttemptedPayload {
+    const EXPECTING: &'static str = "struct ZoomroomThirdpartyMeetingAttemptedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// A Zoom Room is about to join a meeting.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomThirdpartyMeetingAttemptedPayloadObject {
     /// The Zoom Room ID.
     pub room_id: String,
     /// The URL for joining a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_url: Option<String>,
     /// The meeting type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_source_type: Option<
         ZoomroomThirdpartyMeetingAttemptedPayloadObjectMeetingSourceType,
     >,
     /// The time to execute the command to join a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_time: Option<String>,
     /// The full SIP address to join the third-party meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_address: Option<String>,
     /// The of the third-party meeting's meeting ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_meeting_id: Option<String>,
     /// The passcode for joining a third-party meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub passcode: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for ZoomroomThirdpartyMeetingAttemptedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomThirdpartyMeetingAttemptedPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomroomThirdpartyMeetingAttemptedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut room_id = None;
+        let mut join_url = None;
+        let mut meeting_source_type = None;
+        let mut join_time = None;
+        let mut sip_address = None;
+        let mut third_party_meeting_id = None;
+        let mut passcode = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "room_id" => __runtime::field(&mut __map, &mut room_id, "room_id")?,
+                "join_url" => __runtime::field(&mut __map, &mut join_url, "join_url")?,
+                "meeting_source_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_source_type,
+                        "meeting_source_type",
+                    )?
+                }
+                "join_time" => __runtime::field(&mut __map, &mut join_time, "join_time")?,
+                "sip_address" => {
+                    __runtime::field(&mut __map, &mut sip_address, "sip_address")?
+                }
+                "third_party_meeting_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut third_party_meeting_id,
+                        "third_party_meeting_id",
+                    )?
+                }
+                "passcode" => __runtime::field(&mut __map, &mut passcode, "passcode")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            room_id: __runtime::required::<A, _>(room_id, "room_id")?,
+            join_url: join_url.unwrap_or_default(),
+            meeting_source_type: meeting_source_type.unwrap_or_default(),
+            join_time: join_time.unwrap_or_default(),
+            sip_address: sip_address.unwrap_or_default(),
+            third_party_meeting_id: third_party_meeting_id.unwrap_or_default(),
+            passcode: passcode.unwrap_or_default(),
+        })
+    }
 }
 
 /// The meeting type.
@@ -3561,7 +6136,7 @@ for ZoomroomThirdpartyMeetingAttemptedPayloadObjectMeetingSourceType {
 }
 
 /// The payload of the `zoomroom.digital_signage_app_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomDigitalSignageAppStarted {
     /// The name of the event.
     pub event: String,
@@ -3571,8 +6146,39 @@ pub struct ZoomroomDigitalSignageAppStarted {
     pub payload: ZoomroomDigitalSignageAppStartedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomDigitalSignageAppStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomDigitalSignageAppStarted {
+    const EXPECTING: &'static str = "struct ZoomroomDigitalSignageAppStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ZoomroomDigitalSignageAppStarted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomDigitalSignageAppStartedPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -3580,8 +6186,38 @@ pub struct ZoomroomDigitalSignageAppStartedPayload {
     pub object: ZoomroomDigitalSignageAppStartedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ZoomroomDigitalSignageAppStartedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomDigitalSignageAppStartedPayload {
+    const EXPECTING: &'static str = "struct ZoomroomDigitalSignageAppStartedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The information on the digital signage played in a Zoom Room.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ZoomroomDigitalSignageAppStartedPayloadObject {
     /// The Zoom Room ID.
     pub room_id: String,
@@ -3592,6 +6228,45 @@ pub struct ZoomroomDigitalSignageAppStartedPayloadObject {
     /// The playback start time of the digital signage.
     pub start_time: String,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<serde_json::Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for ZoomroomDigitalSignageAppStartedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ZoomroomDigitalSignageAppStartedPayloadObject {
+    const EXPECTING: &'static str = "struct ZoomroomDigitalSignageAppStartedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut room_id = None;
+        let mut app_name = None;
+        let mut app_id = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "room_id" => __runtime::field(&mut __map, &mut room_id, "room_id")?,
+                "app_name" => __runtime::field(&mut __map, &mut app_name, "app_name")?,
+                "app_id" => __runtime::field(&mut __map, &mut app_id, "app_id")?,
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            room_id: __runtime::required::<A, _>(room_id, "room_id")?,
+            app_name: __runtime::required::<A, _>(app_name, "app_name")?,
+            app_id: __runtime::required::<A, _>(app_id, "app_id")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            end_time: end_time.unwrap_or_default(),
+        })
+    }
 }

@@ -732,7 +732,7 @@ where
 }
 
 /// The payload of the `session.rtms_interrupted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRtmsInterrupted {
     /// The name of the event.
     pub event: String,
@@ -742,8 +742,39 @@ pub struct SessionRtmsInterrupted {
     pub payload: SessionRtmsInterruptedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRtmsInterrupted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRtmsInterrupted {
+    const EXPECTING: &'static str = "struct SessionRtmsInterrupted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// Information about the session rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRtmsInterruptedPayload {
     /// The session's universally unique identifier (UUID). Each session instance generates a meeting UUID.
     pub session_id: String,
@@ -754,8 +785,48 @@ pub struct SessionRtmsInterruptedPayload {
     pub rtms_stream_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRtmsInterruptedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRtmsInterruptedPayload {
+    const EXPECTING: &'static str = "struct SessionRtmsInterruptedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_key = None;
+        let mut rtms_stream_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "rtms_stream_id" => {
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
+            rtms_stream_id: __runtime::required::<
+                A,
+                _,
+            >(rtms_stream_id, "rtms_stream_id")?,
+        })
+    }
+}
+
 /// The payload of the `meeting.rtms_interrupted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingRtmsInterrupted {
     /// The name of the event.
     pub event: String,
@@ -765,8 +836,39 @@ pub struct MeetingRtmsInterrupted {
     pub payload: MeetingRtmsInterruptedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingRtmsInterrupted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingRtmsInterrupted {
+    const EXPECTING: &'static str = "struct MeetingRtmsInterrupted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// Information about the meeting rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingRtmsInterruptedPayload {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub meeting_uuid: String,
@@ -774,8 +876,43 @@ pub struct MeetingRtmsInterruptedPayload {
     pub rtms_stream_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingRtmsInterruptedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingRtmsInterruptedPayload {
+    const EXPECTING: &'static str = "struct MeetingRtmsInterruptedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut meeting_uuid = None;
+        let mut rtms_stream_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "meeting_uuid" => {
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                }
+                "rtms_stream_id" => {
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
+            rtms_stream_id: __runtime::required::<
+                A,
+                _,
+            >(rtms_stream_id, "rtms_stream_id")?,
+        })
+    }
+}
+
 /// The payload of the `meeting.rtms_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingRtmsStopped {
     /// The name of the event.
     pub event: String,
@@ -785,8 +922,39 @@ pub struct MeetingRtmsStopped {
     pub payload: MeetingRtmsStoppedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingRtmsStopped {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingRtmsStopped {
+    const EXPECTING: &'static str = "struct MeetingRtmsStopped";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// Information about the meeting rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingRtmsStoppedPayload {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub meeting_uuid: String,
@@ -805,6 +973,46 @@ pub struct MeetingRtmsStoppedPayload {
     /// * 10 — Server internal exception.
     /// * 11 — The connection timed out.
     pub stop_reason: RtmsStoppedPayloadStopReason,
+}
+
+impl<'de> serde::Deserialize<'de> for MeetingRtmsStoppedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingRtmsStoppedPayload {
+    const EXPECTING: &'static str = "struct MeetingRtmsStoppedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut meeting_uuid = None;
+        let mut rtms_stream_id = None;
+        let mut stop_reason = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "meeting_uuid" => {
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                }
+                "rtms_stream_id" => {
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                }
+                "stop_reason" => {
+                    __runtime::field(&mut __map, &mut stop_reason, "stop_reason")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
+            rtms_stream_id: __runtime::required::<
+                A,
+                _,
+            >(rtms_stream_id, "rtms_stream_id")?,
+            stop_reason: __runtime::required::<A, _>(stop_reason, "stop_reason")?,
+        })
+    }
 }
 
 /// The reason code of the stream stopped.
@@ -893,7 +1101,7 @@ impl<'de> serde::Deserialize<'de> for RtmsStoppedPayloadStopReason {
 }
 
 /// The payload of the `rtms.concurrency_near_limit` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RtmsConcurrencyNearLimit {
     /// The name of the event.
     pub event: String,
@@ -903,8 +1111,39 @@ pub struct RtmsConcurrencyNearLimit {
     pub payload: RtmsConcurrencyNearLimitPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for RtmsConcurrencyNearLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RtmsConcurrencyNearLimit {
+    const EXPECTING: &'static str = "struct RtmsConcurrencyNearLimit";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// Information about the meeting RTMS event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RtmsConcurrencyNearLimitPayload {
     /// The number of the predetermined available concurrent streams.
     pub concurrency_limit: i64,
@@ -914,8 +1153,59 @@ pub struct RtmsConcurrencyNearLimitPayload {
     pub percentage: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for RtmsConcurrencyNearLimitPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RtmsConcurrencyNearLimitPayload {
+    const EXPECTING: &'static str = "struct RtmsConcurrencyNearLimitPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut concurrency_limit = None;
+        let mut concurrency_number = None;
+        let mut percentage = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "concurrency_limit" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut concurrency_limit,
+                        "concurrency_limit",
+                    )?
+                }
+                "concurrency_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut concurrency_number,
+                        "concurrency_number",
+                    )?
+                }
+                "percentage" => {
+                    __runtime::field(&mut __map, &mut percentage, "percentage")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            concurrency_limit: __runtime::required::<
+                A,
+                _,
+            >(concurrency_limit, "concurrency_limit")?,
+            concurrency_number: __runtime::required::<
+                A,
+                _,
+            >(concurrency_number, "concurrency_number")?,
+            percentage: __runtime::required::<A, _>(percentage, "percentage")?,
+        })
+    }
+}
+
 /// The payload of the `meeting.rtms_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingRtmsStarted {
     /// The name of the event.
     pub event: String,
@@ -925,8 +1215,39 @@ pub struct MeetingRtmsStarted {
     pub payload: MeetingRtmsStartedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingRtmsStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingRtmsStarted {
+    const EXPECTING: &'static str = "struct MeetingRtmsStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// Information about the meeting rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeetingRtmsStartedPayload {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub meeting_uuid: String,
@@ -938,8 +1259,53 @@ pub struct MeetingRtmsStartedPayload {
     pub server_urls: String,
 }
 
+impl<'de> serde::Deserialize<'de> for MeetingRtmsStartedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MeetingRtmsStartedPayload {
+    const EXPECTING: &'static str = "struct MeetingRtmsStartedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut meeting_uuid = None;
+        let mut operator_id = None;
+        let mut rtms_stream_id = None;
+        let mut server_urls = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "meeting_uuid" => {
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                }
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "rtms_stream_id" => {
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                }
+                "server_urls" => {
+                    __runtime::field(&mut __map, &mut server_urls, "server_urls")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            rtms_stream_id: __runtime::required::<
+                A,
+                _,
+            >(rtms_stream_id, "rtms_stream_id")?,
+            server_urls: __runtime::required::<A, _>(server_urls, "server_urls")?,
+        })
+    }
+}
+
 /// The payload of the `webinar.rtms_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarRtmsStopped {
     /// The name of the event.
     pub event: String,
@@ -949,8 +1315,39 @@ pub struct WebinarRtmsStopped {
     pub payload: WebinarRtmsStoppedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarRtmsStopped {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarRtmsStopped {
+    const EXPECTING: &'static str = "struct WebinarRtmsStopped";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// Information about the webinar RTMS event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarRtmsStoppedPayload {
     /// The webinar's universally unique identifier (UUID). Each webinar instance generates a webinar UUID.
     pub webinar_uuid: String,
@@ -971,8 +1368,48 @@ pub struct WebinarRtmsStoppedPayload {
     pub stop_reason: RtmsStoppedPayloadStopReason,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarRtmsStoppedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarRtmsStoppedPayload {
+    const EXPECTING: &'static str = "struct WebinarRtmsStoppedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut webinar_uuid = None;
+        let mut rtms_stream_id = None;
+        let mut stop_reason = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "webinar_uuid" => {
+                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")?
+                }
+                "rtms_stream_id" => {
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                }
+                "stop_reason" => {
+                    __runtime::field(&mut __map, &mut stop_reason, "stop_reason")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
+            rtms_stream_id: __runtime::required::<
+                A,
+                _,
+            >(rtms_stream_id, "rtms_stream_id")?,
+            stop_reason: __runtime::required::<A, _>(stop_reason, "stop_reason")?,
+        })
+    }
+}
+
 /// The payload of the `webinar.rtms_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarRtmsStarted {
     /// The name of the event.
     pub event: String,
@@ -982,8 +1419,39 @@ pub struct WebinarRtmsStarted {
     pub payload: WebinarRtmsStartedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarRtmsStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarRtmsStarted {
+    const EXPECTING: &'static str = "struct WebinarRtmsStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// Information about the webinar RTMS event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarRtmsStartedPayload {
     /// The webinar's universally unique identifier (UUID). Each webinar instance generates a webinar UUID.
     pub webinar_uuid: String,
@@ -995,8 +1463,53 @@ pub struct WebinarRtmsStartedPayload {
     pub server_urls: String,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarRtmsStartedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarRtmsStartedPayload {
+    const EXPECTING: &'static str = "struct WebinarRtmsStartedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut webinar_uuid = None;
+        let mut operator_id = None;
+        let mut rtms_stream_id = None;
+        let mut server_urls = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "webinar_uuid" => {
+                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")?
+                }
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "rtms_stream_id" => {
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                }
+                "server_urls" => {
+                    __runtime::field(&mut __map, &mut server_urls, "server_urls")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            rtms_stream_id: __runtime::required::<
+                A,
+                _,
+            >(rtms_stream_id, "rtms_stream_id")?,
+            server_urls: __runtime::required::<A, _>(server_urls, "server_urls")?,
+        })
+    }
+}
+
 /// The payload of the `webinar.rtms_interrupted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarRtmsInterrupted {
     /// The name of the event.
     pub event: String,
@@ -1006,8 +1519,39 @@ pub struct WebinarRtmsInterrupted {
     pub payload: WebinarRtmsInterruptedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarRtmsInterrupted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarRtmsInterrupted {
+    const EXPECTING: &'static str = "struct WebinarRtmsInterrupted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// Information about the webinar RTMS event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WebinarRtmsInterruptedPayload {
     /// The webinar's universally unique identifier (UUID). Each webinar instance generates a webinar UUID.
     pub webinar_uuid: String,
@@ -1015,8 +1559,43 @@ pub struct WebinarRtmsInterruptedPayload {
     pub rtms_stream_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for WebinarRtmsInterruptedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WebinarRtmsInterruptedPayload {
+    const EXPECTING: &'static str = "struct WebinarRtmsInterruptedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut webinar_uuid = None;
+        let mut rtms_stream_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "webinar_uuid" => {
+                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")?
+                }
+                "rtms_stream_id" => {
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
+            rtms_stream_id: __runtime::required::<
+                A,
+                _,
+            >(rtms_stream_id, "rtms_stream_id")?,
+        })
+    }
+}
+
 /// The payload of the `session.rtms_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRtmsStopped {
     /// The name of the event.
     pub event: String,
@@ -1026,8 +1605,39 @@ pub struct SessionRtmsStopped {
     pub payload: SessionRtmsStoppedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRtmsStopped {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRtmsStopped {
+    const EXPECTING: &'static str = "struct SessionRtmsStopped";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// Information about the session rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRtmsStoppedPayload {
     /// The session's universally unique identifier (UUID). Each session instance generates a session UUID.
     pub session_id: String,
@@ -1051,8 +1661,53 @@ pub struct SessionRtmsStoppedPayload {
     pub stop_reason: RtmsStoppedPayloadStopReason,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRtmsStoppedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRtmsStoppedPayload {
+    const EXPECTING: &'static str = "struct SessionRtmsStoppedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_key = None;
+        let mut rtms_stream_id = None;
+        let mut stop_reason = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "rtms_stream_id" => {
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                }
+                "stop_reason" => {
+                    __runtime::field(&mut __map, &mut stop_reason, "stop_reason")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
+            rtms_stream_id: __runtime::required::<
+                A,
+                _,
+            >(rtms_stream_id, "rtms_stream_id")?,
+            stop_reason: __runtime::required::<A, _>(stop_reason, "stop_reason")?,
+        })
+    }
+}
+
 /// The payload of the `session.rtms_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRtmsStarted {
     /// The name of the event.
     pub event: String,
@@ -1062,8 +1717,39 @@ pub struct SessionRtmsStarted {
     pub payload: SessionRtmsStartedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRtmsStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRtmsStarted {
+    const EXPECTING: &'static str = "struct SessionRtmsStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// Information about the session rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRtmsStartedPayload {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -1076,8 +1762,53 @@ pub struct SessionRtmsStartedPayload {
     pub server_urls: String,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRtmsStartedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRtmsStartedPayload {
+    const EXPECTING: &'static str = "struct SessionRtmsStartedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_key = None;
+        let mut rtms_stream_id = None;
+        let mut server_urls = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "rtms_stream_id" => {
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                }
+                "server_urls" => {
+                    __runtime::field(&mut __map, &mut server_urls, "server_urls")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
+            rtms_stream_id: __runtime::required::<
+                A,
+                _,
+            >(rtms_stream_id, "rtms_stream_id")?,
+            server_urls: __runtime::required::<A, _>(server_urls, "server_urls")?,
+        })
+    }
+}
+
 /// The payload of the `rtms.concurrency_limited` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RtmsConcurrencyLimited {
     /// The name of the event.
     pub event: String,
@@ -1087,8 +1818,39 @@ pub struct RtmsConcurrencyLimited {
     pub payload: RtmsConcurrencyLimitedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for RtmsConcurrencyLimited {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RtmsConcurrencyLimited {
+    const EXPECTING: &'static str = "struct RtmsConcurrencyLimited";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// Information about the meeting rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RtmsConcurrencyLimitedPayload {
     /// The ID of the user who triggered this RTMS event.
     pub operator_id: String,
@@ -1096,6 +1858,48 @@ pub struct RtmsConcurrencyLimitedPayload {
     pub concurrency_number: i64,
     /// The `id_field` property.
     pub id_field: RtmsConcurrencyLimitedPayloadIdField,
+}
+
+impl<'de> serde::Deserialize<'de> for RtmsConcurrencyLimitedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RtmsConcurrencyLimitedPayload {
+    const EXPECTING: &'static str = "struct RtmsConcurrencyLimitedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut operator_id = None;
+        let mut concurrency_number = None;
+        let mut id_field = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "concurrency_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut concurrency_number,
+                        "concurrency_number",
+                    )?
+                }
+                "id_field" => __runtime::field(&mut __map, &mut id_field, "id_field")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            concurrency_number: __runtime::required::<
+                A,
+                _,
+            >(concurrency_number, "concurrency_number")?,
+            id_field: __runtime::required::<A, _>(id_field, "id_field")?,
+        })
+    }
 }
 
 /// The `id_field` property of [`RtmsConcurrencyLimitedPayload`].
@@ -1156,22 +1960,103 @@ impl<'de> serde::Deserialize<'de> for RtmsConcurrencyLimitedPayloadIdField {
 }
 
 /// The `Object` alternative of [`RtmsConcurrencyLimitedPayloadIdField`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RtmsConcurrencyLimitedPayloadIdFieldObject {
     /// The meeting's universally unique identifier (UUID).
     pub meeting_uuid: String,
 }
 
+impl<'de> serde::Deserialize<'de> for RtmsConcurrencyLimitedPayloadIdFieldObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RtmsConcurrencyLimitedPayloadIdFieldObject {
+    const EXPECTING: &'static str = "struct RtmsConcurrencyLimitedPayloadIdFieldObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut meeting_uuid = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "meeting_uuid" => {
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
+        })
+    }
+}
+
 /// The `Object2` alternative of [`RtmsConcurrencyLimitedPayloadIdField`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RtmsConcurrencyLimitedPayloadIdFieldObject2 {
     /// The webinar's universally unique identifier (UUID).
     pub webinar_uuid: String,
 }
 
+impl<'de> serde::Deserialize<'de> for RtmsConcurrencyLimitedPayloadIdFieldObject2 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RtmsConcurrencyLimitedPayloadIdFieldObject2 {
+    const EXPECTING: &'static str = "struct RtmsConcurrencyLimitedPayloadIdFieldObject2";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut webinar_uuid = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "webinar_uuid" => {
+                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
+        })
+    }
+}
+
 /// The `Object3` alternative of [`RtmsConcurrencyLimitedPayloadIdField`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RtmsConcurrencyLimitedPayloadIdFieldObject3 {
     /// The session's universally unique identifier (UUID).
     pub session_id: String,
+}
+
+impl<'de> serde::Deserialize<'de> for RtmsConcurrencyLimitedPayloadIdFieldObject3 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for RtmsConcurrencyLimitedPayloadIdFieldObject3 {
+    const EXPECTING: &'static str = "struct RtmsConcurrencyLimitedPayloadIdFieldObject3";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+        })
+    }
 }

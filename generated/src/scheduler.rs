@@ -286,7 +286,7 @@ where
 }
 
 /// The payload of the `scheduler.scheduled_event_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventCreated {
     /// The name of the event.
     pub event: String,
@@ -296,64 +296,219 @@ pub struct SchedulerScheduledEventCreated {
     pub payload: SchedulerScheduledEventCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SchedulerScheduledEventCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SchedulerScheduledEventCreated {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`SchedulerScheduledEventCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventCreatedPayload {
     /// The account ID of the scheduled event host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The user ID of the scheduled event host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The event information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<Box<SchedulerScheduledEventCreatedPayloadObject>>,
 }
 
+impl<'de> serde::Deserialize<'de> for SchedulerScheduledEventCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SchedulerScheduledEventCreatedPayload {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut user_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            object: object.unwrap_or_default(),
+        })
+    }
+}
+
 /// The event information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventCreatedPayloadObject {
     /// The email address of the user who scheduled the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_email: Option<String>,
     /// The first name of the user who scheduled the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_first_name: Option<String>,
     /// The last name of the user who scheduled the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_last_name: Option<String>,
     /// The URL for the user to reschedule or cancel the scheduled event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_url: Option<String>,
     /// The user's time zone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// The collection of questions and answers from the booking form.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub questions_and_answers: Option<
         Vec<SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem>,
     >,
     /// The scheduled event information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_event: Option<Box<SchedulerScheduledEventPayloadObjectScheduledEvent>>,
     /// The information to track the invitee source. This field is only present when UTM parameters are added.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking: Option<SchedulerScheduledEventPayloadObjectTracking>,
     /// Indicates whether this is from a reschedule request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rescheduled: Option<bool>,
     /// The moment the scheduled request was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// The phone number of the invitee to receive text reminders.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_phone_number: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for SchedulerScheduledEventCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SchedulerScheduledEventCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut invitee_email = None;
+        let mut invitee_first_name = None;
+        let mut invitee_last_name = None;
+        let mut manage_url = None;
+        let mut time_zone = None;
+        let mut questions_and_answers = None;
+        let mut scheduled_event = None;
+        let mut tracking = None;
+        let mut rescheduled = None;
+        let mut created = None;
+        let mut text_phone_number = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "invitee_email" => {
+                    __runtime::field(&mut __map, &mut invitee_email, "invitee_email")?
+                }
+                "invitee_first_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut invitee_first_name,
+                        "invitee_first_name",
+                    )?
+                }
+                "invitee_last_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut invitee_last_name,
+                        "invitee_last_name",
+                    )?
+                }
+                "manage_url" => {
+                    __runtime::field(&mut __map, &mut manage_url, "manage_url")?
+                }
+                "time_zone" => __runtime::field(&mut __map, &mut time_zone, "time_zone")?,
+                "questions_and_answers" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut questions_and_answers,
+                        "questions_and_answers",
+                    )?
+                }
+                "scheduled_event" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut scheduled_event,
+                        "scheduled_event",
+                    )?
+                }
+                "tracking" => __runtime::field(&mut __map, &mut tracking, "tracking")?,
+                "rescheduled" => {
+                    __runtime::field(&mut __map, &mut rescheduled, "rescheduled")?
+                }
+                "created" => __runtime::field(&mut __map, &mut created, "created")?,
+                "text_phone_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut text_phone_number,
+                        "text_phone_number",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            invitee_email: invitee_email.unwrap_or_default(),
+            invitee_first_name: invitee_first_name.unwrap_or_default(),
+            invitee_last_name: invitee_last_name.unwrap_or_default(),
+            manage_url: manage_url.unwrap_or_default(),
+            time_zone: time_zone.unwrap_or_default(),
+            questions_and_answers: questions_and_answers.unwrap_or_default(),
+            scheduled_event: scheduled_event.unwrap_or_default(),
+            tracking: tracking.unwrap_or_default(),
+            rescheduled: rescheduled.unwrap_or_default(),
+            created: created.unwrap_or_default(),
+            text_phone_number: text_phone_number.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `questions_and_answers` property of [`SchedulerScheduledEventCreatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem {
     /// The question from the booking page.
     pub question: String,
@@ -363,90 +518,276 @@ pub struct SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem {
     pub answer: Vec<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut question = None;
+        let mut position = None;
+        let mut answer = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "question" => __runtime::field(&mut __map, &mut question, "question")?,
+                "position" => __runtime::field(&mut __map, &mut position, "position")?,
+                "answer" => __runtime::field(&mut __map, &mut answer, "answer")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            question: __runtime::required::<A, _>(question, "question")?,
+            position: __runtime::required::<A, _>(position, "position")?,
+            answer: __runtime::required::<A, _>(answer, "answer")?,
+        })
+    }
+}
+
 /// The scheduled event information.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEvent {
     /// The unique identifier of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The attendees of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendees: Option<
         Vec<SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem>,
     >,
     /// The event's guest counters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_counters: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters,
     >,
     /// The scheduled event's end date and time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date_time: Option<String>,
     /// The collection of guests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub guests: Option<Vec<String>>,
     /// Unified location type for both location and external_location objects. If location type is online meeting, location info is in external_location object. If not, location info is in location object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_kind: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventLocationKind,
     >,
     /// The `location` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<SchedulerScheduledEventPayloadObjectScheduledEventLocation>,
     /// The meeting details in the scheduled event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_location: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation,
     >,
     /// The scheduled event's start date and time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date_time: Option<String>,
     /// The event status: confirmed or cancelled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SchedulerScheduledEventPayloadObjectScheduledEventStatus>,
     /// The schedule name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The moment the scheduled event was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
     /// The moment the scheduled event was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// The scheduled event's meeting notes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_notes: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SchedulerScheduledEventPayloadObjectScheduledEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SchedulerScheduledEventPayloadObjectScheduledEvent {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventPayloadObjectScheduledEvent";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event_id = None;
+        let mut attendees = None;
+        let mut invitee_counters = None;
+        let mut end_date_time = None;
+        let mut guests = None;
+        let mut location_kind = None;
+        let mut location = None;
+        let mut external_location = None;
+        let mut start_date_time = None;
+        let mut status = None;
+        let mut summary = None;
+        let mut updated = None;
+        let mut created = None;
+        let mut meeting_notes = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "attendees" => __runtime::field(&mut __map, &mut attendees, "attendees")?,
+                "invitee_counters" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut invitee_counters,
+                        "invitee_counters",
+                    )?
+                }
+                "end_date_time" => {
+                    __runtime::field(&mut __map, &mut end_date_time, "end_date_time")?
+                }
+                "guests" => __runtime::field(&mut __map, &mut guests, "guests")?,
+                "location_kind" => {
+                    __runtime::field(&mut __map, &mut location_kind, "location_kind")?
+                }
+                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "external_location" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_location,
+                        "external_location",
+                    )?
+                }
+                "start_date_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut start_date_time,
+                        "start_date_time",
+                    )?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "summary" => __runtime::field(&mut __map, &mut summary, "summary")?,
+                "updated" => __runtime::field(&mut __map, &mut updated, "updated")?,
+                "created" => __runtime::field(&mut __map, &mut created, "created")?,
+                "meeting_notes" => {
+                    __runtime::field(&mut __map, &mut meeting_notes, "meeting_notes")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event_id: event_id.unwrap_or_default(),
+            attendees: attendees.unwrap_or_default(),
+            invitee_counters: invitee_counters.unwrap_or_default(),
+            end_date_time: end_date_time.unwrap_or_default(),
+            guests: guests.unwrap_or_default(),
+            location_kind: location_kind.unwrap_or_default(),
+            location: location.unwrap_or_default(),
+            external_location: external_location.unwrap_or_default(),
+            start_date_time: start_date_time.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+            summary: summary.unwrap_or_default(),
+            updated: updated.unwrap_or_default(),
+            created: created.unwrap_or_default(),
+            meeting_notes: meeting_notes.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `attendees` property of [`SchedulerScheduledEventPayloadObjectScheduledEvent`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem {
     /// The attendee's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The attendee's email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut display_name = None;
+        let mut email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            display_name: display_name.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+        })
+    }
 }
 
 /// The event's guest counters.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters {
     /// The total count of invitees in the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// The count of active invitees in the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<i64>,
     /// The maximum number of invitees allowed for the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut total = None;
+        let mut active = None;
+        let mut limit = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "total" => __runtime::field(&mut __map, &mut total, "total")?,
+                "active" => __runtime::field(&mut __map, &mut active, "active")?,
+                "limit" => __runtime::field(&mut __map, &mut limit, "limit")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            total: total.unwrap_or_default(),
+            active: active.unwrap_or_default(),
+            limit: limit.unwrap_or_default(),
+        })
+    }
 }
 
 /// Unified location type for both location and external_location objects. If location type is online meeting, location info is in external_location object. If not, location info is in location object.
@@ -579,26 +920,78 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocation {
 /// All the information about the Zoom meeting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventLocationZoom {
     /// The URL to join a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_join_url: Option<String>,
     /// Whether it's a Zoom meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_type: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomLocationType,
     >,
     /// The extra info for the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_meeting_data: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingData,
     >,
     /// The status of meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_meeting_status: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingStatus,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoom {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoom {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventPayloadObjectScheduledEventLocationZoom";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut zoom_join_url = None;
+        let mut location_type = None;
+        let mut zoom_meeting_data = None;
+        let mut zoom_meeting_status = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "zoom_join_url" => {
+                    __runtime::field(&mut __map, &mut zoom_join_url, "zoom_join_url")?
+                }
+                "location_type" => {
+                    __runtime::field(&mut __map, &mut location_type, "location_type")?
+                }
+                "zoom_meeting_data" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_meeting_data,
+                        "zoom_meeting_data",
+                    )?
+                }
+                "zoom_meeting_status" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_meeting_status,
+                        "zoom_meeting_status",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            zoom_join_url: zoom_join_url.unwrap_or_default(),
+            location_type: location_type.unwrap_or_default(),
+            zoom_meeting_data: zoom_meeting_data.unwrap_or_default(),
+            zoom_meeting_status: zoom_meeting_status.unwrap_or_default(),
+        })
+    }
 }
 
 /// Whether it's a Zoom meeting.
@@ -648,17 +1041,68 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomLocationType {
 /// The extra info for the meeting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingData {
     /// The unique identifier of the meeting in string format. This field is also known as the meeting number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_meeting_id: Option<String>,
     /// The passcode of the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_meeting_passcode: Option<String>,
     /// The personal meeting ID in string format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_personal_meeting_id: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingData {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingData {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingData";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut zoom_meeting_id = None;
+        let mut zoom_meeting_passcode = None;
+        let mut zoom_personal_meeting_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "zoom_meeting_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_meeting_id,
+                        "zoom_meeting_id",
+                    )?
+                }
+                "zoom_meeting_passcode" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_meeting_passcode,
+                        "zoom_meeting_passcode",
+                    )?
+                }
+                "zoom_personal_meeting_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_personal_meeting_id,
+                        "zoom_personal_meeting_id",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            zoom_meeting_id: zoom_meeting_id.unwrap_or_default(),
+            zoom_meeting_passcode: zoom_meeting_passcode.unwrap_or_default(),
+            zoom_personal_meeting_id: zoom_personal_meeting_id.unwrap_or_default(),
+        })
+    }
 }
 
 /// The status of meeting.
@@ -712,19 +1156,66 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingSta
 /// All the information about the Non-online meeting location.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLocation {
     /// The information for a location. May be a phone number or a physical location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_location: Option<String>,
     /// The location type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_type: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLocationLocationType,
     >,
     /// Additional info for location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLocation {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLocation";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut custom_location = None;
+        let mut location_type = None;
+        let mut additional_info = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "custom_location" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_location,
+                        "custom_location",
+                    )?
+                }
+                "location_type" => {
+                    __runtime::field(&mut __map, &mut location_type, "location_type")?
+                }
+                "additional_info" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut additional_info,
+                        "additional_info",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            custom_location: custom_location.unwrap_or_default(),
+            location_type: location_type.unwrap_or_default(),
+            additional_info: additional_info.unwrap_or_default(),
+        })
+    }
 }
 
 /// The location type.
@@ -790,28 +1281,96 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLo
 /// The `external_location` property of [`SchedulerScheduledEventPayloadObjectScheduledEvent`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation {
     /// The type of meeting specified in the schedule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventExternalLocationKind,
     >,
     /// The unique identifier of the meeting in string format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
     /// The personal meeting ID in string format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_meeting_id: Option<String>,
     /// The meeting passcode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_passcode: Option<String>,
     /// The Zoom meeting description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_description: Option<String>,
     /// The URL to join the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_join_url: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut kind = None;
+        let mut meeting_id = None;
+        let mut personal_meeting_id = None;
+        let mut meeting_passcode = None;
+        let mut meeting_description = None;
+        let mut meeting_join_url = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "kind" => __runtime::field(&mut __map, &mut kind, "kind")?,
+                "meeting_id" => {
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                }
+                "personal_meeting_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut personal_meeting_id,
+                        "personal_meeting_id",
+                    )?
+                }
+                "meeting_passcode" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_passcode,
+                        "meeting_passcode",
+                    )?
+                }
+                "meeting_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_description,
+                        "meeting_description",
+                    )?
+                }
+                "meeting_join_url" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_join_url,
+                        "meeting_join_url",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            kind: kind.unwrap_or_default(),
+            meeting_id: meeting_id.unwrap_or_default(),
+            personal_meeting_id: personal_meeting_id.unwrap_or_default(),
+            meeting_passcode: meeting_passcode.unwrap_or_default(),
+            meeting_description: meeting_description.unwrap_or_default(),
+            meeting_join_url: meeting_join_url.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of meeting specified in the schedule.
@@ -916,30 +1475,80 @@ for SchedulerScheduledEventPayloadObjectScheduledEventStatus {
 /// The information to track the invitee source. This field is only present when UTM parameters are added.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventPayloadObjectTracking {
     /// This field identifies which site sent the traffic and is a required parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
     /// This field identifies what type of link was used, such as pay-per-click or email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
     /// This field identifies a specific product promotion or strategic campaign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_campaign: Option<String>,
     /// This field identifies what specifically was clicked to bring the user to the site, such as a banner ad or a text link. It is often used for A/B testing and content-targeted ads.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
     /// This field identifies the search terms.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_term: Option<String>,
     /// The tracking of Salesforce IDs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub salesforce_ids: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
 }
 
+impl<'de> serde::Deserialize<'de> for SchedulerScheduledEventPayloadObjectTracking {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SchedulerScheduledEventPayloadObjectTracking {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventPayloadObjectTracking";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut utm_source = None;
+        let mut utm_medium = None;
+        let mut utm_campaign = None;
+        let mut utm_content = None;
+        let mut utm_term = None;
+        let mut salesforce_ids = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "utm_source" => {
+                    __runtime::field(&mut __map, &mut utm_source, "utm_source")?
+                }
+                "utm_medium" => {
+                    __runtime::field(&mut __map, &mut utm_medium, "utm_medium")?
+                }
+                "utm_campaign" => {
+                    __runtime::field(&mut __map, &mut utm_campaign, "utm_campaign")?
+                }
+                "utm_content" => {
+                    __runtime::field(&mut __map, &mut utm_content, "utm_content")?
+                }
+                "utm_term" => __runtime::field(&mut __map, &mut utm_term, "utm_term")?,
+                "salesforce_ids" => {
+                    __runtime::field(&mut __map, &mut salesforce_ids, "salesforce_ids")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            utm_source: utm_source.unwrap_or_default(),
+            utm_medium: utm_medium.unwrap_or_default(),
+            utm_campaign: utm_campaign.unwrap_or_default(),
+            utm_content: utm_content.unwrap_or_default(),
+            utm_term: utm_term.unwrap_or_default(),
+            salesforce_ids: salesforce_ids.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `scheduler.scheduled_event_canceled` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventCanceled {
     /// The name of the event.
     pub event: String,
@@ -949,80 +1558,279 @@ pub struct SchedulerScheduledEventCanceled {
     pub payload: SchedulerScheduledEventCanceledPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SchedulerScheduledEventCanceled {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SchedulerScheduledEventCanceled {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventCanceled";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`SchedulerScheduledEventCanceled`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventCanceledPayload {
     /// The account ID of the scheduled event host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The user ID of the scheduled event host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The information about the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<Box<SchedulerScheduledEventCanceledPayloadObject>>,
 }
 
+impl<'de> serde::Deserialize<'de> for SchedulerScheduledEventCanceledPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SchedulerScheduledEventCanceledPayload {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventCanceledPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut user_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: account_id.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            object: object.unwrap_or_default(),
+        })
+    }
+}
+
 /// The information about the event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventCanceledPayloadObject {
     /// The email address of the user who scheduled the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_email: Option<String>,
     /// The first name of the user who scheduled the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_first_name: Option<String>,
     /// The last name of the user who scheduled the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_last_name: Option<String>,
     /// The URL for the user to reschedule or cancel the scheduled event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_url: Option<String>,
     /// The scheduled event cancellation information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancellation: Option<SchedulerScheduledEventCanceledPayloadObjectCancellation>,
     /// The user's time zone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// All questions and answers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub questions_and_answers: Option<
         Vec<SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem>,
     >,
     /// The information about the scheduled event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_event: Option<Box<SchedulerScheduledEventPayloadObjectScheduledEvent>>,
     /// The information to track the source of the invitee.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking: Option<SchedulerScheduledEventPayloadObjectTracking>,
     /// Whether it's from a reschedule request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rescheduled: Option<bool>,
     /// The moment the scheduled request was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// The phone number of the invitee to receive text reminders.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_phone_number: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for SchedulerScheduledEventCanceledPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SchedulerScheduledEventCanceledPayloadObject {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventCanceledPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut invitee_email = None;
+        let mut invitee_first_name = None;
+        let mut invitee_last_name = None;
+        let mut manage_url = None;
+        let mut cancellation = None;
+        let mut time_zone = None;
+        let mut questions_and_answers = None;
+        let mut scheduled_event = None;
+        let mut tracking = None;
+        let mut rescheduled = None;
+        let mut created = None;
+        let mut text_phone_number = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "invitee_email" => {
+                    __runtime::field(&mut __map, &mut invitee_email, "invitee_email")?
+                }
+                "invitee_first_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut invitee_first_name,
+                        "invitee_first_name",
+                    )?
+                }
+                "invitee_last_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut invitee_last_name,
+                        "invitee_last_name",
+                    )?
+                }
+                "manage_url" => {
+                    __runtime::field(&mut __map, &mut manage_url, "manage_url")?
+                }
+                "cancellation" => {
+                    __runtime::field(&mut __map, &mut cancellation, "cancellation")?
+                }
+                "time_zone" => __runtime::field(&mut __map, &mut time_zone, "time_zone")?,
+                "questions_and_answers" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut questions_and_answers,
+                        "questions_and_answers",
+                    )?
+                }
+                "scheduled_event" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut scheduled_event,
+                        "scheduled_event",
+                    )?
+                }
+                "tracking" => __runtime::field(&mut __map, &mut tracking, "tracking")?,
+                "rescheduled" => {
+                    __runtime::field(&mut __map, &mut rescheduled, "rescheduled")?
+                }
+                "created" => __runtime::field(&mut __map, &mut created, "created")?,
+                "text_phone_number" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut text_phone_number,
+                        "text_phone_number",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            invitee_email: invitee_email.unwrap_or_default(),
+            invitee_first_name: invitee_first_name.unwrap_or_default(),
+            invitee_last_name: invitee_last_name.unwrap_or_default(),
+            manage_url: manage_url.unwrap_or_default(),
+            cancellation: cancellation.unwrap_or_default(),
+            time_zone: time_zone.unwrap_or_default(),
+            questions_and_answers: questions_and_answers.unwrap_or_default(),
+            scheduled_event: scheduled_event.unwrap_or_default(),
+            tracking: tracking.unwrap_or_default(),
+            rescheduled: rescheduled.unwrap_or_default(),
+            created: created.unwrap_or_default(),
+            text_phone_number: text_phone_number.unwrap_or_default(),
+        })
+    }
+}
+
 /// The scheduled event cancellation information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SchedulerScheduledEventCanceledPayloadObjectCancellation {
     /// The name or email address of the canceler.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub canceled_by: Option<String>,
     /// The user type of the person who canceled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub canceler_type: Option<
         SchedulerScheduledEventCanceledPayloadObjectCancellationCancelerType,
     >,
     /// The date and time when this scheduled event was canceled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_at: Option<String>,
     /// The reason for canceling this scheduled event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SchedulerScheduledEventCanceledPayloadObjectCancellation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SchedulerScheduledEventCanceledPayloadObjectCancellation {
+    const EXPECTING: &'static str = "struct SchedulerScheduledEventCanceledPayloadObjectCancellation";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut canceled_by = None;
+        let mut canceler_type = None;
+        let mut cancel_at = None;
+        let mut reason = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "canceled_by" => {
+                    __runtime::field(&mut __map, &mut canceled_by, "canceled_by")?
+                }
+                "canceler_type" => {
+                    __runtime::field(&mut __map, &mut canceler_type, "canceler_type")?
+                }
+                "cancel_at" => __runtime::field(&mut __map, &mut cancel_at, "cancel_at")?,
+                "reason" => __runtime::field(&mut __map, &mut reason, "reason")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            canceled_by: canceled_by.unwrap_or_default(),
+            canceler_type: canceler_type.unwrap_or_default(),
+            cancel_at: cancel_at.unwrap_or_default(),
+            reason: reason.unwrap_or_default(),
+        })
+    }
 }
 
 /// The user type of the person who canceled.

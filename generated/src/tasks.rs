@@ -568,7 +568,7 @@ where
 }
 
 /// The payload of the `task.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskDeleted {
     /// The name of the event.
     pub event: String,
@@ -582,8 +582,41 @@ pub struct TaskDeleted {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskDeleted {
+    const EXPECTING: &'static str = "struct TaskDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+            additional_properties,
+        })
+    }
+}
+
 /// The `payload` property of [`TaskDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskDeletedPayload {
     /// The account ID of the user who deleted the task.
     pub account_id: String,
@@ -599,36 +632,123 @@ pub struct TaskDeletedPayload {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskDeletedPayload {
+    const EXPECTING: &'static str = "struct TaskDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            additional_properties,
+        })
+    }
+}
+
 /// Information about the task
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskDeletedPayloadObject {
     /// The task ID.
     pub task_id: String,
     /// The detailed description of the task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The title of the task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The priority level of the task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPayloadObjectPriority>,
     /// The current status of the task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TaskPayloadObjectStatus>,
     /// Determines the task’s visibility.
     /// true: The task is accessible to all members of your organization.
     /// false: The task is accessible only to the assigned users and collaborators.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// The due date of the task in UTC.
     ///  Format: yyyy-mm-dd.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for TaskDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct TaskDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        let mut description = None;
+        let mut title = None;
+        let mut priority = None;
+        let mut status = None;
+        let mut is_public = None;
+        let mut due_date = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "description" => {
+                    __runtime::field(&mut __map, &mut description, "description")?
+                }
+                "title" => __runtime::field(&mut __map, &mut title, "title")?,
+                "priority" => __runtime::field(&mut __map, &mut priority, "priority")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "is_public" => __runtime::field(&mut __map, &mut is_public, "is_public")?,
+                "due_date" => __runtime::field(&mut __map, &mut due_date, "due_date")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            description: description.unwrap_or_default(),
+            title: title.unwrap_or_default(),
+            priority: priority.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+            is_public: is_public.unwrap_or_default(),
+            due_date: due_date.unwrap_or_default(),
+            additional_properties,
+        })
+    }
 }
 
 /// The priority level of the task.
@@ -744,7 +864,7 @@ impl<'de> serde::Deserialize<'de> for TaskPayloadObjectStatus {
 }
 
 /// The payload of the `task.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskUpdated {
     /// The name of the event.
     pub event: String,
@@ -754,8 +874,39 @@ pub struct TaskUpdated {
     pub payload: TaskUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskUpdated {
+    const EXPECTING: &'static str = "struct TaskUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TaskUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskUpdatedPayload {
     /// The account ID of the user who updated the task.
     pub account_id: String,
@@ -767,28 +918,122 @@ pub struct TaskUpdatedPayload {
     /// The task ID.
     pub task_id: String,
     /// The list of field changes in this update.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_changes: Option<Vec<TaskUpdatedPayloadFieldChangesItem>>,
     /// The list of file changes in this update.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_changes: Option<Vec<TaskUpdatedPayloadFileChangesItem>>,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskUpdatedPayload {
+    const EXPECTING: &'static str = "struct TaskUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut task_id = None;
+        let mut field_changes = None;
+        let mut file_changes = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "field_changes" => {
+                    __runtime::field(&mut __map, &mut field_changes, "field_changes")?
+                }
+                "file_changes" => {
+                    __runtime::field(&mut __map, &mut file_changes, "file_changes")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            field_changes: field_changes.unwrap_or_default(),
+            file_changes: file_changes.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `field_changes` property of [`TaskUpdatedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskUpdatedPayloadFieldChangesItem {
     /// The name of the field that was changed.
     pub field_name: TaskUpdatedPayloadFieldChangesItemFieldName,
     /// The previous value of the field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_value: Option<String>,
     /// The new value of the field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_value: Option<String>,
     /// The operation performed on the field.
     pub operation_type: TaskUpdatedPayloadFieldChangesItemOperationType,
     /// The unix timestamp when the field was changed.
     pub changed_at: i64,
+}
+
+impl<'de> serde::Deserialize<'de> for TaskUpdatedPayloadFieldChangesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskUpdatedPayloadFieldChangesItem {
+    const EXPECTING: &'static str = "struct TaskUpdatedPayloadFieldChangesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut field_name = None;
+        let mut old_value = None;
+        let mut new_value = None;
+        let mut operation_type = None;
+        let mut changed_at = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "field_name" => {
+                    __runtime::field(&mut __map, &mut field_name, "field_name")?
+                }
+                "old_value" => __runtime::field(&mut __map, &mut old_value, "old_value")?,
+                "new_value" => __runtime::field(&mut __map, &mut new_value, "new_value")?,
+                "operation_type" => {
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                }
+                "changed_at" => {
+                    __runtime::field(&mut __map, &mut changed_at, "changed_at")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            field_name: __runtime::required::<A, _>(field_name, "field_name")?,
+            old_value: old_value.unwrap_or_default(),
+            new_value: new_value.unwrap_or_default(),
+            operation_type: __runtime::required::<
+                A,
+                _,
+            >(operation_type, "operation_type")?,
+            changed_at: __runtime::required::<A, _>(changed_at, "changed_at")?,
+        })
+    }
 }
 
 /// The name of the field that was changed.
@@ -904,28 +1149,93 @@ impl<'de> serde::Deserialize<'de> for TaskUpdatedPayloadFieldChangesItemOperatio
 }
 
 /// An item of the `file_changes` property of [`TaskUpdatedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskUpdatedPayloadFileChangesItem {
     /// The unique identifier of the file.
     pub file_id: String,
     /// The name of the file.
     pub file_name: String,
     /// The MIME type of the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<String>,
     /// The size of the file in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<i64>,
     /// The temporary download link for the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_download_link: Option<String>,
     /// The unix timestamp when the download link expires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_link_expire_time: Option<i64>,
     /// The operation performed on the attachment.
     pub operation_type: TaskUpdatedPayloadFileChangesItemOperationType,
     /// The unix timestamp when the attachment was changed.
     pub changed_at: i64,
+}
+
+impl<'de> serde::Deserialize<'de> for TaskUpdatedPayloadFileChangesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskUpdatedPayloadFileChangesItem {
+    const EXPECTING: &'static str = "struct TaskUpdatedPayloadFileChangesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut file_id = None;
+        let mut file_name = None;
+        let mut file_type = None;
+        let mut file_size = None;
+        let mut file_download_link = None;
+        let mut download_link_expire_time = None;
+        let mut operation_type = None;
+        let mut changed_at = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_download_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut file_download_link,
+                        "file_download_link",
+                    )?
+                }
+                "download_link_expire_time" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut download_link_expire_time,
+                        "download_link_expire_time",
+                    )?
+                }
+                "operation_type" => {
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                }
+                "changed_at" => {
+                    __runtime::field(&mut __map, &mut changed_at, "changed_at")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
+            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
+            file_type: file_type.unwrap_or_default(),
+            file_size: file_size.unwrap_or_default(),
+            file_download_link: file_download_link.unwrap_or_default(),
+            download_link_expire_time: download_link_expire_time.unwrap_or_default(),
+            operation_type: __runtime::required::<
+                A,
+                _,
+            >(operation_type, "operation_type")?,
+            changed_at: __runtime::required::<A, _>(changed_at, "changed_at")?,
+        })
+    }
 }
 
 /// The operation performed on the attachment.
@@ -973,7 +1283,7 @@ impl<'de> serde::Deserialize<'de> for TaskUpdatedPayloadFileChangesItemOperation
 }
 
 /// The payload of the `task.comment_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCommentUpdated {
     /// The name of the event.
     pub event: String,
@@ -983,8 +1293,39 @@ pub struct TaskCommentUpdated {
     pub payload: TaskCommentUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskCommentUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCommentUpdated {
+    const EXPECTING: &'static str = "struct TaskCommentUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TaskCommentUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCommentUpdatedPayload {
     /// The account ID of the user who updated the comment with a task.
     pub account_id: String,
@@ -1000,6 +1341,52 @@ pub struct TaskCommentUpdatedPayload {
     pub operation_type: TaskCommentUpdatedPayloadOperationType,
     /// Information about the task.
     pub object: TaskCommentUpdatedPayloadObject,
+}
+
+impl<'de> serde::Deserialize<'de> for TaskCommentUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCommentUpdatedPayload {
+    const EXPECTING: &'static str = "struct TaskCommentUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operation_type = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operation_type" => {
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operation_type: __runtime::required::<
+                A,
+                _,
+            >(operation_type, "operation_type")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
 }
 
 /// Operation type.
@@ -1055,7 +1442,7 @@ impl<'de> serde::Deserialize<'de> for TaskCommentUpdatedPayloadOperationType {
 }
 
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCommentUpdatedPayloadObject {
     /// The task ID.
     pub task_id: String,
@@ -1063,8 +1450,36 @@ pub struct TaskCommentUpdatedPayloadObject {
     pub comment: TaskCommentUpdatedPayloadObjectComment,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskCommentUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCommentUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct TaskCommentUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        let mut comment = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "comment" => __runtime::field(&mut __map, &mut comment, "comment")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            comment: __runtime::required::<A, _>(comment, "comment")?,
+        })
+    }
+}
+
 /// The comments that had been added, removed, or updated.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCommentUpdatedPayloadObjectComment {
     /// The task comment content.
     pub content_text: String,
@@ -1072,8 +1487,40 @@ pub struct TaskCommentUpdatedPayloadObjectComment {
     pub comment_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskCommentUpdatedPayloadObjectComment {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCommentUpdatedPayloadObjectComment {
+    const EXPECTING: &'static str = "struct TaskCommentUpdatedPayloadObjectComment";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut content_text = None;
+        let mut comment_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "content_text" => {
+                    __runtime::field(&mut __map, &mut content_text, "content_text")?
+                }
+                "comment_id" => {
+                    __runtime::field(&mut __map, &mut comment_id, "comment_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            content_text: __runtime::required::<A, _>(content_text, "content_text")?,
+            comment_id: __runtime::required::<A, _>(comment_id, "comment_id")?,
+        })
+    }
+}
+
 /// The payload of the `task.completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCompleted {
     /// The name of the event.
     pub event: String,
@@ -1083,8 +1530,39 @@ pub struct TaskCompleted {
     pub payload: TaskCompletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCompleted {
+    const EXPECTING: &'static str = "struct TaskCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TaskCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCompletedPayload {
     /// The account ID of the user who completed the task.
     pub account_id: String,
@@ -1096,8 +1574,46 @@ pub struct TaskCompletedPayload {
     pub object: TaskCompletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCompletedPayload {
+    const EXPECTING: &'static str = "struct TaskCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCompletedPayloadObject {
     /// The task ID.
     pub task_id: String,
@@ -1105,8 +1621,36 @@ pub struct TaskCompletedPayloadObject {
     pub status: TaskPayloadObjectStatus,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct TaskCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        let mut status = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            status: __runtime::required::<A, _>(status, "status")?,
+        })
+    }
+}
+
 /// The payload of the `task.collaborator_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCollaboratorUpdated {
     /// The name of the event.
     pub event: String,
@@ -1116,8 +1660,39 @@ pub struct TaskCollaboratorUpdated {
     pub payload: TaskCollaboratorUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskCollaboratorUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCollaboratorUpdated {
+    const EXPECTING: &'static str = "struct TaskCollaboratorUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TaskCollaboratorUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCollaboratorUpdatedPayload {
     /// The account ID of the user who updated the collaborators of the task.
     pub account_id: String,
@@ -1132,6 +1707,52 @@ pub struct TaskCollaboratorUpdatedPayload {
     pub operation_type: TaskUpdatedPayloadOperationType,
     /// Information about the task.
     pub object: TaskCollaboratorUpdatedPayloadObject,
+}
+
+impl<'de> serde::Deserialize<'de> for TaskCollaboratorUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCollaboratorUpdatedPayload {
+    const EXPECTING: &'static str = "struct TaskCollaboratorUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operation_type = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operation_type" => {
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operation_type: __runtime::required::<
+                A,
+                _,
+            >(operation_type, "operation_type")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
 }
 
 /// Operation type.
@@ -1184,7 +1805,7 @@ impl<'de> serde::Deserialize<'de> for TaskUpdatedPayloadOperationType {
 }
 
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCollaboratorUpdatedPayloadObject {
     /// The task ID.
     pub task_id: String,
@@ -1192,25 +1813,91 @@ pub struct TaskCollaboratorUpdatedPayloadObject {
     pub collaborators: Vec<TaskItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskCollaboratorUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCollaboratorUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct TaskCollaboratorUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        let mut collaborators = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "collaborators" => {
+                    __runtime::field(&mut __map, &mut collaborators, "collaborators")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            collaborators: __runtime::required::<A, _>(collaborators, "collaborators")?,
+        })
+    }
+}
+
 /// An item of the `collaborators` property of [`TaskCollaboratorUpdatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskItem {
     /// The Zoom user ID of the collaborator.
     pub user_id: String,
     /// The display name of the collaborator.
     pub display_name: String,
     /// The email address of the collaborator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The avatar image URL of the collaborator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskItem {
+    const EXPECTING: &'static str = "struct TaskItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut email = None;
+        let mut avatar = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "avatar" => __runtime::field(&mut __map, &mut avatar, "avatar")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            email: email.unwrap_or_default(),
+            avatar: avatar.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `task.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCreated {
     /// The name of the event.
     pub event: String,
@@ -1220,8 +1907,39 @@ pub struct TaskCreated {
     pub payload: TaskCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCreated {
+    const EXPECTING: &'static str = "struct TaskCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TaskCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCreatedPayload {
     /// The account ID of the user who created the task.
     pub account_id: String,
@@ -1233,13 +1951,51 @@ pub struct TaskCreatedPayload {
     pub object: Box<TaskCreatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCreatedPayload {
+    const EXPECTING: &'static str = "struct TaskCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCreatedPayloadObject {
     /// The task ID.
     pub task_id: String,
     /// The task's detailed description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The task's title.
     pub title: String,
@@ -1252,26 +2008,104 @@ pub struct TaskCreatedPayloadObject {
     /// - false - The task is accessible only to the assigned users and collaborators.
     pub is_public: bool,
     /// The task's due date in UTC, formatted as yyyy-MM-dd.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// Type of the source that created the task.
     pub source_type: TaskCreatedPayloadObjectSourceType,
     /// Indicates whether the task is marked as starred.
     pub starred: bool,
     /// A list of collaborators to invite to the task. Maximum user count is 20.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub collaborators: Option<Vec<TaskCreatedPayloadObjectItem>>,
     /// The creation date-time in UTC/GMT.
     pub create_time: String,
     /// The task's human-readable identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub friendly_task_id: Option<String>,
     /// The direct URL link to the task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// A list of assignees to add to the task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assignees: Option<Vec<TaskCreatedPayloadObjectItem>>,
+}
+
+impl<'de> serde::Deserialize<'de> for TaskCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct TaskCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        let mut description = None;
+        let mut title = None;
+        let mut priority = None;
+        let mut status = None;
+        let mut is_public = None;
+        let mut due_date = None;
+        let mut source_type = None;
+        let mut starred = None;
+        let mut collaborators = None;
+        let mut create_time = None;
+        let mut friendly_task_id = None;
+        let mut link = None;
+        let mut assignees = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "description" => {
+                    __runtime::field(&mut __map, &mut description, "description")?
+                }
+                "title" => __runtime::field(&mut __map, &mut title, "title")?,
+                "priority" => __runtime::field(&mut __map, &mut priority, "priority")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "is_public" => __runtime::field(&mut __map, &mut is_public, "is_public")?,
+                "due_date" => __runtime::field(&mut __map, &mut due_date, "due_date")?,
+                "source_type" => {
+                    __runtime::field(&mut __map, &mut source_type, "source_type")?
+                }
+                "starred" => __runtime::field(&mut __map, &mut starred, "starred")?,
+                "collaborators" => {
+                    __runtime::field(&mut __map, &mut collaborators, "collaborators")?
+                }
+                "create_time" => {
+                    __runtime::field(&mut __map, &mut create_time, "create_time")?
+                }
+                "friendly_task_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut friendly_task_id,
+                        "friendly_task_id",
+                    )?
+                }
+                "link" => __runtime::field(&mut __map, &mut link, "link")?,
+                "assignees" => __runtime::field(&mut __map, &mut assignees, "assignees")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            description: description.unwrap_or_default(),
+            title: __runtime::required::<A, _>(title, "title")?,
+            priority: __runtime::required::<A, _>(priority, "priority")?,
+            status: __runtime::required::<A, _>(status, "status")?,
+            is_public: __runtime::required::<A, _>(is_public, "is_public")?,
+            due_date: due_date.unwrap_or_default(),
+            source_type: __runtime::required::<A, _>(source_type, "source_type")?,
+            starred: __runtime::required::<A, _>(starred, "starred")?,
+            collaborators: collaborators.unwrap_or_default(),
+            create_time: __runtime::required::<A, _>(create_time, "create_time")?,
+            friendly_task_id: friendly_task_id.unwrap_or_default(),
+            link: link.unwrap_or_default(),
+            assignees: assignees.unwrap_or_default(),
+        })
+    }
 }
 
 /// Type of the source that created the task.
@@ -1353,7 +2187,7 @@ impl<'de> serde::Deserialize<'de> for TaskCreatedPayloadObjectSourceType {
 /// An item of the `collaborators` property of [`TaskCreatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskCreatedPayloadObjectItem {
     /// The collaborator's user to invite. The invited user must belong to the same account as the requesting user.
     pub user_id: String,
@@ -1361,8 +2195,36 @@ pub struct TaskCreatedPayloadObjectItem {
     pub email: String,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskCreatedPayloadObjectItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskCreatedPayloadObjectItem {
+    const EXPECTING: &'static str = "struct TaskCreatedPayloadObjectItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            email: __runtime::required::<A, _>(email, "email")?,
+        })
+    }
+}
+
 /// The payload of the `task.assignee_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskAssigneeUpdated {
     /// The name of the event.
     pub event: String,
@@ -1372,8 +2234,39 @@ pub struct TaskAssigneeUpdated {
     pub payload: TaskAssigneeUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskAssigneeUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskAssigneeUpdated {
+    const EXPECTING: &'static str = "struct TaskAssigneeUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TaskAssigneeUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskAssigneeUpdatedPayload {
     /// The account ID of the user who updated assignee to the task
     pub account_id: String,
@@ -1390,8 +2283,54 @@ pub struct TaskAssigneeUpdatedPayload {
     pub object: TaskAssigneeUpdatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskAssigneeUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskAssigneeUpdatedPayload {
+    const EXPECTING: &'static str = "struct TaskAssigneeUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operation_type = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operation_type" => {
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operation_type: __runtime::required::<
+                A,
+                _,
+            >(operation_type, "operation_type")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskAssigneeUpdatedPayloadObject {
     /// The task ID.
     pub task_id: String,
@@ -1399,8 +2338,36 @@ pub struct TaskAssigneeUpdatedPayloadObject {
     pub assignees: Vec<TaskItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskAssigneeUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskAssigneeUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct TaskAssigneeUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        let mut assignees = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "assignees" => __runtime::field(&mut __map, &mut assignees, "assignees")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            assignees: __runtime::required::<A, _>(assignees, "assignees")?,
+        })
+    }
+}
+
 /// The payload of the `task.reopened` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskReopened {
     /// The name of the event.
     pub event: String,
@@ -1410,8 +2377,39 @@ pub struct TaskReopened {
     pub payload: TaskReopenedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskReopened {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskReopened {
+    const EXPECTING: &'static str = "struct TaskReopened";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TaskReopened`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskReopenedPayload {
     /// The account ID of the user who opened the task.
     pub account_id: String,
@@ -1423,9 +2421,72 @@ pub struct TaskReopenedPayload {
     pub object: TaskReopenedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TaskReopenedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskReopenedPayload {
+    const EXPECTING: &'static str = "struct TaskReopenedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskReopenedPayloadObject {
     /// The task ID.
     pub task_id: String,
+}
+
+impl<'de> serde::Deserialize<'de> for TaskReopenedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TaskReopenedPayloadObject {
+    const EXPECTING: &'static str = "struct TaskReopenedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut task_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+        })
+    }
 }

@@ -3241,7 +3241,7 @@ where
 }
 
 /// The payload of the `team_chat.shared_spaces_member_left` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesMemberLeft {
     /// The name of the event.
     pub event: String,
@@ -3251,8 +3251,39 @@ pub struct TeamChatSharedSpacesMemberLeft {
     pub payload: TeamChatSharedSpacesMemberLeftPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesMemberLeft {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesMemberLeft {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesMemberLeft";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatSharedSpacesMemberLeft`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesMemberLeftPayload {
     /// The account ID of the user who left the space. This value returns an empty string for external users.
     pub account_id: String,
@@ -3266,8 +3297,58 @@ pub struct TeamChatSharedSpacesMemberLeftPayload {
     pub object: TeamChatSharedSpacesMemberLeftPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesMemberLeftPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesMemberLeftPayload {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesMemberLeftPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the shared space.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesMemberLeftPayloadObject {
     /// The ID of the space that was left.
     pub space_id: String,
@@ -3277,8 +3358,41 @@ pub struct TeamChatSharedSpacesMemberLeftPayloadObject {
     pub timestamp: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesMemberLeftPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesMemberLeftPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesMemberLeftPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut space_id = None;
+        let mut space_name = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id")?,
+                "space_name" => {
+                    __runtime::field(&mut __map, &mut space_name, "space_name")?
+                }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            space_id: __runtime::required::<A, _>(space_id, "space_id")?,
+            space_name: __runtime::required::<A, _>(space_name, "space_name")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationRemoved {
     /// The name of the event.
     pub event: String,
@@ -3288,10 +3402,41 @@ pub struct TeamChatChannelInvitationRemoved {
     pub payload: TeamChatChannelInvitationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationRemoved {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationRemoved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationRemoved`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationPayload {
     /// The account ID of the user who removed the chat channel invitation. This value returns an empty string for external users.
     pub account_id: String,
@@ -3305,32 +3450,124 @@ pub struct TeamChatChannelInvitationPayload {
     pub object: Box<TeamChatChannelInvitationPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the invitation.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationPayloadObjectInvitee,
     /// Information about the inviters.
     pub inviters: Vec<TeamChatChannelInvitationPayloadObjectInvitersItem>,
     /// The date and time at which the chat channel invitation was removed, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The timestamp for when the chat channel invitation was removed.
     pub timestamp: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut organization = None;
+        let mut channel = None;
+        let mut invitee = None;
+        let mut inviters = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "organization" => {
+                    __runtime::field(&mut __map, &mut organization, "organization")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            organization: organization.unwrap_or_default(),
+            channel: channel.unwrap_or_default(),
+            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
+            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
+            date_time: date_time.unwrap_or_default(),
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+        })
+    }
+}
+
 /// Information about organization of channel owner. This object is blank for external organization.
 ///
 /// One type for 10 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelPayloadObjectOrganization {
     /// The organization's ID.
     pub org_id: String,
@@ -3338,10 +3575,38 @@ pub struct TeamChatChannelPayloadObjectOrganization {
     pub org_name: String,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelPayloadObjectOrganization {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelPayloadObjectOrganization {
+    const EXPECTING: &'static str = "struct TeamChatChannelPayloadObjectOrganization";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut org_id = None;
+        let mut org_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "org_id" => __runtime::field(&mut __map, &mut org_id, "org_id")?,
+                "org_name" => __runtime::field(&mut __map, &mut org_name, "org_name")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            org_id: __runtime::required::<A, _>(org_id, "org_id")?,
+            org_name: __runtime::required::<A, _>(org_name, "org_name")?,
+        })
+    }
+}
+
 /// Information about the chat channel. This object is blank for external channel.
 ///
 /// One type for 11 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelPayloadObjectChannel {
     /// The chat channel's ID.
     pub channel_id: String,
@@ -3355,6 +3620,41 @@ pub struct TeamChatChannelPayloadObjectChannel {
     /// * 5 — A public channel. Anyone can join this channel and invite members from other Zoom accounts.
     #[serde(rename = "type")]
     pub type_: TeamChatChannelInvitationRemovedPayloadObjectChannelType,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatChannelPayloadObjectChannel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelPayloadObjectChannel {
+    const EXPECTING: &'static str = "struct TeamChatChannelPayloadObjectChannel";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut channel_id = None;
+        let mut channel_name = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
 }
 
 /// The type of chat channel:
@@ -3424,22 +3724,57 @@ for TeamChatChannelInvitationRemovedPayloadObjectChannelType {
 /// Information about the invitee.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationPayloadObjectInvitee {
     /// The display name of the user who is invited.
     pub display_name: String,
     /// The email address of the user who is invited. This value returns an empty string for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The member ID of the user who is invited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationPayloadObjectInvitee {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationPayloadObjectInvitee {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationPayloadObjectInvitee";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut member_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: user_email.unwrap_or_default(),
+            member_id: member_id.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `inviters` property of [`TeamChatChannelInvitationPayloadObject`].
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationPayloadObjectInvitersItem {
     /// The user ID of the user who created the chat channel invitation. This value returns an empty string for external users.
     pub user_id: String,
@@ -3453,8 +3788,52 @@ pub struct TeamChatChannelInvitationPayloadObjectInvitersItem {
     pub date_created: String,
 }
 
+impl<'de> serde::Deserialize<'de>
+for TeamChatChannelInvitationPayloadObjectInvitersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationPayloadObjectInvitersItem {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationPayloadObjectInvitersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut member_id = None;
+        let mut date_created = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                "date_created" => {
+                    __runtime::field(&mut __map, &mut date_created, "date_created")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
+            date_created: __runtime::required::<A, _>(date_created, "date_created")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.emoji_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatEmojiAdded {
     /// The name of the event.
     pub event: String,
@@ -3464,10 +3843,41 @@ pub struct TeamChatEmojiAdded {
     pub payload: TeamChatEmojiPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatEmojiAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatEmojiAdded {
+    const EXPECTING: &'static str = "struct TeamChatEmojiAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatEmojiAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatEmojiPayload {
     /// The account ID of the user who added the custom emoji.
     pub account_id: String,
@@ -3481,10 +3891,60 @@ pub struct TeamChatEmojiPayload {
     pub object: TeamChatEmojiPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatEmojiPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatEmojiPayload {
+    const EXPECTING: &'static str = "struct TeamChatEmojiPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the custom emoji.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatEmojiPayloadObject {
     /// The custom emoji's name.
     pub name: String,
@@ -3492,8 +3952,36 @@ pub struct TeamChatEmojiPayloadObject {
     pub file_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatEmojiPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatEmojiPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatEmojiPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut name = None;
+        let mut file_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            name: __runtime::required::<A, _>(name, "name")?,
+            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.file_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFileChanged {
     /// The name of the event.
     pub event: String,
@@ -3503,10 +3991,41 @@ pub struct TeamChatFileChanged {
     pub payload: TeamChatFilePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFileChanged {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFileChanged {
+    const EXPECTING: &'static str = "struct TeamChatFileChanged";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatFileChanged`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFilePayload {
     /// The account ID of the user who changed the files.
     pub account_id: String,
@@ -3520,19 +4039,94 @@ pub struct TeamChatFilePayload {
     pub object: TeamChatFilePayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFilePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFilePayload {
+    const EXPECTING: &'static str = "struct TeamChatFilePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the files.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFilePayloadObject {
     /// The files' information.
     pub files: Vec<TeamChatFilePayloadObjectFilesItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFilePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFilePayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatFilePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut files = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "files" => __runtime::field(&mut __map, &mut files, "files")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            files: __runtime::required::<A, _>(files, "files")?,
+        })
+    }
+}
+
 /// An item of the `files` property of [`TeamChatFilePayloadObject`].
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFilePayloadObjectFilesItem {
     /// The file's ID.
     pub file_id: String,
@@ -3545,8 +4139,44 @@ pub struct TeamChatFilePayloadObjectFilesItem {
     pub os_file_type: String,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFilePayloadObjectFilesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFilePayloadObjectFilesItem {
+    const EXPECTING: &'static str = "struct TeamChatFilePayloadObjectFilesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut file_id = None;
+        let mut file_name = None;
+        let mut file_size = None;
+        let mut os_file_type = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "OS_file_type" => {
+                    __runtime::field(&mut __map, &mut os_file_type, "OS_file_type")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
+            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
+            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+            os_file_type: __runtime::required::<A, _>(os_file_type, "OS_file_type")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_join_declined` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelJoinDeclined {
     /// The name of the event.
     pub event: String,
@@ -3556,10 +4186,41 @@ pub struct TeamChatChannelJoinDeclined {
     pub payload: TeamChatChannelJoinPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinDeclined {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelJoinDeclined {
+    const EXPECTING: &'static str = "struct TeamChatChannelJoinDeclined";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelJoinDeclined`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelJoinPayload {
     /// The account ID of the user who declined the channel join request. This value returns an empty string for external users.
     pub account_id: String,
@@ -3573,16 +4234,66 @@ pub struct TeamChatChannelJoinPayload {
     pub object: Box<TeamChatChannelJoinPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelJoinPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelJoinPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the request.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelJoinPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the requester.
     pub requester: TeamChatChannelJoinPayloadObjectRequester,
@@ -3594,14 +4305,56 @@ pub struct TeamChatChannelJoinPayloadObject {
     /// * by_channel_owner_account_admin — The join request is approved or declined by channel owner account admin.
     /// * by_requester_account_admin — The join request is approved or declined by requester account admin.
     /// * by_channel_owner — The join request is approved or declined by channel owner.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<TeamChatChannelJoinPayloadObjectType>,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelJoinPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelJoinPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut organization = None;
+        let mut channel = None;
+        let mut requester = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "organization" => {
+                    __runtime::field(&mut __map, &mut organization, "organization")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "requester" => __runtime::field(&mut __map, &mut requester, "requester")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            organization: organization.unwrap_or_default(),
+            channel: channel.unwrap_or_default(),
+            requester: __runtime::required::<A, _>(requester, "requester")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            type_: type_.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the requester.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelJoinPayloadObjectRequester {
     /// The user ID of the user who requested to join this chat channel. This value returns an empty string for external users.
     pub user_id: String,
@@ -3611,6 +4364,44 @@ pub struct TeamChatChannelJoinPayloadObjectRequester {
     pub user_email: String,
     /// The member ID of the user who requested to join this chat channel.
     pub member_id: String,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinPayloadObjectRequester {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelJoinPayloadObjectRequester {
+    const EXPECTING: &'static str = "struct TeamChatChannelJoinPayloadObjectRequester";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut member_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
+        })
+    }
 }
 
 /// The operation type of this event:
@@ -3669,7 +4460,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinPayloadObjectType {
 }
 
 /// The payload of the `chat_channel.member_joined` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelMemberJoined {
     /// The name of the event.
     pub event: String,
@@ -3679,10 +4470,41 @@ pub struct ChatChannelMemberJoined {
     pub payload: ChatChannelPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelMemberJoined {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelMemberJoined {
+    const EXPECTING: &'static str = "struct ChatChannelMemberJoined";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ChatChannelMemberJoined`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelPayload {
     /// The account ID of the user who joined the chat channel.
     pub account_id: String,
@@ -3694,10 +4516,48 @@ pub struct ChatChannelPayload {
     pub operator_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelPayload {
+    const EXPECTING: &'static str = "struct ChatChannelPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut object = None;
+        let mut operator_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+        })
+    }
+}
+
 /// Information about the chat channel.
 ///
 /// One type for 6 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PayloadObject {
     /// The chat channel's name.
     pub name: String,
@@ -3717,8 +4577,45 @@ pub struct PayloadObject {
     pub timestamp: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for PayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for PayloadObject {
+    const EXPECTING: &'static str = "struct PayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut name = None;
+        let mut id = None;
+        let mut type_ = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            name: __runtime::required::<A, _>(name, "name")?,
+            id: __runtime::required::<A, _>(id, "id")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+        })
+    }
+}
+
 /// The payload of the `chat_message.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatMessageUpdated {
     /// The event's name.
     pub event: String,
@@ -3728,10 +4625,41 @@ pub struct ChatMessageUpdated {
     pub payload: Box<ChatMessagePayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatMessageUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatMessageUpdated {
+    const EXPECTING: &'static str = "struct ChatMessageUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ChatMessageUpdated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatMessagePayload {
     /// The account ID of the user who updated the message.
     pub account_id: String,
@@ -3743,10 +4671,48 @@ pub struct ChatMessagePayload {
     pub operator_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatMessagePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatMessagePayload {
+    const EXPECTING: &'static str = "struct ChatMessagePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut object = None;
+        let mut operator_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+        })
+    }
+}
+
 /// Information about the message.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatMessagePayloadObject {
     /// The message's unique ID.
     pub id: String,
@@ -3764,7 +4730,7 @@ pub struct ChatMessagePayloadObject {
     /// The email address of the message contact to whom the message was sent.
     pub contact_email: String,
     /// The message contact's user ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The chat channel's ID.
     pub channel_id: String,
@@ -3772,6 +4738,68 @@ pub struct ChatMessagePayloadObject {
     pub channel_name: String,
     /// The updated message content.
     pub message: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ChatMessagePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatMessagePayloadObject {
+    const EXPECTING: &'static str = "struct ChatMessagePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut type_ = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut session_id = None;
+        let mut contact_email = None;
+        let mut contact_id = None;
+        let mut channel_id = None;
+        let mut channel_name = None;
+        let mut message = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "contact_email" => {
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                }
+                "contact_id" => {
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "message" => __runtime::field(&mut __map, &mut message, "message")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
+            contact_id: contact_id.unwrap_or_default(),
+            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
+            message: __runtime::required::<A, _>(message, "message")?,
+        })
+    }
 }
 
 /// Whether the message was sent to a chat channel or an individual contact:
@@ -3823,7 +4851,7 @@ impl<'de> serde::Deserialize<'de> for PayloadObjectType {
 }
 
 /// The payload of the `chat_channel.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelDeleted {
     /// The event's name.
     pub event: String,
@@ -3833,8 +4861,39 @@ pub struct ChatChannelDeleted {
     pub payload: ChatChannelPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelDeleted {
+    const EXPECTING: &'static str = "struct ChatChannelDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `chat_message.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatMessageDeleted {
     /// The event's name.
     pub event: String,
@@ -3844,8 +4903,39 @@ pub struct ChatMessageDeleted {
     pub payload: Box<ChatMessagePayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatMessageDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatMessageDeleted {
+    const EXPECTING: &'static str = "struct ChatMessageDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.emoji_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatEmojiRemoved {
     /// The name of the event.
     pub event: String,
@@ -3855,8 +4945,39 @@ pub struct TeamChatEmojiRemoved {
     pub payload: TeamChatEmojiPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatEmojiRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatEmojiRemoved {
+    const EXPECTING: &'static str = "struct TeamChatEmojiRemoved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_pin_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelPinAdded {
     /// The name of the event.
     pub event: String,
@@ -3866,10 +4987,41 @@ pub struct TeamChatChannelPinAdded {
     pub payload: Box<TeamChatChannelPinPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelPinAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelPinAdded {
+    const EXPECTING: &'static str = "struct TeamChatChannelPinAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelPinAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelPinPayload {
     /// The account ID of the user who pinned the chat message. If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -3885,10 +5037,72 @@ pub struct TeamChatChannelPinPayload {
     pub object: TeamChatChannelPinPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelPinPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelPinPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelPinPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the chat channel and the pinned message.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelPinPayloadObject {
     /// The chat channel's name.
     pub channel_name: String,
@@ -3913,17 +5127,84 @@ pub struct TeamChatChannelPinPayloadObject {
     /// The timestamp for when the chat message was pinned.
     pub timestamp: i64,
     /// The files info in the pinned message's content. Only when the pinned message contains files, the payload will include the files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TeamChatPayloadObjectFilesItem>>,
     /// The [rich text formatting](https://support.zoom.us/hc/en-us/articles/115004789183-Replying-to-and-managing-chat-messages) info included in the pinned message. Only when the pinned message contains rich texts, the payload will include the rich_text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_text: Option<Vec<TeamChatPayloadObjectRichTextItem>>,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatChannelPinPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelPinPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelPinPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut channel_name = None;
+        let mut channel_id = None;
+        let mut type_ = None;
+        let mut message_id = None;
+        let mut message = None;
+        let mut message_timestamp = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut files = None;
+        let mut rich_text = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "message" => __runtime::field(&mut __map, &mut message, "message")?,
+                "message_timestamp" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut message_timestamp,
+                        "message_timestamp",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "files" => __runtime::field(&mut __map, &mut files, "files")?,
+                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
+            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            message: __runtime::required::<A, _>(message, "message")?,
+            message_timestamp: __runtime::required::<
+                A,
+                _,
+            >(message_timestamp, "message_timestamp")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            files: files.unwrap_or_default(),
+            rich_text: rich_text.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `files` property of [`TeamChatChannelPinPayloadObject`].
 ///
 /// One type for 8 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatPayloadObjectFilesItem {
     /// The attachment's extension type.
     #[serde(rename = "OS_file_type")]
@@ -3936,6 +5217,54 @@ pub struct TeamChatPayloadObjectFilesItem {
     pub file_name: String,
     /// The attachment's file size in bytes.
     pub file_size: i64,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatPayloadObjectFilesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatPayloadObjectFilesItem {
+    const EXPECTING: &'static str = "struct TeamChatPayloadObjectFilesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut os_file_type = None;
+        let mut file_id = None;
+        let mut file_message_type = None;
+        let mut file_name = None;
+        let mut file_size = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "OS_file_type" => {
+                    __runtime::field(&mut __map, &mut os_file_type, "OS_file_type")?
+                }
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
+                "file_message_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut file_message_type,
+                        "file_message_type",
+                    )?
+                }
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            os_file_type: __runtime::required::<A, _>(os_file_type, "OS_file_type")?,
+            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
+            file_message_type: __runtime::required::<
+                A,
+                _,
+            >(file_message_type, "file_message_type")?,
+            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
+            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+        })
+    }
 }
 
 /// The attachment's file type.
@@ -4003,7 +5332,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatPayloadObjectFilesItemFileMessageT
 /// An item of the `rich_text` property of [`TeamChatChannelPinPayloadObject`].
 ///
 /// One type for 8 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatPayloadObjectRichTextItem {
     /// The start position of the rich text in the message string.
     ///
@@ -4024,8 +5353,53 @@ pub struct TeamChatPayloadObjectRichTextItem {
     /// 4.Paragraph value: h1 for Heading 1, h2 for Heading 2, or h3 for Heading 3.
     ///
     /// 5.AddLink value: must be a valid URL, with an http or https prefix. For example: <https://example.com>
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format_attr: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatPayloadObjectRichTextItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatPayloadObjectRichTextItem {
+    const EXPECTING: &'static str = "struct TeamChatPayloadObjectRichTextItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut start_position = None;
+        let mut end_position = None;
+        let mut format_type = None;
+        let mut format_attr = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "start_position" => {
+                    __runtime::field(&mut __map, &mut start_position, "start_position")?
+                }
+                "end_position" => {
+                    __runtime::field(&mut __map, &mut end_position, "end_position")?
+                }
+                "format_type" => {
+                    __runtime::field(&mut __map, &mut format_type, "format_type")?
+                }
+                "format_attr" => {
+                    __runtime::field(&mut __map, &mut format_attr, "format_attr")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            start_position: __runtime::required::<
+                A,
+                _,
+            >(start_position, "start_position")?,
+            end_position: __runtime::required::<A, _>(end_position, "end_position")?,
+            format_type: __runtime::required::<A, _>(format_type, "format_type")?,
+            format_attr: format_attr.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of rich text.
@@ -4119,7 +5493,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatPayloadObjectRichTextItemFormatTyp
 }
 
 /// The payload of the `team_chat.dm_reaction_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatDmReactionAdded {
     /// The name of the event.
     pub event: String,
@@ -4129,10 +5503,41 @@ pub struct TeamChatDmReactionAdded {
     pub payload: Box<TeamChatDmReactionPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatDmReactionAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatDmReactionAdded {
+    const EXPECTING: &'static str = "struct TeamChatDmReactionAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatDmReactionAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatDmReactionPayload {
     /// The account ID of the user who added the emoji. This value returns an empty string for external users.
     pub account_id: String,
@@ -4148,10 +5553,72 @@ pub struct TeamChatDmReactionPayload {
     pub object: TeamChatDmReactionPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatDmReactionPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatDmReactionPayload {
+    const EXPECTING: &'static str = "struct TeamChatDmReactionPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the emoji.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatDmReactionPayloadObject {
     /// The ID of chat message where the emoji was added
     pub msg_id: String,
@@ -4171,8 +5638,69 @@ pub struct TeamChatDmReactionPayloadObject {
     pub contact_member_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatDmReactionPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatDmReactionPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatDmReactionPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut msg_id = None;
+        let mut msg_time = None;
+        let mut emoji_time = None;
+        let mut emoji = None;
+        let mut timestamp = None;
+        let mut contact_email = None;
+        let mut contact_id = None;
+        let mut contact_member_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "msg_id" => __runtime::field(&mut __map, &mut msg_id, "msg_id")?,
+                "msg_time" => __runtime::field(&mut __map, &mut msg_time, "msg_time")?,
+                "emoji_time" => {
+                    __runtime::field(&mut __map, &mut emoji_time, "emoji_time")?
+                }
+                "emoji" => __runtime::field(&mut __map, &mut emoji, "emoji")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "contact_email" => {
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                }
+                "contact_id" => {
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                }
+                "contact_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_member_id,
+                        "contact_member_id",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            msg_id: __runtime::required::<A, _>(msg_id, "msg_id")?,
+            msg_time: __runtime::required::<A, _>(msg_time, "msg_time")?,
+            emoji_time: __runtime::required::<A, _>(emoji_time, "emoji_time")?,
+            emoji: __runtime::required::<A, _>(emoji, "emoji")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
+            contact_id: __runtime::required::<A, _>(contact_id, "contact_id")?,
+            contact_member_id: __runtime::required::<
+                A,
+                _,
+            >(contact_member_id, "contact_member_id")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_archived` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelArchived {
     /// The name of the event.
     pub event: String,
@@ -4182,10 +5710,41 @@ pub struct TeamChatChannelArchived {
     pub payload: TeamChatChannelPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelArchived {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelArchived {
+    const EXPECTING: &'static str = "struct TeamChatChannelArchived";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelArchived`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelPayload {
     /// The account ID of the user who archived the chat channel. If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -4201,8 +5760,70 @@ pub struct TeamChatChannelPayload {
     pub object: PayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.bookmark_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatBookmarkRemoved {
     /// The name of the event.
     pub event: String,
@@ -4212,10 +5833,41 @@ pub struct TeamChatBookmarkRemoved {
     pub payload: TeamChatBookmarkPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatBookmarkRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatBookmarkRemoved {
+    const EXPECTING: &'static str = "struct TeamChatBookmarkRemoved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatBookmarkRemoved`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatBookmarkPayload {
     /// The account ID of the user who unbookmarked the message.
     pub account_id: String,
@@ -4229,10 +5881,60 @@ pub struct TeamChatBookmarkPayload {
     pub object: Box<TeamChatBookmarkPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatBookmarkPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatBookmarkPayload {
+    const EXPECTING: &'static str = "struct TeamChatBookmarkPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the unbookmarked message.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatBookmarkPayloadObject {
     /// The type of message:
     /// * to_contact — The message was sent to a contact.
@@ -4240,7 +5942,7 @@ pub struct TeamChatBookmarkPayloadObject {
     #[serde(rename = "type")]
     pub type_: PayloadObjectType,
     /// The chat channel's ID. Only when the type is to_channel, the payload will include the channel_id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The unbookmarked message's ID.
     pub message_id: String,
@@ -4261,15 +5963,107 @@ pub struct TeamChatBookmarkPayloadObject {
     /// The timestamp for when the message was unbookmarked.
     pub timestamp: i64,
     /// The files info in the unbookmarked message's content. Only when the unbookmarked message contains files, the payload will include the files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TeamChatPayloadObjectFilesItem>>,
     /// The [rich text formatting](https://support.zoom.us/hc/en-us/articles/115004789183-Replying-to-and-managing-chat-messages) info included in the unbookmarked message. Only when the unbookmarked message contains rich texts, the payload will include the rich_text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_text: Option<Vec<TeamChatPayloadObjectRichTextItem>>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatBookmarkPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatBookmarkPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatBookmarkPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut channel_id = None;
+        let mut message_id = None;
+        let mut message = None;
+        let mut message_timestamp = None;
+        let mut sender = None;
+        let mut sender_id = None;
+        let mut sender_member_id = None;
+        let mut by_external_user = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut files = None;
+        let mut rich_text = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "message" => __runtime::field(&mut __map, &mut message, "message")?,
+                "message_timestamp" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut message_timestamp,
+                        "message_timestamp",
+                    )?
+                }
+                "sender" => __runtime::field(&mut __map, &mut sender, "sender")?,
+                "sender_id" => __runtime::field(&mut __map, &mut sender_id, "sender_id")?,
+                "sender_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sender_member_id,
+                        "sender_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "files" => __runtime::field(&mut __map, &mut files, "files")?,
+                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            channel_id: channel_id.unwrap_or_default(),
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            message: __runtime::required::<A, _>(message, "message")?,
+            message_timestamp: __runtime::required::<
+                A,
+                _,
+            >(message_timestamp, "message_timestamp")?,
+            sender: __runtime::required::<A, _>(sender, "sender")?,
+            sender_id: __runtime::required::<A, _>(sender_id, "sender_id")?,
+            sender_member_id: __runtime::required::<
+                A,
+                _,
+            >(sender_member_id, "sender_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            files: files.unwrap_or_default(),
+            rich_text: rich_text.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_pin_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelPinRemoved {
     /// The name of the event.
     pub event: String,
@@ -4279,8 +6073,39 @@ pub struct TeamChatChannelPinRemoved {
     pub payload: Box<TeamChatChannelPinPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelPinRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelPinRemoved {
+    const EXPECTING: &'static str = "struct TeamChatChannelPinRemoved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_join_approval_requested` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelJoinApprovalRequested {
     /// The name of the event.
     pub event: String,
@@ -4290,21 +6115,77 @@ pub struct TeamChatChannelJoinApprovalRequested {
     pub payload: TeamChatChannelJoinApprovalRequestedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinApprovalRequested {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelJoinApprovalRequested {
+    const EXPECTING: &'static str = "struct TeamChatChannelJoinApprovalRequested";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelJoinApprovalRequested`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelJoinApprovalRequestedPayload {
     /// Information about the request.
     pub object: Box<TeamChatChannelJoinApprovalRequestedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinApprovalRequestedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelJoinApprovalRequestedPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelJoinApprovalRequestedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the request.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelJoinApprovalRequestedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the requester.
     pub requester: TeamChatChannelJoinPayloadObjectRequester,
@@ -4318,6 +6199,48 @@ pub struct TeamChatChannelJoinApprovalRequestedPayloadObject {
     /// * to_channel_owner — The request needs approval of channel owner.
     #[serde(rename = "type")]
     pub type_: TeamChatChannelJoinApprovalRequestedPayloadObjectType,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinApprovalRequestedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelJoinApprovalRequestedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelJoinApprovalRequestedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut organization = None;
+        let mut channel = None;
+        let mut requester = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "organization" => {
+                    __runtime::field(&mut __map, &mut organization, "organization")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "requester" => __runtime::field(&mut __map, &mut requester, "requester")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            organization: organization.unwrap_or_default(),
+            channel: channel.unwrap_or_default(),
+            requester: __runtime::required::<A, _>(requester, "requester")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
 }
 
 /// The type of this approval request:
@@ -4373,7 +6296,7 @@ for TeamChatChannelJoinApprovalRequestedPayloadObjectType {
 }
 
 /// The payload of the `team_chat.file_downloaded` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFileDownloaded {
     /// The event's name.
     pub event: String,
@@ -4383,8 +6306,39 @@ pub struct TeamChatFileDownloaded {
     pub payload: TeamChatFileDownloadedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFileDownloaded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFileDownloaded {
+    const EXPECTING: &'static str = "struct TeamChatFileDownloaded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatFileDownloaded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFileDownloadedPayload {
     /// The account ID of the user who downloaded the team chat file. This value returns blank for external users.
     pub account_id: String,
@@ -4398,20 +6352,70 @@ pub struct TeamChatFileDownloadedPayload {
     pub object: Box<TeamChatFileDownloadedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFileDownloadedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFileDownloadedPayload {
+    const EXPECTING: &'static str = "struct TeamChatFileDownloadedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the chat message file.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFileDownloadedPayloadObject {
     /// The email address of the contact. This field only displays when the file was sent in a one-on-one chat between the operator and the contact. This value returns an empty string for external users
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
     /// The file message contact's user ID. This field only display when the file was sent in a one-on-one chat between the operator and the contact. This value returns an empty string for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The file message contact's member ID. This field only displays when the file was sent in a one-on-one chat between the operator and the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_member_id: Option<String>,
     /// The team chat channel's ID. This field only displays when the file was sent in the chat channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The timestamp when the message was sent.
     pub timestamp: i64,
@@ -4419,8 +6423,60 @@ pub struct TeamChatFileDownloadedPayloadObject {
     pub file: TeamChatFileDownloadedPayloadObjectFile,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFileDownloadedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFileDownloadedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatFileDownloadedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut contact_email = None;
+        let mut contact_id = None;
+        let mut contact_member_id = None;
+        let mut channel_id = None;
+        let mut timestamp = None;
+        let mut file = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "contact_email" => {
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                }
+                "contact_id" => {
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                }
+                "contact_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_member_id,
+                        "contact_member_id",
+                    )?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "file" => __runtime::field(&mut __map, &mut file, "file")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            contact_email: contact_email.unwrap_or_default(),
+            contact_id: contact_id.unwrap_or_default(),
+            contact_member_id: contact_member_id.unwrap_or_default(),
+            channel_id: channel_id.unwrap_or_default(),
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            file: __runtime::required::<A, _>(file, "file")?,
+        })
+    }
+}
+
 /// Information about the team chat message file.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFileDownloadedPayloadObjectFile {
     /// The team chat file's universally unique identifier (UUID), in base64-encoded format.
     pub file_id: String,
@@ -4431,14 +6487,65 @@ pub struct TeamChatFileDownloadedPayloadObjectFile {
     /// The team chat file's type.
     pub file_type: String,
     /// The user ID of the user who uploaded the team chat file. This value returns blank for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_owner_id: Option<String>,
     /// The member ID of the user who uploaded the team chat file.
     pub file_owner_member_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFileDownloadedPayloadObjectFile {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFileDownloadedPayloadObjectFile {
+    const EXPECTING: &'static str = "struct TeamChatFileDownloadedPayloadObjectFile";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut file_id = None;
+        let mut file_name = None;
+        let mut file_size = None;
+        let mut file_type = None;
+        let mut file_owner_id = None;
+        let mut file_owner_member_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
+                "file_owner_id" => {
+                    __runtime::field(&mut __map, &mut file_owner_id, "file_owner_id")?
+                }
+                "file_owner_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut file_owner_member_id,
+                        "file_owner_member_id",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
+            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
+            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
+            file_owner_id: file_owner_id.unwrap_or_default(),
+            file_owner_member_id: __runtime::required::<
+                A,
+                _,
+            >(file_owner_member_id, "file_owner_member_id")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.dm_message_posted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatDmMessagePosted {
     /// The name of the event.
     pub event: String,
@@ -4448,10 +6555,41 @@ pub struct TeamChatDmMessagePosted {
     pub payload: TeamChatDmMessagePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatDmMessagePosted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatDmMessagePosted {
+    const EXPECTING: &'static str = "struct TeamChatDmMessagePosted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatDmMessagePosted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatDmMessagePayload {
     /// The account ID of the user who triggered the action.If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -4467,15 +6605,77 @@ pub struct TeamChatDmMessagePayload {
     pub object: Box<TeamChatDmMessagePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatDmMessagePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatDmMessagePayload {
+    const EXPECTING: &'static str = "struct TeamChatDmMessagePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The Iiformation about the message.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatDmMessagePayloadObject {
     /// The message's ID.
     pub message_id: String,
     /// The ID of the parent message in the chat thread.It's only available if the message is a reply to a main message in a thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<String>,
     /// The chat session's unique ID.
     pub session_id: String,
@@ -4488,30 +6688,122 @@ pub struct TeamChatDmMessagePayloadObject {
     /// The message contact's user ID.The value will be an empty string if this info is from an external user.
     pub contact_id: String,
     /// The message contact's account ID.The value will be an empty string if this info is from an external user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_account_id: Option<String>,
     /// The message contact's member ID.
     pub contact_member_id: String,
     /// The sent message's content.If this event only occurs when sending a file, the value of the message will not exist.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The attachment file's info in sent message's content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TeamChatPayloadObjectFilesItem>>,
     /// The [rich text formatting](https://support.zoom.us/hc/en-us/articles/115004789183-Replying-to-and-managing-chat-messages)object. Use this object to include rich text info in sent message's content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_text: Option<Vec<TeamChatPayloadObjectRichTextItem>>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(
-        rename = "contact_account_id ",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "contact_account_id ", skip_serializing_if = "Option::is_none")]
     pub contact_account_id_2: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatDmMessagePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatDmMessagePayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatDmMessagePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut message_id = None;
+        let mut reply_main_message_id = None;
+        let mut session_id = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut contact_email = None;
+        let mut contact_id = None;
+        let mut contact_account_id = None;
+        let mut contact_member_id = None;
+        let mut message = None;
+        let mut files = None;
+        let mut rich_text = None;
+        let mut contact_account_id_2 = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "reply_main_message_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut reply_main_message_id,
+                        "reply_main_message_id",
+                    )?
+                }
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "contact_email" => {
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                }
+                "contact_id" => {
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                }
+                "contact_account_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_account_id,
+                        "contact_account_id",
+                    )?
+                }
+                "contact_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_member_id,
+                        "contact_member_id",
+                    )?
+                }
+                "message" => __runtime::field(&mut __map, &mut message, "message")?,
+                "files" => __runtime::field(&mut __map, &mut files, "files")?,
+                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text")?,
+                "contact_account_id " => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_account_id_2,
+                        "contact_account_id ",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            reply_main_message_id: reply_main_message_id.unwrap_or_default(),
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
+            contact_id: __runtime::required::<A, _>(contact_id, "contact_id")?,
+            contact_account_id: contact_account_id.unwrap_or_default(),
+            contact_member_id: __runtime::required::<
+                A,
+                _,
+            >(contact_member_id, "contact_member_id")?,
+            message: message.unwrap_or_default(),
+            files: files.unwrap_or_default(),
+            rich_text: rich_text.unwrap_or_default(),
+            contact_account_id_2: contact_account_id_2.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `team_chat.shared_spaces_edited` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesEdited {
     /// The name of the event.
     pub event: String,
@@ -4520,16 +6812,52 @@ pub struct TeamChatSharedSpacesEdited {
     /// The `payload` property.
     pub payload: TeamChatSharedSpacesEditedPayload,
     /// The `additionalProperties` property.
-    #[serde(
-        rename = "additionalProperties",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "additionalProperties", skip_serializing_if = "Option::is_none")]
     pub additional_properties: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesEdited {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesEdited {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesEdited";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        let mut additional_properties = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                "additionalProperties" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut additional_properties,
+                        "additionalProperties",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+            additional_properties: additional_properties.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatSharedSpacesEdited`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesEditedPayload {
     /// The account ID of the user who edited the space. This value returns an empty string for external users.
     pub account_id: String,
@@ -4542,16 +6870,71 @@ pub struct TeamChatSharedSpacesEditedPayload {
     /// The `object` property.
     pub object: Box<TeamChatSharedSpacesEditedPayloadObject>,
     /// The `additionalProperties` property.
-    #[serde(
-        rename = "additionalProperties",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "additionalProperties", skip_serializing_if = "Option::is_none")]
     pub additional_properties: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesEditedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesEditedPayload {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesEditedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        let mut additional_properties = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "additionalProperties" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut additional_properties,
+                        "additionalProperties",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            additional_properties: additional_properties.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `object` property of [`TeamChatSharedSpacesEditedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesEditedPayloadObject {
     /// The ID of the space.
     pub space_id: String,
@@ -4560,14 +6943,52 @@ pub struct TeamChatSharedSpacesEditedPayloadObject {
     /// Information about the shared space's old settings.
     pub old_settings: TeamChatSharedSpacesEditedPayloadObjectSettings,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesEditedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesEditedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut space_id = None;
+        let mut new_settings = None;
+        let mut old_settings = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id")?,
+                "new_settings" => {
+                    __runtime::field(&mut __map, &mut new_settings, "new_settings")?
+                }
+                "old_settings" => {
+                    __runtime::field(&mut __map, &mut old_settings, "old_settings")?
+                }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            space_id: __runtime::required::<A, _>(space_id, "space_id")?,
+            new_settings: __runtime::required::<A, _>(new_settings, "new_settings")?,
+            old_settings: __runtime::required::<A, _>(old_settings, "old_settings")?,
+            timestamp: timestamp.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the shared space's new settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesEditedPayloadObjectSettings {
     /// The new/unchanged name of the space.
     pub name: String,
@@ -4577,10 +6998,41 @@ pub struct TeamChatSharedSpacesEditedPayloadObjectSettings {
     pub option: TeamChatSharedSpacesEditedPayloadObjectSettingsOption,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesEditedPayloadObjectSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObjectSettings {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesEditedPayloadObjectSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut name = None;
+        let mut desc = None;
+        let mut option = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "desc" => __runtime::field(&mut __map, &mut desc, "desc")?,
+                "option" => __runtime::field(&mut __map, &mut option, "option")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            name: __runtime::required::<A, _>(name, "name")?,
+            desc: __runtime::required::<A, _>(desc, "desc")?,
+            option: __runtime::required::<A, _>(option, "option")?,
+        })
+    }
+}
+
 /// The new/unchanged option of the space.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesEditedPayloadObjectSettingsOption {
     /// Whether or not the shared space is public.
     pub is_public: bool,
@@ -4590,6 +7042,68 @@ pub struct TeamChatSharedSpacesEditedPayloadObjectSettingsOption {
     pub add_new_channels: TeamChatSharedSpacesEditedPayloadObjectNewSettingsOptionAddNewMembers,
     /// Who is able to add external users to the shared space, if at all.
     pub add_external_users: TeamChatSharedSpacesEditedPayloadObjectSettingsOptionAddExternalUsers,
+}
+
+impl<'de> serde::Deserialize<'de>
+for TeamChatSharedSpacesEditedPayloadObjectSettingsOption {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObjectSettingsOption {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesEditedPayloadObjectSettingsOption";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut is_public = None;
+        let mut add_new_members = None;
+        let mut add_new_channels = None;
+        let mut add_external_users = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "is_public" => __runtime::field(&mut __map, &mut is_public, "is_public")?,
+                "add_new_members" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut add_new_members,
+                        "add_new_members",
+                    )?
+                }
+                "add_new_channels" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut add_new_channels,
+                        "add_new_channels",
+                    )?
+                }
+                "add_external_users" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut add_external_users,
+                        "add_external_users",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            is_public: __runtime::required::<A, _>(is_public, "is_public")?,
+            add_new_members: __runtime::required::<
+                A,
+                _,
+            >(add_new_members, "add_new_members")?,
+            add_new_channels: __runtime::required::<
+                A,
+                _,
+            >(add_new_channels, "add_new_channels")?,
+            add_external_users: __runtime::required::<
+                A,
+                _,
+            >(add_external_users, "add_external_users")?,
+        })
+    }
 }
 
 /// Who is able to add members to the shared space.
@@ -4697,7 +7211,7 @@ for TeamChatSharedSpacesEditedPayloadObjectSettingsOptionAddExternalUsers {
 }
 
 /// The payload of the `chat_channel.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelUpdated {
     /// The event's name.
     pub event: String,
@@ -4707,8 +7221,39 @@ pub struct ChatChannelUpdated {
     pub payload: ChatChannelPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelUpdated {
+    const EXPECTING: &'static str = "struct ChatChannelUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_app_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelAppAdded {
     /// The name of the event.
     pub event: String,
@@ -4718,10 +7263,41 @@ pub struct TeamChatChannelAppAdded {
     pub payload: TeamChatChannelAppPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelAppAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelAppAdded {
+    const EXPECTING: &'static str = "struct TeamChatChannelAppAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelAppAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelAppPayload {
     /// The account ID of the user who added the chat bot to the chat channel. This value returns an empty string for external users.
     pub account_id: String,
@@ -4732,16 +7308,75 @@ pub struct TeamChatChannelAppPayload {
     /// The member ID of the user who added the chat bot to the chat channel.
     pub operator_member_id: String,
     /// Whether this action was performed by an external user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub by_external_user: Option<bool>,
     /// Information about the chat channel.
     pub object: TeamChatChannelAppPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelAppPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelAppPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelAppPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: by_external_user.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the chat channel.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelAppPayloadObject {
     /// The chat channel's name.
     pub channel_name: String,
@@ -4760,14 +7395,60 @@ pub struct TeamChatChannelAppPayloadObject {
     /// The timestamp for when the chat bot was added to the chat channel.
     pub timestamp: i64,
     /// Information about added chat bot app members.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_members: Option<Vec<MembersItem>>,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatChannelAppPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelAppPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelAppPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut channel_name = None;
+        let mut channel_id = None;
+        let mut type_ = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut app_members = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "app_members" => {
+                    __runtime::field(&mut __map, &mut app_members, "app_members")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
+            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            app_members: app_members.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `app_members` property of [`TeamChatChannelAppPayloadObject`].
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MembersItem {
     /// the chat bot app member’s id.
     pub id: String,
@@ -4775,8 +7456,38 @@ pub struct MembersItem {
     pub display_name: String,
 }
 
+impl<'de> serde::Deserialize<'de> for MembersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for MembersItem {
+    const EXPECTING: &'static str = "struct MembersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut display_name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.starred` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatStarred {
     /// The name of the event.
     pub event: String,
@@ -4786,10 +7497,41 @@ pub struct TeamChatStarred {
     pub payload: TeamChatPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatStarred {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatStarred {
+    const EXPECTING: &'static str = "struct TeamChatStarred";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatStarred`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatPayload {
     /// The account ID of the user who starred the sessions.
     pub account_id: String,
@@ -4803,10 +7545,60 @@ pub struct TeamChatPayload {
     pub object: TeamChatPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatPayload {
+    const EXPECTING: &'static str = "struct TeamChatPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the starred sessions.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatPayloadObject {
     /// The sessions' info.
     pub items: Vec<TeamChatPayloadObjectItemsItem>,
@@ -4816,29 +7608,118 @@ pub struct TeamChatPayloadObject {
     pub timestamp: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut items = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "items" => __runtime::field(&mut __map, &mut items, "items")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            items: __runtime::required::<A, _>(items, "items")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+        })
+    }
+}
+
 /// An item of the `items` property of [`TeamChatPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatPayloadObjectItemsItem {
     /// The session's type.
     #[serde(rename = "type")]
     pub type_: TeamChatPayloadObjectItemsItemType,
     /// The ID of the channel. Only when the type is channel, the payload will include the channel_id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The email address of the contact. Only when the type is contact, the payload will include the contact_email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
     /// The user ID of the contact. Only when the type is contact, the payload will include the contact_id. If this contact is an external user, the contact_id will be an empty string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The member ID of the contact. Only when the type is contact, the payload will include the contact_member_id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_member_id: Option<String>,
     /// Whether this contact is an external user. Only when the type is contact, the payload will include the is_external_user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_external_user: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatPayloadObjectItemsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatPayloadObjectItemsItem {
+    const EXPECTING: &'static str = "struct TeamChatPayloadObjectItemsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut channel_id = None;
+        let mut contact_email = None;
+        let mut contact_id = None;
+        let mut contact_member_id = None;
+        let mut is_external_user = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "contact_email" => {
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                }
+                "contact_id" => {
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                }
+                "contact_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_member_id,
+                        "contact_member_id",
+                    )?
+                }
+                "is_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut is_external_user,
+                        "is_external_user",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            channel_id: channel_id.unwrap_or_default(),
+            contact_email: contact_email.unwrap_or_default(),
+            contact_id: contact_id.unwrap_or_default(),
+            contact_member_id: contact_member_id.unwrap_or_default(),
+            is_external_user: is_external_user.unwrap_or_default(),
+        })
+    }
 }
 
 /// The session's type.
@@ -4888,7 +7769,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatPayloadObjectItemsItemType {
 }
 
 /// The payload of the `team_chat.channel_message_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelMessageDeleted {
     /// The name of the event.
     pub event: String,
@@ -4898,8 +7779,39 @@ pub struct TeamChatChannelMessageDeleted {
     pub payload: Box<TeamChatChannelMessageDeletedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelMessageDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelMessageDeleted {
+    const EXPECTING: &'static str = "struct TeamChatChannelMessageDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelMessageDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelMessageDeletedPayload {
     /// The account ID of the user who triggered the action.If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -4915,8 +7827,70 @@ pub struct TeamChatChannelMessageDeletedPayload {
     pub object: TeamChatChannelMessageDeletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelMessageDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelMessageDeletedPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelMessageDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The information about the message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelMessageDeletedPayloadObject {
     /// The message's ID.
     pub message_id: String,
@@ -4931,12 +7905,76 @@ pub struct TeamChatChannelMessageDeletedPayloadObject {
     /// The chat channel's name.
     pub channel_name: String,
     /// The ID of the parent message in the chat thread.It's only available if the message is a reply to a main message in a thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelMessageDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelMessageDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelMessageDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut message_id = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut channel_id = None;
+        let mut channel_owner_account_id = None;
+        let mut channel_name = None;
+        let mut reply_main_message_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_owner_account_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut channel_owner_account_id,
+                        "channel_owner_account_id",
+                    )?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "reply_main_message_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut reply_main_message_id,
+                        "reply_main_message_id",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+            channel_owner_account_id: __runtime::required::<
+                A,
+                _,
+            >(channel_owner_account_id, "channel_owner_account_id")?,
+            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
+            reply_main_message_id: reply_main_message_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `chat_channel.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelCreated {
     /// The event's name.
     pub event: String,
@@ -4946,8 +7984,39 @@ pub struct ChatChannelCreated {
     pub payload: ChatChannelCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelCreated {
+    const EXPECTING: &'static str = "struct ChatChannelCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ChatChannelCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelCreatedPayload {
     /// The account ID of the user who created the chat channel.
     pub account_id: String,
@@ -4959,13 +8028,51 @@ pub struct ChatChannelCreatedPayload {
     pub operator_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelCreatedPayload {
+    const EXPECTING: &'static str = "struct ChatChannelCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut object = None;
+        let mut operator_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+        })
+    }
+}
+
 /// Information about the chat channel.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelCreatedPayloadObject {
     /// The chat channel's name.
     pub name: String,
     /// The chat channel's unique ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The type of chat channel:
     /// * 1 — Private chat channel. Only invited members can join.
@@ -4983,8 +8090,48 @@ pub struct ChatChannelCreatedPayloadObject {
     pub members: Vec<MembersItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct ChatChannelCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut name = None;
+        let mut id = None;
+        let mut type_ = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut members = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "members" => __runtime::field(&mut __map, &mut members, "members")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            name: __runtime::required::<A, _>(name, "name")?,
+            id: id.unwrap_or_default(),
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            members: __runtime::required::<A, _>(members, "members")?,
+        })
+    }
+}
+
 /// The payload of the `chat_channel.member_invited` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelMemberInvited {
     /// The name of the event.
     pub event: String,
@@ -4994,8 +8141,39 @@ pub struct ChatChannelMemberInvited {
     pub payload: ChatChannelMemberInvitedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelMemberInvited {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelMemberInvited {
+    const EXPECTING: &'static str = "struct ChatChannelMemberInvited";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ChatChannelMemberInvited`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelMemberInvitedPayload {
     /// The account ID of the user who invited the user to join the chat channel.
     pub account_id: String,
@@ -5007,8 +8185,46 @@ pub struct ChatChannelMemberInvitedPayload {
     pub operator_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelMemberInvitedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelMemberInvitedPayload {
+    const EXPECTING: &'static str = "struct ChatChannelMemberInvitedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut object = None;
+        let mut operator_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+        })
+    }
+}
+
 /// Information about the chat channel.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelMemberInvitedPayloadObject {
     /// The chat channel's name.
     pub name: String,
@@ -5030,8 +8246,48 @@ pub struct ChatChannelMemberInvitedPayloadObject {
     pub members: Vec<MembersItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelMemberInvitedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelMemberInvitedPayloadObject {
+    const EXPECTING: &'static str = "struct ChatChannelMemberInvitedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut name = None;
+        let mut id = None;
+        let mut type_ = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut members = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "members" => __runtime::field(&mut __map, &mut members, "members")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            name: __runtime::required::<A, _>(name, "name")?,
+            id: __runtime::required::<A, _>(id, "id")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            members: __runtime::required::<A, _>(members, "members")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_accepted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationAccepted {
     /// The name of the event.
     pub event: String,
@@ -5041,8 +8297,39 @@ pub struct TeamChatChannelInvitationAccepted {
     pub payload: TeamChatChannelInvitationPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationAccepted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationAccepted {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationAccepted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `chat_channel.member_left` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelMemberLeft {
     /// The name of the event.
     pub event: String,
@@ -5052,8 +8339,39 @@ pub struct ChatChannelMemberLeft {
     pub payload: ChatChannelPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelMemberLeft {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelMemberLeft {
+    const EXPECTING: &'static str = "struct ChatChannelMemberLeft";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_join_requested` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelJoinRequested {
     /// The name of the event.
     pub event: String,
@@ -5063,8 +8381,39 @@ pub struct TeamChatChannelJoinRequested {
     pub payload: Box<TeamChatChannelJoinRequestedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinRequested {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelJoinRequested {
+    const EXPECTING: &'static str = "struct TeamChatChannelJoinRequested";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelJoinRequested`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelJoinRequestedPayload {
     /// The account ID of the user who requested to join this channel. This value returns an empty string for external users.
     pub account_id: String,
@@ -5080,14 +8429,76 @@ pub struct TeamChatChannelJoinRequestedPayload {
     pub object: TeamChatChannelJoinRequestedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinRequestedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelJoinRequestedPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelJoinRequestedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the request.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelJoinRequestedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the requster.
     pub requester: TeamChatChannelJoinPayloadObjectRequester,
@@ -5097,8 +8508,47 @@ pub struct TeamChatChannelJoinRequestedPayloadObject {
     pub timestamp: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinRequestedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelJoinRequestedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelJoinRequestedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut organization = None;
+        let mut channel = None;
+        let mut requester = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "organization" => {
+                    __runtime::field(&mut __map, &mut organization, "organization")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "requester" => __runtime::field(&mut __map, &mut requester, "requester")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            organization: organization.unwrap_or_default(),
+            channel: channel.unwrap_or_default(),
+            requester: __runtime::required::<A, _>(requester, "requester")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.dm_message_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatDmMessageUpdated {
     /// The name of the event.
     pub event: String,
@@ -5108,8 +8558,39 @@ pub struct TeamChatDmMessageUpdated {
     pub payload: TeamChatDmMessagePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatDmMessageUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatDmMessageUpdated {
+    const EXPECTING: &'static str = "struct TeamChatDmMessageUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `chat_message.replied` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatMessageReplied {
     /// The event's name.
     pub event: String,
@@ -5119,8 +8600,39 @@ pub struct ChatMessageReplied {
     pub payload: ChatMessageRepliedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatMessageReplied {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatMessageReplied {
+    const EXPECTING: &'static str = "struct ChatMessageReplied";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ChatMessageReplied`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatMessageRepliedPayload {
     /// The account ID of the user who replied to the message.
     pub account_id: String,
@@ -5132,8 +8644,46 @@ pub struct ChatMessageRepliedPayload {
     pub operator_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatMessageRepliedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatMessageRepliedPayload {
+    const EXPECTING: &'static str = "struct ChatMessageRepliedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut object = None;
+        let mut operator_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+        })
+    }
+}
+
 /// Information about the message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatMessageRepliedPayloadObject {
     /// The message's unique ID.
     pub id: String,
@@ -5151,7 +8701,7 @@ pub struct ChatMessageRepliedPayloadObject {
     /// The email address of the contact to whom the message reply was sent.
     pub contact_email: String,
     /// The user ID of the contact to whom the message reply was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The unique ID of the channel in which the message reply was sent.
     pub channel_id: String,
@@ -5163,8 +8713,75 @@ pub struct ChatMessageRepliedPayloadObject {
     pub parent_msg_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatMessageRepliedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatMessageRepliedPayloadObject {
+    const EXPECTING: &'static str = "struct ChatMessageRepliedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut type_ = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut session_id = None;
+        let mut contact_email = None;
+        let mut contact_id = None;
+        let mut channel_id = None;
+        let mut channel_name = None;
+        let mut message = None;
+        let mut parent_msg_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "contact_email" => {
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                }
+                "contact_id" => {
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                }
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "message" => __runtime::field(&mut __map, &mut message, "message")?,
+                "parent_msg_id" => {
+                    __runtime::field(&mut __map, &mut parent_msg_id, "parent_msg_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
+            contact_id: contact_id.unwrap_or_default(),
+            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
+            message: __runtime::required::<A, _>(message, "message")?,
+            parent_msg_id: __runtime::required::<A, _>(parent_msg_id, "parent_msg_id")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_rejected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationRejected {
     /// The name of the event.
     pub event: String,
@@ -5174,8 +8791,39 @@ pub struct TeamChatChannelInvitationRejected {
     pub payload: TeamChatChannelInvitationRejectedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationRejected {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationRejected {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationRejected";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationRejected`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationRejectedPayload {
     /// The account ID of the user who rejected the chat channel invitation. This value returns an empty string for external users.
     pub account_id: String,
@@ -5191,14 +8839,76 @@ pub struct TeamChatChannelInvitationRejectedPayload {
     pub object: Box<TeamChatChannelInvitationRejectedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationRejectedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationRejectedPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationRejectedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about invitation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationRejectedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelInvitationRejectedPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationPayloadObjectInvitee,
@@ -5210,23 +8920,97 @@ pub struct TeamChatChannelInvitationRejectedPayloadObject {
     pub timestamp: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationRejectedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationRejectedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut organization = None;
+        let mut channel = None;
+        let mut invitee = None;
+        let mut inviters = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "organization" => {
+                    __runtime::field(&mut __map, &mut organization, "organization")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            organization: organization.unwrap_or_default(),
+            channel: channel.unwrap_or_default(),
+            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
+            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+        })
+    }
+}
+
 /// Information about organization of channel owner. This object is blank for external organization
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationRejectedPayloadObjectOrganization {
     /// The organization's ID.
     pub org_id: String,
     /// The organization's name.
     pub org_name: String,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_trust: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for TeamChatChannelInvitationRejectedPayloadObjectOrganization {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObjectOrganization {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationRejectedPayloadObjectOrganization";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut org_id = None;
+        let mut org_name = None;
+        let mut is_trust = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "org_id" => __runtime::field(&mut __map, &mut org_id, "org_id")?,
+                "org_name" => __runtime::field(&mut __map, &mut org_name, "org_name")?,
+                "is_trust" => __runtime::field(&mut __map, &mut is_trust, "is_trust")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            org_id: __runtime::required::<A, _>(org_id, "org_id")?,
+            org_name: __runtime::required::<A, _>(org_name, "org_name")?,
+            is_trust: is_trust.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `inviters` property of [`TeamChatChannelInvitationRejectedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationRejectedPayloadObjectInvitersItem {
     /// The user ID of the user who created the chat channel invitation. This value returns an empty string for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The display name of the user created the chat channel invitation.
     pub display_name: String,
@@ -5237,12 +9021,59 @@ pub struct TeamChatChannelInvitationRejectedPayloadObjectInvitersItem {
     /// The date and time at which the user created the chat channel invitation, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_created: String,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for TeamChatChannelInvitationRejectedPayloadObjectInvitersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObjectInvitersItem {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationRejectedPayloadObjectInvitersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut member_id = None;
+        let mut date_created = None;
+        let mut user_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                "date_created" => {
+                    __runtime::field(&mut __map, &mut date_created, "date_created")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
+            date_created: __runtime::required::<A, _>(date_created, "date_created")?,
+            user_id: user_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_reaction_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelReactionRemoved {
     /// The name of the event.
     pub event: String,
@@ -5252,10 +9083,41 @@ pub struct TeamChatChannelReactionRemoved {
     pub payload: TeamChatChannelReactionPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelReactionRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelReactionRemoved {
+    const EXPECTING: &'static str = "struct TeamChatChannelReactionRemoved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelReactionRemoved`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelReactionPayload {
     /// The account ID of the user who removed the emoji. This value returns an empty string for external users.
     pub account_id: String,
@@ -5271,10 +9133,72 @@ pub struct TeamChatChannelReactionPayload {
     pub object: TeamChatChannelReactionPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelReactionPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelReactionPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelReactionPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the emoji.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelReactionPayloadObject {
     /// The ID of chat message where the emoji was removed
     pub msg_id: String,
@@ -5290,8 +9214,52 @@ pub struct TeamChatChannelReactionPayloadObject {
     pub channel_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelReactionPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelReactionPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelReactionPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut msg_id = None;
+        let mut msg_time = None;
+        let mut emoji_time = None;
+        let mut emoji = None;
+        let mut timestamp = None;
+        let mut channel_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "msg_id" => __runtime::field(&mut __map, &mut msg_id, "msg_id")?,
+                "msg_time" => __runtime::field(&mut __map, &mut msg_time, "msg_time")?,
+                "emoji_time" => {
+                    __runtime::field(&mut __map, &mut emoji_time, "emoji_time")?
+                }
+                "emoji" => __runtime::field(&mut __map, &mut emoji, "emoji")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            msg_id: __runtime::required::<A, _>(msg_id, "msg_id")?,
+            msg_time: __runtime::required::<A, _>(msg_time, "msg_time")?,
+            emoji_time: __runtime::required::<A, _>(emoji_time, "emoji_time")?,
+            emoji: __runtime::required::<A, _>(emoji, "emoji")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.shared_spaces_member_invited` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesMemberInvited {
     /// The name of the event.
     pub event: String,
@@ -5301,8 +9269,39 @@ pub struct TeamChatSharedSpacesMemberInvited {
     pub payload: TeamChatSharedSpacesMemberInvitedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesMemberInvited {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesMemberInvited {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesMemberInvited";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatSharedSpacesMemberInvited`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesMemberInvitedPayload {
     /// The account ID of the user who invited the other user(s). This value returns an empty string for external users.
     pub account_id: String,
@@ -5316,8 +9315,58 @@ pub struct TeamChatSharedSpacesMemberInvitedPayload {
     pub object: TeamChatSharedSpacesMemberInvitedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesMemberInvitedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayload {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesMemberInvitedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the shared space and invited user(s).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesMemberInvitedPayloadObject {
     /// The ID of the space the user(s) was/were invited to.
     pub space_id: String,
@@ -5329,15 +9378,51 @@ pub struct TeamChatSharedSpacesMemberInvitedPayloadObject {
     pub timestamp: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesMemberInvitedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesMemberInvitedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut space_id = None;
+        let mut space_name = None;
+        let mut members = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id")?,
+                "space_name" => {
+                    __runtime::field(&mut __map, &mut space_name, "space_name")?
+                }
+                "members" => __runtime::field(&mut __map, &mut members, "members")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            space_id: __runtime::required::<A, _>(space_id, "space_id")?,
+            space_name: __runtime::required::<A, _>(space_name, "space_name")?,
+            members: __runtime::required::<A, _>(members, "members")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+        })
+    }
+}
+
 /// An item of the `members` property of [`TeamChatSharedSpacesMemberInvitedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItem {
     /// The user ID of the invited user. This value returns an empty string for external users.
     pub user_id: String,
     /// The email address of the invited user. This value returns an empty string for external users.
     pub user_email: String,
     /// The display name of the invited user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The role of the invited user:
     /// * owner — The space owner.
@@ -5346,6 +9431,48 @@ pub struct TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItem {
     pub role: TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItemRole,
     /// The member ID of the invited user.
     pub member_id: String,
+}
+
+impl<'de> serde::Deserialize<'de>
+for TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItem {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut user_email = None;
+        let mut display_name = None;
+        let mut role = None;
+        let mut member_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "role" => __runtime::field(&mut __map, &mut role, "role")?,
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            display_name: display_name.unwrap_or_default(),
+            role: __runtime::required::<A, _>(role, "role")?,
+            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
+        })
+    }
 }
 
 /// The role of the invited user:
@@ -5401,7 +9528,7 @@ for TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItemRole {
 }
 
 /// The payload of the `team_chat.unstarred` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatUnstarred {
     /// The name of the event.
     pub event: String,
@@ -5411,8 +9538,39 @@ pub struct TeamChatUnstarred {
     pub payload: TeamChatPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatUnstarred {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatUnstarred {
+    const EXPECTING: &'static str = "struct TeamChatUnstarred";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.file_unshared` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFileUnshared {
     /// The name of the event.
     pub event: String,
@@ -5422,10 +9580,41 @@ pub struct TeamChatFileUnshared {
     pub payload: Box<TeamChatFileUnsharedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFileUnshared {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFileUnshared {
+    const EXPECTING: &'static str = "struct TeamChatFileUnshared";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatFileUnshared`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFileUnsharedPayload {
     /// The account ID of the user who unshared the files. If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -5441,10 +9630,72 @@ pub struct TeamChatFileUnsharedPayload {
     pub object: TeamChatFileUnsharedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFileUnsharedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFileUnsharedPayload {
+    const EXPECTING: &'static str = "struct TeamChatFileUnsharedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The information about the files.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFileUnsharedPayloadObject {
     /// The type of the files:
     /// * to_contact — The files were sent to a contact.
@@ -5452,26 +9703,87 @@ pub struct TeamChatFileUnsharedPayloadObject {
     #[serde(rename = "type")]
     pub type_: PayloadObjectType,
     /// The ID of the channel to which the files were unshared. Only when the type is to_channel, the payload will include the channel_id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The email address of the contact to whom the files were unshared. Only when the type is to_contact, the payload will include the contact_email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
     /// The user ID of the contact to whom the files were unshared. Only when the type is to_contact, the payload will include the contact_id. If this contact is an external user, the contact_id will be an empty string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The member ID of the contact to whom the files were unshared. Only when the type is to_contact, the payload will include the contact_member_id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_member_id: Option<String>,
     /// Whether this contact is an external user. Only when the type is to_contact, the payload will include the is_external_user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_external_user: Option<bool>,
     /// The files' information.
     pub files: Vec<TeamChatFilePayloadObjectFilesItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFileUnsharedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFileUnsharedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatFileUnsharedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut channel_id = None;
+        let mut contact_email = None;
+        let mut contact_id = None;
+        let mut contact_member_id = None;
+        let mut is_external_user = None;
+        let mut files = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "contact_email" => {
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                }
+                "contact_id" => {
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                }
+                "contact_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_member_id,
+                        "contact_member_id",
+                    )?
+                }
+                "is_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut is_external_user,
+                        "is_external_user",
+                    )?
+                }
+                "files" => __runtime::field(&mut __map, &mut files, "files")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            channel_id: channel_id.unwrap_or_default(),
+            contact_email: contact_email.unwrap_or_default(),
+            contact_id: contact_id.unwrap_or_default(),
+            contact_member_id: contact_member_id.unwrap_or_default(),
+            is_external_user: is_external_user.unwrap_or_default(),
+            files: __runtime::required::<A, _>(files, "files")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_message_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelMessageUpdated {
     /// The name of the event.
     pub event: String,
@@ -5481,10 +9793,41 @@ pub struct TeamChatChannelMessageUpdated {
     pub payload: TeamChatChannelMessagePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelMessageUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelMessageUpdated {
+    const EXPECTING: &'static str = "struct TeamChatChannelMessageUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelMessageUpdated`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelMessagePayload {
     /// The account ID of the user who triggered the action.If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -5500,15 +9843,77 @@ pub struct TeamChatChannelMessagePayload {
     pub object: Box<TeamChatChannelMessagePayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelMessagePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelMessagePayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelMessagePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The information about the message.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelMessagePayloadObject {
     /// The message's ID.
     pub message_id: String,
     /// The ID of the parent message in the chat thread.It's only available if the message is a reply to a main message in a thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<String>,
     /// The chat session's unique ID.
     pub session_id: String,
@@ -5523,32 +9928,113 @@ pub struct TeamChatChannelMessagePayloadObject {
     /// The chat channel's name.
     pub channel_name: String,
     /// The sent message's content. If this event only occurs when sending a file, the value of the message will not exist.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The attachment file's info in the sent message's content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TeamChatPayloadObjectFilesItem>>,
     /// The [rich text formatting](https://support.zoom.us/hc/en-us/articles/115004789183-Replying-to-and-managing-chat-messages)object. Use this object to include rich text info in sent message's content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_text: Option<Vec<TeamChatPayloadObjectRichTextItem>>,
     /// This object is to include mentions in the message that was sent to a channel, it includes the mention a contact or mention everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_items: Option<Vec<TeamChatChannelMessagePayloadObjectAtItemsItem>>,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatChannelMessagePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelMessagePayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelMessagePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut message_id = None;
+        let mut reply_main_message_id = None;
+        let mut session_id = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut channel_id = None;
+        let mut channel_owner_account_id = None;
+        let mut channel_name = None;
+        let mut message = None;
+        let mut files = None;
+        let mut rich_text = None;
+        let mut at_items = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "reply_main_message_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut reply_main_message_id,
+                        "reply_main_message_id",
+                    )?
+                }
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "channel_owner_account_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut channel_owner_account_id,
+                        "channel_owner_account_id",
+                    )?
+                }
+                "channel_name" => {
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                }
+                "message" => __runtime::field(&mut __map, &mut message, "message")?,
+                "files" => __runtime::field(&mut __map, &mut files, "files")?,
+                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text")?,
+                "at_items" => __runtime::field(&mut __map, &mut at_items, "at_items")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            reply_main_message_id: reply_main_message_id.unwrap_or_default(),
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+            channel_owner_account_id: __runtime::required::<
+                A,
+                _,
+            >(channel_owner_account_id, "channel_owner_account_id")?,
+            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
+            message: message.unwrap_or_default(),
+            files: files.unwrap_or_default(),
+            rich_text: rich_text.unwrap_or_default(),
+            at_items: at_items.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `at_items` property of [`TeamChatChannelMessagePayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelMessagePayloadObjectAtItemsItem {
     /// The email address of the contact. This object is blank for external user or which message is mentioned to everyone in the channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_contact: Option<String>,
     /// The user ID of the contact. This object is blank for external user or which message is mentioned to everyone in the channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_contact_user_id: Option<String>,
     /// The member ID of the contact. This object is blank for message which is mentioned to everyone in the channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_contact_member_id: Option<String>,
     /// The type of mention. You can use one of the following values:
     ///
@@ -5567,6 +10053,67 @@ pub struct TeamChatChannelMessagePayloadObjectAtItemsItem {
     ///
     /// Example message: &quot;@Shrijana How are you?&quot;
     pub start_position: i64,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatChannelMessagePayloadObjectAtItemsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelMessagePayloadObjectAtItemsItem {
+    const EXPECTING: &'static str = "struct TeamChatChannelMessagePayloadObjectAtItemsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut at_contact = None;
+        let mut at_contact_user_id = None;
+        let mut at_contact_member_id = None;
+        let mut at_type = None;
+        let mut end_position = None;
+        let mut start_position = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "at_contact" => {
+                    __runtime::field(&mut __map, &mut at_contact, "at_contact")?
+                }
+                "at_contact_user_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut at_contact_user_id,
+                        "at_contact_user_id",
+                    )?
+                }
+                "at_contact_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut at_contact_member_id,
+                        "at_contact_member_id",
+                    )?
+                }
+                "at_type" => __runtime::field(&mut __map, &mut at_type, "at_type")?,
+                "end_position" => {
+                    __runtime::field(&mut __map, &mut end_position, "end_position")?
+                }
+                "start_position" => {
+                    __runtime::field(&mut __map, &mut start_position, "start_position")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            at_contact: at_contact.unwrap_or_default(),
+            at_contact_user_id: at_contact_user_id.unwrap_or_default(),
+            at_contact_member_id: at_contact_member_id.unwrap_or_default(),
+            at_type: __runtime::required::<A, _>(at_type, "at_type")?,
+            end_position: __runtime::required::<A, _>(end_position, "end_position")?,
+            start_position: __runtime::required::<
+                A,
+                _,
+            >(start_position, "start_position")?,
+        })
+    }
 }
 
 /// The type of mention. You can use one of the following values:
@@ -5621,7 +10168,7 @@ for TeamChatChannelMessagePayloadObjectAtItemsItemAtType {
 }
 
 /// The payload of the `chat_channel.member_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelMemberRemoved {
     /// The name of the event.
     pub event: String,
@@ -5631,8 +10178,39 @@ pub struct ChatChannelMemberRemoved {
     pub payload: ChatChannelMemberRemovedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelMemberRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelMemberRemoved {
+    const EXPECTING: &'static str = "struct ChatChannelMemberRemoved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`ChatChannelMemberRemoved`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelMemberRemovedPayload {
     /// The account ID of the user who removed the chat channel member.
     pub account_id: String,
@@ -5644,8 +10222,46 @@ pub struct ChatChannelMemberRemovedPayload {
     pub object: ChatChannelMemberRemovedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelMemberRemovedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelMemberRemovedPayload {
+    const EXPECTING: &'static str = "struct ChatChannelMemberRemovedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the chat channel.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatChannelMemberRemovedPayloadObject {
     /// The chat channel's unique ID.
     pub id: String,
@@ -5667,8 +10283,48 @@ pub struct ChatChannelMemberRemovedPayloadObject {
     pub members: Vec<MembersItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatChannelMemberRemovedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatChannelMemberRemovedPayloadObject {
+    const EXPECTING: &'static str = "struct ChatChannelMemberRemovedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut type_ = None;
+        let mut timestamp = None;
+        let mut date_time = None;
+        let mut members = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "members" => __runtime::field(&mut __map, &mut members, "members")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            members: __runtime::required::<A, _>(members, "members")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.dm_reaction_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatDmReactionRemoved {
     /// The name of the event.
     pub event: String,
@@ -5678,8 +10334,39 @@ pub struct TeamChatDmReactionRemoved {
     pub payload: Box<TeamChatDmReactionPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatDmReactionRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatDmReactionRemoved {
+    const EXPECTING: &'static str = "struct TeamChatDmReactionRemoved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.dm_message_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatDmMessageDeleted {
     /// The name of the event.
     pub event: String,
@@ -5689,8 +10376,39 @@ pub struct TeamChatDmMessageDeleted {
     pub payload: TeamChatDmMessageDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatDmMessageDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatDmMessageDeleted {
+    const EXPECTING: &'static str = "struct TeamChatDmMessageDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatDmMessageDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatDmMessageDeletedPayload {
     /// The account ID of the user who triggered the action.If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -5706,15 +10424,77 @@ pub struct TeamChatDmMessageDeletedPayload {
     pub object: Box<TeamChatDmMessageDeletedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatDmMessageDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatDmMessageDeletedPayload {
+    const EXPECTING: &'static str = "struct TeamChatDmMessageDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The information about the message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatDmMessageDeletedPayloadObject {
     /// The message's ID.
     pub message_id: String,
     /// The date and time at which the message was sent, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
     /// The message contact's account ID.The value will be an empty string if this info is from an external user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_account_id: Option<String>,
     /// The timestamp for when the message was sent.
     pub timestamp: i64,
@@ -5725,19 +10505,97 @@ pub struct TeamChatDmMessageDeletedPayloadObject {
     /// The message contact's member ID.
     pub contact_member_id: String,
     /// The ID of the parent message in the chat thread.It's only available if the message is a reply to a main message in a thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<String>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(
-        rename = "contact_account_id ",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "contact_account_id ", skip_serializing_if = "Option::is_none")]
     pub contact_account_id_2: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatDmMessageDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatDmMessageDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatDmMessageDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut message_id = None;
+        let mut date_time = None;
+        let mut contact_account_id = None;
+        let mut timestamp = None;
+        let mut contact_email = None;
+        let mut contact_id = None;
+        let mut contact_member_id = None;
+        let mut reply_main_message_id = None;
+        let mut contact_account_id_2 = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "contact_account_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_account_id,
+                        "contact_account_id",
+                    )?
+                }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "contact_email" => {
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                }
+                "contact_id" => {
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                }
+                "contact_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_member_id,
+                        "contact_member_id",
+                    )?
+                }
+                "reply_main_message_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut reply_main_message_id,
+                        "reply_main_message_id",
+                    )?
+                }
+                "contact_account_id " => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut contact_account_id_2,
+                        "contact_account_id ",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            contact_account_id: contact_account_id.unwrap_or_default(),
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
+            contact_id: __runtime::required::<A, _>(contact_id, "contact_id")?,
+            contact_member_id: __runtime::required::<
+                A,
+                _,
+            >(contact_member_id, "contact_member_id")?,
+            reply_main_message_id: reply_main_message_id.unwrap_or_default(),
+            contact_account_id_2: contact_account_id_2.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_unarchived` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelUnarchived {
     /// The name of the event.
     pub event: String,
@@ -5747,8 +10605,39 @@ pub struct TeamChatChannelUnarchived {
     pub payload: TeamChatChannelPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelUnarchived {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelUnarchived {
+    const EXPECTING: &'static str = "struct TeamChatChannelUnarchived";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_message_posted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelMessagePosted {
     /// The name of the event.
     pub event: String,
@@ -5758,8 +10647,39 @@ pub struct TeamChatChannelMessagePosted {
     pub payload: TeamChatChannelMessagePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelMessagePosted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelMessagePosted {
+    const EXPECTING: &'static str = "struct TeamChatChannelMessagePosted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_join_approved` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelJoinApproved {
     /// The name of the event.
     pub event: String,
@@ -5769,8 +10689,39 @@ pub struct TeamChatChannelJoinApproved {
     pub payload: TeamChatChannelJoinPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinApproved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelJoinApproved {
+    const EXPECTING: &'static str = "struct TeamChatChannelJoinApproved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.bookmark_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatBookmarkAdded {
     /// The name of the event.
     pub event: String,
@@ -5780,8 +10731,39 @@ pub struct TeamChatBookmarkAdded {
     pub payload: TeamChatBookmarkPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatBookmarkAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatBookmarkAdded {
+    const EXPECTING: &'static str = "struct TeamChatBookmarkAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_reaction_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelReactionAdded {
     /// The name of the event.
     pub event: String,
@@ -5791,8 +10773,39 @@ pub struct TeamChatChannelReactionAdded {
     pub payload: TeamChatChannelReactionPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelReactionAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelReactionAdded {
+    const EXPECTING: &'static str = "struct TeamChatChannelReactionAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationCreated {
     /// The name of the event.
     pub event: String,
@@ -5802,8 +10815,39 @@ pub struct TeamChatChannelInvitationCreated {
     pub payload: TeamChatChannelInvitationCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationCreated {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationCreatedPayload {
     /// The account ID of the user who created this chat channel invitation. This value returns an empty string for external users.
     pub account_id: String,
@@ -5819,14 +10863,76 @@ pub struct TeamChatChannelInvitationCreatedPayload {
     pub object: Box<TeamChatChannelInvitationCreatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationCreatedPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`TeamChatChannelInvitationCreatedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationCreatedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationCreatedPayloadObjectInvitee,
@@ -5838,33 +10944,120 @@ pub struct TeamChatChannelInvitationCreatedPayloadObject {
     pub timestamp: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut organization = None;
+        let mut channel = None;
+        let mut invitee = None;
+        let mut inviters = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "organization" => {
+                    __runtime::field(&mut __map, &mut organization, "organization")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            organization: organization.unwrap_or_default(),
+            channel: channel.unwrap_or_default(),
+            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
+            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+        })
+    }
+}
+
 /// Information about the invitee.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationCreatedPayloadObjectInvitee {
     /// The display name of the user who is invited.
     pub display_name: String,
     /// The email address of the user who is invited. This value returns an empty string for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The member ID of the user who is invited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_member_id: Option<serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for TeamChatChannelInvitationCreatedPayloadObjectInvitee {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObjectInvitee {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationCreatedPayloadObjectInvitee";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut member_id = None;
+        let mut invitee_member_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                "invitee_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut invitee_member_id,
+                        "invitee_member_id",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: user_email.unwrap_or_default(),
+            member_id: member_id.unwrap_or_default(),
+            invitee_member_id: invitee_member_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `inviters` property of [`TeamChatChannelInvitationCreatedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationCreatedPayloadObjectInvitersItem {
     /// The user ID of the user who created the chat channel invitation. This value returns an empty string for external users.
     pub user_id: String,
     /// The display name of the user who created the chat channel invitation.
     pub display_name: String,
     /// The email address of the user who created the chat channel invitation. This value returns an empty string for external users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The member ID of the user who creatd the chat channel invitation.
     pub member_id: String,
@@ -5872,8 +11065,52 @@ pub struct TeamChatChannelInvitationCreatedPayloadObjectInvitersItem {
     pub date_created: String,
 }
 
+impl<'de> serde::Deserialize<'de>
+for TeamChatChannelInvitationCreatedPayloadObjectInvitersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObjectInvitersItem {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationCreatedPayloadObjectInvitersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut member_id = None;
+        let mut date_created = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                "date_created" => {
+                    __runtime::field(&mut __map, &mut date_created, "date_created")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_email: user_email.unwrap_or_default(),
+            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
+            date_created: __runtime::required::<A, _>(date_created, "date_created")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_app_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelAppRemoved {
     /// The name of the event.
     pub event: String,
@@ -5883,8 +11120,39 @@ pub struct TeamChatChannelAppRemoved {
     pub payload: TeamChatChannelAppPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelAppRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelAppRemoved {
+    const EXPECTING: &'static str = "struct TeamChatChannelAppRemoved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.shared_spaces_member_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesMemberRemoved {
     /// The name of the event.
     pub event: String,
@@ -5894,8 +11162,39 @@ pub struct TeamChatSharedSpacesMemberRemoved {
     pub payload: TeamChatSharedSpacesMemberRemovedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesMemberRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesMemberRemoved {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesMemberRemoved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatSharedSpacesMemberRemoved`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesMemberRemovedPayload {
     /// The account ID of the user who removed the other user(s). This value returns an empty string for external users.
     pub account_id: String,
@@ -5909,8 +11208,58 @@ pub struct TeamChatSharedSpacesMemberRemovedPayload {
     pub object: TeamChatSharedSpacesMemberRemovedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesMemberRemovedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayload {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesMemberRemovedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the shared space and removed user(s).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesMemberRemovedPayloadObject {
     /// The ID of the space the user(s) was/were removed from.
     pub space_id: String,
@@ -5922,8 +11271,44 @@ pub struct TeamChatSharedSpacesMemberRemovedPayloadObject {
     pub timestamp: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatSharedSpacesMemberRemovedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesMemberRemovedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut space_id = None;
+        let mut space_name = None;
+        let mut members = None;
+        let mut timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id")?,
+                "space_name" => {
+                    __runtime::field(&mut __map, &mut space_name, "space_name")?
+                }
+                "members" => __runtime::field(&mut __map, &mut members, "members")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            space_id: __runtime::required::<A, _>(space_id, "space_id")?,
+            space_name: __runtime::required::<A, _>(space_name, "space_name")?,
+            members: __runtime::required::<A, _>(members, "members")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+        })
+    }
+}
+
 /// An item of the `members` property of [`TeamChatSharedSpacesMemberRemovedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatSharedSpacesMemberRemovedPayloadObjectMembersItem {
     /// The user ID of the removed user. This value returns an empty string for external users.
     pub user_id: String,
@@ -5935,8 +11320,47 @@ pub struct TeamChatSharedSpacesMemberRemovedPayloadObjectMembersItem {
     pub member_id: String,
 }
 
+impl<'de> serde::Deserialize<'de>
+for TeamChatSharedSpacesMemberRemovedPayloadObjectMembersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayloadObjectMembersItem {
+    const EXPECTING: &'static str = "struct TeamChatSharedSpacesMemberRemovedPayloadObjectMembersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut user_email = None;
+        let mut display_name = None;
+        let mut member_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.file_shared` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFileShared {
     /// The name of the event.
     pub event: String,
@@ -5946,8 +11370,39 @@ pub struct TeamChatFileShared {
     pub payload: Box<TeamChatFileUnsharedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFileShared {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFileShared {
+    const EXPECTING: &'static str = "struct TeamChatFileShared";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_approved` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationApproved {
     /// The name of the event.
     pub event: String,
@@ -5957,8 +11412,39 @@ pub struct TeamChatChannelInvitationApproved {
     pub payload: TeamChatChannelInvitationApprovedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationApproved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationApproved {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationApproved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationApproved`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationApprovedPayload {
     /// The account ID of the user who approved the chat channel invitation. This value returns an empty string for external users.
     pub account_id: String,
@@ -5974,14 +11460,76 @@ pub struct TeamChatChannelInvitationApprovedPayload {
     pub object: Box<TeamChatChannelInvitationApprovedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationApprovedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationApprovedPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationApprovedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut by_external_user = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "by_external_user" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut by_external_user,
+                        "by_external_user",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            by_external_user: __runtime::required::<
+                A,
+                _,
+            >(by_external_user, "by_external_user")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the invitation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationApprovedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationCreatedPayloadObjectInvitee,
@@ -5996,6 +11544,51 @@ pub struct TeamChatChannelInvitationApprovedPayloadObject {
     /// * by_invitee_account_admin — The invitation is approved or declined by invitee account admin.
     #[serde(rename = "type")]
     pub type_: TeamChatChannelInvitationPayloadObjectType,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationApprovedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationApprovedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationApprovedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut organization = None;
+        let mut channel = None;
+        let mut invitee = None;
+        let mut inviters = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "organization" => {
+                    __runtime::field(&mut __map, &mut organization, "organization")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            organization: organization.unwrap_or_default(),
+            channel: channel.unwrap_or_default(),
+            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
+            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
 }
 
 /// The operation type of this event:
@@ -6049,7 +11642,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationPayloadObjectType
 }
 
 /// The payload of the `team_chat.file_uploaded` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFileUploaded {
     /// The name of the event.
     pub event: String,
@@ -6059,8 +11652,39 @@ pub struct TeamChatFileUploaded {
     pub payload: TeamChatFilePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFileUploaded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFileUploaded {
+    const EXPECTING: &'static str = "struct TeamChatFileUploaded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.file_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatFileDeleted {
     /// The name of the event.
     pub event: String,
@@ -6070,8 +11694,39 @@ pub struct TeamChatFileDeleted {
     pub payload: TeamChatFilePayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatFileDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatFileDeleted {
+    const EXPECTING: &'static str = "struct TeamChatFileDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `chat_message.sent` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatMessageSent {
     /// The event's name.
     pub event: String,
@@ -6081,8 +11736,39 @@ pub struct ChatMessageSent {
     pub payload: Box<ChatMessagePayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for ChatMessageSent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ChatMessageSent {
+    const EXPECTING: &'static str = "struct ChatMessageSent";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_declined` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationDeclined {
     /// The name of the event.
     pub event: String,
@@ -6092,8 +11778,39 @@ pub struct TeamChatChannelInvitationDeclined {
     pub payload: TeamChatChannelInvitationDeclinedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationDeclined {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationDeclined {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationDeclined";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationDeclined`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationDeclinedPayload {
     /// The account ID of the user who rejected the chat channel invitation. This value returns an empty string for external users.
     pub account_id: String,
@@ -6107,14 +11824,64 @@ pub struct TeamChatChannelInvitationDeclinedPayload {
     pub object: Box<TeamChatChannelInvitationDeclinedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationDeclinedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationDeclinedPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationDeclinedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operator_member_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_member_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_member_id,
+                        "operator_member_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            operator_member_id: __runtime::required::<
+                A,
+                _,
+            >(operator_member_id, "operator_member_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the invitation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationDeclinedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationCreatedPayloadObjectInvitee,
@@ -6127,12 +11894,57 @@ pub struct TeamChatChannelInvitationDeclinedPayloadObject {
     /// The operation type of this event:
     /// * by_channel_owner_account_admin — The invitation is approved or declined by channel owner account admin.
     /// * by_invitee_account_admin — The invitation is approved or declined by invitee account admin.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<TeamChatChannelInvitationPayloadObjectType>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationDeclinedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationDeclinedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationDeclinedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut organization = None;
+        let mut channel = None;
+        let mut invitee = None;
+        let mut inviters = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "organization" => {
+                    __runtime::field(&mut __map, &mut organization, "organization")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            organization: organization.unwrap_or_default(),
+            channel: channel.unwrap_or_default(),
+            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
+            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            type_: type_.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_approval_requested` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationApprovalRequested {
     /// The name of the event.
     pub event: String,
@@ -6142,21 +11954,77 @@ pub struct TeamChatChannelInvitationApprovalRequested {
     pub payload: TeamChatChannelInvitationApprovalRequestedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationApprovalRequested {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationApprovalRequested {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationApprovalRequested";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationApprovalRequested`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationApprovalRequestedPayload {
     /// Information about the invitation.
     pub object: Box<TeamChatChannelInvitationApprovalRequestedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationApprovalRequestedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationApprovalRequestedPayload {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationApprovalRequestedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the invitation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationApprovalRequestedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee,
@@ -6174,19 +12042,105 @@ pub struct TeamChatChannelInvitationApprovalRequestedPayloadObject {
     pub type_: TeamChatChannelInvitationApprovalRequestedPayloadObjectType,
 }
 
+impl<'de> serde::Deserialize<'de>
+for TeamChatChannelInvitationApprovalRequestedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for TeamChatChannelInvitationApprovalRequestedPayloadObject {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationApprovalRequestedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut organization = None;
+        let mut channel = None;
+        let mut invitee = None;
+        let mut inviters = None;
+        let mut date_time = None;
+        let mut timestamp = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "organization" => {
+                    __runtime::field(&mut __map, &mut organization, "organization")?
+                }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            organization: organization.unwrap_or_default(),
+            channel: channel.unwrap_or_default(),
+            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
+            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
+}
+
 /// Information about the invitee.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee {
     /// The user ID of the user who created the chat channel invitation. This value returns an empty string for external users.
     pub user_id: String,
     /// The display name of the user who is invited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The email address of the user who is invited. This value returns an empty string for external users.
     pub user_email: String,
     /// The member ID of the user who is invited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee {
+    const EXPECTING: &'static str = "struct TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut user_id = None;
+        let mut display_name = None;
+        let mut user_email = None;
+        let mut member_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "user_email" => {
+                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            display_name: display_name.unwrap_or_default(),
+            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            member_id: member_id.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of this approval request:

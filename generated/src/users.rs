@@ -1304,7 +1304,7 @@ where
 }
 
 /// The payload of the `group.admin_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupAdminAdded {
     /// The name of the event.
     pub event: String,
@@ -1314,10 +1314,41 @@ pub struct GroupAdminAdded {
     pub payload: GroupAdminPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupAdminAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupAdminAdded {
+    const EXPECTING: &'static str = "struct GroupAdminAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`GroupAdminAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupAdminPayload {
     /// The group's account ID.
     pub account_id: String,
@@ -1326,16 +1357,59 @@ pub struct GroupAdminPayload {
     /// The user ID of the user that added the admin to the group.
     pub operator_id: String,
     /// A timestamp that indicates when the group's admin were added, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// The `object` property.
     pub object: GroupAdminPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupAdminPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupAdminPayload {
+    const EXPECTING: &'static str = "struct GroupAdminPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut time_stamp = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "time_stamp" => {
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            time_stamp: time_stamp.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`GroupAdminPayload`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupAdminPayloadObject {
     /// The group ID.
     pub id: String,
@@ -1343,21 +1417,77 @@ pub struct GroupAdminPayloadObject {
     pub admins: Vec<GroupItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupAdminPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupAdminPayloadObject {
+    const EXPECTING: &'static str = "struct GroupAdminPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut admins = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "admins" => __runtime::field(&mut __map, &mut admins, "admins")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            admins: __runtime::required::<A, _>(admins, "admins")?,
+        })
+    }
+}
+
 /// An item of the `admins` property of [`GroupAdminPayloadObject`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupItem {
     /// The administrator's user ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The admin's email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupItem {
+    const EXPECTING: &'static str = "struct GroupItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut email = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `group.lock_settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdated {
     /// The name of the event.
     pub event: String,
@@ -1367,8 +1497,39 @@ pub struct GroupLockSettingsUpdated {
     pub payload: GroupLockSettingsUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupLockSettingsUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupLockSettingsUpdated {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`GroupLockSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdatedPayload {
     /// The account ID of the user that updated the group's settings.
     pub account_id: String,
@@ -1379,17 +1540,65 @@ pub struct GroupLockSettingsUpdatedPayload {
     /// Information about the group's updated settings.
     pub object: GroupLockSettingsUpdatedPayloadObject,
     /// A timestamp that indicates when the group's settings were updated, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the group's previous settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<GroupLockSettingsUpdatedPayloadObject>,
+}
+
+impl<'de> serde::Deserialize<'de> for GroupLockSettingsUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupLockSettingsUpdatedPayload {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        let mut time_stamp = None;
+        let mut old_object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "time_stamp" => {
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                }
+                "old_object" => {
+                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            time_stamp: time_stamp.unwrap_or_default(),
+            old_object: old_object.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the group's updated settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdatedPayloadObject {
     /// The updated group's ID.
     pub id: String,
@@ -1397,417 +1606,1501 @@ pub struct GroupLockSettingsUpdatedPayloadObject {
     pub settings: Box<GroupLockSettingsUpdatedPayloadObjectSettings>,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupLockSettingsUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupLockSettingsUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut settings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            settings: __runtime::required::<A, _>(settings, "settings")?,
+        })
+    }
+}
+
 /// The `settings` property of [`GroupLockSettingsUpdatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettings {
     /// Group Audio Conference Settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
     /// The `email_notification` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// The `in_meeting` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<Box<GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// The `other_options` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions>,
     /// The `recording` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<GroupLockSettingsUpdatedPayloadObjectSettingsRecording>,
     /// The `schedule_meeting` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
     >,
     /// Group Settings: Telephony.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<GroupLockSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// The `meeting_security` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupLockSettingsUpdatedPayloadObjectSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettings {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdatedPayloadObjectSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut audio_conferencing = None;
+        let mut email_notification = None;
+        let mut in_meeting = None;
+        let mut other_options = None;
+        let mut recording = None;
+        let mut schedule_meeting = None;
+        let mut telephony = None;
+        let mut meeting_security = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "audio_conferencing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_conferencing,
+                        "audio_conferencing",
+                    )?
+                }
+                "email_notification" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut email_notification,
+                        "email_notification",
+                    )?
+                }
+                "in_meeting" => {
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                }
+                "other_options" => {
+                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                }
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
+                "schedule_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_meeting,
+                        "schedule_meeting",
+                    )?
+                }
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
+                "meeting_security" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_security,
+                        "meeting_security",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            audio_conferencing: audio_conferencing.unwrap_or_default(),
+            email_notification: email_notification.unwrap_or_default(),
+            in_meeting: in_meeting.unwrap_or_default(),
+            other_options: other_options.unwrap_or_default(),
+            recording: recording.unwrap_or_default(),
+            schedule_meeting: schedule_meeting.unwrap_or_default(),
+            telephony: telephony.unwrap_or_default(),
+            meeting_security: meeting_security.unwrap_or_default(),
+        })
+    }
+}
+
 /// Group Audio Conference Settings
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     /// Whether the group has the [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_free_and_fee_based_toll_call: Option<bool>,
     /// Whether the group has the [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_call: Option<bool>,
     /// Whether the group has the [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_me_and_invite_by_phone: Option<bool>,
     /// Whether the group has the [**Personal Audio Conference**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449#h_01F5BPMNMERFWXN5S8ZJRZZCSE) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_audio_conference: Option<bool>,
     /// Whether the group has the [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut toll_free_and_fee_based_toll_call = None;
+        let mut toll_call = None;
+        let mut call_me_and_invite_by_phone = None;
+        let mut personal_audio_conference = None;
+        let mut participant_phone_masking = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "toll_free_and_fee_based_toll_call" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut toll_free_and_fee_based_toll_call,
+                        "toll_free_and_fee_based_toll_call",
+                    )?
+                }
+                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call")?,
+                "call_me_and_invite_by_phone" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut call_me_and_invite_by_phone,
+                        "call_me_and_invite_by_phone",
+                    )?
+                }
+                "personal_audio_conference" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut personal_audio_conference,
+                        "personal_audio_conference",
+                    )?
+                }
+                "participant_phone_masking" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_phone_masking,
+                        "participant_phone_masking",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            toll_free_and_fee_based_toll_call: toll_free_and_fee_based_toll_call
+                .unwrap_or_default(),
+            toll_call: toll_call.unwrap_or_default(),
+            call_me_and_invite_by_phone: call_me_and_invite_by_phone.unwrap_or_default(),
+            personal_audio_conference: personal_audio_conference.unwrap_or_default(),
+            participant_phone_masking: participant_phone_masking.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `email_notification` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
     /// Whether alternative hosts receive an email when they are added or removed to a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_host_reminder: Option<bool>,
     /// Whether meeting participants and hosts receive a notification when the meeting is canceled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_meeting_reminder: Option<bool>,
     /// Whether the host is notified when a cloud recording is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_available_reminder: Option<bool>,
     /// Whether the host is notified when participants join the meeting before them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_reminder: Option<bool>,
     /// Whether the host is notified if a meeting is scheduled, rescheduled, or canceled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_for_reminder: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut alternative_host_reminder = None;
+        let mut cancel_meeting_reminder = None;
+        let mut cloud_recording_available_reminder = None;
+        let mut jbh_reminder = None;
+        let mut schedule_for_reminder = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "alternative_host_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut alternative_host_reminder,
+                        "alternative_host_reminder",
+                    )?
+                }
+                "cancel_meeting_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cancel_meeting_reminder,
+                        "cancel_meeting_reminder",
+                    )?
+                }
+                "cloud_recording_available_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording_available_reminder,
+                        "cloud_recording_available_reminder",
+                    )?
+                }
+                "jbh_reminder" => {
+                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")?
+                }
+                "schedule_for_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_for_reminder,
+                        "schedule_for_reminder",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            alternative_host_reminder: alternative_host_reminder.unwrap_or_default(),
+            cancel_meeting_reminder: cancel_meeting_reminder.unwrap_or_default(),
+            cloud_recording_available_reminder: cloud_recording_available_reminder
+                .unwrap_or_default(),
+            jbh_reminder: jbh_reminder.unwrap_or_default(),
+            schedule_for_reminder: schedule_for_reminder.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `in_meeting` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether participants that belong to your account can see that a guest (someone who does not belong to your account) is participating in the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_guest_join: Option<bool>,
     /// If the value of this field is set to true,  allow users to delete messages in the in-meeting chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_delete_messages_in_meeting_chat: Option<bool>,
     /// Whether livestreaming is allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_live_streaming: Option<bool>,
     /// Whether Zoom windows display screen share.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_show_zoom_windows: Option<bool>,
     /// Whether meeting participants can use annotation tools to add information to shared screens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotation: Option<bool>,
     /// Whether users can view and add contacts to the [**Auto-answer group in chat**](https://support.zoom.us/hc/en-us/articles/203736135-Auto-answering-invitations-to-meetings) feature. Calls from members of the **Auto Answer Group** will be automatically answered the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_answer: Option<bool>,
     /// Whether live transcription services are available to transcribe meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_generated_captions: Option<bool>,
     /// Whether all in-meeting chats are automatically saved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_saving_chat: Option<bool>,
     /// Whether hosts can split meeting participants into [breakout rooms](https://support.zoom.us/hc/en-us/articles/206476093-Enabling-breakout-rooms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room: Option<bool>,
     /// Whether meeting participants can send chat messages that are visible to all participants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<bool>,
     /// Whether the host can type closed captions or assign a participant/third party device to add closed captions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_caption: Option<bool>,
     /// Whether the host can add co-hosts. Co-hosts have the same in-meeting controls as the host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub co_host: Option<bool>,
     /// Whether to display the custom [data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-hosted-meetings-and-webinars) selected for meetings hosted by this group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// Whether the [**Disable desktop screen sharing for meetings you host**](https://support.zoom.us/hc/en-us/articles/360037710871-Disabling-desktop-screen-sharing-in-meetings) setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_host_meetings: Option<bool>,
     /// Whether the **Disable screen sharing when guests are in the meeting** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_in_meeting_guests: Option<bool>,
     /// Whether all meetings are required to use [End-to-end (E2EE) encryption](https://support.zoom.us/hc/en-us/articles/360048660871-End-to-end-E2EE-encryption-for-meetings).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<bool>,
     /// Whether a chime plays when participants join or leave the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entry_exit_chime: Option<bool>,
     /// Whether other users are allowed to take control of the camera during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub far_end_camera_control: Option<bool>,
     /// Whether users can provide feedback to Zoom at the end of the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<bool>,
     /// Whether the in-meeting [**Send files via meeting chat**](https://support.zoom.us/hc/en-us/articles/209605493-In-meeting-file-transfer) setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether to enable the viewing of full transcripts in the in-meeting side panel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub full_transcript: Option<bool>,
     /// Whether a higher quality video for host and participants is enabled. This will require more bandwidth.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_hd: Option<bool>,
     /// Whether hosts can assign participants as interpreters who can interpret one language into another in real-time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language_interpretation: Option<bool>,
     /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_language_interpretation: Option<bool>,
     /// Whether hosts can type closed captions or assign a participant/third party device to add closed captions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manual_captions: Option<bool>,
     /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions) located in the **Reactions** menu in the meeting toolbar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions: Option<bool>,
     /// Set this field to true to use [webinar reactions](https://support.zoom.us/hc/en-us/articles/4803536268429).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_reactions: Option<bool>,
     /// Whether the host can present a survey to participants once a meeting has ended. This feature is only available in version 5.7.3 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_survey: Option<bool>,
     /// Whether meeting participants can provide nonverbal feedback and express opinions by clicking on icons in the **Participants** panel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_verbal_feedback: Option<bool>,
     /// Whether users can toggle the [**Use Original Audio**](https://support.zoom.us/hc/en-us/articles/115003279466-Using-and-preserving-original-sound-in-a-meeting) setting during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_audio: Option<bool>,
     /// Whether the [**Polls**](https://support.zoom.us/hc/en-us/articles/4412324684685) feature is included in the meeting controls. This allows the host to survey the attendees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub polling: Option<bool>,
     /// Whether an [post-meeting feedback survey](https://support.zoom.us/hc/en-us/articles/4404969060621-Post-meeting-survey-and-reporting) is enabled for the end of each meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_meeting_feedback: Option<bool>,
     /// Whether meeting participants can send private 1:1 chat message other meeting participants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_chat: Option<bool>,
     /// During screen sharing, whether the person who is presenting can let others control the shared content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_control: Option<bool>,
     /// Whether the meeting host can provide 1:1 remote support to another participant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_support: Option<bool>,
     /// Whether the [**Request permission to unmute participants**](https://support.zoom.us/hc/en-us/articles/203435537-Muting-and-unmuting-participants-in-a-meeting#h_01EGK4XFWS1SJGZ71MYGKF7260) setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_permission_to_unmute: Option<bool>,
     /// Whether participants can save closed captions or transcripts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_caption: Option<bool>,
     /// Whether participants can save closed captions or transcripts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_captions: Option<bool>,
     /// Whether hosts and participants can share their screen or content during meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_sharing: Option<bool>,
     /// Whether users can invite participants by email only by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sending_default_email_invites: Option<bool>,
     /// Whether participants can join a meeting directly from their browser and bypass the Zoom application download process. This is useful for participants who cannot download, install, or run applications. Note that the meeting experience from the browser is limited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_a_join_from_your_browser_link: Option<bool>,
     /// Whether participants can join a meeting directly from their browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_browser_join_link: Option<bool>,
     /// Whether to always display the meeting controls toolbar during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_meeting_control_toolbar: Option<bool>,
     /// Whether the person sharing during a presentation can allow others to control the slide presentation. This feature is only available in version 5.8.3 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub slide_control: Option<bool>,
     /// Whether users can select stereo audio during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stereo_audio: Option<bool>,
     /// Whether HTML formatting is allowed for meeting invitations scheduled with the Outlook plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_html_format_email: Option<bool>,
     /// Whether the [**Virtual Background**](https://support.zoom.us/hc/en-us/articles/210707503-Changing-your-Virtual-Background-image) feature is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background: Option<bool>,
     /// Whether participants cannot join a meeting until the host admits them from the waiting room.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Whether webinar participants can send chat messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<bool>,
     /// Whether webinar livestreaming is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<bool>,
     /// Whether the host can add polls before or during a webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_polling: Option<bool>,
     /// Whether attendees can ask the host and panelists questions in the webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_question_answer: Option<bool>,
     /// Allow participants to ask questions for the host and participants to answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_question_answer: Option<bool>,
     /// Whether the host can present surveys to attendees once a webinar has ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_survey: Option<bool>,
     /// Whether participants can share a whiteboard that includes annotation tools.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whiteboard: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut alert_guest_join = None;
+        let mut allow_users_to_delete_messages_in_meeting_chat = None;
+        let mut allow_live_streaming = None;
+        let mut allow_show_zoom_windows = None;
+        let mut annotation = None;
+        let mut auto_answer = None;
+        let mut auto_generated_captions = None;
+        let mut auto_saving_chat = None;
+        let mut breakout_room = None;
+        let mut chat = None;
+        let mut closed_caption = None;
+        let mut co_host = None;
+        let mut custom_data_center_regions = None;
+        let mut disable_screen_sharing_for_host_meetings = None;
+        let mut disable_screen_sharing_for_in_meeting_guests = None;
+        let mut e2e_encryption = None;
+        let mut entry_exit_chime = None;
+        let mut far_end_camera_control = None;
+        let mut feedback = None;
+        let mut file_transfer = None;
+        let mut full_transcript = None;
+        let mut group_hd = None;
+        let mut language_interpretation = None;
+        let mut sign_language_interpretation = None;
+        let mut manual_captions = None;
+        let mut meeting_reactions = None;
+        let mut webinar_reactions = None;
+        let mut meeting_survey = None;
+        let mut non_verbal_feedback = None;
+        let mut original_audio = None;
+        let mut polling = None;
+        let mut post_meeting_feedback = None;
+        let mut private_chat = None;
+        let mut remote_control = None;
+        let mut remote_support = None;
+        let mut request_permission_to_unmute = None;
+        let mut save_caption = None;
+        let mut save_captions = None;
+        let mut screen_sharing = None;
+        let mut sending_default_email_invites = None;
+        let mut show_a_join_from_your_browser_link = None;
+        let mut show_browser_join_link = None;
+        let mut show_meeting_control_toolbar = None;
+        let mut slide_control = None;
+        let mut stereo_audio = None;
+        let mut use_html_format_email = None;
+        let mut virtual_background = None;
+        let mut waiting_room = None;
+        let mut webinar_chat = None;
+        let mut webinar_live_streaming = None;
+        let mut webinar_polling = None;
+        let mut webinar_question_answer = None;
+        let mut meeting_question_answer = None;
+        let mut webinar_survey = None;
+        let mut whiteboard = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "alert_guest_join" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut alert_guest_join,
+                        "alert_guest_join",
+                    )?
+                }
+                "allow_users_to_delete_messages_in_meeting_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_delete_messages_in_meeting_chat,
+                        "allow_users_to_delete_messages_in_meeting_chat",
+                    )?
+                }
+                "allow_live_streaming" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_live_streaming,
+                        "allow_live_streaming",
+                    )?
+                }
+                "allow_show_zoom_windows" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_show_zoom_windows,
+                        "allow_show_zoom_windows",
+                    )?
+                }
+                "annotation" => {
+                    __runtime::field(&mut __map, &mut annotation, "annotation")?
+                }
+                "auto_answer" => {
+                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")?
+                }
+                "auto_generated_captions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_generated_captions,
+                        "auto_generated_captions",
+                    )?
+                }
+                "auto_saving_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_saving_chat,
+                        "auto_saving_chat",
+                    )?
+                }
+                "breakout_room" => {
+                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")?
+                }
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "closed_caption" => {
+                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")?
+                }
+                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host")?,
+                "custom_data_center_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_data_center_regions,
+                        "custom_data_center_regions",
+                    )?
+                }
+                "disable_screen_sharing_for_host_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disable_screen_sharing_for_host_meetings,
+                        "disable_screen_sharing_for_host_meetings",
+                    )?
+                }
+                "disable_screen_sharing_for_in_meeting_guests" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disable_screen_sharing_for_in_meeting_guests,
+                        "disable_screen_sharing_for_in_meeting_guests",
+                    )?
+                }
+                "e2e_encryption" => {
+                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")?
+                }
+                "entry_exit_chime" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut entry_exit_chime,
+                        "entry_exit_chime",
+                    )?
+                }
+                "far_end_camera_control" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut far_end_camera_control,
+                        "far_end_camera_control",
+                    )?
+                }
+                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback")?,
+                "file_transfer" => {
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                }
+                "full_transcript" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut full_transcript,
+                        "full_transcript",
+                    )?
+                }
+                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd")?,
+                "language_interpretation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut language_interpretation,
+                        "language_interpretation",
+                    )?
+                }
+                "sign_language_interpretation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sign_language_interpretation,
+                        "sign_language_interpretation",
+                    )?
+                }
+                "manual_captions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut manual_captions,
+                        "manual_captions",
+                    )?
+                }
+                "meeting_reactions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_reactions,
+                        "meeting_reactions",
+                    )?
+                }
+                "webinar_reactions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_reactions,
+                        "webinar_reactions",
+                    )?
+                }
+                "meeting_survey" => {
+                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")?
+                }
+                "non_verbal_feedback" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut non_verbal_feedback,
+                        "non_verbal_feedback",
+                    )?
+                }
+                "original_audio" => {
+                    __runtime::field(&mut __map, &mut original_audio, "original_audio")?
+                }
+                "polling" => __runtime::field(&mut __map, &mut polling, "polling")?,
+                "post_meeting_feedback" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut post_meeting_feedback,
+                        "post_meeting_feedback",
+                    )?
+                }
+                "private_chat" => {
+                    __runtime::field(&mut __map, &mut private_chat, "private_chat")?
+                }
+                "remote_control" => {
+                    __runtime::field(&mut __map, &mut remote_control, "remote_control")?
+                }
+                "remote_support" => {
+                    __runtime::field(&mut __map, &mut remote_support, "remote_support")?
+                }
+                "request_permission_to_unmute" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut request_permission_to_unmute,
+                        "request_permission_to_unmute",
+                    )?
+                }
+                "save_caption" => {
+                    __runtime::field(&mut __map, &mut save_caption, "save_caption")?
+                }
+                "save_captions" => {
+                    __runtime::field(&mut __map, &mut save_captions, "save_captions")?
+                }
+                "screen_sharing" => {
+                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")?
+                }
+                "sending_default_email_invites" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sending_default_email_invites,
+                        "sending_default_email_invites",
+                    )?
+                }
+                "show_a_join_from_your_browser_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_a_join_from_your_browser_link,
+                        "show_a_join_from_your_browser_link",
+                    )?
+                }
+                "show_browser_join_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_browser_join_link,
+                        "show_browser_join_link",
+                    )?
+                }
+                "show_meeting_control_toolbar" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_meeting_control_toolbar,
+                        "show_meeting_control_toolbar",
+                    )?
+                }
+                "slide_control" => {
+                    __runtime::field(&mut __map, &mut slide_control, "slide_control")?
+                }
+                "stereo_audio" => {
+                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")?
+                }
+                "use_html_format_email" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_html_format_email,
+                        "use_html_format_email",
+                    )?
+                }
+                "virtual_background" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut virtual_background,
+                        "virtual_background",
+                    )?
+                }
+                "waiting_room" => {
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                }
+                "webinar_chat" => {
+                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")?
+                }
+                "webinar_live_streaming" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_live_streaming,
+                        "webinar_live_streaming",
+                    )?
+                }
+                "webinar_polling" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_polling,
+                        "webinar_polling",
+                    )?
+                }
+                "webinar_question_answer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_question_answer,
+                        "webinar_question_answer",
+                    )?
+                }
+                "meeting_question_answer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_question_answer,
+                        "meeting_question_answer",
+                    )?
+                }
+                "webinar_survey" => {
+                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")?
+                }
+                "whiteboard" => {
+                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            alert_guest_join: alert_guest_join.unwrap_or_default(),
+            allow_users_to_delete_messages_in_meeting_chat: allow_users_to_delete_messages_in_meeting_chat
+                .unwrap_or_default(),
+            allow_live_streaming: allow_live_streaming.unwrap_or_default(),
+            allow_show_zoom_windows: allow_show_zoom_windows.unwrap_or_default(),
+            annotation: annotation.unwrap_or_default(),
+            auto_answer: auto_answer.unwrap_or_default(),
+            auto_generated_captions: auto_generated_captions.unwrap_or_default(),
+            auto_saving_chat: auto_saving_chat.unwrap_or_default(),
+            breakout_room: breakout_room.unwrap_or_default(),
+            chat: chat.unwrap_or_default(),
+            closed_caption: closed_caption.unwrap_or_default(),
+            co_host: co_host.unwrap_or_default(),
+            custom_data_center_regions: custom_data_center_regions.unwrap_or_default(),
+            disable_screen_sharing_for_host_meetings: disable_screen_sharing_for_host_meetings
+                .unwrap_or_default(),
+            disable_screen_sharing_for_in_meeting_guests: disable_screen_sharing_for_in_meeting_guests
+                .unwrap_or_default(),
+            e2e_encryption: e2e_encryption.unwrap_or_default(),
+            entry_exit_chime: entry_exit_chime.unwrap_or_default(),
+            far_end_camera_control: far_end_camera_control.unwrap_or_default(),
+            feedback: feedback.unwrap_or_default(),
+            file_transfer: file_transfer.unwrap_or_default(),
+            full_transcript: full_transcript.unwrap_or_default(),
+            group_hd: group_hd.unwrap_or_default(),
+            language_interpretation: language_interpretation.unwrap_or_default(),
+            sign_language_interpretation: sign_language_interpretation
+                .unwrap_or_default(),
+            manual_captions: manual_captions.unwrap_or_default(),
+            meeting_reactions: meeting_reactions.unwrap_or_default(),
+            webinar_reactions: webinar_reactions.unwrap_or_default(),
+            meeting_survey: meeting_survey.unwrap_or_default(),
+            non_verbal_feedback: non_verbal_feedback.unwrap_or_default(),
+            original_audio: original_audio.unwrap_or_default(),
+            polling: polling.unwrap_or_default(),
+            post_meeting_feedback: post_meeting_feedback.unwrap_or_default(),
+            private_chat: private_chat.unwrap_or_default(),
+            remote_control: remote_control.unwrap_or_default(),
+            remote_support: remote_support.unwrap_or_default(),
+            request_permission_to_unmute: request_permission_to_unmute
+                .unwrap_or_default(),
+            save_caption: save_caption.unwrap_or_default(),
+            save_captions: save_captions.unwrap_or_default(),
+            screen_sharing: screen_sharing.unwrap_or_default(),
+            sending_default_email_invites: sending_default_email_invites
+                .unwrap_or_default(),
+            show_a_join_from_your_browser_link: show_a_join_from_your_browser_link
+                .unwrap_or_default(),
+            show_browser_join_link: show_browser_join_link.unwrap_or_default(),
+            show_meeting_control_toolbar: show_meeting_control_toolbar
+                .unwrap_or_default(),
+            slide_control: slide_control.unwrap_or_default(),
+            stereo_audio: stereo_audio.unwrap_or_default(),
+            use_html_format_email: use_html_format_email.unwrap_or_default(),
+            virtual_background: virtual_background.unwrap_or_default(),
+            waiting_room: waiting_room.unwrap_or_default(),
+            webinar_chat: webinar_chat.unwrap_or_default(),
+            webinar_live_streaming: webinar_live_streaming.unwrap_or_default(),
+            webinar_polling: webinar_polling.unwrap_or_default(),
+            webinar_question_answer: webinar_question_answer.unwrap_or_default(),
+            meeting_question_answer: meeting_question_answer.unwrap_or_default(),
+            webinar_survey: webinar_survey.unwrap_or_default(),
+            whiteboard: whiteboard.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `other_options` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions {
     /// Whether iOS blurs screenshots in the task switcher when multiple apps are open. Android hides the screenshot in the system-level list of recent apps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub blur_snapshot: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut blur_snapshot = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "blur_snapshot" => {
+                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            blur_snapshot: blur_snapshot.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `recording` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsRecording {
     /// Whether cloud recordings are accessible to account members.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_user_access_recording: Option<bool>,
     /// Whether Zoom automatically deletes recordings permanently after a specified number of days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr: Option<bool>,
     /// Whether meetings are automatically recorded when they begin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_recording: Option<bool>,
     /// Whether hosts can record and save the meetings and webinars in the cloud.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording: Option<bool>,
     /// Whether anyone with a link to the cloud recording can download the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download: Option<bool>,
     /// Whether the host can delete cloud recordings. If false, only the admin can delete cloud recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_delete_cloud_recording: Option<bool>,
     /// Whether cloud recording access is only available for a specific range of IP addresses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address_access_control: Option<bool>,
     /// Whether hosts and participants can record meetings to a local file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_recording: Option<bool>,
     /// Whether hosts can access and view their meetings' cloud recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prevent_host_access_recording: Option<bool>,
     /// Whether only authenticated users can view cloud recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_authentication: Option<bool>,
     /// [Archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings. This setting can only be used if you have been granted archiving solution access by the Zoom support team.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub archive: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupLockSettingsUpdatedPayloadObjectSettingsRecording {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsRecording {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdatedPayloadObjectSettingsRecording";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_user_access_recording = None;
+        let mut auto_delete_cmr = None;
+        let mut auto_recording = None;
+        let mut cloud_recording = None;
+        let mut cloud_recording_download = None;
+        let mut host_delete_cloud_recording = None;
+        let mut ip_address_access_control = None;
+        let mut local_recording = None;
+        let mut prevent_host_access_recording = None;
+        let mut recording_authentication = None;
+        let mut archive = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_user_access_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_user_access_recording,
+                        "account_user_access_recording",
+                    )?
+                }
+                "auto_delete_cmr" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_delete_cmr,
+                        "auto_delete_cmr",
+                    )?
+                }
+                "auto_recording" => {
+                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")?
+                }
+                "cloud_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording,
+                        "cloud_recording",
+                    )?
+                }
+                "cloud_recording_download" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording_download,
+                        "cloud_recording_download",
+                    )?
+                }
+                "host_delete_cloud_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut host_delete_cloud_recording,
+                        "host_delete_cloud_recording",
+                    )?
+                }
+                "ip_address_access_control" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ip_address_access_control,
+                        "ip_address_access_control",
+                    )?
+                }
+                "local_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut local_recording,
+                        "local_recording",
+                    )?
+                }
+                "prevent_host_access_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut prevent_host_access_recording,
+                        "prevent_host_access_recording",
+                    )?
+                }
+                "recording_authentication" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_authentication,
+                        "recording_authentication",
+                    )?
+                }
+                "archive" => __runtime::field(&mut __map, &mut archive, "archive")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_user_access_recording: account_user_access_recording
+                .unwrap_or_default(),
+            auto_delete_cmr: auto_delete_cmr.unwrap_or_default(),
+            auto_recording: auto_recording.unwrap_or_default(),
+            cloud_recording: cloud_recording.unwrap_or_default(),
+            cloud_recording_download: cloud_recording_download.unwrap_or_default(),
+            host_delete_cloud_recording: host_delete_cloud_recording.unwrap_or_default(),
+            ip_address_access_control: ip_address_access_control.unwrap_or_default(),
+            local_recording: local_recording.unwrap_or_default(),
+            prevent_host_access_recording: prevent_host_access_recording
+                .unwrap_or_default(),
+            recording_authentication: recording_authentication.unwrap_or_default(),
+            archive: archive.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `schedule_meeting` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// Whether participants can join only the audio portion of meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<bool>,
     /// Whether the meeting password is encrypted and included in the meeting links that allow participants to join with just one click without having to enter the password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Whether passwords are required to join before the host in personal meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_pmi_jbh_password: Option<bool>,
     /// Whether host video defaults to on when they join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_video: Option<bool>,
     /// Whether participants can join meetings before the host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_before_host: Option<bool>,
     /// Whether only authenticated users can join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_authentication: Option<bool>,
     /// Whether all participants are automatically muted when they join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mute_upon_entry: Option<bool>,
     /// Whether participant video defaults to on when they join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_video: Option<bool>,
     /// Whether new passwords are generated and sent for newly-scheduled or edited meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pstn_password_protected: Option<bool>,
     /// Whether passwords are required for instant meetings. If you use a PMI for instant meetings, this is disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_instant_meetings: Option<bool>,
     /// Whether participants are required to enter a password for PMI meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_pmi_meetings: Option<bool>,
     /// Whether a password is generated when a meeting host schedules a new meeting. All participants must enter the password before they can join the meeting. This only applies to meetings that do not use a PMI.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduling_new_meetings: Option<bool>,
     /// Whether desktop notifications for upcoming meetings is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upcoming_meeting_reminder: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut audio_type = None;
+        let mut embed_password_in_join_link = None;
+        let mut force_pmi_jbh_password = None;
+        let mut host_video = None;
+        let mut join_before_host = None;
+        let mut meeting_authentication = None;
+        let mut mute_upon_entry = None;
+        let mut participant_video = None;
+        let mut pstn_password_protected = None;
+        let mut require_password_for_instant_meetings = None;
+        let mut require_password_for_pmi_meetings = None;
+        let mut require_password_for_scheduling_new_meetings = None;
+        let mut upcoming_meeting_reminder = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "audio_type" => {
+                    __runtime::field(&mut __map, &mut audio_type, "audio_type")?
+                }
+                "embed_password_in_join_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut embed_password_in_join_link,
+                        "embed_password_in_join_link",
+                    )?
+                }
+                "force_pmi_jbh_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut force_pmi_jbh_password,
+                        "force_pmi_jbh_password",
+                    )?
+                }
+                "host_video" => {
+                    __runtime::field(&mut __map, &mut host_video, "host_video")?
+                }
+                "join_before_host" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut join_before_host,
+                        "join_before_host",
+                    )?
+                }
+                "meeting_authentication" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_authentication,
+                        "meeting_authentication",
+                    )?
+                }
+                "mute_upon_entry" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut mute_upon_entry,
+                        "mute_upon_entry",
+                    )?
+                }
+                "participant_video" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_video,
+                        "participant_video",
+                    )?
+                }
+                "pstn_password_protected" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut pstn_password_protected,
+                        "pstn_password_protected",
+                    )?
+                }
+                "require_password_for_instant_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_instant_meetings,
+                        "require_password_for_instant_meetings",
+                    )?
+                }
+                "require_password_for_pmi_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_pmi_meetings,
+                        "require_password_for_pmi_meetings",
+                    )?
+                }
+                "require_password_for_scheduling_new_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduling_new_meetings,
+                        "require_password_for_scheduling_new_meetings",
+                    )?
+                }
+                "upcoming_meeting_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut upcoming_meeting_reminder,
+                        "upcoming_meeting_reminder",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            audio_type: audio_type.unwrap_or_default(),
+            embed_password_in_join_link: embed_password_in_join_link.unwrap_or_default(),
+            force_pmi_jbh_password: force_pmi_jbh_password.unwrap_or_default(),
+            host_video: host_video.unwrap_or_default(),
+            join_before_host: join_before_host.unwrap_or_default(),
+            meeting_authentication: meeting_authentication.unwrap_or_default(),
+            mute_upon_entry: mute_upon_entry.unwrap_or_default(),
+            participant_video: participant_video.unwrap_or_default(),
+            pstn_password_protected: pstn_password_protected.unwrap_or_default(),
+            require_password_for_instant_meetings: require_password_for_instant_meetings
+                .unwrap_or_default(),
+            require_password_for_pmi_meetings: require_password_for_pmi_meetings
+                .unwrap_or_default(),
+            require_password_for_scheduling_new_meetings: require_password_for_scheduling_new_meetings
+                .unwrap_or_default(),
+            upcoming_meeting_reminder: upcoming_meeting_reminder.unwrap_or_default(),
+        })
+    }
 }
 
 /// Group Settings: Telephony.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsTelephony {
     /// Whether telephony regions are enabled for meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony_regions: Option<bool>,
     /// Whether users can join meetings using the existing third party audio configurations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_audio: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupLockSettingsUpdatedPayloadObjectSettingsTelephony {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsTelephony {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdatedPayloadObjectSettingsTelephony";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut telephony_regions = None;
+        let mut third_party_audio = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "telephony_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut telephony_regions,
+                        "telephony_regions",
+                    )?
+                }
+                "third_party_audio" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut third_party_audio,
+                        "third_party_audio",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            telephony_regions: telephony_regions.unwrap_or_default(),
+            third_party_audio: third_party_audio.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `meeting_security` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     /// Whether the [**Approve or block entry for users from specific countries/regions**](https://support.zoom.us/hc/en-us/articles/360060086231-Joining-from-specific-countries-regions) setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub approved_or_denied_countries_or_regions: Option<bool>,
     /// Whether all meetings must be secured with at least one security option. This setting can only be disabled by Enterprise, ISV, Business (with more than 100 licenses), and Education accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_security: Option<bool>,
     /// Whether users in specific domains are blocked from joining meetings and webinars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain: Option<bool>,
     /// Whether the meeting password is encrypted and included in the invitation link. The provided link will allow participants to join the meeting without having to enter the password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// The type of encryption used when starting a meeting:
     /// * enhanced_encryption — Enhanced encryption. Encryption data is stored in the cloud.
     /// * e2ee — End-to-end encryption. The encryption key is stored on the local device and cannot be obtained by anyone else. Enabling E2EE also [**disables** certain features](https://support.zoom.us/hc/en-us/articles/360048660871), such as cloud recording, live streaming, and allowing participants to join before the host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<ObjectSettingsMeetingSecurityEncryptionType>,
     /// Whether end-to-end encryption is enabled for meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_to_end_encrypted_meetings: Option<bool>,
     /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.us/hc/en-us/articles/203276937) meetings are **not** included in this setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password: Option<bool>,
     /// Whether only authenticated users can join meetings from the web client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_authenticated_can_join_from_webclient: Option<bool>,
     /// Whether passwords are required for participants joining by phone.
     ///
     ///  If this setting is enabled and the meeting is password-protected, a numeric password is required for participants to join by phone. For meetings with alphanumeric passwords, a numeric password will be generated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_password: Option<bool>,
     /// Whether all Personal Meeting ID (PMI) meetings that users can join via client or Zoom Rooms systems are password-protected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<bool>,
     /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/115000332726-Waiting-Room) when they join a meeting.
     ///
     ///  If the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.us/hc/en-us/articles/202828525-Allow-participants-to-join-before-host) setting is automatically disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Whether a password is generated when scheduling webinars. Participants must use the password to join the scheduled webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_password: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    const EXPECTING: &'static str = "struct GroupLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut approved_or_denied_countries_or_regions = None;
+        let mut auto_security = None;
+        let mut block_user_domain = None;
+        let mut embed_password_in_join_link = None;
+        let mut encryption_type = None;
+        let mut end_to_end_encrypted_meetings = None;
+        let mut meeting_password = None;
+        let mut only_authenticated_can_join_from_webclient = None;
+        let mut phone_password = None;
+        let mut pmi_password = None;
+        let mut waiting_room = None;
+        let mut webinar_password = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "approved_or_denied_countries_or_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut approved_or_denied_countries_or_regions,
+                        "approved_or_denied_countries_or_regions",
+                    )?
+                }
+                "auto_security" => {
+                    __runtime::field(&mut __map, &mut auto_security, "auto_security")?
+                }
+                "block_user_domain" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut block_user_domain,
+                        "block_user_domain",
+                    )?
+                }
+                "embed_password_in_join_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut embed_password_in_join_link,
+                        "embed_password_in_join_link",
+                    )?
+                }
+                "encryption_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut encryption_type,
+                        "encryption_type",
+                    )?
+                }
+                "end_to_end_encrypted_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut end_to_end_encrypted_meetings,
+                        "end_to_end_encrypted_meetings",
+                    )?
+                }
+                "meeting_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_password,
+                        "meeting_password",
+                    )?
+                }
+                "only_authenticated_can_join_from_webclient" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_authenticated_can_join_from_webclient,
+                        "only_authenticated_can_join_from_webclient",
+                    )?
+                }
+                "phone_password" => {
+                    __runtime::field(&mut __map, &mut phone_password, "phone_password")?
+                }
+                "pmi_password" => {
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                }
+                "waiting_room" => {
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                }
+                "webinar_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_password,
+                        "webinar_password",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            approved_or_denied_countries_or_regions: approved_or_denied_countries_or_regions
+                .unwrap_or_default(),
+            auto_security: auto_security.unwrap_or_default(),
+            block_user_domain: block_user_domain.unwrap_or_default(),
+            embed_password_in_join_link: embed_password_in_join_link.unwrap_or_default(),
+            encryption_type: encryption_type.unwrap_or_default(),
+            end_to_end_encrypted_meetings: end_to_end_encrypted_meetings
+                .unwrap_or_default(),
+            meeting_password: meeting_password.unwrap_or_default(),
+            only_authenticated_can_join_from_webclient: only_authenticated_can_join_from_webclient
+                .unwrap_or_default(),
+            phone_password: phone_password.unwrap_or_default(),
+            pmi_password: pmi_password.unwrap_or_default(),
+            waiting_room: waiting_room.unwrap_or_default(),
+            webinar_password: webinar_password.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of encryption used when starting a meeting:
@@ -1859,7 +3152,7 @@ impl<'de> serde::Deserialize<'de> for ObjectSettingsMeetingSecurityEncryptionTyp
 }
 
 /// The payload of the `group.admin_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupAdminDeleted {
     /// The name of the event.
     pub event: String,
@@ -1869,8 +3162,39 @@ pub struct GroupAdminDeleted {
     pub payload: GroupAdminPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupAdminDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupAdminDeleted {
+    const EXPECTING: &'static str = "struct GroupAdminDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `group.member_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupMemberDeleted {
     /// The name of the event.
     pub event: String,
@@ -1880,10 +3204,41 @@ pub struct GroupMemberDeleted {
     pub payload: GroupMemberPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupMemberDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupMemberDeleted {
+    const EXPECTING: &'static str = "struct GroupMemberDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`GroupMemberDeleted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupMemberPayload {
     /// The group's account ID.
     pub account_id: String,
@@ -1892,16 +3247,59 @@ pub struct GroupMemberPayload {
     /// The user ID of the user that removed members from the group.
     pub operator_id: String,
     /// A timestamp that indicates when the group's members were deleted, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// The `object` property.
     pub object: GroupMemberPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupMemberPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupMemberPayload {
+    const EXPECTING: &'static str = "struct GroupMemberPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut time_stamp = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "time_stamp" => {
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            time_stamp: time_stamp.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`GroupMemberPayload`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupMemberPayloadObject {
     /// The group ID.
     pub id: String,
@@ -1909,8 +3307,36 @@ pub struct GroupMemberPayloadObject {
     pub members: Vec<GroupItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupMemberPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupMemberPayloadObject {
+    const EXPECTING: &'static str = "struct GroupMemberPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut members = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "members" => __runtime::field(&mut __map, &mut members, "members")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            members: __runtime::required::<A, _>(members, "members")?,
+        })
+    }
+}
+
 /// The payload of the `user.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserDeleted {
     /// The name of the event.
     pub event: String,
@@ -1920,8 +3346,39 @@ pub struct UserDeleted {
     pub payload: UserDeletedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for UserDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserDeleted {
+    const EXPECTING: &'static str = "struct UserDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`UserDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserDeletedPayload {
     /// The account ID of the account from which the user was deleted.
     pub account_id: String,
@@ -1933,18 +3390,56 @@ pub struct UserDeletedPayload {
     pub object: UserPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for UserDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserDeletedPayload {
+    const EXPECTING: &'static str = "struct UserDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the deleted user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserPayloadObject {
     /// The user's ID.
     pub id: String,
     /// The user's first name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// The user's last name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The user's email address.
     pub email: String,
@@ -1953,6 +3448,45 @@ pub struct UserPayloadObject {
     /// * 2 — Licensed.
     #[serde(rename = "type")]
     pub type_: UserDeletedPayloadObjectType,
+}
+
+impl<'de> serde::Deserialize<'de> for UserPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserPayloadObject {
+    const EXPECTING: &'static str = "struct UserPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut first_name = None;
+        let mut last_name = None;
+        let mut email = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "first_name" => {
+                    __runtime::field(&mut __map, &mut first_name, "first_name")?
+                }
+                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            first_name: first_name.unwrap_or_default(),
+            last_name: last_name.unwrap_or_default(),
+            email: __runtime::required::<A, _>(email, "email")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
 }
 
 /// The type of user:
@@ -2004,7 +3538,7 @@ impl<'de> serde::Deserialize<'de> for UserDeletedPayloadObjectType {
 }
 
 /// The payload of the `user.deactivated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserDeactivated {
     /// The name of the event.
     pub event: String,
@@ -2014,10 +3548,41 @@ pub struct UserDeactivated {
     pub payload: UserPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for UserDeactivated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserDeactivated {
+    const EXPECTING: &'static str = "struct UserDeactivated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`UserDeactivated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserPayload {
     /// The account ID of the account from which the user was deactivated.
     pub account_id: String,
@@ -2029,10 +3594,48 @@ pub struct UserPayload {
     pub object: UserDeactivatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for UserPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserPayload {
+    const EXPECTING: &'static str = "struct UserPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the deactivated user.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserDeactivatedPayloadObject {
     /// The user's ID.
     pub id: String,
@@ -2049,28 +3652,111 @@ pub struct UserDeactivatedPayloadObject {
     pub type_: UserDeletedPayloadObjectType,
 }
 
+impl<'de> serde::Deserialize<'de> for UserDeactivatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserDeactivatedPayloadObject {
+    const EXPECTING: &'static str = "struct UserDeactivatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut first_name = None;
+        let mut last_name = None;
+        let mut email = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "first_name" => {
+                    __runtime::field(&mut __map, &mut first_name, "first_name")?
+                }
+                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
+            last_name: __runtime::required::<A, _>(last_name, "last_name")?,
+            email: __runtime::required::<A, _>(email, "email")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
+}
+
 /// The payload of the `user.settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdated {
     /// The event's name.
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
     /// The email address of the user who [disassociated the user](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066997).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// A timestamp that indicates when the setting was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// The `payload` property.
     pub payload: UserSettingsUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for UserSettingsUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdated {
+    const EXPECTING: &'static str = "struct UserSettingsUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut time_stamp = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "time_stamp" => {
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            operator: operator.unwrap_or_default(),
+            operator_id: operator_id.unwrap_or_default(),
+            time_stamp: time_stamp.unwrap_or_default(),
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`UserSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayload {
     /// The account ID of the account that updated the settings.
     pub account_id: String,
@@ -2079,17 +3765,65 @@ pub struct UserSettingsUpdatedPayload {
     /// The user ID of the user who updated the settings.
     pub operator_id: String,
     /// A timestamp that indicates when the setting was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the user.
     pub object: UserSettingsUpdatedPayloadObject,
     /// Information about the user's previous settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<UserSettingsUpdatedPayloadOldObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for UserSettingsUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayload {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut time_stamp = None;
+        let mut object = None;
+        let mut old_object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "time_stamp" => {
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "old_object" => {
+                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            time_stamp: time_stamp.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+            old_object: old_object.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObject {
     /// The modified user's unique ID (userId).
     pub id: String,
@@ -2097,76 +3831,242 @@ pub struct UserSettingsUpdatedPayloadObject {
     pub settings: Box<UserSettingsUpdatedPayloadObjectSettings>,
 }
 
+impl<'de> serde::Deserialize<'de> for UserSettingsUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut settings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            settings: __runtime::required::<A, _>(settings, "settings")?,
+        })
+    }
+}
+
 /// The `settings` property of [`UserSettingsUpdatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettings {
     /// Information about the audio conferencing settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         UserSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
     /// Information about the scheduled meeting settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         Box<UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// Information about the in meeting settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<Box<UserSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// Information about the email notification settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         UserSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// Information about recording settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<Box<UserSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// Information about telephony settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<UserSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// Information about the features available to the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<UserSettingsUpdatedPayloadObjectSettingsFeature>,
     /// Whether to require that all meetings are secured with at least one security option.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         Box<UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// Information about the Telephony Service Provider (TSP) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tsp: Option<UserSettingsUpdatedPayloadObjectSettingsTsp>,
+}
+
+impl<'de> serde::Deserialize<'de> for UserSettingsUpdatedPayloadObjectSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettings {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut audio_conferencing = None;
+        let mut schedule_meeting = None;
+        let mut in_meeting = None;
+        let mut email_notification = None;
+        let mut recording = None;
+        let mut telephony = None;
+        let mut feature = None;
+        let mut meeting_security = None;
+        let mut tsp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "audio_conferencing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_conferencing,
+                        "audio_conferencing",
+                    )?
+                }
+                "schedule_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_meeting,
+                        "schedule_meeting",
+                    )?
+                }
+                "in_meeting" => {
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                }
+                "email_notification" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut email_notification,
+                        "email_notification",
+                    )?
+                }
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
+                "feature" => __runtime::field(&mut __map, &mut feature, "feature")?,
+                "meeting_security" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_security,
+                        "meeting_security",
+                    )?
+                }
+                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            audio_conferencing: audio_conferencing.unwrap_or_default(),
+            schedule_meeting: schedule_meeting.unwrap_or_default(),
+            in_meeting: in_meeting.unwrap_or_default(),
+            email_notification: email_notification.unwrap_or_default(),
+            recording: recording.unwrap_or_default(),
+            telephony: telephony.unwrap_or_default(),
+            feature: feature.unwrap_or_default(),
+            meeting_security: meeting_security.unwrap_or_default(),
+            tsp: tsp.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the audio conferencing settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     /// Information about the participant phone masking settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<
         ObjectSettingsAudioConferencingParticipantPhoneMasking,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsAudioConferencing";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut participant_phone_masking = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "participant_phone_masking" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_phone_masking,
+                        "participant_phone_masking",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            participant_phone_masking: participant_phone_masking.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the participant phone masking settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ObjectSettingsAudioConferencingParticipantPhoneMasking {
     /// Whether to mask phone numbers of users dialing into a meeting in the participant list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of phone number masking pattern to apply.
     /// * mask_default - Default masking pattern (Example: 888****666).
     /// * mask_first_5 - Mask first five digits (Example: *****66666).
     /// * mask_except_last_4 - Mask everything except last four digits (Example: *****6666).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub masking_type: Option<
         ObjectSettingsAudioConferencingParticipantPhoneMaskingMaskingType,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for ObjectSettingsAudioConferencingParticipantPhoneMasking {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ObjectSettingsAudioConferencingParticipantPhoneMasking {
+    const EXPECTING: &'static str = "struct ObjectSettingsAudioConferencingParticipantPhoneMasking";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut masking_type = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "masking_type" => {
+                    __runtime::field(&mut __map, &mut masking_type, "masking_type")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            masking_type: masking_type.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of phone number masking pattern to apply.
@@ -2227,35 +4127,35 @@ for ObjectSettingsAudioConferencingParticipantPhoneMaskingMaskingType {
 /// Information about the scheduled meeting settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// Whether to start meetings with the host video on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_video: Option<bool>,
     /// Whether to start meetings with the participant video on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_video: Option<bool>,
     /// The type of audio used to join the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<String>,
     /// Whether participants can join the meeting before its host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_before_host: Option<bool>,
     /// Whether to require a password for personal meetings if attendees can join before host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_pmi_jbh_password: Option<String>,
     /// Use a [PMI (Personal Meeting ID)](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066271) to schedule meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_scheduled_meetings: Option<bool>,
     /// Require a password from participants before joining a meeting via [PSTN](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pstn_password_protected: Option<String>,
     /// If the value of the join_before_host field is true, this field indicates the time limits within which a participant can join a meeting before the meeting's host:
     ///
     /// * 0 — Allow the participant to join the meeting at anytime.
     /// * 5 — Allow the participant to join 5 minutes before the meeting's start time.
     /// * 10 — Allow the participant to join 10 minutes before the meeting's start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_time: Option<UserSettingsUpdatedPayloadObjectSettingsScheduleMeetingJbhTime>,
     /// The personal meeting settings:
     /// * true — Indicates that the **Enable Personal Meeting ID** setting is enabled. Users can use a personal meeting ID for their meetings.
@@ -2264,44 +4164,218 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// **For Zoom Phone only:**
     ///
     /// If a user has been assigned a desk phone, the desk phone's **Elevate to Zoom Meeting** setting will be disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_meeting: Option<bool>,
     /// Whether to use the default password for already scheduled meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_password_for_scheduled_meetings: Option<bool>,
     /// Whether a random password will be generated on the end of user who starts the instant meeting. Other meeting participants **must** enter the generated password to join the meeting.
     ///
     /// If instant meetings use a PMI, this option is **disabled**.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_instant_meetings: Option<bool>,
     /// Whether to automatically mute all participants when they join the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mute_upon_entry: Option<bool>,
     /// Require participants to enter password for PMI meetings:
     /// * jbh_only — Only when a participant joins before the host.
     /// * all — All participants must enter a password to join the meeting.
     /// * none — No password required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_pmi_meetings: Option<
         UserSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordForPmiMeetings,
     >,
     /// Whether PMI is enabled for all instant meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_instant_meetings: Option<bool>,
     /// Require a passcode for meetings which have already been scheduled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_meetings: Option<bool>,
     /// Whether a password is generated when a meeting host schedules a new meeting. Meeting participants will be required to enter the password before they can join the meeting.
     ///
     /// This setting only applies to regular meetings that do **not** use a PMI.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduling_new_meetings: Option<bool>,
     /// The PMI's password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<String>,
     /// Whether to receive a desktop notification for upcoming meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upcoming_meeting_reminder: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut host_video = None;
+        let mut participants_video = None;
+        let mut audio_type = None;
+        let mut join_before_host = None;
+        let mut force_pmi_jbh_password = None;
+        let mut use_pmi_for_scheduled_meetings = None;
+        let mut pstn_password_protected = None;
+        let mut jbh_time = None;
+        let mut personal_meeting = None;
+        let mut default_password_for_scheduled_meetings = None;
+        let mut require_password_for_instant_meetings = None;
+        let mut mute_upon_entry = None;
+        let mut require_password_for_pmi_meetings = None;
+        let mut use_pmi_for_instant_meetings = None;
+        let mut require_password_for_scheduled_meetings = None;
+        let mut require_password_for_scheduling_new_meetings = None;
+        let mut pmi_password = None;
+        let mut upcoming_meeting_reminder = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "host_video" => {
+                    __runtime::field(&mut __map, &mut host_video, "host_video")?
+                }
+                "participants_video" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participants_video,
+                        "participants_video",
+                    )?
+                }
+                "audio_type" => {
+                    __runtime::field(&mut __map, &mut audio_type, "audio_type")?
+                }
+                "join_before_host" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut join_before_host,
+                        "join_before_host",
+                    )?
+                }
+                "force_pmi_jbh_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut force_pmi_jbh_password,
+                        "force_pmi_jbh_password",
+                    )?
+                }
+                "use_pmi_for_scheduled_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_pmi_for_scheduled_meetings,
+                        "use_pmi_for_scheduled_meetings",
+                    )?
+                }
+                "pstn_password_protected" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut pstn_password_protected,
+                        "pstn_password_protected",
+                    )?
+                }
+                "jbh_time" => __runtime::field(&mut __map, &mut jbh_time, "jbh_time")?,
+                "personal_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut personal_meeting,
+                        "personal_meeting",
+                    )?
+                }
+                "default_password_for_scheduled_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut default_password_for_scheduled_meetings,
+                        "default_password_for_scheduled_meetings",
+                    )?
+                }
+                "require_password_for_instant_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_instant_meetings,
+                        "require_password_for_instant_meetings",
+                    )?
+                }
+                "mute_upon_entry" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut mute_upon_entry,
+                        "mute_upon_entry",
+                    )?
+                }
+                "require_password_for_pmi_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_pmi_meetings,
+                        "require_password_for_pmi_meetings",
+                    )?
+                }
+                "use_pmi_for_instant_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_pmi_for_instant_meetings,
+                        "use_pmi_for_instant_meetings",
+                    )?
+                }
+                "require_password_for_scheduled_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduled_meetings,
+                        "require_password_for_scheduled_meetings",
+                    )?
+                }
+                "require_password_for_scheduling_new_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduling_new_meetings,
+                        "require_password_for_scheduling_new_meetings",
+                    )?
+                }
+                "pmi_password" => {
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                }
+                "upcoming_meeting_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut upcoming_meeting_reminder,
+                        "upcoming_meeting_reminder",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            host_video: host_video.unwrap_or_default(),
+            participants_video: participants_video.unwrap_or_default(),
+            audio_type: audio_type.unwrap_or_default(),
+            join_before_host: join_before_host.unwrap_or_default(),
+            force_pmi_jbh_password: force_pmi_jbh_password.unwrap_or_default(),
+            use_pmi_for_scheduled_meetings: use_pmi_for_scheduled_meetings
+                .unwrap_or_default(),
+            pstn_password_protected: pstn_password_protected.unwrap_or_default(),
+            jbh_time: jbh_time.unwrap_or_default(),
+            personal_meeting: personal_meeting.unwrap_or_default(),
+            default_password_for_scheduled_meetings: default_password_for_scheduled_meetings
+                .unwrap_or_default(),
+            require_password_for_instant_meetings: require_password_for_instant_meetings
+                .unwrap_or_default(),
+            mute_upon_entry: mute_upon_entry.unwrap_or_default(),
+            require_password_for_pmi_meetings: require_password_for_pmi_meetings
+                .unwrap_or_default(),
+            use_pmi_for_instant_meetings: use_pmi_for_instant_meetings
+                .unwrap_or_default(),
+            require_password_for_scheduled_meetings: require_password_for_scheduled_meetings
+                .unwrap_or_default(),
+            require_password_for_scheduling_new_meetings: require_password_for_scheduling_new_meetings
+                .unwrap_or_default(),
+            pmi_password: pmi_password.unwrap_or_default(),
+            upcoming_meeting_reminder: upcoming_meeting_reminder.unwrap_or_default(),
+        })
+    }
 }
 
 /// If the value of the join_before_host field is true, this field indicates the time limits within which a participant can join a meeting before the meeting's host:
@@ -2422,22 +4496,22 @@ for UserSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordForPmi
 /// Information about the in meeting settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether to require [AES encryption](https://en.wikipedia.org/wiki/Advanced_Encryption_Standard) for meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<bool>,
     /// Whether meeting participants can use [in-meeting chat](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064400).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<bool>,
     /// Whether to display a thumbs up or thumbs down feedback survey at the end of each meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_meeting_feedback: Option<bool>,
     /// Whether to enable the [classic whiteboard](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068305) feature.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whiteboard: Option<bool>,
     /// If the value of this field is set to true,  allow users to delete messages in the in-meeting chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_delete_messages_in_meeting_chat: Option<bool>,
     /// Whether participants can chat with certain groups:
     /// * 1 — The participants cannot use chat.
@@ -2446,7 +4520,7 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * 4 - The participants can chat with other participants publicly and privately.
     ///
     /// **Note:** This setting is only available with client versions 5.7.3 and above.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_participants_chat_with: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
@@ -2454,81 +4528,81 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * 1 — Participants cannot save meeting chats.
     /// * 2 — Participants can only save host and co-host meeting chats.
     /// * 3 — Participants can save all meeting chats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// Whether meeting participants can use private chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_chat: Option<bool>,
     /// Whether the [**Focus Mode**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063004) feature is enabled. When enabled, this feature only displays the host and co-hosts' video and profile pictures during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attention_mode_focus_mode: Option<bool>,
     /// Whether the host can enable [**Focus Mode**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063004) when scheduling a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_enable_focus_mode: Option<bool>,
     /// Whether to automatically save all in-meeting chats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_saving_chat: Option<bool>,
     /// The sound that plays when participants join or leave the meeting:
     /// * host — Chime when host joins or leaves a meeting.
     /// * all — Chime when any participant joins or leaves a meeting.
     /// * none — Do not chime.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entry_exit_chime: Option<String>,
     /// When a participant joins by telephone, whether recording and playing the participant's own voice is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_play_voice: Option<bool>,
     /// Whether file sharing via in-meeting chat is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether users can send feedback to Zoom at the end of the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<bool>,
     /// Whether to allow the meeting host to add co-hosts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub co_host: Option<bool>,
     /// Whether polls are available in the meeting controls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub polling: Option<bool>,
     /// Information about the account's meeting polling settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_polling: Option<UserSettingsUpdatedPayloadPolling>,
     /// Whether hosts can temporarily remove an attendee from a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendee_on_hold: Option<bool>,
     /// Whether participants can use annotation tools to add information to shared screens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotation: Option<bool>,
     /// Whether users can request remote control.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_control: Option<bool>,
     /// Whether non-verbal feedback through screensharing is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_verbal_feedback: Option<bool>,
     /// Whether the host can split meeting participants into separate, smaller rooms.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room: Option<bool>,
     /// Whether the host can assign participants to breakout rooms when scheduling. This feature is **only** available in version 4.5.0 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room_schedule: Option<bool>,
     /// Whether the host can provide 1:1 remote support to a participant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_support: Option<bool>,
     /// Whether to allow hosts and participants to share their screen or content during meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_sharing: Option<bool>,
     /// The type of user who can share their screen or content during meetings:
     /// * host — Only hosts can screen share.
     /// * all — Both hosts and participants can screen share.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
     /// The type of user that can begin sharing their screen when someone else in the meeting is sharing their screen:
     /// * host — Only hosts can screen share when someone else is sharing.
     /// * all — Both hosts and participants can screen share when someone else is sharing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen_when_someone_is_sharing: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
@@ -2538,39 +4612,39 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// .
     ///
     /// multiple: Multiple participants can screen share simultaneously (dual monitors recommended).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_share_simultaneously: Option<
         ObjectSettingsInMeetingParticipantsShareSimultaneously,
     >,
     /// Whether closed captions are enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_caption: Option<bool>,
     /// Whether group HD video is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_hd: Option<bool>,
     /// Whether another user can take control of camera during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub far_end_camera_control: Option<bool>,
     /// Share dual camera.
     ///
     /// This field is **deprecated**.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_dual_camera: Option<bool>,
     /// Whether the [Waiting Room](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063329) feature is enabled. When enabled, attendees can only join after the host approves their entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Whether users can change their background.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background: Option<bool>,
     /// Information about the virtual background settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background_settings: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings,
     >,
     /// Whether custom [data center regions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060026) are enabled for hosting real-time meeting and webinar traffic:
     /// * true — Enabled. Provide the data center regions in the data_center_regions field.
     /// * false — Disabled. Only use the default data center regions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// The user's selected custom data center regions. This field only returns if the custom_data_center_regions value is true:
     /// * AU — Australia.
@@ -2586,103 +4660,627 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * NL — Netherlands.
     /// * SG — Singapore.
     /// * US — United States.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center_regions: Option<Vec<ObjectSettingsInMeetingDataCenterRegionsItem>>,
     /// Information about the [language interpretation](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064768) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language_interpretation: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation,
     >,
     /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063323) located in the **Reactions** menu in the meeting toolbar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions: Option<bool>,
     /// Choose from the following meeting reaction options:
     /// * all — All emojis: Allow meeting participants to use any emoji available in Zoom chat as a reaction in a meeting.
     /// * selected — Selected emojis: Allow meeting participants to use the 6 standard meeting reaction emojis: Clapping Hands, Thumbs Up, Heart, Tears of Joy, Open Mouth, Party Popper (Tada, Celebration)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions_emojis: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
     >,
     /// Whether to allow host and panelist to use audible clap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_panelists_to_use_audible_clap: Option<bool>,
     /// Set this field to true to use [webinar reactions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0059395).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_reactions: Option<bool>,
     /// Whether participants can join a meeting directly from their browser and bypass the Zoom application download process.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_a_join_from_your_browser_link: Option<bool>,
     /// Whether participants can join a meeting directly from their mobile browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_mobile: Option<bool>,
     /// Whether participants can join a meeting directly from their desktop browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_desktop: Option<bool>,
     /// Whether to allow livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_live_streaming: Option<bool>,
     /// Whether to allow Facebook livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_facebook: Option<bool>,
     /// Whether to allow Workplace by Facebook livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub workplace_by_facebook: Option<bool>,
     /// Whether to allow YouTube livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_youtube: Option<bool>,
     /// Whether to allow custom livestreaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_live_streaming_service: Option<bool>,
     /// The custom livestreaming service instructions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// Whether webinar livestreaming is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming,
     >,
     /// Whether webinar participants can send chat messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat,
     >,
     /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_language_interpretation: Option<
         ObjectSettingsInMeetingSignLanguageInterpretation,
     >,
     /// Allow participants to ask questions for the host and participants to answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_question_answer: Option<bool>,
     /// Information about the closed captioning settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_captioning: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning,
     >,
     /// Whether the person sharing during a presentation can allow others to control the slide presentation. This feature is only available in version 5.8.3 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub slide_control: Option<bool>,
     /// Whether to allow the host to present a survey to participants once a meeting has ended. This feature is only available in version 5.7.3 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_survey: Option<bool>,
     /// Information about the account's webinar polling settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_polling: Option<UserSettingsUpdatedPayloadPolling>,
     /// Whether to allow the host to present surveys to attendees once a webinar has ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_survey: Option<bool>,
     /// Whether the **Disable desktop screen sharing for meetings you host** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_host_meetings: Option<bool>,
     /// Whether the **Disable screen sharing when guests are in the meeting** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_in_meeting_guests: Option<bool>,
     /// Whether the [**Auto-answer group in chat**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067948) setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_answer: Option<bool>,
     /// Whether the [**Show Zoom windows during screen share**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0059848) feature is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_show_zoom_windows: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de> for UserSettingsUpdatedPayloadObjectSettingsInMeeting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsInMeeting {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsInMeeting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut e2e_encryption = None;
+        let mut chat = None;
+        let mut post_meeting_feedback = None;
+        let mut whiteboard = None;
+        let mut allow_users_to_delete_messages_in_meeting_chat = None;
+        let mut allow_participants_chat_with = None;
+        let mut allow_users_save_chats = None;
+        let mut private_chat = None;
+        let mut attention_mode_focus_mode = None;
+        let mut allow_host_to_enable_focus_mode = None;
+        let mut auto_saving_chat = None;
+        let mut entry_exit_chime = None;
+        let mut record_play_voice = None;
+        let mut file_transfer = None;
+        let mut feedback = None;
+        let mut co_host = None;
+        let mut polling = None;
+        let mut meeting_polling = None;
+        let mut attendee_on_hold = None;
+        let mut annotation = None;
+        let mut remote_control = None;
+        let mut non_verbal_feedback = None;
+        let mut breakout_room = None;
+        let mut breakout_room_schedule = None;
+        let mut remote_support = None;
+        let mut screen_sharing = None;
+        let mut who_can_share_screen = None;
+        let mut who_can_share_screen_when_someone_is_sharing = None;
+        let mut participants_share_simultaneously = None;
+        let mut closed_caption = None;
+        let mut group_hd = None;
+        let mut far_end_camera_control = None;
+        let mut share_dual_camera = None;
+        let mut waiting_room = None;
+        let mut virtual_background = None;
+        let mut virtual_background_settings = None;
+        let mut custom_data_center_regions = None;
+        let mut data_center_regions = None;
+        let mut language_interpretation = None;
+        let mut meeting_reactions = None;
+        let mut meeting_reactions_emojis = None;
+        let mut allow_host_panelists_to_use_audible_clap = None;
+        let mut webinar_reactions = None;
+        let mut show_a_join_from_your_browser_link = None;
+        let mut join_from_mobile = None;
+        let mut join_from_desktop = None;
+        let mut allow_live_streaming = None;
+        let mut live_streaming_facebook = None;
+        let mut workplace_by_facebook = None;
+        let mut live_streaming_youtube = None;
+        let mut custom_live_streaming_service = None;
+        let mut custom_service_instructions = None;
+        let mut webinar_live_streaming = None;
+        let mut webinar_chat = None;
+        let mut sign_language_interpretation = None;
+        let mut meeting_question_answer = None;
+        let mut closed_captioning = None;
+        let mut slide_control = None;
+        let mut meeting_survey = None;
+        let mut webinar_polling = None;
+        let mut webinar_survey = None;
+        let mut disable_screen_sharing_for_host_meetings = None;
+        let mut disable_screen_sharing_for_in_meeting_guests = None;
+        let mut auto_answer = None;
+        let mut allow_show_zoom_windows = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "e2e_encryption" => {
+                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")?
+                }
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "post_meeting_feedback" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut post_meeting_feedback,
+                        "post_meeting_feedback",
+                    )?
+                }
+                "whiteboard" => {
+                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")?
+                }
+                "allow_users_to_delete_messages_in_meeting_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_delete_messages_in_meeting_chat,
+                        "allow_users_to_delete_messages_in_meeting_chat",
+                    )?
+                }
+                "allow_participants_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_participants_chat_with,
+                        "allow_participants_chat_with",
+                    )?
+                }
+                "allow_users_save_chats" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_save_chats,
+                        "allow_users_save_chats",
+                    )?
+                }
+                "private_chat" => {
+                    __runtime::field(&mut __map, &mut private_chat, "private_chat")?
+                }
+                "attention_mode_focus_mode" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut attention_mode_focus_mode,
+                        "attention_mode_focus_mode",
+                    )?
+                }
+                "allow_host_to_enable_focus_mode" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_host_to_enable_focus_mode,
+                        "allow_host_to_enable_focus_mode",
+                    )?
+                }
+                "auto_saving_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_saving_chat,
+                        "auto_saving_chat",
+                    )?
+                }
+                "entry_exit_chime" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut entry_exit_chime,
+                        "entry_exit_chime",
+                    )?
+                }
+                "record_play_voice" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_play_voice,
+                        "record_play_voice",
+                    )?
+                }
+                "file_transfer" => {
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                }
+                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback")?,
+                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host")?,
+                "polling" => __runtime::field(&mut __map, &mut polling, "polling")?,
+                "meeting_polling" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_polling,
+                        "meeting_polling",
+                    )?
+                }
+                "attendee_on_hold" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut attendee_on_hold,
+                        "attendee_on_hold",
+                    )?
+                }
+                "annotation" => {
+                    __runtime::field(&mut __map, &mut annotation, "annotation")?
+                }
+                "remote_control" => {
+                    __runtime::field(&mut __map, &mut remote_control, "remote_control")?
+                }
+                "non_verbal_feedback" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut non_verbal_feedback,
+                        "non_verbal_feedback",
+                    )?
+                }
+                "breakout_room" => {
+                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")?
+                }
+                "breakout_room_schedule" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut breakout_room_schedule,
+                        "breakout_room_schedule",
+                    )?
+                }
+                "remote_support" => {
+                    __runtime::field(&mut __map, &mut remote_support, "remote_support")?
+                }
+                "screen_sharing" => {
+                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")?
+                }
+                "who_can_share_screen" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut who_can_share_screen,
+                        "who_can_share_screen",
+                    )?
+                }
+                "who_can_share_screen_when_someone_is_sharing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut who_can_share_screen_when_someone_is_sharing,
+                        "who_can_share_screen_when_someone_is_sharing",
+                    )?
+                }
+                "participants_share_simultaneously" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participants_share_simultaneously,
+                        "participants_share_simultaneously",
+                    )?
+                }
+                "closed_caption" => {
+                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")?
+                }
+                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd")?,
+                "far_end_camera_control" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut far_end_camera_control,
+                        "far_end_camera_control",
+                    )?
+                }
+                "share_dual_camera" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut share_dual_camera,
+                        "share_dual_camera",
+                    )?
+                }
+                "waiting_room" => {
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                }
+                "virtual_background" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut virtual_background,
+                        "virtual_background",
+                    )?
+                }
+                "virtual_background_settings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut virtual_background_settings,
+                        "virtual_background_settings",
+                    )?
+                }
+                "custom_data_center_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_data_center_regions,
+                        "custom_data_center_regions",
+                    )?
+                }
+                "data_center_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut data_center_regions,
+                        "data_center_regions",
+                    )?
+                }
+                "language_interpretation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut language_interpretation,
+                        "language_interpretation",
+                    )?
+                }
+                "meeting_reactions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_reactions,
+                        "meeting_reactions",
+                    )?
+                }
+                "meeting_reactions_emojis" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_reactions_emojis,
+                        "meeting_reactions_emojis",
+                    )?
+                }
+                "allow_host_panelists_to_use_audible_clap" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_host_panelists_to_use_audible_clap,
+                        "allow_host_panelists_to_use_audible_clap",
+                    )?
+                }
+                "webinar_reactions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_reactions,
+                        "webinar_reactions",
+                    )?
+                }
+                "show_a_join_from_your_browser_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_a_join_from_your_browser_link,
+                        "show_a_join_from_your_browser_link",
+                    )?
+                }
+                "join_from_mobile" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut join_from_mobile,
+                        "join_from_mobile",
+                    )?
+                }
+                "join_from_desktop" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut join_from_desktop,
+                        "join_from_desktop",
+                    )?
+                }
+                "allow_live_streaming" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_live_streaming,
+                        "allow_live_streaming",
+                    )?
+                }
+                "live_streaming_facebook" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_facebook,
+                        "live_streaming_facebook",
+                    )?
+                }
+                "workplace_by_facebook" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut workplace_by_facebook,
+                        "workplace_by_facebook",
+                    )?
+                }
+                "live_streaming_youtube" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_youtube,
+                        "live_streaming_youtube",
+                    )?
+                }
+                "custom_live_streaming_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_live_streaming_service,
+                        "custom_live_streaming_service",
+                    )?
+                }
+                "custom_service_instructions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_service_instructions,
+                        "custom_service_instructions",
+                    )?
+                }
+                "webinar_live_streaming" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_live_streaming,
+                        "webinar_live_streaming",
+                    )?
+                }
+                "webinar_chat" => {
+                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")?
+                }
+                "sign_language_interpretation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sign_language_interpretation,
+                        "sign_language_interpretation",
+                    )?
+                }
+                "meeting_question_answer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_question_answer,
+                        "meeting_question_answer",
+                    )?
+                }
+                "closed_captioning" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut closed_captioning,
+                        "closed_captioning",
+                    )?
+                }
+                "slide_control" => {
+                    __runtime::field(&mut __map, &mut slide_control, "slide_control")?
+                }
+                "meeting_survey" => {
+                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")?
+                }
+                "webinar_polling" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_polling,
+                        "webinar_polling",
+                    )?
+                }
+                "webinar_survey" => {
+                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")?
+                }
+                "disable_screen_sharing_for_host_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disable_screen_sharing_for_host_meetings,
+                        "disable_screen_sharing_for_host_meetings",
+                    )?
+                }
+                "disable_screen_sharing_for_in_meeting_guests" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disable_screen_sharing_for_in_meeting_guests,
+                        "disable_screen_sharing_for_in_meeting_guests",
+                    )?
+                }
+                "auto_answer" => {
+                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")?
+                }
+                "allow_show_zoom_windows" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_show_zoom_windows,
+                        "allow_show_zoom_windows",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            e2e_encryption: e2e_encryption.unwrap_or_default(),
+            chat: chat.unwrap_or_default(),
+            post_meeting_feedback: post_meeting_feedback.unwrap_or_default(),
+            whiteboard: whiteboard.unwrap_or_default(),
+            allow_users_to_delete_messages_in_meeting_chat: allow_users_to_delete_messages_in_meeting_chat
+                .unwrap_or_default(),
+            allow_participants_chat_with: allow_participants_chat_with
+                .unwrap_or_default(),
+            allow_users_save_chats: allow_users_save_chats.unwrap_or_default(),
+            private_chat: private_chat.unwrap_or_default(),
+            attention_mode_focus_mode: attention_mode_focus_mode.unwrap_or_default(),
+            allow_host_to_enable_focus_mode: allow_host_to_enable_focus_mode
+                .unwrap_or_default(),
+            auto_saving_chat: auto_saving_chat.unwrap_or_default(),
+            entry_exit_chime: entry_exit_chime.unwrap_or_default(),
+            record_play_voice: record_play_voice.unwrap_or_default(),
+            file_transfer: file_transfer.unwrap_or_default(),
+            feedback: feedback.unwrap_or_default(),
+            co_host: co_host.unwrap_or_default(),
+            polling: polling.unwrap_or_default(),
+            meeting_polling: meeting_polling.unwrap_or_default(),
+            attendee_on_hold: attendee_on_hold.unwrap_or_default(),
+            annotation: annotation.unwrap_or_default(),
+            remote_control: remote_control.unwrap_or_default(),
+            non_verbal_feedback: non_verbal_feedback.unwrap_or_default(),
+            breakout_room: breakout_room.unwrap_or_default(),
+            breakout_room_schedule: breakout_room_schedule.unwrap_or_default(),
+            remote_support: remote_support.unwrap_or_default(),
+            screen_sharing: screen_sharing.unwrap_or_default(),
+            who_can_share_screen: who_can_share_screen.unwrap_or_default(),
+            who_can_share_screen_when_someone_is_sharing: who_can_share_screen_when_someone_is_sharing
+                .unwrap_or_default(),
+            participants_share_simultaneously: participants_share_simultaneously
+                .unwrap_or_default(),
+            closed_caption: closed_caption.unwrap_or_default(),
+            group_hd: group_hd.unwrap_or_default(),
+            far_end_camera_control: far_end_camera_control.unwrap_or_default(),
+            share_dual_camera: share_dual_camera.unwrap_or_default(),
+            waiting_room: waiting_room.unwrap_or_default(),
+            virtual_background: virtual_background.unwrap_or_default(),
+            virtual_background_settings: virtual_background_settings.unwrap_or_default(),
+            custom_data_center_regions: custom_data_center_regions.unwrap_or_default(),
+            data_center_regions: data_center_regions.unwrap_or_default(),
+            language_interpretation: language_interpretation.unwrap_or_default(),
+            meeting_reactions: meeting_reactions.unwrap_or_default(),
+            meeting_reactions_emojis: meeting_reactions_emojis.unwrap_or_default(),
+            allow_host_panelists_to_use_audible_clap: allow_host_panelists_to_use_audible_clap
+                .unwrap_or_default(),
+            webinar_reactions: webinar_reactions.unwrap_or_default(),
+            show_a_join_from_your_browser_link: show_a_join_from_your_browser_link
+                .unwrap_or_default(),
+            join_from_mobile: join_from_mobile.unwrap_or_default(),
+            join_from_desktop: join_from_desktop.unwrap_or_default(),
+            allow_live_streaming: allow_live_streaming.unwrap_or_default(),
+            live_streaming_facebook: live_streaming_facebook.unwrap_or_default(),
+            workplace_by_facebook: workplace_by_facebook.unwrap_or_default(),
+            live_streaming_youtube: live_streaming_youtube.unwrap_or_default(),
+            custom_live_streaming_service: custom_live_streaming_service
+                .unwrap_or_default(),
+            custom_service_instructions: custom_service_instructions.unwrap_or_default(),
+            webinar_live_streaming: webinar_live_streaming.unwrap_or_default(),
+            webinar_chat: webinar_chat.unwrap_or_default(),
+            sign_language_interpretation: sign_language_interpretation
+                .unwrap_or_default(),
+            meeting_question_answer: meeting_question_answer.unwrap_or_default(),
+            closed_captioning: closed_captioning.unwrap_or_default(),
+            slide_control: slide_control.unwrap_or_default(),
+            meeting_survey: meeting_survey.unwrap_or_default(),
+            webinar_polling: webinar_polling.unwrap_or_default(),
+            webinar_survey: webinar_survey.unwrap_or_default(),
+            disable_screen_sharing_for_host_meetings: disable_screen_sharing_for_host_meetings
+                .unwrap_or_default(),
+            disable_screen_sharing_for_in_meeting_guests: disable_screen_sharing_for_in_meeting_guests
+                .unwrap_or_default(),
+            auto_answer: auto_answer.unwrap_or_default(),
+            allow_show_zoom_windows: allow_show_zoom_windows.unwrap_or_default(),
+        })
+    }
 }
 
 /// Whether participants can chat with certain groups:
@@ -2805,23 +5403,82 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats {
 /// Information about the account's meeting polling settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadPolling {
     /// Whether the host can add polls before or during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the host can create advanced polls and quizzes. Advanced polls and quizzes include single choice, multiple choice, drop down, matching, short answer, long answer, rank order, and fill-in-the-blank questions. Hosts can also set the correct answers for quizzes they create.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub advanced_polls: Option<bool>,
     /// Whether to require answers to be anonymous.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_answers_to_be_anonymous: Option<bool>,
     /// Whether alternative hosts can add or edit polls and quizzes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_alternative_host_to_add_edit: Option<bool>,
     /// Whether to allow host to upload an image for each question.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_upload_image: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de> for UserSettingsUpdatedPayloadPolling {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadPolling {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadPolling";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut advanced_polls = None;
+        let mut require_answers_to_be_anonymous = None;
+        let mut allow_alternative_host_to_add_edit = None;
+        let mut allow_host_to_upload_image = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "advanced_polls" => {
+                    __runtime::field(&mut __map, &mut advanced_polls, "advanced_polls")?
+                }
+                "require_answers_to_be_anonymous" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_answers_to_be_anonymous,
+                        "require_answers_to_be_anonymous",
+                    )?
+                }
+                "allow_alternative_host_to_add_edit" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_alternative_host_to_add_edit,
+                        "allow_alternative_host_to_add_edit",
+                    )?
+                }
+                "allow_host_to_upload_image" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_host_to_upload_image,
+                        "allow_host_to_upload_image",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            advanced_polls: advanced_polls.unwrap_or_default(),
+            require_answers_to_be_anonymous: require_answers_to_be_anonymous
+                .unwrap_or_default(),
+            allow_alternative_host_to_add_edit: allow_alternative_host_to_add_edit
+                .unwrap_or_default(),
+            allow_host_to_upload_image: allow_host_to_upload_image.unwrap_or_default(),
+        })
+    }
 }
 
 /// The type of user who can share their screen or content during meetings:
@@ -2929,19 +5586,19 @@ for ObjectSettingsInMeetingParticipantsShareSimultaneously {
 /// Information about the virtual background settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
     /// Whether virtual backgrounds are enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the use of videos for virtual backgrounds is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_videos: Option<bool>,
     /// Whether users can upload custom backgrounds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_upload_custom: Option<bool>,
     /// Information about virtual background files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<
         Vec<
             UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem,
@@ -2949,26 +5606,111 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSet
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut allow_videos = None;
+        let mut allow_upload_custom = None;
+        let mut files = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "allow_videos" => {
+                    __runtime::field(&mut __map, &mut allow_videos, "allow_videos")?
+                }
+                "allow_upload_custom" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_upload_custom,
+                        "allow_upload_custom",
+                    )?
+                }
+                "files" => __runtime::field(&mut __map, &mut files, "files")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            allow_videos: allow_videos.unwrap_or_default(),
+            allow_upload_custom: allow_upload_custom.unwrap_or_default(),
+            files: files.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about a virtual background file.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem {
     /// The file's unique ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The file's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The file's type.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Whether the file is the default virtual background file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The file' size.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut type_ = None;
+        let mut is_default = None;
+        let mut size = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "is_default" => {
+                    __runtime::field(&mut __map, &mut is_default, "is_default")?
+                }
+                "size" => __runtime::field(&mut __map, &mut size, "size")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            name: name.unwrap_or_default(),
+            type_: type_.unwrap_or_default(),
+            is_default: is_default.unwrap_or_default(),
+            size: size.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `data_center_regions` property of [`UserSettingsUpdatedPayloadObjectSettingsInMeeting`].
@@ -3064,17 +5806,56 @@ impl<'de> serde::Deserialize<'de> for ObjectSettingsInMeetingDataCenterRegionsIt
 /// Information about the [language interpretation](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064768) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
     /// Whether hosts can assign participants as interpreters to interpret one language into another in real-time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// A list of system-supported languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
     /// A list of user-defined supported languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_languages: Option<Vec<String>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut languages = None;
+        let mut custom_languages = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "languages" => __runtime::field(&mut __map, &mut languages, "languages")?,
+                "custom_languages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_languages,
+                        "custom_languages",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            languages: languages.unwrap_or_default(),
+            custom_languages: custom_languages.unwrap_or_default(),
+        })
+    }
 }
 
 /// Choose from the following meeting reaction options:
@@ -3130,26 +5911,80 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis {
 /// Whether webinar livestreaming is enabled.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
     /// Whether webinar livestreaming is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The available livestreaming services:
     /// * facebook
     /// * workplace_by_facebook
     /// * youtube
     /// * custom_live_streaming_service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_service: Option<
         Vec<ObjectSettingsInMeetingWebinarLiveStreamingLiveStreamingServiceItem>,
     >,
     /// The specific instructions to allow your account's meeting hosts to configure a custom livestream.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// Whether to notify users to watch the livestream. This does not apply to custom RTMP (real-time messaging protocol).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_reminder: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut live_streaming_service = None;
+        let mut custom_service_instructions = None;
+        let mut live_streaming_reminder = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "live_streaming_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_service,
+                        "live_streaming_service",
+                    )?
+                }
+                "custom_service_instructions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_service_instructions,
+                        "custom_service_instructions",
+                    )?
+                }
+                "live_streaming_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_reminder,
+                        "live_streaming_reminder",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            live_streaming_service: live_streaming_service.unwrap_or_default(),
+            custom_service_instructions: custom_service_instructions.unwrap_or_default(),
+            live_streaming_reminder: live_streaming_reminder.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `live_streaming_service` property of [`UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming`].
@@ -3211,43 +6046,125 @@ for ObjectSettingsInMeetingWebinarLiveStreamingLiveStreamingServiceItem {
 /// Whether webinar participants can send chat messages.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
     /// Whether webinar participants can send chat messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Webinar panelists can chat with:
     /// * 1 — Host and all panelists.
     /// * 2 — Everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_chat_with: Option<UserDeletedPayloadObjectType>,
     /// Webinar attendees can chat with:
     /// * 1 — No one.
     /// * 2 — Host and all panelists.
     /// * 3 — Everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_attendees_chat_with: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// By default, webinar attendees can chat with:
     /// * 1 — Host and all panelists.
     /// * 2 — Everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_attendees_chat_with: Option<UserDeletedPayloadObjectType>,
     /// Whether webinar panelists can send direct messages to other panelists.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_send_direct_message: Option<bool>,
     /// Whether webinar attendees can save chats:
     /// * 0 — Attendees cannot save chats.
     /// * 1 — Attendees can only save host and panelist chats.
     /// * 2 — Attendees can save all chats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// Whether chat messages are saved automatically to a local file on the host's computer when the webinar ends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_auto_save_local_chat_file: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut allow_panelists_chat_with = None;
+        let mut allow_attendees_chat_with = None;
+        let mut default_attendees_chat_with = None;
+        let mut allow_panelists_send_direct_message = None;
+        let mut allow_users_save_chats = None;
+        let mut allow_auto_save_local_chat_file = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "allow_panelists_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_panelists_chat_with,
+                        "allow_panelists_chat_with",
+                    )?
+                }
+                "allow_attendees_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_attendees_chat_with,
+                        "allow_attendees_chat_with",
+                    )?
+                }
+                "default_attendees_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut default_attendees_chat_with,
+                        "default_attendees_chat_with",
+                    )?
+                }
+                "allow_panelists_send_direct_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_panelists_send_direct_message,
+                        "allow_panelists_send_direct_message",
+                    )?
+                }
+                "allow_users_save_chats" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_save_chats,
+                        "allow_users_save_chats",
+                    )?
+                }
+                "allow_auto_save_local_chat_file" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_auto_save_local_chat_file,
+                        "allow_auto_save_local_chat_file",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            allow_panelists_chat_with: allow_panelists_chat_with.unwrap_or_default(),
+            allow_attendees_chat_with: allow_attendees_chat_with.unwrap_or_default(),
+            default_attendees_chat_with: default_attendees_chat_with.unwrap_or_default(),
+            allow_panelists_send_direct_message: allow_panelists_send_direct_message
+                .unwrap_or_default(),
+            allow_users_save_chats: allow_users_save_chats.unwrap_or_default(),
+            allow_auto_save_local_chat_file: allow_auto_save_local_chat_file
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Whether webinar attendees can save chats:
@@ -3308,22 +6225,69 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveCh
 /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ObjectSettingsInMeetingSignLanguageInterpretation {
     /// Whether to allow hosts to assign participants as sign language interpreters who can interpret one language into another in real-time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to enable sign language interpretation view by default in scheduler.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_sign_language_interpretation_by_default: Option<bool>,
     /// A list of system-supported languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub languages: Option<
         Vec<ObjectSettingsInMeetingSignLanguageInterpretationLanguagesItem>,
     >,
     /// A list of user-defined supported languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_languages: Option<Vec<String>>,
+}
+
+impl<'de> serde::Deserialize<'de> for ObjectSettingsInMeetingSignLanguageInterpretation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ObjectSettingsInMeetingSignLanguageInterpretation {
+    const EXPECTING: &'static str = "struct ObjectSettingsInMeetingSignLanguageInterpretation";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut enable_sign_language_interpretation_by_default = None;
+        let mut languages = None;
+        let mut custom_languages = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable_sign_language_interpretation_by_default" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut enable_sign_language_interpretation_by_default,
+                        "enable_sign_language_interpretation_by_default",
+                    )?
+                }
+                "languages" => __runtime::field(&mut __map, &mut languages, "languages")?,
+                "custom_languages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_languages,
+                        "custom_languages",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            enable_sign_language_interpretation_by_default: enable_sign_language_interpretation_by_default
+                .unwrap_or_default(),
+            languages: languages.unwrap_or_default(),
+            custom_languages: custom_languages.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `languages` property of [`ObjectSettingsInMeetingSignLanguageInterpretation`].
@@ -3409,149 +6373,543 @@ for ObjectSettingsInMeetingSignLanguageInterpretationLanguagesItem {
 /// Information about the closed captioning settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
     /// Whether to allow the host to type closed captions or assign a participant or 3rd-party service to provide closed captioning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to allow the use of an API token to integrate with 3rd-party closed captioning services.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_captioning_service: Option<bool>,
     /// Whether to allow a live transcription service to transcribe meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_transcribing: Option<bool>,
     /// Whether to allow the viewing of full transcripts in the in-meeting side panel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_full_transcript: Option<bool>,
     /// Whether to allow participants to save closed captions or transcripts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_caption: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut third_party_captioning_service = None;
+        let mut auto_transcribing = None;
+        let mut view_full_transcript = None;
+        let mut save_caption = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "third_party_captioning_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut third_party_captioning_service,
+                        "third_party_captioning_service",
+                    )?
+                }
+                "auto_transcribing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_transcribing,
+                        "auto_transcribing",
+                    )?
+                }
+                "view_full_transcript" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut view_full_transcript,
+                        "view_full_transcript",
+                    )?
+                }
+                "save_caption" => {
+                    __runtime::field(&mut __map, &mut save_caption, "save_caption")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            third_party_captioning_service: third_party_captioning_service
+                .unwrap_or_default(),
+            auto_transcribing: auto_transcribing.unwrap_or_default(),
+            view_full_transcript: view_full_transcript.unwrap_or_default(),
+            save_caption: save_caption.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the email notification settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsEmailNotification {
     /// Whether to notify the host when a cloud recording is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_available_reminder: Option<bool>,
     /// Whether to notify the person who scheduled the meeting or webinar for the host when a cloud recording is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_schedulers: Option<bool>,
     /// Whether to notify any alternative hosts when a cloud recording is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_alternative_hosts: Option<bool>,
     /// Whether to notify the host when participants join the meeting before them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_reminder: Option<bool>,
     /// Whether to notify the host and participants when a meeting is canceled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_meeting_reminder: Option<bool>,
     /// Whether to notify when an alternative host is added to or removed from a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_host_reminder: Option<bool>,
     /// Whether to notify the host that there is a meeting is scheduled, rescheduled, or canceled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_for_reminder: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsEmailNotification";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut cloud_recording_available_reminder = None;
+        let mut recording_available_reminder_schedulers = None;
+        let mut recording_available_reminder_alternative_hosts = None;
+        let mut jbh_reminder = None;
+        let mut cancel_meeting_reminder = None;
+        let mut alternative_host_reminder = None;
+        let mut schedule_for_reminder = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "cloud_recording_available_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording_available_reminder,
+                        "cloud_recording_available_reminder",
+                    )?
+                }
+                "recording_available_reminder_schedulers" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_available_reminder_schedulers,
+                        "recording_available_reminder_schedulers",
+                    )?
+                }
+                "recording_available_reminder_alternative_hosts" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_available_reminder_alternative_hosts,
+                        "recording_available_reminder_alternative_hosts",
+                    )?
+                }
+                "jbh_reminder" => {
+                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")?
+                }
+                "cancel_meeting_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cancel_meeting_reminder,
+                        "cancel_meeting_reminder",
+                    )?
+                }
+                "alternative_host_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut alternative_host_reminder,
+                        "alternative_host_reminder",
+                    )?
+                }
+                "schedule_for_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_for_reminder,
+                        "schedule_for_reminder",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            cloud_recording_available_reminder: cloud_recording_available_reminder
+                .unwrap_or_default(),
+            recording_available_reminder_schedulers: recording_available_reminder_schedulers
+                .unwrap_or_default(),
+            recording_available_reminder_alternative_hosts: recording_available_reminder_alternative_hosts
+                .unwrap_or_default(),
+            jbh_reminder: jbh_reminder.unwrap_or_default(),
+            cancel_meeting_reminder: cancel_meeting_reminder.unwrap_or_default(),
+            alternative_host_reminder: alternative_host_reminder.unwrap_or_default(),
+            schedule_for_reminder: schedule_for_reminder.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about recording settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsRecording {
     /// Whether hosts and participants can record the meeting using a local file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_recording: Option<bool>,
     /// Whether hosts can record and save the meeting or webinar in the cloud.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording: Option<bool>,
     /// Whether recording the active speaker with a shared screen is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_speaker_view: Option<bool>,
     /// Whether recording the [gallery view](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0062314) with a shared screen is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_gallery_view: Option<bool>,
     /// Whether recording an audio-only file is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file: Option<bool>,
     /// Whether saving the chat text from the meeting to the cloud is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_chat_text: Option<bool>,
     /// Whether adding a timestamp to the recording is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_timestamp: Option<bool>,
     /// Whether automatically transcribing the audio of the meeting or webinar to the cloud is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_audio_transcript: Option<bool>,
     /// The automatic recording setting:
     /// * local — Record locally
     /// * cloud — Record on the cloud.
     /// * none — Disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_recording: Option<
         UserSettingsUpdatedPayloadObjectSettingsRecordingAutoRecording,
     >,
     /// Whether Zoom will permanently delete recordings automatically after a specified number of days is enabled. The number of days is displayed in the auto_delete_cmr_days field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr: Option<bool>,
     /// When the auto_delete_cmr value is true, this value is the number of days before the auto-deletion of cloud recordings:
     /// * 30 — 30 days.
     /// * 60 — 60 days.
     /// * 90 — 90 days.
     /// * 120 — 120 days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr_days: Option<
         UserSettingsUpdatedPayloadObjectSettingsRecordingAutoDeleteCmrDays,
     >,
     /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064676) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_files_separately: Option<ObjectSettingsRecordingRecordFilesSeparately>,
     /// Whether participants' names display in the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_participant_name: Option<bool>,
     /// Whether thumbnails of the presenter are recorded when they are sharing their screen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_thumbnails: Option<bool>,
     /// Whether recordings will be optimized for a 3rd party video editor. This can increase the file size and the time it takes to generate recording files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub optimize_recording_for_3rd_party_video_editor: Option<bool>,
     /// Whether the [recording highlights](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0061101) feature is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_highlight: Option<bool>,
     /// Whether panelist chats are saved to the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_panelist_chat: Option<bool>,
     /// Whether poll results shared during the meeting or webinar are saved. This also includes poll results shared during the meeting or webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_poll_results: Option<bool>,
     /// Whether [closed captions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0062490) are saved as a VTT (Video Track Text) file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_close_caption: Option<bool>,
     /// Whether to record separate audio files for each participant is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file_each_participant: Option<bool>,
     /// Whether the meeting's host can pause or stop the cloud's auto recording is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_pause_stop_recording: Option<bool>,
     /// Whether to display a disclaimer to participants before a recording begins is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_disclaimer: Option<bool>,
     /// Whether to ask participants for consent when a recording begins is enabled. This is only available when the value of the recording_disclaimer field is set to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ask_participants_to_consent_disclaimer: Option<bool>,
     /// Whether to ask the host to confirm the recording disclaimer is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ask_host_to_confirm_disclaimer: Option<bool>,
     /// Information about the minimum password requirements for recordings via the Account Recording settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_password_requirement: Option<
         UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement,
     >,
     /// Information about the settings to allow cloud recording access only from specific IP address ranges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address_access_control: Option<ObjectSettingsRecordingIpAddressAccessControl>,
+}
+
+impl<'de> serde::Deserialize<'de> for UserSettingsUpdatedPayloadObjectSettingsRecording {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsRecording {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsRecording";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut local_recording = None;
+        let mut cloud_recording = None;
+        let mut record_speaker_view = None;
+        let mut record_gallery_view = None;
+        let mut record_audio_file = None;
+        let mut save_chat_text = None;
+        let mut show_timestamp = None;
+        let mut recording_audio_transcript = None;
+        let mut auto_recording = None;
+        let mut auto_delete_cmr = None;
+        let mut auto_delete_cmr_days = None;
+        let mut record_files_separately = None;
+        let mut display_participant_name = None;
+        let mut recording_thumbnails = None;
+        let mut optimize_recording_for_3rd_party_video_editor = None;
+        let mut recording_highlight = None;
+        let mut save_panelist_chat = None;
+        let mut save_poll_results = None;
+        let mut save_close_caption = None;
+        let mut record_audio_file_each_participant = None;
+        let mut host_pause_stop_recording = None;
+        let mut recording_disclaimer = None;
+        let mut ask_participants_to_consent_disclaimer = None;
+        let mut ask_host_to_confirm_disclaimer = None;
+        let mut recording_password_requirement = None;
+        let mut ip_address_access_control = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "local_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut local_recording,
+                        "local_recording",
+                    )?
+                }
+                "cloud_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording,
+                        "cloud_recording",
+                    )?
+                }
+                "record_speaker_view" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_speaker_view,
+                        "record_speaker_view",
+                    )?
+                }
+                "record_gallery_view" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_gallery_view,
+                        "record_gallery_view",
+                    )?
+                }
+                "record_audio_file" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_audio_file,
+                        "record_audio_file",
+                    )?
+                }
+                "save_chat_text" => {
+                    __runtime::field(&mut __map, &mut save_chat_text, "save_chat_text")?
+                }
+                "show_timestamp" => {
+                    __runtime::field(&mut __map, &mut show_timestamp, "show_timestamp")?
+                }
+                "recording_audio_transcript" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_audio_transcript,
+                        "recording_audio_transcript",
+                    )?
+                }
+                "auto_recording" => {
+                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")?
+                }
+                "auto_delete_cmr" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_delete_cmr,
+                        "auto_delete_cmr",
+                    )?
+                }
+                "auto_delete_cmr_days" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_delete_cmr_days,
+                        "auto_delete_cmr_days",
+                    )?
+                }
+                "record_files_separately" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_files_separately,
+                        "record_files_separately",
+                    )?
+                }
+                "display_participant_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut display_participant_name,
+                        "display_participant_name",
+                    )?
+                }
+                "recording_thumbnails" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_thumbnails,
+                        "recording_thumbnails",
+                    )?
+                }
+                "optimize_recording_for_3rd_party_video_editor" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut optimize_recording_for_3rd_party_video_editor,
+                        "optimize_recording_for_3rd_party_video_editor",
+                    )?
+                }
+                "recording_highlight" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_highlight,
+                        "recording_highlight",
+                    )?
+                }
+                "save_panelist_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut save_panelist_chat,
+                        "save_panelist_chat",
+                    )?
+                }
+                "save_poll_results" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut save_poll_results,
+                        "save_poll_results",
+                    )?
+                }
+                "save_close_caption" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut save_close_caption,
+                        "save_close_caption",
+                    )?
+                }
+                "record_audio_file_each_participant" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_audio_file_each_participant,
+                        "record_audio_file_each_participant",
+                    )?
+                }
+                "host_pause_stop_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut host_pause_stop_recording,
+                        "host_pause_stop_recording",
+                    )?
+                }
+                "recording_disclaimer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_disclaimer,
+                        "recording_disclaimer",
+                    )?
+                }
+                "ask_participants_to_consent_disclaimer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ask_participants_to_consent_disclaimer,
+                        "ask_participants_to_consent_disclaimer",
+                    )?
+                }
+                "ask_host_to_confirm_disclaimer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ask_host_to_confirm_disclaimer,
+                        "ask_host_to_confirm_disclaimer",
+                    )?
+                }
+                "recording_password_requirement" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_password_requirement,
+                        "recording_password_requirement",
+                    )?
+                }
+                "ip_address_access_control" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ip_address_access_control,
+                        "ip_address_access_control",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            local_recording: local_recording.unwrap_or_default(),
+            cloud_recording: cloud_recording.unwrap_or_default(),
+            record_speaker_view: record_speaker_view.unwrap_or_default(),
+            record_gallery_view: record_gallery_view.unwrap_or_default(),
+            record_audio_file: record_audio_file.unwrap_or_default(),
+            save_chat_text: save_chat_text.unwrap_or_default(),
+            show_timestamp: show_timestamp.unwrap_or_default(),
+            recording_audio_transcript: recording_audio_transcript.unwrap_or_default(),
+            auto_recording: auto_recording.unwrap_or_default(),
+            auto_delete_cmr: auto_delete_cmr.unwrap_or_default(),
+            auto_delete_cmr_days: auto_delete_cmr_days.unwrap_or_default(),
+            record_files_separately: record_files_separately.unwrap_or_default(),
+            display_participant_name: display_participant_name.unwrap_or_default(),
+            recording_thumbnails: recording_thumbnails.unwrap_or_default(),
+            optimize_recording_for_3rd_party_video_editor: optimize_recording_for_3rd_party_video_editor
+                .unwrap_or_default(),
+            recording_highlight: recording_highlight.unwrap_or_default(),
+            save_panelist_chat: save_panelist_chat.unwrap_or_default(),
+            save_poll_results: save_poll_results.unwrap_or_default(),
+            save_close_caption: save_close_caption.unwrap_or_default(),
+            record_audio_file_each_participant: record_audio_file_each_participant
+                .unwrap_or_default(),
+            host_pause_stop_recording: host_pause_stop_recording.unwrap_or_default(),
+            recording_disclaimer: recording_disclaimer.unwrap_or_default(),
+            ask_participants_to_consent_disclaimer: ask_participants_to_consent_disclaimer
+                .unwrap_or_default(),
+            ask_host_to_confirm_disclaimer: ask_host_to_confirm_disclaimer
+                .unwrap_or_default(),
+            recording_password_requirement: recording_password_requirement
+                .unwrap_or_default(),
+            ip_address_access_control: ip_address_access_control.unwrap_or_default(),
+        })
+    }
 }
 
 /// The automatic recording setting:
@@ -3672,108 +7030,331 @@ for UserSettingsUpdatedPayloadObjectSettingsRecordingAutoDeleteCmrDays {
 /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064676) settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ObjectSettingsRecordingRecordFilesSeparately {
     /// Whether recording only the active speaker is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active_speaker: Option<bool>,
     /// Whether recording only the gallery view is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gallery_view: Option<bool>,
     /// Whether recording only shared screen is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_screen: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de> for ObjectSettingsRecordingRecordFilesSeparately {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ObjectSettingsRecordingRecordFilesSeparately {
+    const EXPECTING: &'static str = "struct ObjectSettingsRecordingRecordFilesSeparately";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut active_speaker = None;
+        let mut gallery_view = None;
+        let mut shared_screen = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "active_speaker" => {
+                    __runtime::field(&mut __map, &mut active_speaker, "active_speaker")?
+                }
+                "gallery_view" => {
+                    __runtime::field(&mut __map, &mut gallery_view, "gallery_view")?
+                }
+                "shared_screen" => {
+                    __runtime::field(&mut __map, &mut shared_screen, "shared_screen")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            active_speaker: active_speaker.unwrap_or_default(),
+            gallery_view: gallery_view.unwrap_or_default(),
+            shared_screen: shared_screen.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the minimum password requirements for recordings via the Account Recording settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement {
     /// The password's minimum required length.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
     /// Whether the password must contain at least one alphabetical letter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_letter: Option<bool>,
     /// Whether the password must contain at least one numeric character.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_number: Option<bool>,
     /// Whether the password must contain at least one special character (for example, !, @, or #).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// Whether the password must contain **only** numeric characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_numeric: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut length = None;
+        let mut have_letter = None;
+        let mut have_number = None;
+        let mut have_special_character = None;
+        let mut only_allow_numeric = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "length" => __runtime::field(&mut __map, &mut length, "length")?,
+                "have_letter" => {
+                    __runtime::field(&mut __map, &mut have_letter, "have_letter")?
+                }
+                "have_number" => {
+                    __runtime::field(&mut __map, &mut have_number, "have_number")?
+                }
+                "have_special_character" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut have_special_character,
+                        "have_special_character",
+                    )?
+                }
+                "only_allow_numeric" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_allow_numeric,
+                        "only_allow_numeric",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            length: length.unwrap_or_default(),
+            have_letter: have_letter.unwrap_or_default(),
+            have_number: have_number.unwrap_or_default(),
+            have_special_character: have_special_character.unwrap_or_default(),
+            only_allow_numeric: only_allow_numeric.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the settings to allow cloud recording access only from specific IP address ranges.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ObjectSettingsRecordingIpAddressAccessControl {
     /// Whether the cloud recordings of the account can only be accessed by the IP addresses defined in the ip_addresses_or_ranges property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The IP addresses or ranges that have access to the cloud recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_addresses_or_ranges: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for ObjectSettingsRecordingIpAddressAccessControl {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for ObjectSettingsRecordingIpAddressAccessControl {
+    const EXPECTING: &'static str = "struct ObjectSettingsRecordingIpAddressAccessControl";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut ip_addresses_or_ranges = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "ip_addresses_or_ranges" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ip_addresses_or_ranges,
+                        "ip_addresses_or_ranges",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            ip_addresses_or_ranges: ip_addresses_or_ranges.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about telephony settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsTelephony {
     /// Whether users can join the meeting using an existing third-party audio configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_audio: Option<bool>,
     /// Information about the third-party audio configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conference_info: Option<String>,
     /// Whether to display the international numbers link on the invitation email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_international_numbers_link: Option<bool>,
     /// Information about where most of the participants call into or call from during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony_regions: Option<
         UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for UserSettingsUpdatedPayloadObjectSettingsTelephony {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsTelephony {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsTelephony";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut third_party_audio = None;
+        let mut audio_conference_info = None;
+        let mut show_international_numbers_link = None;
+        let mut telephony_regions = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "third_party_audio" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut third_party_audio,
+                        "third_party_audio",
+                    )?
+                }
+                "audio_conference_info" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_conference_info,
+                        "audio_conference_info",
+                    )?
+                }
+                "show_international_numbers_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_international_numbers_link,
+                        "show_international_numbers_link",
+                    )?
+                }
+                "telephony_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut telephony_regions,
+                        "telephony_regions",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            third_party_audio: third_party_audio.unwrap_or_default(),
+            audio_conference_info: audio_conference_info.unwrap_or_default(),
+            show_international_numbers_link: show_international_numbers_link
+                .unwrap_or_default(),
+            telephony_regions: telephony_regions.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about where most of the participants call into or call from during a meeting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
     /// The telephony region options provided by Zoom.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Vec<String>>,
     /// The account's selected telephony regions that indicates where most of the participants call into or call from during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selection_values: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allowed_values = None;
+        let mut selection_values = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allowed_values" => {
+                    __runtime::field(&mut __map, &mut allowed_values, "allowed_values")?
+                }
+                "selection_values" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut selection_values,
+                        "selection_values",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allowed_values: allowed_values.unwrap_or_default(),
+            selection_values: selection_values.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the features available to the user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsFeature {
     /// The user's meeting capacity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_capacity: Option<i64>,
     /// Whether the large meeting feature is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub large_meeting: Option<bool>,
     /// The capacity for the user's large meetings:
     /// * 500
     /// * 1000
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub large_meeting_capacity: Option<
         UserSettingsUpdatedPayloadObjectSettingsFeatureLargeMeetingCapacity,
     >,
     /// Whether the user has the Webinar feature.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar: Option<bool>,
     /// If the user has a Webinar capacity plan subscription, the user's Webinar capacity:
     /// * 100
@@ -3782,12 +7363,12 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsFeature {
     /// * 3000
     /// * 5000
     /// * 10000
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_capacity: Option<
         UserSettingsUpdatedPayloadObjectSettingsFeatureWebinarCapacity,
     >,
     /// Whether the user has the Zoom Events feature.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_events: Option<bool>,
     /// If the user has the Zoom Events feature, the user's Zoom Events plan capacity:
     /// * 500
@@ -3798,18 +7379,18 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsFeature {
     /// * 20000
     /// * 30000
     /// * 50000
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_events_capacity: Option<
         UserSettingsUpdatedPayloadObjectSettingsFeatureZoomEventsCapacity,
     >,
     /// Host meeting in China.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cn_meeting: Option<bool>,
     /// Host meeting in India.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<bool>,
     /// Whether the Zoom Phone feature is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_phone: Option<bool>,
     /// The user's assigned [Concurrent Meeting](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068522) type:
     /// * Basic
@@ -3817,10 +7398,105 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsFeature {
     /// * None
     ///
     ///  **Note:** This feature requires a Concurrent Meeting Basic or Plus plan subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrent_meeting: Option<
         UserSettingsUpdatedPayloadObjectSettingsFeatureConcurrentMeeting,
     >,
+}
+
+impl<'de> serde::Deserialize<'de> for UserSettingsUpdatedPayloadObjectSettingsFeature {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsFeature {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsFeature";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut meeting_capacity = None;
+        let mut large_meeting = None;
+        let mut large_meeting_capacity = None;
+        let mut webinar = None;
+        let mut webinar_capacity = None;
+        let mut zoom_events = None;
+        let mut zoom_events_capacity = None;
+        let mut cn_meeting = None;
+        let mut in_meeting = None;
+        let mut zoom_phone = None;
+        let mut concurrent_meeting = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "meeting_capacity" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_capacity,
+                        "meeting_capacity",
+                    )?
+                }
+                "large_meeting" => {
+                    __runtime::field(&mut __map, &mut large_meeting, "large_meeting")?
+                }
+                "large_meeting_capacity" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut large_meeting_capacity,
+                        "large_meeting_capacity",
+                    )?
+                }
+                "webinar" => __runtime::field(&mut __map, &mut webinar, "webinar")?,
+                "webinar_capacity" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_capacity,
+                        "webinar_capacity",
+                    )?
+                }
+                "zoom_events" => {
+                    __runtime::field(&mut __map, &mut zoom_events, "zoom_events")?
+                }
+                "zoom_events_capacity" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut zoom_events_capacity,
+                        "zoom_events_capacity",
+                    )?
+                }
+                "cn_meeting" => {
+                    __runtime::field(&mut __map, &mut cn_meeting, "cn_meeting")?
+                }
+                "in_meeting" => {
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                }
+                "zoom_phone" => {
+                    __runtime::field(&mut __map, &mut zoom_phone, "zoom_phone")?
+                }
+                "concurrent_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut concurrent_meeting,
+                        "concurrent_meeting",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            meeting_capacity: meeting_capacity.unwrap_or_default(),
+            large_meeting: large_meeting.unwrap_or_default(),
+            large_meeting_capacity: large_meeting_capacity.unwrap_or_default(),
+            webinar: webinar.unwrap_or_default(),
+            webinar_capacity: webinar_capacity.unwrap_or_default(),
+            zoom_events: zoom_events.unwrap_or_default(),
+            zoom_events_capacity: zoom_events_capacity.unwrap_or_default(),
+            cn_meeting: cn_meeting.unwrap_or_default(),
+            in_meeting: in_meeting.unwrap_or_default(),
+            zoom_phone: zoom_phone.unwrap_or_default(),
+            concurrent_meeting: concurrent_meeting.unwrap_or_default(),
+        })
+    }
 }
 
 /// The capacity for the user's large meetings:
@@ -4083,93 +7759,303 @@ for UserSettingsUpdatedPayloadObjectSettingsFeatureConcurrentMeeting {
 /// Whether to require that all meetings are secured with at least one security option.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     /// Whether to require that all meetings are secured with at least one security option.
     ///
     ///  This setting can only be disabled by Enterprise, ISV, Business (with more than 100 licenses), and Education accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_security: Option<bool>,
     /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063329) when they join a meeting.
     ///
     ///  If the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060501) setting is automatically disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Information about the waiting room settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_settings: Option<
         UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings,
     >,
     /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066271) meetings are **not** included in this setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password: Option<bool>,
     /// Whether to require a password for meetings that have already been scheduled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_meeting: Option<bool>,
     /// Whether all Personal Meeting ID (PMI) meetings that users can join via client or Zoom Rooms systems are password-protected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<bool>,
     /// Whether to require a password for participants joining by phone.
     ///
     ///  If enabled and the meeting is password-protected, a numeric password is required for participants to join by phone. For meetings with alphanumeric passwords, a numeric password will be generated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_password: Option<bool>,
     /// Whether to generate a password when scheduling webinars. Participants must use the generated password to join the scheduled webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_password: Option<bool>,
     /// Whether to require a password for webinars that have already been scheduled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_webinar: Option<bool>,
     /// Information about the meeting and webinar [password requirements](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063160).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password_requirement: Option<
         UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement,
     >,
     /// Whether the meeting password will be encrypted and included in the invitation link. The provided link will allow participants to join the meeting without having to enter the password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Whether to enable end-to-end encryption for meetings. If enabled, you can specify the type of encryption in the encryption_type field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_to_end_encrypted_meetings: Option<bool>,
     /// The type of encryption to use when starting a meeting:
     /// * enhanced_encryption — Use enhanced encryption. Encryption data is stored in the cloud.
     /// * e2ee — End-to-end encryption. The encryption key is stored on the local device and cannot be obtained by anyone else. Enabling E2EE also [**disables** certain features](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0065408), such as cloud recording, live streaming, and allowing participants to join before the host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<ObjectSettingsMeetingSecurityEncryptionType>,
     /// Whether to block users in specific domains from joining meetings and webinars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain: Option<bool>,
     /// Whether to specify that only authenticated users can join the meeting from the web client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_authenticated_can_join_from_webclient: Option<bool>,
     /// The domain to block, up to 20 domains. For example, the *.example.com domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain_list: Option<Vec<String>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut auto_security = None;
+        let mut waiting_room = None;
+        let mut waiting_room_settings = None;
+        let mut meeting_password = None;
+        let mut require_password_for_scheduled_meeting = None;
+        let mut pmi_password = None;
+        let mut phone_password = None;
+        let mut webinar_password = None;
+        let mut require_password_for_scheduled_webinar = None;
+        let mut meeting_password_requirement = None;
+        let mut embed_password_in_join_link = None;
+        let mut end_to_end_encrypted_meetings = None;
+        let mut encryption_type = None;
+        let mut block_user_domain = None;
+        let mut only_authenticated_can_join_from_webclient = None;
+        let mut block_user_domain_list = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "auto_security" => {
+                    __runtime::field(&mut __map, &mut auto_security, "auto_security")?
+                }
+                "waiting_room" => {
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                }
+                "waiting_room_settings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut waiting_room_settings,
+                        "waiting_room_settings",
+                    )?
+                }
+                "meeting_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_password,
+                        "meeting_password",
+                    )?
+                }
+                "require_password_for_scheduled_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduled_meeting,
+                        "require_password_for_scheduled_meeting",
+                    )?
+                }
+                "pmi_password" => {
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                }
+                "phone_password" => {
+                    __runtime::field(&mut __map, &mut phone_password, "phone_password")?
+                }
+                "webinar_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_password,
+                        "webinar_password",
+                    )?
+                }
+                "require_password_for_scheduled_webinar" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduled_webinar,
+                        "require_password_for_scheduled_webinar",
+                    )?
+                }
+                "meeting_password_requirement" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_password_requirement,
+                        "meeting_password_requirement",
+                    )?
+                }
+                "embed_password_in_join_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut embed_password_in_join_link,
+                        "embed_password_in_join_link",
+                    )?
+                }
+                "end_to_end_encrypted_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut end_to_end_encrypted_meetings,
+                        "end_to_end_encrypted_meetings",
+                    )?
+                }
+                "encryption_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut encryption_type,
+                        "encryption_type",
+                    )?
+                }
+                "block_user_domain" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut block_user_domain,
+                        "block_user_domain",
+                    )?
+                }
+                "only_authenticated_can_join_from_webclient" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_authenticated_can_join_from_webclient,
+                        "only_authenticated_can_join_from_webclient",
+                    )?
+                }
+                "block_user_domain_list" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut block_user_domain_list,
+                        "block_user_domain_list",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            auto_security: auto_security.unwrap_or_default(),
+            waiting_room: waiting_room.unwrap_or_default(),
+            waiting_room_settings: waiting_room_settings.unwrap_or_default(),
+            meeting_password: meeting_password.unwrap_or_default(),
+            require_password_for_scheduled_meeting: require_password_for_scheduled_meeting
+                .unwrap_or_default(),
+            pmi_password: pmi_password.unwrap_or_default(),
+            phone_password: phone_password.unwrap_or_default(),
+            webinar_password: webinar_password.unwrap_or_default(),
+            require_password_for_scheduled_webinar: require_password_for_scheduled_webinar
+                .unwrap_or_default(),
+            meeting_password_requirement: meeting_password_requirement
+                .unwrap_or_default(),
+            embed_password_in_join_link: embed_password_in_join_link.unwrap_or_default(),
+            end_to_end_encrypted_meetings: end_to_end_encrypted_meetings
+                .unwrap_or_default(),
+            encryption_type: encryption_type.unwrap_or_default(),
+            block_user_domain: block_user_domain.unwrap_or_default(),
+            only_authenticated_can_join_from_webclient: only_authenticated_can_join_from_webclient
+                .unwrap_or_default(),
+            block_user_domain_list: block_user_domain_list.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the waiting room settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
     /// The type of participants to be admitted to the Waiting Room:
     /// * 0 — All attendees.
     /// * 1 — Users who are not in your account.
     /// * 2 — Users who are not in your account and are not part of your [allowed domains list](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0061263).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_to_place_in_waiting_room: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// If the participants_to_place_in_waiting_room field is 2, a comma-separated list of the domains that can bypass the Waiting Room ("example.com,example2.com").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_domains_for_waiting_room: Option<String>,
     /// The users who can admit participants from the Waiting Room:
     /// * 0 — Host and co-hosts only.
     /// * 1 — Host, co-hosts, and anyone who bypassed the Waiting Room if the host and co-hosts are not present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub users_who_can_admit_participants_from_waiting_room: Option<
         ObjectSettingsMeetingSecurityWaitingRoomSettingsUsersWhoCanAdmitParticipantsFromWaitingRoom,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut participants_to_place_in_waiting_room = None;
+        let mut whitelisted_domains_for_waiting_room = None;
+        let mut users_who_can_admit_participants_from_waiting_room = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "participants_to_place_in_waiting_room" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participants_to_place_in_waiting_room,
+                        "participants_to_place_in_waiting_room",
+                    )?
+                }
+                "whitelisted_domains_for_waiting_room" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whitelisted_domains_for_waiting_room,
+                        "whitelisted_domains_for_waiting_room",
+                    )?
+                }
+                "users_who_can_admit_participants_from_waiting_room" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut users_who_can_admit_participants_from_waiting_room,
+                        "users_who_can_admit_participants_from_waiting_room",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            participants_to_place_in_waiting_room: participants_to_place_in_waiting_room
+                .unwrap_or_default(),
+            whitelisted_domains_for_waiting_room: whitelisted_domains_for_waiting_room
+                .unwrap_or_default(),
+            users_who_can_admit_participants_from_waiting_room: users_who_can_admit_participants_from_waiting_room
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// The users who can admit participants from the Waiting Room:
@@ -4225,36 +8111,120 @@ for ObjectSettingsMeetingSecurityWaitingRoomSettingsUsersWhoCanAdmitParticipants
 /// Information about the meeting and webinar [password requirements](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063160).
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
     /// The password's minimum length.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
     /// Whether the password must contain at least one letter character.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_letter: Option<bool>,
     /// Whether the password must contain at least one numeric character.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_number: Option<bool>,
     /// Whether the password must contain at least one special character. For example, !, @, and/or # characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// Whether the password must contain **only** numeric characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_numeric: Option<bool>,
     /// Whether the password must include uppercase and lowercase characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_upper_and_lower_characters: Option<bool>,
     /// The maximum length of consecutive characters (for example, abcdef) allowed in a password:
     /// * 4 through 8 — The maximum consecutive characters length. The length is n minus 1, where n is the provided value. For example, if you provide the 4 value, there can only be a maximum of 3 consecutive characters in a password (for example, abc1x@8fdh).
     /// * 0 — Do not apply a consecutive character restriction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consecutive_characters_length: Option<
         ObjectSettingsMeetingSecurityMeetingPasswordRequirementConsecutiveCharactersLength,
     >,
     /// Whether users will be informed when the provided password is weak.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weak_enhance_detection: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut length = None;
+        let mut have_letter = None;
+        let mut have_number = None;
+        let mut have_special_character = None;
+        let mut only_allow_numeric = None;
+        let mut have_upper_and_lower_characters = None;
+        let mut consecutive_characters_length = None;
+        let mut weak_enhance_detection = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "length" => __runtime::field(&mut __map, &mut length, "length")?,
+                "have_letter" => {
+                    __runtime::field(&mut __map, &mut have_letter, "have_letter")?
+                }
+                "have_number" => {
+                    __runtime::field(&mut __map, &mut have_number, "have_number")?
+                }
+                "have_special_character" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut have_special_character,
+                        "have_special_character",
+                    )?
+                }
+                "only_allow_numeric" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_allow_numeric,
+                        "only_allow_numeric",
+                    )?
+                }
+                "have_upper_and_lower_characters" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut have_upper_and_lower_characters,
+                        "have_upper_and_lower_characters",
+                    )?
+                }
+                "consecutive_characters_length" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consecutive_characters_length,
+                        "consecutive_characters_length",
+                    )?
+                }
+                "weak_enhance_detection" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut weak_enhance_detection,
+                        "weak_enhance_detection",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            length: length.unwrap_or_default(),
+            have_letter: have_letter.unwrap_or_default(),
+            have_number: have_number.unwrap_or_default(),
+            have_special_character: have_special_character.unwrap_or_default(),
+            only_allow_numeric: only_allow_numeric.unwrap_or_default(),
+            have_upper_and_lower_characters: have_upper_and_lower_characters
+                .unwrap_or_default(),
+            consecutive_characters_length: consecutive_characters_length
+                .unwrap_or_default(),
+            weak_enhance_detection: weak_enhance_detection.unwrap_or_default(),
+        })
+    }
 }
 
 /// The maximum length of consecutive characters (for example, abcdef) allowed in a password:
@@ -4326,63 +8296,214 @@ for ObjectSettingsMeetingSecurityMeetingPasswordRequirementConsecutiveCharacters
 /// Information about the Telephony Service Provider (TSP) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsTsp {
     /// Whether the [**Call Me**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0061683) feature is enabled. When enabled, the user can enter their phone number to join meetings. As a meeting host, the user can use the **Invite by Phone** feature to invite participants to join by phone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out: Option<bool>,
     /// A list of countries and regions to which the user can call out to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out_countries: Option<Vec<String>>,
     /// Whether to show the international numbers link in the email invitation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_international_numbers_link: Option<bool>,
     /// Whether hosts can see the toll-free numbers in the email invitation or in the Zoom client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_toll_free_numbers: Option<bool>,
     /// Information about the global dial-in countries settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_dial_in_countries: Option<
         UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for UserSettingsUpdatedPayloadObjectSettingsTsp {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsTsp {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsTsp";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut call_out = None;
+        let mut call_out_countries = None;
+        let mut show_international_numbers_link = None;
+        let mut display_toll_free_numbers = None;
+        let mut global_dial_in_countries = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "call_out" => __runtime::field(&mut __map, &mut call_out, "call_out")?,
+                "call_out_countries" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut call_out_countries,
+                        "call_out_countries",
+                    )?
+                }
+                "show_international_numbers_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_international_numbers_link,
+                        "show_international_numbers_link",
+                    )?
+                }
+                "display_toll_free_numbers" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut display_toll_free_numbers,
+                        "display_toll_free_numbers",
+                    )?
+                }
+                "global_dial_in_countries" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut global_dial_in_countries,
+                        "global_dial_in_countries",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            call_out: call_out.unwrap_or_default(),
+            call_out_countries: call_out_countries.unwrap_or_default(),
+            show_international_numbers_link: show_international_numbers_link
+                .unwrap_or_default(),
+            display_toll_free_numbers: display_toll_free_numbers.unwrap_or_default(),
+            global_dial_in_countries: global_dial_in_countries.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the global dial-in countries settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries {
     /// The list of selected countries/regions whose dial-in numbers will be listed in the email invitation. You can adjust the order that the dial-in numbers appear in the email invitation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_countries: Option<Vec<CountriesSelectedCountriesItem>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut selected_countries = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "selected_countries" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut selected_countries,
+                        "selected_countries",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            selected_countries: selected_countries.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `selected_countries` property of [`UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CountriesSelectedCountriesItem {
     /// The code of the country or region.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The name of the country or region.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for CountriesSelectedCountriesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for CountriesSelectedCountriesItem {
+    const EXPECTING: &'static str = "struct CountriesSelectedCountriesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut code = None;
+        let mut name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "code" => __runtime::field(&mut __map, &mut code, "code")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            code: code.unwrap_or_default(),
+            name: name.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the user's previous settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSettingsUpdatedPayloadOldObject {
     /// The modified user's unique ID (userId).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the user's previous settings. This only returns modified settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Box<UserSettingsUpdatedPayloadObjectSettings>>,
 }
 
+impl<'de> serde::Deserialize<'de> for UserSettingsUpdatedPayloadOldObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSettingsUpdatedPayloadOldObject {
+    const EXPECTING: &'static str = "struct UserSettingsUpdatedPayloadOldObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut settings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            settings: settings.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `user.invitation_accepted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserInvitationAccepted {
     /// The name of the event.
     pub event: String,
@@ -4392,8 +8513,39 @@ pub struct UserInvitationAccepted {
     pub payload: UserInvitationAcceptedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for UserInvitationAccepted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserInvitationAccepted {
+    const EXPECTING: &'static str = "struct UserInvitationAccepted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`UserInvitationAccepted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserInvitationAcceptedPayload {
     /// The account ID of the account from which the invitation was sent to the user.
     pub account_id: String,
@@ -4401,8 +8553,38 @@ pub struct UserInvitationAcceptedPayload {
     pub object: UserPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for UserInvitationAcceptedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserInvitationAcceptedPayload {
+    const EXPECTING: &'static str = "struct UserInvitationAcceptedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The payload of the `group.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupCreated {
     /// The name of the event.
     pub event: String,
@@ -4412,10 +8594,41 @@ pub struct GroupCreated {
     pub payload: GroupPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupCreated {
+    const EXPECTING: &'static str = "struct GroupCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`GroupCreated`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupPayload {
     /// The group's account ID.
     pub account_id: String,
@@ -4424,16 +8637,59 @@ pub struct GroupPayload {
     /// The user ID of the user that created the group.
     pub operator_id: String,
     /// A timestamp that indicates when the group was created, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// The `object` property.
     pub object: GroupPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupPayload {
+    const EXPECTING: &'static str = "struct GroupPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut time_stamp = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "time_stamp" => {
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            time_stamp: time_stamp.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The `object` property of [`GroupPayload`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupPayloadObject {
     /// The group ID.
     pub id: String,
@@ -4441,8 +8697,36 @@ pub struct GroupPayloadObject {
     pub name: String,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupPayloadObject {
+    const EXPECTING: &'static str = "struct GroupPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+        })
+    }
+}
+
 /// The payload of the `group.settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdated {
     /// The name of the event.
     pub event: String,
@@ -4452,8 +8736,39 @@ pub struct GroupSettingsUpdated {
     pub payload: GroupSettingsUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupSettingsUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdated {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`GroupSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayload {
     /// The account ID of the user that updated the group's settings.
     pub account_id: String,
@@ -4464,16 +8779,64 @@ pub struct GroupSettingsUpdatedPayload {
     /// Information about the group's updated settings.
     pub object: GroupSettingsUpdatedPayloadObject,
     /// A timestamp that indicates when the group's settings were updated, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the group's previous settings.
     pub old_object: GroupSettingsUpdatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupSettingsUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayload {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        let mut time_stamp = None;
+        let mut old_object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "time_stamp" => {
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                }
+                "old_object" => {
+                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            time_stamp: time_stamp.unwrap_or_default(),
+            old_object: __runtime::required::<A, _>(old_object, "old_object")?,
+        })
+    }
+}
+
 /// Information about the group's updated settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObject {
     /// The updated group's ID.
     pub id: String,
@@ -4481,156 +8844,495 @@ pub struct GroupSettingsUpdatedPayloadObject {
     pub settings: Box<GroupSettingsUpdatedPayloadObjectSettings>,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupSettingsUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut settings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            settings: __runtime::required::<A, _>(settings, "settings")?,
+        })
+    }
+}
+
 /// The `settings` property of [`GroupSettingsUpdatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettings {
     /// The `audio_conferencing` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         Box<GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing>,
     >,
     /// The `email_notification` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         GroupSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// The `in_meeting` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<Box<GroupSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// The `other_options` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<GroupSettingsUpdatedPayloadObjectSettingsOtherOptions>,
     /// The `profile` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<GroupSettingsUpdatedPayloadObjectSettingsProfile>,
     /// The `recording` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<Box<GroupSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// The `schedule_meeting` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         Box<GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// The `telephony` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<GroupSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// The `meeting_security` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         Box<GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// The account's chat settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<Box<GroupSettingsUpdatedPayloadObjectSettingsChat>>,
+}
+
+impl<'de> serde::Deserialize<'de> for GroupSettingsUpdatedPayloadObjectSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettings {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut audio_conferencing = None;
+        let mut email_notification = None;
+        let mut in_meeting = None;
+        let mut other_options = None;
+        let mut profile = None;
+        let mut recording = None;
+        let mut schedule_meeting = None;
+        let mut telephony = None;
+        let mut meeting_security = None;
+        let mut chat = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "audio_conferencing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_conferencing,
+                        "audio_conferencing",
+                    )?
+                }
+                "email_notification" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut email_notification,
+                        "email_notification",
+                    )?
+                }
+                "in_meeting" => {
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                }
+                "other_options" => {
+                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                }
+                "profile" => __runtime::field(&mut __map, &mut profile, "profile")?,
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
+                "schedule_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_meeting,
+                        "schedule_meeting",
+                    )?
+                }
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
+                "meeting_security" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_security,
+                        "meeting_security",
+                    )?
+                }
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            audio_conferencing: audio_conferencing.unwrap_or_default(),
+            email_notification: email_notification.unwrap_or_default(),
+            in_meeting: in_meeting.unwrap_or_default(),
+            other_options: other_options.unwrap_or_default(),
+            profile: profile.unwrap_or_default(),
+            recording: recording.unwrap_or_default(),
+            schedule_meeting: schedule_meeting.unwrap_or_default(),
+            telephony: telephony.unwrap_or_default(),
+            meeting_security: meeting_security.unwrap_or_default(),
+            chat: chat.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `audio_conferencing` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     /// The group's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51844DRCX3K7BRTMZ40381R) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_free_and_fee_based_toll_call: Option<
         GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall,
     >,
     /// The group's [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_call: Option<
         GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall,
     >,
     /// The group's [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VG7NCJDZ238VVXZDJ8QMH) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_me_and_invite_by_phone: Option<
         GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone,
     >,
     /// Whether the group has the [**Personal Audio Conference**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449#h_01F5BPMNMERFWXN5S8ZJRZZCSE) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_audio_conference: Option<bool>,
     /// The group's [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<
         ObjectSettingsAudioConferencingParticipantPhoneMasking,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut toll_free_and_fee_based_toll_call = None;
+        let mut toll_call = None;
+        let mut call_me_and_invite_by_phone = None;
+        let mut personal_audio_conference = None;
+        let mut participant_phone_masking = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "toll_free_and_fee_based_toll_call" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut toll_free_and_fee_based_toll_call,
+                        "toll_free_and_fee_based_toll_call",
+                    )?
+                }
+                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call")?,
+                "call_me_and_invite_by_phone" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut call_me_and_invite_by_phone,
+                        "call_me_and_invite_by_phone",
+                    )?
+                }
+                "personal_audio_conference" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut personal_audio_conference,
+                        "personal_audio_conference",
+                    )?
+                }
+                "participant_phone_masking" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_phone_masking,
+                        "participant_phone_masking",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            toll_free_and_fee_based_toll_call: toll_free_and_fee_based_toll_call
+                .unwrap_or_default(),
+            toll_call: toll_call.unwrap_or_default(),
+            call_me_and_invite_by_phone: call_me_and_invite_by_phone.unwrap_or_default(),
+            personal_audio_conference: personal_audio_conference.unwrap_or_default(),
+            participant_phone_masking: participant_phone_masking.unwrap_or_default(),
+        })
+    }
+}
+
 /// The group's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51844DRCX3K7BRTMZ40381R) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
     /// Whether webinar attendees can dial in through the group's **Toll-free and Fee-based Toll Call** phone numbers. This feature is only available with version 5.2.2 or later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_dial: Option<bool>,
     /// Whether the group has the [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51844DRCX3K7BRTMZ40381R) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The group's **Toll-free and Fee-based Toll Call** phone number information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<Vec<GroupSettingsUpdatedPayloadTollCallNumbersItem>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allow_webinar_attendees_dial = None;
+        let mut enable = None;
+        let mut numbers = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allow_webinar_attendees_dial" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_webinar_attendees_dial,
+                        "allow_webinar_attendees_dial",
+                    )?
+                }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allow_webinar_attendees_dial: allow_webinar_attendees_dial
+                .unwrap_or_default(),
+            enable: enable.unwrap_or_default(),
+            numbers: numbers.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `numbers` property of [`GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadTollCallNumbersItem {
     /// The phone number's [E.164 country calling code](https://en.wikipedia.org/wiki/List_of_country_calling_codes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The phone number's [country code](https://marketplace.zoom.us/docs/api-reference/other-references/abbreviation-lists#countries).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// The country name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_name: Option<String>,
     /// The phone number's display number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_number: Option<String>,
     /// The phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for GroupSettingsUpdatedPayloadTollCallNumbersItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadTollCallNumbersItem {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadTollCallNumbersItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut code = None;
+        let mut country_code = None;
+        let mut country_name = None;
+        let mut display_number = None;
+        let mut number = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "code" => __runtime::field(&mut __map, &mut code, "code")?,
+                "country_code" => {
+                    __runtime::field(&mut __map, &mut country_code, "country_code")?
+                }
+                "country_name" => {
+                    __runtime::field(&mut __map, &mut country_name, "country_name")?
+                }
+                "display_number" => {
+                    __runtime::field(&mut __map, &mut display_number, "display_number")?
+                }
+                "number" => __runtime::field(&mut __map, &mut number, "number")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            code: code.unwrap_or_default(),
+            country_code: country_code.unwrap_or_default(),
+            country_name: country_name.unwrap_or_default(),
+            display_number: display_number.unwrap_or_default(),
+            number: number.unwrap_or_default(),
+        })
+    }
 }
 
 /// The group's [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
     /// Whether the group has the [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The group's **Toll Call** phone number information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<Vec<GroupSettingsUpdatedPayloadTollCallNumbersItem>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut numbers = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            numbers: numbers.unwrap_or_default(),
+        })
+    }
 }
 
 /// The group's [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VG7NCJDZ238VVXZDJ8QMH) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone {
     /// Whether the group has the [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) setting enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Require Call Me users to press 1 before being connected to the meeting.
     /// * auto - Automatically determine whether to require pressing 1 before connecting to the meeting.
     /// * always - Always require Call Me users to press 1 before connecting to the meeting.
     /// * never - Never require Call Me users to press 1 before connecting to the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_press_1_for_call_me: Option<
         GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhoneRequirePress1ForCallMe,
     >,
     /// The group's call out countries/regions settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out_countries: Option<
         UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries,
     >,
     /// Whether webinar attendees can use Call Me to connect audio. This feature is only available in version 5.2.2 and higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_call_me: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut require_press_1_for_call_me = None;
+        let mut call_out_countries = None;
+        let mut allow_webinar_attendees_call_me = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "require_press_1_for_call_me" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_press_1_for_call_me,
+                        "require_press_1_for_call_me",
+                    )?
+                }
+                "call_out_countries" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut call_out_countries,
+                        "call_out_countries",
+                    )?
+                }
+                "allow_webinar_attendees_call_me" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_webinar_attendees_call_me,
+                        "allow_webinar_attendees_call_me",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            require_press_1_for_call_me: require_press_1_for_call_me.unwrap_or_default(),
+            call_out_countries: call_out_countries.unwrap_or_default(),
+            allow_webinar_attendees_call_me: allow_webinar_attendees_call_me
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Require Call Me users to press 1 before being connected to the meeting.
@@ -4691,44 +9393,129 @@ for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByP
 /// The `email_notification` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsEmailNotification {
     /// Whether alternative hosts receive an email when they are added or removed to a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_host_reminder: Option<bool>,
     /// Whether meeting participants and hosts receive a notification when the meeting is canceled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_meeting_reminder: Option<bool>,
     /// Whether the host is notified when a cloud recording is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_available_reminder: Option<bool>,
     /// Whether the host is notified when participants join the meeting before them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_reminder: Option<bool>,
     /// Whether to notify any alternative hosts when a cloud recording is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_alternative_hosts: Option<bool>,
     /// Whether to notify the person who scheduled the meeting or webinar for the host when a cloud recording is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_schedulers: Option<bool>,
     /// Notify the host there is a meeting is scheduled, rescheduled, or canceled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_for_reminder: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsEmailNotification";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut alternative_host_reminder = None;
+        let mut cancel_meeting_reminder = None;
+        let mut cloud_recording_available_reminder = None;
+        let mut jbh_reminder = None;
+        let mut recording_available_reminder_alternative_hosts = None;
+        let mut recording_available_reminder_schedulers = None;
+        let mut schedule_for_reminder = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "alternative_host_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut alternative_host_reminder,
+                        "alternative_host_reminder",
+                    )?
+                }
+                "cancel_meeting_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cancel_meeting_reminder,
+                        "cancel_meeting_reminder",
+                    )?
+                }
+                "cloud_recording_available_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording_available_reminder,
+                        "cloud_recording_available_reminder",
+                    )?
+                }
+                "jbh_reminder" => {
+                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")?
+                }
+                "recording_available_reminder_alternative_hosts" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_available_reminder_alternative_hosts,
+                        "recording_available_reminder_alternative_hosts",
+                    )?
+                }
+                "recording_available_reminder_schedulers" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_available_reminder_schedulers,
+                        "recording_available_reminder_schedulers",
+                    )?
+                }
+                "schedule_for_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_for_reminder,
+                        "schedule_for_reminder",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            alternative_host_reminder: alternative_host_reminder.unwrap_or_default(),
+            cancel_meeting_reminder: cancel_meeting_reminder.unwrap_or_default(),
+            cloud_recording_available_reminder: cloud_recording_available_reminder
+                .unwrap_or_default(),
+            jbh_reminder: jbh_reminder.unwrap_or_default(),
+            recording_available_reminder_alternative_hosts: recording_available_reminder_alternative_hosts
+                .unwrap_or_default(),
+            recording_available_reminder_schedulers: recording_available_reminder_schedulers
+                .unwrap_or_default(),
+            schedule_for_reminder: schedule_for_reminder.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `in_meeting` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether participants that belong to your account can see that a guest (someone who does not belong to your account) is participating in the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_guest_join: Option<bool>,
     /// If the value of this field is set to true,  allow users to delete messages in the in-meeting chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_delete_messages_in_meeting_chat: Option<bool>,
     /// Whether livestreaming is allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_live_streaming: Option<bool>,
     /// Whether participants can only chat with certain groups:
     /// * 1 — Participants cannot use chat.
@@ -4737,61 +9524,61 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * 4 - Participants can chat with other participants publicly and privately.
     ///
     /// **Note:** This setting is only available with client versions 5.7.3 and above.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_participants_chat_with: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
     /// Whether Zoom windows display screen share.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_show_zoom_windows: Option<bool>,
     /// Whether participants can save meeting chats:
     /// * 1 — Participants cannot save meeting chats.
     /// * 2 — Participants can only save host and co-host meeting chats.
     /// * 3 — Participants can save all meeting chats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// Whether meeting participants can use annotation tools to add information to shared screens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotation: Option<bool>,
     /// Whether users can view and add contacts to the [**Auto-answer group in chat**](https://support.zoom.us/hc/en-us/articles/203736135-Auto-answering-invitations-to-meetings) feature. Calls from members of the **Auto Answer Group** will be automatically answered the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_answer: Option<bool>,
     /// Whether all in-meeting chats are automatically saved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_saving_chat: Option<bool>,
     /// Whether hosts can split meeting participants into [breakout rooms](https://support.zoom.us/hc/en-us/articles/206476093-Enabling-breakout-rooms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room: Option<bool>,
     /// Whether hosts can assign participants to breakout rooms when scheduling. This feature is **only** available in version 4.5.0 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room_schedule: Option<bool>,
     /// Whether meeting participants can send chat messages that are visible to all participants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<bool>,
     /// Allow participants to ask questions for the host and participants to answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_question_answer: Option<bool>,
     /// Whether the host can type closed captions or assign a participant/third party device to add closed captions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_caption: Option<bool>,
     /// Information about the group's closed captioning settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_captioning: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning,
     >,
     /// Whether the host can add co-hosts. Co-hosts have the same in-meeting controls as the host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub co_host: Option<bool>,
     /// Whether to display the custom [data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-hosted-meetings-and-webinars) selected for meetings hosted by this group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// Whether custom livestreaming is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_live_streaming_service: Option<bool>,
     /// The specific instructions to allow your account's meeting hosts to configure a custom livestream.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// If the value of custom_data_center_regions is true, a comma-separated list of the following [data center regions](https://support.zoom.us/hc/en-us/articles/360059254691-Datacenter-abbreviation-list) to opt in to:
     /// * AU — Australia.
@@ -4807,131 +9594,131 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * NL — Netherlands.
     /// * SG — Singapore.
     /// * US — United States.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center_regions: Option<Vec<ObjectSettingsInMeetingDataCenterRegionsItem>>,
     /// Whether the [**Disable desktop screen sharing for meetings you host**](https://support.zoom.us/hc/en-us/articles/360037710871-Disabling-desktop-screen-sharing-in-meetings) setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_host_meetings: Option<bool>,
     /// Whether the **Disable screen sharing when guests are in the meeting** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_in_meeting_guests: Option<bool>,
     /// Whether all meetings are required to use [End-to-end (E2EE) encryption](https://support.zoom.us/hc/en-us/articles/360048660871-End-to-end-E2EE-encryption-for-meetings).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<bool>,
     /// Whether a chime plays when participants join or leave the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entry_exit_chime: Option<bool>,
     /// Whether other users are allowed to take control of the camera during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub far_end_camera_control: Option<bool>,
     /// Whether users can provide feedback to Zoom at the end of the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<bool>,
     /// Whether the in-meeting [**Send files via meeting chat**](https://support.zoom.us/hc/en-us/articles/209605493-In-meeting-file-transfer) setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether higher quality video is enabled for hosts and participants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_hd: Option<bool>,
     /// Whether participants can join a meeting directly from their desktop browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_desktop: Option<bool>,
     /// Whether participants can join a meeting directly from their mobile browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_mobile: Option<bool>,
     /// Information about the [language interpretation](https://support.zoom.us/hc/en-us/articles/360034919791-Using-Language-Interpretation-in-your-meeting-or-webinar) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language_interpretation: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation,
     >,
     /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_language_interpretation: Option<
         ObjectSettingsInMeetingSignLanguageInterpretation,
     >,
     /// Whether Facebook livestreaming is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_facebook: Option<bool>,
     /// Whether YouTube livestreaming is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_youtube: Option<bool>,
     /// Information about manual captioning settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manual_captioning: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning,
     >,
     /// Information about the account's meeting polling settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_polling: Option<GroupSettingsUpdatedPayloadPolling>,
     /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions) located in the **Reactions** menu in the meeting toolbar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions: Option<bool>,
     /// Choose from the following meeting reaction options:
     /// * all — All emojis: Allow meeting participants to use any emoji available in Zoom chat as a reaction in a meeting.
     /// * selected — Selected emojis: Allow meeting participants to use the 6 standard meeting reaction emojis: Clapping Hands, Thumbs Up, Heart, Tears of Joy, Open Mouth, Party Popper (Tada, Celebration)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions_emojis: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
     >,
     /// Whether to allow host and panelist to use audible clap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_panelists_to_use_audible_clap: Option<bool>,
     /// Set this field to true to use [webinar reactions](https://support.zoom.us/hc/en-us/articles/4803536268429).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_reactions: Option<bool>,
     /// Whether the host can present a survey to participants once a meeting has ended. This feature is only available in version 5.7.3 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_survey: Option<bool>,
     /// Whether meeting participants can provide nonverbal feedback and express opinions by clicking on icons in the **Participants** panel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_verbal_feedback: Option<bool>,
     /// Whether to display the list of [H.323/SIP devices](https://support.zoom.us/hc/en-us/articles/201363273) available to the host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_host_view_device_list: Option<bool>,
     /// Whether users can toggle the [**Use Original Audio**](https://support.zoom.us/hc/en-us/articles/115003279466-Using-and-preserving-original-sound-in-a-meeting) setting during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_audio: Option<bool>,
     /// Whether the [**Polls**](https://support.zoom.us/hc/en-us/articles/4412324684685) feature is included in the meeting controls. This allows the host to survey the attendees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub polling: Option<bool>,
     /// Whether an [post-meeting feedback survey](https://support.zoom.us/hc/en-us/articles/4404969060621-Post-meeting-survey-and-reporting) is enabled for the end of each meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_meeting_feedback: Option<bool>,
     /// Whether meeting participants can send private 1:1 chat message other meeting participants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_chat: Option<bool>,
     /// Whether to allow participants who join by telephone to record and play their own voice as entry and exit chimes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_play_own_voice: Option<bool>,
     /// During screen sharing, whether the person who is presenting can let others control the shared content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_control: Option<bool>,
     /// Whether the meeting host can provide 1:1 remote support to another participant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_support: Option<bool>,
     /// Whether the [**Request permission to unmute participants**](https://support.zoom.us/hc/en-us/articles/203435537-Muting-and-unmuting-participants-in-a-meeting#h_01EGK4XFWS1SJGZ71MYGKF7260) setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_permission_to_unmute: Option<bool>,
     /// Whether hosts and participants can share their screen or content during meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_sharing: Option<bool>,
     /// Whether users can invite participants by email only by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sending_default_email_invites: Option<bool>,
     /// Whether participants can join a meeting directly from their browser and bypass the Zoom application download process. This is useful for participants who cannot download, install, or run applications. Note that the meeting experience from the browser is limited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_a_join_from_your_browser_link: Option<bool>,
     /// Whether the available [H.323/SIP devices](https://support.zoom.us/hc/en-us/articles/201363273) are visible to users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_device_list: Option<bool>,
     /// Whether to always display the meeting controls toolbar during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_meeting_control_toolbar: Option<bool>,
     /// Whether the person sharing during a presentation can allow others to control the slide presentation. This feature is only available in version 5.8.3 or higher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub slide_control: Option<bool>,
     /// Whether users can select stereo audio during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stereo_audio: Option<bool>,
     /// If the value of custom_data_center_regions is true, a comma-separated list of the following [data center regions](https://support.zoom.us/hc/en-us/articles/360059254691-Datacenter-abbreviation-list) to **not** opt in to:
     /// * EU — Europe.
@@ -4943,55 +9730,55 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * CN — China.
     /// * US — United States.
     /// * CA — Canada.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unchecked_data_center_regions: Option<Vec<String>>,
     /// Whether HTML formatting is allowed for meeting invitations scheduled with the Outlook plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_html_format_email: Option<bool>,
     /// Whether the [**Virtual Background**](https://support.zoom.us/hc/en-us/articles/210707503-Changing-your-Virtual-Background-image) feature is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background: Option<bool>,
     /// Information about the Virtual Background settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background_settings: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings,
     >,
     /// Whether participants cannot join a meeting until the host admits them from the waiting room.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Information about the group's [in-webinar chat](https://support.zoom.us/hc/en-us/articles/115004809306) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat,
     >,
     /// The `webinar_live_streaming` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming,
     >,
     /// The `webinar_polling` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_polling: Option<GroupSettingsUpdatedPayloadPolling>,
     /// Whether attendees can ask the host and panelists questions in the webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_question_answer: Option<bool>,
     /// Whether the host can present surveys to attendees once a webinar has ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_survey: Option<bool>,
     /// Whether participants can share a whiteboard that includes annotation tools.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whiteboard: Option<bool>,
     /// The users who share their screen or content during meetings:
     /// * host — Only the host can share their screen.
     /// * all — Hosts and panelists can share their screen. Attendees **cannot** share their screen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
     /// The users who can start sharing screen when someone else in the meeting is sharing their screen:
     /// * host — Only the host can share the screen when someone else is sharing.
     /// * all — Hosts and panelists can share their screen when someone else is sharing. Attendees **cannot** share their screen when someone else is sharing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen_when_someone_is_sharing: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
@@ -5001,130 +9788,991 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// .
     ///
     /// multiple: Multiple participants can screen share simultaneously (dual monitors recommended).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_share_simultaneously: Option<
         ObjectSettingsInMeetingParticipantsShareSimultaneously,
     >,
     /// Whether Workplace by Facebook is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub workplace_by_facebook: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut alert_guest_join = None;
+        let mut allow_users_to_delete_messages_in_meeting_chat = None;
+        let mut allow_live_streaming = None;
+        let mut allow_participants_chat_with = None;
+        let mut allow_show_zoom_windows = None;
+        let mut allow_users_save_chats = None;
+        let mut annotation = None;
+        let mut auto_answer = None;
+        let mut auto_saving_chat = None;
+        let mut breakout_room = None;
+        let mut breakout_room_schedule = None;
+        let mut chat = None;
+        let mut meeting_question_answer = None;
+        let mut closed_caption = None;
+        let mut closed_captioning = None;
+        let mut co_host = None;
+        let mut custom_data_center_regions = None;
+        let mut custom_live_streaming_service = None;
+        let mut custom_service_instructions = None;
+        let mut data_center_regions = None;
+        let mut disable_screen_sharing_for_host_meetings = None;
+        let mut disable_screen_sharing_for_in_meeting_guests = None;
+        let mut e2e_encryption = None;
+        let mut entry_exit_chime = None;
+        let mut far_end_camera_control = None;
+        let mut feedback = None;
+        let mut file_transfer = None;
+        let mut group_hd = None;
+        let mut join_from_desktop = None;
+        let mut join_from_mobile = None;
+        let mut language_interpretation = None;
+        let mut sign_language_interpretation = None;
+        let mut live_streaming_facebook = None;
+        let mut live_streaming_youtube = None;
+        let mut manual_captioning = None;
+        let mut meeting_polling = None;
+        let mut meeting_reactions = None;
+        let mut meeting_reactions_emojis = None;
+        let mut allow_host_panelists_to_use_audible_clap = None;
+        let mut webinar_reactions = None;
+        let mut meeting_survey = None;
+        let mut non_verbal_feedback = None;
+        let mut only_host_view_device_list = None;
+        let mut original_audio = None;
+        let mut polling = None;
+        let mut post_meeting_feedback = None;
+        let mut private_chat = None;
+        let mut record_play_own_voice = None;
+        let mut remote_control = None;
+        let mut remote_support = None;
+        let mut request_permission_to_unmute = None;
+        let mut screen_sharing = None;
+        let mut sending_default_email_invites = None;
+        let mut show_a_join_from_your_browser_link = None;
+        let mut show_device_list = None;
+        let mut show_meeting_control_toolbar = None;
+        let mut slide_control = None;
+        let mut stereo_audio = None;
+        let mut unchecked_data_center_regions = None;
+        let mut use_html_format_email = None;
+        let mut virtual_background = None;
+        let mut virtual_background_settings = None;
+        let mut waiting_room = None;
+        let mut webinar_chat = None;
+        let mut webinar_live_streaming = None;
+        let mut webinar_polling = None;
+        let mut webinar_question_answer = None;
+        let mut webinar_survey = None;
+        let mut whiteboard = None;
+        let mut who_can_share_screen = None;
+        let mut who_can_share_screen_when_someone_is_sharing = None;
+        let mut participants_share_simultaneously = None;
+        let mut workplace_by_facebook = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "alert_guest_join" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut alert_guest_join,
+                        "alert_guest_join",
+                    )?
+                }
+                "allow_users_to_delete_messages_in_meeting_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_delete_messages_in_meeting_chat,
+                        "allow_users_to_delete_messages_in_meeting_chat",
+                    )?
+                }
+                "allow_live_streaming" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_live_streaming,
+                        "allow_live_streaming",
+                    )?
+                }
+                "allow_participants_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_participants_chat_with,
+                        "allow_participants_chat_with",
+                    )?
+                }
+                "allow_show_zoom_windows" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_show_zoom_windows,
+                        "allow_show_zoom_windows",
+                    )?
+                }
+                "allow_users_save_chats" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_save_chats,
+                        "allow_users_save_chats",
+                    )?
+                }
+                "annotation" => {
+                    __runtime::field(&mut __map, &mut annotation, "annotation")?
+                }
+                "auto_answer" => {
+                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")?
+                }
+                "auto_saving_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_saving_chat,
+                        "auto_saving_chat",
+                    )?
+                }
+                "breakout_room" => {
+                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")?
+                }
+                "breakout_room_schedule" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut breakout_room_schedule,
+                        "breakout_room_schedule",
+                    )?
+                }
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "meeting_question_answer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_question_answer,
+                        "meeting_question_answer",
+                    )?
+                }
+                "closed_caption" => {
+                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")?
+                }
+                "closed_captioning" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut closed_captioning,
+                        "closed_captioning",
+                    )?
+                }
+                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host")?,
+                "custom_data_center_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_data_center_regions,
+                        "custom_data_center_regions",
+                    )?
+                }
+                "custom_live_streaming_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_live_streaming_service,
+                        "custom_live_streaming_service",
+                    )?
+                }
+                "custom_service_instructions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_service_instructions,
+                        "custom_service_instructions",
+                    )?
+                }
+                "data_center_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut data_center_regions,
+                        "data_center_regions",
+                    )?
+                }
+                "disable_screen_sharing_for_host_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disable_screen_sharing_for_host_meetings,
+                        "disable_screen_sharing_for_host_meetings",
+                    )?
+                }
+                "disable_screen_sharing_for_in_meeting_guests" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut disable_screen_sharing_for_in_meeting_guests,
+                        "disable_screen_sharing_for_in_meeting_guests",
+                    )?
+                }
+                "e2e_encryption" => {
+                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")?
+                }
+                "entry_exit_chime" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut entry_exit_chime,
+                        "entry_exit_chime",
+                    )?
+                }
+                "far_end_camera_control" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut far_end_camera_control,
+                        "far_end_camera_control",
+                    )?
+                }
+                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback")?,
+                "file_transfer" => {
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                }
+                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd")?,
+                "join_from_desktop" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut join_from_desktop,
+                        "join_from_desktop",
+                    )?
+                }
+                "join_from_mobile" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut join_from_mobile,
+                        "join_from_mobile",
+                    )?
+                }
+                "language_interpretation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut language_interpretation,
+                        "language_interpretation",
+                    )?
+                }
+                "sign_language_interpretation" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sign_language_interpretation,
+                        "sign_language_interpretation",
+                    )?
+                }
+                "live_streaming_facebook" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_facebook,
+                        "live_streaming_facebook",
+                    )?
+                }
+                "live_streaming_youtube" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_youtube,
+                        "live_streaming_youtube",
+                    )?
+                }
+                "manual_captioning" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut manual_captioning,
+                        "manual_captioning",
+                    )?
+                }
+                "meeting_polling" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_polling,
+                        "meeting_polling",
+                    )?
+                }
+                "meeting_reactions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_reactions,
+                        "meeting_reactions",
+                    )?
+                }
+                "meeting_reactions_emojis" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_reactions_emojis,
+                        "meeting_reactions_emojis",
+                    )?
+                }
+                "allow_host_panelists_to_use_audible_clap" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_host_panelists_to_use_audible_clap,
+                        "allow_host_panelists_to_use_audible_clap",
+                    )?
+                }
+                "webinar_reactions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_reactions,
+                        "webinar_reactions",
+                    )?
+                }
+                "meeting_survey" => {
+                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")?
+                }
+                "non_verbal_feedback" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut non_verbal_feedback,
+                        "non_verbal_feedback",
+                    )?
+                }
+                "only_host_view_device_list" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_host_view_device_list,
+                        "only_host_view_device_list",
+                    )?
+                }
+                "original_audio" => {
+                    __runtime::field(&mut __map, &mut original_audio, "original_audio")?
+                }
+                "polling" => __runtime::field(&mut __map, &mut polling, "polling")?,
+                "post_meeting_feedback" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut post_meeting_feedback,
+                        "post_meeting_feedback",
+                    )?
+                }
+                "private_chat" => {
+                    __runtime::field(&mut __map, &mut private_chat, "private_chat")?
+                }
+                "record_play_own_voice" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_play_own_voice,
+                        "record_play_own_voice",
+                    )?
+                }
+                "remote_control" => {
+                    __runtime::field(&mut __map, &mut remote_control, "remote_control")?
+                }
+                "remote_support" => {
+                    __runtime::field(&mut __map, &mut remote_support, "remote_support")?
+                }
+                "request_permission_to_unmute" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut request_permission_to_unmute,
+                        "request_permission_to_unmute",
+                    )?
+                }
+                "screen_sharing" => {
+                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")?
+                }
+                "sending_default_email_invites" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sending_default_email_invites,
+                        "sending_default_email_invites",
+                    )?
+                }
+                "show_a_join_from_your_browser_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_a_join_from_your_browser_link,
+                        "show_a_join_from_your_browser_link",
+                    )?
+                }
+                "show_device_list" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_device_list,
+                        "show_device_list",
+                    )?
+                }
+                "show_meeting_control_toolbar" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut show_meeting_control_toolbar,
+                        "show_meeting_control_toolbar",
+                    )?
+                }
+                "slide_control" => {
+                    __runtime::field(&mut __map, &mut slide_control, "slide_control")?
+                }
+                "stereo_audio" => {
+                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")?
+                }
+                "unchecked_data_center_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut unchecked_data_center_regions,
+                        "unchecked_data_center_regions",
+                    )?
+                }
+                "use_html_format_email" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_html_format_email,
+                        "use_html_format_email",
+                    )?
+                }
+                "virtual_background" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut virtual_background,
+                        "virtual_background",
+                    )?
+                }
+                "virtual_background_settings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut virtual_background_settings,
+                        "virtual_background_settings",
+                    )?
+                }
+                "waiting_room" => {
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                }
+                "webinar_chat" => {
+                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")?
+                }
+                "webinar_live_streaming" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_live_streaming,
+                        "webinar_live_streaming",
+                    )?
+                }
+                "webinar_polling" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_polling,
+                        "webinar_polling",
+                    )?
+                }
+                "webinar_question_answer" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_question_answer,
+                        "webinar_question_answer",
+                    )?
+                }
+                "webinar_survey" => {
+                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")?
+                }
+                "whiteboard" => {
+                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")?
+                }
+                "who_can_share_screen" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut who_can_share_screen,
+                        "who_can_share_screen",
+                    )?
+                }
+                "who_can_share_screen_when_someone_is_sharing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut who_can_share_screen_when_someone_is_sharing,
+                        "who_can_share_screen_when_someone_is_sharing",
+                    )?
+                }
+                "participants_share_simultaneously" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participants_share_simultaneously,
+                        "participants_share_simultaneously",
+                    )?
+                }
+                "workplace_by_facebook" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut workplace_by_facebook,
+                        "workplace_by_facebook",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            alert_guest_join: alert_guest_join.unwrap_or_default(),
+            allow_users_to_delete_messages_in_meeting_chat: allow_users_to_delete_messages_in_meeting_chat
+                .unwrap_or_default(),
+            allow_live_streaming: allow_live_streaming.unwrap_or_default(),
+            allow_participants_chat_with: allow_participants_chat_with
+                .unwrap_or_default(),
+            allow_show_zoom_windows: allow_show_zoom_windows.unwrap_or_default(),
+            allow_users_save_chats: allow_users_save_chats.unwrap_or_default(),
+            annotation: annotation.unwrap_or_default(),
+            auto_answer: auto_answer.unwrap_or_default(),
+            auto_saving_chat: auto_saving_chat.unwrap_or_default(),
+            breakout_room: breakout_room.unwrap_or_default(),
+            breakout_room_schedule: breakout_room_schedule.unwrap_or_default(),
+            chat: chat.unwrap_or_default(),
+            meeting_question_answer: meeting_question_answer.unwrap_or_default(),
+            closed_caption: closed_caption.unwrap_or_default(),
+            closed_captioning: closed_captioning.unwrap_or_default(),
+            co_host: co_host.unwrap_or_default(),
+            custom_data_center_regions: custom_data_center_regions.unwrap_or_default(),
+            custom_live_streaming_service: custom_live_streaming_service
+                .unwrap_or_default(),
+            custom_service_instructions: custom_service_instructions.unwrap_or_default(),
+            data_center_regions: data_center_regions.unwrap_or_default(),
+            disable_screen_sharing_for_host_meetings: disable_screen_sharing_for_host_meetings
+                .unwrap_or_default(),
+            disable_screen_sharing_for_in_meeting_guests: disable_screen_sharing_for_in_meeting_guests
+                .unwrap_or_default(),
+            e2e_encryption: e2e_encryption.unwrap_or_default(),
+            entry_exit_chime: entry_exit_chime.unwrap_or_default(),
+            far_end_camera_control: far_end_camera_control.unwrap_or_default(),
+            feedback: feedback.unwrap_or_default(),
+            file_transfer: file_transfer.unwrap_or_default(),
+            group_hd: group_hd.unwrap_or_default(),
+            join_from_desktop: join_from_desktop.unwrap_or_default(),
+            join_from_mobile: join_from_mobile.unwrap_or_default(),
+            language_interpretation: language_interpretation.unwrap_or_default(),
+            sign_language_interpretation: sign_language_interpretation
+                .unwrap_or_default(),
+            live_streaming_facebook: live_streaming_facebook.unwrap_or_default(),
+            live_streaming_youtube: live_streaming_youtube.unwrap_or_default(),
+            manual_captioning: manual_captioning.unwrap_or_default(),
+            meeting_polling: meeting_polling.unwrap_or_default(),
+            meeting_reactions: meeting_reactions.unwrap_or_default(),
+            meeting_reactions_emojis: meeting_reactions_emojis.unwrap_or_default(),
+            allow_host_panelists_to_use_audible_clap: allow_host_panelists_to_use_audible_clap
+                .unwrap_or_default(),
+            webinar_reactions: webinar_reactions.unwrap_or_default(),
+            meeting_survey: meeting_survey.unwrap_or_default(),
+            non_verbal_feedback: non_verbal_feedback.unwrap_or_default(),
+            only_host_view_device_list: only_host_view_device_list.unwrap_or_default(),
+            original_audio: original_audio.unwrap_or_default(),
+            polling: polling.unwrap_or_default(),
+            post_meeting_feedback: post_meeting_feedback.unwrap_or_default(),
+            private_chat: private_chat.unwrap_or_default(),
+            record_play_own_voice: record_play_own_voice.unwrap_or_default(),
+            remote_control: remote_control.unwrap_or_default(),
+            remote_support: remote_support.unwrap_or_default(),
+            request_permission_to_unmute: request_permission_to_unmute
+                .unwrap_or_default(),
+            screen_sharing: screen_sharing.unwrap_or_default(),
+            sending_default_email_invites: sending_default_email_invites
+                .unwrap_or_default(),
+            show_a_join_from_your_browser_link: show_a_join_from_your_browser_link
+                .unwrap_or_default(),
+            show_device_list: show_device_list.unwrap_or_default(),
+            show_meeting_control_toolbar: show_meeting_control_toolbar
+                .unwrap_or_default(),
+            slide_control: slide_control.unwrap_or_default(),
+            stereo_audio: stereo_audio.unwrap_or_default(),
+            unchecked_data_center_regions: unchecked_data_center_regions
+                .unwrap_or_default(),
+            use_html_format_email: use_html_format_email.unwrap_or_default(),
+            virtual_background: virtual_background.unwrap_or_default(),
+            virtual_background_settings: virtual_background_settings.unwrap_or_default(),
+            waiting_room: waiting_room.unwrap_or_default(),
+            webinar_chat: webinar_chat.unwrap_or_default(),
+            webinar_live_streaming: webinar_live_streaming.unwrap_or_default(),
+            webinar_polling: webinar_polling.unwrap_or_default(),
+            webinar_question_answer: webinar_question_answer.unwrap_or_default(),
+            webinar_survey: webinar_survey.unwrap_or_default(),
+            whiteboard: whiteboard.unwrap_or_default(),
+            who_can_share_screen: who_can_share_screen.unwrap_or_default(),
+            who_can_share_screen_when_someone_is_sharing: who_can_share_screen_when_someone_is_sharing
+                .unwrap_or_default(),
+            participants_share_simultaneously: participants_share_simultaneously
+                .unwrap_or_default(),
+            workplace_by_facebook: workplace_by_facebook.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the group's closed captioning settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
     /// Whether live transcription services are allowed to transcribe meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_transcribing: Option<bool>,
     /// Whether the host can type closed captions or assign a participant/third party device to add closed captions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether participants can save closed captions or transcripts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_caption: Option<bool>,
     /// Whether the use of an API token to integrate with third-party closed captioning services is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_captioning_service: Option<bool>,
     /// Whether participants can view full transcripts in the in-meeting side panel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_full_transcript: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut auto_transcribing = None;
+        let mut enable = None;
+        let mut save_caption = None;
+        let mut third_party_captioning_service = None;
+        let mut view_full_transcript = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "auto_transcribing" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_transcribing,
+                        "auto_transcribing",
+                    )?
+                }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "save_caption" => {
+                    __runtime::field(&mut __map, &mut save_caption, "save_caption")?
+                }
+                "third_party_captioning_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut third_party_captioning_service,
+                        "third_party_captioning_service",
+                    )?
+                }
+                "view_full_transcript" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut view_full_transcript,
+                        "view_full_transcript",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            auto_transcribing: auto_transcribing.unwrap_or_default(),
+            enable: enable.unwrap_or_default(),
+            save_caption: save_caption.unwrap_or_default(),
+            third_party_captioning_service: third_party_captioning_service
+                .unwrap_or_default(),
+            view_full_transcript: view_full_transcript.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the [language interpretation](https://support.zoom.us/hc/en-us/articles/360034919791-Using-Language-Interpretation-in-your-meeting-or-webinar) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
     /// A list of the user-defined supported languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_languages: Option<Vec<String>>,
     /// Whether enable language interpretation by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_language_interpretation_by_default: Option<bool>,
     /// Whether to allow participants to speak in listening channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_participants_to_speak_in_listening_channel: Option<bool>,
     /// Whether to allow up to 25 custom languages when scheduling meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_up_to_25_custom_languages_when_scheduling_meetings: Option<bool>,
     /// Whether hosts can assign participants as interpreters who can interpret one language into another in real-time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// A list of system-supported languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut custom_languages = None;
+        let mut enable_language_interpretation_by_default = None;
+        let mut allow_participants_to_speak_in_listening_channel = None;
+        let mut allow_up_to_25_custom_languages_when_scheduling_meetings = None;
+        let mut enable = None;
+        let mut languages = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "custom_languages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_languages,
+                        "custom_languages",
+                    )?
+                }
+                "enable_language_interpretation_by_default" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut enable_language_interpretation_by_default,
+                        "enable_language_interpretation_by_default",
+                    )?
+                }
+                "allow_participants_to_speak_in_listening_channel" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_participants_to_speak_in_listening_channel,
+                        "allow_participants_to_speak_in_listening_channel",
+                    )?
+                }
+                "allow_up_to_25_custom_languages_when_scheduling_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_up_to_25_custom_languages_when_scheduling_meetings,
+                        "allow_up_to_25_custom_languages_when_scheduling_meetings",
+                    )?
+                }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "languages" => __runtime::field(&mut __map, &mut languages, "languages")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            custom_languages: custom_languages.unwrap_or_default(),
+            enable_language_interpretation_by_default: enable_language_interpretation_by_default
+                .unwrap_or_default(),
+            allow_participants_to_speak_in_listening_channel: allow_participants_to_speak_in_listening_channel
+                .unwrap_or_default(),
+            allow_up_to_25_custom_languages_when_scheduling_meetings: allow_up_to_25_custom_languages_when_scheduling_meetings
+                .unwrap_or_default(),
+            enable: enable.unwrap_or_default(),
+            languages: languages.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about manual captioning settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning {
     /// Whether the host can manually caption or let the host assign a participant to provide manual captioning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_to_type: Option<bool>,
     /// Whether Zoom's [live transcription feature](https://support.zoom.us/hc/en-us/articles/207279736-Managing-closed-captioning-and-live-transcription#h_01FHGGHYJ4457H4GSZY0KM3NSB) is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_generated_captions: Option<bool>,
     /// Whether to enable the viewing of full transcripts in the in-meeting side panel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub full_transcript: Option<bool>,
     /// Whether [manual closed captioning](https://support.zoom.us/hc/en-us/articles/207279736-Managing-closed-captioning-and-live-transcription) is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manual_captions: Option<bool>,
     /// Whether participants can [save closed captions or transcripts](https://support.zoom.us/hc/en-us/articles/360060958752).
     ///
     /// **Note:** If the full_transcript field is set to false, participants **cannot** save captions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_captions: Option<bool>,
     /// Whether the use of an API token to integrate with a [third-party device](https://support.zoom.us/hc/en-us/articles/115002212983) for closed captioning is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_captioning_service: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allow_to_type = None;
+        let mut auto_generated_captions = None;
+        let mut full_transcript = None;
+        let mut manual_captions = None;
+        let mut save_captions = None;
+        let mut third_party_captioning_service = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allow_to_type" => {
+                    __runtime::field(&mut __map, &mut allow_to_type, "allow_to_type")?
+                }
+                "auto_generated_captions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut auto_generated_captions,
+                        "auto_generated_captions",
+                    )?
+                }
+                "full_transcript" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut full_transcript,
+                        "full_transcript",
+                    )?
+                }
+                "manual_captions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut manual_captions,
+                        "manual_captions",
+                    )?
+                }
+                "save_captions" => {
+                    __runtime::field(&mut __map, &mut save_captions, "save_captions")?
+                }
+                "third_party_captioning_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut third_party_captioning_service,
+                        "third_party_captioning_service",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allow_to_type: allow_to_type.unwrap_or_default(),
+            auto_generated_captions: auto_generated_captions.unwrap_or_default(),
+            full_transcript: full_transcript.unwrap_or_default(),
+            manual_captions: manual_captions.unwrap_or_default(),
+            save_captions: save_captions.unwrap_or_default(),
+            third_party_captioning_service: third_party_captioning_service
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the account's meeting polling settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadPolling {
     /// Whether hosts can create advanced polls and quizzes. Advanced polls and quizzes include single choice, multiple choice, drop down, matching, short answer, long answer, rank order, and fill-in-the-blank questions. Hosts can also set the correct answers for quizzes they create.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub advanced_polls: Option<bool>,
     /// Whether to require answers to be anonymous.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_answers_to_be_anonymous: Option<bool>,
     /// Whether alternative hosts can add or edit polls and quizzes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_alternative_host_to_add_edit: Option<bool>,
     /// Whether to allow users to manage saved polls and quizzes from Meetings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_saved_polls_and_quizzes: Option<bool>,
     /// Whether to allow host to upload an image for each question.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_upload_image: Option<bool>,
     /// Whether the host can add polls before or during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de> for GroupSettingsUpdatedPayloadPolling {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadPolling {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadPolling";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut advanced_polls = None;
+        let mut require_answers_to_be_anonymous = None;
+        let mut allow_alternative_host_to_add_edit = None;
+        let mut manage_saved_polls_and_quizzes = None;
+        let mut allow_host_to_upload_image = None;
+        let mut enable = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "advanced_polls" => {
+                    __runtime::field(&mut __map, &mut advanced_polls, "advanced_polls")?
+                }
+                "require_answers_to_be_anonymous" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_answers_to_be_anonymous,
+                        "require_answers_to_be_anonymous",
+                    )?
+                }
+                "allow_alternative_host_to_add_edit" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_alternative_host_to_add_edit,
+                        "allow_alternative_host_to_add_edit",
+                    )?
+                }
+                "manage_saved_polls_and_quizzes" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut manage_saved_polls_and_quizzes,
+                        "manage_saved_polls_and_quizzes",
+                    )?
+                }
+                "allow_host_to_upload_image" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_host_to_upload_image,
+                        "allow_host_to_upload_image",
+                    )?
+                }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            advanced_polls: advanced_polls.unwrap_or_default(),
+            require_answers_to_be_anonymous: require_answers_to_be_anonymous
+                .unwrap_or_default(),
+            allow_alternative_host_to_add_edit: allow_alternative_host_to_add_edit
+                .unwrap_or_default(),
+            manage_saved_polls_and_quizzes: manage_saved_polls_and_quizzes
+                .unwrap_or_default(),
+            allow_host_to_upload_image: allow_host_to_upload_image.unwrap_or_default(),
+            enable: enable.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the Virtual Background settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
     /// Whether users can upload custom Virtual Backgrounds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_upload_custom: Option<bool>,
     /// Whether users can upload videos for Virtual Backgrounds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_videos: Option<bool>,
     /// Whether the [**Virtual Background**](https://support.zoom.us/hc/en-us/articles/210707503-Changing-your-Virtual-Background-image) feature is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Information about the Virtual Background files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<
         Vec<
             GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem,
@@ -5132,245 +10780,856 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSe
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allow_upload_custom = None;
+        let mut allow_videos = None;
+        let mut enable = None;
+        let mut files = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allow_upload_custom" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_upload_custom,
+                        "allow_upload_custom",
+                    )?
+                }
+                "allow_videos" => {
+                    __runtime::field(&mut __map, &mut allow_videos, "allow_videos")?
+                }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "files" => __runtime::field(&mut __map, &mut files, "files")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allow_upload_custom: allow_upload_custom.unwrap_or_default(),
+            allow_videos: allow_videos.unwrap_or_default(),
+            enable: enable.unwrap_or_default(),
+            files: files.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `files` property of [`GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem {
     /// The file's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether the file is a default Virtual Background file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The file's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The file's size, in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// The file type.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut is_default = None;
+        let mut name = None;
+        let mut size = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "is_default" => {
+                    __runtime::field(&mut __map, &mut is_default, "is_default")?
+                }
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "size" => __runtime::field(&mut __map, &mut size, "size")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            is_default: is_default.unwrap_or_default(),
+            name: name.unwrap_or_default(),
+            size: size.unwrap_or_default(),
+            type_: type_.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the group's [in-webinar chat](https://support.zoom.us/hc/en-us/articles/115004809306) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
     /// The webinar attendees' chat permissions:
     /// * 1 — Attendees cannot use chat.
     /// * 2 — Attendees can only chat with the host and panelists.
     /// * 3 — Attendees can chat with everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_attendees_chat_with: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// Whether chat messages are automatically saved to a local file on the host's computer when the webinar ends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_auto_save_local_chat_file: Option<bool>,
     /// The webinar panelists chat permissions:
     /// * 1 — Panelists can only chat with the host and panelists.
     /// * 2 — The panelists can chat with everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_chat_with: Option<UserDeletedPayloadObjectType>,
     /// Whether webinar panelists can send direct messages to other panelists.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_send_direct_message: Option<bool>,
     /// Whether webinar attendees can save chats:
     /// * 0 — Attendees cannot save chats.
     /// * 1 — Attendees can only save host and panelist chats.
     /// * 2 — Attendees can save all chats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// By default, webinar attendees can chat with:
     /// * 1 — Host and all panelists.
     /// * 2 — Everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_attendees_chat_with: Option<UserDeletedPayloadObjectType>,
     /// Whether in-webinar chat is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allow_attendees_chat_with = None;
+        let mut allow_auto_save_local_chat_file = None;
+        let mut allow_panelists_chat_with = None;
+        let mut allow_panelists_send_direct_message = None;
+        let mut allow_users_save_chats = None;
+        let mut default_attendees_chat_with = None;
+        let mut enable = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allow_attendees_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_attendees_chat_with,
+                        "allow_attendees_chat_with",
+                    )?
+                }
+                "allow_auto_save_local_chat_file" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_auto_save_local_chat_file,
+                        "allow_auto_save_local_chat_file",
+                    )?
+                }
+                "allow_panelists_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_panelists_chat_with,
+                        "allow_panelists_chat_with",
+                    )?
+                }
+                "allow_panelists_send_direct_message" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_panelists_send_direct_message,
+                        "allow_panelists_send_direct_message",
+                    )?
+                }
+                "allow_users_save_chats" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_save_chats,
+                        "allow_users_save_chats",
+                    )?
+                }
+                "default_attendees_chat_with" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut default_attendees_chat_with,
+                        "default_attendees_chat_with",
+                    )?
+                }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allow_attendees_chat_with: allow_attendees_chat_with.unwrap_or_default(),
+            allow_auto_save_local_chat_file: allow_auto_save_local_chat_file
+                .unwrap_or_default(),
+            allow_panelists_chat_with: allow_panelists_chat_with.unwrap_or_default(),
+            allow_panelists_send_direct_message: allow_panelists_send_direct_message
+                .unwrap_or_default(),
+            allow_users_save_chats: allow_users_save_chats.unwrap_or_default(),
+            default_attendees_chat_with: default_attendees_chat_with.unwrap_or_default(),
+            enable: enable.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `webinar_live_streaming` property of [`GroupSettingsUpdatedPayloadObjectSettingsInMeeting`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
     /// The specific instructions to allow your account's meeting hosts to configure a custom livestream.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// Whether webinar livestreaming is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether users are notified to watch the livestream. This does not apply to custom RTMP (real-time messaging protocol).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_reminder: Option<bool>,
     /// The available livestreaming services:
     /// * facebook
     /// * workplace_by_facebook
     /// * youtube
     /// * custom_live_streaming_service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_service: Option<
         Vec<ObjectSettingsInMeetingWebinarLiveStreamingLiveStreamingServiceItem>,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut custom_service_instructions = None;
+        let mut enable = None;
+        let mut live_streaming_reminder = None;
+        let mut live_streaming_service = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "custom_service_instructions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_service_instructions,
+                        "custom_service_instructions",
+                    )?
+                }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "live_streaming_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_reminder,
+                        "live_streaming_reminder",
+                    )?
+                }
+                "live_streaming_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut live_streaming_service,
+                        "live_streaming_service",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            custom_service_instructions: custom_service_instructions.unwrap_or_default(),
+            enable: enable.unwrap_or_default(),
+            live_streaming_reminder: live_streaming_reminder.unwrap_or_default(),
+            live_streaming_service: live_streaming_service.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `other_options` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsOtherOptions {
     /// Whether the [**Allow users to contact Zoom's Support via Chat**](https://support.zoom.us/hc/en-us/articles/360059513751-Allowing-users-to-contact-Zoom-Support-via-Chat) setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_contact_support_via_chat: Option<bool>,
     /// Whether iOS blurs screenshots in the task switcher when multiple apps are open. Android hides the screenshot in the system-level list of recent apps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub blur_snapshot: Option<bool>,
     /// Webinar registration options.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_registration_options: Option<
         GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsOtherOptions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allow_users_contact_support_via_chat = None;
+        let mut blur_snapshot = None;
+        let mut webinar_registration_options = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allow_users_contact_support_via_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_contact_support_via_chat,
+                        "allow_users_contact_support_via_chat",
+                    )?
+                }
+                "blur_snapshot" => {
+                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")?
+                }
+                "webinar_registration_options" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_registration_options,
+                        "webinar_registration_options",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allow_users_contact_support_via_chat: allow_users_contact_support_via_chat
+                .unwrap_or_default(),
+            blur_snapshot: blur_snapshot.unwrap_or_default(),
+            webinar_registration_options: webinar_registration_options
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// Webinar registration options.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions {
     /// Allow host to enable "Show social share buttons on registration page"
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_enable_social_share_buttons: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allow_host_to_enable_social_share_buttons = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allow_host_to_enable_social_share_buttons" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_host_to_enable_social_share_buttons,
+                        "allow_host_to_enable_social_share_buttons",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allow_host_to_enable_social_share_buttons: allow_host_to_enable_social_share_buttons
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// The `profile` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsProfile {
     /// Information about the group's [**Communications Content Storage**](https://support.zoom.us/hc/en-us/articles/360050781131) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_storage_location: Option<
         GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupSettingsUpdatedPayloadObjectSettingsProfile {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsProfile {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsProfile";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut recording_storage_location = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "recording_storage_location" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_storage_location,
+                        "recording_storage_location",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            recording_storage_location: recording_storage_location.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the group's [**Communications Content Storage**](https://support.zoom.us/hc/en-us/articles/360050781131) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation {
     /// A list of the countries where the group's recorded content is stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Vec<String>>,
     /// The [country's code](https://marketplace.zoom.us/docs/api-reference/other-references/abbreviation-lists/#countries).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut allowed_values = None;
+        let mut value = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "allowed_values" => {
+                    __runtime::field(&mut __map, &mut allowed_values, "allowed_values")?
+                }
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            allowed_values: allowed_values.unwrap_or_default(),
+            value: value.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `recording` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsRecording {
     /// Whether cloud recordings are accessible to account members.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_user_access_recording: Option<bool>,
     /// The group's [Meeting and Webinar Archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub archive: Option<GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive>,
     /// Whether meetings are automatically recorded when they begin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_recording: Option<bool>,
     /// Whether hosts can record and save the meetings and webinars in the cloud.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording: Option<bool>,
     /// Whether anyone with a link to the cloud recording can download the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download: Option<bool>,
     /// Whether the host with a link to the cloud recording can download the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download_host: Option<bool>,
     /// Whether participants' names display in the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_participant_name: Option<bool>,
     /// Whether the host can delete cloud recordings. If false, only the admin can delete cloud recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_delete_cloud_recording: Option<bool>,
     /// Information about the cloud recording access from specific IP address ranges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address_access_control: Option<ObjectSettingsRecordingIpAddressAccessControl>,
     /// Whether hosts and participants can record meetings to a local file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_recording: Option<bool>,
     /// Whether recordings are optimized for a third-party video editor. This can increase the file size and the time it takes to generate recording files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub optimize_recording_for_3rd_party_video_editor: Option<bool>,
     /// Whether meeting hosts do not have access to their meeting cloud recordings. Only the admins who have recording management privilege can access them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prevent_host_access_recording: Option<bool>,
     /// Whether a single audio file is recorded for all participants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file: Option<bool>,
     /// Whether a separate audio file is recorded of each participant. This only supports the first 200 participant speakers' audio files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file_each_participant: Option<bool>,
     /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.us/hc/en-us/articles/360060316092-Changing-basic-and-advanced-cloud-recording-settings#h_01F4CYJTCTXNS2MXH00W9EFG6R) settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_files_separately: Option<ObjectSettingsRecordingRecordFilesSeparately>,
     /// Whether the active speaker displays in the top right corner of a shared screen when someone is sharing their screen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_gallery_view: Option<bool>,
     /// Whether to record the active speaker when screen sharing is active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_speaker_view: Option<bool>,
     /// Whether the automatic transcription of a meeting or webinar's audio for cloud recordings is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_audio_transcript: Option<bool>,
     /// Whether the [recording highlights](https://support.zoom.us/hc/en-us/articles/360060802432) feature is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_highlight: Option<bool>,
     /// By selecting this option, your recording will have meeting smart chapters, and next steps. You are directing Zoom to access, process, and use your account's recording data for the purpose of analysis and insights.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub smart_recording: Option<
         GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording,
     >,
     /// Whether thumbnails of the presenter are recorded when they are sharing their screen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_thumbnails: Option<bool>,
     /// Whether chat messages are saved from meetings or webinars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_chat_text: Option<bool>,
     /// Whether [closed captions](https://support.zoom.us/hc/en-us/articles/207279736) are saved as a VTT (Video Track Text) file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_close_caption: Option<bool>,
     /// Whether panelist chats are saved to the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_panelist_chat: Option<bool>,
     /// Whether poll results shared during the meeting or webinar are saved. This also includes poll results shared during the meeting or webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_poll_results: Option<bool>,
     /// Whether a timestamp is included in the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_timestamp: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsRecording {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsRecording {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsRecording";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_user_access_recording = None;
+        let mut archive = None;
+        let mut auto_recording = None;
+        let mut cloud_recording = None;
+        let mut cloud_recording_download = None;
+        let mut cloud_recording_download_host = None;
+        let mut display_participant_name = None;
+        let mut host_delete_cloud_recording = None;
+        let mut ip_address_access_control = None;
+        let mut local_recording = None;
+        let mut optimize_recording_for_3rd_party_video_editor = None;
+        let mut prevent_host_access_recording = None;
+        let mut record_audio_file = None;
+        let mut record_audio_file_each_participant = None;
+        let mut record_files_separately = None;
+        let mut record_gallery_view = None;
+        let mut record_speaker_view = None;
+        let mut recording_audio_transcript = None;
+        let mut recording_highlight = None;
+        let mut smart_recording = None;
+        let mut recording_thumbnails = None;
+        let mut save_chat_text = None;
+        let mut save_close_caption = None;
+        let mut save_panelist_chat = None;
+        let mut save_poll_results = None;
+        let mut show_timestamp = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_user_access_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut account_user_access_recording,
+                        "account_user_access_recording",
+                    )?
+                }
+                "archive" => __runtime::field(&mut __map, &mut archive, "archive")?,
+                "auto_recording" => {
+                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")?
+                }
+                "cloud_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording,
+                        "cloud_recording",
+                    )?
+                }
+                "cloud_recording_download" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording_download,
+                        "cloud_recording_download",
+                    )?
+                }
+                "cloud_recording_download_host" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cloud_recording_download_host,
+                        "cloud_recording_download_host",
+                    )?
+                }
+                "display_participant_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut display_participant_name,
+                        "display_participant_name",
+                    )?
+                }
+                "host_delete_cloud_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut host_delete_cloud_recording,
+                        "host_delete_cloud_recording",
+                    )?
+                }
+                "ip_address_access_control" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut ip_address_access_control,
+                        "ip_address_access_control",
+                    )?
+                }
+                "local_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut local_recording,
+                        "local_recording",
+                    )?
+                }
+                "optimize_recording_for_3rd_party_video_editor" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut optimize_recording_for_3rd_party_video_editor,
+                        "optimize_recording_for_3rd_party_video_editor",
+                    )?
+                }
+                "prevent_host_access_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut prevent_host_access_recording,
+                        "prevent_host_access_recording",
+                    )?
+                }
+                "record_audio_file" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_audio_file,
+                        "record_audio_file",
+                    )?
+                }
+                "record_audio_file_each_participant" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_audio_file_each_participant,
+                        "record_audio_file_each_participant",
+                    )?
+                }
+                "record_files_separately" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_files_separately,
+                        "record_files_separately",
+                    )?
+                }
+                "record_gallery_view" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_gallery_view,
+                        "record_gallery_view",
+                    )?
+                }
+                "record_speaker_view" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_speaker_view,
+                        "record_speaker_view",
+                    )?
+                }
+                "recording_audio_transcript" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_audio_transcript,
+                        "recording_audio_transcript",
+                    )?
+                }
+                "recording_highlight" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_highlight,
+                        "recording_highlight",
+                    )?
+                }
+                "smart_recording" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut smart_recording,
+                        "smart_recording",
+                    )?
+                }
+                "recording_thumbnails" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_thumbnails,
+                        "recording_thumbnails",
+                    )?
+                }
+                "save_chat_text" => {
+                    __runtime::field(&mut __map, &mut save_chat_text, "save_chat_text")?
+                }
+                "save_close_caption" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut save_close_caption,
+                        "save_close_caption",
+                    )?
+                }
+                "save_panelist_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut save_panelist_chat,
+                        "save_panelist_chat",
+                    )?
+                }
+                "save_poll_results" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut save_poll_results,
+                        "save_poll_results",
+                    )?
+                }
+                "show_timestamp" => {
+                    __runtime::field(&mut __map, &mut show_timestamp, "show_timestamp")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_user_access_recording: account_user_access_recording
+                .unwrap_or_default(),
+            archive: archive.unwrap_or_default(),
+            auto_recording: auto_recording.unwrap_or_default(),
+            cloud_recording: cloud_recording.unwrap_or_default(),
+            cloud_recording_download: cloud_recording_download.unwrap_or_default(),
+            cloud_recording_download_host: cloud_recording_download_host
+                .unwrap_or_default(),
+            display_participant_name: display_participant_name.unwrap_or_default(),
+            host_delete_cloud_recording: host_delete_cloud_recording.unwrap_or_default(),
+            ip_address_access_control: ip_address_access_control.unwrap_or_default(),
+            local_recording: local_recording.unwrap_or_default(),
+            optimize_recording_for_3rd_party_video_editor: optimize_recording_for_3rd_party_video_editor
+                .unwrap_or_default(),
+            prevent_host_access_recording: prevent_host_access_recording
+                .unwrap_or_default(),
+            record_audio_file: record_audio_file.unwrap_or_default(),
+            record_audio_file_each_participant: record_audio_file_each_participant
+                .unwrap_or_default(),
+            record_files_separately: record_files_separately.unwrap_or_default(),
+            record_gallery_view: record_gallery_view.unwrap_or_default(),
+            record_speaker_view: record_speaker_view.unwrap_or_default(),
+            recording_audio_transcript: recording_audio_transcript.unwrap_or_default(),
+            recording_highlight: recording_highlight.unwrap_or_default(),
+            smart_recording: smart_recording.unwrap_or_default(),
+            recording_thumbnails: recording_thumbnails.unwrap_or_default(),
+            save_chat_text: save_chat_text.unwrap_or_default(),
+            save_close_caption: save_close_caption.unwrap_or_default(),
+            save_panelist_chat: save_panelist_chat.unwrap_or_default(),
+            save_poll_results: save_poll_results.unwrap_or_default(),
+            show_timestamp: show_timestamp.unwrap_or_default(),
+        })
+    }
 }
 
 /// The group's [Meeting and Webinar Archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive {
     /// Whether the **Meeting and Webinar Archiving solution** feature is enabled. This feature must be enabled for your account by [Zoom Support](https://support.zoom.us/hc/en-us/articles/201362003).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The `settings` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<
         GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings,
     >,
@@ -5378,118 +11637,441 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive {
     /// * 1 — Only archive meetings.
     /// * 2 — Only archive webinars.
     /// * 3 — Archive both meetings and webinars.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut settings = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            settings: settings.unwrap_or_default(),
+            type_: type_.unwrap_or_default(),
+        })
+    }
+}
+
 /// The `settings` property of [`GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
     /// Whether audio is included in the archive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_file: Option<bool>,
     /// Whether closed captions are included in the archive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_transcript_file: Option<bool>,
     /// Whether chat files are included in the archive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_file: Option<bool>,
     /// Whether user emails are included in the chat file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_with_sender_email: Option<bool>,
     /// Whether video is included in the archive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_file: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut audio_file = None;
+        let mut cc_transcript_file = None;
+        let mut chat_file = None;
+        let mut chat_with_sender_email = None;
+        let mut video_file = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "audio_file" => {
+                    __runtime::field(&mut __map, &mut audio_file, "audio_file")?
+                }
+                "cc_transcript_file" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut cc_transcript_file,
+                        "cc_transcript_file",
+                    )?
+                }
+                "chat_file" => __runtime::field(&mut __map, &mut chat_file, "chat_file")?,
+                "chat_with_sender_email" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut chat_with_sender_email,
+                        "chat_with_sender_email",
+                    )?
+                }
+                "video_file" => {
+                    __runtime::field(&mut __map, &mut video_file, "video_file")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            audio_file: audio_file.unwrap_or_default(),
+            cc_transcript_file: cc_transcript_file.unwrap_or_default(),
+            chat_file: chat_file.unwrap_or_default(),
+            chat_with_sender_email: chat_with_sender_email.unwrap_or_default(),
+            video_file: video_file.unwrap_or_default(),
+        })
+    }
 }
 
 /// By selecting this option, your recording will have meeting smart chapters, and next steps. You are directing Zoom to access, process, and use your account's recording data for the purpose of analysis and insights.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
     /// By selecting this option, meeting details in the audio transcript will be highlighted. Hosts can modify highlighted sections and generate a video summary (highlighted sections may have a 3-second offset) based on these sections. The summary is for informational purposes only and may not be complete.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_recording_highlights: Option<bool>,
     /// By selecting this option, your recording will have chapters with overview. Hosts can edit the chapters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_smart_chapters: Option<bool>,
     /// By selecting this option, there will be a summary of actions to take after the recorded meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_next_steps: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut create_recording_highlights = None;
+        let mut create_smart_chapters = None;
+        let mut create_next_steps = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "create_recording_highlights" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_recording_highlights,
+                        "create_recording_highlights",
+                    )?
+                }
+                "create_smart_chapters" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_smart_chapters,
+                        "create_smart_chapters",
+                    )?
+                }
+                "create_next_steps" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_next_steps,
+                        "create_next_steps",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            create_recording_highlights: create_recording_highlights.unwrap_or_default(),
+            create_smart_chapters: create_smart_chapters.unwrap_or_default(),
+            create_next_steps: create_next_steps.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `schedule_meeting` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// Whether participants can join only the audio portion of meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<bool>,
     /// Whether the meeting password is encrypted and included in the meeting links that allow participants to join with just one click without having to enter the password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Whether passwords are required to join before the host in personal meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_pmi_jbh_password: Option<bool>,
     /// Whether host video defaults to on when they join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_video: Option<bool>,
     /// Whether participants can join meetings before the host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_before_host: Option<bool>,
     /// Whether all participants are automatically muted when they join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mute_upon_entry: Option<bool>,
     /// Whether participant video defaults to on when they join meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_video: Option<bool>,
     /// Whether the [**Personal Meeting ID (PMI)**](https://support.zoom.us/hc/en-us/articles/203276937-Using-Personal-Meeting-ID-PMI) feature is enabled. If disabled, meetings that were previously-scheduled via PMI will need to be manually updated. For Zoom Phone, if a user has been assigned a desk phone, the **Elevate to Zoom Meeting** setting is disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_meeting: Option<bool>,
     /// Whether new passwords are generated and sent for newly-scheduled or edited meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pstn_password_protected: Option<bool>,
     /// Whether passwords are required for instant meetings. If you use a PMI for instant meetings, this is disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_instant_meetings: Option<bool>,
     /// Whether participants are required to enter a password for PMI meetings:
     /// * none — Do not require a password for PMI meetings.
     /// * all — Require participants to enter password for all PMI-enabled meetings.
     /// * jbh_only — Only require a password for meetings where the **Join Before Host** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_pmi_meetings: Option<
         GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordForPmiMeetings,
     >,
     /// Whether a password is required for meetings which have already been scheduled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_meetings: Option<bool>,
     /// Whether a password is generated when a host schedules a new meeting. Participants are required to enter the password before they can join the meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduling_new_meetings: Option<bool>,
     /// Whether desktop notification are sent for upcoming meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upcoming_meeting_reminder: Option<bool>,
     /// Whether PMI is enabled for all instant meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_instant_meetings: Option<bool>,
     /// Whether a PMI is enabled for all scheduled meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_schedule_meetings: Option<bool>,
     /// Information about the [**Always display "Zoom Meeting" as the meeting topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub always_display_zoom_meeting_as_topic: Option<
         GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic,
     >,
     /// Information about the [**Always show "Zoom Webinar" as the webinar topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub always_display_zoom_webinar_as_topic: Option<
         GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut audio_type = None;
+        let mut embed_password_in_join_link = None;
+        let mut force_pmi_jbh_password = None;
+        let mut host_video = None;
+        let mut join_before_host = None;
+        let mut mute_upon_entry = None;
+        let mut participant_video = None;
+        let mut personal_meeting = None;
+        let mut pstn_password_protected = None;
+        let mut require_password_for_instant_meetings = None;
+        let mut require_password_for_pmi_meetings = None;
+        let mut require_password_for_scheduled_meetings = None;
+        let mut require_password_for_scheduling_new_meetings = None;
+        let mut upcoming_meeting_reminder = None;
+        let mut use_pmi_for_instant_meetings = None;
+        let mut use_pmi_for_schedule_meetings = None;
+        let mut always_display_zoom_meeting_as_topic = None;
+        let mut always_display_zoom_webinar_as_topic = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "audio_type" => {
+                    __runtime::field(&mut __map, &mut audio_type, "audio_type")?
+                }
+                "embed_password_in_join_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut embed_password_in_join_link,
+                        "embed_password_in_join_link",
+                    )?
+                }
+                "force_pmi_jbh_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut force_pmi_jbh_password,
+                        "force_pmi_jbh_password",
+                    )?
+                }
+                "host_video" => {
+                    __runtime::field(&mut __map, &mut host_video, "host_video")?
+                }
+                "join_before_host" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut join_before_host,
+                        "join_before_host",
+                    )?
+                }
+                "mute_upon_entry" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut mute_upon_entry,
+                        "mute_upon_entry",
+                    )?
+                }
+                "participant_video" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_video,
+                        "participant_video",
+                    )?
+                }
+                "personal_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut personal_meeting,
+                        "personal_meeting",
+                    )?
+                }
+                "pstn_password_protected" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut pstn_password_protected,
+                        "pstn_password_protected",
+                    )?
+                }
+                "require_password_for_instant_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_instant_meetings,
+                        "require_password_for_instant_meetings",
+                    )?
+                }
+                "require_password_for_pmi_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_pmi_meetings,
+                        "require_password_for_pmi_meetings",
+                    )?
+                }
+                "require_password_for_scheduled_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduled_meetings,
+                        "require_password_for_scheduled_meetings",
+                    )?
+                }
+                "require_password_for_scheduling_new_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduling_new_meetings,
+                        "require_password_for_scheduling_new_meetings",
+                    )?
+                }
+                "upcoming_meeting_reminder" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut upcoming_meeting_reminder,
+                        "upcoming_meeting_reminder",
+                    )?
+                }
+                "use_pmi_for_instant_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_pmi_for_instant_meetings,
+                        "use_pmi_for_instant_meetings",
+                    )?
+                }
+                "use_pmi_for_schedule_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut use_pmi_for_schedule_meetings,
+                        "use_pmi_for_schedule_meetings",
+                    )?
+                }
+                "always_display_zoom_meeting_as_topic" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut always_display_zoom_meeting_as_topic,
+                        "always_display_zoom_meeting_as_topic",
+                    )?
+                }
+                "always_display_zoom_webinar_as_topic" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut always_display_zoom_webinar_as_topic,
+                        "always_display_zoom_webinar_as_topic",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            audio_type: audio_type.unwrap_or_default(),
+            embed_password_in_join_link: embed_password_in_join_link.unwrap_or_default(),
+            force_pmi_jbh_password: force_pmi_jbh_password.unwrap_or_default(),
+            host_video: host_video.unwrap_or_default(),
+            join_before_host: join_before_host.unwrap_or_default(),
+            mute_upon_entry: mute_upon_entry.unwrap_or_default(),
+            participant_video: participant_video.unwrap_or_default(),
+            personal_meeting: personal_meeting.unwrap_or_default(),
+            pstn_password_protected: pstn_password_protected.unwrap_or_default(),
+            require_password_for_instant_meetings: require_password_for_instant_meetings
+                .unwrap_or_default(),
+            require_password_for_pmi_meetings: require_password_for_pmi_meetings
+                .unwrap_or_default(),
+            require_password_for_scheduled_meetings: require_password_for_scheduled_meetings
+                .unwrap_or_default(),
+            require_password_for_scheduling_new_meetings: require_password_for_scheduling_new_meetings
+                .unwrap_or_default(),
+            upcoming_meeting_reminder: upcoming_meeting_reminder.unwrap_or_default(),
+            use_pmi_for_instant_meetings: use_pmi_for_instant_meetings
+                .unwrap_or_default(),
+            use_pmi_for_schedule_meetings: use_pmi_for_schedule_meetings
+                .unwrap_or_default(),
+            always_display_zoom_meeting_as_topic: always_display_zoom_meeting_as_topic
+                .unwrap_or_default(),
+            always_display_zoom_webinar_as_topic: always_display_zoom_webinar_as_topic
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Whether participants are required to enter a password for PMI meetings:
@@ -5550,139 +12132,461 @@ for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordForPm
 /// Information about the [**Always display "Zoom Meeting" as the meeting topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic {
     /// Whether the **Always display "Zoom Meeting" as the meeting topic** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether "Zoom Meeting" displays as the topic for already-scheduled meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_topic_for_scheduled_meetings: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut display_topic_for_scheduled_meetings = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "display_topic_for_scheduled_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut display_topic_for_scheduled_meetings,
+                        "display_topic_for_scheduled_meetings",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            display_topic_for_scheduled_meetings: display_topic_for_scheduled_meetings
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the [**Always show "Zoom Webinar" as the webinar topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic {
     /// Whether the **Always show "Zoom Webinar" as the webinar topic** setting is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether "Zoom Webinar" displays as the topic for already-scheduled meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_topic_for_scheduled_webinars: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut display_topic_for_scheduled_webinars = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "display_topic_for_scheduled_webinars" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut display_topic_for_scheduled_webinars,
+                        "display_topic_for_scheduled_webinars",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            display_topic_for_scheduled_webinars: display_topic_for_scheduled_webinars
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// The `telephony` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsTelephony {
     /// Information about the third-party audio configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conference_info: Option<String>,
     /// The telephony regions from which participants call in to or call from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony_regions: Option<
         GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions,
     >,
     /// Whether users can join meetings using the existing third party audio configurations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_audio: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsTelephony {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsTelephony {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsTelephony";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut audio_conference_info = None;
+        let mut telephony_regions = None;
+        let mut third_party_audio = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "audio_conference_info" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut audio_conference_info,
+                        "audio_conference_info",
+                    )?
+                }
+                "telephony_regions" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut telephony_regions,
+                        "telephony_regions",
+                    )?
+                }
+                "third_party_audio" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut third_party_audio,
+                        "third_party_audio",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            audio_conference_info: audio_conference_info.unwrap_or_default(),
+            telephony_regions: telephony_regions.unwrap_or_default(),
+            third_party_audio: third_party_audio.unwrap_or_default(),
+        })
+    }
 }
 
 /// The telephony regions from which participants call in to or call from.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
     /// The account's selected telephony regions that indicate where most participants call into or call from during a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selection_values: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut selection_values = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "selection_values" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut selection_values,
+                        "selection_values",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            selection_values: selection_values.unwrap_or_default(),
+        })
+    }
 }
 
 /// The `meeting_security` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     /// Whether all meetings are required to be secured with at least one security option.
     ///
     /// This setting can only be disabled by Enterprise, ISV, Business (with more than 100 licenses), and Education accounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_security: Option<bool>,
     /// Whether users in specific domains are blocked from joining meetings and webinars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain: Option<bool>,
     /// A list of blocked domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain_list: Option<Vec<String>>,
     /// Information about the Chat Etiquette Tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<
         GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool,
     >,
     /// Whether the meeting password is encrypted and included in the invitation link. The provided link will allow participants to join the meeting without having to enter the password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// The type of encryption used when starting a meeting:
     /// * enhanced_encryption — Enhanced encryption. Encryption data is stored in the cloud.
     /// * e2ee — End-to-end encryption. The encryption key is stored on the local device and cannot be obtained by anyone else. Enabling E2EE also [**disables** certain features](https://support.zoom.us/hc/en-us/articles/360048660871), such as cloud recording, live streaming, and allowing participants to join before the host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<ObjectSettingsMeetingSecurityEncryptionType>,
     /// Whether end-to-end encryption is enabled for meetings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_to_end_encrypted_meetings: Option<bool>,
     /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.us/hc/en-us/articles/203276937) meetings are **not** included in this setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password: Option<bool>,
     /// Information about the meeting and webinar [password requirements](https://support.zoom.us/hc/en-us/articles/360033559832-Meeting-and-webinar-passwords#h_a427384b-e383-4f80-864d-794bf0a37604).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password_requirement: Option<
         GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement,
     >,
     /// Whether only authenticated users can join meetings from the web client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_authenticated_can_join_from_webclient: Option<bool>,
     /// Whether a password is required for participants joining by phone.
     ///
     /// If enabled and the meeting is password-protected, a numeric password is required for participants to join by phone. For meetings with alphanumeric passwords, a numeric password will be generated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_password: Option<bool>,
     /// Whether all Personal Meeting ID (PMI) meetings that users can join via client or Zoom Rooms systems are password-protected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<bool>,
     /// Whether a password is required for meetings that have already been scheduled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_meeting: Option<bool>,
     /// Whether a password is required for webinars that have already been scheduled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_webinar: Option<bool>,
     /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/115000332726-Waiting-Room) when they join a meeting.
     ///
     /// When the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.us/hc/en-us/articles/202828525-Allow-participants-to-join-before-host) setting is disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Information about the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/4470816222093-Managing-Waiting-Rooms) feature settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_settings: Option<
         GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings,
     >,
     /// Whether a password is generated when scheduling webinars. Participants must use the generated password to join the scheduled webinar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_password: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut auto_security = None;
+        let mut block_user_domain = None;
+        let mut block_user_domain_list = None;
+        let mut chat_etiquette_tool = None;
+        let mut embed_password_in_join_link = None;
+        let mut encryption_type = None;
+        let mut end_to_end_encrypted_meetings = None;
+        let mut meeting_password = None;
+        let mut meeting_password_requirement = None;
+        let mut only_authenticated_can_join_from_webclient = None;
+        let mut phone_password = None;
+        let mut pmi_password = None;
+        let mut require_password_for_scheduled_meeting = None;
+        let mut require_password_for_scheduled_webinar = None;
+        let mut waiting_room = None;
+        let mut waiting_room_settings = None;
+        let mut webinar_password = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "auto_security" => {
+                    __runtime::field(&mut __map, &mut auto_security, "auto_security")?
+                }
+                "block_user_domain" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut block_user_domain,
+                        "block_user_domain",
+                    )?
+                }
+                "block_user_domain_list" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut block_user_domain_list,
+                        "block_user_domain_list",
+                    )?
+                }
+                "chat_etiquette_tool" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut chat_etiquette_tool,
+                        "chat_etiquette_tool",
+                    )?
+                }
+                "embed_password_in_join_link" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut embed_password_in_join_link,
+                        "embed_password_in_join_link",
+                    )?
+                }
+                "encryption_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut encryption_type,
+                        "encryption_type",
+                    )?
+                }
+                "end_to_end_encrypted_meetings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut end_to_end_encrypted_meetings,
+                        "end_to_end_encrypted_meetings",
+                    )?
+                }
+                "meeting_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_password,
+                        "meeting_password",
+                    )?
+                }
+                "meeting_password_requirement" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_password_requirement,
+                        "meeting_password_requirement",
+                    )?
+                }
+                "only_authenticated_can_join_from_webclient" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_authenticated_can_join_from_webclient,
+                        "only_authenticated_can_join_from_webclient",
+                    )?
+                }
+                "phone_password" => {
+                    __runtime::field(&mut __map, &mut phone_password, "phone_password")?
+                }
+                "pmi_password" => {
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                }
+                "require_password_for_scheduled_meeting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduled_meeting,
+                        "require_password_for_scheduled_meeting",
+                    )?
+                }
+                "require_password_for_scheduled_webinar" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut require_password_for_scheduled_webinar,
+                        "require_password_for_scheduled_webinar",
+                    )?
+                }
+                "waiting_room" => {
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                }
+                "waiting_room_settings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut waiting_room_settings,
+                        "waiting_room_settings",
+                    )?
+                }
+                "webinar_password" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_password,
+                        "webinar_password",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            auto_security: auto_security.unwrap_or_default(),
+            block_user_domain: block_user_domain.unwrap_or_default(),
+            block_user_domain_list: block_user_domain_list.unwrap_or_default(),
+            chat_etiquette_tool: chat_etiquette_tool.unwrap_or_default(),
+            embed_password_in_join_link: embed_password_in_join_link.unwrap_or_default(),
+            encryption_type: encryption_type.unwrap_or_default(),
+            end_to_end_encrypted_meetings: end_to_end_encrypted_meetings
+                .unwrap_or_default(),
+            meeting_password: meeting_password.unwrap_or_default(),
+            meeting_password_requirement: meeting_password_requirement
+                .unwrap_or_default(),
+            only_authenticated_can_join_from_webclient: only_authenticated_can_join_from_webclient
+                .unwrap_or_default(),
+            phone_password: phone_password.unwrap_or_default(),
+            pmi_password: pmi_password.unwrap_or_default(),
+            require_password_for_scheduled_meeting: require_password_for_scheduled_meeting
+                .unwrap_or_default(),
+            require_password_for_scheduled_webinar: require_password_for_scheduled_webinar
+                .unwrap_or_default(),
+            waiting_room: waiting_room.unwrap_or_default(),
+            waiting_room_settings: waiting_room_settings.unwrap_or_default(),
+            webinar_password: webinar_password.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the Chat Etiquette Tool.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
     /// Whether the **Chat Etiquette Tool** is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Information about the defined **Chat Etiquette Tool** policies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policies: Option<
         Vec<
             GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem,
@@ -5690,39 +12594,127 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquette
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut policies = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "policies" => __runtime::field(&mut __map, &mut policies, "policies")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            policies: policies.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `policies` property of [`GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem {
     /// The policy's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The policy ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether the policy is locked by an account-level user. When it is locked, users cannot update the policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// A list of defined rule keywords.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
     /// The policy name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The regular expression to match to the content of chat messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regular_expression: Option<String>,
     /// The policy's current status:
     /// * activated — Activated.
     /// * deactivated — Deactivated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<GroupSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus>,
     /// The policy's trigger action:
     /// * 1 — Ask the user to confirm before they send the message.
     /// * 2 — Block the user's message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger_action: Option<UserDeletedPayloadObjectType>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut description = None;
+        let mut id = None;
+        let mut is_locked = None;
+        let mut keywords = None;
+        let mut name = None;
+        let mut regular_expression = None;
+        let mut status = None;
+        let mut trigger_action = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "description" => {
+                    __runtime::field(&mut __map, &mut description, "description")?
+                }
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "is_locked" => __runtime::field(&mut __map, &mut is_locked, "is_locked")?,
+                "keywords" => __runtime::field(&mut __map, &mut keywords, "keywords")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "regular_expression" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut regular_expression,
+                        "regular_expression",
+                    )?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "trigger_action" => {
+                    __runtime::field(&mut __map, &mut trigger_action, "trigger_action")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            description: description.unwrap_or_default(),
+            id: id.unwrap_or_default(),
+            is_locked: is_locked.unwrap_or_default(),
+            keywords: keywords.unwrap_or_default(),
+            name: name.unwrap_or_default(),
+            regular_expression: regular_expression.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+            trigger_action: trigger_action.unwrap_or_default(),
+        })
+    }
 }
 
 /// The policy's current status:
@@ -5778,137 +12770,445 @@ for GroupSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus {
 /// Information about the meeting and webinar [password requirements](https://support.zoom.us/hc/en-us/articles/360033559832-Meeting-and-webinar-passwords#h_a427384b-e383-4f80-864d-794bf0a37604).
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
     /// The maximum length of consecutive characters (for example, abcdef) allowed in a password:
     /// * 4 through 8 — The maximum consecutive characters length. The length is n minus 1, where n is the provided value. For example, if you provide the 4 value, there can only be a maximum of 3 consecutive characters in a password (for example, abc1x@8fdh).
     /// * 0 — Do not apply a consecutive character restriction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consecutive_characters_length: Option<
         ObjectSettingsMeetingSecurityMeetingPasswordRequirementConsecutiveCharactersLength,
     >,
     /// Whether the password must contain at least one letter character.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_letter: Option<bool>,
     /// Whether the password must contain at least one numeric character.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_number: Option<bool>,
     /// Whether the password must contain at least one special character. For example, !, @, and/or # characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// Whether the password must include uppercase and lowercase characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_upper_and_lower_characters: Option<bool>,
     /// The password's minimum length.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
     /// Whether the password must contain **only** numeric characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_numeric: Option<bool>,
     /// Whether users will be informed when the provided password is weak.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weak_enhance_detection: Option<bool>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut consecutive_characters_length = None;
+        let mut have_letter = None;
+        let mut have_number = None;
+        let mut have_special_character = None;
+        let mut have_upper_and_lower_characters = None;
+        let mut length = None;
+        let mut only_allow_numeric = None;
+        let mut weak_enhance_detection = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "consecutive_characters_length" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut consecutive_characters_length,
+                        "consecutive_characters_length",
+                    )?
+                }
+                "have_letter" => {
+                    __runtime::field(&mut __map, &mut have_letter, "have_letter")?
+                }
+                "have_number" => {
+                    __runtime::field(&mut __map, &mut have_number, "have_number")?
+                }
+                "have_special_character" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut have_special_character,
+                        "have_special_character",
+                    )?
+                }
+                "have_upper_and_lower_characters" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut have_upper_and_lower_characters,
+                        "have_upper_and_lower_characters",
+                    )?
+                }
+                "length" => __runtime::field(&mut __map, &mut length, "length")?,
+                "only_allow_numeric" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut only_allow_numeric,
+                        "only_allow_numeric",
+                    )?
+                }
+                "weak_enhance_detection" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut weak_enhance_detection,
+                        "weak_enhance_detection",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            consecutive_characters_length: consecutive_characters_length
+                .unwrap_or_default(),
+            have_letter: have_letter.unwrap_or_default(),
+            have_number: have_number.unwrap_or_default(),
+            have_special_character: have_special_character.unwrap_or_default(),
+            have_upper_and_lower_characters: have_upper_and_lower_characters
+                .unwrap_or_default(),
+            length: length.unwrap_or_default(),
+            only_allow_numeric: only_allow_numeric.unwrap_or_default(),
+            weak_enhance_detection: weak_enhance_detection.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/4470816222093-Managing-Waiting-Rooms) feature settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
     /// The type of participants to be admitted to the Waiting Room:
     /// * 0 — All attendees.
     /// * 1 — Users who are not in your account.
     /// * 2 — Users who are not in your account and are not part of your [allowed domains list](https://support.zoom.us/hc/en-us/articles/360037117472-Configuring-authentication-profiles#h_e3cf0d5f-eec7-4c2a-ad29-ef2a5079a7da).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_to_place_in_waiting_room: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// The users who can admit participants from the Waiting Room:
     /// * 0 — Host and co-hosts only.
     /// * 1 — Host, co-hosts, and anyone who bypassed the Waiting Room if the host and co-hosts are not present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub users_who_can_admit_participants_from_waiting_room: Option<
         ObjectSettingsMeetingSecurityWaitingRoomSettingsUsersWhoCanAdmitParticipantsFromWaitingRoom,
     >,
     /// If the participants_to_place_in_waiting_room field is 2, a comma-separated list of the domains that can bypass the Waiting Room (for example, example.com,example2.com).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_domains_for_waiting_room: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut participants_to_place_in_waiting_room = None;
+        let mut users_who_can_admit_participants_from_waiting_room = None;
+        let mut whitelisted_domains_for_waiting_room = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "participants_to_place_in_waiting_room" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participants_to_place_in_waiting_room,
+                        "participants_to_place_in_waiting_room",
+                    )?
+                }
+                "users_who_can_admit_participants_from_waiting_room" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut users_who_can_admit_participants_from_waiting_room,
+                        "users_who_can_admit_participants_from_waiting_room",
+                    )?
+                }
+                "whitelisted_domains_for_waiting_room" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whitelisted_domains_for_waiting_room,
+                        "whitelisted_domains_for_waiting_room",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            participants_to_place_in_waiting_room: participants_to_place_in_waiting_room
+                .unwrap_or_default(),
+            users_who_can_admit_participants_from_waiting_room: users_who_can_admit_participants_from_waiting_room
+                .unwrap_or_default(),
+            whitelisted_domains_for_waiting_room: whitelisted_domains_for_waiting_room
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// The account's chat settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChat {
     /// Users can share files in chats and channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_files: Option<GroupSettingsUpdatedPayloadObjectSettingsChatShareFiles>,
     /// Chat emojis.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_emojis: Option<GroupSettingsUpdatedPayloadObjectSettingsChatChatEmojis>,
     /// Allow users to record voice messages that can be sent in direct messages or group conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_voice_messages: Option<bool>,
     /// Allow users to record video messages that can be sent in direct messages or group conversations. If the file share setting is disabled, they will not be able to record and send video messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_video_messages: Option<bool>,
     /// Allow users to take and send screenshots in direct messages or group conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_capture: Option<bool>,
     /// Allow users to create public channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_public_channels: Option<bool>,
     /// Allow users to create private channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_private_channels: Option<bool>,
     /// Share links to messages and channels in Team Chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_links_in_chat: Option<bool>,
     /// Schedule a meeting from chat or channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meetings_in_chat: Option<bool>,
     /// Allow users to search others, when selecting multiple items, separate them with commas:
     /// * ''-none.
     /// * '1' — In the same account.
     /// * '2' — Under the same master account, including all sub acounts.
     /// * '3' — Under the same organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_search_others_options: Option<String>,
     /// Allow users to add contacts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_add_contacts: Option<
         GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts,
     >,
     /// Allow users to chat with others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_chat_with_others: Option<
         GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts,
     >,
     /// Information about the **Chat Etiquette** Tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<
         GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool,
     >,
     /// Send data to third-party archiving service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_data_to_third_party_archiving_service: Option<
         GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupSettingsUpdatedPayloadObjectSettingsChat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsChat {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsChat";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut share_files = None;
+        let mut chat_emojis = None;
+        let mut record_voice_messages = None;
+        let mut record_video_messages = None;
+        let mut screen_capture = None;
+        let mut create_public_channels = None;
+        let mut create_private_channels = None;
+        let mut share_links_in_chat = None;
+        let mut schedule_meetings_in_chat = None;
+        let mut allow_users_to_search_others_options = None;
+        let mut allow_users_to_add_contacts = None;
+        let mut allow_users_to_chat_with_others = None;
+        let mut chat_etiquette_tool = None;
+        let mut send_data_to_third_party_archiving_service = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "share_files" => {
+                    __runtime::field(&mut __map, &mut share_files, "share_files")?
+                }
+                "chat_emojis" => {
+                    __runtime::field(&mut __map, &mut chat_emojis, "chat_emojis")?
+                }
+                "record_voice_messages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_voice_messages,
+                        "record_voice_messages",
+                    )?
+                }
+                "record_video_messages" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut record_video_messages,
+                        "record_video_messages",
+                    )?
+                }
+                "screen_capture" => {
+                    __runtime::field(&mut __map, &mut screen_capture, "screen_capture")?
+                }
+                "create_public_channels" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_public_channels,
+                        "create_public_channels",
+                    )?
+                }
+                "create_private_channels" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut create_private_channels,
+                        "create_private_channels",
+                    )?
+                }
+                "share_links_in_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut share_links_in_chat,
+                        "share_links_in_chat",
+                    )?
+                }
+                "schedule_meetings_in_chat" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut schedule_meetings_in_chat,
+                        "schedule_meetings_in_chat",
+                    )?
+                }
+                "allow_users_to_search_others_options" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_search_others_options,
+                        "allow_users_to_search_others_options",
+                    )?
+                }
+                "allow_users_to_add_contacts" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_add_contacts,
+                        "allow_users_to_add_contacts",
+                    )?
+                }
+                "allow_users_to_chat_with_others" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut allow_users_to_chat_with_others,
+                        "allow_users_to_chat_with_others",
+                    )?
+                }
+                "chat_etiquette_tool" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut chat_etiquette_tool,
+                        "chat_etiquette_tool",
+                    )?
+                }
+                "send_data_to_third_party_archiving_service" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut send_data_to_third_party_archiving_service,
+                        "send_data_to_third_party_archiving_service",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            share_files: share_files.unwrap_or_default(),
+            chat_emojis: chat_emojis.unwrap_or_default(),
+            record_voice_messages: record_voice_messages.unwrap_or_default(),
+            record_video_messages: record_video_messages.unwrap_or_default(),
+            screen_capture: screen_capture.unwrap_or_default(),
+            create_public_channels: create_public_channels.unwrap_or_default(),
+            create_private_channels: create_private_channels.unwrap_or_default(),
+            share_links_in_chat: share_links_in_chat.unwrap_or_default(),
+            schedule_meetings_in_chat: schedule_meetings_in_chat.unwrap_or_default(),
+            allow_users_to_search_others_options: allow_users_to_search_others_options
+                .unwrap_or_default(),
+            allow_users_to_add_contacts: allow_users_to_add_contacts.unwrap_or_default(),
+            allow_users_to_chat_with_others: allow_users_to_chat_with_others
+                .unwrap_or_default(),
+            chat_etiquette_tool: chat_etiquette_tool.unwrap_or_default(),
+            send_data_to_third_party_archiving_service: send_data_to_third_party_archiving_service
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// Users can share files in chats and channels.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatShareFiles {
     /// Allow users of this account to send and receive files in chats and channels. When disabled, users can still take and share screenshots.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Allow users of this account to send and receive files in chats and channels. When disabled, users can still take and share screenshots.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_option: Option<
         GroupSettingsUpdatedPayloadObjectSettingsChatShareFilesShareOption,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsChatShareFiles {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsChatShareFiles {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsChatShareFiles";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut share_option = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "share_option" => {
+                    __runtime::field(&mut __map, &mut share_option, "share_option")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            share_option: share_option.unwrap_or_default(),
+        })
+    }
 }
 
 /// Allow users of this account to send and receive files in chats and channels. When disabled, users can still take and share screenshots.
@@ -5966,86 +13266,249 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatShareFilesShareOption {
 /// Chat emojis.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
     /// Allow users to use the emoji library in direct messages or group conversations. Choose between allowing users to use any emoji in the library, or choose to allow only pre-selected emojis. If the setting is disabled, users can still use keyboard shortcuts to add emojis. Users can change their emoji skin tone in Settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The `emojis_option` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub emojis_option: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsChatChatEmojis";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut emojis_option = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "emojis_option" => {
+                    __runtime::field(&mut __map, &mut emojis_option, "emojis_option")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            emojis_option: emojis_option.unwrap_or_default(),
+        })
+    }
+}
+
 /// Allow users to add contacts.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
     /// By disabling this setting, users will not be able to add contacts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of allowing users to add contacts:
     /// * 1 — Anyone (internal and external contacts).
     /// * 2 — In the same organization.
     /// * 3 — In the same organization and specified domains.
     /// * 4 — In the same organization and specified users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_option: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
     /// The domains or emails (internal or external).
     /// * When the selected_option field value is 3, the value is internal or external domains. Use a comma to separate multiple domains. Example: company.com.
     /// * When the selected_option field value is 4, the value is internal or external email addresses. Use a comma to separate multiple emails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email_addresses: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut selected_option = None;
+        let mut user_email_addresses = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "selected_option" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut selected_option,
+                        "selected_option",
+                    )?
+                }
+                "user_email_addresses" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut user_email_addresses,
+                        "user_email_addresses",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            selected_option: selected_option.unwrap_or_default(),
+            user_email_addresses: user_email_addresses.unwrap_or_default(),
+        })
+    }
 }
 
 /// Information about the **Chat Etiquette** Tool.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
     /// Whether to enable the **Chat Etiquette Tool**. This value defaults to false.
     ///
     ///  The **Chat Etiquette Tool** allows you to define specific keywords and text patterns in chat to prevent users from inadvertently sharing unwanted messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Information about the defined **Chat Etiquette Tool** policies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policies: Option<
         Vec<GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem>,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        let mut policies = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "policies" => __runtime::field(&mut __map, &mut policies, "policies")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+            policies: policies.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `policies` property of [`GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
     /// The policy ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The policy's current status:
     /// * activated — Activated.
     /// * deactivated — Deactivated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<GroupSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut status = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+        })
+    }
 }
 
 /// Send data to third-party archiving service.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService {
     /// Allow users to send data to third-party archiving service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService {
+    const EXPECTING: &'static str = "struct GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut enable = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            enable: enable.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `user.disassociated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserDisassociated {
     /// The name of the event.
     pub event: String,
@@ -6055,8 +13518,39 @@ pub struct UserDisassociated {
     pub payload: UserPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for UserDisassociated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserDisassociated {
+    const EXPECTING: &'static str = "struct UserDisassociated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `group.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupUpdated {
     /// The name of the event.
     pub event: String,
@@ -6066,8 +13560,39 @@ pub struct GroupUpdated {
     pub payload: GroupUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupUpdated {
+    const EXPECTING: &'static str = "struct GroupUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`GroupUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupUpdatedPayload {
     /// The group's account ID.
     pub account_id: String,
@@ -6076,7 +13601,7 @@ pub struct GroupUpdatedPayload {
     /// The user ID of the user that updated the group.
     pub operator_id: String,
     /// A timestamp that indicates when the group was updated, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// The `object` property.
     pub object: GroupPayloadObject,
@@ -6084,18 +13609,94 @@ pub struct GroupUpdatedPayload {
     pub old_object: GroupUpdatedPayloadOldObject,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupUpdatedPayload {
+    const EXPECTING: &'static str = "struct GroupUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut time_stamp = None;
+        let mut object = None;
+        let mut old_object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "time_stamp" => {
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "old_object" => {
+                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            time_stamp: time_stamp.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+            old_object: __runtime::required::<A, _>(old_object, "old_object")?,
+        })
+    }
+}
+
 /// Information about the group's previous settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupUpdatedPayloadOldObject {
     /// The updated group's ID.
     pub id: String,
     /// The modified field its original value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupUpdatedPayloadOldObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupUpdatedPayloadOldObject {
+    const EXPECTING: &'static str = "struct GroupUpdatedPayloadOldObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: name.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `user.presence_status_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserPresenceStatusUpdated {
     /// The name of the event.
     pub event: String,
@@ -6105,8 +13706,39 @@ pub struct UserPresenceStatusUpdated {
     pub payload: UserPresenceStatusUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for UserPresenceStatusUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserPresenceStatusUpdated {
+    const EXPECTING: &'static str = "struct UserPresenceStatusUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`UserPresenceStatusUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserPresenceStatusUpdatedPayload {
     /// The account ID of the user's account owner.
     pub account_id: String,
@@ -6114,11 +13746,41 @@ pub struct UserPresenceStatusUpdatedPayload {
     pub object: Box<UserPresenceStatusUpdatedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for UserPresenceStatusUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserPresenceStatusUpdatedPayload {
+    const EXPECTING: &'static str = "struct UserPresenceStatusUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserPresenceStatusUpdatedPayloadObject {
     /// The date and time at which the user's presence status was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The user's email address.
     pub email: String,
@@ -6136,11 +13798,62 @@ pub struct UserPresenceStatusUpdatedPayloadObject {
     /// * Mobile_signed_in — User's desktop device is offline, but mobile device is signed in.
     pub presence_status: UserPresenceStatusUpdatedPayloadObjectPresenceStatus,
     /// Information about the app that triggered the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app: Option<UserPresenceStatusUpdatedPayloadObjectApp>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(rename = "date-time", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "date-time", skip_serializing_if = "Option::is_none")]
     pub date_time_2: Option<serde_json::Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for UserPresenceStatusUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserPresenceStatusUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct UserPresenceStatusUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut date_time = None;
+        let mut email = None;
+        let mut id = None;
+        let mut presence_status = None;
+        let mut app = None;
+        let mut date_time_2 = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "presence_status" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut presence_status,
+                        "presence_status",
+                    )?
+                }
+                "app" => __runtime::field(&mut __map, &mut app, "app")?,
+                "date-time" => {
+                    __runtime::field(&mut __map, &mut date_time_2, "date-time")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            date_time: date_time.unwrap_or_default(),
+            email: __runtime::required::<A, _>(email, "email")?,
+            id: __runtime::required::<A, _>(id, "id")?,
+            presence_status: __runtime::required::<
+                A,
+                _,
+            >(presence_status, "presence_status")?,
+            app: app.unwrap_or_default(),
+            date_time_2: date_time_2.unwrap_or_default(),
+        })
+    }
 }
 
 /// The user's [presence status](https://support.zoom.us/hc/en-us/articles/360032554051-Setting-your-presence-status):
@@ -6230,7 +13943,7 @@ for UserPresenceStatusUpdatedPayloadObjectPresenceStatus {
 }
 
 /// Information about the app that triggered the event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserPresenceStatusUpdatedPayloadObjectApp {
     /// The app's type. :
     /// * desktop — Desktop Software.
@@ -6249,6 +13962,43 @@ pub struct UserPresenceStatusUpdatedPayloadObjectApp {
     /// * In_Calendar_Event — In a calendar event.
     /// * Offline
     pub presence_status: UserPresenceStatusUpdatedPayloadObjectAppPresenceStatus,
+}
+
+impl<'de> serde::Deserialize<'de> for UserPresenceStatusUpdatedPayloadObjectApp {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserPresenceStatusUpdatedPayloadObjectApp {
+    const EXPECTING: &'static str = "struct UserPresenceStatusUpdatedPayloadObjectApp";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut presence_status = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "presence_status" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut presence_status,
+                        "presence_status",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            type_: __runtime::required::<A, _>(type_, "type")?,
+            presence_status: __runtime::required::<
+                A,
+                _,
+            >(presence_status, "presence_status")?,
+        })
+    }
 }
 
 /// The app's type. :
@@ -6389,7 +14139,7 @@ for UserPresenceStatusUpdatedPayloadObjectAppPresenceStatus {
 }
 
 /// The payload of the `user.activated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserActivated {
     /// The name of the event.
     pub event: String,
@@ -6399,8 +14149,39 @@ pub struct UserActivated {
     pub payload: UserPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for UserActivated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserActivated {
+    const EXPECTING: &'static str = "struct UserActivated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `user.signed_in` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSignedIn {
     /// The name of the event.
     pub event: String,
@@ -6410,10 +14191,41 @@ pub struct UserSignedIn {
     pub payload: UserSignedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for UserSignedIn {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSignedIn {
+    const EXPECTING: &'static str = "struct UserSignedIn";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`UserSignedIn`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSignedPayload {
     /// The account ID of the account from which the user signed in.
     pub account_id: String,
@@ -6421,10 +14233,40 @@ pub struct UserSignedPayload {
     pub object: UserSignedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for UserSignedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSignedPayload {
+    const EXPECTING: &'static str = "struct UserSignedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSignedPayloadObject {
     /// The user's ID.
     pub id: String,
@@ -6450,6 +14292,50 @@ pub struct UserSignedPayloadObject {
     /// * 100 — Zoom.
     /// * 101 — Single Sign-On (SSO).
     pub login_type: UserSignedPayloadObjectLoginType,
+}
+
+impl<'de> serde::Deserialize<'de> for UserSignedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSignedPayloadObject {
+    const EXPECTING: &'static str = "struct UserSignedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut client_type = None;
+        let mut date_time = None;
+        let mut email = None;
+        let mut version = None;
+        let mut login_type = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "client_type" => {
+                    __runtime::field(&mut __map, &mut client_type, "client_type")?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "login_type" => {
+                    __runtime::field(&mut __map, &mut login_type, "login_type")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            client_type: __runtime::required::<A, _>(client_type, "client_type")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            email: __runtime::required::<A, _>(email, "email")?,
+            version: __runtime::required::<A, _>(version, "version")?,
+            login_type: __runtime::required::<A, _>(login_type, "login_type")?,
+        })
+    }
 }
 
 /// The user's client [type](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060407):
@@ -6589,7 +14475,7 @@ impl<'de> serde::Deserialize<'de> for UserSignedPayloadObjectLoginType {
 }
 
 /// The payload of the `user.signed_out` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserSignedOut {
     /// The name of the event.
     pub event: String,
@@ -6599,8 +14485,39 @@ pub struct UserSignedOut {
     pub payload: UserSignedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for UserSignedOut {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserSignedOut {
+    const EXPECTING: &'static str = "struct UserSignedOut";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `user.personal_notes_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserPersonalNotesUpdated {
     /// The name of the event.
     pub event: String,
@@ -6610,8 +14527,39 @@ pub struct UserPersonalNotesUpdated {
     pub payload: UserPersonalNotesUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for UserPersonalNotesUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserPersonalNotesUpdated {
+    const EXPECTING: &'static str = "struct UserPersonalNotesUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`UserPersonalNotesUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserPersonalNotesUpdatedPayload {
     /// The account ID of the user's account owner.
     pub account_id: String,
@@ -6621,8 +14569,43 @@ pub struct UserPersonalNotesUpdatedPayload {
     pub old_object: UserPersonalNotesUpdatedPayloadOldObject,
 }
 
+impl<'de> serde::Deserialize<'de> for UserPersonalNotesUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserPersonalNotesUpdatedPayload {
+    const EXPECTING: &'static str = "struct UserPersonalNotesUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        let mut old_object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "old_object" => {
+                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            old_object: __runtime::required::<A, _>(old_object, "old_object")?,
+        })
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserPersonalNotesUpdatedPayloadObject {
     /// The date and time at which the user's personal note was updated.
     pub date_time: String,
@@ -6634,15 +14617,84 @@ pub struct UserPersonalNotesUpdatedPayloadObject {
     pub personal_notes: String,
 }
 
+impl<'de> serde::Deserialize<'de> for UserPersonalNotesUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserPersonalNotesUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct UserPersonalNotesUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut date_time = None;
+        let mut email = None;
+        let mut id = None;
+        let mut personal_notes = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "personal_notes" => {
+                    __runtime::field(&mut __map, &mut personal_notes, "personal_notes")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            email: __runtime::required::<A, _>(email, "email")?,
+            id: __runtime::required::<A, _>(id, "id")?,
+            personal_notes: __runtime::required::<
+                A,
+                _,
+            >(personal_notes, "personal_notes")?,
+        })
+    }
+}
+
 /// Information about the user's previous personal note.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserPersonalNotesUpdatedPayloadOldObject {
     /// The previous personal note entry.
     pub personal_notes: String,
 }
 
+impl<'de> serde::Deserialize<'de> for UserPersonalNotesUpdatedPayloadOldObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserPersonalNotesUpdatedPayloadOldObject {
+    const EXPECTING: &'static str = "struct UserPersonalNotesUpdatedPayloadOldObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut personal_notes = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "personal_notes" => {
+                    __runtime::field(&mut __map, &mut personal_notes, "personal_notes")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            personal_notes: __runtime::required::<
+                A,
+                _,
+            >(personal_notes, "personal_notes")?,
+        })
+    }
+}
+
 /// The payload of the `group.member_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupMemberAdded {
     /// The name of the event.
     pub event: String,
@@ -6652,8 +14704,39 @@ pub struct GroupMemberAdded {
     pub payload: GroupMemberPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupMemberAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupMemberAdded {
+    const EXPECTING: &'static str = "struct GroupMemberAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `user.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserUpdated {
     /// The name of the event.
     pub event: String,
@@ -6663,30 +14746,112 @@ pub struct UserUpdated {
     pub payload: UserUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for UserUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserUpdated {
+    const EXPECTING: &'static str = "struct UserUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`UserUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserUpdatedPayload {
     /// The account ID of the user that updated the user.
     pub account_id: String,
     /// The email address of the user that updated the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user that updated the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// This field only returns for the following operations:
     /// * change_password
     /// * sign_out_from_all_devices
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<UserUpdatedPayloadOperation>,
     /// Information about the updated user.
     pub object: Box<UserUpdatedPayloadObject>,
     /// The user's update timestamp, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the user's previous value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<Box<UserUpdatedPayloadObject>>,
+}
+
+impl<'de> serde::Deserialize<'de> for UserUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserUpdatedPayload {
+    const EXPECTING: &'static str = "struct UserUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut operation = None;
+        let mut object = None;
+        let mut time_stamp = None;
+        let mut old_object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operation" => __runtime::field(&mut __map, &mut operation, "operation")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "time_stamp" => {
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                }
+                "old_object" => {
+                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: operator.unwrap_or_default(),
+            operator_id: operator_id.unwrap_or_default(),
+            operation: operation.unwrap_or_default(),
+            object: __runtime::required::<A, _>(object, "object")?,
+            time_stamp: time_stamp.unwrap_or_default(),
+            old_object: old_object.unwrap_or_default(),
+        })
+    }
 }
 
 /// This field only returns for the following operations:
@@ -6738,112 +14903,301 @@ impl<'de> serde::Deserialize<'de> for UserUpdatedPayloadOperation {
 /// Information about the updated user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserUpdatedPayloadObject {
     /// The user's ID.
     pub id: String,
     /// The user's first name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// The user's last name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The user's email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The type of user:
     /// * 1 — Basic.
     /// * 2 — Licensed.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<UserDeletedPayloadObjectType>,
     /// The user's phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// **Note:** This field is **deprecated**. Use the phone_numbers field.
     ///
     ///  The user's phone number country.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_country: Option<String>,
     /// The user's company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
     /// The user's [Personal Meeting ID (PMI)](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066271).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi: Option<i64>,
     /// Whether a PMI will be used instead of an auto-generated meeting ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi: Option<bool>,
     /// The user's [timezone](/docs/api/using-zoom-apis/#time-in-zoom-api).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// The user's profile picture URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pic_url: Option<String>,
     /// The user's personal meeting room name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vanity_name: Option<String>,
     /// The user's [host key](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067063).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_key: Option<String>,
     /// The user's [role](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064983).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// The user's department.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dept: Option<String>,
     /// The user's [display language](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0062475).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The [user's profile](https://zoom.us/profile) settings. These settings are different from [user settings](https://zoom.us/profile/setting).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<UserUpdatedPayloadObjectSettings>,
     /// Information about the user's custom attributes. This field only returns if users are assigned custom attributes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Vec<UserUpdatedPayloadObjectCustomAttributesItem>>,
     /// The user's primary group id, the field returns values if a user's primary group is changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_group_id: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for UserUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct UserUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut first_name = None;
+        let mut last_name = None;
+        let mut display_name = None;
+        let mut email = None;
+        let mut type_ = None;
+        let mut phone_number = None;
+        let mut phone_country = None;
+        let mut company = None;
+        let mut pmi = None;
+        let mut use_pmi = None;
+        let mut timezone = None;
+        let mut pic_url = None;
+        let mut vanity_name = None;
+        let mut host_key = None;
+        let mut role = None;
+        let mut dept = None;
+        let mut language = None;
+        let mut settings = None;
+        let mut custom_attributes = None;
+        let mut primary_group_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "first_name" => {
+                    __runtime::field(&mut __map, &mut first_name, "first_name")?
+                }
+                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "phone_number" => {
+                    __runtime::field(&mut __map, &mut phone_number, "phone_number")?
+                }
+                "phone_country" => {
+                    __runtime::field(&mut __map, &mut phone_country, "phone_country")?
+                }
+                "company" => __runtime::field(&mut __map, &mut company, "company")?,
+                "pmi" => __runtime::field(&mut __map, &mut pmi, "pmi")?,
+                "use_pmi" => __runtime::field(&mut __map, &mut use_pmi, "use_pmi")?,
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "pic_url" => __runtime::field(&mut __map, &mut pic_url, "pic_url")?,
+                "vanity_name" => {
+                    __runtime::field(&mut __map, &mut vanity_name, "vanity_name")?
+                }
+                "host_key" => __runtime::field(&mut __map, &mut host_key, "host_key")?,
+                "role" => __runtime::field(&mut __map, &mut role, "role")?,
+                "dept" => __runtime::field(&mut __map, &mut dept, "dept")?,
+                "language" => __runtime::field(&mut __map, &mut language, "language")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                "custom_attributes" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_attributes,
+                        "custom_attributes",
+                    )?
+                }
+                "primary_group_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut primary_group_id,
+                        "primary_group_id",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            first_name: first_name.unwrap_or_default(),
+            last_name: last_name.unwrap_or_default(),
+            display_name: display_name.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            type_: type_.unwrap_or_default(),
+            phone_number: phone_number.unwrap_or_default(),
+            phone_country: phone_country.unwrap_or_default(),
+            company: company.unwrap_or_default(),
+            pmi: pmi.unwrap_or_default(),
+            use_pmi: use_pmi.unwrap_or_default(),
+            timezone: timezone.unwrap_or_default(),
+            pic_url: pic_url.unwrap_or_default(),
+            vanity_name: vanity_name.unwrap_or_default(),
+            host_key: host_key.unwrap_or_default(),
+            role: role.unwrap_or_default(),
+            dept: dept.unwrap_or_default(),
+            language: language.unwrap_or_default(),
+            settings: settings.unwrap_or_default(),
+            custom_attributes: custom_attributes.unwrap_or_default(),
+            primary_group_id: primary_group_id.unwrap_or_default(),
+        })
+    }
 }
 
 /// The [user's profile](https://zoom.us/profile) settings. These settings are different from [user settings](https://zoom.us/profile/setting).
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserUpdatedPayloadObjectSettings {
     /// The user's updated profile features.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<UserUpdatedPayloadObjectSettingsFeature>,
     /// The user's meeting capacity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_capacity: Option<i64>,
     /// Whether a [large meeting plan](/docs/api/references/billing-plans/#large-meeting-plans) is enabled for the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub large_meeting: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for UserUpdatedPayloadObjectSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserUpdatedPayloadObjectSettings {
+    const EXPECTING: &'static str = "struct UserUpdatedPayloadObjectSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut feature = None;
+        let mut meeting_capacity = None;
+        let mut large_meeting = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "feature" => __runtime::field(&mut __map, &mut feature, "feature")?,
+                "meeting_capacity" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut meeting_capacity,
+                        "meeting_capacity",
+                    )?
+                }
+                "large_meeting" => {
+                    __runtime::field(&mut __map, &mut large_meeting, "large_meeting")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            feature: feature.unwrap_or_default(),
+            meeting_capacity: meeting_capacity.unwrap_or_default(),
+            large_meeting: large_meeting.unwrap_or_default(),
+        })
+    }
 }
 
 /// The user's updated profile features.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserUpdatedPayloadObjectSettingsFeature {
     /// The number of [large meeting participants](/docs/api/references/billing-plans/#large-meeting-plans) allowed on a per-month or yearly basis.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub large_meeting_capacity: Option<i64>,
     /// Whether the Webinar plan is enabled for the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar: Option<bool>,
     /// The number of [webinar participants](/docs/api/references/billing-plans/#large-meeting-plans) allowed on a per-month or yearly basis.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_capacity: Option<i64>,
+}
+
+impl<'de> serde::Deserialize<'de> for UserUpdatedPayloadObjectSettingsFeature {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserUpdatedPayloadObjectSettingsFeature {
+    const EXPECTING: &'static str = "struct UserUpdatedPayloadObjectSettingsFeature";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut large_meeting_capacity = None;
+        let mut webinar = None;
+        let mut webinar_capacity = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "large_meeting_capacity" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut large_meeting_capacity,
+                        "large_meeting_capacity",
+                    )?
+                }
+                "webinar" => __runtime::field(&mut __map, &mut webinar, "webinar")?,
+                "webinar_capacity" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut webinar_capacity,
+                        "webinar_capacity",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            large_meeting_capacity: large_meeting_capacity.unwrap_or_default(),
+            webinar: webinar.unwrap_or_default(),
+            webinar_capacity: webinar_capacity.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `custom_attributes` property of [`UserUpdatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserUpdatedPayloadObjectCustomAttributesItem {
     /// The custom attribute's unique ID.
     pub key: String,
@@ -6853,8 +15207,39 @@ pub struct UserUpdatedPayloadObjectCustomAttributesItem {
     pub value: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for UserUpdatedPayloadObjectCustomAttributesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserUpdatedPayloadObjectCustomAttributesItem {
+    const EXPECTING: &'static str = "struct UserUpdatedPayloadObjectCustomAttributesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut key = None;
+        let mut name = None;
+        let mut value = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "key" => __runtime::field(&mut __map, &mut key, "key")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "value" => __runtime::field(&mut __map, &mut value, "value")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            key: __runtime::required::<A, _>(key, "key")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            value: __runtime::required::<A, _>(value, "value")?,
+        })
+    }
+}
+
 /// The payload of the `group.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GroupDeleted {
     /// The name of the event.
     pub event: String,
@@ -6864,8 +15249,39 @@ pub struct GroupDeleted {
     pub payload: GroupPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for GroupDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for GroupDeleted {
+    const EXPECTING: &'static str = "struct GroupDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `user.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserCreated {
     /// The name of the event.
     pub event: String,
@@ -6875,8 +15291,39 @@ pub struct UserCreated {
     pub payload: Box<UserCreatedPayload>,
 }
 
+impl<'de> serde::Deserialize<'de> for UserCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserCreated {
+    const EXPECTING: &'static str = "struct UserCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`UserCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserCreatedPayload {
     /// The account ID of the user who created the user.
     pub account_id: String,
@@ -6892,6 +15339,49 @@ pub struct UserCreatedPayload {
     pub creation_type: UserCreatedPayloadCreationType,
     /// Information about the created user.
     pub object: UserCreatedPayloadObject,
+}
+
+impl<'de> serde::Deserialize<'de> for UserCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserCreatedPayload {
+    const EXPECTING: &'static str = "struct UserCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut creation_type = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "creation_type" => {
+                    __runtime::field(&mut __map, &mut creation_type, "creation_type")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            creation_type: __runtime::required::<A, _>(creation_type, "creation_type")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
 }
 
 /// The method used to create the new user:
@@ -6951,18 +15441,18 @@ impl<'de> serde::Deserialize<'de> for UserCreatedPayloadCreationType {
 }
 
 /// Information about the created user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserCreatedPayloadObject {
     /// The user's ID.
     pub id: String,
     /// The user's first name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// The user's last name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The user's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The user's email address.
     pub email: String,
@@ -6971,4 +15461,48 @@ pub struct UserCreatedPayloadObject {
     /// * 2 — Licensed.
     #[serde(rename = "type")]
     pub type_: UserDeletedPayloadObjectType,
+}
+
+impl<'de> serde::Deserialize<'de> for UserCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for UserCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct UserCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut first_name = None;
+        let mut last_name = None;
+        let mut display_name = None;
+        let mut email = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "first_name" => {
+                    __runtime::field(&mut __map, &mut first_name, "first_name")?
+                }
+                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name")?,
+                "display_name" => {
+                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                }
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            first_name: first_name.unwrap_or_default(),
+            last_name: last_name.unwrap_or_default(),
+            display_name: display_name.unwrap_or_default(),
+            email: __runtime::required::<A, _>(email, "email")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
 }

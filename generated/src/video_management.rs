@@ -418,7 +418,7 @@ where
 }
 
 /// The payload of the `video_management.channel_video_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VideoManagementChannelVideoAdded {
     /// The name of the event. video_management.channel_video_added.
     pub event: String,
@@ -428,10 +428,41 @@ pub struct VideoManagementChannelVideoAdded {
     pub payload: VideoManagementChannelVideoPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for VideoManagementChannelVideoAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VideoManagementChannelVideoAdded {
+    const EXPECTING: &'static str = "struct VideoManagementChannelVideoAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`VideoManagementChannelVideoAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VideoManagementChannelVideoPayload {
     /// The account ID of the host who published the video channel.
     pub account_id: String,
@@ -439,22 +470,87 @@ pub struct VideoManagementChannelVideoPayload {
     pub object: VideoManagementChannelVideoPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for VideoManagementChannelVideoPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VideoManagementChannelVideoPayload {
+    const EXPECTING: &'static str = "struct VideoManagementChannelVideoPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The Zoom Event description.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VideoManagementChannelVideoPayloadObject {
     /// The channel ID.
     pub channel_id: String,
     /// The video ID.
     pub video_id: String,
     /// Zoom meeting ID or UUID. This is available only for recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for VideoManagementChannelVideoPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VideoManagementChannelVideoPayloadObject {
+    const EXPECTING: &'static str = "struct VideoManagementChannelVideoPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut channel_id = None;
+        let mut video_id = None;
+        let mut meeting_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "video_id" => __runtime::field(&mut __map, &mut video_id, "video_id")?,
+                "meeting_id" => {
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+            video_id: __runtime::required::<A, _>(video_id, "video_id")?,
+            meeting_id: meeting_id.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `video_management.channel_published` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VideoManagementChannelPublished {
     /// The name of the event. video_management.channel_published.
     pub event: String,
@@ -464,10 +560,41 @@ pub struct VideoManagementChannelPublished {
     pub payload: VideoManagementChannelPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for VideoManagementChannelPublished {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VideoManagementChannelPublished {
+    const EXPECTING: &'static str = "struct VideoManagementChannelPublished";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`VideoManagementChannelPublished`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VideoManagementChannelPayload {
     /// The account ID of the host who published the video channel.
     pub account_id: String,
@@ -475,24 +602,92 @@ pub struct VideoManagementChannelPayload {
     pub object: VideoManagementChannelPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for VideoManagementChannelPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VideoManagementChannelPayload {
+    const EXPECTING: &'static str = "struct VideoManagementChannelPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The Zoom Event description.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VideoManagementChannelPayloadObject {
     /// The channel ID.
     pub channel_id: String,
     /// The name of the channel.
     pub name: String,
     /// Channel description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The ID of the channel owner.
     pub owner_id: String,
 }
 
+impl<'de> serde::Deserialize<'de> for VideoManagementChannelPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VideoManagementChannelPayloadObject {
+    const EXPECTING: &'static str = "struct VideoManagementChannelPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut channel_id = None;
+        let mut name = None;
+        let mut description = None;
+        let mut owner_id = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "description" => {
+                    __runtime::field(&mut __map, &mut description, "description")?
+                }
+                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            description: description.unwrap_or_default(),
+            owner_id: __runtime::required::<A, _>(owner_id, "owner_id")?,
+        })
+    }
+}
+
 /// The payload of the `video_management.channel_unpublished` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VideoManagementChannelUnpublished {
     /// The name of the event.
     pub event: String,
@@ -502,8 +697,39 @@ pub struct VideoManagementChannelUnpublished {
     pub payload: VideoManagementChannelPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for VideoManagementChannelUnpublished {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VideoManagementChannelUnpublished {
+    const EXPECTING: &'static str = "struct VideoManagementChannelUnpublished";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `video_management.channel_video_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VideoManagementChannelVideoRemoved {
     /// The name of the event. video_management.channel_video_removed.
     pub event: String,
@@ -511,4 +737,35 @@ pub struct VideoManagementChannelVideoRemoved {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: VideoManagementChannelVideoPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for VideoManagementChannelVideoRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for VideoManagementChannelVideoRemoved {
+    const EXPECTING: &'static str = "struct VideoManagementChannelVideoRemoved";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }

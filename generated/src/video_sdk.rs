@@ -2106,7 +2106,7 @@ where
 }
 
 /// The payload of the `session.user_phone_callout_ringing` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserPhoneCalloutRinging {
     /// The name of the event.
     pub event: String,
@@ -2116,10 +2116,41 @@ pub struct SessionUserPhoneCalloutRinging {
     pub payload: SessionUserPhoneCalloutPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserPhoneCalloutRinging {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserPhoneCalloutRinging {
+    const EXPECTING: &'static str = "struct SessionUserPhoneCalloutRinging";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`SessionUserPhoneCalloutRinging`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserPhoneCalloutPayload {
     /// The account ID of the session host.
     pub account_id: String,
@@ -2127,16 +2158,46 @@ pub struct SessionUserPhoneCalloutPayload {
     pub object: SessionUserPhoneCalloutPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserPhoneCalloutPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserPhoneCalloutPayload {
+    const EXPECTING: &'static str = "struct SessionUserPhoneCalloutPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserPhoneCalloutPayloadObject {
     /// The session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The session's universally unique identifier (UUID). Each session instance generates a session UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -2152,10 +2213,64 @@ pub struct SessionUserPhoneCalloutPayloadObject {
     pub participant: SessionUserPhoneCalloutPayloadObjectParticipant,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserPhoneCalloutPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserPhoneCalloutPayloadObject {
+    const EXPECTING: &'static str = "struct SessionUserPhoneCalloutPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut uuid = None;
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut user_key = None;
+        let mut host_id = None;
+        let mut participant = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "participant" => {
+                    __runtime::field(&mut __map, &mut participant, "participant")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            uuid: uuid.unwrap_or_default(),
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
+            user_key: __runtime::required::<A, _>(user_key, "user_key")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            participant: __runtime::required::<A, _>(participant, "participant")?,
+        })
+    }
+}
+
 /// Information about the invited user.
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserPhoneCalloutPayloadObjectParticipant {
     /// The user's name to display in the session.
     pub invitee_name: String,
@@ -2165,8 +2280,45 @@ pub struct SessionUserPhoneCalloutPayloadObjectParticipant {
     pub from_number: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserPhoneCalloutPayloadObjectParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserPhoneCalloutPayloadObjectParticipant {
+    const EXPECTING: &'static str = "struct SessionUserPhoneCalloutPayloadObjectParticipant";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut invitee_name = None;
+        let mut phone_number = None;
+        let mut from_number = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "invitee_name" => {
+                    __runtime::field(&mut __map, &mut invitee_name, "invitee_name")?
+                }
+                "phone_number" => {
+                    __runtime::field(&mut __map, &mut phone_number, "phone_number")?
+                }
+                "from_number" => {
+                    __runtime::field(&mut __map, &mut from_number, "from_number")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            invitee_name: __runtime::required::<A, _>(invitee_name, "invitee_name")?,
+            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            from_number: __runtime::required::<A, _>(from_number, "from_number")?,
+        })
+    }
+}
+
 /// The payload of the `session.user_room_system_callout_ringing` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserRoomSystemCalloutRinging {
     /// The name of the event.
     pub event: String,
@@ -2176,10 +2328,41 @@ pub struct SessionUserRoomSystemCalloutRinging {
     pub payload: SessionUserRoomSystemCalloutPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserRoomSystemCalloutRinging {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserRoomSystemCalloutRinging {
+    const EXPECTING: &'static str = "struct SessionUserRoomSystemCalloutRinging";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`SessionUserRoomSystemCalloutRinging`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserRoomSystemCalloutPayload {
     /// The account ID of the session host.
     pub account_id: String,
@@ -2187,16 +2370,46 @@ pub struct SessionUserRoomSystemCalloutPayload {
     pub object: Box<SessionUserRoomSystemCalloutPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserRoomSystemCalloutPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserRoomSystemCalloutPayload {
+    const EXPECTING: &'static str = "struct SessionUserRoomSystemCalloutPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserRoomSystemCalloutPayloadObject {
     /// The session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The session's universally unique identifier (UUID). Each session instance generates a session UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -2212,10 +2425,66 @@ pub struct SessionUserRoomSystemCalloutPayloadObject {
     pub participant: SessionUserRoomSystemCalloutPayloadObjectParticipant,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserRoomSystemCalloutPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserRoomSystemCalloutPayloadObject {
+    const EXPECTING: &'static str = "struct SessionUserRoomSystemCalloutPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut uuid = None;
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut host_id = None;
+        let mut message_id = None;
+        let mut inviter_name = None;
+        let mut participant = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "inviter_name" => {
+                    __runtime::field(&mut __map, &mut inviter_name, "inviter_name")?
+                }
+                "participant" => {
+                    __runtime::field(&mut __map, &mut participant, "participant")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            uuid: uuid.unwrap_or_default(),
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            inviter_name: __runtime::required::<A, _>(inviter_name, "inviter_name")?,
+            participant: __runtime::required::<A, _>(participant, "participant")?,
+        })
+    }
+}
+
 /// Information about the invited participant.
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserRoomSystemCalloutPayloadObjectParticipant {
     /// The type of call out. Use a value of h323 or sip.
     pub call_type: String,
@@ -2227,8 +2496,39 @@ pub struct SessionUserRoomSystemCalloutPayloadObjectParticipant {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for SessionUserRoomSystemCalloutPayloadObjectParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserRoomSystemCalloutPayloadObjectParticipant {
+    const EXPECTING: &'static str = "struct SessionUserRoomSystemCalloutPayloadObjectParticipant";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut call_type = None;
+        let mut device_ip = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "call_type" => __runtime::field(&mut __map, &mut call_type, "call_type")?,
+                "device_ip" => __runtime::field(&mut __map, &mut device_ip, "device_ip")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            call_type: __runtime::required::<A, _>(call_type, "call_type")?,
+            device_ip: __runtime::required::<A, _>(device_ip, "device_ip")?,
+            additional_properties,
+        })
+    }
+}
+
 /// The payload of the `session.recording_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingStarted {
     /// The event's name.
     pub event: SessionRecordingStartedEvent,
@@ -2236,6 +2536,37 @@ pub struct SessionRecordingStarted {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: Box<SessionRecordingPayload>,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionRecordingStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingStarted {
+    const EXPECTING: &'static str = "struct SessionRecordingStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -2281,7 +2612,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingStartedEvent {
 /// The `payload` property of [`SessionRecordingStarted`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -2289,10 +2620,40 @@ pub struct SessionRecordingPayload {
     pub object: SessionRecordingPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingPayload {
+    const EXPECTING: &'static str = "struct SessionRecordingPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: serde_json::Value,
@@ -2308,21 +2669,110 @@ pub struct SessionRecordingPayloadObject {
     pub recording_file: SessionRecordingPayloadObjectRecordingFile,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingPayloadObject {
+    const EXPECTING: &'static str = "struct SessionRecordingPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut start_time = None;
+        let mut timezone = None;
+        let mut recording_file = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "recording_file" => {
+                    __runtime::field(&mut __map, &mut recording_file, "recording_file")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            recording_file: __runtime::required::<
+                A,
+                _,
+            >(recording_file, "recording_file")?,
+        })
+    }
+}
+
 /// The `recording_file` property of [`SessionRecordingPayloadObject`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingPayloadObjectRecordingFile {
     /// The recording start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in general query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingPayloadObjectRecordingFile {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingPayloadObjectRecordingFile {
+    const EXPECTING: &'static str = "struct SessionRecordingPayloadObjectRecordingFile";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut recording_start = None;
+        let mut recording_end = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "recording_start" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start,
+                        "recording_start",
+                    )?
+                }
+                "recording_end" => {
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            recording_start: recording_start.unwrap_or_default(),
+            recording_end: recording_end.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `session.recording_resumed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingResumed {
     /// The event's name.
     pub event: SessionRecordingResumedEvent,
@@ -2330,6 +2780,37 @@ pub struct SessionRecordingResumed {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: Box<SessionRecordingPayload>,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionRecordingResumed {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingResumed {
+    const EXPECTING: &'static str = "struct SessionRecordingResumed";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -2373,7 +2854,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingResumedEvent {
 }
 
 /// The payload of the `session.live_streaming_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionLiveStreamingStopped {
     /// The name of the event.
     pub event: SessionLiveStreamingStoppedEvent,
@@ -2381,6 +2862,37 @@ pub struct SessionLiveStreamingStopped {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionLiveStreamingPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionLiveStreamingStopped {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionLiveStreamingStopped {
+    const EXPECTING: &'static str = "struct SessionLiveStreamingStopped";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The name of the event.
@@ -2428,7 +2940,7 @@ impl<'de> serde::Deserialize<'de> for SessionLiveStreamingStoppedEvent {
 /// The `payload` property of [`SessionLiveStreamingStopped`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionLiveStreamingPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -2436,10 +2948,40 @@ pub struct SessionLiveStreamingPayload {
     pub object: Box<SessionLiveStreamingPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionLiveStreamingPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionLiveStreamingPayload {
+    const EXPECTING: &'static str = "struct SessionLiveStreamingPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionLiveStreamingPayloadObject {
     /// The session ID.
     pub id: String,
@@ -2448,7 +2990,7 @@ pub struct SessionLiveStreamingPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// The session's start time.
     pub start_time: String,
@@ -2456,10 +2998,63 @@ pub struct SessionLiveStreamingPayloadObject {
     pub live_streaming: SessionLiveStreamingPayloadObjectLiveStreaming,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionLiveStreamingPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionLiveStreamingPayloadObject {
+    const EXPECTING: &'static str = "struct SessionLiveStreamingPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut start_time = None;
+        let mut live_streaming = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "live_streaming" => {
+                    __runtime::field(&mut __map, &mut live_streaming, "live_streaming")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: session_key.unwrap_or_default(),
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            live_streaming: __runtime::required::<
+                A,
+                _,
+            >(live_streaming, "live_streaming")?,
+        })
+    }
+}
+
 /// Information about the participant.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionLiveStreamingPayloadObjectLiveStreaming {
     /// The name of the Live Streaming service.
     pub service: SessionLiveStreamingPayloadObjectLiveStreamingService,
@@ -2467,6 +3062,46 @@ pub struct SessionLiveStreamingPayloadObjectLiveStreaming {
     pub custom_live_streaming_settings: SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings,
     /// The live stream's stop time.
     pub date_time: String,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionLiveStreamingPayloadObjectLiveStreaming {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionLiveStreamingPayloadObjectLiveStreaming {
+    const EXPECTING: &'static str = "struct SessionLiveStreamingPayloadObjectLiveStreaming";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut service = None;
+        let mut custom_live_streaming_settings = None;
+        let mut date_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "custom_live_streaming_settings" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut custom_live_streaming_settings,
+                        "custom_live_streaming_settings",
+                    )?
+                }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            service: __runtime::required::<A, _>(service, "service")?,
+            custom_live_streaming_settings: __runtime::required::<
+                A,
+                _,
+            >(custom_live_streaming_settings, "custom_live_streaming_settings")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+        })
+    }
 }
 
 /// The name of the Live Streaming service.
@@ -2527,7 +3162,7 @@ for SessionLiveStreamingPayloadObjectLiveStreamingService {
 /// The live stream settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings {
     /// The stream's URL.
     pub stream_url: String,
@@ -2536,12 +3171,54 @@ pub struct SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSett
     /// The live stream's page URL.
     pub page_url: String,
     /// The number of pixels in each dimension that the video camera can display.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings {
+    const EXPECTING: &'static str = "struct SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut stream_url = None;
+        let mut stream_key = None;
+        let mut page_url = None;
+        let mut resolution = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "stream_url" => {
+                    __runtime::field(&mut __map, &mut stream_url, "stream_url")?
+                }
+                "stream_key" => {
+                    __runtime::field(&mut __map, &mut stream_key, "stream_key")?
+                }
+                "page_url" => __runtime::field(&mut __map, &mut page_url, "page_url")?,
+                "resolution" => {
+                    __runtime::field(&mut __map, &mut resolution, "resolution")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            stream_url: __runtime::required::<A, _>(stream_url, "stream_url")?,
+            stream_key: __runtime::required::<A, _>(stream_key, "stream_key")?,
+            page_url: __runtime::required::<A, _>(page_url, "page_url")?,
+            resolution: resolution.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `session.stream_ingestion_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionStreamIngestionStopped {
     /// Event name.
     pub event: SessionStreamIngestionStoppedEvent,
@@ -2549,6 +3226,37 @@ pub struct SessionStreamIngestionStopped {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionStreamIngestionPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionStreamIngestionStopped {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionStreamIngestionStopped {
+    const EXPECTING: &'static str = "struct SessionStreamIngestionStopped";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// Event name.
@@ -2596,7 +3304,7 @@ impl<'de> serde::Deserialize<'de> for SessionStreamIngestionStoppedEvent {
 /// The `payload` property of [`SessionStreamIngestionStopped`].
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionStreamIngestionPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -2604,33 +3312,112 @@ pub struct SessionStreamIngestionPayload {
     pub object: SessionStreamIngestionPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionStreamIngestionPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionStreamIngestionPayload {
+    const EXPECTING: &'static str = "struct SessionStreamIngestionPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionStreamIngestionPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the stream ingestion.
     pub stream_ingestion: SessionStreamIngestionPayloadObjectStreamIngestion,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionStreamIngestionPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionStreamIngestionPayloadObject {
+    const EXPECTING: &'static str = "struct SessionStreamIngestionPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut stream_ingestion = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "stream_ingestion" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut stream_ingestion,
+                        "stream_ingestion",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: session_key.unwrap_or_default(),
+            stream_ingestion: __runtime::required::<
+                A,
+                _,
+            >(stream_ingestion, "stream_ingestion")?,
+        })
+    }
+}
+
 /// Information about the stream ingestion.
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionStreamIngestionPayloadObjectStreamIngestion {
     /// The stream ingestion ID.
     pub stream_id: String,
     /// The stream ingestion name.
     pub stream_name: String,
     /// The stream ingestion description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_description: Option<String>,
     /// The stream ingestion key.
     pub stream_key: String,
@@ -2640,8 +3427,70 @@ pub struct SessionStreamIngestionPayloadObjectStreamIngestion {
     pub backup_stream_url: String,
 }
 
+impl<'de> serde::Deserialize<'de>
+for SessionStreamIngestionPayloadObjectStreamIngestion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionStreamIngestionPayloadObjectStreamIngestion {
+    const EXPECTING: &'static str = "struct SessionStreamIngestionPayloadObjectStreamIngestion";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut stream_id = None;
+        let mut stream_name = None;
+        let mut stream_description = None;
+        let mut stream_key = None;
+        let mut stream_url = None;
+        let mut backup_stream_url = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "stream_id" => __runtime::field(&mut __map, &mut stream_id, "stream_id")?,
+                "stream_name" => {
+                    __runtime::field(&mut __map, &mut stream_name, "stream_name")?
+                }
+                "stream_description" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut stream_description,
+                        "stream_description",
+                    )?
+                }
+                "stream_key" => {
+                    __runtime::field(&mut __map, &mut stream_key, "stream_key")?
+                }
+                "stream_url" => {
+                    __runtime::field(&mut __map, &mut stream_url, "stream_url")?
+                }
+                "backup_stream_url" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut backup_stream_url,
+                        "backup_stream_url",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            stream_id: __runtime::required::<A, _>(stream_id, "stream_id")?,
+            stream_name: __runtime::required::<A, _>(stream_name, "stream_name")?,
+            stream_description: stream_description.unwrap_or_default(),
+            stream_key: __runtime::required::<A, _>(stream_key, "stream_key")?,
+            stream_url: __runtime::required::<A, _>(stream_url, "stream_url")?,
+            backup_stream_url: __runtime::required::<
+                A,
+                _,
+            >(backup_stream_url, "backup_stream_url")?,
+        })
+    }
+}
+
 /// The payload of the `session.user_room_system_callout_rejected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserRoomSystemCalloutRejected {
     /// The name of the event.
     pub event: String,
@@ -2651,8 +3500,39 @@ pub struct SessionUserRoomSystemCalloutRejected {
     pub payload: SessionUserRoomSystemCalloutPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserRoomSystemCalloutRejected {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserRoomSystemCalloutRejected {
+    const EXPECTING: &'static str = "struct SessionUserRoomSystemCalloutRejected";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `session.alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionAlert {
     /// The event's name.
     pub event: SessionAlertEvent,
@@ -2660,6 +3540,37 @@ pub struct SessionAlert {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionAlertPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionAlert {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionAlert {
+    const EXPECTING: &'static str = "struct SessionAlert";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -2703,7 +3614,7 @@ impl<'de> serde::Deserialize<'de> for SessionAlertEvent {
 }
 
 /// The `payload` property of [`SessionAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionAlertPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -2711,8 +3622,38 @@ pub struct SessionAlertPayload {
     pub object: SessionAlertPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionAlertPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionAlertPayload {
+    const EXPECTING: &'static str = "struct SessionAlertPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionAlertPayloadObject {
     /// The session ID.
     pub id: String,
@@ -2721,10 +3662,53 @@ pub struct SessionAlertPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Issues that occurred during the session.
     pub issues: serde_json::Value,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionAlertPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionAlertPayloadObject {
+    const EXPECTING: &'static str = "struct SessionAlertPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut issues = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "issues" => __runtime::field(&mut __map, &mut issues, "issues")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: session_key.unwrap_or_default(),
+            issues: __runtime::required::<A, _>(issues, "issues")?,
+        })
+    }
 }
 
 /// An item of the `issues` property of [`SessionAlertPayloadObject`].
@@ -2784,7 +3768,7 @@ impl<'de> serde::Deserialize<'de> for SessionAlertPayloadObjectIssuesItem {
 }
 
 /// The payload of the `session.recording_summary_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingSummaryCompleted {
     /// The event's name.
     pub event: SessionRecordingSummaryCompletedEvent,
@@ -2800,6 +3784,45 @@ pub struct SessionRecordingSummaryCompleted {
     pub download_token: String,
     /// The `payload` property.
     pub payload: SessionRecordingSummaryCompletedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionRecordingSummaryCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingSummaryCompleted {
+    const EXPECTING: &'static str = "struct SessionRecordingSummaryCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut download_token = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "download_token" => {
+                    __runtime::field(&mut __map, &mut download_token, "download_token")?
+                }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            download_token: __runtime::required::<
+                A,
+                _,
+            >(download_token, "download_token")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -2847,7 +3870,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingSummaryCompletedEvent {
 }
 
 /// The `payload` property of [`SessionRecordingSummaryCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingSummaryCompletedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -2855,8 +3878,38 @@ pub struct SessionRecordingSummaryCompletedPayload {
     pub object: SessionRecordingSummaryCompletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingSummaryCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingSummaryCompletedPayload {
+    const EXPECTING: &'static str = "struct SessionRecordingSummaryCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingSummaryCompletedPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -2874,37 +3927,94 @@ pub struct SessionRecordingSummaryCompletedPayloadObject {
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingSummaryCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingSummaryCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct SessionRecordingSummaryCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut start_time = None;
+        let mut timezone = None;
+        let mut recording_files = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "recording_files" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_files,
+                        "recording_files",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            recording_files: __runtime::required::<
+                A,
+                _,
+            >(recording_files, "recording_files")?,
+        })
+    }
+}
+
 /// An item of the `recording_files` property of [`SessionRecordingSummaryCompletedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem {
     /// The recording file ID. Included in the response of the general query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The recording start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in the general query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
     /// The file name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The file path to the on-premise account recording.
     ///
     /// **Note:** This API only returns this field for [Zoom On-Premise accounts](https://support.zoom.us/hc/en-us/articles/360034064852-Zoom-On-Premise-Deployment). It does **not** return the download_url field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// The recording file type. The value of this field is:
     /// SUMMARY: Summary file of the recording in JSON format
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<
         SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItemFileType,
     >,
     /// The recording file size.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<serde_json::Number>,
     /// The archived file's file extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<
         SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItemFileExtension,
     >,
@@ -2915,17 +4025,88 @@ pub struct SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem {
     ///  curl "{download_url}" --header "authorization: Bearer {access token or JWT}" --header "content-type: application/json".
     ///
     /// Note: The download_url may be a redirect. In that case, use curl --location "{download_url}" to follow redirects or use another tool, like Postman.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// The recording status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionRecordingFilesItemStatus>,
     /// The recording type. The value of this field is:
     /// summary
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<
         SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItemRecordingType,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem {
+    const EXPECTING: &'static str = "struct SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut recording_start = None;
+        let mut recording_end = None;
+        let mut file_name = None;
+        let mut file_path = None;
+        let mut file_type = None;
+        let mut file_size = None;
+        let mut file_extension = None;
+        let mut download_url = None;
+        let mut status = None;
+        let mut recording_type = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "recording_start" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start,
+                        "recording_start",
+                    )?
+                }
+                "recording_end" => {
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                }
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path")?,
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_extension" => {
+                    __runtime::field(&mut __map, &mut file_extension, "file_extension")?
+                }
+                "download_url" => {
+                    __runtime::field(&mut __map, &mut download_url, "download_url")?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "recording_type" => {
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            recording_start: recording_start.unwrap_or_default(),
+            recording_end: recording_end.unwrap_or_default(),
+            file_name: file_name.unwrap_or_default(),
+            file_path: file_path.unwrap_or_default(),
+            file_type: file_type.unwrap_or_default(),
+            file_size: file_size.unwrap_or_default(),
+            file_extension: file_extension.unwrap_or_default(),
+            download_url: download_url.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+            recording_type: recording_type.unwrap_or_default(),
+        })
+    }
 }
 
 /// The recording file type. The value of this field is:
@@ -3099,7 +4280,7 @@ for SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItemRecordingType
 }
 
 /// The payload of the `session.sharing_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionSharingEnded {
     /// The event's name.
     pub event: SessionSharingEndedEvent,
@@ -3107,6 +4288,37 @@ pub struct SessionSharingEnded {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: Box<SessionSharingPayload>,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionSharingEnded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionSharingEnded {
+    const EXPECTING: &'static str = "struct SessionSharingEnded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -3152,7 +4364,7 @@ impl<'de> serde::Deserialize<'de> for SessionSharingEndedEvent {
 /// The `payload` property of [`SessionSharingEnded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionSharingPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -3160,10 +4372,40 @@ pub struct SessionSharingPayload {
     pub object: SessionSharingPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionSharingPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionSharingPayload {
+    const EXPECTING: &'static str = "struct SessionSharingPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionSharingPayloadObject {
     /// The session ID.
     pub id: String,
@@ -3172,32 +4414,118 @@ pub struct SessionSharingPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the user.
     pub user: SessionSharingPayloadObjectUser,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionSharingPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionSharingPayloadObject {
+    const EXPECTING: &'static str = "struct SessionSharingPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut user = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "user" => __runtime::field(&mut __map, &mut user, "user")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: session_key.unwrap_or_default(),
+            user: __runtime::required::<A, _>(user, "user")?,
+        })
+    }
+}
+
 /// Information about the user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionSharingPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
     /// The user's username.
     pub name: String,
     /// Another identifier for the user. Can be a number or characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Information about the session's screen sharing.
     pub sharing_details: SessionSharingPayloadObjectUserSharingDetails,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionSharingPayloadObjectUser {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionSharingPayloadObjectUser {
+    const EXPECTING: &'static str = "struct SessionSharingPayloadObjectUser";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut user_key = None;
+        let mut sharing_details = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "sharing_details" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut sharing_details,
+                        "sharing_details",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            user_key: user_key.unwrap_or_default(),
+            sharing_details: __runtime::required::<
+                A,
+                _,
+            >(sharing_details, "sharing_details")?,
+        })
+    }
+}
+
 /// Information about the session's screen sharing.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionSharingPayloadObjectUserSharingDetails {
     /// The type of shared content:
     /// * application — An application. For example, a web browser.
@@ -3207,6 +4535,34 @@ pub struct SessionSharingPayloadObjectUserSharingDetails {
     pub content: SessionSharingPayloadObjectUserSharingDetailsContent,
     /// The session's screen sharing date and time.
     pub date_time: String,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionSharingPayloadObjectUserSharingDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionSharingPayloadObjectUserSharingDetails {
+    const EXPECTING: &'static str = "struct SessionSharingPayloadObjectUserSharingDetails";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut content = None;
+        let mut date_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "content" => __runtime::field(&mut __map, &mut content, "content")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            content: __runtime::required::<A, _>(content, "content")?,
+            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+        })
+    }
 }
 
 /// The type of shared content:
@@ -3269,7 +4625,7 @@ for SessionSharingPayloadObjectUserSharingDetailsContent {
 }
 
 /// The payload of the `session.recording_paused` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingPaused {
     /// The event's name.
     pub event: SessionRecordingPausedEvent,
@@ -3277,6 +4633,37 @@ pub struct SessionRecordingPaused {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: Box<SessionRecordingPayload>,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionRecordingPaused {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingPaused {
+    const EXPECTING: &'static str = "struct SessionRecordingPaused";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -3320,7 +4707,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingPausedEvent {
 }
 
 /// The payload of the `session.ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionEnded {
     /// The name of the event.
     pub event: SessionEndedEvent,
@@ -3328,6 +4715,37 @@ pub struct SessionEnded {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionEndedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionEnded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionEnded {
+    const EXPECTING: &'static str = "struct SessionEnded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The name of the event.
@@ -3371,7 +4789,7 @@ impl<'de> serde::Deserialize<'de> for SessionEndedEvent {
 }
 
 /// The `payload` property of [`SessionEnded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionEndedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -3379,8 +4797,38 @@ pub struct SessionEndedPayload {
     pub object: SessionEndedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionEndedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionEndedPayload {
+    const EXPECTING: &'static str = "struct SessionEndedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionEndedPayloadObject {
     /// The session ID.
     pub id: String,
@@ -3389,7 +4837,7 @@ pub struct SessionEndedPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// The session's start time.
     pub start_time: String,
@@ -3397,8 +4845,56 @@ pub struct SessionEndedPayloadObject {
     pub end_time: String,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionEndedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionEndedPayloadObject {
+    const EXPECTING: &'static str = "struct SessionEndedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: session_key.unwrap_or_default(),
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+        })
+    }
+}
+
 /// The payload of the `session.started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionStarted {
     /// The name of the event.
     pub event: SessionStartedEvent,
@@ -3406,6 +4902,37 @@ pub struct SessionStarted {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionStartedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionStarted {
+    const EXPECTING: &'static str = "struct SessionStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The name of the event.
@@ -3449,7 +4976,7 @@ impl<'de> serde::Deserialize<'de> for SessionStartedEvent {
 }
 
 /// The `payload` property of [`SessionStarted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionStartedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -3457,8 +4984,38 @@ pub struct SessionStartedPayload {
     pub object: SessionStartedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionStartedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionStartedPayload {
+    const EXPECTING: &'static str = "struct SessionStartedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionStartedPayloadObject {
     /// The session's ID.
     pub id: String,
@@ -3467,14 +5024,59 @@ pub struct SessionStartedPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// The session's start time.
     pub start_time: String,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionStartedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionStartedPayloadObject {
+    const EXPECTING: &'static str = "struct SessionStartedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut start_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: session_key.unwrap_or_default(),
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+        })
+    }
+}
+
 /// The payload of the `session.stream_ingestion_unbind` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionStreamIngestionUnbind {
     /// Event name.
     pub event: SessionStreamIngestionUnbindEvent,
@@ -3482,6 +5084,37 @@ pub struct SessionStreamIngestionUnbind {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionStreamIngestionPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionStreamIngestionUnbind {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionStreamIngestionUnbind {
+    const EXPECTING: &'static str = "struct SessionStreamIngestionUnbind";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// Event name.
@@ -3527,7 +5160,7 @@ impl<'de> serde::Deserialize<'de> for SessionStreamIngestionUnbindEvent {
 }
 
 /// The payload of the `session.live_streaming_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionLiveStreamingStarted {
     /// Name of the event.
     pub event: SessionLiveStreamingStartedEvent,
@@ -3535,6 +5168,37 @@ pub struct SessionLiveStreamingStarted {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionLiveStreamingPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionLiveStreamingStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionLiveStreamingStarted {
+    const EXPECTING: &'static str = "struct SessionLiveStreamingStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// Name of the event.
@@ -3580,7 +5244,7 @@ impl<'de> serde::Deserialize<'de> for SessionLiveStreamingStartedEvent {
 }
 
 /// The payload of the `session.user_room_system_callout_missed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserRoomSystemCalloutMissed {
     /// The name of the event.
     pub event: String,
@@ -3590,8 +5254,39 @@ pub struct SessionUserRoomSystemCalloutMissed {
     pub payload: SessionUserRoomSystemCalloutPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserRoomSystemCalloutMissed {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserRoomSystemCalloutMissed {
+    const EXPECTING: &'static str = "struct SessionUserRoomSystemCalloutMissed";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `session.user_phone_callout_accepted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserPhoneCalloutAccepted {
     /// The name of the event.
     pub event: String,
@@ -3601,8 +5296,39 @@ pub struct SessionUserPhoneCalloutAccepted {
     pub payload: SessionUserPhoneCalloutPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserPhoneCalloutAccepted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserPhoneCalloutAccepted {
+    const EXPECTING: &'static str = "struct SessionUserPhoneCalloutAccepted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `session.user_left` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserLeft {
     /// The event's name.
     pub event: SessionUserLeftEvent,
@@ -3610,6 +5336,37 @@ pub struct SessionUserLeft {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionUserLeftPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionUserLeft {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserLeft {
+    const EXPECTING: &'static str = "struct SessionUserLeft";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -3653,7 +5410,7 @@ impl<'de> serde::Deserialize<'de> for SessionUserLeftEvent {
 }
 
 /// The `payload` property of [`SessionUserLeft`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserLeftPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -3661,8 +5418,38 @@ pub struct SessionUserLeftPayload {
     pub object: Box<SessionUserLeftPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserLeftPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserLeftPayload {
+    const EXPECTING: &'static str = "struct SessionUserLeftPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserLeftPayloadObject {
     /// The session ID.
     pub id: String,
@@ -3671,14 +5458,57 @@ pub struct SessionUserLeftPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the user.
     pub user: SessionUserLeftPayloadObjectUser,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserLeftPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserLeftPayloadObject {
+    const EXPECTING: &'static str = "struct SessionUserLeftPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut user = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "user" => __runtime::field(&mut __map, &mut user, "user")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: session_key.unwrap_or_default(),
+            user: __runtime::required::<A, _>(user, "user")?,
+        })
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserLeftPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
@@ -3699,20 +5529,78 @@ pub struct SessionUserLeftPayloadObjectUser {
     /// * Unknown reason.
     /// * Leave waiting room.
     /// * Removed by host from waiting room.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub leave_reason: Option<String>,
     /// Another identifier for the user. Can be a number or characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Phone number of participant joined via PSTN.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The participant's UUID. This value is assigned to a participant upon joining a session and is only valid for the session's duration.
     pub participant_uuid: String,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserLeftPayloadObjectUser {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserLeftPayloadObjectUser {
+    const EXPECTING: &'static str = "struct SessionUserLeftPayloadObjectUser";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut leave_time = None;
+        let mut leave_reason = None;
+        let mut user_key = None;
+        let mut phone_number = None;
+        let mut participant_uuid = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "leave_time" => {
+                    __runtime::field(&mut __map, &mut leave_time, "leave_time")?
+                }
+                "leave_reason" => {
+                    __runtime::field(&mut __map, &mut leave_reason, "leave_reason")?
+                }
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "phone_number" => {
+                    __runtime::field(&mut __map, &mut phone_number, "phone_number")?
+                }
+                "participant_uuid" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_uuid,
+                        "participant_uuid",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            leave_time: __runtime::required::<A, _>(leave_time, "leave_time")?,
+            leave_reason: leave_reason.unwrap_or_default(),
+            user_key: user_key.unwrap_or_default(),
+            phone_number: phone_number.unwrap_or_default(),
+            participant_uuid: __runtime::required::<
+                A,
+                _,
+            >(participant_uuid, "participant_uuid")?,
+        })
+    }
+}
+
 /// The payload of the `session.sharing_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionSharingStarted {
     /// The event's name.
     pub event: SessionSharingStartedEvent,
@@ -3720,6 +5608,37 @@ pub struct SessionSharingStarted {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: Box<SessionSharingPayload>,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionSharingStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionSharingStarted {
+    const EXPECTING: &'static str = "struct SessionSharingStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -3763,7 +5682,7 @@ impl<'de> serde::Deserialize<'de> for SessionSharingStartedEvent {
 }
 
 /// The payload of the `session.user_phone_callout_canceled` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserPhoneCalloutCanceled {
     /// The name of the event.
     pub event: String,
@@ -3773,8 +5692,39 @@ pub struct SessionUserPhoneCalloutCanceled {
     pub payload: SessionUserPhoneCalloutCanceledPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserPhoneCalloutCanceled {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserPhoneCalloutCanceled {
+    const EXPECTING: &'static str = "struct SessionUserPhoneCalloutCanceled";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`SessionUserPhoneCalloutCanceled`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserPhoneCalloutCanceledPayload {
     /// The account ID of the session host.
     pub account_id: String,
@@ -3782,8 +5732,38 @@ pub struct SessionUserPhoneCalloutCanceledPayload {
     pub object: SessionUserPhoneCalloutCanceledPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserPhoneCalloutCanceledPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserPhoneCalloutCanceledPayload {
+    const EXPECTING: &'static str = "struct SessionUserPhoneCalloutCanceledPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserPhoneCalloutCanceledPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -3797,8 +5777,53 @@ pub struct SessionUserPhoneCalloutCanceledPayloadObject {
     pub participant: SessionUserPhoneCalloutPayloadObjectParticipant,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserPhoneCalloutCanceledPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserPhoneCalloutCanceledPayloadObject {
+    const EXPECTING: &'static str = "struct SessionUserPhoneCalloutCanceledPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut user_key = None;
+        let mut participant = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "participant" => {
+                    __runtime::field(&mut __map, &mut participant, "participant")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
+            user_key: __runtime::required::<A, _>(user_key, "user_key")?,
+            participant: __runtime::required::<A, _>(participant, "participant")?,
+        })
+    }
+}
+
 /// The payload of the `session.recording_transcript_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingTranscriptCompleted {
     /// The event's name.
     pub event: SessionRecordingTranscriptCompletedEvent,
@@ -3821,6 +5846,45 @@ pub struct SessionRecordingTranscriptCompleted {
     pub download_token: String,
     /// The `payload` property.
     pub payload: SessionRecordingTranscriptCompletedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionRecordingTranscriptCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingTranscriptCompleted {
+    const EXPECTING: &'static str = "struct SessionRecordingTranscriptCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut download_token = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "download_token" => {
+                    __runtime::field(&mut __map, &mut download_token, "download_token")?
+                }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            download_token: __runtime::required::<
+                A,
+                _,
+            >(download_token, "download_token")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -3868,7 +5932,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingTranscriptCompletedEvent {
 }
 
 /// The `payload` property of [`SessionRecordingTranscriptCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingTranscriptCompletedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -3876,8 +5940,38 @@ pub struct SessionRecordingTranscriptCompletedPayload {
     pub object: SessionRecordingTranscriptCompletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingTranscriptCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingTranscriptCompletedPayload {
+    const EXPECTING: &'static str = "struct SessionRecordingTranscriptCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingTranscriptCompletedPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: serde_json::Value,
@@ -3895,25 +5989,82 @@ pub struct SessionRecordingTranscriptCompletedPayloadObject {
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingTranscriptCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingTranscriptCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct SessionRecordingTranscriptCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut start_time = None;
+        let mut timezone = None;
+        let mut recording_files = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "recording_files" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_files,
+                        "recording_files",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            recording_files: __runtime::required::<
+                A,
+                _,
+            >(recording_files, "recording_files")?,
+        })
+    }
+}
+
 /// An item of the `recording_files` property of [`SessionRecordingTranscriptCompletedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
     /// The recording file ID. Included in the response of general query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The recording start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in general query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
     /// Name of the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The file path to the On-Premise account recording.
     ///
     /// **Note:** This API only returns this field for [Zoom On-Premise accounts](https://support.zoom.us/hc/en-us/articles/360034064852-Zoom-On-Premise-Deployment). It does **not** return the download_url field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// The recording file type. The value of this field could be one of the following:
     ///
@@ -3929,15 +6080,15 @@ pub struct SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
     /// A recording file object with file type of either CC or TIMELINE **does not have** the following properties:
     ///
     ///    id, status, file_size, recording_type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<
         SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItemFileType,
     >,
     /// The recording file size.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<serde_json::Number>,
     /// The archived file's file extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<SessionRecordingFilesItemFileExtension>,
     /// The URL at which to download the the recording.
     ///
@@ -3955,10 +6106,10 @@ pub struct SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
     /// {download_url}/?access_token={download_token}
     ///
     ///  For example: <https://{base-domain}/recording/download/{path-to-file-download}?access_token={JWT}>.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// The recording status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionRecordingFilesItemStatus>,
     /// The recording type. The value of this field can be one of the following:
     /// shared_screen_with_speaker_view(CC)
@@ -3974,8 +6125,79 @@ pub struct SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
     /// poll
     /// timeline
     /// closed_caption
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<SessionRecordingFilesItemRecordingType>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
+    const EXPECTING: &'static str = "struct SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut recording_start = None;
+        let mut recording_end = None;
+        let mut file_name = None;
+        let mut file_path = None;
+        let mut file_type = None;
+        let mut file_size = None;
+        let mut file_extension = None;
+        let mut download_url = None;
+        let mut status = None;
+        let mut recording_type = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "recording_start" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start,
+                        "recording_start",
+                    )?
+                }
+                "recording_end" => {
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                }
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path")?,
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_extension" => {
+                    __runtime::field(&mut __map, &mut file_extension, "file_extension")?
+                }
+                "download_url" => {
+                    __runtime::field(&mut __map, &mut download_url, "download_url")?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "recording_type" => {
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            recording_start: recording_start.unwrap_or_default(),
+            recording_end: recording_end.unwrap_or_default(),
+            file_name: file_name.unwrap_or_default(),
+            file_path: file_path.unwrap_or_default(),
+            file_type: file_type.unwrap_or_default(),
+            file_size: file_size.unwrap_or_default(),
+            file_extension: file_extension.unwrap_or_default(),
+            download_url: download_url.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+            recording_type: recording_type.unwrap_or_default(),
+        })
+    }
 }
 
 /// The recording file type. The value of this field could be one of the following:
@@ -4257,7 +6479,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingFilesItemRecordingType {
 }
 
 /// The payload of the `session.recording_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingDeleted {
     /// The event's name.
     pub event: SessionRecordingDeletedEvent,
@@ -4265,6 +6487,37 @@ pub struct SessionRecordingDeleted {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionRecordingDeletedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionRecordingDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingDeleted {
+    const EXPECTING: &'static str = "struct SessionRecordingDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -4310,7 +6563,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingDeletedEvent {
 /// The `payload` property of [`SessionRecordingDeleted`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingDeletedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -4322,10 +6575,48 @@ pub struct SessionRecordingDeletedPayload {
     pub object: SessionRecordingDeletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingDeletedPayload {
+    const EXPECTING: &'static str = "struct SessionRecordingDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingDeletedPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: serde_json::Value,
@@ -4339,8 +6630,53 @@ pub struct SessionRecordingDeletedPayloadObject {
     pub timezone: String,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct SessionRecordingDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut start_time = None;
+        let mut timezone = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+        })
+    }
+}
+
 /// The payload of the `session.user_room_system_callout_failed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserRoomSystemCalloutFailed {
     /// The name of the event.
     pub event: String,
@@ -4350,8 +6686,39 @@ pub struct SessionUserRoomSystemCalloutFailed {
     pub payload: SessionUserRoomSystemCalloutFailedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserRoomSystemCalloutFailed {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserRoomSystemCalloutFailed {
+    const EXPECTING: &'static str = "struct SessionUserRoomSystemCalloutFailed";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`SessionUserRoomSystemCalloutFailed`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserRoomSystemCalloutFailedPayload {
     /// The account ID of the session host.
     pub account_id: String,
@@ -4359,14 +6726,44 @@ pub struct SessionUserRoomSystemCalloutFailedPayload {
     pub object: Box<SessionUserRoomSystemCalloutFailedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserRoomSystemCalloutFailedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserRoomSystemCalloutFailedPayload {
+    const EXPECTING: &'static str = "struct SessionUserRoomSystemCalloutFailedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserRoomSystemCalloutFailedPayloadObject {
     /// The session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The session's universally unique identifier (UUID). Each session instance generates a session UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -4397,6 +6794,67 @@ pub struct SessionUserRoomSystemCalloutFailedPayloadObject {
     pub reason_type: SessionUserRoomSystemCalloutFailedPayloadObjectReasonType,
     /// Information about the invited participant.
     pub participant: SessionUserRoomSystemCalloutPayloadObjectParticipant,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionUserRoomSystemCalloutFailedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserRoomSystemCalloutFailedPayloadObject {
+    const EXPECTING: &'static str = "struct SessionUserRoomSystemCalloutFailedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut uuid = None;
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut host_id = None;
+        let mut message_id = None;
+        let mut inviter_name = None;
+        let mut reason_type = None;
+        let mut participant = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "message_id" => {
+                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                }
+                "inviter_name" => {
+                    __runtime::field(&mut __map, &mut inviter_name, "inviter_name")?
+                }
+                "reason_type" => {
+                    __runtime::field(&mut __map, &mut reason_type, "reason_type")?
+                }
+                "participant" => {
+                    __runtime::field(&mut __map, &mut participant, "participant")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            uuid: uuid.unwrap_or_default(),
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            inviter_name: __runtime::required::<A, _>(inviter_name, "inviter_name")?,
+            reason_type: __runtime::required::<A, _>(reason_type, "reason_type")?,
+            participant: __runtime::required::<A, _>(participant, "participant")?,
+        })
+    }
 }
 
 /// reason type for failure:
@@ -4504,7 +6962,7 @@ for SessionUserRoomSystemCalloutFailedPayloadObjectReasonType {
 }
 
 /// The payload of the `session.recording_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingCompleted {
     /// The event's name.
     pub event: SessionRecordingCompletedEvent,
@@ -4519,6 +6977,45 @@ pub struct SessionRecordingCompleted {
     pub download_token: String,
     /// The `payload` property.
     pub payload: SessionRecordingCompletedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionRecordingCompleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingCompleted {
+    const EXPECTING: &'static str = "struct SessionRecordingCompleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut download_token = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "download_token" => {
+                    __runtime::field(&mut __map, &mut download_token, "download_token")?
+                }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            download_token: __runtime::required::<
+                A,
+                _,
+            >(download_token, "download_token")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -4562,7 +7059,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingCompletedEvent {
 }
 
 /// The `payload` property of [`SessionRecordingCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingCompletedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -4570,8 +7067,38 @@ pub struct SessionRecordingCompletedPayload {
     pub object: Box<SessionRecordingCompletedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingCompletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingCompletedPayload {
+    const EXPECTING: &'static str = "struct SessionRecordingCompletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingCompletedPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: serde_json::Value,
@@ -4586,36 +7113,111 @@ pub struct SessionRecordingCompletedPayloadObject {
     /// List of recording file.
     pub recording_files: Vec<SessionRecordingCompletedPayloadObjectRecordingFilesItem>,
     /// List of recording file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_audio_files: Option<
         Vec<SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem>,
     >,
     /// List of recording file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_video_files: Option<
         Vec<SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem>,
     >,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingCompletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingCompletedPayloadObject {
+    const EXPECTING: &'static str = "struct SessionRecordingCompletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut start_time = None;
+        let mut timezone = None;
+        let mut recording_files = None;
+        let mut participant_audio_files = None;
+        let mut participant_video_files = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "recording_files" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_files,
+                        "recording_files",
+                    )?
+                }
+                "participant_audio_files" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_audio_files,
+                        "participant_audio_files",
+                    )?
+                }
+                "participant_video_files" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_video_files,
+                        "participant_video_files",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            recording_files: __runtime::required::<
+                A,
+                _,
+            >(recording_files, "recording_files")?,
+            participant_audio_files: participant_audio_files.unwrap_or_default(),
+            participant_video_files: participant_video_files.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `recording_files` property of [`SessionRecordingCompletedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingCompletedPayloadObjectRecordingFilesItem {
     /// The recording file ID. Included in the response of general query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The recording start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in general query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
     /// Name of the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The file path to the On-Premise account recording.
     ///
     /// **Note:** This API only returns this field for [Zoom On-Premise accounts](https://support.zoom.us/hc/en-us/articles/360034064852-Zoom-On-Premise-Deployment). It does **not** return the download_url field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// The recording file type. The value of this field could be one of the following:
     ///
@@ -4631,13 +7233,13 @@ pub struct SessionRecordingCompletedPayloadObjectRecordingFilesItem {
     /// A recording file object with file type of either CC or TIMELINE **does not have** the following properties:
     ///
     ///    id, status, file_size, recording_type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<SessionRecordingCompletedPayloadObjectFilesItemFileType>,
     /// The recording file size.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<serde_json::Number>,
     /// The archived file's file extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<SessionRecordingFilesItemFileExtension>,
     /// The URL at which to download the the recording.
     ///
@@ -4647,10 +7249,10 @@ pub struct SessionRecordingCompletedPayloadObjectRecordingFilesItem {
     ///   --url {download_url} \
     ///   --header 'authorization: Bearer {JWT} \
     ///   --header 'content-type: application/json'
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// The recording status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionRecordingFilesItemStatus>,
     /// The recording type. The value of this field can be one of the following:
     /// shared_screen_with_speaker_view(CC)
@@ -4666,8 +7268,78 @@ pub struct SessionRecordingCompletedPayloadObjectRecordingFilesItem {
     /// poll
     /// timeline
     /// closed_caption
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<SessionRecordingFilesItemRecordingType>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SessionRecordingCompletedPayloadObjectRecordingFilesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingCompletedPayloadObjectRecordingFilesItem {
+    const EXPECTING: &'static str = "struct SessionRecordingCompletedPayloadObjectRecordingFilesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut recording_start = None;
+        let mut recording_end = None;
+        let mut file_name = None;
+        let mut file_path = None;
+        let mut file_type = None;
+        let mut file_size = None;
+        let mut file_extension = None;
+        let mut download_url = None;
+        let mut status = None;
+        let mut recording_type = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "recording_start" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start,
+                        "recording_start",
+                    )?
+                }
+                "recording_end" => {
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                }
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path")?,
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_extension" => {
+                    __runtime::field(&mut __map, &mut file_extension, "file_extension")?
+                }
+                "download_url" => {
+                    __runtime::field(&mut __map, &mut download_url, "download_url")?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "recording_type" => {
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            recording_start: recording_start.unwrap_or_default(),
+            recording_end: recording_end.unwrap_or_default(),
+            file_name: file_name.unwrap_or_default(),
+            file_path: file_path.unwrap_or_default(),
+            file_type: file_type.unwrap_or_default(),
+            file_size: file_size.unwrap_or_default(),
+            file_extension: file_extension.unwrap_or_default(),
+            download_url: download_url.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+            recording_type: recording_type.unwrap_or_default(),
+        })
+    }
 }
 
 /// The recording file type. The value of this field could be one of the following:
@@ -4755,24 +7427,24 @@ for SessionRecordingCompletedPayloadObjectFilesItemFileType {
 }
 
 /// An item of the `participant_audio_files` property of [`SessionRecordingCompletedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
     /// The recording file ID. Included in the response of general query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The recording start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in general query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
     /// Name of the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The file path to the On-Premise account recording.
     ///
     /// **Note:** This API only returns this field for [Zoom On-Premise accounts](https://support.zoom.us/hc/en-us/articles/360034064852-Zoom-On-Premise-Deployment). It does **not** return the download_url field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// The recording file type. The value of this field could be one of the following:
     ///
@@ -4788,13 +7460,13 @@ pub struct SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
     /// A recording file object with file type of either CC or TIMELINE **does not have** the following properties:
     ///
     ///    id, status, file_size, recording_type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<SessionRecordingCompletedPayloadObjectFilesItemFileType>,
     /// The recording file size.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<serde_json::Number>,
     /// The archived file's file extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<SessionRecordingFilesItemFileExtension>,
     /// The URL at which to download the the recording.
     ///
@@ -4804,10 +7476,10 @@ pub struct SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
     ///   --url {download_url} \
     ///   --header 'authorization: Bearer {JWT} \
     ///   --header 'content-type: application/json'
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// The recording status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionRecordingFilesItemStatus>,
     /// The recording type. The value of this field can be one of the following:
     /// shared_screen_with_speaker_view(CC)
@@ -4823,48 +7495,125 @@ pub struct SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
     /// poll
     /// timeline
     /// closed_caption
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<SessionRecordingFilesItemRecordingType>,
     /// The participant's session user ID. This value is assigned to a participant upon joining a session and is only valid for the duration of the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The participant's SDK identifier. Set with the user_identity key in the Video SDK JWT payload. This value can be alphanumeric, up to a maximum length of 35 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
+    const EXPECTING: &'static str = "struct SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut recording_start = None;
+        let mut recording_end = None;
+        let mut file_name = None;
+        let mut file_path = None;
+        let mut file_type = None;
+        let mut file_size = None;
+        let mut file_extension = None;
+        let mut download_url = None;
+        let mut status = None;
+        let mut recording_type = None;
+        let mut user_id = None;
+        let mut user_key = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "recording_start" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start,
+                        "recording_start",
+                    )?
+                }
+                "recording_end" => {
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                }
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path")?,
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_extension" => {
+                    __runtime::field(&mut __map, &mut file_extension, "file_extension")?
+                }
+                "download_url" => {
+                    __runtime::field(&mut __map, &mut download_url, "download_url")?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "recording_type" => {
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            recording_start: recording_start.unwrap_or_default(),
+            recording_end: recording_end.unwrap_or_default(),
+            file_name: file_name.unwrap_or_default(),
+            file_path: file_path.unwrap_or_default(),
+            file_type: file_type.unwrap_or_default(),
+            file_size: file_size.unwrap_or_default(),
+            file_extension: file_extension.unwrap_or_default(),
+            download_url: download_url.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+            recording_type: recording_type.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_key: user_key.unwrap_or_default(),
+        })
+    }
+}
+
 /// An item of the `participant_video_files` property of [`SessionRecordingCompletedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
     /// The recording file ID. Included in the response of general query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The recording start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in general query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
     /// Name of the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The file path to the On-Premise account recording.
     ///
     /// **Note:** This API only returns this field for [Zoom On-Premise accounts](https://support.zoom.us/hc/en-us/articles/360034064852-Zoom-On-Premise-Deployment). It does **not** return the download_url field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// The recording file type. The value of this field could be one of the following:
     ///
     /// MP4: Video file of the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<
         SessionRecordingCompletedPayloadObjectParticipantVideoFilesItemFileType,
     >,
     /// The recording file size.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<serde_json::Number>,
     /// The archived file's file extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<
         SessionRecordingCompletedPayloadObjectParticipantVideoFilesItemFileType,
     >,
@@ -4876,10 +7625,10 @@ pub struct SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
     ///   --url {download_url} \
     ///   --header 'authorization: Bearer {JWT} \
     ///   --header 'content-type: application/json'
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// The recording status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionRecordingFilesItemStatus>,
     /// The recording type. The value of this field can be one of the following:
     /// shared_screen_with_speaker_view(CC)
@@ -4895,16 +7644,93 @@ pub struct SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
     /// poll
     /// timeline
     /// closed_caption
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<
         SessionRecordingCompletedPayloadObjectParticipantVideoFilesItemRecordingType,
     >,
     /// The participant's session user ID. This value is assigned to a participant upon joining a session and is only valid for the duration of the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The participant's SDK identifier. Set with the user_identity key in the Video SDK JWT payload. This value can be alphanumeric, up to a maximum length of 35 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de>
+for SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
+    const EXPECTING: &'static str = "struct SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut recording_start = None;
+        let mut recording_end = None;
+        let mut file_name = None;
+        let mut file_path = None;
+        let mut file_type = None;
+        let mut file_size = None;
+        let mut file_extension = None;
+        let mut download_url = None;
+        let mut status = None;
+        let mut recording_type = None;
+        let mut user_id = None;
+        let mut user_key = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "recording_start" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut recording_start,
+                        "recording_start",
+                    )?
+                }
+                "recording_end" => {
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                }
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path")?,
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_extension" => {
+                    __runtime::field(&mut __map, &mut file_extension, "file_extension")?
+                }
+                "download_url" => {
+                    __runtime::field(&mut __map, &mut download_url, "download_url")?
+                }
+                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "recording_type" => {
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: id.unwrap_or_default(),
+            recording_start: recording_start.unwrap_or_default(),
+            recording_end: recording_end.unwrap_or_default(),
+            file_name: file_name.unwrap_or_default(),
+            file_path: file_path.unwrap_or_default(),
+            file_type: file_type.unwrap_or_default(),
+            file_size: file_size.unwrap_or_default(),
+            file_extension: file_extension.unwrap_or_default(),
+            download_url: download_url.unwrap_or_default(),
+            status: status.unwrap_or_default(),
+            recording_type: recording_type.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            user_key: user_key.unwrap_or_default(),
+        })
+    }
 }
 
 /// The recording file type. The value of this field could be one of the following:
@@ -5013,7 +7839,7 @@ for SessionRecordingCompletedPayloadObjectParticipantVideoFilesItemRecordingType
 }
 
 /// The payload of the `session.recording_transcript_failed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingTranscriptFailed {
     /// The event's name.
     pub event: SessionRecordingTranscriptFailedEvent,
@@ -5021,6 +7847,37 @@ pub struct SessionRecordingTranscriptFailed {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionRecordingTranscriptFailedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionRecordingTranscriptFailed {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingTranscriptFailed {
+    const EXPECTING: &'static str = "struct SessionRecordingTranscriptFailed";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -5068,7 +7925,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingTranscriptFailedEvent {
 }
 
 /// The `payload` property of [`SessionRecordingTranscriptFailed`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingTranscriptFailedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -5076,8 +7933,38 @@ pub struct SessionRecordingTranscriptFailedPayload {
     pub object: SessionRecordingDeletedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionRecordingTranscriptFailedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingTranscriptFailedPayload {
+    const EXPECTING: &'static str = "struct SessionRecordingTranscriptFailedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// The payload of the `session.recording_trashed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingTrashed {
     /// The event's name.
     pub event: SessionRecordingTrashedEvent,
@@ -5085,6 +7972,37 @@ pub struct SessionRecordingTrashed {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionRecordingDeletedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionRecordingTrashed {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingTrashed {
+    const EXPECTING: &'static str = "struct SessionRecordingTrashed";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -5128,7 +8046,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingTrashedEvent {
 }
 
 /// The payload of the `session.user_joined` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserJoined {
     /// The event's name.
     pub event: SessionUserJoinedEvent,
@@ -5136,6 +8054,37 @@ pub struct SessionUserJoined {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionUserJoinedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionUserJoined {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserJoined {
+    const EXPECTING: &'static str = "struct SessionUserJoined";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -5179,7 +8128,7 @@ impl<'de> serde::Deserialize<'de> for SessionUserJoinedEvent {
 }
 
 /// The `payload` property of [`SessionUserJoined`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserJoinedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -5187,8 +8136,38 @@ pub struct SessionUserJoinedPayload {
     pub object: Box<SessionUserJoinedPayloadObject>,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserJoinedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserJoinedPayload {
+    const EXPECTING: &'static str = "struct SessionUserJoinedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserJoinedPayloadObject {
     /// The session ID.
     pub id: String,
@@ -5197,14 +8176,57 @@ pub struct SessionUserJoinedPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the user.
     pub user: SessionUserJoinedPayloadObjectUser,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserJoinedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserJoinedPayloadObject {
+    const EXPECTING: &'static str = "struct SessionUserJoinedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut session_id = None;
+        let mut session_name = None;
+        let mut session_key = None;
+        let mut user = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "session_name" => {
+                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                }
+                "session_key" => {
+                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                }
+                "user" => __runtime::field(&mut __map, &mut user, "user")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_key: session_key.unwrap_or_default(),
+            user: __runtime::required::<A, _>(user, "user")?,
+        })
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserJoinedPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
@@ -5213,17 +8235,68 @@ pub struct SessionUserJoinedPayloadObjectUser {
     /// The time at which the user joined the session.
     pub join_time: String,
     /// Another identifier for the user. Can be a number or characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Phone number of participant joined via PSTN.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The participant's UUID. This value is assigned to a participant upon joining a session and is only valid for the session's duration.
     pub participant_uuid: String,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserJoinedPayloadObjectUser {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserJoinedPayloadObjectUser {
+    const EXPECTING: &'static str = "struct SessionUserJoinedPayloadObjectUser";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut join_time = None;
+        let mut user_key = None;
+        let mut phone_number = None;
+        let mut participant_uuid = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "join_time" => __runtime::field(&mut __map, &mut join_time, "join_time")?,
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "phone_number" => {
+                    __runtime::field(&mut __map, &mut phone_number, "phone_number")?
+                }
+                "participant_uuid" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut participant_uuid,
+                        "participant_uuid",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: __runtime::required::<A, _>(id, "id")?,
+            name: __runtime::required::<A, _>(name, "name")?,
+            join_time: __runtime::required::<A, _>(join_time, "join_time")?,
+            user_key: user_key.unwrap_or_default(),
+            phone_number: phone_number.unwrap_or_default(),
+            participant_uuid: __runtime::required::<
+                A,
+                _,
+            >(participant_uuid, "participant_uuid")?,
+        })
+    }
+}
+
 /// The payload of the `session.stream_ingestion_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionStreamIngestionStarted {
     /// Event name.
     pub event: SessionStreamIngestionStartedEvent,
@@ -5231,6 +8304,37 @@ pub struct SessionStreamIngestionStarted {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionStreamIngestionPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionStreamIngestionStarted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionStreamIngestionStarted {
+    const EXPECTING: &'static str = "struct SessionStreamIngestionStarted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// Event name.
@@ -5276,7 +8380,7 @@ impl<'de> serde::Deserialize<'de> for SessionStreamIngestionStartedEvent {
 }
 
 /// The payload of the `session.stream_ingestion_connected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionStreamIngestionConnected {
     /// Name of the event.
     pub event: SessionStreamIngestionConnectedEvent,
@@ -5284,6 +8388,37 @@ pub struct SessionStreamIngestionConnected {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionStreamIngestionPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionStreamIngestionConnected {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionStreamIngestionConnected {
+    const EXPECTING: &'static str = "struct SessionStreamIngestionConnected";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// Name of the event.
@@ -5329,7 +8464,7 @@ impl<'de> serde::Deserialize<'de> for SessionStreamIngestionConnectedEvent {
 }
 
 /// The payload of the `session.stream_ingestion_disconnected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionStreamIngestionDisconnected {
     /// Name of the event.
     pub event: SessionStreamIngestionDisconnectedEvent,
@@ -5337,6 +8472,37 @@ pub struct SessionStreamIngestionDisconnected {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionStreamIngestionPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionStreamIngestionDisconnected {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionStreamIngestionDisconnected {
+    const EXPECTING: &'static str = "struct SessionStreamIngestionDisconnected";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// Name of the event.
@@ -5384,7 +8550,7 @@ impl<'de> serde::Deserialize<'de> for SessionStreamIngestionDisconnectedEvent {
 }
 
 /// The payload of the `session.recording_recovered` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingRecovered {
     /// The event's name.
     pub event: SessionRecordingRecoveredEvent,
@@ -5392,6 +8558,37 @@ pub struct SessionRecordingRecovered {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: SessionRecordingDeletedPayload,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionRecordingRecovered {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingRecovered {
+    const EXPECTING: &'static str = "struct SessionRecordingRecovered";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.
@@ -5435,7 +8632,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingRecoveredEvent {
 }
 
 /// The payload of the `session.user_phone_callout_missed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserPhoneCalloutMissed {
     /// The name of the event.
     pub event: String,
@@ -5445,8 +8642,39 @@ pub struct SessionUserPhoneCalloutMissed {
     pub payload: SessionUserPhoneCalloutPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserPhoneCalloutMissed {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserPhoneCalloutMissed {
+    const EXPECTING: &'static str = "struct SessionUserPhoneCalloutMissed";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `session.user_phone_callout_rejected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserPhoneCalloutRejected {
     /// The name of the event.
     pub event: String,
@@ -5456,8 +8684,39 @@ pub struct SessionUserPhoneCalloutRejected {
     pub payload: SessionUserPhoneCalloutPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserPhoneCalloutRejected {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserPhoneCalloutRejected {
+    const EXPECTING: &'static str = "struct SessionUserPhoneCalloutRejected";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `session.user_room_system_callout_accepted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionUserRoomSystemCalloutAccepted {
     /// The name of the event.
     pub event: String,
@@ -5467,8 +8726,39 @@ pub struct SessionUserRoomSystemCalloutAccepted {
     pub payload: SessionUserRoomSystemCalloutPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for SessionUserRoomSystemCalloutAccepted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionUserRoomSystemCalloutAccepted {
+    const EXPECTING: &'static str = "struct SessionUserRoomSystemCalloutAccepted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The payload of the `session.recording_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionRecordingStopped {
     /// The event's name.
     pub event: SessionRecordingStoppedEvent,
@@ -5476,6 +8766,37 @@ pub struct SessionRecordingStopped {
     pub event_ts: i64,
     /// The `payload` property.
     pub payload: Box<SessionRecordingPayload>,
+}
+
+impl<'de> serde::Deserialize<'de> for SessionRecordingStopped {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for SessionRecordingStopped {
+    const EXPECTING: &'static str = "struct SessionRecordingStopped";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
 }
 
 /// The event's name.

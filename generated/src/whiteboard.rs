@@ -595,7 +595,7 @@ where
 }
 
 /// The payload of the `whiteboard.shared` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardShared {
     /// The name of the event.
     pub event: String,
@@ -605,11 +605,42 @@ pub struct WhiteboardShared {
     pub payload: WhiteboardSharedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardShared {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardShared {
+    const EXPECTING: &'static str = "struct WhiteboardShared";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WhiteboardShared`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardSharedPayload {
     /// nullable The Zoom user ID of the operator who added users or team chat channels to the whiteboard. It should be null for external user(the user is external to the whiteboard's organization).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// not nullable The unique ID of the collaborator who added users or team chat channels to the whiteboard. Each collaborator will have a ID in a whiteboard.
     pub operator_collaborator_id: String,
@@ -617,42 +648,131 @@ pub struct WhiteboardSharedPayload {
     pub object: WhiteboardSharedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardSharedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardSharedPayload {
+    const EXPECTING: &'static str = "struct WhiteboardSharedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut operator_id = None;
+        let mut operator_collaborator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_collaborator_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_collaborator_id,
+                        "operator_collaborator_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            operator_id: operator_id.unwrap_or_default(),
+            operator_collaborator_id: __runtime::required::<
+                A,
+                _,
+            >(operator_collaborator_id, "operator_collaborator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardSharedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
     /// The meeting ID. This response only returns the whiteboard is shared in a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID. This response only returns the whiteboard is shared in a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_uuid: Option<String>,
     /// Information about the whiteboard collaborators.
     pub collaborators: Vec<WhiteboardPayloadObjectCollaboratorsItem>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(rename = "meeting_ uuid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "meeting_ uuid", skip_serializing_if = "Option::is_none")]
     pub meeting_uuid_2: Option<serde_json::Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for WhiteboardSharedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardSharedPayloadObject {
+    const EXPECTING: &'static str = "struct WhiteboardSharedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut whiteboard_id = None;
+        let mut meeting_id = None;
+        let mut meeting_uuid = None;
+        let mut collaborators = None;
+        let mut meeting_uuid_2 = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "whiteboard_id" => {
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                }
+                "meeting_id" => {
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                }
+                "meeting_uuid" => {
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                }
+                "collaborators" => {
+                    __runtime::field(&mut __map, &mut collaborators, "collaborators")?
+                }
+                "meeting_ uuid" => {
+                    __runtime::field(&mut __map, &mut meeting_uuid_2, "meeting_ uuid")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
+            meeting_id: meeting_id.unwrap_or_default(),
+            meeting_uuid: meeting_uuid.unwrap_or_default(),
+            collaborators: __runtime::required::<A, _>(collaborators, "collaborators")?,
+            meeting_uuid_2: meeting_uuid_2.unwrap_or_default(),
+        })
+    }
 }
 
 /// An item of the `collaborators` property of [`WhiteboardSharedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardPayloadObjectCollaboratorsItem {
     /// The collaborator's unique ID.
     pub collaborator_id: String,
     /// The collaborator's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub collaborator_name: Option<String>,
     /// The collaborator's user ID. This response only returns if the collaborator_type is 0. If the collaborator_type is **not** 0, this returns null value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// User email. This response only returns if the collaborator_type is 0. If the collaborator_type is **not** 0, this returns null value. See [Email address display rules](https://marketplace.zoom.us/docs/api-reference/using-zoom-apis#email-address) for details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The team chat channel ID you want to share with. This response only returns if the collaborator_type is 2. Otherwise it should be null.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// Collaborator type.
     /// Enum:
@@ -669,6 +789,75 @@ pub struct WhiteboardPayloadObjectCollaboratorsItem {
     /// *4 - VIEWER
     /// .
     pub role: WhiteboardPayloadObjectCollaboratorsItemRole,
+}
+
+impl<'de> serde::Deserialize<'de> for WhiteboardPayloadObjectCollaboratorsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardPayloadObjectCollaboratorsItem {
+    const EXPECTING: &'static str = "struct WhiteboardPayloadObjectCollaboratorsItem";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut collaborator_id = None;
+        let mut collaborator_name = None;
+        let mut user_id = None;
+        let mut email = None;
+        let mut channel_id = None;
+        let mut collaborator_type = None;
+        let mut role = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "collaborator_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut collaborator_id,
+                        "collaborator_id",
+                    )?
+                }
+                "collaborator_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut collaborator_name,
+                        "collaborator_name",
+                    )?
+                }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "channel_id" => {
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                }
+                "collaborator_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut collaborator_type,
+                        "collaborator_type",
+                    )?
+                }
+                "role" => __runtime::field(&mut __map, &mut role, "role")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            collaborator_id: __runtime::required::<
+                A,
+                _,
+            >(collaborator_id, "collaborator_id")?,
+            collaborator_name: collaborator_name.unwrap_or_default(),
+            user_id: user_id.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            channel_id: channel_id.unwrap_or_default(),
+            collaborator_type: __runtime::required::<
+                A,
+                _,
+            >(collaborator_type, "collaborator_type")?,
+            role: __runtime::required::<A, _>(role, "role")?,
+        })
+    }
 }
 
 /// Collaborator type.
@@ -793,7 +982,7 @@ impl<'de> serde::Deserialize<'de> for WhiteboardPayloadObjectCollaboratorsItemRo
 }
 
 /// The payload of the `whiteboard.sharing_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardSharingUpdated {
     /// The name of the event.
     pub event: String,
@@ -803,11 +992,42 @@ pub struct WhiteboardSharingUpdated {
     pub payload: WhiteboardSharingUpdatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardSharingUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardSharingUpdated {
+    const EXPECTING: &'static str = "struct WhiteboardSharingUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WhiteboardSharingUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardSharingUpdatedPayload {
     /// The Zoom user ID of the operator who changed the permission of collaborators of the whiteboard. It should be whiteboard owner user ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// not nullable The whiteboard collaborator's universally unique identifier. Each collaborator will have a ID in a whiteboard.
     pub operator_collaborator_id: String,
@@ -818,6 +1038,56 @@ pub struct WhiteboardSharingUpdatedPayload {
     pub operation_type: WhiteboardSharingUpdatedPayloadOperationType,
     /// Information about the whiteboard collaborators.
     pub object: WhiteboardSharingUpdatedPayloadObject,
+}
+
+impl<'de> serde::Deserialize<'de> for WhiteboardSharingUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardSharingUpdatedPayload {
+    const EXPECTING: &'static str = "struct WhiteboardSharingUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut operator_id = None;
+        let mut operator_collaborator_id = None;
+        let mut operation_type = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_collaborator_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_collaborator_id,
+                        "operator_collaborator_id",
+                    )?
+                }
+                "operation_type" => {
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            operator_id: operator_id.unwrap_or_default(),
+            operator_collaborator_id: __runtime::required::<
+                A,
+                _,
+            >(operator_collaborator_id, "operator_collaborator_id")?,
+            operation_type: __runtime::required::<
+                A,
+                _,
+            >(operation_type, "operation_type")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
 }
 
 /// Operation type.
@@ -868,7 +1138,7 @@ impl<'de> serde::Deserialize<'de> for WhiteboardSharingUpdatedPayloadOperationTy
 }
 
 /// Information about the whiteboard collaborators.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardSharingUpdatedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
@@ -876,8 +1146,40 @@ pub struct WhiteboardSharingUpdatedPayloadObject {
     pub collaborators: Vec<WhiteboardPayloadObjectCollaboratorsItem>,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardSharingUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardSharingUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct WhiteboardSharingUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut whiteboard_id = None;
+        let mut collaborators = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "whiteboard_id" => {
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                }
+                "collaborators" => {
+                    __runtime::field(&mut __map, &mut collaborators, "collaborators")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
+            collaborators: __runtime::required::<A, _>(collaborators, "collaborators")?,
+        })
+    }
+}
+
 /// The payload of the `whiteboard.share_settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardShareSettingsUpdated {
     /// The name of the event.
     pub event: String,
@@ -891,8 +1193,41 @@ pub struct WhiteboardShareSettingsUpdated {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardShareSettingsUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardShareSettingsUpdated {
+    const EXPECTING: &'static str = "struct WhiteboardShareSettingsUpdated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+            additional_properties,
+        })
+    }
+}
+
 /// The `payload` property of [`WhiteboardShareSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardShareSettingsUpdatedPayload {
     /// The account ID of the user who updated the whiteboard share settings.
     pub account_id: String,
@@ -908,8 +1243,48 @@ pub struct WhiteboardShareSettingsUpdatedPayload {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardShareSettingsUpdatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardShareSettingsUpdatedPayload {
+    const EXPECTING: &'static str = "struct WhiteboardShareSettingsUpdatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            additional_properties,
+        })
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardShareSettingsUpdatedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
@@ -921,34 +1296,141 @@ pub struct WhiteboardShareSettingsUpdatedPayloadObject {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardShareSettingsUpdatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardShareSettingsUpdatedPayloadObject {
+    const EXPECTING: &'static str = "struct WhiteboardShareSettingsUpdatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut whiteboard_id = None;
+        let mut settings = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "whiteboard_id" => {
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                }
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
+            settings: __runtime::required::<A, _>(settings, "settings")?,
+            additional_properties,
+        })
+    }
+}
+
 /// Information about the whiteboard share settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardShareSettingsUpdatedPayloadObjectSettings {
     /// Information about the whiteboard share link settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_link_setting: Option<
         WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting,
     >,
     /// Information about the whiteboard advanced share settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub advanced_share_setting: Option<
         WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting,
     >,
 }
 
+impl<'de> serde::Deserialize<'de>
+for WhiteboardShareSettingsUpdatedPayloadObjectSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardShareSettingsUpdatedPayloadObjectSettings {
+    const EXPECTING: &'static str = "struct WhiteboardShareSettingsUpdatedPayloadObjectSettings";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut share_link_setting = None;
+        let mut advanced_share_setting = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "share_link_setting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut share_link_setting,
+                        "share_link_setting",
+                    )?
+                }
+                "advanced_share_setting" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut advanced_share_setting,
+                        "advanced_share_setting",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            share_link_setting: share_link_setting.unwrap_or_default(),
+            advanced_share_setting: advanced_share_setting.unwrap_or_default(),
+        })
+    }
+}
+
 /// Information about the whiteboard share link settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting {
     /// Who can access the share link
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_scope: Option<
         WhiteboardSharedPayloadObjectCollaboratorsItemCollaboratorType,
     >,
     /// Permission of the shared user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_role: Option<
         WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSettingShareRole,
     >,
+}
+
+impl<'de> serde::Deserialize<'de>
+for WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting {
+    const EXPECTING: &'static str = "struct WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut share_scope = None;
+        let mut share_role = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "share_scope" => {
+                    __runtime::field(&mut __map, &mut share_scope, "share_scope")?
+                }
+                "share_role" => {
+                    __runtime::field(&mut __map, &mut share_role, "share_role")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            share_scope: share_scope.unwrap_or_default(),
+            share_role: share_role.unwrap_or_default(),
+        })
+    }
 }
 
 /// Permission of the shared user.
@@ -1006,21 +1488,66 @@ for WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSettingShareRole
 }
 
 /// Information about the whiteboard advanced share settings
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting {
     /// Indicate whether allow to share whiteboard or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_share: Option<bool>,
     /// Indicate whether allowed to share with user who is in the external organization or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_to_external: Option<bool>,
     /// Indicate whether the external user is allowed to share whiteboard or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_can_share: Option<bool>,
 }
 
+impl<'de> serde::Deserialize<'de>
+for WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object
+for WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting {
+    const EXPECTING: &'static str = "struct WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut can_share = None;
+        let mut share_to_external = None;
+        let mut external_can_share = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "can_share" => __runtime::field(&mut __map, &mut can_share, "can_share")?,
+                "share_to_external" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut share_to_external,
+                        "share_to_external",
+                    )?
+                }
+                "external_can_share" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut external_can_share,
+                        "external_can_share",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            can_share: can_share.unwrap_or_default(),
+            share_to_external: share_to_external.unwrap_or_default(),
+            external_can_share: external_can_share.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `whiteboard.archive_available` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardArchiveAvailable {
     /// The name of the event.
     pub event: String,
@@ -1034,8 +1561,41 @@ pub struct WhiteboardArchiveAvailable {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardArchiveAvailable {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardArchiveAvailable {
+    const EXPECTING: &'static str = "struct WhiteboardArchiveAvailable";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+            additional_properties,
+        })
+    }
+}
+
 /// The `payload` property of [`WhiteboardArchiveAvailable`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardArchiveAvailablePayload {
     /// The account ID of the user who owns the session.
     pub account_id: String,
@@ -1047,8 +1607,40 @@ pub struct WhiteboardArchiveAvailablePayload {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardArchiveAvailablePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardArchiveAvailablePayload {
+    const EXPECTING: &'static str = "struct WhiteboardArchiveAvailablePayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut object = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            additional_properties,
+        })
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardArchiveAvailablePayloadObject {
     /// The unique ID of the session. This ID can be used to retrieve all activities under the session via the [List whiteboard sessions activities](https://developers.zoom.us/docs/api/rest/reference/whiteboard/methods/#operation/Listwhiteboardsessionsarchivedfiles) API.
     pub session_id: String,
@@ -1064,8 +1656,65 @@ pub struct WhiteboardArchiveAvailablePayloadObject {
     pub expire_time: String,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardArchiveAvailablePayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardArchiveAvailablePayloadObject {
+    const EXPECTING: &'static str = "struct WhiteboardArchiveAvailablePayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut session_id = None;
+        let mut start_time = None;
+        let mut end_time = None;
+        let mut whiteboard_id = None;
+        let mut whiteboard_name = None;
+        let mut expire_time = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "session_id" => {
+                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                }
+                "start_time" => {
+                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "whiteboard_id" => {
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                }
+                "whiteboard_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whiteboard_name,
+                        "whiteboard_name",
+                    )?
+                }
+                "expire_time" => {
+                    __runtime::field(&mut __map, &mut expire_time, "expire_time")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
+            whiteboard_name: __runtime::required::<
+                A,
+                _,
+            >(whiteboard_name, "whiteboard_name")?,
+            expire_time: __runtime::required::<A, _>(expire_time, "expire_time")?,
+        })
+    }
+}
+
 /// The payload of the `whiteboard.opened` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardOpened {
     /// The name of the event.
     pub event: String,
@@ -1075,11 +1724,42 @@ pub struct WhiteboardOpened {
     pub payload: WhiteboardOpenedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardOpened {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardOpened {
+    const EXPECTING: &'static str = "struct WhiteboardOpened";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WhiteboardOpened`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardOpenedPayload {
     /// nullable The Zoom user ID of the operator who opened the whiteboard. It should be null for external user(the user is external to the whiteboard's organization).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// not nullable The whiteboard collaborator's universally unique identifier of the operator who opened the whiteboard. Each collaborator will have a ID in a whiteboard.
     pub operator_collaborator_id: String,
@@ -1087,23 +1767,114 @@ pub struct WhiteboardOpenedPayload {
     pub object: WhiteboardOpenedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardOpenedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardOpenedPayload {
+    const EXPECTING: &'static str = "struct WhiteboardOpenedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut operator_id = None;
+        let mut operator_collaborator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_collaborator_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_collaborator_id,
+                        "operator_collaborator_id",
+                    )?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            operator_id: operator_id.unwrap_or_default(),
+            operator_collaborator_id: __runtime::required::<
+                A,
+                _,
+            >(operator_collaborator_id, "operator_collaborator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardOpenedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
     /// The whiteboard name.
     pub whiteboard_name: String,
     /// The meeting ID. This response only returns the whiteboard opened in a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID. This response only returns the whiteboard opened in a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_uuid: Option<String>,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardOpenedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardOpenedPayloadObject {
+    const EXPECTING: &'static str = "struct WhiteboardOpenedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut whiteboard_id = None;
+        let mut whiteboard_name = None;
+        let mut meeting_id = None;
+        let mut meeting_uuid = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "whiteboard_id" => {
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                }
+                "whiteboard_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whiteboard_name,
+                        "whiteboard_name",
+                    )?
+                }
+                "meeting_id" => {
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                }
+                "meeting_uuid" => {
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
+            whiteboard_name: __runtime::required::<
+                A,
+                _,
+            >(whiteboard_name, "whiteboard_name")?,
+            meeting_id: meeting_id.unwrap_or_default(),
+            meeting_uuid: meeting_uuid.unwrap_or_default(),
+        })
+    }
+}
+
 /// The payload of the `whiteboard.file_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardFileAdded {
     /// The event name.
     pub event: String,
@@ -1113,11 +1884,42 @@ pub struct WhiteboardFileAdded {
     pub payload: WhiteboardFileAddedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardFileAdded {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardFileAdded {
+    const EXPECTING: &'static str = "struct WhiteboardFileAdded";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WhiteboardFileAdded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardFileAddedPayload {
     /// The user ID of the uploader. Null if the user is external to the whiteboard owner's organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// not nullable The whiteboard collaborator's universally unique identifier of the operator who uploaded the file.. Each collaborator will have a ID in a whiteboard.
     pub operator_collaborator_id: String,
@@ -1127,8 +1929,55 @@ pub struct WhiteboardFileAddedPayload {
     pub object: WhiteboardFileAddedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardFileAddedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardFileAddedPayload {
+    const EXPECTING: &'static str = "struct WhiteboardFileAddedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut operator_id = None;
+        let mut operator_collaborator_id = None;
+        let mut operator_name = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "operator_collaborator_id" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut operator_collaborator_id,
+                        "operator_collaborator_id",
+                    )?
+                }
+                "operator_name" => {
+                    __runtime::field(&mut __map, &mut operator_name, "operator_name")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            operator_id: operator_id.unwrap_or_default(),
+            operator_collaborator_id: __runtime::required::<
+                A,
+                _,
+            >(operator_collaborator_id, "operator_collaborator_id")?,
+            operator_name: __runtime::required::<A, _>(operator_name, "operator_name")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Details of the whiteboard where the file was uploaded.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardFileAddedPayloadObject {
     /// The unique identifier of the whiteboard.
     pub whiteboard_id: String,
@@ -1140,8 +1989,71 @@ pub struct WhiteboardFileAddedPayloadObject {
     pub whiteboard_file: WhiteboardFileAddedPayloadObjectWhiteboardFile,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardFileAddedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardFileAddedPayloadObject {
+    const EXPECTING: &'static str = "struct WhiteboardFileAddedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut whiteboard_id = None;
+        let mut whiteboard_name = None;
+        let mut whiteboard_owner_name = None;
+        let mut whiteboard_file = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "whiteboard_id" => {
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                }
+                "whiteboard_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whiteboard_name,
+                        "whiteboard_name",
+                    )?
+                }
+                "whiteboard_owner_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whiteboard_owner_name,
+                        "whiteboard_owner_name",
+                    )?
+                }
+                "whiteboard_file" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whiteboard_file,
+                        "whiteboard_file",
+                    )?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
+            whiteboard_name: __runtime::required::<
+                A,
+                _,
+            >(whiteboard_name, "whiteboard_name")?,
+            whiteboard_owner_name: __runtime::required::<
+                A,
+                _,
+            >(whiteboard_owner_name, "whiteboard_owner_name")?,
+            whiteboard_file: __runtime::required::<
+                A,
+                _,
+            >(whiteboard_file, "whiteboard_file")?,
+        })
+    }
+}
+
 /// Metadata of the file uploaded to the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardFileAddedPayloadObjectWhiteboardFile {
     /// The unique ID of the file in the whiteboard.
     pub file_id: String,
@@ -1155,8 +2067,47 @@ pub struct WhiteboardFileAddedPayloadObjectWhiteboardFile {
     pub uploaded_ts: i64,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardFileAddedPayloadObjectWhiteboardFile {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardFileAddedPayloadObjectWhiteboardFile {
+    const EXPECTING: &'static str = "struct WhiteboardFileAddedPayloadObjectWhiteboardFile";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut file_id = None;
+        let mut file_name = None;
+        let mut file_size = None;
+        let mut file_type = None;
+        let mut uploaded_ts = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
+                "uploaded_ts" => {
+                    __runtime::field(&mut __map, &mut uploaded_ts, "uploaded_ts")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
+            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
+            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
+            uploaded_ts: __runtime::required::<A, _>(uploaded_ts, "uploaded_ts")?,
+        })
+    }
+}
+
 /// The payload of the `whiteboard.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardCreated {
     /// The name of the event.
     pub event: String,
@@ -1166,8 +2117,39 @@ pub struct WhiteboardCreated {
     pub payload: WhiteboardCreatedPayload,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardCreated {
+    const EXPECTING: &'static str = "struct WhiteboardCreated";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+        })
+    }
+}
+
 /// The `payload` property of [`WhiteboardCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardCreatedPayload {
     /// The account ID of the user who created the whiteboard.
     pub account_id: String,
@@ -1179,8 +2161,46 @@ pub struct WhiteboardCreatedPayload {
     pub object: WhiteboardCreatedPayloadObject,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardCreatedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardCreatedPayload {
+    const EXPECTING: &'static str = "struct WhiteboardCreatedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+        })
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardCreatedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
@@ -1191,11 +2211,75 @@ pub struct WhiteboardCreatedPayloadObject {
     /// Whether the whiteboard allows to be saved to cloud or not.
     pub non_cloud: bool,
     /// The meeting ID. This response only returns when the whiteboard created in a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID. This response only returns when the whiteboard created in a meeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_uuid: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for WhiteboardCreatedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardCreatedPayloadObject {
+    const EXPECTING: &'static str = "struct WhiteboardCreatedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut whiteboard_id = None;
+        let mut whiteboard_name = None;
+        let mut whiteboard_type = None;
+        let mut non_cloud = None;
+        let mut meeting_id = None;
+        let mut meeting_uuid = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "whiteboard_id" => {
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                }
+                "whiteboard_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whiteboard_name,
+                        "whiteboard_name",
+                    )?
+                }
+                "whiteboard_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whiteboard_type,
+                        "whiteboard_type",
+                    )?
+                }
+                "non_cloud" => __runtime::field(&mut __map, &mut non_cloud, "non_cloud")?,
+                "meeting_id" => {
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                }
+                "meeting_uuid" => {
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
+            whiteboard_name: __runtime::required::<
+                A,
+                _,
+            >(whiteboard_name, "whiteboard_name")?,
+            whiteboard_type: __runtime::required::<
+                A,
+                _,
+            >(whiteboard_type, "whiteboard_type")?,
+            non_cloud: __runtime::required::<A, _>(non_cloud, "non_cloud")?,
+            meeting_id: meeting_id.unwrap_or_default(),
+            meeting_uuid: meeting_uuid.unwrap_or_default(),
+        })
+    }
 }
 
 /// whiteboard type.
@@ -1241,7 +2325,7 @@ impl<'de> serde::Deserialize<'de> for WhiteboardPayloadObjectWhiteboardType {
 }
 
 /// The payload of the `whiteboard.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardDeleted {
     /// The name of the event.
     pub event: String,
@@ -1255,8 +2339,41 @@ pub struct WhiteboardDeleted {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardDeleted {
+    const EXPECTING: &'static str = "struct WhiteboardDeleted";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut event = None;
+        let mut event_ts = None;
+        let mut payload = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "event" => __runtime::field(&mut __map, &mut event, "event")?,
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            event: __runtime::required::<A, _>(event, "event")?,
+            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            payload: __runtime::required::<A, _>(payload, "payload")?,
+            additional_properties,
+        })
+    }
+}
+
 /// The `payload` property of [`WhiteboardDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardDeletedPayload {
     /// The account ID of the user who deleted the whiteboard.
     pub account_id: String,
@@ -1272,8 +2389,48 @@ pub struct WhiteboardDeletedPayload {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for WhiteboardDeletedPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardDeletedPayload {
+    const EXPECTING: &'static str = "struct WhiteboardDeletedPayload";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut account_id = None;
+        let mut operator = None;
+        let mut operator_id = None;
+        let mut object = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "account_id" => {
+                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator_id" => {
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                }
+                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            object: __runtime::required::<A, _>(object, "object")?,
+            additional_properties,
+        })
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WhiteboardDeletedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
@@ -1287,4 +2444,60 @@ pub struct WhiteboardDeletedPayloadObject {
     /// declared ones: its schema allows any (`additionalProperties: true`).
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for WhiteboardDeletedPayloadObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for WhiteboardDeletedPayloadObject {
+    const EXPECTING: &'static str = "struct WhiteboardDeletedPayloadObject";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut whiteboard_id = None;
+        let mut whiteboard_name = None;
+        let mut whiteboard_type = None;
+        let mut non_cloud = None;
+        let mut additional_properties = Default::default();
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "whiteboard_id" => {
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                }
+                "whiteboard_name" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whiteboard_name,
+                        "whiteboard_name",
+                    )?
+                }
+                "whiteboard_type" => {
+                    __runtime::field(
+                        &mut __map,
+                        &mut whiteboard_type,
+                        "whiteboard_type",
+                    )?
+                }
+                "non_cloud" => __runtime::field(&mut __map, &mut non_cloud, "non_cloud")?,
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
+            whiteboard_name: __runtime::required::<
+                A,
+                _,
+            >(whiteboard_name, "whiteboard_name")?,
+            whiteboard_type: __runtime::required::<
+                A,
+                _,
+            >(whiteboard_type, "whiteboard_type")?,
+            non_cloud: __runtime::required::<A, _>(non_cloud, "non_cloud")?,
+            additional_properties,
+        })
+    }
 }

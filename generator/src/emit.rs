@@ -191,15 +191,18 @@ fn type_def(module: &Module, def: &TypeDef) -> Vec<TokenStream> {
     let name = ident(&def.name);
     let item = match &def.kind {
         TypeKind::Struct { fields, additional } => {
+            let read = object_read(&def.name, fields, additional.as_ref());
             let fields = fields.iter().map(|field| struct_field(module, field));
             let additional = additional.as_ref().map(|additional| additional_field(module, additional));
             quote! {
                 #docs
-                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, serde::Serialize)]
                 pub struct #name {
                     #(#fields)*
                     #additional
                 }
+
+                #read
             }
         }
         TypeKind::StringEnum { variants } => return string_enum(&docs, &name, variants),
@@ -424,6 +427,7 @@ fn struct_field(module: &Module, field: &Field) -> TokenStream {
     if field.boxed {
         ty = quote!(Box<#ty>);
     }
+    // Only what writing needs: reading is the struct's `Object` impl.
     let mut serde_args = Vec::new();
     if field.name != field.json_name {
         let json_name = &field.json_name;
@@ -434,12 +438,15 @@ fn struct_field(module: &Module, field: &Field) -> TokenStream {
         // Present but possibly null: always written, `null` for `None`.
         (true, true) => quote!(Option<#ty>),
         (false, false) => {
-            serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
+            serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
             quote!(Option<#ty>)
         }
         // Absent (`None`), null (`Some(None)`) or a value: all three written back as they came.
         (false, true) => {
-            serde_args.push(quote!(default, skip_serializing_if = "Option::is_none", with = "__runtime::nullable"));
+            serde_args.push(quote!(
+                skip_serializing_if = "Option::is_none",
+                serialize_with = "__runtime::nullable::serialize"
+            ));
             quote!(Option<Option<#ty>>)
         }
     };
@@ -466,8 +473,71 @@ fn additional_field(module: &Module, additional: &AdditionalProperties) -> Token
     let ty = type_tokens(module, &additional.ty);
     quote! {
         #docs
-        #[serde(flatten, deserialize_with = "__runtime::additional_properties::deserialize")]
+        #[serde(flatten)]
         pub #name: __runtime::IndexMap<String, #ty>,
+    }
+}
+
+/// A struct's `Deserialize`: the runtime's object reader, with the `match` from each declared property to
+/// its field. Each field is read into a slot of the same name; an open struct keeps the other properties
+/// in its extra field, a closed one skips them.
+fn object_read(name: &str, fields: &[Field], additional: Option<&AdditionalProperties>) -> TokenStream {
+    let ident = ident(name);
+    let expecting = format!("struct {name}");
+    let slots: Vec<Ident> = fields.iter().map(|field| self::ident(&field.name)).collect();
+    let json_names: Vec<&str> = fields.iter().map(|field| field.json_name.as_str()).collect();
+    let values = fields.iter().zip(&slots).map(|(field, slot)| {
+        let json_name = &field.json_name;
+        match (field.required, field.nullable) {
+            (true, false) => quote!(#slot: __runtime::required::<A, _>(#slot, #json_name)?),
+            // An `Option` field: absent reads as `None`, as `null` does (for a required one, serde's rule).
+            (true, true) | (false, false) => quote!(#slot: #slot.unwrap_or_default()),
+            // Absent stays `None`; the slot holds what was read, `null` included.
+            (false, true) => quote!(#slot),
+        }
+    });
+    let (extra_slot, other, extra_value) = match additional {
+        Some(additional) => {
+            let extra = self::ident(&additional.name);
+            (
+                Some(quote!(let mut #extra = Default::default();)),
+                quote!(__runtime::keep(&mut __map, &mut #extra, __key)?),
+                Some(quote!(#extra)),
+            )
+        }
+        None => (None, quote!(__runtime::skip(&mut __map)?), None),
+    };
+    // Without declared properties every entry takes the same way: no `match`.
+    let entry = if fields.is_empty() {
+        quote!(#other;)
+    } else {
+        quote! {
+            match __key.as_str() {
+                #(#json_names => __runtime::field(&mut __map, &mut #slots, #json_names)?,)*
+                _ => #other,
+            }
+        }
+    };
+    let key = if fields.is_empty() && additional.is_none() { quote!(_) } else { quote!(__key) };
+    quote! {
+        impl<'de> serde::Deserialize<'de> for #ident {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                __runtime::deserialize_object(deserializer)
+            }
+        }
+
+        impl __runtime::Object for #ident {
+            const EXPECTING: &'static str = #expecting;
+
+            fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+                #(let mut #slots = None;)*
+                #extra_slot
+                while let Some(#key) = __map.next_key::<__runtime::Key<'de>>()? {
+                    #entry
+                }
+                Ok(Self { #(#values,)* #extra_value })
+            }
+        }
     }
 }
 

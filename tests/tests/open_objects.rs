@@ -129,12 +129,12 @@ fn open_objects_keep_undeclared_properties_in_order() {
         r#""sensors":{"primary":"a","a":{"value":1,"scale":0.250,"calibrated":true},"b":{"value":2}},"#,
         r#""received_at":1700000000000}"#
     );
-    // A typed additional property that does not match is reported at its object (the position is the
-    // object's end), naming the property.
+    // A typed additional property that does not match is read in place, so it is named by its own path:
+    // the end of the value `"many"` (column 84), the closing brace of `a` (column 73).
     let errors = [
-        "error: the `device.updated` payload does not match its schema at `counters`: additional property `errors`: invalid type: string \"many\", expected i64 at line 1 column 85",
+        "error: the `device.updated` payload does not match its schema at `counters.errors`: invalid type: string \"many\", expected i64 at line 1 column 84",
         "error: the `device.updated` payload does not match its schema at `device.id`: invalid type: integer `5`, expected a string at line 1 column 42",
-        "error: the `device.updated` payload does not match its schema at `sensors`: additional property `a`: missing field `value` at line 1 column 74",
+        "error: the `device.updated` payload does not match its schema at `sensors.a`: missing field `value` at line 1 column 73",
     ];
     let mut expected = vec![declared_full, kept_full, declared_full, kept_full];
     for error in errors {

@@ -10,9 +10,9 @@
 //!
 //! - a value of the wrong type or out of range: at the end of that value (for an object or array given
 //!   where something else was expected, just before it): the value's own path;
-//! - a missing or duplicate field, or an undeclared property of the wrong type in an open object (whose
-//!   undeclared properties are read from a buffer after the object): after the object's closing brace, or
-//!   after the duplicate key: the object's path;
+//! - a missing or duplicate field: after the object's closing brace, or after the duplicate key: the
+//!   object's path (an undeclared property of an open object is read in place, so a wrong one is named by
+//!   its own path);
 //! - a `oneOf` alternative picked by its tag that does not parse (reported from within the read of the
 //!   `oneOf`'s own object, see `parse.rs`'s `tagged`): after that object: the `oneOf`'s path;
 //! - an error in an object's key itself (a type that refuses unknown keys; generated types have none):
@@ -200,7 +200,8 @@ mod tests {
     mod shapes {
         use serde::Deserialize;
 
-        use crate::private::{additional_properties, nullable, open_enum, tagged};
+        use crate::private::{Key, Object, deserialize_object, field, keep, open_enum, required, tagged};
+        use serde::de::MapAccess;
 
         #[derive(Debug, Deserialize)]
         #[allow(dead_code)]
@@ -212,7 +213,7 @@ mod tests {
             pub grid: Option<Vec<Vec<u8>>>,
             #[serde(default, rename = "odd.key")]
             pub odd: Option<Box<Inner>>,
-            #[serde(default, with = "nullable")]
+            #[serde(default, deserialize_with = "present")]
             pub nullable: Option<Option<Inner>>,
             #[serde(default)]
             pub open: Option<Open>,
@@ -226,21 +227,70 @@ mod tests {
             pub shapes: Option<Vec<Shape>>,
         }
 
-        #[derive(Debug, Deserialize)]
+        /// A present property that may be `null`, as a generated struct reads it.
+        fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<Inner>>, D::Error> {
+            Option::<Inner>::deserialize(deserializer).map(Some)
+        }
+
+        /// A closed struct, as the generator emits it.
+        #[derive(Debug)]
         #[allow(dead_code)]
         pub struct Inner {
             pub code: i32,
-            #[serde(default)]
             pub name: Option<String>,
         }
 
-        #[derive(Debug, Deserialize)]
+        impl Object for Inner {
+            const EXPECTING: &'static str = "struct Inner";
+
+            fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+                let mut code = None;
+                let mut name = None;
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    match key.as_str() {
+                        "code" => field(&mut map, &mut code, "code")?,
+                        "name" => field(&mut map, &mut name, "name")?,
+                        _ => crate::private::skip(&mut map)?,
+                    }
+                }
+                Ok(Self { code: required::<A, _>(code, "code")?, name: name.unwrap_or_default() })
+            }
+        }
+
+        impl<'de> Deserialize<'de> for Inner {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserialize_object(deserializer)
+            }
+        }
+
+        /// An open struct with typed undeclared properties, as the generator emits it.
+        #[derive(Debug)]
         #[allow(dead_code)]
         pub struct Open {
-            #[serde(default)]
             pub id: Option<String>,
-            #[serde(flatten, deserialize_with = "additional_properties::deserialize")]
             pub rest: indexmap::IndexMap<String, Inner>,
+        }
+
+        impl Object for Open {
+            const EXPECTING: &'static str = "struct Open";
+
+            fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+                let mut id = None;
+                let mut rest = indexmap::IndexMap::new();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => field(&mut map, &mut id, "id")?,
+                        _ => keep(&mut map, &mut rest, key)?,
+                    }
+                }
+                Ok(Self { id: id.unwrap_or_default(), rest })
+            }
+        }
+
+        impl<'de> Deserialize<'de> for Open {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserialize_object(deserializer)
+            }
         }
 
         #[derive(Debug)]
@@ -348,9 +398,9 @@ mod tests {
         assert_eq!(path_of(r#"{"a":{"code":1},"list":[{"code":1},{}]}"#), "list[1]");
         assert_eq!(path_of(r#"{"list":[]}"#), ".");
         assert_eq!(path_of(r#"{"a":{"code":1},"a":{"code":1}}"#), ".");
-        // Undeclared properties of the wrong type, read after their object: the object's path.
-        assert_eq!(path_of(r#"{"a":{"code":1},"open":{"x":{"code":1},"y":{"name":"n"}}}"#), "open");
-        assert_eq!(path_of(r#"{"a":{"code":1},"open":{"x":1},"kind":"a"}"#), "open");
+        // Undeclared properties of an open object, read in place: their own path.
+        assert_eq!(path_of(r#"{"a":{"code":1},"open":{"x":{"code":1},"y":{"name":"n"}}}"#), "open.y");
+        assert_eq!(path_of(r#"{"a":{"code":1},"open":{"x":1},"kind":"a"}"#), "open.x");
         // A `oneOf` alternative picked by its tag that does not parse: the `oneOf`'s path.
         assert_eq!(path_of(r#"{"a":{"code":1},"shape":{"type":"circle","code":"x"},"kind":"a"}"#), "shape");
         assert_eq!(path_of(r#"{"a":{"code":1},"shape":{"type":"circle"}}"#), "shape");

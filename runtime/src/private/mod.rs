@@ -1,10 +1,12 @@
 //! What only generated code calls, re-exported as the hidden `__private` module of the crate root:
-//! parsing (`parse.rs`, with the failing field's path from `json_path.rs`), the JSON field of a webhook
-//! posted as a form (`form.rs`), the `with` functions of generated fields (`serde_with.rs`), and the
+//! parsing (`parse.rs`, with the failing field's path from `json_path.rs`), the `Deserialize` of
+//! generated structs (`object.rs`), the JSON field of a webhook
+//! posted as a form (`form.rs`), the writing of nullable fields and reading of open enums (`serde_with.rs`), and the
 //! route pieces of each module's `route(handler)` with the matcher of templated webhook names. Not part of the API; it may change in any release.
 
 mod form;
 pub(crate) mod json_path;
+mod object;
 mod parse;
 mod serde_with;
 
@@ -13,5 +15,6 @@ pub use crate::template::template_matches;
 pub use crate::{BoxError, DispatchError, ParseError, Route, UnknownEvent};
 pub use form::form_field;
 pub use indexmap::IndexMap;
+pub use object::{Key, Object, deserialize_object, field, keep, required, skip};
 pub use parse::{BestFit, Discriminated, Shape, discriminator, from_slice, parse_payload, tagged};
-pub use serde_with::{additional_properties, nullable, open_enum};
+pub use serde_with::{nullable, open_enum};

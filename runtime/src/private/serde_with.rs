@@ -1,10 +1,11 @@
-//! The `with` and `deserialize_with` functions of generated fields: optional properties that may be
-//! `null`, open enums, and the typed extra properties of open structs.
+//! The `serialize_with` function of generated optional fields that may be `null`, and the reading of
+//! open enums.
 
-/// Serde glue for optional properties that may also be `null`: `Option<Option<T>>` where the outer
-/// `None` is an absent property (skipped when writing) and `Some(None)` an explicit `null`.
+/// Writing optional properties that may also be `null`: `Option<Option<T>>` where the outer `None` is an
+/// absent property (skipped when writing) and `Some(None)` an explicit `null`. (Reading them is the
+/// struct's `Object` impl: a present property reads `Option<T>` into the outer slot.)
 pub mod nullable {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::{Serialize, Serializer};
 
     /// Writes `Some(Some(value))` as the value and `Some(None)` as `null` (`None` is skipped by the field).
     pub fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error> {
@@ -12,13 +13,6 @@ pub mod nullable {
             Some(Some(value)) => value.serialize(serializer),
             _ => serializer.serialize_none(),
         }
-    }
-
-    /// Reads a present property: `null` as `Some(None)`, a value as `Some(Some(value))`.
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(deserializer).map(Some)
     }
 }
 
@@ -101,33 +95,5 @@ pub mod open_enum {
                 Err(_) => Err(E::invalid_value(de::Unexpected::Unsigned(value), &"an integer that fits in 64 bits")),
             }
         }
-    }
-}
-
-/// Deserialization of the typed properties an open struct keeps beyond the ones it declares (its
-/// schema's `additionalProperties` gives their type).
-///
-/// The field is `#[serde(flatten)]`, so serde hands it the undeclared entries from a buffer; a typed
-/// value with numbers cannot be read back from that buffer when `serde_json` keeps numbers exactly
-/// (`arbitrary_precision`, serde-rs/serde#1183). Each entry is read as a `serde_json::Value` first,
-/// which that buffer does give back exactly, and then as its type.
-pub mod additional_properties {
-    use serde::de::{DeserializeOwned, Error};
-    use serde::{Deserialize, Deserializer};
-
-    /// Reads the undeclared entries serde hands a flattened field, each as its type `T`.
-    pub fn deserialize<'de, D, T>(deserializer: D) -> Result<indexmap::IndexMap<String, T>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: DeserializeOwned,
-    {
-        let entries = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
-        let mut typed = indexmap::IndexMap::with_capacity(entries.len());
-        for (key, value) in entries {
-            let value = serde_json::from_value(value)
-                .map_err(|err| D::Error::custom(format_args!("additional property `{key}`: {err}")))?;
-            typed.insert(key, value);
-        }
-        Ok(typed)
     }
 }

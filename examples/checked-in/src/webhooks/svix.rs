@@ -218,7 +218,7 @@ where
 }
 
 /// Sent when an endpoint is created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EndpointCreatedEvent {
     /// Sent when an endpoint is created, updated, or deleted
     pub data: EndpointEventData,
@@ -227,8 +227,36 @@ pub struct EndpointCreatedEvent {
     pub type_: EndpointCreatedEventType,
 }
 
+impl<'de> serde::Deserialize<'de> for EndpointCreatedEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for EndpointCreatedEvent {
+    const EXPECTING: &'static str = "struct EndpointCreatedEvent";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut data = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "data" => __runtime::field(&mut __map, &mut data, "data")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            data: __runtime::required::<A, _>(data, "data")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
+}
+
 /// Sent when an endpoint is created, updated, or deleted
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EndpointEventData {
     /// The Application's ID.
     #[serde(rename = "appId")]
@@ -236,9 +264,8 @@ pub struct EndpointEventData {
     /// The Application's UID.
     #[serde(
         rename = "appUid",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "__runtime::nullable"
+        serialize_with = "__runtime::nullable::serialize"
     )]
     pub app_uid: Option<Option<String>>,
     /// The Endpoint's ID.
@@ -247,11 +274,48 @@ pub struct EndpointEventData {
     /// The Endpoint's UID.
     #[serde(
         rename = "endpointUid",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "__runtime::nullable"
+        serialize_with = "__runtime::nullable::serialize"
     )]
     pub endpoint_uid: Option<Option<String>>,
+}
+
+impl<'de> serde::Deserialize<'de> for EndpointEventData {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for EndpointEventData {
+    const EXPECTING: &'static str = "struct EndpointEventData";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut app_id = None;
+        let mut app_uid = None;
+        let mut endpoint_id = None;
+        let mut endpoint_uid = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "appId" => __runtime::field(&mut __map, &mut app_id, "appId")?,
+                "appUid" => __runtime::field(&mut __map, &mut app_uid, "appUid")?,
+                "endpointId" => {
+                    __runtime::field(&mut __map, &mut endpoint_id, "endpointId")?
+                }
+                "endpointUid" => {
+                    __runtime::field(&mut __map, &mut endpoint_uid, "endpointUid")?
+                }
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            app_id: __runtime::required::<A, _>(app_id, "appId")?,
+            app_uid,
+            endpoint_id: __runtime::required::<A, _>(endpoint_id, "endpointId")?,
+            endpoint_uid,
+        })
+    }
 }
 
 /// The `type` property of [`EndpointCreatedEvent`].
@@ -295,13 +359,41 @@ impl<'de> serde::Deserialize<'de> for EndpointCreatedEventType {
 }
 
 /// Sent when an endpoint is deleted.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EndpointDeletedEvent {
     /// Sent when an endpoint is created, updated, or deleted
     pub data: EndpointEventData,
     /// The `type` property.
     #[serde(rename = "type")]
     pub type_: EndpointDeletedEventType,
+}
+
+impl<'de> serde::Deserialize<'de> for EndpointDeletedEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        __runtime::deserialize_object(deserializer)
+    }
+}
+
+impl __runtime::Object for EndpointDeletedEvent {
+    const EXPECTING: &'static str = "struct EndpointDeletedEvent";
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+        let mut data = None;
+        let mut type_ = None;
+        while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
+            match __key.as_str() {
+                "data" => __runtime::field(&mut __map, &mut data, "data")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                _ => __runtime::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            data: __runtime::required::<A, _>(data, "data")?,
+            type_: __runtime::required::<A, _>(type_, "type")?,
+        })
+    }
 }
 
 /// The `type` property of [`EndpointDeletedEvent`].

@@ -1,0 +1,242 @@
+//! The `Deserialize` of generated structs: a JSON object read entry by entry into its fields.
+//!
+//! serde's derive gives every struct a field enum with its own visitor, a second visitor that reads the
+//! struct from a JSON array by position, and `deserialize_struct`, which accepts both; each is compiled
+//! once per struct and deserializer, and nearly all of a generated crate's code was those copies. A
+//! generated struct instead implements [`Object`] with one `match` from key to field, and deserializes
+//! through [`deserialize_object`]: the work of reading a field (the duplicate check, the value, a missing one)
+//! is in the helpers here, compiled once per field type rather than once per field. JSON objects only:
+//! an array is the wrong type, as the schema says.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+/// A generated struct, read from the entries of a JSON object.
+pub trait Object: Sized {
+    /// What a value of another JSON type is said to be expected as: `struct Name`, as serde says it.
+    const EXPECTING: &'static str;
+
+    /// Reads the struct from the object's entries: its declared properties, the others skipped (or, in
+    /// an open object, kept).
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's error for a field of the wrong type, a missing required field or a field given
+    /// twice.
+    fn read<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+/// `Deserialize::deserialize` of a generated struct: a JSON object read by [`Object::read`].
+///
+/// # Errors
+///
+/// The deserializer's error when the value is not an object or does not match the struct.
+pub fn deserialize_object<'de, D: Deserializer<'de>, T: Object>(deserializer: D) -> Result<T, D::Error> {
+    deserializer.deserialize_map(ObjectVisitor(PhantomData))
+}
+
+struct ObjectVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::read(map)
+    }
+}
+
+/// An object's key, borrowed from the input when it has no escapes.
+pub struct Key<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de> Key<'de> {
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key, owned (for an open object's undeclared properties).
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor).map(Key)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(value))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(value.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(value))
+    }
+}
+
+/// Reads the value of the declared property `name` into its `slot`; a second entry of it is an error, as
+/// serde's derive has it (`duplicate field`, reported before its value is read).
+///
+/// # Errors
+///
+/// A duplicate field, or the value's error.
+pub fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// The value of the required property `name` once the object is read, with the error of the map `A`
+/// it was read from.
+///
+/// # Errors
+///
+/// `missing field` when the object had no entry of it.
+pub fn required<'de, A: MapAccess<'de>, T>(slot: Option<T>, name: &'static str) -> Result<T, A::Error> {
+    // A `match`, not `ok_or_else`: no closure to compile per field type.
+    match slot {
+        Some(value) => Ok(value),
+        None => Err(de::Error::missing_field(name)),
+    }
+}
+
+/// Skips the value of a property the struct does not declare (still read, so the JSON is checked).
+///
+/// # Errors
+///
+/// Invalid JSON in the value.
+pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<IgnoredAny>().map(drop)
+}
+
+/// Keeps an undeclared property of an open object, as it came: a later entry of the same key replaces the
+/// value in place, as a JSON object read into a map does.
+///
+/// # Errors
+///
+/// The value's error (for a typed open object, a value of the wrong type at its own path).
+pub fn keep<'de, A: MapAccess<'de>, M: Extend<(String, V)>, V: Deserialize<'de>>(
+    map: &mut A,
+    kept: &mut M,
+    key: Key<'de>,
+) -> Result<(), A::Error> {
+    let value = map.next_value()?;
+    kept.extend([(key.into_string(), value)]);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a generated struct's `Object` impl looks like: one required field, one optional (`null`
+    /// read as absent), one required that may be `null`, the rest kept.
+    #[derive(Debug, PartialEq)]
+    struct Sample {
+        id: i64,
+        name: Option<String>,
+        note: Option<String>,
+        rest: serde_json::Map<String, serde_json::Value>,
+    }
+
+    impl Object for Sample {
+        const EXPECTING: &'static str = "struct Sample";
+
+        fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+            let mut id = None;
+            let mut name = None;
+            let mut note = None;
+            let mut rest = serde_json::Map::new();
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                match key.as_str() {
+                    "id" => field(&mut map, &mut id, "id")?,
+                    "name" => field(&mut map, &mut name, "name")?,
+                    "note" => field(&mut map, &mut note, "note")?,
+                    _ => keep(&mut map, &mut rest, key)?,
+                }
+            }
+            Ok(Self {
+                id: required::<A, _>(id, "id")?,
+                name: name.unwrap_or_default(),
+                note: note.unwrap_or_default(),
+                rest,
+            })
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Sample {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserialize_object(deserializer)
+        }
+    }
+
+    fn parse(text: &str) -> Result<Sample, String> {
+        serde_json::from_str(text).map_err(|err| err.to_string())
+    }
+
+    #[test]
+    fn fields_are_read_by_key_and_undeclared_ones_kept_in_order() {
+        let sample = parse(r#"{"z":1,"name":"n","id":7,"a\"b":[true],"z":2}"#).expect("parses");
+        assert_eq!(sample.id, 7);
+        assert_eq!(sample.name.as_deref(), Some("n"));
+        assert_eq!(sample.note, None);
+        assert_eq!(serde_json::to_string(&sample.rest).expect("writes"), r#"{"z":2,"a\"b":[true]}"#);
+    }
+
+    #[test]
+    fn a_required_field_that_may_be_null_reads_null_and_absence_as_none() {
+        assert_eq!(parse(r#"{"id":1,"note":null}"#).expect("parses").note, None);
+        assert_eq!(parse(r#"{"id":1,"note":"x"}"#).expect("parses").note.as_deref(), Some("x"));
+        assert_eq!(parse(r#"{"id":1,"name":null}"#).expect("parses").name, None);
+        assert_eq!(
+            parse(r#"{"id":1,"name":null,"name":"x"}"#).unwrap_err(),
+            "duplicate field `name` at line 1 column 26"
+        );
+    }
+
+    #[test]
+    fn errors_are_serdes_at_serde_jsons_positions() {
+        assert_eq!(parse(r#"{"name":"n"}"#).unwrap_err(), "missing field `id` at line 1 column 12");
+        assert_eq!(parse(r#"{"id":1,"id":2}"#).unwrap_err(), "duplicate field `id` at line 1 column 12");
+        assert_eq!(parse(r#"{"id":"7"}"#).unwrap_err(), "invalid type: string \"7\", expected i64 at line 1 column 9");
+        // An array is not read by position.
+        assert_eq!(parse("[7]").unwrap_err(), "invalid type: sequence, expected struct Sample at line 1 column 0");
+        assert_eq!(parse("7").unwrap_err(), "invalid type: integer `7`, expected struct Sample at line 1 column 1");
+    }
+
+    #[test]
+    fn values_and_other_deserializers_read_the_same_way() {
+        let value = serde_json::json!({"id": 3, "x": {"y": null}});
+        let sample = Sample::deserialize(&value).expect("from a borrowed value");
+        assert_eq!(sample, Sample::deserialize(value.clone()).expect("from an owned value"));
+        assert_eq!(sample.rest.get("x"), Some(&serde_json::json!({"y": null})));
+    }
+}
