@@ -243,70 +243,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "account.vanity_url_rejected" => {
-                    Self::AccountVanityUrlRejected(
-                        __runtime::parse_payload("account.vanity_url_rejected", body)?,
-                    )
-                }
-                "account.created" => {
-                    Self::AccountCreated(
-                        __runtime::parse_payload("account.created", body)?,
-                    )
-                }
-                "information_barriers.policy_deleted" => {
-                    Self::InformationBarriersPolicyDeleted(
-                        __runtime::parse_payload(
-                            "information_barriers.policy_deleted",
-                            body,
-                        )?,
-                    )
-                }
-                "account.updated" => {
-                    Self::AccountUpdated(
-                        __runtime::parse_payload("account.updated", body)?,
-                    )
-                }
-                "information_barriers.policy_created" => {
-                    Self::InformationBarriersPolicyCreated(
-                        __runtime::parse_payload(
-                            "information_barriers.policy_created",
-                            body,
-                        )?,
-                    )
-                }
-                "account.lock_settings_updated" => {
-                    Self::AccountLockSettingsUpdated(
-                        __runtime::parse_payload("account.lock_settings_updated", body)?,
-                    )
-                }
-                "account.disassociated" => {
-                    Self::AccountDisassociated(
-                        __runtime::parse_payload("account.disassociated", body)?,
-                    )
-                }
-                "information_barriers.policy_updated" => {
-                    Self::InformationBarriersPolicyUpdated(
-                        __runtime::parse_payload(
-                            "information_barriers.policy_updated",
-                            body,
-                        )?,
-                    )
-                }
-                "account.vanity_url_approved" => {
-                    Self::AccountVanityUrlApproved(
-                        __runtime::parse_payload("account.vanity_url_approved", body)?,
-                    )
-                }
-                "account.settings_updated" => {
-                    Self::AccountSettingsUpdated(
-                        __runtime::parse_payload("account.settings_updated", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -334,14 +271,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "account.vanity_url_rejected" => {
                     Self::AccountVanityUrlRejected(
                         serde::Deserialize::deserialize(payload)?,

@@ -249,66 +249,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "calendar.event_delete" => {
-                    Self::CalendarEventDelete(
-                        __runtime::parse_payload("calendar.event_delete", body)?,
-                    )
-                }
-                "calendar.acl_delete" => {
-                    Self::CalendarAclDelete(
-                        __runtime::parse_payload("calendar.acl_delete", body)?,
-                    )
-                }
-                "calendar.acl_create" => {
-                    Self::CalendarAclCreate(
-                        __runtime::parse_payload("calendar.acl_create", body)?,
-                    )
-                }
-                "calendar.event_create" => {
-                    Self::CalendarEventCreate(
-                        __runtime::parse_payload("calendar.event_create", body)?,
-                    )
-                }
-                "calendar.setting_create" => {
-                    Self::CalendarSettingCreate(
-                        __runtime::parse_payload("calendar.setting_create", body)?,
-                    )
-                }
-                "calendar.setting_update" => {
-                    Self::CalendarSettingUpdate(
-                        __runtime::parse_payload("calendar.setting_update", body)?,
-                    )
-                }
-                "calendar.calendarlist_update" => {
-                    Self::CalendarCalendarlistUpdate(
-                        __runtime::parse_payload("calendar.calendarlist_update", body)?,
-                    )
-                }
-                "calendar.acl_update" => {
-                    Self::CalendarAclUpdate(
-                        __runtime::parse_payload("calendar.acl_update", body)?,
-                    )
-                }
-                "calendar.event_update" => {
-                    Self::CalendarEventUpdate(
-                        __runtime::parse_payload("calendar.event_update", body)?,
-                    )
-                }
-                "calendar.calendarlist_create" => {
-                    Self::CalendarCalendarlistCreate(
-                        __runtime::parse_payload("calendar.calendarlist_create", body)?,
-                    )
-                }
-                "calendar.calendarlist_delete" => {
-                    Self::CalendarCalendarlistDelete(
-                        __runtime::parse_payload("calendar.calendarlist_delete", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -331,14 +272,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "calendar.event_delete" => {
                     Self::CalendarEventDelete(serde::Deserialize::deserialize(payload)?)
                 }

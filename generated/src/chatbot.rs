@@ -129,52 +129,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "team_chat.link_shared" => {
-                    Self::TeamChatLinkShared(
-                        __runtime::parse_payload("team_chat.link_shared", body)?,
-                    )
-                }
-                "interactive_message_fields_editable" => {
-                    Self::InteractiveMessageFieldsEditable(
-                        __runtime::parse_payload(
-                            "interactive_message_fields_editable",
-                            body,
-                        )?,
-                    )
-                }
-                "bot_notification" => {
-                    Self::BotNotification(
-                        __runtime::parse_payload("bot_notification", body)?,
-                    )
-                }
-                "interactive_message_actions" => {
-                    Self::InteractiveMessageActions(
-                        __runtime::parse_payload("interactive_message_actions", body)?,
-                    )
-                }
-                "interactive_message_editable" => {
-                    Self::InteractiveMessageEditable(
-                        __runtime::parse_payload("interactive_message_editable", body)?,
-                    )
-                }
-                "bot_installed" => {
-                    Self::BotInstalled(__runtime::parse_payload("bot_installed", body)?)
-                }
-                "team_chat.app_mention" => {
-                    Self::TeamChatAppMention(
-                        __runtime::parse_payload("team_chat.app_mention", body)?,
-                    )
-                }
-                "interactive_message_select" => {
-                    Self::InteractiveMessageSelect(
-                        __runtime::parse_payload("interactive_message_select", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -196,14 +151,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "team_chat.link_shared" => {
                     Self::TeamChatLinkShared(serde::Deserialize::deserialize(payload)?)
                 }

@@ -102,31 +102,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "cobrowse.session_started" => {
-                    Self::CobrowseSessionStarted(
-                        __runtime::parse_payload("cobrowse.session_started", body)?,
-                    )
-                }
-                "cobrowse.session_user_left" => {
-                    Self::CobrowseSessionUserLeft(
-                        __runtime::parse_payload("cobrowse.session_user_left", body)?,
-                    )
-                }
-                "cobrowse.session_user_joined" => {
-                    Self::CobrowseSessionUserJoined(
-                        __runtime::parse_payload("cobrowse.session_user_joined", body)?,
-                    )
-                }
-                "cobrowse.session_ended" => {
-                    Self::CobrowseSessionEnded(
-                        __runtime::parse_payload("cobrowse.session_ended", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -142,14 +118,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "cobrowse.session_started" => {
                     Self::CobrowseSessionStarted(
                         serde::Deserialize::deserialize(payload)?,

@@ -125,37 +125,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "commerce.account_status_changed" => {
-                    Self::CommerceAccountStatusChanged(
-                        __runtime::parse_payload(
-                            "commerce.account_status_changed",
-                            body,
-                        )?,
-                    )
-                }
-                "commerce.quote_status_changed" => {
-                    Self::CommerceQuoteStatusChanged(
-                        __runtime::parse_payload("commerce.quote_status_changed", body)?,
-                    )
-                }
-                "commerce.deal_registration_status_changed" => {
-                    Self::CommerceDealRegistrationStatusChanged(
-                        __runtime::parse_payload(
-                            "commerce.deal_registration_status_changed",
-                            body,
-                        )?,
-                    )
-                }
-                "commerce.order_status_changed" => {
-                    Self::CommerceOrderStatusChanged(
-                        __runtime::parse_payload("commerce.order_status_changed", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -173,14 +143,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "commerce.account_status_changed" => {
                     Self::CommerceAccountStatusChanged(
                         serde::Deserialize::deserialize(payload)?,

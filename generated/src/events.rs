@@ -471,128 +471,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "zoom_events.session_deleted" => {
-                    Self::ZoomEventsSessionDeleted(
-                        __runtime::parse_payload("zoom_events.session_deleted", body)?,
-                    )
-                }
-                "zoom_events.ticket_updated" => {
-                    Self::ZoomEventsTicketUpdated(
-                        __runtime::parse_payload("zoom_events.ticket_updated", body)?,
-                    )
-                }
-                "zoom_events.event_published" => {
-                    Self::ZoomEventsEventPublished(
-                        __runtime::parse_payload("zoom_events.event_published", body)?,
-                    )
-                }
-                "zoom_events.ticket_type_updated" => {
-                    Self::ZoomEventsTicketTypeUpdated(
-                        __runtime::parse_payload(
-                            "zoom_events.ticket_type_updated",
-                            body,
-                        )?,
-                    )
-                }
-                "zoom_events.exhibitor_created" => {
-                    Self::ZoomEventsExhibitorCreated(
-                        __runtime::parse_payload("zoom_events.exhibitor_created", body)?,
-                    )
-                }
-                "zoom_events.exhibitor_updated" => {
-                    Self::ZoomEventsExhibitorUpdated(
-                        __runtime::parse_payload("zoom_events.exhibitor_updated", body)?,
-                    )
-                }
-                "zoom_events.event_cancelled" => {
-                    Self::ZoomEventsEventCancelled(
-                        __runtime::parse_payload("zoom_events.event_cancelled", body)?,
-                    )
-                }
-                "zoom_events.event_duplicated" => {
-                    Self::ZoomEventsEventDuplicated(
-                        __runtime::parse_payload("zoom_events.event_duplicated", body)?,
-                    )
-                }
-                "zoom_events.session_ended" => {
-                    Self::ZoomEventsSessionEnded(
-                        __runtime::parse_payload("zoom_events.session_ended", body)?,
-                    )
-                }
-                "zoom_events.vod_registration_created" => {
-                    Self::ZoomEventsVodRegistrationCreated(
-                        __runtime::parse_payload(
-                            "zoom_events.vod_registration_created",
-                            body,
-                        )?,
-                    )
-                }
-                "zoom_events.speaker_updated" => {
-                    Self::ZoomEventsSpeakerUpdated(
-                        __runtime::parse_payload("zoom_events.speaker_updated", body)?,
-                    )
-                }
-                "zoom_events.ticket_deleted" => {
-                    Self::ZoomEventsTicketDeleted(
-                        __runtime::parse_payload("zoom_events.ticket_deleted", body)?,
-                    )
-                }
-                "zoom_events.speaker_deleted" => {
-                    Self::ZoomEventsSpeakerDeleted(
-                        __runtime::parse_payload("zoom_events.speaker_deleted", body)?,
-                    )
-                }
-                "zoom_events.ticket_type_deleted" => {
-                    Self::ZoomEventsTicketTypeDeleted(
-                        __runtime::parse_payload(
-                            "zoom_events.ticket_type_deleted",
-                            body,
-                        )?,
-                    )
-                }
-                "zoom_events.session_updated" => {
-                    Self::ZoomEventsSessionUpdated(
-                        __runtime::parse_payload("zoom_events.session_updated", body)?,
-                    )
-                }
-                "zoom_events.session_created" => {
-                    Self::ZoomEventsSessionCreated(
-                        __runtime::parse_payload("zoom_events.session_created", body)?,
-                    )
-                }
-                "zoom_events.ticket_type_created" => {
-                    Self::ZoomEventsTicketTypeCreated(
-                        __runtime::parse_payload(
-                            "zoom_events.ticket_type_created",
-                            body,
-                        )?,
-                    )
-                }
-                "zoom_events.event_updated" => {
-                    Self::ZoomEventsEventUpdated(
-                        __runtime::parse_payload("zoom_events.event_updated", body)?,
-                    )
-                }
-                "zoom_events.speaker_created" => {
-                    Self::ZoomEventsSpeakerCreated(
-                        __runtime::parse_payload("zoom_events.speaker_created", body)?,
-                    )
-                }
-                "zoom_events.ticket_created" => {
-                    Self::ZoomEventsTicketCreated(
-                        __runtime::parse_payload("zoom_events.ticket_created", body)?,
-                    )
-                }
-                "zoom_events.exhibitor_deleted" => {
-                    Self::ZoomEventsExhibitorDeleted(
-                        __runtime::parse_payload("zoom_events.exhibitor_deleted", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -627,14 +506,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "zoom_events.session_deleted" => {
                     Self::ZoomEventsSessionDeleted(
                         serde::Deserialize::deserialize(payload)?,

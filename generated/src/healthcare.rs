@@ -66,16 +66,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "clinical_notes.note_created" => {
-                    Self::ClinicalNotesNoteCreated(
-                        __runtime::parse_payload("clinical_notes.note_created", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -88,14 +79,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "clinical_notes.note_created" => {
                     Self::ClinicalNotesNoteCreated(
                         serde::Deserialize::deserialize(payload)?,

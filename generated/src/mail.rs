@@ -69,16 +69,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "mail.history_event" => {
-                    Self::MailHistoryEvent(
-                        __runtime::parse_payload("mail.history_event", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -91,14 +82,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "mail.history_event" => {
                     Self::MailHistoryEvent(serde::Deserialize::deserialize(payload)?)
                 }

@@ -79,24 +79,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "app_deauthorized" => {
-                    Self::AppDeauthorized(
-                        __runtime::parse_payload("app_deauthorized", body)?,
-                    )
-                }
-                "app.authorization_request_created" => {
-                    Self::AppAuthorizationRequestCreated(
-                        __runtime::parse_payload(
-                            "app.authorization_request_created",
-                            body,
-                        )?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -112,14 +95,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "app_deauthorized" => {
                     Self::AppDeauthorized(serde::Deserialize::deserialize(payload)?)
                 }

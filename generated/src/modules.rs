@@ -1089,12 +1089,12 @@ impl AnyEvent {
 }
 
 impl ::webhook_runtime::__private::Discriminated for AnyEvent {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
-        match value {
+        match name {
             #[cfg(feature = "accounts")]
             "account.vanity_url_rejected" | "account.created"
             | "information_barriers.policy_deleted" | "account.updated"
@@ -1102,8 +1102,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "account.disassociated" | "information_barriers.policy_updated"
             | "account.vanity_url_approved" | "account.settings_updated" => {
                 let mut event = None;
-                <accounts::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <accounts::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1117,8 +1117,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "calendar.acl_update" | "calendar.event_update"
             | "calendar.calendarlist_create" | "calendar.calendarlist_delete" => {
                 let mut event = None;
-                <calendar::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <calendar::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1131,8 +1131,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "interactive_message_editable" | "bot_installed" | "team_chat.app_mention"
             | "interactive_message_select" => {
                 let mut event = None;
-                <chatbot::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <chatbot::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1143,8 +1143,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             "cobrowse.session_started" | "cobrowse.session_user_left"
             | "cobrowse.session_user_joined" | "cobrowse.session_ended" => {
                 let mut event = None;
-                <cobrowse_sdk::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <cobrowse_sdk::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1156,8 +1156,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "commerce.deal_registration_status_changed"
             | "commerce.order_status_changed" => {
                 let mut event = None;
-                <commerce::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <commerce::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1252,8 +1252,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "contact_center.engagement_transfer_queued"
             | "contact_center.message_status" => {
                 let mut event = None;
-                <contact_center::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <contact_center::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1273,8 +1273,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "zoom_events.speaker_created" | "zoom_events.ticket_created"
             | "zoom_events.exhibitor_deleted" => {
                 let mut event = None;
-                <events::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <events::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1284,8 +1284,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             #[cfg(feature = "healthcare")]
             "clinical_notes.note_created" => {
                 let mut event = None;
-                <healthcare::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <healthcare::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1295,8 +1295,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             #[cfg(feature = "mail")]
             "mail.history_event" => {
                 let mut event = None;
-                <mail::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <mail::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1306,8 +1306,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             #[cfg(feature = "marketplace")]
             "app_deauthorized" | "app.authorization_request_created" => {
                 let mut event = None;
-                <marketplace::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <marketplace::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1370,8 +1370,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "recording.batch_recovered"
             | "meeting.participant_room_system_callout_rejected" => {
                 let mut event = None;
-                <meetings::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <meetings::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1396,8 +1396,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "node.service_abnormal_status" | "node.server_disk_alert"
             | "node.server_bandwidth_alert" => {
                 let mut event = None;
-                <node::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <node::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1408,8 +1408,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             "number_management.peering_number_emergency_address_updated"
             | "number_management.peering_number_cnam_updated" => {
                 let mut event = None;
-                <number_management::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <number_management::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1454,8 +1454,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "phone.caller_call_history_completed" | "phone.peering_number_cnam_updated"
             | "phone.caller_mute" => {
                 let mut event = None;
-                <phone::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <phone::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1471,8 +1471,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "session.user_data_summary" | "meeting.participant_qos_summary"
             | "session.user_qos" => {
                 let mut event = None;
-                <qss::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <qss::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1483,8 +1483,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             "quality_management.interaction_analysis_completed"
             | "quality_management.evaluation_completed" => {
                 let mut event = None;
-                <quality_management::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <quality_management::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1500,8 +1500,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "revenue_accelerator.playlist_delete"
             | "revenue_accelerator.conversation_crm_associations_changed" => {
                 let mut event = None;
-                <revenue_accelerator::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <revenue_accelerator::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1527,8 +1527,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "workspace.updated" | "zoomroom.thirdparty_meeting_attempted"
             | "zoomroom.digital_signage_app_started" => {
                 let mut event = None;
-                <rooms::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <rooms::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1542,8 +1542,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "webinar.rtms_interrupted" | "session.rtms_stopped"
             | "session.rtms_started" | "rtms.concurrency_limited" => {
                 let mut event = None;
-                <rtms::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <rtms::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1554,8 +1554,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             "scheduler.scheduled_event_created"
             | "scheduler.scheduled_event_canceled" => {
                 let mut event = None;
-                <scheduler::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <scheduler::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1567,8 +1567,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "task.collaborator_updated" | "task.created" | "task.assignee_updated"
             | "task.reopened" => {
                 let mut event = None;
-                <tasks::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <tasks::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1606,8 +1606,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "team_chat.channel_invitation_declined"
             | "team_chat.channel_invitation_approval_requested" => {
                 let mut event = None;
-                <team_chat::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <team_chat::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1623,8 +1623,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "user.signed_out" | "user.personal_notes_updated" | "group.member_added"
             | "user.updated" | "group.deleted" | "user.created" => {
                 let mut event = None;
-                <users::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <users::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1636,8 +1636,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "video_management.channel_unpublished"
             | "video_management.channel_video_removed" => {
                 let mut event = None;
-                <video_management::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <video_management::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1666,8 +1666,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "session.user_room_system_callout_accepted"
             | "session.recording_stopped" => {
                 let mut event = None;
-                <video_sdk::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <video_sdk::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;
@@ -1680,8 +1680,8 @@ impl ::webhook_runtime::__private::Discriminated for AnyEvent {
             | "whiteboard.opened" | "whiteboard.file_added" | "whiteboard.created"
             | "whiteboard.deleted" => {
                 let mut event = None;
-                <whiteboard::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(
-                    value,
+                <whiteboard::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(
+                    name,
                     map,
                     &mut event,
                 )?;

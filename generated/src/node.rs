@@ -733,193 +733,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "node.rc_stat" => {
-                    Self::NodeRcStat(__runtime::parse_payload("node.rc_stat", body)?)
-                }
-                "node.server_cpu_alert" => {
-                    Self::NodeServerCpuAlert(
-                        __runtime::parse_payload("node.server_cpu_alert", body)?,
-                    )
-                }
-                "node.server_registered" => {
-                    Self::NodeServerRegistered(
-                        __runtime::parse_payload("node.server_registered", body)?,
-                    )
-                }
-                "node.server_update_failed" => {
-                    Self::NodeServerUpdateFailed(
-                        __runtime::parse_payload("node.server_update_failed", body)?,
-                    )
-                }
-                "node.zone_added" => {
-                    Self::NodeZoneAdded(
-                        __runtime::parse_payload("node.zone_added", body)?,
-                    )
-                }
-                "node.service_started" => {
-                    Self::NodeServiceStarted(
-                        __runtime::parse_payload("node.service_started", body)?,
-                    )
-                }
-                "node.zhm_stat" => {
-                    Self::NodeZhmStat(__runtime::parse_payload("node.zhm_stat", body)?)
-                }
-                "node.server_confirmed" => {
-                    Self::NodeServerConfirmed(
-                        __runtime::parse_payload("node.server_confirmed", body)?,
-                    )
-                }
-                "node.service_memory_alert" => {
-                    Self::NodeServiceMemoryAlert(
-                        __runtime::parse_payload("node.service_memory_alert", body)?,
-                    )
-                }
-                "node.service_update_success" => {
-                    Self::NodeServiceUpdateSuccess(
-                        __runtime::parse_payload("node.service_update_success", body)?,
-                    )
-                }
-                "node.service_cpu_alert" => {
-                    Self::NodeServiceCpuAlert(
-                        __runtime::parse_payload("node.service_cpu_alert", body)?,
-                    )
-                }
-                "node.server_stat" => {
-                    Self::NodeServerStat(
-                        __runtime::parse_payload("node.server_stat", body)?,
-                    )
-                }
-                "node.server_deleted" => {
-                    Self::NodeServerDeleted(
-                        __runtime::parse_payload("node.server_deleted", body)?,
-                    )
-                }
-                "node.service_update_failed" => {
-                    Self::NodeServiceUpdateFailed(
-                        __runtime::parse_payload("node.service_update_failed", body)?,
-                    )
-                }
-                "node.server_update_success" => {
-                    Self::NodeServerUpdateSuccess(
-                        __runtime::parse_payload("node.server_update_success", body)?,
-                    )
-                }
-                "node.server_update_available" => {
-                    Self::NodeServerUpdateAvailable(
-                        __runtime::parse_payload("node.server_update_available", body)?,
-                    )
-                }
-                "node.mc_stat" => {
-                    Self::NodeMcStat(__runtime::parse_payload("node.mc_stat", body)?)
-                }
-                "node.server_online" => {
-                    Self::NodeServerOnline(
-                        __runtime::parse_payload("node.server_online", body)?,
-                    )
-                }
-                "node.server_memory_alert" => {
-                    Self::NodeServerMemoryAlert(
-                        __runtime::parse_payload("node.server_memory_alert", body)?,
-                    )
-                }
-                "node.service_stopped" => {
-                    Self::NodeServiceStopped(
-                        __runtime::parse_payload("node.service_stopped", body)?,
-                    )
-                }
-                "node.mc_stat_alert" => {
-                    Self::NodeMcStatAlert(
-                        __runtime::parse_payload("node.mc_stat_alert", body)?,
-                    )
-                }
-                "node.service_update_available" => {
-                    Self::NodeServiceUpdateAvailable(
-                        __runtime::parse_payload("node.service_update_available", body)?,
-                    )
-                }
-                "node.server_rebooted" => {
-                    Self::NodeServerRebooted(
-                        __runtime::parse_payload("node.server_rebooted", body)?,
-                    )
-                }
-                "node.server_offline" => {
-                    Self::NodeServerOffline(
-                        __runtime::parse_payload("node.server_offline", body)?,
-                    )
-                }
-                "node.zhm_stat_alert" => {
-                    Self::NodeZhmStatAlert(
-                        __runtime::parse_payload("node.zhm_stat_alert", body)?,
-                    )
-                }
-                "node.nfs_alert" => {
-                    Self::NodeNfsAlert(__runtime::parse_payload("node.nfs_alert", body)?)
-                }
-                "node.zhm_zone_stat_alert" => {
-                    Self::NodeZhmZoneStatAlert(
-                        __runtime::parse_payload("node.zhm_zone_stat_alert", body)?,
-                    )
-                }
-                "node.mc_zone_stat_alert" => {
-                    Self::NodeMcZoneStatAlert(
-                        __runtime::parse_payload("node.mc_zone_stat_alert", body)?,
-                    )
-                }
-                "node.service_stat" => {
-                    Self::NodeServiceStat(
-                        __runtime::parse_payload("node.service_stat", body)?,
-                    )
-                }
-                "node.rc_stat_alert" => {
-                    Self::NodeRcStatAlert(
-                        __runtime::parse_payload("node.rc_stat_alert", body)?,
-                    )
-                }
-                "node.zone_deleted" => {
-                    Self::NodeZoneDeleted(
-                        __runtime::parse_payload("node.zone_deleted", body)?,
-                    )
-                }
-                "node.server_shutdown" => {
-                    Self::NodeServerShutdown(
-                        __runtime::parse_payload("node.server_shutdown", body)?,
-                    )
-                }
-                "node.service_deleted" => {
-                    Self::NodeServiceDeleted(
-                        __runtime::parse_payload("node.service_deleted", body)?,
-                    )
-                }
-                "node.service_update_started" => {
-                    Self::NodeServiceUpdateStarted(
-                        __runtime::parse_payload("node.service_update_started", body)?,
-                    )
-                }
-                "node.server_update_started" => {
-                    Self::NodeServerUpdateStarted(
-                        __runtime::parse_payload("node.server_update_started", body)?,
-                    )
-                }
-                "node.service_abnormal_status" => {
-                    Self::NodeServiceAbnormalStatus(
-                        __runtime::parse_payload("node.service_abnormal_status", body)?,
-                    )
-                }
-                "node.server_disk_alert" => {
-                    Self::NodeServerDiskAlert(
-                        __runtime::parse_payload("node.server_disk_alert", body)?,
-                    )
-                }
-                "node.server_bandwidth_alert" => {
-                    Self::NodeServerBandwidthAlert(
-                        __runtime::parse_payload("node.server_bandwidth_alert", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -969,14 +783,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "node.rc_stat" => {
                     Self::NodeRcStat(serde::Deserialize::deserialize(payload)?)
                 }

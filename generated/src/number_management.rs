@@ -72,27 +72,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "number_management.peering_number_emergency_address_updated" => {
-                    Self::NumberManagementPeeringNumberEmergencyAddressUpdated(
-                        __runtime::parse_payload(
-                            "number_management.peering_number_emergency_address_updated",
-                            body,
-                        )?,
-                    )
-                }
-                "number_management.peering_number_cnam_updated" => {
-                    Self::NumberManagementPeeringNumberCnamUpdated(
-                        __runtime::parse_payload(
-                            "number_management.peering_number_cnam_updated",
-                            body,
-                        )?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -110,14 +90,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "number_management.peering_number_emergency_address_updated" => {
                     Self::NumberManagementPeeringNumberEmergencyAddressUpdated(
                         serde::Deserialize::deserialize(payload)?,

@@ -301,91 +301,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "webinar.participant_data" => {
-                    Self::WebinarParticipantData(
-                        __runtime::parse_payload("webinar.participant_data", body)?,
-                    )
-                }
-                "phone.call_qos_summary" => {
-                    Self::PhoneCallQosSummary(
-                        __runtime::parse_payload("phone.call_qos_summary", body)?,
-                    )
-                }
-                "meeting.participant_qos" => {
-                    Self::MeetingParticipantQos(
-                        __runtime::parse_payload("meeting.participant_qos", body)?,
-                    )
-                }
-                "webinar.participant_data_summary" => {
-                    Self::WebinarParticipantDataSummary(
-                        __runtime::parse_payload(
-                            "webinar.participant_data_summary",
-                            body,
-                        )?,
-                    )
-                }
-                "webinar.participant_qos" => {
-                    Self::WebinarParticipantQos(
-                        __runtime::parse_payload("webinar.participant_qos", body)?,
-                    )
-                }
-                "session.user_qos_summary" => {
-                    Self::SessionUserQosSummary(
-                        __runtime::parse_payload("session.user_qos_summary", body)?,
-                    )
-                }
-                "webinar.participant_qos_summary" => {
-                    Self::WebinarParticipantQosSummary(
-                        __runtime::parse_payload(
-                            "webinar.participant_qos_summary",
-                            body,
-                        )?,
-                    )
-                }
-                "meeting.participant_data" => {
-                    Self::MeetingParticipantData(
-                        __runtime::parse_payload("meeting.participant_data", body)?,
-                    )
-                }
-                "phone.call_qos" => {
-                    Self::PhoneCallQos(__runtime::parse_payload("phone.call_qos", body)?)
-                }
-                "session.user_data" => {
-                    Self::SessionUserData(
-                        __runtime::parse_payload("session.user_data", body)?,
-                    )
-                }
-                "meeting.participant_data_summary" => {
-                    Self::MeetingParticipantDataSummary(
-                        __runtime::parse_payload(
-                            "meeting.participant_data_summary",
-                            body,
-                        )?,
-                    )
-                }
-                "session.user_data_summary" => {
-                    Self::SessionUserDataSummary(
-                        __runtime::parse_payload("session.user_data_summary", body)?,
-                    )
-                }
-                "meeting.participant_qos_summary" => {
-                    Self::MeetingParticipantQosSummary(
-                        __runtime::parse_payload(
-                            "meeting.participant_qos_summary",
-                            body,
-                        )?,
-                    )
-                }
-                "session.user_qos" => {
-                    Self::SessionUserQos(
-                        __runtime::parse_payload("session.user_qos", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -411,14 +327,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "webinar.participant_data" => {
                     Self::WebinarParticipantData(
                         serde::Deserialize::deserialize(payload)?,

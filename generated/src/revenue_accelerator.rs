@@ -167,67 +167,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "revenue_accelerator.conversation_analysis_completed" => {
-                    Self::RevenueAcceleratorConversationAnalysisCompleted(
-                        __runtime::parse_payload(
-                            "revenue_accelerator.conversation_analysis_completed",
-                            body,
-                        )?,
-                    )
-                }
-                "revenue_accelerator.playlist_remove_moment" => {
-                    Self::RevenueAcceleratorPlaylistRemoveMoment(
-                        __runtime::parse_payload(
-                            "revenue_accelerator.playlist_remove_moment",
-                            body,
-                        )?,
-                    )
-                }
-                "revenue_accelerator.playlist_add_moment" => {
-                    Self::RevenueAcceleratorPlaylistAddMoment(
-                        __runtime::parse_payload(
-                            "revenue_accelerator.playlist_add_moment",
-                            body,
-                        )?,
-                    )
-                }
-                "revenue_accelerator.playlist_create" => {
-                    Self::RevenueAcceleratorPlaylistCreate(
-                        __runtime::parse_payload(
-                            "revenue_accelerator.playlist_create",
-                            body,
-                        )?,
-                    )
-                }
-                "revenue_accelerator.post_comment_completed" => {
-                    Self::RevenueAcceleratorPostCommentCompleted(
-                        __runtime::parse_payload(
-                            "revenue_accelerator.post_comment_completed",
-                            body,
-                        )?,
-                    )
-                }
-                "revenue_accelerator.playlist_delete" => {
-                    Self::RevenueAcceleratorPlaylistDelete(
-                        __runtime::parse_payload(
-                            "revenue_accelerator.playlist_delete",
-                            body,
-                        )?,
-                    )
-                }
-                "revenue_accelerator.conversation_crm_associations_changed" => {
-                    Self::RevenueAcceleratorConversationCrmAssociationsChanged(
-                        __runtime::parse_payload(
-                            "revenue_accelerator.conversation_crm_associations_changed",
-                            body,
-                        )?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -260,14 +200,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "revenue_accelerator.conversation_analysis_completed" => {
                     Self::RevenueAcceleratorConversationAnalysisCompleted(
                         serde::Deserialize::deserialize(payload)?,

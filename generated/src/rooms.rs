@@ -671,204 +671,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "visitor_management.checked_out" => {
-                    Self::VisitorManagementCheckedOut(
-                        __runtime::parse_payload("visitor_management.checked_out", body)?,
-                    )
-                }
-                "workspace.user_unassigned" => {
-                    Self::WorkspaceUserUnassigned(
-                        __runtime::parse_payload("workspace.user_unassigned", body)?,
-                    )
-                }
-                "workspace.reservation_questionnaire_response_created" => {
-                    Self::WorkspaceReservationQuestionnaireResponseCreated(
-                        __runtime::parse_payload(
-                            "workspace.reservation_questionnaire_response_created",
-                            body,
-                        )?,
-                    )
-                }
-                "zoomroom.sensor_data" => {
-                    Self::ZoomroomSensorData(
-                        __runtime::parse_payload("zoomroom.sensor_data", body)?,
-                    )
-                }
-                "visitor_management.invitation_deleted" => {
-                    Self::VisitorManagementInvitationDeleted(
-                        __runtime::parse_payload(
-                            "visitor_management.invitation_deleted",
-                            body,
-                        )?,
-                    )
-                }
-                "zoomroom.alert" => {
-                    Self::ZoomroomAlert(
-                        __runtime::parse_payload("zoomroom.alert", body)?,
-                    )
-                }
-                "workspace.reservation_questionnaire_response_updated" => {
-                    Self::WorkspaceReservationQuestionnaireResponseUpdated(
-                        __runtime::parse_payload(
-                            "workspace.reservation_questionnaire_response_updated",
-                            body,
-                        )?,
-                    )
-                }
-                "workspace.reservation_update" => {
-                    Self::WorkspaceReservationUpdate(
-                        __runtime::parse_payload("workspace.reservation_update", body)?,
-                    )
-                }
-                "workspace.user_assigned" => {
-                    Self::WorkspaceUserAssigned(
-                        __runtime::parse_payload("workspace.user_assigned", body)?,
-                    )
-                }
-                "zoomroom.digital_signage_app_ended" => {
-                    Self::ZoomroomDigitalSignageAppEnded(
-                        __runtime::parse_payload(
-                            "zoomroom.digital_signage_app_ended",
-                            body,
-                        )?,
-                    )
-                }
-                "zoomroom.checked_in" => {
-                    Self::ZoomroomCheckedIn(
-                        __runtime::parse_payload("zoomroom.checked_in", body)?,
-                    )
-                }
-                "workspace.reservation_checked_in" => {
-                    Self::WorkspaceReservationCheckedIn(
-                        __runtime::parse_payload(
-                            "workspace.reservation_checked_in",
-                            body,
-                        )?,
-                    )
-                }
-                "zoomroom.updated" => {
-                    Self::ZoomroomUpdated(
-                        __runtime::parse_payload("zoomroom.updated", body)?,
-                    )
-                }
-                "zoomroom.location_updated" => {
-                    Self::ZoomroomLocationUpdated(
-                        __runtime::parse_payload("zoomroom.location_updated", body)?,
-                    )
-                }
-                "workspace.pre_check_in_questionnaire_response_created" => {
-                    Self::WorkspacePreCheckInQuestionnaireResponseCreated(
-                        __runtime::parse_payload(
-                            "workspace.pre_check_in_questionnaire_response_created",
-                            body,
-                        )?,
-                    )
-                }
-                "workspace.reservation_checked_out" => {
-                    Self::WorkspaceReservationCheckedOut(
-                        __runtime::parse_payload(
-                            "workspace.reservation_checked_out",
-                            body,
-                        )?,
-                    )
-                }
-                "visitor_management.checked_in" => {
-                    Self::VisitorManagementCheckedIn(
-                        __runtime::parse_payload("visitor_management.checked_in", body)?,
-                    )
-                }
-                "workspace.reservation_deleted" => {
-                    Self::WorkspaceReservationDeleted(
-                        __runtime::parse_payload("workspace.reservation_deleted", body)?,
-                    )
-                }
-                "visitor_management.invitation_created" => {
-                    Self::VisitorManagementInvitationCreated(
-                        __runtime::parse_payload(
-                            "visitor_management.invitation_created",
-                            body,
-                        )?,
-                    )
-                }
-                "zoomroom.location_deleted" => {
-                    Self::ZoomroomLocationDeleted(
-                        __runtime::parse_payload("zoomroom.location_deleted", body)?,
-                    )
-                }
-                "workspace.reservation_created" => {
-                    Self::WorkspaceReservationCreated(
-                        __runtime::parse_payload("workspace.reservation_created", body)?,
-                    )
-                }
-                "zoomroom.checked_out" => {
-                    Self::ZoomroomCheckedOut(
-                        __runtime::parse_payload("zoomroom.checked_out", body)?,
-                    )
-                }
-                "zoomroom.delayed_alert" => {
-                    Self::ZoomroomDelayedAlert(
-                        __runtime::parse_payload("zoomroom.delayed_alert", body)?,
-                    )
-                }
-                "workspace.deleted" => {
-                    Self::WorkspaceDeleted(
-                        __runtime::parse_payload("workspace.deleted", body)?,
-                    )
-                }
-                "zoomroom.deleted" => {
-                    Self::ZoomroomDeleted(
-                        __runtime::parse_payload("zoomroom.deleted", body)?,
-                    )
-                }
-                "visitor_management.invitation_updated" => {
-                    Self::VisitorManagementInvitationUpdated(
-                        __runtime::parse_payload(
-                            "visitor_management.invitation_updated",
-                            body,
-                        )?,
-                    )
-                }
-                "zoomroom.location_created" => {
-                    Self::ZoomroomLocationCreated(
-                        __runtime::parse_payload("zoomroom.location_created", body)?,
-                    )
-                }
-                "zoomroom.created" => {
-                    Self::ZoomroomCreated(
-                        __runtime::parse_payload("zoomroom.created", body)?,
-                    )
-                }
-                "workspace.created" => {
-                    Self::WorkspaceCreated(
-                        __runtime::parse_payload("workspace.created", body)?,
-                    )
-                }
-                "workspace.updated" => {
-                    Self::WorkspaceUpdated(
-                        __runtime::parse_payload("workspace.updated", body)?,
-                    )
-                }
-                "zoomroom.thirdparty_meeting_attempted" => {
-                    Self::ZoomroomThirdpartyMeetingAttempted(
-                        __runtime::parse_payload(
-                            "zoomroom.thirdparty_meeting_attempted",
-                            body,
-                        )?,
-                    )
-                }
-                "zoomroom.digital_signage_app_started" => {
-                    Self::ZoomroomDigitalSignageAppStarted(
-                        __runtime::parse_payload(
-                            "zoomroom.digital_signage_app_started",
-                            body,
-                        )?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -932,14 +735,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "visitor_management.checked_out" => {
                     Self::VisitorManagementCheckedOut(
                         serde::Deserialize::deserialize(payload)?,

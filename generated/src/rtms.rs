@@ -235,66 +235,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "session.rtms_interrupted" => {
-                    Self::SessionRtmsInterrupted(
-                        __runtime::parse_payload("session.rtms_interrupted", body)?,
-                    )
-                }
-                "meeting.rtms_interrupted" => {
-                    Self::MeetingRtmsInterrupted(
-                        __runtime::parse_payload("meeting.rtms_interrupted", body)?,
-                    )
-                }
-                "meeting.rtms_stopped" => {
-                    Self::MeetingRtmsStopped(
-                        __runtime::parse_payload("meeting.rtms_stopped", body)?,
-                    )
-                }
-                "rtms.concurrency_near_limit" => {
-                    Self::RtmsConcurrencyNearLimit(
-                        __runtime::parse_payload("rtms.concurrency_near_limit", body)?,
-                    )
-                }
-                "meeting.rtms_started" => {
-                    Self::MeetingRtmsStarted(
-                        __runtime::parse_payload("meeting.rtms_started", body)?,
-                    )
-                }
-                "webinar.rtms_stopped" => {
-                    Self::WebinarRtmsStopped(
-                        __runtime::parse_payload("webinar.rtms_stopped", body)?,
-                    )
-                }
-                "webinar.rtms_started" => {
-                    Self::WebinarRtmsStarted(
-                        __runtime::parse_payload("webinar.rtms_started", body)?,
-                    )
-                }
-                "webinar.rtms_interrupted" => {
-                    Self::WebinarRtmsInterrupted(
-                        __runtime::parse_payload("webinar.rtms_interrupted", body)?,
-                    )
-                }
-                "session.rtms_stopped" => {
-                    Self::SessionRtmsStopped(
-                        __runtime::parse_payload("session.rtms_stopped", body)?,
-                    )
-                }
-                "session.rtms_started" => {
-                    Self::SessionRtmsStarted(
-                        __runtime::parse_payload("session.rtms_started", body)?,
-                    )
-                }
-                "rtms.concurrency_limited" => {
-                    Self::RtmsConcurrencyLimited(
-                        __runtime::parse_payload("rtms.concurrency_limited", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -317,14 +258,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "session.rtms_interrupted" => {
                     Self::SessionRtmsInterrupted(
                         serde::Deserialize::deserialize(payload)?,

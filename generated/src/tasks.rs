@@ -187,43 +187,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "task.deleted" => {
-                    Self::TaskDeleted(__runtime::parse_payload("task.deleted", body)?)
-                }
-                "task.updated" => {
-                    Self::TaskUpdated(__runtime::parse_payload("task.updated", body)?)
-                }
-                "task.comment_updated" => {
-                    Self::TaskCommentUpdated(
-                        __runtime::parse_payload("task.comment_updated", body)?,
-                    )
-                }
-                "task.completed" => {
-                    Self::TaskCompleted(
-                        __runtime::parse_payload("task.completed", body)?,
-                    )
-                }
-                "task.collaborator_updated" => {
-                    Self::TaskCollaboratorUpdated(
-                        __runtime::parse_payload("task.collaborator_updated", body)?,
-                    )
-                }
-                "task.created" => {
-                    Self::TaskCreated(__runtime::parse_payload("task.created", body)?)
-                }
-                "task.assignee_updated" => {
-                    Self::TaskAssigneeUpdated(
-                        __runtime::parse_payload("task.assignee_updated", body)?,
-                    )
-                }
-                "task.reopened" => {
-                    Self::TaskReopened(__runtime::parse_payload("task.reopened", body)?)
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -243,14 +207,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "task.deleted" => {
                     Self::TaskDeleted(serde::Deserialize::deserialize(payload)?)
                 }

@@ -448,102 +448,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "group.admin_added" => {
-                    Self::GroupAdminAdded(
-                        __runtime::parse_payload("group.admin_added", body)?,
-                    )
-                }
-                "group.lock_settings_updated" => {
-                    Self::GroupLockSettingsUpdated(
-                        __runtime::parse_payload("group.lock_settings_updated", body)?,
-                    )
-                }
-                "group.admin_deleted" => {
-                    Self::GroupAdminDeleted(
-                        __runtime::parse_payload("group.admin_deleted", body)?,
-                    )
-                }
-                "group.member_deleted" => {
-                    Self::GroupMemberDeleted(
-                        __runtime::parse_payload("group.member_deleted", body)?,
-                    )
-                }
-                "user.deleted" => {
-                    Self::UserDeleted(__runtime::parse_payload("user.deleted", body)?)
-                }
-                "user.deactivated" => {
-                    Self::UserDeactivated(
-                        __runtime::parse_payload("user.deactivated", body)?,
-                    )
-                }
-                "user.settings_updated" => {
-                    Self::UserSettingsUpdated(
-                        __runtime::parse_payload("user.settings_updated", body)?,
-                    )
-                }
-                "user.invitation_accepted" => {
-                    Self::UserInvitationAccepted(
-                        __runtime::parse_payload("user.invitation_accepted", body)?,
-                    )
-                }
-                "group.created" => {
-                    Self::GroupCreated(__runtime::parse_payload("group.created", body)?)
-                }
-                "group.settings_updated" => {
-                    Self::GroupSettingsUpdated(
-                        __runtime::parse_payload("group.settings_updated", body)?,
-                    )
-                }
-                "user.disassociated" => {
-                    Self::UserDisassociated(
-                        __runtime::parse_payload("user.disassociated", body)?,
-                    )
-                }
-                "group.updated" => {
-                    Self::GroupUpdated(__runtime::parse_payload("group.updated", body)?)
-                }
-                "user.presence_status_updated" => {
-                    Self::UserPresenceStatusUpdated(
-                        __runtime::parse_payload("user.presence_status_updated", body)?,
-                    )
-                }
-                "user.activated" => {
-                    Self::UserActivated(
-                        __runtime::parse_payload("user.activated", body)?,
-                    )
-                }
-                "user.signed_in" => {
-                    Self::UserSignedIn(__runtime::parse_payload("user.signed_in", body)?)
-                }
-                "user.signed_out" => {
-                    Self::UserSignedOut(
-                        __runtime::parse_payload("user.signed_out", body)?,
-                    )
-                }
-                "user.personal_notes_updated" => {
-                    Self::UserPersonalNotesUpdated(
-                        __runtime::parse_payload("user.personal_notes_updated", body)?,
-                    )
-                }
-                "group.member_added" => {
-                    Self::GroupMemberAdded(
-                        __runtime::parse_payload("group.member_added", body)?,
-                    )
-                }
-                "user.updated" => {
-                    Self::UserUpdated(__runtime::parse_payload("user.updated", body)?)
-                }
-                "group.deleted" => {
-                    Self::GroupDeleted(__runtime::parse_payload("group.deleted", body)?)
-                }
-                "user.created" => {
-                    Self::UserCreated(__runtime::parse_payload("user.created", body)?)
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -576,14 +481,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "group.admin_added" => {
                     Self::GroupAdminAdded(serde::Deserialize::deserialize(payload)?)
                 }

@@ -125,43 +125,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "video_management.channel_video_added" => {
-                    Self::VideoManagementChannelVideoAdded(
-                        __runtime::parse_payload(
-                            "video_management.channel_video_added",
-                            body,
-                        )?,
-                    )
-                }
-                "video_management.channel_published" => {
-                    Self::VideoManagementChannelPublished(
-                        __runtime::parse_payload(
-                            "video_management.channel_published",
-                            body,
-                        )?,
-                    )
-                }
-                "video_management.channel_unpublished" => {
-                    Self::VideoManagementChannelUnpublished(
-                        __runtime::parse_payload(
-                            "video_management.channel_unpublished",
-                            body,
-                        )?,
-                    )
-                }
-                "video_management.channel_video_removed" => {
-                    Self::VideoManagementChannelVideoRemoved(
-                        __runtime::parse_payload(
-                            "video_management.channel_video_removed",
-                            body,
-                        )?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -185,14 +149,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "video_management.channel_video_added" => {
                     Self::VideoManagementChannelVideoAdded(
                         serde::Deserialize::deserialize(payload)?,

@@ -191,54 +191,7 @@ impl Event {
     /// [`ParseError::InvalidJson`] when the body is not JSON, [`ParseError::InvalidPayload`] when it
     /// does not match the webhook's schema (with the path of the failing field).
     pub fn from_named(name: &str, body: &[u8]) -> Result<Self, ParseError> {
-        Ok(
-            match name {
-                "whiteboard.shared" => {
-                    Self::WhiteboardShared(
-                        __runtime::parse_payload("whiteboard.shared", body)?,
-                    )
-                }
-                "whiteboard.sharing_updated" => {
-                    Self::WhiteboardSharingUpdated(
-                        __runtime::parse_payload("whiteboard.sharing_updated", body)?,
-                    )
-                }
-                "whiteboard.share_settings_updated" => {
-                    Self::WhiteboardShareSettingsUpdated(
-                        __runtime::parse_payload(
-                            "whiteboard.share_settings_updated",
-                            body,
-                        )?,
-                    )
-                }
-                "whiteboard.archive_available" => {
-                    Self::WhiteboardArchiveAvailable(
-                        __runtime::parse_payload("whiteboard.archive_available", body)?,
-                    )
-                }
-                "whiteboard.opened" => {
-                    Self::WhiteboardOpened(
-                        __runtime::parse_payload("whiteboard.opened", body)?,
-                    )
-                }
-                "whiteboard.file_added" => {
-                    Self::WhiteboardFileAdded(
-                        __runtime::parse_payload("whiteboard.file_added", body)?,
-                    )
-                }
-                "whiteboard.created" => {
-                    Self::WhiteboardCreated(
-                        __runtime::parse_payload("whiteboard.created", body)?,
-                    )
-                }
-                "whiteboard.deleted" => {
-                    Self::WhiteboardDeleted(
-                        __runtime::parse_payload("whiteboard.deleted", body)?,
-                    )
-                }
-                _ => Self::Unknown(UnknownEvent::parse(name, body)?),
-            },
-        )
+        __runtime::parse_named(EVENT_NAMES, name, body)
     }
 
     /// The webhook name of this delivery.
@@ -260,14 +213,14 @@ impl Event {
 }
 
 impl __runtime::Discriminated for Event {
-    fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-        value: &str,
+    fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+        name: &str,
         map: A,
         parsed: &mut Option<Self>,
     ) -> Result<(), A::Error> {
         let payload = serde::de::value::MapAccessDeserializer::new(map);
         *parsed = Some(
-            match value {
+            match name {
                 "whiteboard.shared" => {
                     Self::WhiteboardShared(serde::Deserialize::deserialize(payload)?)
                 }

@@ -129,19 +129,19 @@ pub(crate) fn crate_index(modules: &[&Module]) -> TokenStream {
                 #cfg
                 #(#names)|* => {
                     let mut event = None;
-                    <#module::Event as ::webhook_runtime::__private::Discriminated>::deserialize_variant(value, map, &mut event)?;
+                    <#module::Event as ::webhook_runtime::__private::Discriminated>::deserialize_named(name, map, &mut event)?;
                     *parsed = event.map(Self::#variant);
                 }
             }
         });
         quote! {
             impl ::webhook_runtime::__private::Discriminated for AnyEvent {
-                fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-                    value: &str,
+                fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+                    name: &str,
                     map: A,
                     parsed: &mut Option<Self>,
                 ) -> Result<(), A::Error> {
-                    match value {
+                    match name {
                         #(#arms)*
                         // Not a webhook of an enabled module: left for the unknown event (and used here so
                         // a crate with every module turned off has no unused variables).

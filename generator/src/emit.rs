@@ -2,8 +2,6 @@
 //!
 //! Only turns decisions already in the IR into `quote!` output; it names and types nothing itself.
 
-use std::collections::{HashMap, HashSet};
-
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -591,7 +589,10 @@ fn events(module: &Module) -> TokenStream {
             /// [`ParseError::InvalidForm`] when the form is malformed.
         }
     });
-    let from_named_body = if module.events.is_empty() {
+    let from_named_body = if module.discriminator.is_some() {
+        // Through the same map as `from_slice`'s single pass: each payload type is compiled once.
+        quote!(__runtime::parse_named(EVENT_NAMES, name, body))
+    } else if module.events.is_empty() {
         quote!(Ok(Self::Unknown(UnknownEvent::parse(name, body)?)))
     } else {
         // Exact names first, then templates in spec order.
@@ -739,86 +740,55 @@ fn from_slice(module: &Module) -> TokenStream {
          when there is more than one {property_span} (a string or not),\n\
          [`ParseError::InvalidPayload`] when the payload does not match its webhook's schema."
     )));
-    let names_differ = module.events.iter().zip(&discriminator.values).any(|(event, value)| &event.name != value);
-    let from_named = if names_differ {
-        let values = &discriminator.values;
-        let names = module.events.iter().map(|event| event.name.as_str());
-        quote! {
-            |value, body| {
-                let name = match value {
-                    #(#values => #names,)*
-                    other => other,
-                };
-                Self::from_named(name, body)
-            }
-        }
-    } else {
-        quote!(Self::from_named)
-    };
     quote! {
         #doc
         pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-            __runtime::from_slice(body, #property, #from_named)
+            __runtime::from_slice(body, #property, Self::from_named)
         }
     }
 }
 
-/// The discriminator values that select each event (same order as [`Module::events`]), as `from_slice`'s
-/// two-pass path resolves them: a value maps to its event's name (the first event listing it), any other
-/// value is taken as a name, and the name picks the first event so named.
-fn selecting_values(module: &Module, values: &[String]) -> Vec<Vec<String>> {
-    let mut selecting = vec![Vec::new(); module.events.len()];
-    let mut first_listing: HashMap<&str, usize> = HashMap::with_capacity(values.len());
-    for (index, value) in values.iter().enumerate() {
-        first_listing.entry(value.as_str()).or_insert(index);
-    }
-    let mut first_named: HashMap<&str, usize> = HashMap::with_capacity(module.events.len());
-    for (index, event) in module.events.iter().enumerate() {
-        first_named.entry(event.name.as_str()).or_insert(index);
-    }
-    let names = module.events.iter().map(|event| &event.name);
-    let mut seen = HashSet::with_capacity(values.len());
-    for candidate in values.iter().chain(names) {
-        if !seen.insert(candidate.as_str()) {
-            continue;
-        }
-        let name =
-            first_listing.get(candidate.as_str()).map_or(candidate.as_str(), |&index| &module.events[index].name);
-        if let Some(&index) = first_named.get(name) {
-            selecting[index].push(candidate.clone());
-        }
-    }
-    selecting
-}
-
-/// `impl runtime::Discriminated for Event`: the single pass of `from_slice` picks the variant with it.
+/// `impl runtime::Discriminated for Event`: how `from_slice` and `from_named` read a delivery, by webhook
+/// name (a discriminator value stands for the name of the first event listing it, any other value is
+/// taken as a name; a name selects the first event so named).
 fn discriminated(module: &Module) -> TokenStream {
     let Some(discriminator) = &module.discriminator else { return TokenStream::new() };
+    let names_differ = module.events.iter().zip(&discriminator.values).any(|(event, value)| &event.name != value);
+    let webhook_name = names_differ.then(|| {
+        let values = &discriminator.values;
+        let names = module.events.iter().map(|event| event.name.as_str());
+        quote! {
+            fn webhook_name(value: &str) -> &str {
+                match value {
+                    #(#values => #names,)*
+                    other => other,
+                }
+            }
+        }
+    });
     let body = if module.events.is_empty() {
         quote! {
-            let _ = (value, map, parsed);
+            let _ = (name, map, parsed);
             Ok(())
         }
     } else {
-        // A templated webhook's name, as a value, selects it by template, after every exact value.
-        let mut exact = Vec::new();
-        let mut templates = Vec::new();
-        for (values, event) in selecting_values(module, &discriminator.values).into_iter().zip(&module.events) {
-            let variant = ident(&event.variant);
-            let (by_template, values): (Vec<String>, Vec<String>) =
-                values.into_iter().partition(|value| event.template && *value == event.name);
-            if !values.is_empty() {
-                exact.push(quote!(#(#values)|* => Self::#variant(serde::Deserialize::deserialize(payload)?),));
-            }
-            for template in by_template {
-                templates.push(quote! {
-                    _ if __runtime::template_matches(#template, value) => Self::#variant(serde::Deserialize::deserialize(payload)?),
-                });
-            }
-        }
+        // Exact names first, then templates in spec order, as `from_named` has always matched them.
+        let arms: Vec<(bool, TokenStream)> = module
+            .events
+            .iter()
+            .map(|event| {
+                let variant = ident(&event.variant);
+                let name = &event.name;
+                let pattern =
+                    if event.template { quote!(_ if __runtime::template_matches(#name, name)) } else { quote!(#name) };
+                (event.template, quote!(#pattern => Self::#variant(serde::Deserialize::deserialize(payload)?),))
+            })
+            .collect();
+        let exact = arms.iter().filter(|(template, _)| !template).map(|(_, arm)| arm);
+        let templates = arms.iter().filter(|(template, _)| *template).map(|(_, arm)| arm);
         quote! {
             let payload = serde::de::value::MapAccessDeserializer::new(map);
-            *parsed = Some(match value {
+            *parsed = Some(match name {
                 #(#exact)*
                 #(#templates)*
                 _ => return Ok(()),
@@ -828,8 +798,10 @@ fn discriminated(module: &Module) -> TokenStream {
     };
     quote! {
         impl __runtime::Discriminated for Event {
-            fn deserialize_variant<'de, A: serde::de::MapAccess<'de>>(
-                value: &str,
+            #webhook_name
+
+            fn deserialize_named<'de, A: serde::de::MapAccess<'de>>(
+                name: &str,
                 map: A,
                 parsed: &mut Option<Self>,
             ) -> Result<(), A::Error> {
@@ -958,28 +930,5 @@ mod tests {
             crate::format::format_file("m.yaml", "m.yaml", "g", self::module(&module, &options, &runtime)).unwrap();
         assert_eq!(by_parts, whole);
         assert!(by_parts.contains("pub enum Status {"), "{by_parts}");
-    }
-
-    /// A value selects the event its first listing belongs to, by that event's name (so a later event
-    /// with the same name gets nothing); a name not listed as a value selects the first event so named;
-    /// each value is used once.
-    #[test]
-    fn selecting_values_follow_from_slice_resolution() {
-        let module = module_with_events(&["a", "b", "c", "b"]);
-        let values: Vec<String> = ["x", "a", "x", "y"].iter().map(|value| (*value).to_owned()).collect();
-        assert_eq!(
-            selecting_values(&module, &values),
-            [vec!["x".to_owned()], vec!["a".to_owned(), "y".to_owned(), "b".to_owned()], vec!["c".to_owned()], vec![]]
-        );
-    }
-
-    /// With many webhooks whose values are their names, each event is selected by its own name alone.
-    #[test]
-    fn selecting_values_for_many_webhooks() {
-        let names: Vec<String> = (0..20_000).map(|i| format!("resource{i}.updated")).collect();
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let module = module_with_events(&refs);
-        let selecting = selecting_values(&module, &names);
-        assert!(selecting.iter().zip(&names).all(|(values, name)| values.as_slice() == [name.clone()]));
     }
 }

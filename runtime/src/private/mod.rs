@@ -16,5 +16,5 @@ pub use crate::{BoxError, DispatchError, ParseError, Route, UnknownEvent};
 pub use form::form_field;
 pub use indexmap::IndexMap;
 pub use object::{Key, Object, deserialize_object, field, keep, required, skip};
-pub use parse::{BestFit, Discriminated, Shape, discriminator, from_slice, parse_payload, tagged};
+pub use parse::{BestFit, Discriminated, Shape, discriminator, from_slice, parse_named, parse_payload, tagged};
 pub use serde_with::{nullable, open_enum};

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::object::Key;
 use crate::error::json_text;
+use crate::template::template_matches;
 use crate::{ParseError, UnknownEvent};
 
 /// The error for a body whose top level could not be read as an object: [`ParseError::NotAnObject`] when
@@ -51,18 +52,22 @@ enum Scanned<'de> {
     Duplicate,
 }
 
-/// A module's `Event`, as [`from_slice`] reads it in one pass.
+/// A module's `Event` whose webhooks a body property tells apart: how [`from_slice`] and [`parse_named`]
+/// read a delivery. Both read a payload from the same map type (the body's entries, with the first
+/// replayed or not), so each payload type's `Deserialize` is compiled once.
 pub trait Discriminated: Sized {
-    /// Reads the webhook that the discriminator `value` selects from `map`, which yields the whole body
-    /// (the discriminator entry first), into `parsed`. For a value the module does not know, leaves
-    /// `parsed` and `map` untouched.
+    /// The webhook name a discriminator value stands for: the value itself, unless the spec gives its
+    /// webhooks other values.
+    fn webhook_name(value: &str) -> &str {
+        value
+    }
+
+    /// Reads the webhook called `name` from `map`, which yields the whole body, into `parsed`. For a name
+    /// the module does not know, leaves `parsed` and `map` untouched.
     ///
     /// (Writing into `parsed` rather than returning the event saves a copy of a large enum per delivery.)
-    fn deserialize_variant<'de, A: MapAccess<'de>>(
-        value: &str,
-        map: A,
-        parsed: &mut Option<Self>,
-    ) -> Result<(), A::Error>;
+    fn deserialize_named<'de, A: MapAccess<'de>>(name: &str, map: A, parsed: &mut Option<Self>)
+    -> Result<(), A::Error>;
 
     /// A delivery of a webhook the module does not know.
     fn unknown(event: UnknownEvent) -> Self;
@@ -80,21 +85,83 @@ pub fn from_slice<E: Discriminated>(
     property: &'static str,
     from_named: impl FnOnce(&str, &[u8]) -> Result<E, ParseError>,
 ) -> Result<E, ParseError> {
-    let mut deserializer = serde_json::Deserializer::from_str(json_text(body)?);
+    let (read, parsed) = single_pass::<E>(json_text(body)?, property);
+    match (read, parsed) {
+        (Ok(_), Some(event)) => Ok(event),
+        (Ok(Scanned::Name(name)), None) => from_named(E::webhook_name(&name), body),
+        (Ok(Scanned::Missing), None) => Err(ParseError::MissingEventName { property }),
+        (Ok(Scanned::Duplicate), None) => Err(ParseError::DuplicateEventName { property }),
+        // Not JSON, not an object, a second name, or not this webhook's schema: the two-pass path words
+        // the error.
+        (Err(_), _) => from_named(E::webhook_name(&discriminator(body, property)?), body),
+    }
+}
+
+/// The single pass of [`from_slice`]: the delivery when `property` is the first key and it parses, else
+/// what the scan of the body found.
+fn single_pass<'de, E: Discriminated>(
+    text: &'de str,
+    property: &'static str,
+) -> (Result<Scanned<'de>, serde_json::Error>, Option<E>) {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     // The parsed delivery is written here rather than returned through the visitor: an `Event` is large,
     // and each move of it costs a copy.
     let mut parsed = None;
     let read = deserializer
         .deserialize_map(FirstKey { property, parsed: &mut parsed })
         .and_then(|read| deserializer.end().map(|()| read));
+    (read, parsed)
+}
+
+/// `Event::from_named`: parses `body` as the webhook called `name`, or as an unknown webhook (any JSON)
+/// for a name that is not one of the module's `names` (templates included).
+///
+/// A listed webhook's body is read as a JSON object, through the same map type as the single pass of
+/// [`from_slice`] (with nothing replayed), so its payload type's `Deserialize` is compiled once for both.
+///
+/// # Errors
+///
+/// [`ParseError::InvalidUtf8`] or [`ParseError::InvalidJson`] when the body is not JSON text,
+/// [`ParseError::InvalidPayload`] (with the failing field's path) when it does not match the webhook's
+/// schema, an object included.
+pub fn parse_named<E: Discriminated>(names: &[&str], name: &str, body: &[u8]) -> Result<E, ParseError> {
+    // The listed name errors are told by: the exact name, else the first template it matches.
+    let exact = names.iter().find(|listed| **listed == name);
+    let Some(listed) = exact.or_else(|| names.iter().find(|listed| template_matches(listed, name))) else {
+        return Ok(E::unknown(UnknownEvent::parse(name, body)?));
+    };
+    let text = json_text(body)?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let mut parsed = None;
+    let read = deserializer.deserialize_map(ByName { name, parsed: &mut parsed }).and_then(|()| deserializer.end());
     match (read, parsed) {
-        (Ok(_), Some(event)) => Ok(event),
-        (Ok(Scanned::Name(name)), None) => from_named(&name, body),
-        (Ok(Scanned::Missing), None) => Err(ParseError::MissingEventName { property }),
-        (Ok(Scanned::Duplicate), None) => Err(ParseError::DuplicateEventName { property }),
-        // Not JSON, not an object, a second name, or not this webhook's schema: the two-pass path words
-        // the error.
-        (Err(_), _) => from_named(&discriminator(body, property)?, body),
+        (Ok(()), Some(event)) => Ok(event),
+        // Listed, so read; were it not, it would be an unknown webhook, as above.
+        (Ok(()), None) => Ok(E::unknown(UnknownEvent::parse(name, body)?)),
+        (Err(err), _) => Err(payload_error(listed, text, err)),
+    }
+}
+
+/// Reads the body of the webhook `name` into `parsed`.
+struct ByName<'a, E> {
+    name: &'a str,
+    parsed: &'a mut Option<E>,
+}
+
+impl<'de, E: Discriminated> Visitor<'de> for ByName<'_, E> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let mut rest = Replay { property: None, key: None, value: None, map };
+        E::deserialize_named(self.name, &mut rest, self.parsed)?;
+        if self.parsed.is_none() {
+            while rest.map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        }
+        Ok(())
     }
 }
 
@@ -123,8 +190,8 @@ impl<'de, E: Discriminated> Visitor<'de> for FirstKey<'_, E> {
             return scan(self.property, map, true);
         };
         let name = value.clone(); // a copy of the pointer, or of an unescaped name
-        let mut rest = Replay { property: self.property, key: Some(key), value: Some(value), map };
-        E::deserialize_variant(&name, &mut rest, self.parsed)?;
+        let mut rest = Replay { property: Some(self.property), key: Some(key), value: Some(value), map };
+        E::deserialize_named(E::webhook_name(&name), &mut rest, self.parsed)?;
         if self.parsed.is_none() {
             let body = serde_json::Value::deserialize(MapAccessDeserializer::new(rest))?;
             *self.parsed = Some(E::unknown(UnknownEvent { name: name.into_owned(), body }));
@@ -155,11 +222,12 @@ fn scan<'de, A: MapAccess<'de>>(property: &str, mut map: A, seen: bool) -> Resul
     })
 }
 
-/// A map whose first entry, already read from `map`, is given again before the rest of `map`. A later
-/// entry of the same key is an error, whether or not the payload type declares the property.
+/// A map whose first entry, already read from `map`, is given again before the rest of `map` (or `map`
+/// alone, with nothing to replay). A later entry of the replayed key is an error, whether or not the
+/// payload type declares the property.
 struct Replay<'de, A> {
-    /// The discriminator property, the key of the replayed entry.
-    property: &'static str,
+    /// The discriminator property, the key of the replayed entry, if there is one.
+    property: Option<&'static str>,
     /// The replayed entry's key, until it is given.
     key: Option<Cow<'de, str>>,
     /// Its value, until it is given.
@@ -174,8 +242,8 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
         let key = match self.key.take() {
             Some(key) => key,
             None => match self.map.next_key::<Key<'de>>()? {
-                Some(Key(key)) if key == self.property => {
-                    return Err(de::Error::custom(format_args!("duplicate field `{}`", self.property)));
+                Some(Key(key)) if self.property.is_some_and(|property| key == property) => {
+                    return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
                 }
                 Some(Key(key)) => key,
                 None => return Ok(None),
@@ -686,13 +754,13 @@ mod tests {
         }
 
         impl Discriminated for Test {
-            fn deserialize_variant<'de, A: MapAccess<'de>>(
-                value: &str,
+            fn deserialize_named<'de, A: MapAccess<'de>>(
+                name: &str,
                 map: A,
                 parsed: &mut Option<Self>,
             ) -> Result<(), A::Error> {
                 let payload = MapAccessDeserializer::new(map);
-                *parsed = Some(match value {
+                *parsed = Some(match name {
                     "optional" => Self::Optional(Deserialize::deserialize(payload)?),
                     "nullable" => Self::Nullable(Deserialize::deserialize(payload)?),
                     "a.b" => Self::Tagged(Deserialize::deserialize(payload)?),
@@ -706,9 +774,12 @@ mod tests {
             }
         }
 
-        /// `from_slice` for [`Test`], whose two-pass path always fails (so every success is the single pass).
+        /// The single pass of `from_slice` for [`Test`] alone: an error where it would take the two-pass path.
         fn test_event(body: &str) -> Result<Test, ParseError> {
-            from_slice(body.as_bytes(), "event", |_, _| Err(ParseError::MissingEventName { property: "two-pass" }))
+            match single_pass::<Test>(body, "event") {
+                (Ok(_), Some(event)) => Ok(event),
+                _ => Err(ParseError::MissingEventName { property: "two-pass" }),
+            }
         }
 
         #[test]
@@ -808,13 +879,13 @@ mod open_struct_tests {
     }
 
     impl Discriminated for Test {
-        fn deserialize_variant<'de, A: MapAccess<'de>>(
-            value: &str,
+        fn deserialize_named<'de, A: MapAccess<'de>>(
+            name: &str,
             map: A,
             parsed: &mut Option<Self>,
         ) -> Result<(), A::Error> {
             let payload = MapAccessDeserializer::new(map);
-            *parsed = Some(match value {
+            *parsed = Some(match name {
                 "typed" => Self::Typed(Deserialize::deserialize(payload)?),
                 "untyped" => Self::Untyped(Deserialize::deserialize(payload)?),
                 _ => return Ok(()),
@@ -827,15 +898,19 @@ mod open_struct_tests {
         }
     }
 
-    /// Parses `body` in the single pass alone (the two-pass path fails every body).
-    fn single_pass(body: &str) -> Result<Test, ParseError> {
-        from_slice(body.as_bytes(), "event", |_, _| Err(ParseError::MissingEventName { property: "two-pass" }))
+    /// Parses `body` in the single pass of `from_slice` alone: an error where it would take the two-pass
+    /// path.
+    fn one_pass(body: &str) -> Result<Test, ParseError> {
+        match single_pass::<Test>(body, "event") {
+            (Ok(_), Some(event)) => Ok(event),
+            _ => Err(ParseError::MissingEventName { property: "two-pass" }),
+        }
     }
 
     #[test]
     fn typed_extra_numbers_round_trip_in_one_pass() {
         let body = r#"{"event":"typed","big":123456789012345678901234567890,"id":7,"f":0.250,"neg":-0.0,"e":1e-7}"#;
-        let Test::Typed(parsed) = single_pass(body).unwrap() else { panic!("{body}") };
+        let Test::Typed(parsed) = one_pass(body).unwrap() else { panic!("{body}") };
         assert_eq!(parsed.id, Some(7));
         let keys: Vec<&str> = parsed.additional_properties.keys().map(String::as_str).collect();
         assert_eq!(keys, ["big", "f", "neg", "e"]);
@@ -850,10 +925,38 @@ mod open_struct_tests {
         assert!(err.to_string().contains("invalid type: string \"one\", expected a JSON number"), "{err}");
     }
 
+    const NAMES: &[&str] = &["typed", "untyped"];
+
+    /// `from_named`'s path reads the same payloads through the same map type, and any JSON for a name the
+    /// module does not list.
+    #[test]
+    fn parse_named_reads_listed_webhooks_as_objects_and_others_as_any_json() {
+        let Test::Typed(parsed) = parse_named::<Test>(NAMES, "typed", br#"{"id":7,"event":"typed","x":1}"#).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((parsed.event.as_str(), parsed.id), ("typed", Some(7)));
+        let Test::Unknown(unknown) = parse_named::<Test>(NAMES, "other", b" [1,2]").unwrap() else { panic!() };
+        assert_eq!((unknown.name.as_str(), unknown.body), ("other", serde_json::json!([1, 2])));
+        let err = parse_named::<Test>(NAMES, "typed", b"[1]").unwrap_err();
+        assert_eq!(err.path(), Some("."), "{err}");
+        assert!(
+            err.to_string().ends_with("invalid type: sequence, expected a JSON object at line 1 column 0"),
+            "{err}"
+        );
+        let err = parse_named::<Test>(NAMES, "typed", br#"{"event":"typed","id":"7"}"#).unwrap_err();
+        assert_eq!(err.path(), Some("id"), "{err}");
+        // Nothing replayed: a second entry of a declared property is the payload's own duplicate field.
+        let err = parse_named::<Test>(NAMES, "typed", br#"{"event":"typed","id":1,"event":"typed"}"#).unwrap_err();
+        assert!(err.to_string().contains("duplicate field `event`"), "{err}");
+        let err = parse_named::<Test>(NAMES, "typed", br#"{"event":"typed""#).unwrap_err();
+        assert!(matches!(err, ParseError::InvalidJson(_)), "{err:?}");
+    }
+
     #[test]
     fn untyped_extras_keep_everything_in_one_pass() {
         let body = r#"{"event":"untyped","n":18446744073709551616,"o":{"z":1,"a":[1.0,null]},"event_ts":1}"#;
-        let Test::Untyped(parsed) = single_pass(body).unwrap() else { panic!("{body}") };
+        let Test::Untyped(parsed) = one_pass(body).unwrap() else { panic!("{body}") };
         assert_eq!(parsed.event, "untyped", "the replayed name reaches the declared field");
         assert_eq!(serde_json::to_string(&parsed).unwrap(), body);
         // Errors in a declared field of an open struct keep their path.
