@@ -91,7 +91,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         }
         let (handler_method, _) = methods.claim(&naming::method_name("on", &webhook.name), "_");
         let payload = match webhook.operation.body.as_ref().and_then(|body| body.schema.as_ref()) {
-            Some(schema) => lowerer.lower_schema(schema, &variant)?.ty,
+            Some(schema) => lowerer.lower_schema_at(schema, &variant)?.ty,
             None => TypeRef::Json,
         };
         lowerer.document_if_undocumented(&payload, || {
@@ -194,13 +194,14 @@ pub(super) fn description(schema: &Map<String, Value>) -> Option<String> {
     schema.get("description").and_then(Value::as_str).and_then(docs::sanitize)
 }
 
-/// `Pet` for `/components/schemas/Pet`.
+/// `Pet` for `/components/schemas/Pet`. Asked for every schema lowered: it reads the pointer's text and
+/// unescapes only a name it finds.
 pub(super) fn component_schema_name(pointer: &JsonPointer) -> Option<String> {
-    let tokens: Vec<String> = pointer.tokens().collect();
-    match tokens.as_slice() {
-        [components, schemas, name] if components == "components" && schemas == "schemas" => Some(name.clone()),
-        _ => None,
+    let name = pointer.as_str().strip_prefix("/components/schemas/")?;
+    if name.contains('/') {
+        return None;
     }
+    Some(crate::pointer::unescape(name))
 }
 
 /// Whether a webhook name is a template: it has a variable, `{` a name without braces `}`
@@ -252,7 +253,18 @@ pub(super) fn kind_of(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::is_template;
+    use super::{component_schema_name, is_template};
+    use crate::pointer::JsonPointer;
+
+    #[test]
+    fn component_names_are_read_from_the_pointer_text() {
+        let name = |pointer: &str| component_schema_name(&JsonPointer::from_local_ref(pointer).expect("a pointer"));
+        assert_eq!(name("#/components/schemas/Pet"), Some("Pet".to_owned()));
+        assert_eq!(name("#/components/schemas/a~1b~0c"), Some("a/b~c".to_owned()));
+        assert_eq!(name("#/components/schemas/Pet/properties/name"), None);
+        assert_eq!(name("#/components/responses/Pet"), None);
+        assert_eq!(name("#/webhooks/components/schemas/Pet"), None);
+    }
 
     #[test]
     fn a_template_has_a_variable_with_a_name() {

@@ -46,13 +46,20 @@ pub(super) enum Open {
 }
 
 impl Lowerer<'_, '_> {
-    /// Lowers the schema at `pointer`; `wanted_name` names the type if the schema needs one.
+    /// Lowers the schema `node`, found at `pointer`; `wanted_name` names the type if the schema needs one.
+    /// The walk passes each schema's node down with its pointer, so no schema is looked up from the root
+    /// again (only `$ref` targets are).
     ///
     /// A schema that contains itself gets a named type even where it would otherwise be inlined (an
     /// array or a map of itself: a [`TypeKind::Newtype`]), and lowering stops with an error naming the
     /// schema where nesting passes [`MAX_SCHEMA_DEPTH`], so no spec can exhaust the stack.
-    pub(super) fn lower_schema(&mut self, pointer: &JsonPointer, wanted_name: &str) -> Result<Lowered, Error> {
-        let (target, node) = self.doc.deref(pointer, self.diag)?;
+    pub(super) fn lower_schema(
+        &mut self,
+        pointer: &JsonPointer,
+        node: &Value,
+        wanted_name: &str,
+    ) -> Result<Lowered, Error> {
+        let (target, node) = self.doc.deref_node(pointer, node, self.diag)?;
         if let Some(&id) = self.by_pointer.get(&target) {
             let recursive = self.in_progress.contains(&id);
             let nullable = node.as_object().is_some_and(|schema| self.schema_types(&target, schema, false).1);
@@ -114,6 +121,12 @@ impl Lowerer<'_, '_> {
         self.document_if_undocumented(&inner, || format!("the value of [`{name}`]"));
         self.types[id].kind = TypeKind::Newtype { inner };
         Ok(Lowered { ty: TypeRef::Named(id), nullable: lowered.nullable, recursive: lowered.recursive })
+    }
+
+    /// [`Self::lower_schema`] for a schema known by its pointer alone (where a walk starts).
+    pub(super) fn lower_schema_at(&mut self, pointer: &JsonPointer, wanted_name: &str) -> Result<Lowered, Error> {
+        let (target, node) = self.doc.deref(pointer, self.diag)?;
+        self.lower_schema(&target, node, wanted_name)
     }
 
     /// Lowers the schema `node` found at `target`, which is not lowered yet.
@@ -296,8 +309,8 @@ impl Lowerer<'_, '_> {
                 );
                 Ok(TypeRef::Vec(Box::new(TypeRef::Json)))
             }
-            Some(_) => {
-                let item = self.lower_schema(&pointer.push("items"), &format!("{wanted_name}Item"))?;
+            Some(items) => {
+                let item = self.lower_schema(&pointer.push("items"), items, &format!("{wanted_name}Item"))?;
                 let ty = if item.nullable { TypeRef::Json } else { item.ty };
                 Ok(TypeRef::Vec(Box::new(ty)))
             }
@@ -325,9 +338,12 @@ impl Lowerer<'_, '_> {
         let Some(properties) = properties else {
             // No declared properties: a map from names to values.
             let value = match schema.get("additionalProperties") {
-                Some(Value::Object(_)) => {
-                    let value =
-                        self.lower_schema(&pointer.push("additionalProperties"), &format!("{wanted_name}Value"))?;
+                Some(node @ Value::Object(_)) => {
+                    let value = self.lower_schema(
+                        &pointer.push("additionalProperties"),
+                        node,
+                        &format!("{wanted_name}Value"),
+                    )?;
                     if value.nullable { TypeRef::Json } else { value.ty }
                 }
                 _ => TypeRef::Json,
@@ -336,8 +352,8 @@ impl Lowerer<'_, '_> {
         };
         let required = self.required_names(pointer, schema, properties);
         let members = properties
-            .keys()
-            .map(|json_name| (json_name.clone(), pointer.push("properties").push(json_name)))
+            .iter()
+            .map(|(json_name, node)| (json_name.clone(), pointer.push("properties").push(json_name), node))
             .collect();
         let open = self.openness(pointer, schema);
         let lowered = self.lower_struct(pointer, wanted_name, description(schema), members, &required, open)?;
@@ -367,14 +383,14 @@ impl Lowerer<'_, '_> {
         (self.unknown_properties == UnknownProperties::Keep).then_some(Open::Kept)
     }
 
-    /// Lowers a struct from its properties (name and schema pointer, in order), required names and
-    /// openness. The result is not nullable; the caller knows whether the schema allows `null`.
+    /// Lowers a struct from its properties (name, schema pointer and schema, in order), required names
+    /// and openness. The result is not nullable; the caller knows whether the schema allows `null`.
     pub(super) fn lower_struct(
         &mut self,
         pointer: &JsonPointer,
         wanted_name: &str,
         docs: Option<String>,
-        properties: Vec<(String, JsonPointer)>,
+        properties: Vec<(String, JsonPointer, &Value)>,
         required: &HashSet<String>,
         open: Option<Open>,
     ) -> Result<Lowered, Error> {
@@ -387,7 +403,7 @@ impl Lowerer<'_, '_> {
             None => UniqueNames::default(),
         };
         let mut fields = Vec::with_capacity(properties.len());
-        for (json_name, property_pointer) in properties {
+        for (json_name, property_pointer, property) in properties {
             let wanted_field = naming::snake_name(&json_name);
             let (field_name, renamed) = field_names.claim(&wanted_field, "_");
             if renamed && open.is_some() && wanted_field == naming::ADDITIONAL_PROPERTIES_FIELD {
@@ -405,17 +421,18 @@ impl Lowerer<'_, '_> {
                     ),
                 );
             }
-            let lowered = self.lower_schema(&property_pointer, &format!("{name}{}", naming::type_name(&json_name)))?;
+            let lowered =
+                self.lower_schema(&property_pointer, property, &format!("{name}{}", naming::type_name(&json_name)))?;
             self.document_if_undocumented(&lowered.ty, || {
                 format!("the {} property of [`{name}`]", docs::code_span(&json_name))
             });
             // A description beside a `$ref` wins over the referenced schema's own.
-            let own = property_pointer.resolve(&self.doc.root).and_then(Value::as_object).and_then(description);
+            let own = property.as_object().and_then(description);
             let docs = match own {
                 Some(docs) => Some(docs),
                 None => self
                     .doc
-                    .deref(&property_pointer, self.diag)
+                    .deref_node(&property_pointer, property, self.diag)
                     .ok()
                     .and_then(|(_, node)| node.as_object().and_then(description)),
             };
@@ -444,7 +461,7 @@ impl Lowerer<'_, '_> {
         let (ty, why) = match open {
             Open::Declared(None) => (TypeRef::Json, "its schema allows any (`additionalProperties: true`)"),
             Open::Declared(Some(schema)) => {
-                let value = self.lower_schema(&schema, &format!("{name}AdditionalProperty"))?;
+                let value = self.lower_schema_at(&schema, &format!("{name}AdditionalProperty"))?;
                 self.document_if_undocumented(&value.ty, || format!("an additional property of [`{name}`]"));
                 let ty = if value.nullable { TypeRef::Json } else { value.ty };
                 (ty, "its schema gives their type (`additionalProperties`)")
