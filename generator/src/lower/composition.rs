@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::schema::Open;
-use super::{Lowered, Lowerer, component_schema_name, description};
+use super::{Lowered, Lowerer, WantedName, component_schema_name, description};
 use crate::error::Error;
 use crate::ir::{Alternative, Tag, TypeKind, TypeRef};
 use crate::naming::{self, UniqueNames};
@@ -22,7 +22,7 @@ impl Lowerer<'_, '_> {
         pointer: &JsonPointer,
         schema: &Map<String, Value>,
         keyword: &str,
-        wanted_name: &str,
+        wanted_name: &WantedName<'_>,
     ) -> Result<Lowered, Error> {
         let list_pointer = pointer.push(keyword);
         let Some(list) = schema.get(keyword).and_then(Value::as_array) else {
@@ -50,7 +50,7 @@ impl Lowerer<'_, '_> {
             return Ok(Lowered { ty: TypeRef::Json, nullable, recursive: false });
         }
         let tag_property = self.tag_property(pointer, schema);
-        let id = self.reserve_type(pointer, wanted_name, description(schema));
+        let id = self.reserve_type(pointer, wanted_name.get(), description(schema));
         let enum_name = self.types[id].name.clone();
         self.in_progress.insert(id);
         let mut names = UniqueNames::with_reserved(&["Other"]);
@@ -58,7 +58,8 @@ impl Lowerer<'_, '_> {
         for (alternative_pointer, alternative, target, node) in candidates {
             let wanted_variant = variant_name(&target, node);
             let (name, _) = names.claim(&wanted_variant, "");
-            let lowered = self.lower_schema(&alternative_pointer, alternative, &format!("{enum_name}{name}"))?;
+            let lowered =
+                self.lower_schema(&alternative_pointer, alternative, &WantedName::given(&format!("{enum_name}{name}")))?;
             // An alternative that accepts anything, or repeats an earlier one, adds nothing to `Other`.
             if lowered.ty == TypeRef::Json || variants.iter().any(|variant| variant.ty == lowered.ty) {
                 continue;
@@ -150,7 +151,7 @@ impl<'a> Lowerer<'a, '_> {
         &mut self,
         pointer: &JsonPointer,
         schema: &'s Map<String, Value>,
-        wanted_name: &str,
+        wanted_name: &WantedName<'_>,
         nullable: bool,
     ) -> Result<Lowered, Error>
     where
@@ -192,7 +193,7 @@ impl<'a> Lowerer<'a, '_> {
         }
         let open = open.unwrap_or_else(|| self.default_openness());
         let members = members.into_iter().map(|(name, (at, node))| (name, at, node)).collect();
-        let lowered = self.lower_struct(pointer, wanted_name, docs, members, &required_names, open)?;
+        let lowered = self.lower_struct(pointer, wanted_name.get(), docs, members, &required_names, open)?;
         Ok(Lowered { nullable, ..lowered })
     }
 

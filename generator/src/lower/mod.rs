@@ -15,6 +15,7 @@ mod keywords;
 mod schema;
 mod sizes;
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
@@ -149,6 +150,29 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         events,
         types: lowerer.types,
     })
+}
+
+/// The name a schema's type is to get if it needs a named type, made only then: most schemas lowered
+/// (scalars, references to types lowered already) need none, and a name costs a case conversion.
+pub(super) struct WantedName<'n> {
+    make: &'n dyn Fn() -> String,
+    made: OnceCell<String>,
+}
+
+impl<'n> WantedName<'n> {
+    /// The name `make` makes, when it is asked for.
+    pub(super) fn lazy(make: &'n dyn Fn() -> String) -> Self {
+        Self { make, made: OnceCell::new() }
+    }
+
+    /// A name known already.
+    pub(super) fn given(name: &str) -> WantedName<'static> {
+        WantedName { make: &String::new, made: OnceCell::from(name.to_owned()) }
+    }
+
+    pub(super) fn get(&self) -> &str {
+        self.made.get_or_init(self.make)
+    }
 }
 
 /// The result of lowering one schema.

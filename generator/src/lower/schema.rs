@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Lowered, Lowerer, component_schema_name, description, keywords, kind_of};
+use super::{Lowered, Lowerer, WantedName, component_schema_name, description, keywords, kind_of};
 use crate::config::UnknownProperties;
 use crate::docs;
 use crate::error::Error;
@@ -57,7 +57,7 @@ impl Lowerer<'_, '_> {
         &mut self,
         pointer: &JsonPointer,
         node: &Value,
-        wanted_name: &str,
+        wanted_name: &WantedName<'_>,
     ) -> Result<Lowered, Error> {
         let (target, node) = self.doc.deref_node(pointer, node, self.diag)?;
         if let Some(&id) = self.by_pointer.get(&target) {
@@ -66,15 +66,15 @@ impl Lowerer<'_, '_> {
             return Ok(Lowered { ty: TypeRef::Named(id), nullable, recursive });
         }
         // A schema from `components/schemas` is named after its component, wherever it is used.
-        let component_name = component_schema_name(&target).map(|name| naming::type_name(&name));
-        let wanted_name = component_name.as_deref().unwrap_or(wanted_name);
+        let component_name = component_schema_name(&target).map(|name| WantedName::given(&naming::type_name(&name)));
+        let wanted_name = component_name.as_ref().unwrap_or(wanted_name);
         if let Some(depth) = self.lowering.get_index_of(&target) {
             // Back at a schema still being lowered that has no named type yet: give it one now, so the
             // inner occurrence can refer to it.
             let id = match self.lowering[depth] {
                 Some(id) => id,
                 None => {
-                    let id = self.reserve_type(&target, wanted_name, description_of(node));
+                    let id = self.reserve_type(&target, wanted_name.get(), description_of(node));
                     self.in_progress.insert(id);
                     self.lowering[depth] = Some(id);
                     id
@@ -126,11 +126,16 @@ impl Lowerer<'_, '_> {
     /// [`Self::lower_schema`] for a schema known by its pointer alone (where a walk starts).
     pub(super) fn lower_schema_at(&mut self, pointer: &JsonPointer, wanted_name: &str) -> Result<Lowered, Error> {
         let (target, node) = self.doc.deref(pointer, self.diag)?;
-        self.lower_schema(&target, node, wanted_name)
+        self.lower_schema(&target, node, &WantedName::given(wanted_name))
     }
 
     /// Lowers the schema `node` found at `target`, which is not lowered yet.
-    fn lower_schema_body(&mut self, target: &JsonPointer, node: &Value, wanted_name: &str) -> Result<Lowered, Error> {
+    fn lower_schema_body(
+        &mut self,
+        target: &JsonPointer,
+        node: &Value,
+        wanted_name: &WantedName<'_>,
+    ) -> Result<Lowered, Error> {
         let target = target.clone();
         let synthesized;
         let schema = match node {
@@ -240,7 +245,7 @@ impl Lowerer<'_, '_> {
         &mut self,
         pointer: &JsonPointer,
         schema: &Map<String, Value>,
-        wanted_name: &str,
+        wanted_name: &WantedName<'_>,
         nullable: bool,
     ) -> Result<Lowered, Error> {
         if schema.contains_key("properties") || schema.contains_key("additionalProperties") {
@@ -295,7 +300,7 @@ impl Lowerer<'_, '_> {
         &mut self,
         pointer: &JsonPointer,
         schema: &Map<String, Value>,
-        wanted_name: &str,
+        wanted_name: &WantedName<'_>,
     ) -> Result<TypeRef, Error> {
         match schema.get("items") {
             None => {
@@ -310,7 +315,8 @@ impl Lowerer<'_, '_> {
                 Ok(TypeRef::Vec(Box::new(TypeRef::Json)))
             }
             Some(items) => {
-                let item = self.lower_schema(&pointer.push("items"), items, &format!("{wanted_name}Item"))?;
+                let item_name = || format!("{}Item", wanted_name.get());
+                let item = self.lower_schema(&pointer.push("items"), items, &WantedName::lazy(&item_name))?;
                 let ty = if item.nullable { TypeRef::Json } else { item.ty };
                 Ok(TypeRef::Vec(Box::new(ty)))
             }
@@ -321,7 +327,7 @@ impl Lowerer<'_, '_> {
         &mut self,
         pointer: &JsonPointer,
         schema: &Map<String, Value>,
-        wanted_name: &str,
+        wanted_name: &WantedName<'_>,
         nullable: bool,
     ) -> Result<Lowered, Error> {
         let properties = match schema.get("properties") {
@@ -339,11 +345,9 @@ impl Lowerer<'_, '_> {
             // No declared properties: a map from names to values.
             let value = match schema.get("additionalProperties") {
                 Some(node @ Value::Object(_)) => {
-                    let value = self.lower_schema(
-                        &pointer.push("additionalProperties"),
-                        node,
-                        &format!("{wanted_name}Value"),
-                    )?;
+                    let value_name = || format!("{}Value", wanted_name.get());
+                    let value =
+                        self.lower_schema(&pointer.push("additionalProperties"), node, &WantedName::lazy(&value_name))?;
                     if value.nullable { TypeRef::Json } else { value.ty }
                 }
                 _ => TypeRef::Json,
@@ -356,7 +360,7 @@ impl Lowerer<'_, '_> {
             .map(|(json_name, node)| (json_name.clone(), pointer.push("properties").push(json_name), node))
             .collect();
         let open = self.openness(pointer, schema);
-        let lowered = self.lower_struct(pointer, wanted_name, description(schema), members, &required, open)?;
+        let lowered = self.lower_struct(pointer, wanted_name.get(), description(schema), members, &required, open)?;
         Ok(Lowered { nullable, ..lowered })
     }
 
@@ -421,8 +425,8 @@ impl Lowerer<'_, '_> {
                     ),
                 );
             }
-            let lowered =
-                self.lower_schema(&property_pointer, property, &format!("{name}{}", naming::type_name(&json_name)))?;
+            let property_name = || format!("{name}{}", naming::type_name(&json_name));
+            let lowered = self.lower_schema(&property_pointer, property, &WantedName::lazy(&property_name))?;
             self.document_if_undocumented(&lowered.ty, || {
                 format!("the {} property of [`{name}`]", docs::code_span(&json_name))
             });
