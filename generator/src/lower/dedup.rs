@@ -72,11 +72,13 @@ impl Lowerer<'_, '_> {
             }
             docs.push_str(&format!("One type for {shared} identical schemas in this spec."));
         }
+        // The kept types move to their new places; the merged ones are dropped.
         let mut types = Vec::with_capacity(kept.len());
-        for id in &kept {
-            let mut def = self.types[*id].clone();
-            redirect_kind(&mut def.kind, &new_index);
-            types.push(def);
+        for (id, mut def) in std::mem::take(&mut self.types).into_iter().enumerate() {
+            if representative(id) == id {
+                redirect_kind(&mut def.kind, &new_index);
+                types.push(def);
+            }
         }
         for event in events.iter_mut() {
             redirect(&mut event.payload, &new_index);
