@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::schema::Open;
-use super::{Lowered, Lowerer, WantedName, component_schema_name, description};
+use super::{Lowered, Lowerer, WantedName, component_schema_name};
 use crate::error::Error;
 use crate::ir::{Alternative, Tag, TypeKind, TypeRef};
 use crate::naming::{self, UniqueNames};
@@ -50,7 +50,8 @@ impl Lowerer<'_, '_> {
             return Ok(Lowered { ty: TypeRef::Json, nullable, recursive: false });
         }
         let tag_property = self.tag_property(pointer, schema);
-        let id = self.reserve_type(pointer, wanted_name.get(), description(schema));
+        let docs = self.description(schema);
+        let id = self.reserve_type(pointer, wanted_name.get(), docs);
         let enum_name = self.types[id].name.clone();
         self.in_progress.insert(id);
         let mut names = UniqueNames::with_reserved(&["Other"]);
@@ -168,7 +169,7 @@ impl<'a> Lowerer<'a, '_> {
         let mut members: IndexMap<String, (JsonPointer, &'s Value)> = IndexMap::new();
         let mut required: IndexMap<String, JsonPointer> = IndexMap::new();
         let mut seen = HashSet::new();
-        let mut docs = description(schema);
+        let mut docs = self.description(schema);
         let mut open = None;
         self.collect_members(pointer, schema, &mut members, &mut required, &mut seen, &mut docs, &mut open)?;
         if members.is_empty() {
@@ -222,7 +223,7 @@ impl<'a> Lowerer<'a, '_> {
             *open = Some(self.openness(pointer, schema));
         }
         if docs.is_none() {
-            *docs = description(schema);
+            *docs = self.description(schema);
         }
         if let Some(list) = schema.get("allOf").and_then(Value::as_array) {
             for (i, member) in list.iter().enumerate() {

@@ -78,6 +78,8 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         lowering: IndexMap::new(),
         unknown_properties: options.unknown_properties,
         required: options.required,
+        descriptions: HashMap::new(),
+        field_names: HashMap::new(),
     };
     let mut variants = UniqueNames::with_reserved(&["Unknown"]);
     let mut methods = UniqueNames::with_reserved(&["on_unknown"]);
@@ -206,16 +208,38 @@ struct Lowerer<'a, 'd> {
     unknown_properties: crate::config::UnknownProperties,
     /// Whether `required` properties are plain fields.
     required: crate::config::RequiredProperties,
+    /// Sanitized descriptions by their text: a spec repeats a description in every copy of an object,
+    /// and a component's is read for every property that refers to it.
+    descriptions: HashMap<String, Option<String>>,
+    /// Field names by JSON property name: a spec repeats its property names across its objects.
+    field_names: HashMap<String, String>,
 }
 
 impl Lowerer<'_, '_> {
     fn warn(&mut self, pointer: &JsonPointer, message: impl Into<String>) {
         self.diag.warn(pointer, message);
     }
-}
 
-pub(super) fn description(schema: &Map<String, Value>) -> Option<String> {
-    schema.get("description").and_then(Value::as_str).and_then(docs::sanitize)
+    /// The docs a schema's `description` gives (sanitized once per distinct text).
+    pub(super) fn description(&mut self, schema: &Map<String, Value>) -> Option<String> {
+        let text = schema.get("description").and_then(Value::as_str)?;
+        if let Some(sanitized) = self.descriptions.get(text) {
+            return sanitized.clone();
+        }
+        let sanitized = docs::sanitize(text);
+        self.descriptions.insert(text.to_owned(), sanitized.clone());
+        sanitized
+    }
+
+    /// The snake_case field name of a JSON property (converted once per distinct name).
+    pub(super) fn field_name(&mut self, json_name: &str) -> String {
+        if let Some(name) = self.field_names.get(json_name) {
+            return name.clone();
+        }
+        let name = naming::snake_name(json_name);
+        self.field_names.insert(json_name.to_owned(), name.clone());
+        name
+    }
 }
 
 /// `Pet` for `/components/schemas/Pet`. Asked for every schema lowered: it reads the pointer's text and

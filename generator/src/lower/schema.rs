@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Lowered, Lowerer, WantedName, component_schema_name, description, keywords, kind_of};
+use super::{Lowered, Lowerer, WantedName, component_schema_name, keywords, kind_of};
 use crate::config::UnknownProperties;
 use crate::docs;
 use crate::error::Error;
@@ -15,11 +15,6 @@ use std::collections::HashSet;
 /// composition member is a level). Real specs nest a few dozen levels at most; the limit keeps lowering,
 /// and everything after it that walks the types, well inside a 2 MiB thread stack.
 pub(crate) const MAX_SCHEMA_DEPTH: usize = 128;
-
-/// The description of a schema node, if it is an object that has one.
-fn description_of(node: &Value) -> Option<String> {
-    node.as_object().and_then(description)
-}
 
 /// How deeply arrays and maps may nest inside one field's type (`Vec<Vec<...>>`), counting from the
 /// field: their Rust types nest as deeply, and compiling (and formatting) deeply nested generics needs
@@ -74,7 +69,8 @@ impl Lowerer<'_, '_> {
             let id = match self.lowering[depth] {
                 Some(id) => id,
                 None => {
-                    let id = self.reserve_type(&target, wanted_name.get(), description_of(node));
+                    let docs = node.as_object().and_then(|schema| self.description(schema));
+                    let id = self.reserve_type(&target, wanted_name.get(), docs);
                     self.in_progress.insert(id);
                     self.lowering[depth] = Some(id);
                     id
@@ -360,7 +356,8 @@ impl Lowerer<'_, '_> {
             .map(|(json_name, node)| (json_name.clone(), pointer.push("properties").push(json_name), node))
             .collect();
         let open = self.openness(pointer, schema);
-        let lowered = self.lower_struct(pointer, wanted_name.get(), description(schema), members, &required, open)?;
+        let docs = self.description(schema);
+        let lowered = self.lower_struct(pointer, wanted_name.get(), docs, members, &required, open)?;
         Ok(Lowered { nullable, ..lowered })
     }
 
@@ -408,7 +405,7 @@ impl Lowerer<'_, '_> {
         };
         let mut fields = Vec::with_capacity(properties.len());
         for (json_name, property_pointer, property) in properties {
-            let wanted_field = naming::snake_name(&json_name);
+            let wanted_field = self.field_name(&json_name);
             let (field_name, renamed) = field_names.claim(&wanted_field, "_");
             if renamed && open.is_some() && wanted_field == naming::ADDITIONAL_PROPERTIES_FIELD {
                 self.warn(
@@ -431,14 +428,13 @@ impl Lowerer<'_, '_> {
                 format!("the {} property of [`{name}`]", docs::code_span(&json_name))
             });
             // A description beside a `$ref` wins over the referenced schema's own.
-            let own = property.as_object().and_then(description);
+            let own = property.as_object().and_then(|schema| self.description(schema));
             let docs = match own {
                 Some(docs) => Some(docs),
-                None => self
-                    .doc
-                    .deref_node(&property_pointer, property, self.diag)
-                    .ok()
-                    .and_then(|(_, node)| node.as_object().and_then(description)),
+                None => match self.doc.deref_node(&property_pointer, property, self.diag) {
+                    Ok((_, node)) => node.as_object().and_then(|schema| self.description(schema)),
+                    Err(_) => None,
+                },
             };
             fields.push(Field {
                 name: field_name,
