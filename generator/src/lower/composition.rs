@@ -59,8 +59,11 @@ impl Lowerer<'_, '_> {
         for (alternative_pointer, alternative, target, node) in candidates {
             let wanted_variant = variant_name(&target, node);
             let (name, _) = names.claim(&wanted_variant, "");
-            let lowered =
-                self.lower_schema(&alternative_pointer, alternative, &WantedName::given(&format!("{enum_name}{name}")))?;
+            let lowered = self.lower_schema(
+                &alternative_pointer,
+                alternative,
+                &WantedName::given(&format!("{enum_name}{name}")),
+            )?;
             // An alternative that accepts anything, or repeats an earlier one, adds nothing to `Other`.
             if lowered.ty == TypeRef::Json || variants.iter().any(|variant| variant.ty == lowered.ty) {
                 continue;
