@@ -132,7 +132,6 @@ impl Lowerer<'_, '_> {
         node: &Value,
         wanted_name: &WantedName<'_>,
     ) -> Result<Lowered, Error> {
-        let target = target.clone();
         let synthesized;
         let schema = match node {
             Value::Object(schema) => schema,
@@ -196,18 +195,24 @@ impl Lowerer<'_, '_> {
         report: bool,
     ) -> (Vec<&'static str>, bool) {
         let mut nullable = schema.get("nullable").and_then(Value::as_bool).unwrap_or(false);
-        let raw: Vec<(JsonPointer, &Value)> = match schema.get("type") {
+        // Each value with its index in a list of types; the pointer to it is made only for a warning.
+        let raw: Vec<(Option<usize>, &Value)> = match schema.get("type") {
             None => Vec::new(),
-            Some(Value::Array(list)) => {
-                list.iter().enumerate().map(|(i, item)| (pointer.push("type").index(i), item)).collect()
-            }
-            Some(single) => vec![(pointer.push("type"), single)],
+            Some(Value::Array(list)) => list.iter().enumerate().map(|(i, item)| (Some(i), item)).collect(),
+            Some(single) => vec![(None, single)],
+        };
+        let type_pointer = |index: Option<usize>| match index {
+            Some(i) => pointer.push("type").index(i),
+            None => pointer.push("type"),
         };
         let mut types = Vec::new();
-        for (type_pointer, value) in raw {
+        for (index, value) in raw {
             let Some(text) = value.as_str() else {
                 if report {
-                    self.warn(&type_pointer, format!("`type` must be a string, found {}; ignored", kind_of(value)));
+                    self.warn(
+                        &type_pointer(index),
+                        format!("`type` must be a string, found {}; ignored", kind_of(value)),
+                    );
                 }
                 continue;
             };
@@ -215,7 +220,7 @@ impl Lowerer<'_, '_> {
                 Some(("null", _)) => nullable = true,
                 Some((ty, alias)) => {
                     if alias && report {
-                        self.warn(&type_pointer, format!("`{text}` is not a JSON Schema type; read as `{ty}`"));
+                        self.warn(&type_pointer(index), format!("`{text}` is not a JSON Schema type; read as `{ty}`"));
                     }
                     if !types.contains(&ty) {
                         types.push(ty);
@@ -223,7 +228,7 @@ impl Lowerer<'_, '_> {
                 }
                 None => {
                     if report {
-                        self.warn(&type_pointer, format!("unknown type `{text}`; typed as any JSON value"));
+                        self.warn(&type_pointer(index), format!("unknown type `{text}`; typed as any JSON value"));
                     }
                     return (vec!["unknown"], nullable);
                 }
