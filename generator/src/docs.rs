@@ -128,6 +128,10 @@ fn one_line(text: &str) -> String {
 /// Line ends as `\n`; tabs kept; any other control character (rustc refuses a bare CR in a doc comment)
 /// a space.
 fn normalize_controls(text: &str) -> String {
+    // Most doc text has no control character but line feeds: it is kept as it is.
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return text.to_owned();
+    }
     text.replace("\r\n", "\n")
         .replace('\r', "\n")
         .chars()
@@ -137,6 +141,10 @@ fn normalize_controls(text: &str) -> String {
 
 /// `text` with leading tabs expanded and the indentation every non-blank line shares removed.
 fn dedent(text: &str) -> String {
+    // No line indented: nothing to expand or remove.
+    if !text.split('\n').any(|line| line.starts_with([' ', '\t'])) {
+        return text.to_owned();
+    }
     let lines: Vec<String> = text
         .split('\n')
         .map(|line| {
