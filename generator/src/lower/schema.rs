@@ -137,47 +137,47 @@ impl Lowerer<'_, '_> {
             Value::Object(schema) => schema,
             Value::Bool(true) => return Ok(Lowered::plain(TypeRef::Json)),
             Value::Bool(false) => {
-                self.warn(&target, "schema `false` allows no value; typed as any JSON value");
+                self.warn(target, "schema `false` allows no value; typed as any JSON value");
                 return Ok(Lowered::plain(TypeRef::Json));
             }
             // A type name where a schema belongs (`"status": "object"`): read as `{type: ...}`.
             Value::String(text) if keywords::read_type(text).is_some() => {
-                self.warn(&target, format!("a schema given as the string `{text}`; read as `{{type: {text}}}`"));
+                self.warn(target, format!("a schema given as the string `{text}`; read as `{{type: {text}}}`"));
                 synthesized = Map::from_iter([("type".to_owned(), Value::String(text.clone()))]);
                 &synthesized
             }
             _ => {
                 return Err(self
                     .diag
-                    .error(&target, format!("a schema must be an object or a boolean, found {}", kind_of(node))));
+                    .error(target, format!("a schema must be an object or a boolean, found {}", kind_of(node))));
             }
         };
         for keyword in schema.keys().filter(|keyword| !keywords::is_known_keyword(keyword)) {
             self.warn(&target.push(keyword), format!("unknown schema keyword `{keyword}`; ignored"));
         }
-        let (types, nullable) = self.schema_types(&target, schema, true);
-        if let Some(lowered) = self.lower_enum(&target, schema, &types, wanted_name)? {
+        let (types, nullable) = self.schema_types(target, schema, true);
+        if let Some(lowered) = self.lower_enum(target, schema, &types, wanted_name)? {
             return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
         }
         if schema.contains_key("allOf") {
-            return self.lower_all_of(&target, schema, wanted_name, nullable);
+            return self.lower_all_of(target, schema, wanted_name, nullable);
         }
         if !schema.contains_key("properties") {
             for keyword in ["oneOf", "anyOf"] {
                 if schema.contains_key(keyword) {
-                    let lowered = self.lower_alternatives(&target, schema, keyword, wanted_name)?;
+                    let lowered = self.lower_alternatives(target, schema, keyword, wanted_name)?;
                     return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
                 }
             }
         }
         let ty = match types.as_slice() {
-            [] => return self.untyped(&target, schema, wanted_name, nullable),
+            [] => return self.untyped(target, schema, wanted_name, nullable),
             [single] => match *single {
-                "object" => return self.lower_object(&target, schema, wanted_name, nullable),
-                "array" => self.lower_array(&target, schema, wanted_name)?,
-                "string" => self.string_type(&target, schema),
-                "integer" => self.integer_type(&target, schema),
-                "number" => self.number_type(&target, schema),
+                "object" => return self.lower_object(target, schema, wanted_name, nullable),
+                "array" => self.lower_array(target, schema, wanted_name)?,
+                "string" => self.string_type(target, schema),
+                "integer" => self.integer_type(target, schema),
+                "number" => self.number_type(target, schema),
                 "boolean" => TypeRef::Bool,
                 _ => TypeRef::Json,
             },
