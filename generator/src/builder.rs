@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::files::{self, Drift, FileError};
-use crate::{GeneratedModule, RenderOptions, SpecConfig};
+use crate::{GeneratedModule, LoweredSpec, RenderOptions, SpecConfig};
 
 /// Generates one module per spec: from a crate's `build.rs` into `OUT_DIR`, into a folder of module
 /// files, or in memory; and checks a folder against its specs. The `webhook-codegen` command and
@@ -310,29 +310,31 @@ impl Builder {
             runtime_path: self.runtime_path.clone(),
             for_include: self.form == OutputForm::Include,
         };
-        let mut modules = Vec::new();
+        // Specs are read and lowered one after another, in order (so are the lines told to cargo); then
+        // rendered in parallel.
+        let mut lowered = Vec::new();
         for input in &self.specs {
             match &input.source {
-                SpecSource::File(path) => modules.push(self.generate_file(path, input.settings.as_ref(), &render)?),
+                SpecSource::File(path) => lowered.push(self.lower_file(path, input.settings.as_ref())?),
                 SpecSource::Folder(dir) => {
                     let resolved = self.resolve(dir);
                     self.say(&format!("cargo:rerun-if-changed={}", resolved.display()));
                     for spec in files::spec_files_in(&resolved)? {
                         let name = spec.file_name().map(PathBuf::from).unwrap_or_default();
-                        modules.push(self.generate_file(&dir.join(name), input.settings.as_ref(), &render)?);
+                        lowered.push(self.lower_file(&dir.join(name), input.settings.as_ref())?);
                     }
                 }
                 SpecSource::Bytes { label, bytes } => {
                     let mut settings = input.settings.clone().unwrap_or_default();
                     // An overlay file named in the settings is read relative to the label's folder.
                     files::read_overlay(&self.resolve(Path::new(label)), label, &mut settings, false)?;
-                    let generated =
-                        crate::generate_rendered(label, bytes, &settings, &render).map_err(FileError::from)?;
-                    self.warn(&generated);
-                    modules.push(generated);
+                    let spec = crate::lower_spec(label, bytes, &settings).map_err(FileError::from)?;
+                    self.warn(&spec);
+                    lowered.push(spec);
                 }
             }
         }
+        let modules = render_in_parallel(lowered, &render)?;
         self.assemble(modules)
     }
 
@@ -490,13 +492,8 @@ impl Builder {
         command
     }
 
-    /// Reads and generates the spec file at `path` (relative to the root), named by `path` as given.
-    fn generate_file(
-        &self,
-        path: &Path,
-        settings: Option<&SpecConfig>,
-        render: &RenderOptions,
-    ) -> Result<GeneratedModule, FileError> {
+    /// Reads and lowers the spec file at `path` (relative to the root), named by `path` as given.
+    fn lower_file(&self, path: &Path, settings: Option<&SpecConfig>) -> Result<LoweredSpec, FileError> {
         let label = path.display().to_string();
         let resolved = self.resolve(path);
         self.say(&format!("cargo:rerun-if-changed={}", resolved.display()));
@@ -521,9 +518,9 @@ impl Builder {
             }
         };
         let bytes = std::fs::read(&resolved).map_err(FileError::io(&resolved))?;
-        let generated = crate::generate_rendered(&label, &bytes, &settings, render)?;
-        self.warn(&generated);
-        Ok(generated)
+        let spec = crate::lower_spec(&label, &bytes, &settings)?;
+        self.warn(&spec);
+        Ok(spec)
     }
 
     fn resolve(&self, path: &Path) -> PathBuf {
@@ -533,9 +530,9 @@ impl Builder {
         }
     }
 
-    fn warn(&self, generated: &GeneratedModule) {
-        for warning in &generated.warnings {
-            self.say(&format!("cargo:warning={}#{warning}", generated.module.source_file));
+    fn warn(&self, spec: &LoweredSpec) {
+        for warning in &spec.warnings {
+            self.say(&format!("cargo:warning={}#{warning}", spec.module.source_file));
         }
     }
 
@@ -562,6 +559,47 @@ fn watched_path(path: &Path) -> &Path {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     }
+}
+
+/// Renders (emits and formats) the lowered specs, several at once on a machine with several cores: a
+/// worker takes the next spec not taken yet until none is left. The modules come back in the specs'
+/// order, whatever order they finish in, and an error is the first spec's in that order.
+fn render_in_parallel(specs: Vec<LoweredSpec>, render: &RenderOptions) -> Result<Vec<GeneratedModule>, FileError> {
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(specs.len());
+    if workers <= 1 {
+        return specs.into_iter().map(|spec| spec.render(render).map_err(FileError::from)).collect();
+    }
+    let jobs: Vec<std::sync::Mutex<Option<LoweredSpec>>> =
+        specs.into_iter().map(|spec| std::sync::Mutex::new(Some(spec))).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut rendered = Vec::with_capacity(jobs.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(job) = jobs.get(index) else { break };
+                        // Each job is taken once; a poisoned lock only means another worker panicked,
+                        // which is passed on below.
+                        if let Some(spec) = job.lock().map_or(None, |mut job| job.take()) {
+                            done.push((index, spec.render(render)));
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        for handle in handles {
+            match handle.join() {
+                Ok(done) => rendered.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    rendered.sort_by_key(|(index, _)| *index);
+    rendered.into_iter().map(|(_, result)| result.map_err(FileError::from)).collect()
 }
 
 /// The file a module is written to in its folder.
@@ -658,6 +696,24 @@ mod tests {
         assert!(index.contents.starts_with("// @generated by webhook-codegen from specs/. Do not edit.\n"));
         assert!(index.contents.contains("pub mod shop;") && index.contents.contains("pub mod board;"));
         assert_eq!(std::fs::read_dir(&root).expect("read").count(), 0, "a file was written");
+    }
+
+    /// Specs are rendered several at once; the modules come back in the specs' order, each as it is
+    /// when generated alone.
+    #[test]
+    fn modules_rendered_in_parallel_keep_the_specs_order() {
+        let mut builder = Builder::new();
+        let specs: Vec<(String, &str)> =
+            (0..9).map(|i| (format!("specs/spec{i}.json"), if i % 3 == 0 { BOARD } else { SHOP })).collect();
+        for (label, spec) in &specs {
+            builder.spec_bytes(label.as_str(), *spec);
+        }
+        let generated = builder.form(OutputForm::ModuleFile).quiet(true).generate_in_memory().expect("generates");
+        assert_eq!(generated.modules.len(), specs.len());
+        for ((label, spec), generated) in specs.iter().zip(&generated.modules) {
+            assert_eq!(generated.module.source_file, *label);
+            assert_eq!(generated.source, crate::generate(label, spec.as_bytes()).expect("generates").source);
+        }
     }
 
     #[test]

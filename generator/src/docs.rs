@@ -35,10 +35,11 @@ fn rustdoc_options() -> Options {
 /// every line is escaped instead, which leaves nothing but paragraphs.
 pub fn without_doctests(text: &str) -> String {
     let text = dedent(&normalize_controls(text));
-    if let Some(retagged) = retag_fences(&text) {
-        if !has_testable_code_block(&retagged) {
-            return retagged;
-        }
+    match retag_fences(&text) {
+        // Nothing to retag: the parse that looked for fences saw every code block of this very text.
+        Some(Retagged::Unchanged { testable }) if !testable => return text,
+        Some(Retagged::Changed(retagged)) if !has_testable_code_block(&retagged) => return retagged,
+        _ => {}
     }
     escape_every_line(&text)
 }
@@ -127,6 +128,10 @@ fn one_line(text: &str) -> String {
 /// Line ends as `\n`; tabs kept; any other control character (rustc refuses a bare CR in a doc comment)
 /// a space.
 fn normalize_controls(text: &str) -> String {
+    // Most doc text has no control character but line feeds: it is kept as it is.
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return text.to_owned();
+    }
     text.replace("\r\n", "\n")
         .replace('\r', "\n")
         .chars()
@@ -136,6 +141,10 @@ fn normalize_controls(text: &str) -> String {
 
 /// `text` with leading tabs expanded and the indentation every non-blank line shares removed.
 fn dedent(text: &str) -> String {
+    // No line indented: nothing to expand or remove.
+    if !text.split('\n').any(|line| line.starts_with([' ', '\t'])) {
+        return text.to_owned();
+    }
     let lines: Vec<String> = text
         .split('\n')
         .map(|line| {
@@ -149,12 +158,29 @@ fn dedent(text: &str) -> String {
     lines.iter().map(|line| line.get(common..).unwrap_or("")).collect::<Vec<_>>().join("\n")
 }
 
+/// What [`retag_fences`] did to a text.
+enum Retagged {
+    /// No fence needed a new info string; `testable` says whether the text has a code block rustdoc
+    /// might test (an indented one: every fence is a `text` fence).
+    Unchanged { testable: bool },
+    /// The text with its fences retagged, to be parsed again.
+    Changed(String),
+}
+
 /// `text` with the info string of every fenced code block that is not exactly `text` replaced by `text`,
 /// wherever the block is (in list items, block quotes). `None` when a fence is not where the parser says.
-fn retag_fences(text: &str) -> Option<String> {
+fn retag_fences(text: &str) -> Option<Retagged> {
     let mut info_ranges = Vec::new();
+    let mut indented = false;
     for (event, range) in Parser::new_ext(text, rustdoc_options()).into_offset_iter() {
-        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event else { continue };
+        let info = match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => info,
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => {
+                indented = true;
+                continue;
+            }
+            _ => continue,
+        };
         if &*info == INERT_INFO {
             continue;
         }
@@ -169,11 +195,14 @@ fn retag_fences(text: &str) -> Option<String> {
         let start = range.start + indent + fence_len;
         info_ranges.push(start..range.start + opening.len());
     }
+    if info_ranges.is_empty() {
+        return Some(Retagged::Unchanged { testable: indented });
+    }
     let mut out = text.to_owned();
     for range in info_ranges.into_iter().rev() {
         out.replace_range(range, INERT_INFO);
     }
-    Some(out)
+    Some(Retagged::Changed(out))
 }
 
 /// The form that cannot hold a code block: each line without its indentation and with every ASCII
@@ -516,6 +545,16 @@ mod tests {
 
     fn s(text: &str) -> String {
         sanitize(text).unwrap_or_default()
+    }
+
+    /// Text the fence rewrite leaves as it is is judged by the parse that looked for fences: kept when
+    /// its only code blocks are `text` fences, escaped when it has an indented one.
+    #[test]
+    fn text_without_fences_to_retag_is_judged_by_one_parse() {
+        assert_eq!(without_doctests("Plain `code` and *words*."), "Plain `code` and *words*.");
+        assert_eq!(without_doctests("a\n\n```text\nlet x = 1;\n```"), "a\n\n```text\nlet x = 1;\n```");
+        assert_eq!(without_doctests("a\n\n    let x = 1;"), "a\n\nlet x \\= 1\\;");
+        assert_eq!(without_doctests("a\n\n```\nlet x = 1;\n```"), "a\n\n```text\nlet x = 1;\n```");
     }
 
     #[test]

@@ -175,29 +175,51 @@ impl Document {
     ) -> Result<(JsonPointer, &'a Value), Error> {
         deref(&self.root, pointer, diag)
     }
+
+    /// [`Self::deref`] for a node already in hand (`node` is what `pointer` designates): a walk that
+    /// holds the node it is at need not resolve its pointer from the root again, which costs a lookup per
+    /// level of the pointer. Only the targets of `$ref`s are resolved from the root.
+    pub(crate) fn deref_node<'a>(
+        &'a self,
+        pointer: &JsonPointer,
+        node: &'a Value,
+        diag: &Diagnostics,
+    ) -> Result<(JsonPointer, &'a Value), Error> {
+        follow_refs(&self.root, pointer, node, diag)
+    }
 }
 
 fn deref<'a>(root: &'a Value, pointer: &JsonPointer, diag: &Diagnostics) -> Result<(JsonPointer, &'a Value), Error> {
-    let mut current = pointer.clone();
-    let Some(mut node) = current.resolve(root) else {
+    let Some(node) = pointer.resolve(root) else {
         return Err(diag.error(pointer, "no such node in the document"));
     };
+    follow_refs(root, pointer, node, diag)
+}
+
+/// Follows the `$ref` chain from `node`, found at `pointer`.
+fn follow_refs<'a>(
+    root: &'a Value,
+    pointer: &JsonPointer,
+    mut node: &'a Value,
+    diag: &Diagnostics,
+) -> Result<(JsonPointer, &'a Value), Error> {
+    let mut current = pointer.clone();
     for _ in 0..MAX_REF_HOPS {
         let Some(reference) = node.get("$ref") else {
             return Ok((current, node));
         };
-        let ref_pointer = current.push("$ref");
+        let ref_pointer = || current.push("$ref");
         let Some(reference) = reference.as_str() else {
-            return Err(diag.error(&ref_pointer, "`$ref` must be a string"));
+            return Err(diag.error(&ref_pointer(), "`$ref` must be a string"));
         };
         let Some(target) = JsonPointer::from_local_ref(reference) else {
             return Err(diag.error(
-                &ref_pointer,
+                &ref_pointer(),
                 format!("`$ref: {reference}` is not a JSON pointer into this document (external references are not supported)"),
             ));
         };
         let Some(next) = target.resolve(root) else {
-            return Err(diag.error(&ref_pointer, format!("`$ref: {reference}` points to nothing in this document")));
+            return Err(diag.error(&ref_pointer(), format!("`$ref: {reference}` points to nothing in this document")));
         };
         current = target;
         node = next;

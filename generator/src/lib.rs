@@ -264,12 +264,31 @@ pub(crate) fn generate_rendered(
     config: &SpecConfig,
     render: &RenderOptions,
 ) -> Result<GeneratedModule, Error> {
+    lower_spec(file, bytes, config)?.render(render)
+}
+
+/// A spec lowered, with every warning it gave, and not yet rendered: [`generate_rendered`] in two steps,
+/// so a build of several specs can render them (the most expensive stage) in parallel.
+pub(crate) struct LoweredSpec {
+    pub(crate) module: ir::Module,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+/// Stages 1 and 2 of [`generate_rendered`].
+pub(crate) fn lower_spec(file: &str, bytes: &[u8], config: &SpecConfig) -> Result<LoweredSpec, Error> {
     let Loaded { document, mut warnings } = load_with_settings(file, bytes, config)?;
     let options = ModuleOptions::new(file, config);
     let (module, lower_warnings) = lower(&document, &options)?;
     warnings.extend(lower_warnings);
-    let source = render_with(&module, render)?;
-    Ok(GeneratedModule { module, source, warnings })
+    Ok(LoweredSpec { module, warnings })
+}
+
+impl LoweredSpec {
+    /// Stages 3 and 4 of [`generate_rendered`].
+    pub(crate) fn render(self, render: &RenderOptions) -> Result<GeneratedModule, Error> {
+        let source = render_with(&self.module, render)?;
+        Ok(GeneratedModule { module: self.module, source, warnings: self.warnings })
+    }
 }
 
 /// Renders the module list of a crate with several specs (`modules.rs`: a `mod` per module behind the

@@ -52,7 +52,7 @@ impl JsonPointer {
 
     /// The unescaped reference tokens, outermost first.
     pub fn tokens(&self) -> impl Iterator<Item = String> + '_ {
-        self.0.split('/').skip(1).map(|token| token.replace("~1", "/").replace("~0", "~"))
+        self.0.split('/').skip(1).map(unescape)
     }
 
     /// The value this pointer designates in `root`, if any.
@@ -69,6 +69,11 @@ impl fmt::Display for JsonPointer {
         // The root is shown as `/` rather than an empty string so messages stay readable.
         if self.0.is_empty() { f.write_str("/") } else { f.write_str(&self.0) }
     }
+}
+
+/// One reference token as written in a pointer (`a~1b`) to the key it stands for (`a/b`).
+pub(crate) fn unescape(token: &str) -> String {
+    if token.contains('~') { token.replace("~1", "/").replace("~0", "~") } else { token.to_owned() }
 }
 
 /// Decodes `%XX` escapes, which URI fragments may use (`#/paths/~1pets%7Bid%7D`).

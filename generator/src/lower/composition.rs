@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::schema::Open;
-use super::{Lowered, Lowerer, component_schema_name, description};
+use super::{Lowered, Lowerer, WantedName, component_schema_name};
 use crate::error::Error;
 use crate::ir::{Alternative, Tag, TypeKind, TypeRef};
 use crate::naming::{self, UniqueNames};
@@ -22,7 +22,7 @@ impl Lowerer<'_, '_> {
         pointer: &JsonPointer,
         schema: &Map<String, Value>,
         keyword: &str,
-        wanted_name: &str,
+        wanted_name: &WantedName<'_>,
     ) -> Result<Lowered, Error> {
         let list_pointer = pointer.push(keyword);
         let Some(list) = schema.get(keyword).and_then(Value::as_array) else {
@@ -32,33 +32,38 @@ impl Lowerer<'_, '_> {
         // `{type: null}` alternatives make the whole value nullable rather than being a variant.
         let mut nullable = false;
         let mut candidates = Vec::with_capacity(list.len());
-        for i in 0..list.len() {
+        for (i, alternative) in list.iter().enumerate() {
             let alternative_pointer = list_pointer.index(i);
-            let (target, node) = self.doc.deref(&alternative_pointer, self.diag)?;
+            let (target, node) = self.doc.deref_node(&alternative_pointer, alternative, self.diag)?;
             if node.get("type").and_then(Value::as_str) == Some("null") {
                 nullable = true;
             } else {
-                candidates.push((alternative_pointer, target, node));
+                candidates.push((alternative_pointer, alternative, target, node));
             }
         }
-        if let [(only, _, _)] = candidates.as_slice() {
-            let only = only.clone();
-            let lowered = self.lower_schema(&only, wanted_name)?;
+        if let [(only, alternative, _, _)] = candidates.as_slice() {
+            let (only, alternative) = (only.clone(), *alternative);
+            let lowered = self.lower_schema(&only, alternative, wanted_name)?;
             return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
         }
         if candidates.is_empty() {
             return Ok(Lowered { ty: TypeRef::Json, nullable, recursive: false });
         }
         let tag_property = self.tag_property(pointer, schema);
-        let id = self.reserve_type(pointer, wanted_name, description(schema));
+        let docs = self.description(schema);
+        let id = self.reserve_type(pointer, wanted_name.get(), docs);
         let enum_name = self.types[id].name.clone();
         self.in_progress.insert(id);
         let mut names = UniqueNames::with_reserved(&["Other"]);
         let mut variants: Vec<Alternative> = Vec::with_capacity(candidates.len());
-        for (alternative_pointer, target, node) in candidates {
+        for (alternative_pointer, alternative, target, node) in candidates {
             let wanted_variant = variant_name(&target, node);
             let (name, _) = names.claim(&wanted_variant, "");
-            let lowered = self.lower_schema(&alternative_pointer, &format!("{enum_name}{name}"))?;
+            let lowered = self.lower_schema(
+                &alternative_pointer,
+                alternative,
+                &WantedName::given(&format!("{enum_name}{name}")),
+            )?;
             // An alternative that accepts anything, or repeats an earlier one, adds nothing to `Other`.
             if lowered.ty == TypeRef::Json || variants.iter().any(|variant| variant.ty == lowered.ty) {
                 continue;
@@ -70,7 +75,7 @@ impl Lowerer<'_, '_> {
                 .map(|properties| properties.keys().cloned().collect())
                 .unwrap_or_default();
             let tag_values = match &tag_property {
-                Some(property) => self.tag_values(schema, &target, property),
+                Some(property) => self.tag_values(schema, &target, node, property),
                 None => Vec::new(),
             };
             variants.push(Alternative {
@@ -88,7 +93,7 @@ impl Lowerer<'_, '_> {
     }
 }
 
-impl Lowerer<'_, '_> {
+impl<'a> Lowerer<'a, '_> {
     /// The `discriminator.propertyName` of a `oneOf`/`anyOf`, if it has a usable one.
     fn tag_property(&mut self, pointer: &JsonPointer, schema: &Map<String, Value>) -> Option<String> {
         let discriminator = schema.get("discriminator")?;
@@ -104,10 +109,16 @@ impl Lowerer<'_, '_> {
         }
     }
 
-    /// The tag values that select the alternative at `target`: the `discriminator.mapping` keys that point
-    /// to it, or else its component name (OpenAPI's implicit mapping), or the single value its schema
-    /// fixes for the tag property.
-    fn tag_values(&self, schema: &Map<String, Value>, target: &JsonPointer, property: &str) -> Vec<String> {
+    /// The tag values that select the alternative `node` at `target`: the `discriminator.mapping` keys
+    /// that point to it, or else its component name (OpenAPI's implicit mapping), or the single value its
+    /// schema fixes for the tag property.
+    fn tag_values(
+        &self,
+        schema: &Map<String, Value>,
+        target: &JsonPointer,
+        node: &Value,
+        property: &str,
+    ) -> Vec<String> {
         let mapping = schema.get("discriminator").and_then(|d| d.get("mapping")).and_then(Value::as_object);
         let mut values: Vec<String> = mapping
             .into_iter()
@@ -121,9 +132,8 @@ impl Lowerer<'_, '_> {
             .map(|(value, _)| value.clone())
             .collect();
         if values.is_empty() {
-            let fixed = target
-                .resolve(&self.doc.root)
-                .and_then(|node| node.get("properties"))
+            let fixed = node
+                .get("properties")
                 .and_then(|properties| properties.get(property))
                 .and_then(|tag| {
                     tag.get("const")
@@ -141,34 +151,37 @@ impl Lowerer<'_, '_> {
 
     /// Lowers `allOf` (with any properties beside it) to one struct holding every member's properties.
     /// A single member with nothing beside it is that member's type (the 3.0 way to describe a `$ref`).
-    pub(super) fn lower_all_of(
+    pub(super) fn lower_all_of<'s>(
         &mut self,
         pointer: &JsonPointer,
-        schema: &Map<String, Value>,
-        wanted_name: &str,
+        schema: &'s Map<String, Value>,
+        wanted_name: &WantedName<'_>,
         nullable: bool,
-    ) -> Result<Lowered, Error> {
+    ) -> Result<Lowered, Error>
+    where
+        'a: 's,
+    {
         let Some(list) = schema.get("allOf").and_then(Value::as_array) else {
             self.warn(&pointer.push("allOf"), "`allOf` must be an array; typed as any JSON value");
             return Ok(Lowered { ty: TypeRef::Json, nullable, recursive: false });
         };
-        if list.len() == 1 && !schema.contains_key("properties") {
-            let lowered = self.lower_schema(&pointer.push("allOf").index(0), wanted_name)?;
+        if let ([only], false) = (list.as_slice(), schema.contains_key("properties")) {
+            let lowered = self.lower_schema(&pointer.push("allOf").index(0), only, wanted_name)?;
             return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
         }
-        let mut members: IndexMap<String, JsonPointer> = IndexMap::new();
+        let mut members: IndexMap<String, (JsonPointer, &'s Value)> = IndexMap::new();
         let mut required: IndexMap<String, JsonPointer> = IndexMap::new();
         let mut seen = HashSet::new();
-        let mut docs = description(schema);
+        let mut docs = self.description(schema);
         let mut open = None;
         self.collect_members(pointer, schema, &mut members, &mut required, &mut seen, &mut docs, &mut open)?;
         if members.is_empty() {
             // Members without properties (`allOf: [{type: string}, {minLength: 1}]`): the first typed one.
-            for i in 0..list.len() {
-                let member = pointer.push("allOf").index(i);
-                let (_, node) = self.doc.deref(&member, self.diag)?;
+            for (i, member) in list.iter().enumerate() {
+                let member_pointer = pointer.push("allOf").index(i);
+                let (_, node) = self.doc.deref_node(&member_pointer, member, self.diag)?;
                 if node.get("type").is_some() || node.get("enum").is_some() {
-                    let lowered = self.lower_schema(&member, wanted_name)?;
+                    let lowered = self.lower_schema(&member_pointer, member, wanted_name)?;
                     return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
                 }
             }
@@ -183,8 +196,8 @@ impl Lowerer<'_, '_> {
             }
         }
         let open = open.unwrap_or_else(|| self.default_openness());
-        let members = members.into_iter().collect();
-        let lowered = self.lower_struct(pointer, wanted_name, docs, members, &required_names, open)?;
+        let members = members.into_iter().map(|(name, (at, node))| (name, at, node)).collect();
+        let lowered = self.lower_struct(pointer, wanted_name.get(), docs, members, &required_names, open)?;
         Ok(Lowered { nullable, ..lowered })
     }
 
@@ -193,16 +206,19 @@ impl Lowerer<'_, '_> {
     /// The first of them (the schema itself first) that says anything about `additionalProperties`
     /// decides `open`.
     #[allow(clippy::too_many_arguments)] // One accumulator per thing gathered.
-    fn collect_members(
+    fn collect_members<'s>(
         &mut self,
         pointer: &JsonPointer,
-        schema: &Map<String, Value>,
-        members: &mut IndexMap<String, JsonPointer>,
+        schema: &'s Map<String, Value>,
+        members: &mut IndexMap<String, (JsonPointer, &'s Value)>,
         required: &mut IndexMap<String, JsonPointer>,
         seen: &mut HashSet<JsonPointer>,
         docs: &mut Option<String>,
         open: &mut Option<Option<Open>>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), Error>
+    where
+        'a: 's,
+    {
         if !seen.insert(pointer.clone()) {
             return Ok(());
         }
@@ -210,11 +226,11 @@ impl Lowerer<'_, '_> {
             *open = Some(self.openness(pointer, schema));
         }
         if docs.is_none() {
-            *docs = description(schema);
+            *docs = self.description(schema);
         }
         if let Some(list) = schema.get("allOf").and_then(Value::as_array) {
-            for i in 0..list.len() {
-                let (target, node) = self.doc.deref(&pointer.push("allOf").index(i), self.diag)?;
+            for (i, member) in list.iter().enumerate() {
+                let (target, node) = self.doc.deref_node(&pointer.push("allOf").index(i), member, self.diag)?;
                 match node.as_object() {
                     Some(member) => self.collect_members(&target, member, members, required, seen, docs, open)?,
                     None => self.warn(&target, "an `allOf` member that is not a schema object; ignored"),
@@ -230,9 +246,9 @@ impl Lowerer<'_, '_> {
             }
         }
         if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-            for name in properties.keys() {
+            for (name, property) in properties {
                 // A later declaration replaces the schema and keeps the first position.
-                members.insert(name.clone(), pointer.push("properties").push(name));
+                members.insert(name.clone(), (pointer.push("properties").push(name), property));
             }
         }
         if let Some(list) = schema.get("required").and_then(Value::as_array) {

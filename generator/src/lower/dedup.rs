@@ -9,6 +9,7 @@
 //! little differently. Event payload types are never merged, so each event keeps its own type name.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
 
 use super::Lowerer;
 use crate::ir::{Event, TypeKind, TypeRef};
@@ -26,14 +27,13 @@ impl Lowerer<'_, '_> {
             })
             .collect();
         let class = self.partition(&payloads);
-        // The first member of each class represents it.
-        let mut representative: HashMap<usize, usize> = HashMap::new();
-        let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+        // The first member of each class represents it. Classes are numbered from 0, fewer than types.
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); count];
         for (id, group) in class.iter().enumerate() {
-            representative.entry(*group).or_insert(id);
-            members.entry(*group).or_default().push(id);
+            members[*group].push(id);
         }
-        let kept: Vec<usize> = (0..count).filter(|id| representative[&class[*id]] == *id).collect();
+        let representative = |id: usize| members[class[id]][0];
+        let kept: Vec<usize> = (0..count).filter(|id| representative(*id) == *id).collect();
         if kept.len() == count {
             return 0;
         }
@@ -42,14 +42,14 @@ impl Lowerer<'_, '_> {
             new_index[*id] = position;
         }
         for id in 0..count {
-            new_index[id] = new_index[representative[&class[id]]];
+            new_index[id] = new_index[representative(id)];
         }
         // Names: a merged group takes the words its members' names end with, when that is at least two
         // words and free; otherwise it keeps its first member's name.
         let mut renames: Vec<(String, String)> = Vec::new();
         let mut final_names: HashSet<String> = kept.iter().map(|id| self.types[*id].name.clone()).collect();
         for id in &kept {
-            let group = &members[&class[*id]];
+            let group = &members[class[*id]];
             if group.len() < 2 {
                 continue;
             }
@@ -72,11 +72,13 @@ impl Lowerer<'_, '_> {
             }
             docs.push_str(&format!("One type for {shared} identical schemas in this spec."));
         }
+        // The kept types move to their new places; the merged ones are dropped.
         let mut types = Vec::with_capacity(kept.len());
-        for id in &kept {
-            let mut def = self.types[*id].clone();
-            redirect_kind(&mut def.kind, &new_index);
-            types.push(def);
+        for (id, mut def) in std::mem::take(&mut self.types).into_iter().enumerate() {
+            if representative(id) == id {
+                redirect_kind(&mut def.kind, &new_index);
+                types.push(def);
+            }
         }
         for event in events.iter_mut() {
             redirect(&mut event.payload, &new_index);
@@ -118,6 +120,8 @@ impl Lowerer<'_, '_> {
         let mut class = vec![0usize; count];
         let mut infinite = vec![false; count];
         let mut interned: HashMap<String, usize> = HashMap::new();
+        // One buffer for every signature; a signature is copied only when it is new.
+        let mut signature = String::new();
         for component in strongly_connected_components(&edges) {
             let cyclic = component.len() > 1 || edges[component[0]].contains(&component[0]);
             for &id in &component {
@@ -125,10 +129,13 @@ impl Lowerer<'_, '_> {
             }
             if let [id] = component[..] {
                 if !infinite[id] {
-                    let signature =
-                        if payloads.contains(&id) { format!("payload {id}") } else { self.signature(id, &class) };
-                    let fresh = interned.len();
-                    class[id] = *interned.entry(signature).or_insert(fresh);
+                    signature.clear();
+                    if payloads.contains(&id) {
+                        let _ = write!(signature, "payload {id}");
+                    } else {
+                        self.write_signature(id, &class, &mut signature);
+                    }
+                    class[id] = intern(&mut interned, &signature);
                 }
             }
         }
@@ -143,8 +150,9 @@ impl Lowerer<'_, '_> {
             let next: Vec<usize> = open
                 .iter()
                 .map(|&id| {
-                    let fresh = finite_classes + by_signature.len();
-                    *by_signature.entry(self.signature(id, &class)).or_insert(fresh)
+                    signature.clear();
+                    self.write_signature(id, &class, &mut signature);
+                    finite_classes + intern(&mut by_signature, &signature)
                 })
                 .collect();
             for (&id, &refined) in open.iter().zip(&next) {
@@ -158,58 +166,74 @@ impl Lowerer<'_, '_> {
         class
     }
 
-    /// Everything that makes a type what it is, with referenced types given by their current class.
-    fn signature(&self, id: usize, class: &[usize]) -> String {
+    /// Writes everything that makes a type what it is to `out`, with referenced types given by their
+    /// current class.
+    fn write_signature(&self, id: usize, class: &[usize], out: &mut String) {
         let def = &self.types[id];
+        // Writing to a `String` cannot fail.
         match &def.kind {
             TypeKind::Struct { fields, additional } => {
-                let mut text = String::from("struct{");
+                out.push_str("struct{");
                 for field in fields {
-                    text.push_str(&format!(
-                        "{:?}:{}:{}:{}:{}:{};",
-                        field.json_name,
-                        field.name,
-                        field.required,
-                        field.nullable,
-                        field.boxed,
-                        type_signature(&field.ty, class),
-                    ));
+                    let _ = write!(
+                        out,
+                        "{:?}:{}:{}:{}:{}:",
+                        field.json_name, field.name, field.required, field.nullable, field.boxed
+                    );
+                    write_type_signature(&field.ty, class, out);
+                    out.push(';');
                 }
                 // The field keeping undeclared properties is structure too: an open struct and a closed
                 // one with the same fields parse the same JSON differently.
                 if let Some(additional) = additional {
-                    text.push_str(&format!("..{}:{}", additional.name, type_signature(&additional.ty, class)));
+                    let _ = write!(out, "..{}:", additional.name);
+                    write_type_signature(&additional.ty, class, out);
                 }
-                text.push('}');
-                text
+                out.push('}');
             }
             TypeKind::StringEnum { variants } => {
-                let values: Vec<String> = variants.iter().map(|v| format!("{:?}:{}", v.value, v.name)).collect();
-                format!("string enum{{{}}}", values.join(";"))
+                out.push_str("string enum{");
+                for (i, variant) in variants.iter().enumerate() {
+                    let separator = if i == 0 { "" } else { ";" };
+                    let _ = write!(out, "{separator}{:?}:{}", variant.value, variant.name);
+                }
+                out.push('}');
             }
             TypeKind::IntegerEnum { variants } => {
-                let values: Vec<String> = variants.iter().map(|v| format!("{}:{}", v.value, v.name)).collect();
-                format!("integer enum{{{}}}", values.join(";"))
+                out.push_str("integer enum{");
+                for (i, variant) in variants.iter().enumerate() {
+                    let separator = if i == 0 { "" } else { ";" };
+                    let _ = write!(out, "{separator}{}:{}", variant.value, variant.name);
+                }
+                out.push('}');
             }
             TypeKind::OneOf { variants, tag } => {
-                let alternatives: Vec<String> = variants
-                    .iter()
-                    .map(|v| {
-                        format!(
-                            "{}:{}:{}:{:?}:{:?}",
-                            v.name,
-                            type_signature(&v.ty, class),
-                            v.boxed,
-                            v.known_properties,
-                            v.tag_values
-                        )
-                    })
-                    .collect();
-                format!("one of {:?}{{{}}}", tag.as_ref().map(|tag| &tag.property), alternatives.join(";"))
+                let _ = write!(out, "one of {:?}{{", tag.as_ref().map(|tag| &tag.property));
+                for (i, variant) in variants.iter().enumerate() {
+                    let separator = if i == 0 { "" } else { ";" };
+                    let _ = write!(out, "{separator}{}:", variant.name);
+                    write_type_signature(&variant.ty, class, out);
+                    let _ = write!(out, ":{}:{:?}:{:?}", variant.boxed, variant.known_properties, variant.tag_values);
+                }
+                out.push('}');
             }
-            TypeKind::Newtype { inner } => format!("newtype({})", type_signature(inner, class)),
+            TypeKind::Newtype { inner } => {
+                out.push_str("newtype(");
+                write_type_signature(inner, class, out);
+                out.push(')');
+            }
         }
     }
+}
+
+/// The class of `signature` in `interned`, a new one if it is new.
+fn intern(interned: &mut HashMap<String, usize>, signature: &str) -> usize {
+    if let Some(&class) = interned.get(signature) {
+        return class;
+    }
+    let fresh = interned.len();
+    interned.insert(signature.to_owned(), fresh);
+    fresh
 }
 
 /// The named types a type refers to, in order (with repeats).
@@ -298,12 +322,24 @@ fn strongly_connected_components(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
     components
 }
 
-fn type_signature(ty: &TypeRef, class: &[usize]) -> String {
+fn write_type_signature(ty: &TypeRef, class: &[usize], out: &mut String) {
     match ty {
-        TypeRef::Named(id) => format!("#{}", class[*id]),
-        TypeRef::Vec(item) => format!("[{}]", type_signature(item, class)),
-        TypeRef::Map(value) => format!("{{{}}}", type_signature(value, class)),
-        other => format!("{other:?}"),
+        TypeRef::Named(id) => {
+            let _ = write!(out, "#{}", class[*id]);
+        }
+        TypeRef::Vec(item) => {
+            out.push('[');
+            write_type_signature(item, class, out);
+            out.push(']');
+        }
+        TypeRef::Map(value) => {
+            out.push('{');
+            write_type_signature(value, class, out);
+            out.push('}');
+        }
+        other => {
+            let _ = write!(out, "{other:?}");
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::{Lowered, Lowerer, description};
+use super::{Lowered, Lowerer};
 use crate::docs;
 use crate::error::Error;
 use crate::ir::{EnumVariant, TypeKind, TypeRef};
@@ -20,7 +20,7 @@ impl Lowerer<'_, '_> {
         pointer: &JsonPointer,
         schema: &Map<String, Value>,
         types: &[&'static str],
-        wanted_name: &str,
+        wanted_name: &super::WantedName<'_>,
     ) -> Result<Option<Lowered>, Error> {
         let (values, keyword): (Vec<&Value>, &str) = match (schema.get("enum"), schema.get("const")) {
             (Some(Value::Array(values)), _) => (values.iter().collect(), "enum"),
@@ -80,7 +80,8 @@ impl Lowerer<'_, '_> {
         };
         let value_docs = self.enum_descriptions(pointer, schema, values.len());
         let repeated = self.repeated_values(&keyword_pointer, schema, &values);
-        let id = self.reserve_type(pointer, wanted_name, description(schema));
+        let docs = self.description(schema);
+        let id = self.reserve_type(pointer, wanted_name.get(), docs);
         let mut names = UniqueNames::with_reserved(&["Other"]);
         // A value listed twice is one variant: a second would never be read, and its match arm unreachable.
         let listed = || {

@@ -15,6 +15,7 @@ mod keywords;
 mod schema;
 mod sizes;
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
@@ -77,6 +78,8 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         lowering: IndexMap::new(),
         unknown_properties: options.unknown_properties,
         required: options.required,
+        descriptions: HashMap::new(),
+        field_names: HashMap::new(),
     };
     let mut variants = UniqueNames::with_reserved(&["Unknown"]);
     let mut methods = UniqueNames::with_reserved(&["on_unknown"]);
@@ -91,7 +94,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         }
         let (handler_method, _) = methods.claim(&naming::method_name("on", &webhook.name), "_");
         let payload = match webhook.operation.body.as_ref().and_then(|body| body.schema.as_ref()) {
-            Some(schema) => lowerer.lower_schema(schema, &variant)?.ty,
+            Some(schema) => lowerer.lower_schema_at(schema, &variant)?.ty,
             None => TypeRef::Json,
         };
         lowerer.document_if_undocumented(&payload, || {
@@ -151,6 +154,29 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
     })
 }
 
+/// The name a schema's type is to get if it needs a named type, made only then: most schemas lowered
+/// (scalars, references to types lowered already) need none, and a name costs a case conversion.
+pub(super) struct WantedName<'n> {
+    make: &'n dyn Fn() -> String,
+    made: OnceCell<String>,
+}
+
+impl<'n> WantedName<'n> {
+    /// The name `make` makes, when it is asked for.
+    pub(super) fn lazy(make: &'n dyn Fn() -> String) -> Self {
+        Self { make, made: OnceCell::new() }
+    }
+
+    /// A name known already.
+    pub(super) fn given(name: &str) -> WantedName<'static> {
+        WantedName { make: &String::new, made: OnceCell::from(name.to_owned()) }
+    }
+
+    pub(super) fn get(&self) -> &str {
+        self.made.get_or_init(self.make)
+    }
+}
+
 /// The result of lowering one schema.
 pub(super) struct Lowered {
     ty: TypeRef,
@@ -182,25 +208,48 @@ struct Lowerer<'a, 'd> {
     unknown_properties: crate::config::UnknownProperties,
     /// Whether `required` properties are plain fields.
     required: crate::config::RequiredProperties,
+    /// Sanitized descriptions by their text: a spec repeats a description in every copy of an object,
+    /// and a component's is read for every property that refers to it.
+    descriptions: HashMap<String, Option<String>>,
+    /// Field names by JSON property name: a spec repeats its property names across its objects.
+    field_names: HashMap<String, String>,
 }
 
 impl Lowerer<'_, '_> {
     fn warn(&mut self, pointer: &JsonPointer, message: impl Into<String>) {
         self.diag.warn(pointer, message);
     }
-}
 
-pub(super) fn description(schema: &Map<String, Value>) -> Option<String> {
-    schema.get("description").and_then(Value::as_str).and_then(docs::sanitize)
-}
-
-/// `Pet` for `/components/schemas/Pet`.
-pub(super) fn component_schema_name(pointer: &JsonPointer) -> Option<String> {
-    let tokens: Vec<String> = pointer.tokens().collect();
-    match tokens.as_slice() {
-        [components, schemas, name] if components == "components" && schemas == "schemas" => Some(name.clone()),
-        _ => None,
+    /// The docs a schema's `description` gives (sanitized once per distinct text).
+    pub(super) fn description(&mut self, schema: &Map<String, Value>) -> Option<String> {
+        let text = schema.get("description").and_then(Value::as_str)?;
+        if let Some(sanitized) = self.descriptions.get(text) {
+            return sanitized.clone();
+        }
+        let sanitized = docs::sanitize(text);
+        self.descriptions.insert(text.to_owned(), sanitized.clone());
+        sanitized
     }
+
+    /// The snake_case field name of a JSON property (converted once per distinct name).
+    pub(super) fn field_name(&mut self, json_name: &str) -> String {
+        if let Some(name) = self.field_names.get(json_name) {
+            return name.clone();
+        }
+        let name = naming::snake_name(json_name);
+        self.field_names.insert(json_name.to_owned(), name.clone());
+        name
+    }
+}
+
+/// `Pet` for `/components/schemas/Pet`. Asked for every schema lowered: it reads the pointer's text and
+/// unescapes only a name it finds.
+pub(super) fn component_schema_name(pointer: &JsonPointer) -> Option<String> {
+    let name = pointer.as_str().strip_prefix("/components/schemas/")?;
+    if name.contains('/') {
+        return None;
+    }
+    Some(crate::pointer::unescape(name))
 }
 
 /// Whether a webhook name is a template: it has a variable, `{` a name without braces `}`
@@ -252,7 +301,18 @@ pub(super) fn kind_of(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::is_template;
+    use super::{component_schema_name, is_template};
+    use crate::pointer::JsonPointer;
+
+    #[test]
+    fn component_names_are_read_from_the_pointer_text() {
+        let name = |pointer: &str| component_schema_name(&JsonPointer::from_local_ref(pointer).expect("a pointer"));
+        assert_eq!(name("#/components/schemas/Pet"), Some("Pet".to_owned()));
+        assert_eq!(name("#/components/schemas/a~1b~0c"), Some("a/b~c".to_owned()));
+        assert_eq!(name("#/components/schemas/Pet/properties/name"), None);
+        assert_eq!(name("#/components/responses/Pet"), None);
+        assert_eq!(name("#/webhooks/components/schemas/Pet"), None);
+    }
 
     #[test]
     fn a_template_has_a_variable_with_a_name() {

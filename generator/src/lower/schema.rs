@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Lowered, Lowerer, component_schema_name, description, keywords, kind_of};
+use super::{Lowered, Lowerer, WantedName, component_schema_name, keywords, kind_of};
 use crate::config::UnknownProperties;
 use crate::docs;
 use crate::error::Error;
@@ -15,11 +15,6 @@ use std::collections::HashSet;
 /// composition member is a level). Real specs nest a few dozen levels at most; the limit keeps lowering,
 /// and everything after it that walks the types, well inside a 2 MiB thread stack.
 pub(crate) const MAX_SCHEMA_DEPTH: usize = 128;
-
-/// The description of a schema node, if it is an object that has one.
-fn description_of(node: &Value) -> Option<String> {
-    node.as_object().and_then(description)
-}
 
 /// How deeply arrays and maps may nest inside one field's type (`Vec<Vec<...>>`), counting from the
 /// field: their Rust types nest as deeply, and compiling (and formatting) deeply nested generics needs
@@ -46,28 +41,36 @@ pub(super) enum Open {
 }
 
 impl Lowerer<'_, '_> {
-    /// Lowers the schema at `pointer`; `wanted_name` names the type if the schema needs one.
+    /// Lowers the schema `node`, found at `pointer`; `wanted_name` names the type if the schema needs one.
+    /// The walk passes each schema's node down with its pointer, so no schema is looked up from the root
+    /// again (only `$ref` targets are).
     ///
     /// A schema that contains itself gets a named type even where it would otherwise be inlined (an
     /// array or a map of itself: a [`TypeKind::Newtype`]), and lowering stops with an error naming the
     /// schema where nesting passes [`MAX_SCHEMA_DEPTH`], so no spec can exhaust the stack.
-    pub(super) fn lower_schema(&mut self, pointer: &JsonPointer, wanted_name: &str) -> Result<Lowered, Error> {
-        let (target, node) = self.doc.deref(pointer, self.diag)?;
+    pub(super) fn lower_schema(
+        &mut self,
+        pointer: &JsonPointer,
+        node: &Value,
+        wanted_name: &WantedName<'_>,
+    ) -> Result<Lowered, Error> {
+        let (target, node) = self.doc.deref_node(pointer, node, self.diag)?;
         if let Some(&id) = self.by_pointer.get(&target) {
             let recursive = self.in_progress.contains(&id);
             let nullable = node.as_object().is_some_and(|schema| self.schema_types(&target, schema, false).1);
             return Ok(Lowered { ty: TypeRef::Named(id), nullable, recursive });
         }
         // A schema from `components/schemas` is named after its component, wherever it is used.
-        let component_name = component_schema_name(&target).map(|name| naming::type_name(&name));
-        let wanted_name = component_name.as_deref().unwrap_or(wanted_name);
+        let component_name = component_schema_name(&target).map(|name| WantedName::given(&naming::type_name(&name)));
+        let wanted_name = component_name.as_ref().unwrap_or(wanted_name);
         if let Some(depth) = self.lowering.get_index_of(&target) {
             // Back at a schema still being lowered that has no named type yet: give it one now, so the
             // inner occurrence can refer to it.
             let id = match self.lowering[depth] {
                 Some(id) => id,
                 None => {
-                    let id = self.reserve_type(&target, wanted_name, description_of(node));
+                    let docs = node.as_object().and_then(|schema| self.description(schema));
+                    let id = self.reserve_type(&target, wanted_name.get(), docs);
                     self.in_progress.insert(id);
                     self.lowering[depth] = Some(id);
                     id
@@ -116,55 +119,65 @@ impl Lowerer<'_, '_> {
         Ok(Lowered { ty: TypeRef::Named(id), nullable: lowered.nullable, recursive: lowered.recursive })
     }
 
+    /// [`Self::lower_schema`] for a schema known by its pointer alone (where a walk starts).
+    pub(super) fn lower_schema_at(&mut self, pointer: &JsonPointer, wanted_name: &str) -> Result<Lowered, Error> {
+        let (target, node) = self.doc.deref(pointer, self.diag)?;
+        self.lower_schema(&target, node, &WantedName::given(wanted_name))
+    }
+
     /// Lowers the schema `node` found at `target`, which is not lowered yet.
-    fn lower_schema_body(&mut self, target: &JsonPointer, node: &Value, wanted_name: &str) -> Result<Lowered, Error> {
-        let target = target.clone();
+    fn lower_schema_body(
+        &mut self,
+        target: &JsonPointer,
+        node: &Value,
+        wanted_name: &WantedName<'_>,
+    ) -> Result<Lowered, Error> {
         let synthesized;
         let schema = match node {
             Value::Object(schema) => schema,
             Value::Bool(true) => return Ok(Lowered::plain(TypeRef::Json)),
             Value::Bool(false) => {
-                self.warn(&target, "schema `false` allows no value; typed as any JSON value");
+                self.warn(target, "schema `false` allows no value; typed as any JSON value");
                 return Ok(Lowered::plain(TypeRef::Json));
             }
             // A type name where a schema belongs (`"status": "object"`): read as `{type: ...}`.
             Value::String(text) if keywords::read_type(text).is_some() => {
-                self.warn(&target, format!("a schema given as the string `{text}`; read as `{{type: {text}}}`"));
+                self.warn(target, format!("a schema given as the string `{text}`; read as `{{type: {text}}}`"));
                 synthesized = Map::from_iter([("type".to_owned(), Value::String(text.clone()))]);
                 &synthesized
             }
             _ => {
                 return Err(self
                     .diag
-                    .error(&target, format!("a schema must be an object or a boolean, found {}", kind_of(node))));
+                    .error(target, format!("a schema must be an object or a boolean, found {}", kind_of(node))));
             }
         };
         for keyword in schema.keys().filter(|keyword| !keywords::is_known_keyword(keyword)) {
             self.warn(&target.push(keyword), format!("unknown schema keyword `{keyword}`; ignored"));
         }
-        let (types, nullable) = self.schema_types(&target, schema, true);
-        if let Some(lowered) = self.lower_enum(&target, schema, &types, wanted_name)? {
+        let (types, nullable) = self.schema_types(target, schema, true);
+        if let Some(lowered) = self.lower_enum(target, schema, &types, wanted_name)? {
             return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
         }
         if schema.contains_key("allOf") {
-            return self.lower_all_of(&target, schema, wanted_name, nullable);
+            return self.lower_all_of(target, schema, wanted_name, nullable);
         }
         if !schema.contains_key("properties") {
             for keyword in ["oneOf", "anyOf"] {
                 if schema.contains_key(keyword) {
-                    let lowered = self.lower_alternatives(&target, schema, keyword, wanted_name)?;
+                    let lowered = self.lower_alternatives(target, schema, keyword, wanted_name)?;
                     return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
                 }
             }
         }
         let ty = match types.as_slice() {
-            [] => return self.untyped(&target, schema, wanted_name, nullable),
+            [] => return self.untyped(target, schema, wanted_name, nullable),
             [single] => match *single {
-                "object" => return self.lower_object(&target, schema, wanted_name, nullable),
-                "array" => self.lower_array(&target, schema, wanted_name)?,
-                "string" => self.string_type(&target, schema),
-                "integer" => self.integer_type(&target, schema),
-                "number" => self.number_type(&target, schema),
+                "object" => return self.lower_object(target, schema, wanted_name, nullable),
+                "array" => self.lower_array(target, schema, wanted_name)?,
+                "string" => self.string_type(target, schema),
+                "integer" => self.integer_type(target, schema),
+                "number" => self.number_type(target, schema),
                 "boolean" => TypeRef::Bool,
                 _ => TypeRef::Json,
             },
@@ -182,18 +195,24 @@ impl Lowerer<'_, '_> {
         report: bool,
     ) -> (Vec<&'static str>, bool) {
         let mut nullable = schema.get("nullable").and_then(Value::as_bool).unwrap_or(false);
-        let raw: Vec<(JsonPointer, &Value)> = match schema.get("type") {
+        // Each value with its index in a list of types; the pointer to it is made only for a warning.
+        let raw: Vec<(Option<usize>, &Value)> = match schema.get("type") {
             None => Vec::new(),
-            Some(Value::Array(list)) => {
-                list.iter().enumerate().map(|(i, item)| (pointer.push("type").index(i), item)).collect()
-            }
-            Some(single) => vec![(pointer.push("type"), single)],
+            Some(Value::Array(list)) => list.iter().enumerate().map(|(i, item)| (Some(i), item)).collect(),
+            Some(single) => vec![(None, single)],
+        };
+        let type_pointer = |index: Option<usize>| match index {
+            Some(i) => pointer.push("type").index(i),
+            None => pointer.push("type"),
         };
         let mut types = Vec::new();
-        for (type_pointer, value) in raw {
+        for (index, value) in raw {
             let Some(text) = value.as_str() else {
                 if report {
-                    self.warn(&type_pointer, format!("`type` must be a string, found {}; ignored", kind_of(value)));
+                    self.warn(
+                        &type_pointer(index),
+                        format!("`type` must be a string, found {}; ignored", kind_of(value)),
+                    );
                 }
                 continue;
             };
@@ -201,7 +220,7 @@ impl Lowerer<'_, '_> {
                 Some(("null", _)) => nullable = true,
                 Some((ty, alias)) => {
                     if alias && report {
-                        self.warn(&type_pointer, format!("`{text}` is not a JSON Schema type; read as `{ty}`"));
+                        self.warn(&type_pointer(index), format!("`{text}` is not a JSON Schema type; read as `{ty}`"));
                     }
                     if !types.contains(&ty) {
                         types.push(ty);
@@ -209,7 +228,7 @@ impl Lowerer<'_, '_> {
                 }
                 None => {
                     if report {
-                        self.warn(&type_pointer, format!("unknown type `{text}`; typed as any JSON value"));
+                        self.warn(&type_pointer(index), format!("unknown type `{text}`; typed as any JSON value"));
                     }
                     return (vec!["unknown"], nullable);
                 }
@@ -227,7 +246,7 @@ impl Lowerer<'_, '_> {
         &mut self,
         pointer: &JsonPointer,
         schema: &Map<String, Value>,
-        wanted_name: &str,
+        wanted_name: &WantedName<'_>,
         nullable: bool,
     ) -> Result<Lowered, Error> {
         if schema.contains_key("properties") || schema.contains_key("additionalProperties") {
@@ -282,7 +301,7 @@ impl Lowerer<'_, '_> {
         &mut self,
         pointer: &JsonPointer,
         schema: &Map<String, Value>,
-        wanted_name: &str,
+        wanted_name: &WantedName<'_>,
     ) -> Result<TypeRef, Error> {
         match schema.get("items") {
             None => {
@@ -296,8 +315,9 @@ impl Lowerer<'_, '_> {
                 );
                 Ok(TypeRef::Vec(Box::new(TypeRef::Json)))
             }
-            Some(_) => {
-                let item = self.lower_schema(&pointer.push("items"), &format!("{wanted_name}Item"))?;
+            Some(items) => {
+                let item_name = || format!("{}Item", wanted_name.get());
+                let item = self.lower_schema(&pointer.push("items"), items, &WantedName::lazy(&item_name))?;
                 let ty = if item.nullable { TypeRef::Json } else { item.ty };
                 Ok(TypeRef::Vec(Box::new(ty)))
             }
@@ -308,7 +328,7 @@ impl Lowerer<'_, '_> {
         &mut self,
         pointer: &JsonPointer,
         schema: &Map<String, Value>,
-        wanted_name: &str,
+        wanted_name: &WantedName<'_>,
         nullable: bool,
     ) -> Result<Lowered, Error> {
         let properties = match schema.get("properties") {
@@ -325,9 +345,10 @@ impl Lowerer<'_, '_> {
         let Some(properties) = properties else {
             // No declared properties: a map from names to values.
             let value = match schema.get("additionalProperties") {
-                Some(Value::Object(_)) => {
+                Some(node @ Value::Object(_)) => {
+                    let value_name = || format!("{}Value", wanted_name.get());
                     let value =
-                        self.lower_schema(&pointer.push("additionalProperties"), &format!("{wanted_name}Value"))?;
+                        self.lower_schema(&pointer.push("additionalProperties"), node, &WantedName::lazy(&value_name))?;
                     if value.nullable { TypeRef::Json } else { value.ty }
                 }
                 _ => TypeRef::Json,
@@ -336,11 +357,12 @@ impl Lowerer<'_, '_> {
         };
         let required = self.required_names(pointer, schema, properties);
         let members = properties
-            .keys()
-            .map(|json_name| (json_name.clone(), pointer.push("properties").push(json_name)))
+            .iter()
+            .map(|(json_name, node)| (json_name.clone(), pointer.push("properties").push(json_name), node))
             .collect();
         let open = self.openness(pointer, schema);
-        let lowered = self.lower_struct(pointer, wanted_name, description(schema), members, &required, open)?;
+        let docs = self.description(schema);
+        let lowered = self.lower_struct(pointer, wanted_name.get(), docs, members, &required, open)?;
         Ok(Lowered { nullable, ..lowered })
     }
 
@@ -367,14 +389,14 @@ impl Lowerer<'_, '_> {
         (self.unknown_properties == UnknownProperties::Keep).then_some(Open::Kept)
     }
 
-    /// Lowers a struct from its properties (name and schema pointer, in order), required names and
-    /// openness. The result is not nullable; the caller knows whether the schema allows `null`.
+    /// Lowers a struct from its properties (name, schema pointer and schema, in order), required names
+    /// and openness. The result is not nullable; the caller knows whether the schema allows `null`.
     pub(super) fn lower_struct(
         &mut self,
         pointer: &JsonPointer,
         wanted_name: &str,
         docs: Option<String>,
-        properties: Vec<(String, JsonPointer)>,
+        properties: Vec<(String, JsonPointer, &Value)>,
         required: &HashSet<String>,
         open: Option<Open>,
     ) -> Result<Lowered, Error> {
@@ -387,8 +409,8 @@ impl Lowerer<'_, '_> {
             None => UniqueNames::default(),
         };
         let mut fields = Vec::with_capacity(properties.len());
-        for (json_name, property_pointer) in properties {
-            let wanted_field = naming::snake_name(&json_name);
+        for (json_name, property_pointer, property) in properties {
+            let wanted_field = self.field_name(&json_name);
             let (field_name, renamed) = field_names.claim(&wanted_field, "_");
             if renamed && open.is_some() && wanted_field == naming::ADDITIONAL_PROPERTIES_FIELD {
                 self.warn(
@@ -405,19 +427,19 @@ impl Lowerer<'_, '_> {
                     ),
                 );
             }
-            let lowered = self.lower_schema(&property_pointer, &format!("{name}{}", naming::type_name(&json_name)))?;
+            let property_name = || format!("{name}{}", naming::type_name(&json_name));
+            let lowered = self.lower_schema(&property_pointer, property, &WantedName::lazy(&property_name))?;
             self.document_if_undocumented(&lowered.ty, || {
                 format!("the {} property of [`{name}`]", docs::code_span(&json_name))
             });
             // A description beside a `$ref` wins over the referenced schema's own.
-            let own = property_pointer.resolve(&self.doc.root).and_then(Value::as_object).and_then(description);
+            let own = property.as_object().and_then(|schema| self.description(schema));
             let docs = match own {
                 Some(docs) => Some(docs),
-                None => self
-                    .doc
-                    .deref(&property_pointer, self.diag)
-                    .ok()
-                    .and_then(|(_, node)| node.as_object().and_then(description)),
+                None => match self.doc.deref_node(&property_pointer, property, self.diag) {
+                    Ok((_, node)) => node.as_object().and_then(|schema| self.description(schema)),
+                    Err(_) => None,
+                },
             };
             fields.push(Field {
                 name: field_name,
@@ -444,7 +466,7 @@ impl Lowerer<'_, '_> {
         let (ty, why) = match open {
             Open::Declared(None) => (TypeRef::Json, "its schema allows any (`additionalProperties: true`)"),
             Open::Declared(Some(schema)) => {
-                let value = self.lower_schema(&schema, &format!("{name}AdditionalProperty"))?;
+                let value = self.lower_schema_at(&schema, &format!("{name}AdditionalProperty"))?;
                 self.document_if_undocumented(&value.ty, || format!("an additional property of [`{name}`]"));
                 let ty = if value.nullable { TypeRef::Json } else { value.ty };
                 (ty, "its schema gives their type (`additionalProperties`)")
